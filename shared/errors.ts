@@ -1,0 +1,92 @@
+// Typed domain errors. Each carries a machine `code`, an HTTP status, a human message and,
+// where it helps, `details` (the fields at fault) and a `suggestion` the CLI can print as a hint.
+// The API maps them with one error handler; adapters translate vendor errors into these.
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details?: FieldProblem[] | Record<string, unknown>;
+  suggestion?: string;
+}
+
+export class BerthError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details?: ErrorBody['details'];
+  readonly suggestion?: string;
+
+  constructor(status: number, code: string, message: string, opts: { details?: ErrorBody['details']; suggestion?: string } = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.status = status;
+    this.code = code;
+    this.details = opts.details;
+    this.suggestion = opts.suggestion;
+  }
+
+  toJSON(): ErrorBody {
+    const body: ErrorBody = { code: this.code, message: this.message };
+    if (this.details !== undefined) body.details = this.details;
+    if (this.suggestion !== undefined) body.suggestion = this.suggestion;
+    return body;
+  }
+}
+
+export class ValidationError extends BerthError {
+  constructor(message: string, details: FieldProblem[], suggestion?: string) {
+    super(422, 'Invalid', message, { details, suggestion });
+  }
+
+  static field(field: string, message: string): ValidationError {
+    return new ValidationError(`${field}: ${message}`, [{ field, message }]);
+  }
+}
+
+export class BadRequestError extends BerthError {
+  constructor(code: string, message: string, suggestion?: string) {
+    super(400, code, message, { suggestion });
+  }
+}
+
+export class UnauthorizedError extends BerthError {
+  constructor(message = 'authentication required') {
+    super(401, 'Unauthorized', message, { suggestion: 'log in with `berth login URL --username U --password P`' });
+  }
+}
+
+export class ForbiddenError extends BerthError {
+  constructor(message: string) {
+    super(403, 'Forbidden', message, { suggestion: 'ask a project admin for a role binding' });
+  }
+}
+
+export class NotFoundError extends BerthError {
+  constructor(kind: string, name: string) {
+    super(404, 'NotFound', `${kind} "${name}" not found`);
+  }
+}
+
+export class AlreadyExistsError extends BerthError {
+  constructor(kind: string, name: string) {
+    super(409, 'AlreadyExists', `${kind} "${name}" already exists`, { suggestion: 'choose another name' });
+  }
+}
+
+export class ConflictError extends BerthError {
+  constructor(message: string, suggestion = 'read the object again and retry with its current resourceVersion') {
+    super(409, 'Conflict', message, { suggestion });
+  }
+}
+
+/** A reconciler error that retrying cannot fix: record the reason, do not retry. */
+export class TerminalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TerminalError';
+  }
+}

@@ -1,0 +1,329 @@
+// The DynamoDB adapter of the object store: one table (see keys.ts), conditional writes on
+// resourceVersion, transactions where a write must check its project, TTL for expiring objects.
+import { randomUUID, randomInt } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  type AttributeValue,
+  type ConsumedCapacity,
+  type DynamoDBClient,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { AlreadyExistsError, BadRequestError, ConflictError, NotFoundError } from '../errors.ts';
+import type { BerthObject, NewObject, ObjectList, ObjectRef } from '../model/types.ts';
+import { formatRef, refOf } from '../model/types.ts';
+import { BY_KIND_INDEX, TTL_ATTRIBUTE, indexKeyOf, keyOf } from './keys.ts';
+import { DEFAULT_PAGE, MAX_PAGE, type ListOptions, type ObjectStore } from './ports.ts';
+
+type Item = Record<string, AttributeValue>;
+
+export interface DynamoStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** Told the capacity every request consumed (benchmarks, metrics). */
+  onCapacity?: (operation: string, capacity: ConsumedCapacity[]) => void;
+}
+
+/** Named write conditions. */
+const NOT_EXISTS = 'attribute_not_exists(pk)';
+const RV_MATCHES = 'rv = :rv';
+const PROJECT_OPEN = 'attribute_exists(pk) AND attribute_not_exists(deleting)';
+
+/** A new opaque resourceVersion: increasing with time, unique enough per object. */
+export const nextResourceVersion = (): string => `${Date.now()}${randomInt(100, 1000)}`;
+
+export class DynamoObjectStore implements ObjectStore {
+  private readonly client: DynamoDBClient;
+  private readonly table: string;
+  private readonly onCapacity?: DynamoStoreOptions['onCapacity'];
+
+  constructor(opts: DynamoStoreOptions) {
+    this.client = opts.client;
+    this.table = opts.tableName;
+    this.onCapacity = opts.onCapacity;
+  }
+
+  async get<T extends BerthObject>(ref: ObjectRef): Promise<T | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: keyItem(ref), ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    this.report('get', out.ConsumedCapacity);
+    return out.Item ? (decode(out.Item) as T) : undefined;
+  }
+
+  list<T extends BerthObject>(kind: string, project: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    const key = keyOf({ kind, project, name: '' });
+    return this.query<T>('list', opts, {
+      KeyConditionExpression: project ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+      ExpressionAttributeValues: project ? { ':pk': { S: key.pk }, ':prefix': { S: key.sk } } : { ':pk': { S: key.pk } },
+      ConsistentRead: true,
+    });
+  }
+
+  listAll<T extends BerthObject>(kind: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    return this.query<T>('listAll', opts, {
+      IndexName: BY_KIND_INDEX,
+      KeyConditionExpression: 'gsi1pk = :kind',
+      ExpressionAttributeValues: { ':kind': { S: kind } },
+    });
+  }
+
+  listProject(project: string, opts: ListOptions = {}): Promise<ObjectList> {
+    return this.query('listProject', opts, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: `P#${project}` } },
+      ConsistentRead: true,
+    });
+  }
+
+  async create<T extends BerthObject>(obj: NewObject): Promise<T> {
+    const [created] = await this.createMany([obj]);
+    return created as T;
+  }
+
+  async createMany(objs: NewObject[]): Promise<BerthObject[]> {
+    if (objs.length === 0) return [];
+    const full = objs.map(materialise);
+    const projects = [...new Set(full.map((o) => o.metadata.project).filter((p) => p !== ''))];
+    // A project created in this same write is its own guarantee.
+    const createdHere = new Set(full.filter((o) => o.kind === 'Project').map((o) => o.metadata.name));
+    const checks = projects.filter((p) => !createdHere.has(p));
+    if (full.length === 1 && checks.length === 0) {
+      await this.put(full[0]!, NOT_EXISTS, 'create', () => new AlreadyExistsError(full[0]!.kind, full[0]!.metadata.name));
+      return full;
+    }
+    const items: TransactWriteItem[] = [
+      ...checks.map((p) => ({
+        ConditionCheck: { TableName: this.table, Key: keyItem({ kind: 'Project', project: '', name: p }), ConditionExpression: PROJECT_OPEN },
+      })),
+      ...full.map((o) => ({ Put: { TableName: this.table, Item: encode(o), ConditionExpression: NOT_EXISTS } })),
+    ];
+    try {
+      const out = await this.client.send(new TransactWriteItemsCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
+      this.report('create', out.ConsumedCapacity);
+    } catch (err) {
+      if (err instanceof TransactionCanceledException) {
+        const reasons = err.CancellationReasons ?? [];
+        const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+        if (failed >= 0 && failed < checks.length) {
+          const project = checks[failed]!;
+          const stored = await this.get({ kind: 'Project', project: '', name: project });
+          if (!stored) throw new NotFoundError('Project', project);
+          throw new ConflictError(`project "${project}" is being deleted`, 'create it in another project');
+        }
+        if (failed >= checks.length) {
+          const o = full[failed - checks.length]!;
+          throw new AlreadyExistsError(o.kind, o.metadata.name);
+        }
+        if (reasons.some((r) => r.Code === 'TransactionConflict')) {
+          throw new ConflictError('a concurrent write touched the same objects', 'retry');
+        }
+      }
+      throw err;
+    }
+    return full;
+  }
+
+  async update<T extends BerthObject>(obj: T): Promise<T> {
+    const stored = await this.mustGet(obj);
+    const expected = obj.metadata.resourceVersion;
+    if (stored.metadata.resourceVersion !== expected) throw staleError(obj);
+    const specChanged = !isDeepStrictEqual(stored.spec, obj.spec);
+    const next: BerthObject = {
+      kind: stored.kind,
+      metadata: {
+        ...stored.metadata,
+        labels: obj.metadata.labels ?? {},
+        annotations: obj.metadata.annotations ?? {},
+        finalizers: obj.metadata.finalizers,
+        deletionTimestamp: obj.metadata.deletionTimestamp,
+        expiresAt: obj.metadata.expiresAt,
+        generation: stored.metadata.generation + (specChanged ? 1 : 0),
+        resourceVersion: nextResourceVersion(),
+      },
+      spec: obj.spec,
+      status: stored.status,
+    };
+    await this.put(next, RV_MATCHES, 'update', () => staleError(obj), expected);
+    return next as T;
+  }
+
+  async updateStatus<T extends BerthObject>(obj: T): Promise<T> {
+    const stored = await this.mustGet(obj);
+    const expected = obj.metadata.resourceVersion;
+    if (stored.metadata.resourceVersion !== expected) throw staleError(obj);
+    const next: BerthObject = {
+      ...stored,
+      metadata: { ...stored.metadata, resourceVersion: nextResourceVersion() },
+      status: obj.status,
+    };
+    await this.put(next, RV_MATCHES, 'updateStatus', () => staleError(obj), expected);
+    return next as T;
+  }
+
+  async delete(ref: ObjectRef, opts: { resourceVersion?: string } = {}): Promise<void> {
+    const conditional = opts.resourceVersion !== undefined;
+    try {
+      const out = await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: keyItem(ref),
+          ConditionExpression: conditional ? RV_MATCHES : 'attribute_exists(pk)',
+          ExpressionAttributeValues: conditional ? { ':rv': { S: opts.resourceVersion! } } : undefined,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.report('delete', out.ConsumedCapacity);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) {
+        if (!err.Item) throw new NotFoundError(ref.kind, ref.name);
+        throw new ConflictError(`${formatRef(ref)} has changed since resourceVersion ${opts.resourceVersion}`);
+      }
+      throw err;
+    }
+  }
+
+  private async mustGet(obj: BerthObject): Promise<BerthObject> {
+    const stored = await this.get(refOf(obj));
+    if (!stored) throw new NotFoundError(obj.kind, obj.metadata.name);
+    return stored;
+  }
+
+  private async put(obj: BerthObject, condition: string, op: string, onFail: () => Error, expectedRv?: string): Promise<void> {
+    try {
+      const out = await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: encode(obj),
+          ConditionExpression: condition,
+          ExpressionAttributeValues: expectedRv !== undefined ? { ':rv': { S: expectedRv } } : undefined,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.report(op, out.ConsumedCapacity);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) throw onFail();
+      throw err;
+    }
+  }
+
+  private async query<T extends BerthObject>(op: string, opts: ListOptions, input: Omit<QueryCommandInput, 'TableName'>): Promise<ObjectList<T>> {
+    const limit = Math.min(Math.max(opts.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
+    const values = { ...input.ExpressionAttributeValues };
+    const names: Record<string, string> = {};
+    const filters: string[] = [];
+    Object.entries(opts.labels ?? {}).forEach(([k, v], i) => {
+      names[`#l${i}`] = k;
+      values[`:l${i}`] = { S: v };
+      filters.push(`labels.#l${i} = :l${i}`);
+    });
+    const items: T[] = [];
+    let start = decodeContinue(opts.continue);
+    // With a filter, one page of DynamoDB may hold fewer matches than asked: read on until full.
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.table,
+          ExpressionAttributeValues: values,
+          ExpressionAttributeNames: filters.length ? names : undefined,
+          FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+          Limit: limit - items.length,
+          ExclusiveStartKey: start,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.report(op, out.ConsumedCapacity);
+      for (const item of out.Items ?? []) items.push(decode(item) as T);
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < limit);
+    return start ? { items, continue: encodeContinue(start) } : { items };
+  }
+
+  private report(op: string, capacity: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
+    if (!this.onCapacity || !capacity) return;
+    this.onCapacity(op, Array.isArray(capacity) ? capacity : [capacity]);
+  }
+}
+
+function staleError(obj: BerthObject): ConflictError {
+  return new ConflictError(
+    `${formatRef(refOf(obj))} has been modified: resourceVersion ${obj.metadata.resourceVersion} is stale`,
+  );
+}
+
+function materialise(o: NewObject): BerthObject {
+  return {
+    kind: o.kind,
+    metadata: {
+      name: o.metadata.name,
+      project: o.metadata.project,
+      uid: randomUUID(),
+      resourceVersion: nextResourceVersion(),
+      generation: 1,
+      creationTimestamp: new Date().toISOString(),
+      labels: o.metadata.labels ?? {},
+      annotations: o.metadata.annotations ?? {},
+      ...(o.metadata.finalizers?.length ? { finalizers: o.metadata.finalizers } : {}),
+      ...(o.metadata.expiresAt ? { expiresAt: o.metadata.expiresAt } : {}),
+    },
+    spec: o.spec,
+    status: o.status ?? {},
+  };
+}
+
+function keyItem(ref: ObjectRef): Item {
+  const k = keyOf(ref);
+  return { pk: { S: k.pk }, sk: { S: k.sk } };
+}
+
+/** The stored item of an object. */
+export function encode(o: BerthObject): Item {
+  const ref = refOf(o);
+  const ik = indexKeyOf(ref);
+  const item: Item = {
+    ...keyItem(ref),
+    gsi1pk: { S: ik.pk },
+    gsi1sk: { S: ik.sk },
+    rv: { S: o.metadata.resourceVersion },
+    doc: { S: JSON.stringify(o) },
+    labels: { M: Object.fromEntries(Object.entries(o.metadata.labels ?? {}).map(([k, v]) => [k, { S: v }])) },
+  };
+  if (o.metadata.expiresAt) item[TTL_ATTRIBUTE] = { N: String(Math.ceil(Date.parse(o.metadata.expiresAt) / 1000)) };
+  if (o.metadata.deletionTimestamp) item.deleting = { S: o.metadata.deletionTimestamp };
+  return item;
+}
+
+/** The object a stored item (or a stream image) holds. */
+export function decode(item: Item): BerthObject {
+  const doc = item.doc?.S;
+  if (doc === undefined) throw new Error('stored item has no document');
+  return JSON.parse(doc) as BerthObject;
+}
+
+function encodeContinue(key: Item): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeContinue(token: string | undefined): Item | undefined {
+  if (token === undefined || token === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (parsed && typeof parsed === 'object' && Object.values(parsed).every((v) => v && typeof v === 'object' && 'S' in v)) {
+      return parsed as Item;
+    }
+  } catch {
+    // fall through
+  }
+  throw new BadRequestError('InvalidContinue', 'the continue token is not one this server issued', 'start the listing again without continue');
+}

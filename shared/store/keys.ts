@@ -1,0 +1,48 @@
+// The single-table key design. Written down in docs/store.md; the CDK table and the local
+// table are both made from TABLE_SCHEMA so that they never drift apart.
+//
+//   item                     pk                sk               gsi1pk (byKind)  gsi1sk
+//   namespaced object        P#<project>       <kind>#<name>    <kind>           <project>/<name>
+//   cluster-scoped object    C#<kind>          <name>           <kind>           /<name>
+//
+// Other attributes: rv (resourceVersion), doc (the object as JSON), labels (map, for label
+// filters), ttl (epoch seconds, DynamoDB TTL), deleting (set while a project finalises).
+import type { ObjectRef } from '../model/types.ts';
+
+export const BY_KIND_INDEX = 'byKind';
+export const TTL_ATTRIBUTE = 'ttl';
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+export function keyOf(ref: ObjectRef): ItemKey {
+  return ref.project
+    ? { pk: `P#${ref.project}`, sk: `${ref.kind}#${ref.name}` }
+    : { pk: `C#${ref.kind}`, sk: ref.name };
+}
+
+export function indexKeyOf(ref: ObjectRef): ItemKey {
+  return { pk: ref.kind, sk: `${ref.project}/${ref.name}` };
+}
+
+/** The reference an item key stands for, or undefined for keys that are not objects. */
+export function refOfKey(key: ItemKey): ObjectRef | undefined {
+  if (key.pk.startsWith('P#')) {
+    const hash = key.sk.indexOf('#');
+    if (hash <= 0) return undefined;
+    return { project: key.pk.slice(2), kind: key.sk.slice(0, hash), name: key.sk.slice(hash + 1) };
+  }
+  if (key.pk.startsWith('C#')) return { project: '', kind: key.pk.slice(2), name: key.sk };
+  return undefined;
+}
+
+/** The table's keys, index and stream, in the CreateTable vocabulary (shared by CDK and `up`). */
+export const TABLE_SCHEMA = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  index: { name: BY_KIND_INDEX, partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  ttlAttribute: TTL_ATTRIBUTE,
+  stream: 'NEW_AND_OLD_IMAGES',
+} as const;

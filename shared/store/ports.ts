@@ -1,0 +1,43 @@
+// The object store port. One adapter today (DynamoDB, run against DynamoDB Local in tests and
+// on `npm run up`); everything above it speaks only this interface.
+import type { BerthObject, Labels, NewObject, ObjectList, ObjectRef } from '../model/types.ts';
+
+export interface ListOptions {
+  /** Page size; the store caps it at MAX_PAGE. */
+  limit?: number;
+  /** The `continue` token of the previous page. */
+  continue?: string;
+  /** Only objects carrying every one of these labels. */
+  labels?: Labels;
+}
+
+export const DEFAULT_PAGE = 500;
+export const MAX_PAGE = 1000;
+
+export interface ObjectStore {
+  /** The object, or undefined when there is none. */
+  get<T extends BerthObject = BerthObject>(ref: ObjectRef): Promise<T | undefined>;
+  /** Objects of one kind in one project ("" for cluster-scoped kinds), by name. */
+  list<T extends BerthObject = BerthObject>(kind: string, project: string, opts?: ListOptions): Promise<ObjectList<T>>;
+  /** Objects of one kind across every project, for controllers. */
+  listAll<T extends BerthObject = BerthObject>(kind: string, opts?: ListOptions): Promise<ObjectList<T>>;
+  /** Every object in a project, whatever its kind (used to finalise a project). */
+  listProject(project: string, opts?: ListOptions): Promise<ObjectList>;
+  /**
+   * Creates an object. A namespaced object can be created only in a project that exists and
+   * is not being deleted. Throws AlreadyExistsError, NotFoundError (project) or ConflictError.
+   */
+  create<T extends BerthObject = BerthObject>(obj: NewObject): Promise<T>;
+  /** Creates several objects in one all-or-nothing write (at most 25). */
+  createMany(objs: NewObject[]): Promise<BerthObject[]>;
+  /**
+   * Writes metadata (labels, annotations, finalizers, deletionTimestamp, expiresAt) and spec,
+   * on condition that the stored resourceVersion is still `obj.metadata.resourceVersion`.
+   * `generation` increases when spec changed. Status is left as stored.
+   */
+  update<T extends BerthObject = BerthObject>(obj: T): Promise<T>;
+  /** Writes only status, on the same resourceVersion condition. */
+  updateStatus<T extends BerthObject = BerthObject>(obj: T): Promise<T>;
+  /** Removes the object, optionally only if its resourceVersion matches. */
+  delete(ref: ObjectRef, opts?: { resourceVersion?: string }): Promise<void>;
+}
