@@ -1,0 +1,51 @@
+// createApi(deps): the whole HTTP API as one Hono app. The Lambda entry and the local server
+// both serve it; tests call app.request() directly.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { BerthError } from '../errors.ts';
+import type { ApiDeps, ApiEnv } from './env.ts';
+import { errorResponse, fromZod } from './errors.ts';
+import { registerIdentityRoutes } from './routes/identity.ts';
+import { registerObjectRoutes } from './routes/objects.ts';
+import { registerProjectRoutes } from './routes/projects.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const JSON_TYPE = /^application\/([\w.-]+\+)?json(\s*;.*)?$/i;
+
+export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw fromZod(result.error, result.target);
+    },
+  });
+
+  app.onError((err, c) => errorResponse(err, c, deps.logger));
+  app.notFound((c) => c.json({ code: 'NotFound', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new BerthError(413, 'PayloadTooLarge', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+  app.use('/api/*', async (c, next) => {
+    const hasBody = c.req.header('content-length') !== undefined && c.req.header('content-length') !== '0';
+    if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
+      throw new BerthError(415, 'UnsupportedMediaType', 'send the request body as JSON with Content-Type: application/json');
+    }
+    await next();
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', version: deps.version ?? 'dev' }));
+
+  registerIdentityRoutes(app, deps);
+  registerProjectRoutes(app, deps);
+  registerObjectRoutes(app, deps);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Berth API', version: deps.version ?? 'dev' } });
+  return app;
+}

@@ -1,0 +1,89 @@
+// Login, logout, whoami; users and groups (cluster-admin only).
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ValidationError } from '../../errors.ts';
+import { dnsName } from '../../model/names.ts';
+import { groupSpec, userSpec } from '../../model/kinds.ts';
+import type { ApiDeps, ApiEnv } from '../env.ts';
+import { defineRoute } from '../route.ts';
+import { CreateMeta, ListQuery, NameParam, UpdateMeta, listOut, objectOut, parseSelector } from '../schemas.ts';
+import { getOr404, listResponse } from './common.ts';
+
+const LoginBody = z.strictObject({ username: z.string().min(1).max(253), password: z.string().min(1).max(1024) });
+const LoginOut = z.object({ token: z.string(), expiresAt: z.string(), user: z.string() }).openapi('LoginResult');
+const WhoAmIOut = z.object({ name: z.string(), groups: z.array(z.string()), clusterAdmin: z.boolean() }).openapi('WhoAmI');
+const UserOut = objectOut('User', userSpec, z.record(z.string(), z.unknown()));
+const NewUserBody = z.strictObject({ name: dnsName, password: z.string().min(8, 'must be at least 8 characters').max(1024), fullName: z.string().max(256).optional() });
+const GroupOut = objectOut('Group', groupSpec, z.record(z.string(), z.unknown()));
+const GroupCreate = z.strictObject({ kind: z.literal('Group').optional(), metadata: CreateMeta.omit({ project: true }), spec: groupSpec });
+const GroupReplace = z.strictObject({ kind: z.literal('Group').optional(), metadata: UpdateMeta.omit({ project: true }), spec: groupSpec, status: z.unknown().optional() });
+
+export function registerIdentityRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
+  const tag = 'Identity';
+  defineRoute(
+    app,
+    deps,
+    { method: 'post', path: '/api/v1/login', access: { kind: 'public' }, summary: 'Exchange a username and password for a bearer token', tag, body: LoginBody, response: LoginOut },
+    async (c, { body }) => c.json(await deps.identity.login(body.username, body.password)),
+  );
+  defineRoute(
+    app,
+    deps,
+    { method: 'post', path: '/api/v1/logout', access: { kind: 'authenticated' }, summary: 'Revoke the bearer token of this request', tag, status: 204 },
+    async (c) => {
+      await deps.identity.logout(c.get('token'));
+      return c.body(null, 204);
+    },
+  );
+  defineRoute(
+    app,
+    deps,
+    { method: 'get', path: '/api/v1/whoami', access: { kind: 'authenticated' }, summary: 'Who the bearer token belongs to', tag, response: WhoAmIOut },
+    async (c) => {
+      const name = c.get('user');
+      const [groups, clusterAdmin] = await Promise.all([deps.identity.groupsOf(name), deps.identity.isClusterAdmin(name)]);
+      return c.json({ name, groups, clusterAdmin });
+    },
+  );
+
+  const admin = { kind: 'cluster-admin' } as const;
+  const userRef = (name: string) => ({ kind: 'User', project: '', name });
+  defineRoute(app, deps, { method: 'get', path: '/api/v1/users', access: admin, summary: 'List users', tag, query: ListQuery, response: listOut('User', UserOut) }, async (c, { query }) =>
+    c.json(listResponse('User', await deps.store.list('User', '', { limit: query.limit, continue: query.continue, labels: parseSelector(query.labelSelector) }))),
+  );
+  defineRoute(app, deps, { method: 'post', path: '/api/v1/users', access: admin, summary: 'Create a user with a password', tag, body: NewUserBody, response: UserOut, status: 201 }, async (c, { body }) =>
+    c.json(await deps.identity.createUser(body.name, body.password, body.fullName), 201),
+  );
+  defineRoute(app, deps, { method: 'get', path: '/api/v1/users/{name}', access: admin, summary: 'Read a user', tag, params: NameParam, response: UserOut }, async (c, { params }) =>
+    c.json(await getOr404(deps.store, userRef(params.name))),
+  );
+  defineRoute(app, deps, { method: 'delete', path: '/api/v1/users/{name}', access: admin, summary: 'Delete a user and revoke their tokens', tag, params: NameParam, status: 204 }, async (c, { params }) => {
+    await deps.identity.deleteUser(params.name);
+    return c.body(null, 204);
+  });
+
+  const groupRef = (name: string) => ({ kind: 'Group', project: '', name });
+  defineRoute(app, deps, { method: 'get', path: '/api/v1/groups', access: admin, summary: 'List groups', tag, query: ListQuery, response: listOut('Group', GroupOut) }, async (c, { query }) =>
+    c.json(listResponse('Group', await deps.store.list('Group', '', { limit: query.limit, continue: query.continue, labels: parseSelector(query.labelSelector) }))),
+  );
+  defineRoute(app, deps, { method: 'post', path: '/api/v1/groups', access: admin, summary: 'Create a group', tag, body: GroupCreate, response: GroupOut, status: 201 }, async (c, { body }) =>
+    c.json(await deps.store.create({ kind: 'Group', metadata: { name: body.metadata.name, project: '', labels: body.metadata.labels, annotations: body.metadata.annotations }, spec: body.spec }), 201),
+  );
+  defineRoute(app, deps, { method: 'get', path: '/api/v1/groups/{name}', access: admin, summary: 'Read a group', tag, params: NameParam, response: GroupOut }, async (c, { params }) =>
+    c.json(await getOr404(deps.store, groupRef(params.name))),
+  );
+  defineRoute(app, deps, { method: 'put', path: '/api/v1/groups/{name}', access: admin, summary: "Replace a group's members", tag, params: NameParam, body: GroupReplace, response: GroupOut }, async (c, { params, body }) => {
+    if (body.metadata.name !== params.name) throw ValidationError.field('metadata.name', `must be "${params.name}", the name in the path`);
+    const stored = await getOr404(deps.store, groupRef(params.name));
+    return c.json(
+      await deps.store.update({
+        ...stored,
+        metadata: { ...stored.metadata, labels: body.metadata.labels ?? {}, annotations: body.metadata.annotations ?? {}, resourceVersion: body.metadata.resourceVersion },
+        spec: body.spec,
+      }),
+    );
+  });
+  defineRoute(app, deps, { method: 'delete', path: '/api/v1/groups/{name}', access: admin, summary: 'Delete a group', tag, params: NameParam, status: 204 }, async (c, { params }) => {
+    await deps.store.delete(groupRef(params.name));
+    return c.body(null, 204);
+  });
+}

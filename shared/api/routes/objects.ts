@@ -1,0 +1,117 @@
+// Routes for every project-scoped kind in the registry: list, create, get, replace, delete,
+// and the status path controllers use.
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ValidationError } from '../../errors.ts';
+import { KINDS, type KindDef } from '../../model/kinds.ts';
+import type { BerthObject } from '../../model/types.ts';
+import type { ApiDeps, ApiEnv } from '../env.ts';
+import { defineRoute } from '../route.ts';
+import {
+  CreateMeta,
+  DeleteQuery,
+  ListQuery,
+  ProjectNameParam,
+  ProjectParam,
+  UpdateMeta,
+  listOut,
+  objectOut,
+  parseSelector,
+} from '../schemas.ts';
+import { getOr404, listResponse } from './common.ts';
+
+export function registerObjectRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
+  for (const def of KINDS.values()) if (def.scope === 'project') registerKind(app, deps, def);
+}
+
+function registerKind(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
+  const { kind, plural, category: resource } = def;
+  const base = `/api/v1/projects/{project}/${plural}`;
+  const out = objectOut(kind, def.spec, def.status);
+  const tag = kind;
+  const ref = (project: string, name: string) => ({ kind, project, name });
+
+  defineRoute(
+    app,
+    deps,
+    { method: 'get', path: base, access: { kind: 'project', verb: 'list', resource }, summary: `List ${plural}`, tag, params: ProjectParam, query: ListQuery, response: listOut(kind, out) },
+    async (c, { params, query }) => {
+      const page = await deps.store.list(kind, params.project, { limit: query.limit, continue: query.continue, labels: parseSelector(query.labelSelector) });
+      return c.json(listResponse(kind, page));
+    },
+  );
+
+  defineRoute(
+    app,
+    deps,
+    { method: 'get', path: `${base}/{name}`, access: { kind: 'project', verb: 'get', resource }, summary: `Read a ${kind}`, tag, params: ProjectNameParam, response: out },
+    async (c, { params }) => c.json(await getOr404(deps.store, ref(params.project, params.name))),
+  );
+
+  if (def.writable) {
+    const createBody = z.strictObject({ kind: z.literal(kind).optional(), metadata: CreateMeta, spec: def.spec, status: z.unknown().optional() });
+    const replaceBody = z.strictObject({ kind: z.literal(kind).optional(), metadata: UpdateMeta, spec: def.spec, status: z.unknown().optional() });
+
+    defineRoute(
+      app,
+      deps,
+      { method: 'post', path: base, access: { kind: 'project', verb: 'create', resource }, summary: `Create a ${kind}`, tag, params: ProjectParam, body: createBody, response: out, status: 201 },
+      async (c, { params, body }) => {
+        checkProject(body.metadata.project, params.project);
+        const created = await deps.store.create({
+          kind,
+          metadata: { name: body.metadata.name, project: params.project, labels: body.metadata.labels, annotations: body.metadata.annotations },
+          spec: body.spec,
+        });
+        return c.json(created, 201);
+      },
+    );
+
+    defineRoute(
+      app,
+      deps,
+      { method: 'put', path: `${base}/{name}`, access: { kind: 'project', verb: 'update', resource }, summary: `Replace a ${kind}'s spec and metadata`, tag, params: ProjectNameParam, body: replaceBody, response: out },
+      async (c, { params, body }) => {
+        checkProject(body.metadata.project, params.project);
+        if (body.metadata.name !== params.name) throw ValidationError.field('metadata.name', `must be "${params.name}", the name in the path`);
+        const stored = await getOr404(deps.store, ref(params.project, params.name));
+        const updated = await deps.store.update({
+          ...stored,
+          metadata: {
+            ...stored.metadata,
+            labels: body.metadata.labels ?? {},
+            annotations: body.metadata.annotations ?? {},
+            resourceVersion: body.metadata.resourceVersion,
+          },
+          spec: body.spec,
+        });
+        return c.json(updated);
+      },
+    );
+
+    defineRoute(
+      app,
+      deps,
+      { method: 'delete', path: `${base}/{name}`, access: { kind: 'project', verb: 'delete', resource }, summary: `Delete a ${kind}`, tag, params: ProjectNameParam, query: DeleteQuery, status: 204 },
+      async (c, { params, query }) => {
+        await deps.store.delete(ref(params.project, params.name), { resourceVersion: query.resourceVersion });
+        return c.body(null, 204);
+      },
+    );
+  }
+
+  const statusBody = z.strictObject({ metadata: z.object({ resourceVersion: z.string().min(1) }).passthrough(), status: def.status, kind: z.string().optional(), spec: z.unknown().optional() });
+  defineRoute(
+    app,
+    deps,
+    { method: 'put', path: `${base}/{name}/status`, access: { kind: 'project', verb: 'updateStatus', resource }, summary: `Write a ${kind}'s status (controllers)`, tag, params: ProjectNameParam, body: statusBody, response: out },
+    async (c, { params, body }) => {
+      const stored = await getOr404(deps.store, ref(params.project, params.name));
+      const updated = await deps.store.updateStatus<BerthObject>({ ...stored, metadata: { ...stored.metadata, resourceVersion: body.metadata.resourceVersion }, status: body.status });
+      return c.json(updated);
+    },
+  );
+}
+
+function checkProject(given: string | undefined, path: string): void {
+  if (given !== undefined && given !== path) throw ValidationError.field('metadata.project', `must be "${path}", the project in the path`);
+}

@@ -1,0 +1,132 @@
+// Users, credentials, tokens, groups and cluster-admins, over the object store.
+import { randomBytes } from 'node:crypto';
+import { AlreadyExistsError, NotFoundError, UnauthorizedError } from '../errors.ts';
+import type { BerthObject } from '../model/types.ts';
+import type { GroupSpec, Subject } from '../model/kinds.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import { dummyHash, hashPassword, verifyPassword } from './password.ts';
+import { newToken, tokenId, type TokenSpec } from './tokens.ts';
+
+export const CLUSTER_ADMIN_BINDING = 'cluster-admin';
+export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600;
+
+export type UserObject = BerthObject<{ fullName?: string }, Record<string, unknown>>;
+export type TokenObject = BerthObject<TokenSpec, Record<string, unknown>>;
+type CredentialObject = BerthObject<{ passwordHash: string }, Record<string, unknown>>;
+type ClusterRoleBinding = BerthObject<{ role: 'cluster-admin'; subjects: Subject[] }, Record<string, unknown>>;
+
+export interface LoginResult {
+  token: string;
+  expiresAt: string;
+  user: string;
+}
+
+export class Identity {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly tokenTtlSeconds = DEFAULT_TOKEN_TTL_SECONDS,
+  ) {}
+
+  /** Creates a user and its credential in one write. */
+  async createUser(name: string, password: string, fullName?: string): Promise<UserObject> {
+    const passwordHash = await hashPassword(password);
+    const [user] = await this.store.createMany([
+      { kind: 'User', metadata: { name, project: '' }, spec: fullName ? { fullName } : {} },
+      { kind: 'Credential', metadata: { name, project: '' }, spec: { passwordHash } },
+    ]);
+    return user as UserObject;
+  }
+
+  /** Deletes a user, its credential and its tokens. */
+  async deleteUser(name: string): Promise<void> {
+    await this.store.delete({ kind: 'User', project: '', name });
+    await this.store.delete({ kind: 'Credential', project: '', name }).catch(ignoreNotFound);
+    await this.revokeAll(name);
+  }
+
+  async setPassword(name: string, password: string): Promise<void> {
+    const cred = await this.store.get<CredentialObject>({ kind: 'Credential', project: '', name });
+    if (!cred) throw new NotFoundError('User', name);
+    await this.store.update({ ...cred, spec: { passwordHash: await hashPassword(password) } });
+  }
+
+  async login(username: string, password: string): Promise<LoginResult> {
+    const cred = await this.store.get<CredentialObject>({ kind: 'Credential', project: '', name: username });
+    const ok = await verifyPassword(password, cred?.spec.passwordHash ?? (await dummyHash()));
+    if (!cred || !ok) throw new UnauthorizedError('wrong username or password');
+    const token = newToken();
+    const expiresAt = new Date(Date.now() + this.tokenTtlSeconds * 1000).toISOString();
+    await this.store.create({
+      kind: 'Token',
+      metadata: { name: tokenId(token), project: '', labels: { user: username }, expiresAt },
+      spec: { user: username },
+    });
+    return { token, expiresAt, user: username };
+  }
+
+  /** The user a bearer token belongs to; expired or revoked tokens are refused. */
+  async authenticate(token: string): Promise<string> {
+    const stored = await this.store.get<TokenObject>({ kind: 'Token', project: '', name: tokenId(token) });
+    if (!stored) throw new UnauthorizedError('the token is not valid; it may have been revoked');
+    if (stored.metadata.expiresAt && Date.parse(stored.metadata.expiresAt) <= Date.now()) {
+      throw new UnauthorizedError('the token has expired');
+    }
+    return stored.spec.user;
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.store.delete({ kind: 'Token', project: '', name: tokenId(token) }).catch(ignoreNotFound);
+  }
+
+  async revokeAll(user: string): Promise<void> {
+    let next: string | undefined;
+    do {
+      const page = await this.store.list('Token', '', { labels: { user }, continue: next });
+      for (const t of page.items) await this.store.delete({ kind: 'Token', project: '', name: t.metadata.name }).catch(ignoreNotFound);
+      next = page.continue;
+    } while (next);
+  }
+
+  async isClusterAdmin(user: string): Promise<boolean> {
+    const crb = await this.store.get<ClusterRoleBinding>({ kind: 'ClusterRoleBinding', project: '', name: CLUSTER_ADMIN_BINDING });
+    return !!crb?.spec.subjects.some((s) => s.kind === 'User' && s.name === user);
+  }
+
+  /** The groups a user belongs to. */
+  async groupsOf(user: string): Promise<string[]> {
+    const groups: string[] = [];
+    let next: string | undefined;
+    do {
+      const page = await this.store.list<BerthObject<GroupSpec>>('Group', '', { continue: next });
+      for (const g of page.items) if (g.spec.users.includes(user)) groups.push(g.metadata.name);
+      next = page.continue;
+    } while (next);
+    return groups;
+  }
+
+  /**
+   * Makes sure a cluster-admin exists. On first start creates user `admin` with the given
+   * password (or a random one) and returns the credentials; afterwards returns undefined.
+   */
+  async bootstrapAdmin(password?: string, username = 'admin'): Promise<{ username: string; password: string } | undefined> {
+    const existing = await this.store.get({ kind: 'ClusterRoleBinding', project: '', name: CLUSTER_ADMIN_BINDING });
+    if (existing) return undefined;
+    const pw = password ?? randomBytes(12).toString('base64url');
+    try {
+      await this.createUser(username, pw, 'Cluster administrator');
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      await this.setPassword(username, pw);
+    }
+    await this.store.create({
+      kind: 'ClusterRoleBinding',
+      metadata: { name: CLUSTER_ADMIN_BINDING, project: '' },
+      spec: { role: 'cluster-admin', subjects: [{ kind: 'User', name: username }] },
+    });
+    return { username, password: pw };
+  }
+}
+
+export function ignoreNotFound(err: unknown): void {
+  if (!(err instanceof NotFoundError)) throw err;
+}

@@ -1,0 +1,52 @@
+// Test helpers: an API app over a fresh DynamoDB Local table, with a cluster-admin and a way to
+// make users and sign them in.
+import { Identity } from '../../shared/auth/identity.ts';
+import { createApi } from '../../shared/api/app.ts';
+import { freshTable, type TestTable } from './dynamo.ts';
+
+export interface TestApi extends TestTable {
+  app: ReturnType<typeof createApi>;
+  identity: Identity;
+  adminToken: string;
+  /** Creates a user (password "password-<name>") and returns a bearer token for them. */
+  user(name: string): Promise<string>;
+  call(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+export async function testApi(): Promise<TestApi> {
+  const t = await freshTable();
+  const identity = new Identity(t.store);
+  const app = createApi({ store: t.store, identity });
+  await identity.bootstrapAdmin('admin-password');
+  const adminToken = (await identity.login('admin', 'admin-password')).token;
+  const call: TestApi['call'] = async (method, path, token, body) => {
+    const headers: Record<string, string> = {};
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    const res = await app.request(path, { method, headers, body: payload });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed };
+  };
+  return {
+    ...t,
+    app,
+    identity,
+    adminToken,
+    call,
+    async user(name) {
+      await identity.createUser(name, `password-${name}`);
+      return (await identity.login(name, `password-${name}`)).token;
+    },
+  };
+}
