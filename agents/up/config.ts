@@ -1,0 +1,33 @@
+// The all-in-one platform's settings, from the environment (defaults in ARCHITECTURE.md).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface UpConfig {
+  home: string;
+  apiPort: number;
+  dynamoPort: number;
+  tableName: string;
+  appsDomain: string;
+  adminPassword?: string;
+  resyncMs: number;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name}=${raw} is not a TCP port (1-65535)`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): UpConfig {
+  return {
+    home: env.PAAS_HOME || join(homedir(), '.berth'),
+    apiPort: port(env, 'PAAS_API_PORT', 7080),
+    dynamoPort: port(env, 'PAAS_DYNAMODB_PORT', 7800),
+    tableName: env.PAAS_TABLE || 'berth',
+    appsDomain: env.PAAS_APPS_DOMAIN || 'apps.localhost',
+    adminPassword: env.BERTH_ADMIN_PASSWORD || undefined,
+    resyncMs: Number(env.PAAS_RESYNC_MS || 30_000),
+  };
+}

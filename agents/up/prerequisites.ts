@@ -1,0 +1,39 @@
+// Installs what the all-in-one platform needs and the machine lacks, through apt, as root,
+// saying what it installs; explains what to do when it cannot.
+import { spawnSync } from 'node:child_process';
+
+export interface Prerequisite {
+  what: string;
+  /** True when already present. */
+  present(): boolean;
+  /** Debian packages that provide it. */
+  packages: string[];
+}
+
+export const JAVA: Prerequisite = {
+  what: 'Java 17 or later (runs DynamoDB Local)',
+  packages: ['openjdk-17-jre-headless'],
+  present() {
+    const out = spawnSync('java', ['-version'], { encoding: 'utf8' });
+    if (out.error || out.status !== 0) return false;
+    const m = /version "(\d+)/.exec(out.stderr + out.stdout);
+    return !!m && Number(m[1]) >= 17;
+  },
+};
+
+export function ensurePrerequisites(list: Prerequisite[], say: (line: string) => void): void {
+  const missing = list.filter((p) => !p.present());
+  if (missing.length === 0) return;
+  const packages = missing.flatMap((p) => p.packages);
+  const names = missing.map((p) => p.what).join(', ');
+  if (process.getuid?.() !== 0) {
+    throw new Error(`missing: ${names}. Install as root with: apt-get install -y ${packages.join(' ')}`);
+  }
+  say(`installing ${packages.join(' ')} through apt for: ${names}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-q', ...packages], { stdio: 'inherit', env }) : update;
+  if (install.status !== 0 || missing.some((p) => !p.present())) {
+    throw new Error(`could not install ${packages.join(' ')} through apt; install them by hand and run again`);
+  }
+}
