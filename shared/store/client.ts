@@ -1,5 +1,5 @@
 // Builds the DynamoDB client the entry points pass in. Throttling and transient errors are
-// retried by the SDK with adaptive backoff; the attempt count is generous because the
+// retried by the SDK with exponential backoff and jitter; the attempt count is generous because the
 // control plane would rather wait than fail a user's write.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
@@ -14,7 +14,7 @@ export function createDynamoClient(opts: DynamoClientOptions = {}): DynamoDBClie
   return new DynamoDBClient({
     region: opts.region ?? 'us-east-1',
     maxAttempts: opts.maxAttempts ?? 8,
-    retryMode: 'adaptive',
+    retryMode: 'standard',
     ...(opts.endpoint
       ? { endpoint: opts.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
