@@ -1,0 +1,38 @@
+// What each kind of access in the function table (functions.ts) grants, and which environment
+// variables it brings: a function gets the variables of exactly what it may touch.
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { REPOSITORY_PREFIX } from './constructs/registry.ts';
+import type { Access } from './functions.ts';
+import type { FleetStack } from './stacks/fleet-stack.ts';
+
+export interface AccessTargets {
+  table: ITable;
+  fleet: FleetStack;
+  adminSecret: ISecret;
+}
+
+const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<string, string>> = {
+  table: (grantee, t) => {
+    t.table.grantReadWriteData(grantee);
+    return { TABLE_NAME: t.table.tableName };
+  },
+  fleet: (grantee, t) => {
+    t.fleet.grantControl(grantee);
+    return t.fleet.controlEnvironment;
+  },
+  registry: (grantee, t) => {
+    t.fleet.registry.grantManage(grantee);
+    return { BERTH_REGISTRY: t.fleet.registry.host, BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX };
+  },
+  'admin-secret': (grantee, t) => {
+    t.adminSecret.grantRead(grantee);
+    return { BERTH_ADMIN_SECRET_ARN: t.adminSecret.secretArn };
+  },
+};
+
+/** Grants every access in `access` to `grantee` and returns the variables they bring. */
+export function grantAccess(grantee: IGrantable, access: readonly Access[], targets: AccessTargets): Record<string, string> {
+  return Object.assign({}, ...access.map((a) => ACCESS[a](grantee, targets))) as Record<string, string>;
+}

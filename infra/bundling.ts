@@ -1,0 +1,58 @@
+// How every piece of Berth that runs on AWS is bundled: one set of esbuild options, used by
+// the Lambda functions (through NodejsFunction's local esbuild, never Docker), by the router
+// agent artefact, and by `npm run bench -- bundles`, so the benchmark measures what ships.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+/** The repository root (infra/ sits directly below it). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Lambda's nodejs22.x runtime; the router hosts run Node 22 as well. */
+export const NODE_TARGET = 'node22';
+
+/** Lets CommonJS dependencies inside an ESM bundle call require() for Node built-ins. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);";
+
+/** The shared settings. Everything is bundled, the AWS SDK too: its version is ours, not the runtime's. */
+export const BUNDLE = {
+  target: NODE_TARGET,
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+} as const;
+
+/** Bundling for NodejsFunction (output index.mjs, handler index.handler). */
+export function lambdaBundling(): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: BUNDLE.target,
+    minify: BUNDLE.minify,
+    sourceMap: BUNDLE.sourceMap,
+    mainFields: [...BUNDLE.mainFields],
+    banner: BUNDLE.banner,
+    bundleAwsSDK: true,
+    externalModules: [],
+    forceDockerBundling: false,
+  };
+}
+
+/** The same bundle through esbuild's API: `entry` (relative to the repository) to `outfile`. */
+export function esbuildOptions(entry: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [join(REPO_ROOT, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: BUNDLE.target,
+    minify: BUNDLE.minify,
+    sourcemap: BUNDLE.sourceMap,
+    mainFields: [...BUNDLE.mainFields],
+    banner: { js: BUNDLE.banner },
+    logLevel: 'warning',
+  };
+}

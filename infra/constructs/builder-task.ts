@@ -1,0 +1,62 @@
+// The build task: one Build per ECS task, run by the control plane with RunTask on the build
+// capacity provider. The builder agent (image berth/builder) drives the host's Docker Engine
+// through the socket, which is why the task may only ever be placed on build hosts: the
+// placement constraint below, plus the build hosts' own attribute, keep the socket away from
+// tenant hosts.
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { ContainerImage, Ec2TaskDefinition, LogDrivers, NetworkMode, PlacementConstraint } from 'aws-cdk-lib/aws-ecs';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { HOST_ROLE_ATTRIBUTE } from './host-fleet.ts';
+import type { Registry } from './registry.ts';
+
+/** The task definition family; the control plane may RunTask this family only. */
+export const BUILDER_FAMILY = 'berth-builder';
+export const DOCKER_SOCKET = '/var/run/docker.sock';
+
+/** What one build reserves on a build host: the agent's sibling containers (S2I assemble) do the work. */
+const BUILD_RESERVATION = { cpu: 1024, memoryReservationMiB: 3072 };
+
+export interface BuilderTaskProps {
+  registry: Registry;
+  imageTag: string;
+  table: ITable;
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+}
+
+export class BuilderTask extends Construct {
+  readonly taskDefinition: Ec2TaskDefinition;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: BuilderTaskProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const taskRole = new Role(this, 'TaskRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Berth builder agent' });
+    this.taskDefinition = new Ec2TaskDefinition(this, 'TaskDefinition', {
+      family: BUILDER_FAMILY,
+      networkMode: NetworkMode.BRIDGE,
+      taskRole,
+      placementConstraints: [PlacementConstraint.memberOf(`attribute:${HOST_ROLE_ATTRIBUTE} == build`)],
+      volumes: [{ name: 'docker-socket', host: { sourcePath: DOCKER_SOCKET } }],
+    });
+    const container = this.taskDefinition.addContainer('builder', {
+      image: ContainerImage.fromEcrRepository(props.registry.builder, props.imageTag),
+      ...BUILD_RESERVATION,
+      environment: props.environment,
+      logging: LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'build' }),
+    });
+    NagSuppressions.addResourceSuppressions(this.taskDefinition, [{
+      id: 'AwsSolutions-ECS2',
+      reason: 'The variables are the table name and the apps domain: configuration, not secrets.',
+    }]);
+    container.addMountPoints({ sourceVolume: 'docker-socket', containerPath: DOCKER_SOCKET, readOnly: false });
+
+    // The agent writes the Build's status and log to the table, and pushes the built image.
+    props.table.grantReadWriteData(taskRole);
+    props.registry.grantPush(taskRole);
+  }
+}

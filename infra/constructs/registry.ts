@@ -1,0 +1,96 @@
+// Berth's ECR repositories. Every repository Berth uses is under one prefix, `berth/`: the
+// platform's own (the builder agent image berth/builder and the S2I builder images berth/s2i/*),
+// made here and kept when the stack goes, and the tenants' (one per project and image stream),
+// which the control plane creates at run time. The grants give exactly that split: the control
+// plane may create and manage repositories under berth/ but may not delete or overwrite the
+// platform's own, and builds may push under berth/ but never into the platform's images.
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
+import { Effect, Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+export const REPOSITORY_PREFIX = 'berth';
+
+/** Pull: what a task execution role or the Docker engine of a build needs. */
+const PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
+const PUSH = ['ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'];
+/** What the control plane does to tenant repositories: create, look, clean up, delete. */
+const MANAGE = [
+  'ecr:CreateRepository', 'ecr:DeleteRepository', 'ecr:DescribeRepositories', 'ecr:PutLifecyclePolicy',
+  'ecr:TagResource', 'ecr:ListTagsForResource', 'ecr:DescribeImages', 'ecr:ListImages', 'ecr:BatchGetImage',
+  'ecr:BatchDeleteImage',
+];
+/** Never allowed on the platform's own repositories, whatever else is. */
+const PROTECTED = ['ecr:DeleteRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:BatchDeleteImage', ...PUSH];
+
+export interface RegistryProps {
+  /** S2I builder image names; each gets berth/s2i/<name>. */
+  s2iImages: string[];
+}
+
+export class Registry extends Construct {
+  /** berth/builder: the builder agent image the build task runs. */
+  readonly builder: Repository;
+  readonly s2i: Repository[];
+
+  constructor(scope: Construct, id: string, props: RegistryProps) {
+    super(scope, id);
+    const repository = (cid: string, name: string) => new Repository(this, cid, {
+      repositoryName: `${REPOSITORY_PREFIX}/${name}`,
+      imageScanOnPush: true,
+      imageTagMutability: TagMutability.MUTABLE,
+      lifecycleRules: [{ description: 'keep the 30 newest images', maxImageCount: 30 }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.builder = repository('Builder', 'builder');
+    this.s2i = props.s2iImages.map((name) => repository(`S2i-${name}`, `s2i/${name}`));
+  }
+
+  /** ARN of every repository under berth/, platform and tenant alike. */
+  get allRepositoriesArn(): string {
+    return Stack.of(this).formatArn({ service: 'ecr', resource: 'repository', resourceName: `${REPOSITORY_PREFIX}/*` });
+  }
+
+  /** The registry's host name: <account>.dkr.ecr.<region>.amazonaws.com. */
+  get host(): string {
+    const stack = Stack.of(this);
+    return `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}`;
+  }
+
+  private get platformArns(): string[] {
+    return [this.builder, ...this.s2i].map((r) => r.repositoryArn);
+  }
+
+  /** Registry login: GetAuthorizationToken has no resource-level permissions, so "*" is AWS's requirement. */
+  grantLogin(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({ grantee, actions: ['ecr:GetAuthorizationToken'], resourceArns: ['*'] });
+  }
+
+  /** Pull any Berth image: tenant task execution roles and the builder. */
+  grantPull(grantee: IGrantable): Grant {
+    this.grantLogin(grantee);
+    return Grant.addToPrincipal({ grantee, actions: PULL, resourceArns: [this.allRepositoriesArn] });
+  }
+
+  /** Push tenant images (builds): pull and push under berth/, never into the platform's images. */
+  grantPush(grantee: IGrantable): Grant {
+    this.grantPull(grantee);
+    this.protectPlatform(grantee);
+    return Grant.addToPrincipal({ grantee, actions: PUSH, resourceArns: [this.allRepositoriesArn] });
+  }
+
+  /** Create and manage tenant repositories (the control plane). */
+  grantManage(grantee: IGrantable): Grant {
+    this.protectPlatform(grantee);
+    return Grant.addToPrincipal({ grantee, actions: MANAGE, resourceArns: [this.allRepositoriesArn] });
+  }
+
+  private protectPlatform(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+      sid: 'ProtectPlatformRepositories',
+      effect: Effect.DENY,
+      actions: PROTECTED,
+      resources: this.platformArns,
+    }));
+  }
+}

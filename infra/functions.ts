@@ -1,0 +1,45 @@
+// Every Lambda function of the control plane, one line each: what it runs, what starts it and
+// what it may touch. Adding a function (webhooks, a new reconciler family) is one more line;
+// the control-plane stack turns each line into a PlatformFunction, its triggers and its grants.
+//
+// Still to come (add the line when the entry exists):
+//   { name: 'webhooks', entry: 'functions/webhooks/index.ts', ..., triggers: [{ kind: 'http', route: 'ANY /webhooks/{proxy+}' }], access: ['table'] },
+
+/** What starts a function. */
+export type Trigger =
+  /** An HTTP API route: `$default` or `METHOD /path` (API Gateway HTTP API, payload v2). */
+  | { kind: 'http'; route: string }
+  /** The table's DynamoDB stream (batch item failures, bisect, bounded retries, failure queue). */
+  | { kind: 'stream' }
+  /** An EventBridge schedule. */
+  | { kind: 'schedule'; everyMinutes: number }
+  /** ECS task state changes in Berth's cluster (EventBridge rule). */
+  | { kind: 'ecs-task-state' };
+
+/**
+ * What a function may touch. `table`: read and write the table. `fleet`: run builds and start or
+ * stop tasks in Berth's ECS cluster. `registry`: create and manage ECR repositories under berth/.
+ * `admin-secret`: read the generated first administrator password.
+ */
+export type Access = 'table' | 'fleet' | 'registry' | 'admin-secret';
+
+export interface FunctionSpec {
+  /** Short name: construct id and part of the log group name. */
+  name: string;
+  /** Entry file, relative to the repository; it exports `handler`. */
+  entry: string;
+  description: string;
+  memoryMiB: number;
+  timeoutSeconds: number;
+  triggers: Trigger[];
+  access: Access[];
+}
+
+/** Reconcilers get the same access whichever event woke them: they all act on the whole system. */
+const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry'];
+
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API and web console', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'admin-secret'] },
+  { name: 'stream', entry: 'functions/reconcilers/stream.ts', description: 'Reconcilers driven by the table stream', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'stream' }], access: RECONCILER_ACCESS },
+  { name: 'resync', entry: 'functions/reconcilers/resync.ts', description: 'Periodic resync and ECS task state changes', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'schedule', everyMinutes: 1 }, { kind: 'ecs-task-state' }], access: RECONCILER_ACCESS },
+];

@@ -1,0 +1,33 @@
+// Why each wildcard cdk-nag's AwsSolutions-IAM5 finds in Berth's policies is there. Every other
+// finding is either fixed or suppressed next to the resource it concerns, with its reason.
+// test/infra/least-privilege.test.ts checks the same ground independently: it walks every
+// policy and fails on any "*" action or resource not on its own, named allow-list.
+import type { Stack } from 'aws-cdk-lib';
+import { NagSuppressions } from 'cdk-nag';
+
+const arn = (service: string, resource: string) =>
+  `/^Resource::arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}$/`;
+
+export const WILDCARD_REASONS: { appliesTo: string; reason: string }[] = [
+  {
+    appliesTo: 'Resource::*',
+    reason: 'Only for actions AWS offers no resource-level permission for (X-Ray PutTraceSegments/PutTelemetryRecords, ecr:GetAuthorizationToken, ecs:DiscoverPollEndpoint, ecs:Register/Deregister/DescribeTaskDefinition), and ecs:Poll/StartTelemetrySession, held to this cluster by the ecs:cluster condition.',
+  },
+  { appliesTo: '/^Resource::<Table[0-9A-F]{8}\\.Arn>\\/index\\/\\*$/', reason: 'The indexes of Berth\'s own table (the store queries byKind).' },
+  { appliesTo: 'Action::ecs:Submit*', reason: 'Added by aws-ecs for the ECS agent on container hosts (Submit{Task,Container,Attachment}StateChange), resource limited to this cluster.' },
+  { appliesTo: arn('ecr', 'repository\\/berth\\/\\*'), reason: 'Repositories under Berth\'s prefix only: tenant repositories are created at run time, one per project and image stream; the platform\'s own are protected by an explicit Deny.' },
+  { appliesTo: arn('ecs', 'task-definition\\/berth-builder:\\*'), reason: 'Every revision of the builder task definition family, and no other family.' },
+  { appliesTo: arn('ecs', 'task-definition\\/berth-pod-\\*:\\*'), reason: 'Pod task definitions are registered at run time, one family per deployment, all under the berth-pod- prefix.' },
+  { appliesTo: arn('ecs', '(task|container-instance)\\/<Cluster[0-9A-F]{8}>\\/\\*'), reason: 'Tasks and container instances of Berth\'s cluster only; their ids are made at run time.' },
+];
+
+/** Attaches the wildcard reasons to every stack (cdk-nag regexes are written /…/). */
+export function justifyWildcards(stacks: Stack[]): void {
+  for (const stack of stacks) {
+    NagSuppressions.addStackSuppressions(stack, WILDCARD_REASONS.map(({ appliesTo, reason }) => ({
+      id: 'AwsSolutions-IAM5',
+      reason,
+      appliesTo: [appliesTo.startsWith('/') ? { regex: appliesTo } : appliesTo],
+    })));
+  }
+}

@@ -1,0 +1,50 @@
+// What everything else stands on: the network (a new VPC, or an existing one looked up by id)
+// and the operators' alarm topic.
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { FlowLogDestination, FlowLogTrafficType, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import type { BerthConfig } from '../config.ts';
+import { retentionOf } from '../retention.ts';
+
+export interface BaseStackProps extends StackProps {
+  config: BerthConfig;
+}
+
+export class BaseStack extends Stack {
+  readonly vpc: IVpc;
+  readonly alarmTopic: Topic;
+
+  constructor(scope: Construct, id: string, props: BaseStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.vpc = config.vpcId ? Vpc.fromLookup(this, 'Vpc', { vpcId: config.vpcId }) : this.newVpc(config);
+
+    this.alarmTopic = new Topic(this, 'Alarms', { displayName: 'Berth alarms', enforceSSL: true });
+    if (config.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    NagSuppressions.addResourceSuppressions(this.alarmTopic, [{
+      id: 'AwsSolutions-SNS2',
+      reason: 'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key; alarm messages carry no secrets, so a customer-managed KMS key would add cost and no protection.',
+    }]);
+  }
+
+  private newVpc(config: BerthConfig): Vpc {
+    return new Vpc(this, 'Vpc', {
+      maxAzs: config.maxAzs,
+      natGateways: config.natGateways,
+      subnetConfiguration: [
+        { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'hosts', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+      ],
+      flowLogs: {
+        rejected: {
+          trafficType: FlowLogTrafficType.REJECT,
+          destination: FlowLogDestination.toCloudWatchLogs(new LogGroup(this, 'FlowLogs', { retention: retentionOf(config) })),
+        },
+      },
+    });
+  }
+}

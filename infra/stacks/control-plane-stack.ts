@@ -1,0 +1,152 @@
+// The serverless control plane: one PlatformFunction per line of the function table, each with
+// its triggers (HTTP API routes, the table stream, schedules, ECS task events), its grants, and
+// alarms; the failure queue where given-up events land; the generated first admin password.
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { DomainName, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate, CertificateValidation } from 'aws-cdk-lib/aws-certificatemanager';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { Rule, Schedule, type RuleProps } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { grantAccess } from '../access.ts';
+import type { BerthConfig } from '../config.ts';
+import { alarmOnFunction, alarmOnQueue } from '../constructs/alarms.ts';
+import { PlatformFunction } from '../constructs/platform-function.ts';
+import { FUNCTIONS, type FunctionSpec, type Trigger } from '../functions.ts';
+import { retentionOf } from '../retention.ts';
+import type { FleetStack } from './fleet-stack.ts';
+
+/** How the table stream drives reconcilers: a poison record is isolated, retried a few times, then parked. */
+export const STREAM_SETTINGS = { batchSize: 100, retryAttempts: 5, maxRecordAge: Duration.hours(1), maxBatchingWindow: Duration.seconds(1) };
+
+export interface ControlPlaneStackProps extends StackProps {
+  config: BerthConfig;
+  table: ITable;
+  fleet: FleetStack;
+  alarmTopic: ITopic;
+  /** The function table; FUNCTIONS unless a test passes its own. */
+  functions?: readonly FunctionSpec[];
+}
+
+export class ControlPlaneStack extends Stack {
+  readonly functions = new Map<string, PlatformFunction>();
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly failureQueue: Queue;
+  readonly adminSecret: Secret;
+
+  constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const retention = retentionOf(config);
+
+    this.failureQueue = new Queue(this, 'Failures', {
+      encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14),
+    });
+    NagSuppressions.addResourceSuppressions(this.failureQueue, [{ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter destination itself (stream on-failure and EventBridge target DLQ).' }]);
+    alarmOnQueue(this, 'FailuresWaiting', this.failureQueue, props.alarmTopic);
+
+    this.adminSecret = new Secret(this, 'AdminPassword', {
+      description: 'Password of the Berth user "admin", made at the first deploy',
+      generateSecretString: { passwordLength: 24, excludePunctuation: true },
+    });
+    NagSuppressions.addResourceSuppressions(this.adminSecret, [{ id: 'AwsSolutions-SMG4', reason: 'A one-time bootstrap credential: Berth reads it once to create the first administrator, who then changes the password in Berth; rotating the secret would not change the Berth password.' }]);
+
+    this.api = new HttpApi(this, 'HttpApi', { description: 'Berth API, console and webhooks', createDefaultStage: false });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 100, burstLimit: 200 },
+      accessLogSettings: { destination: new LogGroupLogDestination(new LogGroup(this, 'ApiAccessLogs', { retention })), format: ACCESS_LOG_FORMAT },
+      domainMapping: this.customDomain(config),
+    });
+
+    for (const spec of props.functions ?? FUNCTIONS) this.addFunction(spec, props);
+
+    new CfnOutput(this, 'ApiUrl', { value: config.hostedZone ? `https://api.${config.domain}/` : this.stage.url });
+    new CfnOutput(this, 'AdminSecretArn', { value: this.adminSecret.secretArn, description: 'aws secretsmanager get-secret-value --secret-id <this>' });
+    new CfnOutput(this, 'FailureQueueUrl', { value: this.failureQueue.queueUrl });
+  }
+
+  private addFunction(spec: FunctionSpec, props: ControlPlaneStackProps): void {
+    const id = spec.name.replace(/(^|-)(\w)/g, (_, _dash: string, c: string) => c.toUpperCase()) + 'Function';
+    const pf = new PlatformFunction(this, id, {
+      entry: spec.entry,
+      description: spec.description,
+      memoryMiB: spec.memoryMiB,
+      timeoutSeconds: spec.timeoutSeconds,
+      environment: { BERTH_APPS_DOMAIN: props.config.appsDomain },
+      logRetention: retentionOf(props.config),
+    });
+    const environment = grantAccess(pf.role, spec.access, { table: props.table, fleet: props.fleet, adminSecret: this.adminSecret });
+    for (const [k, v] of Object.entries(environment)) pf.fn.addEnvironment(k, v);
+    spec.triggers.forEach((trigger, i) => this.addTrigger(pf, `${id}Trigger${i}`, trigger, props));
+    alarmOnFunction(this, id, pf.fn, props.alarmTopic);
+    this.functions.set(spec.name, pf);
+  }
+
+  private addTrigger(pf: PlatformFunction, id: string, trigger: Trigger, props: ControlPlaneStackProps): void {
+    const target = () => new LambdaFunction(pf.fn, { retryAttempts: 2, maxEventAge: Duration.hours(1), deadLetterQueue: this.failureQueue });
+    const rule = (ruleProps: RuleProps) => new Rule(this, id, { ...ruleProps, targets: [target()] });
+    switch (trigger.kind) {
+      case 'http': {
+        const integration = new HttpLambdaIntegration(`${id}Integration`, pf.fn);
+        const [method, path] = trigger.route.split(' ');
+        const routeKey = trigger.route === '$default' ? HttpRouteKey.DEFAULT : HttpRouteKey.with(path!, HttpMethod[method as keyof typeof HttpMethod]);
+        const route = new HttpRoute(this, `${id}Route`, { httpApi: this.api, routeKey, integration });
+        NagSuppressions.addResourceSuppressions(route, [{
+          id: 'AwsSolutions-APIG4',
+          reason: 'Berth authenticates in the function: bearer tokens on every API route (proved by the route-walk test), HMAC signatures or secrets on webhooks; the login route and webhooks must be reachable without a gateway authorizer.',
+        }]);
+        return;
+      }
+      case 'stream':
+        pf.fn.addEventSource(new DynamoEventSource(props.table, {
+          startingPosition: StartingPosition.LATEST,
+          ...STREAM_SETTINGS,
+          bisectBatchOnError: true,
+          reportBatchItemFailures: true,
+          onFailure: new SqsDlq(this.failureQueue),
+        }));
+        return;
+      case 'schedule':
+        rule({ schedule: Schedule.rate(Duration.minutes(trigger.everyMinutes)), description: `Berth resync every ${trigger.everyMinutes} min` });
+        return;
+      case 'ecs-task-state':
+        rule({
+          description: 'ECS task state changes in the Berth cluster',
+          eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [props.fleet.cluster.clusterArn] } },
+        });
+        return;
+    }
+  }
+
+  /** api.<domain> with a DNS-validated certificate, when a hosted zone is configured. */
+  private customDomain(config: BerthConfig) {
+    if (!config.hostedZone) return undefined;
+    const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: config.hostedZone.id, zoneName: config.hostedZone.name });
+    const domainName = `api.${config.domain}`;
+    const certificate = new Certificate(this, 'ApiCertificate', { domainName, validation: CertificateValidation.fromDns(zone) });
+    const domain = new DomainName(this, 'ApiDomain', { domainName, certificate });
+    new ARecord(this, 'ApiRecord', { zone, recordName: domainName, target: RecordTarget.fromAlias(new ApiGatewayv2DomainProperties(domain.regionalDomainName, domain.regionalHostedZoneId)) });
+    return { domainName: domain };
+  }
+}
+
+/** One JSON line per request, with HTTP API's own context variables. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
+  requestId: '$context.requestId', ip: '$context.identity.sourceIp', time: '$context.requestTime',
+  method: '$context.httpMethod', path: '$context.path', status: '$context.status', protocol: '$context.protocol',
+  bytes: '$context.responseLength', latencyMs: '$context.responseLatency', integrationError: '$context.integrationErrorMessage',
+}));

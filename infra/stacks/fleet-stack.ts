@@ -1,0 +1,112 @@
+// The data plane's compute: one ECS cluster with two EC2 capacity providers (tenant hosts, where
+// pods run, and build hosts, where builds run with the Docker socket), the builder task, the
+// ECR repositories, and what the control plane needs to drive them (grantControl).
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
+import { Grant, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { BerthConfig } from '../config.ts';
+import { BUILDER_FAMILY, BuilderTask } from '../constructs/builder-task.ts';
+import { HostFleet, type HostFleetProps } from '../constructs/host-fleet.ts';
+import { Registry } from '../constructs/registry.ts';
+import { retentionOf } from '../retention.ts';
+
+/** Task definition families the control plane registers for pods: berth-pod-<project>-<dc>-… */
+export const POD_FAMILY_PREFIX = 'berth-pod-';
+
+export interface FleetStackProps extends StackProps {
+  config: BerthConfig;
+  vpc: IVpc;
+  table: ITable;
+  alarmTopic: ITopic;
+}
+
+export class FleetStack extends Stack {
+  readonly cluster: Cluster;
+  readonly tenantHosts: HostFleet;
+  readonly buildHosts: HostFleet;
+  readonly builder: BuilderTask;
+  readonly registry: Registry;
+  /** The execution role of every pod task: pulls Berth images, writes the pods' log group. */
+  readonly podExecutionRole: Role;
+  readonly podLogGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: FleetStackProps) {
+    super(scope, id, props);
+    const { config, vpc } = props;
+    const retention = retentionOf(config);
+    this.cluster = new Cluster(this, 'Cluster', { vpc, containerInsightsV2: ContainerInsights.ENABLED });
+
+    const host = (id: string, hostRole: HostFleetProps['hostRole'], sizing: Pick<HostFleetProps, 'size' | 'rootVolumeGiB' | 'managedScaling' | 'agentConfig'>) =>
+      new HostFleet(this, id, {
+        cluster: this.cluster, vpc, hostRole, notifications: props.alarmTopic,
+        // No inbound rules: the router stack opens the tenant hosts' published ports to the routers.
+        securityGroup: new SecurityGroup(this, `${id}SecurityGroup`, { vpc, description: `Berth ${hostRole} hosts` }),
+        ...sizing,
+      });
+    this.tenantHosts = host('TenantHosts', 'tenant', {
+      size: config.tenantHosts, rootVolumeGiB: 50, managedScaling: false,
+      // Pods never run privileged; the scheduler, not ECS, decides where they go.
+      agentConfig: { ECS_DISABLE_PRIVILEGED: 'true' },
+    });
+    this.buildHosts = host('BuildHosts', 'build', {
+      size: config.buildHosts, rootVolumeGiB: 100, managedScaling: true,
+      // Builder images and layers are large and reused: keep them for a day between builds.
+      agentConfig: { ECS_IMAGE_CLEANUP_INTERVAL: '60m', ECS_IMAGE_MINIMUM_CLEANUP_AGE: '24h' },
+    });
+
+    this.registry = new Registry(this, 'Registry', { s2iImages: config.s2iImages });
+    this.builder = new BuilderTask(this, 'Builder', {
+      registry: this.registry,
+      imageTag: config.builderImageTag,
+      table: props.table,
+      environment: { TABLE_NAME: props.table.tableName, BERTH_APPS_DOMAIN: config.appsDomain },
+      logRetention: retention,
+    });
+
+    this.podLogGroup = new LogGroup(this, 'PodLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    this.podExecutionRole = new Role(this, 'PodExecutionRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Berth pod tasks: image pull and logs' });
+    this.registry.grantPull(this.podExecutionRole);
+    this.podLogGroup.grantWrite(this.podExecutionRole);
+  }
+
+  /** Variables a function that drives the fleet reads. */
+  get controlEnvironment(): Record<string, string> {
+    return {
+      BERTH_CLUSTER: this.cluster.clusterName,
+      BERTH_BUILD_CAPACITY_PROVIDER: this.buildHosts.capacityProvider.capacityProviderName,
+      BERTH_BUILDER_TASK_DEFINITION: BUILDER_FAMILY,
+      BERTH_POD_FAMILY_PREFIX: POD_FAMILY_PREFIX,
+      BERTH_POD_EXECUTION_ROLE_ARN: this.podExecutionRole.roleArn,
+      BERTH_POD_LOG_GROUP: this.podLogGroup.logGroupName,
+    };
+  }
+
+  /**
+   * Lets a reconciler run builds and place pods in this cluster, and nothing else in ECS:
+   * RunTask only the builder family, StartTask only pod families, both only in this cluster;
+   * stop, describe and list only this cluster's tasks and hosts; pass only the task roles.
+   */
+  grantControl(grantee: IGrantable): void {
+    const arn = (resource: string, resourceName: string) => this.formatArn({ service: 'ecs', resource, resourceName });
+    const inCluster = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+    const add = (actions: string[], resourceArns: string[], conditions?: Record<string, Record<string, unknown>>) =>
+      Grant.addToPrincipal({ grantee, actions, resourceArns, conditions });
+
+    add(['ecs:RunTask'], [arn('task-definition', `${BUILDER_FAMILY}:*`)], inCluster);
+    add(['ecs:StartTask'], [arn('task-definition', `${POD_FAMILY_PREFIX}*:*`)], inCluster);
+    add(['ecs:StopTask', 'ecs:DescribeTasks'], [this.cluster.arnForTasks('*')], inCluster);
+    add(['ecs:TagResource'], [this.cluster.arnForTasks('*')], { StringEquals: { 'ecs:CreateAction': ['RunTask', 'StartTask'] } });
+    add(['ecs:ListContainerInstances'], [this.cluster.clusterArn]);
+    add(['ecs:DescribeContainerInstances', 'ecs:ListTasks'], [arn('container-instance', `${this.cluster.clusterName}/*`)], inCluster);
+    // Registering pod task definitions: ECS offers no resource-level permission for these.
+    add(['ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:DescribeTaskDefinition'], ['*']);
+    add(['iam:PassRole'], [this.builder.taskDefinition.taskRole.roleArn, this.builder.taskDefinition.obtainExecutionRole().roleArn, this.podExecutionRole.roleArn], {
+      StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+    });
+  }
+}

@@ -1,0 +1,126 @@
+// The routers: HAProxy hosts running the router agent, in an Auto Scaling group behind a
+// network load balancer that passes TCP 80 and 443 straight through (TLS ends in HAProxy, so
+// edge, passthrough and re-encrypt routes all work), and the optional wildcard DNS record
+// *.apps.<domain> pointing at it.
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { AdditionalHealthCheckType, AutoScalingGroup, HealthChecks, UpdatePolicy } from 'aws-cdk-lib/aws-autoscaling';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  BlockDeviceVolume, EbsDeviceVolumeType, InstanceArchitecture, InstanceType, LaunchTemplate, MachineImage, Peer, Port,
+  SecurityGroup, SubnetType, UserData, AmazonLinuxCpuType, type ISecurityGroup, type IVpc,
+} from 'aws-cdk-lib/aws-ec2';
+import { NetworkLoadBalancer, Protocol } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { architectureOf, type BerthConfig } from '../config.ts';
+import { agentArtefact } from '../constructs/agent-artefact.ts';
+import { routerBootCommands } from '../router-user-data.ts';
+
+/** Where Docker publishes pod ports on tenant hosts (the kernel's ephemeral range and above). */
+export const POD_HOST_PORTS = Port.tcpRange(32768, 65535);
+
+export interface RouterStackProps extends StackProps {
+  config: BerthConfig;
+  vpc: IVpc;
+  table: ITable;
+  tenantHostsSecurityGroup: ISecurityGroup;
+  alarmTopic: ITopic;
+  /** The router agent's entry (relative to the repository), or undefined while it does not exist. */
+  agentEntry?: string;
+}
+
+export class RouterStack extends Stack {
+  readonly loadBalancer: NetworkLoadBalancer;
+  readonly autoScalingGroup: AutoScalingGroup;
+
+  constructor(scope: Construct, id: string, props: RouterStackProps) {
+    super(scope, id, props);
+    const { config, vpc } = props;
+
+    const role = new Role(this, 'InstanceRole', { assumedBy: new ServicePrincipal('ec2.amazonaws.com'), description: 'Berth router host' });
+    // The agent follows admitted routes and service endpoints: it reads the table, never writes.
+    props.table.grantReadData(role);
+    const artefact = props.agentEntry ? agentArtefact(this, 'RouterAgent', props.agentEntry) : undefined;
+    artefact?.grantRead(role);
+
+    const userData = UserData.forLinux();
+    userData.addCommands(...routerBootCommands({
+      artefact: artefact && { bucket: artefact.s3BucketName, key: artefact.s3ObjectKey },
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        BERTH_APPS_DOMAIN: config.appsDomain,
+        AWS_REGION: this.region,
+        PAAS_ROUTER_HTTP_PORT: '80',
+        PAAS_ROUTER_HTTPS_PORT: '443',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    }));
+
+    const lbSecurityGroup = new SecurityGroup(this, 'LoadBalancerSecurityGroup', { vpc, description: 'Berth router load balancer' });
+    const hostSecurityGroup = new SecurityGroup(this, 'HostSecurityGroup', { vpc, description: 'Berth router hosts' });
+    for (const port of [80, 443]) lbSecurityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(port), 'public HTTP(S) to the routers');
+    props.tenantHostsSecurityGroup.addIngressRule(hostSecurityGroup, POD_HOST_PORTS, 'routers to published pod ports');
+
+    const arm = architectureOf(config.routerHosts.instanceType) === InstanceArchitecture.ARM_64;
+    const launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
+      instanceType: new InstanceType(config.routerHosts.instanceType),
+      machineImage: MachineImage.latestAmazonLinux2023({ cpuType: arm ? AmazonLinuxCpuType.ARM_64 : AmazonLinuxCpuType.X86_64 }),
+      role,
+      userData,
+      securityGroup: hostSecurityGroup,
+      requireImdsv2: true,
+      detailedMonitoring: true,
+      blockDevices: [{ deviceName: '/dev/xvda', volume: BlockDeviceVolume.ebs(20, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3 }) }],
+    });
+    this.autoScalingGroup = new AutoScalingGroup(this, 'Hosts', {
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      launchTemplate,
+      minCapacity: config.routerHosts.min,
+      maxCapacity: config.routerHosts.max,
+      notifications: [{ topic: props.alarmTopic }],
+      // A new agent artefact changes the user data: replace routers one at a time.
+      updatePolicy: UpdatePolicy.rollingUpdate({ maxBatchSize: 1, minInstancesInService: Math.min(1, config.routerHosts.min) }),
+      // Without the agent nothing listens, so load-balancer health would replace hosts forever.
+      healthChecks: artefact
+        ? HealthChecks.withAdditionalChecks({ additionalTypes: [AdditionalHealthCheckType.ELB], gracePeriod: Duration.minutes(5) })
+        : HealthChecks.ec2(),
+    });
+
+    this.loadBalancer = new NetworkLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: SubnetType.PUBLIC },
+      securityGroups: [lbSecurityGroup],
+      crossZoneEnabled: true,
+    });
+    for (const port of [80, 443]) {
+      this.loadBalancer.addListener(`Tcp${port}`, { port, protocol: Protocol.TCP }).addTargets(`Routers${port}`, {
+        port,
+        protocol: Protocol.TCP,
+        targets: [this.autoScalingGroup],
+        healthCheck: { protocol: Protocol.TCP, interval: Duration.seconds(10), healthyThresholdCount: 2, unhealthyThresholdCount: 2 },
+        deregistrationDelay: Duration.seconds(30),
+      });
+      this.autoScalingGroup.connections.allowFrom(lbSecurityGroup, Port.tcp(port), 'load balancer to HAProxy');
+    }
+    NagSuppressions.addResourceSuppressions(lbSecurityGroup, [{
+      id: 'AwsSolutions-EC23',
+      reason: 'The routers are the public entrance for tenant apps: TCP 80 and 443 from anywhere, and nothing else, is their job.',
+    }]);
+    NagSuppressions.addResourceSuppressions(this.loadBalancer, [{
+      id: 'AwsSolutions-ELB2',
+      reason: 'NLB access logs exist only for TLS listeners; these listeners are TCP passthrough, and HAProxy logs every request itself.',
+    }]);
+
+    if (config.hostedZone) {
+      const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: config.hostedZone.id, zoneName: config.hostedZone.name });
+      new ARecord(this, 'AppsWildcard', { zone, recordName: `*.${config.appsDomain}`, target: RecordTarget.fromAlias(new LoadBalancerTarget(this.loadBalancer)) });
+    }
+    new CfnOutput(this, 'RouterDnsName', { value: this.loadBalancer.loadBalancerDnsName, description: `Point *.${config.appsDomain} here` });
+  }
+}
