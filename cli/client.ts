@@ -1,0 +1,127 @@
+// The HTTP client of the Berth API, over Node's global fetch. Every failure becomes a CliError:
+// the API's `{code, message, suggestion}` body maps to message and hint, and a server that
+// cannot be reached gets a hint about starting the platform.
+import { CliError, loginHint, oneLine } from './errors.ts';
+
+export interface ListObject {
+  kind: string;
+  items: ApiObject[];
+  metadata: { continue?: string };
+}
+
+/** An object as the API returns it; fields beyond these are kept as they came. */
+export interface ApiObject {
+  kind: string;
+  metadata: {
+    name: string;
+    project?: string;
+    creationTimestamp?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  spec?: any;
+  status?: any;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  /** Items per request; the client follows `continue` until the last page. */
+  chunkSize?: number;
+}
+
+const TIMEOUT_MS = 30_000;
+
+export class ApiClient {
+  constructor(
+    readonly server: string,
+    private readonly token?: string,
+  ) {}
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+
+  delete<T = unknown>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
+
+  /** Every item of a collection, one list object, however many pages the server answers with. */
+  async list(path: string, opts: ListOptions = {}): Promise<ListObject> {
+    const items: ApiObject[] = [];
+    let kind = 'List';
+    let next: string | undefined;
+    do {
+      const query = new URLSearchParams();
+      if (opts.chunkSize) query.set('limit', String(opts.chunkSize));
+      if (opts.labelSelector) query.set('labelSelector', opts.labelSelector);
+      if (next) query.set('continue', next);
+      const qs = query.size ? `?${query}` : '';
+      const page = await this.get<ListObject>(`${path}${qs}`);
+      kind = page.kind;
+      items.push(...page.items);
+      next = page.metadata?.continue;
+    } while (next);
+    return { kind, items, metadata: {} };
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(`${this.server}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw connectionError(err, this.server);
+    }
+    const text = await res.text();
+    if (!res.ok) throw apiError(res.status, res.statusText, text, this.server);
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new CliError(`the server at ${this.server} answered ${method} ${path} with something that is not JSON`, 'check that the URL points at a Berth API');
+    }
+  }
+}
+
+/** Maps an error response to a CliError; pure, so it is tested on its own. */
+export function apiError(status: number, statusText: string, text: string, server: string): CliError {
+  let body: { code?: unknown; message?: unknown; suggestion?: unknown } = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not the API's JSON: fall back on the status line
+  }
+  const code = typeof body.code === 'string' ? body.code : undefined;
+  const message = typeof body.message === 'string' ? oneLine(body.message) : `the server answered ${status} ${statusText}`.trim();
+  let hint = typeof body.suggestion === 'string' ? oneLine(body.suggestion) : undefined;
+  if (status === 401) hint = loginHint(server);
+  else if (!hint && !code) hint = 'check that the server URL points at a Berth API';
+  else if (!hint && status >= 500) hint = 'the request may be retried; if it keeps failing, look at the platform logs';
+  return new CliError(message, hint, { status, code });
+}
+
+export function connectionError(err: unknown, server: string): CliError {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError') return new CliError(`the server at ${server} did not answer within ${TIMEOUT_MS / 1000} s`, 'is the platform running and reachable?');
+  const code = e.cause?.code;
+  if (code === 'ECONNREFUSED') return new CliError(`cannot connect to ${server}: connection refused`, 'is the platform running? start it with `npm run up`');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new CliError(`cannot resolve the host of ${server}`, 'check the server URL, then `berth login URL …` again');
+  return new CliError(`cannot reach ${server}: ${oneLine(e.cause?.message ?? e.message)}`, 'check the server URL and that the platform is running (`npm run up`)');
+}

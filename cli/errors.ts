@@ -1,0 +1,34 @@
+// The one error type commands throw: a one-line message, an optional one-line hint and the exit
+// code. `run` prints it as `error: …` / `hint: …`; nothing else reaches the user as a stack trace.
+
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export class CliError extends Error {
+  readonly hint?: string;
+  readonly exitCode: number;
+  /** The HTTP status when the error came from the API. */
+  readonly status?: number;
+  /** The API's machine code (`NotFound`, `Conflict`, …) when there was one. */
+  readonly code?: string;
+
+  constructor(message: string, hint?: string, opts: { exitCode?: number; status?: number; code?: string } = {}) {
+    super(message);
+    this.name = 'CliError';
+    this.hint = hint;
+    this.exitCode = opts.exitCode ?? EXIT_FAILURE;
+    this.status = opts.status;
+    this.code = opts.code;
+  }
+
+  /** The same error with a hint, unless it already has one. */
+  withHint(hint: string): CliError {
+    if (this.hint) return this;
+    return new CliError(this.message, hint, { exitCode: this.exitCode, status: this.status, code: this.code });
+  }
+}
+
+export const loginHint = (server = 'URL'): string => `log in with \`berth login ${server} --username U --password P\``;
+
+/** One line, whatever the source said: errors are printed as exactly one line each. */
+export const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();

@@ -1,0 +1,41 @@
+// Pure formatting: ages, aligned tables, JSON and YAML documents.
+import { stringify } from 'yaml';
+
+export type Format = 'json' | 'yaml';
+export const FORMATS: readonly Format[] = ['json', 'yaml'];
+
+/** How long ago, the way `oc get` prints it: 45s, 12m, 5h, 3d, 2y. */
+export function age(iso: string | undefined, now: number = Date.now()): string {
+  const t = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(t)) return '<unknown>';
+  const s = Math.max(0, Math.floor((now - t) / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 120) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (d < 730) return `${d}d`;
+  return `${Math.floor(d / 365)}y`;
+}
+
+/** Columns padded to their widest cell, three spaces apart, no trailing blanks. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('   ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function serialize(value: unknown, format: Format): string {
+  return format === 'json' ? JSON.stringify(value, null, 2) + '\n' : stringify(value);
+}
+
+/** `k=v,k2=v2`, or `<none>`. */
+export function pairs(map: Record<string, string> | undefined, sep = ','): string {
+  const entries = Object.entries(map ?? {});
+  return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(sep) : '<none>';
+}
