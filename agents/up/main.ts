@@ -61,7 +61,10 @@ async function main(): Promise<void> {
   stops.push(() => reconcilers.stop());
 
   const app = createApi({ store, identity, logger, version: process.env.npm_package_version });
-  const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: '127.0.0.1' });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.apiPort, hostname: '127.0.0.1' }, () => resolve(s));
+    s.once('error', reject);
+  });
   stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const url = `http://127.0.0.1:${config.apiPort}`;
   say(`API and console on ${url}`);

@@ -1,0 +1,56 @@
+// Runs the real `npm run up` program as a child process for whole-platform tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { freePort } from '../../shared/local/ports.ts';
+
+export interface UpProcess {
+  child: ChildProcess;
+  output: () => string;
+  apiUrl: string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface UpPorts {
+  api: number;
+  dynamo: number;
+}
+
+export async function upPorts(): Promise<UpPorts> {
+  return { api: await freePort(), dynamo: await freePort() };
+}
+
+export async function startUp(home: string, ports: UpPorts, env: Record<string, string> = {}): Promise<UpProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'agents/up/main.ts'], {
+    env: { ...process.env, PAAS_HOME: home, PAAS_API_PORT: String(ports.api), PAAS_DYNAMODB_PORT: String(ports.dynamo), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`up did not become ready:\n${out}`)), 90_000);
+    const check = () => {
+      if (out.includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`up exited with ${code}:\n${out}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    child,
+    output: () => out,
+    apiUrl: `http://127.0.0.1:${ports.api}`,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill(signal);
+      const [code] = await once(child, 'exit');
+      return code as number | null;
+    },
+  };
+}
