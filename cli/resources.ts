@@ -7,12 +7,14 @@ export interface Resource {
   kind: string;
   plural: string;
   scope: 'project' | 'cluster';
+  /** Whether users may create, change and delete it (Events, for one, only controllers write). */
+  writable: boolean;
 }
 
 export function resource(typed: string): Resource {
   const found = resolveKind(typed);
   if (!found) throw new CliError(`unknown kind "${typed}"`, `known kinds: ${knownKinds().join(', ')}`);
-  return found;
+  return { ...found, writable: KINDS.get(found.kind)?.writable ?? true };
 }
 
 /** The collection path; project-scoped kinds need the project. */

@@ -87,6 +87,7 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
     .addOption(projectOption())
     .action(async (kind: string, names: string[], opts: { project?: string }) => {
       const t = target(ctx, kind, opts.project);
+      if (!t.r.writable) throw new CliError(`${t.r.plural} cannot be deleted through the API`, "the platform's controllers write them; users only read them");
       for (const name of names) {
         await onObject(t, name, (path) => t.client.delete(path));
         ctx.out(t.r.kind === 'Project' ? `project "${name}" is being deleted: it stays Terminating until its contents are gone` : `${kindLabel(t.r)} "${name}" deleted`);
