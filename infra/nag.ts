@@ -13,12 +13,13 @@ export const WILDCARD_REASONS: { appliesTo: string; reason: string }[] = [
     appliesTo: 'Resource::*',
     reason: 'Only for actions AWS offers no resource-level permission for (X-Ray PutTraceSegments/PutTelemetryRecords, ecr:GetAuthorizationToken, ecs:DiscoverPollEndpoint, ecs:Register/Deregister/DescribeTaskDefinition), and ecs:Poll/StartTelemetrySession, held to this cluster by the ecs:cluster condition.',
   },
-  { appliesTo: '/^Resource::<Table[0-9A-F]{8}\\.Arn>\\/index\\/\\*$/', reason: 'The indexes of Berth\'s own table (the store queries byKind).' },
+  // References show as <Table….Arn> inside the stack and as Berth-State:ExportsOutput…Table… across stacks.
+  { appliesTo: '/^Resource::[^/]*Table[0-9A-F]{8}[^/]*\\/index\\/\\*$/', reason: 'The indexes of Berth\'s own table (the store queries byKind).' },
   { appliesTo: 'Action::ecs:Submit*', reason: 'Added by aws-ecs for the ECS agent on container hosts (Submit{Task,Container,Attachment}StateChange), resource limited to this cluster.' },
   { appliesTo: arn('ecr', 'repository\\/berth\\/\\*'), reason: 'Repositories under Berth\'s prefix only: tenant repositories are created at run time, one per project and image stream; the platform\'s own are protected by an explicit Deny.' },
   { appliesTo: arn('ecs', 'task-definition\\/berth-builder:\\*'), reason: 'Every revision of the builder task definition family, and no other family.' },
   { appliesTo: arn('ecs', 'task-definition\\/berth-pod-\\*:\\*'), reason: 'Pod task definitions are registered at run time, one family per deployment, all under the berth-pod- prefix.' },
-  { appliesTo: arn('ecs', '(task|container-instance)\\/<Cluster[0-9A-F]{8}>\\/\\*'), reason: 'Tasks and container instances of Berth\'s cluster only; their ids are made at run time.' },
+  { appliesTo: arn('ecs', '(task|container-instance)\\/[^/]*Cluster[0-9A-F]{8}[^/]*\\/\\*'), reason: 'Tasks and container instances of Berth\'s cluster only; their ids are made at run time.' },
 ];
 
 /** Attaches the wildcard reasons to every stack (cdk-nag regexes are written /…/). */

@@ -1,0 +1,146 @@
+// Least privilege, proved on the synthesised templates: every IAM statement that allows
+// something names its resources, and the only "*" left are the ones AWS itself requires,
+// each named here with why.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resourcesOf, STACK_NAMES, statements, synthBerth, text, type Statement, type Synthesised } from './synth.ts';
+
+/** Actions allowed on Resource "*", and why AWS leaves no choice. */
+const STAR_RESOURCE_ALLOWED: Record<string, string> = {
+  'xray:PutTraceSegments': 'X-Ray has no resource-level permissions (function tracing)',
+  'xray:PutTelemetryRecords': 'X-Ray has no resource-level permissions (function tracing)',
+  'ecr:GetAuthorizationToken': 'the registry login token is account-wide; pulls and pushes are scoped separately',
+  'ecs:DiscoverPollEndpoint': 'ECS agent on container hosts; no resource-level permissions',
+  'ecs:Poll': 'ECS agent; allowed only with the ecs:cluster condition (checked below)',
+  'ecs:StartTelemetrySession': 'ECS agent; allowed only with the ecs:cluster condition (checked below)',
+  'ecs:RegisterTaskDefinition': 'pod task definitions; ECS offers no resource-level permissions',
+  'ecs:DeregisterTaskDefinition': 'pod task definitions; ECS offers no resource-level permissions',
+  'ecs:DescribeTaskDefinition': 'pod task definitions; ECS offers no resource-level permissions',
+};
+/** Of those, the ones that must carry a condition key. */
+const MUST_BE_CONDITIONED: Record<string, string> = { 'ecs:Poll': 'ecs:cluster', 'ecs:StartTelemetrySession': 'ecs:cluster' };
+/** Wildcards inside action names, and why. */
+const ACTION_WILDCARDS_ALLOWED: Record<string, string> = {
+  'ecs:Submit*': 'added by aws-ecs for the ECS agent (Submit*StateChange), on the cluster ARN only',
+};
+
+let synth: Synthesised;
+let all: Statement[];
+let allows: Statement[];
+
+beforeAll(() => {
+  synth = synthBerth();
+  all = statements(synth.templates);
+  allows = all.filter((s) => s.effect === 'Allow');
+});
+
+const where = (s: Statement) => `${s.stack}/${s.holder}: ${s.actions.join(', ')} on ${s.resources.join(', ')}`;
+
+describe('least privilege', () => {
+  it('finds policies to check in every stack that has roles', () => {
+    expect(allows.length).toBeGreaterThan(20);
+    expect(new Set(allows.map((s) => s.stack))).toEqual(new Set(['base', 'fleet', 'router', 'controlPlane']));
+  });
+
+  it('allows no action "*" or "service:*", and no action wildcard except the named ones', () => {
+    const bad = allows.flatMap((s) => s.actions.filter((a) => a.includes('*') && !(a in ACTION_WILDCARDS_ALLOWED)).map((a) => `${a} in ${where(s)}`));
+    expect(bad).toEqual([]);
+  });
+
+  it('allows Resource "*" only for the named actions AWS requires it for', () => {
+    const bad = allows.filter((s) => s.resources.includes('*')).flatMap((s) => s.actions.filter((a) => !(a in STAR_RESOURCE_ALLOWED)).map((a) => `${a} in ${where(s)}`));
+    expect(bad).toEqual([]);
+  });
+
+  it('holds ecs:Poll and ecs:StartTelemetrySession to Berth\'s cluster by condition', () => {
+    const star = allows.filter((s) => s.resources.includes('*') && s.actions.some((a) => a in MUST_BE_CONDITIONED));
+    expect(star.length).toBeGreaterThan(0);
+    for (const s of star) {
+      for (const a of s.actions.filter((x) => x in MUST_BE_CONDITIONED)) {
+        expect(Object.values(s.condition ?? {}).some((c) => MUST_BE_CONDITIONED[a]! in c), where(s)).toBe(true);
+      }
+    }
+  });
+
+  it('uses no NotAction or NotResource in any allow', () => {
+    expect(allows.filter((s) => 'NotAction' in s.raw || 'NotResource' in s.raw).map(where)).toEqual([]);
+  });
+
+  it('gives the ecs:Submit* wildcard only on the cluster', () => {
+    const submit = allows.filter((s) => s.actions.includes('ecs:Submit*'));
+    expect(submit.length).toBe(2); // tenant and build hosts
+    for (const s of submit) expect(s.resources).toEqual([expect.stringMatching(/^<Cluster[0-9A-F]{8}\.Arn>$/)]);
+  });
+
+  it('attaches no managed policies: every permission is written out in the templates', () => {
+    for (const name of STACK_NAMES) {
+      for (const [id, props] of resourcesOf(synth.templates[name], 'AWS::IAM::Role')) {
+        expect(props.ManagedPolicyArns, `${name}/${id}`).toBeUndefined();
+      }
+      expect(resourcesOf(synth.templates[name], 'AWS::IAM::ManagedPolicy')).toEqual([]);
+    }
+  });
+
+  it('keeps every ECR permission inside repositories under berth/ (apart from the login token)', () => {
+    const ecr = allows.filter((s) => s.actions.some((a) => a.startsWith('ecr:') && a !== 'ecr:GetAuthorizationToken'));
+    expect(ecr.length).toBeGreaterThan(0);
+    // berth/* itself, or one of the platform repositories (berth/builder, berth/s2i/…) made in the fleet stack.
+    for (const s of ecr) for (const r of s.resources) expect(r, where(s)).toMatch(/:repository\/berth\/\*$|^<Registry(Builder|S2i)\w+\.Arn>$/);
+  });
+
+  it('never lets the control plane or a build overwrite or delete the platform\'s own images', () => {
+    const denies = all.filter((s) => s.effect === 'Deny' && s.raw.Sid === 'ProtectPlatformRepositories');
+    const holders = new Set(denies.map((s) => s.holder));
+    expect([...holders].some((h) => h.startsWith('BuilderTaskRole'))).toBe(true);
+    expect([...holders].some((h) => h.startsWith('StreamFunctionRole'))).toBe(true);
+    expect([...holders].some((h) => h.startsWith('ResyncFunctionRole'))).toBe(true);
+    for (const s of denies) {
+      expect(s.actions).toEqual(expect.arrayContaining(['ecr:DeleteRepository', 'ecr:PutImage', 'ecr:BatchDeleteImage']));
+      expect(s.resources.every((r) => /<import:|Builder|S2i/.test(r)), where(s)).toBe(true);
+    }
+  });
+
+  it('lets container hosts write to no log group (containers log with their own execution roles)', () => {
+    const hostLogs = allows.filter((s) => /HostsInstanceRole/.test(s.holder) && s.actions.some((a) => a.startsWith('logs:')));
+    expect(hostLogs.map(where)).toEqual([]);
+  });
+
+  it('lets functions write only their own log group', () => {
+    const logs = allows.filter((s) => s.stack === 'controlPlane' && s.actions.includes('logs:PutLogEvents'));
+    expect(logs.length).toBe(synth.berth.controlPlane.functions.size);
+    for (const s of logs) expect(s.resources.every((r) => /^<\w+FunctionLogs[0-9A-F]{8}\.Arn>$/.test(r)), where(s)).toBe(true);
+  });
+});
+
+describe('what the control plane may do in ECS', () => {
+  const ecsAllows = (action: string) => allows.filter((s) => s.stack === 'controlPlane' && s.actions.includes(action));
+
+  it('runs only the builder task definition family, only in Berth\'s cluster', () => {
+    const run = ecsAllows('ecs:RunTask');
+    expect(run.length).toBeGreaterThan(0);
+    for (const s of run) {
+      expect(s.resources).toEqual([expect.stringMatching(/:task-definition\/berth-builder:\*$/)]);
+      expect(text(s.condition?.ArnEquals?.['ecs:cluster'])).toMatch(/Cluster/);
+    }
+  });
+
+  it('starts only pod families on chosen hosts, so the builder (with the Docker socket) never lands on a tenant host', () => {
+    for (const s of ecsAllows('ecs:StartTask')) {
+      expect(s.resources).toEqual([expect.stringMatching(/:task-definition\/berth-pod-\*:\*$/)]);
+      expect(s.resources.join()).not.toMatch(/berth-builder/);
+    }
+  });
+
+  it('passes only the builder\'s and the pods\' roles, and only to ECS tasks', () => {
+    const pass = ecsAllows('iam:PassRole');
+    expect(pass.length).toBeGreaterThan(0);
+    for (const s of pass) {
+      expect(s.resources).toHaveLength(3);
+      expect(s.condition?.StringEquals?.['iam:PassedToService']).toBe('ecs-tasks.amazonaws.com');
+    }
+  });
+
+  it('gives the API function no ECS or ECR permissions at all', () => {
+    const api = allows.filter((s) => s.holder.startsWith('ApiFunctionRole'));
+    expect(api.flatMap((s) => s.actions).filter((a) => /^(ecs|ecr|iam):/.test(a))).toEqual([]);
+  });
+});
