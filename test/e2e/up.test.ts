@@ -11,7 +11,7 @@ const home = mkdtempSync(join(tmpdir(), 'berth-up-'));
 let running: UpProcess | undefined;
 
 afterAll(async () => {
-  await running?.stop('SIGKILL');
+  await running?.stop('SIGTERM');
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -65,9 +65,9 @@ describe('npm run up', () => {
       running = await startUp(fresh, await upPorts(), { BERTH_ADMIN_PASSWORD: 'chosen-password' });
       expect(running.output()).toContain('password "chosen-password"');
       expect((await api(running.apiUrl, 'POST', '/api/v1/login', undefined, { username: 'admin', password: 'chosen-password' })).status).toBe(200);
-      await running.stop();
-      running = undefined;
     } finally {
+      await running?.stop();
+      running = undefined;
       rmSync(fresh, { recursive: true, force: true });
     }
   }, 180_000);

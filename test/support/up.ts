@@ -28,7 +28,10 @@ export async function startUp(home: string, ports: UpPorts, env: Record<string, 
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`up did not become ready:\n${out}`)), 90_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`up did not become ready:\n${out}`));
+    }, 90_000);
     const check = () => {
       if (out.includes('ready')) {
         clearTimeout(timer);
