@@ -60,8 +60,8 @@ export class UnauthorizedError extends BerthError {
 }
 
 export class ForbiddenError extends BerthError {
-  constructor(message: string) {
-    super(403, 'Forbidden', message, { suggestion: 'ask a project admin for a role binding' });
+  constructor(message: string, suggestion = 'ask a project admin for a role binding') {
+    super(403, 'Forbidden', message, { suggestion });
   }
 }
 

@@ -28,7 +28,7 @@ export function accessMiddleware(deps: ApiDeps, access: Access): MiddlewareHandl
     c.set('user', user);
     c.set('token', token);
     if (access.kind === 'cluster-admin') {
-      if (!(await deps.identity.isClusterAdmin(user))) throw new ForbiddenError(`user "${user}" is not a cluster administrator`);
+      if (!(await deps.identity.isClusterAdmin(user))) throw new ForbiddenError(`user "${user}" is not a cluster administrator`, 'ask a cluster administrator to do this');
     } else if (access.kind === 'project') {
       await authorizeProject(deps, user, c.req.param('project') ?? '', access.verb, access.resource);
     }

@@ -22,7 +22,7 @@ import { AlreadyExistsError, BadRequestError, ConflictError, NotFoundError } fro
 import type { BerthObject, NewObject, ObjectList, ObjectRef } from '../model/types.ts';
 import { formatRef, refOf } from '../model/types.ts';
 import { BY_KIND_INDEX, TTL_ATTRIBUTE, indexKeyOf, keyOf } from './keys.ts';
-import { DEFAULT_PAGE, MAX_PAGE, type ListOptions, type ObjectStore } from './ports.ts';
+import { DEFAULT_PAGE, MAX_PAGE, type ListOptions, type ObjectStore, type Replacement } from './ports.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -134,12 +134,8 @@ export class DynamoObjectStore implements ObjectStore {
   }
 
   async update<T extends BerthObject>(obj: T): Promise<T> {
-    const stored = await this.mustGet(obj);
-    const expected = obj.metadata.resourceVersion;
-    if (stored.metadata.resourceVersion !== expected) throw staleError(obj);
-    const specChanged = !isDeepStrictEqual(stored.spec, obj.spec);
-    const next: BerthObject = {
-      kind: stored.kind,
+    return this.write(refOf(obj), obj.metadata.resourceVersion, 'update', (stored) => ({
+      ...stored,
       metadata: {
         ...stored.metadata,
         labels: obj.metadata.labels ?? {},
@@ -147,27 +143,42 @@ export class DynamoObjectStore implements ObjectStore {
         finalizers: obj.metadata.finalizers,
         deletionTimestamp: obj.metadata.deletionTimestamp,
         expiresAt: obj.metadata.expiresAt,
-        generation: stored.metadata.generation + (specChanged ? 1 : 0),
-        resourceVersion: nextResourceVersion(),
       },
       spec: obj.spec,
-      status: stored.status,
-    };
-    await this.put(next, RV_MATCHES, 'update', () => staleError(obj), expected);
-    return next as T;
+    })) as Promise<T>;
   }
 
-  async updateStatus<T extends BerthObject>(obj: T): Promise<T> {
-    const stored = await this.mustGet(obj);
-    const expected = obj.metadata.resourceVersion;
-    if (stored.metadata.resourceVersion !== expected) throw staleError(obj);
-    const next: BerthObject = {
+  replace<T extends BerthObject>(ref: ObjectRef, change: Replacement): Promise<T> {
+    return this.write(ref, change.resourceVersion, 'update', (stored) => ({
       ...stored,
-      metadata: { ...stored.metadata, resourceVersion: nextResourceVersion() },
-      status: obj.status,
+      metadata: { ...stored.metadata, labels: change.labels ?? {}, annotations: change.annotations ?? {} },
+      spec: change.spec,
+    })) as Promise<T>;
+  }
+
+  updateStatus<T extends BerthObject>(obj: T): Promise<T> {
+    return this.write(refOf(obj), obj.metadata.resourceVersion, 'updateStatus', (stored) => ({ ...stored, status: obj.status })) as Promise<T>;
+  }
+
+  /**
+   * Reads the stored object, checks the caller read the same version, applies `change` and writes
+   * the result on condition that nobody wrote in between. `generation` follows spec changes.
+   */
+  private async write(ref: ObjectRef, expected: string, op: string, change: (stored: BerthObject) => BerthObject): Promise<BerthObject> {
+    const stored = await this.get(ref);
+    if (!stored) throw new NotFoundError(ref.kind, ref.name);
+    if (stored.metadata.resourceVersion !== expected) throw staleError(ref, expected);
+    const changed = change(stored);
+    const next: BerthObject = {
+      ...changed,
+      metadata: {
+        ...changed.metadata,
+        generation: stored.metadata.generation + (isDeepStrictEqual(stored.spec, changed.spec) ? 0 : 1),
+        resourceVersion: nextResourceVersion(),
+      },
     };
-    await this.put(next, RV_MATCHES, 'updateStatus', () => staleError(obj), expected);
-    return next as T;
+    await this.put(next, RV_MATCHES, op, () => staleError(ref, expected), expected);
+    return next;
   }
 
   async delete(ref: ObjectRef, opts: { resourceVersion?: string } = {}): Promise<void> {
@@ -191,12 +202,6 @@ export class DynamoObjectStore implements ObjectStore {
       }
       throw err;
     }
-  }
-
-  private async mustGet(obj: BerthObject): Promise<BerthObject> {
-    const stored = await this.get(refOf(obj));
-    if (!stored) throw new NotFoundError(obj.kind, obj.metadata.name);
-    return stored;
   }
 
   private async put(obj: BerthObject, condition: string, op: string, onFail: () => Error, expectedRv?: string): Promise<void> {
@@ -256,10 +261,8 @@ export class DynamoObjectStore implements ObjectStore {
   }
 }
 
-function staleError(obj: BerthObject): ConflictError {
-  return new ConflictError(
-    `${formatRef(refOf(obj))} has been modified: resourceVersion ${obj.metadata.resourceVersion} is stale`,
-  );
+function staleError(ref: ObjectRef, expected: string): ConflictError {
+  return new ConflictError(`${formatRef(ref)} has been modified: resourceVersion ${expected} is stale`);
 }
 
 function materialise(o: NewObject): BerthObject {

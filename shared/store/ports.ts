@@ -11,6 +11,13 @@ export interface ListOptions {
   labels?: Labels;
 }
 
+export interface Replacement {
+  resourceVersion: string;
+  labels?: Labels;
+  annotations?: Labels;
+  spec: unknown;
+}
+
 export const DEFAULT_PAGE = 500;
 export const MAX_PAGE = 1000;
 
@@ -36,6 +43,11 @@ export interface ObjectStore {
    * `generation` increases when spec changed. Status is left as stored.
    */
   update<T extends BerthObject = BerthObject>(obj: T): Promise<T>;
+  /**
+   * What a user's PUT does: replaces labels, annotations and spec, keeping every field the
+   * system owns (status, finalizers, deletionTimestamp, expiresAt), on the same condition.
+   */
+  replace<T extends BerthObject = BerthObject>(ref: ObjectRef, change: Replacement): Promise<T>;
   /** Writes only status, on the same resourceVersion condition. */
   updateStatus<T extends BerthObject = BerthObject>(obj: T): Promise<T>;
   /** Removes the object, optionally only if its resourceVersion matches. */

@@ -1,5 +1,5 @@
 // Small helpers the route modules share.
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { BerthObject, ObjectList, ObjectRef } from '../../model/types.ts';
 import type { ObjectStore } from '../../store/ports.ts';
 
@@ -11,4 +11,16 @@ export async function getOr404<T extends BerthObject = BerthObject>(store: Objec
 
 export function listResponse<T extends BerthObject>(kind: string, page: ObjectList<T>) {
   return { kind: `${kind}List`, items: page.items, metadata: page.continue ? { continue: page.continue } : {} };
+}
+
+export interface ReplaceBody {
+  metadata: { name: string; resourceVersion: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: unknown;
+}
+
+/** A user's PUT: the body's name must be the path's; labels, annotations and spec are replaced. */
+export function replaceFromBody<T extends BerthObject = BerthObject>(store: ObjectStore, ref: ObjectRef, body: ReplaceBody): Promise<T> {
+  if (body.metadata.name !== ref.name) throw ValidationError.field('metadata.name', `must be "${ref.name}", the name in the path`);
+  const { resourceVersion, labels, annotations } = body.metadata;
+  return store.replace<T>(ref, { resourceVersion, labels, annotations, spec: body.spec });
 }

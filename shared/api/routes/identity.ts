@@ -1,12 +1,11 @@
 // Login, logout, whoami; users and groups (cluster-admin only).
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ValidationError } from '../../errors.ts';
 import { dnsName } from '../../model/names.ts';
 import { groupSpec, userSpec } from '../../model/kinds.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
 import { CreateMeta, ListQuery, NameParam, UpdateMeta, listOut, objectOut, parseSelector } from '../schemas.ts';
-import { getOr404, listResponse } from './common.ts';
+import { getOr404, listResponse, replaceFromBody } from './common.ts';
 
 const LoginBody = z.strictObject({ username: z.string().min(1).max(253), password: z.string().min(1).max(1024) });
 const LoginOut = z.object({ token: z.string(), expiresAt: z.string(), user: z.string() }).openapi('LoginResult');
@@ -72,15 +71,7 @@ export function registerIdentityRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps):
     c.json(await getOr404(deps.store, groupRef(params.name))),
   );
   defineRoute(app, deps, { method: 'put', path: '/api/v1/groups/{name}', access: admin, summary: "Replace a group's members", tag, params: NameParam, body: GroupReplace, response: GroupOut }, async (c, { params, body }) => {
-    if (body.metadata.name !== params.name) throw ValidationError.field('metadata.name', `must be "${params.name}", the name in the path`);
-    const stored = await getOr404(deps.store, groupRef(params.name));
-    return c.json(
-      await deps.store.update({
-        ...stored,
-        metadata: { ...stored.metadata, labels: body.metadata.labels ?? {}, annotations: body.metadata.annotations ?? {}, resourceVersion: body.metadata.resourceVersion },
-        spec: body.spec,
-      }),
-    );
+    return c.json(await replaceFromBody(deps.store, groupRef(params.name), body));
   });
   defineRoute(app, deps, { method: 'delete', path: '/api/v1/groups/{name}', access: admin, summary: 'Delete a group', tag, params: NameParam, status: 204 }, async (c, { params }) => {
     await deps.store.delete(groupRef(params.name));

@@ -17,7 +17,7 @@ import {
   objectOut,
   parseSelector,
 } from '../schemas.ts';
-import { getOr404, listResponse } from './common.ts';
+import { getOr404, listResponse, replaceFromBody } from './common.ts';
 
 export function registerObjectRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   for (const def of KINDS.values()) if (def.scope === 'project') registerKind(app, deps, def);
@@ -72,19 +72,7 @@ function registerKind(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, def: KindDef): vo
       { method: 'put', path: `${base}/{name}`, access: { kind: 'project', verb: 'update', resource }, summary: `Replace a ${kind}'s spec and metadata`, tag, params: ProjectNameParam, body: replaceBody, response: out },
       async (c, { params, body }) => {
         checkProject(body.metadata.project, params.project);
-        if (body.metadata.name !== params.name) throw ValidationError.field('metadata.name', `must be "${params.name}", the name in the path`);
-        const stored = await getOr404(deps.store, ref(params.project, params.name));
-        const updated = await deps.store.update({
-          ...stored,
-          metadata: {
-            ...stored.metadata,
-            labels: body.metadata.labels ?? {},
-            annotations: body.metadata.annotations ?? {},
-            resourceVersion: body.metadata.resourceVersion,
-          },
-          spec: body.spec,
-        });
-        return c.json(updated);
+        return c.json(await replaceFromBody(deps.store, ref(params.project, params.name), body));
       },
     );
 
@@ -105,9 +93,8 @@ function registerKind(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, def: KindDef): vo
     deps,
     { method: 'put', path: `${base}/{name}/status`, access: { kind: 'project', verb: 'updateStatus', resource }, summary: `Write a ${kind}'s status (controllers)`, tag, params: ProjectNameParam, body: statusBody, response: out },
     async (c, { params, body }) => {
-      const stored = await getOr404(deps.store, ref(params.project, params.name));
-      const updated = await deps.store.updateStatus<BerthObject>({ ...stored, metadata: { ...stored.metadata, resourceVersion: body.metadata.resourceVersion }, status: body.status });
-      return c.json(updated);
+      const target = { kind, metadata: { ...ref(params.project, params.name), resourceVersion: body.metadata.resourceVersion }, status: body.status };
+      return c.json(await deps.store.updateStatus(target as unknown as BerthObject));
     },
   );
 }

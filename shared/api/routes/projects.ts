@@ -1,14 +1,13 @@
 // Projects: any signed-in user may create one and becomes its admin; deleting one finalises it
 // (the project reconciler removes its contents, then the project).
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ValidationError } from '../../errors.ts';
 import { projectSpec, projectStatus, type RoleBindingSpec } from '../../model/kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import { PROJECT_FINALIZER } from '../../reconcile/project-finalizer.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
 import { CreateMeta, ListQuery, ProjectParam, UpdateMeta, listOut, objectOut, parseSelector } from '../schemas.ts';
-import { getOr404, listResponse } from './common.ts';
+import { getOr404, listResponse, replaceFromBody } from './common.ts';
 
 const ProjectOut = objectOut('Project', projectSpec, projectStatus.partial());
 const CreateBody = z.strictObject({ kind: z.literal('Project').optional(), metadata: CreateMeta.omit({ project: true }), spec: projectSpec.default({}) });
@@ -69,14 +68,7 @@ export function registerProjectRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): 
     deps,
     { method: 'put', path: '/api/v1/projects/{project}', access: { kind: 'project', verb: 'update', resource: 'project' }, summary: "Replace a project's display name, description, labels and annotations", tag, params: ProjectParam, body: ReplaceBody, response: ProjectOut },
     async (c, { params, body }) => {
-      if (body.metadata.name !== params.project) throw ValidationError.field('metadata.name', `must be "${params.project}", the name in the path`);
-      const stored = await getOr404<Project>(deps.store, ref(params.project));
-      const updated = await deps.store.update({
-        ...stored,
-        metadata: { ...stored.metadata, labels: body.metadata.labels ?? {}, annotations: body.metadata.annotations ?? {}, resourceVersion: body.metadata.resourceVersion },
-        spec: body.spec,
-      });
-      return c.json(updated);
+      return c.json(await replaceFromBody(deps.store, ref(params.project), body));
     },
   );
 

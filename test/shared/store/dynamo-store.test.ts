@@ -120,6 +120,18 @@ describe('update', () => {
     expect(respecced.spec).toEqual({ data: { a: '2' } });
   });
 
+  it('replace changes labels, annotations and spec but keeps what the system owns', async () => {
+    const o = await t.store.create({ ...cm('alpha', 'replaced', { a: '1' }), metadata: { name: 'replaced', project: 'alpha', finalizers: ['x/y'], expiresAt: '2099-01-01T00:00:00.000Z' } });
+    const st = await t.store.updateStatus({ ...o, status: { phase: 'Ready' } });
+    const r = await t.store.replace({ kind: 'ConfigMap', project: 'alpha', name: 'replaced' }, { resourceVersion: st.metadata.resourceVersion, labels: { l: 'v' }, spec: { data: { a: '2' } } });
+    expect(r.spec).toEqual({ data: { a: '2' } });
+    expect(r.status).toEqual({ phase: 'Ready' });
+    expect(r.metadata).toMatchObject({ labels: { l: 'v' }, annotations: {}, finalizers: ['x/y'], expiresAt: '2099-01-01T00:00:00.000Z', generation: 2, uid: o.metadata.uid });
+    await expect(
+      t.store.replace({ kind: 'ConfigMap', project: 'alpha', name: 'replaced' }, { resourceVersion: st.metadata.resourceVersion, spec: {} }),
+    ).rejects.toBeInstanceOf(ConflictError);
+  });
+
   it('updating a missing object is not found', async () => {
     const o = await t.store.create(cm('alpha', 'gone'));
     await t.store.delete({ kind: 'ConfigMap', project: 'alpha', name: 'gone' });
