@@ -3,16 +3,7 @@
 // And the tags that let an operator find (and bill) everything Berth made.
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resourcesOf, STACK_NAMES, synthBerth, type Synthesised } from './synth.ts';
-
-export const FULL_CONTEXT = {
-  'berth:domain': 'berth.example.com',
-  'berth:hostedZoneId': 'Z0123456789ABCDEFGHIJ',
-  'berth:alarmEmail': 'ops@example.com',
-  'berth:tenantInstanceType': 'm6i.large',
-  'berth:buildInstanceType': 'c6i.xlarge',
-  'berth:routerInstanceType': 't3.small',
-};
+import { FULL_CONTEXT, resourcesOf, STACK_NAMES, synthBerth, type Synthesised } from './synth.ts';
 
 const variants: [string, Record<string, unknown>][] = [['no context', {}], ['every option on', FULL_CONTEXT]];
 
@@ -65,7 +56,6 @@ describe('tags', () => {
     for (const name of STACK_NAMES) {
       const component = name;
       for (const type of TAGGABLE) {
-        if (type === 'AWS::Events::Rule') continue; // EventBridge rules take tags only through the API, not CloudFormation
         for (const [id, props] of resourcesOf(synth.templates[name], type)) {
           expect(tagsOf(props), `${name}/${id} (${type})`).toMatchObject({ app: 'berth', 'berth:component': component });
           checked++;

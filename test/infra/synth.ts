@@ -6,6 +6,16 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { createBerth, type Berth, type BerthOptions } from '../../infra/berth.ts';
 import { FEATURE_FLAGS } from '../../infra/feature-flags.ts';
 
+/** Every optional part switched on: domain and zone (certificate, DNS), alarm e-mail, x86 hosts. */
+export const FULL_CONTEXT = {
+  'berth:domain': 'berth.example.com',
+  'berth:hostedZoneId': 'Z0123456789ABCDEFGHIJ',
+  'berth:alarmEmail': 'ops@example.com',
+  'berth:tenantInstanceType': 'm6i.large',
+  'berth:buildInstanceType': 'c6i.xlarge',
+  'berth:routerInstanceType': 't3.small',
+};
+
 export type StackName = 'base' | 'state' | 'fleet' | 'router' | 'controlPlane';
 export const STACK_NAMES: StackName[] = ['base', 'state', 'fleet', 'router', 'controlPlane'];
 

@@ -1,0 +1,188 @@
+// The control plane: a PlatformFunction per line of the function table, with triggers,
+// grants, alarms and the failure queue; the HTTP API, with and without a custom domain.
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, type FunctionSpec } from '../../infra/functions.ts';
+import { FULL_CONTEXT, resourcesOf, synthBerth, text, type Synthesised } from './synth.ts';
+
+let synth: Synthesised;
+let template: Template;
+beforeAll(() => {
+  synth = synthBerth();
+  template = synth.templates.controlPlane;
+});
+
+const functionsByDescription = () => Object.fromEntries(resourcesOf(template, 'AWS::Lambda::Function').map(([id, p]) => [p.Description as string, { id, props: p }]));
+
+describe('control-plane functions (PlatformFunction)', () => {
+  it('makes one function per line of the function table, and no other', () => {
+    expect(Object.keys(functionsByDescription()).sort()).toEqual(FUNCTIONS.map((f) => f.description).sort());
+  });
+
+  it.each(FUNCTIONS.map((f) => [f.name, f] as const))('%s: nodejs22.x on arm64, ESM bundle, tracing, JSON logs to its own log group', (_name, spec) => {
+    const { props } = functionsByDescription()[spec.description]!;
+    expect(props).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: spec.memoryMiB,
+      Timeout: spec.timeoutSeconds,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/FunctionLogs/) } },
+    });
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', BERTH_APPS_DOMAIN: 'apps.berth.invalid' });
+    expect(text(env.TABLE_NAME)).toMatch(/Table/);
+  });
+
+  it('keeps every function log group for the configured retention (30 days by default)', () => {
+    const groups = resourcesOf(template, 'AWS::Logs::LogGroup');
+    expect(groups.length).toBe(FUNCTIONS.length + 1); // + API access logs
+    for (const [id, props] of groups) expect(props.RetentionInDays, id).toBe(30);
+  });
+
+  it('tells fleet-driving functions where the cluster, builder and pod roles are', () => {
+    const { props } = functionsByDescription()['Reconcilers driven by the table stream']!;
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(env)).toEqual(expect.arrayContaining([
+      'BERTH_CLUSTER', 'BERTH_BUILD_CAPACITY_PROVIDER', 'BERTH_BUILDER_TASK_DEFINITION', 'BERTH_POD_FAMILY_PREFIX',
+      'BERTH_POD_EXECUTION_ROLE_ARN', 'BERTH_POD_LOG_GROUP', 'BERTH_REGISTRY', 'BERTH_REPOSITORY_PREFIX',
+    ]));
+    expect(env.BERTH_BUILDER_TASK_DEFINITION).toBe('berth-builder');
+  });
+
+  it('gives the API the admin password secret and nothing of the fleet', () => {
+    const { props } = functionsByDescription()['Berth REST API and web console']!;
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(text(env.BERTH_ADMIN_SECRET_ARN)).toMatch(/AdminPassword/);
+    expect(Object.keys(env).filter((k) => /CLUSTER|POD|REGISTRY/.test(k))).toEqual([]);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 24, ExcludePunctuation: true } });
+  });
+});
+
+describe('triggers', () => {
+  it('routes every HTTP request to the API function ($default route, payload v2)', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+  });
+
+  it('serves the API on a throttled $default stage with JSON access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"status":"\\$context.status"') },
+    });
+  });
+
+  it('drives the stream reconciler from the table stream with batch item failures, bisect, bounded retries and a failure queue', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('StreamArn') },
+      FunctionName: { Ref: Match.stringLikeRegexp('^StreamFunction') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 3600,
+      StartingPosition: 'LATEST',
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } },
+    });
+  });
+
+  it('resyncs every minute, retrying twice and then parking the event on the failure queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResyncFunction'), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } },
+      })],
+    });
+  });
+
+  it('wakes a reconciler on ECS task state changes in Berth\'s cluster only', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: { clusterArn: [{ 'Fn::ImportValue': Match.stringLikeRegexp('Cluster') }] } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResyncFunction'), 'Arn'] } })],
+    });
+  });
+
+  it('lets the stream reconciler read only the table\'s stream', () => {
+    const [, policy] = resourcesOf(template, 'AWS::IAM::Policy').find(([id]) => id.startsWith('StreamFunctionRole'))!;
+    const stream = (policy.PolicyDocument as { Statement: { Action: string[]; Resource: unknown }[] }).Statement
+      .filter((s) => [s.Action].flat().some((a) => a === 'dynamodb:DescribeStream' || a === 'dynamodb:ListStreams'));
+    expect(stream.length).toBeGreaterThan(0);
+    for (const s of stream) expect(text(s.Resource)).toMatch(/StreamArn/);
+  });
+});
+
+describe('failure queue and alarms', () => {
+  it('keeps failed events for 14 days, encrypted, TLS only', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('alarms on any message on the failure queue and on any error or throttle of each function, to the alarm topic', () => {
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, p]) => p);
+    const metrics = alarms.map((a) => `${a.Namespace as string}/${a.MetricName as string}`).sort();
+    expect(metrics).toEqual([
+      'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      ...FUNCTIONS.flatMap(() => ['AWS/Lambda/Errors', 'AWS/Lambda/Throttles']),
+    ].sort());
+    for (const a of alarms) {
+      expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(text(a.AlarmActions)).toMatch(/Alarms/);
+    }
+  });
+});
+
+describe('the function table is data', () => {
+  it('adding one line adds a function with its route, grants and alarms', () => {
+    const webhooks: FunctionSpec = {
+      name: 'webhooks', entry: 'functions/api/index.ts', description: 'Berth webhooks', memoryMiB: 256, timeoutSeconds: 10,
+      triggers: [{ kind: 'http', route: 'POST /webhooks/{proxy+}' }], access: ['table'],
+    };
+    const t = synthBerth({}, { functions: [...FUNCTIONS, webhooks] }).templates.controlPlane;
+    t.hasResourceProperties('AWS::Lambda::Function', { Description: 'Berth webhooks', MemorySize: 256, Runtime: 'nodejs22.x' });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/{proxy+}' });
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 1 + 2 * (FUNCTIONS.length + 1));
+  });
+});
+
+describe('custom domain', () => {
+  let withDomain: Synthesised;
+  beforeAll(() => {
+    withDomain = synthBerth(FULL_CONTEXT);
+  });
+
+  it('has no certificate, domain or DNS record without a hosted zone', () => {
+    template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+
+  it('serves the API at api.<domain> with a DNS-validated certificate and an alias record', () => {
+    const t = withDomain.templates.controlPlane;
+    t.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'api.berth.example.com',
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: [{ DomainName: 'api.berth.example.com', HostedZoneId: 'Z0123456789ABCDEFGHIJ' }],
+    });
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'api.berth.example.com' });
+    t.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { Stage: '$default' });
+    t.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'api.berth.example.com.', Type: 'A', HostedZoneId: 'Z0123456789ABCDEFGHIJ' });
+    t.hasOutput('ApiUrl', { Value: 'https://api.berth.example.com/' });
+  });
+
+  it('tells the functions the apps domain apps.<domain>', () => {
+    for (const [, p] of resourcesOf(withDomain.templates.controlPlane, 'AWS::Lambda::Function')) {
+      expect((p.Environment as { Variables: Record<string, unknown> }).Variables.BERTH_APPS_DOMAIN).toBe('apps.berth.example.com');
+    }
+  });
+
+  it('subscribes the alarm e-mail to the alarm topic', () => {
+    withDomain.templates.base.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+});
