@@ -2,6 +2,7 @@
 // the zod schemas of its spec and status. Later capabilities (builds, deployments, routes…)
 // add their kinds here and get API routes, OpenAPI, validation and authorisation for free.
 import { z } from 'zod';
+import { buildConfigSpec, buildConfigStatus, buildSpec, buildStatus, imageStreamSpec, imageStreamStatus } from './build-kinds.ts';
 
 /**
  * Authorisation categories, with OpenShift's meanings:
@@ -104,6 +105,39 @@ const defs: KindDef[] = [
     status: anyStatus,
     writable: false,
     description: 'What happened to an object and why; expires after a while.',
+  },
+  {
+    kind: 'BuildConfig',
+    plural: 'buildconfigs',
+    aliases: ['buildconfig', 'bc'],
+    scope: 'project',
+    category: 'app',
+    spec: buildConfigSpec,
+    status: buildConfigStatus,
+    writable: true,
+    description: 'How to turn source into an image: source, strategy (S2I or Dockerfile), output tag, triggers.',
+  },
+  {
+    kind: 'Build',
+    plural: 'builds',
+    aliases: ['build'],
+    scope: 'project',
+    category: 'app',
+    spec: buildSpec,
+    status: buildStatus,
+    writable: true,
+    description: 'One run of a BuildConfig; set spec.cancelled to cancel it.',
+  },
+  {
+    kind: 'ImageStream',
+    plural: 'imagestreams',
+    aliases: ['imagestream', 'is'],
+    scope: 'project',
+    category: 'app',
+    spec: imageStreamSpec,
+    status: imageStreamStatus,
+    writable: true,
+    description: 'A named stream of image versions, per tag, newest first, by digest.',
   },
 ];
 

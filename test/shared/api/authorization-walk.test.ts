@@ -17,6 +17,16 @@ const concrete = (path: string) => path.replace(':project', P).replace(':name', 
 /** Specs for kinds that have required fields (every other kind is made from its defaults). */
 const SAMPLE_SPECS: Record<string, unknown> = {
   RoleBinding: { role: 'view', subjects: [] },
+  BuildConfig: {
+    source: { git: { uri: 'file:///nowhere' } },
+    strategy: { type: 'Source', sourceStrategy: { from: { kind: 'DockerImage', name: 'berth/python' } } },
+    output: { to: { kind: 'ImageStreamTag', name: 'app:latest' } },
+  },
+  Build: {
+    source: { git: { uri: 'file:///nowhere' } },
+    strategy: { type: 'Source', sourceStrategy: { from: { kind: 'DockerImage', name: 'berth/python' } } },
+    output: { to: { kind: 'ImageStreamTag', name: 'app:latest' } },
+  },
   Event: { involvedObject: { kind: 'ConfigMap', name: TARGET }, type: 'Normal', reason: 'Walk', message: 'x', count: 1, firstTimestamp: '2026-01-01T00:00:00Z', lastTimestamp: '2026-01-01T00:00:00Z' },
 };
 const isWrite = (method: string) => method !== 'GET';

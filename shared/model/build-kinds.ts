@@ -1,0 +1,152 @@
+// The kinds of the build capability, after OpenShift's build.openshift.io and
+// image.openshift.io: BuildConfig (how to build), Build (one run), ImageStream (image history).
+import { z } from 'zod';
+
+export const envVar = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are letters, digits and "_", not starting with a digit'),
+  value: z.string().max(32 * 1024).default(''),
+});
+export type EnvVar = z.infer<typeof envVar>;
+
+/** An image to build from: an ImageStreamTag in the project (`python:3.11`) or a plain image reference. */
+export const imageRef = z.strictObject({
+  kind: z.enum(['ImageStreamTag', 'DockerImage']),
+  name: z.string().min(1).max(512),
+});
+export type ImageRef = z.infer<typeof imageRef>;
+
+const relativePath = z
+  .string()
+  .max(1024)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path without ".."');
+
+export const buildSource = z
+  .strictObject({
+    git: z.strictObject({ uri: z.string().min(1).max(2048), ref: z.string().max(256).optional() }).optional(),
+    /** Source is uploaded with each build (`start-build --from-dir`). */
+    binary: z.strictObject({}).optional(),
+    contextDir: relativePath.optional(),
+  })
+  .refine((s) => !!s.git !== !!s.binary, 'give exactly one of git or binary');
+
+export const sourceStrategy = z.strictObject({
+  from: imageRef,
+  env: z.array(envVar).max(200).default([]),
+  incremental: z.boolean().default(false),
+  /** Where to take the S2I scripts from instead of the builder image (image:///path or a path in the source). */
+  scripts: z.string().max(2048).optional(),
+});
+
+export const dockerStrategy = z.strictObject({
+  from: imageRef.optional(),
+  dockerfilePath: relativePath.default('Dockerfile'),
+  buildArgs: z.array(envVar).max(200).default([]),
+  noCache: z.boolean().default(false),
+  env: z.array(envVar).max(200).default([]),
+});
+
+export const buildStrategy = z
+  .strictObject({
+    type: z.enum(['Source', 'Docker']),
+    sourceStrategy: sourceStrategy.optional(),
+    dockerStrategy: dockerStrategy.optional(),
+  })
+  .refine((s) => (s.type === 'Source' ? !!s.sourceStrategy : !!s.dockerStrategy), 'the strategy named by type must be given');
+
+const secretText = z.string().min(8, 'webhook secrets are at least 8 characters').max(256);
+
+export const buildTrigger = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('GitHub'), github: z.strictObject({ secret: secretText }) }),
+  z.strictObject({ type: z.literal('GitLab'), gitlab: z.strictObject({ secret: secretText }) }),
+  z.strictObject({ type: z.literal('Generic'), generic: z.strictObject({ secret: secretText, allowEnv: z.boolean().default(false) }) }),
+  z.strictObject({ type: z.literal('ImageChange'), imageChange: z.strictObject({ from: imageRef.optional() }).default({}) }),
+  z.strictObject({ type: z.literal('ConfigChange') }),
+]);
+export type BuildTrigger = z.infer<typeof buildTrigger>;
+
+export const imageStreamTagName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'use <imagestream>:<tag>');
+
+export const buildOutput = z.strictObject({
+  to: z.strictObject({ kind: z.literal('ImageStreamTag'), name: imageStreamTagName }),
+});
+
+export const buildConfigSpec = z.strictObject({
+  source: buildSource,
+  strategy: buildStrategy,
+  output: buildOutput,
+  triggers: z.array(buildTrigger).max(20).default([]),
+  runPolicy: z.enum(['Serial', 'Parallel', 'SerialLatestOnly']).default('Serial'),
+  successfulBuildsHistoryLimit: z.number().int().min(0).max(1000).default(5),
+  failedBuildsHistoryLimit: z.number().int().min(0).max(1000).default(5),
+  completionDeadlineSeconds: z.number().int().min(1).max(24 * 3600).optional(),
+});
+export type BuildConfigSpec = z.infer<typeof buildConfigSpec>;
+
+export const buildConfigStatus = z.object({ lastVersion: z.number().int().default(0) }).partial();
+export type BuildConfigStatus = z.infer<typeof buildConfigStatus>;
+
+export const buildPhase = z.enum(['New', 'Pending', 'Running', 'Complete', 'Failed', 'Error', 'Cancelled']);
+export type BuildPhase = z.infer<typeof buildPhase>;
+export const TERMINAL_PHASES: readonly BuildPhase[] = ['Complete', 'Failed', 'Error', 'Cancelled'];
+
+export const buildSpec = z.strictObject({
+  source: buildSource,
+  strategy: buildStrategy,
+  output: buildOutput,
+  completionDeadlineSeconds: z.number().int().min(1).max(24 * 3600).optional(),
+  /** Why this build started ("Manually triggered", "GitHub push 3f2a…"). */
+  triggeredBy: z.array(z.strictObject({ message: z.string() })).default([]),
+  /** The commit to build, when a webhook named one. */
+  revision: z.strictObject({ commit: z.string().optional(), message: z.string().optional(), author: z.string().optional() }).optional(),
+  /** Extra environment for this build only (start-build --env, generic webhooks with allowEnv). */
+  env: z.array(envVar).max(200).default([]),
+  /** Set by a user to cancel the build. */
+  cancelled: z.boolean().default(false),
+});
+export type BuildSpec = z.infer<typeof buildSpec>;
+
+export const buildStatus = z
+  .object({
+    phase: buildPhase,
+    reason: z.string(),
+    message: z.string(),
+    startTimestamp: z.string(),
+    completionTimestamp: z.string(),
+    /** Milliseconds. */
+    duration: z.number(),
+    outputDockerImageReference: z.string(),
+    output: z.object({ to: z.object({ imageDigest: z.string() }) }),
+    revision: z.object({ commit: z.string() }),
+    /** The last lines of the log, kept when a build fails. */
+    logSnippet: z.string(),
+    /** Where the builder runs (a local process id, an ECS task ARN). */
+    agent: z.string(),
+  })
+  .partial();
+export type BuildStatus = z.infer<typeof buildStatus>;
+
+export const imageStreamSpec = z.strictObject({
+  tags: z
+    .array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/), from: imageRef.optional() }))
+    .max(100)
+    .default([]),
+});
+
+export const tagEvent = z.object({
+  created: z.string(),
+  /** registry/project/stream@sha256:… */
+  dockerImageReference: z.string(),
+  /** sha256:… */
+  image: z.string(),
+  generation: z.number().int().optional(),
+});
+export type TagEvent = z.infer<typeof tagEvent>;
+
+export const imageStreamStatus = z
+  .object({
+    dockerImageRepository: z.string(),
+    /** Per tag, its history newest first. */
+    tags: z.array(z.object({ tag: z.string(), items: z.array(tagEvent) })),
+  })
+  .partial();
+export type ImageStreamStatus = z.infer<typeof imageStreamStatus>;
