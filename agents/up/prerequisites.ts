@@ -37,3 +37,12 @@ export function ensurePrerequisites(list: Prerequisite[], say: (line: string) =>
     throw new Error(`could not install ${packages.join(' ')} through apt; install them by hand and run again`);
   }
 }
+
+function onPath(cmd: string, args: string[] = ['--version']): boolean {
+  const out = spawnSync(cmd, args, { stdio: 'ignore' });
+  return !out.error && out.status === 0;
+}
+
+export const DOCKER: Prerequisite = { what: 'Docker Engine (the fleet and the builds)', packages: ['docker.io'], present: () => onPath('dockerd') };
+export const REGISTRY: Prerequisite = { what: 'the Distribution registry', packages: ['docker-registry'], present: () => onPath('docker-registry', ['--version']) };
+export const MMDEBSTRAP: Prerequisite = { what: 'mmdebstrap (builder base images)', packages: ['mmdebstrap'], present: () => onPath('mmdebstrap') };

@@ -1,24 +1,40 @@
-// Starts one DynamoDB Local (in memory) for the whole test run; each test file makes its own
-// table in it, so files never see each other's data.
+// Starts the engines the tests share: one DynamoDB Local (in memory; each test file makes its
+// own table in it), Docker Engine (started with Berth's network flags when none answers, and
+// left running for later runs) and a Distribution registry on a loopback port.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { DOCKER, JAVA, MMDEBSTRAP, REGISTRY, ensurePrerequisites } from '../../agents/up/prerequisites.ts';
+import { ensureDockerd } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal, type DynamoLocal } from '../../shared/local/dynamodb-local.ts';
 import { freePort } from '../../shared/local/ports.ts';
-import { JAVA, ensurePrerequisites } from '../../agents/up/prerequisites.ts';
+import { startRegistry, type LocalRegistry } from '../../shared/local/registry.ts';
 
 let engine: DynamoLocal | undefined;
+let registry: LocalRegistry | undefined;
+let registryDir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  ensurePrerequisites([JAVA], (line) => console.log(`[test setup] ${line}`));
-  engine = await startDynamoLocal({ port: await freePort() });
+  const say = (line: string) => console.log(`[test setup] ${line}`);
+  ensurePrerequisites([JAVA, DOCKER, REGISTRY, MMDEBSTRAP], say);
+  const [dynamo] = await Promise.all([startDynamoLocal({ port: await freePort() }), ensureDockerd({ say, detached: true })]);
+  engine = dynamo;
+  registryDir = mkdtempSync(join(tmpdir(), 'berth-registry-'));
+  registry = await startRegistry({ port: await freePort(), dir: registryDir });
   project.provide('dynamoEndpoint', engine.endpoint);
+  project.provide('registryHost', registry.host);
 }
 
 export async function teardown(): Promise<void> {
-  await engine?.stop();
+  await Promise.all([engine?.stop(), registry?.stop()]);
+  if (registryDir) rmSync(registryDir, { recursive: true, force: true });
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     dynamoEndpoint: string;
+    /** 127.0.0.1:<port> of the test registry. */
+    registryHost: string;
   }
 }
