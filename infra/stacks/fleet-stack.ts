@@ -12,7 +12,7 @@ import type { Construct } from 'constructs';
 import type { BerthConfig } from '../config.ts';
 import { BUILDER_FAMILY, BuilderTask } from '../constructs/builder-task.ts';
 import { HostFleet, type HostFleetProps } from '../constructs/host-fleet.ts';
-import { Registry } from '../constructs/registry.ts';
+import { Registry, REPOSITORY_PREFIX } from '../constructs/registry.ts';
 import { retentionOf } from '../retention.ts';
 
 /** Task definition families the control plane registers for pods: berth-pod-<project>-<dc>-… */
@@ -64,7 +64,13 @@ export class FleetStack extends Stack {
       registry: this.registry,
       imageTag: config.builderImageTag,
       table: props.table,
-      environment: { TABLE_NAME: props.table.tableName, BERTH_APPS_DOMAIN: config.appsDomain },
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        BERTH_APPS_DOMAIN: config.appsDomain,
+        BERTH_REGISTRY: this.registry.host,
+        BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX,
+        AWS_REGION: this.region,
+      },
       logRetention: retention,
     });
 

@@ -6,7 +6,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AdditionalHealthCheckType, AutoScalingGroup, HealthChecks, UpdatePolicy } from 'aws-cdk-lib/aws-autoscaling';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import {
-  BlockDeviceVolume, EbsDeviceVolumeType, InstanceArchitecture, InstanceType, LaunchTemplate, MachineImage, Peer, Port,
+  BlockDeviceVolume, CfnSecurityGroupIngress, EbsDeviceVolumeType, InstanceArchitecture, InstanceType, LaunchTemplate, MachineImage, Peer, Port,
   SecurityGroup, SubnetType, UserData, AmazonLinuxCpuType, type ISecurityGroup, type IVpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { NetworkLoadBalancer, Protocol } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -21,7 +21,7 @@ import { agentArtefact } from '../constructs/agent-artefact.ts';
 import { routerBootCommands } from '../router-user-data.ts';
 
 /** Where Docker publishes pod ports on tenant hosts (the kernel's ephemeral range and above). */
-export const POD_HOST_PORTS = Port.tcpRange(32768, 65535);
+export const POD_HOST_PORTS = { from: 32768, to: 65535 };
 
 export interface RouterStackProps extends StackProps {
   config: BerthConfig;
@@ -63,7 +63,14 @@ export class RouterStack extends Stack {
     const lbSecurityGroup = new SecurityGroup(this, 'LoadBalancerSecurityGroup', { vpc, description: 'Berth router load balancer' });
     const hostSecurityGroup = new SecurityGroup(this, 'HostSecurityGroup', { vpc, description: 'Berth router hosts' });
     for (const port of [80, 443]) lbSecurityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(port), 'public HTTP(S) to the routers');
-    props.tenantHostsSecurityGroup.addIngressRule(hostSecurityGroup, POD_HOST_PORTS, 'routers to published pod ports');
+    // Written here (not with addIngressRule, which would put it in the fleet stack) so the
+    // router stack depends on the fleet stack and never the other way round.
+    new CfnSecurityGroupIngress(this, 'PodPorts', {
+      groupId: props.tenantHostsSecurityGroup.securityGroupId,
+      sourceSecurityGroupId: hostSecurityGroup.securityGroupId,
+      ipProtocol: 'tcp', fromPort: POD_HOST_PORTS.from, toPort: POD_HOST_PORTS.to,
+      description: 'routers to published pod ports',
+    });
 
     const arm = architectureOf(config.routerHosts.instanceType) === InstanceArchitecture.ARM_64;
     const launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {

@@ -64,6 +64,7 @@ export function text(value: Json): string {
   if (Array.isArray(value)) return value.map(text).join(',');
   if (value && typeof value === 'object') {
     const o = value as Record<string, Json>;
+    if ('Fn::Base64' in o) return text(o['Fn::Base64']);
     if ('Fn::Join' in o) {
       const [sep, parts] = o['Fn::Join'] as [string, Json[]];
       return parts.map(text).join(sep);
@@ -71,6 +72,7 @@ export function text(value: Json): string {
     if ('Ref' in o) return `<${String(o.Ref)}>`;
     if ('Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
     if ('Fn::ImportValue' in o) return `<import:${text(o['Fn::ImportValue'])}>`;
+    if ('Fn::Sub' in o && typeof o['Fn::Sub'] === 'string') return o['Fn::Sub'].replace(/\$\{([^}]+)\}/g, '<$1>');
     if ('Fn::Select' in o || 'Fn::Split' in o || 'Fn::Sub' in o || 'Fn::If' in o) return `<${Object.keys(o)[0]}>`;
   }
   return JSON.stringify(value);

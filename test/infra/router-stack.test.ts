@@ -1,0 +1,113 @@
+// The routers: HAProxy hosts running the router agent, behind an NLB passing TCP 80/443,
+// allowed to reach the tenant hosts' published ports, and the optional wildcard record.
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { routerBootCommands, ROUTER_MAIN } from '../../infra/router-user-data.ts';
+import { FULL_CONTEXT, resourcesOf, synthBerth, text, type Synthesised } from './synth.ts';
+
+let synth: Synthesised;
+let template: Template;
+beforeAll(() => {
+  // A stand-in entry for the agent, so the artefact path is exercised whatever exists in agents/.
+  synth = synthBerth({}, { routerAgentEntry: 'functions/reconcilers/resync.ts' });
+  template = synth.templates.router;
+});
+
+const userData = (t: Template) => text((resourcesOf(t, 'AWS::EC2::LaunchTemplate')[0]![1].LaunchTemplateData as { UserData: unknown }).UserData);
+
+describe('router load balancer', () => {
+  it('is an internet-facing NLB in public subnets with TCP 80 and 443 passed straight to the routers', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Type: 'network', Scheme: 'internet-facing' });
+    for (const port of [80, 443]) {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: port, Protocol: 'TCP' });
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: port, Protocol: 'TCP', TargetType: 'instance', HealthCheckProtocol: 'TCP' });
+    }
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 2);
+  });
+
+  it('lets the world reach the load balancer on 80 and 443 only, and the routers only from the load balancer', () => {
+    const [, lbSg] = resourcesOf(template, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('LoadBalancerSecurityGroup'))!;
+    expect((lbSg.SecurityGroupIngress as { CidrIp: string; FromPort: number }[]).map((r) => `${r.CidrIp}:${r.FromPort}`).sort()).toEqual(['0.0.0.0/0:443', '0.0.0.0/0:80']);
+    const hostIngress = resourcesOf(template, 'AWS::EC2::SecurityGroupIngress').filter(([, p]) => text(p.GroupId).includes('HostSecurityGroup'));
+    expect(hostIngress.map(([, p]) => [text(p.SourceSecurityGroupId), p.FromPort])).toEqual([
+      [expect.stringContaining('LoadBalancerSecurityGroup'), 80],
+      [expect.stringContaining('LoadBalancerSecurityGroup'), 443],
+    ]);
+  });
+
+  it('opens the tenant hosts\' published pod ports to the routers, and to nothing else', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::ImportValue': Match.stringLikeRegexp('TenantHostsSecurityGroup') },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HostSecurityGroup'), 'GroupId'] },
+      IpProtocol: 'tcp', FromPort: 32768, ToPort: 65535,
+    });
+  });
+});
+
+describe('router hosts', () => {
+  it('run AL2023 (arm64 by default) with IMDSv2 and encrypted disks, two by default, in private subnets', () => {
+    const data = resourcesOf(template, 'AWS::EC2::LaunchTemplate')[0]![1].LaunchTemplateData as Record<string, unknown>;
+    expect(data).toMatchObject({ InstanceType: 't4g.small', MetadataOptions: { HttpTokens: 'required' }, BlockDeviceMappings: [{ Ebs: { Encrypted: true } }] });
+    const params = Object.values(template.toJSON().Parameters as Record<string, { Default: string }>).map((p) => p.Default);
+    expect(params).toContain('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64');
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '2', MaxSize: '2', HealthCheckType: 'ELB' });
+  });
+
+  it('replace one router at a time when their boot changes (a new agent artefact)', () => {
+    template.hasResource('AWS::AutoScaling::AutoScalingGroup', { UpdatePolicy: { AutoScalingRollingUpdate: { MaxBatchSize: 1, MinInstancesInService: 1 } } });
+  });
+
+  it('fetch the agent artefact from the asset bucket and run it under systemd with the table and apps domain', () => {
+    const boot = userData(template);
+    expect(boot).toMatch(/aws s3 cp 's3:\/\/cdk-[^/]+-assets-<AWS::AccountId>-<AWS::Region>\/[0-9a-f]{64}\.zip' \/tmp\/berth-router\.zip/);
+    expect(boot).toContain('systemctl enable --now berth-router.service');
+    expect(boot).toMatch(/Environment=TABLE_NAME=<import:Berth-State:ExportsOutputRefTable/);
+    expect(boot).toContain('Environment=BERTH_APPS_DOMAIN=apps.berth.invalid');
+    expect(boot).toContain('Environment=PAAS_ROUTER_HTTP_PORT=80');
+  });
+
+  it('may read the table (routes and endpoints) and the artefact, and write nothing', () => {
+    const actions = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()));
+    expect(actions.filter((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject*']));
+  });
+
+  it('without an agent: no artefact, EC2 health only (nothing listens, so ELB health would churn hosts), and a notice on the host', () => {
+    const t = synthBerth({}, { routerAgentEntry: null }).templates.router;
+    t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { HealthCheckType: 'EC2' });
+    expect(userData(t)).not.toContain('aws s3 cp');
+    expect(userData(t)).toContain('no router agent artefact in this deployment');
+  });
+});
+
+describe('DNS', () => {
+  it('makes no record without a hosted zone, and *.apps.<domain> → the NLB with one', () => {
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    synthBerth(FULL_CONTEXT).templates.router.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: '*.apps.berth.example.com.', Type: 'A', HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      AliasTarget: { DNSName: Match.anyValue(), HostedZoneId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LoadBalancer'), 'CanonicalHostedZoneID'] } },
+    });
+  });
+});
+
+describe('routerBootCommands', () => {
+  it('installs HAProxy and Node 22 and starts the agent only when its bundle is there', () => {
+    const lines = routerBootCommands({ environment: { A: 'b' } });
+    expect(lines).toContain('dnf install -y haproxy nodejs22 unzip');
+    expect(lines).toContain(`ConditionPathExists=${ROUTER_MAIN}`);
+    expect(lines).toContain('Environment=A=b');
+    expect(lines).toContain('AmbientCapabilities=CAP_NET_BIND_SERVICE');
+    expect(lines.some((l) => l.startsWith('aws s3 cp'))).toBe(false);
+  });
+});
+
+describe('stack order', () => {
+  it('deploys Base, State, Fleet, Router, ControlPlane in that order, with no stack depending on a later one', () => {
+    const order = ['base', 'state', 'fleet', 'router', 'controlPlane'] as const;
+    order.forEach((name, i) => {
+      const later = order.slice(i + 1).map((n) => synth.berth[n].stackName);
+      expect(synth.berth[name].dependencies.map((d) => d.stackName).filter((d) => later.includes(d)), name).toEqual([]);
+    });
+    expect(synth.berth.router.dependencies.map((d) => d.stackName)).toContain('Berth-Fleet');
+  });
+});
