@@ -3,10 +3,22 @@ import type { Logger } from 'pino';
 import type { Identity } from '../auth/identity.ts';
 import type { ObjectStore } from '../store/ports.ts';
 
+/**
+ * Turns a kind's spec into its stored form and back, for fields that must not be stored in
+ * the clear (webhook secrets). `seal` is given the stored spec on replace, so that an unchanged
+ * secret keeps its stored form and the spec (and generation) does not change.
+ */
+export interface SpecCodec {
+  seal(spec: unknown, stored?: unknown): Promise<unknown>;
+  open(spec: unknown): Promise<unknown>;
+}
+
 export interface ApiDeps {
   store: ObjectStore;
   identity: Identity;
   logger?: Logger;
+  /** Per kind, how its spec is sealed at rest (see SpecCodec). */
+  codecs?: Partial<Record<string, SpecCodec>>;
   /** Shown by /healthz and in the OpenAPI document. */
   version?: string;
 }

@@ -29,6 +29,8 @@ function registerKind(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, def: KindDef): vo
   const out = objectOut(kind, def.spec, def.status);
   const tag = kind;
   const ref = (project: string, name: string) => ({ kind, project, name });
+  const codec = deps.codecs?.[kind];
+  const open = async <T extends BerthObject>(o: T): Promise<T> => (codec ? { ...o, spec: await codec.open(o.spec) } : o);
 
   defineRoute(
     app,
@@ -36,7 +38,7 @@ function registerKind(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, def: KindDef): vo
     { method: 'get', path: base, access: { kind: 'project', verb: 'list', resource }, summary: `List ${plural}`, tag, params: ProjectParam, query: ListQuery, response: listOut(kind, out) },
     async (c, { params, query }) => {
       const page = await deps.store.list(kind, params.project, { limit: query.limit, continue: query.continue, labels: parseSelector(query.labelSelector) });
-      return c.json(listResponse(kind, page));
+      return c.json(listResponse(kind, { ...page, items: await Promise.all(page.items.map(open)) }));
     },
   );
 
@@ -44,7 +46,7 @@ function registerKind(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, def: KindDef): vo
     app,
     deps,
     { method: 'get', path: `${base}/{name}`, access: { kind: 'project', verb: 'get', resource }, summary: `Read a ${kind}`, tag, params: ProjectNameParam, response: out },
-    async (c, { params }) => c.json(await getOr404(deps.store, ref(params.project, params.name))),
+    async (c, { params }) => c.json(await open(await getOr404(deps.store, ref(params.project, params.name)))),
   );
 
   if (def.writable) {
@@ -60,9 +62,9 @@ function registerKind(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, def: KindDef): vo
         const created = await deps.store.create({
           kind,
           metadata: { name: body.metadata.name, project: params.project, labels: body.metadata.labels, annotations: body.metadata.annotations },
-          spec: body.spec,
+          spec: codec ? await codec.seal(body.spec) : body.spec,
         });
-        return c.json(created, 201);
+        return c.json(await open(created), 201);
       },
     );
 
@@ -72,7 +74,9 @@ function registerKind(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, def: KindDef): vo
       { method: 'put', path: `${base}/{name}`, access: { kind: 'project', verb: 'update', resource }, summary: `Replace a ${kind}'s spec and metadata`, tag, params: ProjectNameParam, body: replaceBody, response: out },
       async (c, { params, body }) => {
         checkProject(body.metadata.project, params.project);
-        return c.json(await replaceFromBody(deps.store, ref(params.project, params.name), body));
+        const target = ref(params.project, params.name);
+        const spec = codec ? await codec.seal(body.spec, (await getOr404(deps.store, target)).spec) : body.spec;
+        return c.json(await open(await replaceFromBody(deps.store, target, { ...body, spec })));
       },
     );
 
@@ -94,7 +98,7 @@ function registerKind(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, def: KindDef): vo
     { method: 'put', path: `${base}/{name}/status`, access: { kind: 'project', verb: 'updateStatus', resource }, summary: `Write a ${kind}'s status (controllers)`, tag, params: ProjectNameParam, body: statusBody, response: out },
     async (c, { params, body }) => {
       const target = { kind, metadata: { ...ref(params.project, params.name), resourceVersion: body.metadata.resourceVersion }, status: body.status };
-      return c.json(await deps.store.updateStatus(target as unknown as BerthObject));
+      return c.json(await open(await deps.store.updateStatus(target as unknown as BerthObject)));
     },
   );
 }

@@ -1,0 +1,47 @@
+// The outside systems a build touches, each behind a narrow port with local and AWS adapters:
+// where the builder agent runs (a local process / an ECS task), where images go (the local
+// Distribution registry / ECR), where logs and uploaded sources are kept.
+import type { ObjectRef } from '../model/types.ts';
+
+/** Starts and watches builder agents, one per Build. */
+export interface BuildLauncher {
+  /** Starts the builder agent for this build; returns an id naming where it runs (pid, task ARN). */
+  launch(build: ObjectRef): Promise<string>;
+  /** Whether that agent is still running (an interrupted build is marked Error). */
+  running(agent: string): Promise<boolean>;
+  /** Stops the agent (cancel, deadline). Idempotent. */
+  stop(agent: string): Promise<void>;
+}
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
+/** Where built images are pushed. */
+export interface ImageRegistry {
+  /** The repository of an image stream, without tag: `127.0.0.1:7500/demo/hello`. */
+  repository(project: string, imageStream: string): string;
+  /** Creates the repository if the registry needs that (ECR does; the local registry does not). */
+  ensureRepository(project: string, imageStream: string): Promise<void>;
+  /** Credentials for push and pull, or undefined when none are needed. */
+  auth(): Promise<RegistryAuth | undefined>;
+  /** Removes an image stream's repository and its images (project deletion). */
+  deleteRepository(project: string, imageStream: string): Promise<void>;
+}
+
+/** A build's log, appended by the agent and read (and followed) through the API. */
+export interface BuildLogs {
+  append(build: ObjectRef, text: string): Promise<void>;
+  /** The log from byte `offset` on. */
+  read(build: ObjectRef, offset: number): Promise<{ text: string; next: number }>;
+  delete(build: ObjectRef): Promise<void>;
+}
+
+/** Source archives uploaded with binary builds (`start-build --from-dir`). */
+export interface SourceArchives {
+  put(build: ObjectRef, archive: NodeJS.ReadableStream, maxBytes: number): Promise<void>;
+  get(build: ObjectRef): Promise<NodeJS.ReadableStream | undefined>;
+  delete(build: ObjectRef): Promise<void>;
+}
