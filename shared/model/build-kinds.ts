@@ -121,6 +121,8 @@ export const buildStatus = z
     logSnippet: z.string(),
     /** Where the builder runs (a local process id, an ECS task ARN). */
     agent: z.string(),
+    /** The launch this build belongs to; an agent works only on a build whose attempt is its own. */
+    attempt: z.string(),
   })
   .partial();
 export type BuildStatus = z.infer<typeof buildStatus>;

@@ -1,0 +1,101 @@
+// Local adapters of the build ports: the Distribution registry on loopback, logs and uploaded
+// sources as files under PAAS_HOME.
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { appendFile, mkdir, open, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BerthError } from '../errors.ts';
+import type { ObjectRef } from '../model/types.ts';
+import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './ports.ts';
+
+const fileOf = (dir: string, ref: ObjectRef, ext: string) => join(dir, ref.project, `${ref.name}${ext}`);
+
+export class LocalRegistry implements ImageRegistry {
+  /** `host` is 127.0.0.1:<port>. */
+  constructor(private readonly host: string) {}
+
+  repository(project: string, imageStream: string): string {
+    return `${this.host}/${project}/${imageStream}`;
+  }
+
+  async ensureRepository(): Promise<void> {}
+
+  async auth(): Promise<RegistryAuth | undefined> {
+    return undefined;
+  }
+
+  async deleteRepository(project: string, imageStream: string): Promise<void> {
+    const base = `http://${this.host}/v2/${project}/${imageStream}`;
+    const tags = await fetch(`${base}/tags/list`);
+    if (tags.status === 404) return;
+    const { tags: names } = (await tags.json()) as { tags: string[] | null };
+    const accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
+    for (const tag of names ?? []) {
+      const head = await fetch(`${base}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: accept } });
+      const digest = head.headers.get('docker-content-digest');
+      if (digest) await fetch(`${base}/manifests/${digest}`, { method: 'DELETE' });
+    }
+  }
+}
+
+export class FileBuildLogs implements BuildLogs {
+  constructor(private readonly dir: string) {}
+
+  async append(build: ObjectRef, text: string): Promise<void> {
+    const file = fileOf(this.dir, build, '.log');
+    await mkdir(dirname(file), { recursive: true });
+    await appendFile(file, text);
+  }
+
+  async read(build: ObjectRef, offset: number): Promise<{ text: string; next: number }> {
+    const file = fileOf(this.dir, build, '.log');
+    if (!existsSync(file)) return { text: '', next: offset };
+    const size = (await stat(file)).size;
+    if (offset >= size) return { text: '', next: offset };
+    const fh = await open(file, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(size - offset, 4 * 1024 * 1024));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      return { text: buf.subarray(0, bytesRead).toString('utf8'), next: offset + bytesRead };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async delete(build: ObjectRef): Promise<void> {
+    await rm(fileOf(this.dir, build, '.log'), { force: true });
+  }
+}
+
+export class FileSourceArchives implements SourceArchives {
+  constructor(private readonly dir: string) {}
+
+  async put(build: ObjectRef, archive: NodeJS.ReadableStream, maxBytes: number): Promise<void> {
+    const file = fileOf(this.dir, build, '.tar');
+    await mkdir(dirname(file), { recursive: true });
+    let seen = 0;
+    const limit = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        seen += chunk.length;
+        if (seen > maxBytes) done(new BerthError(413, 'PayloadTooLarge', `the source archive is larger than ${maxBytes} bytes`, { suggestion: 'add a .s2iignore or upload less' }));
+        else done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(archive, limit, createWriteStream(file, { mode: 0o600 }));
+    } catch (err) {
+      await rm(file, { force: true });
+      throw err;
+    }
+  }
+
+  async get(build: ObjectRef): Promise<NodeJS.ReadableStream | undefined> {
+    const file = fileOf(this.dir, build, '.tar');
+    return existsSync(file) ? createReadStream(file) : undefined;
+  }
+
+  async delete(build: ObjectRef): Promise<void> {
+    await rm(fileOf(this.dir, build, '.tar'), { force: true });
+  }
+}
