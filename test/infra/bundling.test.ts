@@ -1,0 +1,64 @@
+// Real bundling, once: the whole app synthesised with NodejsFunction's local esbuild (no
+// Docker) and the router agent artefact bundled the same way; every bundle is an ESM file
+// that a fresh Node process can import with no AWS credentials and no network.
+import { App } from 'aws-cdk-lib';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../infra/functions.ts';
+import { resourcesOf, synthBerth, type Synthesised } from './synth.ts';
+
+const run = promisify(execFile);
+let synth: Synthesised;
+let outdir: string;
+
+beforeAll(() => {
+  synth = synthBerth({}, { bundle: true, routerAgentEntry: 'functions/reconcilers/resync.ts' });
+  outdir = (synth.berth.controlPlane.node.root as App).outdir;
+}, 120_000);
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const assetDir = (s3Key: string) => join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+
+/** Imports a bundle in a fresh node with a table name and region only: no credentials, nothing to reach. */
+async function importInFreshNode(file: string): Promise<string> {
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(typeof m.handler);`;
+  const { stdout } = await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, TABLE_NAME: 'berth-bundle-test', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', BERTH_APPS_DOMAIN: 'apps.berth.invalid' },
+    timeout: 20_000,
+  });
+  return stdout.trim();
+}
+
+describe('function bundles', () => {
+  it.each(FUNCTIONS.map((f) => [f.name, f] as const))('%s: one minified ESM file with a source map, importable, exporting handler', async (_name, spec) => {
+    const [, props] = resourcesOf(synth.templates.controlPlane, 'AWS::Lambda::Function').find(([, p]) => p.Description === spec.description)!;
+    const dir = assetDir((props.Code as { S3Key: string }).S3Key);
+    const bundle = join(dir, 'index.mjs');
+    expect(existsSync(bundle)).toBe(true);
+    expect(existsSync(`${bundle}.map`)).toBe(true);
+    const code = readFileSync(bundle, 'utf8');
+    expect(code.startsWith('import { createRequire as __berthCreateRequire }')).toBe(true);
+    expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000); // minified: long lines
+    expect(await importInFreshNode(bundle)).toBe('function');
+  }, 60_000);
+
+  it('keeps the API bundle under 1.5 MB', () => {
+    const [, props] = resourcesOf(synth.templates.controlPlane, 'AWS::Lambda::Function').find(([, p]) => p.Description === FUNCTIONS[0]!.description)!;
+    expect(statSync(join(assetDir((props.Code as { S3Key: string }).S3Key), 'index.mjs')).size).toBeLessThan(1.5 * 1024 * 1024);
+  });
+});
+
+describe('router agent artefact', () => {
+  it('is main.mjs (+ map) bundled with the same options, fetched by the router hosts', () => {
+    const [, lt] = resourcesOf(synth.templates.router, 'AWS::EC2::LaunchTemplate')[0]!;
+    const key = /([0-9a-f]{64})\.zip/.exec(JSON.stringify(lt))![1]!;
+    const dir = join(outdir, `asset.${key}`);
+    expect(existsSync(join(dir, 'main.mjs'))).toBe(true);
+    expect(existsSync(join(dir, 'main.mjs.map'))).toBe(true);
+  });
+});
