@@ -1,0 +1,129 @@
+// `npm run bench -- bundles [--reps N]`: each Lambda bundle's size, and the time a fresh Node
+// process takes to load it cold (the module-evaluation part of a Lambda cold start). Bundled with
+// the very esbuild options the CDK app ships (infra/bundling.ts), one function per line of
+// infra/functions.ts. The import runs with a table name and a region only: no credentials, and
+// nothing may be reached, so an entry that calls AWS at import time shows up as an error here.
+// Aim (issue 6): the API bundle under 1.5 MB and under 150 ms to load.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { esbuildOptions } from '../infra/bundling.ts';
+import { FUNCTIONS } from '../infra/functions.ts';
+import type { BenchResult } from './run.ts';
+
+const exec = promisify(execFile);
+const AIM = { apiBytes: 1.5 * 1024 * 1024, apiLoadMs: 150 };
+/**
+ * What a Lambda function is given, minus credentials; AWS_EC2_METADATA_DISABLED keeps the SDK off
+ * the network. The SDK warns on Node 20 (this machine) at load, never on Lambda's Node 22: silenced.
+ */
+const LOAD_ENV = {
+  TABLE_NAME: 'berth-bench', AWS_REGION: 'us-east-1', BERTH_APPS_DOMAIN: 'apps.berth.invalid',
+  AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+interface Load {
+  importMs: number;
+  processMs: number;
+}
+
+/** One cold load in a fresh process: the import timed inside it, and the whole process from outside. */
+async function loadOnce(file: string, sourceMaps: boolean): Promise<Load> {
+  const script = [
+    'const t = process.hrtime.bigint();',
+    `const m = await import(${JSON.stringify(pathToFileURL(file).href)});`,
+    'const ms = Number(process.hrtime.bigint() - t) / 1e6;',
+    "if (typeof m.handler !== 'function') throw new Error('no handler export');",
+    'console.log(JSON.stringify({ ms }));',
+  ].join(' ');
+  const started = process.hrtime.bigint();
+  const { stdout } = await exec(process.execPath, [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, ...LOAD_ENV },
+    timeout: 30_000,
+  });
+  const processMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return { importMs: (JSON.parse(stdout.trim().split('\n').pop()!) as { ms: number }).ms, processMs };
+}
+
+/** The five packages (or source folders) that put the most bytes into a bundle. */
+function largestPackages(inputs: Record<string, { bytesInOutput: number }>): string {
+  const byPackage = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const key = m ? m[1]! : path.split('/').slice(0, 2).join('/');
+    byPackage.set(key, (byPackage.get(key) ?? 0) + bytesInOutput);
+  }
+  return [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k} ${Math.round(v / 1024)} KB`).join(', ');
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const round = (x: number, places = 1) => Number(x.toFixed(places));
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const repsAt = args.indexOf('--reps');
+  const reps = repsAt >= 0 ? Math.max(1, Number(args[repsAt + 1]) || 7) : 7;
+  const dir = mkdtempSync(join(tmpdir(), 'berth-bundles-'));
+  const rows: BenchResult['rows'] = [];
+  const figures: BenchResult['figures'] = {};
+  const largest: Record<string, string> = {};
+  try {
+    for (const fn of FUNCTIONS) {
+      const outfile = join(dir, fn.name, 'index.mjs');
+      const started = process.hrtime.bigint();
+      const { metafile } = await build({ ...esbuildOptions(fn.entry, outfile), metafile: true });
+      largest[fn.name] = largestPackages(metafile.outputs[Object.keys(metafile.outputs).find((o) => o.endsWith('index.mjs'))!]!.inputs);
+      const bundleMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const bytes = statSync(outfile).size;
+      const mapBytes = statSync(`${outfile}.map`).size;
+      const row: Record<string, string | number> = { function: fn.name, entry: fn.entry, bytes, MB: round(bytes / 2 ** 20, 3), 'map MB': round(mapBytes / 2 ** 20, 2), 'esbuild ms': Math.round(bundleMs) };
+      figures[`${fn.name}_bytes`] = bytes;
+      try {
+        await loadOnce(outfile, false); // warm the file cache, not the process: each load is a new process
+        const plain: Load[] = [];
+        const mapped: Load[] = [];
+        for (let i = 0; i < reps; i++) {
+          plain.push(await loadOnce(outfile, false));
+          mapped.push(await loadOnce(outfile, true));
+        }
+        Object.assign(row, {
+          'import ms (p50)': round(median(plain.map((l) => l.importMs))),
+          'import ms, source maps (p50)': round(median(mapped.map((l) => l.importMs))),
+          'process ms, source maps (p50)': round(median(mapped.map((l) => l.processMs))),
+        });
+        figures[`${fn.name}_import_ms`] = row['import ms (p50)']!;
+        figures[`${fn.name}_import_sourcemaps_ms`] = row['import ms, source maps (p50)']!;
+        figures[`${fn.name}_process_sourcemaps_ms`] = row['process ms, source maps (p50)']!;
+      } catch (err) {
+        row.error = String((err as { stderr?: string }).stderr || err).split('\n').find((l) => /Error/.test(l)) ?? String(err);
+        figures[`${fn.name}_error`] = row.error;
+      }
+      rows.push(row);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const apiBytes = Number(figures.api_bytes);
+  const apiMs = Number(figures.api_import_sourcemaps_ms);
+  figures.api_aim_met = apiBytes < AIM.apiBytes && apiMs < AIM.apiLoadMs ? 'yes' : 'no';
+  return {
+    rows,
+    figures,
+    notes: [
+      `Lambda bundles (esbuild ${(await import('esbuild')).version}, ESM, minified, target node22, everything bundled incl. the AWS SDK).`,
+      `Load: median of ${reps} fresh \`node\` processes on this machine (Node ${process.versions.node}, ${process.arch}, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at the end); Lambda runs nodejs22.x on arm64.`,
+      "'import ms' is the module evaluation timed inside the process; 'process ms' adds Node's own start-up.",
+      'Lambda sets NODE_OPTIONS=--enable-source-maps, so the source-map column is the one to compare with the aim.',
+      ...Object.entries(largest).map(([name, top]) => `Largest parts of ${name}: ${top}.`),
+      `Aim: API bundle under ${AIM.apiBytes / 2 ** 20} MB and under ${AIM.apiLoadMs} ms to load: ${figures.api_aim_met}.`,
+    ],
+  };
+}
