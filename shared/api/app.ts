@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { BerthError } from '../errors.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
 import { errorResponse, fromZod } from './errors.ts';
+import { registerBuildRoutes, isUploadPath } from './routes/builds.ts';
 import { registerIdentityRoutes } from './routes/identity.ts';
 import { registerObjectRoutes } from './routes/objects.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
@@ -22,16 +23,16 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.onError((err, c) => errorResponse(err, c, deps.logger));
   app.notFound((c) => c.json({ code: 'NotFound', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new BerthError(413, 'PayloadTooLarge', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  // Uploaded sources are streamed with their own, larger limit (routes/builds.ts).
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new BerthError(413, 'PayloadTooLarge', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+  app.use('/api/*', (c, next) => (isUploadPath(c.req.path) ? next() : limit(c, next)));
   app.use('/api/*', async (c, next) => {
+    if (isUploadPath(c.req.path)) return next();
     const hasBody = c.req.header('content-length') !== undefined && c.req.header('content-length') !== '0';
     if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
       throw new BerthError(415, 'UnsupportedMediaType', 'send the request body as JSON with Content-Type: application/json');
@@ -44,6 +45,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerIdentityRoutes(app, deps);
   registerProjectRoutes(app, deps);
   registerObjectRoutes(app, deps);
+  if (deps.builds) registerBuildRoutes(app, deps, deps.builds);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Berth API', version: deps.version ?? 'dev' } });

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Identity } from '../auth/identity.ts';
 import type { ObjectStore } from '../store/ports.ts';
+import type { BuildLogs, SourceArchives } from '../build/ports.ts';
 
 /**
  * Turns a kind's spec into its stored form and back, for fields that must not be stored in
@@ -19,6 +20,8 @@ export interface ApiDeps {
   logger?: Logger;
   /** Per kind, how its spec is sealed at rest (see SpecCodec). */
   codecs?: Partial<Record<string, SpecCodec>>;
+  /** Build logs and uploaded sources; the build routes are served when given. */
+  builds?: { logs: BuildLogs; sources: SourceArchives; maxArchiveBytes?: number };
   /** Shown by /healthz and in the OpenAPI document. */
   version?: string;
 }

@@ -17,6 +17,8 @@ export interface InstantiateOptions {
   message: string;
   revision?: BuildSpec['revision'];
   env?: EnvVar[];
+  /** Runs once the build's name is known and before the Build exists (store an uploaded source). */
+  beforeCreate?: (name: string) => Promise<void>;
 }
 
 export async function instantiateBuild(store: ObjectStore, project: string, buildConfig: string, opts: InstantiateOptions): Promise<Build> {
@@ -40,10 +42,12 @@ export async function instantiateBuild(store: ObjectStore, project: string, buil
       env: opts.env ?? [],
       cancelled: false,
     };
+    const name = `${buildConfig}-${n}`;
+    await opts.beforeCreate?.(name);
     return store.create<Build>({
       kind: 'Build',
       metadata: {
-        name: `${buildConfig}-${n}`,
+        name,
         project,
         labels: { [BUILDCONFIG_LABEL]: buildConfig },
         annotations: { [BUILD_NUMBER_ANNOTATION]: String(n) },

@@ -1,12 +1,17 @@
 // Test helpers: an API app over a fresh DynamoDB Local table, with a cluster-admin and a way to
 // make users and sign them in.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Identity } from '../../shared/auth/identity.ts';
+import { FileBuildLogs, FileSourceArchives } from '../../shared/build/local-adapters.ts';
 import { createApi } from '../../shared/api/app.ts';
 import { freshTable, type TestTable } from './dynamo.ts';
 
 export interface TestApi extends TestTable {
   app: ReturnType<typeof createApi>;
   identity: Identity;
+  builds: { logs: FileBuildLogs; sources: FileSourceArchives };
   adminToken: string;
   /** Creates a user (password "password-<name>") and returns a bearer token for them. */
   user(name: string): Promise<string>;
@@ -16,7 +21,9 @@ export interface TestApi extends TestTable {
 export async function testApi(): Promise<TestApi> {
   const t = await freshTable();
   const identity = new Identity(t.store);
-  const app = createApi({ store: t.store, identity });
+  const dir = mkdtempSync(join(tmpdir(), 'berth-api-'));
+  const builds = { logs: new FileBuildLogs(join(dir, 'logs')), sources: new FileSourceArchives(join(dir, 'sources')) };
+  const app = createApi({ store: t.store, identity, builds });
   await identity.bootstrapAdmin('admin-password');
   const adminToken = (await identity.login('admin', 'admin-password')).token;
   const call: TestApi['call'] = async (method, path, token, body) => {
@@ -40,6 +47,7 @@ export async function testApi(): Promise<TestApi> {
   };
   return {
     ...t,
+    builds,
     app,
     identity,
     adminToken,

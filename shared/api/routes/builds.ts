@@ -1,0 +1,111 @@
+// Build actions beyond plain objects: start a build (instantiate), start one from an uploaded
+// source archive, cancel, and read or follow a build's log.
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { streamText } from 'hono/streaming';
+import { BerthError, ConflictError, ValidationError } from '../../errors.ts';
+import { envVar } from '../../model/build-kinds.ts';
+import { instantiateBuild, type Build, type BuildConfig } from '../../build/instantiate.ts';
+import { isTerminal } from '../../build/plan.ts';
+import { MAX_ARCHIVE_BYTES } from '../../build/agent.ts';
+import type { BuildLogs, SourceArchives } from '../../build/ports.ts';
+import type { ApiDeps, ApiEnv } from '../env.ts';
+import { defineRoute } from '../route.ts';
+import { ProjectNameParam } from '../schemas.ts';
+import { getOr404 } from './common.ts';
+
+const UPLOAD = /^\/api\/v1\/projects\/[^/]+\/buildconfigs\/[^/]+\/instantiatebinary$/;
+export const isUploadPath = (path: string): boolean => UPLOAD.test(path);
+
+const InstantiateBody = z.strictObject({ env: z.array(envVar).max(200).optional(), message: z.string().max(256).optional() });
+const LogQuery = z.strictObject({
+  offset: z.coerce.number().int().min(0).optional(),
+  follow: z.enum(['true', 'false']).optional(),
+});
+const TAR_TYPES = /^application\/(x-tar|tar|gzip|x-gzip|octet-stream)$/i;
+
+export function registerBuildRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, builds: { logs: BuildLogs; sources: SourceArchives; maxArchiveBytes?: number }): void {
+  const tag = 'Build';
+  const bcPath = '/api/v1/projects/{project}/buildconfigs/{name}';
+  const buildPath = '/api/v1/projects/{project}/builds/{name}';
+  const maxBytes = builds.maxArchiveBytes ?? MAX_ARCHIVE_BYTES;
+
+  defineRoute(
+    app,
+    deps,
+    { method: 'post', path: `${bcPath}/instantiate`, access: { kind: 'project', verb: 'create', resource: 'app' }, summary: 'Start a build of a BuildConfig', tag, params: ProjectNameParam, body: InstantiateBody, status: 201 },
+    async (c, { params, body }) => {
+      const bc = await getOr404<BuildConfig>(deps.store, { kind: 'BuildConfig', project: params.project, name: params.name });
+      if (bc.spec.source.binary) throw ValidationError.field('source.binary', 'this BuildConfig builds uploaded source; use instantiatebinary (`berth start-build --from-dir`)');
+      const build = await instantiateBuild(deps.store, params.project, params.name, { message: body.message ?? `Manually triggered by ${c.get('user')}`, env: body.env });
+      return c.json(build, 201);
+    },
+  );
+
+  defineRoute(
+    app,
+    deps,
+    { method: 'post', path: `${bcPath}/instantiatebinary`, access: { kind: 'project', verb: 'create', resource: 'app' }, summary: 'Start a build from an uploaded source archive (tar or tar.gz body)', tag, params: ProjectNameParam, status: 201 },
+    async (c, { params }) => {
+      const bc = await getOr404<BuildConfig>(deps.store, { kind: 'BuildConfig', project: params.project, name: params.name });
+      if (!bc.spec.source.binary) throw ValidationError.field('source.binary', 'this BuildConfig builds from git; use instantiate');
+      if (!TAR_TYPES.test(c.req.header('content-type') ?? '')) throw new BerthError(415, 'UnsupportedMediaType', 'send the source as a tar archive (Content-Type: application/x-tar or application/gzip)');
+      const declared = Number(c.req.header('content-length') ?? 0);
+      if (declared > maxBytes) throw new BerthError(413, 'PayloadTooLarge', `the source archive is larger than ${maxBytes} bytes`, { suggestion: 'add a .s2iignore or upload less' });
+      const body = c.req.raw.body;
+      if (!body) throw ValidationError.field('(body)', 'the source archive is missing');
+      const archive = Readable.fromWeb(body as unknown as WebReadableStream);
+      const build = await instantiateBuild(deps.store, params.project, params.name, {
+        message: `Binary build triggered by ${c.get('user')}`,
+        beforeCreate: (name) => builds.sources.put({ kind: 'Build', project: params.project, name }, archive, maxBytes),
+      });
+      return c.json(build, 201);
+    },
+  );
+
+  defineRoute(
+    app,
+    deps,
+    { method: 'post', path: `${buildPath}/cancel`, access: { kind: 'project', verb: 'update', resource: 'app' }, summary: 'Cancel a build', tag, params: ProjectNameParam },
+    async (c, { params }) => {
+      const ref = { kind: 'Build', project: params.project, name: params.name };
+      for (let i = 0; ; i++) {
+        const b = await getOr404<Build>(deps.store, ref);
+        if (isTerminal(b) || b.spec.cancelled) return c.json(b);
+        try {
+          return c.json(await deps.store.replace(ref, { resourceVersion: b.metadata.resourceVersion, labels: b.metadata.labels, annotations: b.metadata.annotations, spec: { ...b.spec, cancelled: true } }));
+        } catch (err) {
+          if (!(err instanceof ConflictError) || i >= 10) throw err;
+        }
+      }
+    },
+  );
+
+  defineRoute(
+    app,
+    deps,
+    { method: 'get', path: `${buildPath}/log`, access: { kind: 'project', verb: 'get', resource: 'app' }, summary: "Read a build's log from an offset; follow=true streams it until the build ends", tag, params: ProjectNameParam, query: LogQuery },
+    async (c, { params, query }) => {
+      const ref = { kind: 'Build', project: params.project, name: params.name };
+      let build = await getOr404<Build>(deps.store, ref);
+      let offset = query.offset ?? 0;
+      if (query.follow !== 'true') {
+        const { text, next } = await builds.logs.read(ref, offset);
+        c.header('X-Log-Offset', String(next));
+        c.header('X-Build-Phase', build.status.phase ?? 'New');
+        return c.text(text);
+      }
+      return streamText(c, async (out) => {
+        for (;;) {
+          const { text, next } = await builds.logs.read(ref, offset);
+          offset = next;
+          if (text) await out.write(text);
+          if (isTerminal(build) && !text) return;
+          if (!text) await out.sleep(500);
+          build = (await deps.store.get<Build>(ref)) ?? { ...build, status: { ...build.status, phase: 'Cancelled' } };
+        }
+      });
+    },
+  );
+}

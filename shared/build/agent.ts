@@ -1,0 +1,210 @@
+// The builder agent's work for one Build, end to end: claim it (Running), fetch the source,
+// run S2I or a Dockerfile build, push the image, move the ImageStream tag, and record the
+// outcome with its reason. Cancellation and deadlines are the reconciler's: when it stops the
+// agent, the abort signal ends the build here and the reconciler writes the final status.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { BerthObject, ObjectRef } from '../model/types.ts';
+import type { BuildStatus, EnvVar, ImageRef, ImageStreamStatus, TagEvent } from '../model/build-kinds.ts';
+import { AlreadyExistsError } from '../errors.ts';
+import { patchStatus } from '../store/patch.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import type { Build } from './instantiate.ts';
+import { LogWriter } from './log-writer.ts';
+import { isTerminal } from './plan.ts';
+import type { BuildLogs, ImageRegistry, SourceArchives } from './ports.ts';
+import { cloneSource, contextOf, SourceError, type FetchedSource } from './source.ts';
+
+/** The image-building functions (shared/build/s2i, docker-build, archive), passed in. */
+export interface BuildEngine {
+  s2iBuild(docker: Docker, req: {
+    builderImage: string; sourceDir: string; tag: string; env: { name: string; value: string }[]; incremental: boolean;
+    previousImage?: string; scriptsUrl?: string; labels?: Record<string, string>; log: (line: string) => void; signal?: AbortSignal;
+  }): Promise<{ imageId: string }>;
+  dockerfileBuild(docker: Docker, req: {
+    contextDir: string; dockerfilePath: string; buildArgs: { name: string; value: string }[]; noCache: boolean; tag: string; log: (l: string) => void; signal?: AbortSignal;
+  }): Promise<{ imageId: string }>;
+  extractArchive(input: NodeJS.ReadableStream, destDir: string, opts: { maxBytes: number }): Promise<void>;
+}
+
+export interface AgentDeps {
+  store: ObjectStore;
+  logs: BuildLogs;
+  sources: SourceArchives;
+  registry: ImageRegistry;
+  docker: Docker;
+  engine: BuildEngine;
+  /** Largest uploaded source archive accepted. */
+  maxArchiveBytes?: number;
+  signal?: AbortSignal;
+}
+
+type ImageStream = BerthObject<{ tags: { name: string; from?: ImageRef }[] }, ImageStreamStatus>;
+
+export const MAX_ARCHIVE_BYTES = 200 * 1024 * 1024;
+
+/** Runs the build; resolves with its final phase (or undefined when it was not this agent's to run). */
+export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string | undefined> {
+  const { store } = deps;
+  const start = Date.now();
+  const claimed = await patchStatus<Build>(store, ref, (b) =>
+    b.status.phase === 'Pending' && !b.spec.cancelled ? { ...b.status, phase: 'Running', startTimestamp: new Date(start).toISOString() } : undefined,
+  );
+  if (!claimed) return undefined;
+  const attempt = claimed.status.attempt;
+  const log = new LogWriter(deps.logs, ref);
+  const abort = new AbortController();
+  deps.signal?.addEventListener('abort', () => abort.abort(deps.signal!.reason));
+  const watch = setInterval(async () => {
+    const b = await store.get<Build>(ref).catch(() => undefined);
+    if (!b || b.spec.cancelled || isTerminal(b) || b.status.attempt !== attempt) abort.abort(new Error('the build was cancelled or taken over'));
+  }, 1000);
+  let fetched: FetchedSource | undefined;
+  try {
+    const b = claimed;
+    fetched = await fetchSource(deps, b, ref, log.line);
+    const [stream, tag] = b.spec.output.to.name.split(':') as [string, string];
+    const repository = deps.registry.repository(ref.project, stream);
+    const target = `${repository}:${tag}`;
+    await deps.registry.ensureRepository(ref.project, stream);
+    const dir = contextOf(fetched.dir, b.spec.source.contextDir);
+    const labels: Record<string, string> = {
+      'io.openshift.build.name': ref.name,
+      'io.openshift.build.namespace': ref.project,
+      ...(b.spec.source.git ? { 'io.openshift.build.source-location': b.spec.source.git.uri } : {}),
+      ...(fetched.commit ? { 'io.openshift.build.commit.id': fetched.commit } : {}),
+      ...(b.spec.source.contextDir ? { 'io.openshift.build.source-context-dir': b.spec.source.contextDir } : {}),
+    };
+    const env: EnvVar[] = [...(b.spec.strategy.sourceStrategy?.env ?? b.spec.strategy.dockerStrategy?.env ?? []), ...b.spec.env];
+    if (b.spec.strategy.type === 'Source') {
+      const ss = b.spec.strategy.sourceStrategy!;
+      const builderImage = await resolveImage(store, ref.project, ss.from);
+      const previousImage = ss.incremental ? await latestImage(store, ref.project, stream, tag) : undefined;
+      log.line(`Building with S2I from ${builderImage}${previousImage ? ` (incremental, from ${previousImage})` : ''}`);
+      await deps.engine.s2iBuild(deps.docker, { builderImage, sourceDir: dir, tag: target, env, incremental: ss.incremental, previousImage, scriptsUrl: ss.scripts, labels, log: log.line, signal: abort.signal });
+    } else {
+      const ds = b.spec.strategy.dockerStrategy!;
+      log.line(`Building ${ds.dockerfilePath}`);
+      await deps.engine.dockerfileBuild(deps.docker, { contextDir: dir, dockerfilePath: ds.dockerfilePath, buildArgs: ds.buildArgs, noCache: ds.noCache, tag: target, log: log.line, signal: abort.signal });
+    }
+    log.line(`Pushing image ${target} ...`);
+    const digest = await push(deps, target, log.line);
+    const reference = `${repository}@${digest}`;
+    log.line(`Push successful: ${reference}`);
+    await recordImage(store, ref.project, stream, tag, { created: new Date().toISOString(), dockerImageReference: reference, image: digest });
+    await log.flush();
+    await finishBuild(store, ref, attempt, start, {
+      phase: 'Complete',
+      outputDockerImageReference: target,
+      output: { to: { imageDigest: digest } },
+      ...(fetched.commit ? { revision: { commit: fetched.commit } } : {}),
+    });
+    return 'Complete';
+  } catch (err) {
+    if (abort.signal.aborted) {
+      log.line('Build stopped.');
+      await log.flush();
+      return undefined;
+    }
+    const { phase, reason, message } = classify(err);
+    log.line(`error: ${message}`);
+    await log.flush();
+    await finishBuild(store, ref, attempt, start, { phase, reason, message, logSnippet: log.lastLines() });
+    return phase;
+  } finally {
+    clearInterval(watch);
+    if (fetched) await rm(fetched.dir, { recursive: true, force: true });
+  }
+}
+
+async function fetchSource(deps: AgentDeps, b: Build, ref: ObjectRef, log: (l: string) => void): Promise<FetchedSource> {
+  if (b.spec.source.git) return cloneSource(b.spec, log);
+  const archive = await deps.sources.get(ref);
+  if (!archive) throw new SourceError('MissingSource', 'this binary build has no uploaded source; start it with `berth start-build BC --from-dir DIR`');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-src-'));
+  log('Receiving source from the uploaded archive ...');
+  try {
+    await deps.engine.extractArchive(archive, dir, { maxBytes: deps.maxArchiveBytes ?? MAX_ARCHIVE_BYTES });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw new SourceError('InvalidSourceArchive', (err as Error).message);
+  }
+  return { dir };
+}
+
+/** The image an ImageRef names: a DockerImage as is, an ImageStreamTag by its newest image. */
+async function resolveImage(store: ObjectStore, project: string, from: ImageRef): Promise<string> {
+  if (from.kind === 'DockerImage') return from.name;
+  const [stream, tag = 'latest'] = from.name.split(':');
+  const found = await latestImage(store, project, stream!, tag);
+  if (!found) throw new SourceError('InvalidBuilderImage', `ImageStreamTag ${from.name} has no image yet`);
+  return found;
+}
+
+async function latestImage(store: ObjectStore, project: string, stream: string, tag: string): Promise<string | undefined> {
+  const is = await store.get<ImageStream>({ kind: 'ImageStream', project, name: stream });
+  return is?.status.tags?.find((t) => t.tag === tag)?.items[0]?.dockerImageReference;
+}
+
+async function push(deps: AgentDeps, target: string, log: (l: string) => void): Promise<string> {
+  const auth = await deps.registry.auth();
+  const stream = await deps.docker.getImage(target).push(auth ? { authconfig: auth } : {});
+  return new Promise((resolve, reject) => {
+    let digest: string | undefined;
+    let failure: string | undefined;
+    deps.docker.modem.followProgress(
+      stream,
+      (err: Error | null) => {
+        if (err || failure) reject(new SourceError('PushImageToRegistryFailed', `pushing ${target} failed: ${failure ?? err?.message}`));
+        else if (!digest) reject(new SourceError('PushImageToRegistryFailed', `the registry did not report a digest for ${target}`));
+        else resolve(digest);
+      },
+      (event: { status?: string; error?: string; aux?: { Digest?: string }; id?: string; progress?: string }) => {
+        if (event.error) failure = event.error;
+        if (event.aux?.Digest) digest = event.aux.Digest;
+        if (event.status && !event.progress && event.status !== 'Pushing') log(event.id ? `${event.id}: ${event.status}` : event.status);
+      },
+    );
+  });
+}
+
+/** Moves the tag: the new image goes first in the tag's history. */
+export async function recordImage(store: ObjectStore, project: string, stream: string, tag: string, item: TagEvent): Promise<void> {
+  const ref = { kind: 'ImageStream', project, name: stream };
+  if (!(await store.get(ref))) {
+    await store.create({ kind: 'ImageStream', metadata: { name: stream, project }, spec: { tags: [] } }).catch((err) => {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+    });
+  }
+  const repo = item.dockerImageReference.split('@')[0]!;
+  await patchStatus<ImageStream>(store, ref, (is) => {
+    const tags = [...(is.status.tags ?? [])];
+    const i = tags.findIndex((t) => t.tag === tag);
+    const history = [item, ...(i >= 0 ? tags[i]!.items.filter((x) => x.image !== item.image) : [])].slice(0, 20);
+    if (i >= 0) tags[i] = { tag, items: history };
+    else tags.push({ tag, items: history });
+    return { ...is.status, dockerImageRepository: repo, tags };
+  });
+}
+
+async function finishBuild(store: ObjectStore, ref: ObjectRef, attempt: string | undefined, start: number, status: BuildStatus): Promise<void> {
+  const end = Date.now();
+  await patchStatus<Build>(store, ref, (b) =>
+    b.status.attempt === attempt && !isTerminal(b)
+      ? { ...b.status, ...status, completionTimestamp: new Date(end).toISOString(), duration: end - start }
+      : undefined,
+  );
+}
+
+function classify(err: unknown): { phase: 'Failed' | 'Error'; reason: string; message: string } {
+  const e = err as { reason?: string; code?: string; message?: string; suggestion?: string; statusCode?: number };
+  const message = [e.message ?? String(err), e.suggestion].filter(Boolean).join('; ');
+  if (err instanceof SourceError) return { phase: 'Failed', reason: err.reason, message };
+  if (/no such image|not found|manifest unknown|pull access denied/i.test(e.message ?? '') && /image/i.test(e.message ?? '')) {
+    return { phase: 'Error', reason: 'BuilderImageMissing', message };
+  }
+  if (e.code) return { phase: 'Failed', reason: e.code, message };
+  return { phase: 'Error', reason: 'BuildError', message };
+}
