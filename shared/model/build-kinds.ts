@@ -82,7 +82,13 @@ export const buildConfigSpec = z.strictObject({
 });
 export type BuildConfigSpec = z.infer<typeof buildConfigSpec>;
 
-export const buildConfigStatus = z.object({ lastVersion: z.number().int().default(0) }).partial();
+export const buildConfigStatus = z
+  .object({
+    lastVersion: z.number().int().default(0),
+    /** Per ImageChange trigger source (`python:3.11`), the image that last started a build. */
+    lastTriggeredImages: z.record(z.string(), z.string()),
+  })
+  .partial();
 export type BuildConfigStatus = z.infer<typeof buildConfigStatus>;
 
 export const buildPhase = z.enum(['New', 'Pending', 'Running', 'Complete', 'Failed', 'Error', 'Cancelled']);

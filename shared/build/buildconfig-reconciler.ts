@@ -1,0 +1,75 @@
+// Starts builds that triggers call for: a new BuildConfig with a ConfigChange trigger builds
+// once; an ImageChange trigger builds whenever the builder ImageStreamTag gets a new image.
+import type { ObjectRef } from '../model/types.ts';
+import { refOf } from '../model/types.ts';
+import type { ImageStreamStatus } from '../model/build-kinds.ts';
+import { eachOfKind } from '../reconcile/list-all.ts';
+import type { Reconciler, Result } from '../reconcile/types.ts';
+import { patchStatus } from '../store/patch.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import type { BerthObject } from '../model/types.ts';
+import { instantiateBuild, type BuildConfig } from './instantiate.ts';
+
+type ImageStream = BerthObject<unknown, ImageStreamStatus>;
+
+/** The ImageStreamTag an ImageChange trigger watches: its own `from`, else the strategy's. */
+export function imageChangeSource(bc: BuildConfig): string | undefined {
+  const trigger = bc.spec.triggers.find((t) => t.type === 'ImageChange');
+  if (!trigger || trigger.type !== 'ImageChange') return undefined;
+  const from = trigger.imageChange.from ?? bc.spec.strategy.sourceStrategy?.from ?? bc.spec.strategy.dockerStrategy?.from;
+  if (from?.kind !== 'ImageStreamTag') return undefined;
+  return from.name.includes(':') ? from.name : `${from.name}:latest`;
+}
+
+export function buildConfigReconciler(store: ObjectStore): Reconciler {
+  async function newestImage(project: string, streamTag: string): Promise<string | undefined> {
+    const [stream, tag] = streamTag.split(':') as [string, string];
+    const is = await store.get<ImageStream>({ kind: 'ImageStream', project, name: stream });
+    return is?.status.tags?.find((t) => t.tag === tag)?.items[0]?.image;
+  }
+
+  async function reconcileBuildConfig(ref: ObjectRef): Promise<Result> {
+    const bc = await store.get<BuildConfig>(ref);
+    if (!bc || bc.metadata.deletionTimestamp) return {};
+    const first = (bc.status.lastVersion ?? 0) === 0;
+    const onConfigChange = bc.spec.triggers.some((t) => t.type === 'ConfigChange');
+    if (first && !bc.spec.source.binary && onConfigChange) {
+      // Claim the first build through the version counter: instantiate bumps lastVersion
+      // conditionally, so a second pass (or a racing one) sees lastVersion 1 and stops.
+      await instantiateBuild(store, ref.project, ref.name, { message: 'Build configuration change' });
+    }
+    const source = imageChangeSource(bc);
+    if (!source || bc.spec.source.binary) return {};
+    const image = await newestImage(ref.project, source);
+    if (!image || bc.status.lastTriggeredImages?.[source] === image) return {};
+    const claimed = await patchStatus<BuildConfig>(store, ref, (cur) =>
+      cur.status.lastTriggeredImages?.[source] === image ? undefined : { ...cur.status, lastTriggeredImages: { ...cur.status.lastTriggeredImages, [source]: image } },
+    );
+    // The first image seen builds only when nothing else built the config yet (a ConfigChange
+    // trigger already did); every later image builds.
+    const seenBefore = bc.status.lastTriggeredImages?.[source] !== undefined;
+    if (claimed && (seenBefore || (first && !onConfigChange))) {
+      await instantiateBuild(store, ref.project, ref.name, { message: `Image change: ${source} is now ${image.slice(0, 19)}` });
+    }
+    return {};
+  }
+
+  return {
+    name: 'buildconfigs',
+    kinds: ['BuildConfig', 'ImageStream'],
+    async reconcile(ref: ObjectRef): Promise<Result> {
+      if (ref.kind === 'BuildConfig') return reconcileBuildConfig(ref);
+      // An ImageStream moved: look at every BuildConfig of the project that watches it.
+      let next: string | undefined;
+      do {
+        const page = await store.list<BuildConfig>('BuildConfig', ref.project, { continue: next });
+        for (const bc of page.items) if (imageChangeSource(bc)?.startsWith(`${ref.name}:`)) await reconcileBuildConfig(refOf(bc));
+        next = page.continue;
+      } while (next);
+      return {};
+    },
+    async *resync() {
+      for await (const bc of eachOfKind<BuildConfig>(store, 'BuildConfig')) yield refOf(bc);
+    },
+  };
+}
