@@ -9,6 +9,7 @@ import { registerBuildRoutes, isUploadPath } from './routes/builds.ts';
 import { registerIdentityRoutes } from './routes/identity.ts';
 import { registerObjectRoutes } from './routes/objects.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_TYPE = /^application\/([\w.-]+\+)?json(\s*;.*)?$/i;
@@ -45,6 +46,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerIdentityRoutes(app, deps);
   registerProjectRoutes(app, deps);
   registerObjectRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
   if (deps.builds) registerBuildRoutes(app, deps, deps.builds);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

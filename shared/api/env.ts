@@ -14,6 +14,14 @@ export interface SpecCodec {
   open(spec: unknown): Promise<unknown>;
 }
 
+export interface BuilderImage {
+  /** What users type: `python` in `new-app python~./src`. */
+  name: string;
+  /** The image reference builds use, e.g. 127.0.0.1:7500/berth/python:3.11. */
+  image: string;
+  description?: string;
+}
+
 export interface ApiDeps {
   store: ObjectStore;
   identity: Identity;
@@ -22,6 +30,8 @@ export interface ApiDeps {
   codecs?: Partial<Record<string, SpecCodec>>;
   /** Build logs and uploaded sources; the build routes are served when given. */
   builds?: { logs: BuildLogs; sources: SourceArchives; maxArchiveBytes?: number };
+  /** The builder images this platform offers (`python` → its image reference), for new-app. */
+  builderImages?: BuilderImage[];
   /** Shown by /healthz and in the OpenAPI document. */
   version?: string;
 }

@@ -23,6 +23,9 @@ const LogQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).optional(),
   follow: z.enum(['true', 'false']).optional(),
 });
+const BuilderImagesOut = z
+  .object({ items: z.array(z.object({ name: z.string(), image: z.string(), description: z.string().optional() })) })
+  .openapi('BuilderImages');
 const TAR_TYPES = /^application\/(x-tar|tar|gzip|x-gzip|octet-stream)$/i;
 
 export function registerBuildRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, builds: { logs: BuildLogs; sources: SourceArchives; maxArchiveBytes?: number }): void {
@@ -30,6 +33,13 @@ export function registerBuildRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, bui
   const bcPath = '/api/v1/projects/{project}/buildconfigs/{name}';
   const buildPath = '/api/v1/projects/{project}/builds/{name}';
   const maxBytes = builds.maxArchiveBytes ?? MAX_ARCHIVE_BYTES;
+
+  defineRoute(
+    app,
+    deps,
+    { method: 'get', path: '/api/v1/builderimages', access: { kind: 'authenticated' }, summary: 'The builder images new-app can use (python, …)', tag, response: BuilderImagesOut },
+    async (c) => c.json({ items: deps.builderImages ?? [] }),
+  );
 
   defineRoute(
     app,
