@@ -1,22 +1,26 @@
 // What each kind of access in the function table (functions.ts) grants, and which environment
 // variables it brings: a function gets the variables of exactly what it may touch.
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { REPOSITORY_PREFIX } from './constructs/registry.ts';
 import type { Access } from './functions.ts';
 import type { FleetStack } from './stacks/fleet-stack.ts';
+import type { StateStack } from './stacks/state-stack.ts';
 
 export interface AccessTargets {
-  table: ITable;
+  state: StateStack;
   fleet: FleetStack;
   adminSecret: ISecret;
 }
 
 const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<string, string>> = {
   table: (grantee, t) => {
-    t.table.grantReadWriteData(grantee);
-    return { TABLE_NAME: t.table.tableName };
+    t.state.table.grantReadWriteData(grantee);
+    return { TABLE_NAME: t.state.table.tableName };
+  },
+  secrets: (grantee, t) => {
+    t.state.grantSecrets(grantee);
+    return { BERTH_SECRETS_KEY_ARN: t.state.secretsKey.keyArn };
   },
   fleet: (grantee, t) => {
     t.fleet.grantControl(grantee);

@@ -50,12 +50,12 @@ export function createBerth(app: App, options: BerthOptions = {}): Berth {
   const state = new StateStack(app, 'Berth-State', { env, description: 'Berth: state table' });
   const { vpc, alarmTopic } = base;
   const { table } = state;
-  const fleet = new FleetStack(app, 'Berth-Fleet', { env, config, vpc, table, alarmTopic, description: 'Berth: ECS cluster, hosts, builder, ECR' });
+  const fleet = new FleetStack(app, 'Berth-Fleet', { env, config, vpc, state, alarmTopic, description: 'Berth: ECS cluster, hosts, builder, ECR' });
   const router = new RouterStack(app, 'Berth-Router', {
     env, config, vpc, table, alarmTopic, agentEntry, tenantHostsSecurityGroup: fleet.tenantHosts.autoScalingGroup.connections.securityGroups[0]!,
     description: 'Berth: routers and their load balancer',
   });
-  const controlPlane = new ControlPlaneStack(app, 'Berth-ControlPlane', { env, config, table, fleet, alarmTopic, functions: options.functions, description: 'Berth: control plane' });
+  const controlPlane = new ControlPlaneStack(app, 'Berth-ControlPlane', { env, config, state, fleet, alarmTopic, functions: options.functions, description: 'Berth: control plane' });
 
   Tags.of(app).add('app', 'berth');
   for (const [component, stack] of Object.entries({ base, state, fleet, router, controlPlane })) Tags.of(stack).add('berth:component', component);

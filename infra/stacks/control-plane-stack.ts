@@ -6,7 +6,6 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { DomainName, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate, CertificateValidation } from 'aws-cdk-lib/aws-certificatemanager';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { Rule, Schedule, type RuleProps } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -26,13 +25,14 @@ import { PlatformFunction } from '../constructs/platform-function.ts';
 import { FUNCTIONS, type FunctionSpec, type Trigger } from '../functions.ts';
 import { retentionOf } from '../retention.ts';
 import type { FleetStack } from './fleet-stack.ts';
+import type { StateStack } from './state-stack.ts';
 
 /** How the table stream drives reconcilers: a poison record is isolated, retried a few times, then parked. */
 export const STREAM_SETTINGS = { batchSize: 100, retryAttempts: 5, maxRecordAge: Duration.hours(1), maxBatchingWindow: Duration.seconds(1) };
 
 export interface ControlPlaneStackProps extends StackProps {
   config: BerthConfig;
-  table: ITable;
+  state: StateStack;
   fleet: FleetStack;
   alarmTopic: ITopic;
   /** The function table; FUNCTIONS unless a test passes its own. */
@@ -89,7 +89,7 @@ export class ControlPlaneStack extends Stack {
       environment: { BERTH_APPS_DOMAIN: props.config.appsDomain },
       logRetention: retentionOf(props.config),
     });
-    const environment = grantAccess(pf.role, spec.access, { table: props.table, fleet: props.fleet, adminSecret: this.adminSecret });
+    const environment = grantAccess(pf.role, spec.access, { state: props.state, fleet: props.fleet, adminSecret: this.adminSecret });
     for (const [k, v] of Object.entries(environment)) pf.fn.addEnvironment(k, v);
     spec.triggers.forEach((trigger, i) => this.addTrigger(pf, `${id}Trigger${i}`, trigger, props));
     alarmOnFunction(this, id, pf.fn, props.alarmTopic);
@@ -112,7 +112,7 @@ export class ControlPlaneStack extends Stack {
         return;
       }
       case 'stream':
-        pf.fn.addEventSource(new DynamoEventSource(props.table, {
+        pf.fn.addEventSource(new DynamoEventSource(props.state.table, {
           startingPosition: StartingPosition.LATEST,
           ...STREAM_SETTINGS,
           bisectBatchOnError: true,

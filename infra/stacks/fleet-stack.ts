@@ -2,7 +2,6 @@
 // pods run, and build hosts, where builds run with the Docker socket), the builder task, the
 // ECR repositories, and what the control plane needs to drive them (grantControl).
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { Grant, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -14,6 +13,7 @@ import { BUILDER_FAMILY, BuilderTask } from '../constructs/builder-task.ts';
 import { HostFleet, type HostFleetProps } from '../constructs/host-fleet.ts';
 import { Registry, REPOSITORY_PREFIX } from '../constructs/registry.ts';
 import { retentionOf } from '../retention.ts';
+import type { StateStack } from './state-stack.ts';
 
 /** Task definition families the control plane registers for pods: berth-pod-<project>-<dc>-… */
 export const POD_FAMILY_PREFIX = 'berth-pod-';
@@ -21,7 +21,7 @@ export const POD_FAMILY_PREFIX = 'berth-pod-';
 export interface FleetStackProps extends StackProps {
   config: BerthConfig;
   vpc: IVpc;
-  table: ITable;
+  state: StateStack;
   alarmTopic: ITopic;
 }
 
@@ -63,9 +63,10 @@ export class FleetStack extends Stack {
     this.builder = new BuilderTask(this, 'Builder', {
       registry: this.registry,
       imageTag: config.builderImageTag,
-      table: props.table,
+      table: props.state.table,
       environment: {
-        TABLE_NAME: props.table.tableName,
+        TABLE_NAME: props.state.table.tableName,
+        BERTH_SECRETS_KEY_ARN: props.state.secretsKey.keyArn,
         BERTH_APPS_DOMAIN: config.appsDomain,
         BERTH_REGISTRY: this.registry.host,
         BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX,
@@ -73,6 +74,9 @@ export class FleetStack extends Stack {
       },
       logRetention: retention,
     });
+
+    // The agent opens secrets (source credentials, build env) but never seals new ones.
+    props.state.grantSecrets(this.builder.taskDefinition.taskRole, ['kms:Decrypt']);
 
     this.podLogGroup = new LogGroup(this, 'PodLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     this.podExecutionRole = new Role(this, 'PodExecutionRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Berth pod tasks: image pull and logs' });

@@ -26,11 +26,14 @@ const ACTION_WILDCARDS_ALLOWED: Record<string, string> = {
 let synth: Synthesised;
 let all: Statement[];
 let allows: Statement[];
+let keyPolicies: Statement[];
 
 beforeAll(() => {
   synth = synthBerth();
   all = statements(synth.templates);
-  allows = all.filter((s) => s.effect === 'Allow');
+  // KMS key policies are checked on their own below: in a key policy "*" means the key itself.
+  keyPolicies = all.filter((s) => s.holderType === 'AWS::KMS::Key');
+  allows = all.filter((s) => s.effect === 'Allow' && s.holderType !== 'AWS::KMS::Key');
 });
 
 const where = (s: Statement) => `${s.stack}/${s.holder}: ${s.actions.join(', ')} on ${s.resources.join(', ')}`;
@@ -39,6 +42,25 @@ describe('least privilege', () => {
   it('finds policies to check in every stack that has roles', () => {
     expect(allows.length).toBeGreaterThan(20);
     expect(new Set(allows.map((s) => s.stack))).toEqual(new Set(['base', 'fleet', 'router', 'controlPlane']));
+  });
+
+  it('keeps the secrets key policy to AWS\'s default: the account (that is, IAM policies) decides, nobody else', () => {
+    // Key policy "*" = this key. kms:* for the account root is AWS's default key policy: it hands
+    // the decision to IAM, where the grants are the scoped, conditioned statements checked below.
+    expect(keyPolicies.map((s) => [s.effect, s.actions, s.resources, text((s.raw.Principal as { AWS: unknown }).AWS)])).toEqual([
+      ['Allow', ['kms:*'], ['*'], 'arn:<AWS::Partition>:iam::<AWS::AccountId>:root'],
+    ]);
+  });
+
+  it('lets principals use the secrets key only to make or open data keys, only in Berth\'s encryption context', () => {
+    const kms = allows.filter((s) => s.actions.some((a) => a.startsWith('kms:')));
+    expect(new Set(kms.map((s) => s.holder.replace(/DefaultPolicy\w+$/, '')))).toEqual(new Set(['ApiFunctionRole', 'StreamFunctionRole', 'ResyncFunctionRole', 'BuilderTaskRole']));
+    for (const s of kms) {
+      expect(s.actions.every((a) => a === 'kms:GenerateDataKey' || a === 'kms:Decrypt'), where(s)).toBe(true);
+      expect(s.condition?.StringEquals?.['kms:EncryptionContext:berth:purpose'], where(s)).toBe('secrets');
+      expect(s.resources.every((r) => /SecretsKey/.test(r)), where(s)).toBe(true);
+    }
+    expect(kms.find((s) => s.holder.startsWith('BuilderTaskRole'))!.actions).toEqual(['kms:Decrypt']);
   });
 
   it('allows no action "*" or "service:*", and no action wildcard except the named ones', () => {

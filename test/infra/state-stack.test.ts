@@ -47,6 +47,11 @@ describe('state stack', () => {
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
+  it('makes a rotating KMS key for sealed secrets, kept when the stack goes', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+  });
+
   it('has the same keys, index and stream as the table `npm run up` makes in DynamoDB Local', async () => {
     const local = await freshTable();
     const { Table: t } = await local.client.send(new DescribeTableCommand({ TableName: local.tableName }));

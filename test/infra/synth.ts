@@ -80,8 +80,9 @@ export function text(value: Json): string {
 
 export interface Statement {
   stack: StackName;
-  /** The logical id of the resource holding the policy. */
+  /** The logical id of the resource holding the policy, and its type. */
   holder: string;
+  holderType: string;
   effect: 'Allow' | 'Deny';
   actions: string[];
   resources: string[];
@@ -94,14 +95,14 @@ const list = (v: Json): Json[] => (v === undefined ? [] : Array.isArray(v) ? v :
 /** Every statement of every policy document anywhere in the templates (identity and resource policies). */
 export function statements(templates: Record<StackName, Template>): Statement[] {
   const found: Statement[] = [];
-  const walk = (stack: StackName, holder: string, node: Json): void => {
+  const walk = (stack: StackName, holder: [string, string], node: Json): void => {
     if (Array.isArray(node)) return node.forEach((n) => walk(stack, holder, n));
     if (!node || typeof node !== 'object') return;
     const o = node as Record<string, Json>;
     if ('Statement' in o && 'Version' in o) {
       for (const s of list(o.Statement) as Record<string, Json>[]) {
         found.push({
-          stack, holder, raw: s,
+          stack, holder: holder[0], holderType: holder[1], raw: s,
           effect: s.Effect as 'Allow' | 'Deny',
           actions: list(s.Action ?? s.NotAction).map(text),
           resources: list(s.Resource ?? s.NotResource).map(text),
@@ -113,7 +114,7 @@ export function statements(templates: Record<StackName, Template>): Statement[] 
     Object.values(o).forEach((v) => walk(stack, holder, v));
   };
   for (const stack of STACK_NAMES) {
-    for (const [id, resource] of Object.entries(templates[stack].toJSON().Resources as Record<string, Json>)) walk(stack, id, resource);
+    for (const [id, resource] of Object.entries(templates[stack].toJSON().Resources as Record<string, { Type: string }>)) walk(stack, [id, resource.Type], resource);
   }
   return found;
 }
