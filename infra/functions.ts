@@ -1,9 +1,6 @@
 // Every Lambda function of the control plane, one line each: what it runs, what starts it and
 // what it may touch. Adding a function (webhooks, a new reconciler family) is one more line;
 // the control-plane stack turns each line into a PlatformFunction, its triggers and its grants.
-//
-// Still to come (add the line when the entry exists):
-//   { name: 'webhooks', entry: 'functions/webhooks/index.ts', ..., triggers: [{ kind: 'http', route: 'ANY /webhooks/{proxy+}' }], access: ['table'] },
 
 /** What starts a function. */
 export type Trigger =
@@ -41,6 +38,7 @@ const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry', 'secrets'];
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
   { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API and web console', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret'] },
+  { name: 'webhooks', entry: 'functions/webhooks/index.ts', description: 'Berth webhooks (GitHub, GitLab, generic)', memoryMiB: 512, timeoutSeconds: 10, triggers: [{ kind: 'http', route: 'POST /webhooks/{proxy+}' }], access: ['table', 'secrets'] },
   { name: 'stream', entry: 'functions/reconcilers/stream.ts', description: 'Reconcilers driven by the table stream', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'stream' }], access: RECONCILER_ACCESS },
   { name: 'resync', entry: 'functions/reconcilers/resync.ts', description: 'Periodic resync and ECS task state changes', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'schedule', everyMinutes: 1 }, { kind: 'ecs-task-state' }], access: RECONCILER_ACCESS },
 ];

@@ -61,8 +61,9 @@ describe('control-plane functions (PlatformFunction)', () => {
 });
 
 describe('triggers', () => {
-  it('routes every HTTP request to the API function ($default route, payload v2)', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
+  it('routes webhook pushes to the webhooks function and every other request to the API function (payload v2)', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', Target: Match.objectLike({ 'Fn::Join': ['', ['integrations/', { Ref: Match.stringLikeRegexp('^ApiFunction') }]] }) });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/{proxy+}', Target: Match.objectLike({ 'Fn::Join': ['', ['integrations/', { Ref: Match.stringLikeRegexp('^WebhooksFunction') }]] }) });
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
   });
 
@@ -140,13 +141,13 @@ describe('failure queue and alarms', () => {
 
 describe('the function table is data', () => {
   it('adding one line adds a function with its route, grants and alarms', () => {
-    const webhooks: FunctionSpec = {
-      name: 'webhooks', entry: 'functions/api/index.ts', description: 'Berth webhooks', memoryMiB: 256, timeoutSeconds: 10,
-      triggers: [{ kind: 'http', route: 'POST /webhooks/{proxy+}' }], access: ['table'],
+    const extra: FunctionSpec = {
+      name: 'git-hooks', entry: 'functions/api/index.ts', description: 'A second webhook family', memoryMiB: 256, timeoutSeconds: 10,
+      triggers: [{ kind: 'http', route: 'PUT /hooks/{proxy+}' }], access: ['table'],
     };
-    const t = synthBerth({}, { functions: [...FUNCTIONS, webhooks] }).templates.controlPlane;
-    t.hasResourceProperties('AWS::Lambda::Function', { Description: 'Berth webhooks', MemorySize: 256, Runtime: 'nodejs22.x' });
-    t.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/{proxy+}' });
+    const t = synthBerth({}, { functions: [...FUNCTIONS, extra] }).templates.controlPlane;
+    t.hasResourceProperties('AWS::Lambda::Function', { Description: 'A second webhook family', MemorySize: 256, Runtime: 'nodejs22.x' });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'PUT /hooks/{proxy+}', Target: Match.objectLike({ 'Fn::Join': ['', ['integrations/', { Ref: Match.stringLikeRegexp('^GitHooksFunction') }]] }) });
     t.resourceCountIs('AWS::CloudWatch::Alarm', 1 + 2 * (FUNCTIONS.length + 1));
   });
 });

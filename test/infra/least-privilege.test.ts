@@ -54,7 +54,7 @@ describe('least privilege', () => {
 
   it('lets principals use the secrets key only to make or open data keys, only in Berth\'s encryption context', () => {
     const kms = allows.filter((s) => s.actions.some((a) => a.startsWith('kms:')));
-    expect(new Set(kms.map((s) => s.holder.replace(/DefaultPolicy\w+$/, '')))).toEqual(new Set(['ApiFunctionRole', 'StreamFunctionRole', 'ResyncFunctionRole', 'BuilderTaskRole']));
+    expect(new Set(kms.map((s) => s.holder.replace(/DefaultPolicy\w+$/, '')))).toEqual(new Set(['ApiFunctionRole', 'WebhooksFunctionRole', 'StreamFunctionRole', 'ResyncFunctionRole', 'BuilderTaskRole']));
     for (const s of kms) {
       expect(s.actions.every((a) => a === 'kms:GenerateDataKey' || a === 'kms:Decrypt'), where(s)).toBe(true);
       expect(s.condition?.StringEquals?.['kms:EncryptionContext:berth:purpose'], where(s)).toBe('secrets');
@@ -161,8 +161,8 @@ describe('what the control plane may do in ECS', () => {
     }
   });
 
-  it('gives the API function no ECS or ECR permissions at all', () => {
-    const api = allows.filter((s) => s.holder.startsWith('ApiFunctionRole'));
+  it('gives the API and webhooks functions no ECS or ECR permissions at all', () => {
+    const api = allows.filter((s) => /^(Api|Webhooks)FunctionRole/.test(s.holder));
     expect(api.flatMap((s) => s.actions).filter((a) => /^(ecs|ecr|iam):/.test(a))).toEqual([]);
   });
 });
