@@ -1,0 +1,113 @@
+// Pure renderers of what the engine is asked to do: the container specs of the assemble and
+// save-artifacts steps, the commit of the result, the labels of the output image and the upload
+// tar's layout. No I/O here; these are table-tested.
+import { posix } from 'node:path';
+import type { CommitOptions, ContainerSpec } from './engine.ts';
+import { splitTag } from './engine.ts';
+import type { PackSource } from './pack.ts';
+import { BuilderUserError } from './errors.ts';
+import type { ImageFacts, Owner, ScriptName, Scripts } from './types.ts';
+
+/** Labels on every container a build creates, so that cleanup only touches its own. */
+export const BUILD_CONTAINER_LABEL = 'io.berth.build-step';
+
+export interface StepSpecInput {
+  image: string;
+  step: 'assemble' | 'save-artifacts';
+  cmd: string;
+  user: string;
+  env: string[];
+  memoryBytes?: number;
+}
+
+/**
+ * A build step's container: the script run through /usr/bin/env (source-to-image's default
+ * entrypoint), no network, no privileges, every capability dropped, no new privileges, no
+ * mounts (never the Docker socket), optional memory limit without swap.
+ */
+export function stepContainerSpec(p: StepSpecInput): ContainerSpec {
+  return {
+    Image: p.image,
+    Entrypoint: ['/usr/bin/env'],
+    Cmd: [p.cmd],
+    User: p.user,
+    Env: p.env,
+    Labels: { [BUILD_CONTAINER_LABEL]: p.step },
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    OpenStdin: false,
+    NetworkDisabled: true,
+    HostConfig: {
+      NetworkMode: 'none',
+      Privileged: false,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Binds: [],
+      PidsLimit: 4096,
+      ...(p.memoryBytes ? { Memory: p.memoryBytes, MemorySwap: p.memoryBytes } : {}),
+    },
+  };
+}
+
+/** The assemble user from `uid` or `uid:gid`; names and root are refused (as OpenShift does). */
+export function parseOwner(image: string, user: string): Owner {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user.trim());
+  if (!m || Number(m[1]) === 0) throw new BuilderUserError(image, user);
+  return { uid: Number(m[1]), gid: m[2] === undefined ? 0 : Number(m[2]) };
+}
+
+export interface OutputLabelsInput {
+  builder: ImageFacts;
+  builderImage: string;
+  sourceLocation: string;
+  tag: string;
+  extra?: Record<string, string>;
+}
+
+/** The output image's labels: the builder's, then the generated io.openshift.build.*, then the caller's. */
+export function outputLabels(p: OutputLabelsInput): Record<string, string> {
+  return {
+    ...p.builder.labels,
+    'io.k8s.display-name': p.tag,
+    'io.openshift.build.image': p.builderImage,
+    'io.openshift.build.source-location': p.sourceLocation,
+    ...(p.extra ?? {}),
+  };
+}
+
+export interface CommitInput {
+  tag: string;
+  runPath: string;
+  builder: ImageFacts;
+  env: string[];
+  labels: Record<string, string>;
+}
+
+/** Commit: CMD the run script, the builder's USER and ENTRYPOINT, the build env baked in. */
+export function commitOptions(p: CommitInput): CommitOptions {
+  const [repo, tag] = splitTag(p.tag);
+  return { repo, tag, config: { Cmd: [p.runPath], User: p.builder.user, Env: p.env, Labels: p.labels, Entrypoint: p.builder.entrypoint ?? [] } };
+}
+
+export interface UploadInput {
+  /** Path components of the destination that do not exist yet in the container. */
+  missing: string[];
+  sourceDir?: string;
+  skip?: (rel: string) => boolean;
+  scripts: Scripts;
+  artifactsDir?: string;
+}
+
+/** The upload tar's layout below the destination: src/, scripts/<name>, artifacts/. */
+export function uploadLayout(p: UploadInput): PackSource[] {
+  const out: PackSource[] = [];
+  const at = (name: string) => [...p.missing, name].join('/');
+  p.missing.forEach((_, i) => out.push({ type: 'dir', name: p.missing.slice(0, i + 1).join('/') }));
+  if (p.sourceDir) out.push({ type: 'dir', name: at('src') }, { type: 'tree', name: at('src'), from: p.sourceDir, skip: p.skip });
+  const uploaded = (Object.entries(p.scripts) as [ScriptName, NonNullable<Scripts[ScriptName]>][]).filter(([, s]) => s.kind === 'upload');
+  if (uploaded.length) out.push({ type: 'dir', name: at('scripts') });
+  for (const [name, s] of uploaded) if (s.kind === 'upload') out.push({ type: 'file', name: posix.join(at('scripts'), name), from: s.file, mode: 0o755 });
+  if (p.artifactsDir) out.push({ type: 'dir', name: at('artifacts') }, { type: 'tree', name: at('artifacts'), from: p.artifactsDir });
+  return out;
+}
