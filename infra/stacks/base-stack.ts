@@ -1,7 +1,7 @@
 // What everything else stands on: the network (a new VPC, or an existing one looked up by id)
 // and the operators' alarm topic.
 import { Stack, type StackProps } from 'aws-cdk-lib';
-import { FlowLogDestination, FlowLogTrafficType, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -44,6 +44,12 @@ export class BaseStack extends Stack {
           trafficType: FlowLogTrafficType.REJECT,
           destination: FlowLogDestination.toCloudWatchLogs(new LogGroup(this, 'FlowLogs', { retention: retentionOf(config) })),
         },
+      },
+      // Free, and they keep the heavy traffic off the NAT gateway (charged per GB): image layers
+      // (ECR serves them from S3) and the hosts' table reads and writes.
+      gatewayEndpoints: {
+        S3: { service: GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: GatewayVpcEndpointAwsService.DYNAMODB },
       },
     });
   }

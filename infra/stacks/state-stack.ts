@@ -2,7 +2,7 @@
 // all-in-one platform use, so the key design never drifts between AWS and here (TableV2, not
 // Table, because its stream grants name the stream, where Table's grant ListStreams on "*");
 // and the KMS key that seals the secrets stored in it (shared/secrets, envelope encryption).
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -42,6 +42,9 @@ export class StateStack extends Stack {
       // Without the key, every secret sealed in the table is lost: it goes only by hand.
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Both outlive `cdk destroy`; docs/aws.md shows how to remove them by these names.
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'SecretsKeyArn', { value: this.secretsKey.keyArn });
   }
 
   /** Seal and open secrets: a data key or its decryption, only with Berth's encryption context. */

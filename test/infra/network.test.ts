@@ -20,6 +20,15 @@ describe('new VPC (default)', () => {
     templates.base.hasResourceProperties('AWS::EC2::Subnet', { MapPublicIpOnLaunch: false, CidrBlock: Match.stringLikeRegexp('/20$') });
   });
 
+  it('has free gateway endpoints for S3 (ECR image layers) and DynamoDB, so that traffic skips the NAT gateway', () => {
+    for (const service of ['s3', 'dynamodb']) {
+      templates.base.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Gateway',
+        ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, `.${service}`]] },
+      });
+    }
+  });
+
   it('logs rejected traffic to a log group with the configured retention', () => {
     templates.base.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs' });
     templates.base.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
