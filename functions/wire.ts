@@ -1,15 +1,37 @@
-// Wiring for the Lambda entry points: the only place (with agents/up) that reads the
-// environment and creates AWS clients.
+// Wiring for the Lambda entry points: the only place (with agents/) that reads the environment
+// and creates AWS clients.
+import { KMSClient } from '@aws-sdk/client-kms';
+import { pino } from 'pino';
 import { Identity } from '../shared/auth/identity.ts';
 import type { ApiDeps } from '../shared/api/env.ts';
+import { triggerSecretsCodec } from '../shared/build/trigger-codec.ts';
+import { KmsSecretBox, LocalSecretBox, type SecretBox } from '../shared/secrets/index.ts';
 import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
-import { pino } from 'pino';
+
+/**
+ * Secrets are sealed with KMS on AWS (BERTH_SECRETS_KEY_ARN); a key file (BERTH_SECRETS_KEY_FILE)
+ * serves local runs of the same entry points. Without either, the functions refuse to start.
+ */
+export function secretBox(env: NodeJS.ProcessEnv): SecretBox {
+  if (env.BERTH_SECRETS_KEY_ARN) return new KmsSecretBox({ client: new KMSClient({ region: env.AWS_REGION }), keyId: env.BERTH_SECRETS_KEY_ARN });
+  const file = env.BERTH_SECRETS_KEY_FILE;
+  if (!file) throw new Error('neither BERTH_SECRETS_KEY_ARN nor BERTH_SECRETS_KEY_FILE is set');
+  let box: Promise<SecretBox> | undefined;
+  const load = () => (box ??= LocalSecretBox.fromKeyFile(file));
+  return { seal: async (plain) => (await load()).seal(plain), open: async (sealed) => (await load()).open(sealed) };
+}
 
 export function wire(env: NodeJS.ProcessEnv = process.env): ApiDeps {
   const tableName = env.TABLE_NAME;
   if (!tableName) throw new Error('TABLE_NAME is not set');
   const client = createDynamoClient({ region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT });
   const store = new DynamoObjectStore({ client, tableName });
-  return { store, identity: new Identity(store), logger: pino({ level: env.LOG_LEVEL ?? 'info' }), version: env.BERTH_VERSION };
+  return {
+    store,
+    identity: new Identity(store),
+    codecs: { BuildConfig: triggerSecretsCodec(secretBox(env)) },
+    logger: pino({ level: env.LOG_LEVEL ?? 'info' }),
+    version: env.BERTH_VERSION,
+  };
 }

@@ -6,6 +6,7 @@ export interface UpConfig {
   home: string;
   apiPort: number;
   dynamoPort: number;
+  registryPort: number;
   tableName: string;
   appsDomain: string;
   adminPassword?: string;
@@ -25,6 +26,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UpConfig {
     home: env.PAAS_HOME || join(homedir(), '.berth'),
     apiPort: port(env, 'PAAS_API_PORT', 7080),
     dynamoPort: port(env, 'PAAS_DYNAMODB_PORT', 7800),
+    registryPort: port(env, 'PAAS_REGISTRY_PORT', 7500),
     tableName: env.PAAS_TABLE || 'berth',
     appsDomain: env.PAAS_APPS_DOMAIN || 'apps.localhost',
     adminPassword: env.BERTH_ADMIN_PASSWORD || undefined,

@@ -1,5 +1,8 @@
 // The webhooks Lambda entry point with API Gateway HTTP API (payload v2) events against
 // DynamoDB Local: a signed GitHub push starts a build; the rest of the API is not served there.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
@@ -54,6 +57,7 @@ beforeAll(async () => {
   process.env.TABLE_NAME = t.tableName;
   process.env.DYNAMODB_ENDPOINT = t.endpoint;
   process.env.LOG_LEVEL = 'silent';
+  process.env.BERTH_SECRETS_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'berth-key-')), 'secrets.key');
   ({ handler } = (await import('../../functions/webhooks/index.ts')) as unknown as { handler: Handler });
 });
 

@@ -1,5 +1,8 @@
 // The API Lambda entry point, called with API Gateway HTTP API (payload v2) events, against
 // DynamoDB Local: the same app the local server serves.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Identity } from '../../shared/auth/identity.ts';
@@ -43,6 +46,7 @@ beforeAll(async () => {
   process.env.TABLE_NAME = t.tableName;
   process.env.DYNAMODB_ENDPOINT = t.endpoint;
   process.env.LOG_LEVEL = 'silent';
+  process.env.BERTH_SECRETS_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'berth-key-')), 'secrets.key');
   ({ handler } = (await import('../../functions/api/index.ts')) as unknown as { handler: Handler });
 });
 
