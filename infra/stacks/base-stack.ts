@@ -1,6 +1,6 @@
 // What everything else stands on: the network (a new VPC, or an existing one looked up by id)
 // and the operators' alarm topic.
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -42,7 +42,7 @@ export class BaseStack extends Stack {
       flowLogs: {
         rejected: {
           trafficType: FlowLogTrafficType.REJECT,
-          destination: FlowLogDestination.toCloudWatchLogs(new LogGroup(this, 'FlowLogs', { retention: retentionOf(config) })),
+          destination: FlowLogDestination.toCloudWatchLogs(new LogGroup(this, 'FlowLogs', { retention: retentionOf(config), removalPolicy: RemovalPolicy.DESTROY })),
         },
       },
       // Free, and they keep the heavy traffic off the NAT gateway (charged per GB): image layers

@@ -1,7 +1,7 @@
 // The serverless control plane: one PlatformFunction per line of the function table, each with
 // its triggers (HTTP API routes, the table stream, schedules, ECS task events), its grants, and
 // alarms; the failure queue where given-up events land; the generated first admin password.
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { DomainName, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -68,7 +68,7 @@ export class ControlPlaneStack extends Stack {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: 100, burstLimit: 200 },
-      accessLogSettings: { destination: new LogGroupLogDestination(new LogGroup(this, 'ApiAccessLogs', { retention })), format: ACCESS_LOG_FORMAT },
+      accessLogSettings: { destination: new LogGroupLogDestination(new LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY })), format: ACCESS_LOG_FORMAT },
       domainMapping: this.customDomain(config),
     });
 
