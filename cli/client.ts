@@ -1,6 +1,7 @@
 // The HTTP client of the Berth API, over Node's global fetch. Every failure becomes a CliError:
 // the API's `{code, message, suggestion}` body maps to message and hint, and a server that
 // cannot be reached gets a hint about starting the platform.
+import { Readable } from 'node:stream';
 import { CliError, loginHint, oneLine } from './errors.ts';
 
 export interface ListObject {
@@ -75,22 +76,47 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const res = await this.open(method, path, body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' });
+    return this.json<T>(res, method, path);
+  }
+
+  /**
+   * Sends a stream (a source archive) as the request body and reads the JSON answer. There is no
+   * overall timeout: a large upload over a slow link takes as long as it takes.
+   */
+  async upload<T>(path: string, body: Readable, contentType: string): Promise<T> {
+    const res = await this.open('POST', path, { body: Readable.toWeb(body) as ReadableStream<Uint8Array>, contentType, timeoutMs: 0 });
+    return this.json<T>(res, 'POST', path);
+  }
+
+  /**
+   * The answer to one request once the server said yes, body unread (a log to stream, say).
+   * `timeoutMs: 0` waits as long as the server keeps the connection open.
+   */
+  async open(method: string, path: string, opts: { body?: string | ReadableStream<Uint8Array>; contentType?: string; accept?: string; timeoutMs?: number } = {}): Promise<Response> {
+    const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (opts.contentType) headers['Content-Type'] = opts.contentType;
+    const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
     let res: Response;
     try {
       res = await fetch(`${this.server}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
+        body: opts.body,
+        signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined,
+        // A streamed request body needs half duplex (undici); harmless for the others.
+        duplex: 'half',
+      } as RequestInit);
     } catch (err) {
       throw connectionError(err, this.server);
     }
+    if (!res.ok) throw apiError(res.status, res.statusText, await res.text(), this.server);
+    return res;
+  }
+
+  private async json<T>(res: Response, method: string, path: string): Promise<T> {
     const text = await res.text();
-    if (!res.ok) throw apiError(res.status, res.statusText, text, this.server);
     if (!text) return undefined as T;
     try {
       return JSON.parse(text) as T;

@@ -1,11 +1,12 @@
 // The table `berth get` prints for each kind: NAME, a column or two that matter for that kind,
-// AGE. Kinds without an entry get STATUS when their objects carry `status.phase`.
+// AGE. Kinds without an entry get STATUS when their objects carry `status.phase`. Builds,
+// BuildConfigs and ImageStreams print oc's columns, which carry their own times instead of AGE.
 import type { ApiObject } from './client.ts';
-import { age, table } from './output.ts';
+import { age, duration, table } from './output.ts';
 
 interface Column {
   header: string;
-  value(o: ApiObject): string;
+  value(o: ApiObject, now: number): string;
 }
 
 const subjects = (o: ApiObject, kind: 'User' | 'Group'): string => {
@@ -35,14 +36,51 @@ const COLUMNS: Record<string, Column[]> = {
   ],
 };
 
+const ago = (iso: string | undefined, now: number): string => (iso ? `${age(iso, now)} ago` : '');
+
+/** Git, Git@<commit or ref>, or Binary. */
+const from = (source: { git?: { ref?: string }; binary?: object } | undefined, at: string | undefined): string =>
+  source?.binary ? 'Binary' : at ? `Git@${at}` : 'Git';
+
+const strategy: Column = { header: 'TYPE', value: (o) => orNone(o.spec?.strategy?.type) };
+
+const BUILD_COLUMNS: Record<string, Column[]> = {
+  Build: [
+    strategy,
+    { header: 'FROM', value: (o) => from(o.spec?.source, (o.status?.revision?.commit ?? o.spec?.revision?.commit)?.slice(0, 7)) },
+    {
+      header: 'STATUS',
+      value: (o) => {
+        const p = o.status?.phase ?? 'New';
+        return ['Failed', 'Error', 'Cancelled'].includes(p) && o.status?.reason ? `${p} (${o.status.reason})` : p;
+      },
+    },
+    { header: 'STARTED', value: (o, now) => ago(o.status?.startTimestamp, now) },
+    { header: 'DURATION', value: (o) => duration(o.status?.duration) },
+  ],
+  BuildConfig: [strategy, { header: 'FROM', value: (o) => from(o.spec?.source, o.spec?.source?.git?.ref) }, { header: 'LATEST', value: (o) => String(o.status?.lastVersion ?? 0) }],
+  ImageStream: [
+    { header: 'IMAGE REPOSITORY', value: (o) => o.status?.dockerImageRepository ?? '' },
+    { header: 'TAGS', value: (o) => ((o.status?.tags ?? []) as { tag: string }[]).map((t) => t.tag).join(',') },
+    { header: 'UPDATED', value: (o, now) => ago(newestTagEvent(o), now) },
+  ],
+};
+
+function newestTagEvent(o: ApiObject): string | undefined {
+  const created = ((o.status?.tags ?? []) as { items: { created: string }[] }[]).map((t) => t.items[0]?.created ?? '');
+  return created.sort().pop() || undefined;
+}
+
 export function columnsFor(kind: string, items: ApiObject[]): Column[] {
   return COLUMNS[kind] ?? (items.some((o) => o.status?.phase !== undefined) ? [phase] : []);
 }
 
 /** The `berth get` table of objects of one kind. */
 export function objectTable(kind: string, items: ApiObject[], now = Date.now()): string {
+  const own = BUILD_COLUMNS[kind];
+  if (own) return table(['NAME', ...own.map((c) => c.header)], items.map((o) => [o.metadata.name, ...own.map((c) => c.value(o, now))]));
   const cols = columnsFor(kind, items);
   const headers = ['NAME', ...cols.map((c) => c.header), 'AGE'];
-  const rows = items.map((o) => [o.metadata.name, ...cols.map((c) => c.value(o)), age(o.metadata.creationTimestamp, now)]);
+  const rows = items.map((o) => [o.metadata.name, ...cols.map((c) => c.value(o, now)), age(o.metadata.creationTimestamp, now)]);
   return table(headers, rows);
 }

@@ -4,7 +4,8 @@ import { stringify } from 'yaml';
 import type { ApiObject } from './client.ts';
 import { age, pairs, table } from './output.ts';
 
-export function describeObject(o: ApiObject, events: ApiObject[] | undefined, now = Date.now()): string {
+/** `extra` sections (a kind's own, such as a BuildConfig's webhooks) come after Status, before Events. */
+export function describeObject(o: ApiObject, events: ApiObject[] | undefined, extra: string[] = [], now = Date.now()): string {
   const m = o.metadata;
   const fields: [string, string][] = [
     ['Name', m.name],
@@ -21,7 +22,7 @@ export function describeObject(o: ApiObject, events: ApiObject[] | undefined, no
   ];
   const width = Math.max(...fields.map(([k]) => k.length)) + 2;
   const lines = fields.map(([k, v]) => `${`${k}:`.padEnd(width)}${v.split('\n').join('\n' + ' '.repeat(width))}`);
-  lines.push(section('Spec', o.spec), section('Status', o.status));
+  lines.push(section('Spec', o.spec), section('Status', o.status), ...extra);
   if (events !== undefined) lines.push(eventSection(events, now));
   return lines.join('\n') + '\n';
 }
@@ -44,7 +45,7 @@ function eventSection(events: ApiObject[], now: number): string {
   return `Events:\n${indent(table(['TYPE', 'REASON', 'AGE', 'COUNT', 'MESSAGE'], rows).trimEnd())}`;
 }
 
-const indent = (text: string): string =>
+export const indent = (text: string): string =>
   text
     .split('\n')
     .map((l) => `  ${l}`)

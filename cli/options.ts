@@ -14,3 +14,20 @@ export function intBetween(min: number, max: number): (value: string) => number 
     return n;
   };
 }
+
+export interface EnvVar {
+  name: string;
+  value: string;
+}
+
+/** `--env K=V`, repeatable: each use adds one variable (a later one of the same name wins). */
+export function collectEnv(value: string, previous: EnvVar[] = []): EnvVar[] {
+  const at = value.indexOf('=');
+  const name = at < 0 ? value : value.slice(0, at);
+  if (at < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new InvalidArgumentError('give NAME=VALUE, the name of letters, digits and "_", not starting with a digit');
+  }
+  return [...previous.filter((e) => e.name !== name), { name, value: value.slice(at + 1) }];
+}
+
+export const envOption = (what: string): Option => new Option('-e, --env <NAME=VALUE>', what).argParser(collectEnv).default([], 'none');

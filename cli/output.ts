@@ -39,3 +39,24 @@ export function pairs(map: Record<string, string> | undefined, sep = ','): strin
   const entries = Object.entries(map ?? {});
   return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(sep) : '<none>';
 }
+
+/** 512 B, 3.4 KiB, 12.0 MiB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let v = n / 1024;
+  let i = 0;
+  for (; v >= 1024 && i < units.length - 1; i++) v /= 1024;
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** A duration the way `oc get builds` prints it: 45s, 1m5s, 2h3m. */
+export function duration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${s % 60 ? `${s % 60}s` : ''}`;
+  const h = Math.floor(m / 60);
+  return `${h}h${m % 60 ? `${m % 60}m` : ''}`;
+}

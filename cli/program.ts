@@ -3,6 +3,8 @@
 // usage errors. `run` is what tests call; cli/main.ts calls it with the process's own io.
 import { Command, CommanderError } from 'commander';
 import { registerAdmCommands } from './commands/adm.ts';
+import { registerBuildCommands } from './commands/builds.ts';
+import { registerNewAppCommands } from './commands/new-app.ts';
 import { registerObjectCommands } from './commands/objects.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerSessionCommands } from './commands/session.ts';
@@ -36,6 +38,8 @@ export function buildProgram(ctx: Context): Command {
   registerSessionCommands(program, ctx);
   registerProjectCommands(program, ctx);
   registerObjectCommands(program, ctx);
+  registerNewAppCommands(program, ctx);
+  registerBuildCommands(program, ctx);
   registerAdmCommands(program, ctx);
   return program;
 }

@@ -1,8 +1,10 @@
 // get, describe, delete: any kind the registry knows, project-scoped or cluster-scoped.
 import type { Command } from 'commander';
+import { buildsOf } from '../builds.ts';
 import type { ApiClient, ApiObject } from '../client.ts';
 import { objectTable } from '../columns.ts';
 import type { Context } from '../context.ts';
+import { buildConfigSections } from '../describe-build.ts';
 import { describeObject } from '../describe.ts';
 import { CliError } from '../errors.ts';
 import { intBetween, outputOption, projectOption } from '../options.ts';
@@ -42,6 +44,11 @@ async function eventsAbout(client: ApiClient, project: string, o: ApiObject): Pr
   }
 }
 
+/** A BuildConfig's webhooks and recent builds. */
+async function buildConfigDetails(t: Target, bc: ApiObject): Promise<string[]> {
+  return buildConfigSections(bc, await buildsOf(t.client, t.project ?? '', bc.metadata.name), t.client.server);
+}
+
 export function registerObjectCommands(program: Command, ctx: Context): void {
   program
     .command('get')
@@ -76,7 +83,8 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
       const o = await onObject(t, name, (path) => t.client.get<ApiObject>(path));
       const eventsProject = t.project ?? (t.r.kind === 'Project' ? name : undefined);
       const events = eventsProject ? await eventsAbout(t.client, eventsProject, o) : undefined;
-      ctx.out(describeObject(o, events));
+      const extra = t.r.kind === 'BuildConfig' ? await buildConfigDetails(t, o) : [];
+      ctx.out(describeObject(o, events, extra));
     });
 
   program

@@ -37,10 +37,14 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   return { code, stdout, stderr };
 }
 
-export async function startCli(): Promise<CliHarness> {
+/** What the test server serves: the test API's app unless a test file builds its own. */
+export type ServedApp = { fetch: (request: Request, ...rest: any[]) => Response | Promise<Response> };
+
+export async function startCli(makeApp: (api: TestApi) => ServedApp = (api) => api.app): Promise<CliHarness> {
   const api = await testApi();
+  const app = makeApp(api);
   const httpServer: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const s = serve({ fetch: (request, ...rest) => app.fetch(request, ...rest), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const port = (httpServer.address() as AddressInfo).port;
   const server = `http://127.0.0.1:${port}`;

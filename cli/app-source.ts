@@ -1,0 +1,116 @@
+// What `berth new-app BUILDER~SOURCE` means, as `oc new-app` reads it: which builder image,
+// whether the source is a git repository or a local directory, the name of what gets created,
+// and the BuildConfig spec it becomes. Pure, so the rules are table-tested.
+import { basename, resolve } from 'node:path';
+import { DNS1123_MAX, dns1123Problem } from '../shared/model/names.ts';
+import { CliError, EXIT_USAGE } from './errors.ts';
+import type { EnvVar } from './options.ts';
+
+export type AppSource = { type: 'git'; uri: string; ref?: string } | { type: 'dir'; dir: string };
+
+export interface BuilderImage {
+  name: string;
+  image: string;
+  description?: string;
+}
+
+const EXAMPLES = 'e.g. `berth new-app python~./src` or `berth new-app python~https://github.com/org/repo.git`';
+
+/** `python~./src` → builder "python", source "./src". */
+export function splitAppArg(arg: string): { builder: string; source: string } {
+  const at = arg.indexOf('~');
+  if (at <= 0 || at === arg.length - 1) {
+    throw new CliError(`"${arg}" is not BUILDER~SOURCE`, `give the builder image and the source, ${EXAMPLES}`, { exitCode: EXIT_USAGE });
+  }
+  return { builder: arg.slice(0, at), source: arg.slice(at + 1) };
+}
+
+const URL_SCHEME = /^(https?|git|ssh|file):\/\//i;
+/** scp-like git addresses: git@github.com:org/repo.git */
+const SCP_LIKE = /^[\w.-]+@[\w.-]+:/;
+
+/**
+ * A git URL (http(s)://, git://, ssh://, file://, user@host:path, or anything ending in .git
+ * that is not a local directory), else a local directory. `url#ref` names a branch or tag.
+ */
+export function classifySource(source: string, isDirectory: (path: string) => boolean): AppSource {
+  const remote = URL_SCHEME.test(source) || SCP_LIKE.test(source);
+  if (!remote && isDirectory(source)) return { type: 'dir', dir: resolve(source) };
+  if (remote || /\.git\/?(#.*)?$/.test(source)) {
+    const [uri = '', ref] = source.split('#', 2);
+    return ref ? { type: 'git', uri, ref } : { type: 'git', uri };
+  }
+  throw new CliError(`"${source}" is neither a directory nor a git repository URL`, `give a local directory or a repository URL, ${EXAMPLES}`);
+}
+
+/** The name new-app gives what it creates: the directory's or the repository's, made a DNS-1123 label. */
+export function appNameFor(source: AppSource): string {
+  const base = source.type === 'dir' ? basename(source.dir) : (source.uri.replace(/[/]+$/, '').split(/[/:]/).pop() ?? '').replace(/\.git$/, '');
+  const name = toDnsLabel(base);
+  if (!name) throw new CliError(`cannot make a name out of "${base}"`, 'give one with --name NAME');
+  return name;
+}
+
+/** Lower case, every run of other characters a "-", no "-" at either end, at most 63 characters. */
+export function toDnsLabel(text: string): string {
+  const trim = (s: string) => s.replace(/^-+|-+$/g, '');
+  return trim(trim(text.toLowerCase().replace(/[^a-z0-9-]+/g, '-')).slice(0, DNS1123_MAX));
+}
+
+/** `--name` as given: a usage error unless it is a DNS-1123 label. */
+export function checkName(name: string): string {
+  const problem = dns1123Problem(name);
+  if (problem) throw new CliError(`--name "${name}" ${problem}`, 'e.g. --name my-app', { exitCode: EXIT_USAGE });
+  return name;
+}
+
+/**
+ * The BuildConfig of a new app. Git sources build on every config change, builder image change
+ * and push (GitHub and Generic webhooks with fresh secrets); binary sources build only when a
+ * directory is uploaded, so they get no triggers: a webhook has no source to give them.
+ */
+export function buildConfigSpec(o: { name: string; source: AppSource; builder: BuilderImage; env: EnvVar[]; secret: () => string }) {
+  const source = o.source.type === 'git' ? { git: o.source.ref ? { uri: o.source.uri, ref: o.source.ref } : { uri: o.source.uri } } : { binary: {} };
+  const triggers =
+    o.source.type === 'git'
+      ? [
+          { type: 'ConfigChange' },
+          { type: 'ImageChange', imageChange: {} },
+          { type: 'GitHub', github: { secret: o.secret() } },
+          { type: 'Generic', generic: { secret: o.secret(), allowEnv: false } },
+        ]
+      : [];
+  return {
+    source,
+    strategy: { type: 'Source', sourceStrategy: { from: { kind: 'DockerImage', name: o.builder.image }, env: o.env, incremental: false } },
+    output: { to: { kind: 'ImageStreamTag', name: `${o.name}:latest` } },
+    triggers,
+    runPolicy: 'Serial',
+  };
+}
+
+interface Trigger {
+  type: string;
+  github?: { secret: string };
+  gitlab?: { secret: string };
+  generic?: { secret: string; allowEnv?: boolean };
+}
+
+const HOOKS = [
+  ['GitHub', 'github'],
+  ['GitLab', 'gitlab'],
+  ['Generic', 'generic'],
+] as const;
+
+/** The webhook URLs of a BuildConfig's triggers, secrets included: whoever has one can start builds. */
+export function webhookUrls(server: string, project: string, bc: string, triggers: Trigger[] = []): { type: string; url: string; allowEnv?: boolean }[] {
+  const urls: { type: string; url: string; allowEnv?: boolean }[] = [];
+  for (const t of triggers) {
+    const hook = HOOKS.find(([type]) => type === t.type);
+    const secret = hook && t[hook[1]]?.secret;
+    if (!hook || !secret) continue;
+    const url = `${server}/webhooks/${encodeURIComponent(project)}/${encodeURIComponent(bc)}/${hook[1]}/${encodeURIComponent(secret)}`;
+    urls.push(t.type === 'Generic' ? { type: t.type, url, allowEnv: t.generic?.allowEnv ?? false } : { type: t.type, url });
+  }
+  return urls;
+}

@@ -1,0 +1,146 @@
+// new-app and new-build: from BUILDER~SOURCE to an ImageStream and a BuildConfig, as `oc new-app`
+// does. A git source builds by itself (the platform starts the first build on the config change)
+// and on pushes through webhooks; a local directory is uploaded as the source of the first build
+// (new-app) or left for `start-build --from-dir` (new-build).
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { appNameFor, buildConfigSpec, checkName, classifySource, splitAppArg, webhookUrls, type AppSource, type BuilderImage } from '../app-source.ts';
+import type { ApiClient, ApiObject } from '../client.ts';
+import type { Context } from '../context.ts';
+import { buildRef, uploadDirectory } from '../builds.ts';
+import { CliError } from '../errors.ts';
+import { followBuild, waitForBuild } from '../follow.ts';
+import { envOption, projectOption, type EnvVar } from '../options.ts';
+import { collectionPath, objectPath, resource } from '../resources.ts';
+
+interface NewAppOptions {
+  name?: string;
+  env: EnvVar[];
+  project?: string;
+  follow?: boolean;
+}
+
+const KINDS = [
+  { r: resource('ImageStream'), label: 'imagestream.image.berth.io' },
+  { r: resource('BuildConfig'), label: 'buildconfig.build.berth.io' },
+] as const;
+
+export function registerNewAppCommands(program: Command, ctx: Context): void {
+  const source = '<BUILDER~SOURCE>';
+  const sourceHelp = 'a builder image and a local directory or git URL: python~./src, python~https://github.com/org/repo.git#branch';
+  program
+    .command('new-app')
+    .description('create an ImageStream and a BuildConfig for an application and start its first build')
+    .argument(source, sourceHelp)
+    .option('--name <NAME>', 'the name of everything created (default: from the directory or repository)')
+    .addOption(envOption('build environment, which S2I also bakes into the image'))
+    .option('-F, --follow', 'print the first build log as it runs and exit with the outcome')
+    .addOption(projectOption())
+    .action((arg: string, opts: NewAppOptions) => newApp(ctx, arg, opts, true));
+
+  program
+    .command('new-build')
+    .description('create an ImageStream and a BuildConfig; a directory source is built later with `start-build --from-dir`')
+    .argument(source, sourceHelp)
+    .option('--name <NAME>', 'the name of everything created (default: from the directory or repository)')
+    .addOption(envOption('build environment, which S2I also bakes into the image'))
+    .addOption(projectOption())
+    .action((arg: string, opts: NewAppOptions) => newApp(ctx, arg, opts, false));
+}
+
+async function newApp(ctx: Context, arg: string, opts: NewAppOptions, startUpload: boolean): Promise<void> {
+  const project = ctx.project(opts.project);
+  const { builder: builderName, source: given } = splitAppArg(arg);
+  const source = classifySource(given, isDirectory);
+  const name = opts.name !== undefined ? checkName(opts.name) : appNameFor(source);
+  const client = ctx.client();
+  const builder = await findBuilder(client, builderName);
+  await refuseExisting(client, project, name);
+
+  ctx.out(`--> Found builder image "${builder.name}" (${builder.image})${builder.description ? `\n    ${builder.description}` : ''}`);
+  ctx.out('\n--> Creating resources ...');
+  const bc = await createObjects(ctx, client, project, name, buildConfigSpec({ name, source, builder, env: opts.env, secret: () => randomBytes(20).toString('hex') }));
+  let build: string | undefined;
+  if (source.type === 'dir' && startUpload) {
+    build = (await uploadDirectory(ctx, client, project, name, source.dir)).metadata.name;
+    ctx.out(`    ${buildRef(build)} started`);
+  }
+  ctx.out(`--> Success\n${nextSteps(client.server, project, bc, source, build)}`);
+
+  if (!opts.follow) return;
+  build ??= `${name}-1`;
+  if (source.type === 'git') await waitForBuild(client, project, build);
+  await followBuild(ctx, client, project, build);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function findBuilder(client: ApiClient, name: string): Promise<BuilderImage> {
+  const { items } = await client.get<{ items: BuilderImage[] }>('/api/v1/builderimages');
+  const found = items.find((b) => b.name === name);
+  if (found) return found;
+  if (items.length === 0) throw new CliError(`unknown builder image "${name}": this platform offers none`, 'ask the platform administrator to configure builder images');
+  throw new CliError(`unknown builder image "${name}"`, `available: ${items.map((b) => b.name).join(', ')}`);
+}
+
+/** Nothing is created when anything of that name exists already, as with `oc new-app`. */
+async function refuseExisting(client: ApiClient, project: string, name: string): Promise<void> {
+  for (const k of KINDS) {
+    try {
+      await client.get(objectPath(k.r, project, name));
+    } catch (err) {
+      if (err instanceof CliError && err.status === 404) continue;
+      throw err;
+    }
+    throw alreadyExists(k.label, name, project);
+  }
+}
+
+const alreadyExists = (label: string, name: string, project: string) =>
+  new CliError(`${label} "${name}" already exists in project "${project}"`, 'give the new application another name with --name NAME');
+
+/** Creates the ImageStream and the BuildConfig; when the second fails the first goes again. */
+async function createObjects(ctx: Context, client: ApiClient, project: string, name: string, spec: ReturnType<typeof buildConfigSpec>): Promise<ApiObject> {
+  const metadata = { name, labels: { app: name }, annotations: { 'berth.io/generated-by': 'BerthNewApp' } };
+  const create = async (k: (typeof KINDS)[number], body: unknown) => {
+    try {
+      const created = await client.post<ApiObject>(collectionPath(k.r, project), body);
+      ctx.out(`    ${k.label} "${name}" created`);
+      return created;
+    } catch (err) {
+      if (err instanceof CliError && err.status === 409) throw alreadyExists(k.label, name, project);
+      throw err;
+    }
+  };
+  await create(KINDS[0], { metadata, spec: {} });
+  try {
+    return await create(KINDS[1], { metadata, spec });
+  } catch (err) {
+    await client.delete(objectPath(KINDS[0].r, project, name)).catch(() => {});
+    throw err;
+  }
+}
+
+function nextSteps(server: string, project: string, bc: ApiObject, source: AppSource, build: string | undefined): string {
+  const name = bc.metadata.name;
+  if (source.type === 'dir') {
+    return build
+      ? `    Build "${build}" is under way; follow it with \`berth logs -f build/${build}\`.`
+      : `    Start a build with \`berth start-build ${name} --from-dir ${source.dir}\`.`;
+  }
+  const hooks = webhookUrls(server, project, name, bc.spec?.triggers);
+  const width = Math.max(...hooks.map((h) => h.type.length)) + 2;
+  return [
+    `    The platform starts build "${name}-1" now; follow it with \`berth logs -f build/${name}-1\`.`,
+    '    Pushes start builds through these webhooks (the secret in each URL is the credential; keep them private):',
+    ...hooks.map((h) => `      ${`${h.type}:`.padEnd(width)}${h.url}`),
+    `    Start one by hand with \`berth start-build ${name}\`.`,
+  ].join('\n');
+}

@@ -1,0 +1,112 @@
+// A build's log on stdout: read once (`berth logs`), or followed until the build ends
+// (`logs -f`, `start-build --follow`). Following streams the log as the server sends it; when the
+// stream stops early (a proxy or a function timeout cut it) it carries on by polling from the
+// byte where the stream stopped. The outcome comes last: a line on stderr when the build is
+// Complete, an error (exit 1) when it Failed, hit an Error or was Cancelled.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ApiClient, ApiObject } from './client.ts';
+import type { Context } from './context.ts';
+import { BUILDCONFIG_LABEL, buildPath, isFinished, orListHint } from './builds.ts';
+import { CliError } from './errors.ts';
+import { duration } from './output.ts';
+
+export const POLL_MS = 1000;
+
+/** Writes bytes as text, holding back a character split between two chunks. */
+class LogWriter {
+  private readonly decoder = new TextDecoder();
+  constructor(private readonly ctx: Context) {}
+
+  write(bytes: Uint8Array): void {
+    const text = this.decoder.decode(bytes, { stream: true });
+    if (text) this.ctx.io.stdout.write(text);
+  }
+
+  flush(): void {
+    const text = this.decoder.decode();
+    if (text) this.ctx.io.stdout.write(text);
+  }
+}
+
+async function readLog(client: ApiClient, path: string, offset: number): Promise<{ bytes: Uint8Array; next: number; phase: string }> {
+  const res = await client.open('GET', `${path}/log?offset=${offset}`, { accept: 'text/plain' });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const next = Number(res.headers.get('X-Log-Offset') ?? offset + bytes.byteLength);
+  return { bytes, next, phase: res.headers.get('X-Build-Phase') ?? 'New' };
+}
+
+/** Prints the log as it is now, however many reads that takes. */
+export async function printLog(ctx: Context, client: ApiClient, project: string, name: string): Promise<void> {
+  const path = buildPath(project, name);
+  const out = new LogWriter(ctx);
+  let offset = 0;
+  for (;;) {
+    const { bytes, next } = await orListHint('builds', project, () => readLog(client, path, offset));
+    if (bytes.byteLength === 0) break;
+    out.write(bytes);
+    offset = next;
+  }
+  out.flush();
+}
+
+/** Prints the log until the build ends, then its outcome; throws a CliError unless it is Complete. */
+export async function followBuild(ctx: Context, client: ApiClient, project: string, name: string, pollMs = POLL_MS): Promise<void> {
+  const path = buildPath(project, name);
+  const out = new LogWriter(ctx);
+  let offset = 0;
+  try {
+    const res = await orListHint('builds', project, () => client.open('GET', `${path}/log?follow=true`, { accept: 'text/plain', timeoutMs: 0 }));
+    for await (const chunk of res.body ?? []) {
+      offset += chunk.byteLength;
+      out.write(chunk);
+    }
+  } catch (err) {
+    // The server said no (404, 403, unreachable): nothing to fall back on. A stream that broke
+    // off half way is not a CliError: poll from where it stopped.
+    if (err instanceof CliError) throw err;
+  }
+  for (;;) {
+    const { bytes, next, phase } = await readLog(client, path, offset);
+    out.write(bytes);
+    offset = next;
+    // The phase is read before the log, so a terminal phase with nothing more to read means the log is whole.
+    if (bytes.byteLength === 0 && isFinished(phase)) break;
+    if (bytes.byteLength === 0) await sleep(pollMs);
+  }
+  out.flush();
+  reportOutcome(ctx, await client.get<ApiObject>(path));
+}
+
+/** The last word on a finished build: a line on stderr when Complete, else a CliError. */
+export function reportOutcome(ctx: Context, build: ApiObject): void {
+  const name = build.metadata.name;
+  const s = build.status ?? {};
+  const bc = build.metadata.labels?.[BUILDCONFIG_LABEL];
+  const again = bc ? `\`berth start-build ${bc}\`` : 'a new build';
+  if (s.phase === 'Complete') {
+    const took = duration(s.duration);
+    ctx.note(`build "${name}" Complete${took ? ` in ${took}` : ''}${s.outputDockerImageReference ? `: ${s.outputDockerImageReference}` : ''}`);
+    return;
+  }
+  if (s.phase === 'Cancelled') throw new CliError(`build "${name}" was cancelled${s.message ? `: ${s.message}` : ''}`, `start another with ${again}`);
+  const why = [s.reason, s.message].filter(Boolean).join(': ');
+  const hint = s.phase === 'Error' ? `\`berth describe build ${name}\` shows more; ${again} tries again` : `fix the cause, then run ${again}`;
+  throw new CliError(`build "${name}" ${s.phase ?? 'ended'}${why ? `: ${why}` : ''}`, hint);
+}
+
+/** Waits for a build the platform is about to create (the first build of a git BuildConfig). */
+export async function waitForBuild(client: ApiClient, project: string, name: string, timeoutMs = 60_000, pollMs = POLL_MS): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.get(buildPath(project, name));
+      return;
+    } catch (err) {
+      if (!(err instanceof CliError && err.status === 404)) throw err;
+    }
+    if (Date.now() >= until) {
+      throw new CliError(`the platform has not started build "${name}" within ${timeoutMs / 1000} s`, 'is the platform running (`npm run up`)? see `berth get builds`');
+    }
+    await sleep(pollMs);
+  }
+}
