@@ -18,12 +18,18 @@ import type { BenchResult } from './run.ts';
 const exec = promisify(execFile);
 const AIM = { apiBytes: 1.5 * 1024 * 1024, apiLoadMs: 150 };
 /**
- * What a Lambda function is given, minus credentials; AWS_EC2_METADATA_DISABLED keeps the SDK off
- * the network. The SDK warns on Node 20 (this machine) at load, never on Lambda's Node 22: silenced.
+ * The variables the stack gives the functions (infra/access.ts), with stand-in values, and no
+ * credentials; AWS_EC2_METADATA_DISABLED keeps the SDK off the network. The SDK warns on Node 20
+ * (this machine) at load, never on Lambda's Node 22: silenced. (test/infra/bundling.test.ts loads
+ * each bundle with exactly its function's variables from the template.)
  */
+const ARN = 'arn:aws:iam::123456789012:role/berth-bench';
 const LOAD_ENV = {
-  TABLE_NAME: 'berth-bench', AWS_REGION: 'us-east-1', BERTH_APPS_DOMAIN: 'apps.berth.invalid',
-  AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  TABLE_NAME: 'berth-bench', BERTH_APPS_DOMAIN: 'apps.berth.invalid', BERTH_SECRETS_KEY_ARN: ARN, BERTH_ADMIN_SECRET_ARN: ARN,
+  BERTH_CLUSTER: 'berth-bench', BERTH_BUILD_CAPACITY_PROVIDER: 'berth-bench-build', BERTH_BUILDER_TASK_DEFINITION: 'berth-builder',
+  BERTH_POD_FAMILY_PREFIX: 'berth-pod-', BERTH_POD_EXECUTION_ROLE_ARN: ARN, BERTH_POD_LOG_GROUP: 'berth-bench-pods',
+  BERTH_REGISTRY: '123456789012.dkr.ecr.us-east-1.amazonaws.com', BERTH_REPOSITORY_PREFIX: 'berth',
 };
 
 interface Load {

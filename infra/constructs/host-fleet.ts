@@ -2,16 +2,14 @@
 // instance type) in an Auto Scaling group, registered with Berth's cluster as one capacity
 // provider. Tenant hosts and build hosts are two of these, differing in size, scaling and the
 // ECS agent settings that mark their role.
-import { AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
-import {
-  BlockDeviceVolume, EbsDeviceVolumeType, InstanceArchitecture, InstanceType, LaunchTemplate, SubnetType, UserData,
-  type ISecurityGroup, type IVpc,
-} from 'aws-cdk-lib/aws-ec2';
+import type { AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
+import { InstanceArchitecture, UserData, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { AmiHardwareType, AsgCapacityProvider, EcsOptimizedImage, type Cluster } from 'aws-cdk-lib/aws-ecs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { architectureOf, type FleetSize } from '../config.ts';
 import { HostInstanceRole } from './instance-role.ts';
+import { privateHosts } from './private-hosts.ts';
 
 /** The ECS container-instance attribute naming a host's role; placement constraints test it. */
 export const HOST_ROLE_ATTRIBUTE = 'berth.role';
@@ -47,25 +45,15 @@ export class HostFleet extends Construct {
     const userData = UserData.forLinux();
     userData.addCommands(...Object.entries(agentConfig).map(([k, v]) => `echo '${k}=${v}' >> /etc/ecs/ecs.config`));
     const hardware = architectureOf(size.instanceType) === InstanceArchitecture.ARM_64 ? AmiHardwareType.ARM : AmiHardwareType.STANDARD;
-    const launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
-      instanceType: new InstanceType(size.instanceType),
+    this.autoScalingGroup = privateHosts(this, {
+      vpc: props.vpc,
+      size,
       machineImage: EcsOptimizedImage.amazonLinux2023(hardware),
       role: this.role,
       userData,
       securityGroup: props.securityGroup,
-      requireImdsv2: true,
-      // One hop: containers on the bridge network cannot reach the host's instance credentials.
-      httpPutResponseHopLimit: 1,
-      detailedMonitoring: true,
-      blockDevices: [{ deviceName: '/dev/xvda', volume: BlockDeviceVolume.ebs(props.rootVolumeGiB, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3 }) }],
-    });
-    this.autoScalingGroup = new AutoScalingGroup(this, 'Hosts', {
-      vpc: props.vpc,
-      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-      launchTemplate,
-      minCapacity: size.min,
-      maxCapacity: size.max,
-      notifications: [{ topic: props.notifications }],
+      rootVolumeGiB: props.rootVolumeGiB,
+      notifications: props.notifications,
     });
     this.capacityProvider = new AsgCapacityProvider(this, 'Capacity', {
       autoScalingGroup: this.autoScalingGroup,

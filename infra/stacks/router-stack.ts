@@ -3,11 +3,11 @@
 // edge, passthrough and re-encrypt routes all work), and the optional wildcard DNS record
 // *.apps.<domain> pointing at it.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { AdditionalHealthCheckType, AutoScalingGroup, HealthChecks, UpdatePolicy } from 'aws-cdk-lib/aws-autoscaling';
+import { AdditionalHealthCheckType, HealthChecks, UpdatePolicy, type AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import {
-  BlockDeviceVolume, CfnSecurityGroupIngress, EbsDeviceVolumeType, InstanceArchitecture, InstanceType, LaunchTemplate, MachineImage, Peer, Port,
-  SecurityGroup, SubnetType, UserData, AmazonLinuxCpuType, type ISecurityGroup, type IVpc,
+  AmazonLinuxCpuType, CfnSecurityGroupIngress, InstanceArchitecture, MachineImage, Peer, Port, SecurityGroup, SubnetType, UserData,
+  type ISecurityGroup, type IVpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { NetworkLoadBalancer, Protocol } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -18,6 +18,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { architectureOf, type BerthConfig } from '../config.ts';
 import { agentArtefact } from '../constructs/agent-artefact.ts';
+import { privateHosts } from '../constructs/private-hosts.ts';
 import { routerBootCommands } from '../router-user-data.ts';
 
 /** Where Docker publishes pod ports on tenant hosts (the kernel's ephemeral range and above). */
@@ -73,29 +74,23 @@ export class RouterStack extends Stack {
     });
 
     const arm = architectureOf(config.routerHosts.instanceType) === InstanceArchitecture.ARM_64;
-    const launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
-      instanceType: new InstanceType(config.routerHosts.instanceType),
+    this.autoScalingGroup = privateHosts(this, {
+      vpc,
+      size: config.routerHosts,
       machineImage: MachineImage.latestAmazonLinux2023({ cpuType: arm ? AmazonLinuxCpuType.ARM_64 : AmazonLinuxCpuType.X86_64 }),
       role,
       userData,
       securityGroup: hostSecurityGroup,
-      requireImdsv2: true,
-      detailedMonitoring: true,
-      blockDevices: [{ deviceName: '/dev/xvda', volume: BlockDeviceVolume.ebs(20, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3 }) }],
-    });
-    this.autoScalingGroup = new AutoScalingGroup(this, 'Hosts', {
-      vpc,
-      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-      launchTemplate,
-      minCapacity: config.routerHosts.min,
-      maxCapacity: config.routerHosts.max,
-      notifications: [{ topic: props.alarmTopic }],
-      // A new agent artefact changes the user data: replace routers one at a time.
-      updatePolicy: UpdatePolicy.rollingUpdate({ maxBatchSize: 1, minInstancesInService: Math.min(1, config.routerHosts.min) }),
-      // Without the agent nothing listens, so load-balancer health would replace hosts forever.
-      healthChecks: artefact
-        ? HealthChecks.withAdditionalChecks({ additionalTypes: [AdditionalHealthCheckType.ELB], gracePeriod: Duration.minutes(5) })
-        : HealthChecks.ec2(),
+      rootVolumeGiB: 20,
+      notifications: props.alarmTopic,
+      group: {
+        // A new agent artefact changes the user data: replace routers one at a time.
+        updatePolicy: UpdatePolicy.rollingUpdate({ maxBatchSize: 1, minInstancesInService: Math.min(1, config.routerHosts.min) }),
+        // Without the agent nothing listens, so load-balancer health would replace hosts forever.
+        healthChecks: artefact
+          ? HealthChecks.withAdditionalChecks({ additionalTypes: [AdditionalHealthCheckType.ELB], gracePeriod: Duration.minutes(5) })
+          : HealthChecks.ec2(),
+      },
     });
 
     this.loadBalancer = new NetworkLoadBalancer(this, 'LoadBalancer', {

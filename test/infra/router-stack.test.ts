@@ -45,9 +45,9 @@ describe('router load balancer', () => {
 });
 
 describe('router hosts', () => {
-  it('run AL2023 (arm64 by default) with IMDSv2 and encrypted disks, two by default, in private subnets', () => {
+  it('run AL2023 (arm64 by default) with IMDSv2 (one hop) and encrypted disks, two by default, in private subnets', () => {
     const data = resourcesOf(template, 'AWS::EC2::LaunchTemplate')[0]![1].LaunchTemplateData as Record<string, unknown>;
-    expect(data).toMatchObject({ InstanceType: 't4g.small', MetadataOptions: { HttpTokens: 'required' }, BlockDeviceMappings: [{ Ebs: { Encrypted: true } }] });
+    expect(data).toMatchObject({ InstanceType: 't4g.small', MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 }, BlockDeviceMappings: [{ Ebs: { Encrypted: true } }] });
     const params = Object.values(template.toJSON().Parameters as Record<string, { Default: string }>).map((p) => p.Default);
     expect(params).toContain('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64');
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '2', MaxSize: '2', HealthCheckType: 'ELB' });
