@@ -32,10 +32,12 @@ export class HostFleet extends Construct {
   readonly autoScalingGroup: AutoScalingGroup;
   readonly capacityProvider: AsgCapacityProvider;
   readonly role: HostInstanceRole;
+  readonly securityGroup: ISecurityGroup;
 
   constructor(scope: Construct, id: string, props: HostFleetProps) {
     super(scope, id);
     const { size } = props;
+    this.securityGroup = props.securityGroup;
     this.role = new HostInstanceRole(this, 'InstanceRole', `Berth ${props.hostRole} host`);
     const agentConfig: Record<string, string> = {
       ECS_INSTANCE_ATTRIBUTES: JSON.stringify({ [HOST_ROLE_ATTRIBUTE]: props.hostRole }),
