@@ -65,6 +65,10 @@ export interface StartOptions {
 
 /** Starts a build of `bc`: from its git source, or from `fromDir` uploaded as the source. */
 export async function startBuild(ctx: Context, client: ApiClient, project: string, bc: string, opts: StartOptions): Promise<ApiObject> {
+  if (opts.fromDir !== undefined && opts.env?.length) {
+    // instantiatebinary takes the archive as its body, with no room for per-build environment.
+    throw new CliError('--env cannot be given with --from-dir', `set build environment in the BuildConfig's spec.strategy.sourceStrategy.env, or in .s2i/environment in the directory`, { exitCode: EXIT_USAGE });
+  }
   const config = await orListHint('buildconfigs', project, () => client.get<ApiObject>(buildConfigPath(project, bc)));
   const binary = config.spec?.source?.binary !== undefined;
   if (binary && opts.fromDir === undefined) {
@@ -74,9 +78,6 @@ export async function startBuild(ctx: Context, client: ApiClient, project: strin
     throw new CliError(`buildconfig "${bc}" builds from git (${config.spec?.source?.git?.uri ?? 'a repository'}), not from an upload`, `start it without --from-dir, or create a binary one with \`berth new-build python~DIR\``);
   }
   if (opts.fromDir === undefined) return client.post<ApiObject>(`${buildConfigPath(project, bc)}/instantiate`, opts.env?.length ? { env: opts.env } : {});
-  if (opts.env?.length) {
-    throw new CliError('--env cannot be given with --from-dir', `set build environment in the BuildConfig's spec.strategy.sourceStrategy.env, or in .s2i/environment in the directory`, { exitCode: EXIT_USAGE });
-  }
   return uploadDirectory(ctx, client, project, bc, opts.fromDir);
 }
 
@@ -85,7 +86,7 @@ export async function uploadDirectory(ctx: Context, client: ApiClient, project: 
   const scan = await scanDirectory(dir);
   for (const warning of scan.warnings) ctx.note(`warning: ${warning}`);
   const progress = new Progress(ctx.io, scan.tarBytes);
-  progress.start(`Uploading directory "${dir}" as binary input for the build (${scan.files} files, ${formatBytes(scan.tarBytes)}) ...`);
+  progress.start(`Uploading directory "${dir}" as binary input for the build (${scan.files} ${scan.files === 1 ? 'file' : 'files'}, ${formatBytes(scan.tarBytes)}) ...`);
   const body = packDirectory(scan, (n) => progress.advance(n));
   let packError: unknown;
   body.on('error', (err) => (packError = err));

@@ -29,10 +29,10 @@ export function registerBuildCommands(program: Command, ctx: Context): void {
     .argument('<BUILD...>', 'builds by name (web-1 or build/web-1), or bc/NAME')
     .addOption(projectOption())
     .action(async (args: string[], opts: { project?: string }) => {
+      const targets = args.map((arg) => buildTarget(arg, 'Build'));
       const project = ctx.project(opts.project);
       const client = ctx.client();
-      for (const arg of args) {
-        const target = buildTarget(arg, 'Build');
+      for (const target of targets) {
         const names = target.kind === 'Build' ? [target.name] : await unfinishedBuilds(ctx, project, target.name);
         for (const name of names) {
           const b = await orListHint('builds', project, () => client.post<ApiObject>(`${buildPath(project, name)}/cancel`));
@@ -49,9 +49,9 @@ export function registerBuildCommands(program: Command, ctx: Context): void {
     .option('-f, --follow', 'keep printing until the build ends, then exit with its outcome')
     .addOption(projectOption())
     .action(async (arg: string, opts: { follow?: boolean; project?: string }) => {
+      const target = buildTarget(arg, 'Build');
       const project = ctx.project(opts.project);
       const client = ctx.client();
-      const target = buildTarget(arg, 'Build');
       const name = target.kind === 'Build' ? target.name : await latestBuild(client, project, target.name);
       if (opts.follow) await followBuild(ctx, client, project, name);
       else await printLog(ctx, client, project, name);

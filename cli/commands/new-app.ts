@@ -50,11 +50,12 @@ export function registerNewAppCommands(program: Command, ctx: Context): void {
 }
 
 async function newApp(ctx: Context, arg: string, opts: NewAppOptions, startUpload: boolean): Promise<void> {
-  const project = ctx.project(opts.project);
   const { builder: builderName, source: given } = splitAppArg(arg);
-  const source = classifySource(given, isDirectory);
-  const name = opts.name !== undefined ? checkName(opts.name) : appNameFor(source);
+  let name = opts.name !== undefined ? checkName(opts.name) : undefined;
+  const project = ctx.project(opts.project);
   const client = ctx.client();
+  const source = classifySource(given, isDirectory);
+  name ??= appNameFor(source);
   const builder = await findBuilder(client, builderName);
   await refuseExisting(client, project, name);
 

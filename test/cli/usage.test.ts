@@ -18,6 +18,9 @@ describe('usage errors', () => {
     ['a chunk size out of range', ['get', 'cm', '--chunk-size', '0'], "error: option '--chunk-size <n>' argument '0' is invalid. must be a whole number from 1 to 1000", 'hint: see `berth get --help`'],
     ['login without a username', ['login', 'http://127.0.0.1:1'], "error: required option '-u, --username <username>' not specified", 'hint: see `berth login --help`'],
     ['login without a password', ['login', 'http://127.0.0.1:1', '-u', 'x'], 'error: no password given', 'hint: pass --password P or set BERTH_PASSWORD'],
+    ['new-app without a builder', ['new-app', './src'], 'error: "./src" is not BUILDER~SOURCE', 'hint: give the builder image and the source, e.g. `berth new-app python~./src` or `berth new-app python~https://github.com/org/repo.git`'],
+    ['an --env that is not NAME=VALUE', ['start-build', 'web', '-e', '1X=2'], "error: option '-e, --env <NAME=VALUE>' argument '1X=2' is invalid. give NAME=VALUE, the name of letters, digits and \"_\", not starting with a digit", 'hint: see `berth start-build --help`'],
+    ['logs of something that is not a build', ['logs', 'cm/x'], 'error: "cm/x" names neither a build nor a buildconfig', 'hint: give build/NAME or bc/NAME'],
     ['login to something that is not a URL', ['login', 'ftp://example', '-u', 'x', '-p', 'y'], 'error: "ftp://example" is not an http or https URL', 'hint: give one like http://127.0.0.1:7080'],
   ])('%s exits 2 with one error and one hint', async (_, argv, error, hint) => {
     const r = await runCli(argv, env);
