@@ -19,7 +19,7 @@ export function routerBootCommands(props: RouterBootProps): string[] {
         `unzip -o /tmp/berth-router.zip -d ${ROUTER_HOME}`,
         'rm -f /tmp/berth-router.zip',
       ]
-    : [`echo 'berth: no router agent artefact in this deployment; ${ROUTER_MAIN} is missing and berth-router will not start' | tee /etc/motd.d/berth-router`];
+    : ['mkdir -p /etc/motd.d', `echo 'berth: no router agent artefact in this deployment; ${ROUTER_MAIN} is missing and berth-router will not start' > /etc/motd.d/berth-router`];
   const environment = Object.entries(props.environment).map(([k, v]) => `Environment=${k}=${v}`);
   return [
     'set -euo pipefail',
