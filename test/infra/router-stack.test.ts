@@ -1,6 +1,7 @@
 // The routers: HAProxy hosts running the router agent, behind an NLB passing TCP 80/443,
 // allowed to reach the tenant hosts' published ports, and the optional wildcard record.
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routerBootCommands, ROUTER_MAIN } from '../../infra/router-user-data.ts';
 import { FULL_CONTEXT, resourcesOf, synthBerth, text, type Synthesised } from './synth.ts';
@@ -91,6 +92,11 @@ describe('DNS', () => {
 });
 
 describe('routerBootCommands', () => {
+  it.each([['with', { bucket: 'b', key: 'k.zip' }], ['without', undefined]])('is a valid bash script %s an artefact (bash -n)', (_w, artefact) => {
+    const script = ['#!/bin/bash', ...routerBootCommands({ artefact, environment: { TABLE_NAME: 'Berth-State-Table-1', BERTH_APPS_DOMAIN: 'apps.example.com' } })].join('\n');
+    expect(() => execFileSync('bash', ['-n'], { input: script })).not.toThrow();
+  });
+
   it('installs HAProxy and Node 22 and starts the agent only when its bundle is there', () => {
     const lines = routerBootCommands({ environment: { A: 'b' } });
     expect(lines).toContain('dnf install -y haproxy nodejs22 unzip');
