@@ -11,6 +11,8 @@ export interface UpConfig {
   appsDomain: string;
   adminPassword?: string;
   resyncMs: number;
+  /** Which builder image variant to offer: `test` (Flask, Django, gunicorn, waitress baked in), `plain`, or `off`. */
+  builderVariant: 'test' | 'plain' | 'off';
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -31,5 +33,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UpConfig {
     appsDomain: env.PAAS_APPS_DOMAIN || 'apps.localhost',
     adminPassword: env.BERTH_ADMIN_PASSWORD || undefined,
     resyncMs: Number(env.PAAS_RESYNC_MS || 30_000),
+    builderVariant: builderVariant(env.PAAS_BUILDER_VARIANT),
   };
+}
+
+function builderVariant(raw: string | undefined): UpConfig['builderVariant'] {
+  // Containers here have no route to a package index, so the default builder carries the
+  // common frameworks from Debian's packages.
+  const v = raw || 'test';
+  if (v !== 'test' && v !== 'plain' && v !== 'off') throw new Error(`PAAS_BUILDER_VARIANT=${raw} is not one of test, plain, off`);
+  return v;
 }

@@ -13,15 +13,16 @@ export interface UpProcess {
 export interface UpPorts {
   api: number;
   dynamo: number;
+  registry: number;
 }
 
 export async function upPorts(): Promise<UpPorts> {
-  return { api: await freePort(), dynamo: await freePort() };
+  return { api: await freePort(), dynamo: await freePort(), registry: await freePort() };
 }
 
 export async function startUp(home: string, ports: UpPorts, env: Record<string, string> = {}): Promise<UpProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'agents/up/main.ts'], {
-    env: { ...process.env, PAAS_HOME: home, PAAS_API_PORT: String(ports.api), PAAS_DYNAMODB_PORT: String(ports.dynamo), ...env },
+    env: { ...process.env, PAAS_HOME: home, PAAS_API_PORT: String(ports.api), PAAS_DYNAMODB_PORT: String(ports.dynamo), PAAS_REGISTRY_PORT: String(ports.registry), PAAS_BUILDER_VARIANT: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

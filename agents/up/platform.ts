@@ -1,0 +1,97 @@
+// Starts the all-in-one platform's pieces in order and returns how to stop them, in reverse.
+// A failure half-way stops what had started, so no engine is left running.
+import { serve } from '@hono/node-server';
+import Docker from 'dockerode';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { Identity } from '../../shared/auth/identity.ts';
+import { createApi } from '../../shared/api/app.ts';
+import type { BuilderImage } from '../../shared/api/env.ts';
+import { buildReconciler } from '../../shared/build/build-reconciler.ts';
+import { buildConfigReconciler } from '../../shared/build/buildconfig-reconciler.ts';
+import { FileBuildLogs, FileSourceArchives } from '../../shared/build/local-adapters.ts';
+import { LocalProcessLauncher } from '../../shared/build/local-launcher.ts';
+import { triggerSecretsCodec } from '../../shared/build/trigger-codec.ts';
+import { ensureDockerd, DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
+import { startDynamoLocal } from '../../shared/local/dynamodb-local.ts';
+import { startRegistry } from '../../shared/local/registry.ts';
+import { foundationReconcilers } from '../../shared/reconcile/foundation.ts';
+import { LocalSecretBox } from '../../shared/secrets/index.ts';
+import { createDynamoClient } from '../../shared/store/client.ts';
+import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { ensureTable } from '../../shared/store/table.ts';
+import type { UpConfig } from './config.ts';
+import { publishBuilderImages } from './builder-images.ts';
+import { startLocalReconcilers } from './reconcilers.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface Platform {
+  url: string;
+  /** Set on the very first start: the cluster administrator made for it. */
+  admin?: { username: string; password: string };
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(config: UpConfig, say: (line: string) => void, logger: Logger, onEngineExit: (what: string) => void): Promise<Platform> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err) => logger.error({ err }, 'stop failed'));
+    stops.length = 0;
+  };
+  try {
+    say(`state in ${config.home}`);
+    const dockerd = await ensureDockerd({ say });
+    stops.push(() => dockerd.stop());
+    const docker = new Docker({ socketPath: DOCKER_SOCKET });
+
+    const dynamo = await startDynamoLocal({ port: config.dynamoPort, dbPath: join(config.home, 'dynamodb') });
+    stops.push(() => dynamo.stop());
+    dynamo.process.once('exit', () => onEngineExit('DynamoDB Local'));
+    say(`DynamoDB Local on ${dynamo.endpoint}`);
+
+    const registry = await startRegistry({ port: config.registryPort, dir: join(config.home, 'registry') });
+    stops.push(() => registry.stop());
+    registry.process.once('exit', () => onEngineExit('the registry'));
+    say(`registry on ${registry.host}`);
+
+    const builderImages: BuilderImage[] = config.builderVariant === 'off' ? [] : await publishBuilderImages(docker, registry.host, config.builderVariant, say);
+
+    const client = createDynamoClient({ endpoint: dynamo.endpoint });
+    const streamArn = await ensureTable(client, config.tableName);
+    const store = new DynamoObjectStore({ client, tableName: config.tableName });
+    const identity = new Identity(store);
+    const admin = await identity.bootstrapAdmin(config.adminPassword);
+    const secrets = await LocalSecretBox.fromKeyFile(join(config.home, 'secrets.key'));
+    const builds = { logs: new FileBuildLogs(join(config.home, 'logs')), sources: new FileSourceArchives(join(config.home, 'sources')) };
+
+    const launcher = new LocalProcessLauncher({
+      command: [process.execPath, '--import', 'tsx', join(ROOT, 'agents/builder/main.ts')],
+      cwd: ROOT,
+      env: { ...process.env, TABLE_NAME: config.tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, PAAS_HOME: config.home, BERTH_REGISTRY_HOST: registry.host },
+      onOutput: (build, text) => logger.debug({ build: build.name }, text.trimEnd()),
+    });
+    stops.push(() => launcher.stopAll());
+
+    const reconcilers = await startLocalReconcilers({
+      reconcilers: [...foundationReconcilers(store), buildReconciler({ store, launcher, ...builds }), buildConfigReconciler(store)],
+      endpoint: dynamo.endpoint,
+      streamArn,
+      resyncMs: config.resyncMs,
+      logger,
+    });
+    stops.push(() => reconcilers.stop());
+
+    const app = createApi({ store, identity, logger, builds, builderImages, codecs: { BuildConfig: triggerSecretsCodec(secrets) }, version: process.env.npm_package_version });
+    const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.apiPort, hostname: '127.0.0.1' }, () => resolve(s));
+      s.once('error', reject);
+    });
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return { url: `http://127.0.0.1:${config.apiPort}`, admin, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
