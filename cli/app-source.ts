@@ -2,17 +2,12 @@
 // whether the source is a git repository or a local directory, the name of what gets created,
 // and the BuildConfig spec it becomes. Pure, so the rules are table-tested.
 import { basename, resolve } from 'node:path';
+import type { BuilderImage } from '../shared/api/env.ts';
+import type { EnvVar } from '../shared/model/build-kinds.ts';
 import { DNS1123_MAX, dns1123Problem } from '../shared/model/names.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
-import type { EnvVar } from './options.ts';
 
 export type AppSource = { type: 'git'; uri: string; ref?: string } | { type: 'dir'; dir: string };
-
-export interface BuilderImage {
-  name: string;
-  image: string;
-  description?: string;
-}
 
 const EXAMPLES = 'e.g. `berth new-app python~./src` or `berth new-app python~https://github.com/org/repo.git`';
 
@@ -113,4 +108,11 @@ export function webhookUrls(server: string, project: string, bc: string, trigger
     urls.push(t.type === 'Generic' ? { type: t.type, url, allowEnv: t.generic?.allowEnv ?? false } : { type: t.type, url });
   }
   return urls;
+}
+
+/** The webhook URLs as aligned `Type: URL` lines, for new-app's next steps and `describe bc`. */
+export function webhookLines(server: string, project: string, bc: string, triggers?: Trigger[]): string[] {
+  const hooks = webhookUrls(server, project, bc, triggers);
+  const width = Math.max(0, ...hooks.map((h) => h.type.length)) + 2;
+  return hooks.map((h) => `${`${h.type}:`.padEnd(width)}${h.url}${h.allowEnv ? '  (accepts env)' : ''}`);
 }

@@ -1,14 +1,13 @@
 // Build operations several commands share: the API paths of builds and BuildConfigs, starting a
 // build (from git, or from a directory uploaded as its source) and naming builds as `oc` prints them.
-import { TERMINAL_PHASES } from '../shared/model/build-kinds.ts';
+import { TERMINAL_PHASES, type EnvVar } from '../shared/model/build-kinds.ts';
 import type { ApiClient, ApiObject } from './client.ts';
 import type { Context } from './context.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
-import type { EnvVar } from './options.ts';
 import { formatBytes } from './output.ts';
 import { Progress } from './progress.ts';
 import { collectionPath, objectPath, resource } from './resources.ts';
-import { packDirectory, scanDirectory } from './source-archive.ts';
+import { packDirectory, scanDirectory, type SourceScan } from './source-archive.ts';
 
 /** The label the platform puts on every Build, naming its BuildConfig. */
 export const BUILDCONFIG_LABEL = 'berth.io/buildconfig';
@@ -78,12 +77,12 @@ export async function startBuild(ctx: Context, client: ApiClient, project: strin
     throw new CliError(`buildconfig "${bc}" builds from git (${config.spec?.source?.git?.uri ?? 'a repository'}), not from an upload`, `start it without --from-dir, or create a binary one with \`berth new-build python~DIR\``);
   }
   if (opts.fromDir === undefined) return client.post<ApiObject>(`${buildConfigPath(project, bc)}/instantiate`, opts.env?.length ? { env: opts.env } : {});
-  return uploadDirectory(ctx, client, project, bc, opts.fromDir);
+  return uploadDirectory(ctx, client, project, bc, await scanDirectory(opts.fromDir));
 }
 
-/** Packs `dir` and streams it to instantiatebinary, showing progress; the Build it started. */
-export async function uploadDirectory(ctx: Context, client: ApiClient, project: string, bc: string, dir: string): Promise<ApiObject> {
-  const scan = await scanDirectory(dir);
+/** Packs the scanned directory and streams it to instantiatebinary, showing progress; the Build it started. */
+export async function uploadDirectory(ctx: Context, client: ApiClient, project: string, bc: string, scan: SourceScan): Promise<ApiObject> {
+  const { dir } = scan;
   for (const warning of scan.warnings) ctx.note(`warning: ${warning}`);
   const progress = new Progress(ctx.io, scan.tarBytes);
   progress.start(`Uploading directory "${dir}" as binary input for the build (${scan.files} ${scan.files === 1 ? 'file' : 'files'}, ${formatBytes(scan.tarBytes)}) ...`);

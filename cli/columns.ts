@@ -75,10 +75,14 @@ export function columnsFor(kind: string, items: ApiObject[]): Column[] {
   return COLUMNS[kind] ?? (items.some((o) => o.status?.phase !== undefined) ? [phase] : []);
 }
 
-/** The `berth get` table of objects of one kind. */
-export function objectTable(kind: string, items: ApiObject[], now = Date.now()): string {
+/** The `berth get` table of objects of one kind; builds and the like by number unless `keepOrder`. */
+export function objectTable(kind: string, items: ApiObject[], now = Date.now(), opts: { keepOrder?: boolean } = {}): string {
   const own = BUILD_COLUMNS[kind];
-  if (own) return table(['NAME', ...own.map((c) => c.header)], items.map((o) => [o.metadata.name, ...own.map((c) => c.value(o, now))]));
+  if (own) {
+    // web-2 before web-10, as the build numbers go.
+    const sorted = opts.keepOrder ? items : [...items].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
+    return table(['NAME', ...own.map((c) => c.header)], sorted.map((o) => [o.metadata.name, ...own.map((c) => c.value(o, now))]));
+  }
   const cols = columnsFor(kind, items);
   const headers = ['NAME', ...cols.map((c) => c.header), 'AGE'];
   const rows = items.map((o) => [o.metadata.name, ...cols.map((c) => c.value(o, now)), age(o.metadata.creationTimestamp, now)]);

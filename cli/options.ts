@@ -1,5 +1,6 @@
 // Options several commands share, and argument parsers that turn bad values into usage errors.
 import { InvalidArgumentError, Option } from 'commander';
+import type { EnvVar } from '../shared/model/build-kinds.ts';
 import { FORMATS } from './output.ts';
 
 export const outputOption = (): Option => new Option('-o, --output <format>', 'print the full object(s) as json or yaml').choices(FORMATS);
@@ -15,10 +16,6 @@ export function intBetween(min: number, max: number): (value: string) => number 
   };
 }
 
-export interface EnvVar {
-  name: string;
-  value: string;
-}
 
 /** `--env K=V`, repeatable: each use adds one variable (a later one of the same name wins). */
 export function collectEnv(value: string, previous: EnvVar[] = []): EnvVar[] {

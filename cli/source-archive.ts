@@ -15,6 +15,8 @@ import { formatBytes } from './output.ts';
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 
 export interface SourceScan {
+  /** The directory as the user named it, for messages. */
+  dir: string;
   root: string;
   files: number;
   /** The size of the tar stream before compression, header blocks included. */
@@ -39,7 +41,7 @@ export async function scanDirectory(dir: string, maxBytes = MAX_UPLOAD_BYTES): P
   } catch {
     throw new CliError(`"${dir}" is not a directory`, 'give the directory that holds the source, e.g. --from-dir .');
   }
-  const scan: SourceScan = { root, files: 0, tarBytes: 2 * BLOCK, excluded: new Set(), warnings: [] };
+  const scan: SourceScan = { dir, root, files: 0, tarBytes: 2 * BLOCK, excluded: new Set(), warnings: [] };
   await walk(scan, root);
   if (scan.tarBytes > maxBytes) {
     throw new CliError(

@@ -1,10 +1,11 @@
 // start-build, cancel-build, logs: running builds of BuildConfigs and watching them.
 import type { Command } from 'commander';
+import type { EnvVar } from '../../shared/model/build-kinds.ts';
 import type { ApiObject } from '../client.ts';
 import type { Context } from '../context.ts';
 import { buildPath, buildRef, buildTarget, buildsOf, isFinished, latestBuild, orListHint, startBuild } from '../builds.ts';
 import { followBuild, printLog } from '../follow.ts';
-import { envOption, projectOption, type EnvVar } from '../options.ts';
+import { envOption, projectOption } from '../options.ts';
 
 export function registerBuildCommands(program: Command, ctx: Context): void {
   program

@@ -5,13 +5,16 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { appNameFor, buildConfigSpec, checkName, classifySource, splitAppArg, webhookUrls, type AppSource, type BuilderImage } from '../app-source.ts';
+import type { BuilderImage } from '../../shared/api/env.ts';
+import type { EnvVar } from '../../shared/model/build-kinds.ts';
+import { appNameFor, buildConfigSpec, checkName, classifySource, splitAppArg, webhookLines, type AppSource } from '../app-source.ts';
 import type { ApiClient, ApiObject } from '../client.ts';
 import type { Context } from '../context.ts';
 import { buildRef, uploadDirectory } from '../builds.ts';
 import { CliError } from '../errors.ts';
 import { followBuild, waitForBuild } from '../follow.ts';
-import { envOption, projectOption, type EnvVar } from '../options.ts';
+import { scanDirectory } from '../source-archive.ts';
+import { envOption, projectOption } from '../options.ts';
 import { collectionPath, objectPath, resource } from '../resources.ts';
 
 interface NewAppOptions {
@@ -58,13 +61,15 @@ async function newApp(ctx: Context, arg: string, opts: NewAppOptions, startUploa
   name ??= appNameFor(source);
   const builder = await findBuilder(client, builderName);
   await refuseExisting(client, project, name);
+  // Scanned before anything is created, so a directory too large to upload creates nothing.
+  const upload = source.type === 'dir' && startUpload ? await scanDirectory(source.dir) : undefined;
 
   ctx.out(`--> Found builder image "${builder.name}" (${builder.image})${builder.description ? `\n    ${builder.description}` : ''}`);
   ctx.out('\n--> Creating resources ...');
   const bc = await createObjects(ctx, client, project, name, buildConfigSpec({ name, source, builder, env: opts.env, secret: () => randomBytes(20).toString('hex') }));
   let build: string | undefined;
-  if (source.type === 'dir' && startUpload) {
-    build = (await uploadDirectory(ctx, client, project, name, source.dir)).metadata.name;
+  if (upload) {
+    build = (await uploadDirectory(ctx, client, project, name, upload)).metadata.name;
     ctx.out(`    ${buildRef(build)} started`);
   }
   ctx.out(`--> Success\n${nextSteps(client.server, project, bc, source, build)}`);
@@ -136,12 +141,10 @@ function nextSteps(server: string, project: string, bc: ApiObject, source: AppSo
       ? `    Build "${build}" is under way; follow it with \`berth logs -f build/${build}\`.`
       : `    Start a build with \`berth start-build ${name} --from-dir ${source.dir}\`.`;
   }
-  const hooks = webhookUrls(server, project, name, bc.spec?.triggers);
-  const width = Math.max(...hooks.map((h) => h.type.length)) + 2;
   return [
     `    The platform starts build "${name}-1" now; follow it with \`berth logs -f build/${name}-1\`.`,
     '    Pushes start builds through these webhooks (the secret in each URL is the credential; keep them private):',
-    ...hooks.map((h) => `      ${`${h.type}:`.padEnd(width)}${h.url}`),
+    ...webhookLines(server, project, name, bc.spec?.triggers).map((l) => `      ${l}`),
     `    Start one by hand with \`berth start-build ${name}\`.`,
   ].join('\n');
 }

@@ -106,6 +106,9 @@ describe('berth new-app from a local directory', () => {
     expect(r.stderr).toBe(
       `error: "${dir}" holds 201.0 MiB, more than the 200.0 MiB a build may upload\nhint: move virtualenvs, data and build outputs out of the directory, or build from a git repository instead\n`,
     );
+    expect(r.stdout).toBe('');
+    expect(await h.get('imagestreams', 'too-big')).toBeUndefined();
+    expect(await h.get('buildconfigs', 'too-big')).toBeUndefined();
   });
 });
 

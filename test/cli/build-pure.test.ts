@@ -5,7 +5,9 @@ import { appNameFor, buildConfigSpec, classifySource, splitAppArg, toDnsLabel, w
 import { buildTarget } from '../../cli/builds.ts';
 import { Context } from '../../cli/context.ts';
 import { reportOutcome } from '../../cli/follow.ts';
+import { objectTable } from '../../cli/columns.ts';
 import { duration, formatBytes } from '../../cli/output.ts';
+import { Progress } from '../../cli/progress.ts';
 
 const dirs = new Set(['./src', 'local.git']);
 const isDir = (p: string) => dirs.has(p);
@@ -138,5 +140,34 @@ describe('reportOutcome', () => {
     ['Cancelled', { phase: 'Cancelled' }, 'build "web-3" was cancelled', 'start another with `berth start-build web`'],
   ])('%s is an error with exit code 1', (_, status, message, hint) => {
     expect(() => reportOutcome(ctx, build(status))).toThrow(expect.objectContaining({ message, hint, exitCode: 1 }));
+  });
+});
+
+describe('Progress', () => {
+  const run = (isTTY: boolean) => {
+    const out: string[] = [];
+    const p = new Progress({ stdout: { write: () => {} }, stderr: { write: (s: string) => out.push(s), isTTY }, env: {} }, 4096);
+    p.start('Uploading ...');
+    p.advance(1024);
+    p.end('Uploading finished');
+    return out;
+  };
+
+  it('on a terminal redraws one line with the share done, then clears it', () => {
+    expect(run(true)).toEqual(['Uploading ...\n', '\r\x1b[K  25% of 4.0 KiB', '\r\x1b[K', 'Uploading finished\n']);
+  });
+
+  it('elsewhere prints only where the work starts and ends', () => {
+    expect(run(false)).toEqual(['Uploading ...\n', 'Uploading finished\n']);
+  });
+});
+
+describe('build tables', () => {
+  it('list builds in the order of their numbers', () => {
+    const build = (name: string) => ({ kind: 'Build', metadata: { name }, spec: { strategy: { type: 'Source' }, source: { binary: {} } }, status: { phase: 'New' } });
+
+    const names = objectTable('Build', ['web-10', 'web-2', 'web-1'].map(build)).split('\n').slice(1, 4).map((l) => l.split(' ')[0]);
+
+    expect(names).toEqual(['web-1', 'web-2', 'web-10']);
   });
 });
