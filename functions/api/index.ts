@@ -1,6 +1,20 @@
 // The API Lambda (API Gateway HTTP API, payload v2): the same Hono app `npm run up` serves.
+// Requests wait for the first administrator to exist (made from the stack's secret on a fresh
+// deployment); a failed attempt is retried by the next request.
 import { handle } from 'hono/aws-lambda';
 import { createApi } from '../../shared/api/app.ts';
+import { bootstrapAdminFromSecret } from '../admin-bootstrap.ts';
 import { wire } from '../wire.ts';
 
-export const handler = handle(createApi(wire()));
+const deps = wire();
+const app = handle(createApi(deps));
+let ready: Promise<unknown> | undefined;
+
+export const handler: typeof app = async (event, context) => {
+  ready ??= bootstrapAdminFromSecret(deps.identity, process.env).catch((err) => {
+    ready = undefined;
+    throw err;
+  });
+  await ready;
+  return app(event, context);
+};

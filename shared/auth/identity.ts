@@ -107,11 +107,12 @@ export class Identity {
   /**
    * Makes sure a cluster-admin exists. On first start creates user `admin` with the given
    * password (or a random one) and returns the credentials; afterwards returns undefined.
+   * The password may be a function, called only when the administrator must be made.
    */
-  async bootstrapAdmin(password?: string, username = 'admin'): Promise<{ username: string; password: string } | undefined> {
+  async bootstrapAdmin(password?: string | (() => Promise<string>), username = 'admin'): Promise<{ username: string; password: string } | undefined> {
     const existing = await this.store.get({ kind: 'ClusterRoleBinding', project: '', name: CLUSTER_ADMIN_BINDING });
     if (existing) return undefined;
-    const pw = password ?? randomBytes(12).toString('base64url');
+    const pw = (typeof password === 'function' ? await password() : password) ?? randomBytes(12).toString('base64url');
     try {
       await this.createUser(username, pw, 'Cluster administrator');
     } catch (err) {
