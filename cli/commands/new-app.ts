@@ -76,7 +76,10 @@ async function newApp(ctx: Context, arg: string, opts: NewAppOptions, startUploa
 
   if (!opts.follow) return;
   build ??= `${name}-1`;
-  if (source.type === 'git') await waitForBuild(client, project, build);
+  if (source.type === 'git') {
+    ctx.note(`Waiting for the platform to start build "${build}" ...`);
+    await waitForBuild(client, project, build);
+  }
   await followBuild(ctx, client, project, build);
 }
 

@@ -146,7 +146,7 @@ describe('berth new-app from a git repository', () => {
 
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--> Success\n[^]*Cloning "git@github.com:example\/waits.git" \.\.\.\n$/);
-    expect(r.stderr).toBe('build "waits-1" Complete in 1m5s\n');
+    expect(r.stderr).toBe('Waiting for the platform to start build "waits-1" ...\nbuild "waits-1" Complete in 1m5s\n');
   });
 
   it.each([
