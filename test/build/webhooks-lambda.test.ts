@@ -1,45 +1,16 @@
 // The webhooks Lambda entry point with API Gateway HTTP API (payload v2) events against
 // DynamoDB Local: a signed GitHub push starts a build; the rest of the API is not served there.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { httpApiEvent, invoke, useTableForLambda, type HttpHandler } from '../support/lambda.ts';
 import { githubHeaders, githubPush } from './webhooks-fixtures.ts';
 
-type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyResultV2>;
-let handler: Handler;
+let handler: HttpHandler;
 let t: TestTable;
 
-function event(path: string, body: string, headers: Record<string, string>, base64 = false): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: Object.fromEntries(Object.entries({ host: 'hooks.example.com', ...headers }).map(([k, v]) => [k.toLowerCase(), v])),
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'hooks',
-      domainName: 'hooks.example.com',
-      domainPrefix: 'hooks',
-      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '140.82.115.1', userAgent: 'GitHub-Hookshot/044aadd' },
-      requestId: 'r1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-    body: base64 ? Buffer.from(body).toString('base64') : body,
-    isBase64Encoded: base64,
-  };
-}
-
-const call = async (e: APIGatewayProxyEventV2) => {
-  const res = (await handler(e, {} as Context)) as { statusCode: number; body: string };
-  return { status: res.statusCode, body: JSON.parse(res.body) };
-};
+const event = (path: string, body: string, headers: Record<string, string>, base64 = false) =>
+  httpApiEvent('POST', path, { headers: { 'user-agent': 'GitHub-Hookshot/044aadd', ...headers }, body, base64 });
+const call = (e: ReturnType<typeof event>) => invoke(handler, e);
 
 beforeAll(async () => {
   t = await freshTable();
@@ -54,11 +25,8 @@ beforeAll(async () => {
       triggers: [{ type: 'GitHub', github: { secret: 'lambda-gh-secret' } }],
     },
   });
-  process.env.TABLE_NAME = t.tableName;
-  process.env.DYNAMODB_ENDPOINT = t.endpoint;
-  process.env.LOG_LEVEL = 'silent';
-  process.env.BERTH_SECRETS_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'berth-key-')), 'secrets.key');
-  ({ handler } = (await import('../../functions/webhooks/index.ts')) as unknown as { handler: Handler });
+  useTableForLambda(t);
+  ({ handler } = (await import('../../functions/webhooks/index.ts')) as unknown as { handler: HttpHandler });
 });
 
 describe('webhooks Lambda handler', () => {

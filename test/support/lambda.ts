@@ -1,0 +1,47 @@
+// Helpers for testing Lambda entry points: API Gateway HTTP API (payload v2) events, the
+// environment the entries read, and calling a handler.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { TestTable } from './dynamo.ts';
+
+export type HttpHandler = (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyResultV2>;
+
+export function httpApiEvent(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; base64?: boolean } = {}): APIGatewayProxyEventV2 {
+  const headers = Object.fromEntries(Object.entries({ host: 'api.example.com', ...opts.headers }).map(([k, v]) => [k.toLowerCase(), v]));
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? 'test' },
+      requestId: 'r1',
+      routeKey: '$default',
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
+    },
+    body: opts.body === undefined ? undefined : opts.base64 ? Buffer.from(opts.body).toString('base64') : opts.body,
+    isBase64Encoded: opts.base64 ?? false,
+  };
+}
+
+/** Points the entry points' wiring at a test table (set before importing an entry). */
+export function useTableForLambda(t: TestTable): void {
+  process.env.TABLE_NAME = t.tableName;
+  process.env.DYNAMODB_ENDPOINT = t.endpoint;
+  process.env.LOG_LEVEL = 'silent';
+  process.env.BERTH_SECRETS_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'berth-key-')), 'secrets.key');
+}
+
+export async function invoke(handler: HttpHandler, e: APIGatewayProxyEventV2): Promise<{ status: number; body: any }> {
+  const res = (await handler(e, {} as Context)) as { statusCode: number; body: string };
+  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+}
