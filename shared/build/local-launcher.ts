@@ -2,6 +2,7 @@
 // `local:<pid>`; a process that is gone, or is no longer a builder, counts as not running.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { stopChild } from '../local/dynamodb-local.ts';
 import type { ObjectRef } from '../model/types.ts';
 import type { BuildLauncher } from './ports.ts';
 
@@ -62,20 +63,7 @@ export class LocalProcessLauncher implements BuildLauncher {
 
   /** Stops every agent this launcher started (platform shutdown). */
   async stopAll(): Promise<void> {
-    await Promise.all(
-      [...this.children.values()].map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null) return resolve();
-            const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
-            c.once('exit', () => {
-              clearTimeout(t);
-              resolve();
-            });
-            c.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all([...this.children.values()].map((c) => stopChild(c, 10_000)));
   }
 }
 

@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stopChild } from './dynamodb-local.ts';
 
 export const DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -62,17 +63,5 @@ export async function ensureDockerd(opts: { say: (line: string) => void; detache
     if (Date.now() > deadline) throw new Error('dockerd did not answer within 60 s');
     await sleep(200);
   }
-  return {
-    process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
+  return { process: child, stop: () => stopChild(child, 20_000) };
 }
