@@ -93,7 +93,8 @@ export function dockerEngine(docker: Docker): EngineClient {
 
     async pathExists(id, path) {
       try {
-        await docker.getContainer(id).infoArchive({ path });
+        const res = (await docker.getContainer(id).infoArchive({ path })) as NodeJS.ReadableStream;
+        res.resume();
         return true;
       } catch (err) {
         if (statusCode(err) === 404) return false;
@@ -116,7 +117,10 @@ export function dockerEngine(docker: Docker): EngineClient {
       docker.modem.demuxStream(stream, out.stdout, out.stderr);
       await c.start();
       const { StatusCode } = (await c.wait()) as { StatusCode: number };
-      await Promise.race([ended, new Promise((r) => setTimeout(r, 10_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([ended, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+      clearTimeout(timer);
+      (stream as unknown as { destroy(): void }).destroy();
       return StatusCode;
     },
 

@@ -1,6 +1,7 @@
 // Pure renderers of what the engine is asked to do: the container specs of the assemble and
 // save-artifacts steps, the commit of the result, the labels of the output image and the upload
 // tar's layout. No I/O here; these are table-tested.
+import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { CommitOptions, ContainerSpec } from './engine.ts';
 import { splitTag } from './engine.ts';
@@ -8,8 +9,13 @@ import type { PackSource } from './pack.ts';
 import { BuilderUserError } from './errors.ts';
 import type { ImageFacts, Owner, ScriptName, Scripts } from './types.ts';
 
-/** Labels on every container a build creates, so that cleanup only touches its own. */
-export const BUILD_CONTAINER_LABEL = 'io.berth.build-step';
+/**
+ * The name of a build step's container (`berth-s2i-assemble-<random>`), so that one can tell
+ * which containers a build made. A name, not a label: commit would copy a label into the image.
+ */
+export function stepContainerName(step: StepSpecInput['step']): string {
+  return `berth-s2i-${step}-${randomBytes(6).toString('hex')}`;
+}
 
 export interface StepSpecInput {
   image: string;
@@ -32,7 +38,7 @@ export function stepContainerSpec(p: StepSpecInput): ContainerSpec {
     Cmd: [p.cmd],
     User: p.user,
     Env: p.env,
-    Labels: { [BUILD_CONTAINER_LABEL]: p.step },
+    name: stepContainerName(p.step),
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
