@@ -1,0 +1,130 @@
+// End to end with real Docker: the sample apps are built with s2iBuild on the Python builder
+// (test variant), each image runs as an arbitrary non-root UID without capabilities, and
+// answers on its port 8080 published on 127.0.0.1.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { appSource, build, getWhenReady, removeImages, runApp, runOnce, testBuilder, testTag } from './support.ts';
+
+let builder: string;
+const tags: string[] = [];
+
+beforeAll(async () => {
+  builder = await testBuilder();
+}, 20 * 60_000);
+
+afterAll(async () => {
+  await removeImages(tags);
+});
+
+async function buildApp(app: string, files: Parameters<typeof appSource>[1] = {}) {
+  const tag = testTag(inject('registryHost'), app);
+  tags.push(tag);
+  return build({ builderImage: builder, sourceDir: await appSource(app, files), tag });
+}
+
+describe('sample apps built with S2I answer over HTTP as an arbitrary UID', () => {
+  it.each([
+    { app: 'wsgi-stdlib', answer: /^hello from wsgi\.py$/, server: /gunicorn \(wsgi:application\)/ },
+    { app: 'app-py', answer: /^hello from app\.py as uid 1000770000$/, server: /file \(app\.py\)/ },
+    { app: 'app-sh', answer: /^hello from app\.sh$/, server: /script \(app\.sh\)/ },
+    { app: 'flask-gunicorn', answer: /^hello from flask$/, server: /gunicorn \(wsgi:application\)/ },
+    { app: 'django', answer: /^hello from django; users=0; collectstatic=True$/, server: /gunicorn \(mysite\.wsgi:application\)/ },
+  ])('$app', async ({ app, answer, server }) => {
+    const built = await buildApp(app);
+    expect(built.lines.join('\n')).toMatch(server);
+    const running = await runApp(built.tag);
+    try {
+      expect((await getWhenReady(running)).trim()).toMatch(answer);
+    } finally {
+      await running.stop();
+    }
+  }, 180_000);
+});
+
+describe('the Django app', () => {
+  it('collects static files at build and migrates its sqlite database at start', async () => {
+    const built = await buildApp('django');
+    expect(built.lines).toContain('---> Collecting Django static files ...');
+    const running = await runApp(built.tag);
+    try {
+      await getWhenReady(running);
+      const logs = await running.logs();
+      expect(logs).toContain('---> Migrating the database (manage.py migrate) ...');
+      expect(logs).toMatch(/Applying auth\.0001_initial\.\.\. OK/);
+    } finally {
+      await running.stop();
+    }
+  }, 180_000);
+
+  it('skips collectstatic with DISABLE_COLLECTSTATIC and migrate with DISABLE_MIGRATE', async () => {
+    const built = await buildApp('django', { '.s2i/environment': 'DISABLE_COLLECTSTATIC=1\nDISABLE_MIGRATE=1\n' });
+    expect(built.lines.join('\n')).not.toContain('Collecting Django static files');
+    const running = await runApp(built.tag);
+    try {
+      // Without migrate the view's query finds no tables: Django answers 500.
+      await getWhenReady(running, '/', 60_000, 500);
+      expect(await running.logs()).not.toContain('Migrating the database');
+    } finally {
+      await running.stop();
+    }
+  }, 180_000);
+
+  it('runs the migrate and setup lifecycle hooks as one-off commands', async () => {
+    const built = await buildApp('django');
+    const migrate = await runOnce(built.tag, ['/usr/libexec/s2i/run', 'migrate']);
+    expect(migrate.code).toBe(0);
+    expect(migrate.output).toMatch(/Applying contenttypes\.0001_initial\.\.\. OK/);
+    const setup = await runOnce(built.tag, ['app-hook', 'setup']);
+    expect(setup).toMatchObject({ code: 0 });
+    expect(setup.output).toContain('Migrating the database');
+  }, 180_000);
+});
+
+describe('server choice and hooks', () => {
+  it('runs the action hooks: pre-build and build at assemble, deploy-env and deploy at start', async () => {
+    const hook = (text: string) => ({ text, mode: 0o755 });
+    const built = await buildApp('app-py', {
+      '.s2i/action_hooks/pre-build': hook('#!/bin/bash\necho "pre-build hook ran"\n'),
+      '.s2i/action_hooks/build': hook('#!/bin/bash\necho "build hook ran"; echo built > build-marker\n'),
+      '.s2i/action_hooks/deploy-env': 'GREETING="from deploy-env"\n',
+      '.s2i/action_hooks/deploy': 'echo "deploy hook ran with GREETING=$GREETING"\n',
+    });
+    const log = built.lines.join('\n');
+    expect(log.indexOf('pre-build hook ran')).toBeGreaterThan(-1);
+    expect(log.indexOf('build hook ran')).toBeGreaterThan(log.indexOf('pre-build hook ran'));
+    const running = await runApp(built.tag);
+    try {
+      await getWhenReady(running);
+      expect(await running.logs()).toContain('deploy hook ran with GREETING=from deploy-env');
+    } finally {
+      await running.stop();
+    }
+    expect((await runOnce(built.tag, ['cat', 'build-marker'])).output.trim()).toBe('built');
+  }, 180_000);
+
+  it('prefers APP_SCRIPT over APP_FILE and wsgi.py', async () => {
+    const built = await buildApp('flask-gunicorn', {
+      'app.py': 'raise SystemExit("app.py must not run when APP_SCRIPT is set")\n',
+      'start.sh': { text: '#!/bin/bash\nexec python -m http.server "$PORT" --bind 0.0.0.0 --directory "$HOME/www"\n', mode: 0o755 },
+      'www/index.html': 'hello from APP_SCRIPT\n',
+      '.s2i/environment': 'APP_SCRIPT=start.sh\n',
+    });
+    expect(built.lines.join('\n')).toMatch(/script \(start\.sh\)/);
+    const running = await runApp(built.tag);
+    try {
+      expect((await getWhenReady(running)).trim()).toBe('hello from APP_SCRIPT');
+    } finally {
+      await running.stop();
+    }
+  }, 180_000);
+
+  it('computes WEB_CONCURRENCY from the memory limit when unset', async () => {
+    const built = await buildApp('flask-gunicorn');
+    const running = await runApp(built.tag, { memoryBytes: 160 * 1024 * 1024 });
+    try {
+      await getWhenReady(running);
+      expect(await running.logs()).toContain('with gunicorn (2 workers)');
+    } finally {
+      await running.stop();
+    }
+  }, 180_000);
+});
