@@ -15,9 +15,16 @@ export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 export const APPS = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/apps');
 export const ARBITRARY_USER = '1000770000:0';
 
+/** The builder image's progress, without Docker's per-step chatter. */
+export function builderLog(variant: string): (line: string) => void {
+  return (line) => {
+    if (/^(Step \d|mmdebstrap|made |Built )/.test(line)) console.log(`[${variant} builder image] ${line}`);
+  };
+}
+
 /** Builds (or finds up to date) the test variant of the Python builder. */
 export function testBuilder(): Promise<string> {
-  return ensureBuilderImages(docker, { variant: 'test', log: (l) => console.log(`[builder image] ${l}`) });
+  return ensureBuilderImages(docker, { variant: 'test', log: builderLog('test') });
 }
 
 /** A fresh copy of a sample app (or an empty dir), with extra files written into it. */
