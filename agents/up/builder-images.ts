@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import type { BuilderImage } from '../../shared/api/env.ts';
 import { ensureBuilderImages, type Variant } from '../../images/build.ts';
+import { pushImage } from '../../shared/build/agent.ts';
 
 export async function publishBuilderImages(docker: Docker, registryHost: string, variant: Variant, say: (line: string) => void): Promise<BuilderImage[]> {
   say(`making the Python builder image (${variant} variant; the first start takes a few minutes)`);
@@ -10,7 +11,7 @@ export async function publishBuilderImages(docker: Docker, registryHost: string,
   const target = `${registryHost}/berth/python`;
   const tag = '3.11';
   await docker.getImage(local).tag({ repo: target, tag });
-  const stream = await docker.getImage(`${target}:${tag}`).push({});
+  const stream = await pushImage(docker, `${target}:${tag}`, undefined);
   await new Promise<void>((resolve, reject) =>
     docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
       const failed = err?.message ?? events.find((e) => e.error)?.error;

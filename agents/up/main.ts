@@ -34,10 +34,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+  let started = false;
   starting = startPlatform(config, say, logger, (what) => {
-    if (!stopping) void shutdown(`${what} exited`);
+    // While starting, a failure stops the engines itself and is reported as the failure.
+    if (started && !stopping) void shutdown(`${what} exited`);
   });
   const platform = await starting;
+  started = true;
   if (stopping) return;
   say(`API and console on ${platform.url}`);
   if (platform.admin) {

@@ -14,7 +14,7 @@ import type { ObjectStore } from '../store/ports.ts';
 import type { Build } from './instantiate.ts';
 import { LogWriter } from './log-writer.ts';
 import { isTerminal } from './plan.ts';
-import type { BuildLogs, ImageRegistry, SourceArchives } from './ports.ts';
+import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './ports.ts';
 import { cloneSource, contextOf, SourceError, type FetchedSource } from './source.ts';
 
 /** The image-building functions (shared/build/s2i, docker-build, archive), passed in. */
@@ -149,8 +149,7 @@ async function latestImage(store: ObjectStore, project: string, stream: string, 
 }
 
 async function push(deps: AgentDeps, target: string, log: (l: string) => void): Promise<string> {
-  const auth = await deps.registry.auth();
-  const stream = await deps.docker.getImage(target).push(auth ? { authconfig: auth } : {});
+  const stream = await pushImage(deps.docker, target, await deps.registry.auth());
   return new Promise((resolve, reject) => {
     let digest: string | undefined;
     let failure: string | undefined;
@@ -168,6 +167,14 @@ async function push(deps: AgentDeps, target: string, log: (l: string) => void): 
       },
     );
   });
+}
+
+/**
+ * Starts a push. The engine wants an X-Registry-Auth header even for a registry that needs no
+ * credentials, so an open registry gets one naming only its address.
+ */
+export function pushImage(docker: Docker, target: string, auth: RegistryAuth | undefined): Promise<NodeJS.ReadableStream> {
+  return docker.getImage(target).push({ authconfig: auth ?? { serveraddress: target.split('/')[0]! } });
 }
 
 /** Moves the tag: the new image goes first in the tag's history. */
