@@ -3,30 +3,21 @@
 // previous image the build falls back to a clean one and says so. The wheelhouse makes the
 // install work offline: pip runs with --no-index.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeWheels } from '../../images/wheelhouse.ts';
-import { APPS, appSource, build, docker, getWhenReady, removeImages, runApp, testBuilder, testTag } from './support.ts';
+import { APPS, answerOf, appSource, build, buildSuite, docker } from './support.ts';
 
+const suite = buildSuite();
+const tagFor = (app: string) => suite.tag(app);
 let builder: string;
 let source: string;
-const tags: string[] = [];
 
 beforeAll(async () => {
-  builder = await testBuilder();
+  builder = suite.builder;
   source = await appSource('wheel-app');
   const wheels = await makeWheels(docker, builder, join(APPS, 'berthdemo-src'), join(source, '.s2i/wheelhouse'));
   expect(wheels).toEqual(['berthdemo-1.0-py3-none-any.whl']);
 }, 20 * 60_000);
-
-afterAll(async () => {
-  await removeImages(tags);
-});
-
-function tagFor(app: string): string {
-  const tag = testTag(inject('registryHost'), app);
-  tags.push(tag);
-  return tag;
-}
 
 describe('an incremental rebuild with a wheelhouse', () => {
   it('installs offline, then reuses the saved artifacts on the rebuild', async () => {
@@ -45,12 +36,7 @@ describe('an incremental rebuild with a wheelhouse', () => {
     expect(log).not.toMatch(/Processing .*berthdemo/);
     expect(second.imageId).not.toBe(first.imageId);
 
-    const running = await runApp(tag);
-    try {
-      expect((await getWhenReady(running)).trim()).toBe('hello from berthdemo');
-    } finally {
-      await running.stop();
-    }
+    expect((await answerOf(tag)).body.trim()).toBe('hello from berthdemo');
   }, 240_000);
 
   it('falls back to a clean build when the previous image cannot be had, and says so', async () => {

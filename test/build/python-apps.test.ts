@@ -1,24 +1,13 @@
 // End to end with real Docker: the sample apps are built with s2iBuild on the Python builder
 // (test variant), each image runs as an arbitrary non-root UID without capabilities, and
 // answers on its port 8080 published on 127.0.0.1.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { appSource, build, getWhenReady, removeImages, runApp, runOnce, testBuilder, testTag } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { answerOf, appSource, build, buildSuite, runOnce } from './support.ts';
 
-let builder: string;
-const tags: string[] = [];
-
-beforeAll(async () => {
-  builder = await testBuilder();
-}, 20 * 60_000);
-
-afterAll(async () => {
-  await removeImages(tags);
-});
+const suite = buildSuite();
 
 async function buildApp(app: string, files: Parameters<typeof appSource>[1] = {}) {
-  const tag = testTag(inject('registryHost'), app);
-  tags.push(tag);
-  return build({ builderImage: builder, sourceDir: await appSource(app, files), tag });
+  return build({ builderImage: suite.builder, sourceDir: await appSource(app, files), tag: suite.tag(app) });
 }
 
 describe('sample apps built with S2I answer over HTTP as an arbitrary UID', () => {
@@ -31,12 +20,7 @@ describe('sample apps built with S2I answer over HTTP as an arbitrary UID', () =
   ])('$app', async ({ app, answer, server }) => {
     const built = await buildApp(app);
     expect(built.lines.join('\n')).toMatch(server);
-    const running = await runApp(built.tag);
-    try {
-      expect((await getWhenReady(running)).trim()).toMatch(answer);
-    } finally {
-      await running.stop();
-    }
+    expect((await answerOf(built.tag)).body.trim()).toMatch(answer);
   }, 180_000);
 });
 
@@ -44,28 +28,16 @@ describe('the Django app', () => {
   it('collects static files at build and migrates its sqlite database at start', async () => {
     const built = await buildApp('django');
     expect(built.lines).toContain('---> Collecting Django static files ...');
-    const running = await runApp(built.tag);
-    try {
-      await getWhenReady(running);
-      const logs = await running.logs();
-      expect(logs).toContain('---> Migrating the database (manage.py migrate) ...');
-      expect(logs).toMatch(/Applying auth\.0001_initial\.\.\. OK/);
-    } finally {
-      await running.stop();
-    }
+    const { logs } = await answerOf(built.tag);
+    expect(logs).toContain('---> Migrating the database (manage.py migrate) ...');
+    expect(logs).toMatch(/Applying auth\.0001_initial\.\.\. OK/);
   }, 180_000);
 
   it('skips collectstatic with DISABLE_COLLECTSTATIC and migrate with DISABLE_MIGRATE', async () => {
     const built = await buildApp('django', { '.s2i/environment': 'DISABLE_COLLECTSTATIC=1\nDISABLE_MIGRATE=1\n' });
     expect(built.lines.join('\n')).not.toContain('Collecting Django static files');
-    const running = await runApp(built.tag);
-    try {
-      // Without migrate the view's query finds no tables: Django answers 500.
-      await getWhenReady(running, '/', 60_000, 500);
-      expect(await running.logs()).not.toContain('Migrating the database');
-    } finally {
-      await running.stop();
-    }
+    // Without migrate the view's query finds no tables: Django answers 500.
+    expect((await answerOf(built.tag, {}, 500)).logs).not.toContain('Migrating the database');
   }, 180_000);
 
   it('runs the migrate and setup lifecycle hooks as one-off commands', async () => {
@@ -91,13 +63,7 @@ describe('server choice and hooks', () => {
     const log = built.lines.join('\n');
     expect(log.indexOf('pre-build hook ran')).toBeGreaterThan(-1);
     expect(log.indexOf('build hook ran')).toBeGreaterThan(log.indexOf('pre-build hook ran'));
-    const running = await runApp(built.tag);
-    try {
-      await getWhenReady(running);
-      expect(await running.logs()).toContain('deploy hook ran with GREETING=from deploy-env');
-    } finally {
-      await running.stop();
-    }
+    expect((await answerOf(built.tag)).logs).toContain('deploy hook ran with GREETING=from deploy-env');
     expect((await runOnce(built.tag, ['cat', 'build-marker'])).output.trim()).toBe('built');
   }, 180_000);
 
@@ -109,22 +75,11 @@ describe('server choice and hooks', () => {
       '.s2i/environment': 'APP_SCRIPT=start.sh\n',
     });
     expect(built.lines.join('\n')).toMatch(/script \(start\.sh\)/);
-    const running = await runApp(built.tag);
-    try {
-      expect((await getWhenReady(running)).trim()).toBe('hello from APP_SCRIPT');
-    } finally {
-      await running.stop();
-    }
+    expect((await answerOf(built.tag)).body.trim()).toBe('hello from APP_SCRIPT');
   }, 180_000);
 
   it('computes WEB_CONCURRENCY from the memory limit when unset', async () => {
     const built = await buildApp('flask-gunicorn');
-    const running = await runApp(built.tag, { memoryBytes: 160 * 1024 * 1024 });
-    try {
-      await getWhenReady(running);
-      expect(await running.logs()).toContain('with gunicorn (2 workers)');
-    } finally {
-      await running.stop();
-    }
+    expect((await answerOf(built.tag, { memoryBytes: 160 * 1024 * 1024 })).logs).toContain('with gunicorn (2 workers)');
   }, 180_000);
 });

@@ -3,29 +3,15 @@
 // CMD/USER/labels, typed failures, cancellation, and the assemble container's confinement.
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { dockerfileBuild } from '../../shared/build/docker-build.ts';
 import { AssembleFailedError, BuilderImageNotFoundError, BuilderUserError, S2IError, dockerEngine, runS2I } from '../../shared/build/s2i/index.ts';
 import type { EngineClient } from '../../shared/build/s2i/engine.ts';
 import type { S2IRequest } from '../../shared/build/s2i/types.ts';
-import { appSource, build, docker, getWhenReady, removeImages, runApp, runOnce, testBuilder, testTag } from './support.ts';
+import { answerOf, appSource, build, buildSuite, docker, runOnce } from './support.ts';
 
-let builder: string;
-const tags: string[] = [];
-
-beforeAll(async () => {
-  builder = await testBuilder();
-}, 20 * 60_000);
-
-afterAll(async () => {
-  await removeImages(tags);
-});
-
-function tagFor(app: string): string {
-  const tag = testTag(inject('registryHost'), app);
-  tags.push(tag);
-  return tag;
-}
+const suite = buildSuite();
+const tagFor = (app: string) => suite.tag(app);
 
 const exe = (text: string) => ({ text, mode: 0o755 });
 
@@ -50,27 +36,23 @@ describe('scripts', () => {
       '.s2i/bin/assemble': exe('#!/bin/bash\necho "custom assemble from $0"\nexec /usr/libexec/s2i/assemble\n'),
       '.s2i/bin/run': exe('#!/bin/bash\necho "custom run"\nexec /usr/libexec/s2i/run\n'),
     });
-    const built = await build({ builderImage: builder, sourceDir: src, tag: tagFor('bin-override') });
+    const built = await build({ builderImage: suite.builder, sourceDir: src, tag: tagFor('bin-override') });
     expect(built.lines).toContain('custom assemble from /tmp/scripts/assemble');
     expect((await imageConfig(built.tag)).Cmd).toEqual(['/tmp/scripts/run']);
-    const running = await runApp(built.tag);
-    try {
-      expect(await getWhenReady(running)).toMatch(/hello from app\.py/);
-      expect(await running.logs()).toContain('custom run');
-    } finally {
-      await running.stop();
-    }
+    const { body, logs } = await answerOf(built.tag);
+    expect(body).toMatch(/hello from app\.py/);
+    expect(logs).toContain('custom run');
   }, 180_000);
 
   it('a scripts URL naming a source directory supplies the scripts it has; the image the rest', async () => {
     const src = await appSource('app-py', { 'ci/s2i/assemble': exe('#!/bin/bash\necho "assemble from ci/s2i"\nexec /usr/libexec/s2i/assemble\n') });
-    const built = await build({ builderImage: builder, sourceDir: src, tag: tagFor('scripts-url'), scriptsUrl: 'ci/s2i' });
+    const built = await build({ builderImage: suite.builder, sourceDir: src, tag: tagFor('scripts-url'), scriptsUrl: 'ci/s2i' });
     expect(built.lines).toContain('assemble from ci/s2i');
     expect((await imageConfig(built.tag)).Cmd).toEqual(['/usr/libexec/s2i/run']);
   }, 120_000);
 
   it('an unsupported scripts URL fails before any container is made', async () => {
-    const r = await recordedBuild({ builderImage: builder, sourceDir: await appSource('app-py'), tag: tagFor('bad-url'), scriptsUrl: 'https://scripts.invalid/s2i' });
+    const r = await recordedBuild({ builderImage: suite.builder, sourceDir: await appSource('app-py'), tag: tagFor('bad-url'), scriptsUrl: 'https://scripts.invalid/s2i' });
     expect(r.result).toBeInstanceOf(S2IError);
     expect(r.result).toMatchObject({ code: 'UnsupportedScriptsUrl' });
     expect(r.created).toEqual([]);
@@ -88,7 +70,7 @@ describe('the source upload', () => {
       'sub/y.txt': 'x',
       '.s2iignore': '# build junk\nsecret.txt\n*.log\n!keep.log\ntmp\n*.txt\n',
     });
-    const built = await build({ builderImage: builder, sourceDir: src, tag: tagFor('ignore') });
+    const built = await build({ builderImage: suite.builder, sourceDir: src, tag: tagFor('ignore') });
     const { output } = await runOnce(built.tag, ['bash', '-c', 'cd $HOME && find . -path ./.cache -prune -o -type f -print | sort']);
     const files = output.trim().split('\n');
     expect(files).toEqual(expect.arrayContaining(['./app.py', './keep.log', './sub/notes.txt', './sub/y.txt', './.s2iignore']));
@@ -102,7 +84,7 @@ describe('the source upload', () => {
       '.s2i/environment': '# comment\nGREETING=hello from the env file\nEQUALS=a=b=c\nOVERRIDDEN=from file\n',
       '.s2i/action_hooks/pre-build': 'echo "assemble sees GREETING=$GREETING EQUALS=$EQUALS OVERRIDDEN=$OVERRIDDEN"\n',
     });
-    const built = await build({ builderImage: builder, sourceDir: src, tag: tagFor('environment'), env: [{ name: 'OVERRIDDEN', value: 'from the build' }] });
+    const built = await build({ builderImage: suite.builder, sourceDir: src, tag: tagFor('environment'), env: [{ name: 'OVERRIDDEN', value: 'from the build' }] });
     expect(built.lines).toContain('assemble sees GREETING=hello from the env file EQUALS=a=b=c OVERRIDDEN=from the build');
     const env = (await imageConfig(built.tag)).Env;
     expect(env).toEqual(expect.arrayContaining(['GREETING=hello from the env file', 'EQUALS=a=b=c', 'OVERRIDDEN=from the build', 'PORT=8080']));
@@ -111,7 +93,7 @@ describe('the source upload', () => {
 
   it('honours io.openshift.s2i.destination: source and scripts go under it, created when missing', async () => {
     const derived = tagFor('builder-with-destination');
-    const ctx = await appSource(undefined, { Dockerfile: `FROM ${builder}\nLABEL io.openshift.s2i.destination=/opt/s2i/destination\n` });
+    const ctx = await appSource(undefined, { Dockerfile: `FROM ${suite.builder}\nLABEL io.openshift.s2i.destination=/opt/s2i/destination\n` });
     await dockerfileBuild(docker, { contextDir: ctx, dockerfilePath: 'Dockerfile', buildArgs: [], noCache: false, tag: derived, log: () => undefined });
     const src = await appSource('app-py', {
       '.s2i/bin/assemble': exe('#!/bin/bash\necho "assemble at $0"\nls /opt/s2i/destination/src\nmkdir -p /tmp/src && cp -a /opt/s2i/destination/src/. /tmp/src/\nexec /usr/libexec/s2i/assemble\n'),
@@ -119,18 +101,13 @@ describe('the source upload', () => {
     const built = await build({ builderImage: derived, sourceDir: src, tag: tagFor('destination') });
     expect(built.lines).toContain('assemble at /opt/s2i/destination/scripts/assemble');
     expect(built.lines).toContain('app.py');
-    const running = await runApp(built.tag);
-    try {
-      expect(await getWhenReady(running)).toMatch(/hello from app\.py/);
-    } finally {
-      await running.stop();
-    }
+    expect((await answerOf(built.tag)).body).toMatch(/hello from app\.py/);
   }, 180_000);
 
   it('refuses a control file that links outside the source, so no host file can leak into the build', async () => {
     const src = await appSource('app-py');
     await symlink('/etc/hostname', join(src, '.s2iignore'));
-    const r = await recordedBuild({ builderImage: builder, sourceDir: src, tag: tagFor('leak') });
+    const r = await recordedBuild({ builderImage: suite.builder, sourceDir: src, tag: tagFor('leak') });
     expect(r.result).toMatchObject({ code: 'UnsafeSourceLink' });
     expect(r.created).toEqual([]);
   }, 60_000);
@@ -139,7 +116,7 @@ describe('the source upload', () => {
 describe('the committed image', () => {
   it('has CMD the run script, the builder USER, io.openshift.build.* labels and the caller labels', async () => {
     const built = await build({
-      builderImage: builder,
+      builderImage: suite.builder,
       sourceDir: await appSource('app-py'),
       tag: tagFor('labels'),
       labels: { 'io.openshift.build.name': 'hello-1', 'io.openshift.build.commit.id': '3f2a1c9', 'io.openshift.build.source-location': 'https://git.example/hello.git' },
@@ -148,7 +125,7 @@ describe('the committed image', () => {
     expect(cfg.Cmd).toEqual(['/usr/libexec/s2i/run']);
     expect(cfg.User).toBe('1001');
     expect(cfg.Labels).toMatchObject({
-      'io.openshift.build.image': builder,
+      'io.openshift.build.image': suite.builder,
       'io.openshift.build.name': 'hello-1',
       'io.openshift.build.commit.id': '3f2a1c9',
       'io.openshift.build.source-location': 'https://git.example/hello.git',
@@ -171,7 +148,7 @@ describe('failures', () => {
 
   it('a builder image that runs as root is refused', async () => {
     const root = tagFor('root-builder');
-    const ctx = await appSource(undefined, { Dockerfile: `FROM ${builder}\nUSER 0\n` });
+    const ctx = await appSource(undefined, { Dockerfile: `FROM ${suite.builder}\nUSER 0\n` });
     await dockerfileBuild(docker, { contextDir: ctx, dockerfilePath: 'Dockerfile', buildArgs: [], noCache: false, tag: root, log: () => undefined });
     const r = await recordedBuild({ builderImage: root, sourceDir: await appSource('app-py'), tag: tagFor('x') });
     expect(r.result).toBeInstanceOf(BuilderUserError);
@@ -179,7 +156,7 @@ describe('failures', () => {
   }, 120_000);
 
   it('a failing assemble reports its last 50 lines, and its container is removed', async () => {
-    const r = await recordedBuild({ builderImage: builder, sourceDir: await appSource('failing'), tag: tagFor('failing') });
+    const r = await recordedBuild({ builderImage: suite.builder, sourceDir: await appSource('failing'), tag: tagFor('failing') });
     expect(r.result).toBeInstanceOf(AssembleFailedError);
     const err = r.result as AssembleFailedError;
     expect(err.lines).toHaveLength(50);
@@ -192,7 +169,7 @@ describe('failures', () => {
   }, 120_000);
 
   it('a source with no way to start fails the assemble with a reason and a suggestion', async () => {
-    const r = await recordedBuild({ builderImage: builder, sourceDir: await appSource('no-start'), tag: tagFor('no-start') });
+    const r = await recordedBuild({ builderImage: suite.builder, sourceDir: await appSource('no-start'), tag: tagFor('no-start') });
     expect(r.result).toBeInstanceOf(AssembleFailedError);
     expect(r.result).toMatchObject({ code: 'AssembleFailed', suggestion: 'add app.py, wsgi.py or APP_SCRIPT' });
     expect((r.result as Error).message).toMatch(/no way to start/);
@@ -207,7 +184,7 @@ describe('failures', () => {
     const engine: EngineClient = { ...real, createContainer: async (spec) => (created.push(await real.createContainer(spec)), created.at(-1)!) };
     const started = Date.now();
     const result = await runS2I(engine, {
-      builderImage: builder,
+      builderImage: suite.builder,
       sourceDir: src,
       tag: tagFor('aborted'),
       env: [],
@@ -235,7 +212,7 @@ describe('the assemble container', () => {
         'echo "memory limit: $(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"',
       ].join('\n'),
     });
-    const built = await build({ builderImage: builder, sourceDir: src, tag: tagFor('confined'), memoryBytes: 300 * 1024 * 1024 });
+    const built = await build({ builderImage: suite.builder, sourceDir: src, tag: tagFor('confined'), memoryBytes: 300 * 1024 * 1024 });
     expect(built.lines).toEqual(
       expect.arrayContaining([
         'uid=1001 gid=0',

@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
-import { ensureBuilderImages } from '../../images/build.ts';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { ensureBuilderImages, type Variant } from '../../images/build.ts';
 import { s2iBuild } from '../../shared/build/s2i/index.ts';
 import type { S2IRequest } from '../../shared/build/s2i/types.ts';
 
@@ -22,9 +23,29 @@ export function builderLog(variant: string): (line: string) => void {
   };
 }
 
-/** Builds (or finds up to date) the test variant of the Python builder. */
-export function testBuilder(): Promise<string> {
-  return ensureBuilderImages(docker, { variant: 'test', log: builderLog('test') });
+export interface BuildSuite {
+  /** The builder image, once beforeAll has run. */
+  builder: string;
+  /** A unique tag in the test registry's namespace, removed after the file's tests. */
+  tag(app: string): string;
+}
+
+/** Registers the hooks of a file of build tests: the builder image before, its images removed after. */
+export function buildSuite(variant: Variant = 'test'): BuildSuite {
+  const tags: string[] = [];
+  const suite: BuildSuite = {
+    builder: '',
+    tag(app) {
+      const t = testTag(inject('registryHost'), app);
+      tags.push(t);
+      return t;
+    },
+  };
+  beforeAll(async () => {
+    suite.builder = await ensureBuilderImages(docker, { variant, log: builderLog(variant) });
+  }, 20 * 60_000);
+  afterAll(() => removeImages(tags));
+  return suite;
 }
 
 /** A fresh copy of a sample app (or an empty dir), with extra files written into it. */
@@ -131,6 +152,17 @@ export async function getWhenReady(app: RunningApp, path = '/', timeoutMs = 60_0
     await sleep(250);
   }
   throw new Error(`no answer from the app within ${timeoutMs} ms (${last}); its log:\n${await app.logs()}`);
+}
+
+/** Runs the image as a tenant pod until it answers `status` on /, then stops it: the answer and the log. */
+export async function answerOf(image: string, opts: Parameters<typeof runApp>[1] = {}, status = 200): Promise<{ body: string; logs: string }> {
+  const running = await runApp(image, opts);
+  try {
+    const body = await getWhenReady(running, '/', 60_000, status);
+    return { body, logs: await running.logs() };
+  } finally {
+    await running.stop();
+  }
 }
 
 /** Removes images by tag, ignoring ones already gone. */

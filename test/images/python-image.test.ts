@@ -1,15 +1,16 @@
 // The Python builder image itself: the recipe-hash skip, its labels and user, the usage text,
 // the helpers it ships (web-concurrency over cgroup v1 and v2, the arbitrary UID's passwd entry,
 // group-0 permissions), and the server choice order of the run script.
-import { describe, expect, it, beforeAll } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilderImages } from '../../images/build.ts';
-import { docker, runOnce, testBuilder } from '../build/support.ts';
+import { buildSuite, docker, runOnce } from '../build/support.ts';
 
+const suite = buildSuite();
 let builder: string;
 
-beforeAll(async () => {
-  builder = await testBuilder();
-}, 20 * 60_000);
+beforeAll(() => {
+  builder = suite.builder;
+});
 
 describe('the builder image', () => {
   it('is not rebuilt when its recipe hash is unchanged', async () => {
