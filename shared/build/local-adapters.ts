@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { BerthError } from '../errors.ts';
 import type { ObjectRef } from '../model/types.ts';
 import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './ports.ts';
+import { wholeUtf8Length } from './utf8.ts';
 
 const fileOf = (dir: string, ref: ObjectRef, ext: string) => join(dir, ref.project, `${ref.name}${ext}`);
 
@@ -57,7 +58,9 @@ export class FileBuildLogs implements BuildLogs {
     try {
       const buf = Buffer.alloc(Math.min(size - offset, 4 * 1024 * 1024));
       const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      return { text: buf.subarray(0, bytesRead).toString('utf8'), next: offset + bytesRead };
+      // A read cut at the size limit ends before a character it would split; the next read has it.
+      const whole = offset + bytesRead < size ? wholeUtf8Length(buf.subarray(0, bytesRead)) : bytesRead;
+      return { text: buf.subarray(0, whole).toString('utf8'), next: offset + whole };
     } finally {
       await fh.close();
     }

@@ -4,6 +4,7 @@
 //   item                     pk                sk               gsi1pk (byKind)  gsi1sk
 //   namespaced object        P#<project>       <kind>#<name>    <kind>           <project>/<name>
 //   cluster-scoped object    C#<kind>          <name>           <kind>           /<name>
+//   build log (not object)   L#<project>/<b>   <offset>|len     -                -
 //
 // Other attributes: rv (resourceVersion), doc (the object as JSON), labels (map, for label
 // filters), ttl (epoch seconds, DynamoDB TTL), deleting (set while a project finalises).

@@ -1,0 +1,179 @@
+// The DynamoDB adapter of BuildLogs: a build's log kept in Berth's one table, so that logs work
+// on AWS without another service. Items (docs/store.md):
+//
+//   item          pk                      sk                         attributes
+//   log chunk     L#<project>/<build>     <start byte, 12 digits>    text, at (epoch ms), ttl
+//   log length    L#<project>/<build>     len                        len (bytes reserved), ttl
+//
+// An append first reserves its byte range with `ADD len :n` (the new total gives its start
+// atomically, so concurrent appends never overlap), then writes its chunks at those offsets.
+// A reader stops at a range reserved but not yet written, so it never skips bytes still on
+// their way; a range left unwritten for long (its writer died) is passed over. Log items carry
+// no index keys: they are not objects, never in byKind, and refOfKey ignores them.
+import { BatchWriteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { ObjectRef } from '../model/types.ts';
+import { TTL_ATTRIBUTE } from '../store/keys.ts';
+import type { BuildLogs } from './ports.ts';
+import { splitUtf8 } from './utf8.ts';
+
+type Item = Record<string, AttributeValue>;
+
+/** The partition of a build's log. */
+export const logPartition = (build: ObjectRef): string => `L#${build.project}/${build.name}`;
+
+const OFFSET_DIGITS = 12;
+const LENGTH_SK = 'len';
+/** The highest chunk key: digits sort before `len`, so chunk queries stop below it. */
+const LAST_CHUNK_SK = '9'.repeat(OFFSET_DIGITS);
+export const chunkKey = (start: number): string => String(start).padStart(OFFSET_DIGITS, '0');
+
+export interface DynamoBuildLogsOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** Days a log is kept after its last append (DynamoDB TTL). Default 30. */
+  ttlDays?: number;
+  /** Largest chunk in bytes; an item must stay under DynamoDB's 400 KB. Default 300 KB. */
+  chunkBytes?: number;
+  /** About how much one read returns (whole chunks). Default 2 MB. */
+  readBytes?: number;
+  /** How long a reserved range may stay unwritten before readers pass over it. Default 2 min. */
+  gapGraceMs?: number;
+  now?: () => number;
+}
+
+export class DynamoBuildLogs implements BuildLogs {
+  private readonly client: DynamoDBClient;
+  private readonly table: string;
+  private readonly ttlSeconds: number;
+  private readonly chunkBytes: number;
+  private readonly readBytes: number;
+  private readonly gapGraceMs: number;
+  private readonly now: () => number;
+
+  constructor(opts: DynamoBuildLogsOptions) {
+    this.client = opts.client;
+    this.table = opts.tableName;
+    this.ttlSeconds = (opts.ttlDays ?? 30) * 24 * 3600;
+    this.chunkBytes = opts.chunkBytes ?? 300 * 1024;
+    this.readBytes = opts.readBytes ?? 2 * 1024 * 1024;
+    this.gapGraceMs = opts.gapGraceMs ?? 2 * 60 * 1000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  async append(build: ObjectRef, text: string): Promise<void> {
+    const bytes = Buffer.from(text, 'utf8');
+    if (bytes.length === 0) return;
+    const pk = logPartition(build);
+    const ttl = { N: String(Math.floor(this.now() / 1000) + this.ttlSeconds) };
+    const out = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: pk }, sk: { S: LENGTH_SK } },
+        UpdateExpression: 'ADD len :n SET #ttl = :ttl',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':n': { N: String(bytes.length) }, ':ttl': ttl },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const start = Number(out.Attributes?.len?.N) - bytes.length;
+    const at = { N: String(this.now()) };
+    await Promise.all(
+      splitUtf8(bytes, this.chunkBytes).map(({ offset, text: part }) =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: { pk: { S: pk }, sk: { S: chunkKey(start + offset) }, text: { S: part }, at, [TTL_ATTRIBUTE]: ttl },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async read(build: ObjectRef, offset: number): Promise<{ text: string; next: number }> {
+    const pk = logPartition(build);
+    // The chunk holding `offset` starts at or before it: the last such chunk.
+    const before = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk <= :sk',
+        ExpressionAttributeValues: { ':pk': { S: pk }, ':sk': { S: chunkKey(offset) } },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const holder = before.Items?.[0];
+    const parts: Buffer[] = [];
+    let next = offset;
+    let size = 0;
+    const take = (item: Item): boolean => {
+      const start = Number(item.sk!.S);
+      const bytes = Buffer.from(item.text?.S ?? '', 'utf8');
+      if (start + bytes.length <= next) return true; // wholly before the offset
+      if (start > next) {
+        // A reserved range not written (yet): wait for it, unless its writer is long gone.
+        if (this.now() - Number(item.at?.N ?? 0) < this.gapGraceMs) return false;
+        next = start;
+      }
+      const part = bytes.subarray(next - start);
+      parts.push(part);
+      size += part.length;
+      next += part.length;
+      return size < this.readBytes;
+    };
+    let more = holder ? take(holder) : true;
+    const from = chunkKey(holder ? Number(holder.sk!.S) + 1 : offset);
+    let startKey: Item | undefined;
+    while (more) {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': { S: pk }, ':from': { S: from }, ':to': { S: LAST_CHUNK_SK } },
+          ExclusiveStartKey: startKey,
+          Limit: 16,
+          ConsistentRead: true,
+        }),
+      );
+      more = (page.Items ?? []).every(take) && page.LastEvaluatedKey !== undefined;
+      startKey = page.LastEvaluatedKey;
+    }
+    return { text: Buffer.concat(parts).toString('utf8'), next };
+  }
+
+  /** Removes every item of the build's log. Idempotent. */
+  async delete(build: ObjectRef): Promise<void> {
+    const pk = logPartition(build);
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      const keys = page.Items ?? [];
+      for (let i = 0; i < keys.length; i += 25) {
+        await this.deleteBatch(keys.slice(i, i + 25).map((k) => ({ DeleteRequest: { Key: { pk: k.pk!, sk: k.sk! } } })));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  /** BatchWriteItem, sending what DynamoDB left unprocessed again with backoff. */
+  private async deleteBatch(requests: WriteRequest[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) {
+        if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} log items undeleted after ${attempt} attempts`);
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2)));
+      }
+      const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }));
+      pending = out.UnprocessedItems?.[this.table] ?? [];
+    }
+  }
+}
