@@ -5,7 +5,7 @@ import { appendFile, mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BerthError } from '../errors.ts';
+import { UploadTooLargeError } from './archive.ts';
 import type { ObjectRef } from '../model/types.ts';
 import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './ports.ts';
 import { wholeUtf8Length } from './utf8.ts';
@@ -81,7 +81,7 @@ export class FileSourceArchives implements SourceArchives {
     const limit = new Transform({
       transform(chunk: Buffer, _enc, done) {
         seen += chunk.length;
-        if (seen > maxBytes) done(new BerthError(413, 'PayloadTooLarge', `the source archive is larger than ${maxBytes} bytes`, { suggestion: 'add a .s2iignore or upload less' }));
+        if (seen > maxBytes) done(new UploadTooLargeError(maxBytes));
         else done(null, chunk);
       },
     });

@@ -9,6 +9,7 @@ import { envVar } from '../../model/build-kinds.ts';
 import { instantiateBuild, type Build, type BuildConfig } from '../../build/instantiate.ts';
 import { isTerminal } from '../../build/plan.ts';
 import { MAX_ARCHIVE_BYTES } from '../../build/agent.ts';
+import { UploadTooLargeError } from '../../build/archive.ts';
 import type { BuildLogs, SourceArchives } from '../../build/ports.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
@@ -62,7 +63,7 @@ export function registerBuildRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, bui
       if (!bc.spec.source.binary) throw ValidationError.field('source.binary', 'this BuildConfig builds from git; use instantiate');
       if (!TAR_TYPES.test(c.req.header('content-type') ?? '')) throw new BerthError(415, 'UnsupportedMediaType', 'send the source as a tar archive (Content-Type: application/x-tar or application/gzip)');
       const declared = Number(c.req.header('content-length') ?? 0);
-      if (declared > maxBytes) throw new BerthError(413, 'PayloadTooLarge', `the source archive is larger than ${maxBytes} bytes`, { suggestion: 'add a .s2iignore or upload less' });
+      if (declared > maxBytes) throw new UploadTooLargeError(maxBytes);
       const body = c.req.raw.body;
       if (!body) throw ValidationError.field('(body)', 'the source archive is missing');
       const archive = Readable.fromWeb(body as unknown as WebReadableStream);
