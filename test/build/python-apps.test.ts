@@ -1,8 +1,10 @@
 // End to end with real Docker: the sample apps are built with s2iBuild on the Python builder
 // (test variant), each image runs as an arbitrary non-root UID without capabilities, and
 // answers on its port 8080 published on 127.0.0.1.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answerOf, appSource, build, buildSuite, runOnce } from './support.ts';
+import { makeWheels } from '../../images/wheelhouse.ts';
+import { APPS, answerOf, appSource, build, buildSuite, docker, runOnce } from './support.ts';
 
 const suite = buildSuite();
 
@@ -83,3 +85,31 @@ describe('server choice and hooks', () => {
     expect((await answerOf(built.tag, { memoryBytes: 160 * 1024 * 1024 })).logs).toContain('with gunicorn (2 workers)');
   }, 180_000);
 });
+
+describe('installing the project itself, offline', () => {
+  it.each([
+    { app: 'setup-py', wheels: 'wheels', log: '---> Installing application (setup.py) ...', answer: 'hello from setup.py; hello from berthdemo' },
+    { app: 'pyproject', wheels: '.s2i/wheelhouse', log: '---> Installing application (pyproject.toml) ...', answer: 'hello from pyproject.toml; hello from berthdemo' },
+  ])('$app: pip install . with its dependency from a wheelhouse, without an index', async ({ app, wheels, log, answer }) => {
+    const src = await appSource(app);
+    await makeWheels(docker, suite.builder, join(APPS, 'berthdemo-src'), join(src, wheels));
+    const built = await build({ builderImage: suite.builder, sourceDir: src, tag: suite.tag(app) });
+    expect(built.lines).toContain(log);
+    expect(built.lines.join('\n')).toContain('without a package index');
+    expect((await answerOf(built.tag)).body.trim()).toBe(answer);
+  }, 180_000);
+});
+
+describe('WSGI servers', () => {
+  it('serves with waitress when gunicorn is not importable', async () => {
+    const built = await buildApp('flask-gunicorn', {
+      'hide/gunicorn/__init__.py': 'raise ImportError("hidden for this test")\n',
+      '.s2i/environment': 'PYTHONPATH=/opt/app-root/src/hide\n',
+    });
+    expect(built.lines.join('\n')).toMatch(/waitress \(wsgi:application\)/);
+    const { body, logs } = await answerOf(built.tag);
+    expect(body.trim()).toBe('hello from flask');
+    expect(logs).toContain('with waitress on port 8080');
+  }, 180_000);
+});
+

@@ -78,6 +78,10 @@ describe('the run script chooses how to start the app', () => {
     { name: 'APP_MODULE alone skips the app.py default', files: ['app.py', 'svc.py'], env: 'APP_MODULE=svc:app', expect: 'gunicorn svc:app' },
     { name: 'wsgi.py with gunicorn installed', files: ['wsgi.py'], expect: 'gunicorn wsgi:application' },
     { name: 'Django project through gunicorn', files: ['manage.py', 'proj/wsgi.py'], expect: 'gunicorn proj.wsgi:application' },
+    { name: 'waitress when gunicorn is missing', files: ['wsgi.py', 'hide/gunicorn/__init__.py'], env: 'PYTHONPATH=hide', expect: 'waitress wsgi:application' },
+    { name: 'mod_wsgi-express when neither is there', files: ['wsgi.py', 'hide/gunicorn/__init__.py', 'hide/waitress/__init__.py', 'bin/mod_wsgi-express'], env: 'PYTHONPATH=hide PATH=$PWD/bin:$PATH', expect: 'mod_wsgi wsgi:application' },
+    { name: 'wsgiref as the last resort', files: ['wsgi.py', 'hide/gunicorn/__init__.py', 'hide/waitress/__init__.py'], env: 'PYTHONPATH=hide', expect: 'wsgiref wsgi:application' },
+    { name: 'Django runserver without gunicorn', files: ['manage.py', 'proj/wsgi.py', 'hide/gunicorn/__init__.py'], env: 'PYTHONPATH=hide', expect: 'django manage.py' },
     { name: 'a missing APP_SCRIPT is an error', files: ['app.py'], env: 'APP_SCRIPT=nope.sh', expect: "error APP_SCRIPT 'nope.sh' was not found" },
     { name: 'nothing to start', files: ['lib.py'], expect: 'error found no app.sh, app.py, wsgi.py, APP_MODULE or Django manage.py' },
   ];
@@ -86,7 +90,15 @@ describe('the run script chooses how to start the app', () => {
   beforeAll(async () => {
     const script = cases
       .map((c, i) => {
-        const make = c.files.map((f) => `mkdir -p "$(dirname ${f})" && printf "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\\n" > ${f}`).join(' && ');
+        const make = c.files
+          .map((f) =>
+            f.startsWith('hide/')
+              ? `mkdir -p "$(dirname ${f})" && echo "raise ImportError" > ${f}`
+              : f.startsWith('bin/')
+                ? `mkdir -p bin && printf '#!/bin/sh\\n' > ${f} && chmod +x ${f}`
+                : `mkdir -p "$(dirname ${f})" && printf "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\\n" > ${f}`,
+          )
+          .join(' && ');
         return `( mkdir -p /tmp/c${i} && cd /tmp/c${i} && ${make} && ${c.env ? `export ${c.env} && ` : ''}if choose_server; then echo "${i}|$SERVER $SERVER_TARGET"; else echo "${i}|error $SERVER_ERROR"; fi )`;
       })
       .join('\n');
