@@ -136,6 +136,37 @@ describe('the committed image', () => {
   }, 120_000);
 });
 
+/** Pushes a local tag to the test registry (what the builder agent does with the output). */
+async function push(tag: string): Promise<void> {
+  // A local registry wants no credentials, but the engine wants the header: an empty auth.
+  const stream = await docker.getImage(tag).push({ authconfig: { base64: Buffer.from('{}').toString('base64') } });
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+      const failed = err ?? (events.find((e) => e.error) ? new Error(events.find((e) => e.error)!.error) : null);
+      return failed ? reject(failed) : resolve();
+    }),
+  );
+}
+
+describe('the registry', () => {
+  it('a builder image missing locally is pulled; the output image round-trips through the registry and runs', async () => {
+    const remoteBuilder = tagFor('python-builder');
+    const [repo, tag] = [remoteBuilder.slice(0, remoteBuilder.lastIndexOf(':')), 'latest'];
+    await docker.getImage(suite.builder).tag({ repo, tag });
+    await push(remoteBuilder);
+    await docker.getImage(remoteBuilder).remove();
+
+    const out = tagFor('through-registry');
+    const built = await build({ builderImage: remoteBuilder, sourceDir: await appSource('flask-gunicorn'), tag: out });
+    expect(built.lines).toContain(`Pulling image ${remoteBuilder} ...`);
+    await push(out);
+    await docker.getImage(out).remove();
+    const pulled = await docker.pull(out);
+    await new Promise((resolve) => docker.modem.followProgress(pulled, resolve));
+    expect((await answerOf(out)).body.trim()).toBe('hello from flask');
+  }, 300_000);
+});
+
 describe('failures', () => {
   it('a missing builder image is an error naming the image', async () => {
     const missing = `${inject('registryHost')}/nowhere/no-such-builder:1`;

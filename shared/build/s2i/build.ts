@@ -31,7 +31,7 @@ export async function s2iBuild(docker: Docker, req: S2IRequest): Promise<{ image
 }
 
 export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ imageId: string }> {
-  const runtime = new ContainerRuntime(engine, req.signal);
+  const runtime = new ContainerRuntime(engine, req.signal, req.registryAuth);
   const work = await mkdtemp(join(tmpdir(), 'berth-s2i-'));
   try {
     const builder = await runtime.ensureImage(req.builderImage, req.log);

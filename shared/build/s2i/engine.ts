@@ -3,7 +3,7 @@
 // speaks only to this interface; `dockerEngine(docker)` is its dockerode adapter.
 import type Docker from 'dockerode';
 import type { Writable } from 'node:stream';
-import type { ImageFacts } from './types.ts';
+import type { ImageFacts, RegistryAuth } from './types.ts';
 
 export type ContainerSpec = Docker.ContainerCreateOptions;
 
@@ -26,7 +26,7 @@ export interface EngineClient {
   /** The image's facts, or undefined when the engine does not have it. */
   inspectImage(ref: string): Promise<ImageFacts | undefined>;
   /** Pulls `ref`; rejects with the registry's reason. */
-  pullImage(ref: string, onLine: (line: string) => void): Promise<void>;
+  pullImage(ref: string, onLine: (line: string) => void, auth?: RegistryAuth): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<string>;
   /** True when `path` exists in the container's filesystem. */
   pathExists(id: string, path: string): Promise<boolean>;
@@ -80,8 +80,8 @@ export function dockerEngine(docker: Docker): EngineClient {
       }
     },
 
-    async pullImage(ref, onLine) {
-      const stream = (await docker.pull(ref)) as NodeJS.ReadableStream;
+    async pullImage(ref, onLine, auth) {
+      const stream = (await docker.pull(ref, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
       await follow(docker, stream, (e) => {
         if (typeof e.status === 'string' && !e.progressDetail) onLine(`${e.id ? `${e.id}: ` : ''}${e.status}`);
       });

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import type { CommitOptions, ContainerSpec, EngineClient } from './engine.ts';
 import { BuilderImageNotFoundError, CommitFailedError, abortError } from './errors.ts';
 import { packTar, type PackSource } from './pack.ts';
-import type { ImageFacts, Owner } from './types.ts';
+import type { ImageFacts, Owner, RegistryAuth } from './types.ts';
 
 export interface StepRun {
   spec: ContainerSpec;
@@ -23,6 +23,7 @@ export class ContainerRuntime {
   constructor(
     private readonly engine: EngineClient,
     private readonly signal?: AbortSignal,
+    private readonly auth?: RegistryAuth,
   ) {}
 
   checkAbort(): void {
@@ -36,7 +37,7 @@ export class ContainerRuntime {
     if (here) return here;
     log(`Pulling image ${ref} ...`);
     try {
-      await this.engine.pullImage(ref, log);
+      await this.engine.pullImage(ref, log, this.auth);
     } catch (err) {
       throw new BuilderImageNotFoundError(ref, (err as Error).message.trim());
     }

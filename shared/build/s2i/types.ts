@@ -27,6 +27,14 @@ export interface S2IRequest {
   signal?: AbortSignal;
   /** Memory limit of the assemble container. */
   memoryBytes?: number;
+  /** Credentials for pulling the builder and previous images (e.g. from ECR's GetAuthorizationToken). */
+  registryAuth?: RegistryAuth;
+}
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
 }
 
 /** What the engine needs to know about an image. */
