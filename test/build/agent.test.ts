@@ -1,0 +1,139 @@
+// The builder agent's whole run of one Build, with real engines: DynamoDB Local for the Build
+// and ImageStream, Docker Engine for S2I, the Distribution registry for the push. Success moves
+// the tag by digest; each failure ends in the right phase with its reason, the last log lines
+// and, where it helps, a suggestion.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runBuild, type AgentDeps } from '../../shared/build/agent.ts';
+import { extractArchive } from '../../shared/build/archive.ts';
+import { dockerfileBuild } from '../../shared/build/docker-build.ts';
+import { instantiateBuild, type Build } from '../../shared/build/instantiate.ts';
+import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/build/local-adapters.ts';
+import { s2iBuild } from '../../shared/build/s2i/build.ts';
+import { patchStatus } from '../../shared/store/patch.ts';
+import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { appSource, buildSuite, docker } from './support.ts';
+import { makeTar } from './tar-fixtures.ts';
+
+const suite = buildSuite('test');
+const P = 'agent';
+let t: TestTable;
+let deps: AgentDeps;
+
+function gitUri(dir: string): string {
+  const git = (...a: string[]) => execFileSync('git', ['-c', 'user.email=d@example.com', '-c', 'user.name=D', ...a], { cwd: dir });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'app');
+  return `file://${dir}`;
+}
+
+/** A BuildConfig and one Build of it, claimed as the reconciler would (Pending with an attempt). */
+async function pendingBuild(name: string, source: Record<string, unknown>, from: string, extra: Record<string, unknown> = {}): Promise<{ kind: string; project: string; name: string }> {
+  await t.store.create({
+    kind: 'BuildConfig',
+    metadata: { name, project: P },
+    spec: {
+      source,
+      strategy: { type: 'Source', sourceStrategy: { from: { kind: 'DockerImage', name: from }, env: [], incremental: false, ...extra } },
+      output: { to: { kind: 'ImageStreamTag', name: `${name}:latest` } },
+      triggers: [], runPolicy: 'Serial', successfulBuildsHistoryLimit: 5, failedBuildsHistoryLimit: 5,
+    },
+  });
+  const b = await instantiateBuild(t.store, P, name, { message: 'test' });
+  const ref = { kind: 'Build', project: P, name: b.metadata.name };
+  await patchStatus<Build>(t.store, ref, (cur) => ({ ...cur.status, phase: 'Pending', attempt: 'a1', agent: 'test' }));
+  return ref;
+}
+
+const get = async (ref: { kind: string; project: string; name: string }) => (await t.store.get<Build>(ref))!;
+
+beforeAll(async () => {
+  t = await freshTable();
+  await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
+  const dir = mkdtempSync(join(tmpdir(), 'berth-agent-'));
+  deps = {
+    store: t.store,
+    logs: new FileBuildLogs(join(dir, 'logs')),
+    sources: new FileSourceArchives(join(dir, 'sources')),
+    registry: new LocalRegistry(inject('registryHost')),
+    docker,
+    engine: { s2iBuild, dockerfileBuild, extractArchive },
+  };
+});
+
+afterAll(async () => {
+  const mine = `${inject('registryHost')}/${P}/`;
+  for (const img of await docker.listImages()) {
+    for (const tag of img.RepoTags ?? []) if (tag.startsWith(mine)) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  }
+});
+
+describe('the builder agent', () => {
+  it('builds, pushes, records the digest the registry holds, and moves the tag', async () => {
+    const ref = await pendingBuild('wsgi', { git: { uri: gitUri(await appSource('wsgi-stdlib')) } }, suite.builder);
+    expect(await runBuild(deps, ref)).toBe('Complete');
+    const b = await get(ref);
+    expect(b.status).toMatchObject({ phase: 'Complete', outputDockerImageReference: `${inject('registryHost')}/${P}/wsgi:latest` });
+    const manifest = await fetch(`http://${inject('registryHost')}/v2/${P}/wsgi/manifests/latest`, {
+      method: 'HEAD',
+      headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+    });
+    expect(b.status.output!.to.imageDigest).toBe(manifest.headers.get('docker-content-digest'));
+    expect(b.status.revision!.commit).toMatch(/^[0-9a-f]{40}$/);
+    const is = (await t.store.get({ kind: 'ImageStream', project: P, name: 'wsgi' }))!;
+    expect((is.status as any).tags[0]).toMatchObject({ tag: 'latest', items: [{ image: b.status.output!.to.imageDigest }] });
+    expect((await deps.logs.read(ref, 0)).text).toContain('Push successful');
+    // The image carries the build's labels.
+    const labels = (await docker.getImage(`${inject('registryHost')}/${P}/wsgi:latest`).inspect()).Config.Labels;
+    expect(labels).toMatchObject({ 'io.openshift.build.name': ref.name, 'io.openshift.build.namespace': P, 'io.openshift.build.commit.id': b.status.revision!.commit });
+  }, 300_000);
+
+  it('a failing assemble fails the build with the last 50 log lines in its status', async () => {
+    const ref = await pendingBuild('failing', { git: { uri: gitUri(await appSource('failing')) } }, suite.builder);
+    expect(await runBuild(deps, ref)).toBe('Failed');
+    const b = await get(ref);
+    expect(b.status.phase).toBe('Failed');
+    expect(b.status.reason).toBeTruthy();
+    const lines = b.status.logSnippet!.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(50);
+    expect(b.status.logSnippet).toMatch(/error|ERROR|No matching distribution|Could not find/);
+  }, 300_000);
+
+  it('source with no way to start fails with a suggestion', async () => {
+    const ref = await pendingBuild('nostart', { git: { uri: gitUri(await appSource('no-start')) } }, suite.builder);
+    expect(await runBuild(deps, ref)).toBe('Failed');
+    expect((await get(ref)).status.message).toContain('add app.py, wsgi.py or APP_SCRIPT');
+  }, 300_000);
+
+  it('a missing builder image is an Error naming the image', async () => {
+    const missing = `${inject('registryHost')}/nobody/no-such-builder:1`;
+    const ref = await pendingBuild('nobuilder', { git: { uri: gitUri(await appSource('wsgi-stdlib')) } }, missing);
+    expect(await runBuild(deps, ref)).toBe('Error');
+    const b = await get(ref);
+    expect(b.status.phase).toBe('Error');
+    expect(b.status.message).toContain(missing);
+  }, 120_000);
+
+  it('an uploaded archive that escapes its directory fails before any container runs', async () => {
+    const ref = await pendingBuild('evil', { binary: {} }, suite.builder);
+    const tar = await makeTar([{ name: 'app.py', body: 'print(1)\n' }, { name: '../../escape.txt', body: 'x' }]);
+    const { Readable } = await import('node:stream');
+    await deps.sources.put(ref, Readable.from(tar), 1024 * 1024);
+    const before = (await docker.listContainers({ all: true })).length;
+    expect(await runBuild(deps, ref)).toBe('Failed');
+    const b = await get(ref);
+    expect(b.status).toMatchObject({ phase: 'Failed', reason: 'InvalidSourceArchive' });
+    expect((await docker.listContainers({ all: true })).length).toBe(before);
+  }, 120_000);
+
+  it('does nothing with a build that is not Pending (another agent, or cancelled)', async () => {
+    const ref = await pendingBuild('taken', { git: { uri: gitUri(await appSource('wsgi-stdlib')) } }, suite.builder);
+    await patchStatus<Build>(t.store, ref, (cur) => ({ ...cur.status, phase: 'Running' }));
+    expect(await runBuild(deps, ref)).toBeUndefined();
+    expect((await get(ref)).status.phase).toBe('Running');
+  });
+});
