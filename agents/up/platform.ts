@@ -10,7 +10,7 @@ import { createApi } from '../../shared/api/app.ts';
 import type { BuilderImage } from '../../shared/api/env.ts';
 import { buildReconciler } from '../../shared/build/build-reconciler.ts';
 import { buildConfigReconciler } from '../../shared/build/buildconfig-reconciler.ts';
-import { FileBuildLogs, FileSourceArchives } from '../../shared/build/local-adapters.ts';
+import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/build/local-adapters.ts';
 import { LocalProcessLauncher } from '../../shared/build/local-launcher.ts';
 import { triggerSecretsCodec } from '../../shared/build/trigger-codec.ts';
 import { ensureDockerd, DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
@@ -75,7 +75,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     stops.push(() => launcher.stopAll());
 
     const reconcilers = await startLocalReconcilers({
-      reconcilers: [...foundationReconcilers(store), buildReconciler({ store, launcher, ...builds }), buildConfigReconciler(store)],
+      reconcilers: [...foundationReconcilers(store), buildReconciler({ store, launcher, ...builds }), buildConfigReconciler(store, new LocalRegistry(registry.host))],
       endpoint: dynamo.endpoint,
       streamArn,
       resyncMs: config.resyncMs,

@@ -9,6 +9,7 @@ import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { BerthObject } from '../model/types.ts';
 import { instantiateBuild, type BuildConfig } from './instantiate.ts';
+import type { ImageRegistry } from './ports.ts';
 
 type ImageStream = BerthObject<unknown, ImageStreamStatus>;
 
@@ -21,7 +22,11 @@ export function imageChangeSource(bc: BuildConfig): string | undefined {
   return from.name.includes(':') ? from.name : `${from.name}:latest`;
 }
 
-export function buildConfigReconciler(store: ObjectStore): Reconciler {
+/**
+ * Also removes an image stream's repository from the registry once the ImageStream is gone
+ * (deleted by a user, or with its project), so that deleting leaves nothing behind.
+ */
+export function buildConfigReconciler(store: ObjectStore, registry?: ImageRegistry): Reconciler {
   async function newestImage(project: string, streamTag: string): Promise<string | undefined> {
     const [stream, tag] = streamTag.split(':') as [string, string];
     const is = await store.get<ImageStream>({ kind: 'ImageStream', project, name: stream });
@@ -59,6 +64,10 @@ export function buildConfigReconciler(store: ObjectStore): Reconciler {
     kinds: ['BuildConfig', 'ImageStream'],
     async reconcile(ref: ObjectRef): Promise<Result> {
       if (ref.kind === 'BuildConfig') return reconcileBuildConfig(ref);
+      if (registry && !(await store.get(ref))) {
+        await registry.deleteRepository(ref.project, ref.name);
+        return {};
+      }
       // An ImageStream moved: look at every BuildConfig of the project that watches it.
       let next: string | undefined;
       do {

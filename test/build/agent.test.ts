@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runBuild, type AgentDeps } from '../../shared/build/agent.ts';
+import { buildConfigReconciler } from '../../shared/build/buildconfig-reconciler.ts';
 import { extractArchive } from '../../shared/build/archive.ts';
 import { dockerfileBuild } from '../../shared/build/docker-build.ts';
 import { instantiateBuild, type Build } from '../../shared/build/instantiate.ts';
@@ -129,6 +130,18 @@ describe('the builder agent', () => {
     expect(b.status).toMatchObject({ phase: 'Failed', reason: 'InvalidSourceArchive' });
     expect((await docker.listContainers({ all: true })).length).toBe(before);
   }, 120_000);
+
+  it('deleting the ImageStream removes its images from the registry', async () => {
+    const url = `http://${inject('registryHost')}/v2/${P}/wsgi/manifests/latest`;
+    const head = () => fetch(url, { method: 'HEAD', headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } }).then((r) => r.status);
+    expect(await head()).toBe(200);
+    const reconciler = buildConfigReconciler(t.store, deps.registry);
+    await reconciler.reconcile({ kind: 'ImageStream', project: P, name: 'wsgi' });
+    expect(await head()).toBe(200); // still there while the ImageStream exists
+    await t.store.delete({ kind: 'ImageStream', project: P, name: 'wsgi' });
+    await reconciler.reconcile({ kind: 'ImageStream', project: P, name: 'wsgi' });
+    expect(await head()).toBe(404);
+  });
 
   it('does nothing with a build that is not Pending (another agent, or cancelled)', async () => {
     const ref = await pendingBuild('taken', { git: { uri: gitUri(await appSource('wsgi-stdlib')) } }, suite.builder);
