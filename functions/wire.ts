@@ -1,5 +1,6 @@
 // Wiring for the Lambda entry points: the only place (with agents/) that reads the environment
 // and creates AWS clients.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { pino } from 'pino';
 import { Identity } from '../shared/auth/identity.ts';
@@ -22,10 +23,14 @@ export function secretBox(env: NodeJS.ProcessEnv): SecretBox {
   return { seal: async (plain) => (await load()).seal(plain), open: async (sealed) => (await load()).open(sealed) };
 }
 
-export function wire(env: NodeJS.ProcessEnv = process.env): ApiDeps {
+/** The DynamoDB client of a function: DynamoDB in the region, or DYNAMODB_ENDPOINT for local runs. */
+export function dynamoClientFrom(env: NodeJS.ProcessEnv): DynamoDBClient {
+  return createDynamoClient({ region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT });
+}
+
+export function wire(env: NodeJS.ProcessEnv = process.env, client: DynamoDBClient = dynamoClientFrom(env)): ApiDeps {
   const tableName = env.TABLE_NAME;
   if (!tableName) throw new Error('TABLE_NAME is not set');
-  const client = createDynamoClient({ region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT });
   const store = new DynamoObjectStore({ client, tableName });
   return {
     store,

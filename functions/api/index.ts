@@ -4,9 +4,9 @@
 import { handle } from 'hono/aws-lambda';
 import { createApi } from '../../shared/api/app.ts';
 import { bootstrapAdminFromSecret } from '../admin-bootstrap.ts';
-import { wire } from '../wire.ts';
+import { wireBuilds } from '../wire-builds.ts';
 
-const deps = wire();
+const deps = wireBuilds();
 const app = handle(createApi(deps));
 let ready: Promise<unknown> | undefined;
 

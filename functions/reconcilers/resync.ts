@@ -1,10 +1,9 @@
 // The periodic resync Lambda, invoked by an EventBridge schedule.
 import { resyncAll } from '../../shared/reconcile/resync.ts';
-import { foundationReconcilers } from '../../shared/reconcile/foundation.ts';
-import { wire } from '../wire.ts';
+import { platformReconcilers, wireBuilds } from '../wire-builds.ts';
 
-const deps = wire();
-const reconcilers = foundationReconcilers(deps.store);
+const deps = wireBuilds();
+const reconcilers = platformReconcilers(deps, process.env);
 export const handler = async () => {
   const summary = await resyncAll(reconcilers, { logger: deps.logger });
   deps.logger?.info(summary, 'resync done');

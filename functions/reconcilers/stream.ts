@@ -1,7 +1,6 @@
 // The reconcilers' stream Lambda: DynamoDB Stream batches in, batch item failures out.
 import { createStreamHandler } from '../../shared/reconcile/stream.ts';
-import { foundationReconcilers } from '../../shared/reconcile/foundation.ts';
-import { wire } from '../wire.ts';
+import { platformReconcilers, wireBuilds } from '../wire-builds.ts';
 
-const deps = wire();
-export const handler = createStreamHandler(foundationReconcilers(deps.store), { logger: deps.logger });
+const deps = wireBuilds();
+export const handler = createStreamHandler(platformReconcilers(deps, process.env), { logger: deps.logger });

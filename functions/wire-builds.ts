@@ -1,0 +1,82 @@
+// Wiring of the build pipeline for the Lambda entry points on AWS, from the variables the
+// control-plane stack gives each function: build logs in the table, uploaded sources in S3
+// (BERTH_SOURCES_BUCKET), builder tasks by ECS RunTask (BERTH_CLUSTER, …), and the builder
+// images new-app offers (BERTH_BUILDER_IMAGES). The API and reconciler entries wire with
+// wireBuilds (the webhooks function, which needs none of it, keeps wire and a smaller bundle);
+// the reconciler entries add platformReconcilers.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { EcsBuildLauncher } from '../shared/aws/ecs-launcher.ts';
+import { S3SourceArchives } from '../shared/aws/s3-sources.ts';
+import type { ApiDeps, BuilderImage } from '../shared/api/env.ts';
+import { buildReconciler } from '../shared/build/build-reconciler.ts';
+import { buildConfigReconciler } from '../shared/build/buildconfig-reconciler.ts';
+import { DynamoBuildLogs } from '../shared/build/dynamo-logs.ts';
+import { foundationReconcilers } from '../shared/reconcile/foundation.ts';
+import type { Reconciler } from '../shared/reconcile/types.ts';
+import { dynamoClientFrom, wire } from './wire.ts';
+
+/**
+ * The largest source upload on AWS. It comes as the body of one Lambda invocation (6 MB at most)
+ * through API Gateway, base64-encoded (4/3 larger): beyond this the gateway itself refuses it.
+ */
+export const LAMBDA_UPLOAD_LIMIT = 4 * 1024 * 1024;
+
+function required(env: NodeJS.ProcessEnv, name: string, why: string): string {
+  const v = env[name];
+  if (!v) throw new Error(`${name} is not set: ${why}`);
+  return v;
+}
+
+/** Build logs and uploaded sources, for a function given the sources bucket; undefined for others. */
+export function buildStorage(env: NodeJS.ProcessEnv, dynamo: DynamoDBClient): ApiDeps['builds'] {
+  const bucket = env.BERTH_SOURCES_BUCKET;
+  if (!bucket) return undefined;
+  return {
+    logs: new DynamoBuildLogs({ client: dynamo, tableName: required(env, 'TABLE_NAME', 'build logs are kept in the table') }),
+    sources: new S3SourceArchives({ client: new S3Client({ region: env.AWS_REGION }), bucket }),
+    maxArchiveBytes: LAMBDA_UPLOAD_LIMIT,
+  };
+}
+
+/** wire()'s dependencies plus the build routes' storage and builder images, over one DynamoDB client. */
+export function wireBuilds(env: NodeJS.ProcessEnv = process.env): ApiDeps {
+  const client = dynamoClientFrom(env);
+  return { ...wire(env, client), builds: buildStorage(env, client), builderImages: builderImages(env) };
+}
+
+/** BERTH_BUILDER_IMAGES: `python=<registry>/berth/s2i/python:latest,…` → what new-app offers. */
+export function builderImages(env: NodeJS.ProcessEnv): BuilderImage[] {
+  return (env.BERTH_BUILDER_IMAGES ?? '')
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq <= 0 || eq === pair.length - 1) throw new Error(`BERTH_BUILDER_IMAGES: "${pair}" is not name=image`);
+      return { name: pair.slice(0, eq), image: pair.slice(eq + 1) };
+    });
+}
+
+/** The ECS launcher of builder tasks. The builder task is in bridge mode: no subnets. */
+export function ecsBuildLauncher(env: NodeJS.ProcessEnv): EcsBuildLauncher {
+  const why = 'the build reconciler runs builder tasks in the Berth cluster';
+  return new EcsBuildLauncher({
+    client: new ECSClient({ region: env.AWS_REGION }),
+    cluster: required(env, 'BERTH_CLUSTER', why),
+    capacityProvider: required(env, 'BERTH_BUILD_CAPACITY_PROVIDER', why),
+    taskDefinition: required(env, 'BERTH_BUILDER_TASK_DEFINITION', why),
+  });
+}
+
+/** Every reconciler the control plane runs on AWS: the foundation's and the builds'. */
+export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env: NodeJS.ProcessEnv): Reconciler[] {
+  if (!deps.builds) throw new Error('BERTH_SOURCES_BUCKET is not set: the build reconciler deletes the uploaded sources of deleted builds');
+  const { logs, sources } = deps.builds;
+  return [
+    ...foundationReconcilers(deps.store),
+    buildReconciler({ store: deps.store, launcher: ecsBuildLauncher(env), logs, sources }),
+    buildConfigReconciler(deps.store),
+  ];
+}

@@ -1,0 +1,119 @@
+// The reconciler Lambdas run the build pipeline on AWS, offline: the stream handler module,
+// wired from the environment the stack gives it, is fed the table's own stream records (Lambda
+// event shape) from DynamoDB Local; ECS and S3 answer through aws-sdk-client-mock, and the exact
+// requests are checked. The resync module notices a builder task that stopped.
+import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoBuildLogs } from '../../shared/build/dynamo-logs.ts';
+import { instantiateBuild, type Build } from '../../shared/build/instantiate.ts';
+import { toLambdaEvent } from '../../shared/local/stream-poller.ts';
+import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { useTableForLambda } from '../support/lambda.ts';
+
+const TASK = 'arn:aws:ecs:eu-west-1:123456789012:task/berth-cluster/5f0c1d2e3b4a59687766554433221100';
+const BUCKET = 'berth-state-sourcesbucket-0a1b2c';
+const ecs = mockClient(ECSClient);
+const s3 = mockClient(S3Client);
+let t: TestTable;
+let stream: (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+let resync: () => Promise<{ reconciled: number; failed: number }>;
+const seen = new Set<string>();
+
+/** The stream records written since the last call, as Lambda would deliver them. */
+async function newRecords(): Promise<DynamoDBStreamEvent> {
+  const client = new DynamoDBStreamsClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const records: _Record[] = [];
+  const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: t.streamArn }));
+  for (const shard of StreamDescription?.Shards ?? []) {
+    let { ShardIterator: it } = await client.send(new GetShardIteratorCommand({ StreamArn: t.streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    while (it) {
+      const out = await client.send(new GetRecordsCommand({ ShardIterator: it }));
+      if (!out.Records?.length) break;
+      records.push(...out.Records.filter((r) => !seen.has(r.eventID!)));
+      it = out.NextShardIterator;
+    }
+  }
+  records.forEach((r) => seen.add(r.eventID!));
+  return toLambdaEvent(records, t.streamArn);
+}
+
+const ref = (name: string) => ({ kind: 'Build', project: 'demo', name });
+const get = async (name: string) => (await t.store.get<Build>(ref(name)))!;
+
+beforeAll(async () => {
+  t = await freshTable();
+  await t.store.create({ kind: 'Project', metadata: { name: 'demo', project: '' }, spec: {} });
+  await t.store.create({
+    kind: 'BuildConfig',
+    metadata: { name: 'web', project: 'demo' },
+    spec: {
+      source: { binary: {} },
+      strategy: { type: 'Source', sourceStrategy: { from: { kind: 'DockerImage', name: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/berth/s2i/python:latest' }, env: [], incremental: false } },
+      output: { to: { kind: 'ImageStreamTag', name: 'web:latest' } },
+      triggers: [], runPolicy: 'Serial', successfulBuildsHistoryLimit: 5, failedBuildsHistoryLimit: 5,
+    },
+  });
+  useTableForLambda(t);
+  // What the control-plane stack gives the stream and resync functions.
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1',
+    BERTH_CLUSTER: 'berth-cluster',
+    BERTH_BUILD_CAPACITY_PROVIDER: 'berth-build-hosts',
+    BERTH_BUILDER_TASK_DEFINITION: 'berth-builder',
+    BERTH_SOURCES_BUCKET: BUCKET,
+  });
+  ({ handler: stream } = (await import('../../functions/reconcilers/stream.ts')) as unknown as { handler: typeof stream });
+  ({ handler: resync } = (await import('../../functions/reconcilers/resync.ts')) as unknown as { handler: typeof resync });
+  await newRecords(); // the project and BuildConfig: already there before the tests
+});
+
+describe('stream function on AWS', () => {
+  it('runs a builder task for a new Build (exact RunTask input) and records the task ARN as its agent, Pending', async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK, lastStatus: 'PROVISIONING' }], failures: [] });
+    await instantiateBuild(t.store, 'demo', 'web', { message: 'test' });
+    const event = await newRecords();
+    expect(event.Records.map((r) => [r.eventName, r.dynamodb?.Keys?.sk?.S])).toEqual([['MODIFY', 'BuildConfig#web'], ['INSERT', 'Build#web-1']]);
+
+    expect(await stream(event)).toEqual({ batchItemFailures: [] });
+    expect(ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input)).toEqual([{
+      cluster: 'berth-cluster',
+      taskDefinition: 'berth-builder',
+      count: 1,
+      capacityProviderStrategy: [{ capacityProvider: 'berth-build-hosts', weight: 1 }],
+      startedBy: 'demo/web-1',
+      overrides: { containerOverrides: [{ name: 'builder', environment: [{ name: 'BUILD_PROJECT', value: 'demo' }, { name: 'BUILD_NAME', value: 'web-1' }] }] },
+      tags: [{ key: 'berth:managed', value: 'true' }, { key: 'berth:project', value: 'demo' }, { key: 'berth:build', value: 'web-1' }],
+    }]);
+    expect((await get('web-1')).status).toMatchObject({ phase: 'Pending', agent: TASK });
+  });
+
+  it('resync marks a build whose builder task has stopped as Error, asking ECS about that task only', async () => {
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: TASK, lastStatus: 'STOPPED', stoppedReason: 'Essential container in task exited' }], failures: [] });
+    expect(await resync()).toMatchObject({ failed: 0 });
+    expect(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input)).toEqual([{ cluster: 'berth-cluster', tasks: [TASK] }]);
+    expect((await get('web-1')).status).toMatchObject({ phase: 'Error', reason: 'BuilderLost' });
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
+  });
+
+  it('deletes a deleted Build\'s log items from the table and its uploaded source from S3', async () => {
+    s3.on(DeleteObjectCommand).resolves({});
+    const logs = new DynamoBuildLogs({ client: t.client, tableName: t.tableName });
+    await logs.append(ref('web-1'), 'Receiving source from the uploaded archive ...\n');
+    await t.store.delete(ref('web-1'));
+    const event = await newRecords();
+    const pks = event.Records.map((r) => r.dynamodb?.Keys?.pk?.S);
+    expect(pks).toContain('L#demo/web-1');
+    expect(event.Records.at(-1)).toMatchObject({ eventName: 'REMOVE', dynamodb: { Keys: { sk: { S: 'Build#web-1' } } } });
+    // The log items' own records reach no reconciler; each record of the Build (its status
+    // changes since, and the REMOVE) finds it gone and cleans up: the same request each time.
+    expect(await stream(event)).toEqual({ batchItemFailures: [] });
+    const deletes = s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input);
+    expect(deletes.length).toBe(pks.filter((pk) => pk === 'P#demo').length);
+    expect(new Set(deletes.map((d) => JSON.stringify(d)))).toEqual(new Set([JSON.stringify({ Bucket: BUCKET, Key: 'sources/demo/web-1.tar' })]));
+    expect(await logs.read(ref('web-1'), 0)).toEqual({ text: '', next: 0 });
+  });
+});
