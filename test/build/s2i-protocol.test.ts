@@ -186,6 +186,16 @@ describe('failures', () => {
     expect(r.created).toEqual([]);
   }, 120_000);
 
+  it('a builder image that cannot run the scripts fails with a typed error, leaving no container', async () => {
+    const empty = tagFor('scratch-builder');
+    const ctx = await appSource(undefined, { Dockerfile: 'FROM scratch\nLABEL io.openshift.s2i.scripts-url=image:///s2i\nUSER 1001\n' });
+    await dockerfileBuild(docker, { contextDir: ctx, dockerfilePath: 'Dockerfile', buildArgs: [], noCache: false, tag: empty, log: () => undefined });
+    const r = await recordedBuild({ builderImage: empty, sourceDir: await appSource('app-py'), tag: tagFor('x') });
+    expect(r.result).toMatchObject({ code: 'StepStartFailed' });
+    expect(r.created).toHaveLength(1);
+    expect(r.left).toEqual([]);
+  }, 120_000);
+
   it('a failing assemble reports its last 50 lines, and its container is removed', async () => {
     const r = await recordedBuild({ builderImage: suite.builder, sourceDir: await appSource('failing'), tag: tagFor('failing') });
     expect(r.result).toBeInstanceOf(AssembleFailedError);

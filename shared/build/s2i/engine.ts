@@ -109,19 +109,22 @@ export function dockerEngine(docker: Docker): EngineClient {
     async run(id, out) {
       const c = docker.getContainer(id);
       const stream = await c.attach({ stream: true, stdout: true, stderr: true });
-      const ended = new Promise<void>((resolve) => {
-        stream.once('end', resolve);
-        stream.once('close', resolve);
-        stream.once('error', () => resolve());
-      });
-      docker.modem.demuxStream(stream, out.stdout, out.stderr);
-      await c.start();
-      const { StatusCode } = (await c.wait()) as { StatusCode: number };
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([ended, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-      clearTimeout(timer);
-      (stream as unknown as { destroy(): void }).destroy();
-      return StatusCode;
+      try {
+        const ended = new Promise<void>((resolve) => {
+          stream.once('end', resolve);
+          stream.once('close', resolve);
+          stream.once('error', () => resolve());
+        });
+        docker.modem.demuxStream(stream, out.stdout, out.stderr);
+        await c.start();
+        const { StatusCode } = (await c.wait()) as { StatusCode: number };
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([ended, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+        clearTimeout(timer);
+        return StatusCode;
+      } finally {
+        (stream as unknown as { destroy(): void }).destroy();
+      }
     },
 
     async kill(id) {

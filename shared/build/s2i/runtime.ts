@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { CommitOptions, ContainerSpec, EngineClient } from './engine.ts';
-import { BuilderImageNotFoundError, CommitFailedError, abortError } from './errors.ts';
+import { BuilderImageNotFoundError, CommitFailedError, S2IError, abortError } from './errors.ts';
 import { packTar, type PackSource } from './pack.ts';
 import type { ImageFacts, Owner, RegistryAuth } from './types.ts';
 
@@ -59,7 +59,10 @@ export class ContainerRuntime {
     const kill = () => void this.engine.kill(id);
     this.signal?.addEventListener('abort', kill, { once: true });
     try {
-      const exitCode = await this.engine.run(id, { stdout: run.stdout, stderr: run.stderr });
+      const exitCode = await this.engine.run(id, { stdout: run.stdout, stderr: run.stderr }).catch((err: Error) => {
+        this.checkAbort();
+        throw new S2IError('StepStartFailed', `could not run ${run.spec.Cmd?.join(' ')} in ${run.spec.Image}: ${err.message.trim()}`, 'check that the image has the S2I scripts and /usr/bin/env');
+      });
       this.checkAbort();
       return { id, exitCode };
     } finally {
