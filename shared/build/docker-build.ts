@@ -1,12 +1,13 @@
 // The Docker strategy: build a Dockerfile from a context directory through the Engine API
-// (POST /build with the context as a tar), streaming the build's output lines.
+// (POST /build with the context as a tar, .dockerignore honoured), streaming the build's output lines.
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { dockerEngine, type EngineClient } from './s2i/engine.ts';
 import { S2IError, abortError } from './s2i/errors.ts';
 import { LineTail } from './s2i/lines.ts';
 import { packTar } from './s2i/pack.ts';
-import { sourceFile } from './s2i/source.ts';
+import { s2iIgnore } from './s2i/ignore.ts';
+import { readSourceFile, sourceFile } from './s2i/source.ts';
 
 export interface DockerfileBuildRequest {
   contextDir: string;
@@ -47,7 +48,10 @@ export async function runDockerfileBuild(engine: EngineClient, req: DockerfileBu
   }
   if (req.signal?.aborted) throw abortError();
   const tail = new LineTail(50);
-  const context = packTar([{ type: 'tree', name: '', from: req.contextDir }]);
+  const ignore = await readSourceFile(req.contextDir, '.dockerignore');
+  const ignored = ignore ? s2iIgnore(ignore) : undefined;
+  const skip = ignored && ((rel: string) => rel !== dockerfile && ignored(rel));
+  const context = packTar([{ type: 'tree', name: '', from: req.contextDir, skip }]);
   try {
     const imageId = await engine.buildImage(
       context,

@@ -33,6 +33,20 @@ describe('dockerfileBuild', () => {
     expect((await runOnce(tag, ['cat', '/tmp/hello.txt'])).output).toBe('hi\n');
   }, 120_000);
 
+  it('leaves out what .dockerignore lists, but still sends the Dockerfile', async () => {
+    const { result, tag } = await dockerBuild({
+      Dockerfile: `FROM ${suite.builder}\nCOPY . /tmp/ctx/\n`,
+      '.dockerignore': 'Dockerfile\n**/*.log\nsecret\n',
+      'app.py': '',
+      'logs/debug.log': 'x',
+      'secret/key': 'x',
+    });
+    // The build ran, so the Dockerfile was sent; COPY leaves it out, as Docker does when it is listed.
+    expect(result).toMatchObject({ imageId: expect.any(String) });
+    const { output } = await runOnce(tag, ['bash', '-c', 'cd /tmp/ctx && find . -type f | sort']);
+    expect(output.trim().split('\n')).toEqual(['./.dockerignore', './app.py']);
+  }, 120_000);
+
   it('a failing step fails with the build output', async () => {
     const { result } = await dockerBuild({ Dockerfile: `FROM ${suite.builder}\nRUN echo "about to fail" && exit 7\n` });
     expect(result).toBeInstanceOf(DockerBuildFailedError);

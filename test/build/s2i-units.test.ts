@@ -35,6 +35,19 @@ describe('.s2iignore', () => {
   });
 });
 
+describe('.dockerignore-style "**"', () => {
+  const skip = s2iIgnore('**/*.pyc\nnode_modules\n**/secrets\n');
+  it.each([
+    ['a.pyc', true],
+    ['pkg/deep/b.pyc', true],
+    ['node_modules/x/y.js', true],
+    ['a/b/secrets/key', true],
+    ['src/app.py', false],
+  ])('%s → left out: %s', (path, left) => {
+    expect(skip(path)).toBe(left);
+  });
+});
+
 describe('.s2i/environment', () => {
   it('reads NAME=VALUE lines, keeps "=" in values, skips comments and reports bad lines', () => {
     const warnings: string[] = [];

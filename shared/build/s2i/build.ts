@@ -30,6 +30,7 @@ export async function s2iBuild(docker: Docker, req: S2IRequest): Promise<{ image
   return runS2I(dockerEngine(docker), req);
 }
 
+/** s2iBuild over any engine client (tests pass one that records what it is asked). */
 export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ imageId: string }> {
   const runtime = new ContainerRuntime(engine, req.signal, req.registryAuth);
   const work = await mkdtemp(join(tmpdir(), 'berth-s2i-'));

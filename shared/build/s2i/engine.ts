@@ -67,6 +67,7 @@ function follow(docker: Docker, stream: NodeJS.ReadableStream, onEvent: (e: Reco
   });
 }
 
+/** The engine client over a dockerode instance, e.g. `dockerEngine(new Docker({ socketPath }))`. */
 export function dockerEngine(docker: Docker): EngineClient {
   return {
     async inspectImage(ref) {

@@ -8,12 +8,18 @@ interface Rule {
   re: RegExp;
 }
 
-/** Go filepath.Match syntax → RegExp: `*`, `?`, `[...]` (with `^` negation), `\` escapes. */
+/**
+ * Go filepath.Match syntax → RegExp: `*`, `?`, `[...]` (with `^` negation), `\` escapes; and
+ * `**` for any number of directories, as .dockerignore has it.
+ */
 export function globToRegExp(glob: string): RegExp {
   let out = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
-    if (c === '*') out += '[^/]*';
+    if (c === '*' && glob[i + 1] === '*') {
+      out += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
+      i += glob[i + 2] === '/' ? 2 : 1;
+    } else if (c === '*') out += '[^/]*';
     else if (c === '?') out += '[^/]';
     else if (c === '\\' && i + 1 < glob.length) out += `\\${glob[++i]}`;
     else if (c === '[') {
@@ -45,7 +51,8 @@ function parse(text: string): Rule[] {
 }
 
 /**
- * A predicate over source-relative paths (`a/b.txt`): true when `.s2iignore` leaves the path out,
+ * A predicate over source-relative paths (`a/b.txt`): true when `.s2iignore` (or `.dockerignore`,
+ * whose patterns read the same way here) leaves the path out,
  * itself or through a directory above it.
  * @example const skip = s2iIgnore('*.pyc\ntmp\n!keep.pyc'); skip('x.pyc') === true
  */
