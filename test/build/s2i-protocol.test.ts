@@ -26,6 +26,14 @@ async function recordedBuild(req: Omit<S2IRequest, 'log' | 'env' | 'incremental'
   return { result, lines, created, left: left.filter(Boolean) };
 }
 
+/** A builder image made at test time from a Dockerfile (FROM the test builder, or scratch). */
+async function derivedBuilder(name: string, dockerfile: string): Promise<string> {
+  const tag = tagFor(name);
+  const ctx = await appSource(undefined, { Dockerfile: dockerfile });
+  await dockerfileBuild(docker, { contextDir: ctx, dockerfilePath: 'Dockerfile', buildArgs: [], noCache: false, tag, log: () => undefined });
+  return tag;
+}
+
 async function imageConfig(tag: string) {
   return (await docker.getImage(tag).inspect()).Config;
 }
@@ -92,9 +100,7 @@ describe('the source upload', () => {
   }, 120_000);
 
   it('honours io.openshift.s2i.destination: source and scripts go under it, created when missing', async () => {
-    const derived = tagFor('builder-with-destination');
-    const ctx = await appSource(undefined, { Dockerfile: `FROM ${suite.builder}\nLABEL io.openshift.s2i.destination=/opt/s2i/destination\n` });
-    await dockerfileBuild(docker, { contextDir: ctx, dockerfilePath: 'Dockerfile', buildArgs: [], noCache: false, tag: derived, log: () => undefined });
+    const derived = await derivedBuilder('builder-with-destination', `FROM ${suite.builder}\nLABEL io.openshift.s2i.destination=/opt/s2i/destination\n`);
     const src = await appSource('app-py', {
       '.s2i/bin/assemble': exe('#!/bin/bash\necho "assemble at $0"\nls /opt/s2i/destination/src\nmkdir -p /tmp/src && cp -a /opt/s2i/destination/src/. /tmp/src/\nexec /usr/libexec/s2i/assemble\n'),
     });
@@ -178,18 +184,14 @@ describe('failures', () => {
   }, 60_000);
 
   it('a builder image that runs as root is refused', async () => {
-    const root = tagFor('root-builder');
-    const ctx = await appSource(undefined, { Dockerfile: `FROM ${suite.builder}\nUSER 0\n` });
-    await dockerfileBuild(docker, { contextDir: ctx, dockerfilePath: 'Dockerfile', buildArgs: [], noCache: false, tag: root, log: () => undefined });
+    const root = await derivedBuilder('root-builder', `FROM ${suite.builder}\nUSER 0\n`);
     const r = await recordedBuild({ builderImage: root, sourceDir: await appSource('app-py'), tag: tagFor('x') });
     expect(r.result).toBeInstanceOf(BuilderUserError);
     expect(r.created).toEqual([]);
   }, 120_000);
 
   it('a builder image that cannot run the scripts fails with a typed error, leaving no container', async () => {
-    const empty = tagFor('scratch-builder');
-    const ctx = await appSource(undefined, { Dockerfile: 'FROM scratch\nLABEL io.openshift.s2i.scripts-url=image:///s2i\nUSER 1001\n' });
-    await dockerfileBuild(docker, { contextDir: ctx, dockerfilePath: 'Dockerfile', buildArgs: [], noCache: false, tag: empty, log: () => undefined });
+    const empty = await derivedBuilder('scratch-builder', 'FROM scratch\nLABEL io.openshift.s2i.scripts-url=image:///s2i\nUSER 1001\n');
     const r = await recordedBuild({ builderImage: empty, sourceDir: await appSource('app-py'), tag: tagFor('x') });
     expect(r.result).toMatchObject({ code: 'StepStartFailed' });
     expect(r.created).toHaveLength(1);
