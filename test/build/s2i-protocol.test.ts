@@ -174,6 +174,12 @@ describe('the registry', () => {
 });
 
 describe('failures', () => {
+  it('a missing source directory is a typed error before anything runs', async () => {
+    const r = await recordedBuild({ builderImage: suite.builder, sourceDir: '/nonexistent/berth-source', tag: tagFor('x') });
+    expect(r.result).toMatchObject({ code: 'SourceNotFound' });
+    expect(r.created).toEqual([]);
+  });
+
   it('a missing builder image is an error naming the image', async () => {
     const missing = `${inject('registryHost')}/nowhere/no-such-builder:1`;
     const r = await recordedBuild({ builderImage: missing, sourceDir: await appSource('app-py'), tag: tagFor('x') });

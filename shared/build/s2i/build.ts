@@ -1,13 +1,13 @@
 // s2iBuild: one Source-to-Image build, step for step as source-to-image's sti strategy does it
 // (pkg/build/strategies/sti): builder image → scripts → (save-artifacts of the previous image)
 // → assemble with the source uploaded under the destination → commit with CMD the run script.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { saveArtifacts } from './artifacts.ts';
 import { dockerEngine, type EngineClient } from './engine.ts';
-import { AssembleFailedError } from './errors.ts';
+import { AssembleFailedError, S2IError } from './errors.ts';
 import { s2iIgnore } from './ignore.ts';
 import { LineTail, lineWriter } from './lines.ts';
 import { ContainerRuntime } from './runtime.ts';
@@ -32,6 +32,9 @@ export async function s2iBuild(docker: Docker, req: S2IRequest): Promise<{ image
 
 /** s2iBuild over any engine client (tests pass one that records what it is asked). */
 export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ imageId: string }> {
+  if (!(await stat(req.sourceDir).catch(() => undefined))?.isDirectory()) {
+    throw new S2IError('SourceNotFound', `the source directory ${req.sourceDir} does not exist`, 'fetch or upload the source before building');
+  }
   const runtime = new ContainerRuntime(engine, req.signal, req.registryAuth);
   const work = await mkdtemp(join(tmpdir(), 'berth-s2i-'));
   try {
