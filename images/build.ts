@@ -48,6 +48,7 @@ export async function ensureBuilderImages(docker: Docker, opts: EnsureOptions): 
       }
       from = base;
     }
+    const previous = await engine.inspectImage(image);
     await runDockerfileBuild(engine, {
       contextDir: PYTHON_DIR,
       dockerfilePath: 'Dockerfile',
@@ -60,6 +61,8 @@ export async function ensureBuilderImages(docker: Docker, opts: EnsureOptions): 
       labels: { [RECIPE_HASH_LABEL]: hash },
       log: opts.log,
     });
+    // The superseded image would linger untagged; one still in use stays (the removal fails).
+    if (previous) await docker.getImage(previous.id).remove().catch(() => undefined);
     return image;
   });
 }
