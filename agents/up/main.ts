@@ -1,5 +1,5 @@
 // `npm run up`: the whole platform on this machine, on real local engines: Docker Engine, DynamoDB
-// Local (persisting under PAAS_HOME), the registry, the builder images, the API and console on
+// Local (persisting under PAAS_HOME), the registry, the builder images, the API on
 // 127.0.0.1, the reconcilers and the builder agents. Ctrl-C or SIGTERM stops every child
 // process, and a restart keeps all data.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const platform = await starting;
   started = true;
   if (stopping) return;
-  say(`API and console on ${platform.url}`);
+  say(`API on ${platform.url}`);
   if (platform.admin) {
     say(`first start: cluster administrator "${platform.admin.username}" with password "${platform.admin.password}"`);
     say(`log in with: berth login ${platform.url} --username ${platform.admin.username} --password '${platform.admin.password}'`);

@@ -32,7 +32,7 @@ describe('npm run up', () => {
     const m = /cluster administrator "admin" with password "([^"]+)"/.exec(first);
     expect(m, first).not.toBeNull();
     const password = m![1]!;
-    expect(first).toContain(`API and console on http://127.0.0.1:${ports.api}`);
+    expect(first).toContain(`API on http://127.0.0.1:${ports.api}`);
 
     const login = await api(running.apiUrl, 'POST', '/api/v1/login', undefined, { username: 'admin', password });
     expect(login.status).toBe(200);
