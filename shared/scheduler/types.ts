@@ -1,0 +1,55 @@
+// The scheduler's vocabulary: what a host offers, what a pod asks for, and where a pod went.
+// Plain data, so that placement stays a pure function of its inputs.
+import type { BerthObject, Labels } from '../model/types.ts';
+
+/** An amount of the two resources the scheduler accounts: cpu in millicores, memory in bytes. */
+export interface Resources {
+  cpuMilli: number;
+  memoryBytes: number;
+}
+
+/** One host as the scheduler sees it. */
+export interface HostInfo {
+  name: string;
+  /** What pods may request in total on this host. */
+  allocatable: Resources;
+  /** The sum of the requests of the pods bound to it. */
+  requested: Resources;
+  ready: boolean;
+  labels?: Labels;
+  /** How many pods of each group (`<project>/<deployment>`) are bound to it, for spreading. */
+  groups?: Readonly<Record<string, number>>;
+}
+
+/** One pending pod: its requests and the group its replicas are spread over. */
+export interface PodRequest {
+  name: string;
+  project: string;
+  /** The replicas of one deployment share a group, `<project>/<deployment>`. */
+  group: string;
+  cpuMilli: number;
+  memoryBytes: number;
+}
+
+/** Where a pod goes, or why it can go nowhere (a Kubernetes-style message for the pod's Event). */
+export type Placement = { host: string } | { unschedulable: string };
+
+/**
+ * The fields of a Host object (cluster-scoped, kind `Host`) that binding reads and writes.
+ * `status.requested` is the capacity already promised to pods; every binding changes it with a
+ * write conditional on the host's resourceVersion, so two schedulers cannot promise the same room.
+ */
+export interface HostStatus {
+  allocatable: Resources;
+  requested: Resources;
+  ready: boolean;
+}
+
+export type HostObject = BerthObject<unknown, HostStatus>;
+
+/** The field of a Pod object that binding writes: the host it is bound to. */
+export interface BindablePodSpec {
+  host?: string;
+}
+
+export type PodObject = BerthObject<BindablePodSpec, unknown>;
