@@ -37,6 +37,9 @@ export function buildStorage(env: NodeJS.ProcessEnv, dynamo: DynamoDBClient): Ap
     logs: new DynamoBuildLogs({ client: dynamo, tableName: required(env, 'TABLE_NAME', 'build logs are kept in the table') }),
     sources: new S3SourceArchives({ client: new S3Client({ region: env.AWS_REGION }), bucket }),
     maxArchiveBytes: LAMBDA_UPLOAD_LIMIT,
+    // API Gateway gets a Lambda response whole, never a stream: a follow answers with what is
+    // there at once, and the CLI polls on from its offset (rather than the function timing out).
+    followMs: 0,
   };
 }
 

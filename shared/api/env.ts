@@ -29,7 +29,16 @@ export interface ApiDeps {
   /** Per kind, how its spec is sealed at rest (see SpecCodec). */
   codecs?: Partial<Record<string, SpecCodec>>;
   /** Build logs and uploaded sources; the build routes are served when given. */
-  builds?: { logs: BuildLogs; sources: SourceArchives; maxArchiveBytes?: number };
+  builds?: {
+    logs: BuildLogs;
+    sources: SourceArchives;
+    maxArchiveBytes?: number;
+    /**
+     * How long one `log?follow=true` response may stream (unbounded when absent). Lambda buffers
+     * a response whole, so there it is 0: the response holds what is there, the client polls on.
+     */
+    followMs?: number;
+  };
   /** The builder images this platform offers (`python` → its image reference), for new-app. */
   builderImages?: BuilderImage[];
   /** Shown by /healthz and in the OpenAPI document. */

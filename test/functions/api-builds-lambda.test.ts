@@ -76,4 +76,12 @@ describe('API Lambda build routes', () => {
     expect(res.body).toBe('source ...\n');
     expect(res.headers['x-log-offset']).toBe('21');
   });
+
+  it('answers a follow of an unfinished build at once with what is there, for the client to poll on', async () => {
+    const started = Date.now();
+    const res = (await handler(json('GET', '/api/v1/projects/demo/builds/web-1/log?follow=true'), {} as Context)) as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('Receiving source ...\n');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
 });

@@ -10,7 +10,6 @@ import { instantiateBuild, type Build, type BuildConfig } from '../../build/inst
 import { isTerminal } from '../../build/plan.ts';
 import { MAX_ARCHIVE_BYTES } from '../../build/agent.ts';
 import { UploadTooLargeError } from '../../build/archive.ts';
-import type { BuildLogs, SourceArchives } from '../../build/ports.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
 import { ProjectNameParam } from '../schemas.ts';
@@ -29,7 +28,7 @@ const BuilderImagesOut = z
   .openapi('BuilderImages');
 const TAR_TYPES = /^application\/(x-tar|tar|gzip|x-gzip|octet-stream)$/i;
 
-export function registerBuildRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, builds: { logs: BuildLogs; sources: SourceArchives; maxArchiveBytes?: number }): void {
+export function registerBuildRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, builds: NonNullable<ApiDeps['builds']>): void {
   const tag = 'Build';
   const bcPath = '/api/v1/projects/{project}/buildconfigs/{name}';
   const buildPath = '/api/v1/projects/{project}/builds/{name}';
@@ -107,12 +106,13 @@ export function registerBuildRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, bui
         c.header('X-Build-Phase', build.status.phase ?? 'New');
         return c.text(text);
       }
+      const until = builds.followMs === undefined ? Infinity : Date.now() + builds.followMs;
       return streamText(c, async (out) => {
         for (;;) {
           const { text, next } = await builds.logs.read(ref, offset);
           offset = next;
           if (text) await out.write(text);
-          if (isTerminal(build) && !text) return;
+          if ((isTerminal(build) && !text) || Date.now() >= until) return;
           if (!text) await out.sleep(500);
           build = (await deps.store.get<Build>(ref)) ?? { ...build, status: { ...build.status, phase: 'Cancelled' } };
         }
