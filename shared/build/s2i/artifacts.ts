@@ -35,14 +35,16 @@ export async function saveArtifacts(p: SaveArtifactsInput): Promise<boolean> {
     const stdout = new PassThrough();
     const extracted = extractArchive(stdout, p.into, { maxBytes: MAX_ARTIFACTS_BYTES });
     extracted.catch(() => undefined);
+    const stderr = lineWriter((l) => p.log(`save-artifacts: ${l}`));
     p.log(`Saving build artifacts from image ${p.previousImage} ...`);
     const { id, exitCode } = await p.runtime.runStep({
       spec: stepContainerSpec({ image: previous.id, step: 'save-artifacts', cmd: scriptPath(script, 'save-artifacts', destination), user: previous.user, env: p.env, memoryBytes: p.memoryBytes }),
       upload: script.kind === 'upload' ? { destination, owner: p.owner, layout: (missing) => uploadLayout({ missing, scripts: { 'save-artifacts': script } }) } : undefined,
       stdout,
-      stderr: lineWriter((l) => p.log(`save-artifacts: ${l}`)),
+      stderr,
     });
     stdout.end();
+    stderr.end();
     await p.runtime.remove(id);
     if (exitCode !== 0) throw new Error(`save-artifacts exited with code ${exitCode}`);
     await extracted;

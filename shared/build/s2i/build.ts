@@ -9,7 +9,7 @@ import { saveArtifacts } from './artifacts.ts';
 import { dockerEngine, type EngineClient } from './engine.ts';
 import { AssembleFailedError, S2IError } from './errors.ts';
 import { s2iIgnore } from './ignore.ts';
-import { LineTail, lineWriter } from './lines.ts';
+import { LineTail, outputLines } from './lines.ts';
 import { ContainerRuntime } from './runtime.ts';
 import { ASSEMBLE_USER_LABEL, imageDestination, resolveScripts, scriptPath } from './scripts.ts';
 import { mergeEnv, parseEnvironment, readSourceFile } from './source.ts';
@@ -55,7 +55,7 @@ export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ i
     }
 
     const tail = new LineTail(FAILURE_TAIL_LINES);
-    const out = lineWriter((line) => {
+    const out = outputLines((line) => {
       tail.push(line);
       req.log(line);
     });
@@ -63,9 +63,10 @@ export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ i
     const { id, exitCode } = await runtime.runStep({
       spec: stepContainerSpec({ image: builder.id, step: 'assemble', cmd: scriptPath(scripts.assemble!, 'assemble', destination), user: `${owner.uid}:${owner.gid}`, env, memoryBytes: req.memoryBytes }),
       upload: { destination, owner, layout: (missing) => uploadLayout({ missing, sourceDir: req.sourceDir, skip: ignore ? s2iIgnore(ignore) : undefined, scripts, artifactsDir }) },
-      stdout: out,
-      stderr: out,
+      stdout: out.stdout,
+      stderr: out.stderr,
     });
+    await out.close();
     if (exitCode !== 0) throw new AssembleFailedError(exitCode, tail.get(), suggestionIn(tail.get()));
 
     const labels = outputLabels({ builder, builderImage: req.builderImage, sourceLocation: resolve(req.sourceDir), tag: req.tag, extra: req.labels });

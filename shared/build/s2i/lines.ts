@@ -1,6 +1,7 @@
 // Output plumbing: container output arrives in chunks; the build log wants whole lines, and a
 // failed assemble wants its last lines.
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 
 /** A Writable that calls `onLine` for every line written to it (a trailing partial line on end). */
 export function lineWriter(onLine: (line: string) => void): Writable {
@@ -34,4 +35,19 @@ export class LineTail {
   get(): string[] {
     return [...this.lines];
   }
+}
+
+/** Line writers for a container's stdout and stderr; `close()` flushes a last partial line. */
+export function outputLines(onLine: (line: string) => void): { stdout: Writable; stderr: Writable; close(): Promise<void> } {
+  const stdout = lineWriter(onLine);
+  const stderr = lineWriter(onLine);
+  return {
+    stdout,
+    stderr,
+    async close() {
+      stdout.end();
+      stderr.end();
+      await Promise.all([finished(stdout), finished(stderr)]);
+    },
+  };
 }
