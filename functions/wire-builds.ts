@@ -1,12 +1,14 @@
 // Wiring of the build pipeline for the Lambda entry points on AWS, from the variables the
 // control-plane stack gives each function: build logs in the table, uploaded sources in S3
-// (BERTH_SOURCES_BUCKET), builder tasks by ECS RunTask (BERTH_CLUSTER, …), and the builder
-// images new-app offers (BERTH_BUILDER_IMAGES). The API and reconciler entries wire with
-// wireBuilds (the webhooks function, which needs none of it, keeps wire and a smaller bundle);
-// the reconciler entries add platformReconcilers.
+// (BERTH_SOURCES_BUCKET), builder tasks by ECS RunTask (BERTH_CLUSTER, …), tenant repositories
+// in ECR (BERTH_REGISTRY), and the builder images new-app offers (BERTH_BUILDER_IMAGES). The API
+// and reconciler entries wire with wireBuilds (the webhooks function, which needs none of it,
+// keeps wire and a smaller bundle); the reconciler entries add platformReconcilers.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
+import { EcrRegistry } from '../shared/aws/ecr-registry.ts';
 import { EcsBuildLauncher } from '../shared/aws/ecs-launcher.ts';
 import { S3SourceArchives } from '../shared/aws/s3-sources.ts';
 import type { ApiDeps, BuilderImage } from '../shared/api/env.ts';
@@ -73,6 +75,15 @@ export function ecsBuildLauncher(env: NodeJS.ProcessEnv): EcsBuildLauncher {
   });
 }
 
+/** Tenant repositories in ECR, berth/<project>/<imagestream>: removed with their ImageStream. */
+export function ecrRegistry(env: NodeJS.ProcessEnv): EcrRegistry {
+  return new EcrRegistry({
+    client: new ECRClient({ region: env.AWS_REGION }),
+    host: required(env, 'BERTH_REGISTRY', 'a deleted ImageStream\'s ECR repository goes with it'),
+    prefix: env.BERTH_REPOSITORY_PREFIX || undefined,
+  });
+}
+
 /** Every reconciler the control plane runs on AWS: the foundation's and the builds'. */
 export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env: NodeJS.ProcessEnv): Reconciler[] {
   if (!deps.builds) throw new Error('BERTH_SOURCES_BUCKET is not set: the build reconciler deletes the uploaded sources of deleted builds');
@@ -80,6 +91,6 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env
   return [
     ...foundationReconcilers(deps.store),
     buildReconciler({ store: deps.store, launcher: ecsBuildLauncher(env), logs, sources }),
-    buildConfigReconciler(deps.store),
+    buildConfigReconciler(deps.store, ecrRegistry(env)),
   ];
 }

@@ -1,7 +1,8 @@
 // The reconciler Lambdas run the build pipeline on AWS, offline: the stream handler module,
 // wired from the environment the stack gives it, is fed the table's own stream records (Lambda
-// event shape) from DynamoDB Local; ECS and S3 answer through aws-sdk-client-mock, and the exact
-// requests are checked. The resync module notices a builder task that stopped.
+// event shape) from DynamoDB Local; ECS, S3 and ECR answer through aws-sdk-client-mock, and the
+// exact requests are checked. The resync module notices a builder task that stopped.
+import { DeleteRepositoryCommand, DescribeRepositoriesCommand, ECRClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -18,6 +19,8 @@ const TASK = 'arn:aws:ecs:eu-west-1:123456789012:task/berth-cluster/5f0c1d2e3b4a
 const BUCKET = 'berth-state-sourcesbucket-0a1b2c';
 const ecs = mockClient(ECSClient);
 const s3 = mockClient(S3Client);
+const ecr = mockClient(ECRClient);
+const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 let t: TestTable;
 let stream: (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 let resync: () => Promise<{ reconciled: number; failed: number }>;
@@ -65,6 +68,8 @@ beforeAll(async () => {
     BERTH_BUILD_CAPACITY_PROVIDER: 'berth-build-hosts',
     BERTH_BUILDER_TASK_DEFINITION: 'berth-builder',
     BERTH_SOURCES_BUCKET: BUCKET,
+    BERTH_REGISTRY: REGISTRY,
+    BERTH_REPOSITORY_PREFIX: 'berth',
   });
   ({ handler: stream } = (await import('../../functions/reconcilers/stream.ts')) as unknown as { handler: typeof stream });
   ({ handler: resync } = (await import('../../functions/reconcilers/resync.ts')) as unknown as { handler: typeof resync });
@@ -115,5 +120,25 @@ describe('stream function on AWS', () => {
     expect(deletes.length).toBe(pks.filter((pk) => pk === 'P#demo').length);
     expect(new Set(deletes.map((d) => JSON.stringify(d)))).toEqual(new Set([JSON.stringify({ Bucket: BUCKET, Key: 'sources/demo/web-1.tar' })]));
     expect(await logs.read(ref('web-1'), 0)).toEqual({ text: '', next: 0 });
+  });
+
+  it('deletes a deleted ImageStream\'s ECR repository, after checking Berth made it for this project', async () => {
+    const repo = 'berth/demo/web';
+    const arn = `arn:aws:ecr:eu-west-1:123456789012:repository/${repo}`;
+    ecr.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: repo, repositoryArn: arn }] });
+    ecr.on(ListTagsForResourceCommand).resolves({ tags: [{ Key: 'berth:managed', Value: 'true' }, { Key: 'berth:project', Value: 'demo' }] });
+    ecr.on(DeleteRepositoryCommand).resolves({});
+    await t.store.create({ kind: 'ImageStream', metadata: { name: 'web', project: 'demo' }, spec: { tags: [] } });
+    await t.store.delete({ kind: 'ImageStream', project: 'demo', name: 'web' });
+    const event = await newRecords();
+    // (The log items the previous test deleted have their REMOVE records here too.)
+    const objects = event.Records.filter((r) => r.dynamodb?.Keys?.pk?.S === 'P#demo');
+    expect(objects.map((r) => [r.eventName, r.dynamodb?.Keys?.sk?.S])).toEqual([['INSERT', 'ImageStream#web'], ['REMOVE', 'ImageStream#web']]);
+    expect(await stream(event)).toEqual({ batchItemFailures: [] });
+    const inputs = <C extends Parameters<typeof ecr.commandCalls>[0]>(c: C) => ecr.commandCalls(c).map((call) => call.args[0].input);
+    // Both records find the stream gone: the same checks and delete each time, harmless twice.
+    expect(new Set(inputs(DescribeRepositoriesCommand).map((i) => JSON.stringify(i)))).toEqual(new Set([JSON.stringify({ repositoryNames: [repo] })]));
+    expect(new Set(inputs(ListTagsForResourceCommand).map((i) => JSON.stringify(i)))).toEqual(new Set([JSON.stringify({ resourceArn: arn })]));
+    expect(inputs(DeleteRepositoryCommand)).toEqual([{ repositoryName: repo, force: true }, { repositoryName: repo, force: true }]);
   });
 });

@@ -29,6 +29,12 @@ describe('missing variables', () => {
     expect(() => ecsBuildLauncher({ ...full, [name]: undefined })).toThrow(`${name} is not set: the build reconciler runs builder tasks in the Berth cluster`);
   });
 
+  it('the reconcilers refuse to start without the registry', () => {
+    expect(() => platformReconcilers({ store: {} as ObjectStore, builds: { logs: {} as never, sources: {} as never } }, full)).toThrow(
+      "BERTH_REGISTRY is not set: a deleted ImageStream's ECR repository goes with it",
+    );
+  });
+
   it('the reconcilers refuse to start without the sources bucket', () => {
     expect(() => platformReconcilers({ store: {} as ObjectStore, builds: undefined }, full)).toThrow(/^BERTH_SOURCES_BUCKET is not set/);
   });
