@@ -30,6 +30,14 @@ const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<s
     t.fleet.registry.grantManage(grantee);
     return { BERTH_REGISTRY: t.fleet.registry.host, BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX };
   },
+  builds: (grantee, t) => {
+    t.state.sources.grantUpload(grantee);
+    return { BERTH_SOURCES_BUCKET: t.state.sources.bucket.bucketName, BERTH_BUILDER_IMAGES: t.fleet.registry.builderImages };
+  },
+  'build-cleanup': (grantee, t) => {
+    t.state.sources.grantDelete(grantee);
+    return { BERTH_SOURCES_BUCKET: t.state.sources.bucket.bucketName };
+  },
   'admin-secret': (grantee, t) => {
     t.adminSecret.grantRead(grantee);
     return { BERTH_ADMIN_SECRET_ARN: t.adminSecret.secretArn };

@@ -17,9 +17,10 @@ export type Trigger =
  * What a function may touch. `table`: read and write the table. `fleet`: run builds and start or
  * stop tasks in Berth's ECS cluster. `registry`: create and manage ECR repositories under berth/.
  * `secrets`: seal and open secrets with the KMS key. `admin-secret`: read the generated first
- * administrator password.
+ * administrator password. `builds`: serve the build routes (store uploaded sources, name the
+ * builder images). `build-cleanup`: delete the uploaded sources of deleted builds.
  */
-export type Access = 'table' | 'fleet' | 'registry' | 'secrets' | 'admin-secret';
+export type Access = 'table' | 'fleet' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup';
 
 export interface FunctionSpec {
   /** Short name: construct id and part of the log group name. */
@@ -34,10 +35,10 @@ export interface FunctionSpec {
 }
 
 /** Reconcilers get the same access whichever event woke them: they all act on the whole system. */
-const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry', 'secrets'];
+const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry', 'secrets', 'build-cleanup'];
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
-  { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API and web console', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret'] },
+  { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API and web console', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds'] },
   { name: 'webhooks', entry: 'functions/webhooks/index.ts', description: 'Berth webhooks (GitHub, GitLab, generic)', memoryMiB: 512, timeoutSeconds: 10, triggers: [{ kind: 'http', route: 'POST /webhooks/{proxy+}' }], access: ['table', 'secrets'] },
   { name: 'stream', entry: 'functions/reconcilers/stream.ts', description: 'Reconcilers driven by the table stream', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'stream' }], access: RECONCILER_ACCESS },
   { name: 'resync', entry: 'functions/reconcilers/resync.ts', description: 'Periodic resync and ECS task state changes', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'schedule', everyMinutes: 1 }, { kind: 'ecs-task-state' }], access: RECONCILER_ACCESS },

@@ -15,6 +15,7 @@ export const WILDCARD_REASONS: { appliesTo: string; reason: string }[] = [
   },
   // References show as <Table….Arn> inside the stack and as Berth-State:ExportsOutput…Table… across stacks.
   { appliesTo: '/^Resource::[^/]*Table[0-9A-F]{8}[^/]*\\/index\\/\\*$/', reason: 'The indexes of Berth\'s own table (the store queries byKind).' },
+  { appliesTo: '/^Resource::[^/]*SourcesBucket[0-9A-F]{8}[^/]*\\/sources\\/\\*$/', reason: 'Uploaded build sources, sources/<project>/<build>.tar in Berth\'s own sources bucket: the keys are made at run time, one per binary build.' },
   { appliesTo: 'Action::ecs:Submit*', reason: 'Added by aws-ecs for the ECS agent on container hosts (Submit{Task,Container,Attachment}StateChange), resource limited to this cluster.' },
   { appliesTo: arn('ecr', 'repository\\/berth\\/\\*'), reason: 'Repositories under Berth\'s prefix only: tenant repositories are created at run time, one per project and image stream; the platform\'s own are protected by an explicit Deny.' },
   { appliesTo: arn('ecs', 'task-definition\\/berth-builder:\\*'), reason: 'Every revision of the builder task definition family, and no other family.' },

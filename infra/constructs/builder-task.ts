@@ -51,11 +51,11 @@ export class BuilderTask extends Construct {
     });
     NagSuppressions.addResourceSuppressions(this.taskDefinition, [{
       id: 'AwsSolutions-ECS2',
-      reason: 'The variables are the table name and the apps domain: configuration, not secrets.',
+      reason: 'The variables name the table, the sources bucket, the registry, the secrets key and the apps domain: configuration, not secrets.',
     }]);
     container.addMountPoints({ sourceVolume: 'docker-socket', containerPath: DOCKER_SOCKET, readOnly: false });
 
-    // The agent writes the Build's status and log to the table, and pushes the built image.
+    // The agent writes the Build's status and log (DynamoBuildLogs) to the table, and pushes the built image.
     props.table.grantReadWriteData(taskRole);
     props.registry.grantPush(taskRole);
   }

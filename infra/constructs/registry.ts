@@ -20,6 +20,8 @@ const MANAGE = [
   'ecr:TagResource', 'ecr:ListTagsForResource', 'ecr:DescribeImages', 'ecr:ListImages', 'ecr:BatchGetImage',
   'ecr:BatchDeleteImage',
 ];
+/** What a build does to make sure its repository is there and Berth's (no delete). */
+const ENSURE = ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource', 'ecr:PutLifecyclePolicy'];
 /** Never allowed on the platform's own repositories, whatever else is. */
 const PROTECTED = ['ecr:DeleteRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:BatchDeleteImage', ...PUSH];
 
@@ -32,9 +34,11 @@ export class Registry extends Construct {
   /** berth/builder: the builder agent image the build task runs. */
   readonly builder: Repository;
   readonly s2i: Repository[];
+  private readonly s2iNames: string[];
 
   constructor(scope: Construct, id: string, props: RegistryProps) {
     super(scope, id);
+    this.s2iNames = props.s2iImages;
     const repository = (cid: string, name: string) => new Repository(this, cid, {
       repositoryName: `${REPOSITORY_PREFIX}/${name}`,
       imageScanOnPush: true,
@@ -57,6 +61,11 @@ export class Registry extends Construct {
     return `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}`;
   }
 
+  /** What new-app offers (functions/wire-builds.ts BERTH_BUILDER_IMAGES): `python=<host>/berth/s2i/python:latest,…`. */
+  get builderImages(): string {
+    return this.s2iNames.map((name) => `${name}=${this.host}/${REPOSITORY_PREFIX}/s2i/${name}:latest`).join(',');
+  }
+
   private get platformArns(): string[] {
     return [this.builder, ...this.s2i].map((r) => r.repositoryArn);
   }
@@ -77,6 +86,15 @@ export class Registry extends Construct {
     this.grantPull(grantee);
     this.protectPlatform(grantee);
     return Grant.addToPrincipal({ grantee, actions: PUSH, resourceArns: [this.allRepositoriesArn] });
+  }
+
+  /**
+   * Make sure a build's target repository exists, with Berth's tags and lifecycle policy (the
+   * builder agent, EcrRegistry.ensureRepository), never touching the platform's own.
+   */
+  grantEnsure(grantee: IGrantable): Grant {
+    this.protectPlatform(grantee);
+    return Grant.addToPrincipal({ grantee, actions: ENSURE, resourceArns: [this.allRepositoriesArn] });
   }
 
   /** Create and manage tenant repositories (the control plane). */

@@ -6,7 +6,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { DomainName, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate, CertificateValidation } from 'aws-cdk-lib/aws-certificatemanager';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { Rule, Schedule, type RuleProps } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -18,6 +18,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { OBJECT_PARTITION_PREFIXES } from '../../shared/store/keys.ts';
 import { grantAccess } from '../access.ts';
 import type { BerthConfig } from '../config.ts';
 import { alarmOnFunction, alarmOnQueue } from '../constructs/alarms.ts';
@@ -29,6 +30,12 @@ import type { StateStack } from './state-stack.ts';
 
 /** How the table stream drives reconcilers: a poison record is isolated, retried a few times, then parked. */
 export const STREAM_SETTINGS = { batchSize: 100, retryAttempts: 5, maxRecordAge: Duration.hours(1), maxBatchingWindow: Duration.seconds(1) };
+
+/**
+ * Only objects' records invoke the stream function: build log writes (a chunk every fraction of
+ * a second while a build runs) are not objects, and no reconciler would look at them.
+ */
+export const STREAM_FILTER = { dynamodb: { Keys: { pk: { S: OBJECT_PARTITION_PREFIXES.map((prefix) => ({ prefix })) } } } };
 
 export interface ControlPlaneStackProps extends StackProps {
   config: BerthConfig;
@@ -117,6 +124,7 @@ export class ControlPlaneStack extends Stack {
           ...STREAM_SETTINGS,
           bisectBatchOnError: true,
           reportBatchItemFailures: true,
+          filters: [FilterCriteria.filter(STREAM_FILTER)],
           onFailure: new SqsDlq(this.failureQueue),
         }));
         return;

@@ -70,13 +70,18 @@ export class FleetStack extends Stack {
         BERTH_APPS_DOMAIN: config.appsDomain,
         BERTH_REGISTRY: this.registry.host,
         BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX,
+        BERTH_SOURCES_BUCKET: props.state.sources.bucket.bucketName,
         AWS_REGION: this.region,
       },
       logRetention: retention,
     });
 
-    // The agent opens secrets (source credentials, build env) but never seals new ones.
-    props.state.grantSecrets(this.builder.taskDefinition.taskRole, ['kms:Decrypt']);
+    // The agent opens secrets (source credentials, build env) but never seals new ones; it reads
+    // uploaded sources and creates its target repository (with Berth's tags) when missing.
+    const agent = this.builder.taskDefinition.taskRole;
+    props.state.grantSecrets(agent, ['kms:Decrypt']);
+    props.state.sources.grantRead(agent);
+    this.registry.grantEnsure(agent);
 
     this.podLogGroup = new LogGroup(this, 'PodLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     this.podExecutionRole = new Role(this, 'PodExecutionRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Berth pod tasks: image pull and logs' });

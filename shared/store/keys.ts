@@ -28,6 +28,9 @@ export function indexKeyOf(ref: ObjectRef): ItemKey {
   return { pk: ref.kind, sk: `${ref.project}/${ref.name}` };
 }
 
+/** How every object's partition key begins (P#, C#); other items (build logs, L#) are not objects. */
+export const OBJECT_PARTITION_PREFIXES = ['P#', 'C#'] as const;
+
 /** The reference an item key stands for, or undefined for keys that are not objects. */
 export function refOfKey(key: ItemKey): ObjectRef | undefined {
   if (key.pk.startsWith('P#')) {

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../infra/functions.ts';
-import { resourcesOf, synthBerth, type Synthesised } from './synth.ts';
+import { resourcesOf, synthBerth, text, type Synthesised } from './synth.ts';
 
 const run = promisify(execFile);
 let synth: Synthesised;
@@ -23,11 +23,21 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const assetDir = (s3Key: string) => join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
 
-/** The function's environment as the template gives it, references replaced by stand-ins. */
+const PSEUDO: Record<string, string> = { '<AWS::AccountId>': '123456789012', '<AWS::Region>': 'us-east-1', '<AWS::URLSuffix>': 'amazonaws.com', '<AWS::Partition>': 'aws' };
+
+/**
+ * The function's environment as the template gives it: pseudo parameters filled in (so a value
+ * made of them, such as an ECR image reference, keeps its shape), other references replaced by stand-ins.
+ */
 function environmentOf(props: Record<string, unknown>): Record<string, string> {
   const vars = (props.Environment as { Variables: Record<string, unknown> }).Variables;
   const standIn = (k: string) => (k.endsWith('_ARN') ? `arn:aws:iam::123456789012:role/${k.toLowerCase()}` : `berth-test-${k.toLowerCase()}`);
-  return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : standIn(k)]));
+  const value = (k: string, v: unknown) => {
+    if (typeof v === 'string') return v;
+    const filled = text(v).replace(/<AWS::\w+>/g, (p) => PSEUDO[p] ?? p);
+    return filled.includes('<') ? standIn(k) : filled;
+  };
+  return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, value(k, v)]));
 }
 
 /**
