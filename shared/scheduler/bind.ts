@@ -5,7 +5,7 @@ import { ConflictError } from '../errors.ts';
 import { formatRef, refOf } from '../model/types.ts';
 import { fitsIn } from './policy.ts';
 import type { Bound, BindingStore } from './ports.ts';
-import type { HostInfo, HostObject, PodObject, Resources } from './types.ts';
+import type { HostObject, PodObject, Resources } from './types.ts';
 
 /**
  * Binds `pod`, asking for `request`, to `host`. Both objects must be as read from the store:
@@ -38,16 +38,4 @@ export async function bindPod(store: BindingStore, input: { pod: PodObject; host
     cpuMilli: requested.cpuMilli + request.cpuMilli,
     memoryBytes: requested.memoryBytes + request.memoryBytes,
   });
-}
-
-/** A Host object as the scheduler sees it; `groups` counts its pods per group, for spreading. */
-export function hostInfoOf(host: HostObject, groups?: Record<string, number>): HostInfo {
-  return {
-    name: host.metadata.name,
-    allocatable: { ...host.status.allocatable },
-    requested: { ...host.status.requested },
-    ready: host.status.ready,
-    labels: host.metadata.labels,
-    ...(groups ? { groups } : {}),
-  };
 }

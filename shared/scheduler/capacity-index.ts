@@ -73,9 +73,10 @@ export class CapacityIndex {
    */
   best(cpu: number, mem: number, skip?: ReadonlyMap<number, number>): number {
     let best = -1;
-    for (let k = this.levelOf(cpu); k < this.levels.length; k++) {
+    const boundary = this.levelOf(cpu);
+    for (let k = boundary; k < this.levels.length; k++) {
       if (best >= 0 && this.lowestShare(k, mem) > this.share[best]! + EPSILON) break;
-      const found = this.firstIn(this.levels[k]!, cpu, mem, k === this.levelOf(cpu), skip);
+      const found = this.firstIn(this.levels[k]!, cpu, mem, k === boundary, skip);
       if (found >= 0 && (best < 0 || this.before(found, best))) best = found;
     }
     return best;

@@ -28,7 +28,7 @@ export class Scheduler {
   private readonly index: CapacityIndex;
 
   constructor(hosts: readonly HostInfo[] = [], opts: SchedulerOptions = {}) {
-    const largest = Math.max(0, ...hosts.map((h) => h.allocatable.cpuMilli));
+    const largest = hosts.reduce((max, h) => Math.max(max, h.allocatable.cpuMilli), 0);
     this.index = new CapacityIndex(largest > 0 ? Math.max(1, Math.ceil(largest / (opts.levels ?? 64))) : 250);
     for (const h of hosts) {
       if (this.ids.has(h.name)) throw new RangeError(`host "${h.name}" is listed twice`);

@@ -3,7 +3,8 @@
 // never both fill the same room.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../shared/errors.ts';
-import { bindPod, hostInfoOf } from '../../shared/scheduler/bind.ts';
+import { bindPod } from '../../shared/scheduler/bind.ts';
+import { hostInfoOf } from '../../shared/scheduler/host-info.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { Scheduler } from '../../shared/scheduler/scheduler.ts';
 import type { HostObject, PodObject, Resources } from '../../shared/scheduler/types.ts';
