@@ -22,6 +22,7 @@ export interface BuildEngine {
   s2iBuild(docker: Docker, req: {
     builderImage: string; sourceDir: string; tag: string; env: { name: string; value: string }[]; incremental: boolean;
     previousImage?: string; scriptsUrl?: string; labels?: Record<string, string>; log: (line: string) => void; signal?: AbortSignal;
+    registryAuth?: RegistryAuth;
   }): Promise<{ imageId: string }>;
   dockerfileBuild(docker: Docker, req: {
     contextDir: string; dockerfilePath: string; buildArgs: { name: string; value: string }[]; noCache: boolean; tag: string; log: (l: string) => void; signal?: AbortSignal;
@@ -83,7 +84,8 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
       const builderImage = await resolveImage(store, ref.project, ss.from);
       const previousImage = ss.incremental ? await latestImage(store, ref.project, stream, tag) : undefined;
       log.line(`Building with S2I from ${builderImage}${previousImage ? ` (incremental, from ${previousImage})` : ''}`);
-      await deps.engine.s2iBuild(deps.docker, { builderImage, sourceDir: dir, tag: target, env, incremental: ss.incremental, previousImage, scriptsUrl: ss.scripts, labels, log: log.line, signal: abort.signal });
+      const registryAuth = pullAuthFor(builderImage, await deps.registry.auth());
+      await deps.engine.s2iBuild(deps.docker, { builderImage, sourceDir: dir, tag: target, env, incremental: ss.incremental, previousImage, scriptsUrl: ss.scripts, labels, log: log.line, signal: abort.signal, registryAuth });
     } else {
       const ds = b.spec.strategy.dockerStrategy!;
       log.line(`Building ${ds.dockerfilePath}`);
@@ -167,6 +169,17 @@ async function push(deps: AgentDeps, target: string, log: (l: string) => void): 
       },
     );
   });
+}
+
+/**
+ * The login to pull `image` with: the platform registry's (ECR on AWS), only for an image in that
+ * registry, so that no other registry is ever sent its credentials.
+ * @example pullAuthFor('1.dkr.ecr.eu-west-1.amazonaws.com/berth/s2i/python:latest', ecrLogin) // ecrLogin
+ */
+export function pullAuthFor(image: string, auth: RegistryAuth | undefined): RegistryAuth | undefined {
+  if (!auth) return undefined;
+  const host = auth.serveraddress.replace(/^[a-z]+:\/\//, '').split('/')[0];
+  return image.includes('/') && image.split('/')[0] === host ? auth : undefined;
 }
 
 /**
