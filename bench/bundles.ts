@@ -30,6 +30,7 @@ const LOAD_ENV = {
   BERTH_CLUSTER: 'berth-bench', BERTH_BUILD_CAPACITY_PROVIDER: 'berth-bench-build', BERTH_BUILDER_TASK_DEFINITION: 'berth-builder',
   BERTH_POD_FAMILY_PREFIX: 'berth-pod-', BERTH_POD_EXECUTION_ROLE_ARN: ARN, BERTH_POD_LOG_GROUP: 'berth-bench-pods',
   BERTH_REGISTRY: '123456789012.dkr.ecr.us-east-1.amazonaws.com', BERTH_REPOSITORY_PREFIX: 'berth',
+  BERTH_SOURCES_BUCKET: 'berth-bench-sources', BERTH_BUILDER_IMAGES: 'python=123456789012.dkr.ecr.us-east-1.amazonaws.com/berth/s2i/python:latest',
 };
 
 interface Load {
