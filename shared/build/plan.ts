@@ -1,8 +1,7 @@
 // The build reconciler's decisions, as a pure function of what it observed: when to launch
 // the builder agent (run policies), when a build is cancelled, past its deadline or lost its
 // agent, and which finished builds fall out of the history limits.
-import type { BuildPhase } from '../model/build-kinds.ts';
-import { TERMINAL_PHASES } from '../model/build-kinds.ts';
+import { TERMINAL_PHASES, type BuildPhase } from '../model/build-phases.ts';
 import { BUILD_NUMBER_ANNOTATION, type Build } from './instantiate.ts';
 
 export type BuildAction =

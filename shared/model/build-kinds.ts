@@ -1,6 +1,7 @@
 // The kinds of the build capability, after OpenShift's build.openshift.io and
 // image.openshift.io: BuildConfig (how to build), Build (one run), ImageStream (image history).
 import { z } from 'zod';
+import { BUILD_PHASES } from './build-phases.ts';
 
 export const envVar = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are letters, digits and "_", not starting with a digit'),
@@ -91,9 +92,8 @@ export const buildConfigStatus = z
   .partial();
 export type BuildConfigStatus = z.infer<typeof buildConfigStatus>;
 
-export const buildPhase = z.enum(['New', 'Pending', 'Running', 'Complete', 'Failed', 'Error', 'Cancelled']);
-export type BuildPhase = z.infer<typeof buildPhase>;
-export const TERMINAL_PHASES: readonly BuildPhase[] = ['Complete', 'Failed', 'Error', 'Cancelled'];
+export const buildPhase = z.enum(BUILD_PHASES);
+export { TERMINAL_PHASES, type BuildPhase } from './build-phases.ts';
 
 export const buildSpec = z.strictObject({
   source: buildSource,
