@@ -2,7 +2,8 @@
 // (POST /build with the context as a tar, .dockerignore honoured), streaming the build's output lines.
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
-import { dockerEngine, type EngineClient } from './s2i/engine.ts';
+import { dockerEngine } from './s2i/docker.ts';
+import type { EngineClient } from './s2i/ports.ts';
 import { S2IError, abortError } from './s2i/errors.ts';
 import { LineTail } from './s2i/lines.ts';
 import { packTar } from './s2i/pack.ts';

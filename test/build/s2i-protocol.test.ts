@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { dockerfileBuild } from '../../shared/build/docker-build.ts';
 import { AssembleFailedError, BuilderImageNotFoundError, BuilderUserError, S2IError, dockerEngine, runS2I } from '../../shared/build/s2i/index.ts';
-import type { EngineClient } from '../../shared/build/s2i/engine.ts';
+import type { EngineClient } from '../../shared/build/s2i/ports.ts';
 import type { S2IRequest } from '../../shared/build/s2i/types.ts';
 import { answerOf, appSource, build, buildSuite, docker, runOnce } from './support.ts';
 

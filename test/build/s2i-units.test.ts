@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { splitTag } from '../../shared/build/s2i/engine.ts';
+import { splitTag } from '../../shared/build/s2i/ports.ts';
 import { BuilderUserError, ScriptsNotFoundError } from '../../shared/build/s2i/errors.ts';
 import { s2iIgnore } from '../../shared/build/s2i/ignore.ts';
 import { imageDestination, resolveScripts, scriptPath } from '../../shared/build/s2i/scripts.ts';

@@ -4,7 +4,7 @@
 // when it fails or is cancelled.
 import { posix } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { CommitOptions, ContainerSpec, EngineClient } from './engine.ts';
+import type { CommitOptions, ContainerSpec, EngineClient } from './ports.ts';
 import { BuilderImageNotFoundError, CommitFailedError, S2IError, abortError } from './errors.ts';
 import { packTar, type PackSource } from './pack.ts';
 import type { ImageFacts, Owner, RegistryAuth } from './types.ts';

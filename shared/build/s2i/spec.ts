@@ -3,8 +3,8 @@
 // tar's layout. No I/O here; these are table-tested.
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import type { CommitOptions, ContainerSpec } from './engine.ts';
-import { splitTag } from './engine.ts';
+import type { CommitOptions, ContainerSpec } from './ports.ts';
+import { splitTag } from './ports.ts';
 import type { PackSource } from './pack.ts';
 import { BuilderUserError } from './errors.ts';
 import type { ImageFacts, Owner, ScriptName, Scripts } from './types.ts';
