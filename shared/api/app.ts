@@ -1,10 +1,10 @@
 // createApi(deps): the whole HTTP API as one Hono app. The Lambda entry and the local server
 // both serve it; tests call app.request() directly.
-import { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { BerthError } from '../errors.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
-import { errorResponse, fromZod } from './errors.ts';
+import { baseApp } from './base.ts';
 import { registerBuildRoutes, isUploadPath } from './routes/builds.ts';
 import { registerIdentityRoutes } from './routes/identity.ts';
 import { registerObjectRoutes } from './routes/objects.ts';
@@ -15,14 +15,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_TYPE = /^application\/([\w.-]+\+)?json(\s*;.*)?$/i;
 
 export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
-  const app = new OpenAPIHono<ApiEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw fromZod(result.error, result.target);
-    },
-  });
-
-  app.onError((err, c) => errorResponse(err, c, deps.logger));
-  app.notFound((c) => c.json({ code: 'NotFound', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  const app = baseApp(deps);
 
   // Uploaded sources are streamed with their own, larger limit (routes/builds.ts).
   const limit = bodyLimit({

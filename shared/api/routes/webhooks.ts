@@ -2,7 +2,7 @@
 // build of the BuildConfig, as OpenShift's do. The secret in the URL (and GitHub's signature or
 // GitLab's token) is the only credential, so every refusal looks the same, whether the project,
 // the BuildConfig or the trigger exists or not, and writes nothing.
-import { z, OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { BerthError, ForbiddenError } from '../../errors.ts';
@@ -12,7 +12,7 @@ import { instantiateBuild, type BuildConfig } from '../../build/instantiate.ts';
 import { secretOf } from '../../build/trigger-codec.ts';
 import { generic, github, gitlab, secretMatches, type HookType, type WebhookPlugin } from '../../build/webhooks/index.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
-import { errorResponse, fromZod } from '../errors.ts';
+import { baseApp } from '../base.ts';
 import { defineRoute } from '../route.ts';
 
 const MAX_WEBHOOK_BODY = 1024 * 1024;
@@ -75,13 +75,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): 
  * @example export const handler = handle(createWebhookApi(wire()));
  */
 export function createWebhookApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
-  const app = new OpenAPIHono<ApiEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw fromZod(result.error, result.target);
-    },
-  });
-  app.onError((err, c) => errorResponse(err, c, deps.logger));
-  app.notFound((c) => c.json({ code: 'NotFound', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  const app = baseApp(deps);
   registerWebhookRoutes(app, deps);
   return app;
 }
