@@ -1,0 +1,88 @@
+// Renders a pod into the Docker container that runs it (STYLE 8: pure, no I/O). The container
+// is locked down as OpenShift's restricted SCC would have it: an arbitrary non-root UID in
+// group 0, no capabilities, no-new-privileges, no mounts (so never the Docker socket), and the
+// pod's cpu and memory limits. Ports are published on 127.0.0.1; the engine picks host ports.
+import { createHash } from 'node:crypto';
+import type Docker from 'dockerode';
+import { ValidationError } from '../errors.ts';
+import type { PodSpecForHost } from './types.ts';
+
+export const LABELS = {
+  managed: 'berth.io/managed',
+  project: 'berth.io/project',
+  deployment: 'berth.io/deployment',
+  revision: 'berth.io/revision',
+  pod: 'berth.io/pod',
+} as const;
+
+export const POD_PIDS_LIMIT = 512;
+export const POD_HOST_IP = '127.0.0.1';
+
+/** Each project gets a block of this many UIDs, as an OpenShift namespace does. */
+export const UID_BLOCK = 10_000;
+export const UID_BASE = 1_000_000_000;
+// 100,000 blocks keep every UID below 2^31 (1e9 + 1e6 blocks of 10,000 would overflow uint32).
+const UID_BLOCKS = 100_000;
+
+/**
+ * The arbitrary UID a project's pods run as: deterministic, in a high range, never 0. Unlike OpenShift, which allocates each namespace a
+ * unique block and stores it, this is a hash: two projects can share a block (1 in 100,000 per
+ * pair), so it is an interim choice until the project record carries an allocated range.
+ * @example projectUid('shop') // 1_000_000_000 + (hash % 1e5) * 10_000, the same on every host
+ */
+export function projectUid(project: string): number {
+  const hash = createHash('sha256').update(project).digest().readUInt32BE(0);
+  return UID_BASE + (hash % UID_BLOCKS) * UID_BLOCK;
+}
+
+/** The container name of a pod on a host: `berth-<project>-<pod>`. */
+export function podContainerName(project: string, pod: string): string {
+  return `berth-${project}-${pod}`;
+}
+
+function portKey(p: PodSpecForHost['ports'][number]): string {
+  return `${p.containerPort}/${(p.protocol ?? 'TCP').toLowerCase()}`;
+}
+
+/**
+ * The create options of a pod's container.
+ * @example await docker.createContainer(podContainerSpec(pod, { uid: projectUid(pod.project) }))
+ */
+export function podContainerSpec(pod: PodSpecForHost, opts: { uid: number }): Docker.ContainerCreateOptions {
+  if (!Number.isInteger(opts.uid) || opts.uid <= 0) {
+    throw ValidationError.field('uid', `pods never run as root or an invalid UID (got ${opts.uid})`);
+  }
+  if (!(pod.resources.cpuMilli > 0)) throw ValidationError.field('resources.cpuMilli', 'must be positive');
+  if (!(pod.resources.memoryBytes > 0)) throw ValidationError.field('resources.memoryBytes', 'must be positive');
+  const env = pod.env.map((e) => `${e.name}=${e.value}`);
+  if (pod.ports.length === 1 && !pod.env.some((e) => e.name === 'PORT')) env.push(`PORT=${pod.ports[0]!.containerPort}`);
+  const exposed = Object.fromEntries(pod.ports.map((p) => [portKey(p), {}]));
+  const bindings = Object.fromEntries(pod.ports.map((p) => [portKey(p), [{ HostIp: POD_HOST_IP, HostPort: '' }]]));
+  return {
+    name: podContainerName(pod.project, pod.pod),
+    Image: pod.image,
+    Env: env,
+    ...(pod.command ? { Cmd: pod.command } : {}),
+    User: `${opts.uid}:0`,
+    ExposedPorts: exposed,
+    Labels: {
+      [LABELS.managed]: 'true',
+      [LABELS.project]: pod.project,
+      [LABELS.deployment]: pod.deployment,
+      [LABELS.revision]: String(pod.revision),
+      [LABELS.pod]: pod.pod,
+    },
+    HostConfig: {
+      Memory: pod.resources.memoryBytes,
+      NanoCpus: pod.resources.cpuMilli * 1_000_000,
+      PidsLimit: POD_PIDS_LIMIT,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      ReadonlyRootfs: false,
+      PortBindings: bindings,
+      // Berth restarts pods itself (with backoff, visible in the pod's reason).
+      RestartPolicy: { Name: 'no' },
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// The fleet's vocabulary: what a host is asked to run (PodSpecForHost) and what it reports back
+// (RunningPod). Every fleet adapter (local Docker, ECS, simulated) speaks these.
+
+/** One pod as a container host must run it: already placed, already resolved to an image. */
+export interface PodSpecForHost {
+  project: string;
+  deployment: string;
+  revision: number;
+  /** The pod's name, unique within its project (e.g. `web-3-x7k2p`). */
+  pod: string;
+  image: string;
+  env: { name: string; value: string }[];
+  ports: { containerPort: number; protocol?: 'TCP' | 'UDP' }[];
+  /** Limits: cpu in millicores, memory in bytes. */
+  resources: { cpuMilli: number; memoryBytes: number };
+  command?: string[];
+}
+
+export interface HostPort {
+  containerPort: number;
+  hostIp: string;
+  hostPort: number;
+}
+
+/** A pod's container as the host sees it. */
+export interface RunningPod {
+  containerId: string;
+  hostPorts: HostPort[];
+  state: 'running' | 'exited' | 'created';
+  exitCode?: number;
+  restartCount?: number;
+  startedAt?: string;
+}
+
+/** A managed pod container found on a host, with the labels that name it. */
+export interface ListedPod extends RunningPod {
+  project: string;
+  deployment: string;
+  revision: number;
+  pod: string;
+  image: string;
+}

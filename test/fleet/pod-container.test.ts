@@ -1,0 +1,105 @@
+// podContainerSpec is pure: a pod in, Docker create options out. These tables pin the lockdown
+// (UID, capabilities, no-new-privileges, no mounts), the limits, the labels and the ports.
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../shared/errors.ts';
+import { UID_BASE, podContainerSpec, projectUid } from '../../shared/fleet/pod-container.ts';
+import type { PodSpecForHost } from '../../shared/fleet/types.ts';
+
+function pod(over: Partial<PodSpecForHost> = {}): PodSpecForHost {
+  return {
+    project: 'shop',
+    deployment: 'web',
+    revision: 3,
+    pod: 'web-3-abcde',
+    image: 'registry.local/shop/web@sha256:1234',
+    env: [{ name: 'GREETING', value: 'hi' }],
+    ports: [{ containerPort: 8080 }],
+    resources: { cpuMilli: 250, memoryBytes: 256 * 1024 * 1024 },
+    ...over,
+  };
+}
+
+describe('podContainerSpec', () => {
+  it('locks the container down: arbitrary UID in group 0, no capabilities, no-new-privileges, no mounts', () => {
+    const spec = podContainerSpec(pod(), { uid: 1_000_770_000 });
+    expect(spec.User).toBe('1000770000:0');
+    expect(spec.HostConfig).toMatchObject({ CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], Privileged: false, ReadonlyRootfs: false, PidsLimit: 512 });
+    expect(spec.HostConfig?.CapAdd).toBeUndefined();
+    expect(spec.HostConfig?.Binds).toBeUndefined();
+    expect(spec.HostConfig?.Mounts).toBeUndefined();
+    expect(spec.Volumes).toBeUndefined();
+    expect(JSON.stringify(spec)).not.toContain('docker.sock');
+  });
+
+  it.each([
+    [100, 256 * 1024 * 1024, 100_000_000],
+    [250, 64 * 1024 * 1024, 250_000_000],
+    [2000, 4 * 1024 * 1024 * 1024, 2_000_000_000],
+  ])('%d millicores and %d bytes become NanoCpus %d and Memory', (cpuMilli, memoryBytes, nanoCpus) => {
+    const spec = podContainerSpec(pod({ resources: { cpuMilli, memoryBytes } }), { uid: 5000 });
+    expect(spec.HostConfig).toMatchObject({ NanoCpus: nanoCpus, Memory: memoryBytes });
+  });
+
+  it('labels name the project, deployment, revision and pod, and mark the container managed', () => {
+    const spec = podContainerSpec(pod(), { uid: 5000 });
+    expect(spec.name).toBe('berth-shop-web-3-abcde');
+    expect(spec.Labels).toEqual({
+      'berth.io/managed': 'true',
+      'berth.io/project': 'shop',
+      'berth.io/deployment': 'web',
+      'berth.io/revision': '3',
+      'berth.io/pod': 'web-3-abcde',
+    });
+  });
+
+  it('publishes every port on 127.0.0.1 and lets the engine pick the host port; Berth restarts, not Docker', () => {
+    const spec = podContainerSpec(pod({ ports: [{ containerPort: 8080 }, { containerPort: 5353, protocol: 'UDP' }] }), { uid: 5000 });
+    expect(spec.ExposedPorts).toEqual({ '8080/tcp': {}, '5353/udp': {} });
+    expect(spec.HostConfig?.PortBindings).toEqual({
+      '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+      '5353/udp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+    });
+    expect(spec.HostConfig?.RestartPolicy).toEqual({ Name: 'no' });
+  });
+
+  it.each([
+    ['one port adds PORT', [{ containerPort: 8080 }], [], ['PORT=8080']],
+    ['two ports add no PORT', [{ containerPort: 8080 }, { containerPort: 9090 }], [], []],
+    ['no ports add no PORT', [], [], []],
+    ['an explicit PORT wins', [{ containerPort: 8080 }], [{ name: 'PORT', value: '3000' }], ['PORT=3000']],
+  ])('%s', (_what, ports, env, expected) => {
+    expect(podContainerSpec(pod({ ports, env }), { uid: 5000 }).Env).toEqual(expected);
+  });
+
+  it('passes the command when given and leaves the image default otherwise', () => {
+    expect(podContainerSpec(pod({ command: ['python3', '-m', 'http.server', '8080'] }), { uid: 5000 }).Cmd).toEqual(['python3', '-m', 'http.server', '8080']);
+    expect(podContainerSpec(pod(), { uid: 5000 })).not.toHaveProperty('Cmd');
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses UID %s', (uid) => {
+    expect(() => podContainerSpec(pod(), { uid })).toThrow(ValidationError);
+  });
+
+  it.each([
+    ['zero cpu', { cpuMilli: 0, memoryBytes: 1024 }],
+    ['zero memory', { cpuMilli: 100, memoryBytes: 0 }],
+  ])('refuses %s', (_what, resources) => {
+    expect(() => podContainerSpec(pod({ resources }), { uid: 5000 })).toThrow(ValidationError);
+  });
+});
+
+describe('projectUid', () => {
+  it.each(['shop', 'default', 'a', 'x'.repeat(63), ''])('gives project %j the same high, block-aligned, non-root UID every time', (project) => {
+    const uid = projectUid(project);
+    expect(uid).toBe(projectUid(project));
+    expect(uid).toBeGreaterThanOrEqual(UID_BASE);
+    expect(uid).toBeLessThan(2 ** 31);
+    expect(uid % 10_000).toBe(0);
+  });
+
+  // A hash can collide (1 in 100,000 per pair); these names are fixed, so the test is stable.
+  it('spreads projects over different UID blocks', () => {
+    const uids = new Set(Array.from({ length: 20 }, (_, i) => projectUid(`project-${i}`)));
+    expect(uids.size).toBe(20);
+  });
+});
