@@ -1,0 +1,132 @@
+// The local Docker adapter of the fleet's pod containers: one Docker Engine is one host.
+// Ensures, inspects, lists and removes pod containers; it touches only containers that carry
+// `berth.io/managed=true` (STYLE 7: check ownership labels before touching a container).
+import type Docker from 'dockerode';
+import { BerthError, ConflictError } from '../errors.ts';
+import { LABELS, podContainerName, podContainerSpec, projectUid } from './pod-container.ts';
+import type { HostPort, ListedPod, PodSpecForHost, RunningPod } from './types.ts';
+
+/** Refused: the named container exists but Berth did not create it. */
+export class UnmanagedContainerError extends BerthError {
+  constructor(name: string) {
+    super(409, 'UnmanagedContainer', `container "${name}" is not managed by Berth`, {
+      suggestion: `remove or rename it yourself (docker rm -f ${name}) if it is in the way`,
+    });
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { statusCode?: number }).statusCode === 404;
+}
+
+function hostPortsOf(ports: Docker.ContainerInspectInfo['NetworkSettings']['Ports'] | undefined): HostPort[] {
+  const out: HostPort[] = [];
+  for (const [key, bindings] of Object.entries(ports ?? {})) {
+    const containerPort = Number(key.split('/')[0]);
+    for (const b of bindings ?? []) out.push({ containerPort, hostIp: b.HostIp, hostPort: Number(b.HostPort) });
+  }
+  return out.sort((a, b) => a.containerPort - b.containerPort);
+}
+
+function stateOf(status: string): RunningPod['state'] {
+  return status === 'running' || status === 'created' ? status : 'exited';
+}
+
+function runningPodOf(info: Docker.ContainerInspectInfo): RunningPod {
+  const pod: RunningPod = {
+    containerId: info.Id,
+    hostPorts: hostPortsOf(info.NetworkSettings.Ports),
+    state: stateOf(info.State.Status),
+    restartCount: info.RestartCount,
+  };
+  if (pod.state === 'exited') pod.exitCode = info.State.ExitCode;
+  if (info.State.StartedAt && !info.State.StartedAt.startsWith('0001-')) pod.startedAt = info.State.StartedAt;
+  return pod;
+}
+
+export interface DockerPodsOptions {
+  /** The UID a project's pods run as; defaults to `projectUid`. */
+  uidFor?: (project: string) => number;
+}
+
+export class DockerPods {
+  private readonly uidFor: (project: string) => number;
+
+  constructor(
+    private readonly docker: Docker,
+    opts: DockerPodsOptions = {},
+  ) {
+    this.uidFor = opts.uidFor ?? projectUid;
+  }
+
+  /**
+   * Runs the pod unless its container already runs the same image; idempotent.
+   * A stopped or outdated managed container of the same name is replaced.
+   */
+  async ensurePod(spec: PodSpecForHost): Promise<RunningPod> {
+    const name = podContainerName(spec.project, spec.pod);
+    const existing = await this.inspectByName(name);
+    if (existing) {
+      if (existing.Config.Labels?.[LABELS.managed] !== 'true') throw new UnmanagedContainerError(name);
+      if (existing.State.Running && existing.Config.Image === spec.image) return runningPodOf(existing);
+      await this.docker.getContainer(existing.Id).remove({ force: true });
+    }
+    const created = await this.docker.createContainer(podContainerSpec(spec, { uid: this.uidFor(spec.project) })).catch((err: unknown) => {
+      if ((err as { statusCode?: number }).statusCode === 409) throw new ConflictError(`container "${name}" is being created by someone else`, 'retry');
+      throw err;
+    });
+    await created.start();
+    return runningPodOf(await created.inspect());
+  }
+
+  /** The pod's container on this host, or undefined when there is none Berth manages. */
+  async inspectPod(project: string, pod: string): Promise<RunningPod | undefined> {
+    const info = await this.inspectByName(podContainerName(project, pod));
+    if (!info || info.Config.Labels?.[LABELS.managed] !== 'true') return undefined;
+    return runningPodOf(info);
+  }
+
+  /** Removes the pod's container (running or not); refuses containers Berth did not create. */
+  async removePod(project: string, pod: string): Promise<void> {
+    const name = podContainerName(project, pod);
+    const info = await this.inspectByName(name);
+    if (!info) return;
+    if (info.Config.Labels?.[LABELS.managed] !== 'true') throw new UnmanagedContainerError(name);
+    await this.docker
+      .getContainer(info.Id)
+      .remove({ force: true })
+      .catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+  }
+
+  /** Every managed pod container on this host, running or not. */
+  async listPods(): Promise<ListedPod[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`] } });
+    return list.map((c) => {
+      const labels = c.Labels ?? {};
+      const hostPorts = c.Ports.filter((p) => p.PublicPort !== undefined)
+        .map((p) => ({ containerPort: p.PrivatePort, hostIp: p.IP ?? '', hostPort: p.PublicPort }))
+        .sort((a, b) => a.containerPort - b.containerPort);
+      return {
+        containerId: c.Id,
+        hostPorts,
+        state: stateOf(c.State),
+        project: labels[LABELS.project] ?? '',
+        deployment: labels[LABELS.deployment] ?? '',
+        revision: Number(labels[LABELS.revision] ?? 0),
+        pod: labels[LABELS.pod] ?? '',
+        image: c.Image,
+      };
+    });
+  }
+
+  private async inspectByName(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await this.docker.getContainer(name).inspect();
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}
