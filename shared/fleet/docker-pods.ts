@@ -4,6 +4,7 @@
 import type Docker from 'dockerode';
 import { BerthError, ConflictError } from '../errors.ts';
 import { LABELS, podContainerName, podContainerSpec, projectUid } from './pod-container.ts';
+import type { PodContainers } from './ports.ts';
 import type { HostPort, ListedPod, PodSpecForHost, RunningPod } from './types.ts';
 
 /** Refused: the named container exists but Berth did not create it. */
@@ -49,7 +50,7 @@ export interface DockerPodsOptions {
   uidFor?: (project: string) => number;
 }
 
-export class DockerPods {
+export class DockerPods implements PodContainers {
   private readonly uidFor: (project: string) => number;
 
   constructor(

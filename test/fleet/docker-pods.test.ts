@@ -15,6 +15,8 @@ const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const pods = new DockerPods(docker);
 const project = `fleet-${randomBytes(4).toString('hex')}`;
 let image = '';
+/** The same image under another name: a new image as far as the pod's spec is concerned. */
+const otherTag = `berth/fleet-test:${project}`;
 
 function podSpec(pod: string, over: Partial<PodSpecForHost> = {}): PodSpecForHost {
   return {
@@ -62,6 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const left = await docker.listContainers({ all: true, filters: { name: [`berth-${project}-`] } });
   await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  await docker.getImage(otherTag).remove().catch(() => undefined);
 });
 
 describe('DockerPods', () => {
@@ -149,6 +152,18 @@ describe('DockerPods', () => {
     expect(second.containerId).not.toBe(first.containerId);
     expect(second.state).toBe('running');
     await pods.removePod(project, 'web-2-exits');
+  });
+
+  it('a pod ensured with another image is replaced by a container of that image', async () => {
+    await docker.getImage(image).tag({ repo: 'berth/fleet-test', tag: project });
+    const first = await pods.ensurePod(podSpec('web-2-newimg'));
+    const second = await pods.ensurePod(podSpec('web-2-newimg', { image: otherTag, revision: 3 }));
+    expect(second.containerId).not.toBe(first.containerId);
+    await expect(docker.getContainer(first.containerId).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    const info = await docker.getContainer(second.containerId).inspect();
+    expect(info.Config.Image).toBe(otherTag);
+    expect(info.Config.Labels?.['berth.io/revision']).toBe('3');
+    await pods.removePod(project, 'web-2-newimg');
   });
 
   it('removePod refuses a container Berth did not create and leaves it alone', async () => {
