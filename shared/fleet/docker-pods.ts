@@ -83,7 +83,8 @@ export class DockerPods implements PodContainers {
   /** The pod's container on this host, or undefined when there is none Berth manages. */
   async inspectPod(project: string, pod: string): Promise<RunningPod | undefined> {
     const info = await this.inspectByName(podContainerName(project, pod));
-    if (!info || info.Config.Labels?.[LABELS.managed] !== 'true') return undefined;
+    const labels = info?.Config.Labels ?? {};
+    if (!info || labels[LABELS.managed] !== 'true' || labels[LABELS.project] !== project || labels[LABELS.pod] !== pod) return undefined;
     return runningPodOf(info);
   }
 

@@ -35,9 +35,18 @@ export function projectUid(project: string): number {
   return UID_BASE + (hash % UID_BLOCKS) * UID_BLOCK;
 }
 
-/** The container name of a pod on a host: `berth-<project>-<pod>`. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/**
+ * The container name of a pod on a host: `berth-<project>_<pod>`. The underscore cannot occur in
+ * either name, so project `a-b` with pod `c` and project `a` with pod `b-c` never share a name.
+ * @example podContainerName('shop', 'web-3-abcde') // 'berth-shop_web-3-abcde'
+ */
 export function podContainerName(project: string, pod: string): string {
-  return `berth-${project}-${pod}`;
+  if (!DNS_LABEL.test(project)) throw ValidationError.field('project', `"${project}" is not a DNS label`);
+  if (!DNS_SUBDOMAIN.test(pod)) throw ValidationError.field('pod', `"${pod}" is not a DNS subdomain`);
+  return `berth-${project}_${pod}`;
 }
 
 function portKey(p: PodSpecForHost['ports'][number]): string {

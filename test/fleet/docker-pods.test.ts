@@ -62,7 +62,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  const left = await docker.listContainers({ all: true, filters: { name: [`berth-${project}-`] } });
+  const left = await docker.listContainers({ all: true, filters: { name: [`berth-${project}_`] } });
   await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true })));
   await docker.getImage(otherTag).remove().catch(() => undefined);
 });
@@ -167,7 +167,7 @@ describe('DockerPods', () => {
   });
 
   it('removePod refuses a container Berth did not create and leaves it alone', async () => {
-    const name = `berth-${project}-intruder`;
+    const name = `berth-${project}_intruder`;
     const intruder = await docker.createContainer({ name, Image: image, Cmd: ['true'] });
     const err = await pods.removePod(project, 'intruder').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnmanagedContainerError);

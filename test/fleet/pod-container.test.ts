@@ -2,7 +2,7 @@
 // (UID, capabilities, no-new-privileges, no mounts), the limits, the labels and the ports.
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/errors.ts';
-import { UID_BASE, podContainerSpec, projectUid } from '../../shared/fleet/pod-container.ts';
+import { UID_BASE, podContainerName, podContainerSpec, projectUid } from '../../shared/fleet/pod-container.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
 
 function pod(over: Partial<PodSpecForHost> = {}): PodSpecForHost {
@@ -42,7 +42,7 @@ describe('podContainerSpec', () => {
 
   it('labels name the project, deployment, revision and pod, and mark the container managed', () => {
     const spec = podContainerSpec(pod(), { uid: 5000 });
-    expect(spec.name).toBe('berth-shop-web-3-abcde');
+    expect(spec.name).toBe('berth-shop_web-3-abcde');
     expect(spec.Labels).toEqual({
       'berth.io/managed': 'true',
       'berth.io/project': 'shop',
@@ -85,6 +85,23 @@ describe('podContainerSpec', () => {
     ['zero memory', { cpuMilli: 100, memoryBytes: 0 }],
   ])('refuses %s', (_what, resources) => {
     expect(() => podContainerSpec(pod({ resources }), { uid: 5000 })).toThrow(ValidationError);
+  });
+});
+
+describe('podContainerName', () => {
+  it('never gives two pods of different projects the same name', () => {
+    expect(podContainerName('a-b', 'c')).not.toBe(podContainerName('a', 'b-c'));
+  });
+
+  it.each([
+    ['project', 'Shop', 'web-1-x'],
+    ['project', 'a_b', 'web-1-x'],
+    ['project', '', 'web-1-x'],
+    ['pod', 'shop', 'web_1'],
+    ['pod', 'shop', '../x'],
+    ['pod', 'shop', ''],
+  ])('refuses a bad %s name (%j, %j)', (field, project, pod) => {
+    expect(() => podContainerName(project, pod)).toThrow(expect.objectContaining({ details: [expect.objectContaining({ field })] }));
   });
 });
 
