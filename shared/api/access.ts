@@ -6,6 +6,7 @@ import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { BerthObject } from '../model/types.ts';
 import type { RoleBindingSpec } from '../model/kinds.ts';
 import { allowed, rolesOf, type Resource, type Verb } from '../auth/rbac.ts';
+import { collect, eachObject } from '../store/each.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
 
 export type Access =
@@ -52,12 +53,5 @@ export async function authorizeProject(deps: ApiDeps, user: string, project: str
 }
 
 async function projectBindings(deps: ApiDeps, project: string): Promise<RoleBindingSpec[]> {
-  const specs: RoleBindingSpec[] = [];
-  let next: string | undefined;
-  do {
-    const page = await deps.store.list<BerthObject<RoleBindingSpec>>('RoleBinding', project, { continue: next });
-    specs.push(...page.items.map((b) => b.spec));
-    next = page.continue;
-  } while (next);
-  return specs;
+  return (await collect(eachObject<BerthObject<RoleBindingSpec>>(deps.store, 'RoleBinding', project))).map((b) => b.spec);
 }

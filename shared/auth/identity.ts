@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, NotFoundError, UnauthorizedError } from '../errors.ts';
 import type { BerthObject } from '../model/types.ts';
 import type { GroupSpec, Subject } from '../model/kinds.ts';
+import { eachObject } from '../store/each.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { dummyHash, hashPassword, verifyPassword } from './password.ts';
 import { newToken, tokenId, type TokenSpec } from './tokens.ts';
@@ -79,12 +80,9 @@ export class Identity {
   }
 
   async revokeAll(user: string): Promise<void> {
-    let next: string | undefined;
-    do {
-      const page = await this.store.list('Token', '', { labels: { user }, continue: next });
-      for (const t of page.items) await this.store.delete({ kind: 'Token', project: '', name: t.metadata.name }).catch(ignoreNotFound);
-      next = page.continue;
-    } while (next);
+    for await (const t of eachObject(this.store, 'Token', '', { user })) {
+      await this.store.delete({ kind: 'Token', project: '', name: t.metadata.name }).catch(ignoreNotFound);
+    }
   }
 
   async isClusterAdmin(user: string): Promise<boolean> {
@@ -95,12 +93,7 @@ export class Identity {
   /** The groups a user belongs to. */
   async groupsOf(user: string): Promise<string[]> {
     const groups: string[] = [];
-    let next: string | undefined;
-    do {
-      const page = await this.store.list<BerthObject<GroupSpec>>('Group', '', { continue: next });
-      for (const g of page.items) if (g.spec.users.includes(user)) groups.push(g.metadata.name);
-      next = page.continue;
-    } while (next);
+    for await (const g of eachObject<BerthObject<GroupSpec>>(this.store, 'Group', '')) if (g.spec.users.includes(user)) groups.push(g.metadata.name);
     return groups;
   }
 

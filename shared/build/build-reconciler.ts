@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '../errors.ts';
 import type { ObjectRef } from '../model/types.ts';
 import { refOf } from '../model/types.ts';
-import { eachOfKind } from '../reconcile/list-all.ts';
+import { collect, eachObject, eachOfKind } from '../store/each.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
@@ -28,14 +28,7 @@ export function buildReconciler(deps: BuildReconcilerDeps): Reconciler {
   async function siblingsOf(b: Build): Promise<Build[]> {
     const bc = b.metadata.labels[BUILDCONFIG_LABEL];
     if (!bc) return [];
-    const all: Build[] = [];
-    let next: string | undefined;
-    do {
-      const page = await store.list<Build>('Build', b.metadata.project, { labels: { [BUILDCONFIG_LABEL]: bc }, continue: next });
-      all.push(...page.items);
-      next = page.continue;
-    } while (next);
-    return all;
+    return collect(eachObject<Build>(store, 'Build', b.metadata.project, { [BUILDCONFIG_LABEL]: bc }));
   }
 
   async function launch(ref: ObjectRef): Promise<void> {

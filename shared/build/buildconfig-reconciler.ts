@@ -3,7 +3,7 @@
 import type { ObjectRef } from '../model/types.ts';
 import { refOf } from '../model/types.ts';
 import type { ImageStreamStatus } from '../model/build-kinds.ts';
-import { eachOfKind } from '../reconcile/list-all.ts';
+import { eachObject, eachOfKind } from '../store/each.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
@@ -69,12 +69,9 @@ export function buildConfigReconciler(store: ObjectStore, registry?: ImageRegist
         return {};
       }
       // An ImageStream moved: look at every BuildConfig of the project that watches it.
-      let next: string | undefined;
-      do {
-        const page = await store.list<BuildConfig>('BuildConfig', ref.project, { continue: next });
-        for (const bc of page.items) if (imageChangeSource(bc)?.startsWith(`${ref.name}:`)) await reconcileBuildConfig(refOf(bc));
-        next = page.continue;
-      } while (next);
+      for await (const bc of eachObject<BuildConfig>(store, 'BuildConfig', ref.project)) {
+        if (imageChangeSource(bc)?.startsWith(`${ref.name}:`)) await reconcileBuildConfig(refOf(bc));
+      }
       return {};
     },
     async *resync() {

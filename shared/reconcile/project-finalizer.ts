@@ -3,7 +3,7 @@
 import { NotFoundError, ConflictError } from '../errors.ts';
 import { refOf, type ObjectRef } from '../model/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { eachOfKind } from './list-all.ts';
+import { eachOfKind } from '../store/each.ts';
 import type { Reconciler, Result } from './types.ts';
 
 export const PROJECT_FINALIZER = 'berth.io/project-contents';

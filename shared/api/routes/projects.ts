@@ -4,6 +4,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { projectSpec, projectStatus, type RoleBindingSpec } from '../../model/kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import { PROJECT_FINALIZER } from '../../reconcile/project-finalizer.ts';
+import { eachOfKind } from '../../store/each.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
 import { CreateMeta, ListQuery, ProjectParam, UpdateMeta, listOut, objectOut, parseSelector } from '../schemas.ts';
@@ -98,15 +99,10 @@ export async function requestProjectDeletion(deps: Pick<ApiDeps, 'store'>, name:
 async function visibleProjects(deps: ApiDeps, user: string): Promise<Set<string>> {
   const groups = await deps.identity.groupsOf(user);
   const names = new Set<string>();
-  let next: string | undefined;
-  do {
-    const page = await deps.store.listAll<BerthObject<RoleBindingSpec>>('RoleBinding', { continue: next });
-    for (const b of page.items) {
-      if (b.spec.subjects.some((s) => (s.kind === 'User' && s.name === user) || (s.kind === 'Group' && groups.includes(s.name)))) {
-        names.add(b.metadata.project);
-      }
+  for await (const b of eachOfKind<BerthObject<RoleBindingSpec>>(deps.store, 'RoleBinding')) {
+    if (b.spec.subjects.some((s) => (s.kind === 'User' && s.name === user) || (s.kind === 'Group' && groups.includes(s.name)))) {
+      names.add(b.metadata.project);
     }
-    next = page.continue;
-  } while (next);
+  }
   return names;
 }
