@@ -90,3 +90,13 @@ export class TerminalError extends Error {
     this.name = 'TerminalError';
   }
 }
+
+/**
+ * A catch handler that swallows the given error types and rethrows anything else.
+ * @example await store.delete(ref).catch(ignoring(NotFoundError));
+ */
+export function ignoring(...types: (new (...args: never[]) => Error)[]): (err: unknown) => void {
+  return (err) => {
+    if (!types.some((t) => err instanceof t)) throw err;
+  };
+}

@@ -1,12 +1,14 @@
 // Users, credentials, tokens, groups and cluster-admins, over the object store.
 import { randomBytes } from 'node:crypto';
-import { AlreadyExistsError, NotFoundError, UnauthorizedError } from '../errors.ts';
+import { AlreadyExistsError, NotFoundError, UnauthorizedError, ignoring } from '../errors.ts';
 import type { BerthObject } from '../model/types.ts';
 import type { GroupSpec, Subject } from '../model/kinds.ts';
 import { eachObject } from '../store/each.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { dummyHash, hashPassword, verifyPassword } from './password.ts';
 import { newToken, tokenId, type TokenSpec } from './tokens.ts';
+
+const ignoreNotFound = ignoring(NotFoundError);
 
 export const CLUSTER_ADMIN_BINDING = 'cluster-admin';
 export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600;
@@ -121,6 +123,3 @@ export class Identity {
   }
 }
 
-export function ignoreNotFound(err: unknown): void {
-  if (!(err instanceof NotFoundError)) throw err;
-}

@@ -2,7 +2,7 @@
 // and finishes builds that were cancelled, ran past their deadline or lost their agent; then
 // keeps each BuildConfig's history within its limits.
 import { randomUUID } from 'node:crypto';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, ignoring } from '../errors.ts';
 import type { ObjectRef } from '../model/types.ts';
 import { refOf } from '../model/types.ts';
 import { collect, eachObject, eachOfKind } from '../store/each.ts';
@@ -56,9 +56,7 @@ export function buildReconciler(deps: BuildReconcilerDeps): Reconciler {
     const bc = await store.get<BuildConfig>({ kind: 'BuildConfig', project: b.metadata.project, name: bcName });
     const limits = bc ? [bc.spec.successfulBuildsHistoryLimit, bc.spec.failedBuildsHistoryLimit] : [5, 5];
     for (const old of buildsToPrune([b, ...siblings.filter((s) => s.metadata.name !== b.metadata.name)], limits[0]!, limits[1]!)) {
-      await store.delete(refOf(old)).catch((err) => {
-        if (!(err instanceof NotFoundError)) throw err;
-      });
+      await store.delete(refOf(old)).catch(ignoring(NotFoundError));
       await deps.logs.delete(refOf(old));
       await deps.sources.delete(refOf(old));
     }

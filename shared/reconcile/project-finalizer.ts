@@ -1,6 +1,6 @@
 // Finalises deleted projects: once a project carries a deletionTimestamp, its contents are
 // removed first, then the project itself. Safe to stop and resume at any point.
-import { NotFoundError, ConflictError } from '../errors.ts';
+import { ConflictError, NotFoundError, ignoring } from '../errors.ts';
 import { refOf, type ObjectRef } from '../model/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { eachOfKind } from '../store/each.ts';
@@ -18,20 +18,14 @@ export function projectFinalizer(store: ObjectStore): Reconciler {
       const project = await store.get(ref);
       if (!project?.metadata.deletionTimestamp) return {};
       const page = await store.listProject(project.metadata.name, { limit: BATCH });
-      for (const o of page.items) await store.delete(refOf(o)).catch(ignore(NotFoundError));
+      for (const o of page.items) await store.delete(refOf(o)).catch(ignoring(NotFoundError));
       if (page.continue || page.items.length === BATCH) return { requeueAfter: 0 };
       // Nothing left: the project can go. A concurrent change to it just means another pass.
-      await store.delete(ref, { resourceVersion: project.metadata.resourceVersion }).catch(ignore(NotFoundError, ConflictError));
+      await store.delete(ref, { resourceVersion: project.metadata.resourceVersion }).catch(ignoring(NotFoundError, ConflictError));
       return (await store.get(ref)) ? { requeueAfter: 0 } : {};
     },
     async *resync() {
       for await (const p of eachOfKind(store, 'Project')) if (p.metadata.deletionTimestamp) yield refOf(p);
     },
-  };
-}
-
-function ignore(...types: (new (...a: never[]) => Error)[]) {
-  return (err: unknown) => {
-    if (!types.some((t) => err instanceof t)) throw err;
   };
 }
