@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { BerthObject, ObjectRef } from '../model/types.ts';
 import type { BuildStatus, EnvVar, ImageRef, ImageStreamStatus, TagEvent } from '../model/build-kinds.ts';
-import { AlreadyExistsError } from '../errors.ts';
+import { AlreadyExistsError, ignoring } from '../errors.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { Build } from './instantiate.ts';
@@ -194,9 +194,7 @@ export function pushImage(docker: Docker, target: string, auth: RegistryAuth | u
 export async function recordImage(store: ObjectStore, project: string, stream: string, tag: string, item: TagEvent): Promise<void> {
   const ref = { kind: 'ImageStream', project, name: stream };
   if (!(await store.get(ref))) {
-    await store.create({ kind: 'ImageStream', metadata: { name: stream, project }, spec: { tags: [] } }).catch((err) => {
-      if (!(err instanceof AlreadyExistsError)) throw err;
-    });
+    await store.create({ kind: 'ImageStream', metadata: { name: stream, project }, spec: { tags: [] } }).catch(ignoring(AlreadyExistsError));
   }
   const repo = item.dockerImageReference.split('@')[0]!;
   await patchStatus<ImageStream>(store, ref, (is) => {
