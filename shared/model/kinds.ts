@@ -3,6 +3,16 @@
 // add their kinds here and get API routes, OpenAPI, validation and authorisation for free.
 import { z } from 'zod';
 import { buildConfigSpec, buildConfigStatus, buildSpec, buildStatus, imageStreamSpec, imageStreamStatus } from './build-kinds.ts';
+import {
+  deploymentConfigSpec,
+  deploymentConfigStatus,
+  podSpec,
+  podStatus,
+  replicationControllerSpec,
+  replicationControllerStatus,
+  serviceSpec,
+  serviceStatus,
+} from './deploy-kinds.ts';
 
 /**
  * Authorisation categories, with OpenShift's meanings:
@@ -138,6 +148,50 @@ const defs: KindDef[] = [
     status: imageStreamStatus,
     writable: true,
     description: 'A named stream of image versions, per tag, newest first, by digest.',
+  },
+  {
+    kind: 'DeploymentConfig',
+    plural: 'deploymentconfigs',
+    aliases: ['deploymentconfig', 'dc'],
+    scope: 'project',
+    category: 'app',
+    spec: deploymentConfigSpec,
+    status: deploymentConfigStatus,
+    writable: true,
+    description: 'What to run (a pod template, replicas) and how to roll out a new revision of it; triggers start revisions.',
+  },
+  {
+    kind: 'ReplicationController',
+    plural: 'replicationcontrollers',
+    aliases: ['replicationcontroller', 'rc'],
+    scope: 'project',
+    category: 'app',
+    spec: replicationControllerSpec,
+    status: replicationControllerStatus,
+    writable: false,
+    description: 'One revision of a DeploymentConfig (`<dc>-<n>`): keeps its number of pods running.',
+  },
+  {
+    kind: 'Pod',
+    plural: 'pods',
+    aliases: ['pod', 'po'],
+    scope: 'project',
+    category: 'app',
+    spec: podSpec,
+    status: podStatus,
+    writable: false,
+    description: 'One replica: a container on one host, with its phase, ports, restarts and readiness.',
+  },
+  {
+    kind: 'Service',
+    plural: 'services',
+    aliases: ['service', 'svc'],
+    scope: 'project',
+    category: 'app',
+    spec: serviceSpec,
+    status: serviceStatus,
+    writable: true,
+    description: 'A stable name over the ready pods its selector matches; status lists their endpoints.',
   },
 ];
 
