@@ -12,6 +12,7 @@ import { buildReconciler } from '../../shared/build/build-reconciler.ts';
 import { buildConfigReconciler } from '../../shared/build/buildconfig-reconciler.ts';
 import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/build/local-adapters.ts';
 import { LocalProcessLauncher } from '../../shared/build/local-launcher.ts';
+import { removeStepContainers } from '../../shared/build/s2i/docker.ts';
 import { triggerSecretsCodec } from '../../shared/build/trigger-codec.ts';
 import { ensureDockerd, DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal } from '../../shared/local/dynamodb-local.ts';
@@ -71,6 +72,12 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       cwd: ROOT,
       env: { ...process.env, TABLE_NAME: config.tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, PAAS_HOME: config.home, BERTH_REGISTRY_HOST: registry.host },
       onOutput: (build, text) => logger.debug({ build: build.name }, text.trimEnd()),
+      // An agent that did not end on its own (killed) leaves its step container behind.
+      onExit: async (build, how) => {
+        if (how.signal === null && how.code === 0) return;
+        const removed = await removeStepContainers(docker, build.project, build.name);
+        if (removed) logger.info({ build: build.name, removed }, 'removed the step containers of a builder agent that did not finish');
+      },
     });
     stops.push(() => launcher.stopAll());
 

@@ -22,7 +22,7 @@ export interface BuildEngine {
   s2iBuild(docker: Docker, req: {
     builderImage: string; sourceDir: string; tag: string; env: { name: string; value: string }[]; incremental: boolean;
     previousImage?: string; scriptsUrl?: string; labels?: Record<string, string>; log: (line: string) => void; signal?: AbortSignal;
-    registryAuth?: RegistryAuth;
+    registryAuth?: RegistryAuth; buildName?: string;
   }): Promise<{ imageId: string }>;
   dockerfileBuild(docker: Docker, req: {
     contextDir: string; dockerfilePath: string; buildArgs: { name: string; value: string }[]; noCache: boolean; tag: string; log: (l: string) => void; signal?: AbortSignal;
@@ -85,7 +85,7 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
       const previousImage = ss.incremental ? await latestImage(store, ref.project, stream, tag) : undefined;
       log.line(`Building with S2I from ${builderImage}${previousImage ? ` (incremental, from ${previousImage})` : ''}`);
       const registryAuth = pullAuthFor(builderImage, await deps.registry.auth());
-      await deps.engine.s2iBuild(deps.docker, { builderImage, sourceDir: dir, tag: target, env, incremental: ss.incremental, previousImage, scriptsUrl: ss.scripts, labels, log: log.line, signal: abort.signal, registryAuth });
+      await deps.engine.s2iBuild(deps.docker, { builderImage, sourceDir: dir, tag: target, env, incremental: ss.incremental, previousImage, scriptsUrl: ss.scripts, labels, log: log.line, signal: abort.signal, registryAuth, buildName: `${ref.project}_${ref.name}` });
     } else {
       const ds = b.spec.strategy.dockerStrategy!;
       log.line(`Building ${ds.dockerfilePath}`);

@@ -14,6 +14,8 @@ export interface LocalLauncherOptions {
   cwd?: string;
   /** Where the agent's own stdout/stderr go (its build log goes to BuildLogs). */
   onOutput?: (build: ObjectRef, text: string) => void;
+  /** Called once the agent has exited, e.g. to clean up after one that was killed. */
+  onExit?: (build: ObjectRef, how: { code: number | null; signal: NodeJS.Signals | null }) => Promise<void> | void;
 }
 
 const MARKER = 'agents/builder';
@@ -35,7 +37,10 @@ export class LocalProcessLauncher implements BuildLauncher {
     this.children.set(pid, child);
     child.stdout!.on('data', (d: Buffer) => this.opts.onOutput?.(build, d.toString()));
     child.stderr!.on('data', (d: Buffer) => this.opts.onOutput?.(build, d.toString()));
-    child.once('exit', () => this.children.delete(pid));
+    child.once('exit', (code, signal) => {
+      this.children.delete(pid);
+      void Promise.resolve(this.opts.onExit?.(build, { code, signal })).catch(() => undefined);
+    });
     return `local:${pid}`;
   }
 

@@ -76,8 +76,9 @@ afterAll(async () => {
 describe('the builder agent', () => {
   it('builds, pushes, records the digest the registry holds, and moves the tag', async () => {
     const ref = await pendingBuild('wsgi', { git: { uri: gitUri(await appSource('wsgi-stdlib')) } }, suite.builder);
-    expect(await runBuild(deps, ref)).toBe('Complete');
+    const phase = await runBuild(deps, ref);
     const b = await get(ref);
+    expect(phase, `${JSON.stringify(b.status)}\n${(await deps.logs.read(ref, 0)).text}`).toBe('Complete');
     expect(b.status).toMatchObject({ phase: 'Complete', outputDockerImageReference: `${inject('registryHost')}/${P}/wsgi:latest` });
     const manifest = await fetch(`http://${inject('registryHost')}/v2/${P}/wsgi/manifests/latest`, {
       method: 'HEAD',

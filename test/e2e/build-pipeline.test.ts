@@ -95,7 +95,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const id of started) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
   // A killed agent leaves its step container behind; remove this run's.
-  for (const c of await docker.listContainers({ all: true })) if (c.Names.some((n) => n.startsWith('/berth-s2i-'))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  for (const c of await docker.listContainers({ all: true })) if (c.Names.some((n) => n.startsWith(`/berth-s2i-${P}_`))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
   await up?.stop();
   rmSync(home, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
@@ -162,8 +162,12 @@ describe('the build pipeline through npm run up', () => {
     expect(res.code, res.stderr).toBe(0);
     await expect.poll(() => logOf('slow-2'), { timeout: 120_000, interval: 500 }).toContain('slow build hook starts');
     const running = await build('slow-2');
+    const leftOf = async () => (await docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => n.startsWith(`/berth-s2i-${P}_slow-2-`))).length;
+    expect(await leftOf()).toBe(1); // the assemble step's container, named after its build
     process.kill(Number(running.status.agent.split(':')[1]), 'SIGKILL');
     const done = await waitForPhase('slow-2', ['Error', 'Complete', 'Failed', 'Cancelled'], 30_000);
     expect(done.status).toMatchObject({ phase: 'Error', reason: 'BuilderLost' });
+    // The platform removes the step container the killed agent left behind.
+    await expect.poll(leftOf, { timeout: 30_000, interval: 500 }).toBe(0);
   }, 300_000);
 });

@@ -20,6 +20,7 @@ export interface SaveArtifactsInput {
   env: string[];
   owner: Owner;
   memoryBytes?: number;
+  buildName?: string;
   into: string;
   log: (line: string) => void;
 }
@@ -38,7 +39,7 @@ export async function saveArtifacts(p: SaveArtifactsInput): Promise<boolean> {
     const stderr = lineWriter((l) => p.log(`save-artifacts: ${l}`));
     p.log(`Saving build artifacts from image ${p.previousImage} ...`);
     const { id, exitCode } = await p.runtime.runStep({
-      spec: stepContainerSpec({ image: previous.id, step: 'save-artifacts', cmd: scriptPath(script, 'save-artifacts', destination), user: previous.user, env: p.env, memoryBytes: p.memoryBytes }),
+      spec: stepContainerSpec({ image: previous.id, step: 'save-artifacts', cmd: scriptPath(script, 'save-artifacts', destination), user: previous.user, env: p.env, memoryBytes: p.memoryBytes, buildName: p.buildName }),
       upload: script.kind === 'upload' ? { destination, owner: p.owner, layout: (missing) => uploadLayout({ missing, scripts: { 'save-artifacts': script } }) } : undefined,
       stdout,
       stderr,

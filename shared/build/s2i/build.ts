@@ -51,7 +51,7 @@ export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ i
     let artifactsDir: string | undefined;
     if (req.incremental && req.previousImage) {
       const into = join(work, 'artifacts');
-      const saved = await saveArtifacts({ runtime, previousImage: req.previousImage, sourceDir: req.sourceDir, scriptsUrl: req.scriptsUrl, env, owner, memoryBytes: req.memoryBytes, into, log: req.log });
+      const saved = await saveArtifacts({ runtime, previousImage: req.previousImage, sourceDir: req.sourceDir, scriptsUrl: req.scriptsUrl, env, owner, memoryBytes: req.memoryBytes, buildName: req.buildName, into, log: req.log });
       if (saved) artifactsDir = into;
     }
 
@@ -62,7 +62,7 @@ export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ i
     });
     req.log(`Running assemble as user ${builder.labels[ASSEMBLE_USER_LABEL] || builder.user} ...`);
     const { id, exitCode } = await runtime.runStep({
-      spec: stepContainerSpec({ image: builder.id, step: 'assemble', cmd: scriptPath(scripts.assemble!, 'assemble', destination), user: `${owner.uid}:${owner.gid}`, env, memoryBytes: req.memoryBytes }),
+      spec: stepContainerSpec({ image: builder.id, step: 'assemble', cmd: scriptPath(scripts.assemble!, 'assemble', destination), user: `${owner.uid}:${owner.gid}`, env, memoryBytes: req.memoryBytes, buildName: req.buildName }),
       upload: { destination, owner, layout: (missing) => uploadLayout({ missing, sourceDir: req.sourceDir, skip: ignore ? s2iIgnore(ignore) : undefined, scripts, artifactsDir }) },
       stdout: out.stdout,
       stderr: out.stderr,

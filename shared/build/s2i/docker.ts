@@ -2,6 +2,7 @@
 // (or any dockerode transport), progress streams drained, 404s turned into "absent".
 import type Docker from 'dockerode';
 import type { EngineClient } from './ports.ts';
+import { stepContainerPrefix } from './spec.ts';
 
 function statusCode(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
@@ -128,4 +129,17 @@ export function dockerEngine(docker: Docker): EngineClient {
       return (await docker.getImage(`${repo}:${tag}`).inspect()).Id;
     },
   };
+}
+
+/**
+ * Removes the step containers one build left behind (an agent killed mid-step cannot remove its
+ * own). Returns how many it removed.
+ * @example await removeStepContainers(docker, 'shop', 'web-3') // 1
+ */
+export async function removeStepContainers(docker: Docker, project: string, build: string): Promise<number> {
+  const prefix = `/${stepContainerPrefix(project, build)}`;
+  const engine = dockerEngine(docker);
+  const left = (await docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => n.startsWith(prefix)));
+  for (const c of left) await engine.removeContainer(c.Id);
+  return left.length;
 }

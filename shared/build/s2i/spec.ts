@@ -10,12 +10,17 @@ import { BuilderUserError } from './errors.ts';
 import type { ImageFacts, Owner, ScriptName, Scripts } from './types.ts';
 
 /**
- * The name of a build step's container (`berth-s2i-assemble-<random>`), so that one can tell
- * which containers a build made. A name, not a label: commit would copy a label into the image.
+ * The name of a build step's container, `berth-s2i-[<buildName>-]<step>-<random>`, so that one can
+ * tell which containers a build made. A name, not a label: commit would copy a label into the
+ * image.
+ * @example stepContainerName('assemble', 'shop_web-3') // 'berth-s2i-shop_web-3-assemble-1a2b3c4d5e6f'
  */
-export function stepContainerName(step: StepSpecInput['step']): string {
-  return `berth-s2i-${step}-${randomBytes(6).toString('hex')}`;
+export function stepContainerName(step: StepSpecInput['step'], buildName?: string): string {
+  return `berth-s2i-${buildName ? `${buildName}-` : ''}${step}-${randomBytes(6).toString('hex')}`;
 }
+
+/** The prefix of the names of every step container of one build (see stepContainerName). */
+export const stepContainerPrefix = (project: string, build: string): string => `berth-s2i-${project}_${build}-`;
 
 export interface StepSpecInput {
   image: string;
@@ -24,6 +29,8 @@ export interface StepSpecInput {
   user: string;
   env: string[];
   memoryBytes?: number;
+  /** `<project>_<build>`, named in the container's name. */
+  buildName?: string;
 }
 
 /**
@@ -38,7 +45,7 @@ export function stepContainerSpec(p: StepSpecInput): ContainerSpec {
     Cmd: [p.cmd],
     User: p.user,
     Env: p.env,
-    name: stepContainerName(p.step),
+    name: stepContainerName(p.step, p.buildName),
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,

@@ -25,6 +25,11 @@ export interface S2IRequest {
   log: (line: string) => void;
   /** Abort stops and removes the containers and makes the build throw an AbortError. */
   signal?: AbortSignal;
+  /**
+   * Names the build the step containers belong to (`<project>_<build>`), so that the containers
+   * one build made can be found and removed; names only a random suffix when absent.
+   */
+  buildName?: string;
   /** Memory limit of the assemble container. */
   memoryBytes?: number;
   /** Credentials for pulling the builder and previous images (e.g. from ECR's GetAuthorizationToken). */
