@@ -6,6 +6,7 @@ import { BerthError } from '../errors.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
 import { baseApp } from './base.ts';
 import { registerBuildRoutes, isUploadPath } from './routes/builds.ts';
+import { registerHostRoutes } from './routes/hosts.ts';
 import { registerIdentityRoutes } from './routes/identity.ts';
 import { registerObjectRoutes } from './routes/objects.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
@@ -38,6 +39,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
 
   registerIdentityRoutes(app, deps);
   registerProjectRoutes(app, deps);
+  registerHostRoutes(app, deps);
   registerObjectRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   if (deps.builds) registerBuildRoutes(app, deps, deps.builds);

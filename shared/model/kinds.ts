@@ -207,6 +207,7 @@ export const CLUSTER_KINDS = [
   { kind: 'Project', plural: 'projects', aliases: ['project'] },
   { kind: 'User', plural: 'users', aliases: ['user'] },
   { kind: 'Group', plural: 'groups', aliases: ['group'] },
+  { kind: 'Host', plural: 'hosts', aliases: ['host', 'node', 'nodes'] },
 ] as const;
 
 /** Resolves a name typed by a user (`cm`, `configmaps`, `ConfigMap`) to a kind. */

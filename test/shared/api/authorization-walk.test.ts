@@ -28,6 +28,10 @@ const SAMPLE_SPECS: Record<string, unknown> = {
     output: { to: { kind: 'ImageStreamTag', name: 'app:latest' } },
   },
   Event: { involvedObject: { kind: 'ConfigMap', name: TARGET }, type: 'Normal', reason: 'Walk', message: 'x', count: 1, firstTimestamp: '2026-01-01T00:00:00Z', lastTimestamp: '2026-01-01T00:00:00Z' },
+  DeploymentConfig: { selector: { app: 'walk' }, template: { metadata: { labels: { app: 'walk' } }, spec: { containers: [{ name: 'walk', image: 'walk:1' }] } }, triggers: [] },
+  ReplicationController: { replicas: 0, selector: { app: 'walk' }, template: { metadata: { labels: { app: 'walk' } }, spec: { containers: [{ name: 'walk', image: 'walk:1' }] } } },
+  Pod: { containers: [{ name: 'walk', image: 'walk:1' }] },
+  Service: { selector: { app: 'walk' }, ports: [{ port: 8080 }] },
 };
 const isWrite = (method: string) => method !== 'GET';
 
