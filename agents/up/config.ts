@@ -13,6 +13,20 @@ export interface UpConfig {
   resyncMs: number;
   /** Which builder image variant to offer: `test` (Flask, Django, gunicorn, waitress baked in), `plain`, or `off`. */
   builderVariant: 'test' | 'plain' | 'off';
+  /** The local engine's name as a fleet host. */
+  hostName: string;
+  /** How often a host agent renews its lease, and how long a silent host is given before it is NotReady, then before its pods are replaced elsewhere. */
+  hostLeaseMs: number;
+  hostGraceMs: number;
+  hostEvictionMs: number;
+}
+
+function millis(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 100) throw new Error(`${name}=${raw} is not a duration in milliseconds (at least 100)`);
+  return n;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -34,6 +48,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UpConfig {
     adminPassword: env.BERTH_ADMIN_PASSWORD || undefined,
     resyncMs: Number(env.PAAS_RESYNC_MS || 30_000),
     builderVariant: builderVariant(env.PAAS_BUILDER_VARIANT),
+    hostName: env.PAAS_HOST_NAME || 'local',
+    hostLeaseMs: millis(env, 'PAAS_HOST_LEASE_MS', 2_000),
+    hostGraceMs: millis(env, 'PAAS_HOST_GRACE_MS', 10_000),
+    hostEvictionMs: millis(env, 'PAAS_HOST_EVICTION_MS', 5_000),
   };
 }
 
