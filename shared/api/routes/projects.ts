@@ -4,6 +4,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { projectSpec, projectStatus, type RoleBindingSpec } from '../../model/kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import { PROJECT_FINALIZER } from '../../reconcile/project-finalizer.ts';
+import { createProjectWithUidRange } from '../../fleet/uid-ranges.ts';
 import { eachOfKind } from '../../store/each.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
@@ -44,15 +45,16 @@ export function registerProjectRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): 
       const user = c.get('user');
       const name = body.metadata.name;
       const binding: RoleBindingSpec = { role: 'admin', subjects: [{ kind: 'User', name: user }] };
-      const [project] = await deps.store.createMany([
+      const [project] = await createProjectWithUidRange(
+        deps.store,
         {
           kind: 'Project',
           metadata: { name, project: '', labels: body.metadata.labels, annotations: { ...body.metadata.annotations, 'berth.io/requester': user }, finalizers: [PROJECT_FINALIZER] },
           spec: body.spec,
           status: { phase: 'Active' },
         },
-        { kind: 'RoleBinding', metadata: { name: 'admin', project: name }, spec: binding },
-      ]);
+        [{ kind: 'RoleBinding', metadata: { name: 'admin', project: name }, spec: binding }],
+      );
       return c.json(project, 201);
     },
   );
