@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdmCommands } from './commands/adm.ts';
 import { registerBuildCommands } from './commands/builds.ts';
+import { registerDeployCommands } from './commands/deploy.ts';
 import { registerNewAppCommands } from './commands/new-app.ts';
 import { registerObjectCommands } from './commands/objects.ts';
 import { registerProjectCommands } from './commands/projects.ts';
@@ -40,6 +41,7 @@ export function buildProgram(ctx: Context): Command {
   registerObjectCommands(program, ctx);
   registerNewAppCommands(program, ctx);
   registerBuildCommands(program, ctx);
+  registerDeployCommands(program, ctx);
   registerAdmCommands(program, ctx);
   return program;
 }

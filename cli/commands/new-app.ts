@@ -1,10 +1,11 @@
 // new-app and new-build: from BUILDER~SOURCE to an ImageStream and a BuildConfig, as `oc new-app`
-// does. A git source builds by itself (the platform starts the first build on the config change)
-// and on pushes through webhooks; a local directory is uploaded as the source of the first build
-// (new-app) or left for `start-build --from-dir` (new-build).
+// does; new-app also makes a DeploymentConfig that rolls out each image the build pushes and a
+// Service over its pods. A git source builds by itself (the platform starts the first build on
+// the config change) and on pushes through webhooks; a local directory is uploaded as the source
+// of the first build (new-app) or left for `start-build --from-dir` (new-build).
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { BuilderImage } from '../../shared/api/env.ts';
 import type { EnvVar } from '../../shared/model/build-kinds.ts';
 import { appNameFor, buildConfigSpec, checkName, classifySource, splitAppArg, webhookLines, type AppSource } from '../app-source.ts';
@@ -14,20 +15,56 @@ import { buildRef, uploadDirectory } from '../builds.ts';
 import { CliError } from '../errors.ts';
 import { followBuild, waitForBuild } from '../follow.ts';
 import { scanDirectory } from '../source-archive.ts';
-import { envOption, projectOption } from '../options.ts';
+import { collectEnv, envOption, projectOption } from '../options.ts';
 import { collectionPath, objectPath, resource } from '../resources.ts';
 
 interface NewAppOptions {
   name?: string;
+  /** new-app: the deployment's environment; new-build: the build's. */
   env: EnvVar[];
+  /** new-app: the build's environment. */
+  buildEnv?: EnvVar[];
   project?: string;
   follow?: boolean;
 }
 
-const KINDS = [
+interface KindOf {
+  r: ReturnType<typeof resource>;
+  label: string;
+}
+const BUILD_KINDS: KindOf[] = [
   { r: resource('ImageStream'), label: 'imagestream.image.berth.io' },
   { r: resource('BuildConfig'), label: 'buildconfig.build.berth.io' },
-] as const;
+];
+const APP_KINDS: KindOf[] = [...BUILD_KINDS, { r: resource('DeploymentConfig'), label: 'deploymentconfig.apps.berth.io' }, { r: resource('Service'), label: 'service' }];
+/** The port an S2I application listens on. */
+const APP_PORT = 8080;
+
+/** The DeploymentConfig new-app makes: one replica of the image the build pushes to `<name>:latest`, rolled out on each new image and each config change. */
+export function appDeploymentSpec(name: string, env: EnvVar[]) {
+  return {
+    replicas: 1,
+    selector: { deploymentconfig: name },
+    template: {
+      metadata: { labels: { app: name, deploymentconfig: name } },
+      spec: {
+        containers: [
+          {
+            name,
+            image: '',
+            env,
+            ports: [{ containerPort: APP_PORT, protocol: 'TCP' }],
+            readinessProbe: { tcpSocket: { port: APP_PORT } },
+          },
+        ],
+      },
+    },
+    strategy: { type: 'Rolling' },
+    triggers: [{ type: 'ConfigChange' }, { type: 'ImageChange', imageChangeParams: { automatic: true, containerNames: [name], from: { kind: 'ImageStreamTag', name: `${name}:latest` } } }],
+  };
+}
+
+const serviceSpec = (name: string) => ({ selector: { deploymentconfig: name }, ports: [{ name: `${APP_PORT}-tcp`, port: APP_PORT, targetPort: APP_PORT, protocol: 'TCP' }] });
 
 export function registerNewAppCommands(program: Command, ctx: Context): void {
   const source = '<BUILDER~SOURCE>';
@@ -37,7 +74,8 @@ export function registerNewAppCommands(program: Command, ctx: Context): void {
     .description('create an ImageStream and a BuildConfig for an application and start its first build')
     .argument(source, sourceHelp)
     .option('--name <NAME>', 'the name of everything created (default: from the directory or repository)')
-    .addOption(envOption('build environment, which S2I also bakes into the image'))
+    .addOption(envOption("the deployment's environment (the running application's)"))
+    .addOption(new Option('--build-env <NAME=VALUE>', 'build environment, which S2I also bakes into the image').argParser(collectEnv).default([], 'none'))
     .option('-F, --follow', 'print the first build log as it runs and exit with the outcome')
     .addOption(projectOption())
     .action((arg: string, opts: NewAppOptions) => newApp(ctx, arg, opts, true));
@@ -60,13 +98,16 @@ async function newApp(ctx: Context, arg: string, opts: NewAppOptions, startUploa
   const source = classifySource(given, isDirectory);
   name ??= appNameFor(source);
   const builder = await findBuilder(client, builderName);
-  await refuseExisting(client, project, name);
+  const kinds = startUpload ? APP_KINDS : BUILD_KINDS;
+  await refuseExisting(client, project, name, kinds);
   // Scanned before anything is created, so a directory too large to upload creates nothing.
   const upload = source.type === 'dir' && startUpload ? await scanDirectory(source.dir) : undefined;
 
   ctx.out(`--> Found builder image "${builder.name}" (${builder.image})${builder.description ? `\n    ${builder.description}` : ''}`);
   ctx.out('\n--> Creating resources ...');
-  const bc = await createObjects(ctx, client, project, name, buildConfigSpec({ name, source, builder, env: opts.env, secret: () => randomBytes(20).toString('hex') }));
+  const buildEnv = startUpload ? (opts.buildEnv ?? []) : opts.env;
+  const specs = [{}, buildConfigSpec({ name, source, builder, env: buildEnv, secret: () => randomBytes(20).toString('hex') }), appDeploymentSpec(name, opts.env), serviceSpec(name)];
+  const bc = (await createObjects(ctx, client, project, name, kinds.map((k, i) => ({ k, spec: specs[i] }))))[1]!;
   let build: string | undefined;
   if (upload) {
     build = (await uploadDirectory(ctx, client, project, name, upload)).metadata.name;
@@ -100,8 +141,8 @@ async function findBuilder(client: ApiClient, name: string): Promise<BuilderImag
 }
 
 /** Nothing is created when anything of that name exists already, as with `oc new-app`. */
-async function refuseExisting(client: ApiClient, project: string, name: string): Promise<void> {
-  for (const k of KINDS) {
+async function refuseExisting(client: ApiClient, project: string, name: string, kinds: KindOf[]): Promise<void> {
+  for (const k of kinds) {
     try {
       await client.get(objectPath(k.r, project, name));
     } catch (err) {
@@ -115,24 +156,23 @@ async function refuseExisting(client: ApiClient, project: string, name: string):
 const alreadyExists = (label: string, name: string, project: string) =>
   new CliError(`${label} "${name}" already exists in project "${project}"`, 'give the new application another name with --name NAME');
 
-/** Creates the ImageStream and the BuildConfig; when the second fails the first goes again. */
-async function createObjects(ctx: Context, client: ApiClient, project: string, name: string, spec: ReturnType<typeof buildConfigSpec>): Promise<ApiObject> {
+/** Creates the objects in order; when one fails, those made before it go again. */
+async function createObjects(ctx: Context, client: ApiClient, project: string, name: string, objects: { k: KindOf; spec: unknown }[]): Promise<ApiObject[]> {
   const metadata = { name, labels: { app: name }, annotations: { 'berth.io/generated-by': 'BerthNewApp' } };
-  const create = async (k: (typeof KINDS)[number], body: unknown) => {
-    try {
-      const created = await client.post<ApiObject>(collectionPath(k.r, project), body);
-      ctx.out(`    ${k.label} "${name}" created`);
-      return created;
-    } catch (err) {
-      if (err instanceof CliError && err.status === 409) throw alreadyExists(k.label, name, project);
-      throw err;
-    }
-  };
-  await create(KINDS[0], { metadata, spec: {} });
+  const created: ApiObject[] = [];
   try {
-    return await create(KINDS[1], { metadata, spec });
+    for (const { k, spec } of objects) {
+      try {
+        created.push(await client.post<ApiObject>(collectionPath(k.r, project), { metadata, spec }));
+        ctx.out(`    ${k.label} "${name}" created`);
+      } catch (err) {
+        if (err instanceof CliError && err.status === 409) throw alreadyExists(k.label, name, project);
+        throw err;
+      }
+    }
+    return created;
   } catch (err) {
-    await client.delete(objectPath(KINDS[0].r, project, name)).catch(() => {});
+    for (const [i] of created.entries()) await client.delete(objectPath(objects[i]!.k.r, project, name)).catch(() => {});
     throw err;
   }
 }

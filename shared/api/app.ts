@@ -6,6 +6,7 @@ import { BerthError } from '../errors.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
 import { baseApp } from './base.ts';
 import { registerBuildRoutes, isUploadPath } from './routes/builds.ts';
+import { registerDeploymentRoutes } from './routes/deployments.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
 import { registerIdentityRoutes } from './routes/identity.ts';
 import { registerObjectRoutes } from './routes/objects.ts';
@@ -43,6 +44,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerObjectRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   if (deps.builds) registerBuildRoutes(app, deps, deps.builds);
+  registerDeploymentRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Berth API', version: deps.version ?? 'dev' } });

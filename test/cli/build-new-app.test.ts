@@ -1,5 +1,6 @@
 // new-app and new-build: from BUILDER~SOURCE to an ImageStream, a BuildConfig and, for a local
 // directory, an uploaded first build; git sources get webhook triggers with fresh secrets.
+// new-app also makes a DeploymentConfig following the built image and a Service over its pods.
 import { closeSync, openSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('berth new-app from a local directory', () => {
-  it('creates the ImageStream and a binary BuildConfig, uploads the directory and starts build 1', async () => {
+  it('creates the ImageStream, a binary BuildConfig, a DeploymentConfig and a Service, uploads the directory and starts build 1', async () => {
     const dir = sourceTree(
       {
         'app.sh': { text: '#!/bin/sh\nexec python3 -m http.server 8080\n', mode: 0o755 },
@@ -35,6 +36,8 @@ describe('berth new-app from a local directory', () => {
         '--> Creating resources ...',
         '    imagestream.image.berth.io "hello-world" created',
         '    buildconfig.build.berth.io "hello-world" created',
+        '    deploymentconfig.apps.berth.io "hello-world" created',
+        '    service "hello-world" created',
         '    build.build.berth.io/hello-world-1 started',
         '--> Success',
         '    Build "hello-world-1" is under way; follow it with `berth logs -f build/hello-world-1`.',
@@ -56,6 +59,23 @@ describe('berth new-app from a local directory', () => {
     const build = await h.get('builds', 'hello-world-1');
     expect(build.status.phase).toBe('New');
     expect(build.spec.source).toEqual({ binary: {} });
+    const dc = await h.get('deploymentconfigs', 'hello-world');
+    expect(dc.metadata.labels).toEqual({ app: 'hello-world' });
+    expect(dc.spec).toMatchObject({
+      replicas: 1,
+      selector: { deploymentconfig: 'hello-world' },
+      template: {
+        metadata: { labels: { app: 'hello-world', deploymentconfig: 'hello-world' } },
+        spec: { containers: [{ name: 'hello-world', image: '', env: [], ports: [{ containerPort: 8080, protocol: 'TCP' }], readinessProbe: { tcpSocket: { port: 8080 } } }] },
+      },
+      strategy: { type: 'Rolling' },
+      triggers: [
+        { type: 'ConfigChange' },
+        { type: 'ImageChange', imageChangeParams: { automatic: true, containerNames: ['hello-world'], from: { kind: 'ImageStreamTag', name: 'hello-world:latest' } } },
+      ],
+    });
+    const svc = await h.get('services', 'hello-world');
+    expect(svc.spec).toEqual({ selector: { deploymentconfig: 'hello-world' }, ports: [{ name: '8080-tcp', port: 8080, targetPort: 8080, protocol: 'TCP' }] });
   });
 
   it('uploads every file but .git, keeping modes, and keeps only links that stay inside', async () => {
@@ -83,15 +103,27 @@ describe('berth new-app from a local directory', () => {
     expect(files.get('static/')!.type).toBe('directory');
   });
 
-  it('--env sets the build environment of the BuildConfig', async () => {
+  it('--env sets the deployment environment and --build-env the build environment', async () => {
     const dir = sourceTree({ 'app.py': 'print(1)\n' });
 
-    await h.berth(['new-app', `python~${dir}`, '--name', 'with-env', '-e', 'DISABLE_MIGRATE=1', '--env', 'GREETING=a=b']);
+    const r = await h.berth(['new-app', `python~${dir}`, '--name', 'with-env', '-e', 'DISABLE_MIGRATE=1', '--env', 'GREETING=a=b', '--build-env', 'PIP_NO_INDEX=1']);
 
-    expect((await h.get('buildconfigs', 'with-env')).spec.strategy.sourceStrategy.env).toEqual([
+    expect(r.code).toBe(0);
+    expect((await h.get('deploymentconfigs', 'with-env')).spec.template.spec.containers[0].env).toEqual([
       { name: 'DISABLE_MIGRATE', value: '1' },
       { name: 'GREETING', value: 'a=b' },
     ]);
+    expect((await h.get('buildconfigs', 'with-env')).spec.strategy.sourceStrategy.env).toEqual([{ name: 'PIP_NO_INDEX', value: '1' }]);
+  });
+
+  it('new-build keeps --env as the build environment and makes no DeploymentConfig', async () => {
+    const dir = sourceTree({ 'app.py': 'print(1)\n' });
+
+    await h.berth(['new-build', `python~${dir}`, '--name', 'only-build', '-e', 'A=1']);
+
+    expect((await h.get('buildconfigs', 'only-build')).spec.strategy.sourceStrategy.env).toEqual([{ name: 'A', value: '1' }]);
+    expect(await h.get('deploymentconfigs', 'only-build')).toBeUndefined();
+    expect(await h.get('services', 'only-build')).toBeUndefined();
   });
 
   it('refuses a directory larger than an upload may be before creating anything', async () => {
@@ -109,6 +141,7 @@ describe('berth new-app from a local directory', () => {
     expect(r.stdout).toBe('');
     expect(await h.get('imagestreams', 'too-big')).toBeUndefined();
     expect(await h.get('buildconfigs', 'too-big')).toBeUndefined();
+    expect(await h.get('deploymentconfigs', 'too-big')).toBeUndefined();
   });
 });
 
@@ -198,6 +231,21 @@ describe('new-app refusals', () => {
       stderr: `error: imagestream.image.berth.io "taken" already exists in project "${PROJECT}"\nhint: give the new application another name with --name NAME\n`,
     });
     expect(await h.get('buildconfigs', 'taken')).toEqual(before);
+  });
+
+  it('a Service of the name already there is refused before anything is created', async () => {
+    await h.api.call('POST', `/api/v1/projects/${PROJECT}/services`, h.api.adminToken, { metadata: { name: 'svc-taken' }, spec: { selector: { app: 'x' }, ports: [{ port: 80 }] } });
+
+    const r = await h.berth(['new-app', 'python~https://github.com/example/other.git', '--name', 'svc-taken']);
+
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: service "svc-taken" already exists in project "${PROJECT}"\nhint: give the new application another name with --name NAME\n`,
+    });
+    expect(await h.get('imagestreams', 'svc-taken')).toBeUndefined();
+    expect(await h.get('buildconfigs', 'svc-taken')).toBeUndefined();
+    expect(await h.get('deploymentconfigs', 'svc-taken')).toBeUndefined();
   });
 
   it('a directory whose name gives no DNS label asks for --name', async () => {

@@ -77,8 +77,8 @@ describe('a simulated rollout', () => {
     const rand = lcg(desired * 31 + String(maxSurge).length * 7 + String(maxUnavailable).length);
     const { maxSurge: surge, maxUnavailable: unav } = resolveSurge(maxSurge, maxUnavailable, desired);
     const floor = desired - unav;
-    const neu = { replicas: 0, available: 0 };
-    const old = [{ name: 'a-1', replicas: desired, available: desired }];
+    const neu = { replicas: 0 as number, available: 0 as number };
+    const old = [{ name: 'a-1', replicas: desired as number, available: desired as number }];
     let steps = 0;
     for (;;) {
       const step = rollingStep({ desired, newRc: neu, oldRcs: old, maxSurge, maxUnavailable });

@@ -1,0 +1,224 @@
+// rollout (latest, status, history, undo), scale, set env and logs pod/NAME: working with
+// DeploymentConfigs and their pods, after `oc`.
+import type { Command } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EnvVar } from '../../shared/model/build-kinds.ts';
+import type { ApiClient, ApiObject } from '../client.ts';
+import type { Context } from '../context.ts';
+import { CliError, EXIT_USAGE } from '../errors.ts';
+import { intBetween, projectOption } from '../options.ts';
+import { table } from '../output.ts';
+import { collectionPath, objectPath, resource } from '../resources.ts';
+
+const REVISION = 'berth.io/revision';
+const CAUSE = 'berth.io/cause';
+const dcRef = (name: string) => `deploymentconfig.apps.berth.io/${name}`;
+const dcPath = (project: string, name: string) => objectPath(resource('DeploymentConfig'), project, name);
+
+/** `dc/web`, `deploymentconfig/web` or a bare name → the DeploymentConfig's name. */
+export function dcTarget(arg: string): string {
+  const at = arg.indexOf('/');
+  if (at < 0 && arg) return arg;
+  const kind = resolved(arg.slice(0, at));
+  const name = arg.slice(at + 1);
+  if (kind !== 'DeploymentConfig' || !name) throw new CliError(`"${arg}" does not name a deploymentconfig`, 'give dc/NAME', { exitCode: EXIT_USAGE });
+  return name;
+}
+
+function resolved(typed: string): string | undefined {
+  try {
+    return resource(typed).kind;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A 404 gets a hint naming the command that lists what exists. */
+async function orListHint<T>(plural: 'dc' | 'pods', project: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    if (err instanceof CliError && err.status === 404) throw err.withHint(`list them with \`berth get ${plural} -n ${project}\``);
+    throw err;
+  }
+}
+const orDcHint = <T>(project: string, send: () => Promise<T>): Promise<T> => orListHint('dc', project, send);
+
+async function revisions(client: ApiClient, project: string, dc: string): Promise<ApiObject[]> {
+  const { items } = await client.list(collectionPath(resource('ReplicationController'), project), { labelSelector: `deploymentconfig=${dc}` });
+  return items.sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
+}
+
+/** `K=V` sets, `K-` removes; anything else is a usage error. */
+export function parseEnvChanges(args: string[]): { set: EnvVar[]; unset: string[] } {
+  const set: EnvVar[] = [];
+  const unset: string[] = [];
+  for (const a of args) {
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a.slice(0, -1) : a.slice(0, eq);
+    const ok = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (eq >= 0 || a.endsWith('-'));
+    if (!ok) throw new CliError(`"${a}" is neither NAME=VALUE nor NAME-`, 'e.g. `berth set env dc/web DEBUG=1 OLD_SETTING-`', { exitCode: EXIT_USAGE });
+    if (eq < 0) unset.push(name);
+    else set.push({ name, value: a.slice(eq + 1) });
+  }
+  return { set, unset };
+}
+
+function applyEnv(env: EnvVar[], { set, unset }: { set: EnvVar[]; unset: string[] }): EnvVar[] {
+  const names = new Set([...unset, ...set.map((e) => e.name)]);
+  return [...env.filter((e) => !names.has(e.name)), ...set];
+}
+
+/** Follows the latest revision until it is Complete (resolves) or Failed (throws, exit 1). */
+async function followRollout(ctx: Context, client: ApiClient, project: string, dc: string, pollMs: number): Promise<void> {
+  let said = '';
+  const say = (line: string) => {
+    if (line !== said) ctx.out(line);
+    said = line;
+  };
+  for (;;) {
+    const config = await orDcHint(project, () => client.get<ApiObject>(dcPath(project, dc)));
+    const latest = (await revisions(client, project, dc)).at(-1);
+    const desired = config.spec?.replicas ?? 0;
+    if (!latest) say(`Waiting for the first rollout of "${dc}" to start...`);
+    else if (latest.status?.phase === 'Complete') {
+      ctx.out(`replication controller "${latest.metadata.name}" successfully rolled out`);
+      return;
+    } else if (latest.status?.phase === 'Failed') {
+      throw new CliError(`replication controller "${latest.metadata.name}" failed: ${latest.status.message ?? latest.status.reason ?? 'rollout failed'}`, `see \`berth describe dc ${dc} -n ${project}\` and \`berth get events -n ${project}\``);
+    } else {
+      const available = latest.status?.availableReplicas ?? 0;
+      say(`Waiting for rollout to finish: ${available} of ${desired} updated replicas are available...`);
+    }
+    await sleep(pollMs);
+  }
+}
+
+/** Registers the deployment commands; call after the build commands (it extends `logs`). */
+export function registerDeployCommands(program: Command, ctx: Context): void {
+  extendLogs(program, ctx);
+  const rollout = program.command('rollout').description('start, watch, list and undo rollouts of a deploymentconfig');
+
+  rollout
+    .command('latest')
+    .description('roll out the current template as a new revision')
+    .argument('<DC>', 'dc/NAME')
+    .addOption(projectOption())
+    .action(async (arg: string, opts: { project?: string }) => {
+      const name = dcTarget(arg);
+      const project = ctx.project(opts.project);
+      await orDcHint(project, () => ctx.client().post(`${dcPath(project, name)}/instantiate`));
+      ctx.out(`${dcRef(name)} rolled out`);
+    });
+
+  rollout
+    .command('status')
+    .description('follow the latest rollout until it completes (exit 0) or fails (exit 1)')
+    .argument('<DC>', 'dc/NAME')
+    .option('--poll-interval <ms>', 'how often to look, in milliseconds', intBetween(10, 60_000), 1000)
+    .addOption(projectOption())
+    .action(async (arg: string, opts: { project?: string; pollInterval: number }) => {
+      const name = dcTarget(arg);
+      const project = ctx.project(opts.project);
+      await followRollout(ctx, ctx.client(), project, name, opts.pollInterval);
+    });
+
+  rollout
+    .command('history')
+    .description('list the revisions: status, cause and image')
+    .argument('<DC>', 'dc/NAME')
+    .addOption(projectOption())
+    .action(async (arg: string, opts: { project?: string }) => {
+      const name = dcTarget(arg);
+      const project = ctx.project(opts.project);
+      const client = ctx.client();
+      await orDcHint(project, () => client.get(dcPath(project, name)));
+      const rcs = await revisions(client, project, name);
+      if (rcs.length === 0) return ctx.note(`deploymentconfig "${name}" has no revisions yet`);
+      ctx.out(`${dcRef(name)}\n${table(
+        ['REVISION', 'STATUS', 'CAUSE', 'IMAGE'],
+        rcs.map((rc) => [rc.metadata.annotations?.[REVISION] ?? '?', rc.status?.phase ?? 'New', rc.metadata.annotations?.[CAUSE] ?? '<unknown>', rc.spec?.template?.spec?.containers?.[0]?.image || '<none>']),
+      )}`);
+    });
+
+  rollout
+    .command('undo')
+    .description("roll back to an earlier revision's template (default: the previous complete one)")
+    .argument('<DC>', 'dc/NAME')
+    .option('--to-revision <n>', 'the revision to go back to', intBetween(1, 1_000_000))
+    .addOption(projectOption())
+    .action(async (arg: string, opts: { project?: string; toRevision?: number }) => {
+      const name = dcTarget(arg);
+      const project = ctx.project(opts.project);
+      await orDcHint(project, () => ctx.client().post(`${dcPath(project, name)}/rollback`, opts.toRevision === undefined ? {} : { toRevision: opts.toRevision }));
+      ctx.out(`${dcRef(name)} rolled back`);
+    });
+
+  program
+    .command('scale')
+    .description('set the number of replicas of a deploymentconfig')
+    .argument('<DC>', 'dc/NAME')
+    .requiredOption('--replicas <n>', 'how many pods to run', intBetween(0, 1000))
+    .addOption(projectOption())
+    .action(async (arg: string, opts: { project?: string; replicas: number }) => {
+      const name = dcTarget(arg);
+      const project = ctx.project(opts.project);
+      await orDcHint(project, () => ctx.client().put(`${dcPath(project, name)}/scale`, { replicas: opts.replicas }));
+      ctx.out(`${dcRef(name)} scaled`);
+    });
+
+  program
+    .command('set')
+    .description('change part of an object')
+    .command('env')
+    .description("set (NAME=VALUE) or remove (NAME-) environment variables of a deploymentconfig's containers; this rolls out a new revision")
+    .argument('<DC>', 'dc/NAME')
+    .argument('[CHANGES...]', 'NAME=VALUE to set, NAME- to remove')
+    .option('--list', 'print the environment instead of changing it')
+    .addOption(projectOption())
+    .action(async (arg: string, changes: string[], opts: { project?: string; list?: boolean }) => {
+      const name = dcTarget(arg);
+      if (!opts.list && changes.length === 0) throw new CliError('give NAME=VALUE or NAME- changes, or --list', 'e.g. `berth set env dc/web DEBUG=1`', { exitCode: EXIT_USAGE });
+      const parsed = parseEnvChanges(changes);
+      const project = ctx.project(opts.project);
+      const client = ctx.client();
+      for (let attempt = 0; ; attempt++) {
+        const dc = await orDcHint(project, () => client.get<ApiObject>(dcPath(project, name)));
+        const containers = (dc.spec?.template?.spec?.containers ?? []) as { name: string; env?: EnvVar[] }[];
+        if (opts.list) {
+          ctx.out(containers.flatMap((c) => [`# deploymentconfigs/${name}, container ${c.name}`, ...(c.env ?? []).map((e) => `${e.name}=${e.value}`)]).join('\n'));
+          return;
+        }
+        const spec = { ...dc.spec, template: { ...dc.spec.template, spec: { ...dc.spec.template.spec, containers: containers.map((c) => ({ ...c, env: applyEnv(c.env ?? [], parsed) })) } } };
+        try {
+          await client.put(dcPath(project, name), { kind: dc.kind, metadata: { name, resourceVersion: dc.metadata.resourceVersion, labels: dc.metadata.labels, annotations: dc.metadata.annotations }, spec });
+          ctx.out(`${dcRef(name)} updated`);
+          return;
+        } catch (err) {
+          if (!(err instanceof CliError && err.status === 409 && attempt < 5)) throw err;
+        }
+      }
+    });
+}
+
+/** `logs pod/NAME`: the pod's container log as it is now. */
+async function printPodLog(ctx: Context, project: string, name: string): Promise<void> {
+  const res = await orListHint('pods', project, () => ctx.client().open('GET', `${objectPath(resource('Pod'), project, name)}/log`, { accept: 'text/plain' }));
+  ctx.io.stdout.write(await res.text());
+}
+
+/**
+ * `logs` also reads pods: `logs pod/NAME` prints the pod's log, anything else goes on to the
+ * build logs the command was made for. Commander keeps one action per command, so the build
+ * action is wrapped rather than replaced.
+ */
+function extendLogs(program: Command, ctx: Context): void {
+  const logs = program.commands.find((c) => c.name() === 'logs');
+  if (!logs) return;
+  const builds = (logs as unknown as { _actionHandler: (args: unknown[]) => Promise<void> })._actionHandler;
+  logs.action(async (arg: string, opts: { project?: string }) => {
+    const at = arg.indexOf('/');
+    if (at > 0 && resolved(arg.slice(0, at)) === 'Pod') return printPodLog(ctx, ctx.project(opts.project), arg.slice(at + 1));
+    return builds.call(logs, logs.processedArgs);
+  });
+}

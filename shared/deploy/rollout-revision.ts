@@ -1,0 +1,41 @@
+// Starting a revision of a DeploymentConfig: the RC `<dc>-<n>` is created first (its name is
+// the lock: two starters never make the same revision), then the DC's status.latestVersion and
+// details record it. A crash in between is repaired by the controller, which reads the newest
+// revision from the RCs.
+import { AlreadyExistsError } from '../errors.ts';
+import { DC_LABEL } from '../model/deploy-kinds.ts';
+import { refOf } from '../model/types.ts';
+import { collect, eachObject } from '../store/each.ts';
+import { patchStatus } from '../store/patch.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import type { DeploymentConfig, ReplicationController } from './pods.ts';
+import { recordEvent } from './rollout-events.ts';
+import { byRevision, newRevision, revisionOf } from './rollout-template.ts';
+
+/** The RCs of a DeploymentConfig, oldest revision first. */
+export async function revisionsOf(store: ObjectStore, project: string, dc: string): Promise<ReplicationController[]> {
+  return byRevision(await collect(eachObject<ReplicationController>(store, 'ReplicationController', project, { [DC_LABEL]: dc })));
+}
+
+/**
+ * Makes the next revision of `dc` with the given cause (ConfigChange, ImageChange, Manual,
+ * Rollback) and returns its RC. The controller rolls it out from there.
+ */
+export async function startRevision(store: ObjectStore, dc: DeploymentConfig, cause: string, message: string, at: number): Promise<ReplicationController> {
+  for (let attempt = 0; ; attempt++) {
+    const rcs = await revisionsOf(store, dc.metadata.project, dc.metadata.name);
+    const n = Math.max(dc.status.latestVersion ?? 0, ...rcs.map(revisionOf)) + 1;
+    let rc: ReplicationController;
+    try {
+      rc = await store.create<ReplicationController>(newRevision(dc, n, cause));
+    } catch (err) {
+      if (err instanceof AlreadyExistsError && attempt < 10) continue;
+      throw err;
+    }
+    await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) =>
+      (cur.status.latestVersion ?? 0) >= n ? undefined : { ...cur.status, latestVersion: n, details: { cause, message } },
+    );
+    await recordEvent(store, refOf(dc), { type: 'Normal', reason: 'DeploymentCreated', message: `Created new replication controller "${rc.metadata.name}" for version ${n} (${message})` }, at);
+    return rc;
+  }
+}
