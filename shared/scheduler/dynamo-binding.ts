@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { formatRef, refOf, type BerthObject } from '../model/types.ts';
-import { encode, nextResourceVersion } from '../store/dynamo.ts';
+import { HOST_FINALIZER } from '../model/deploy-kinds.ts';
+import { encode, keyItem, nextResourceVersion } from '../store/dynamo.ts';
 import type { Bound, BindingStore } from './ports.ts';
 import type { HostObject, PodObject, Resources } from './types.ts';
 
@@ -32,9 +33,10 @@ export class DynamoBindingStore implements BindingStore {
   }
 
   async bind(pod: PodObject, host: HostObject, requested: Resources): Promise<Bound> {
+    const finalizers = [...new Set([...(pod.metadata.finalizers ?? []), HOST_FINALIZER])];
     const nextPod: PodObject = {
       ...pod,
-      metadata: { ...pod.metadata, generation: pod.metadata.generation + 1, resourceVersion: nextResourceVersion() },
+      metadata: { ...pod.metadata, finalizers, generation: pod.metadata.generation + 1, resourceVersion: nextResourceVersion() },
       spec: { ...pod.spec, host: host.metadata.name },
     };
     const nextHost: HostObject = {
@@ -62,6 +64,33 @@ export class DynamoBindingStore implements BindingStore {
       throw err;
     }
     return { pod: nextPod, host: nextHost };
+  }
+
+  async release(pod: PodObject, host: HostObject, requested: Resources): Promise<HostObject> {
+    const nextHost: HostObject = {
+      ...host,
+      metadata: { ...host.metadata, resourceVersion: nextResourceVersion() },
+      status: { ...host.status, requested: { ...requested } },
+    };
+    const condition = (o: BerthObject) => ({
+      ConditionExpression: RV_MATCHES,
+      ExpressionAttributeValues: { ':rv': { S: o.metadata.resourceVersion } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    });
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Delete: { TableName: this.table, Key: keyItem(refOf(pod)), ...condition(pod) } },
+            { Put: { TableName: this.table, Item: encode(nextHost), ...condition(host) } },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (err instanceof TransactionCanceledException) throw refusal(err.CancellationReasons ?? [], [pod, host]);
+      throw err;
+    }
+    return nextHost;
   }
 }
 

@@ -18,4 +18,11 @@ export interface BindingStore {
    * when either is gone, NotFoundError.
    */
   bind(pod: PodObject, host: HostObject, requested: Resources): Promise<Bound>;
+  /**
+   * In one all-or-nothing write: deletes the pod and sets the host's `status.requested` to
+   * `requested` (the room the pod held given back), on condition that both still have the
+   * resourceVersions they carry. Returns the host as written. ConflictError / NotFoundError as
+   * for bind, writing nothing; so the room is given back exactly once.
+   */
+  release(pod: PodObject, host: HostObject, requested: Resources): Promise<HostObject>;
 }

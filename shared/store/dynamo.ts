@@ -285,7 +285,7 @@ function materialise(o: NewObject): BerthObject {
   };
 }
 
-function keyItem(ref: ObjectRef): Item {
+export function keyItem(ref: ObjectRef): Item {
   const k = keyOf(ref);
   return { pk: { S: k.pk }, sk: { S: k.sk } };
 }
