@@ -70,7 +70,7 @@ describe('readiness, availability, names', () => {
   it('a condition keeps its transition time until its status changes', () => {
     const t0 = new Date('2026-01-01T00:00:00Z');
     const t1 = new Date('2026-01-01T00:00:10Z');
-    const a = setPodCondition({ conditions: [] }, 'Ready', 'False', 'ContainersNotReady', undefined, t0);
+    const a = setPodCondition({ conditions: [] as { type: string; status: 'True' | 'False' | 'Unknown'; lastTransitionTime?: string }[] }, 'Ready', 'False', 'ContainersNotReady', undefined, t0);
     const b = setPodCondition(a, 'Ready', 'False', 'ContainersNotReady', undefined, t1);
     expect(b.conditions[0]!.lastTransitionTime).toBe(t0.toISOString());
     const c = setPodCondition(b, 'Ready', 'True', undefined, undefined, t1);

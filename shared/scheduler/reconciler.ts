@@ -1,0 +1,93 @@
+// The scheduler as a reconciler: a pending pod that is bound nowhere is placed with `place()`
+// over the hosts as stored, and bound with one conditional write of the pod and the host. A
+// binding that loses a race reads both again and places again. A pod that fits nowhere keeps
+// a PodScheduled=False condition and a FailedScheduling Event with Kubernetes' wording, and is
+// looked at again shortly (capacity frees up, hosts join).
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { DC_LABEL } from '../model/deploy-kinds.ts';
+import { refOf, type ObjectRef } from '../model/types.ts';
+import { isTerminating, podGroup, podRequest, setPodCondition, type Host, type Pod } from '../deploy/pods.ts';
+import { recordEvent } from '../deploy/rollout-events.ts';
+import type { Reconciler, Result } from '../reconcile/types.ts';
+import { eachObject, eachOfKind } from '../store/each.ts';
+import { patchStatus } from '../store/patch.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import { bindPod } from './bind.ts';
+import { hostInfoOf } from './host-info.ts';
+import { place } from './place.ts';
+import type { BindingStore } from './ports.ts';
+import type { HostInfo } from './types.ts';
+
+/** How soon a pod that fits nowhere is tried again. */
+export const UNSCHEDULABLE_RETRY_MS = 5_000;
+const ATTEMPTS = 5;
+
+export interface SchedulerReconcilerDeps {
+  store: ObjectStore;
+  bindings: BindingStore;
+  now?: () => number;
+}
+
+const pendingUnbound = (p: Pod | undefined): p is Pod => !!p && !p.spec.host && !isTerminating(p) && (p.status?.phase ?? 'Pending') === 'Pending';
+
+export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
+  const { store, bindings } = deps;
+  const now = deps.now ?? Date.now;
+
+  /** The hosts as the scheduler sees them, with how many of the pod's group each already runs. */
+  async function fleetFor(pod: Pod): Promise<{ infos: HostInfo[]; hosts: Map<string, Host> }> {
+    const hosts = new Map<string, Host>();
+    for await (const h of eachObject<Host>(store, 'Host', '')) hosts.set(h.metadata.name, h);
+    const perHost = new Map<string, number>();
+    const dc = pod.metadata.labels?.[DC_LABEL];
+    if (dc) {
+      for await (const sibling of eachObject<Pod>(store, 'Pod', pod.metadata.project, { [DC_LABEL]: dc })) {
+        if (sibling.spec.host && !isTerminating(sibling)) perHost.set(sibling.spec.host, (perHost.get(sibling.spec.host) ?? 0) + 1);
+      }
+    }
+    const group = podGroup(pod);
+    const infos = [...hosts.values()].map((h) => {
+      const info = hostInfoOf(h, { [group]: perHost.get(h.metadata.name) ?? 0 });
+      return h.spec.unschedulable ? { ...info, ready: false } : info;
+    });
+    return { infos, hosts };
+  }
+
+  async function unschedulable(pod: Pod, message: string): Promise<Result> {
+    const before = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (before?.status !== 'False' || before.message !== message) {
+      await patchStatus<Pod>(store, refOf(pod), (cur) => (cur.spec.host ? undefined : setPodCondition(cur.status, 'PodScheduled', 'False', 'Unschedulable', message, new Date(now()))));
+      await recordEvent(store, refOf(pod), { type: 'Warning', reason: 'FailedScheduling', message }, now());
+    }
+    return { requeueAfter: UNSCHEDULABLE_RETRY_MS };
+  }
+
+  return {
+    name: 'scheduler',
+    kinds: ['Pod'],
+    async reconcile(ref: ObjectRef): Promise<Result> {
+      if (ref.kind !== 'Pod') return {};
+      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+        const pod = await store.get<Pod>(ref);
+        if (!pendingUnbound(pod)) return {};
+        const request = podRequest(pod);
+        const { infos, hosts } = await fleetFor(pod);
+        const placement = place({ name: pod.metadata.name, project: pod.metadata.project, group: podGroup(pod), ...request }, infos);
+        if ('unschedulable' in placement) return unschedulable(pod, placement.unschedulable);
+        try {
+          await bindPod(bindings, { pod, host: hosts.get(placement.host)!, request });
+          await recordEvent(store, ref, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ref.project}/${ref.name} to ${placement.host}` }, now());
+          return {};
+        } catch (err) {
+          if (err instanceof NotFoundError || err instanceof ConflictError) continue;
+          throw err;
+        }
+      }
+      // Lost every race: the next pass reads everything again.
+      return { requeueAfter: 0 };
+    },
+    async *resync() {
+      for await (const p of eachOfKind<Pod>(store, 'Pod')) if (pendingUnbound(p)) yield refOf(p);
+    },
+  };
+}
