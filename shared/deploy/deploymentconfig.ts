@@ -1,0 +1,191 @@
+// The DeploymentConfig controller: triggers (ConfigChange by template hash, ImageChange by the
+// watched ImageStreamTag's newest image) start revisions; the latest revision is rolled out by
+// its strategy; a finished DC keeps its running revision at spec.replicas, prunes history beyond
+// revisionHistoryLimit and reports status. Deleting a DC removes its RCs and pods.
+import { NotFoundError, ignoring } from '../errors.ts';
+import type { ImageStreamStatus } from '../model/build-kinds.ts';
+import { DC_LABEL, deploymentConfigSpec, type DeploymentTrigger } from '../model/deploy-kinds.ts';
+import { refOf, type BerthObject, type ObjectRef } from '../model/types.ts';
+import type { Reconciler, Result } from '../reconcile/types.ts';
+import { eachObject, eachOfKind } from '../store/each.ts';
+import { patchStatus } from '../store/patch.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import { terminatePod, type DeploymentConfig, type Pod, type ReplicationController } from './pods.ts';
+import { recordEvent } from './rollout-events.ts';
+import { hookPodName } from './rollout-hooks.ts';
+import { revisionsOf, startRevision } from './rollout-revision.ts';
+import { deploymentConfigStatus } from './rollout-status.ts';
+import { advanceRollout, inFlight, lastComplete, scaleRc } from './rollout-strategy.ts';
+import { TEMPLATE_HASH_ANNOTATION, dcNameOf, templateHash } from './rollout-template.ts';
+
+export interface DeploymentConfigReconcilerDeps {
+  store: ObjectStore;
+  now?: () => number;
+}
+
+type ImageChange = Extract<DeploymentTrigger, { type: 'ImageChange' }>;
+
+/** The `stream:tag` an ImageChange trigger follows (`:latest` when the name has no tag). */
+export const followedTag = (t: ImageChange): string => (t.imageChangeParams.from.name.includes(':') ? t.imageChangeParams.from.name : `${t.imageChangeParams.from.name}:latest`);
+const imageTriggers = (dc: DeploymentConfig): ImageChange[] => (dc.spec.triggers ?? []).filter((t): t is ImageChange => t.type === 'ImageChange');
+
+export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps): Reconciler {
+  const { store } = deps;
+  const now = deps.now ?? Date.now;
+
+  async function newestImage(project: string, streamTag: string): Promise<string | undefined> {
+    const [stream, tag] = streamTag.split(':') as [string, string];
+    const is = await store.get<BerthObject<unknown, ImageStreamStatus>>({ kind: 'ImageStream', project, name: stream });
+    return is?.status?.tags?.find((t) => t.tag === tag)?.items[0]?.dockerImageReference;
+  }
+
+  /** Deleting a DC: its RCs first (so no pods are made again), then its pods and hook pods. */
+  async function cleanup(project: string, name: string): Promise<Result> {
+    for await (const rc of eachObject<ReplicationController>(store, 'ReplicationController', project, { [DC_LABEL]: name })) {
+      await store.delete(refOf(rc)).catch(ignoring(NotFoundError));
+    }
+    for await (const pod of eachObject<Pod>(store, 'Pod', project, { [DC_LABEL]: name })) {
+      if (!pod.metadata.deletionTimestamp) await terminatePod(store, pod).catch(ignoring(NotFoundError));
+    }
+    return {};
+  }
+
+  /**
+   * Follows the automatic ImageChange triggers: a new image on a watched tag is written into the
+   * template (and lastTriggeredImage), as OpenShift does. Returns the DC as now stored and the
+   * first tag that has no image yet.
+   */
+  async function followImages(dc: DeploymentConfig): Promise<{ dc: DeploymentConfig; waitingFor?: string }> {
+    let waitingFor: string | undefined;
+    let changed = false;
+    const triggers = [];
+    let containers = dc.spec.template.spec.containers;
+    for (const t of dc.spec.triggers) {
+      if (t.type !== 'ImageChange') {
+        triggers.push(t);
+        continue;
+      }
+      const p = t.imageChangeParams;
+      const image = await newestImage(dc.metadata.project, followedTag(t));
+      const named = containers.filter((c) => p.containerNames.includes(c.name));
+      if (!image) {
+        if (named.some((c) => !c.image)) waitingFor ??= followedTag(t);
+        triggers.push(t);
+        continue;
+      }
+      if (p.automatic && (p.lastTriggeredImage !== image || named.some((c) => c.image !== image))) {
+        containers = containers.map((c) => (p.containerNames.includes(c.name) ? { ...c, image } : c));
+        triggers.push({ ...t, imageChangeParams: { ...p, lastTriggeredImage: image } });
+        changed = true;
+      } else triggers.push(t);
+    }
+    if (!changed) return { dc, waitingFor };
+    const template = { ...dc.spec.template, spec: { ...dc.spec.template.spec, containers } };
+    const updated = await store.update<DeploymentConfig>({ ...dc, spec: { ...dc.spec, template, triggers } });
+    return { dc: { ...updated, spec: deploymentConfigSpec.parse(updated.spec) }, waitingFor };
+  }
+
+  /** Why the template differs from the latest revision: an image a trigger brought, or a config change. */
+  function causeOf(dc: DeploymentConfig, latest: ReplicationController | undefined): string {
+    const images = new Map((latest?.spec.template.spec.containers ?? []).map((c) => [c.name, c.image]));
+    const byImage = imageTriggers(dc).some((t) => t.imageChangeParams.automatic && t.imageChangeParams.containerNames.some((n) => images.get(n) !== t.imageChangeParams.lastTriggeredImage));
+    return byImage ? 'ImageChange' : 'ConfigChange';
+  }
+
+  async function triggers(dc: DeploymentConfig, rcs: ReplicationController[]): Promise<{ dc: DeploymentConfig; waitingFor?: string; started: boolean }> {
+    if (dc.spec.paused) return { dc, started: false };
+    const followed = await followImages(dc);
+    dc = followed.dc;
+    if (followed.waitingFor) return { dc, waitingFor: followed.waitingFor, started: false };
+    const latest = rcs.at(-1);
+    if (latest && latest.metadata.annotations[TEMPLATE_HASH_ANNOTATION] === templateHash(dc.spec.template)) return { dc, started: false };
+    const cause = causeOf(dc, latest);
+    if (cause === 'ConfigChange' && !dc.spec.triggers.some((t) => t.type === 'ConfigChange')) return { dc, started: false };
+    const message = cause === 'ImageChange' ? `image change on ${imageTriggers(dc).map(followedTag).join(', ')}` : latest ? 'config change' : 'initial deployment';
+    await startRevision(store, dc, cause, message, now());
+    return { dc, started: true };
+  }
+
+  /** A finished DC: its running revision at spec.replicas, every other one at 0. */
+  async function keepScale(dc: DeploymentConfig, rcs: ReplicationController[]): Promise<void> {
+    const running = lastComplete(rcs);
+    for (const rc of rcs) {
+      const want = rc === running ? dc.spec.replicas : 0;
+      if (rc.spec.replicas === want) continue;
+      await scaleRc(store, rc, want);
+      if (rc === running) await recordEvent(store, refOf(dc), { type: 'Normal', reason: 'ReplicationControllerScaled', message: `Scaled replication controller "${rc.metadata.name}" from ${rc.spec.replicas} to ${want}` }, now());
+    }
+  }
+
+  /** Deletes the oldest revisions beyond revisionHistoryLimit that hold no replicas (never the latest nor the running one). */
+  async function prune(dc: DeploymentConfig, rcs: ReplicationController[]): Promise<void> {
+    const keep = new Set([rcs.at(-1), lastComplete(rcs)]);
+    const candidates = rcs.filter((rc) => !keep.has(rc));
+    const excess = candidates.length - dc.spec.revisionHistoryLimit;
+    for (const rc of candidates.slice(0, Math.max(0, excess))) {
+      if (rc.spec.replicas !== 0 || (rc.status.replicas ?? 0) !== 0) continue;
+      await store.delete(refOf(rc)).catch(ignoring(NotFoundError));
+      for (const stage of ['pre', 'mid', 'post'] as const) {
+        const pod = await store.get<Pod>({ kind: 'Pod', project: dc.metadata.project, name: hookPodName(rc.metadata.name, stage) });
+        if (pod) await terminatePod(store, pod).catch(ignoring(NotFoundError));
+      }
+    }
+  }
+
+  async function reconcileDc(project: string, name: string): Promise<Result> {
+    const stored = await store.get<DeploymentConfig>({ kind: 'DeploymentConfig', project, name });
+    if (!stored || stored.metadata.deletionTimestamp) return cleanup(project, name);
+    const spec = deploymentConfigSpec.safeParse(stored.spec);
+    if (!spec.success) return {};
+    let dc: DeploymentConfig = { ...stored, spec: spec.data, status: stored.status ?? {} };
+    let rcs = await revisionsOf(store, project, name);
+    const triggered = await triggers(dc, rcs);
+    dc = triggered.dc;
+    if (triggered.started) rcs = await revisionsOf(store, project, name);
+    let result: Result = {};
+    if (inFlight(rcs.at(-1))) result = await advanceRollout({ store, dc, rcs, now: now() });
+    else await keepScale(dc, rcs);
+    rcs = await revisionsOf(store, project, name);
+    if (!inFlight(rcs.at(-1))) await prune(dc, rcs);
+    await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => {
+      const status = deploymentConfigStatus({ dc: { ...dc, metadata: cur.metadata, status: cur.status ?? {} }, rcs, waitingFor: triggered.waitingFor, now: now() });
+      return JSON.stringify(status) === JSON.stringify(cur.status) ? undefined : status;
+    });
+    return result;
+  }
+
+  return {
+    name: 'deploymentconfigs',
+    kinds: ['DeploymentConfig', 'ReplicationController', 'Pod', 'ImageStream'],
+    async reconcile(ref: ObjectRef): Promise<Result> {
+      switch (ref.kind) {
+        case 'DeploymentConfig':
+          return reconcileDc(ref.project, ref.name);
+        case 'ReplicationController': {
+          const rc = await store.get<ReplicationController>(ref);
+          const dc = rc?.metadata.labels[DC_LABEL] ?? dcNameOf(ref.name);
+          return dc ? reconcileDc(ref.project, dc) : {};
+        }
+        case 'Pod': {
+          const pod = await store.get<Pod>(ref);
+          const dc = pod?.metadata.labels[DC_LABEL];
+          return dc ? reconcileDc(ref.project, dc) : {};
+        }
+        case 'ImageStream': {
+          let soonest: number | undefined;
+          for await (const dc of eachObject<DeploymentConfig>(store, 'DeploymentConfig', ref.project)) {
+            if (!imageTriggers(dc).some((t) => followedTag(t).startsWith(`${ref.name}:`))) continue;
+            const r = await reconcileDc(ref.project, dc.metadata.name);
+            if (r.requeueAfter !== undefined) soonest = Math.min(soonest ?? Infinity, r.requeueAfter);
+          }
+          return soonest === undefined ? {} : { requeueAfter: soonest };
+        }
+        default:
+          return {};
+      }
+    },
+    async *resync() {
+      for await (const dc of eachOfKind<DeploymentConfig>(store, 'DeploymentConfig')) yield refOf(dc);
+    },
+  };
+}

@@ -1,0 +1,159 @@
+// Moves the latest revision's rollout one pass along, by its strategy: pre hook, then Rolling
+// (rollingStep per pass) or Recreate (old to 0, pods gone, mid hook, new up), then post hook and
+// Complete. A rollout past its timeout, or whose Abort hook failed, is Failed: its RC goes to 0
+// and the previous Complete revision is scaled back up, so the DC keeps running what it ran.
+import { ConflictError, NotFoundError, ignoring } from '../errors.ts';
+import { DC_LABEL, RC_LABEL, type LifecycleHook } from '../model/deploy-kinds.ts';
+import { refOf } from '../model/types.ts';
+import { collect, eachObject } from '../store/each.ts';
+import { patchStatus } from '../store/patch.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import type { Result } from '../reconcile/types.ts';
+import { terminatePod, type DeploymentConfig, type Pod, type ReplicationController } from './pods.ts';
+import { recordEvent } from './rollout-events.ts';
+import { hookPodName, runHook, type HookStage } from './rollout-hooks.ts';
+import { rollingStep } from './rollout.ts';
+import { revisionOf } from './rollout-template.ts';
+
+export interface RolloutContext {
+  store: ObjectStore;
+  dc: DeploymentConfig;
+  /** Every RC of the DC, oldest revision first; the last is the one rolling out. */
+  rcs: ReplicationController[];
+  now: number;
+}
+
+const IN_FLIGHT = new Set(['New', 'Pending', 'Running']);
+export const inFlight = (rc: ReplicationController | undefined): boolean => !!rc && IN_FLIGHT.has(rc.status.phase ?? 'New');
+
+/** Sets an RC's spec.replicas (no write when it already is), reading it again if it changed since. */
+export async function scaleRc(store: ObjectStore, rc: ReplicationController, replicas: number): Promise<ReplicationController> {
+  for (let attempt = 0; ; attempt++) {
+    if (rc.spec.replicas === replicas) return rc;
+    try {
+      return await store.update<ReplicationController>({ ...rc, spec: { ...rc.spec, replicas } });
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= 5) throw err;
+      const fresh = await store.get<ReplicationController>(refOf(rc));
+      if (!fresh) throw new NotFoundError('ReplicationController', rc.metadata.name);
+      rc = fresh;
+    }
+  }
+}
+
+/** Available replicas an RC can count on: never more than it is asked to keep (a shrinking RC removes unavailable pods first). */
+const availableOf = (rc: ReplicationController) => Math.min(rc.status.availableReplicas ?? 0, rc.spec.replicas);
+
+function params(dc: DeploymentConfig) {
+  const s = dc.spec.strategy;
+  const p = s.type === 'Rolling' ? s.rollingParams : s.recreateParams;
+  return {
+    timeoutSeconds: p?.timeoutSeconds ?? 600,
+    intervalMs: (s.rollingParams?.intervalSeconds ?? 1) * 1000,
+    hooks: { pre: p?.pre, mid: s.recreateParams?.mid, post: p?.post } as Record<HookStage, LifecycleHook | undefined>,
+  };
+}
+
+/** The newest Complete revision before the latest: what a failed rollout goes back to. */
+export const lastComplete = (rcs: ReplicationController[]): ReplicationController | undefined => rcs.filter((rc) => rc.status.phase === 'Complete').at(-1);
+
+/** Marks the rollout Failed, scales it to 0, stops its hooks and scales the previous Complete revision back. */
+async function fail(ctx: RolloutContext, reason: string, message: string): Promise<Result> {
+  const { store, dc, now } = ctx;
+  const latest = ctx.rcs.at(-1)!;
+  await patchStatus<ReplicationController>(store, refOf(latest), (cur) =>
+    inFlight(cur) ? { ...cur.status, phase: 'Failed', reason, message, completionTime: new Date(now).toISOString() } : undefined,
+  );
+  await scaleRc(store, (await store.get<ReplicationController>(refOf(latest))) ?? latest, 0);
+  for (const stage of ['pre', 'mid', 'post'] as const) {
+    const pod = await store.get<Pod>({ kind: 'Pod', project: dc.metadata.project, name: hookPodName(latest.metadata.name, stage) });
+    if (pod && !['Succeeded', 'Failed'].includes(pod.status?.phase ?? '')) await terminatePod(store, pod).catch(ignoring(NotFoundError));
+  }
+  const previous = lastComplete(ctx.rcs.slice(0, -1));
+  for (const rc of ctx.rcs.slice(0, -1)) await scaleRc(store, rc, rc === previous ? dc.spec.replicas : 0);
+  const back = previous ? `; rolled back to "${previous.metadata.name}"` : '';
+  await recordEvent(store, refOf(dc), { type: 'Warning', reason: 'RolloutFailed', message: `${reason}: ${message}${back}` }, now);
+  return {};
+}
+
+async function complete(ctx: RolloutContext): Promise<Result> {
+  const latest = ctx.rcs.at(-1)!;
+  await patchStatus<ReplicationController>(ctx.store, refOf(latest), (cur) =>
+    inFlight(cur) ? { ...cur.status, phase: 'Complete', reason: undefined, message: undefined, completionTime: new Date(ctx.now).toISOString() } : undefined,
+  );
+  await recordEvent(ctx.store, refOf(ctx.dc), { type: 'Normal', reason: 'RolloutComplete', message: `Rollout of "${latest.metadata.name}" complete` }, ctx.now);
+  return {};
+}
+
+/** One pass of Rolling: the next step, written to the RCs; true once the new RC alone has every replica available. */
+async function rollingPass(ctx: RolloutContext): Promise<boolean> {
+  const { store, dc } = ctx;
+  const latest = ctx.rcs.at(-1)!;
+  const olds = ctx.rcs.slice(0, -1).filter((rc) => rc.spec.replicas > 0);
+  // An RC whose controller has not yet seen its last change reports counts for the old size: wait.
+  if ([latest, ...olds].some((rc) => rc.status.observedGeneration !== undefined && rc.status.observedGeneration < rc.metadata.generation)) return false;
+  const p = dc.spec.strategy.rollingParams;
+  const step = rollingStep({
+    desired: dc.spec.replicas,
+    newRc: { replicas: latest.spec.replicas, available: availableOf(latest) },
+    oldRcs: olds.map((rc) => ({ name: rc.metadata.name, replicas: rc.spec.replicas, available: availableOf(rc) })),
+    maxSurge: p?.maxSurge ?? '25%',
+    maxUnavailable: p?.maxUnavailable ?? '25%',
+  });
+  if (step.done) return true;
+  // Shrink first, then grow: the total asked for never passes the ceiling, even between writes.
+  for (const rc of olds) await scaleRc(store, rc, step.oldReplicas[rc.metadata.name]!);
+  await scaleRc(store, latest, step.newReplicas);
+  return false;
+}
+
+/** One pass of Recreate: old to 0, their pods gone, mid hook, new up; true once the new RC is fully available. */
+async function recreatePass(ctx: RolloutContext, mid: LifecycleHook | undefined): Promise<boolean | 'failed'> {
+  const { store, dc } = ctx;
+  const latest = ctx.rcs.at(-1)!;
+  for (const rc of ctx.rcs.slice(0, -1)) await scaleRc(store, rc, 0);
+  const pods = await collect(eachObject<Pod>(store, 'Pod', dc.metadata.project, { [DC_LABEL]: dc.metadata.name }));
+  if (pods.some((pod) => pod.metadata.labels[RC_LABEL] && pod.metadata.labels[RC_LABEL] !== latest.metadata.name)) return false;
+  const hook = await runHook(store, latest, 'mid', mid);
+  if (hook !== 'done') return hook === 'failed' ? 'failed' : false;
+  const fresh = (await store.get<ReplicationController>(refOf(latest))) ?? latest;
+  await scaleRc(store, fresh, dc.spec.replicas);
+  return fresh.spec.replicas === dc.spec.replicas && availableOf(fresh) >= dc.spec.replicas;
+}
+
+/** Moves the latest revision's rollout along by one pass; asks to be called again while it is in flight. */
+export async function advanceRollout(ctx: RolloutContext): Promise<Result> {
+  const { store, dc, now } = ctx;
+  let latest = ctx.rcs.at(-1)!;
+  const { timeoutSeconds, intervalMs, hooks } = params(dc);
+  if ((latest.status.phase ?? 'New') === 'New') {
+    // Start: stamp the start time, and cancel any earlier rollout still in flight.
+    latest = (await patchStatus<ReplicationController>(store, refOf(latest), (cur) =>
+      (cur.status.phase ?? 'New') === 'New' ? { ...cur.status, phase: 'Pending', startTime: new Date(now).toISOString() } : undefined,
+    )) ?? latest;
+    for (const rc of ctx.rcs.slice(0, -1).filter(inFlight)) {
+      await patchStatus<ReplicationController>(store, refOf(rc), (cur) =>
+        inFlight(cur) ? { ...cur.status, phase: 'Failed', reason: 'Cancelled', message: `superseded by revision ${revisionOf(latest)}` } : undefined,
+      );
+    }
+    ctx = { ...ctx, rcs: [...ctx.rcs.slice(0, -1), latest] };
+  }
+  const deadline = Date.parse(latest.status.startTime ?? latest.metadata.creationTimestamp) + timeoutSeconds * 1000;
+  if (now >= deadline) return fail(ctx, 'ProgressDeadlineExceeded', `replication controller "${latest.metadata.name}" has timed out progressing (${timeoutSeconds}s)`);
+  const again: Result = { requeueAfter: Math.max(1, Math.min(intervalMs, deadline - now)) };
+
+  const pre = await runHook(store, latest, 'pre', hooks.pre);
+  if (pre === 'failed') return fail(ctx, 'HookFailed', `the pre hook of "${latest.metadata.name}" failed`);
+  if (pre === 'running') return again;
+  if (latest.status.phase === 'Pending') {
+    await patchStatus<ReplicationController>(store, refOf(latest), (cur) => (cur.status.phase === 'Pending' ? { ...cur.status, phase: 'Running' } : undefined));
+  }
+  const fresh = { ...ctx, rcs: [...ctx.rcs.slice(0, -1), (await store.get<ReplicationController>(refOf(latest))) ?? latest] };
+  const scaled = dc.spec.strategy.type === 'Recreate' ? await recreatePass(fresh, hooks.mid) : await rollingPass(fresh);
+  if (scaled === 'failed') return fail(ctx, 'HookFailed', `the mid hook of "${latest.metadata.name}" failed`);
+  if (!scaled) return again;
+  const post = await runHook(store, (await store.get<ReplicationController>(refOf(latest))) ?? latest, 'post', hooks.post);
+  if (post === 'failed') return fail(ctx, 'HookFailed', `the post hook of "${latest.metadata.name}" failed`);
+  if (post === 'running') return again;
+  return complete(ctx);
+}
