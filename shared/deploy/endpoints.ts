@@ -1,0 +1,68 @@
+// Service endpoints: a Service's status lists the ready pods its selector matches, each with
+// the host address and the host port its target port is published on. A pod that is not ready,
+// is going away, or does not publish the port is left out, so routers and clients only ever
+// get addresses that answer.
+import { NotFoundError, ignoring } from '../errors.ts';
+import type { Endpoint } from '../model/deploy-kinds.ts';
+import { refOf, type ObjectRef } from '../model/types.ts';
+import type { Reconciler, Result } from '../reconcile/types.ts';
+import { collect, eachObject, eachOfKind } from '../store/each.ts';
+import { patchStatus } from '../store/patch.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import { isReady, type Pod, type Service } from './pods.ts';
+
+const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
+  Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+
+/**
+ * The endpoints of `svc` among `pods` (pure): ready pods matching the selector that publish
+ * every port of the service, sorted by pod name.
+ * @example endpointsOf(svc, pods) // [{ pod: 'web-1-x7k2p', host: 'local', ip: '127.0.0.1', ports: [{ port: 8080, hostPort: 32768 }] }]
+ */
+export function endpointsOf(svc: Pick<Service, 'spec'>, pods: Pod[]): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const p of pods) {
+    if (!isReady(p) || !matches(svc.spec.selector, p.metadata.labels) || !p.spec.host || !p.status.hostIP) continue;
+    const ports = svc.spec.ports.map((sp) => {
+      const target = sp.targetPort ?? sp.port;
+      const published = p.status.ports?.find((x) => x.containerPort === target);
+      return published ? { port: sp.port, hostPort: published.hostPort } : undefined;
+    });
+    if (ports.some((x) => !x)) continue;
+    out.push({ pod: p.metadata.name, host: p.spec.host, ip: p.status.hostIP, ports: ports as Endpoint['ports'] });
+  }
+  return out.sort((a, b) => a.pod.localeCompare(b.pod));
+}
+
+export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
+  const { store } = deps;
+
+  async function reconcileService(ref: ObjectRef, pods?: Pod[]): Promise<void> {
+    const svc = await store.get<Service>(ref);
+    if (!svc) return;
+    const endpoints = endpointsOf(svc, pods ?? (await collect(eachObject<Pod>(store, 'Pod', ref.project, svc.spec.selector))));
+    if (JSON.stringify(svc.status?.endpoints ?? []) === JSON.stringify(endpoints)) return;
+    await patchStatus<Service>(store, ref, (cur) => ({ ...cur.status, endpoints })).catch(ignoring(NotFoundError));
+  }
+
+  return {
+    name: 'endpoints',
+    kinds: ['Service', 'Pod'],
+    async reconcile(ref: ObjectRef): Promise<Result> {
+      if (ref.kind === 'Service') {
+        await reconcileService(ref);
+        return {};
+      }
+      if (ref.kind !== 'Pod') return {};
+      // Any service of the project may have listed the pod (it may be gone or relabelled): look at each.
+      const services = await collect(eachObject<Service>(store, 'Service', ref.project));
+      if (services.length === 0) return {};
+      const pods = await collect(eachObject<Pod>(store, 'Pod', ref.project));
+      for (const s of services) await reconcileService(refOf(s), pods);
+      return {};
+    },
+    async *resync() {
+      for await (const s of eachOfKind<Service>(store, 'Service')) yield refOf(s);
+    },
+  };
+}

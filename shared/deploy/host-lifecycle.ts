@@ -1,0 +1,100 @@
+// Host lifecycle: each host's agent renews a HostLease; the Host object itself is left to
+// binding, so heartbeats never conflict with the scheduler. A host whose lease is older than
+// the grace period is marked not ready (nothing more is placed on it) and its pods Unknown
+// (NodeLost); after the eviction period its pods are released, so their ReplicationControllers
+// replace them on healthy hosts. When the lease is renewed again the host is ready again; its
+// agent then removes the containers of pods it no longer holds, so no pod runs twice.
+import { AlreadyExistsError, ConflictError, NotFoundError, ignoring } from '../errors.ts';
+import type { HostLeaseSpec } from '../model/deploy-kinds.ts';
+import { refOf, type ObjectRef } from '../model/types.ts';
+import type { Reconciler, Result } from '../reconcile/types.ts';
+import type { BindingStore } from '../scheduler/ports.ts';
+import { eachObject, eachOfKind } from '../store/each.ts';
+import { patchStatus } from '../store/patch.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import { releasePod, setPodCondition, type Host, type HostLease, type Pod } from './pods.ts';
+
+export interface HostLifecycleDeps {
+  store: ObjectStore;
+  bindings: BindingStore;
+  /** How long a host may stay silent before it is NotReady (default 40 s). */
+  graceMs?: number;
+  /** How long a NotReady host's pods are left before they are replaced elsewhere (default 20 s). */
+  evictionMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Renews a host's lease (creates it the first time). Called by the host's agent while its
+ * engine answers.
+ */
+export async function renewLease(store: ObjectStore, host: string, leaseDurationSeconds: number, now: Date = new Date()): Promise<void> {
+  const ref = { kind: 'HostLease', project: '', name: host };
+  const spec: HostLeaseSpec = { renewTime: now.toISOString(), leaseDurationSeconds };
+  for (let i = 0; i < 5; i++) {
+    const lease = await store.get<HostLease>(ref);
+    try {
+      if (!lease) await store.create({ kind: 'HostLease', metadata: { name: host, project: '' }, spec });
+      else await store.update({ ...lease, spec });
+      return;
+    } catch (err) {
+      if (!(err instanceof ConflictError || err instanceof AlreadyExistsError || err instanceof NotFoundError)) throw err;
+    }
+  }
+}
+
+/** The pods bound to a host, across projects. */
+export async function* podsOnHost(store: ObjectStore, host: string): AsyncIterable<Pod> {
+  for await (const p of eachOfKind<Pod>(store, 'Pod')) if (p.spec.host === host) yield p;
+}
+
+export function hostLifecycleReconciler(deps: HostLifecycleDeps): Reconciler {
+  const { store, bindings } = deps;
+  const graceMs = deps.graceMs ?? 40_000;
+  const evictionMs = deps.evictionMs ?? 20_000;
+  const now = deps.now ?? Date.now;
+
+  async function setReady(host: Host, ready: boolean, reason: string, message: string): Promise<void> {
+    const readyNow = host.status.ready;
+    const cond = host.status.conditions?.find((c) => c.type === 'Ready');
+    if (readyNow === ready && cond?.reason === reason) return;
+    await patchStatus<Host>(store, refOf(host), (cur) => ({ ...setPodCondition(cur.status, 'Ready', ready ? 'True' : 'False', reason, message, new Date(now())), ready })).catch(
+      ignoring(NotFoundError),
+    );
+  }
+
+  async function reconcileHost(name: string): Promise<Result> {
+    const host = await store.get<Host>({ kind: 'Host', project: '', name });
+    if (!host) return {};
+    const lease = await store.get<HostLease>({ kind: 'HostLease', project: '', name });
+    const t = now();
+    const renewed = lease ? Date.parse(lease.spec.renewTime) : Date.parse(host.metadata.creationTimestamp);
+    const silentFor = t - renewed;
+    if (silentFor < graceMs) {
+      await setReady(host, true, 'HostReady', 'the host agent is renewing its lease');
+      return { requeueAfter: graceMs - silentFor + 10 };
+    }
+    await setReady(host, false, 'HostStatusUnknown', `the host agent stopped renewing its lease ${Math.round(silentFor / 1000)} s ago`);
+    const evict = silentFor >= graceMs + evictionMs;
+    for await (const pod of podsOnHost(store, name)) {
+      if (evict) {
+        await releasePod(store, bindings, pod);
+        continue;
+      }
+      if (pod.status?.phase === 'Unknown' || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+      await patchStatus<Pod>(store, refOf(pod), (cur) =>
+        cur.spec.host !== name ? undefined : { ...setPodCondition(cur.status, 'Ready', 'False', 'NodeLost', `host ${name} is not responding`, new Date(t)), phase: 'Unknown', reason: 'NodeLost', message: `host ${name} is not responding` },
+      ).catch(ignoring(NotFoundError));
+    }
+    return { requeueAfter: evict ? graceMs : graceMs + evictionMs - silentFor + 10 };
+  }
+
+  return {
+    name: 'host-lifecycle',
+    kinds: ['Host', 'HostLease'],
+    reconcile: (ref: ObjectRef) => reconcileHost(ref.name),
+    async *resync() {
+      for await (const h of eachObject<Host>(store, 'Host', '')) yield refOf(h);
+    },
+  };
+}
