@@ -284,6 +284,25 @@ describe('pre hook', () => {
   });
 });
 
+describe('post hook', () => {
+  it('runs once the new revision is fully available, and only then is the rollout Complete', async () => {
+    await createDc('post', { strategy: { type: 'Rolling', rollingParams: { post: { failurePolicy: 'Abort', execNewPod: { command: ['./notify'] } } } } });
+    for (let i = 0; i < 6; i++) {
+      await reconcile('post');
+      await report('post-1');
+    }
+    expect((await getRc('post-1')).spec.replicas).toBe(2);
+    expect((await getRc('post-1')).status.phase).toBe('Running');
+    const ref = { kind: 'Pod', project: P, name: 'post-1-hook-post' };
+    expect((await t.store.get<Pod>(ref))!.metadata.labels).toEqual({ deploymentconfig: 'post', 'berth.io/hook': 'post' });
+
+    await patchStatus<Pod>(t.store, ref, (p) => ({ ...p.status, phase: 'Succeeded', exitCode: 0 }));
+    await reconcile('post');
+
+    expect((await getRc('post-1')).status.phase).toBe('Complete');
+  });
+});
+
 describe('history and deletion', () => {
   it('keeps revisionHistoryLimit old revisions besides the latest', async () => {
     await createDc('hist', { revisionHistoryLimit: 1 });
