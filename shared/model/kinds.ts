@@ -34,6 +34,8 @@ export interface KindDef {
   status: z.ZodType;
   /** Whether users may create, update and delete it through the API. */
   writable: boolean;
+  /** Whether users may delete it even though they cannot write it (pods: controllers make them). */
+  deletable?: boolean;
   /** Short description for the OpenAPI document. */
   description: string;
 }
@@ -180,6 +182,7 @@ const defs: KindDef[] = [
     spec: podSpec,
     status: podStatus,
     writable: false,
+    deletable: true,
     description: 'One replica: a container on one host, with its phase, ports, restarts and readiness.',
   },
   {

@@ -3,12 +3,15 @@
 import { ConflictError, NotFoundError, ignoring } from '../errors.ts';
 import { refOf, type ObjectRef } from '../model/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
+import { deleteObject } from '../store/deletion.ts';
 import { eachOfKind } from '../store/each.ts';
 import type { Reconciler, Result } from './types.ts';
 
 export const PROJECT_FINALIZER = 'berth.io/project-contents';
 /** How many objects one pass deletes before asking to be called again (bounded Lambda time). */
 const BATCH = 200;
+/** How soon to look again while objects wait for their finalizers (pods for their hosts). */
+const WAIT_MS = 2_000;
 
 export function projectFinalizer(store: ObjectStore): Reconciler {
   return {
@@ -18,8 +21,13 @@ export function projectFinalizer(store: ObjectStore): Reconciler {
       const project = await store.get(ref);
       if (!project?.metadata.deletionTimestamp) return {};
       const page = await store.listProject(project.metadata.name, { limit: BATCH });
-      for (const o of page.items) await store.delete(refOf(o)).catch(ignoring(NotFoundError));
+      let waiting = 0;
+      for (const o of page.items) {
+        // An object with finalizers (a pod on a host) is marked; its finalizer's owner removes it.
+        if ((await deleteObject(store, refOf(o)).catch(ignoring(NotFoundError))) === 'marked') waiting++;
+      }
       if (page.continue || page.items.length === BATCH) return { requeueAfter: 0 };
+      if (waiting) return { requeueAfter: WAIT_MS };
       // Nothing left: the project can go. A concurrent change to it just means another pass.
       await store.delete(ref, { resourceVersion: project.metadata.resourceVersion }).catch(ignoring(NotFoundError, ConflictError));
       return (await store.get(ref)) ? { requeueAfter: 0 } : {};

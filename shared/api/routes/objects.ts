@@ -17,6 +17,7 @@ import {
   objectOut,
   parseSelector,
 } from '../schemas.ts';
+import { deleteObject } from '../../store/deletion.ts';
 import { getOr404, listResponse, replaceFromBody } from './common.ts';
 
 export function registerObjectRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
@@ -79,13 +80,24 @@ function registerKind(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, def: KindDef): vo
         return c.json(await open(await replaceFromBody(deps.store, target, { ...body, spec })));
       },
     );
+  }
 
+  if (def.writable || def.deletable) {
     defineRoute(
       app,
       deps,
-      { method: 'delete', path: `${base}/{name}`, access: { kind: 'project', verb: 'delete', resource }, summary: `Delete a ${kind}`, tag, params: ProjectNameParam, query: DeleteQuery, status: 204 },
+      {
+        method: 'delete',
+        path: `${base}/{name}`,
+        access: { kind: 'project', verb: 'delete', resource },
+        summary: `Delete a ${kind} (one with finalizers is marked, and goes once they are done)`,
+        tag,
+        params: ProjectNameParam,
+        query: DeleteQuery,
+        status: 204,
+      },
       async (c, { params, query }) => {
-        await deps.store.delete(ref(params.project, params.name), { resourceVersion: query.resourceVersion });
+        await deleteObject(deps.store, ref(params.project, params.name), { resourceVersion: query.resourceVersion });
         return c.body(null, 204);
       },
     );
