@@ -29,6 +29,19 @@ function hostPortsOf(ports: Docker.ContainerInspectInfo['NetworkSettings']['Port
   return out.sort((a, b) => a.containerPort - b.containerPort);
 }
 
+/** The text of a non-TTY container's log stream: 8-byte frame headers removed. */
+export function demultiplex(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= raw.length && (raw[i] === 1 || raw[i] === 2 || raw[i] === 0) && raw[i + 1] === 0 && raw[i + 2] === 0 && raw[i + 3] === 0) {
+    const size = raw.readUInt32BE(i + 4);
+    parts.push(raw.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  if (i < raw.length) parts.push(raw.subarray(i));
+  return Buffer.concat(parts).toString('utf8');
+}
+
 function stateOf(status: string): RunningPod['state'] {
   return status === 'running' || status === 'created' ? status : 'exited';
 }
@@ -46,18 +59,22 @@ function runningPodOf(info: Docker.ContainerInspectInfo): RunningPod {
 }
 
 export interface DockerPodsOptions {
-  /** The UID a project's pods run as; defaults to `projectUid`. */
+  /** The UID a project's pods run as when the spec names none; defaults to `projectUid`. */
   uidFor?: (project: string) => number;
+  /** Credentials for pulling pod images from the platform registry (none for the local one). */
+  registryAuth?: { username: string; password: string; serveraddress: string };
 }
 
 export class DockerPods implements PodContainers {
   private readonly uidFor: (project: string) => number;
+  private readonly registryAuth: DockerPodsOptions['registryAuth'];
 
   constructor(
     private readonly docker: Docker,
     opts: DockerPodsOptions = {},
   ) {
     this.uidFor = opts.uidFor ?? projectUid;
+    this.registryAuth = opts.registryAuth;
   }
 
   /**
@@ -72,9 +89,17 @@ export class DockerPods implements PodContainers {
       if (existing.State.Running && existing.Config.Image === spec.image) return runningPodOf(existing);
       await this.docker.getContainer(existing.Id).remove({ force: true });
     }
-    const created = await this.docker.createContainer(podContainerSpec(spec, { uid: this.uidFor(spec.project) })).catch((err: unknown) => {
-      if ((err as { statusCode?: number }).statusCode === 409) throw new ConflictError(`container "${name}" is being created by someone else`, 'retry');
-      throw err;
+    const options = podContainerSpec(spec, { uid: spec.uid ?? this.uidFor(spec.project) });
+    const create = () =>
+      this.docker.createContainer(options).catch((err: unknown) => {
+        if ((err as { statusCode?: number }).statusCode === 409) throw new ConflictError(`container "${name}" is being created by someone else`, 'retry');
+        throw err;
+      });
+    const created = await create().catch(async (err: unknown) => {
+      // An image this engine does not have yet is pulled (from the platform registry), once.
+      if (!isNotFound(err)) throw err;
+      await this.pull(spec.image);
+      return create();
     });
     await created.start();
     return runningPodOf(await created.inspect());
@@ -100,6 +125,41 @@ export class DockerPods implements PodContainers {
       .catch((err: unknown) => {
         if (!isNotFound(err)) throw err;
       });
+  }
+
+  async exec(project: string, pod: string, command: string[], timeoutMs: number): Promise<{ exitCode: number }> {
+    const info = await this.inspectByName(podContainerName(project, pod));
+    if (!info || info.Config.Labels?.[LABELS.managed] !== 'true') throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no container on this host`);
+    const exec = await this.docker.getContainer(info.Id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, User: info.Config.User });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    stream.resume();
+    const ended = new Promise<void>((resolve) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', () => resolve());
+    });
+    const timedOut = await Promise.race([ended.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), timeoutMs).unref())]);
+    stream.destroy();
+    if (timedOut) return { exitCode: -1 };
+    return { exitCode: (await exec.inspect()).ExitCode ?? -1 };
+  }
+
+  async logs(project: string, pod: string, opts: { tail?: number } = {}): Promise<string> {
+    const info = await this.inspectByName(podContainerName(project, pod));
+    if (!info || info.Config.Labels?.[LABELS.managed] !== 'true') throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no container on this host`, { suggestion: 'it may not have started yet, or may have been replaced' });
+    const raw = (await this.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, follow: false, ...(opts.tail ? { tail: opts.tail } : {}) })) as unknown as Buffer;
+    return demultiplex(raw);
+  }
+
+  private async pull(image: string): Promise<void> {
+    const stream = await this.docker.pull(image, this.registryAuth ? { authconfig: this.registryAuth } : {});
+    await new Promise<void>((resolve, reject) =>
+      this.docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+        const failed = err?.message ?? events.find((e) => e.error)?.error;
+        if (failed) reject(new BerthError(502, 'ImagePullFailed', `pulling ${image} failed: ${failed}`));
+        else resolve();
+      }),
+    );
   }
 
   /** Every managed pod container on this host, running or not. */

@@ -14,6 +14,8 @@ export interface PodSpecForHost {
   /** Limits: cpu in millicores, memory in bytes. */
   resources: { cpuMilli: number; memoryBytes: number };
   command?: string[];
+  /** The UID to run as (the first of the project's block); defaults to the adapter's choice. */
+  uid?: number;
 }
 
 export interface HostPort {

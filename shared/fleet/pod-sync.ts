@@ -1,0 +1,265 @@
+// The host side of pods (what a kubelet does), over the PodContainers port so that every fleet
+// adapter is driven the same way. Each pass over one host:
+// - runs the pods bound to it, made from their spec, as the project's UID;
+// - restarts containers that exit (restartPolicy Always, or OnFailure after a failure) with
+//   exponential back-off, showing CrashLoopBackOff while it waits; records how a Never pod
+//   ended (Succeeded or Failed, with the exit code);
+// - runs readiness probes (Ready condition, readySince) and liveness probes (a container that
+//   fails its liveness probe is restarted);
+// - stops pods that are being deleted, after a short drain (they left their Services' endpoints
+//   the moment they were marked), and then gives their room back with them (releasePod);
+// - removes containers of pods that are not bound here (a host that comes back after it was
+//   declared lost finds its pods replaced elsewhere), so that no pod runs twice.
+// Status is written only when it changed.
+import { NotFoundError, ignoring } from '../errors.ts';
+import type { Container, PodStatus, Probe } from '../model/deploy-kinds.ts';
+import { DC_LABEL, RC_LABEL, REVISION_ANNOTATION } from '../model/deploy-kinds.ts';
+import { refOf } from '../model/types.ts';
+import { isTerminating, podLimits, releasePod, setPodCondition, type Pod } from '../deploy/pods.ts';
+import type { BindingStore } from '../scheduler/ports.ts';
+import { eachOfKind } from '../store/each.ts';
+import { patchStatus } from '../store/patch.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import type { PodContainers } from './ports.ts';
+import { runProbe, type ProbeResult, type ProbeTarget } from './probes.ts';
+import type { PodSpecForHost, RunningPod } from './types.ts';
+
+export interface BackoffOptions {
+  /** The first wait after a container exits (Kubernetes: 10 s). */
+  initialMs: number;
+  /** The longest wait (Kubernetes: 5 min). */
+  maxMs: number;
+  /** A container that ran this long before exiting starts the back-off afresh (Kubernetes: 10 min). */
+  resetMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 };
+
+export interface PodSyncDeps {
+  store: ObjectStore;
+  bindings: BindingStore;
+  hostName: string;
+  /** The address pods' published ports are reached at (the Host's spec.address). */
+  address: string;
+  containers: PodContainers;
+  /** The UID a project's pods run as. */
+  uidFor(project: string): Promise<number>;
+  backoff?: BackoffOptions;
+  /** How long a pod being deleted keeps running after it left its Services' endpoints. */
+  drainMs?: number;
+  now?: () => number;
+  probe?: (probe: Probe, target: ProbeTarget) => Promise<ProbeResult>;
+  onError?: (pod: string, err: unknown) => void;
+}
+
+interface ProbeState {
+  successes: number;
+  failures: number;
+  lastRun: number;
+}
+
+/** What the host remembers of one pod between passes. */
+interface PodMemory {
+  /** Restarts in the current back-off run. */
+  crashes: number;
+  /** When the exited container may be started again. */
+  restartAt?: number;
+  containerId?: string;
+  ready: boolean;
+  readiness: ProbeState;
+  liveness: ProbeState;
+}
+
+const freshProbe = (): ProbeState => ({ successes: 0, failures: 0, lastRun: 0 });
+
+/** The spec of the pod's one container as the host runs it. */
+export function specForHost(pod: Pod, uid: number): PodSpecForHost {
+  const c: Container = pod.spec.containers[0]!;
+  const labels = pod.metadata.labels ?? {};
+  const command = c.command || c.args ? [...(c.command ?? []), ...(c.args ?? [])] : undefined;
+  const revision = Number(pod.metadata.annotations?.[REVISION_ANNOTATION] ?? /-(\d+)$/.exec(labels[RC_LABEL] ?? '')?.[1] ?? 0);
+  return {
+    project: pod.metadata.project,
+    deployment: labels[DC_LABEL] ?? '',
+    revision,
+    pod: pod.metadata.name,
+    image: c.image,
+    env: c.env.map((e) => ({ name: e.name, value: e.value })),
+    ports: c.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })),
+    resources: podLimits(pod),
+    ...(command ? { command } : {}),
+    uid,
+  };
+}
+
+/** A pod's status without the transition times, to tell whether anything changed. */
+const comparable = (s: PodStatus | undefined) => JSON.stringify({ ...s, conditions: (s?.conditions ?? []).map((c) => ({ ...c, lastTransitionTime: undefined })) });
+
+export function createPodSync(deps: PodSyncDeps) {
+  const { store, containers, hostName } = deps;
+  const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  const drainMs = deps.drainMs ?? 5_000;
+  const now = deps.now ?? Date.now;
+  const probe = deps.probe ?? runProbe;
+  const memory = new Map<string, PodMemory>();
+  const keyOf = (project: string, pod: string) => `${project}/${pod}`;
+
+  function remember(pod: Pod): PodMemory {
+    const key = keyOf(pod.metadata.project, pod.metadata.name);
+    let m = memory.get(key);
+    if (!m) {
+      m = { crashes: 0, ready: false, readiness: freshProbe(), liveness: freshProbe() };
+      memory.set(key, m);
+    }
+    return m;
+  }
+
+  async function writeStatus(pod: Pod, next: PodStatus): Promise<void> {
+    if (comparable(pod.status) === comparable(next)) return;
+    await patchStatus<Pod>(store, refOf(pod), (cur) => (cur.spec.host === hostName ? next : undefined)).catch(ignoring(NotFoundError));
+  }
+
+  function targetOf(pod: Pod, running: RunningPod): ProbeTarget {
+    const exec = containers.exec?.bind(containers);
+    return {
+      hostPorts: running.hostPorts.map((p) => ({ ...p, hostIp: deps.address })),
+      ...(exec ? { exec: (command: string[], timeoutMs: number) => exec(pod.metadata.project, pod.metadata.name, command, timeoutMs) } : {}),
+    };
+  }
+
+  /** Runs a probe if it is due; returns the pass/fail verdict so far (thresholds applied), or undefined when not yet decided. */
+  async function probeIfDue(p: Probe, state: ProbeState, startedAt: number, target: ProbeTarget): Promise<{ ok?: boolean; detail?: string }> {
+    const t = now();
+    if (t < startedAt + p.initialDelaySeconds * 1000) return {};
+    if (state.lastRun && t < state.lastRun + p.periodSeconds * 1000) return {};
+    state.lastRun = t;
+    const r = await probe(p, target);
+    if (r.ok) {
+      state.successes++;
+      state.failures = 0;
+      return state.successes >= p.successThreshold ? { ok: true } : {};
+    }
+    state.failures++;
+    state.successes = 0;
+    return state.failures >= p.failureThreshold ? { ok: false, detail: r.detail } : { detail: r.detail };
+  }
+
+  async function start(pod: Pod, m: PodMemory): Promise<RunningPod> {
+    const running = await containers.ensurePod(specForHost(pod, await deps.uidFor(pod.metadata.project)));
+    m.containerId = running.containerId;
+    m.readiness = freshProbe();
+    m.liveness = freshProbe();
+    m.ready = false;
+    return running;
+  }
+
+  async function syncPod(pod: Pod): Promise<void> {
+    const m = remember(pod);
+    const c = pod.spec.containers[0]!;
+    const policy = pod.spec.restartPolicy ?? 'Always';
+    const base: PodStatus = { ...pod.status, hostIP: deps.address, conditions: pod.status?.conditions ?? [], restartCount: pod.status?.restartCount ?? 0 };
+    const t = now();
+
+    if (isTerminating(pod)) {
+      if (t < Date.parse(pod.metadata.deletionTimestamp!) + drainMs) {
+        await writeStatus(pod, setPodCondition(base, 'Ready', 'False', 'Terminating', 'the pod is being deleted'));
+        return;
+      }
+      await containers.removePod(pod.metadata.project, pod.metadata.name);
+      memory.delete(keyOf(pod.metadata.project, pod.metadata.name));
+      await releasePod(store, deps.bindings, pod);
+      return;
+    }
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
+
+    let running = await containers.inspectPod(pod.metadata.project, pod.metadata.name);
+    let status = base;
+    if (running && running.state === 'exited') {
+      const exitCode = running.exitCode ?? -1;
+      if (policy === 'Never' || (policy === 'OnFailure' && exitCode === 0)) {
+        const phase = exitCode === 0 ? 'Succeeded' : 'Failed';
+        await writeStatus(pod, setPodCondition({ ...base, phase, exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', message: `the container exited with code ${exitCode}` }, 'Ready', 'False', 'PodCompleted'));
+        return;
+      }
+      // It exited and should run: back off, then start it again.
+      if (m.restartAt === undefined) {
+        const ranFor = running.startedAt ? t - Date.parse(running.startedAt) : 0;
+        if (ranFor >= backoff.resetMs) m.crashes = 0;
+        const wait = Math.min(backoff.initialMs * 2 ** m.crashes, backoff.maxMs);
+        m.crashes++;
+        m.restartAt = t + wait;
+      }
+      if (t < m.restartAt) {
+        const secs = Math.ceil((m.restartAt - t) / 1000);
+        status = { ...base, phase: base.phase === 'Pending' ? 'Pending' : 'Running', reason: 'CrashLoopBackOff', message: `back-off ${secs}s restarting the failed container (exit code ${exitCode})`, exitCode };
+        await writeStatus(pod, setPodCondition(status, 'Ready', 'False', 'ContainersNotReady', `container ${c.name} is waiting to start again`));
+        return;
+      }
+      m.restartAt = undefined;
+      running = await start(pod, m);
+      status = { ...base, restartCount: base.restartCount + 1 };
+    } else if (!running) {
+      try {
+        running = await start(pod, m);
+      } catch (err) {
+        await writeStatus(pod, setPodCondition({ ...base, phase: 'Pending', reason: 'ContainerCreating', message: (err as Error).message }, 'Ready', 'False', 'ContainersNotReady'));
+        throw err;
+      }
+    }
+
+    // Running (or just created): probes.
+    const startedAt = running.startedAt ? Date.parse(running.startedAt) : t;
+    const target = targetOf(pod, running);
+    if (c.livenessProbe) {
+      const verdict = await probeIfDue(c.livenessProbe, m.liveness, startedAt, target);
+      if (verdict.ok === false) {
+        await containers.removePod(pod.metadata.project, pod.metadata.name);
+        running = await start(pod, m);
+        status = { ...status, restartCount: status.restartCount + 1, reason: 'Unhealthy', message: `the liveness probe failed: ${verdict.detail ?? ''}`.trim() };
+      }
+    }
+    let readyDetail: string | undefined;
+    if (c.readinessProbe) {
+      const verdict = await probeIfDue(c.readinessProbe, m.readiness, startedAt, targetOf(pod, running));
+      if (verdict.ok !== undefined) m.ready = verdict.ok;
+      readyDetail = verdict.detail;
+    } else {
+      m.ready = running.state === 'running';
+    }
+    const { reason: _r, message: _m, exitCode: _e, ...rest } = status;
+    const wasReady = pod.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
+    const next: PodStatus = {
+      ...rest,
+      ...(status.reason === 'Unhealthy' ? { reason: status.reason, message: status.message } : {}),
+      phase: 'Running',
+      hostIP: deps.address,
+      ports: running.hostPorts.map((p) => ({ containerPort: p.containerPort, hostIP: deps.address, hostPort: p.hostPort })),
+      containerID: running.containerId,
+      image: c.image,
+      startTime: pod.status?.startTime ?? new Date(t).toISOString(),
+      ...(m.ready ? { readySince: wasReady && pod.status.readySince ? pod.status.readySince : new Date(t).toISOString() } : { readySince: undefined }),
+    };
+    if (!m.ready) delete next.readySince;
+    await writeStatus(pod, setPodCondition(next, 'Ready', m.ready ? 'True' : 'False', m.ready ? undefined : 'ContainersNotReady', m.ready ? undefined : readyDetail));
+  }
+
+  async function syncHost(): Promise<{ pods: number; removed: number }> {
+    const mine: Pod[] = [];
+    for await (const p of eachOfKind<Pod>(store, 'Pod')) if (p.spec.host === hostName) mine.push(p);
+    const wanted = new Set(mine.map((p) => keyOf(p.metadata.project, p.metadata.name)));
+    let removed = 0;
+    for (const c of await containers.listPods()) {
+      if (wanted.has(keyOf(c.project, c.pod))) continue;
+      await containers.removePod(c.project, c.pod).catch((err) => deps.onError?.(c.pod, err));
+      memory.delete(keyOf(c.project, c.pod));
+      removed++;
+    }
+    for (const key of [...memory.keys()]) if (!wanted.has(key)) memory.delete(key);
+    await Promise.all(mine.map((p) => syncPod(p).catch((err) => deps.onError?.(p.metadata.name, err))));
+    return { pods: mine.length, removed };
+  }
+
+  return { syncPod, syncHost };
+}
+
+export type PodSync = ReturnType<typeof createPodSync>;
