@@ -63,6 +63,11 @@ export interface DockerPodsOptions {
   uidFor?: (project: string) => number;
   /** Credentials for pulling pod images from the platform registry (none for the local one). */
   registryAuth?: { username: string; password: string; serveraddress: string };
+  /**
+   * Marks the containers as this host agent's and leaves every other container alone, so that two
+   * platforms (or two hosts) sharing one engine never touch each other's pods.
+   */
+  owner?: string;
 }
 
 export class DockerPods implements PodContainers {
@@ -75,6 +80,14 @@ export class DockerPods implements PodContainers {
   ) {
     this.uidFor = opts.uidFor ?? projectUid;
     this.registryAuth = opts.registryAuth;
+    this.owner = opts.owner;
+  }
+
+  private readonly owner: string | undefined;
+
+  /** Managed by Berth and, when this adapter has an owner, by this owner. */
+  private mine(labels: Record<string, string> | undefined): boolean {
+    return labels?.[LABELS.managed] === 'true' && (this.owner === undefined || labels[LABELS.owner] === this.owner);
   }
 
   /**
@@ -85,11 +98,12 @@ export class DockerPods implements PodContainers {
     const name = podContainerName(spec.project, spec.pod);
     const existing = await this.inspectByName(name);
     if (existing) {
-      if (existing.Config.Labels?.[LABELS.managed] !== 'true') throw new UnmanagedContainerError(name);
+      if (!this.mine(existing.Config.Labels)) throw new UnmanagedContainerError(name);
       if (existing.State.Running && existing.Config.Image === spec.image) return runningPodOf(existing);
       await this.docker.getContainer(existing.Id).remove({ force: true });
     }
     const options = podContainerSpec(spec, { uid: spec.uid ?? this.uidFor(spec.project) });
+    if (this.owner !== undefined) options.Labels = { ...options.Labels, [LABELS.owner]: this.owner };
     const create = () =>
       this.docker.createContainer(options).catch((err: unknown) => {
         if ((err as { statusCode?: number }).statusCode === 409) throw new ConflictError(`container "${name}" is being created by someone else`, 'retry');
@@ -109,7 +123,7 @@ export class DockerPods implements PodContainers {
   async inspectPod(project: string, pod: string): Promise<RunningPod | undefined> {
     const info = await this.inspectByName(podContainerName(project, pod));
     const labels = info?.Config.Labels ?? {};
-    if (!info || labels[LABELS.managed] !== 'true' || labels[LABELS.project] !== project || labels[LABELS.pod] !== pod) return undefined;
+    if (!info || !this.mine(labels) || labels[LABELS.project] !== project || labels[LABELS.pod] !== pod) return undefined;
     return runningPodOf(info);
   }
 
@@ -118,7 +132,7 @@ export class DockerPods implements PodContainers {
     const name = podContainerName(project, pod);
     const info = await this.inspectByName(name);
     if (!info) return;
-    if (info.Config.Labels?.[LABELS.managed] !== 'true') throw new UnmanagedContainerError(name);
+    if (!this.mine(info.Config.Labels)) throw new UnmanagedContainerError(name);
     await this.docker
       .getContainer(info.Id)
       .remove({ force: true })
@@ -129,7 +143,7 @@ export class DockerPods implements PodContainers {
 
   async exec(project: string, pod: string, command: string[], timeoutMs: number): Promise<{ exitCode: number }> {
     const info = await this.inspectByName(podContainerName(project, pod));
-    if (!info || info.Config.Labels?.[LABELS.managed] !== 'true') throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no container on this host`);
+    if (!info || !this.mine(info.Config.Labels)) throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no container on this host`);
     const exec = await this.docker.getContainer(info.Id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, User: info.Config.User });
     const stream = await exec.start({ hijack: true, stdin: false });
     stream.resume();
@@ -146,7 +160,7 @@ export class DockerPods implements PodContainers {
 
   async logs(project: string, pod: string, opts: { tail?: number } = {}): Promise<string> {
     const info = await this.inspectByName(podContainerName(project, pod));
-    if (!info || info.Config.Labels?.[LABELS.managed] !== 'true') throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no container on this host`, { suggestion: 'it may not have started yet, or may have been replaced' });
+    if (!info || !this.mine(info.Config.Labels)) throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no container on this host`, { suggestion: 'it may not have started yet, or may have been replaced' });
     const raw = (await this.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, follow: false, ...(opts.tail ? { tail: opts.tail } : {}) })) as unknown as Buffer;
     return demultiplex(raw);
   }
@@ -164,7 +178,8 @@ export class DockerPods implements PodContainers {
 
   /** Every managed pod container on this host, running or not. */
   async listPods(): Promise<ListedPod[]> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`] } });
+    const label = [`${LABELS.managed}=true`, ...(this.owner !== undefined ? [`${LABELS.owner}=${this.owner}`] : [])];
+    const list = await this.docker.listContainers({ all: true, filters: { label } });
     return list.map((c) => {
       const labels = c.Labels ?? {};
       const hostPorts = c.Ports.filter((p) => p.PublicPort !== undefined)

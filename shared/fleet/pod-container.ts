@@ -13,6 +13,8 @@ export const LABELS = {
   deployment: 'berth.io/deployment',
   revision: 'berth.io/revision',
   pod: 'berth.io/pod',
+  /** Which host agent's containers these are, when several platforms or hosts share an engine. */
+  owner: 'berth.io/owner',
 } as const;
 
 export const POD_PIDS_LIMIT = 512;

@@ -65,3 +65,58 @@ export async function ensureDockerd(opts: { say: (line: string) => void; detache
   }
   return { process: child, stop: () => stopChild(child, 20_000) };
 }
+
+export interface ExtraDockerd {
+  socketPath: string;
+  process: ChildProcess;
+  /** Stops the engine (SIGTERM, then SIGKILL) and removes its bridge. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one more Docker Engine on this machine, to be one more local fleet host: its own socket,
+ * data, exec root, pid file and bridge (`berth-br<index>`, 10.231.<index>.1/24), with the same
+ * network rule as the main engine. Ports it publishes on 127.0.0.1 are reached as usual.
+ * @example const e = await startExtraDockerd({ index: 2, root: '/var/lib/berth/engine-2', say: console.log })
+ */
+export async function startExtraDockerd(opts: { index: number; root: string; say: (line: string) => void }): Promise<ExtraDockerd> {
+  const { index, root } = opts;
+  if (!Number.isInteger(index) || index < 1 || index > 250) throw new Error(`engine index ${index} is not between 1 and 250`);
+  const bridge = `berth-br${index}`;
+  const socketPath = `${root}/docker.sock`;
+  const ip = (...args: string[]) => spawnSync('ip', args, { stdio: 'ignore' }).status === 0;
+  ip('link', 'del', bridge);
+  if (!ip('link', 'add', 'name', bridge, 'type', 'bridge') || !ip('addr', 'add', `10.231.${index}.1/24`, 'dev', bridge) || !ip('link', 'set', bridge, 'up')) {
+    throw new Error(`could not create the bridge ${bridge} (needs root and iproute2)`);
+  }
+  const args = [
+    '--iptables=false',
+    '--ip-forward=false',
+    '--ip-masq=false',
+    `--host=unix://${socketPath}`,
+    `--data-root=${root}/data`,
+    `--exec-root=${root}/exec`,
+    `--pidfile=${root}/docker.pid`,
+    `--bridge=${bridge}`,
+  ];
+  spawnSync('mkdir', ['-p', `${root}/data`, `${root}/exec`]);
+  opts.say(`starting dockerd ${args.join(' ')}`);
+  const child = spawn('dockerd', args, { stdio: 'ignore' });
+  const stop = async () => {
+    await stopChild(child, 20_000);
+    ip('link', 'del', bridge);
+  };
+  const deadline = Date.now() + 60_000;
+  while (!(await dockerPing(socketPath))) {
+    if (child.exitCode !== null) {
+      ip('link', 'del', bridge);
+      throw new Error(`dockerd (engine ${index}) exited with code ${child.exitCode}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`dockerd (engine ${index}) did not answer within 60 s`);
+    }
+    await sleep(200);
+  }
+  return { socketPath, process: child, stop };
+}

@@ -1,0 +1,132 @@
+// The host agent of one Docker Engine: registers the engine as a fleet Host (capacity from the
+// engine), renews the host's lease while the engine answers, and runs the pod sync over the
+// engine's pod containers. `npm run up` runs one for the local engine; more engines join by
+// running `agents/host/main.ts` next to them.
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import { renewLease } from '../../shared/deploy/host-lifecycle.ts';
+import type { Host } from '../../shared/deploy/pods.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError, ignoring } from '../../shared/errors.ts';
+import { DockerPods } from '../../shared/fleet/docker-pods.ts';
+import { createPodSync } from '../../shared/fleet/pod-sync.ts';
+import { uidOfProject } from '../../shared/fleet/uid-ranges.ts';
+import type { HostSpec } from '../../shared/model/deploy-kinds.ts';
+import { cpuMillis, memoryBytes } from '../../shared/model/quantity.ts';
+import type { BindingStore } from '../../shared/scheduler/ports.ts';
+import { patchStatus } from '../../shared/store/patch.ts';
+import type { ObjectStore } from '../../shared/store/ports.ts';
+
+export interface HostAgentOptions {
+  store: ObjectStore;
+  bindings: BindingStore;
+  docker: Docker;
+  hostName: string;
+  /** Where the engine listens (its socket path), recorded as the Host's endpoint. */
+  socketPath: string;
+  /** The address the engine publishes pod ports on. */
+  address?: string;
+  leaseMs?: number;
+  syncMs?: number;
+  /** How long a deleted pod keeps running after it left its Services' endpoints. */
+  drainMs?: number;
+  /** Overrides what the engine reports (e.g. to leave room for the platform itself). */
+  capacity?: { cpu: string; memory: string };
+  /** Labels this agent's containers, so that platforms sharing one engine leave each other's alone (default: the host name). */
+  owner?: string;
+  logger?: Logger;
+}
+
+export interface HostAgent {
+  host: string;
+  /** Runs one pass of the pod sync now. */
+  sync(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The Host's spec from what the engine reports: every cpu and all memory. */
+export async function engineCapacity(docker: Docker): Promise<{ cpu: string; memory: string }> {
+  const info = (await docker.info()) as { NCPU: number; MemTotal: number };
+  return { cpu: String(info.NCPU), memory: String(info.MemTotal) };
+}
+
+/** Creates the Host, or updates its spec and allocatable room; never touches the room promised to pods. */
+export async function registerHost(store: ObjectStore, name: string, spec: HostSpec, allocatable: { cpuMilli: number; memoryBytes: number }): Promise<void> {
+  const ref = { kind: 'Host', project: '', name };
+  for (let i = 0; i < 5; i++) {
+    const current = await store.get<Host>(ref);
+    try {
+      if (!current) {
+        await store.create({ kind: 'Host', metadata: { name, project: '' }, spec, status: { allocatable, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: true, conditions: [] } });
+        return;
+      }
+      if (JSON.stringify(current.spec) !== JSON.stringify(spec)) await store.update({ ...current, spec });
+      await patchStatus<Host>(store, ref, (h) => (JSON.stringify(h.status.allocatable) === JSON.stringify(allocatable) ? undefined : { ...h.status, allocatable }));
+      return;
+    } catch (err) {
+      if (!(err instanceof ConflictError || err instanceof NotFoundError || err instanceof AlreadyExistsError)) throw err;
+    }
+  }
+}
+
+export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent> {
+  const { store, docker, hostName, logger } = opts;
+  const leaseMs = opts.leaseMs ?? 2_000;
+  const syncMs = opts.syncMs ?? 1_000;
+  const address = opts.address ?? '127.0.0.1';
+  const capacity = opts.capacity ?? (await engineCapacity(docker));
+  const spec: HostSpec = { provider: 'docker', endpoint: opts.socketPath, address, capacity, unschedulable: false };
+  await registerHost(store, hostName, spec, { cpuMilli: cpuMillis(capacity.cpu)!, memoryBytes: memoryBytes(capacity.memory)! });
+
+  const uids = new Map<string, number>();
+  const podSync = createPodSync({
+    store,
+    bindings: opts.bindings,
+    hostName,
+    address,
+    containers: new DockerPods(docker, { owner: opts.owner ?? hostName }),
+    drainMs: opts.drainMs,
+    async uidFor(project) {
+      let uid = uids.get(project);
+      if (uid === undefined) {
+        const p = await store.get({ kind: 'Project', project: '', name: project });
+        if (!p) throw new NotFoundError('Project', project);
+        uid = uidOfProject(p);
+        uids.set(project, uid);
+      }
+      return uid;
+    },
+    onError: (pod, err) => logger?.warn({ host: hostName, pod, err: (err as Error).message }, 'pod sync'),
+  });
+
+  // The lease is renewed only while the engine answers: a host whose engine is gone goes NotReady.
+  const renew = async () => {
+    const alive = await docker.ping().then(() => true, () => false);
+    if (alive) await renewLease(store, hostName, Math.ceil((leaseMs * 3) / 1000), new Date()).catch((err) => logger?.warn({ err: err.message }, 'lease renewal failed'));
+  };
+  await renew();
+
+  let syncing: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const sync = () =>
+    (syncing = syncing.then(async () => {
+      if (stopped) return;
+      await podSync.syncHost().catch((err) => logger?.warn({ host: hostName, err: (err as Error).message }, 'host sync failed'));
+    }));
+  const leaseTimer = setInterval(() => void renew(), leaseMs);
+  let syncTimer: NodeJS.Timeout | undefined;
+  const loop = () => {
+    syncTimer = setTimeout(() => void sync().then(() => !stopped && loop()), syncMs);
+  };
+  loop();
+  logger?.info({ host: hostName, capacity }, 'host agent started');
+  return {
+    host: hostName,
+    sync,
+    async stop() {
+      stopped = true;
+      clearInterval(leaseTimer);
+      clearTimeout(syncTimer);
+      await syncing.catch(ignoring(Error));
+    },
+  };
+}

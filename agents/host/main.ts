@@ -1,0 +1,53 @@
+// Runs the host agent of one more Docker Engine, so that it joins the local fleet:
+//   npx tsx agents/host/main.ts --name host-2 --socket /run/berth/docker-2.sock
+// The state table is the platform's: DYNAMODB_ENDPOINT (DynamoDB Local of `npm run up`,
+// http://127.0.0.1:7800 by default) and TABLE_NAME (berth).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import Docker from 'dockerode';
+import { pino } from 'pino';
+import { createHash } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
+import { createDynamoClient } from '../../shared/store/client.ts';
+import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { startHostAgent } from './agent.ts';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      name: { type: 'string' },
+      socket: { type: 'string', default: '/var/run/docker.sock' },
+      address: { type: 'string', default: '127.0.0.1' },
+      cpu: { type: 'string' },
+      memory: { type: 'string' },
+    },
+  });
+  if (!values.name || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(values.name)) {
+    throw new Error('--name is required and must be a DNS label, e.g. --name host-2');
+  }
+  const endpoint = process.env.DYNAMODB_ENDPOINT || 'http://127.0.0.1:7800';
+  const client = createDynamoClient({ endpoint });
+  const tableName = process.env.TABLE_NAME || 'berth';
+  const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
+  const agent = await startHostAgent({
+    store: new DynamoObjectStore({ client, tableName }),
+    bindings: new DynamoBindingStore({ client, tableName }),
+    docker: new Docker({ socketPath: values.socket }),
+    hostName: values.name,
+    socketPath: values.socket!,
+    address: values.address,
+    leaseMs: Number(process.env.PAAS_HOST_LEASE_MS || 2000),
+    ...(values.cpu && values.memory ? { capacity: { cpu: values.cpu, memory: values.memory } } : {}),
+    // The platform (its table) and the host name own this engine's pod containers.
+    owner: createHash('sha256').update(`${endpoint} ${tableName} ${values.name}`).digest('hex').slice(0, 16),
+    logger,
+  });
+  const stop = () => void agent.stop().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((err: Error) => {
+  console.error(`host agent: ${err.message}`);
+  process.exit(2);
+});
