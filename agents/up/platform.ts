@@ -2,6 +2,7 @@
 // A failure half-way stops what had started, so no engine is left running.
 import { serve } from '@hono/node-server';
 import Docker from 'dockerode';
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -13,6 +14,10 @@ import { buildConfigReconciler } from '../../shared/build/buildconfig-reconciler
 import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/build/local-adapters.ts';
 import { LocalProcessLauncher } from '../../shared/build/local-launcher.ts';
 import { removeStepContainers } from '../../shared/build/s2i/docker.ts';
+import { deployReconcilers } from '../../shared/deploy/reconcilers.ts';
+import { DockerPods, removeOwnedContainers } from '../../shared/fleet/docker-pods.ts';
+import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
+import { startHostAgent } from '../host/agent.ts';
 import { triggerSecretsCodec } from '../../shared/build/trigger-codec.ts';
 import { ensureDockerd, DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal } from '../../shared/local/dynamodb-local.ts';
@@ -81,8 +86,14 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     });
     stops.push(() => launcher.stopAll());
 
+    const bindings = new DynamoBindingStore({ client, tableName: config.tableName });
     const reconcilers = await startLocalReconcilers({
-      reconcilers: [...foundationReconcilers(store), buildReconciler({ store, launcher, ...builds }), buildConfigReconciler(store, new LocalRegistry(registry.host))],
+      reconcilers: [
+        ...foundationReconcilers(store),
+        buildReconciler({ store, launcher, ...builds }),
+        buildConfigReconciler(store, new LocalRegistry(registry.host)),
+        ...deployReconcilers(store, bindings, { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs }),
+      ],
       endpoint: dynamo.endpoint,
       streamArn,
       resyncMs: config.resyncMs,
@@ -90,7 +101,23 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     });
     stops.push(() => reconcilers.stop());
 
-    const app = createApi({ store, identity, logger, builds, builderImages, codecs: { BuildConfig: triggerSecretsCodec(secrets) }, version: process.env.npm_package_version });
+    // The local engine is the fleet's first host; its pods stop with the platform and start
+    // again with it (they stay bound in the table).
+    const owner = createHash('sha256').update(`${config.home} ${config.hostName}`).digest('hex').slice(0, 16);
+    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, logger });
+    stops.push(async () => {
+      await hostAgent.stop();
+      await removeOwnedContainers(docker, owner);
+    });
+    say(`host ${config.hostName}: the local Docker Engine`);
+    const localPods = new DockerPods(docker, { owner });
+
+    const fleet = {
+      // Pod logs: the local engine directly; another local engine through its socket.
+      containersFor: (host: { metadata: { name: string }; spec: { provider: string; endpoint?: string } }) =>
+        host.metadata.name === config.hostName ? localPods : host.spec.provider === 'docker' && host.spec.endpoint ? new DockerPods(new Docker({ socketPath: host.spec.endpoint })) : undefined,
+    };
+    const app = createApi({ store, identity, logger, builds, builderImages, fleet, codecs: { BuildConfig: triggerSecretsCodec(secrets) }, version: process.env.npm_package_version });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.apiPort, hostname: '127.0.0.1' }, () => resolve(s));
       s.once('error', reject);

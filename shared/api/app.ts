@@ -10,6 +10,7 @@ import { registerDeploymentRoutes } from './routes/deployments.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
 import { registerIdentityRoutes } from './routes/identity.ts';
 import { registerObjectRoutes } from './routes/objects.ts';
+import { registerPodRoutes } from './routes/pods.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 
@@ -44,6 +45,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerObjectRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   if (deps.builds) registerBuildRoutes(app, deps, deps.builds);
+  if (deps.fleet) registerPodRoutes(app, deps, deps.fleet);
   registerDeploymentRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { Identity } from '../auth/identity.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { BuildLogs, SourceArchives } from '../build/ports.ts';
+import type { PodContainers } from '../fleet/ports.ts';
+import type { HostSpec } from '../model/deploy-kinds.ts';
+import type { BerthObject } from '../model/types.ts';
 
 /**
  * Turns a kind's spec into its stored form and back, for fields that must not be stored in
@@ -43,6 +46,11 @@ export interface ApiDeps {
   builderImages?: BuilderImage[];
   /** Shown by /healthz and in the OpenAPI document. */
   version?: string;
+  /** The container hosts' pod containers, for pod logs; the pod log route is served when given. */
+  fleet?: {
+    /** The pod containers of a host, or undefined when this API cannot reach that host. */
+    containersFor(host: BerthObject<HostSpec, unknown>): PodContainers | undefined;
+  };
 }
 
 export interface ApiEnv {

@@ -207,3 +207,10 @@ export class DockerPods implements PodContainers {
     }
   }
 }
+
+/** Removes every pod container of one owner (a platform stopping its local host). Returns how many. */
+export async function removeOwnedContainers(docker: Docker, owner: string): Promise<number> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.owner}=${owner}`] } });
+  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  return list.length;
+}

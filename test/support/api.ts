@@ -23,7 +23,7 @@ export async function testApi(): Promise<TestApi> {
   const identity = new Identity(t.store);
   const dir = mkdtempSync(join(tmpdir(), 'berth-api-'));
   const builds = { logs: new FileBuildLogs(join(dir, 'logs')), sources: new FileSourceArchives(join(dir, 'sources')) };
-  const app = createApi({ store: t.store, identity, builds });
+  const app = createApi({ store: t.store, identity, builds, fleet: { containersFor: () => undefined } });
   await identity.bootstrapAdmin('admin-password');
   const adminToken = (await identity.login('admin', 'admin-password')).token;
   const call: TestApi['call'] = async (method, path, token, body) => {
