@@ -32,15 +32,30 @@ async function httpGet(url: string, timeoutMs: number): Promise<ProbeResult> {
   }
 }
 
+/**
+ * How long an accepted connection must stay open to count. A published port is served by the
+ * engine's port proxy, which accepts at once and then closes the connection when nothing in the
+ * container listens yet; a server that listens keeps the connection open waiting for a request.
+ */
+export const TCP_SETTLE_MS = 150;
+
 function tcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
+    let settled = false;
     const done = (r: ProbeResult) => {
+      if (settled) return;
+      settled = true;
       socket.destroy();
       resolve(r);
     };
+    const refused = () => done({ ok: false, detail: `dial tcp ${host}:${port}: connection closed, nothing listens in the container` });
     socket.setTimeout(timeoutMs, () => done({ ok: false, detail: `dial tcp ${host}:${port}: i/o timeout` }));
-    socket.once('connect', () => done({ ok: true }));
+    socket.once('connect', () => {
+      socket.once('end', refused);
+      socket.once('close', refused);
+      setTimeout(() => done({ ok: true }), Math.min(TCP_SETTLE_MS, timeoutMs)).unref();
+    });
     socket.once('error', (err) => done({ ok: false, detail: `dial tcp ${host}:${port}: ${err.message}` }));
   });
 }
