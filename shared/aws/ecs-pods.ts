@@ -153,6 +153,14 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: Pick<EcsPodsOpti
 /** The hash of a task definition's content, kept in its tags to find it again instead of registering a copy. */
 export const contentHash = (input: RegisterTaskDefinitionCommandInput): string => sha(JSON.stringify(input)).slice(0, 32);
 
+/** The tags naming a revision of a deployment, on its task definition and on its pods' tasks. */
+const revisionTags = (spec: PodSpecForHost): Tag[] => [
+  { key: MANAGED_TAG, value: 'true' },
+  { key: PROJECT_TAG, value: spec.project },
+  { key: POD_TAGS.deployment, value: spec.deployment },
+  { key: POD_TAGS.revision, value: String(spec.revision) },
+];
+
 /** The StartTask input of one pod on one instance (pure). */
 export function startTaskInput(opts: Pick<EcsPodsOptions, 'cluster' | 'containerInstanceArn'>, spec: PodSpecForHost, taskDefinition: string): StartTaskCommandInput {
   const group = podGroup(spec.project, spec.pod);
@@ -164,13 +172,7 @@ export function startTaskInput(opts: Pick<EcsPodsOptions, 'cluster' | 'container
     ...(group ? { group } : {}),
     // The pod's own tags, given here: propagating the task definition's would add nothing that
     // names the pod, only its content hash.
-    tags: [
-      { key: MANAGED_TAG, value: 'true' },
-      { key: PROJECT_TAG, value: spec.project },
-      { key: POD_TAGS.deployment, value: spec.deployment },
-      { key: POD_TAGS.revision, value: String(spec.revision) },
-      { key: POD_TAGS.pod, value: spec.pod },
-    ],
+    tags: [...revisionTags(spec), { key: POD_TAGS.pod, value: spec.pod }],
     enableECSManagedTags: true,
   };
 }
@@ -302,13 +304,7 @@ export class EcsPodContainers implements PodContainers {
     });
     let arn = latest?.taskDefinition?.status === 'ACTIVE' && tagMap(latest.tags)[POD_TAGS.contentHash] === hash ? latest.taskDefinition.taskDefinitionArn : undefined;
     if (!arn) {
-      const tags = [
-        { key: MANAGED_TAG, value: 'true' },
-        { key: PROJECT_TAG, value: spec.project },
-        { key: POD_TAGS.deployment, value: spec.deployment },
-        { key: POD_TAGS.revision, value: String(spec.revision) },
-        { key: POD_TAGS.contentHash, value: hash },
-      ];
+      const tags = [...revisionTags(spec), { key: POD_TAGS.contentHash, value: hash }];
       const out = await client.send(new RegisterTaskDefinitionCommand({ ...input, tags }));
       arn = out.taskDefinition?.taskDefinitionArn;
       if (!arn) throw new Error(`ECS registered no task definition for family ${input.family}`);
