@@ -1,0 +1,167 @@
+// ECS container instances as fleet Hosts: the tenant hosts of Berth's cluster (those whose
+// `berth.role` attribute is `tenant`; build hosts, which lend builds the Docker socket, never
+// become Hosts) are found with ListContainerInstances and DescribeContainerInstances and kept
+// as Host objects named `ecs-<container instance id>`. Their capacity is what the instance
+// registered with ECS; their room already promised to pods (status.requested) belongs to
+// binding and is never touched here. A connected, active instance has its HostLease renewed,
+// so the host lifecycle controller sees it alive; one that is gone or disconnected lets its
+// lease lapse, and the controller does the rest.
+import { DescribeContainerInstancesCommand, ListContainerInstancesCommand, type Attribute, type ECSClient, type Resource } from '@aws-sdk/client-ecs';
+import { renewLease } from '../deploy/host-lifecycle.ts';
+import type { Host } from '../deploy/pods.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../errors.ts';
+import type { HostSpec } from '../model/deploy-kinds.ts';
+import type { Resources } from '../scheduler/types.ts';
+import { patchStatus } from '../store/patch.ts';
+import type { ObjectStore } from '../store/ports.ts';
+
+/** The container-instance attribute naming a host's role (set by the fleet's user data). */
+export const HOST_ROLE_ATTRIBUTE = 'berth.role';
+export const TENANT_ROLE = 'tenant';
+/** The container-instance attribute carrying the address pods' ports are reached at (its private IP). */
+export const ADDRESS_ATTRIBUTE = 'berth.address';
+/** How long an ECS host's lease lasts: past a minute's resync, with room for one missed pass. */
+export const ECS_LEASE_SECONDS = 150;
+const DESCRIBE_BATCH = 100;
+const MiB = 2 ** 20;
+
+/** What a container instance says of itself: the fields of DescribeContainerInstances and of its state-change events alike. */
+export interface ContainerInstanceLike {
+  containerInstanceArn?: string;
+  ec2InstanceId?: string;
+  agentConnected?: boolean;
+  status?: string;
+  attributes?: Attribute[];
+  registeredResources?: Resource[];
+}
+
+export interface EcsHost {
+  name: string;
+  spec: HostSpec;
+  allocatable: Resources;
+  /** The agent is connected and the instance ACTIVE. */
+  ready: boolean;
+  ec2InstanceId?: string;
+}
+
+/**
+ * The Host name of a container instance: `ecs-<id>`, the id being the ARN's last part.
+ * @example hostNameOf('arn:aws:ecs:eu-west-1:1:container-instance/berth/5c1e…') // 'ecs-5c1e…'
+ */
+export const hostNameOf = (containerInstanceArn: string): string => `ecs-${containerInstanceArn.split('/').pop()!.toLowerCase()}`;
+
+const attribute = (ci: ContainerInstanceLike, name: string) => ci.attributes?.find((a) => a.name === name)?.value;
+const registered = (ci: ContainerInstanceLike, name: string) => ci.registeredResources?.find((r) => r.name === name)?.integerValue ?? 0;
+
+/** Whether the instance is one of Berth's tenant hosts (where pods may run). */
+export const isTenantHost = (ci: ContainerInstanceLike): boolean => attribute(ci, HOST_ROLE_ATTRIBUTE) === TENANT_ROLE;
+
+/**
+ * The Host a container instance is, or undefined when it has no ARN or no known address.
+ * CPU units become millicores (×1000/1024, rounded down), MEMORY is MiB.
+ */
+export function ecsHostOf(ci: ContainerInstanceLike, address?: string): EcsHost | undefined {
+  const arn = ci.containerInstanceArn;
+  const where = attribute(ci, ADDRESS_ATTRIBUTE) ?? address;
+  if (!arn || !where) return undefined;
+  const cpuMilli = Math.floor((registered(ci, 'CPU') * 1000) / 1024);
+  const mib = registered(ci, 'MEMORY');
+  return {
+    name: hostNameOf(arn),
+    spec: { provider: 'ecs', endpoint: arn, address: where, capacity: { cpu: `${cpuMilli}m`, memory: `${mib}Mi` }, unschedulable: ci.status !== 'ACTIVE' },
+    allocatable: { cpuMilli, memoryBytes: mib * MiB },
+    ready: ci.agentConnected === true && ci.status === 'ACTIVE',
+    ...(ci.ec2InstanceId ? { ec2InstanceId: ci.ec2InstanceId } : {}),
+  };
+}
+
+export interface DiscoverOptions {
+  client: ECSClient;
+  cluster: string;
+  /** Private IPs of EC2 instances, for instances without the berth.address attribute (an EC2 DescribeInstances reader). */
+  addresses?: (ec2InstanceIds: string[]) => Promise<Record<string, string>>;
+}
+
+export interface Discovery {
+  hosts: EcsHost[];
+  /** Tenant instances left out, with why (no address known). */
+  skipped: { containerInstanceArn: string; reason: string }[];
+}
+
+/** Berth's tenant hosts in the cluster as Host specs. */
+export async function discoverEcsHosts(opts: DiscoverOptions): Promise<Discovery> {
+  const { client, cluster } = opts;
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out = await client.send(new ListContainerInstancesCommand({ cluster, filter: `attribute:${HOST_ROLE_ATTRIBUTE} == ${TENANT_ROLE}`, ...(nextToken ? { nextToken } : {}) }));
+    arns.push(...(out.containerInstanceArns ?? []));
+    nextToken = out.nextToken;
+  } while (nextToken);
+  const instances: ContainerInstanceLike[] = [];
+  for (let i = 0; i < arns.length; i += DESCRIBE_BATCH) {
+    const out = await client.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns.slice(i, i + DESCRIBE_BATCH) }));
+    instances.push(...(out.containerInstances ?? []));
+  }
+  const tenants = instances.filter(isTenantHost);
+  const unaddressed = tenants.filter((ci) => !attribute(ci, ADDRESS_ATTRIBUTE) && ci.ec2InstanceId).map((ci) => ci.ec2InstanceId!);
+  const ips = unaddressed.length && opts.addresses ? await opts.addresses(unaddressed) : {};
+  const found: Discovery = { hosts: [], skipped: [] };
+  for (const ci of tenants) {
+    const host = ecsHostOf(ci, ci.ec2InstanceId ? ips[ci.ec2InstanceId] : undefined);
+    if (host) found.hosts.push(host);
+    else found.skipped.push({ containerInstanceArn: ci.containerInstanceArn ?? '', reason: `no ${ADDRESS_ATTRIBUTE} attribute and no private IP known for ${ci.ec2InstanceId ?? 'its EC2 instance'}` });
+  }
+  return found;
+}
+
+/**
+ * Creates the Host, or updates its spec and allocatable room. Never touches status.requested
+ * (binding's) nor, on an existing Host, status.ready (the host lifecycle controller's).
+ */
+export async function upsertEcsHost(store: ObjectStore, host: EcsHost): Promise<void> {
+  const ref = { kind: 'Host', project: '', name: host.name };
+  for (let i = 0; i < 5; i++) {
+    const current = await store.get<Host>(ref);
+    try {
+      if (!current) {
+        await store.create({
+          kind: 'Host',
+          metadata: { name: host.name, project: '' },
+          spec: host.spec,
+          status: { allocatable: host.allocatable, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: host.ready, conditions: [] },
+        });
+        return;
+      }
+      if (JSON.stringify(current.spec) !== JSON.stringify(host.spec)) await store.update({ ...current, spec: host.spec });
+      const same = (h: Host) => h.status.allocatable.cpuMilli === host.allocatable.cpuMilli && h.status.allocatable.memoryBytes === host.allocatable.memoryBytes;
+      await patchStatus<Host>(store, ref, (h) => (same(h) ? undefined : { ...h.status, allocatable: host.allocatable }));
+      return;
+    } catch (err) {
+      if (!(err instanceof ConflictError || err instanceof NotFoundError || err instanceof AlreadyExistsError)) throw err;
+    }
+  }
+  throw new ConflictError(`Host ${host.name} kept changing while it was being registered`, 'retry');
+}
+
+export interface SyncEcsHostsOptions extends DiscoverOptions {
+  leaseDurationSeconds?: number;
+  now?: () => Date;
+}
+
+/**
+ * One pass: every tenant instance is a Host (created or updated), and the lease of each
+ * connected, active one is renewed. Run it on the resync schedule; instance events renew in
+ * between (handleEcsEvent).
+ */
+export async function syncEcsHosts(store: ObjectStore, opts: SyncEcsHostsOptions): Promise<{ hosts: string[]; renewed: string[]; skipped: Discovery['skipped'] }> {
+  const { hosts, skipped } = await discoverEcsHosts(opts);
+  const renewed: string[] = [];
+  for (const host of hosts) {
+    await upsertEcsHost(store, host);
+    if (!host.ready) continue;
+    await renewLease(store, host.name, opts.leaseDurationSeconds ?? ECS_LEASE_SECONDS, opts.now?.() ?? new Date());
+    renewed.push(host.name);
+  }
+  return { hosts: hosts.map((h) => h.name), renewed, skipped };
+}
