@@ -1,0 +1,19 @@
+// The fleet events Lambda, invoked by EventBridge rules on Berth's ECS cluster: pod tasks'
+// state changes update their pods, tenant container instances' state changes keep their Hosts
+// and renew their leases. It needs the table and nothing of ECS: the events carry what it reads.
+import type { EventBridgeEvent } from 'aws-lambda';
+import { pino } from 'pino';
+import { handleEcsEvent } from '../../shared/aws/ecs-events.ts';
+import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { dynamoClientFrom } from '../wire.ts';
+
+const tableName = process.env.TABLE_NAME;
+if (!tableName) throw new Error('TABLE_NAME is not set');
+const store = new DynamoObjectStore({ client: dynamoClientFrom(process.env), tableName });
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+
+export const handler = async (event: EventBridgeEvent<string, unknown>) => {
+  const outcome = await handleEcsEvent(store, event);
+  logger.info({ event: event['detail-type'], id: event.id, ...outcome }, 'fleet event');
+  return outcome;
+};
