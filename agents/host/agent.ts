@@ -7,8 +7,8 @@ import type { Logger } from 'pino';
 import { renewLease } from '../../shared/deploy/host-lifecycle.ts';
 import type { Host } from '../../shared/deploy/pods.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError, ignoring } from '../../shared/errors.ts';
-import { DockerPods } from '../../shared/fleet/docker-pods.ts';
-import { createPodSync } from '../../shared/fleet/pod-sync.ts';
+import { DockerPods, type DockerPodsOptions } from '../../shared/fleet/docker-pods.ts';
+import { createPodSync, type BackoffOptions } from '../../shared/fleet/pod-sync.ts';
 import { uidOfProject } from '../../shared/fleet/uid-ranges.ts';
 import type { HostSpec } from '../../shared/model/deploy-kinds.ts';
 import { cpuMillis, memoryBytes } from '../../shared/model/quantity.ts';
@@ -31,6 +31,10 @@ export interface HostAgentOptions {
   drainMs?: number;
   /** Overrides what the engine reports (e.g. to leave room for the platform itself). */
   capacity?: { cpu: string; memory: string };
+  /** Restart back-off of exited containers (default 10 s doubling to 5 min, reset after 10 min of running). */
+  backoff?: BackoffOptions;
+  /** Credentials for pulling pod images from the platform registry (none for the local one). */
+  registryAuth?: DockerPodsOptions['registryAuth'];
   /** Labels this agent's containers, so that platforms sharing one engine leave each other's alone (default: the host name). */
   owner?: string;
   logger?: Logger;
@@ -83,8 +87,9 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     bindings: opts.bindings,
     hostName,
     address,
-    containers: new DockerPods(docker, { owner: opts.owner ?? hostName }),
+    containers: new DockerPods(docker, { owner: opts.owner ?? hostName, registryAuth: opts.registryAuth }),
     drainMs: opts.drainMs,
+    backoff: opts.backoff,
     async uidFor(project) {
       let uid = uids.get(project);
       if (uid === undefined) {

@@ -84,8 +84,9 @@ export function specForHost(pod: Pod, uid: number): PodSpecForHost {
     revision,
     pod: pod.metadata.name,
     image: c.image,
-    env: c.env.map((e) => ({ name: e.name, value: e.value })),
-    ports: c.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })),
+    // Pods written without the API's defaults (controllers, tests) may lack the empty lists.
+    env: (c.env ?? []).map((e) => ({ name: e.name, value: e.value })),
+    ports: (c.ports ?? []).map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })),
     resources: podLimits(pod),
     ...(command ? { command } : {}),
     uid,
