@@ -2,9 +2,10 @@
 // with the network rule Berth keeps: no iptables, no IP forwarding, so containers have no route
 // out of the machine while ports published on 127.0.0.1 still work.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
 import { stopChild } from './dynamodb-local.ts';
 
 export const DOCKER_SOCKET = '/var/run/docker.sock';
@@ -89,19 +90,23 @@ export async function startExtraDockerd(opts: { index: number; root: string; say
   if (!ip('link', 'add', 'name', bridge, 'type', 'bridge') || !ip('addr', 'add', `10.231.${index}.1/24`, 'dev', bridge) || !ip('link', 'set', bridge, 'up')) {
     throw new Error(`could not create the bridge ${bridge} (needs root and iproute2)`);
   }
+  mkdirSync(`${root}/data`, { recursive: true });
+  mkdirSync(`${root}/exec`, { recursive: true });
+  // Its own (empty) configuration, so that the main engine's daemon.json does not apply twice.
+  writeFileSync(`${root}/daemon.json`, '{}\n');
   const args = [
-    '--iptables=false',
-    '--ip-forward=false',
-    '--ip-masq=false',
+    ...DOCKERD_ARGS.filter((a) => !a.startsWith('--host=')),
+    `--config-file=${root}/daemon.json`,
     `--host=unix://${socketPath}`,
     `--data-root=${root}/data`,
     `--exec-root=${root}/exec`,
     `--pidfile=${root}/docker.pid`,
     `--bridge=${bridge}`,
   ];
-  spawnSync('mkdir', ['-p', `${root}/data`, `${root}/exec`]);
-  opts.say(`starting dockerd ${args.join(' ')}`);
-  const child = spawn('dockerd', args, { stdio: 'ignore' });
+  opts.say(`starting dockerd ${args.join(' ')} (log: ${root}/dockerd.log)`);
+  const log = openSync(`${root}/dockerd.log`, 'a');
+  const child = spawn('dockerd', args, { stdio: ['ignore', log, log] });
+  closeSync(log);
   const stop = async () => {
     await stopChild(child, 20_000);
     ip('link', 'del', bridge);
@@ -110,7 +115,7 @@ export async function startExtraDockerd(opts: { index: number; root: string; say
   while (!(await dockerPing(socketPath))) {
     if (child.exitCode !== null) {
       ip('link', 'del', bridge);
-      throw new Error(`dockerd (engine ${index}) exited with code ${child.exitCode}`);
+      throw new Error(`dockerd (engine ${index}) exited with code ${child.exitCode}; see ${root}/dockerd.log`);
     }
     if (Date.now() > deadline) {
       await stop();
@@ -119,4 +124,20 @@ export async function startExtraDockerd(opts: { index: number; root: string; say
     await sleep(200);
   }
   return { socketPath, process: child, stop };
+}
+
+/**
+ * Copies an image from one engine to another (`docker save | docker load`, streamed), for images
+ * that are in no registry. Pod images are registry references and are pulled instead.
+ */
+export async function copyImage(from: Docker, to: Docker, ref: string): Promise<void> {
+  const tar = await from.getImage(ref).get();
+  const out = (await to.loadImage(tar)) as NodeJS.ReadableStream;
+  await new Promise<void>((resolve, reject) => {
+    to.modem.followProgress(out, (err: Error | null, events: { error?: string }[]) => {
+      const failed = err?.message ?? events.find((e) => e.error)?.error;
+      if (failed) reject(new Error(`copying ${ref} between engines failed: ${failed}`));
+      else resolve();
+    });
+  });
 }
