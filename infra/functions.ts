@@ -11,7 +11,9 @@ export type Trigger =
   /** An EventBridge schedule. */
   | { kind: 'schedule'; everyMinutes: number }
   /** ECS task state changes in Berth's cluster (EventBridge rule). */
-  | { kind: 'ecs-task-state' };
+  | { kind: 'ecs-task-state' }
+  /** State changes of pod tasks and of container instances in Berth's cluster (two EventBridge rules). */
+  | { kind: 'ecs-fleet-events' };
 
 /**
  * What a function may touch. `table`: read and write the table. `fleet`: run builds and start or
@@ -41,5 +43,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API and web console', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds'] },
   { name: 'webhooks', entry: 'functions/webhooks/index.ts', description: 'Berth webhooks (GitHub, GitLab, generic)', memoryMiB: 512, timeoutSeconds: 10, triggers: [{ kind: 'http', route: 'POST /webhooks/{proxy+}' }], access: ['table', 'secrets'] },
   { name: 'stream', entry: 'functions/reconcilers/stream.ts', description: 'Reconcilers driven by the table stream', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'stream' }], access: RECONCILER_ACCESS },
+  { name: 'fleet-events', entry: 'functions/fleet-events/index.ts', description: 'ECS pod task and container instance state changes to pods and host leases', memoryMiB: 256, timeoutSeconds: 30, triggers: [{ kind: 'ecs-fleet-events' }], access: ['table'] },
   { name: 'resync', entry: 'functions/reconcilers/resync.ts', description: 'Periodic resync and ECS task state changes', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'schedule', everyMinutes: 1 }, { kind: 'ecs-task-state' }], access: RECONCILER_ACCESS },
 ];

@@ -18,6 +18,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { INSTANCE_STATE_CHANGE, TASK_STATE_CHANGE } from '../../shared/aws/ecs-events.ts';
+import { POD_FAMILY_PREFIX } from '../../shared/aws/ecs-pods.ts';
 import { OBJECT_PARTITION_PREFIXES } from '../../shared/store/keys.ts';
 import { grantAccess } from '../access.ts';
 import type { BerthConfig } from '../config.ts';
@@ -135,6 +137,19 @@ export class ControlPlaneStack extends Stack {
         rule({
           description: 'ECS task state changes in the Berth cluster',
           eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [props.fleet.cluster.clusterArn] } },
+        });
+        return;
+      case 'ecs-fleet-events':
+        // Only pod tasks (their startedBy is a pod's token), and every container instance: the
+        // function itself leaves out the build hosts.
+        rule({
+          description: 'ECS pod task state changes in the Berth cluster',
+          eventPattern: { source: ['aws.ecs'], detailType: [TASK_STATE_CHANGE], detail: { clusterArn: [props.fleet.cluster.clusterArn], startedBy: [{ prefix: POD_FAMILY_PREFIX }] } },
+        });
+        new Rule(this, `${id}Instances`, {
+          description: 'ECS container instance state changes in the Berth cluster',
+          eventPattern: { source: ['aws.ecs'], detailType: [INSTANCE_STATE_CHANGE], detail: { clusterArn: [props.fleet.cluster.clusterArn] } },
+          targets: [target()],
         });
         return;
     }

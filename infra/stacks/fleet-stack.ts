@@ -116,6 +116,8 @@ export class FleetStack extends Stack {
     add(['ecs:StartTask'], [arn('task-definition', `${POD_FAMILY_PREFIX}*:*`)], inCluster);
     add(['ecs:StopTask', 'ecs:DescribeTasks'], [this.cluster.arnForTasks('*')], inCluster);
     add(['ecs:TagResource'], [this.cluster.arnForTasks('*')], { StringEquals: { 'ecs:CreateAction': ['RunTask', 'StartTask'] } });
+    // Pod task definitions are registered with Berth's tags (the content hash finds them again).
+    add(['ecs:TagResource'], [arn('task-definition', `${POD_FAMILY_PREFIX}*:*`)], { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
     add(['ecs:ListContainerInstances'], [this.cluster.clusterArn]);
     add(['ecs:DescribeContainerInstances', 'ecs:ListTasks'], [arn('container-instance', `${this.cluster.clusterName}/*`)], inCluster);
     // Registering pod task definitions: ECS offers no resource-level permission for these.

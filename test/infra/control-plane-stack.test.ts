@@ -108,6 +108,19 @@ describe('triggers', () => {
     });
   });
 
+  it('sends pod task state changes (startedBy a pod token) and container instance state changes in Berth\'s cluster to the fleet events function', () => {
+    const target = [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FleetEventsFunction'), 'Arn'] }, DeadLetterConfig: Match.anyValue() })];
+    const cluster = [{ 'Fn::ImportValue': Match.stringLikeRegexp('Cluster') }];
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: { clusterArn: cluster, startedBy: [{ prefix: 'berth-pod-' }] } },
+      Targets: target,
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.ecs'], 'detail-type': ['ECS Container Instance State Change'], detail: { clusterArn: cluster } },
+      Targets: target,
+    });
+  });
+
   it('lets the stream reconciler read only the table\'s stream', () => {
     const [, policy] = resourcesOf(template, 'AWS::IAM::Policy').find(([id]) => id.startsWith('StreamFunctionRole'))!;
     const stream = (policy.PolicyDocument as { Statement: { Action: string[]; Resource: unknown }[] }).Statement

@@ -161,6 +161,23 @@ describe('what the control plane may do in ECS', () => {
     }
   });
 
+  it('tags task definitions only of pod families, only as they are registered', () => {
+    const tagging = ecsAllows('ecs:TagResource').filter((s) => s.resources.some((r) => r.includes(':task-definition/')));
+    expect(tagging.length).toBeGreaterThan(0);
+    for (const s of tagging) {
+      expect(s.resources).toEqual([expect.stringMatching(/:task-definition\/berth-pod-\*:\*$/)]);
+      expect(s.condition?.StringEquals?.['ecs:CreateAction']).toBe('RegisterTaskDefinition');
+    }
+  });
+
+  it('gives the fleet events function the table and its own logs only: the events carry what it reads', () => {
+    // Its identity policies; the role's trust policy (sts:AssumeRole by Lambda) has a Principal.
+    const fleetEvents = allows.filter((s) => /^FleetEventsFunctionRole/.test(s.holder) && !('Principal' in s.raw));
+    expect(fleetEvents.length).toBeGreaterThan(0);
+    const services = new Set(fleetEvents.flatMap((s) => s.actions.map((a) => a.split(':')[0])));
+    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'xray']);
+  });
+
   it('gives the API and webhooks functions no ECS or ECR permissions at all', () => {
     const api = allows.filter((s) => /^(Api|Webhooks)FunctionRole/.test(s.holder));
     expect(api.flatMap((s) => s.actions).filter((a) => /^(ecs|ecr|iam):/.test(a))).toEqual([]);
