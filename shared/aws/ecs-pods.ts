@@ -76,7 +76,7 @@ export function podToken(project: string, pod: string): string {
 }
 
 /** The task group naming the pod, or undefined when the names are too long for ECS (events then find the pod by its token). */
-export function podGroup(project: string, pod: string): string | undefined {
+export function taskGroupOf(project: string, pod: string): string | undefined {
   const group = `${POD_GROUP_PREFIX}${project}/${pod}`;
   return group.length <= GROUP_MAX ? group : undefined;
 }
@@ -163,7 +163,7 @@ const revisionTags = (spec: PodSpecForHost): Tag[] => [
 
 /** The StartTask input of one pod on one instance (pure). */
 export function startTaskInput(opts: Pick<EcsPodsOptions, 'cluster' | 'containerInstanceArn'>, spec: PodSpecForHost, taskDefinition: string): StartTaskCommandInput {
-  const group = podGroup(spec.project, spec.pod);
+  const group = taskGroupOf(spec.project, spec.pod);
   return {
     cluster: opts.cluster,
     containerInstances: [opts.containerInstanceArn],

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { EcsPodContainers, podFamily, podToken, taskDefinitionInput, type EcsPodsOptions } from '../../shared/aws/ecs-pods.ts';
+import { EcsPodContainers, podFamily, podToken, taskDefinitionInput, taskGroupOf, type EcsPodsOptions } from '../../shared/aws/ecs-pods.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
 
 const CLUSTER = 'berth-fleet';
@@ -132,6 +132,12 @@ describe('the task definition of a revision', () => {
     const long = podFamily('p'.repeat(63), 'd'.repeat(250));
     expect(long.length).toBe(255);
     expect(long).toMatch(/^berth-pod-[A-Za-z0-9_-]+$/);
+  });
+
+  it('the task group names the pod while ECS\'s 255 characters allow, else there is none (events then go by the token)', () => {
+    expect(taskGroupOf('demo', 'web-3-x7k2p')).toBe('berth-pod:demo/web-3-x7k2p');
+    expect(taskGroupOf('p'.repeat(63), 'x'.repeat(200))).toBeUndefined();
+    expect(podToken('p'.repeat(63), 'x'.repeat(200))).toHaveLength(36);
   });
 });
 
