@@ -13,6 +13,7 @@ import {
   serviceSpec,
   serviceStatus,
 } from './deploy-kinds.ts';
+import { routeSpec, routeStatus } from './route-kinds.ts';
 
 /**
  * Authorisation categories, with OpenShift's meanings:
@@ -195,6 +196,17 @@ const defs: KindDef[] = [
     status: serviceStatus,
     writable: true,
     description: 'A stable name over the ready pods its selector matches; status lists their endpoints.',
+  },
+  {
+    kind: 'Route',
+    plural: 'routes',
+    aliases: ['route'],
+    scope: 'project',
+    category: 'app',
+    spec: routeSpec,
+    status: routeStatus,
+    writable: true,
+    description: 'A public host name (and path) in front of a Service, served by the routers over HTTP or TLS.',
   },
 ];
 

@@ -1,0 +1,164 @@
+// Route admission: a host belongs to the project whose route claimed it first (oldest route by
+// creationTimestamp, then project and name); within that project, paths split the host, and
+// the same host and path go to the oldest route. A later claim from another project is not
+// admitted (HostAlreadyClaimed, naming nothing of the owner) until the owner lets go.
+//
+// Claims are kept as cluster-scoped RouteClaim objects, one per route, named
+// `<project>.<route>` and labelled with a hash of the host. A deleted route leaves only its
+// reference to the reconciler; its claim record says which host it held, so the routes
+// waiting on that host are looked at again at once. The host default
+// (`<route>-<project>.<domain>`) is written into spec.host here, as the first thing admission
+// does: the API's create path knows neither the apps domain nor how to default per object.
+import { createHash } from 'node:crypto';
+import { ConflictError, NotFoundError, ignoring } from '../errors.ts';
+import type { BerthObject, ObjectRef } from '../model/types.ts';
+import { hostProblem } from '../model/route-kinds.ts';
+import type { Reconciler, Result } from '../reconcile/types.ts';
+import { collect, eachObject, eachOfKind } from '../store/each.ts';
+import { patchStatus } from '../store/patch.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import { CLAIM_KIND, HOST_HASH_LABEL, ROUTER_NAME, type Route } from './types.ts';
+
+export interface ClaimSpec {
+  host: string;
+  path: string;
+  project: string;
+  route: string;
+  /** The route's creationTimestamp: older claims win. */
+  since: string;
+}
+type Claim = BerthObject<ClaimSpec, unknown>;
+
+export interface Verdict {
+  admitted: boolean;
+  reason?: 'HostAlreadyClaimed' | 'InvalidHost';
+  message?: string;
+}
+
+export const hostHash = (host: string): string => createHash('sha256').update(host).digest('hex').slice(0, 40);
+export const defaultHost = (route: string, project: string, domain: string): string => `${route}-${project}.${domain}`;
+const claimName = (project: string, route: string) => `${project}.${route}`;
+const older = (a: ClaimSpec, b: ClaimSpec) => a.since.localeCompare(b.since) || a.project.localeCompare(b.project) || a.route.localeCompare(b.route);
+
+/**
+ * Pure: who may serve `mine`, given every claim on its host (including its own).
+ * @example judge(mine, claims) // { admitted: false, reason: 'HostAlreadyClaimed', message: … }
+ */
+export function judge(mine: ClaimSpec, claims: ClaimSpec[]): Verdict {
+  const all = [...claims].sort(older);
+  const owner = all[0] ?? mine;
+  if (owner.project !== mine.project) {
+    return { admitted: false, reason: 'HostAlreadyClaimed', message: `host ${mine.host} is already in use by another project` };
+  }
+  const first = all.find((c) => c.project === mine.project && c.path === mine.path) ?? mine;
+  if (first.route !== mine.route) {
+    return { admitted: false, reason: 'HostAlreadyClaimed', message: `route ${first.route} in this project already serves host ${mine.host}${mine.path ? ` path ${mine.path}` : ''}` };
+  }
+  return { admitted: true };
+}
+
+export interface AdmissionDeps {
+  store: ObjectStore;
+  /** The apps domain generated hosts live under (apps.localhost locally). */
+  domain: string;
+  now?: () => Date;
+}
+
+export function routeAdmission(deps: AdmissionDeps): Reconciler {
+  const { store } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  /** Fills spec.host when empty; the route as stored afterwards. */
+  async function withHost(ref: ObjectRef): Promise<Route | undefined> {
+    for (let i = 0; i < 5; i++) {
+      const r = await store.get<Route>(ref);
+      if (!r || r.metadata.deletionTimestamp || r.spec.host) return r;
+      try {
+        return await store.update<Route>({ ...r, spec: { ...r.spec, host: defaultHost(r.metadata.name, r.metadata.project, deps.domain) } });
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+    throw new ConflictError(`Route ${ref.project}/${ref.name} kept changing while its host was filled in`);
+  }
+
+  const claimsOn = (hash: string) => collect(eachObject<Claim>(store, CLAIM_KIND, '', { [HOST_HASH_LABEL]: hash }));
+
+  async function writeVerdict(ref: ObjectRef, host: string, wildcardPolicy: string, v: Verdict): Promise<void> {
+    const cond = { type: 'Admitted', status: v.admitted ? 'True' : 'False', reason: v.reason, message: v.message } as const;
+    await patchStatus<Route>(store, ref, (r) => {
+      if (r.spec.host !== host) return undefined;
+      const old = r.status?.ingress?.find((i) => i.routerName === ROUTER_NAME);
+      const oldCond = old?.conditions.find((c) => c.type === 'Admitted');
+      if (old?.host === host && oldCond && oldCond.status === cond.status && oldCond.reason === cond.reason && oldCond.message === cond.message) return undefined;
+      const others = (r.status?.ingress ?? []).filter((i) => i.routerName !== ROUTER_NAME);
+      const ingress = { host, routerName: ROUTER_NAME, wildcardPolicy, conditions: [{ ...cond, lastTransitionTime: now().toISOString() }] };
+      return { ...r.status, ingress: [...others, ingress] };
+    });
+  }
+
+  /** Looks at every route claiming a host again (after a claim came or went). */
+  async function judgeHost(hash: string): Promise<void> {
+    const live: Claim[] = [];
+    for (const c of await claimsOn(hash)) {
+      const r = await store.get<Route>({ kind: 'Route', project: c.spec.project, name: c.spec.route });
+      if (!r || r.metadata.deletionTimestamp || r.spec.host !== c.spec.host) {
+        if (!r || r.metadata.deletionTimestamp) await store.delete({ kind: CLAIM_KIND, project: '', name: c.metadata.name }).catch(ignoring(NotFoundError));
+        continue;
+      }
+      live.push(c);
+    }
+    const specs = live.map((c) => c.spec);
+    for (const c of live) {
+      const r = await store.get<Route>({ kind: 'Route', project: c.spec.project, name: c.spec.route });
+      if (r) await writeVerdict({ kind: 'Route', project: c.spec.project, name: c.spec.route }, c.spec.host, r.spec.wildcardPolicy, judge(c.spec, specs));
+    }
+  }
+
+  /** Makes the route's claim record say what the route says; the host hash it held before, if another. */
+  async function syncClaim(r: Route): Promise<string | undefined> {
+    const name = claimName(r.metadata.project, r.metadata.name);
+    const spec: ClaimSpec = { host: r.spec.host, path: r.spec.path ?? '', project: r.metadata.project, route: r.metadata.name, since: r.metadata.creationTimestamp };
+    const hash = hostHash(spec.host);
+    const old = await store.get<Claim>({ kind: CLAIM_KIND, project: '', name });
+    if (old && old.spec.host === spec.host && old.spec.path === spec.path && old.spec.since === spec.since) return undefined;
+    if (old) {
+      await store.update<Claim>({ ...old, metadata: { ...old.metadata, labels: { [HOST_HASH_LABEL]: hash } }, spec });
+      return old.metadata.labels[HOST_HASH_LABEL] !== hash ? old.metadata.labels[HOST_HASH_LABEL] : undefined;
+    }
+    await store.create({ kind: CLAIM_KIND, metadata: { name, project: '', labels: { [HOST_HASH_LABEL]: hash } }, spec });
+    return undefined;
+  }
+
+  async function release(ref: ObjectRef): Promise<void> {
+    const claim = await store.get<Claim>({ kind: CLAIM_KIND, project: '', name: claimName(ref.project, ref.name) });
+    if (!claim) return;
+    await store.delete({ kind: CLAIM_KIND, project: '', name: claim.metadata.name }).catch(ignoring(NotFoundError));
+    await judgeHost(claim.metadata.labels[HOST_HASH_LABEL] ?? hostHash(claim.spec.host));
+  }
+
+  return {
+    name: 'route-admission',
+    kinds: ['Route'],
+    async reconcile(ref: ObjectRef): Promise<Result> {
+      const r = await withHost(ref);
+      if (!r || r.metadata.deletionTimestamp) {
+        await release(ref);
+        return {};
+      }
+      const problem = hostProblem(r.spec.host, r.spec.wildcardPolicy);
+      if (problem) {
+        await release(ref);
+        await writeVerdict(ref, r.spec.host, r.spec.wildcardPolicy, { admitted: false, reason: 'InvalidHost', message: problem });
+        return {};
+      }
+      const left = await syncClaim(r);
+      await judgeHost(hostHash(r.spec.host));
+      if (left) await judgeHost(left);
+      return {};
+    },
+    async *resync() {
+      for await (const r of eachOfKind<Route>(store, 'Route')) yield { kind: 'Route', project: r.metadata.project, name: r.metadata.name };
+    },
+  };
+}

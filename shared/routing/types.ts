@@ -1,0 +1,19 @@
+// The routing capability's vocabulary: routes and the services they point at, as stored.
+import type { ServiceSpec, ServiceStatus } from '../model/deploy-kinds.ts';
+import type { RouteSpec, RouteStatus } from '../model/route-kinds.ts';
+import type { BerthObject } from '../model/types.ts';
+
+export type Route = BerthObject<RouteSpec, RouteStatus>;
+export type Service = BerthObject<ServiceSpec, ServiceStatus>;
+
+/** The name routers write in status.ingress[].routerName. */
+export const ROUTER_NAME = 'berth';
+/** Cluster-scoped claim records, one per route (`<project>.<route>`), labelled by host hash. */
+export const CLAIM_KIND = 'RouteClaim';
+export const HOST_HASH_LABEL = 'berth.io/host-hash';
+
+/** Whether the route's Admitted condition is True. */
+export function isAdmitted(r: Route): boolean {
+  const ing = r.status?.ingress?.find((i) => i.routerName === ROUTER_NAME);
+  return !!ing && ing.host === r.spec.host && ing.conditions.some((c) => c.type === 'Admitted' && c.status === 'True');
+}
