@@ -54,7 +54,8 @@ export function appDeploymentSpec(name: string, env: EnvVar[]) {
             image: '',
             env,
             ports: [{ containerPort: APP_PORT, protocol: 'TCP' }],
-            readinessProbe: { tcpSocket: { port: APP_PORT } },
+            // Checked every 2 s, so that a rollout moves on soon after each new pod listens.
+            readinessProbe: { tcpSocket: { port: APP_PORT }, periodSeconds: 2 },
           },
         ],
       },

@@ -66,7 +66,7 @@ describe('berth new-app from a local directory', () => {
       selector: { deploymentconfig: 'hello-world' },
       template: {
         metadata: { labels: { app: 'hello-world', deploymentconfig: 'hello-world' } },
-        spec: { containers: [{ name: 'hello-world', image: '', env: [], ports: [{ containerPort: 8080, protocol: 'TCP' }], readinessProbe: { tcpSocket: { port: 8080 } } }] },
+        spec: { containers: [{ name: 'hello-world', image: '', env: [], ports: [{ containerPort: 8080, protocol: 'TCP' }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 } }] },
       },
       strategy: { type: 'Rolling' },
       triggers: [
