@@ -1,0 +1,280 @@
+// The router agent: follows Routes and Services, renders HAProxy's configuration with the pure
+// model and renderer, and applies it. A change of endpoints only (addresses, weights, which
+// slots are in use) goes through the Runtime API with no reload; anything else writes a new
+// configuration generation, checks it with `haproxy -c` (keeping the running one when refused),
+// swaps it in atomically and reloads hitlessly. Bursts of changes are coalesced.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { ObjectRef } from '../../shared/model/types.ts';
+import { buildRouterModel, type RouterModel, type SlotTable } from '../../shared/routing/model.ts';
+import { renderConfig, type RenderSettings } from '../../shared/routing/render.ts';
+import { isAdmitted, type Route, type Service } from '../../shared/routing/types.ts';
+import { collect, eachOfKind } from '../../shared/store/each.ts';
+import type { ObjectStore } from '../../shared/store/ports.ts';
+import { Haproxy } from './haproxy.ts';
+
+export interface RouterAgentOptions {
+  store: ObjectStore;
+  httpPort: number;
+  httpsPort: number;
+  /** The apps domain: the default certificate is made for `*.<domain>`. */
+  domain: string;
+  /** Where configurations, certificates and sockets are kept (created when missing). */
+  dir: string;
+  logger?: Logger;
+  bind?: string;
+  /** The HTTPS port clients see, for redirects (httpsPort by default). */
+  publicHttpsPort?: number;
+  /**
+   * How often every Route and Service is listed again, in ms (500 by default; 0 = never: then
+   * the agent relies on `changed(ref)`, e.g. from a reconciler over the table's stream).
+   */
+  pollMs?: number;
+  /** How long a burst of changes is gathered before it is applied. */
+  coalesceMs?: number;
+  haproxyBin?: string;
+}
+
+export interface RouterStats {
+  reloads: number;
+  /** Runtime API commands sent (endpoint changes applied without a reload). */
+  runtimeUpdates: number;
+  /** Configurations refused by `haproxy -c` (the running one was kept). */
+  rejected: number;
+  /** How long the last render took, in ms. */
+  lastRenderMs: number;
+}
+
+const key = (o: { metadata: { project: string; name: string } }) => `${o.metadata.project}/${o.metadata.name}`;
+
+export class RouterAgent {
+  readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, rejected: 0, lastRenderMs: 0 };
+  private readonly routes = new Map<string, Route>();
+  private readonly services = new Map<string, Service>();
+  private readonly haproxy: Haproxy;
+  private readonly settings: RenderSettings;
+  private applied?: { structure: string; model: RouterModel };
+  private slots?: SlotTable;
+  private generation = 0;
+  private timer?: NodeJS.Timeout;
+  private poller?: NodeJS.Timeout;
+  private running: Promise<void> = Promise.resolve();
+  private dirty = false;
+  private stopped = false;
+  private lastListing = '';
+
+  constructor(private readonly opts: RouterAgentOptions) {
+    this.haproxy = new Haproxy({ bin: opts.haproxyBin ?? 'haproxy', dir: opts.dir, current: join(opts.dir, 'current'), logger: opts.logger });
+    this.settings = {
+      dir: opts.dir,
+      bind: opts.bind ?? '127.0.0.1',
+      httpPort: opts.httpPort,
+      httpsPort: opts.httpsPort,
+      publicHttpsPort: opts.publicHttpsPort,
+      defaultCert: join(opts.dir, 'default.pem'),
+    };
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
+    if (!existsSync(this.settings.defaultCert)) this.makeDefaultCert();
+    await this.relist();
+    const rendered = this.render();
+    await this.writeGeneration(rendered.cfg, rendered.files, true);
+    await this.haproxy.start();
+    this.applied = { structure: rendered.structure, model: rendered.model };
+    this.slots = rendered.slots;
+    const pollMs = this.opts.pollMs ?? 500;
+    if (pollMs > 0) {
+      const tick = async () => {
+        if (this.stopped) return;
+        try {
+          if (await this.relist()) this.schedule();
+        } catch (err) {
+          this.opts.logger?.warn({ err }, 'listing routes and services failed');
+        }
+        if (!this.stopped) this.poller = setTimeout(tick, pollMs);
+      };
+      this.poller = setTimeout(tick, pollMs);
+    }
+  }
+
+  /** Tells the agent a Route or Service changed (or went). */
+  async changed(ref: ObjectRef): Promise<void> {
+    if (ref.kind !== 'Route' && ref.kind !== 'Service') return;
+    const o = await this.opts.store.get<Route & Service>(ref);
+    const map = (ref.kind === 'Route' ? this.routes : this.services) as Map<string, Route | Service>;
+    const k = `${ref.project}/${ref.name}`;
+    if (o && !o.metadata.deletionTimestamp) map.set(k, o);
+    else map.delete(k);
+    this.schedule();
+  }
+
+  /** Lists everything again and applies what changed; resolves once it is applied. */
+  async refresh(): Promise<void> {
+    if (await this.relist()) this.schedule();
+    await this.settled();
+  }
+
+  /** Resolves once every change seen so far is applied. */
+  async settled(): Promise<void> {
+    while (this.timer || this.dirty) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.kick();
+      }
+      await this.running;
+    }
+    await this.running;
+  }
+
+  async memoryBytes(): Promise<number> {
+    return this.haproxy.memoryBytes();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.poller);
+    await this.running.catch(() => undefined);
+    await this.haproxy.stop();
+  }
+
+  /** Lists every Route and Service; true when anything changed since the last listing. */
+  private async relist(): Promise<boolean> {
+    const [routes, services] = await Promise.all([collect(eachOfKind<Route>(this.opts.store, 'Route')), collect(eachOfKind<Service>(this.opts.store, 'Service'))]);
+    const listing = [...routes, ...services].map((o) => `${o.kind}/${key(o)}@${o.metadata.resourceVersion}`).sort().join('\n');
+    if (listing === this.lastListing) return false;
+    this.lastListing = listing;
+    this.routes.clear();
+    this.services.clear();
+    for (const r of routes) if (!r.metadata.deletionTimestamp) this.routes.set(key(r), r);
+    for (const s of services) this.services.set(key(s), s);
+    return true;
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, this.opts.coalesceMs ?? 100);
+  }
+
+  private kick(): void {
+    this.dirty = true;
+    this.running = this.running.then(async () => {
+      if (!this.dirty || this.stopped) return;
+      this.dirty = false;
+      try {
+        await this.apply();
+      } catch (err) {
+        this.opts.logger?.error({ err }, 'applying the router configuration failed');
+      }
+    });
+  }
+
+  private render() {
+    const t0 = performance.now();
+    const routes = [...this.routes.values()].filter(isAdmitted);
+    const { model, slots } = buildRouterModel(routes, this.services, this.slots);
+    const out = renderConfig(model, this.settings);
+    this.stats.lastRenderMs = performance.now() - t0;
+    return { ...out, model, slots };
+  }
+
+  private async apply(): Promise<void> {
+    const next = this.render();
+    const applied = this.applied!;
+    if (next.structure === applied.structure) {
+      const commands = runtimeCommands(applied.model, next.model);
+      if (commands.length) {
+        const problems = await this.haproxy.runtime(commands);
+        if (problems.length) this.opts.logger?.warn({ problems: problems.slice(0, 5) }, 'the Runtime API refused some changes');
+        this.stats.runtimeUpdates += commands.length;
+      }
+    } else {
+      const ok = await this.writeGeneration(next.cfg, next.files, false);
+      if (!ok) return;
+      await this.haproxy.reload();
+      this.stats.reloads++;
+    }
+    this.applied = { structure: next.structure, model: next.model };
+    this.slots = next.slots;
+  }
+
+  /** Writes a configuration generation, checks it and makes it current; false when refused. */
+  private async writeGeneration(cfg: string, files: Map<string, string>, first: boolean): Promise<boolean> {
+    const gen = join(this.opts.dir, `gen-${Date.now()}-${++this.generation}`);
+    await mkdir(join(gen, 'certs'), { recursive: true, mode: 0o700 });
+    await writeFile(join(gen, 'haproxy.cfg'), cfg, { mode: 0o600 });
+    for (const [name, content] of files) {
+      await mkdir(dirname(join(gen, name)), { recursive: true, mode: 0o700 });
+      await writeFile(join(gen, name), content, { mode: 0o600 });
+    }
+    const problem = await this.haproxy.check(gen);
+    if (problem) {
+      this.stats.rejected++;
+      this.opts.logger?.error({ problem: problem.slice(0, 2000) }, 'haproxy refused the new configuration; keeping the running one');
+      await rm(gen, { recursive: true, force: true });
+      if (first) throw new Error(`haproxy refused its configuration: ${problem}`);
+      return false;
+    }
+    const link = join(this.opts.dir, 'current');
+    const tmp = `${link}.${this.generation}.tmp`;
+    await rm(tmp, { force: true });
+    await symlink(gen, tmp);
+    await rename(tmp, link);
+    await this.prune(gen);
+    return true;
+  }
+
+  /** Keeps the current generation and the one before (a worker may still be starting from it). */
+  private async prune(current: string): Promise<void> {
+    const gens = (await readdir(this.opts.dir)).filter((n) => n.startsWith('gen-')).map((n) => join(this.opts.dir, n));
+    const old = gens.filter((g) => g !== current).sort((a, b) => genNo(a) - genNo(b));
+    for (const g of old.slice(0, -1)) await rm(g, { recursive: true, force: true });
+  }
+
+  private makeDefaultCert(): void {
+    const keyFile = join(this.opts.dir, 'default.key');
+    const certFile = join(this.opts.dir, 'default.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', `/CN=*.${this.opts.domain}`,
+      '-addext', `subjectAltName=DNS:*.${this.opts.domain}`, '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+    execFileSync('sh', ['-c', `cat "${certFile}" "${keyFile}" > "${this.settings.defaultCert}" && chmod 600 "${this.settings.defaultCert}" && rm -f "${keyFile}"`]);
+  }
+}
+
+const genNo = (path: string) => Number(/gen-\d+-(\d+)$/.exec(path)?.[1] ?? 0);
+
+/** The Runtime API commands that take HAProxy from one model to another of the same structure. */
+export function runtimeCommands(from: RouterModel, to: RouterModel): string[] {
+  const before = new Map(from.backends.map((b) => [b.name, b]));
+  const out: string[] = [];
+  for (const be of to.backends) {
+    const old = before.get(be.name);
+    be.servers.forEach((s, i) => {
+      const o = old?.servers[i];
+      const id = `${be.name}/${s.name}`;
+      if (!s.key) {
+        if (o?.key) out.push(`set server ${id} state maint`);
+        return;
+      }
+      if (!o || o.ip !== s.ip || o.port !== s.port) out.push(`set server ${id} addr ${s.ip} port ${s.port}`);
+      if (!o || o.weight !== s.weight) out.push(`set server ${id} weight ${s.weight}`);
+      if (!o?.key) out.push(`set server ${id} state ready`);
+    });
+  }
+  return out;
+}
+
+/** Starts a router agent (HAProxy included); stop() stops both. */
+export async function startRouterAgent(opts: RouterAgentOptions): Promise<RouterAgent> {
+  const agent = new RouterAgent(opts);
+  await agent.start();
+  return agent;
+}
