@@ -3,6 +3,8 @@
 // service, weights, a refused claim later admitted, and changes under steady load with zero
 // failed requests (endpoint changes without any reload).
 import { mkdtempSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +20,7 @@ let agent: RouterAgent;
 let admission: ReturnType<typeof routeAdmission>;
 let httpPort: number;
 let httpsPort: number;
-const apps: App[] = [];
+const apps = new Map<string, App>();
 
 beforeAll(async () => {
   t = await freshTable();
@@ -27,25 +29,178 @@ beforeAll(async () => {
   httpPort = await freePort();
   httpsPort = await freePort();
   agent = await startRouterAgent({ store: t.store, httpPort, httpsPort, domain: 'apps.localhost', dir: mkdtempSync(join(tmpdir(), 'berth-router-')), pollMs: 200 });
-  for (const name of ['hello', 'api', 'blue', 'green', 'x1', 'x2', 'x3', 'x4']) apps.push(await startApp(name));
+  for (const name of ['hello', 'api', 'blue', 'green', 'x1', 'x2', 'x3', 'x4']) apps.set(name, await startApp(name));
 }, 60_000);
 
 afterAll(async () => {
   await agent?.stop();
-  await stopApps(apps);
+  await stopApps([...apps.values()]);
 });
 
-const app = (name: string) => apps.find((a) => (a.server as unknown as { name?: string }).name === name) ?? apps[['hello', 'api', 'blue', 'green', 'x1', 'x2', 'x3', 'x4'].indexOf(name)]!;
+const app = (name: string) => apps.get(name)!;
+
+async function load(concurrency: number, host: string) {
+  const counts = { ok: 0, failed: 0, errors: [] as string[] };
+  let stop = false;
+  const started = Date.now();
+  const worker = async () => {
+    while (!stop) {
+      try {
+        const r = await get(httpPort, host);
+        if (r.status === 200) counts.ok++;
+        else {
+          counts.failed++;
+          counts.errors.push(`status ${r.status}`);
+        }
+      } catch (err) {
+        counts.failed++;
+        counts.errors.push(String(err));
+      }
+    }
+  };
+  const workers = Array.from({ length: concurrency }, worker);
+  return {
+    counts,
+    async stop() {
+      stop = true;
+      await Promise.all(workers);
+      return { ...counts, perSecond: (counts.ok + counts.failed) / ((Date.now() - started) / 1000) };
+    },
+  };
+}
 
 describe('router', () => {
-  it('an exposed service answers by host name; unknown hosts get Berth\'s 503 page', async () => {
+  it("an exposed service answers by host name with a sticky cookie; unknown hosts and routes without endpoints get Berth's 503 page", async () => {
     await setService(t.store, 'demo', 'hello', [app('hello').port]);
     const r = await putRoute(t.store, admission, 'demo', 'hello', { to: { name: 'hello' } });
     expect(r.spec.host).toBe('hello-demo.apps.localhost');
     const reply = await eventually(() => get(httpPort, `hello-demo.apps.localhost:${httpPort}`), (x) => x.status === 200);
     expect(reply.body).toBe('hello');
+    expect(String(reply.headers['set-cookie'])).toMatch(/^[0-9a-f]{32}=/);
     const unknown = await get(httpPort, 'nobody.apps.localhost');
     expect(unknown.status).toBe(503);
     expect(unknown.body).toContain('Application is not available');
+
+    await setService(t.store, 'demo', 'empty', []);
+    await putRoute(t.store, admission, 'demo', 'empty', { to: { name: 'empty' } });
+    await agent.refresh();
+    const none = await get(httpPort, 'empty-demo.apps.localhost');
+    expect(none.status).toBe(503);
+    expect(none.body).toContain('Application is not available');
   });
+
+  it('serves an edge route with its certificate over HTTPS and redirects plain HTTP to it', async () => {
+    const { cert, key } = selfSigned('secure.example.com');
+    await putRoute(t.store, admission, 'demo', 'secure', {
+      host: 'secure.example.com',
+      to: { name: 'hello' },
+      tls: { termination: 'edge', certificate: cert, key, insecureEdgeTerminationPolicy: 'Redirect' },
+    }, { 'haproxy.router.openshift.io/hsts_header': 'max-age=31536000' });
+    const reply = await eventually(() => get(httpsPort, 'secure.example.com', '/x', { ca: cert }), (x) => x.status === 200);
+    expect(reply.body).toBe('hello');
+    expect(reply.headers['strict-transport-security']).toBe('max-age=31536000');
+    const plain = await get(httpPort, 'secure.example.com', '/x?y=1');
+    expect(plain.status).toBe(302);
+    expect(plain.headers.location).toBe(`https://secure.example.com:${httpsPort}/x?y=1`);
+  });
+
+  it('passes TLS through to the app by SNI', async () => {
+    const { cert, key } = selfSigned('pass.example.com');
+    const server = createHttpsServer({ cert, key }, (_req, res) => res.end('tls-app'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await setService(t.store, 'demo', 'tlsapp', [(server.address() as AddressInfo).port]);
+      await putRoute(t.store, admission, 'demo', 'pass', { host: 'pass.example.com', to: { name: 'tlsapp' }, tls: { termination: 'passthrough' } });
+      const reply = await eventually(() => get(httpsPort, 'pass.example.com', '/', { ca: cert }), (x) => x.status === 200);
+      expect(reply.body).toBe('tls-app');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('a path route reaches a second service on the same host', async () => {
+    await setService(t.store, 'demo', 'api', [app('api').port]);
+    await putRoute(t.store, admission, 'demo', 'shop', { host: 'shop.example.com', to: { name: 'hello' } });
+    await putRoute(t.store, admission, 'demo', 'shop-api', { host: 'shop.example.com', path: '/api', to: { name: 'api' } });
+    await agent.refresh();
+    expect((await get(httpPort, 'shop.example.com', '/api/items')).body).toBe('api');
+    expect((await get(httpPort, 'shop.example.com', '/')).body).toBe('hello');
+    expect((await get(httpPort, 'shop.example.com', '/other')).body).toBe('hello');
+  });
+
+  it('honours the IP allow-list and cookie annotations', async () => {
+    await putRoute(t.store, admission, 'demo', 'private', { host: 'private.example.com', to: { name: 'hello' } }, {
+      'haproxy.router.openshift.io/ip_whitelist': '10.1.2.3 192.168.0.0/16',
+    });
+    await putRoute(t.store, admission, 'demo', 'nocookie', { host: 'nocookie.example.com', to: { name: 'hello' } }, {
+      'haproxy.router.openshift.io/disable_cookies': 'true',
+    });
+    await agent.refresh();
+    expect((await get(httpPort, 'private.example.com')).status).toBe(403);
+    const reply = await get(httpPort, 'nocookie.example.com');
+    expect(reply.body).toBe('hello');
+    expect(reply.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('splits traffic 75/25 between weighted backends within 5% over 2,000 requests', async () => {
+    await setService(t.store, 'demo', 'blue', [app('blue').port]);
+    await setService(t.store, 'demo', 'green', [app('green').port]);
+    await putRoute(t.store, admission, 'demo', 'ab', { host: 'ab.example.com', to: { name: 'blue', weight: 75 }, alternateBackends: [{ name: 'green', weight: 25 }] });
+    await agent.refresh();
+    const seen = { blue: 0, green: 0 } as Record<string, number>;
+    for (let i = 0; i < 200; i++) {
+      const replies = await Promise.all(Array.from({ length: 10 }, () => get(httpPort, 'ab.example.com')));
+      for (const r of replies) seen[r.body] = (seen[r.body] ?? 0) + 1;
+    }
+    expect(seen.blue! + seen.green!).toBe(2000);
+    expect(Math.abs(seen.blue! / 2000 - 0.75)).toBeLessThanOrEqual(0.05);
+  });
+
+  it("refuses a second project's claim on a taken host, and admits it once the owner's route is deleted", async () => {
+    await putRoute(t.store, admission, 'demo', 'claimed', { host: 'claimed.example.com', to: { name: 'hello' } });
+    await setService(t.store, 'other', 'api', [app('api').port]);
+    const refused = await putRoute(t.store, admission, 'other', 'claimed', { host: 'claimed.example.com', to: { name: 'api' } });
+    expect(refused.status.ingress[0]!.conditions[0]).toMatchObject({ status: 'False', reason: 'HostAlreadyClaimed' });
+    await agent.refresh();
+    expect((await get(httpPort, 'claimed.example.com')).body).toBe('hello');
+
+    await t.store.delete({ kind: 'Route', project: 'demo', name: 'claimed' });
+    await admission.reconcile({ kind: 'Route', project: 'demo', name: 'claimed' });
+    await agent.refresh();
+    expect((await get(httpPort, 'claimed.example.com')).body).toBe('api');
+  });
+
+  it('under steady load, applies 100 endpoint changes with no reload and 100 route changes, failing no request', async () => {
+    await setService(t.store, 'demo', 'xs', [app('x1').port]);
+    await putRoute(t.store, admission, 'demo', 'xs', { host: 'xs.example.com', to: { name: 'xs' } });
+    await agent.refresh();
+    const pool = ['x1', 'x2', 'x3', 'x4'].map((n) => app(n).port);
+
+    const before = { ...agent.stats };
+    const endpointLoad = await load(8, 'xs.example.com');
+    for (let i = 0; i < 100; i++) {
+      const size = 1 + (i % 3);
+      await setService(t.store, 'demo', 'xs', Array.from({ length: size }, (_, k) => pool[(i + k) % pool.length]!));
+      await agent.refresh();
+    }
+    const endpointResult = await endpointLoad.stop();
+    expect(endpointResult.errors.slice(0, 5)).toEqual([]);
+    expect(endpointResult.failed).toBe(0);
+    expect(endpointResult.perSecond).toBeGreaterThanOrEqual(200);
+    expect(agent.stats.reloads).toBe(before.reloads);
+    expect(agent.stats.runtimeUpdates).toBeGreaterThanOrEqual(before.runtimeUpdates + 100);
+
+    const routeLoad = await load(8, 'xs.example.com');
+    for (let i = 0; i < 100; i++) {
+      await putRoute(t.store, admission, 'demo', 'churn', { host: `churn${i % 7}.example.com`, to: { name: 'xs' } }, { 'haproxy.router.openshift.io/timeout': `${10 + i}s` });
+      await agent.refresh();
+    }
+    const routeResult = await routeLoad.stop();
+    expect(routeResult.errors.slice(0, 5)).toEqual([]);
+    expect(routeResult.failed).toBe(0);
+    expect(routeResult.perSecond).toBeGreaterThanOrEqual(200);
+    expect(agent.stats.reloads).toBeGreaterThanOrEqual(before.reloads + 100);
+    expect((await get(httpPort, 'churn1.example.com')).status).toBe(200);
+  }, 240_000);
 });
