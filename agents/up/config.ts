@@ -9,6 +9,9 @@ export interface UpConfig {
   registryPort: number;
   tableName: string;
   appsDomain: string;
+  /** Where the router serves apps: plain HTTP and HTTPS (edge, re-encrypt and passthrough routes). */
+  routerHttpPort: number;
+  routerHttpsPort: number;
   adminPassword?: string;
   resyncMs: number;
   /** Which builder image variant to offer: `test` (Flask, Django, gunicorn, waitress baked in), `plain`, or `off`. */
@@ -45,6 +48,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UpConfig {
     registryPort: port(env, 'PAAS_REGISTRY_PORT', 7500),
     tableName: env.PAAS_TABLE || 'berth',
     appsDomain: env.PAAS_APPS_DOMAIN || 'apps.localhost',
+    routerHttpPort: port(env, 'PAAS_ROUTER_HTTP_PORT', 7088),
+    routerHttpsPort: port(env, 'PAAS_ROUTER_HTTPS_PORT', 7443),
     adminPassword: env.BERTH_ADMIN_PASSWORD || undefined,
     resyncMs: Number(env.PAAS_RESYNC_MS || 30_000),
     builderVariant: builderVariant(env.PAAS_BUILDER_VARIANT),

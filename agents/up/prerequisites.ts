@@ -46,3 +46,4 @@ function onPath(cmd: string, args: string[] = ['--version']): boolean {
 export const DOCKER: Prerequisite = { what: 'Docker Engine (the fleet and the builds)', packages: ['docker.io'], present: () => onPath('dockerd') };
 export const REGISTRY: Prerequisite = { what: 'the Distribution registry', packages: ['docker-registry'], present: () => onPath('docker-registry', ['--version']) };
 export const MMDEBSTRAP: Prerequisite = { what: 'mmdebstrap (builder base images)', packages: ['mmdebstrap'], present: () => onPath('mmdebstrap') };
+export const HAPROXY: Prerequisite = { what: 'HAProxy (the routers)', packages: ['haproxy'], present: () => onPath('haproxy', ['-v']) };
