@@ -17,6 +17,15 @@ import { buildConfigReconciler } from '../shared/build/buildconfig-reconciler.ts
 import { DynamoBuildLogs } from '../shared/build/dynamo-logs.ts';
 import { foundationReconcilers } from '../shared/reconcile/foundation.ts';
 import type { Reconciler } from '../shared/reconcile/types.ts';
+import { EcsPodContainers } from '../shared/aws/ecs-pods.ts';
+import { syncEcsHosts } from '../shared/aws/ecs-hosts.ts';
+import type { Host } from '../shared/deploy/pods.ts';
+import { deployReconcilers } from '../shared/deploy/reconcilers.ts';
+import { projectUid } from '../shared/fleet/pod-container.ts';
+import { createPodSync } from '../shared/fleet/pod-sync.ts';
+import { uidOfProject } from '../shared/fleet/uid-ranges.ts';
+import { DynamoBindingStore } from '../shared/scheduler/dynamo-binding.ts';
+import { eachObject } from '../shared/store/each.ts';
 import { dynamoClientFrom, wire } from './wire.ts';
 
 /**
@@ -84,7 +93,12 @@ export function ecrRegistry(env: NodeJS.ProcessEnv): EcrRegistry {
   });
 }
 
-/** Every reconciler the control plane runs on AWS: the foundation's and the builds'. */
+/** The binding store over the table (pods bound to hosts and the room promised on them). */
+export function bindingStore(env: NodeJS.ProcessEnv): DynamoBindingStore {
+  return new DynamoBindingStore({ client: dynamoClientFrom(env), tableName: required(env, 'TABLE_NAME', 'bindings are written to the table') });
+}
+
+/** Every reconciler the control plane runs on AWS: the foundation's, the builds' and the deployments'. */
 export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env: NodeJS.ProcessEnv): Reconciler[] {
   if (!deps.builds) throw new Error('BERTH_SOURCES_BUCKET is not set: the build reconciler deletes the uploaded sources of deleted builds');
   const { logs, sources } = deps.builds;
@@ -92,5 +106,50 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env
     ...foundationReconcilers(deps.store),
     buildReconciler({ store: deps.store, launcher: ecsBuildLauncher(env), logs, sources }),
     buildConfigReconciler(deps.store, ecrRegistry(env)),
+    // ECS hosts renew their leases on the resync schedule (ECS_LEASE_SECONDS), not every few seconds.
+    ...deployReconcilers(deps.store, bindingStore(env)),
   ];
+}
+
+/**
+ * One pass over the ECS fleet: tenant container instances become Hosts (leases renewed), then
+ * each host's pods are synced through ECS (StartTask, StopTask). Readiness comes from the task
+ * state events (fleet-events), since the control plane is not inside the hosts' network.
+ */
+export function ecsFleetSync(deps: Pick<ApiDeps, 'store'>, env: NodeJS.ProcessEnv): () => Promise<{ hosts: number; pods: number }> {
+  const why = 'the resync function runs the pods of the ECS fleet';
+  const cluster = required(env, 'BERTH_CLUSTER', why);
+  const client = new ECSClient({ region: env.AWS_REGION });
+  const bindings = bindingStore(env);
+  const taskDefinitions = new Map<string, string>();
+  const uids = new Map<string, number>();
+  const uidFor = async (project: string) => {
+    if (!uids.has(project)) {
+      const p = await deps.store.get({ kind: 'Project', project: '', name: project });
+      uids.set(project, p ? uidOfProject(p) : projectUid(project));
+    }
+    return uids.get(project)!;
+  };
+  return async () => {
+    await syncEcsHosts(deps.store, { client, cluster });
+    let hosts = 0;
+    let pods = 0;
+    for await (const host of eachObject<Host>(deps.store, 'Host', '')) {
+      if (host.spec.provider !== 'ecs' || !host.spec.endpoint || !host.status.ready) continue;
+      const containers = new EcsPodContainers({
+        client,
+        cluster,
+        containerInstanceArn: host.spec.endpoint,
+        address: host.spec.address,
+        executionRoleArn: env.BERTH_POD_EXECUTION_ROLE_ARN || undefined,
+        logGroup: env.BERTH_POD_LOG_GROUP || undefined,
+        region: env.AWS_REGION ?? '',
+        taskDefinitions,
+      });
+      const sync = createPodSync({ store: deps.store, bindings, hostName: host.metadata.name, address: host.spec.address, containers, uidFor, reportedReadiness: true });
+      pods += (await sync.syncHost()).pods;
+      hosts++;
+    }
+    return { hosts, pods };
+  };
 }

@@ -1,11 +1,17 @@
 // The periodic resync Lambda, invoked by an EventBridge schedule.
 import { resyncAll } from '../../shared/reconcile/resync.ts';
-import { platformReconcilers, wireBuilds } from '../wire-builds.ts';
+import { ecsFleetSync, platformReconcilers, wireBuilds } from '../wire-builds.ts';
 
 const deps = wireBuilds();
 const reconcilers = platformReconcilers(deps, process.env);
+const fleet = ecsFleetSync(deps, process.env);
 export const handler = async () => {
+  // The fleet first (hosts' leases, pods started and stopped), then every reconciler.
+  const pods = await fleet().catch((err: Error) => {
+    deps.logger?.error({ err }, 'ECS fleet sync failed');
+    return undefined;
+  });
   const summary = await resyncAll(reconcilers, { logger: deps.logger });
-  deps.logger?.info(summary, 'resync done');
-  return summary;
+  deps.logger?.info({ ...summary, fleet: pods }, 'resync done');
+  return { ...summary, fleet: pods };
 };

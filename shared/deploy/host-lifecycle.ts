@@ -70,12 +70,14 @@ export function hostLifecycleReconciler(deps: HostLifecycleDeps): Reconciler {
     const t = now();
     const renewed = lease ? Date.parse(lease.spec.renewTime) : Date.parse(host.metadata.creationTimestamp);
     const silentFor = t - renewed;
-    if (silentFor < graceMs) {
+    // A lease may promise a longer silence than the default grace (hosts renewed by a periodic job).
+    const grace = Math.max(graceMs, (lease?.spec.leaseDurationSeconds ?? 0) * 1000);
+    if (silentFor < grace) {
       await setReady(host, true, 'HostReady', 'the host agent is renewing its lease');
-      return { requeueAfter: graceMs - silentFor + 10 };
+      return { requeueAfter: grace - silentFor + 10 };
     }
     await setReady(host, false, 'HostStatusUnknown', `the host agent stopped renewing its lease ${Math.round(silentFor / 1000)} s ago`);
-    const evict = silentFor >= graceMs + evictionMs;
+    const evict = silentFor >= grace + evictionMs;
     for await (const pod of podsOnHost(store, name)) {
       if (evict) {
         await releasePod(store, bindings, pod);
@@ -86,7 +88,7 @@ export function hostLifecycleReconciler(deps: HostLifecycleDeps): Reconciler {
         cur.spec.host !== name ? undefined : { ...setPodCondition(cur.status, 'Ready', 'False', 'NodeLost', `host ${name} is not responding`, new Date(t)), phase: 'Unknown', reason: 'NodeLost', message: `host ${name} is not responding` },
       ).catch(ignoring(NotFoundError));
     }
-    return { requeueAfter: evict ? graceMs : graceMs + evictionMs - silentFor + 10 };
+    return { requeueAfter: evict ? grace : grace + evictionMs - silentFor + 10 };
   }
 
   return {

@@ -49,6 +49,11 @@ export interface PodSyncDeps {
   drainMs?: number;
   now?: () => number;
   probe?: (probe: Probe, target: ProbeTarget) => Promise<ProbeResult>;
+  /**
+   * Readiness is reported by the fleet itself (ECS task state events) rather than probed from
+   * here: the pod sync then runs no probes and leaves the Ready condition as reported.
+   */
+  reportedReadiness?: boolean;
   onError?: (pod: string, err: unknown) => void;
 }
 
@@ -211,7 +216,7 @@ export function createPodSync(deps: PodSyncDeps) {
     // Running (or just created): probes.
     const startedAt = running.startedAt ? Date.parse(running.startedAt) : t;
     const target = targetOf(pod, running);
-    if (c.livenessProbe) {
+    if (c.livenessProbe && !deps.reportedReadiness) {
       const verdict = await probeIfDue(c.livenessProbe, m.liveness, startedAt, target);
       if (verdict.ok === false) {
         await containers.removePod(pod.metadata.project, pod.metadata.name);
@@ -220,7 +225,10 @@ export function createPodSync(deps: PodSyncDeps) {
       }
     }
     let readyDetail: string | undefined;
-    if (c.readinessProbe) {
+    if (deps.reportedReadiness) {
+      m.ready = pod.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
+      readyDetail = pod.status?.conditions?.find((x) => x.type === 'Ready')?.message;
+    } else if (c.readinessProbe) {
       const verdict = await probeIfDue(c.readinessProbe, m.readiness, startedAt, targetOf(pod, running));
       if (verdict.ok !== undefined) m.ready = verdict.ok;
       readyDetail = verdict.detail;

@@ -68,7 +68,7 @@ describe('host lifecycle', () => {
     clock = Date.now();
     const bindings = new DynamoBindingStore({ client: t.client, tableName: t.tableName });
     const h = await host('h1');
-    await renewLease(t.store, 'h1', 40, new Date(clock));
+    await renewLease(t.store, 'h1', 5, new Date(clock));
     const p = await pod({ deploymentconfig: 'web', deployment: 'web-1' }, { ready: true, hostPort: 32001 });
     await bindPod(bindings, { pod: (await t.store.get<Pod>({ kind: 'Pod', project: P, name: p.metadata.name }))!, host: h, request: podRequest(p) });
     const r = hostLifecycleReconciler({ store: t.store, bindings, graceMs: 10_000, evictionMs: 5_000, now });
@@ -89,8 +89,22 @@ describe('host lifecycle', () => {
     expect(await readPod()).toBeUndefined();
     expect((await readHost()).status.requested).toEqual({ cpuMilli: 0, memoryBytes: 0 });
 
-    await renewLease(t.store, 'h1', 40, new Date(clock));
+    await renewLease(t.store, 'h1', 5, new Date(clock));
     await r.reconcile({ kind: 'HostLease', project: '', name: 'h1' });
     expect((await readHost()).status).toMatchObject({ ready: true, conditions: [expect.objectContaining({ reason: 'HostReady' })] });
+  });
+
+  it('a lease that promises a longer silence than the grace period is honoured', async () => {
+    clock = Date.now();
+    const bindings = new DynamoBindingStore({ client: t.client, tableName: t.tableName });
+    await host('ecs-1');
+    await renewLease(t.store, 'ecs-1', 150, new Date(clock));
+    const r = hostLifecycleReconciler({ store: t.store, bindings, graceMs: 10_000, evictionMs: 5_000, now });
+    clock += 100_000;
+    expect((await r.reconcile({ kind: 'Host', project: '', name: 'ecs-1' })).requeueAfter).toBe(50_010);
+    expect((await t.store.get<Host>({ kind: 'Host', project: '', name: 'ecs-1' }))!.status.ready).toBe(true);
+    clock += 51_000;
+    await r.reconcile({ kind: 'Host', project: '', name: 'ecs-1' });
+    expect((await t.store.get<Host>({ kind: 'Host', project: '', name: 'ecs-1' }))!.status.ready).toBe(false);
   });
 });

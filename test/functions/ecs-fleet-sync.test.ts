@@ -1,0 +1,73 @@
+// The resync function's pass over the ECS fleet, wired from the environment the stack gives it:
+// a tenant container instance becomes a ready Host with its lease, and a pod bound to it is
+// started there with StartTask on exactly that instance (ECS mocked, the table on DynamoDB Local).
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  StartTaskCommand,
+} from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { ecsFleetSync } from '../../functions/wire-builds.ts';
+import { hostNameOf } from '../../shared/aws/ecs-hosts.ts';
+import { podRequest, type Host, type Pod } from '../../shared/deploy/pods.ts';
+import { bindPod } from '../../shared/scheduler/bind.ts';
+import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
+import { freshTable, type TestTable } from '../support/dynamo.ts';
+
+const ecs = mockClient(ECSClient);
+const CLUSTER = 'berth-fleet';
+const ARN = 'arn:aws:ecs:eu-west-1:123456789012:container-instance/berth-fleet/0123456789abcdef0123456789abcdef';
+const HOST = hostNameOf(ARN);
+let t: TestTable;
+
+beforeAll(async () => {
+  t = await freshTable();
+  await t.store.create({ kind: 'Project', metadata: { name: 'shop', project: '' }, spec: {} });
+});
+
+describe('the ECS fleet pass of the resync function', () => {
+  it('registers the tenant instance as a Host and starts its bound pod on that instance', async () => {
+    const env = { AWS_REGION: 'eu-west-1', TABLE_NAME: t.tableName, DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), BERTH_CLUSTER: CLUSTER, BERTH_POD_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/pod-exec' };
+    ecs.on(ListContainerInstancesCommand).resolves({ containerInstanceArns: [ARN] });
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecs.on(DescribeContainerInstancesCommand).resolves({
+      containerInstances: [
+        {
+          containerInstanceArn: ARN,
+          agentConnected: true,
+          status: 'ACTIVE',
+          attributes: [{ name: 'berth.role', value: 'tenant' }, { name: 'berth.address', value: '10.0.3.17' }],
+          registeredResources: [{ name: 'CPU', integerValue: 2048 }, { name: 'MEMORY', integerValue: 4096 }],
+        },
+      ],
+    });
+    const sync = ecsFleetSync({ store: t.store }, env);
+    expect(await sync()).toEqual({ hosts: 1, pods: 0 });
+    const host = (await t.store.get<Host>({ kind: 'Host', project: '', name: HOST }))!;
+    expect(host.spec).toMatchObject({ provider: 'ecs', endpoint: ARN, address: '10.0.3.17' });
+    expect(await t.store.get({ kind: 'HostLease', project: '', name: HOST })).toBeDefined();
+
+    const pod = await t.store.create<Pod>({
+      kind: 'Pod',
+      metadata: { name: 'web-1-abcde', project: 'shop', labels: { deploymentconfig: 'web', deployment: 'web-1' } },
+      spec: { containers: [{ name: 'web', image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/berth/shop/web@sha256:1', env: [], ports: [{ containerPort: 8080, protocol: 'TCP' }], resources: { requests: {}, limits: {} } }], restartPolicy: 'Always', terminationGracePeriodSeconds: 10 },
+      status: { phase: 'Pending', conditions: [], restartCount: 0 },
+    });
+    await bindPod(new DynamoBindingStore({ client: t.client, tableName: t.tableName }), { pod, host, request: podRequest(pod) });
+    ecs.on(DescribeTaskDefinitionCommand).rejects(Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' }));
+    ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-pod-shop_web:1', status: 'ACTIVE' } });
+    ecs.on(StartTaskCommand).resolves({ tasks: [{ taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/berth-fleet/t1', lastStatus: 'PENDING', containerInstanceArn: ARN, containers: [{ name: 'web' }] }], failures: [] });
+    expect(await sync()).toEqual({ hosts: 1, pods: 1 });
+    const started = ecs.commandCalls(StartTaskCommand).map((c) => c.args[0].input);
+    expect(started).toHaveLength(1);
+    expect(started[0]).toMatchObject({ cluster: CLUSTER, containerInstances: [ARN], taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-pod-shop_web:1' });
+    const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input;
+    expect(registered).toMatchObject({ executionRoleArn: 'arn:aws:iam::123456789012:role/pod-exec' });
+    expect(registered.containerDefinitions![0]).toMatchObject({ privileged: false, user: expect.stringMatching(/^\d+:0$/) });
+  });
+});
