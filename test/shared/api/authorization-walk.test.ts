@@ -32,6 +32,7 @@ const SAMPLE_SPECS: Record<string, unknown> = {
   ReplicationController: { replicas: 0, selector: { app: 'walk' }, template: { metadata: { labels: { app: 'walk' } }, spec: { containers: [{ name: 'walk', image: 'walk:1' }] } } },
   Pod: { containers: [{ name: 'walk', image: 'walk:1' }] },
   Service: { selector: { app: 'walk' }, ports: [{ port: 8080 }] },
+  Route: { host: 'walk.apps.example.test', to: { kind: 'Service', name: 'walk' } },
 };
 const isWrite = (method: string) => method !== 'GET';
 
@@ -116,7 +117,8 @@ describe('the authorisation walk', () => {
     for (const r of routes.filter((x) => x.path.includes(':project'))) {
       const res = await api.call(r.method, concrete(r.path), tokens.viewer, isWrite(r.method) && r.method !== 'DELETE' ? {} : undefined);
       const readsPolicy = r.path.includes('/rolebindings');
-      const expected = isWrite(r.method) || readsPolicy ? 403 : 200;
+      // The walk's pod is on no host, so reading its log is let through and then refused as "not yet" (409).
+      const expected = isWrite(r.method) || readsPolicy ? 403 : r.path.endsWith('/pods/:name/log') ? 409 : 200;
       expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({ route: `${r.method} ${r.path}`, status: expected });
     }
     expect(await snapshot(api)).toEqual(before);
