@@ -10,9 +10,10 @@ import { Construct } from 'constructs';
 import { architectureOf, type FleetSize } from '../config.ts';
 import { HostInstanceRole } from './instance-role.ts';
 import { privateHosts } from './private-hosts.ts';
+import { ADDRESS_ATTRIBUTE, HOST_ROLE_ATTRIBUTE } from '../../shared/aws/ecs-hosts.ts';
 
 /** The ECS container-instance attribute naming a host's role; placement constraints test it. */
-export const HOST_ROLE_ATTRIBUTE = 'berth.role';
+export { HOST_ROLE_ATTRIBUTE };
 
 export interface HostFleetProps {
   cluster: Cluster;
@@ -40,12 +41,19 @@ export class HostFleet extends Construct {
     this.securityGroup = props.securityGroup;
     this.role = new HostInstanceRole(this, 'InstanceRole', `Berth ${props.hostRole} host`);
     const agentConfig: Record<string, string> = {
-      ECS_INSTANCE_ATTRIBUTES: JSON.stringify({ [HOST_ROLE_ATTRIBUTE]: props.hostRole }),
       ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE: 'true',
       ...props.agentConfig,
     };
     const userData = UserData.forLinux();
-    userData.addCommands(...Object.entries(agentConfig).map(([k, v]) => `echo '${k}=${v}' >> /etc/ecs/ecs.config`));
+    // The host's role and its private address (where its published pod ports are reached), as
+    // instance attributes; the address comes from the instance metadata service (IMDSv2).
+    const attributes = JSON.stringify({ [HOST_ROLE_ATTRIBUTE]: props.hostRole, [ADDRESS_ATTRIBUTE]: '__ADDRESS__' }).replaceAll('"', '\\"').replace('__ADDRESS__', '$ADDRESS');
+    userData.addCommands(
+      `TOKEN=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')`,
+      `ADDRESS=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/local-ipv4)`,
+      `echo "ECS_INSTANCE_ATTRIBUTES=${attributes}" >> /etc/ecs/ecs.config`,
+      ...Object.entries(agentConfig).map(([k, v]) => `echo '${k}=${v}' >> /etc/ecs/ecs.config`),
+    );
     const hardware = architectureOf(size.instanceType) === InstanceArchitecture.ARM_64 ? AmiHardwareType.ARM : AmiHardwareType.STANDARD;
     this.autoScalingGroup = privateHosts(this, {
       vpc: props.vpc,

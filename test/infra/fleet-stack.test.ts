@@ -54,9 +54,11 @@ describe('ECS cluster and capacity providers', () => {
   });
 
   it('marks each host with its role, and forbids privileged containers on tenant hosts', () => {
-    expect(userData('TenantHosts')).toContain(`ECS_INSTANCE_ATTRIBUTES={"berth.role":"tenant"}`);
+    expect(userData('TenantHosts')).toContain('echo "ECS_INSTANCE_ATTRIBUTES={\\"berth.role\\":\\"tenant\\",\\"berth.address\\":\\"$ADDRESS\\"}" >> /etc/ecs/ecs.config');
+    // The address is the instance's private IPv4 from the metadata service, with an IMDSv2 token.
+    expect(userData('TenantHosts')).toContain('ADDRESS=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/local-ipv4)');
     expect(userData('TenantHosts')).toContain('ECS_DISABLE_PRIVILEGED=true');
-    expect(userData('BuildHosts')).toContain(`ECS_INSTANCE_ATTRIBUTES={"berth.role":"build"}`);
+    expect(userData('BuildHosts')).toContain('ECS_INSTANCE_ATTRIBUTES={\\"berth.role\\":\\"build\\",');
   });
 
   it('takes the x86_64 ECS image for x86 instance types', () => {
