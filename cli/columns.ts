@@ -2,6 +2,7 @@
 // AGE. Kinds without an entry get STATUS when their objects carry `status.phase`. Builds,
 // BuildConfigs and ImageStreams print oc's columns, which carry their own times instead of AGE.
 import type { ApiObject } from './client.ts';
+import { ROUTE_COLUMNS } from './commands/routes.ts';
 import { DEPLOY_COLUMNS } from './deploy-columns.ts';
 import { age, duration, table } from './output.ts';
 
@@ -78,7 +79,7 @@ export function columnsFor(kind: string, items: ApiObject[]): Column[] {
 
 /** The `berth get` table of objects of one kind; builds and the like by number unless `keepOrder`. */
 export function objectTable(kind: string, items: ApiObject[], now = Date.now(), opts: { keepOrder?: boolean } = {}): string {
-  const own = BUILD_COLUMNS[kind] ?? DEPLOY_COLUMNS[kind];
+  const own = BUILD_COLUMNS[kind] ?? DEPLOY_COLUMNS[kind] ?? ROUTE_COLUMNS[kind];
   if (own) {
     // web-2 before web-10, as the build numbers go.
     const sorted = opts.keepOrder ? items : [...items].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));

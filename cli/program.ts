@@ -8,6 +8,7 @@ import { registerDeployCommands } from './commands/deploy.ts';
 import { registerNewAppCommands } from './commands/new-app.ts';
 import { registerObjectCommands } from './commands/objects.ts';
 import { registerProjectCommands } from './commands/projects.ts';
+import { registerRouteCommands } from './commands/routes.ts';
 import { registerSessionCommands } from './commands/session.ts';
 import { Context } from './context.ts';
 import { CliError, EXIT_USAGE, oneLine } from './errors.ts';
@@ -42,6 +43,7 @@ export function buildProgram(ctx: Context): Command {
   registerNewAppCommands(program, ctx);
   registerBuildCommands(program, ctx);
   registerDeployCommands(program, ctx);
+  registerRouteCommands(program, ctx);
   registerAdmCommands(program, ctx);
   return program;
 }
