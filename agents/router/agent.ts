@@ -9,6 +9,7 @@ import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ObjectRef } from '../../shared/model/types.ts';
+import type { Reconciler } from '../../shared/reconcile/types.ts';
 import { buildRouterModel, type RouterModel, type SlotTable } from '../../shared/routing/model.ts';
 import { renderConfig, type RenderSettings } from '../../shared/routing/render.ts';
 import { isAdmitted, type Route, type Service } from '../../shared/routing/types.ts';
@@ -42,6 +43,8 @@ export interface RouterStats {
   reloads: number;
   /** Runtime API commands sent (endpoint changes applied without a reload). */
   runtimeUpdates: number;
+  /** Runtime API commands HAProxy refused. */
+  runtimeRefused: number;
   /** Configurations refused by `haproxy -c` (the running one was kept). */
   rejected: number;
   /** How long the last render took, in ms. */
@@ -51,7 +54,7 @@ export interface RouterStats {
 const key = (o: { metadata: { project: string; name: string } }) => `${o.metadata.project}/${o.metadata.name}`;
 
 export class RouterAgent {
-  readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, rejected: 0, lastRenderMs: 0 };
+  readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, runtimeRefused: 0, rejected: 0, lastRenderMs: 0 };
   private readonly routes = new Map<string, Route>();
   private readonly services = new Map<string, Service>();
   private readonly haproxy: Haproxy;
@@ -194,6 +197,7 @@ export class RouterAgent {
       const commands = runtimeCommands(applied.model, next.model);
       if (commands.length) {
         const problems = await this.haproxy.runtime(commands);
+        this.stats.runtimeRefused += problems.length;
         if (problems.length) this.opts.logger?.warn({ problems: problems.slice(0, 5) }, 'the Runtime API refused some changes');
         this.stats.runtimeUpdates += commands.length;
       }
@@ -277,4 +281,20 @@ export async function startRouterAgent(opts: RouterAgentOptions): Promise<Router
   const agent = new RouterAgent(opts);
   await agent.start();
   return agent;
+}
+
+/**
+ * Feeds a router agent from the reconciler runtime (the table's stream): each Route or Service
+ * change is handed to the agent at once, so it can poll rarely (pollMs) or not at all.
+ * @example startLocalReconcilers({ reconcilers: [routeAdmission(…), routerFeed(agent)], … })
+ */
+export function routerFeed(agent: RouterAgent): Reconciler {
+  return {
+    name: 'router-feed',
+    kinds: ['Route', 'Service'],
+    async reconcile(ref) {
+      await agent.changed(ref);
+      return {};
+    },
+  };
 }

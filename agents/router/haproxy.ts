@@ -105,14 +105,15 @@ export class Haproxy {
     const problems: string[] = [];
     for (let i = 0; i < commands.length; i += 200) {
       const out = await socketCommand(this.adminSocket, commands.slice(i, i + 200).join(';'));
-      for (const line of out.split('\n').map((l) => l.trim())) if (line) problems.push(line);
+      // `set server … addr` reports what it changed; anything else is a refusal.
+      for (const line of out.split('\n').map((l) => l.trim())) if (line && !/changed from|no need to change/i.test(line)) problems.push(line);
     }
     return problems;
   }
 
   /** RSS of the master and its workers, in bytes (Linux /proc). */
   async memoryBytes(): Promise<number> {
-    const out = await socketCommand(this.masterSocket, 'show proc').catch(() => '');
+    const out = await socketCommand(this.masterSocket, 'show proc', 30_000);
     const pids = out.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => /^\d+$/.test(f[0] ?? '') && (f[1] === 'master' || f[1] === 'worker')).map((f) => f[0]);
     let total = 0;
     const { readFile } = await import('node:fs/promises');

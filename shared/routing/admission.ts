@@ -99,19 +99,18 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
 
   /** Looks at every route claiming a host again (after a claim came or went). */
   async function judgeHost(hash: string): Promise<void> {
-    const live: Claim[] = [];
+    const live: { claim: ClaimSpec; route: Route }[] = [];
     for (const c of await claimsOn(hash)) {
-      const r = await store.get<Route>({ kind: 'Route', project: c.spec.project, name: c.spec.route });
-      if (!r || r.metadata.deletionTimestamp || r.spec.host !== c.spec.host) {
-        if (!r || r.metadata.deletionTimestamp) await store.delete({ kind: CLAIM_KIND, project: '', name: c.metadata.name }).catch(ignoring(NotFoundError));
+      const route = await store.get<Route>({ kind: 'Route', project: c.spec.project, name: c.spec.route });
+      if (!route || route.metadata.deletionTimestamp || route.spec.host !== c.spec.host) {
+        if (!route || route.metadata.deletionTimestamp) await store.delete({ kind: CLAIM_KIND, project: '', name: c.metadata.name }).catch(ignoring(NotFoundError));
         continue;
       }
-      live.push(c);
+      live.push({ claim: c.spec, route });
     }
-    const specs = live.map((c) => c.spec);
-    for (const c of live) {
-      const r = await store.get<Route>({ kind: 'Route', project: c.spec.project, name: c.spec.route });
-      if (r) await writeVerdict({ kind: 'Route', project: c.spec.project, name: c.spec.route }, c.spec.host, r.spec.wildcardPolicy, judge(c.spec, specs));
+    const specs = live.map((l) => l.claim);
+    for (const { claim, route } of live) {
+      await writeVerdict({ kind: 'Route', project: claim.project, name: claim.route }, claim.host, route.spec.wildcardPolicy, judge(claim, specs));
     }
   }
 

@@ -89,6 +89,18 @@ export function endpointsOf(route: Route, svc: Service | undefined): { key: stri
   return out.sort((a, b) => a.key.localeCompare(b.key));
 }
 
+const cookieBase = new Map<string, string>();
+/** The sticky-cookie value of a slot: stable per backend and slot, opaque to clients. */
+function slotCookie(be: string, slot: number): string {
+  let base = cookieBase.get(be);
+  if (base === undefined) {
+    if (cookieBase.size > 200_000) cookieBase.clear();
+    base = hash(be, 12);
+    cookieBase.set(be, base);
+  }
+  return `${base}${slot.toString(16).padStart(4, '0')}`;
+}
+
 function assignSlots(be: string, wanted: { key: string; ip: string; port: number; weight: number }[], previous: string[] | undefined): ServerSlot[] {
   const size = previous && previous.length >= wanted.length ? previous.length : slotCount(wanted.length);
   const keys: string[] = Array.from({ length: size }, (_, i) => previous?.[i] ?? '');
@@ -103,7 +115,7 @@ function assignSlots(be: string, wanted: { key: string; ip: string; port: number
   }
   return keys.map((key, i) => {
     const w = byKey.get(key);
-    return { name: `s${i + 1}`, key, ip: w?.ip ?? '127.0.0.1', port: w?.port ?? 1, weight: w?.weight ?? 0, cookie: hash(`${be}/${i}`, 16) };
+    return { name: `s${i + 1}`, key, ip: w?.ip ?? '127.0.0.1', port: w?.port ?? 1, weight: w?.weight ?? 0, cookie: slotCookie(be, i) };
   });
 }
 

@@ -189,6 +189,7 @@ describe('router', () => {
     expect(endpointResult.failed).toBe(0);
     expect(endpointResult.perSecond).toBeGreaterThanOrEqual(200);
     expect(agent.stats.reloads).toBe(before.reloads);
+    expect(agent.stats.runtimeRefused).toBe(0);
     expect(agent.stats.runtimeUpdates).toBeGreaterThanOrEqual(before.runtimeUpdates + 100);
 
     const routeLoad = await load(8, 'xs.example.com');
