@@ -7,15 +7,21 @@ import { pino } from 'pino';
 import { portOpen } from '../../shared/local/ports.ts';
 import { loadConfig } from './config.ts';
 import { startPlatform, type Platform } from './platform.ts';
-import { DOCKER, JAVA, MMDEBSTRAP, REGISTRY, ensurePrerequisites } from './prerequisites.ts';
+import { DOCKER, HAPROXY, JAVA, MMDEBSTRAP, REGISTRY, ensurePrerequisites } from './prerequisites.ts';
 
 const say = (line: string) => console.log(`[berth] ${line}`);
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  ensurePrerequisites([JAVA, DOCKER, REGISTRY, ...(config.builderVariant === 'off' ? [] : [MMDEBSTRAP])], say);
-  const ports = [['API', config.apiPort], ['DynamoDB Local', config.dynamoPort], ['registry', config.registryPort]] as const;
+  ensurePrerequisites([JAVA, DOCKER, REGISTRY, HAPROXY, ...(config.builderVariant === 'off' ? [] : [MMDEBSTRAP])], say);
+  const ports = [
+    ['API', config.apiPort],
+    ['DynamoDB Local', config.dynamoPort],
+    ['registry', config.registryPort],
+    ['router HTTP', config.routerHttpPort],
+    ['router HTTPS', config.routerHttpsPort],
+  ] as const;
   for (const [what, port] of ports) {
     if (await portOpen(port)) throw new Error(`port ${port} (${what}) is already in use; is another \`npm run up\` running? Set another port with the PAAS_* variables.`);
   }

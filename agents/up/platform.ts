@@ -18,6 +18,8 @@ import { deployReconcilers } from '../../shared/deploy/reconcilers.ts';
 import { DockerPods, removeOwnedContainers } from '../../shared/fleet/docker-pods.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { startHostAgent } from '../host/agent.ts';
+import { routerFeed, startRouterAgent } from '../router/agent.ts';
+import { routeAdmission } from '../../shared/routing/admission.ts';
 import { triggerSecretsCodec } from '../../shared/build/trigger-codec.ts';
 import { ensureDockerd, DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal } from '../../shared/local/dynamodb-local.ts';
@@ -87,12 +89,26 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     stops.push(() => launcher.stopAll());
 
     const bindings = new DynamoBindingStore({ client, tableName: config.tableName });
+    // The router: HAProxy on loopback, fed at once by Route and Service changes from the stream.
+    const router = await startRouterAgent({
+      store,
+      httpPort: config.routerHttpPort,
+      httpsPort: config.routerHttpsPort,
+      domain: config.appsDomain,
+      dir: join(config.home, 'router'),
+      pollMs: 5_000,
+      logger,
+    });
+    stops.push(() => router.stop());
+    say(`router on http://127.0.0.1:${config.routerHttpPort} and https://127.0.0.1:${config.routerHttpsPort} (*.${config.appsDomain})`);
     const reconcilers = await startLocalReconcilers({
       reconcilers: [
         ...foundationReconcilers(store),
         buildReconciler({ store, launcher, ...builds }),
         buildConfigReconciler(store, new LocalRegistry(registry.host)),
         ...deployReconcilers(store, bindings, { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs }),
+        routeAdmission({ store, domain: config.appsDomain }),
+        routerFeed(router),
       ],
       endpoint: dynamo.endpoint,
       streamArn,

@@ -9,6 +9,7 @@
 // - the second host's engine is stopped for real and its pods run on the remaining host within
 //   30 seconds.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,19 @@ async function api(method: string, path: string, body?: unknown) {
 const get = async (plural: string, name: string) => (await api('GET', `/api/v1/projects/${P}/${plural}/${name}`)).body;
 const pods = async (): Promise<any[]> => (await api('GET', `/api/v1/projects/${P}/pods`)).body.items;
 const dc = () => get('deploymentconfigs', 'web');
+
+/** A GET through the router on loopback, for a host name (as curl --resolve or *.localhost would send it). */
+function viaRouter(host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port: ports.routerHttp, path: '/', headers: { Host: host } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end();
+  });
+}
 
 /** An app that says which version it is; `app.sh` that never listens, for a rollout that cannot become ready. */
 function writeApp(dir: string, version: string | 'never-ready'): string {
@@ -171,6 +185,14 @@ describe('deployments through npm run up', () => {
     const listed = await cli('get', 'pods');
     expect(listed.stdout).toMatch(/web-1-[a-z0-9]{5}\s+1\/1\s+Running/);
   }, 600_000);
+
+  it('expose makes the app answer through the router by host name', async () => {
+    const exposed = await cli('expose', 'svc/web');
+    expect(exposed.code, exposed.stderr).toBe(0);
+    const host = `web-${P}.apps.localhost`;
+    await expect.poll(async () => (await viaRouter(host)).body, { timeout: 30_000, interval: 500 }).toBe('version 1\n');
+    expect((await viaRouter(`nobody-${P}.apps.localhost`)).status).toBe(503);
+  }, 120_000);
 
   it('a rolling update to a new image completes with zero failed requests', async () => {
     const client = clientLoop();

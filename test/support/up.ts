@@ -14,15 +14,28 @@ export interface UpPorts {
   api: number;
   dynamo: number;
   registry: number;
+  routerHttp: number;
+  routerHttps: number;
 }
 
 export async function upPorts(): Promise<UpPorts> {
-  return { api: await freePort(), dynamo: await freePort(), registry: await freePort() };
+  // freePort() may hand out a port again once it is closed: draw until all five differ.
+  const taken = new Set<number>();
+  const next = async () => {
+    for (;;) {
+      const p = await freePort();
+      if (!taken.has(p)) {
+        taken.add(p);
+        return p;
+      }
+    }
+  };
+  return { api: await next(), dynamo: await next(), registry: await next(), routerHttp: await next(), routerHttps: await next() };
 }
 
 export async function startUp(home: string, ports: UpPorts, env: Record<string, string> = {}): Promise<UpProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'agents/up/main.ts'], {
-    env: { ...process.env, PAAS_HOME: home, PAAS_API_PORT: String(ports.api), PAAS_DYNAMODB_PORT: String(ports.dynamo), PAAS_REGISTRY_PORT: String(ports.registry), PAAS_BUILDER_VARIANT: 'off', ...env },
+    env: { ...process.env, PAAS_HOME: home, PAAS_API_PORT: String(ports.api), PAAS_DYNAMODB_PORT: String(ports.dynamo), PAAS_REGISTRY_PORT: String(ports.registry), PAAS_ROUTER_HTTP_PORT: String(ports.routerHttp), PAAS_ROUTER_HTTPS_PORT: String(ports.routerHttps), PAAS_BUILDER_VARIANT: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
