@@ -21,6 +21,7 @@ import { EcsPodContainers } from '../shared/aws/ecs-pods.ts';
 import { syncEcsHosts } from '../shared/aws/ecs-hosts.ts';
 import type { Host } from '../shared/deploy/pods.ts';
 import { deployReconcilers } from '../shared/deploy/reconcilers.ts';
+import { routeAdmission } from '../shared/routing/admission.ts';
 import { projectUid } from '../shared/fleet/pod-container.ts';
 import { createPodSync } from '../shared/fleet/pod-sync.ts';
 import { uidOfProject } from '../shared/fleet/uid-ranges.ts';
@@ -108,6 +109,7 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env
     buildConfigReconciler(deps.store, ecrRegistry(env)),
     // ECS hosts renew their leases on the resync schedule (ECS_LEASE_SECONDS), not every few seconds.
     ...deployReconcilers(deps.store, bindingStore(env)),
+    routeAdmission({ store: deps.store, domain: required(env, 'BERTH_APPS_DOMAIN', 'routes get their default host under the apps domain') }),
   ];
 }
 

@@ -70,6 +70,7 @@ beforeAll(async () => {
     BERTH_SOURCES_BUCKET: BUCKET,
     BERTH_REGISTRY: REGISTRY,
     BERTH_REPOSITORY_PREFIX: 'berth',
+    BERTH_APPS_DOMAIN: 'apps.example.com',
   });
   ({ handler: stream } = (await import('../../functions/reconcilers/stream.ts')) as unknown as { handler: typeof stream });
   ({ handler: resync } = (await import('../../functions/reconcilers/resync.ts')) as unknown as { handler: typeof resync });

@@ -35,6 +35,15 @@ describe('missing variables', () => {
     );
   });
 
+  it('the reconcilers refuse to start without the apps domain (route admission gives default hosts under it)', () => {
+    const env = { ...full, BERTH_REGISTRY: '1.dkr.ecr.eu-west-1.amazonaws.com', TABLE_NAME: 't', AWS_REGION: 'eu-west-1' };
+    expect(() => platformReconcilers({ store: {} as ObjectStore, builds: { logs: {} as never, sources: {} as never } }, env)).toThrow(
+      'BERTH_APPS_DOMAIN is not set: routes get their default host under the apps domain',
+    );
+    const names = platformReconcilers({ store: {} as ObjectStore, builds: { logs: {} as never, sources: {} as never } }, { ...env, BERTH_APPS_DOMAIN: 'apps.example.com' }).map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['deploymentconfigs', 'replication', 'scheduler', 'host-lifecycle', 'endpoints', 'route-admission']));
+  });
+
   it('the reconcilers refuse to start without the sources bucket', () => {
     expect(() => platformReconcilers({ store: {} as ObjectStore, builds: undefined }, full)).toThrow(/^BERTH_SOURCES_BUCKET is not set/);
   });

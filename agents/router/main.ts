@@ -1,0 +1,47 @@
+// The router agent as its own program: HAProxy plus the agent that follows admitted Routes and
+// Services' endpoints in the table. Router hosts on AWS run it under systemd (the router stack's
+// user data); it reads only. Settings from the environment:
+//   TABLE_NAME, AWS_REGION (or DYNAMODB_ENDPOINT locally), BERTH_APPS_DOMAIN,
+//   PAAS_ROUTER_HTTP_PORT (80), PAAS_ROUTER_HTTPS_PORT (443), BERTH_ROUTER_DIR, BERTH_ROUTER_BIND.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { pino } from 'pino';
+import { createDynamoClient } from '../../shared/store/client.ts';
+import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { startRouterAgent } from './agent.ts';
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const n = raw ? Number(raw) : fallback;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name}=${raw} is not a TCP port (1-65535)`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const tableName = process.env.TABLE_NAME;
+  if (!tableName) throw new Error('TABLE_NAME is not set: the router reads routes and endpoints from the state table');
+  const domain = process.env.BERTH_APPS_DOMAIN;
+  if (!domain) throw new Error('BERTH_APPS_DOMAIN is not set: the default certificate is made for *.<apps domain>');
+  const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
+  const client = createDynamoClient({ region: process.env.AWS_REGION, endpoint: process.env.DYNAMODB_ENDPOINT || undefined });
+  const agent = await startRouterAgent({
+    store: new DynamoObjectStore({ client, tableName }),
+    httpPort: port('PAAS_ROUTER_HTTP_PORT', 80),
+    httpsPort: port('PAAS_ROUTER_HTTPS_PORT', 443),
+    domain,
+    dir: process.env.BERTH_ROUTER_DIR || '/var/lib/berth-router',
+    // Behind the load balancer the router listens on every address; locally set 127.0.0.1.
+    bind: process.env.BERTH_ROUTER_BIND || '0.0.0.0',
+    // No stream here: list routes and services every second.
+    pollMs: 1_000,
+    logger,
+  });
+  logger.info({ domain }, 'router agent started');
+  const stop = () => void agent.stop().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((err: Error) => {
+  console.error(`router agent: ${err.message}`);
+  process.exit(2);
+});
