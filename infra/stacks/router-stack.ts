@@ -10,7 +10,7 @@ import {
   type ISecurityGroup, type IVpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { NetworkLoadBalancer, Protocol } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -46,17 +46,8 @@ export class RouterStack extends Stack {
     // The agent follows admitted routes and service endpoints: it reads the table, never writes.
     props.table.grantReadData(role);
     const artefact = props.agentEntry ? agentArtefact(this, 'RouterAgent', props.agentEntry) : undefined;
-    if (artefact) {
-      artefact.grantRead(role);
-      // Asset.grantRead: the bootstrap assets bucket's read actions on its objects. The bucket is
-      // CDK's own (one per account and region, holding only deployment artefacts); the asset's
-      // key is a content hash known only at synthesis, which the grant cannot name any closer.
-      NagSuppressions.addResourceSuppressions(role, [{
-        id: 'AwsSolutions-IAM5',
-        reason: 'the router agent artefact is read from the CDK bootstrap assets bucket with Asset.grantRead (s3:GetObject*, s3:GetBucket*, s3:List* on that bucket only)',
-        appliesTo: ['Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*', { regex: '/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\\/\\*$/' }],
-      }], true);
-    }
+    // The agent's artefact: that one object of the assets bucket, read only (no wildcard actions).
+    if (artefact) role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [artefact.bucket.arnForObjects(artefact.s3ObjectKey)] }));
 
     const userData = UserData.forLinux();
     userData.addCommands(...routerBootCommands({

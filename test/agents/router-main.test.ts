@@ -42,7 +42,7 @@ describe('agents/router/main.ts', () => {
   }, 90_000);
 
   it('without TABLE_NAME exits 2 with one line', () => {
-    const env = { ...process.env, BERTH_APPS_DOMAIN: 'apps.localhost' };
+    const env: NodeJS.ProcessEnv = { ...process.env, BERTH_APPS_DOMAIN: 'apps.localhost' };
     delete env.TABLE_NAME;
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'agents/router/main.ts'], { env, encoding: 'utf8' });
     expect(r.status).toBe(2);
