@@ -46,37 +46,32 @@ function quantities(q: { cpu?: string; memory?: string } | undefined): Partial<R
 
 const DEFAULTS: Resources = { cpuMilli: cpuMillis(DEFAULT_REQUEST.cpu)!, memoryBytes: memoryBytes(DEFAULT_REQUEST.memory)! };
 
+/** Per resource and summed over the containers: the first of `first`, `then`, the default that is stated. */
+function summed(pod: Pick<Pod, 'spec'>, first: 'requests' | 'limits'): Resources {
+  const then = first === 'requests' ? 'limits' : 'requests';
+  const total: Resources = { cpuMilli: 0, memoryBytes: 0 };
+  for (const c of pod.spec.containers) {
+    const a = quantities(c.resources?.[first]);
+    const b = quantities(c.resources?.[then]);
+    total.cpuMilli += a.cpuMilli ?? b.cpuMilli ?? DEFAULTS.cpuMilli;
+    total.memoryBytes += a.memoryBytes ?? b.memoryBytes ?? DEFAULTS.memoryBytes;
+  }
+  return total;
+}
+
 /**
  * What the pod asks the scheduler for: its requests, else its limits, else DEFAULT_REQUEST,
  * per resource, summed over its containers.
  * @example podRequest(pod) // { cpuMilli: 250, memoryBytes: 268435456 }
  */
-export function podRequest(pod: Pick<Pod, 'spec'>): Resources {
-  const total: Resources = { cpuMilli: 0, memoryBytes: 0 };
-  for (const c of pod.spec.containers) {
-    const req = quantities(c.resources?.requests);
-    const lim = quantities(c.resources?.limits);
-    total.cpuMilli += req.cpuMilli ?? lim.cpuMilli ?? DEFAULTS.cpuMilli;
-    total.memoryBytes += req.memoryBytes ?? lim.memoryBytes ?? DEFAULTS.memoryBytes;
-  }
-  return total;
-}
+export const podRequest = (pod: Pick<Pod, 'spec'>): Resources => summed(pod, 'requests');
 
 /**
  * The container's hard limits: its limits, else its requests (else the default), so that a pod
  * never uses more than it was promised room for unless it says so.
  * @example podLimits(pod) // { cpuMilli: 500, memoryBytes: 536870912 }
  */
-export function podLimits(pod: Pick<Pod, 'spec'>): Resources {
-  const total: Resources = { cpuMilli: 0, memoryBytes: 0 };
-  for (const c of pod.spec.containers) {
-    const req = quantities(c.resources?.requests);
-    const lim = quantities(c.resources?.limits);
-    total.cpuMilli += lim.cpuMilli ?? req.cpuMilli ?? DEFAULTS.cpuMilli;
-    total.memoryBytes += lim.memoryBytes ?? req.memoryBytes ?? DEFAULTS.memoryBytes;
-  }
-  return total;
-}
+export const podLimits = (pod: Pick<Pod, 'spec'>): Resources => summed(pod, 'limits');
 
 export const isTerminating = (pod: Pick<Pod, 'metadata'>): boolean => !!pod.metadata.deletionTimestamp;
 
