@@ -22,9 +22,8 @@ import { syncEcsHosts } from '../shared/aws/ecs-hosts.ts';
 import type { Host } from '../shared/deploy/pods.ts';
 import { deployReconcilers } from '../shared/deploy/reconcilers.ts';
 import { routeAdmission } from '../shared/routing/admission.ts';
-import { projectUid } from '../shared/fleet/pod-container.ts';
 import { createPodSync } from '../shared/fleet/pod-sync.ts';
-import { uidOfProject } from '../shared/fleet/uid-ranges.ts';
+import { projectUids } from '../shared/fleet/uid-ranges.ts';
 import { DynamoBindingStore } from '../shared/scheduler/dynamo-binding.ts';
 import { eachObject } from '../shared/store/each.ts';
 import { dynamoClientFrom, wire } from './wire.ts';
@@ -124,14 +123,7 @@ export function ecsFleetSync(deps: Pick<ApiDeps, 'store'>, env: NodeJS.ProcessEn
   const client = new ECSClient({ region: env.AWS_REGION });
   const bindings = bindingStore(env);
   const taskDefinitions = new Map<string, string>();
-  const uids = new Map<string, number>();
-  const uidFor = async (project: string) => {
-    if (!uids.has(project)) {
-      const p = await deps.store.get({ kind: 'Project', project: '', name: project });
-      uids.set(project, p ? uidOfProject(p) : projectUid(project));
-    }
-    return uids.get(project)!;
-  };
+  const uidFor = projectUids(deps.store);
   return async () => {
     await syncEcsHosts(deps.store, { client, cluster });
     let hosts = 0;

@@ -4,16 +4,14 @@
 // running `agents/host/main.ts` next to them.
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { renewLease } from '../../shared/deploy/host-lifecycle.ts';
-import type { Host } from '../../shared/deploy/pods.ts';
-import { AlreadyExistsError, ConflictError, NotFoundError, ignoring } from '../../shared/errors.ts';
+import { registerHost, renewLease } from '../../shared/deploy/host-lifecycle.ts';
+import { ignoring } from '../../shared/errors.ts';
 import { DockerPods, type DockerPodsOptions } from '../../shared/fleet/docker-pods.ts';
 import { createPodSync, type BackoffOptions } from '../../shared/fleet/pod-sync.ts';
-import { uidOfProject } from '../../shared/fleet/uid-ranges.ts';
+import { projectUids } from '../../shared/fleet/uid-ranges.ts';
 import type { HostSpec } from '../../shared/model/deploy-kinds.ts';
 import { cpuMillis, memoryBytes } from '../../shared/model/quantity.ts';
 import type { BindingStore } from '../../shared/scheduler/ports.ts';
-import { patchStatus } from '../../shared/store/patch.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
 
 export interface HostAgentOptions {
@@ -53,24 +51,6 @@ export async function engineCapacity(docker: Docker): Promise<{ cpu: string; mem
   return { cpu: String(info.NCPU), memory: String(info.MemTotal) };
 }
 
-/** Creates the Host, or updates its spec and allocatable room; never touches the room promised to pods. */
-export async function registerHost(store: ObjectStore, name: string, spec: HostSpec, allocatable: { cpuMilli: number; memoryBytes: number }): Promise<void> {
-  const ref = { kind: 'Host', project: '', name };
-  for (let i = 0; i < 5; i++) {
-    const current = await store.get<Host>(ref);
-    try {
-      if (!current) {
-        await store.create({ kind: 'Host', metadata: { name, project: '' }, spec, status: { allocatable, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: true, conditions: [] } });
-        return;
-      }
-      if (JSON.stringify(current.spec) !== JSON.stringify(spec)) await store.update({ ...current, spec });
-      await patchStatus<Host>(store, ref, (h) => (JSON.stringify(h.status.allocatable) === JSON.stringify(allocatable) ? undefined : { ...h.status, allocatable }));
-      return;
-    } catch (err) {
-      if (!(err instanceof ConflictError || err instanceof NotFoundError || err instanceof AlreadyExistsError)) throw err;
-    }
-  }
-}
 
 export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent> {
   const { store, docker, hostName, logger } = opts;
@@ -79,9 +59,8 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
   const address = opts.address ?? '127.0.0.1';
   const capacity = opts.capacity ?? (await engineCapacity(docker));
   const spec: HostSpec = { provider: 'docker', endpoint: opts.socketPath, address, capacity, unschedulable: false };
-  await registerHost(store, hostName, spec, { cpuMilli: cpuMillis(capacity.cpu)!, memoryBytes: memoryBytes(capacity.memory)! });
+  await registerHost(store, { name: hostName, spec, allocatable: { cpuMilli: cpuMillis(capacity.cpu)!, memoryBytes: memoryBytes(capacity.memory)! }, ready: true });
 
-  const uids = new Map<string, number>();
   const podSync = createPodSync({
     store,
     bindings: opts.bindings,
@@ -90,16 +69,7 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     containers: new DockerPods(docker, { owner: opts.owner ?? hostName, registryAuth: opts.registryAuth }),
     drainMs: opts.drainMs,
     backoff: opts.backoff,
-    async uidFor(project) {
-      let uid = uids.get(project);
-      if (uid === undefined) {
-        const p = await store.get({ kind: 'Project', project: '', name: project });
-        if (!p) throw new NotFoundError('Project', project);
-        uid = uidOfProject(p);
-        uids.set(project, uid);
-      }
-      return uid;
-    },
+    uidFor: projectUids(store),
     onError: (pod, err) => logger?.warn({ host: hostName, pod, err: (err as Error).message }, 'pod sync'),
   });
 

@@ -7,12 +7,9 @@
 // so the host lifecycle controller sees it alive; one that is gone or disconnected lets its
 // lease lapse, and the controller does the rest.
 import { DescribeContainerInstancesCommand, ListContainerInstancesCommand, type Attribute, type ECSClient, type Resource } from '@aws-sdk/client-ecs';
-import { renewLease } from '../deploy/host-lifecycle.ts';
-import type { Host } from '../deploy/pods.ts';
-import { AlreadyExistsError, ConflictError, NotFoundError } from '../errors.ts';
+import { registerHost, renewLease } from '../deploy/host-lifecycle.ts';
 import type { HostSpec } from '../model/deploy-kinds.ts';
 import type { Resources } from '../scheduler/types.ts';
-import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 
 /** The container-instance attribute naming a host's role (set by the fleet's user data). */
@@ -120,28 +117,7 @@ export async function discoverEcsHosts(opts: DiscoverOptions): Promise<Discovery
  * (binding's) nor, on an existing Host, status.ready (the host lifecycle controller's).
  */
 export async function upsertEcsHost(store: ObjectStore, host: EcsHost): Promise<void> {
-  const ref = { kind: 'Host', project: '', name: host.name };
-  for (let i = 0; i < 5; i++) {
-    const current = await store.get<Host>(ref);
-    try {
-      if (!current) {
-        await store.create({
-          kind: 'Host',
-          metadata: { name: host.name, project: '' },
-          spec: host.spec,
-          status: { allocatable: host.allocatable, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: host.ready, conditions: [] },
-        });
-        return;
-      }
-      if (JSON.stringify(current.spec) !== JSON.stringify(host.spec)) await store.update({ ...current, spec: host.spec });
-      const same = (h: Host) => h.status.allocatable.cpuMilli === host.allocatable.cpuMilli && h.status.allocatable.memoryBytes === host.allocatable.memoryBytes;
-      await patchStatus<Host>(store, ref, (h) => (same(h) ? undefined : { ...h.status, allocatable: host.allocatable }));
-      return;
-    } catch (err) {
-      if (!(err instanceof ConflictError || err instanceof NotFoundError || err instanceof AlreadyExistsError)) throw err;
-    }
-  }
-  throw new ConflictError(`Host ${host.name} kept changing while it was being registered`, 'retry');
+  await registerHost(store, { name: host.name, spec: host.spec, allocatable: host.allocatable, ready: host.ready });
 }
 
 export interface SyncEcsHostsOptions extends DiscoverOptions {

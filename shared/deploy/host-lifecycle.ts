@@ -5,7 +5,8 @@
 // replace them on healthy hosts. When the lease is renewed again the host is ready again; its
 // agent then removes the containers of pods it no longer holds, so no pod runs twice.
 import { AlreadyExistsError, ConflictError, NotFoundError, ignoring } from '../errors.ts';
-import type { HostLeaseSpec } from '../model/deploy-kinds.ts';
+import type { HostLeaseSpec, HostSpec } from '../model/deploy-kinds.ts';
+import type { Resources } from '../scheduler/types.ts';
 import { refOf, type ObjectRef } from '../model/types.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
@@ -41,6 +42,44 @@ export async function renewLease(store: ObjectStore, host: string, leaseDuration
       if (!(err instanceof ConflictError || err instanceof AlreadyExistsError || err instanceof NotFoundError)) throw err;
     }
   }
+}
+
+export interface HostRecord {
+  name: string;
+  spec: HostSpec;
+  allocatable: Resources;
+  /** Whether a newly made Host starts ready; an existing Host's readiness is the lifecycle controller's. */
+  ready: boolean;
+}
+
+/**
+ * Creates the Host, or updates its spec and allocatable room. Never touches status.requested
+ * (binding's) nor, on an existing Host, status.ready (the host lifecycle controller's). Used by
+ * every fleet's host registration (the Docker host agent, the ECS host discovery).
+ */
+export async function registerHost(store: ObjectStore, host: HostRecord): Promise<void> {
+  const ref = { kind: 'Host', project: '', name: host.name };
+  for (let i = 0; i < 5; i++) {
+    const current = await store.get<Host>(ref);
+    try {
+      if (!current) {
+        await store.create({
+          kind: 'Host',
+          metadata: { name: host.name, project: '' },
+          spec: host.spec,
+          status: { allocatable: host.allocatable, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: host.ready, conditions: [] },
+        });
+        return;
+      }
+      if (JSON.stringify(current.spec) !== JSON.stringify(host.spec)) await store.update({ ...current, spec: host.spec });
+      const same = (h: Host) => h.status.allocatable.cpuMilli === host.allocatable.cpuMilli && h.status.allocatable.memoryBytes === host.allocatable.memoryBytes;
+      await patchStatus<Host>(store, ref, (h) => (same(h) ? undefined : { ...h.status, allocatable: host.allocatable }));
+      return;
+    } catch (err) {
+      if (!(err instanceof ConflictError || err instanceof NotFoundError || err instanceof AlreadyExistsError)) throw err;
+    }
+  }
+  throw new ConflictError(`Host ${host.name} kept changing while it was being registered`, 'retry');
 }
 
 /** The pods bound to a host, across projects. */

@@ -142,8 +142,7 @@ export class DockerPods implements PodContainers {
   }
 
   async exec(project: string, pod: string, command: string[], timeoutMs: number): Promise<{ exitCode: number }> {
-    const info = await this.inspectByName(podContainerName(project, pod));
-    if (!info || !this.mine(info.Config.Labels)) throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no container on this host`);
+    const info = await this.ownContainer(project, pod);
     const exec = await this.docker.getContainer(info.Id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, User: info.Config.User });
     const stream = await exec.start({ hijack: true, stdin: false });
     stream.resume();
@@ -159,10 +158,18 @@ export class DockerPods implements PodContainers {
   }
 
   async logs(project: string, pod: string, opts: { tail?: number } = {}): Promise<string> {
-    const info = await this.inspectByName(podContainerName(project, pod));
-    if (!info || !this.mine(info.Config.Labels)) throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no container on this host`, { suggestion: 'it may not have started yet, or may have been replaced' });
+    const info = await this.ownContainer(project, pod);
     const raw = (await this.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, follow: false, ...(opts.tail ? { tail: opts.tail } : {}) })) as unknown as Buffer;
     return demultiplex(raw);
+  }
+
+  /** The pod's container on this host, when it is this adapter's; else a 404 that says so. */
+  private async ownContainer(project: string, pod: string): Promise<Docker.ContainerInspectInfo> {
+    const info = await this.inspectByName(podContainerName(project, pod));
+    if (!info || !this.mine(info.Config.Labels)) {
+      throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no container on this host`, { suggestion: 'it may not have started yet, or may have been replaced' });
+    }
+    return info;
   }
 
   private async pull(image: string): Promise<void> {

@@ -16,8 +16,8 @@ import type { Container, PodStatus, Probe } from '../model/deploy-kinds.ts';
 import { DC_LABEL, RC_LABEL, REVISION_ANNOTATION } from '../model/deploy-kinds.ts';
 import { refOf } from '../model/types.ts';
 import { isTerminating, podLimits, releasePod, setPodCondition, type Pod } from '../deploy/pods.ts';
+import { podsOnHost } from '../deploy/host-lifecycle.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
-import { eachOfKind } from '../store/each.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { PodContainers } from './ports.ts';
@@ -254,7 +254,7 @@ export function createPodSync(deps: PodSyncDeps) {
 
   async function syncHost(): Promise<{ pods: number; removed: number }> {
     const mine: Pod[] = [];
-    for await (const p of eachOfKind<Pod>(store, 'Pod')) if (p.spec.host === hostName) mine.push(p);
+    for await (const p of podsOnHost(store, hostName)) mine.push(p);
     const wanted = new Set(mine.map((p) => keyOf(p.metadata.project, p.metadata.name)));
     let removed = 0;
     for (const c of await containers.listPods()) {

@@ -4,7 +4,7 @@
 // named by the block's number: two projects can never hold the same block. Blocks are not
 // handed out again after a project is deleted, so files a deleted project's pods left on a
 // volume never become another project's.
-import { AlreadyExistsError, BerthError, ConflictError } from '../errors.ts';
+import { AlreadyExistsError, BerthError, ConflictError, NotFoundError } from '../errors.ts';
 import type { BerthObject, NewObject } from '../model/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { projectUid, UID_BASE, UID_BLOCK } from './pod-container.ts';
@@ -52,4 +52,23 @@ export async function createProjectWithUidRange(store: ObjectStore, project: New
 export function uidOfProject(project: Pick<BerthObject, 'metadata'>): number {
   const m = /^(\d+)\/(\d+)$/.exec(project.metadata.annotations?.[UID_RANGE_ANNOTATION] ?? '');
   return m ? Number(m[1]) : projectUid(project.metadata.name);
+}
+
+/**
+ * The UID of each project's pods, read from its Project once and then remembered (a project's
+ * block never changes). A project that does not exist gets no pods: NotFoundError.
+ * @example const uidFor = projectUids(store); await uidFor('shop') // 1_000_120_000
+ */
+export function projectUids(store: ObjectStore): (project: string) => Promise<number> {
+  const known = new Map<string, number>();
+  return async (project) => {
+    let uid = known.get(project);
+    if (uid === undefined) {
+      const p = await store.get({ kind: 'Project', project: '', name: project });
+      if (!p) throw new NotFoundError('Project', project);
+      uid = uidOfProject(p);
+      known.set(project, uid);
+    }
+    return uid;
+  };
 }
