@@ -1,8 +1,9 @@
 // The router agent: follows Routes and Services, renders HAProxy's configuration with the pure
-// model and renderer, and applies it. A change of endpoints only (addresses, weights, which
-// slots are in use) goes through the Runtime API with no reload; anything else writes a new
-// configuration generation, checks it with `haproxy -c` (keeping the running one when refused),
-// swaps it in atomically and reloads hitlessly. Bursts of changes are coalesced.
+// model and renderer, and applies it. Changes of endpoints (addresses, weights, which slots are
+// in use) and of map entries (a route taking or leaving a pool backend, hosts and paths) go
+// through the Runtime API with no reload; anything else writes a new configuration generation,
+// checks it with `haproxy -c` (keeping the running one when refused), swaps it in atomically
+// and reloads hitlessly. Bursts of changes are coalesced.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
@@ -10,8 +11,8 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ObjectRef } from '../../shared/model/types.ts';
 import type { Reconciler } from '../../shared/reconcile/types.ts';
-import { buildRouterModel, type RouterModel, type SlotTable } from '../../shared/routing/model.ts';
-import { renderConfig, type RenderSettings } from '../../shared/routing/render.ts';
+import { buildRouterModel, type RouterModel, type RouterState } from '../../shared/routing/model.ts';
+import { mapFiles, renderConfig, sameStructure, type RenderSettings } from '../../shared/routing/render.ts';
 import { isAdmitted, type Route, type Service } from '../../shared/routing/types.ts';
 import { collect, eachOfKind } from '../../shared/store/each.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
@@ -41,26 +42,28 @@ export interface RouterAgentOptions {
 
 export interface RouterStats {
   reloads: number;
-  /** Runtime API commands sent (endpoint changes applied without a reload). */
+  /** Runtime API commands sent (endpoint and map changes applied without a reload). */
   runtimeUpdates: number;
   /** Runtime API commands HAProxy refused. */
   runtimeRefused: number;
   /** Configurations refused by `haproxy -c` (the running one was kept). */
   rejected: number;
-  /** How long the last render took, in ms. */
+  /** How long the last model build took (every change), in ms. */
+  lastBuildMs: number;
+  /** How long rendering the last configuration text took (start and reloads only), in ms. */
   lastRenderMs: number;
 }
 
 const key = (o: { metadata: { project: string; name: string } }) => `${o.metadata.project}/${o.metadata.name}`;
 
 export class RouterAgent {
-  readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, runtimeRefused: 0, rejected: 0, lastRenderMs: 0 };
+  readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, runtimeRefused: 0, rejected: 0, lastBuildMs: 0, lastRenderMs: 0 };
   private readonly routes = new Map<string, Route>();
   private readonly services = new Map<string, Service>();
   private readonly haproxy: Haproxy;
   private readonly settings: RenderSettings;
-  private applied?: { structure: string; model: RouterModel };
-  private slots?: SlotTable;
+  private applied?: RouterModel;
+  private state?: RouterState;
   private generation = 0;
   private timer?: NodeJS.Timeout;
   private poller?: NodeJS.Timeout;
@@ -85,11 +88,12 @@ export class RouterAgent {
     await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
     if (!existsSync(this.settings.defaultCert)) this.makeDefaultCert();
     await this.relist();
-    const rendered = this.render();
+    const built = this.build();
+    const rendered = this.render(built.model);
     await this.writeGeneration(rendered.cfg, rendered.files, true);
     await this.haproxy.start();
-    this.applied = { structure: rendered.structure, model: rendered.model };
-    this.slots = rendered.slots;
+    this.applied = built.model;
+    this.state = built.state;
     const pollMs = this.opts.pollMs ?? 500;
     if (pollMs > 0) {
       const tick = async () => {
@@ -181,20 +185,26 @@ export class RouterAgent {
     });
   }
 
-  private render() {
+  private build() {
     const t0 = performance.now();
     const routes = [...this.routes.values()].filter(isAdmitted);
-    const { model, slots } = buildRouterModel(routes, this.services, this.slots);
+    const built = buildRouterModel(routes, this.services, this.state);
+    this.stats.lastBuildMs = performance.now() - t0;
+    return built;
+  }
+
+  private render(model: RouterModel) {
+    const t0 = performance.now();
     const out = renderConfig(model, this.settings);
     this.stats.lastRenderMs = performance.now() - t0;
-    return { ...out, model, slots };
+    return out;
   }
 
   private async apply(): Promise<void> {
-    const next = this.render();
+    const next = this.build();
     const applied = this.applied!;
-    if (next.structure === applied.structure) {
-      const commands = runtimeCommands(applied.model, next.model);
+    const commands = sameStructure(applied, next.model) ? runtimeChanges(applied, next.model) : undefined;
+    if (commands) {
       if (commands.length) {
         const problems = await this.haproxy.runtime(commands);
         this.stats.runtimeRefused += problems.length;
@@ -202,13 +212,14 @@ export class RouterAgent {
         this.stats.runtimeUpdates += commands.length;
       }
     } else {
-      const ok = await this.writeGeneration(next.cfg, next.files, false);
+      const rendered = this.render(next.model);
+      const ok = await this.writeGeneration(rendered.cfg, rendered.files, false);
       if (!ok) return;
       await this.haproxy.reload();
       this.stats.reloads++;
     }
-    this.applied = { structure: next.structure, model: next.model };
-    this.slots = next.slots;
+    this.applied = next.model;
+    this.state = next.state;
   }
 
   /** Writes a configuration generation, checks it and makes it current; false when refused. */
@@ -274,6 +285,38 @@ export function runtimeCommands(from: RouterModel, to: RouterModel): string[] {
     });
   }
   return out;
+}
+
+/** A Runtime API argument: semicolons and backslashes escaped (a path may hold either). */
+const cliArg = (s: string) => s.replace(/[\\;]/g, (c) => `\\${c}`);
+
+/**
+ * The Runtime API commands that take HAProxy from one model to another of the same structure,
+ * map entries included: entries that go are deleted first, entries that come are added once
+ * their servers are set. Undefined when a map change needs a reload: wildcard lookups take the
+ * first match in file order, so a new suffix that is related to another (`.a.b.com`, `.b.com`)
+ * must be placed by rewriting the file.
+ */
+export function runtimeChanges(from: RouterModel, to: RouterModel): string[] | undefined {
+  const before = mapFiles(from);
+  const removals: string[] = [];
+  const additions: string[] = [];
+  for (const [file, entries] of mapFiles(to)) {
+    const old = new Map(before.get(file));
+    const now = new Map(entries);
+    for (const k of old.keys()) if (!now.has(k)) removals.push(`del map ${file} ${cliArg(k)}`);
+    for (const [k, v] of now) {
+      const was = old.get(k);
+      if (was === v) continue;
+      if (was !== undefined) {
+        additions.push(`set map ${file} ${cliArg(k)} ${v}`);
+        continue;
+      }
+      if (file.endsWith('.wildcards.map') && entries.some(([other]) => other !== k && (other.endsWith(k) || k.endsWith(other)))) return undefined;
+      additions.push(`add map ${file} ${cliArg(k)} ${v}`);
+    }
+  }
+  return [...removals, ...runtimeCommands(from, to), ...additions];
 }
 
 /** Starts a router agent (HAProxy included); stop() stops both. */

@@ -1,8 +1,15 @@
-// From admitted routes and their services' endpoints to the router's model: one HAProxy backend
+// From admitted routes and their services' endpoints to the router's model: a HAProxy backend
 // per route with pre-allocated server slots (so that endpoint changes are Runtime API updates,
 // not reloads), the host and path maps of each frontend, and the certificates to write. Pure:
 // the agent does the I/O. Slots are assigned stably: an endpoint keeps its slot (and its sticky
 // cookie) as long as it lives, and the slot count only grows when the endpoints outgrow it.
+//
+// Routes with the default backend settings (the great majority) take a backend from a pool of
+// identical, pre-declared ones (`be_pool_<n>`, POOL_SLOTS servers each), so a new route is map
+// entries and server settings through the Runtime API, with no reload; the pool grows, by a
+// reload, only when fewer than POOL_MIN_FREE backends are left. Routes with their own settings
+// (annotations, passthrough, re-encryption, more endpoints than POOL_SLOTS) get a backend of
+// their own, named after them.
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Termination } from '../model/route-kinds.ts';
@@ -24,7 +31,8 @@ export interface ServerSlot {
 export interface BackendModel {
   name: string;
   mode: 'http' | 'tcp';
-  route: { project: string; name: string; host: string };
+  /** The route served (absent for a free pool backend). */
+  route?: { project: string; name: string; host: string };
   termination?: Termination;
   balance: string;
   timeout?: string;
@@ -56,8 +64,30 @@ export interface RouterModel {
 /** Per backend, which endpoint sits in each slot ('' = free); fed back into the next build. */
 export type SlotTable = Map<string, string[]>;
 
+/** What one build hands the next, so that endpoints keep their slots and routes their backends. */
+export interface RouterState {
+  slots: SlotTable;
+  /** The pool's size, and which route (`project/name`) holds each pool backend taken. */
+  pool: { size: number; owners: Map<string, string> };
+  /**
+   * Per route (`project/name`), the backend built from exactly these Route and Service objects:
+   * reused as it is while they are the same objects, so a change costs its own route's work.
+   */
+  built: Map<string, { route: Route; services: (Service | undefined)[]; backend: BackendModel }>;
+}
+
+/** Server slots of a pool backend: routes with more endpoints get a backend of their own. */
+export const POOL_SLOTS = 8;
+/** The pool grows (one reload) when fewer free backends than this are left. */
+export const POOL_MIN_FREE = 16;
+const POOL_PREFIX = 'be_pool_';
+/** The pool's size for `used` backends: room for an eighth more (at least POOL_MIN_FREE), in steps of 64. */
+export const poolSizeFor = (used: number) => Math.ceil((used + Math.max(POOL_MIN_FREE, Math.ceil(used / 8))) / 64) * 64;
+
 const slotCount = (n: number) => Math.ceil((n + 4) / 8) * 8;
 const hash = (s: string, n = 32) => createHash('sha256').update(s).digest('hex').slice(0, n);
+/** Code-unit order: deterministic and much cheaper than localeCompare over 10,000s of names. */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const TIMEOUT = /^\d{1,9}(us|ms|s|m|h|d)?$/;
 const BALANCE = new Set(['roundrobin', 'leastconn', 'source', 'random', 'static-rr', 'first']);
 const HSTS = /^[-a-zA-Z0-9=;, ]{1,256}$/;
@@ -86,23 +116,25 @@ export function endpointsOf(route: Route, svc: Service | undefined): { key: stri
     const hp = e.ports.find((p) => p.port === sp.port)?.hostPort;
     if (hp) out.push({ key: `${svc.metadata.name}|${e.pod}|${e.ip}:${hp}`, ip: e.ip, port: hp });
   }
-  return out.sort((a, b) => a.key.localeCompare(b.key));
+  return out.sort((a, b) => cmp(a.key, b.key));
 }
 
-const cookieBase = new Map<string, string>();
-/** The sticky-cookie value of a slot: stable per backend and slot, opaque to clients. */
-function slotCookie(be: string, slot: number): string {
-  let base = cookieBase.get(be);
-  if (base === undefined) {
-    if (cookieBase.size > 200_000) cookieBase.clear();
-    base = hash(be, 12);
-    cookieBase.set(be, base);
+const cookieHashes = new Map<string, string>();
+/** A backend's cookie hash (its sticky cookie's name; its first 12 digits prefix the slots' values). */
+function cookieHash(be: string): string {
+  let h = cookieHashes.get(be);
+  if (h === undefined) {
+    if (cookieHashes.size > 200_000) cookieHashes.clear();
+    h = hash(be);
+    cookieHashes.set(be, h);
   }
-  return `${base}${slot.toString(16).padStart(4, '0')}`;
+  return h;
 }
+/** The sticky-cookie value of a slot: stable per backend and slot, opaque to clients. */
+const slotCookie = (be: string, slot: number) => `${cookieHash(be).slice(0, 12)}${slot.toString(16).padStart(4, '0')}`;
 
-function assignSlots(be: string, wanted: { key: string; ip: string; port: number; weight: number }[], previous: string[] | undefined): ServerSlot[] {
-  const size = previous && previous.length >= wanted.length ? previous.length : slotCount(wanted.length);
+function assignSlots(be: string, wanted: Endpoint[], previous: string[] | undefined, fixed?: number): ServerSlot[] {
+  const size = fixed ?? (previous && previous.length >= wanted.length ? previous.length : slotCount(wanted.length));
   const keys: string[] = Array.from({ length: size }, (_, i) => previous?.[i] ?? '');
   const byKey = new Map(wanted.map((w) => [w.key, w]));
   for (let i = 0; i < keys.length; i++) if (keys[i] && !byKey.has(keys[i]!)) keys[i] = '';
@@ -120,7 +152,9 @@ function assignSlots(be: string, wanted: { key: string; ip: string; port: number
 }
 
 /** Server weights: each service's share split over its endpoints, scaled to HAProxy's 0-256. */
-function weighted(route: Route, services: ReadonlyMap<string, Service>): { key: string; ip: string; port: number; weight: number }[] {
+type Endpoint = { key: string; ip: string; port: number; weight: number };
+
+function weighted(route: Route, services: ReadonlyMap<string, Service>): Endpoint[] {
   const targets = [route.spec.to, ...route.spec.alternateBackends];
   const groups = targets.map((t) => ({ w: t.weight, eps: endpointsOf(route, services.get(`${route.metadata.project}/${t.name}`)) }));
   const raw = groups.filter((g) => g.eps.length && g.w > 0).map((g) => g.w / g.eps.length);
@@ -128,7 +162,9 @@ function weighted(route: Route, services: ReadonlyMap<string, Service>): { key: 
   return groups.flatMap((g) => g.eps.map((e) => ({ ...e, weight: g.w > 0 ? Math.max(1, Math.round((g.w / g.eps.length) * scale)) : 0 })));
 }
 
-function annotations(route: Route, mode: 'http' | 'tcp', be: string): Omit<BackendModel, 'name' | 'mode' | 'route' | 'termination' | 'servers'> {
+type BackendSettings = Omit<BackendModel, 'name' | 'mode' | 'route' | 'termination' | 'servers' | 'cookie'> & { cookies: boolean };
+
+function annotations(route: Route, mode: 'http' | 'tcp'): BackendSettings {
   const a = route.metadata.annotations ?? {};
   const get = (k: string) => a[ANNOTATION + k]?.trim();
   const timeout = get('timeout');
@@ -144,7 +180,7 @@ function annotations(route: Route, mode: 'http' | 'tcp', be: string): Omit<Backe
   return {
     balance: balance && BALANCE.has(balance) ? balance : 'roundrobin',
     timeout: timeout && TIMEOUT.test(timeout) ? timeout : undefined,
-    cookie: mode === 'http' && get('disable_cookies') !== 'true' ? hash(be) : undefined,
+    cookies: mode === 'http' && get('disable_cookies') !== 'true',
     hsts: mode === 'http' && (tls === 'edge' || tls === 'reencrypt') && hsts && HSTS.test(hsts) ? hsts : undefined,
     allow: allow?.length && allow.every(validSource) ? allow : undefined,
     maxConnPerIp: num('rate-limit-connections.concurrent-tcp'),
@@ -154,34 +190,110 @@ function annotations(route: Route, mode: 'http' | 'tcp', be: string): Omit<Backe
 
 const emptyMaps = (): MapSet => ({ hosts: [], paths: [], wildcards: [] });
 
+/**
+ * The key of a path route in a paths map: host, path without trailing slashes, and a slash. The
+ * frontend looks up host + request path + '/', so `/api` serves `/api` and `/api/…`, not `/apix`.
+ */
+export const pathKey = (host: string, path: string) => `${host}${path.replace(/\/+$/, '')}/`;
+
 function addTo(set: MapSet, route: Route, value: string): void {
   const host = route.spec.host;
-  const path = route.spec.path && route.spec.path !== '/' ? route.spec.path : '';
+  const path = (route.spec.path ?? '').replace(/\/+$/, '');
   if (host.startsWith('*.')) set.wildcards.push([host.slice(1), value]);
-  else if (path) set.paths.push([host + path, value]);
+  else if (path) set.paths.push([pathKey(host, path), value]);
   else set.hosts.push([host, value]);
+}
+
+/** Whether a route can use a pool backend: default settings, HTTP, and few enough endpoints. */
+function poolable(mode: 'http' | 'tcp', settings: BackendSettings, route: Route, endpoints: number): boolean {
+  return mode === 'http' && route.spec.tls?.termination !== 'reencrypt' && settings.cookies && settings.balance === 'roundrobin' && endpoints <= POOL_SLOTS &&
+    settings.timeout === undefined && settings.hsts === undefined && settings.allow === undefined && settings.maxConnPerIp === undefined && settings.maxHttpRate === undefined;
+}
+
+interface Plan {
+  route: Route;
+  key: string;
+  /** The Service objects of the route's targets, as looked up. */
+  services: (Service | undefined)[];
+  /** The previous build's backend, when made from the same objects. */
+  reuse?: BackendModel;
+  mode: 'http' | 'tcp';
+  settings?: BackendSettings;
+  endpoints?: Endpoint[];
+  pooled: boolean;
+  name: string;
+}
+
+function plan(route: Route, services: ReadonlyMap<string, Service>, previous: RouterState | undefined): Plan {
+  const key = `${route.metadata.project}/${route.metadata.name}`;
+  const mode = route.spec.tls?.termination === 'passthrough' ? 'tcp' : 'http';
+  const targets = [route.spec.to, ...route.spec.alternateBackends].map((t) => services.get(`${route.metadata.project}/${t.name}`));
+  const last = previous?.built.get(key);
+  if (last && last.route === route && last.services.length === targets.length && last.services.every((s, i) => s === targets[i])) {
+    return { route, key, services: targets, reuse: last.backend, mode, pooled: last.backend.name.startsWith(POOL_PREFIX), name: last.backend.name };
+  }
+  const settings = annotations(route, mode);
+  const endpoints = weighted(route, services);
+  return { route, key, services: targets, mode, settings, endpoints, pooled: poolable(mode, settings, route, endpoints.length), name: backendName(route) };
+}
+
+/** Gives each pooled plan a pool backend (its previous one if it had one) and sizes the pool. */
+function assignPool(plans: Plan[], previous: RouterState['pool'] | undefined): RouterState['pool'] {
+  const held = new Map<string, string>();
+  for (const [be, route] of previous?.owners ?? []) held.set(route, be);
+  const owners = new Map<string, string>();
+  const pooled = plans.filter((p) => p.pooled);
+  const fresh: Plan[] = [];
+  for (const p of pooled) {
+    const be = held.get(p.key);
+    if (be) {
+      p.name = be;
+      owners.set(be, p.key);
+    } else fresh.push(p);
+  }
+  let size = previous?.size ?? 0;
+  if (size < pooled.length + POOL_MIN_FREE) size = Math.max(size, poolSizeFor(pooled.length));
+  let n = 1;
+  for (const p of fresh) {
+    while (owners.has(POOL_PREFIX + n)) n++;
+    p.name = POOL_PREFIX + n;
+    owners.set(p.name, p.key);
+  }
+  return { size, owners };
 }
 
 /**
  * The router's model from admitted routes and the services of their projects (keyed
- * `project/name`). `previous` is the slot table of the last build (endpoints keep their slots).
- * @example const { model, slots } = buildRouterModel(routes, services, lastSlots)
+ * `project/name`). `previous` is the state the last build returned (endpoints keep their slots,
+ * routes their pool backends).
+ * @example const { model, state } = buildRouterModel(routes, services, lastState)
  */
-export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, Service>, previous?: SlotTable): { model: RouterModel; slots: SlotTable } {
+export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, Service>, previous?: RouterState): { model: RouterModel; state: RouterState } {
   const model: RouterModel = { backends: [], maps: { http: emptyMaps(), https: emptyMaps(), redirect: emptyMaps(), passthrough: emptyMaps() }, certs: [] };
   const slots: SlotTable = new Map();
-  const sorted = [...routes].sort((a, b) => backendName(a).localeCompare(backendName(b)));
-  for (const r of sorted) {
-    const name = backendName(r);
+  const built: RouterState['built'] = new Map();
+  const plans = [...routes]
+    .sort((a, b) => cmp(a.metadata.project, b.metadata.project) || cmp(a.metadata.name, b.metadata.name))
+    .map((route) => plan(route, services, previous));
+  const pool = assignPool(plans, previous?.pool);
+  const backend = (name: string, mode: 'http' | 'tcp', settings: BackendSettings, endpoints: Endpoint[], fixed?: number): BackendModel => {
+    const { cookies, ...rest } = settings;
+    const servers = assignSlots(name, endpoints, previous?.slots.get(name), fixed);
+    return { name, mode, ...rest, cookie: cookies ? cookieHash(name) : undefined, servers };
+  };
+  for (const p of plans) {
+    const { route: r, name } = p;
     const tls = r.spec.tls;
-    const mode = tls?.termination === 'passthrough' ? 'tcp' : 'http';
-    const servers = assignSlots(name, weighted(r, services), previous?.get(name));
-    slots.set(name, servers.map((s) => s.key));
-    const be: BackendModel = { name, mode, route: { project: r.metadata.project, name: r.metadata.name, host: r.spec.host }, termination: tls?.termination, ...annotations(r, mode, name), servers };
-    if (tls?.termination === 'reencrypt') {
-      be.destinationCa = tls.destinationCACertificate ? `${name}.dest-ca.pem` : '';
-      if (tls.destinationCACertificate) model.certs.push({ file: be.destinationCa, pem: tls.destinationCACertificate });
+    let be = p.reuse;
+    if (!be || be.name !== name) {
+      be = backend(name, p.mode, p.settings ?? annotations(r, p.mode), p.endpoints ?? weighted(r, services), p.pooled ? POOL_SLOTS : undefined);
+      be.route = { project: r.metadata.project, name: r.metadata.name, host: r.spec.host };
+      be.termination = tls?.termination;
+      if (tls?.termination === 'reencrypt') be.destinationCa = tls.destinationCACertificate ? `${name}.dest-ca.pem` : '';
     }
+    slots.set(name, be.servers.map((s) => s.key));
+    built.set(p.key, { route: r, services: p.services, backend: be });
+    if (be.destinationCa) model.certs.push({ file: be.destinationCa, pem: tls!.destinationCACertificate! });
     model.backends.push(be);
     if (!tls) {
       addTo(model.maps.http, r, name);
@@ -198,11 +310,21 @@ export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, 
     }
     if (tls.insecureEdgeTerminationPolicy === 'Redirect') addTo(model.maps.redirect, r, name);
   }
-  for (const set of Object.values(model.maps)) {
-    // Prefix lookups take the first match in file order: longest prefixes first.
-    set.paths.sort((a, b) => b[0].length - a[0].length || a[0].localeCompare(b[0]));
-    set.wildcards.sort((a, b) => b[0].length - a[0].length || a[0].localeCompare(b[0]));
-    set.hosts.sort((a, b) => a[0].localeCompare(b[0]));
+  for (let n = 1; n <= pool.size; n++) {
+    const name = POOL_PREFIX + n;
+    // A free pool backend's slots are all free: nothing to remember.
+    if (!pool.owners.has(name)) model.backends.push(backend(name, 'http', POOL_SETTINGS, [], POOL_SLOTS));
   }
-  return { model, slots };
+  model.backends.sort((a, b) => cmp(a.name, b.name));
+  for (const set of Object.values(model.maps)) {
+    // Wildcard lookups take the first match in file order: longest suffixes first. (Path
+    // lookups take the longest prefix whatever the order; sorted the same way for the reader.)
+    set.paths.sort((a, b) => b[0].length - a[0].length || cmp(a[0], b[0]));
+    set.wildcards.sort((a, b) => b[0].length - a[0].length || cmp(a[0], b[0]));
+    set.hosts.sort((a, b) => cmp(a[0], b[0]));
+  }
+  return { model, state: { slots, pool, built } };
 }
+
+/** The settings of every pool backend (the defaults). */
+const POOL_SETTINGS: BackendSettings = { balance: 'roundrobin', cookies: true };

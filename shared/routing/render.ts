@@ -1,8 +1,7 @@
 // The router model as HAProxy's configuration: haproxy.cfg, the map files each frontend looks
-// hosts and paths up in, the crt-list, certificates and Berth's 503 page. Pure. The skeleton is
-// the configuration with every server's address, weight and state masked: when it and the other
-// files are unchanged, a new model is applied through the Runtime API without a reload.
-import { createHash } from 'node:crypto';
+// hosts and paths up in, the crt-list, certificates and Berth's 503 page. Pure. Two models have
+// the same structure when they render alike but for the servers' addresses, weights and states
+// and the maps' entries: then the Runtime API takes HAProxy from one to the other, no reload.
 import { join } from 'node:path';
 import type { BackendModel, MapSet, RouterModel, ServerSlot } from './model.ts';
 
@@ -22,8 +21,36 @@ export interface Rendered {
   cfg: string;
   /** Relative file name → content: maps, crt-list, certificates, the 503 page. */
   files: Map<string, string>;
-  /** A digest of everything but the servers' addresses, weights and states. */
-  structure: string;
+}
+
+/** Backend fields the configuration does not show. */
+const UNRENDERED = new Set<string>(['route', 'termination', 'servers']);
+
+function sameValue(x: unknown, y: unknown): boolean {
+  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => v === y[i]);
+  return x === y;
+}
+
+/**
+ * Whether two models render alike but for the servers' addresses, weights and states and the
+ * maps' entries (server names and cookies follow from the backend's name and the slot's place).
+ * Compares the models, not their text: cheap at 10,000 routes.
+ */
+export function sameStructure(a: RouterModel, b: RouterModel): boolean {
+  if (a.backends.length !== b.backends.length || a.certs.length !== b.certs.length) return false;
+  for (let i = 0; i < a.certs.length; i++) {
+    const x = a.certs[i]!;
+    const y = b.certs[i]!;
+    if (x.file !== y.file || x.pem !== y.pem || x.host !== y.host) return false;
+  }
+  for (let i = 0; i < a.backends.length; i++) {
+    const x = a.backends[i]! as unknown as Record<string, unknown>;
+    const y = b.backends[i]! as unknown as Record<string, unknown>;
+    if ((x.servers as unknown[]).length !== (y.servers as unknown[]).length) return false;
+    for (const k in x) if (!UNRENDERED.has(k) && !sameValue(x[k], y[k])) return false;
+    for (const k in y) if (!UNRENDERED.has(k) && !(k in x) && y[k] !== undefined) return false;
+  }
+  return true;
 }
 
 export const ADMIN_SOCKET = 'admin.sock';
@@ -75,17 +102,26 @@ function routing(prefix: string, host: string, hostPath: string): string[] {
   return [rule(`${hostPath},map_beg(${prefix}.paths.map)`), rule(`${host},map_str(${prefix}.hosts.map)`), rule(`${host},map_end(${prefix}.wildcards.map)`)];
 }
 
-const HTTP_VARS = ['  http-request set-var(txn.host) req.hdr(host),field(1,:),lower', '  http-request set-var(txn.path) path', '  http-request set-var(txn.hostpath) var(txn.host),concat(,txn.path,)'];
+/** host, path, and host + path + '/' (the paths maps' keys end in '/': see pathKey). */
+const HTTP_VARS = ['  http-request set-var(txn.host) req.hdr(host),field(1,:),lower', '  http-request set-var(txn.path) path', '  http-request set-var(txn.hostpath) var(txn.host),concat(,txn.path,/)'];
+
+/** The map files of a model: `<frontend>.<hosts|paths|wildcards>.map` → entries. */
+export function mapFiles(model: RouterModel): Map<string, [string, string][]> {
+  const out = new Map<string, [string, string][]>();
+  for (const [name, set] of Object.entries(model.maps) as [string, MapSet][]) {
+    out.set(`${name}.hosts.map`, set.hosts);
+    out.set(`${name}.paths.map`, set.paths);
+    out.set(`${name}.wildcards.map`, set.wildcards);
+  }
+  return out;
+}
 
 function mapFile(entries: [string, string][]): string {
   return entries.map(([k, v]) => `${k} ${v}\n`).join('');
 }
 
-/**
- * The files of one configuration. Sockets live in `settings.dir`; maps, certificates and the
- * 503 page are relative: HAProxy is started in the directory of the configuration (`-C`).
- */
-export function renderConfig(model: RouterModel, settings: RenderSettings): Rendered {
+/** haproxy.cfg; `masked` leaves out every server's address, weight and state (see sameStructure). */
+export function configText(model: RouterModel, settings: RenderSettings, masked = false): string {
   const redirectPort = settings.publicHttpsPort ?? settings.httpsPort;
   const portSuffix = redirectPort === 443 ? '' : `:${redirectPort}`;
   const head = [
@@ -139,17 +175,18 @@ export function renderConfig(model: RouterModel, settings: RenderSettings): Rend
     '  mode http',
     '',
   ];
-  const render = (masked: boolean) => [...head, ...model.backends.flatMap((b) => [...backend(b, masked), ''])].join('\n');
+  return [...head, ...model.backends.flatMap((b) => [...backend(b, masked), ''])].join('\n');
+}
+
+/**
+ * The files of one configuration. Sockets live in `settings.dir`; maps, certificates and the
+ * 503 page are relative: HAProxy is started in the directory of the configuration (`-C`).
+ */
+export function renderConfig(model: RouterModel, settings: RenderSettings): Rendered {
   const files = new Map<string, string>();
-  for (const [name, set] of Object.entries(model.maps) as [string, MapSet][]) {
-    files.set(`${name}.hosts.map`, mapFile(set.hosts));
-    files.set(`${name}.paths.map`, mapFile(set.paths));
-    files.set(`${name}.wildcards.map`, mapFile(set.wildcards));
-  }
   files.set('certs.list', model.certs.filter((c) => c.host).map((c) => `${join('certs', c.file)} ${c.host}\n`).join(''));
   for (const c of model.certs) files.set(join('certs', c.file), c.pem);
   files.set('503.http', NOT_AVAILABLE_PAGE);
-  const digest = createHash('sha256').update(render(true));
-  for (const [name, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) digest.update(`\0${name}\0${content}`);
-  return { cfg: render(false), files, structure: digest.digest('hex') };
+  for (const [name, entries] of mapFiles(model)) files.set(name, mapFile(entries));
+  return { cfg: configText(model, settings), files };
 }

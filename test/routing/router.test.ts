@@ -1,7 +1,7 @@
 // The router agent with real HAProxy against DynamoDB Local: exposed services answer by host
 // name, edge TLS with a generated certificate and its Redirect, a path route to a second
 // service, weights, a refused claim later admitted, and changes under steady load with zero
-// failed requests (endpoint changes without any reload).
+// failed requests (endpoint changes and routes with default settings without any reload).
 import { mkdtempSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -127,6 +127,17 @@ describe('router', () => {
     expect((await get(httpPort, 'shop.example.com', '/api/items')).body).toBe('api');
     expect((await get(httpPort, 'shop.example.com', '/')).body).toBe('hello');
     expect((await get(httpPort, 'shop.example.com', '/other')).body).toBe('hello');
+    // A path is matched by whole segments: /api and /api/… but not /apix.
+    expect((await get(httpPort, 'shop.example.com', '/api')).body).toBe('api');
+    expect((await get(httpPort, 'shop.example.com', '/apix')).body).toBe('hello');
+    // Added through the Runtime API (a pool backend): a semicolon in the path survives the CLI.
+    const reloads = agent.stats.reloads;
+    await putRoute(t.store, admission, 'demo', 'shop-odd', { host: 'shop.example.com', path: '/a;b', to: { name: 'api' } });
+    await agent.refresh();
+    expect((await get(httpPort, 'shop.example.com', '/a;b/c')).body).toBe('api');
+    expect((await get(httpPort, 'shop.example.com', '/a')).body).toBe('hello');
+    expect(agent.stats.reloads).toBe(reloads);
+    expect(agent.stats.runtimeRefused).toBe(0);
   });
 
   it('honours the IP allow-list and cookie annotations', async () => {
@@ -203,5 +214,31 @@ describe('router', () => {
     expect(routeResult.perSecond).toBeGreaterThanOrEqual(200);
     expect(agent.stats.reloads).toBeGreaterThanOrEqual(before.reloads + 100);
     expect((await get(httpPort, 'churn1.example.com')).status).toBe(200);
+  }, 240_000);
+
+  it('adds, moves and deletes 100 routes with default settings through the Runtime API: no reload, no failed request', async () => {
+    await setService(t.store, 'demo', 'ys', [app('x2').port]);
+    await putRoute(t.store, admission, 'demo', 'ys', { host: 'ys.example.com', to: { name: 'ys' } });
+    await agent.refresh();
+    const reloads = agent.stats.reloads;
+    const steady = await load(8, 'ys.example.com');
+    for (let i = 0; i < 100; i++) {
+      const name = `plain${i % 10}`;
+      const ref = { kind: 'Route', project: 'demo', name };
+      if (i % 4 === 3) {
+        if (await t.store.get(ref)) await t.store.delete(ref);
+      } else await putRoute(t.store, admission, 'demo', name, { host: `plain${i}.example.com`, to: { name: 'ys' } });
+      await admission.reconcile(ref);
+      await agent.refresh();
+      const answer = await get(httpPort, `plain${i}.example.com`);
+      expect(answer.status).toBe(i % 4 === 3 ? 503 : 200);
+      if (i >= 10 && i % 4 !== 3) expect((await get(httpPort, `plain${i - 10}.example.com`)).status).toBe(503);
+    }
+    const result = await steady.stop();
+    expect(result.errors.slice(0, 5)).toEqual([]);
+    expect(result.failed).toBe(0);
+    expect(result.perSecond).toBeGreaterThanOrEqual(200);
+    expect(agent.stats.reloads).toBe(reloads);
+    expect(agent.stats.runtimeRefused).toBe(0);
   }, 240_000);
 });
