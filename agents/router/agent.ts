@@ -293,11 +293,10 @@ const cliArg = (s: string) => s.replace(/[\\;]/g, (c) => `\\${c}`);
 /**
  * The Runtime API commands that take HAProxy from one model to another of the same structure,
  * map entries included: entries that go are deleted first, entries that come are added once
- * their servers are set. Undefined when a map change needs a reload: wildcard lookups take the
- * first match in file order, so a new suffix that is related to another (`.a.b.com`, `.b.com`)
- * must be placed by rewriting the file.
+ * their servers are set. (Every lookup is exact or longest-prefix, so the order of a map's
+ * entries never matters.)
  */
-export function runtimeChanges(from: RouterModel, to: RouterModel): string[] | undefined {
+export function runtimeChanges(from: RouterModel, to: RouterModel): string[] {
   const before = mapFiles(from);
   const removals: string[] = [];
   const additions: string[] = [];
@@ -307,13 +306,7 @@ export function runtimeChanges(from: RouterModel, to: RouterModel): string[] | u
     for (const k of old.keys()) if (!now.has(k)) removals.push(`del map ${file} ${cliArg(k)}`);
     for (const [k, v] of now) {
       const was = old.get(k);
-      if (was === v) continue;
-      if (was !== undefined) {
-        additions.push(`set map ${file} ${cliArg(k)} ${v}`);
-        continue;
-      }
-      if (file.endsWith('.wildcards.map') && entries.some(([other]) => other !== k && (other.endsWith(k) || k.endsWith(other)))) return undefined;
-      additions.push(`add map ${file} ${cliArg(k)} ${v}`);
+      if (was !== v) additions.push(`${was === undefined ? 'add' : 'set'} map ${file} ${cliArg(k)} ${v}`);
     }
   }
   return [...removals, ...runtimeCommands(from, to), ...additions];

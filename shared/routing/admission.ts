@@ -2,6 +2,11 @@
 // creationTimestamp, then project and name); within that project, paths split the host, and
 // the same host and path go to the oldest route. A later claim from another project is not
 // admitted (HostAlreadyClaimed, naming nothing of the owner) until the owner lets go.
+// A wildcard route (`*.example.com`, serving the hosts one label below example.com that no
+// route names) claims the whole subdomain: it conflicts with every route in example.com of
+// another project, and the oldest claim decides, so neither side can take the other's hosts.
+// Nobody may take a wildcard on the apps domain itself: every project's generated hosts live
+// there.
 //
 // Claims are kept as cluster-scoped RouteClaim objects, one per route, named
 // `<project>.<route>` and labelled with a hash of the host. A deleted route leaves only its
@@ -17,7 +22,7 @@ import type { Reconciler, Result } from '../reconcile/types.ts';
 import { collect, eachObject, eachOfKind } from '../store/each.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { CLAIM_KIND, HOST_HASH_LABEL, ROUTER_NAME, type Route } from './types.ts';
+import { CLAIM_KIND, HOST_HASH_LABEL, ROUTER_NAME, SUBDOMAIN_HASH_LABEL, subdomainOf, WILDCARD_HASH_LABEL, type Route } from './types.ts';
 
 export interface ClaimSpec {
   host: string;
@@ -40,17 +45,25 @@ export const defaultHost = (route: string, project: string, domain: string): str
 const claimName = (project: string, route: string) => `${project}.${route}`;
 const older = (a: ClaimSpec, b: ClaimSpec) => a.since.localeCompare(b.since) || a.project.localeCompare(b.project) || a.route.localeCompare(b.route);
 
+const isWildcard = (host: string) => host.startsWith('*.');
+
+/** Whether two claims compete: the same host, or a wildcard and anything in its subdomain. */
+export const conflicting = (a: ClaimSpec, b: ClaimSpec): boolean =>
+  a.host === b.host || ((isWildcard(a.host) || isWildcard(b.host)) && subdomainOf(a.host) === subdomainOf(b.host));
+
 /**
- * Pure: who may serve `mine`, given every claim on its host (including its own).
+ * Pure: who may serve `mine`, given the claims around it (its own included; those it does not
+ * compete with are left out). The oldest competing claim's project owns the host.
  * @example judge(mine, claims) // { admitted: false, reason: 'HostAlreadyClaimed', message: … }
  */
 export function judge(mine: ClaimSpec, claims: ClaimSpec[]): Verdict {
-  const all = [...claims].sort(older);
+  const all = claims.filter((c) => conflicting(c, mine)).sort(older);
   const owner = all[0] ?? mine;
   if (owner.project !== mine.project) {
-    return { admitted: false, reason: 'HostAlreadyClaimed', message: `host ${mine.host} is already in use by another project` };
+    const what = owner.host === mine.host ? `host ${mine.host} is` : `hosts in ${subdomainOf(mine.host)} are`;
+    return { admitted: false, reason: 'HostAlreadyClaimed', message: `${what} already in use by another project` };
   }
-  const first = all.find((c) => c.project === mine.project && c.path === mine.path) ?? mine;
+  const first = all.find((c) => c.project === mine.project && c.host === mine.host && c.path === mine.path) ?? mine;
   if (first.route !== mine.route) {
     return { admitted: false, reason: 'HostAlreadyClaimed', message: `route ${first.route} in this project already serves host ${mine.host}${mine.path ? ` path ${mine.path}` : ''}` };
   }
@@ -82,7 +95,15 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
     throw new ConflictError(`Route ${ref.project}/${ref.name} kept changing while its host was filled in`);
   }
 
-  const claimsOn = (hash: string) => collect(eachObject<Claim>(store, CLAIM_KIND, '', { [HOST_HASH_LABEL]: hash }));
+  const claimsBy = (label: string, hash: string) => collect(eachObject<Claim>(store, CLAIM_KIND, '', { [label]: hash }));
+
+  /** The claims that compete with one on `host`: its host's, and its subdomain's wildcards (all of the subdomain for a wildcard). */
+  async function around(host: string): Promise<Claim[]> {
+    const sub = hostHash(subdomainOf(host));
+    const [same, near] = await Promise.all([claimsBy(HOST_HASH_LABEL, hostHash(host)), claimsBy(isWildcard(host) ? SUBDOMAIN_HASH_LABEL : WILDCARD_HASH_LABEL, sub)]);
+    const seen = new Set(same.map((c) => c.metadata.name));
+    return [...same, ...near.filter((c) => !seen.has(c.metadata.name))];
+  }
 
   async function writeVerdict(ref: ObjectRef, host: string, wildcardPolicy: string, v: Verdict): Promise<void> {
     const cond = { type: 'Admitted', status: v.admitted ? 'True' : 'False', reason: v.reason, message: v.message } as const;
@@ -97,10 +118,10 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
     });
   }
 
-  /** Looks at every route claiming a host again (after a claim came or went). */
-  async function judgeHost(hash: string): Promise<void> {
+  /** Looks again at every route whose admission a claim on `host` can change (after one came or went). */
+  async function judgeAround(host: string): Promise<void> {
     const live: { claim: ClaimSpec; route: Route }[] = [];
-    for (const c of await claimsOn(hash)) {
+    for (const c of await around(host)) {
       const route = await store.get<Route>({ kind: 'Route', project: c.spec.project, name: c.spec.route });
       if (!route || route.metadata.deletionTimestamp || route.spec.host !== c.spec.host) {
         if (!route || route.metadata.deletionTimestamp) await store.delete({ kind: CLAIM_KIND, project: '', name: c.metadata.name }).catch(ignoring(NotFoundError));
@@ -108,24 +129,31 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
       }
       live.push({ claim: c.spec, route });
     }
-    const specs = live.map((l) => l.claim);
+    const competitors = new Map<string, Promise<ClaimSpec[]>>();
+    const of = (h: string) => {
+      let p = competitors.get(h);
+      if (!p) competitors.set(h, (p = around(h).then((cs) => cs.map((c) => c.spec))));
+      return p;
+    };
     for (const { claim, route } of live) {
-      await writeVerdict({ kind: 'Route', project: claim.project, name: claim.route }, claim.host, route.spec.wildcardPolicy, judge(claim, specs));
+      await writeVerdict({ kind: 'Route', project: claim.project, name: claim.route }, claim.host, route.spec.wildcardPolicy, judge(claim, await of(claim.host)));
     }
   }
 
-  /** Makes the route's claim record say what the route says; the host hash it held before, if another. */
+  /** Makes the route's claim record say what the route says; the host it claimed before, if another. */
   async function syncClaim(r: Route): Promise<string | undefined> {
     const name = claimName(r.metadata.project, r.metadata.name);
     const spec: ClaimSpec = { host: r.spec.host, path: r.spec.path ?? '', project: r.metadata.project, route: r.metadata.name, since: r.metadata.creationTimestamp };
-    const hash = hostHash(spec.host);
+    const sub = hostHash(subdomainOf(spec.host));
+    const labels = { [HOST_HASH_LABEL]: hostHash(spec.host), [SUBDOMAIN_HASH_LABEL]: sub, ...(isWildcard(spec.host) ? { [WILDCARD_HASH_LABEL]: sub } : {}) };
     const old = await store.get<Claim>({ kind: CLAIM_KIND, project: '', name });
-    if (old && old.spec.host === spec.host && old.spec.path === spec.path && old.spec.since === spec.since) return undefined;
+    const sameLabels = old && Object.keys(old.metadata.labels).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => old.metadata.labels[k] === v);
+    if (old && sameLabels && old.spec.host === spec.host && old.spec.path === spec.path && old.spec.since === spec.since) return undefined;
     if (old) {
-      await store.update<Claim>({ ...old, metadata: { ...old.metadata, labels: { [HOST_HASH_LABEL]: hash } }, spec });
-      return old.metadata.labels[HOST_HASH_LABEL] !== hash ? old.metadata.labels[HOST_HASH_LABEL] : undefined;
+      await store.update<Claim>({ ...old, metadata: { ...old.metadata, labels }, spec });
+      return old.spec.host !== spec.host ? old.spec.host : undefined;
     }
-    await store.create({ kind: CLAIM_KIND, metadata: { name, project: '', labels: { [HOST_HASH_LABEL]: hash } }, spec });
+    await store.create({ kind: CLAIM_KIND, metadata: { name, project: '', labels }, spec });
     return undefined;
   }
 
@@ -133,7 +161,7 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
     const claim = await store.get<Claim>({ kind: CLAIM_KIND, project: '', name: claimName(ref.project, ref.name) });
     if (!claim) return;
     await store.delete({ kind: CLAIM_KIND, project: '', name: claim.metadata.name }).catch(ignoring(NotFoundError));
-    await judgeHost(claim.metadata.labels[HOST_HASH_LABEL] ?? hostHash(claim.spec.host));
+    await judgeAround(claim.spec.host);
   }
 
   return {
@@ -145,15 +173,16 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
         await release(ref);
         return {};
       }
-      const problem = hostProblem(r.spec.host, r.spec.wildcardPolicy);
+      const problem = hostProblem(r.spec.host, r.spec.wildcardPolicy) ??
+        (isWildcard(r.spec.host) && subdomainOf(r.spec.host) === deps.domain ? `a wildcard cannot cover the apps domain ${deps.domain}: every project's generated hosts live there` : undefined);
       if (problem) {
         await release(ref);
         await writeVerdict(ref, r.spec.host, r.spec.wildcardPolicy, { admitted: false, reason: 'InvalidHost', message: problem });
         return {};
       }
       const left = await syncClaim(r);
-      await judgeHost(hostHash(r.spec.host));
-      if (left) await judgeHost(left);
+      await judgeAround(r.spec.host);
+      if (left) await judgeAround(left);
       return {};
     },
     async *resync() {

@@ -47,7 +47,7 @@ export interface BackendModel {
   servers: ServerSlot[];
 }
 
-/** Host and path lookups of one frontend: exact hosts, host+path prefixes, wildcard suffixes. */
+/** Host and path lookups of one frontend: exact hosts, host+path prefixes, wildcards by parent domain (`.example.com`). */
 export interface MapSet {
   hosts: [string, string][];
   paths: [string, string][];
@@ -317,10 +317,9 @@ export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, 
   }
   model.backends.sort((a, b) => cmp(a.name, b.name));
   for (const set of Object.values(model.maps)) {
-    // Wildcard lookups take the first match in file order: longest suffixes first. (Path
-    // lookups take the longest prefix whatever the order; sorted the same way for the reader.)
+    // Path lookups take the longest prefix whatever the order: longest first for the reader.
     set.paths.sort((a, b) => b[0].length - a[0].length || cmp(a[0], b[0]));
-    set.wildcards.sort((a, b) => b[0].length - a[0].length || cmp(a[0], b[0]));
+    set.wildcards.sort((a, b) => cmp(a[0], b[0]));
     set.hosts.sort((a, b) => cmp(a[0], b[0]));
   }
   return { model, state: { slots, pool, built } };

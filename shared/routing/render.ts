@@ -96,14 +96,26 @@ function backend(be: BackendModel, masked: boolean): string[] {
   return out;
 }
 
-/** The use_backend rules of one map set, over the variables the frontend set. */
-function routing(prefix: string, host: string, hostPath: string): string[] {
+/**
+ * The use_backend rules of one map set, over the variables the frontend set: exact hosts, then
+ * host + path prefixes, then wildcards, looked up by the host's parent domain (`a.example.com`
+ * → `.example.com`), so `*.example.com` covers one label, as OpenShift's routers do.
+ */
+function routing(prefix: string, host: string, hostPath: string | undefined, parent: string): string[] {
   const rule = (fetch: string) => `  use_backend %[${fetch}] if { ${fetch} -m found }`;
-  return [rule(`${hostPath},map_beg(${prefix}.paths.map)`), rule(`${host},map_str(${prefix}.hosts.map)`), rule(`${host},map_end(${prefix}.wildcards.map)`)];
+  return [...(hostPath ? [rule(`${hostPath},map_beg(${prefix}.paths.map)`)] : []), rule(`${host},map_str(${prefix}.hosts.map)`), rule(`${parent},map_str(${prefix}.wildcards.map)`)];
 }
 
-/** host, path, and host + path + '/' (the paths maps' keys end in '/': see pathKey). */
-const HTTP_VARS = ['  http-request set-var(txn.host) req.hdr(host),field(1,:),lower', '  http-request set-var(txn.path) path', '  http-request set-var(txn.hostpath) var(txn.host),concat(,txn.path,/)'];
+/** A host's parent domain with its leading dot: `a.example.com` → `.example.com`. */
+const PARENT = 'regsub(^[^.]*,)';
+
+/** host, its parent domain, path, and host + path + '/' (the paths maps' keys end in '/': see pathKey). */
+const HTTP_VARS = [
+  '  http-request set-var(txn.host) req.hdr(host),field(1,:),lower',
+  `  http-request set-var(txn.parent) var(txn.host),${PARENT}`,
+  '  http-request set-var(txn.path) path',
+  '  http-request set-var(txn.hostpath) var(txn.host),concat(,txn.path,/)',
+];
 
 /** The map files of a model: `<frontend>.<hosts|paths|wildcards>.map` → entries. */
 export function mapFiles(model: RouterModel): Map<string, [string, string][]> {
@@ -148,8 +160,8 @@ export function configText(model: RouterModel, settings: RenderSettings, masked 
     'frontend public',
     `  bind ${settings.bind}:${settings.httpPort}`,
     ...HTTP_VARS,
-    `  http-request redirect location https://%[var(txn.host)]${portSuffix}%[capture.req.uri] code 302 if { var(txn.hostpath),map_beg(redirect.paths.map) -m found } || { var(txn.host),map_str(redirect.hosts.map) -m found } || { var(txn.host),map_end(redirect.wildcards.map) -m found }`,
-    ...routing('http', 'var(txn.host)', 'var(txn.hostpath)'),
+    `  http-request redirect location https://%[var(txn.host)]${portSuffix}%[capture.req.uri] code 302 if { var(txn.hostpath),map_beg(redirect.paths.map) -m found } || { var(txn.host),map_str(redirect.hosts.map) -m found } || { var(txn.parent),map_str(redirect.wildcards.map) -m found }`,
+    ...routing('http', 'var(txn.host)', 'var(txn.hostpath)', 'var(txn.parent)'),
     '  default_backend be_no_route',
     '',
     'frontend public_ssl',
@@ -157,7 +169,7 @@ export function configText(model: RouterModel, settings: RenderSettings, masked 
     `  bind ${settings.bind}:${settings.httpsPort}`,
     '  tcp-request inspect-delay 5s',
     '  tcp-request content accept if { req_ssl_hello_type 1 }',
-    ...routing('passthrough', 'req.ssl_sni,lower', 'req.ssl_sni,lower').slice(1),
+    ...routing('passthrough', 'req.ssl_sni,lower', undefined, `req.ssl_sni,lower,${PARENT}`),
     '  default_backend be_sni',
     '',
     'backend be_sni',
@@ -168,7 +180,7 @@ export function configText(model: RouterModel, settings: RenderSettings, masked 
     `  bind unix@${join(settings.dir, SNI_SOCKET)} accept-proxy ssl crt ${settings.defaultCert} crt-list certs.list alpn http/1.1`,
     '  http-request set-header X-Forwarded-Proto https',
     ...HTTP_VARS,
-    ...routing('https', 'var(txn.host)', 'var(txn.hostpath)'),
+    ...routing('https', 'var(txn.host)', 'var(txn.hostpath)', 'var(txn.parent)'),
     '  default_backend be_no_route',
     '',
     'backend be_no_route',

@@ -8,9 +8,18 @@ export type Service = BerthObject<ServiceSpec, ServiceStatus>;
 
 /** The name routers write in status.ingress[].routerName. */
 export const ROUTER_NAME = 'berth';
-/** Cluster-scoped claim records, one per route (`<project>.<route>`), labelled by host hash. */
+/**
+ * Cluster-scoped claim records, one per route (`<project>.<route>`), labelled by the hash of
+ * their host, of their subdomain (the host without its first label; `*.S` → S), and, on
+ * wildcard claims only, of the subdomain they cover.
+ */
 export const CLAIM_KIND = 'RouteClaim';
 export const HOST_HASH_LABEL = 'berth.io/host-hash';
+export const SUBDOMAIN_HASH_LABEL = 'berth.io/subdomain-hash';
+export const WILDCARD_HASH_LABEL = 'berth.io/wildcard-hash';
+
+/** The subdomain a host sits in, or a wildcard host covers: `a.example.com` and `*.example.com` → `example.com`. */
+export const subdomainOf = (host: string): string => (host.startsWith('*.') ? host.slice(2) : host.slice(host.indexOf('.') + 1));
 
 /** Whether the route's Admitted condition is True. */
 export function isAdmitted(r: Route): boolean {

@@ -1,6 +1,7 @@
 // Route admission against DynamoDB Local: the host default, first claim wins across projects,
-// paths split a host within a project, a refused claim is admitted once the owner goes, and
-// the Route schema's field errors.
+// paths split a host within a project, a refused claim is admitted once the owner goes,
+// wildcards claim their subdomain against other projects (both ways), and the Route schema's
+// field errors.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { routeSpec } from '../../shared/model/route-kinds.ts';
 import { judge, routeAdmission } from '../../shared/routing/admission.ts';
@@ -71,6 +72,36 @@ describe('route admission', () => {
   it('a generated host that is not a DNS name is InvalidHost', async () => {
     const r = await write('shop', 'x'.repeat(63), { to: { name: 'web' } });
     expect(admitted(r)).toMatchObject({ status: 'False', reason: 'InvalidHost' });
+  });
+
+  it("a wildcard claims its subdomain: another project's hosts there are refused, and a wildcard over another project's host is refused", async () => {
+    const wild = await write('shop', 'wild', { host: '*.shop.example.net', wildcardPolicy: 'Subdomain', to: { name: 'web' } });
+    expect(isAdmitted(wild)).toBe(true);
+    const inside = await write('rival', 'inside', { host: 'cart.shop.example.net', to: { name: 'web' } });
+    expect(admitted(inside)).toMatchObject({ status: 'False', reason: 'HostAlreadyClaimed' });
+    expect(admitted(inside)!.message).toBe('hosts in shop.example.net are already in use by another project');
+    // The owner's own hosts in its subdomain, and other projects' hosts elsewhere, are fine.
+    expect(isAdmitted(await write('shop', 'cart', { host: 'cart2.shop.example.net', to: { name: 'web' } }))).toBe(true);
+    expect(isAdmitted(await write('rival', 'deeper', { host: 'a.b.shop.example.net', to: { name: 'web' } }))).toBe(true);
+
+    // The other way round: a host is taken first, a later wildcard over it from another project is refused.
+    expect(isAdmitted(await write('blog', 'first', { host: 'first.blog.example.net', to: { name: 'web' } }))).toBe(true);
+    const over = await write('rival', 'over', { host: '*.blog.example.net', wildcardPolicy: 'Subdomain', to: { name: 'web' } });
+    expect(admitted(over)).toMatchObject({ status: 'False', reason: 'HostAlreadyClaimed' });
+    // Once the owner's wildcard goes, the waiting host is admitted.
+    await t.store.delete(ref('shop', 'wild'));
+    await admission.reconcile(ref('shop', 'wild'));
+    expect(isAdmitted((await t.store.get<Route>(ref('rival', 'inside')))!)).toBe(true);
+    // And once the blog host goes, the rival wildcard is.
+    await t.store.delete(ref('blog', 'first'));
+    await admission.reconcile(ref('blog', 'first'));
+    expect(isAdmitted((await t.store.get<Route>(ref('rival', 'over')))!)).toBe(true);
+  });
+
+  it('refuses a wildcard over the apps domain itself (InvalidHost)', async () => {
+    const r = await write('rival', 'everything', { host: '*.apps.localhost', wildcardPolicy: 'Subdomain', to: { name: 'web' } });
+    expect(admitted(r)).toMatchObject({ status: 'False', reason: 'InvalidHost' });
+    expect(admitted(r)!.message).toContain('apps domain');
   });
 
   it('judge is pure: oldest claim wins, then project and name', () => {

@@ -95,7 +95,7 @@ describe('router model and renderer', () => {
 
     const grown = render([route('a', {}), route('b', { path: '/b' }), route('c', { tls: { termination: 'edge', insecureEdgeTerminationPolicy: 'Redirect' } })], [service('web', [9001, 9002])], base.state);
     expect(same(grown, base)).toBe(true);
-    const commands = runtimeChanges(base.model, grown.model)!;
+    const commands = runtimeChanges(base.model, grown.model);
     expect(commands).toContain('set server be_pool_3/s1 addr 127.0.0.1 port 9001');
     expect(commands).toContain('set server be_pool_3/s2 state ready');
     expect(commands.slice(-2)).toEqual(['add map https.hosts.map c.example.com be_pool_3', 'add map redirect.hosts.map c.example.com be_pool_3']);
@@ -104,7 +104,7 @@ describe('router model and renderer', () => {
     // a goes: its entry is deleted first, then its servers leave; b keeps its backend.
     const shrunk = render([route('b', { path: '/b' }), route('c', { tls: { termination: 'edge', insecureEdgeTerminationPolicy: 'Redirect' } })], [service('web', [9001, 9002])], grown.state);
     expect(same(shrunk, base)).toBe(true);
-    const gone = runtimeChanges(grown.model, shrunk.model)!;
+    const gone = runtimeChanges(grown.model, shrunk.model);
     expect(gone[0]).toBe('del map http.hosts.map a.example.com');
     expect(gone).toContain('set server be_pool_1/s1 state maint');
     expect(shrunk.out.files.get('http.paths.map')).toBe('b.example.com/b/ be_pool_2\n');
@@ -127,13 +127,14 @@ describe('router model and renderer', () => {
     for (let i = 0; i < fits; i++) expect(over.state.pool.owners.get(`be_pool_${i + 1}`)).toBe(`demo/r${i}`);
   });
 
-  it('reloads for a wildcard whose suffix is related to another one (lookups take the first match in file order)', () => {
+  it('adds wildcards through the Runtime API too: they are looked up by exact parent domain, one label deep', () => {
     const base = render([route('w', { host: '*.b.example.com', wildcardPolicy: 'Subdomain' })], [service('web', [1])]);
-    const unrelated = render([route('w', { host: '*.b.example.com', wildcardPolicy: 'Subdomain' }), route('v', { host: '*.c.example.com', wildcardPolicy: 'Subdomain' })], [service('web', [1])], base.state);
-    expect(runtimeChanges(base.model, unrelated.model)).toContain('add map http.wildcards.map .c.example.com be_pool_2');
-    const related = render([route('w', { host: '*.b.example.com', wildcardPolicy: 'Subdomain' }), route('v', { host: '*.a.b.example.com', wildcardPolicy: 'Subdomain' })], [service('web', [1])], base.state);
-    expect(related.out.files.get('http.wildcards.map')).toBe('.a.b.example.com be_pool_2\n.b.example.com be_pool_1\n');
-    expect(runtimeChanges(base.model, related.model)).toBeUndefined();
+    expect(base.out.cfg).toContain('http-request set-var(txn.parent) var(txn.host),regsub(^[^.]*,)');
+    expect(base.out.cfg).toContain('use_backend %[var(txn.parent),map_str(http.wildcards.map)] if { var(txn.parent),map_str(http.wildcards.map) -m found }');
+    const more = render([route('w', { host: '*.b.example.com', wildcardPolicy: 'Subdomain' }), route('v', { host: '*.a.b.example.com', wildcardPolicy: 'Subdomain' })], [service('web', [1])], base.state);
+    expect(more.out.files.get('http.wildcards.map')).toBe('.a.b.example.com be_pool_2\n.b.example.com be_pool_1\n');
+    expect(same(more, base)).toBe(true);
+    expect(runtimeChanges(base.model, more.model)).toContain('add map http.wildcards.map .a.b.example.com be_pool_2');
   });
 
   it('weights alternate backends per service share, split over its endpoints', () => {

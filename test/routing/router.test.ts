@@ -140,6 +140,19 @@ describe('router', () => {
     expect(agent.stats.runtimeRefused).toBe(0);
   });
 
+  it('serves a wildcard route for hosts one label below its domain; a route naming the host wins', async () => {
+    await setService(t.store, 'demo', 'api', [app('api').port]);
+    await putRoute(t.store, admission, 'demo', 'wild', { host: '*.wild.example.com', wildcardPolicy: 'Subdomain', to: { name: 'hello' } });
+    await agent.refresh();
+    expect((await get(httpPort, 'anything.wild.example.com')).body).toBe('hello');
+    expect((await get(httpPort, 'a.b.wild.example.com')).status).toBe(503);
+    expect((await get(httpPort, 'wild.example.com')).status).toBe(503);
+    await putRoute(t.store, admission, 'demo', 'named', { host: 'named.wild.example.com', to: { name: 'api' } });
+    await agent.refresh();
+    expect((await get(httpPort, 'named.wild.example.com')).body).toBe('api');
+    expect((await get(httpPort, 'other.wild.example.com')).body).toBe('hello');
+  });
+
   it('honours the IP allow-list and cookie annotations', async () => {
     await putRoute(t.store, admission, 'demo', 'private', { host: 'private.example.com', to: { name: 'hello' } }, {
       'haproxy.router.openshift.io/ip_whitelist': '10.1.2.3 192.168.0.0/16',
