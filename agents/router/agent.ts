@@ -48,6 +48,8 @@ export interface RouterStats {
   runtimeRefused: number;
   /** Configurations refused by `haproxy -c` (the running one was kept). */
   rejected: number;
+  /** Times HAProxy exited by itself and was started again. */
+  restarts: number;
   /** How long the last model build took (every change), in ms. */
   lastBuildMs: number;
   /** How long rendering the last configuration text took (start and reloads only), in ms. */
@@ -57,7 +59,7 @@ export interface RouterStats {
 const key = (o: { metadata: { project: string; name: string } }) => `${o.metadata.project}/${o.metadata.name}`;
 
 export class RouterAgent {
-  readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, runtimeRefused: 0, rejected: 0, lastBuildMs: 0, lastRenderMs: 0 };
+  readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, runtimeRefused: 0, rejected: 0, restarts: 0, lastBuildMs: 0, lastRenderMs: 0 };
   private readonly routes = new Map<string, Route>();
   private readonly services = new Map<string, Service>();
   private readonly haproxy: Haproxy;
@@ -71,9 +73,11 @@ export class RouterAgent {
   private dirty = false;
   private stopped = false;
   private lastListing = '';
+  private lastRevive = 0;
+  private revivePause = 200;
 
   constructor(private readonly opts: RouterAgentOptions) {
-    this.haproxy = new Haproxy({ bin: opts.haproxyBin ?? 'haproxy', dir: opts.dir, current: join(opts.dir, 'current'), logger: opts.logger });
+    this.haproxy = new Haproxy({ bin: opts.haproxyBin ?? 'haproxy', dir: opts.dir, current: join(opts.dir, 'current'), logger: opts.logger, onExit: (why) => this.revive(why) });
     this.settings = {
       dir: opts.dir,
       bind: opts.bind ?? '127.0.0.1',
@@ -139,6 +143,11 @@ export class RouterAgent {
     await this.running;
   }
 
+  /** The pid of HAProxy's current worker (undefined while there is none). */
+  async workerPid(): Promise<number | undefined> {
+    return this.haproxy.workerPid();
+  }
+
   async memoryBytes(): Promise<number> {
     return this.haproxy.memoryBytes();
   }
@@ -149,6 +158,31 @@ export class RouterAgent {
     clearTimeout(this.poller);
     await this.running.catch(() => undefined);
     await this.haproxy.stop();
+  }
+
+  /**
+   * HAProxy exited by itself: start it again from the model last applied (what the Runtime API
+   * changed lives only in the dead process), after a pause that doubles while it keeps failing.
+   */
+  private revive(why: string): void {
+    if (this.stopped) return;
+    this.opts.logger?.error({ why }, 'haproxy exited; starting it again');
+    const pause = Date.now() - this.lastRevive < 30_000 ? Math.min(this.revivePause * 2, 30_000) : 200;
+    this.revivePause = pause;
+    this.lastRevive = Date.now();
+    this.running = this.running.then(async () => {
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      if (this.stopped) return;
+      try {
+        const rendered = this.render(this.applied!);
+        if (!(await this.writeGeneration(rendered.cfg, rendered.files, false))) throw new Error('the configuration last applied was refused');
+        await this.haproxy.start();
+        this.stats.restarts++;
+      } catch (err) {
+        this.opts.logger?.error({ err }, 'starting haproxy again failed');
+        this.revive(String(err));
+      }
+    });
   }
 
   /** Lists every Route and Service; true when anything changed since the last listing. */

@@ -37,11 +37,14 @@ export interface HaproxyOptions {
   /** The directory holding haproxy.cfg (a symlink the agent swaps between generations). */
   current: string;
   logger?: Logger;
+  /** Called when HAProxy exits by itself (a crash, or its worker's), not through stop(). */
+  onExit?: (why: string) => void;
 }
 
 export class Haproxy {
   private child?: ChildProcess;
   private exited?: Promise<void>;
+  private stopping = false;
   readonly masterSocket: string;
   readonly adminSocket: string;
 
@@ -69,13 +72,21 @@ export class Haproxy {
       stderr = (stderr + d).slice(-8192);
       this.opts.logger?.debug({ haproxy: d.trim() }, 'haproxy');
     });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.stopping = false;
+    let started = false;
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        resolve();
+        if (started && !this.stopping && this.child === child) this.opts.onExit?.(`haproxy exited (${signal ?? `code ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      }),
+    );
     const deadline = Date.now() + 15_000;
     while (!(await this.workerPid())) {
       if (child.exitCode !== null) throw new Error(`haproxy exited at start: ${stderr.trim()}`);
       if (Date.now() > deadline) throw new Error(`haproxy did not start within 15 s: ${stderr.trim()}`);
       await sleep(50);
     }
+    started = true;
   }
 
   /** The pid of the current worker, from the master CLI (undefined while there is none). */
@@ -126,7 +137,8 @@ export class Haproxy {
   }
 
   async stop(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
+    this.stopping = true;
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     const killed = await Promise.race([this.exited!.then(() => true), sleep(10_000).then(() => false)]);
     if (!killed) this.child.kill('SIGKILL');

@@ -254,4 +254,20 @@ describe('router', () => {
     expect(agent.stats.reloads).toBe(reloads);
     expect(agent.stats.runtimeRefused).toBe(0);
   }, 240_000);
+
+  it('starts HAProxy again when it crashes, with the routes added through the Runtime API', async () => {
+    await setService(t.store, 'demo', 'survivor', [app('hello').port]);
+    await agent.refresh();
+    const reloads = agent.stats.reloads;
+    await putRoute(t.store, admission, 'demo', 'survivor', { host: 'survivor.example.com', to: { name: 'survivor' } });
+    await agent.refresh();
+    expect((await get(httpPort, 'survivor.example.com')).body).toBe('hello');
+    expect(agent.stats.reloads).toBe(reloads);
+    const restarts = agent.stats.restarts;
+    const worker = (await agent.workerPid())!;
+    process.kill(worker, 'SIGKILL');
+    const reply = await eventually(() => get(httpPort, 'survivor.example.com'), (r) => r.body === 'hello' && agent.stats.restarts === restarts + 1);
+    expect(reply.status).toBe(200);
+    expect(await agent.workerPid()).not.toBe(worker);
+  }, 60_000);
 });
