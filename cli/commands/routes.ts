@@ -102,8 +102,9 @@ export function registerRouteCommands(program: Command, ctx: Context): void {
     .option('--path <path>', 'only requests under this path (starts with "/")')
     .option('--port <port>', "the service port (number or name) to send traffic to (default: the service's first)")
     .option('--name <name>', 'the route name (default: the service name)')
+    .addOption(new Option('--wildcard-policy <policy>', 'Subdomain: --hostname *.DOMAIN serves the hosts one label below DOMAIN that no route names').choices(['None', 'Subdomain']))
     .addOption(projectOption())
-    .action(async (arg: string, opts: { hostname?: string; path?: string; port?: string; name?: string; project?: string }) => {
+    .action(async (arg: string, opts: { hostname?: string; path?: string; port?: string; name?: string; wildcardPolicy?: string; project?: string }) => {
       const svc = serviceTarget(arg);
       const project = ctx.project(opts.project);
       const client = ctx.client();
@@ -113,6 +114,7 @@ export function registerRouteCommands(program: Command, ctx: Context): void {
         path: opts.path,
         to: { kind: 'Service', name: svc, weight: 100 },
         port: targetPort(opts.port),
+        wildcardPolicy: opts.wildcardPolicy,
       });
       ctx.out(exposedAt(route));
     });
@@ -132,8 +134,9 @@ export function registerRouteCommands(program: Command, ctx: Context): void {
     .option('--ca-cert <file>', 'PEM certificate chain of the CA that signed the certificate')
     .option('--dest-ca-cert <file>', "reencrypt: PEM CA certificate the pods' certificates are checked against")
     .addOption(new Option('--insecure-policy <policy>', 'what plain HTTP gets').choices(['None', 'Allow', 'Redirect']))
+    .addOption(new Option('--wildcard-policy <policy>', 'Subdomain: --hostname *.DOMAIN serves the hosts one label below DOMAIN that no route names').choices(['None', 'Subdomain']))
     .addOption(projectOption())
-    .action(async (termination: string, name: string, opts: { service: string; hostname?: string; path?: string; port?: string; cert?: string; key?: string; caCert?: string; destCaCert?: string; insecurePolicy?: string; project?: string }) => {
+    .action(async (termination: string, name: string, opts: { service: string; hostname?: string; path?: string; port?: string; cert?: string; key?: string; caCert?: string; destCaCert?: string; insecurePolicy?: string; wildcardPolicy?: string; project?: string }) => {
       const project = ctx.project(opts.project);
       const client = ctx.client();
       await ensureService(client, project, opts.service);
@@ -151,6 +154,7 @@ export function registerRouteCommands(program: Command, ctx: Context): void {
         to: { kind: 'Service', name: opts.service, weight: 100 },
         port: targetPort(opts.port),
         tls,
+        wildcardPolicy: opts.wildcardPolicy,
       });
       ctx.out(exposedAt(route));
     });

@@ -38,6 +38,16 @@ describe('berth expose', () => {
     expect((await h.get('routes', 'shop-api')).spec).toMatchObject({ host: 'shop.example.com', path: '/api', port: { targetPort: 8080 } });
   });
 
+  it('takes --wildcard-policy Subdomain with a *. host, and refuses a *. host without it at the field', async () => {
+    const r = await h.berth(['expose', 'svc/web', '--name', 'wild', '--hostname', '*.wild.example.com', '--wildcard-policy', 'Subdomain']);
+    expect(r).toEqual({ code: 0, stdout: 'route.route.berth.io/wild exposed at http://*.wild.example.com\n', stderr: '' });
+    expect((await h.get('routes', 'wild')).spec).toMatchObject({ host: '*.wild.example.com', wildcardPolicy: 'Subdomain' });
+    const bad = await h.berth(['expose', 'svc/web', '--name', 'wild2', '--hostname', '*.other.example.com']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/host.*wildcardPolicy Subdomain/);
+    expect(await h.get('routes', 'wild2')).toBeUndefined();
+  });
+
   it('refuses a missing service with a hint, and a bad path at the field', async () => {
     const missing = await h.berth(['expose', 'svc/nope']);
     expect(missing.code).toBe(1);
