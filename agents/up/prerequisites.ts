@@ -47,3 +47,5 @@ export const DOCKER: Prerequisite = { what: 'Docker Engine (the fleet and the bu
 export const REGISTRY: Prerequisite = { what: 'the Distribution registry', packages: ['docker-registry'], present: () => onPath('docker-registry', ['--version']) };
 export const MMDEBSTRAP: Prerequisite = { what: 'mmdebstrap (builder base images)', packages: ['mmdebstrap'], present: () => onPath('mmdebstrap') };
 export const HAPROXY: Prerequisite = { what: 'HAProxy (the routers)', packages: ['haproxy'], present: () => onPath('haproxy', ['-v']) };
+/** Tests only: the ECS health-check commands are run with each HTTP client an image may have. */
+export const HTTP_CLIENTS: Prerequisite = { what: 'curl and wget (health-check tests)', packages: ['curl', 'wget'], present: () => onPath('curl', ['--version']) && onPath('wget', ['--version']) };

@@ -19,6 +19,7 @@ import {
   StartTaskCommand,
   StopTaskCommand,
   type ECSClient,
+  type HealthCheck,
   type ListTasksCommandInput,
   type RegisterTaskDefinitionCommandInput,
   type StartTaskCommandInput,
@@ -29,6 +30,7 @@ import { BerthError, ValidationError } from '../errors.ts';
 import { LABELS, podContainerName, projectUid } from '../fleet/pod-container.ts';
 import type { PodContainers } from '../fleet/ports.ts';
 import type { ListedPod, PodSpecForHost, RunningPod } from '../fleet/types.ts';
+import type { Probe } from '../model/deploy-kinds.ts';
 import { MANAGED_TAG, NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
 
 /** Task definition families of pods start with this (the control plane may start only these). */
@@ -100,6 +102,45 @@ export const podContainerNameInTask = (spec: Pick<PodSpecForHost, 'deployment'>)
 export const cpuUnits = (cpuMilli: number): number => Math.max(2, Math.ceil((cpuMilli * 1024) / 1000));
 const MiB = 2 ** 20;
 
+const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n));
+/** A shell word: single-quoted, any single quote inside closed, escaped and reopened. */
+const shellWord = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The container health check that stands for a readiness probe on ECS, where ECS's health
+ * status decides readiness (ecs-events). It runs inside the container, against the container's
+ * own port, with whichever client the image has: httpGet tries curl, wget, then Python (any
+ * status from 200 to 399 passes, as in Kubernetes); tcpSocket tries bash's /dev/tcp, Python,
+ * then nc; exec runs the command. Timings are clamped to what ECS accepts.
+ */
+export function healthCheckOf(probe: Probe): HealthCheck {
+  let command: string[];
+  if (probe.exec) command = ['CMD', ...probe.exec.command];
+  else if (probe.httpGet) {
+    const url = shellWord(`http://127.0.0.1:${probe.httpGet.port}${probe.httpGet.path}`);
+    const t = clamp(probe.timeoutSeconds, 1, 60);
+    command = ['CMD-SHELL', [
+      `curl -fsS -o /dev/null -m ${t} ${url}`,
+      `wget -q -O /dev/null -T ${t} ${url}`,
+      `python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=${t})' ${url}`,
+    ].join(' 2>/dev/null || ')];
+  } else {
+    const port = probe.tcpSocket!.port;
+    command = ['CMD-SHELL', [
+      `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}'`,
+      `python3 -c 'import socket; socket.create_connection(("127.0.0.1", ${port}), ${clamp(probe.timeoutSeconds, 1, 60)})'`,
+      `nc -z 127.0.0.1 ${port}`,
+    ].join(' 2>/dev/null || ')];
+  }
+  return {
+    command,
+    interval: clamp(probe.periodSeconds, 5, 300),
+    timeout: clamp(probe.timeoutSeconds, 2, 60),
+    retries: clamp(probe.failureThreshold, 1, 10),
+    startPeriod: clamp(probe.initialDelaySeconds, 0, 300),
+  };
+}
+
 /**
  * The RegisterTaskDefinition input of a pod's revision (pure; STYLE 8). Nothing in it names
  * the pod, so every pod of a revision shares one task definition.
@@ -125,6 +166,7 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: Pick<EcsPodsOpti
         image: spec.image,
         essential: true,
         ...(spec.command ? { command: spec.command } : {}),
+        ...(spec.readinessProbe ? { healthCheck: healthCheckOf(spec.readinessProbe) } : {}),
         environment,
         portMappings: spec.ports.map((p) => ({ containerPort: p.containerPort, hostPort: 0, protocol: (p.protocol ?? 'TCP') === 'UDP' ? ('udp' as const) : ('tcp' as const) })),
         cpu: cpuUnits(spec.resources.cpuMilli),

@@ -94,6 +94,7 @@ export function specForHost(pod: Pod, uid: number): PodSpecForHost {
     ports: (c.ports ?? []).map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })),
     resources: podLimits(pod),
     ...(command ? { command } : {}),
+    ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}),
     uid,
   };
 }

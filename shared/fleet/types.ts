@@ -1,5 +1,6 @@
 // The fleet's vocabulary: what a host is asked to run (PodSpecForHost) and what it reports back
 // (RunningPod). Every fleet adapter (local Docker, ECS, simulated) speaks these.
+import type { Probe } from '../model/deploy-kinds.ts';
 
 /** One pod as a container host must run it: already placed, already resolved to an image. */
 export interface PodSpecForHost {
@@ -16,6 +17,11 @@ export interface PodSpecForHost {
   command?: string[];
   /** The UID to run as (the first of the project's block); defaults to the adapter's choice. */
   uid?: number;
+  /**
+   * The container's readiness probe, for fleets whose own health checks decide readiness (ECS);
+   * elsewhere the pod sync runs it.
+   */
+  readinessProbe?: Probe;
 }
 
 export interface HostPort {
