@@ -11,7 +11,7 @@ import { packTar } from '../shared/build/s2i/pack.ts';
 import { CliError } from './errors.ts';
 import { formatBytes } from './output.ts';
 
-/** The platform refuses larger archives (shared/build/agent.ts MAX_ARCHIVE_BYTES); say so before uploading. */
+/** The platform refuses larger archives (shared/build/upload-limit.ts MAX_ARCHIVE_BYTES); say so before uploading. */
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 
 export interface SourceScan {

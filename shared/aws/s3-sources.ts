@@ -5,7 +5,7 @@
 // what would make a multipart upload (and @aws-sdk/lib-storage) worth it.
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { UploadTooLargeError } from '../build/archive.ts';
+import { UploadTooLargeError } from '../build/upload-limit.ts';
 import type { ObjectRef } from '../model/types.ts';
 import type { SourceArchives } from '../build/ports.ts';
 

@@ -14,6 +14,7 @@ import type { ObjectStore } from '../store/ports.ts';
 import type { Build } from './instantiate.ts';
 import { LogWriter } from './log-writer.ts';
 import { isTerminal } from './plan.ts';
+import { MAX_ARCHIVE_BYTES } from './upload-limit.ts';
 import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './ports.ts';
 import { cloneSource, contextOf, SourceError, type FetchedSource } from './source.ts';
 
@@ -43,8 +44,6 @@ export interface AgentDeps {
 }
 
 type ImageStream = BerthObject<{ tags: { name: string; from?: ImageRef }[] }, ImageStreamStatus>;
-
-export const MAX_ARCHIVE_BYTES = 200 * 1024 * 1024;
 
 /** Runs the build; resolves with its final phase (or undefined when it was not this agent's to run). */
 export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string | undefined> {

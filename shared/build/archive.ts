@@ -24,13 +24,6 @@ export class ArchiveTooLargeError extends BerthError {
   }
 }
 
-/** An upload refused at the door: the source archive sent is over the platform's limit. */
-export class UploadTooLargeError extends BerthError {
-  constructor(maxBytes: number) {
-    super(413, 'PayloadTooLarge', `the source archive is larger than ${maxBytes} bytes`, { suggestion: 'add a .s2iignore or upload less' });
-  }
-}
-
 /**
  * Extracts a tar or tar.gz stream into `destDir` (created if missing).
  * Rejects absolute paths, `..` components, entries written through a symlink, symlinks or hard

@@ -5,7 +5,7 @@ import { appendFile, mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { UploadTooLargeError } from './archive.ts';
+import { UploadTooLargeError } from './upload-limit.ts';
 import type { ObjectRef } from '../model/types.ts';
 import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './ports.ts';
 import { wholeUtf8Length } from './utf8.ts';
