@@ -1,10 +1,11 @@
 // createApi(deps): the whole HTTP API as one Hono app. The Lambda entry and the local server
 // both serve it; tests call app.request() directly.
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { BerthError } from '../errors.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
 import { baseApp } from './base.ts';
+import { openApiDocument } from './openapi.ts';
 import { registerBuildRoutes, isUploadPath } from './routes/builds.ts';
 import { registerDeploymentRoutes } from './routes/deployments.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
@@ -17,7 +18,7 @@ import { registerWebhookRoutes } from './routes/webhooks.ts';
 export const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_TYPE = /^application\/([\w.-]+\+)?json(\s*;.*)?$/i;
 
-export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   const app = baseApp(deps);
 
   // Uploaded sources are streamed with their own, larger limit (routes/builds.ts).
@@ -48,7 +49,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   if (deps.fleet) registerPodRoutes(app, deps, deps.fleet);
   registerDeploymentRoutes(app, deps);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Berth API', version: deps.version ?? 'dev' } });
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  app.get('/openapi.json', (c) => c.json((document ??= openApiDocument(app, { title: 'Berth API', version: deps.version ?? 'dev' }))));
   return app;
 }

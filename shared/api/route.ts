@@ -1,11 +1,13 @@
 // defineRoute: one place that turns a route description (method, path, access, zod schemas)
-// into an OpenAPI-documented, validated, authorised Hono route.
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import type { z } from 'zod';
+// into a validated, authorised Hono route, recorded for the OpenAPI document (openapi.ts makes
+// the document from these records when it is first asked for).
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { validator } from 'hono/validator';
+import type * as z from 'zod';
 import { accessMiddleware, type Access } from './access.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
-import { ErrorSchema } from './schemas.ts';
+import { fromZod } from './errors.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -19,7 +21,8 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   params?: P;
   query?: Q;
   body?: B;
-  response?: z.ZodType;
+  /** The response body, for the OpenAPI document only: called when the document is made (see lazySchema). */
+  response?: () => z.ZodType;
   /** HTTP status of success; 200 unless stated. */
   status?: 200 | 201 | 202 | 204;
 }
@@ -33,43 +36,98 @@ export interface RouteInput<P, Q, B> {
 /** Access declarations by "METHOD /hono/:path", for the authorisation walk. */
 export const ACCESS_TABLES = new WeakMap<object, Map<string, Access>>();
 
+/** The routes of each app as they were defined, in order: what its OpenAPI document describes. */
+export const ROUTE_DEFS = new WeakMap<object, RouteDef<z.ZodType, z.ZodType, z.ZodType>[]>();
+
+/** OpenAPI metadata of schemas: a component name, a description, how a parameter is shown. */
+export interface SchemaDoc {
+  /** Makes the schema components.schemas[name], referenced wherever it is used. */
+  name?: string;
+  description?: string;
+  param?: { name?: string; in?: 'path' | 'query' | 'header' | 'cookie' };
+}
+export const SCHEMA_DOCS = new Map<z.ZodType, SchemaDoc>();
+
+/** Attaches OpenAPI metadata to `schema` (the schema itself, unchanged, is returned). */
+export function documented<T extends z.ZodType>(schema: T, doc: SchemaDoc): T {
+  SCHEMA_DOCS.set(schema, { ...SCHEMA_DOCS.get(schema), ...doc });
+  return schema;
+}
+
+/** `schema` as the component `name` of the OpenAPI document. */
+export const named = <T extends z.ZodType>(name: string, schema: T): T => documented(schema, { name });
+
+/**
+ * A schema made the first time it is asked for, and the same one after: for what only the OpenAPI
+ * document needs (response bodies), which serving requests never builds.
+ */
+export function lazySchema<T extends z.ZodType>(make: () => T): () => T {
+  let schema: T | undefined;
+  return () => (schema ??= make());
+}
+
+type Target = 'param' | 'query' | 'json';
+
+/** Validates one part of the request with zod; a failure is a ValidationError naming each field. */
+function validate(target: Target, schema: z.ZodType): MiddlewareHandler<ApiEnv> {
+  return validator(target, async (value) => {
+    const result = await schema.safeParseAsync(value);
+    if (!result.success) throw fromZod(result.error, target);
+    return result.data;
+  });
+}
+
+const JSON_REQUEST = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+
+/** A route that takes a JSON body refuses any other declared media type, and a body without one (415). */
+const jsonMediaType: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  const contentType = c.req.header('content-type');
+  if (contentType ? !JSON_REQUEST.test(contentType) : await hasBody(c)) throw new HTTPException(415, { message: 'Unsupported Media Type' });
+  await next();
+};
+
+async function hasBody(c: Context<ApiEnv>): Promise<boolean> {
+  const req = c.req.raw;
+  if (req.body === null) return false;
+  if (req.bodyUsed) return (await c.req.arrayBuffer()).byteLength > 0;
+  const body = req.clone().body;
+  if (body === null) return false;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return false;
+      if (value.byteLength > 0) return true;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
 export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(
-  app: OpenAPIHono<ApiEnv>,
+  app: Hono<ApiEnv>,
   deps: ApiDeps,
   def: RouteDef<P, Q, B>,
   handler: (c: Context<ApiEnv>, input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<Response>,
 ): void {
-  const status = def.status ?? 200;
-  const errors = { content: { 'application/json': { schema: ErrorSchema } }, description: 'Error' };
-  const route = createRoute({
-    method: def.method,
-    path: def.path,
-    summary: def.summary,
-    tags: [def.tag],
-    middleware: [accessMiddleware(deps, def.access)] as const,
-    security: def.access.kind === 'public' ? [] : [{ bearer: [] }],
-    request: {
-      ...(def.params ? { params: def.params as never } : {}),
-      ...(def.query ? { query: def.query as never } : {}),
-      ...(def.body ? { body: { content: { 'application/json': { schema: def.body as never } }, required: true } } : {}),
-    },
-    responses: {
-      [status]: def.response
-        ? { content: { 'application/json': { schema: def.response as never } }, description: 'OK' }
-        : { description: 'OK' },
-      default: errors,
-    },
-  });
   const honoPath = def.path.replace(/\{(\w+)\}/g, ':$1');
   let table = ACCESS_TABLES.get(app);
   if (!table) ACCESS_TABLES.set(app, (table = new Map()));
   table.set(`${def.method.toUpperCase()} ${honoPath}`, def.access);
-  app.openapi(route as never, (async (c: Context<ApiEnv>) => {
-    const v = c.req as unknown as { valid(t: string): unknown };
+  let defs = ROUTE_DEFS.get(app);
+  if (!defs) ROUTE_DEFS.set(app, (defs = []));
+  defs.push(def as unknown as RouteDef<z.ZodType, z.ZodType, z.ZodType>);
+
+  const validators: MiddlewareHandler<ApiEnv>[] = [];
+  if (def.query) validators.push(validate('query', def.query));
+  if (def.params) validators.push(validate('param', def.params));
+  if (def.body) validators.push(jsonMediaType, validate('json', def.body));
+  app.on(def.method.toUpperCase(), honoPath, accessMiddleware(deps, def.access), ...validators, (c: Context<ApiEnv>) => {
+    const v = c.req as unknown as { valid(t: Target): unknown };
     return handler(c, {
       params: (def.params ? v.valid('param') : {}) as z.infer<P>,
       query: (def.query ? v.valid('query') : {}) as z.infer<Q>,
       body: (def.body ? v.valid('json') : undefined) as z.infer<B>,
     });
-  }) as never);
+  });
 }

@@ -1,31 +1,39 @@
 // Request and response schemas shared by the routes; the OpenAPI document is made from them.
-import { z } from '@hono/zod-openapi';
+// Response schemas serve only the document, so they are made with it (lazySchema), not before.
+import * as z from 'zod';
 import { annotationMap, dnsName, labelMap } from '../model/names.ts';
+import { lazySchema, named } from './route.ts';
 
-export const ErrorSchema = z
-  .object({
-    code: z.string(),
-    message: z.string(),
-    details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-    suggestion: z.string().optional(),
-  })
-  .openapi('Error');
+export const errorOut = lazySchema(() =>
+  named(
+    'Error',
+    z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+      suggestion: z.string().optional(),
+    }),
+  ),
+);
 
-export const MetadataOut = z
-  .object({
-    name: z.string(),
-    project: z.string(),
-    uid: z.string(),
-    resourceVersion: z.string(),
-    generation: z.number().int(),
-    creationTimestamp: z.string(),
-    labels: z.record(z.string(), z.string()),
-    annotations: z.record(z.string(), z.string()),
-    deletionTimestamp: z.string().optional(),
-    finalizers: z.array(z.string()).optional(),
-    expiresAt: z.string().optional(),
-  })
-  .openapi('ObjectMeta');
+const metadataOut = lazySchema(() =>
+  named(
+    'ObjectMeta',
+    z.object({
+      name: z.string(),
+      project: z.string(),
+      uid: z.string(),
+      resourceVersion: z.string(),
+      generation: z.number().int(),
+      creationTimestamp: z.string(),
+      labels: z.record(z.string(), z.string()),
+      annotations: z.record(z.string(), z.string()),
+      deletionTimestamp: z.string().optional(),
+      finalizers: z.array(z.string()).optional(),
+      expiresAt: z.string().optional(),
+    }),
+  ),
+);
 
 /** The metadata a client sends to create an object. */
 export const CreateMeta = z.strictObject({
@@ -46,14 +54,14 @@ export const UpdateMeta = CreateMeta.extend({
   expiresAt: z.string().optional(),
 });
 
-export function objectOut(kind: string, spec: z.ZodType, status: z.ZodType) {
-  return z.object({ kind: z.literal(kind), metadata: MetadataOut, spec, status }).openapi(kind);
+/** The response schema of an object of `kind`, made when the OpenAPI document is. */
+export function objectOut(kind: string, spec: z.ZodType, status: z.ZodType): () => z.ZodType {
+  return lazySchema(() => named(kind, z.object({ kind: z.literal(kind), metadata: metadataOut(), spec, status })));
 }
 
-export function listOut(kind: string, item: z.ZodType) {
-  return z
-    .object({ kind: z.literal(`${kind}List`), items: z.array(item), metadata: z.object({ continue: z.string().optional() }) })
-    .openapi(`${kind}List`);
+/** The response schema of a list of `item`s, made when the OpenAPI document is. */
+export function listOut(kind: string, item: () => z.ZodType): () => z.ZodType {
+  return lazySchema(() => named(`${kind}List`, z.object({ kind: z.literal(`${kind}List`), items: z.array(item()), metadata: z.object({ continue: z.string().optional() }) })));
 }
 
 export const ListQuery = z.strictObject({

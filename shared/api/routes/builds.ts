@@ -1,6 +1,7 @@
 // Build actions beyond plain objects: start a build (instantiate), start one from an uploaded
 // source archive, cancel, and read or follow a build's log.
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import * as z from 'zod';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { streamText } from 'hono/streaming';
@@ -10,7 +11,7 @@ import { instantiateBuild, type Build, type BuildConfig } from '../../build/inst
 import { isTerminal } from '../../build/plan.ts';
 import { MAX_ARCHIVE_BYTES, UploadTooLargeError } from '../../build/upload-limit.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, lazySchema, named } from '../route.ts';
 import { ProjectNameParam } from '../schemas.ts';
 import { getOr404 } from './common.ts';
 
@@ -22,12 +23,10 @@ const LogQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).optional(),
   follow: z.enum(['true', 'false']).optional(),
 });
-const BuilderImagesOut = z
-  .object({ items: z.array(z.object({ name: z.string(), image: z.string(), description: z.string().optional() })) })
-  .openapi('BuilderImages');
+const BuilderImagesOut = lazySchema(() => named('BuilderImages', z.object({ items: z.array(z.object({ name: z.string(), image: z.string(), description: z.string().optional() })) })));
 const TAR_TYPES = /^application\/(x-tar|tar|gzip|x-gzip|octet-stream)$/i;
 
-export function registerBuildRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, builds: NonNullable<ApiDeps['builds']>): void {
+export function registerBuildRoutes(app: Hono<ApiEnv>, deps: ApiDeps, builds: NonNullable<ApiDeps['builds']>): void {
   const tag = 'Build';
   const bcPath = '/api/v1/projects/{project}/buildconfigs/{name}';
   const buildPath = '/api/v1/projects/{project}/builds/{name}';

@@ -1,6 +1,7 @@
 // DeploymentConfig actions beyond plain objects: roll out the latest (instantiate), roll back
 // to an earlier revision, and scale.
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import * as z from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { deploymentConfigSpec, type DeploymentConfigSpec } from '../../model/deploy-kinds.ts';
 import type { DeploymentConfig, ReplicationController } from '../../deploy/pods.ts';
@@ -33,7 +34,7 @@ async function changeSpec(store: ObjectStore, ref: ObjectRef, change: (dc: Deplo
 const pausedError = (name: string) =>
   new ConflictError(`deployment config "${name}" is paused`, 'resume it first (set spec.paused to false), then roll out');
 
-export function registerDeploymentRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
+export function registerDeploymentRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   const tag = 'DeploymentConfig';
   const dcPath = '/api/v1/projects/{project}/deploymentconfigs/{name}';
   const dcRef = (p: { project: string; name: string }) => ({ kind: 'DeploymentConfig', project: p.project, name: p.name });

@@ -1,7 +1,7 @@
 // The fleet's container hosts, read-only and for cluster-admins only (as OpenShift's nodes):
 // hosts register themselves through their agents, and their capacity, readiness and the room
 // promised to pods are the platform's to write.
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
 import { hostSpec, hostStatus } from '../../model/deploy-kinds.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
@@ -10,7 +10,7 @@ import { getOr404, listResponse } from './common.ts';
 
 const HostOut = objectOut('Host', hostSpec, hostStatus.partial());
 
-export function registerHostRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
+export function registerHostRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   const tag = 'Hosts';
   const admin = { kind: 'cluster-admin' } as const;
   defineRoute(app, deps, { method: 'get', path: '/api/v1/hosts', access: admin, summary: 'List the container hosts', tag, query: ListQuery, response: listOut('Host', HostOut) }, async (c, { query }) =>

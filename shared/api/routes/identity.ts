@@ -1,22 +1,23 @@
 // Login, logout, whoami; users and groups (cluster-admin only).
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import * as z from 'zod';
 import { dnsName } from '../../model/names.ts';
 import { groupSpec, userSpec } from '../../model/kinds.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, lazySchema, named } from '../route.ts';
 import { CreateMeta, ListQuery, NameParam, UpdateMeta, listOut, objectOut, parseSelector } from '../schemas.ts';
 import { getOr404, listResponse, replaceFromBody } from './common.ts';
 
 const LoginBody = z.strictObject({ username: z.string().min(1).max(253), password: z.string().min(1).max(1024) });
-const LoginOut = z.object({ token: z.string(), expiresAt: z.string(), user: z.string() }).openapi('LoginResult');
-const WhoAmIOut = z.object({ name: z.string(), groups: z.array(z.string()), clusterAdmin: z.boolean() }).openapi('WhoAmI');
+const LoginOut = lazySchema(() => named('LoginResult', z.object({ token: z.string(), expiresAt: z.string(), user: z.string() })));
+const WhoAmIOut = lazySchema(() => named('WhoAmI', z.object({ name: z.string(), groups: z.array(z.string()), clusterAdmin: z.boolean() })));
 const UserOut = objectOut('User', userSpec, z.record(z.string(), z.unknown()));
 const NewUserBody = z.strictObject({ name: dnsName, password: z.string().min(8, 'must be at least 8 characters').max(1024), fullName: z.string().max(256).optional() });
 const GroupOut = objectOut('Group', groupSpec, z.record(z.string(), z.unknown()));
 const GroupCreate = z.strictObject({ kind: z.literal('Group').optional(), metadata: CreateMeta.omit({ project: true }), spec: groupSpec });
 const GroupReplace = z.strictObject({ kind: z.literal('Group').optional(), metadata: UpdateMeta.omit({ project: true }), spec: groupSpec, status: z.unknown().optional() });
 
-export function registerIdentityRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
+export function registerIdentityRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   const tag = 'Identity';
   defineRoute(
     app,

@@ -1,6 +1,7 @@
 // Routes for every project-scoped kind in the registry: list, create, get, replace, delete,
 // and the status path controllers use.
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import * as z from 'zod';
 import { ValidationError } from '../../errors.ts';
 import { KINDS, type KindDef } from '../../model/kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
@@ -20,11 +21,11 @@ import {
 import { deleteObject } from '../../store/deletion.ts';
 import { getOr404, listResponse, replaceFromBody } from './common.ts';
 
-export function registerObjectRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
+export function registerObjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   for (const def of KINDS.values()) if (def.scope === 'project') registerKind(app, deps, def);
 }
 
-function registerKind(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
+function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
   const { kind, plural, category: resource } = def;
   const base = `/api/v1/projects/{project}/${plural}`;
   const out = objectOut(kind, def.spec, def.status);

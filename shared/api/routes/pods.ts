@@ -1,20 +1,21 @@
 // A pod's log: the output of its container, read from the host it runs on. Served where the API
 // can reach the hosts' engines (the all-in-one platform); anyone who may read the pod may read it.
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import * as z from 'zod';
 import type { Pod } from '../../deploy/pods.ts';
 import { BerthError, ConflictError } from '../../errors.ts';
 import type { HostSpec } from '../../model/deploy-kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, documented } from '../route.ts';
 import { ProjectNameParam } from '../schemas.ts';
 import { getOr404 } from './common.ts';
 
 const PodLogQuery = z.object({
-  tail: z.coerce.number().int().min(1).max(100_000).optional().openapi({ description: 'Only the last lines' }),
+  tail: documented(z.coerce.number().int().min(1).max(100_000).optional(), { description: 'Only the last lines' }),
 });
 
-export function registerPodRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, fleet: NonNullable<ApiDeps['fleet']>): void {
+export function registerPodRoutes(app: Hono<ApiEnv>, deps: ApiDeps, fleet: NonNullable<ApiDeps['fleet']>): void {
   defineRoute(
     app,
     deps,

@@ -1,6 +1,7 @@
 // Projects: any signed-in user may create one and becomes its admin; deleting one finalises it
 // (the project reconciler removes its contents, then the project).
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import * as z from 'zod';
 import { projectSpec, projectStatus, type RoleBindingSpec } from '../../model/kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import { PROJECT_FINALIZER } from '../../reconcile/project-finalizer.ts';
@@ -18,7 +19,7 @@ const tag = 'Project';
 
 type Project = BerthObject<z.infer<typeof projectSpec>, { phase?: string }>;
 
-export function registerProjectRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
+export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   const ref = (name: string) => ({ kind: 'Project', project: '', name });
 
   defineRoute(

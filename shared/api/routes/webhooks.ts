@@ -2,7 +2,8 @@
 // build of the BuildConfig, as OpenShift's do. The secret in the URL (and GitHub's signature or
 // GitLab's token) is the only credential, so every refusal looks the same, whether the project,
 // the BuildConfig or the trigger exists or not, and writes nothing.
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import * as z from 'zod';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { BerthError, ForbiddenError } from '../../errors.ts';
@@ -13,27 +14,30 @@ import { secretOf } from '../../build/trigger-codec.ts';
 import { generic, github, gitlab, secretMatches, type HookType, type WebhookPlugin } from '../../build/webhooks/index.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { baseApp } from '../base.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, documented, lazySchema, named } from '../route.ts';
 
 const MAX_WEBHOOK_BODY = 1024 * 1024;
 const PLUGINS: Record<HookType, WebhookPlugin> = { github, gitlab, generic };
 
 const HookParams = z.object({
-  project: z.string().openapi({ param: { name: 'project', in: 'path' } }),
-  buildconfig: z.string().openapi({ param: { name: 'buildconfig', in: 'path' } }),
-  secret: z.string().openapi({ param: { name: 'secret', in: 'path' }, description: "one of the BuildConfig's trigger secrets of this type" }),
+  project: documented(z.string(), { param: { name: 'project', in: 'path' } }),
+  buildconfig: documented(z.string(), { param: { name: 'buildconfig', in: 'path' } }),
+  secret: documented(z.string(), { param: { name: 'secret', in: 'path' }, description: "one of the BuildConfig's trigger secrets of this type" }),
 });
 type HookParams = z.infer<typeof HookParams>;
 
-const WebhookResult = z
-  .object({
-    status: z.enum(['triggered', 'ignored', 'pong']),
-    message: z.string(),
-    /** The Build started, when one was. */
-    build: z.string().optional(),
-    warnings: z.array(z.string()).optional(),
-  })
-  .openapi('WebhookResult');
+const WebhookResult = lazySchema(() =>
+  named(
+    'WebhookResult',
+    z.object({
+      status: z.enum(['triggered', 'ignored', 'pong']),
+      message: z.string(),
+      /** The Build started, when one was. */
+      build: z.string().optional(),
+      warnings: z.array(z.string()).optional(),
+    }),
+  ),
+);
 
 const SUMMARY: Record<HookType, string> = {
   github: 'GitHub webhook: push events (X-Hub-Signature-256 signed with the trigger secret) start a build; ping answers',
@@ -42,7 +46,7 @@ const SUMMARY: Record<HookType, string> = {
 };
 
 /** Registers the three webhook routes, with the 1 MiB body limit of the rest of the API. */
-export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
+export function registerWebhookRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   app.use(
     '/webhooks/*',
     bodyLimit({
@@ -74,7 +78,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): 
  * An app with only the webhook routes, for the webhooks Lambda.
  * @example export const handler = handle(createWebhookApi(wire()));
  */
-export function createWebhookApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+export function createWebhookApi(deps: ApiDeps): Hono<ApiEnv> {
   const app = baseApp(deps);
   registerWebhookRoutes(app, deps);
   return app;
