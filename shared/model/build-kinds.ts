@@ -1,6 +1,6 @@
 // The kinds of the build capability, after OpenShift's build.openshift.io and
 // image.openshift.io: BuildConfig (how to build), Build (one run), ImageStream (image history).
-import { z } from 'zod';
+import * as z from 'zod';
 import { BUILD_PHASES } from './build-phases.ts';
 
 export const envVar = z.strictObject({

@@ -3,7 +3,7 @@
 // (one revision, `<dc>-<n>`), Pod (one replica on one host), Service (a stable name over the
 // ready pods), Host (one container host of the fleet, cluster-scoped) and HostLease (the host's
 // heartbeat, kept apart from Host so that heartbeats never conflict with bindings).
-import { z } from 'zod';
+import * as z from 'zod';
 import { envVar, imageRef } from './build-kinds.ts';
 import { cpuQuantity, memoryQuantity } from './quantity.ts';
 

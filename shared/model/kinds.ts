@@ -1,7 +1,7 @@
 // The kind registry: every kind the API serves, with its scope, its authorisation category and
 // the zod schemas of its spec and status. Later capabilities (builds, deployments, routes…)
 // add their kinds here and get API routes, OpenAPI, validation and authorisation for free.
-import { z } from 'zod';
+import * as z from 'zod';
 import { buildConfigSpec, buildConfigStatus, buildSpec, buildStatus, imageStreamSpec, imageStreamStatus } from './build-kinds.ts';
 import {
   deploymentConfigSpec,

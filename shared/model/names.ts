@@ -1,6 +1,6 @@
 // Object names are DNS-1123 labels, as in Kubernetes: they end up in host names, image
 // repository paths and container names.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS1123_MAX = 63;

@@ -1,6 +1,6 @@
 // Kubernetes resource quantities: cpu as cores or millicores ("1", "0.5", "250m"), memory as
 // bytes with binary or decimal suffixes ("256Mi", "1Gi", "500M", "1048576").
-import { z } from 'zod';
+import * as z from 'zod';
 
 const CPU = /^(\d+(?:\.\d{1,3})?)(m?)$/;
 const MEMORY = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;

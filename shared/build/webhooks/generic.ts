@@ -1,6 +1,6 @@
 // Generic webhooks (any CI or script): an optional JSON body naming the commit and, when the
 // trigger sets allowEnv, environment for this build only. The URL secret is the only proof.
-import { z } from 'zod';
+import * as z from 'zod';
 import { envVar } from '../../model/build-kinds.ts';
 import { authorOf, parseJson, parsePayload, person, requireJson } from './payload.ts';
 import { refMatches, refMismatch, shortSha } from './refs.ts';

@@ -1,6 +1,6 @@
 // GitHub webhooks: the body signed with the trigger's secret (X-Hub-Signature-256), `ping`
 // answered, `push` to the BuildConfig's branch built at the pushed head commit, the rest ignored.
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError } from '../../errors.ts';
 import { authorOf, parseJson, parsePayload, person, requireJson } from './payload.ts';
 import { branchOf, refMatches, refMismatch, shortSha } from './refs.ts';

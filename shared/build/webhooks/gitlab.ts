@@ -1,6 +1,6 @@
 // GitLab webhooks: the trigger's secret also in X-Gitlab-Token, `Push Hook` events to the
 // BuildConfig's branch built at `checkout_sha`, the rest ignored.
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError } from '../../errors.ts';
 import { authorOf, parseJson, parsePayload, person, requireJson } from './payload.ts';
 import { branchOf, refMatches, refMismatch, shortSha } from './refs.ts';

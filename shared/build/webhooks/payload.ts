@@ -1,6 +1,6 @@
 // Reading a webhook body: JSON, then the fields a plugin needs, each failure a 400 that says
 // what was wrong.
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError, BerthError } from '../../errors.ts';
 
 export function parseJson(body: Uint8Array): unknown {
