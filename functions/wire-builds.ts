@@ -26,7 +26,7 @@ import { createPodSync } from '../shared/fleet/pod-sync.ts';
 import { projectUids } from '../shared/fleet/uid-ranges.ts';
 import { DynamoBindingStore } from '../shared/scheduler/dynamo-binding.ts';
 import { eachObject } from '../shared/store/each.ts';
-import { dynamoClientFrom, wire } from './wire.ts';
+import { dynamoClientFrom, onFirstUse, wire } from './wire.ts';
 
 /**
  * The largest source upload on AWS. It comes as the body of one Lambda invocation (6 MB at most)
@@ -46,7 +46,7 @@ export function buildStorage(env: NodeJS.ProcessEnv, dynamo: DynamoDBClient): Ap
   if (!bucket) return undefined;
   return {
     logs: new DynamoBuildLogs({ client: dynamo, tableName: required(env, 'TABLE_NAME', 'build logs are kept in the table') }),
-    sources: new S3SourceArchives({ client: new S3Client({ region: env.AWS_REGION }), bucket }),
+    sources: onFirstUse(async () => new S3SourceArchives({ client: new S3Client({ region: env.AWS_REGION }), bucket }), ['put', 'get', 'delete']),
     maxArchiveBytes: LAMBDA_UPLOAD_LIMIT,
     // API Gateway gets a Lambda response whole, never a stream: a follow answers with what is
     // there at once, and the CLI polls on from its offset (rather than the function timing out).

@@ -1,5 +1,6 @@
 // Wiring for the Lambda entry points: the only place (with agents/) that reads the environment
-// and creates AWS clients.
+// and creates AWS clients. Clients that only some requests need (KMS, S3) are made by the first
+// of them, not at every cold start.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { pino } from 'pino';
@@ -11,16 +12,34 @@ import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
 
 /**
+ * An object whose `methods` wait for `make()`, run by the first call of one of them (a failed
+ * attempt is forgotten): what only some requests use is made by the first of them, and a
+ * function that never uses it never pays for it.
+ */
+export function onFirstUse<T, K extends keyof T>(make: () => Promise<T>, methods: readonly K[]): Pick<T, K> {
+  let made: Promise<T> | undefined;
+  const load = () =>
+    (made ??= make().catch((err) => {
+      made = undefined;
+      throw err;
+    }));
+  const call = (method: K) => async (...args: unknown[]) => {
+    const target = await load();
+    return (target[method] as unknown as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+  };
+  return Object.fromEntries(methods.map((m) => [m, call(m)])) as unknown as Pick<T, K>;
+}
+
+/**
  * Secrets are sealed with KMS on AWS (BERTH_SECRETS_KEY_ARN); a key file (BERTH_SECRETS_KEY_FILE)
  * serves local runs of the same entry points. Without either, the functions refuse to start.
  */
 export function secretBox(env: NodeJS.ProcessEnv): SecretBox {
-  if (env.BERTH_SECRETS_KEY_ARN) return new KmsSecretBox({ client: new KMSClient({ region: env.AWS_REGION }), keyId: env.BERTH_SECRETS_KEY_ARN });
+  const keyId = env.BERTH_SECRETS_KEY_ARN;
+  if (keyId) return onFirstUse(async () => new KmsSecretBox({ client: new KMSClient({ region: env.AWS_REGION }), keyId }), ['seal', 'open']);
   const file = env.BERTH_SECRETS_KEY_FILE;
   if (!file) throw new Error('neither BERTH_SECRETS_KEY_ARN nor BERTH_SECRETS_KEY_FILE is set');
-  let box: Promise<SecretBox> | undefined;
-  const load = () => (box ??= LocalSecretBox.fromKeyFile(file));
-  return { seal: async (plain) => (await load()).seal(plain), open: async (sealed) => (await load()).open(sealed) };
+  return onFirstUse(() => LocalSecretBox.fromKeyFile(file), ['seal', 'open']);
 }
 
 /** The DynamoDB client of a function: DynamoDB in the region, or DYNAMODB_ENDPOINT for local runs. */
