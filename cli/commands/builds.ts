@@ -1,4 +1,5 @@
-// start-build, cancel-build, logs: running builds of BuildConfigs and watching them.
+// start-build, cancel-build, logs: running builds of BuildConfigs and watching them (logs also
+// prints a pod's log).
 import type { Command } from 'commander';
 import type { EnvVar } from '../../shared/model/build-kinds.ts';
 import type { ApiObject } from '../client.ts';
@@ -6,6 +7,8 @@ import type { Context } from '../context.ts';
 import { buildPath, buildRef, buildTarget, buildsOf, isFinished, latestBuild, orListHint, startBuild } from '../builds.ts';
 import { followBuild, printLog } from '../follow.ts';
 import { envOption, projectOption } from '../options.ts';
+import { objectPath, resource } from '../resources.ts';
+import { resolveKind } from '../../shared/model/kinds.ts';
 
 export function registerBuildCommands(program: Command, ctx: Context): void {
   program
@@ -45,14 +48,21 @@ export function registerBuildCommands(program: Command, ctx: Context): void {
 
   program
     .command('logs')
-    .description("print a build's log; -f follows it until the build ends")
-    .argument('<BUILD>', 'build/NAME, or bc/NAME for the newest build of a BuildConfig')
+    .description("print a build's log (-f follows it until the build ends) or a pod's")
+    .argument('<TARGET>', 'build/NAME, bc/NAME for the newest build of a BuildConfig, or pod/NAME')
     .option('-f, --follow', 'keep printing until the build ends, then exit with its outcome')
     .addOption(projectOption())
     .action(async (arg: string, opts: { follow?: boolean; project?: string }) => {
-      const target = buildTarget(arg, 'Build');
+      const at = arg.indexOf('/');
+      const pod = at > 0 && resolveKind(arg.slice(0, at))?.kind === 'Pod' ? arg.slice(at + 1) : undefined;
+      const target = pod === undefined ? buildTarget(arg, 'Build') : undefined;
       const project = ctx.project(opts.project);
       const client = ctx.client();
+      if (!target) {
+        const res = await orListHint('pods', project, () => client.open('GET', `${objectPath(resource('Pod'), project, pod!)}/log`, { accept: 'text/plain' }));
+        ctx.io.stdout.write(await res.text());
+        return;
+      }
       const name = target.kind === 'Build' ? target.name : await latestBuild(client, project, target.name);
       if (opts.follow) await followBuild(ctx, client, project, name);
       else await printLog(ctx, client, project, name);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EnvVar } from '../../shared/model/build-kinds.ts';
 import type { ApiClient, ApiObject } from '../client.ts';
+import { orListHint } from '../builds.ts';
 import type { Context } from '../context.ts';
 import { CliError, EXIT_USAGE } from '../errors.ts';
 import { intBetween, projectOption } from '../options.ts';
@@ -33,15 +34,6 @@ function resolved(typed: string): string | undefined {
   }
 }
 
-/** A 404 gets a hint naming the command that lists what exists. */
-async function orListHint<T>(plural: 'dc' | 'pods', project: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (err) {
-    if (err instanceof CliError && err.status === 404) throw err.withHint(`list them with \`berth get ${plural} -n ${project}\``);
-    throw err;
-  }
-}
 const orDcHint = <T>(project: string, send: () => Promise<T>): Promise<T> => orListHint('dc', project, send);
 
 async function revisions(client: ApiClient, project: string, dc: string): Promise<ApiObject[]> {
@@ -96,7 +88,6 @@ async function followRollout(ctx: Context, client: ApiClient, project: string, d
 
 /** Registers the deployment commands; call after the build commands (it extends `logs`). */
 export function registerDeployCommands(program: Command, ctx: Context): void {
-  extendLogs(program, ctx);
   const rollout = program.command('rollout').description('start, watch, list and undo rollouts of a deploymentconfig');
 
   rollout
@@ -201,24 +192,3 @@ export function registerDeployCommands(program: Command, ctx: Context): void {
     });
 }
 
-/** `logs pod/NAME`: the pod's container log as it is now. */
-async function printPodLog(ctx: Context, project: string, name: string): Promise<void> {
-  const res = await orListHint('pods', project, () => ctx.client().open('GET', `${objectPath(resource('Pod'), project, name)}/log`, { accept: 'text/plain' }));
-  ctx.io.stdout.write(await res.text());
-}
-
-/**
- * `logs` also reads pods: `logs pod/NAME` prints the pod's log, anything else goes on to the
- * build logs the command was made for. Commander keeps one action per command, so the build
- * action is wrapped rather than replaced.
- */
-function extendLogs(program: Command, ctx: Context): void {
-  const logs = program.commands.find((c) => c.name() === 'logs');
-  if (!logs) return;
-  const builds = (logs as unknown as { _actionHandler: (args: unknown[]) => Promise<void> })._actionHandler;
-  logs.action(async (arg: string, opts: { project?: string }) => {
-    const at = arg.indexOf('/');
-    if (at > 0 && resolved(arg.slice(0, at)) === 'Pod') return printPodLog(ctx, ctx.project(opts.project), arg.slice(at + 1));
-    return builds.call(logs, logs.processedArgs);
-  });
-}
