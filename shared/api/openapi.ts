@@ -20,7 +20,7 @@ export function openApiDocument(app: Hono<ApiEnv>, info: { title: string; versio
       request: {
         ...(def.params ? { params: def.params as never } : {}),
         ...(def.query ? { query: def.query as never } : {}),
-        ...(def.body ? { body: { content: { 'application/json': { schema: def.body } }, required: true } } : {}),
+        ...(def.body ? { body: { content: { 'application/json': { schema: def.body() } }, required: true } } : {}),
       },
       responses: {
         [def.status ?? 200]: response ? { content: { 'application/json': { schema: response } }, description: 'OK' } : { description: 'OK' },

@@ -20,7 +20,8 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   tag: string;
   params?: P;
   query?: Q;
-  body?: B;
+  /** The JSON body; a function (see lazySchema) is called by the route's first request, or by the OpenAPI document. */
+  body?: B | (() => B);
   /** The response body, for the OpenAPI document only: called when the document is made (see lazySchema). */
   response?: () => z.ZodType;
   /** HTTP status of success; 200 unless stated. */
@@ -36,8 +37,11 @@ export interface RouteInput<P, Q, B> {
 /** Access declarations by "METHOD /hono/:path", for the authorisation walk. */
 export const ACCESS_TABLES = new WeakMap<object, Map<string, Access>>();
 
+/** A route as defined, its body schema made on demand. */
+export type RouteRecord = Omit<RouteDef<z.ZodType, z.ZodType, z.ZodType>, 'body'> & { body?: () => z.ZodType };
+
 /** The routes of each app as they were defined, in order: what its OpenAPI document describes. */
-export const ROUTE_DEFS = new WeakMap<object, RouteDef<z.ZodType, z.ZodType, z.ZodType>[]>();
+export const ROUTE_DEFS = new WeakMap<object, RouteRecord[]>();
 
 /** OpenAPI metadata of schemas: a component name, a description, how a parameter is shown. */
 export interface SchemaDoc {
@@ -58,8 +62,8 @@ export function documented<T extends z.ZodType>(schema: T, doc: SchemaDoc): T {
 export const named = <T extends z.ZodType>(name: string, schema: T): T => documented(schema, { name });
 
 /**
- * A schema made the first time it is asked for, and the same one after: for what only the OpenAPI
- * document needs (response bodies), which serving requests never builds.
+ * A schema made the first time it is asked for, and the same one after: for response bodies, which
+ * only the OpenAPI document needs, and for request bodies of routes a cold start may never serve.
  */
 export function lazySchema<T extends z.ZodType>(make: () => T): () => T {
   let schema: T | undefined;
@@ -69,9 +73,9 @@ export function lazySchema<T extends z.ZodType>(make: () => T): () => T {
 type Target = 'param' | 'query' | 'json';
 
 /** Validates one part of the request with zod; a failure is a ValidationError naming each field. */
-function validate(target: Target, schema: z.ZodType): MiddlewareHandler<ApiEnv> {
+function validate(target: Target, schema: () => z.ZodType): MiddlewareHandler<ApiEnv> {
   return validator(target, async (value) => {
-    const result = await schema.safeParseAsync(value);
+    const result = await schema().safeParseAsync(value);
     if (!result.success) throw fromZod(result.error, target);
     return result.data;
   });
@@ -114,14 +118,16 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
   let table = ACCESS_TABLES.get(app);
   if (!table) ACCESS_TABLES.set(app, (table = new Map()));
   table.set(`${def.method.toUpperCase()} ${honoPath}`, def.access);
-  let defs = ROUTE_DEFS.get(app);
-  if (!defs) ROUTE_DEFS.set(app, (defs = []));
-  defs.push(def as unknown as RouteDef<z.ZodType, z.ZodType, z.ZodType>);
+  const { body, params, query } = def;
+  const record: RouteRecord = { ...def, body: body && (typeof body === 'function' ? lazySchema(body) : () => body) };
+  let records = ROUTE_DEFS.get(app);
+  if (!records) ROUTE_DEFS.set(app, (records = []));
+  records.push(record);
 
   const validators: MiddlewareHandler<ApiEnv>[] = [];
-  if (def.query) validators.push(validate('query', def.query));
-  if (def.params) validators.push(validate('param', def.params));
-  if (def.body) validators.push(jsonMediaType, validate('json', def.body));
+  if (query) validators.push(validate('query', () => query));
+  if (params) validators.push(validate('param', () => params));
+  if (record.body) validators.push(jsonMediaType, validate('json', record.body));
   app.on(def.method.toUpperCase(), honoPath, accessMiddleware(deps, def.access), ...validators, (c: Context<ApiEnv>) => {
     const v = c.req as unknown as { valid(t: Target): unknown };
     return handler(c, {

@@ -6,7 +6,7 @@ import { ValidationError } from '../../errors.ts';
 import { KINDS, type KindDef } from '../../model/kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, lazySchema } from '../route.ts';
 import {
   CreateMeta,
   DeleteQuery,
@@ -52,8 +52,8 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
   );
 
   if (def.writable) {
-    const createBody = z.strictObject({ kind: z.literal(kind).optional(), metadata: CreateMeta, spec: def.spec, status: z.unknown().optional() });
-    const replaceBody = z.strictObject({ kind: z.literal(kind).optional(), metadata: UpdateMeta, spec: def.spec, status: z.unknown().optional() });
+    const createBody = lazySchema(() => z.strictObject({ kind: z.literal(kind).optional(), metadata: CreateMeta, spec: def.spec, status: z.unknown().optional() }));
+    const replaceBody = lazySchema(() => z.strictObject({ kind: z.literal(kind).optional(), metadata: UpdateMeta, spec: def.spec, status: z.unknown().optional() }));
 
     defineRoute(
       app,
@@ -104,7 +104,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
     );
   }
 
-  const statusBody = z.strictObject({ metadata: z.object({ resourceVersion: z.string().min(1) }).passthrough(), status: def.status, kind: z.string().optional(), spec: z.unknown().optional() });
+  const statusBody = lazySchema(() => z.strictObject({ metadata: z.object({ resourceVersion: z.string().min(1) }).passthrough(), status: def.status, kind: z.string().optional(), spec: z.unknown().optional() }));
   defineRoute(
     app,
     deps,
