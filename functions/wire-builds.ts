@@ -22,6 +22,7 @@ import { syncEcsHosts } from '../shared/aws/ecs-hosts.ts';
 import type { Host } from '../shared/deploy/pods.ts';
 import { deployReconcilers } from '../shared/deploy/reconcilers.ts';
 import { routeAdmission } from '../shared/routing/admission.ts';
+import { RouterFeedTable, routerFeedWriter } from '../shared/routing/feed.ts';
 import { createPodSync } from '../shared/fleet/pod-sync.ts';
 import { projectUids } from '../shared/fleet/uid-ranges.ts';
 import { DynamoBindingStore } from '../shared/scheduler/dynamo-binding.ts';
@@ -109,6 +110,8 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env
     // ECS hosts renew their leases on the resync schedule (ECS_LEASE_SECONDS), not every few seconds.
     ...deployReconcilers(deps.store, bindingStore(env)),
     routeAdmission({ store: deps.store, domain: required(env, 'BERTH_APPS_DOMAIN', 'routes get their default host under the apps domain') }),
+    // Router hosts have no stream: they read Route and Service changes from this feed.
+    routerFeedWriter(new RouterFeedTable({ client: dynamoClientFrom(env), tableName: required(env, 'TABLE_NAME', "the routers' change feed is kept in the table") })),
   ];
 }
 

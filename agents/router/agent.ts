@@ -13,6 +13,7 @@ import type { ObjectRef } from '../../shared/model/types.ts';
 import type { Reconciler } from '../../shared/reconcile/types.ts';
 import { buildRouterModel, type RouterModel, type RouterState } from '../../shared/routing/model.ts';
 import { mapFiles, renderConfig, sameStructure, type RenderSettings } from '../../shared/routing/render.ts';
+import type { RouterFeedTable } from '../../shared/routing/feed.ts';
 import { isAdmitted, type Route, type Service } from '../../shared/routing/types.ts';
 import { collect, eachOfKind } from '../../shared/store/each.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
@@ -35,6 +36,12 @@ export interface RouterAgentOptions {
    * the agent relies on `changed(ref)`, e.g. from a reconciler over the table's stream).
    */
   pollMs?: number;
+  /**
+   * The routers' change feed (router hosts, which have no stream): read every `feedMs` (500 by
+   * default), each entry handed to `changed`; the full listing (pollMs) then only backs it up.
+   */
+  feed?: Pick<RouterFeedTable, 'head' | 'since'>;
+  feedMs?: number;
   /** How long a burst of changes is gathered before it is applied. */
   coalesceMs?: number;
   haproxyBin?: string;
@@ -50,6 +57,8 @@ export interface RouterStats {
   rejected: number;
   /** Times HAProxy exited by itself and was started again. */
   restarts: number;
+  /** Changes read from the feed. */
+  feedEntries: number;
   /** How long the last model build took (every change), in ms. */
   lastBuildMs: number;
   /** How long rendering the last configuration text took (start and reloads only), in ms. */
@@ -59,7 +68,7 @@ export interface RouterStats {
 const key = (o: { metadata: { project: string; name: string } }) => `${o.metadata.project}/${o.metadata.name}`;
 
 export class RouterAgent {
-  readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, runtimeRefused: 0, rejected: 0, restarts: 0, lastBuildMs: 0, lastRenderMs: 0 };
+  readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, runtimeRefused: 0, rejected: 0, restarts: 0, feedEntries: 0, lastBuildMs: 0, lastRenderMs: 0 };
   private readonly routes = new Map<string, Route>();
   private readonly services = new Map<string, Service>();
   private readonly haproxy: Haproxy;
@@ -69,6 +78,8 @@ export class RouterAgent {
   private generation = 0;
   private timer?: NodeJS.Timeout;
   private poller?: NodeJS.Timeout;
+  private feedTimer?: NodeJS.Timeout;
+  private feedSeq = 0;
   private running: Promise<void> = Promise.resolve();
   private dirty = false;
   private stopped = false;
@@ -91,6 +102,8 @@ export class RouterAgent {
   async start(): Promise<void> {
     await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
     if (!existsSync(this.settings.defaultCert)) this.makeDefaultCert();
+    // The feed's head first: whatever changes after it is read from the feed, not missed.
+    if (this.opts.feed) this.feedSeq = await this.opts.feed.head();
     await this.relist();
     const built = this.build();
     const rendered = this.render(built.model);
@@ -110,6 +123,33 @@ export class RouterAgent {
         if (!this.stopped) this.poller = setTimeout(tick, pollMs);
       };
       this.poller = setTimeout(tick, pollMs);
+    }
+    if (this.opts.feed) {
+      const follow = async () => {
+        if (this.stopped) return;
+        try {
+          await this.readFeed();
+        } catch (err) {
+          this.opts.logger?.warn({ err }, 'reading the router feed failed');
+        }
+        if (!this.stopped) this.feedTimer = setTimeout(follow, this.opts.feedMs ?? 500);
+      };
+      this.feedTimer = setTimeout(follow, this.opts.feedMs ?? 500);
+    }
+  }
+
+  /** Hands every feed entry after the last one seen to `changed`. */
+  async readFeed(): Promise<void> {
+    const feed = this.opts.feed;
+    if (!feed) return;
+    for (;;) {
+      const entries = await feed.since(this.feedSeq, FEED_PAGE);
+      for (const e of entries) {
+        await this.changed(e.ref);
+        this.feedSeq = e.seq;
+        this.stats.feedEntries++;
+      }
+      if (entries.length < FEED_PAGE) return;
     }
   }
 
@@ -156,6 +196,7 @@ export class RouterAgent {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.poller);
+    clearTimeout(this.feedTimer);
     await this.running.catch(() => undefined);
     await this.haproxy.stop();
   }
@@ -297,6 +338,9 @@ export class RouterAgent {
     execFileSync('sh', ['-c', `cat "${certFile}" "${keyFile}" > "${this.settings.defaultCert}" && chmod 600 "${this.settings.defaultCert}" && rm -f "${keyFile}"`]);
   }
 }
+
+/** Feed entries read per query. */
+const FEED_PAGE = 500;
 
 const genNo = (path: string) => Number(/gen-\d+-(\d+)$/.exec(path)?.[1] ?? 0);
 

@@ -1,12 +1,15 @@
 // The router agent as its own program: HAProxy plus the agent that follows admitted Routes and
 // Services' endpoints in the table. Router hosts on AWS run it under systemd (the router stack's
-// user data); it reads only. Settings from the environment:
+// user data); it reads only. It learns of changes from the routers' change feed (written by the
+// stream function, read twice a second) and lists every Route and Service only at start and
+// every 10 minutes as a back-up. Settings from the environment:
 //   TABLE_NAME, AWS_REGION (or DYNAMODB_ENDPOINT locally), BERTH_APPS_DOMAIN,
 //   PAAS_ROUTER_HTTP_PORT (80), PAAS_ROUTER_HTTPS_PORT (443), BERTH_ROUTER_DIR, BERTH_ROUTER_BIND.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { pino } from 'pino';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { RouterFeedTable } from '../../shared/routing/feed.ts';
 import { startRouterAgent } from './agent.ts';
 
 function port(name: string, fallback: number): number {
@@ -25,14 +28,15 @@ async function main(): Promise<void> {
   const client = createDynamoClient({ region: process.env.AWS_REGION, endpoint: process.env.DYNAMODB_ENDPOINT || undefined });
   const agent = await startRouterAgent({
     store: new DynamoObjectStore({ client, tableName }),
+    feed: new RouterFeedTable({ client, tableName }),
+    feedMs: 500,
+    pollMs: 600_000,
     httpPort: port('PAAS_ROUTER_HTTP_PORT', 80),
     httpsPort: port('PAAS_ROUTER_HTTPS_PORT', 443),
     domain,
     dir: process.env.BERTH_ROUTER_DIR || '/var/lib/berth-router',
     // Behind the load balancer the router listens on every address; locally set 127.0.0.1.
     bind: process.env.BERTH_ROUTER_BIND || '0.0.0.0',
-    // No stream here: list routes and services every second.
-    pollMs: 1_000,
     logger,
   });
   logger.info({ domain }, 'router agent started');
