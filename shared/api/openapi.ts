@@ -4,12 +4,12 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, zodToOpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { Hono } from 'hono';
 import type { ApiEnv } from './env.ts';
-import { ROUTE_DEFS, SCHEMA_DOCS } from './route.ts';
+import { ROUTE_RECORDS, SCHEMA_DOCS } from './route.ts';
 import { errorOut } from './schemas.ts';
 
 export function openApiDocument(app: Hono<ApiEnv>, info: { title: string; version: string }): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   const errors = { content: { 'application/json': { schema: errorOut() } }, description: 'Error' };
-  const routes = (ROUTE_DEFS.get(app) ?? []).map((def): RouteConfig => {
+  const routes = (ROUTE_RECORDS.get(app) ?? []).map((def): RouteConfig => {
     const response = def.response?.();
     return {
       method: def.method,

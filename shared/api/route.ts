@@ -41,7 +41,7 @@ export const ACCESS_TABLES = new WeakMap<object, Map<string, Access>>();
 export type RouteRecord = Omit<RouteDef<z.ZodType, z.ZodType, z.ZodType>, 'body'> & { body?: () => z.ZodType };
 
 /** The routes of each app as they were defined, in order: what its OpenAPI document describes. */
-export const ROUTE_DEFS = new WeakMap<object, RouteRecord[]>();
+export const ROUTE_RECORDS = new WeakMap<object, RouteRecord[]>();
 
 /** OpenAPI metadata of schemas: a component name, a description, how a parameter is shown. */
 export interface SchemaDoc {
@@ -120,8 +120,8 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
   table.set(`${def.method.toUpperCase()} ${honoPath}`, def.access);
   const { body, params, query } = def;
   const record: RouteRecord = { ...def, body: body && (typeof body === 'function' ? lazySchema(body) : () => body) };
-  let records = ROUTE_DEFS.get(app);
-  if (!records) ROUTE_DEFS.set(app, (records = []));
+  let records = ROUTE_RECORDS.get(app);
+  if (!records) ROUTE_RECORDS.set(app, (records = []));
   records.push(record);
 
   const validators: MiddlewareHandler<ApiEnv>[] = [];
