@@ -7,8 +7,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { S3Client } from '@aws-sdk/client-s3';
 import { EcrRegistry } from '../shared/aws/ecr-registry.ts';
 import { EcsBuildLauncher } from '../shared/aws/ecs-launcher.ts';
+import { S3SourceArchives } from '../shared/aws/s3-sources.ts';
 import type { ApiDeps, BuilderImage } from '../shared/api/env.ts';
 import { buildReconciler } from '../shared/build/build-reconciler.ts';
 import { buildConfigReconciler } from '../shared/build/buildconfig-reconciler.ts';
@@ -45,7 +47,7 @@ export function buildStorage(env: NodeJS.ProcessEnv, dynamo: DynamoDBClient): Ap
   if (!bucket) return undefined;
   return {
     logs: new DynamoBuildLogs({ client: dynamo, tableName: required(env, 'TABLE_NAME', 'build logs are kept in the table') }),
-    sources: onFirstUse(async () => (await import('./on-demand/s3.ts')).s3SourceArchives(env.AWS_REGION, bucket), ['put', 'get', 'delete']),
+    sources: onFirstUse(async () => new S3SourceArchives({ client: new S3Client({ region: env.AWS_REGION }), bucket }), ['put', 'get', 'delete']),
     maxArchiveBytes: LAMBDA_UPLOAD_LIMIT,
     // API Gateway gets a Lambda response whole, never a stream: a follow answers with what is
     // there at once, and the CLI polls on from its offset (rather than the function timing out).

@@ -1,20 +1,20 @@
 // Wiring for the Lambda entry points: the only place (with agents/) that reads the environment
-// and creates AWS clients. Clients that only some requests need (KMS, S3, Secrets Manager) are
-// loaded (on-demand/) and made by the first of them, not at every cold start.
+// and creates AWS clients. Clients that only some requests need (KMS, S3) are made by the first
+// of them, not at every cold start.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { pino } from 'pino';
 import { Identity } from '../shared/auth/identity.ts';
 import type { ApiDeps } from '../shared/api/env.ts';
 import { triggerSecretsCodec } from '../shared/build/trigger-codec.ts';
-import { LocalSecretBox } from '../shared/secrets/local.ts';
-import type { SecretBox } from '../shared/secrets/ports.ts';
+import { KmsSecretBox, LocalSecretBox, type SecretBox } from '../shared/secrets/index.ts';
 import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
 
 /**
  * An object whose `methods` wait for `make()`, run by the first call of one of them (a failed
- * attempt is forgotten): what only some requests use is loaded and made by the first of them,
- * and a function that never uses it never pays for it.
+ * attempt is forgotten): what only some requests use is made by the first of them, and a
+ * function that never uses it never pays for it.
  */
 export function onFirstUse<T, K extends keyof T>(make: () => Promise<T>, methods: readonly K[]): Pick<T, K> {
   let made: Promise<T> | undefined;
@@ -36,7 +36,7 @@ export function onFirstUse<T, K extends keyof T>(make: () => Promise<T>, methods
  */
 export function secretBox(env: NodeJS.ProcessEnv): SecretBox {
   const keyId = env.BERTH_SECRETS_KEY_ARN;
-  if (keyId) return onFirstUse(async () => (await import('./on-demand/kms.ts')).kmsSecretBox(env.AWS_REGION, keyId), ['seal', 'open']);
+  if (keyId) return onFirstUse(async () => new KmsSecretBox({ client: new KMSClient({ region: env.AWS_REGION }), keyId }), ['seal', 'open']);
   const file = env.BERTH_SECRETS_KEY_FILE;
   if (!file) throw new Error('neither BERTH_SECRETS_KEY_ARN nor BERTH_SECRETS_KEY_FILE is set');
   return onFirstUse(() => LocalSecretBox.fromKeyFile(file), ['seal', 'open']);
