@@ -3,7 +3,9 @@
 // the very esbuild options the CDK app ships (infra/bundling.ts), one function per line of
 // infra/functions.ts. The import runs with a table name and a region only: no credentials, and
 // nothing may be reached, so an entry that calls AWS at import time shows up as an error here.
-// Aim (issue 6): the API bundle under 1.5 MB and under 150 ms to load.
+// For the API, the same process then serves its first requests (API Gateway HTTP API events that
+// need no AWS call), so that work put off from the import to the first request is counted too.
+// Aim: the API bundle under 1.5 MB and under 150 ms to load, and to answer its first request.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -33,27 +35,70 @@ const LOAD_ENV = {
   BERTH_SOURCES_BUCKET: 'berth-bench-sources', BERTH_BUILDER_IMAGES: 'python=123456789012.dkr.ecr.us-east-1.amazonaws.com/berth/s2i/python:latest',
 };
 
+/** An API Gateway HTTP API (payload v2) event, as the API function's `$default` route gets it. */
+function httpApiEvent(method: string, path: string): Record<string, unknown> {
+  const headers = { host: 'api.berth.invalid', 'user-agent': 'berth-bench', accept: 'application/json' };
+  return {
+    version: '2.0', routeKey: '$default', rawPath: path, rawQueryString: '', headers, isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012', apiId: 'bench', domainName: headers.host, domainPrefix: 'api', requestId: 'bench', routeKey: '$default', stage: '$default', time: '', timeEpoch: 0,
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] },
+    },
+  };
+}
+
+interface FirstRequest {
+  method: string;
+  path: string;
+  /** The status it must get. */
+  status: number;
+}
+
+/**
+ * The first requests a function serves after its import: a public route, and a protected one
+ * refused for want of a token. Neither reaches DynamoDB. The API's first-administrator bootstrap
+ * (a DynamoDB read at the first request of every cold start) is left out by not naming the admin
+ * secret, as nothing here may call AWS.
+ */
+const FIRST_REQUESTS: Record<string, FirstRequest[]> = {
+  api: [
+    { method: 'GET', path: '/healthz', status: 200 },
+    { method: 'GET', path: '/api/v1/projects', status: 401 },
+  ],
+};
+const { BERTH_ADMIN_SECRET_ARN: _adminSecret, ...REQUESTS_ENV } = LOAD_ENV;
+
 interface Load {
   importMs: number;
+  /** The import and then the first requests, one after the other (when the function has them). */
+  firstRequestMs?: number;
   processMs: number;
 }
 
-/** One cold load in a fresh process: the import timed inside it, and the whole process from outside. */
-async function loadOnce(file: string, sourceMaps: boolean): Promise<Load> {
+/** One cold load in a fresh process: the import (and first requests) timed inside it, and the whole process from outside. */
+async function loadOnce(file: string, sourceMaps: boolean, requests: FirstRequest[] = []): Promise<Load> {
   const script = [
     'const t = process.hrtime.bigint();',
     `const m = await import(${JSON.stringify(pathToFileURL(file).href)});`,
     'const ms = Number(process.hrtime.bigint() - t) / 1e6;',
     "if (typeof m.handler !== 'function') throw new Error('no handler export');",
-    'console.log(JSON.stringify({ ms }));',
-  ].join(' ');
+    `const requests = ${JSON.stringify(requests.map((r) => ({ event: httpApiEvent(r.method, r.path), status: r.status })))};`,
+    "const context = { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 15000 };",
+    'for (const { event, status } of requests) {',
+    '  const res = await m.handler(event, context);',
+    '  if (res?.statusCode !== status) throw new Error(`${event.rawPath}: status ${res?.statusCode}, expected ${status}: ${res?.body}`);',
+    '}',
+    'const firstRequestMs = requests.length ? Number(process.hrtime.bigint() - t) / 1e6 : undefined;',
+    'console.log(JSON.stringify({ ms, firstRequestMs }));',
+  ].join('\n');
   const started = process.hrtime.bigint();
   const { stdout } = await exec(process.execPath, [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH, ...LOAD_ENV },
+    env: { PATH: process.env.PATH, ...(requests.length ? REQUESTS_ENV : LOAD_ENV) },
     timeout: 30_000,
   });
   const processMs = Number(process.hrtime.bigint() - started) / 1e6;
-  return { importMs: (JSON.parse(stdout.trim().split('\n').pop()!) as { ms: number }).ms, processMs };
+  const out = JSON.parse(stdout.trim().split('\n').pop()!) as { ms: number; firstRequestMs?: number };
+  return { importMs: out.ms, firstRequestMs: out.firstRequestMs, processMs };
 }
 
 /** The five packages (or source folders) that put the most bytes into a bundle. */
@@ -92,21 +137,24 @@ export async function run(args: string[]): Promise<BenchResult> {
       const mapBytes = statSync(`${outfile}.map`).size;
       const row: Record<string, string | number> = { function: fn.name, entry: fn.entry, bytes, MB: round(bytes / 2 ** 20, 3), 'map MB': round(mapBytes / 2 ** 20, 2), 'esbuild ms': Math.round(bundleMs) };
       figures[`${fn.name}_bytes`] = bytes;
+      const requests = FIRST_REQUESTS[fn.name] ?? [];
       try {
-        await loadOnce(outfile, false); // warm the file cache, not the process: each load is a new process
+        await loadOnce(outfile, false, requests); // warm the file cache, not the process: each load is a new process
         const plain: Load[] = [];
         const mapped: Load[] = [];
         for (let i = 0; i < reps; i++) {
-          plain.push(await loadOnce(outfile, false));
-          mapped.push(await loadOnce(outfile, true));
+          plain.push(await loadOnce(outfile, false, requests));
+          mapped.push(await loadOnce(outfile, true, requests));
         }
         Object.assign(row, {
           'import ms (p50)': round(median(plain.map((l) => l.importMs))),
           'import ms, source maps (p50)': round(median(mapped.map((l) => l.importMs))),
+          'import + first requests ms, source maps (p50)': requests.length ? round(median(mapped.map((l) => l.firstRequestMs!))) : '',
           'process ms, source maps (p50)': round(median(mapped.map((l) => l.processMs))),
         });
         figures[`${fn.name}_import_ms`] = row['import ms (p50)']!;
         figures[`${fn.name}_import_sourcemaps_ms`] = row['import ms, source maps (p50)']!;
+        if (requests.length) figures[`${fn.name}_first_request_sourcemaps_ms`] = row['import + first requests ms, source maps (p50)']!;
         figures[`${fn.name}_process_sourcemaps_ms`] = row['process ms, source maps (p50)']!;
       } catch (err) {
         row.error = String((err as { stderr?: string }).stderr || err).split('\n').find((l) => /Error/.test(l)) ?? String(err);
@@ -119,7 +167,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   }
 
   const apiBytes = Number(figures.api_bytes);
-  const apiMs = Number(figures.api_import_sourcemaps_ms);
+  const apiMs = Math.max(Number(figures.api_import_sourcemaps_ms), Number(figures.api_first_request_sourcemaps_ms));
   figures.api_aim_met = apiBytes < AIM.apiBytes && apiMs < AIM.apiLoadMs ? 'yes' : 'no';
   return {
     rows,
@@ -128,9 +176,10 @@ export async function run(args: string[]): Promise<BenchResult> {
       `Lambda bundles (esbuild ${(await import('esbuild')).version}, ESM, minified, target node22, everything bundled incl. the AWS SDK).`,
       `Load: median of ${reps} fresh \`node\` processes on this machine (Node ${process.versions.node}, ${process.arch}, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at the end); Lambda runs nodejs22.x on arm64.`,
       "'import ms' is the module evaluation timed inside the process; 'process ms' adds Node's own start-up.",
+      `'import + first requests' (API): the import, then ${FIRST_REQUESTS.api!.map((r) => `${r.method} ${r.path} (${r.status})`).join(' and ')} through the handler in the same process, as API Gateway HTTP API events.`,
       'Lambda sets NODE_OPTIONS=--enable-source-maps, so the source-map column is the one to compare with the aim.',
       ...Object.entries(largest).map(([name, top]) => `Largest parts of ${name}: ${top}.`),
-      `Aim: API bundle under ${AIM.apiBytes / 2 ** 20} MB and under ${AIM.apiLoadMs} ms to load: ${figures.api_aim_met}.`,
+      `Aim: API bundle under ${AIM.apiBytes / 2 ** 20} MB, and under ${AIM.apiLoadMs} ms to load and to answer its first requests: ${figures.api_aim_met}.`,
     ],
   };
 }
