@@ -2,7 +2,7 @@
 // in front of a Service, with weighted alternate backends, TLS termination at the router
 // (edge, re-encrypt) or in the app (passthrough), and the router's verdict in status.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { condition } from './deploy-kinds.ts';
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label');
