@@ -5,7 +5,8 @@
 // nothing may be reached, so an entry that calls AWS at import time shows up as an error here.
 // For the API, the same process then serves its first requests (API Gateway HTTP API events that
 // need no AWS call), so that work put off from the import to the first request is counted too.
-// Aim: the API bundle under 1.5 MB and under 150 ms to load, and to answer its first request.
+// Aim (issue 6): the API bundle under 1.5 MB and under 150 ms to load (the import, with source
+// maps as Lambda runs it). Also shown against 150 ms: the import and the first requests together.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -167,8 +168,8 @@ export async function run(args: string[]): Promise<BenchResult> {
   }
 
   const apiBytes = Number(figures.api_bytes);
-  const apiMs = Math.max(Number(figures.api_import_sourcemaps_ms), Number(figures.api_first_request_sourcemaps_ms));
-  figures.api_aim_met = apiBytes < AIM.apiBytes && apiMs < AIM.apiLoadMs ? 'yes' : 'no';
+  figures.api_aim_met = apiBytes < AIM.apiBytes && Number(figures.api_import_sourcemaps_ms) < AIM.apiLoadMs ? 'yes' : 'no';
+  figures.api_first_request_under_aim = Number(figures.api_first_request_sourcemaps_ms) < AIM.apiLoadMs ? 'yes' : 'no';
   return {
     rows,
     figures,
@@ -179,7 +180,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       `'import + first requests' (API): the import, then ${FIRST_REQUESTS.api!.map((r) => `${r.method} ${r.path} (${r.status})`).join(' and ')} through the handler in the same process, as API Gateway HTTP API events.`,
       'Lambda sets NODE_OPTIONS=--enable-source-maps, so the source-map column is the one to compare with the aim.',
       ...Object.entries(largest).map(([name, top]) => `Largest parts of ${name}: ${top}.`),
-      `Aim: API bundle under ${AIM.apiBytes / 2 ** 20} MB, and under ${AIM.apiLoadMs} ms to load and to answer its first requests: ${figures.api_aim_met}.`,
+      `Aim: API bundle under ${AIM.apiBytes / 2 ** 20} MB and under ${AIM.apiLoadMs} ms to load (import, source maps): ${figures.api_aim_met}; import and first requests under ${AIM.apiLoadMs} ms too: ${figures.api_first_request_under_aim}.`,
     ],
   };
 }

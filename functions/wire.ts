@@ -3,13 +3,13 @@
 // of them, not at every cold start.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { pino } from 'pino';
 import { Identity } from '../shared/auth/identity.ts';
 import type { ApiDeps } from '../shared/api/env.ts';
 import { triggerSecretsCodec } from '../shared/build/trigger-codec.ts';
 import { KmsSecretBox, LocalSecretBox, type SecretBox } from '../shared/secrets/index.ts';
 import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
+import { lazyLogger } from './lazy-logger.ts';
 
 /**
  * An object whose `methods` wait for `make()`, run by the first call of one of them (a failed
@@ -55,7 +55,8 @@ export function wire(env: NodeJS.ProcessEnv = process.env, client: DynamoDBClien
     store,
     identity: new Identity(store),
     codecs: { BuildConfig: triggerSecretsCodec(secretBox(env)) },
-    logger: pino({ level: env.LOG_LEVEL ?? 'info' }),
+    // pino is loaded by the first record: most API cold starts log nothing.
+    logger: lazyLogger({ level: env.LOG_LEVEL ?? 'info' }),
     version: env.BERTH_VERSION,
   };
 }
