@@ -9,7 +9,7 @@
 // The stream function writes an entry for each Route and Service change (`routerFeedWriter`):
 // `ADD seq :1` gives the entry its number, then the entry is put. A router reads the head once
 // at start (before it lists everything), then queries the entries above the last one it saw:
-// an empty query costs half a read unit. Entries expire after a day (DynamoDB TTL); a router
+// an empty query costs one read unit. Entries expire after a day (DynamoDB TTL); a router
 // that fell further behind, or an entry whose writer died between the two writes, is covered
 // by the router's occasional full listing. Feed items carry no index keys: they are not
 // objects, never in byKind, and the stream function's filter drops their records.
