@@ -219,6 +219,8 @@ export class RouterAgent {
         if (!(await this.writeGeneration(rendered.cfg, rendered.files, false))) throw new Error('the configuration last applied was refused');
         await this.haproxy.start();
         this.stats.restarts++;
+        // A change being applied when HAProxy died may not have reached it: apply what is wanted now.
+        this.schedule();
       } catch (err) {
         this.opts.logger?.error({ err }, 'starting haproxy again failed');
         this.revive(String(err));
@@ -279,14 +281,16 @@ export class RouterAgent {
     const next = this.build();
     const applied = this.applied!;
     const commands = sameStructure(applied, next.model) ? runtimeChanges(applied, next.model) : undefined;
-    if (commands) {
-      if (commands.length) {
-        const problems = await this.haproxy.runtime(commands);
-        this.stats.runtimeRefused += problems.length;
-        if (problems.length) this.opts.logger?.warn({ problems: problems.slice(0, 5) }, 'the Runtime API refused some changes');
-        this.stats.runtimeUpdates += commands.length;
-      }
-    } else {
+    let refused = false;
+    if (commands?.length) {
+      const problems = await this.haproxy.runtime(commands);
+      this.stats.runtimeRefused += problems.length;
+      this.stats.runtimeUpdates += commands.length;
+      // What HAProxy refused would leave it apart from the model: a reload puts it right.
+      refused = problems.length > 0;
+      if (refused) this.opts.logger?.warn({ problems: problems.slice(0, 5) }, 'the Runtime API refused some changes; reloading');
+    }
+    if (!commands || refused) {
       const rendered = this.render(next.model);
       const ok = await this.writeGeneration(rendered.cfg, rendered.files, false);
       if (!ok) return;

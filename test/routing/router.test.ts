@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRouterAgent, type RouterAgent } from '../../agents/router/agent.ts';
+import { socketCommand } from '../../agents/router/haproxy.ts';
 import { freePort } from '../../shared/local/ports.ts';
 import { routeAdmission } from '../../shared/routing/admission.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
@@ -20,6 +21,7 @@ let agent: RouterAgent;
 let admission: ReturnType<typeof routeAdmission>;
 let httpPort: number;
 let httpsPort: number;
+let routerDir: string;
 const apps = new Map<string, App>();
 
 beforeAll(async () => {
@@ -28,7 +30,8 @@ beforeAll(async () => {
   admission = routeAdmission({ store: t.store, domain: 'apps.localhost' });
   httpPort = await freePort();
   httpsPort = await freePort();
-  agent = await startRouterAgent({ store: t.store, httpPort, httpsPort, domain: 'apps.localhost', dir: mkdtempSync(join(tmpdir(), 'berth-router-')), pollMs: 200 });
+  routerDir = mkdtempSync(join(tmpdir(), 'berth-router-'));
+  agent = await startRouterAgent({ store: t.store, httpPort, httpsPort, domain: 'apps.localhost', dir: routerDir, pollMs: 200 });
   for (const name of ['hello', 'api', 'blue', 'green', 'x1', 'x2', 'x3', 'x4']) apps.set(name, await startApp(name));
 }, 60_000);
 
@@ -254,6 +257,22 @@ describe('router', () => {
     expect(agent.stats.reloads).toBe(reloads);
     expect(agent.stats.runtimeRefused).toBe(0);
   }, 240_000);
+
+  it('reloads when the Runtime API refuses a change, so HAProxy never drifts from the model', async () => {
+    await setService(t.store, 'demo', 'drift', [app('hello').port]);
+    await putRoute(t.store, admission, 'demo', 'drift', { host: 'drift.example.com', to: { name: 'drift' } });
+    await agent.refresh();
+    expect((await get(httpPort, 'drift.example.com')).body).toBe('hello');
+    // Someone removes the entry behind the agent's back: its own `del map` is then refused.
+    expect((await socketCommand(join(routerDir, 'admin.sock'), 'del map http.hosts.map drift.example.com')).trim()).toBe('');
+    const before = { ...agent.stats };
+    await putRoute(t.store, admission, 'demo', 'drift', { host: 'drift2.example.com', to: { name: 'drift' } });
+    await agent.refresh();
+    expect(agent.stats.runtimeRefused).toBeGreaterThan(before.runtimeRefused);
+    expect(agent.stats.reloads).toBe(before.reloads + 1);
+    expect((await get(httpPort, 'drift2.example.com')).body).toBe('hello');
+    expect((await get(httpPort, 'drift.example.com')).status).toBe(503);
+  });
 
   it('starts HAProxy again when it crashes, with the routes added through the Runtime API', async () => {
     await setService(t.store, 'demo', 'survivor', [app('hello').port]);
