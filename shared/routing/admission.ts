@@ -121,7 +121,8 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
   /** Looks again at every route whose admission a claim on `host` can change (after one came or went). */
   async function judgeAround(host: string): Promise<void> {
     const live: { claim: ClaimSpec; route: Route }[] = [];
-    for (const c of await around(host)) {
+    const claims = await around(host);
+    for (const c of claims) {
       const route = await store.get<Route>({ kind: 'Route', project: c.spec.project, name: c.spec.route });
       if (!route || route.metadata.deletionTimestamp || route.spec.host !== c.spec.host) {
         if (!route || route.metadata.deletionTimestamp) await store.delete({ kind: CLAIM_KIND, project: '', name: c.metadata.name }).catch(ignoring(NotFoundError));
@@ -129,7 +130,8 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
       }
       live.push({ claim: c.spec, route });
     }
-    const competitors = new Map<string, Promise<ClaimSpec[]>>();
+    // The claims just read (those still alive) are the competitors of `host`; other hosts' are read.
+    const competitors = new Map<string, Promise<ClaimSpec[]>>([[host, Promise.resolve(live.map((l) => l.claim))]]);
     const of = (h: string) => {
       let p = competitors.get(h);
       if (!p) competitors.set(h, (p = around(h).then((cs) => cs.map((c) => c.spec))));
