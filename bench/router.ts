@@ -15,8 +15,8 @@ import { startDynamoLocal } from '../shared/local/dynamodb-local.ts';
 import { freePort } from '../shared/local/ports.ts';
 import type { NewObject } from '../shared/model/types.ts';
 import { routeSpec } from '../shared/model/route-kinds.ts';
-import { routeAdmission } from '../shared/routing/admission.ts';
-import { ROUTER_NAME } from '../shared/routing/types.ts';
+import { hostHash, routeAdmission } from '../shared/routing/admission.ts';
+import { CLAIM_KIND, HOST_HASH_LABEL, ROUTER_NAME, SUBDOMAIN_HASH_LABEL, subdomainOf } from '../shared/routing/types.ts';
 import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
 import { ensureTable } from '../shared/store/table.ts';
@@ -64,8 +64,17 @@ export async function run(args: string[]): Promise<BenchResult> {
       const host = `r${i}.bench.example.com`;
       return { kind: 'Route', metadata: { name: `r${i}`, project: project(s) }, spec: routeSpec.parse({ host, to: { name: `svc${s}` } }), status: admittedStatus(host) };
     });
+    // Each admitted route holds its claim, as admission leaves it: new routes are judged against them all.
+    const claims: NewObject[] = routes.map((r) => {
+      const host = (r.spec as { host: string }).host;
+      return {
+        kind: CLAIM_KIND,
+        metadata: { name: `${r.metadata.project}.${r.metadata.name}`, project: '', labels: { [HOST_HASH_LABEL]: hostHash(host), [SUBDOMAIN_HASH_LABEL]: hostHash(subdomainOf(host)) } },
+        spec: { host, path: '', project: r.metadata.project, route: r.metadata.name, since: '2026-01-01T00:00:00.000Z' },
+      };
+    });
     const t0 = performance.now();
-    await inBatches([...services, ...routes], 25, 8, (b) => store.createMany(b));
+    await inBatches([...services, ...routes, ...claims], 25, 8, (b) => store.createMany(b));
     const loadMs = performance.now() - t0;
 
     const httpPort = await freePort();
@@ -110,7 +119,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         haproxyRssMiB: Math.round(memory / 2 ** 20),
       };
       return {
-        notes: [`${routeCount} routes loaded into DynamoDB Local in ${Math.round(loadMs)} ms; ${samples} new routes written one at a time (create + admission + agent told), each polled until served`],
+        notes: [`${routeCount} routes (with their claims) loaded into DynamoDB Local in ${Math.round(loadMs)} ms; ${samples} new routes written one at a time (create + admission + agent told), each polled until served`],
         rows: [
           { figure: 'route write → first served, p50', value: `${figures.writeToServedP50Ms} ms` },
           { figure: 'route write → first served, p99', value: `${figures.writeToServedP99Ms} ms` },
