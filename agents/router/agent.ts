@@ -14,7 +14,7 @@ import type { Reconciler } from '../../shared/reconcile/types.ts';
 import { buildRouterModel, type RouterModel, type RouterState } from '../../shared/routing/model.ts';
 import { mapFiles, renderConfig, sameStructure, type RenderSettings } from '../../shared/routing/render.ts';
 import type { RouterFeedTable } from '../../shared/routing/feed.ts';
-import { isAdmitted, type Route, type Service } from '../../shared/routing/types.ts';
+import { isAdmitted, routingChanges, type Route, type Service } from '../../shared/routing/types.ts';
 import { collect, eachOfKind } from '../../shared/store/each.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
 import { Haproxy } from './haproxy.ts';
@@ -407,12 +407,5 @@ export async function startRouterAgent(opts: RouterAgentOptions): Promise<Router
  * @example startLocalReconcilers({ reconcilers: [routeAdmission(…), routerFeed(agent)], … })
  */
 export function routerFeed(agent: RouterAgent): Reconciler {
-  return {
-    name: 'router-feed',
-    kinds: ['Route', 'Service'],
-    async reconcile(ref) {
-      await agent.changed(ref);
-      return {};
-    },
-  };
+  return routingChanges('router-feed', (ref) => agent.changed(ref));
 }

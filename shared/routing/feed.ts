@@ -17,6 +17,7 @@ import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type D
 import type { ObjectRef } from '../model/types.ts';
 import type { Reconciler } from '../reconcile/types.ts';
 import { TTL_ATTRIBUTE } from '../store/keys.ts';
+import { routingChanges } from './types.ts';
 
 export const FEED_PARTITION = 'F#router';
 const SEQ_DIGITS = 12;
@@ -95,12 +96,5 @@ export class RouterFeedTable {
  * @example reconcilers.push(routerFeedWriter(new RouterFeedTable({ client, tableName })))
  */
 export function routerFeedWriter(feed: RouterFeedTable): Reconciler {
-  return {
-    name: 'router-feed-writer',
-    kinds: ['Route', 'Service'],
-    async reconcile(ref) {
-      await feed.append(ref);
-      return {};
-    },
-  };
+  return routingChanges('router-feed-writer', (ref) => feed.append(ref));
 }

@@ -151,12 +151,19 @@ function assignSlots(be: string, wanted: Endpoint[], previous: string[] | undefi
   });
 }
 
-/** Server weights: each service's share split over its endpoints, scaled to HAProxy's 0-256. */
+/** An endpoint with its server weight. */
 type Endpoint = { key: string; ip: string; port: number; weight: number };
 
-function weighted(route: Route, services: ReadonlyMap<string, Service>): Endpoint[] {
-  const targets = [route.spec.to, ...route.spec.alternateBackends];
-  const groups = targets.map((t) => ({ w: t.weight, eps: endpointsOf(route, services.get(`${route.metadata.project}/${t.name}`)) }));
+/** The Service of each of the route's targets (`to`, then `alternateBackends`), as looked up. */
+const targetServices = (route: Route, services: ReadonlyMap<string, Service>) =>
+  [route.spec.to, ...route.spec.alternateBackends].map((t) => services.get(`${route.metadata.project}/${t.name}`));
+
+/**
+ * Server weights: each service's share split over its endpoints, scaled to HAProxy's 0-256.
+ * `targets` is targetServices(route, …).
+ */
+function weighted(route: Route, targets: (Service | undefined)[]): Endpoint[] {
+  const groups = [route.spec.to, ...route.spec.alternateBackends].map((t, i) => ({ w: t.weight, eps: endpointsOf(route, targets[i]) }));
   const raw = groups.filter((g) => g.eps.length && g.w > 0).map((g) => g.w / g.eps.length);
   const scale = raw.length ? 256 / Math.max(...raw) : 1;
   return groups.flatMap((g) => g.eps.map((e) => ({ ...e, weight: g.w > 0 ? Math.max(1, Math.round((g.w / g.eps.length) * scale)) : 0 })));
@@ -191,16 +198,15 @@ function annotations(route: Route, mode: 'http' | 'tcp'): BackendSettings {
 const emptyMaps = (): MapSet => ({ hosts: [], paths: [], wildcards: [] });
 
 /**
- * The key of a path route in a paths map: host, path without trailing slashes, and a slash. The
- * frontend looks up host + request path + '/', so `/api` serves `/api` and `/api/…`, not `/apix`.
+ * Adds a route's entry: a wildcard under its parent domain (`.example.com`), a path route under
+ * host + path without trailing slashes + '/' (the frontend looks up host + request path + '/', so
+ * `/api` serves `/api` and `/api/…`, not `/apix`), any other under its host.
  */
-export const pathKey = (host: string, path: string) => `${host}${path.replace(/\/+$/, '')}/`;
-
 function addTo(set: MapSet, route: Route, value: string): void {
   const host = route.spec.host;
   const path = (route.spec.path ?? '').replace(/\/+$/, '');
   if (host.startsWith('*.')) set.wildcards.push([host.slice(1), value]);
-  else if (path) set.paths.push([pathKey(host, path), value]);
+  else if (path) set.paths.push([`${host}${path}/`, value]);
   else set.hosts.push([host, value]);
 }
 
@@ -227,13 +233,13 @@ interface Plan {
 function plan(route: Route, services: ReadonlyMap<string, Service>, previous: RouterState | undefined): Plan {
   const key = `${route.metadata.project}/${route.metadata.name}`;
   const mode = route.spec.tls?.termination === 'passthrough' ? 'tcp' : 'http';
-  const targets = [route.spec.to, ...route.spec.alternateBackends].map((t) => services.get(`${route.metadata.project}/${t.name}`));
+  const targets = targetServices(route, services);
   const last = previous?.built.get(key);
   if (last && last.route === route && last.services.length === targets.length && last.services.every((s, i) => s === targets[i])) {
     return { route, key, services: targets, reuse: last.backend, mode, pooled: last.backend.name.startsWith(POOL_PREFIX), name: last.backend.name };
   }
   const settings = annotations(route, mode);
-  const endpoints = weighted(route, services);
+  const endpoints = weighted(route, targets);
   return { route, key, services: targets, mode, settings, endpoints, pooled: poolable(mode, settings, route, endpoints.length), name: backendName(route) };
 }
 
@@ -286,7 +292,7 @@ export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, 
     const tls = r.spec.tls;
     let be = p.reuse;
     if (!be || be.name !== name) {
-      be = backend(name, p.mode, p.settings ?? annotations(r, p.mode), p.endpoints ?? weighted(r, services), p.pooled ? POOL_SLOTS : undefined);
+      be = backend(name, p.mode, p.settings ?? annotations(r, p.mode), p.endpoints ?? weighted(r, p.services), p.pooled ? POOL_SLOTS : undefined);
       be.route = { project: r.metadata.project, name: r.metadata.name, host: r.spec.host };
       be.termination = tls?.termination;
       if (tls?.termination === 'reencrypt') be.destinationCa = tls.destinationCACertificate ? `${name}.dest-ca.pem` : '';

@@ -109,7 +109,7 @@ function routing(prefix: string, host: string, hostPath: string | undefined, par
 /** A host's parent domain with its leading dot: `a.example.com` → `.example.com`. */
 const PARENT = 'regsub(^[^.]*,)';
 
-/** host, its parent domain, path, and host + path + '/' (the paths maps' keys end in '/': see pathKey). */
+/** host, its parent domain, path, and host + path + '/' (the paths maps' keys end in '/': see addTo in model.ts). */
 const HTTP_VARS = [
   '  http-request set-var(txn.host) req.hdr(host),field(1,:),lower',
   `  http-request set-var(txn.parent) var(txn.host),${PARENT}`,

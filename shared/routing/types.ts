@@ -1,7 +1,8 @@
 // The routing capability's vocabulary: routes and the services they point at, as stored.
 import type { ServiceSpec, ServiceStatus } from '../model/deploy-kinds.ts';
 import type { RouteSpec, RouteStatus } from '../model/route-kinds.ts';
-import type { BerthObject } from '../model/types.ts';
+import type { BerthObject, ObjectRef } from '../model/types.ts';
+import type { Reconciler } from '../reconcile/types.ts';
 
 export type Route = BerthObject<RouteSpec, RouteStatus>;
 export type Service = BerthObject<ServiceSpec, ServiceStatus>;
@@ -25,4 +26,16 @@ export const subdomainOf = (host: string): string => (host.startsWith('*.') ? ho
 export function isAdmitted(r: Route): boolean {
   const ing = r.status?.ingress?.find((i) => i.routerName === ROUTER_NAME);
   return !!ing && ing.host === r.spec.host && ing.conditions.some((c) => c.type === 'Admitted' && c.status === 'True');
+}
+
+/** A reconciler that hands every Route and Service change to `fn` (what the routers follow). */
+export function routingChanges(name: string, fn: (ref: ObjectRef) => Promise<unknown>): Reconciler {
+  return {
+    name,
+    kinds: ['Route', 'Service'],
+    async reconcile(ref) {
+      await fn(ref);
+      return {};
+    },
+  };
 }
