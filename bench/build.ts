@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { ensureBuilderImages, type Variant } from '../images/build.ts';
 import { makeWheels } from '../images/wheelhouse.ts';
-import { s2iBuild } from '../shared/build/s2i/index.ts';
+import { s2iBuild } from '../shared/builds/s2i/index.ts';
 import { ensureDockerd } from '../shared/local/dockerd.ts';
 import type { BenchResult } from './run.ts';
 

@@ -7,11 +7,11 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { packTar } from '../shared/build/s2i/pack.ts';
+import { packTar } from '../shared/builds/s2i/pack.ts';
 import { CliError } from './errors.ts';
 import { formatBytes } from './output.ts';
 
-/** The platform refuses larger archives (shared/build/upload-limit.ts MAX_ARCHIVE_BYTES); say so before uploading. */
+/** The platform refuses larger archives (shared/builds/upload-limit.ts MAX_ARCHIVE_BYTES); say so before uploading. */
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 
 export interface SourceScan {

@@ -5,7 +5,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { Identity } from '../shared/auth/identity.ts';
 import type { ApiDeps } from '../shared/api/env.ts';
-import { triggerSecretsCodec } from '../shared/build/trigger-codec.ts';
+import { triggerSecretsCodec } from '../shared/builds/trigger-codec.ts';
 import { KmsSecretBox, LocalSecretBox, type SecretBox } from '../shared/secrets/index.ts';
 import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';

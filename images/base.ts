@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { splitTag, type EngineClient } from '../shared/build/s2i/ports.ts';
+import { splitTag, type EngineClient } from '../shared/builds/s2i/ports.ts';
 import { SUITE } from './recipe.ts';
 
 /** The host's apt source files, which mmdebstrap pastes into the new system's sources. */

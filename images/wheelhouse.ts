@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { extractArchive } from '../shared/build/archive.ts';
-import { packTar } from '../shared/build/s2i/pack.ts';
+import { extractArchive } from '../shared/builds/archive.ts';
+import { packTar } from '../shared/builds/s2i/pack.ts';
 
 /** Builds wheels of the package in `packageDir` with `builderImage` into `intoDir`; returns their names. */
 export async function makeWheels(docker: Docker, builderImage: string, packageDir: string, intoDir: string): Promise<string[]> {

@@ -3,10 +3,10 @@
 // deadline) stops the build; the build reconciler records why.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import Docker from 'dockerode';
-import { runBuild } from '../../shared/build/agent.ts';
-import { extractArchive } from '../../shared/build/archive.ts';
-import { dockerfileBuild } from '../../shared/build/docker-build.ts';
-import { s2iBuild } from '../../shared/build/s2i/build.ts';
+import { runBuild } from '../../shared/builds/agent.ts';
+import { extractArchive } from '../../shared/builds/archive.ts';
+import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
+import { s2iBuild } from '../../shared/builds/s2i/build.ts';
 import { DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
 import { chooseAdapters, makeAdapters } from './adapters.ts';
 

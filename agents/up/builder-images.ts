@@ -3,7 +3,7 @@
 import type Docker from 'dockerode';
 import type { BuilderImage } from '../../shared/api/env.ts';
 import { ensureBuilderImages, type Variant } from '../../images/build.ts';
-import { pushImage } from '../../shared/build/agent.ts';
+import { pushImage } from '../../shared/builds/agent.ts';
 
 export async function publishBuilderImages(docker: Docker, registryHost: string, variant: Variant, say: (line: string) => void): Promise<BuilderImage[]> {
   say(`making the Python builder image (${variant} variant; the first start takes a few minutes)`);

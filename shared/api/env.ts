@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Identity } from '../auth/identity.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import type { BuildLogs, SourceArchives } from '../build/ports.ts';
+import type { BuildLogs, SourceArchives } from '../builds/ports.ts';
 import type { PodContainers } from '../fleet/ports.ts';
 import type { HostSpec } from '../model/deploy-kinds.ts';
 import type { BerthObject } from '../model/types.ts';

@@ -12,7 +12,7 @@ import {
   RepositoryNotFoundException,
   type ECRClient,
 } from '@aws-sdk/client-ecr';
-import type { ImageRegistry, RegistryAuth } from '../build/ports.ts';
+import type { ImageRegistry, RegistryAuth } from '../builds/ports.ts';
 import { MANAGED_TAG, NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
 
 export const IMAGESTREAM_TAG = 'berth:imagestream';

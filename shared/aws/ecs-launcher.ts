@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { DescribeTasksCommand, RunTaskCommand, StopTaskCommand, type ECSClient, type RunTaskCommandInput, type Task } from '@aws-sdk/client-ecs';
 import type { ObjectRef } from '../model/types.ts';
-import type { BuildLauncher } from '../build/ports.ts';
+import type { BuildLauncher } from '../builds/ports.ts';
 import { MANAGED_TAG, NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
 
 export const BUILD_TAG = 'berth:build';

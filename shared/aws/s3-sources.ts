@@ -5,9 +5,9 @@
 // what would make a multipart upload (and @aws-sdk/lib-storage) worth it.
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { UploadTooLargeError } from '../build/upload-limit.ts';
+import { UploadTooLargeError } from '../builds/upload-limit.ts';
 import type { ObjectRef } from '../model/types.ts';
-import type { SourceArchives } from '../build/ports.ts';
+import type { SourceArchives } from '../builds/ports.ts';
 
 export const SOURCES_PREFIX = 'sources/';
 

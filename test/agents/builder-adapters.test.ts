@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { chooseAdapters, makeAdapters } from '../../agents/builder/adapters.ts';
 import { EcrRegistry } from '../../shared/aws/ecr-registry.ts';
 import { S3SourceArchives } from '../../shared/aws/s3-sources.ts';
-import { DynamoBuildLogs } from '../../shared/build/dynamo-logs.ts';
-import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/build/local-adapters.ts';
+import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
+import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
 
 /** The builder task definition's environment (infra/stacks/fleet-stack.ts). */
 const AWS = {

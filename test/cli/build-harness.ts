@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { createApi } from '../../shared/api/app.ts';
-import type { Build } from '../../shared/build/instantiate.ts';
+import type { Build } from '../../shared/builds/instantiate.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import { startCli, type CliHarness, type ServedApp } from './harness.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/harness.ts';
-import { githubHeaders, githubPush } from '../build/webhooks-fixtures.ts';
+import { githubHeaders, githubPush } from '../builds/webhooks-fixtures.ts';
 import { startUp, upPorts, type UpProcess } from '../support/up.ts';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });

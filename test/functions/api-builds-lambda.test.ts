@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Identity } from '../../shared/auth/identity.ts';
-import { DynamoBuildLogs } from '../../shared/build/dynamo-logs.ts';
+import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { httpApiEvent, invoke, useTableForLambda, type HttpHandler } from '../support/lambda.ts';
 

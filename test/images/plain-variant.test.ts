@@ -2,7 +2,7 @@
 // mmdebstrap base, it builds a standard-library app and serves wsgi.py with wsgiref, since no
 // WSGI server is installed.
 import { describe, expect, it } from 'vitest';
-import { answerOf, appSource, build, buildSuite, runOnce } from '../build/support.ts';
+import { answerOf, appSource, build, buildSuite, runOnce } from '../builds/support.ts';
 
 const suite = buildSuite('plain');
 

@@ -3,7 +3,7 @@
 // group-0 permissions), and the server choice order of the run script.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilderImages } from '../../images/build.ts';
-import { buildSuite, docker, runOnce } from '../build/support.ts';
+import { buildSuite, docker, runOnce } from '../builds/support.ts';
 
 const suite = buildSuite();
 let builder: string;

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Identity } from '../../shared/auth/identity.ts';
-import { FileBuildLogs, FileSourceArchives } from '../../shared/build/local-adapters.ts';
+import { FileBuildLogs, FileSourceArchives } from '../../shared/builds/local-adapters.ts';
 import { createApi } from '../../shared/api/app.ts';
 import { freshTable, type TestTable } from './dynamo.ts';
 

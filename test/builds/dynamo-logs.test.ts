@@ -4,7 +4,7 @@
 import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoBuildLogs, chunkKey, logPartition } from '../../shared/build/dynamo-logs.ts';
+import { DynamoBuildLogs, chunkKey, logPartition } from '../../shared/builds/dynamo-logs.ts';
 import { refOfKey } from '../../shared/store/keys.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { readAll } from './build-logs.contract.ts';

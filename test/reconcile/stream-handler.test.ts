@@ -2,11 +2,11 @@
 // errors, requeues.
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { TerminalError } from '../../../shared/errors.ts';
-import type { ObjectRef } from '../../../shared/model/types.ts';
-import { keyOf } from '../../../shared/store/keys.ts';
-import { createStreamHandler } from '../../../shared/reconcile/stream.ts';
-import type { Reconciler } from '../../../shared/reconcile/types.ts';
+import { TerminalError } from '../../shared/errors.ts';
+import type { ObjectRef } from '../../shared/model/types.ts';
+import { keyOf } from '../../shared/store/keys.ts';
+import { createStreamHandler } from '../../shared/reconcile/stream.ts';
+import type { Reconciler } from '../../shared/reconcile/types.ts';
 
 function event(refs: ObjectRef[]): DynamoDBStreamEvent {
   return {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testApi, type TestApi } from '../../support/api.ts';
+import { testApi, type TestApi } from '../support/api.ts';
 
 let api: TestApi;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { lstat, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ArchiveRejectedError, ArchiveTooLargeError, extractArchive } from '../../shared/build/archive.ts';
+import { ArchiveRejectedError, ArchiveTooLargeError, extractArchive } from '../../shared/builds/archive.ts';
 import { chunked, makeTar, type Entry } from './tar-fixtures.ts';
 
 let outer: string;

@@ -1,7 +1,7 @@
 // The build reconciler's pure decisions, table-tested.
 import { describe, expect, it } from 'vitest';
-import { buildsToPrune, planBuild, type BuildObservation } from '../../shared/build/plan.ts';
-import type { Build } from '../../shared/build/instantiate.ts';
+import { buildsToPrune, planBuild, type BuildObservation } from '../../shared/builds/plan.ts';
+import type { Build } from '../../shared/builds/instantiate.ts';
 import type { BuildPhase } from '../../shared/model/build-kinds.ts';
 
 const T0 = Date.parse('2026-11-26T12:00:00Z');

@@ -1,7 +1,7 @@
 // The Docker strategy against real Docker: a Dockerfile with build args is built and tagged;
 // a failing step, a missing Dockerfile and a path leaving the context fail with typed errors.
 import { describe, expect, it } from 'vitest';
-import { DockerBuildFailedError, dockerfileBuild } from '../../shared/build/docker-build.ts';
+import { DockerBuildFailedError, dockerfileBuild } from '../../shared/builds/docker-build.ts';
 import { appSource, buildSuite, docker, runOnce } from './support.ts';
 
 const suite = buildSuite();

@@ -1,6 +1,6 @@
 // Cutting UTF-8 without cutting characters: the pieces logs are stored and read in.
 import { describe, expect, it } from 'vitest';
-import { splitUtf8, wholeUtf8Length } from '../../shared/build/utf8.ts';
+import { splitUtf8, wholeUtf8Length } from '../../shared/builds/utf8.ts';
 
 describe('wholeUtf8Length', () => {
   it.each([

@@ -1,7 +1,7 @@
 // The hosts routes: cluster-admins read the fleet's hosts (capacity, promised room, readiness);
 // other users get 403 and learn nothing (the authorisation walk covers every route too).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testApi, type TestApi } from '../../support/api.ts';
+import { testApi, type TestApi } from '../support/api.ts';
 
 let t: TestApi;
 

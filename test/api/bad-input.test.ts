@@ -1,8 +1,8 @@
 // Bad input gets a clear 4xx naming the field at fault, never a 500, and nothing is written.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tokenId } from '../../../shared/auth/tokens.ts';
-import { testApi, type TestApi } from '../../support/api.ts';
-import { snapshot } from '../../support/dynamo.ts';
+import { tokenId } from '../../shared/auth/tokens.ts';
+import { testApi, type TestApi } from '../support/api.ts';
+import { snapshot } from '../support/dynamo.ts';
 
 let api: TestApi;
 let token: string;

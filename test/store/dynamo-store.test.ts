@@ -1,8 +1,8 @@
 // The object store contract, against DynamoDB Local.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AlreadyExistsError, BadRequestError, ConflictError, NotFoundError } from '../../../shared/errors.ts';
-import type { BerthObject, NewObject } from '../../../shared/model/types.ts';
-import { freshTable, snapshot, type TestTable } from '../../support/dynamo.ts';
+import { AlreadyExistsError, BadRequestError, ConflictError, NotFoundError } from '../../shared/errors.ts';
+import type { BerthObject, NewObject } from '../../shared/model/types.ts';
+import { freshTable, snapshot, type TestTable } from '../support/dynamo.ts';
 
 let t: TestTable;
 

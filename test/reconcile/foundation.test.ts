@@ -2,12 +2,12 @@
 // poller into the Lambda stream handler, and the periodic resync.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startLocalReconcilers, type RunningReconcilers } from '../../../agents/up/reconcilers.ts';
-import { tokenId } from '../../../shared/auth/tokens.ts';
-import { foundationReconcilers } from '../../../shared/reconcile/foundation.ts';
-import { resyncAll } from '../../../shared/reconcile/resync.ts';
-import { requestProjectDeletion } from '../../../shared/api/routes/projects.ts';
-import { testApi, type TestApi } from '../../support/api.ts';
+import { startLocalReconcilers, type RunningReconcilers } from '../../agents/up/reconcilers.ts';
+import { tokenId } from '../../shared/auth/tokens.ts';
+import { foundationReconcilers } from '../../shared/reconcile/foundation.ts';
+import { resyncAll } from '../../shared/reconcile/resync.ts';
+import { requestProjectDeletion } from '../../shared/api/routes/projects.ts';
+import { testApi, type TestApi } from '../support/api.ts';
 
 let api: TestApi;
 let running: RunningReconcilers;

@@ -2,7 +2,7 @@
 // run by build-logs.test.ts against each. Offsets are bytes of UTF-8; `next` is where to read on.
 import { describe, expect, it } from 'vitest';
 import type { ObjectRef } from '../../shared/model/types.ts';
-import type { BuildLogs } from '../../shared/build/ports.ts';
+import type { BuildLogs } from '../../shared/builds/ports.ts';
 
 let serial = 0;
 const newBuild = (): ObjectRef => ({ kind: 'Build', project: 'logs', name: `app-${++serial}` });

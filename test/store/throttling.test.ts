@@ -4,9 +4,9 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { createDynamoClient } from '../../../shared/store/client.ts';
-import { DynamoObjectStore } from '../../../shared/store/dynamo.ts';
-import { freshTable } from '../../support/dynamo.ts';
+import { createDynamoClient } from '../../shared/store/client.ts';
+import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { freshTable } from '../support/dynamo.ts';
 
 function throttledClient(failuresPerRequest: number, maxAttempts?: number) {
   const client = createDynamoClient({ endpoint: inject('dynamoEndpoint'), maxAttempts });

@@ -2,10 +2,10 @@
 // can neither read nor change anything in P, a viewer cannot write, an editor cannot touch
 // policy or the project itself, and only cluster-admins reach cluster-wide routes.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_TABLES } from '../../../shared/api/route.ts';
-import { KINDS } from '../../../shared/model/kinds.ts';
-import { testApi, type TestApi } from '../../support/api.ts';
-import { snapshot } from '../../support/dynamo.ts';
+import { ACCESS_TABLES } from '../../shared/api/route.ts';
+import { KINDS } from '../../shared/model/kinds.ts';
+import { testApi, type TestApi } from '../support/api.ts';
+import { snapshot } from '../support/dynamo.ts';
 
 const P = 'walled';
 const TARGET = 'walk-target';

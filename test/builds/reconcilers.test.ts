@@ -5,12 +5,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildReconciler } from '../../shared/build/build-reconciler.ts';
-import { buildConfigReconciler } from '../../shared/build/buildconfig-reconciler.ts';
-import { recordImage } from '../../shared/build/agent.ts';
-import { instantiateBuild, type Build } from '../../shared/build/instantiate.ts';
-import { FileBuildLogs, FileSourceArchives } from '../../shared/build/local-adapters.ts';
-import { LocalProcessLauncher } from '../../shared/build/local-launcher.ts';
+import { buildReconciler } from '../../shared/builds/build-reconciler.ts';
+import { buildConfigReconciler } from '../../shared/builds/buildconfig-reconciler.ts';
+import { recordImage } from '../../shared/builds/agent.ts';
+import { instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
+import { FileBuildLogs, FileSourceArchives } from '../../shared/builds/local-adapters.ts';
+import { LocalProcessLauncher } from '../../shared/builds/local-launcher.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 

@@ -1,7 +1,7 @@
 // The pure parts of webhooks: GitHub's signature (checked against GitHub's own published test
 // vector), constant-time secret comparison, and which pushes a BuildConfig builds.
 import { describe, expect, it } from 'vitest';
-import { githubSignature, githubSignatureMatches, refMatches, secretMatches } from '../../shared/build/webhooks/index.ts';
+import { githubSignature, githubSignatureMatches, refMatches, secretMatches } from '../../shared/builds/webhooks/index.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

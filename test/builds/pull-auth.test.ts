@@ -1,7 +1,7 @@
 // Which pulls get the platform registry's login: only images in that registry (the S2I builder
 // images in ECR on AWS); an image anywhere else is pulled without it.
 import { describe, expect, it } from 'vitest';
-import { pullAuthFor } from '../../shared/build/agent.ts';
+import { pullAuthFor } from '../../shared/builds/agent.ts';
 
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const login = { username: 'AWS', password: 'token', serveraddress: `https://${ECR}` };

@@ -1,8 +1,8 @@
 // The deployment kinds' schemas: quantities, defaults that match OpenShift's, and the refusals a
 // user gets for a DeploymentConfig, Pod or Service that cannot work.
 import { describe, expect, it } from 'vitest';
-import { deploymentConfigSpec, hostSpec, podSpec, probe, serviceSpec } from '../../../shared/model/deploy-kinds.ts';
-import { cpuMillis, memoryBytes } from '../../../shared/model/quantity.ts';
+import { deploymentConfigSpec, hostSpec, podSpec, probe, serviceSpec } from '../../shared/model/deploy-kinds.ts';
+import { cpuMillis, memoryBytes } from '../../shared/model/quantity.ts';
 
 const template = (labels: Record<string, string> = { app: 'web' }) => ({
   metadata: { labels },

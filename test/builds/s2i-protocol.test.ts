@@ -4,10 +4,10 @@
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { dockerfileBuild } from '../../shared/build/docker-build.ts';
-import { AssembleFailedError, BuilderImageNotFoundError, BuilderUserError, S2IError, dockerEngine, runS2I } from '../../shared/build/s2i/index.ts';
-import type { EngineClient } from '../../shared/build/s2i/ports.ts';
-import type { S2IRequest } from '../../shared/build/s2i/types.ts';
+import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
+import { AssembleFailedError, BuilderImageNotFoundError, BuilderUserError, S2IError, dockerEngine, runS2I } from '../../shared/builds/s2i/index.ts';
+import type { EngineClient } from '../../shared/builds/s2i/ports.ts';
+import type { S2IRequest } from '../../shared/builds/s2i/types.ts';
 import { answerOf, appSource, build, buildSuite, docker, runOnce } from './support.ts';
 
 const suite = buildSuite();

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { DynamoBuildLogs } from '../../shared/build/dynamo-logs.ts';
-import { FileBuildLogs } from '../../shared/build/local-adapters.ts';
+import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
+import { FileBuildLogs } from '../../shared/builds/local-adapters.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { buildLogsContract } from './build-logs.contract.ts';
 

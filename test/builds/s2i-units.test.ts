@@ -4,13 +4,13 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { splitTag } from '../../shared/build/s2i/ports.ts';
-import { BuilderUserError, ScriptsNotFoundError } from '../../shared/build/s2i/errors.ts';
-import { s2iIgnore } from '../../shared/build/s2i/ignore.ts';
-import { imageDestination, resolveScripts, scriptPath } from '../../shared/build/s2i/scripts.ts';
-import { mergeEnv, parseEnvironment } from '../../shared/build/s2i/source.ts';
-import { commitOptions, outputLabels, parseOwner, stepContainerSpec, uploadLayout } from '../../shared/build/s2i/spec.ts';
-import type { ImageFacts } from '../../shared/build/s2i/types.ts';
+import { splitTag } from '../../shared/builds/s2i/ports.ts';
+import { BuilderUserError, ScriptsNotFoundError } from '../../shared/builds/s2i/errors.ts';
+import { s2iIgnore } from '../../shared/builds/s2i/ignore.ts';
+import { imageDestination, resolveScripts, scriptPath } from '../../shared/builds/s2i/scripts.ts';
+import { mergeEnv, parseEnvironment } from '../../shared/builds/s2i/source.ts';
+import { commitOptions, outputLabels, parseOwner, stepContainerSpec, uploadLayout } from '../../shared/builds/s2i/spec.ts';
+import type { ImageFacts } from '../../shared/builds/s2i/types.ts';
 
 const image = (labels: Record<string, string> = {}, env: string[] = []): ImageFacts => ({ id: 'sha256:abc', user: '1001', labels, env, entrypoint: null });
 

@@ -18,7 +18,7 @@ import { MAX_ARCHIVE_BYTES } from './upload-limit.ts';
 import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './ports.ts';
 import { cloneSource, contextOf, SourceError, type FetchedSource } from './source.ts';
 
-/** The image-building functions (shared/build/s2i, docker-build, archive), passed in. */
+/** The image-building functions (shared/builds/s2i, docker-build, archive), passed in. */
 export interface BuildEngine {
   s2iBuild(docker: Docker, req: {
     builderImage: string; sourceDir: string; tag: string; env: { name: string; value: string }[]; incremental: boolean;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../shared/api/app.ts';
-import { triggerSecretsCodec } from '../../shared/build/trigger-codec.ts';
+import { triggerSecretsCodec } from '../../shared/builds/trigger-codec.ts';
 import { LocalSecretBox } from '../../shared/secrets/index.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 import { snapshot } from '../support/dynamo.ts';

@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { ensureBuilderImages, type Variant } from '../../images/build.ts';
-import { s2iBuild } from '../../shared/build/s2i/index.ts';
-import type { S2IRequest } from '../../shared/build/s2i/types.ts';
+import { s2iBuild } from '../../shared/builds/s2i/index.ts';
+import type { S2IRequest } from '../../shared/builds/s2i/types.ts';
 
 export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 export const APPS = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/apps');
