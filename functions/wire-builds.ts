@@ -12,21 +12,12 @@ import { EcrRegistry } from '../shared/aws/ecr-registry.ts';
 import { EcsBuildLauncher } from '../shared/aws/ecs-launcher.ts';
 import { S3SourceArchives } from '../shared/aws/s3-sources.ts';
 import type { ApiDeps, BuilderImage } from '../shared/api/env.ts';
-import { buildReconciler } from '../shared/builds/build-reconciler.ts';
-import { buildConfigReconciler } from '../shared/builds/buildconfig-reconciler.ts';
 import { DynamoBuildLogs } from '../shared/builds/dynamo-logs.ts';
-import { foundationReconcilers } from '../shared/reconcile/foundation.ts';
 import type { Reconciler } from '../shared/reconcile/types.ts';
-import { EcsPodContainers } from '../shared/aws/ecs-pods.ts';
-import { syncEcsHosts } from '../shared/aws/ecs-hosts.ts';
-import type { Host } from '../shared/deploy/pods.ts';
-import { deployReconcilers } from '../shared/deploy/reconcilers.ts';
-import { routeAdmission } from '../shared/routing/admission.ts';
+import { createEcsFleetSync } from '../shared/fleet/ecs-fleet-sync.ts';
+import { platformReconcilers as sharedReconcilers } from '../shared/platform/reconcilers.ts';
 import { RouterFeedTable, routerFeedWriter } from '../shared/routing/feed.ts';
-import { createPodSync } from '../shared/fleet/pod-sync.ts';
-import { projectUids } from '../shared/fleet/uid-ranges.ts';
 import { DynamoBindingStore } from '../shared/scheduler/dynamo-binding.ts';
-import { eachObject } from '../shared/store/each.ts';
 import { dynamoClientFrom, onFirstUse, wire } from './wire.ts';
 
 /**
@@ -99,54 +90,31 @@ export function bindingStore(env: NodeJS.ProcessEnv): DynamoBindingStore {
   return new DynamoBindingStore({ client: dynamoClientFrom(env), tableName: required(env, 'TABLE_NAME', 'bindings are written to the table') });
 }
 
-/** Every reconciler the control plane runs on AWS: the foundation's, the builds' and the deployments'. */
+/** Every reconciler the control plane runs, over the AWS adapters (shared/platform/reconcilers.ts). */
 export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env: NodeJS.ProcessEnv): Reconciler[] {
   if (!deps.builds) throw new Error('BERTH_SOURCES_BUCKET is not set: the build reconciler deletes the uploaded sources of deleted builds');
   const { logs, sources } = deps.builds;
-  return [
-    ...foundationReconcilers(deps.store),
-    buildReconciler({ store: deps.store, launcher: ecsBuildLauncher(env), logs, sources }),
-    buildConfigReconciler(deps.store, ecrRegistry(env)),
-    // ECS hosts renew their leases on the resync schedule (ECS_LEASE_SECONDS), not every few seconds.
-    ...deployReconcilers(deps.store, bindingStore(env)),
-    routeAdmission({ store: deps.store, domain: required(env, 'BERTH_APPS_DOMAIN', 'routes get their default host under the apps domain') }),
+  return sharedReconcilers({
+    store: deps.store,
+    bindings: bindingStore(env),
+    builds: { launcher: ecsBuildLauncher(env), logs, sources },
+    registry: ecrRegistry(env),
+    appsDomain: required(env, 'BERTH_APPS_DOMAIN', 'routes get their default host under the apps domain'),
     // Router hosts have no stream: they read Route and Service changes from this feed.
-    routerFeedWriter(new RouterFeedTable({ client: dynamoClientFrom(env), tableName: required(env, 'TABLE_NAME', "the routers' change feed is kept in the table") })),
-  ];
+    routers: routerFeedWriter(new RouterFeedTable({ client: dynamoClientFrom(env), tableName: required(env, 'TABLE_NAME', "the routers' change feed is kept in the table") })),
+    // ECS hosts renew their leases on the resync schedule (ECS_LEASE_SECONDS): the default timings.
+  });
 }
 
-/**
- * One pass over the ECS fleet: tenant container instances become Hosts (leases renewed), then
- * each host's pods are synced through ECS (StartTask, StopTask). Readiness comes from the task
- * state events (fleet-events), since the control plane is not inside the hosts' network.
- */
+/** The resync function's pass over the ECS fleet (shared/fleet/ecs-fleet-sync.ts), wired from the environment. */
 export function ecsFleetSync(deps: Pick<ApiDeps, 'store'>, env: NodeJS.ProcessEnv): () => Promise<{ hosts: number; pods: number }> {
-  const why = 'the resync function runs the pods of the ECS fleet';
-  const cluster = required(env, 'BERTH_CLUSTER', why);
-  const client = new ECSClient({ region: env.AWS_REGION });
-  const bindings = bindingStore(env);
-  const taskDefinitions = new Map<string, string>();
-  const uidFor = projectUids(deps.store);
-  return async () => {
-    await syncEcsHosts(deps.store, { client, cluster });
-    let hosts = 0;
-    let pods = 0;
-    for await (const host of eachObject<Host>(deps.store, 'Host', '')) {
-      if (host.spec.provider !== 'ecs' || !host.spec.endpoint || !host.status.ready) continue;
-      const containers = new EcsPodContainers({
-        client,
-        cluster,
-        containerInstanceArn: host.spec.endpoint,
-        address: host.spec.address,
-        executionRoleArn: env.BERTH_POD_EXECUTION_ROLE_ARN || undefined,
-        logGroup: env.BERTH_POD_LOG_GROUP || undefined,
-        region: env.AWS_REGION ?? '',
-        taskDefinitions,
-      });
-      const sync = createPodSync({ store: deps.store, bindings, hostName: host.metadata.name, address: host.spec.address, containers, uidFor, reportedReadiness: true });
-      pods += (await sync.syncHost()).pods;
-      hosts++;
-    }
-    return { hosts, pods };
-  };
+  return createEcsFleetSync({
+    store: deps.store,
+    bindings: bindingStore(env),
+    client: new ECSClient({ region: env.AWS_REGION }),
+    cluster: required(env, 'BERTH_CLUSTER', 'the resync function runs the pods of the ECS fleet'),
+    executionRoleArn: env.BERTH_POD_EXECUTION_ROLE_ARN || undefined,
+    logGroup: env.BERTH_POD_LOG_GROUP || undefined,
+    region: env.AWS_REGION ?? '',
+  });
 }

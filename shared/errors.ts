@@ -100,3 +100,18 @@ export function ignoring(...types: (new (...args: never[]) => Error)[]): (err: u
     if (!types.some((t) => err instanceof t)) throw err;
   };
 }
+
+/** JSON and its structured-suffix types (`application/merge-patch+json`), with parameters. */
+export const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
+
+/**
+ * The one check of a request body's media type: a declared type that `accepted` does not match,
+ * or none where `accepted` needs one (`contentType` undefined and `required`), is a 415 saying
+ * what to send.
+ * @example requireMediaType(req.header('content-type'), JSON_MEDIA_TYPE, 'send the body as JSON with Content-Type: application/json')
+ */
+export function requireMediaType(contentType: string | undefined, accepted: RegExp, suggestion: string, required = false): void {
+  if (contentType === undefined ? !required : accepted.test(contentType)) return;
+  const message = contentType === undefined ? 'the request body has no Content-Type' : `the request body is ${contentType}, which this endpoint does not take`;
+  throw new BerthError(415, 'UnsupportedMediaType', message, { suggestion });
+}

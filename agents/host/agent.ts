@@ -8,7 +8,7 @@ import { registerHost, renewLease } from '../../shared/deploy/host-lifecycle.ts'
 import { ignoring } from '../../shared/errors.ts';
 import { DockerPods, type DockerPodsOptions } from '../../shared/fleet/docker-pods.ts';
 import { createPodSync, type BackoffOptions } from '../../shared/fleet/pod-sync.ts';
-import { projectUids } from '../../shared/fleet/uid-ranges.ts';
+import { projectUids } from '../../shared/project/uid-blocks.ts';
 import type { HostSpec } from '../../shared/model/deploy-kinds.ts';
 import { cpuMillis, memoryBytes } from '../../shared/model/quantity.ts';
 import type { BindingStore } from '../../shared/scheduler/ports.ts';

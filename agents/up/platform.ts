@@ -9,22 +9,18 @@ import type { Logger } from 'pino';
 import { Identity } from '../../shared/auth/identity.ts';
 import { createApi } from '../../shared/api/app.ts';
 import type { BuilderImage } from '../../shared/api/env.ts';
-import { buildReconciler } from '../../shared/builds/build-reconciler.ts';
-import { buildConfigReconciler } from '../../shared/builds/buildconfig-reconciler.ts';
 import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
 import { LocalProcessLauncher } from '../../shared/builds/local-launcher.ts';
 import { removeStepContainers } from '../../shared/builds/s2i/docker.ts';
-import { deployReconcilers } from '../../shared/deploy/reconcilers.ts';
 import { DockerPods, removeOwnedContainers } from '../../shared/fleet/docker-pods.ts';
+import { platformReconcilers } from '../../shared/platform/reconcilers.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { startHostAgent } from '../host/agent.ts';
 import { routerFeed, startRouterAgent } from '../router/agent.ts';
-import { routeAdmission } from '../../shared/routing/admission.ts';
 import { triggerSecretsCodec } from '../../shared/builds/trigger-codec.ts';
 import { ensureDockerd, DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal } from '../../shared/local/dynamodb-local.ts';
 import { startRegistry } from '../../shared/local/registry.ts';
-import { foundationReconcilers } from '../../shared/reconcile/foundation.ts';
 import { LocalSecretBox } from '../../shared/secrets/index.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
@@ -102,14 +98,15 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     stops.push(() => router.stop());
     say(`router on http://127.0.0.1:${config.routerHttpPort} and https://127.0.0.1:${config.routerHttpsPort} (*.${config.appsDomain})`);
     const reconcilers = await startLocalReconcilers({
-      reconcilers: [
-        ...foundationReconcilers(store),
-        buildReconciler({ store, launcher, ...builds }),
-        buildConfigReconciler(store, new LocalRegistry(registry.host)),
-        ...deployReconcilers(store, bindings, { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs }),
-        routeAdmission({ store, domain: config.appsDomain }),
-        routerFeed(router),
-      ],
+      reconcilers: platformReconcilers({
+        store,
+        bindings,
+        builds: { launcher, ...builds },
+        registry: new LocalRegistry(registry.host),
+        appsDomain: config.appsDomain,
+        routers: routerFeed(router),
+        hosts: { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs },
+      }),
       endpoint: dynamo.endpoint,
       streamArn,
       resyncMs: config.resyncMs,

@@ -2,9 +2,9 @@
 // into a validated, authorised Hono route, recorded for the OpenAPI document (openapi.ts makes
 // the document from these records when it is first asked for).
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
 import type * as z from 'zod';
+import { JSON_MEDIA_TYPE, requireMediaType } from '../errors.ts';
 import { accessMiddleware, type Access } from './access.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
 import { fromZod } from './errors.ts';
@@ -26,6 +26,11 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   response?: () => z.ZodType;
   /** HTTP status of success; 200 unless stated. */
   status?: 200 | 201 | 202 | 204;
+  /**
+   * The media type of a raw body the handler reads itself (an uploaded archive), or 'own' where
+   * the handler checks it with its own hint (webhooks). Otherwise bodies are JSON.
+   */
+  media?: { accepted: RegExp; suggestion: string } | 'own';
 }
 
 export interface RouteInput<P, Q, B> {
@@ -81,14 +86,23 @@ function validate(target: Target, schema: () => z.ZodType): MiddlewareHandler<Ap
   });
 }
 
-const JSON_REQUEST = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+const JSON_SUGGESTION = 'send the request body as JSON with Content-Type: application/json';
 
-/** A route that takes a JSON body refuses any other declared media type, and a body without one (415). */
-const jsonMediaType: MiddlewareHandler<ApiEnv> = async (c, next) => {
-  const contentType = c.req.header('content-type');
-  if (contentType ? !JSON_REQUEST.test(contentType) : await hasBody(c)) throw new HTTPException(415, { message: 'Unsupported Media Type' });
-  await next();
-};
+/**
+ * The route's media-type check (requireMediaType, 415): a raw body needs its declared type; a
+ * JSON body route refuses another declared type, and a body without one; a route that takes no
+ * body refuses one that is not JSON.
+ */
+function mediaType(def: Pick<RouteDef<z.ZodType, z.ZodType, z.ZodType>, 'method' | 'body' | 'media'>): MiddlewareHandler<ApiEnv> | undefined {
+  if (def.method === 'get' || def.method === 'delete' || def.media === 'own') return undefined;
+  const raw = def.media;
+  return async (c, next) => {
+    const contentType = c.req.header('content-type');
+    if (raw) requireMediaType(contentType, raw.accepted, raw.suggestion, true);
+    else if (contentType !== undefined ? def.body !== undefined || (await hasBody(c)) : await hasBody(c)) requireMediaType(contentType, JSON_MEDIA_TYPE, JSON_SUGGESTION, true);
+    await next();
+  };
+}
 
 async function hasBody(c: Context<ApiEnv>): Promise<boolean> {
   const req = c.req.raw;
@@ -125,9 +139,11 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
   records.push(record);
 
   const validators: MiddlewareHandler<ApiEnv>[] = [];
+  const media = mediaType(def);
+  if (media) validators.push(media);
   if (query) validators.push(validate('query', () => query));
   if (params) validators.push(validate('param', () => params));
-  if (record.body) validators.push(jsonMediaType, validate('json', record.body));
+  if (record.body) validators.push(validate('json', record.body));
   app.on(def.method.toUpperCase(), honoPath, accessMiddleware(deps, def.access), ...validators, (c: Context<ApiEnv>) => {
     const v = c.req as unknown as { valid(t: Target): unknown };
     return handler(c, {

@@ -10,7 +10,8 @@
 // A task is a pod's only when its group names a pod bound to that instance and its startedBy is
 // that pod's token; anything else (builds, tasks Berth did not start, stale tasks) is ignored.
 import { podsOnHost, renewLease } from '../deploy/host-lifecycle.ts';
-import { isTerminating, setPodCondition, type Host, type Pod } from '../deploy/pods.ts';
+import type { Host, Pod } from '../model/objects.ts';
+import { isTerminating, setPodCondition } from '../model/pods.ts';
 import { NotFoundError, ignoring } from '../errors.ts';
 import type { PodStatus } from '../model/deploy-kinds.ts';
 import { refOf } from '../model/types.ts';

@@ -9,7 +9,8 @@ import type { Reconciler, Result } from '../reconcile/types.ts';
 import { collect, eachObject, eachOfKind } from '../store/each.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { isReady, type Pod, type Service } from './pods.ts';
+import type { Pod, Service } from '../model/objects.ts';
+import { isReady } from '../model/pods.ts';
 
 const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);

@@ -4,16 +4,18 @@
 // (NodeLost); after the eviction period its pods are released, so their ReplicationControllers
 // replace them on healthy hosts. When the lease is renewed again the host is ready again; its
 // agent then removes the containers of pods it no longer holds, so no pod runs twice.
-import { AlreadyExistsError, ConflictError, NotFoundError, ignoring } from '../errors.ts';
+import { AlreadyExistsError, NotFoundError, ignoring } from '../errors.ts';
 import type { HostLeaseSpec, HostSpec } from '../model/deploy-kinds.ts';
 import type { Resources } from '../scheduler/types.ts';
 import { refOf, type ObjectRef } from '../model/types.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
 import { eachObject, eachOfKind } from '../store/each.ts';
-import { patchStatus } from '../store/patch.ts';
+import { patchStatus, retryOnConflict } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { releasePod, setPodCondition, type Host, type HostLease, type Pod } from './pods.ts';
+import type { Host, HostLease, Pod } from '../model/objects.ts';
+import { setPodCondition } from '../model/pods.ts';
+import { releasePod } from './pods.ts';
 
 export interface HostLifecycleDeps {
   store: ObjectStore;
@@ -32,16 +34,12 @@ export interface HostLifecycleDeps {
 export async function renewLease(store: ObjectStore, host: string, leaseDurationSeconds: number, now: Date = new Date()): Promise<void> {
   const ref = { kind: 'HostLease', project: '', name: host };
   const spec: HostLeaseSpec = { renewTime: now.toISOString(), leaseDurationSeconds };
-  for (let i = 0; i < 5; i++) {
+  // A lease made or renewed by someone else in between (a restarted agent) is read again.
+  await retryOnConflict(async () => {
     const lease = await store.get<HostLease>(ref);
-    try {
-      if (!lease) await store.create({ kind: 'HostLease', metadata: { name: host, project: '' }, spec });
-      else await store.update({ ...lease, spec });
-      return;
-    } catch (err) {
-      if (!(err instanceof ConflictError || err instanceof AlreadyExistsError || err instanceof NotFoundError)) throw err;
-    }
-  }
+    if (!lease) await store.create({ kind: 'HostLease', metadata: { name: host, project: '' }, spec });
+    else await store.update({ ...lease, spec });
+  }, [AlreadyExistsError, NotFoundError]);
 }
 
 export interface HostRecord {
@@ -59,27 +57,22 @@ export interface HostRecord {
  */
 export async function registerHost(store: ObjectStore, host: HostRecord): Promise<void> {
   const ref = { kind: 'Host', project: '', name: host.name };
-  for (let i = 0; i < 5; i++) {
+  // A Host written meanwhile (a binding, the lifecycle controller, a racing registration) is read again.
+  await retryOnConflict(async () => {
     const current = await store.get<Host>(ref);
-    try {
-      if (!current) {
-        await store.create({
-          kind: 'Host',
-          metadata: { name: host.name, project: '' },
-          spec: host.spec,
-          status: { allocatable: host.allocatable, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: host.ready, conditions: [] },
-        });
-        return;
-      }
-      if (JSON.stringify(current.spec) !== JSON.stringify(host.spec)) await store.update({ ...current, spec: host.spec });
-      const same = (h: Host) => h.status.allocatable.cpuMilli === host.allocatable.cpuMilli && h.status.allocatable.memoryBytes === host.allocatable.memoryBytes;
-      await patchStatus<Host>(store, ref, (h) => (same(h) ? undefined : { ...h.status, allocatable: host.allocatable }));
+    if (!current) {
+      await store.create({
+        kind: 'Host',
+        metadata: { name: host.name, project: '' },
+        spec: host.spec,
+        status: { allocatable: host.allocatable, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: host.ready, conditions: [] },
+      });
       return;
-    } catch (err) {
-      if (!(err instanceof ConflictError || err instanceof NotFoundError || err instanceof AlreadyExistsError)) throw err;
     }
-  }
-  throw new ConflictError(`Host ${host.name} kept changing while it was being registered`, 'retry');
+    if (JSON.stringify(current.spec) !== JSON.stringify(host.spec)) await store.update({ ...current, spec: host.spec });
+    const same = (h: Host) => h.status.allocatable.cpuMilli === host.allocatable.cpuMilli && h.status.allocatable.memoryBytes === host.allocatable.memoryBytes;
+    await patchStatus<Host>(store, ref, (h) => (same(h) ? undefined : { ...h.status, allocatable: host.allocatable }));
+  }, [AlreadyExistsError, NotFoundError]);
 }
 
 /** The pods bound to a host, across projects. */

@@ -10,7 +10,9 @@ import type { Reconciler, Result } from '../reconcile/types.ts';
 import { collect, eachObject, eachOfKind } from '../store/each.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { isAvailable, isReady, isTerminating, newPodName, rcNameOfPod, terminatePod, untilAvailable, type Pod, type ReplicationController } from './pods.ts';
+import type { Pod, ReplicationController } from '../model/objects.ts';
+import { isAvailable, isReady, isTerminating, newPodName, rcNameOfPod, untilAvailable } from '../model/pods.ts';
+import { terminatePod } from './pods.ts';
 
 /** Pods made in one pass at most; the rest come on the next (bounded Lambda time). */
 export const MAX_CREATES_PER_PASS = 50;

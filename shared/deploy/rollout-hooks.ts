@@ -6,7 +6,8 @@ import { AlreadyExistsError, NotFoundError, ignoring } from '../errors.ts';
 import { DC_LABEL, type LifecycleHook } from '../model/deploy-kinds.ts';
 import type { NewObject } from '../model/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { terminatePod, type Pod, type ReplicationController } from './pods.ts';
+import type { Pod, ReplicationController } from '../model/objects.ts';
+import { terminatePod } from './pods.ts';
 import { HOOK_LABEL } from './rollout-template.ts';
 
 export type HookStage = 'pre' | 'mid' | 'post';

@@ -8,8 +8,8 @@ import { refOf } from '../model/types.ts';
 import { collect, eachObject } from '../store/each.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import type { DeploymentConfig, ReplicationController } from './pods.ts';
-import { recordEvent } from './rollout-events.ts';
+import type { DeploymentConfig, ReplicationController } from '../model/objects.ts';
+import { recordEvent } from '../events/record.ts';
 import { byRevision, newRevision, revisionOf } from './rollout-template.ts';
 
 /** The RCs of a DeploymentConfig, oldest revision first. */

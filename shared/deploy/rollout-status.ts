@@ -1,7 +1,7 @@
 // The status of a DeploymentConfig, computed from its RCs (pure): replica counts, and the
 // Available and Progressing conditions with Kubernetes' reasons.
 import type { Condition, DeploymentConfigStatus } from '../model/deploy-kinds.ts';
-import type { DeploymentConfig, ReplicationController } from './pods.ts';
+import type { DeploymentConfig, ReplicationController } from '../model/objects.ts';
 import { resolveSurge } from './rollout.ts';
 import { revisionOf } from './rollout-template.ts';
 

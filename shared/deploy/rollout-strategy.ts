@@ -2,15 +2,16 @@
 // (rollingStep per pass) or Recreate (old to 0, pods gone, mid hook, new up), then post hook and
 // Complete. A rollout past its timeout, or whose Abort hook failed, is Failed: its RC goes to 0
 // and the previous Complete revision is scaled back up, so the DC keeps running what it ran.
-import { ConflictError, NotFoundError, ignoring } from '../errors.ts';
+import { NotFoundError, ignoring } from '../errors.ts';
 import { DC_LABEL, RC_LABEL, type LifecycleHook } from '../model/deploy-kinds.ts';
 import { refOf } from '../model/types.ts';
 import { collect, eachObject } from '../store/each.ts';
-import { patchStatus } from '../store/patch.ts';
+import { patchObject, patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { Result } from '../reconcile/types.ts';
-import { terminatePod, type DeploymentConfig, type Pod, type ReplicationController } from './pods.ts';
-import { recordEvent } from './rollout-events.ts';
+import type { DeploymentConfig, Pod, ReplicationController } from '../model/objects.ts';
+import { terminatePod } from './pods.ts';
+import { recordEvent } from '../events/record.ts';
 import { hookPodName, runHook, type HookStage } from './rollout-hooks.ts';
 import { rollingStep } from './rollout.ts';
 import { revisionOf } from './rollout-template.ts';
@@ -28,17 +29,9 @@ export const inFlight = (rc: ReplicationController | undefined): boolean => !!rc
 
 /** Sets an RC's spec.replicas (no write when it already is), reading it again if it changed since. */
 export async function scaleRc(store: ObjectStore, rc: ReplicationController, replicas: number): Promise<ReplicationController> {
-  for (let attempt = 0; ; attempt++) {
-    if (rc.spec.replicas === replicas) return rc;
-    try {
-      return await store.update<ReplicationController>({ ...rc, spec: { ...rc.spec, replicas } });
-    } catch (err) {
-      if (!(err instanceof ConflictError) || attempt >= 5) throw err;
-      const fresh = await store.get<ReplicationController>(refOf(rc));
-      if (!fresh) throw new NotFoundError('ReplicationController', rc.metadata.name);
-      rc = fresh;
-    }
-  }
+  const scaled = await patchObject<ReplicationController>(store, refOf(rc), (cur) => (cur.spec.replicas === replicas ? undefined : { ...cur, spec: { ...cur.spec, replicas } }), rc);
+  if (!scaled) throw new NotFoundError('ReplicationController', rc.metadata.name);
+  return scaled;
 }
 
 /** Available replicas an RC can count on: never more than it is asked to keep (a shrinking RC removes unavailable pods first). */

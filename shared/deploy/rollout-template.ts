@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { DC_LABEL, RC_LABEL, REVISION_ANNOTATION, type PodTemplate } from '../model/deploy-kinds.ts';
 import type { NewObject } from '../model/types.ts';
-import type { DeploymentConfig, ReplicationController } from './pods.ts';
+import type { DeploymentConfig, ReplicationController } from '../model/objects.ts';
 
 /** Annotation on an RC: the hash of the DeploymentConfig template it was made from. */
 export const TEMPLATE_HASH_ANNOTATION = 'berth.io/template-hash';

@@ -75,6 +75,8 @@ export const projectSpec = z.strictObject({
   displayName: z.string().max(256).optional(),
   description: z.string().max(4096).optional(),
 });
+export type ProjectSpec = z.infer<typeof projectSpec>;
+
 export const projectStatus = z.strictObject({ phase: z.enum(['Active', 'Terminating']) });
 export type ProjectStatus = z.infer<typeof projectStatus>;
 

@@ -15,14 +15,15 @@
 // (`<route>-<project>.<domain>`) is written into spec.host here, as the first thing admission
 // does: the API's create path knows neither the apps domain nor how to default per object.
 import { createHash } from 'node:crypto';
-import { ConflictError, NotFoundError, ignoring } from '../errors.ts';
+import { NotFoundError, ignoring } from '../errors.ts';
 import type { BerthObject, ObjectRef } from '../model/types.ts';
 import { hostProblem } from '../model/route-kinds.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
 import { collect, eachObject, eachOfKind } from '../store/each.ts';
-import { patchStatus } from '../store/patch.ts';
+import { patchObject, patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { CLAIM_KIND, HOST_HASH_LABEL, ROUTER_NAME, SUBDOMAIN_HASH_LABEL, subdomainOf, WILDCARD_HASH_LABEL, type Route } from './types.ts';
+import { CLAIM_KIND, HOST_HASH_LABEL, ROUTER_NAME, SUBDOMAIN_HASH_LABEL, subdomainOf, WILDCARD_HASH_LABEL } from './types.ts';
+import type { Route } from '../model/objects.ts';
 
 export interface ClaimSpec {
   host: string;
@@ -83,16 +84,9 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
 
   /** Fills spec.host when empty; the route as stored afterwards. */
   async function withHost(ref: ObjectRef): Promise<Route | undefined> {
-    for (let i = 0; i < 5; i++) {
-      const r = await store.get<Route>(ref);
-      if (!r || r.metadata.deletionTimestamp || r.spec.host) return r;
-      try {
-        return await store.update<Route>({ ...r, spec: { ...r.spec, host: defaultHost(r.metadata.name, r.metadata.project, deps.domain) } });
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-      }
-    }
-    throw new ConflictError(`Route ${ref.project}/${ref.name} kept changing while its host was filled in`);
+    return patchObject<Route>(store, ref, (r) =>
+      r.metadata.deletionTimestamp || r.spec.host ? undefined : { ...r, spec: { ...r.spec, host: defaultHost(r.metadata.name, r.metadata.project, deps.domain) } },
+    );
   }
 
   const claimsBy = (label: string, hash: string) => collect(eachObject<Claim>(store, CLAIM_KIND, '', { [label]: hash }));

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Termination } from '../model/route-kinds.ts';
-import type { Route, Service } from './types.ts';
+import type { Route, Service } from '../model/objects.ts';
 
 export const ANNOTATION = 'haproxy.router.openshift.io/';
 

@@ -1,11 +1,7 @@
 // The routing capability's vocabulary: routes and the services they point at, as stored.
-import type { ServiceSpec, ServiceStatus } from '../model/deploy-kinds.ts';
-import type { RouteSpec, RouteStatus } from '../model/route-kinds.ts';
-import type { BerthObject, ObjectRef } from '../model/types.ts';
+import type { Route } from '../model/objects.ts';
+import type { ObjectRef } from '../model/types.ts';
 import type { Reconciler } from '../reconcile/types.ts';
-
-export type Route = BerthObject<RouteSpec, RouteStatus>;
-export type Service = BerthObject<ServiceSpec, ServiceStatus>;
 
 /** The name routers write in status.ingress[].routerName. */
 export const ROUTER_NAME = 'berth';

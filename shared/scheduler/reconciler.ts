@@ -6,8 +6,9 @@
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { DC_LABEL } from '../model/deploy-kinds.ts';
 import { refOf, type ObjectRef } from '../model/types.ts';
-import { isTerminating, podGroup, podRequest, setPodCondition, type Host, type Pod } from '../deploy/pods.ts';
-import { recordEvent } from '../deploy/rollout-events.ts';
+import type { Host, Pod } from '../model/objects.ts';
+import { isTerminating, podGroup, podRequest, setPodCondition } from '../model/pods.ts';
+import { recordEvent } from '../events/record.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
 import { eachObject, eachOfKind } from '../store/each.ts';
 import { patchStatus } from '../store/patch.ts';

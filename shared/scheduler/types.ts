@@ -1,12 +1,9 @@
 // The scheduler's vocabulary: what a host offers, what a pod asks for, and where a pod went.
 // Plain data, so that placement stays a pure function of its inputs.
+import type { HostStatus, Resources } from '../model/resources.ts';
 import type { BerthObject, Labels } from '../model/types.ts';
 
-/** An amount of the two resources the scheduler accounts: cpu in millicores, memory in bytes. */
-export interface Resources {
-  cpuMilli: number;
-  memoryBytes: number;
-}
+export type { HostStatus, Resources };
 
 /** One host as the scheduler sees it. */
 export interface HostInfo {
@@ -33,17 +30,6 @@ export interface PodRequest {
 
 /** Where a pod goes, or why it can go nowhere (a Kubernetes-style message for the pod's Event). */
 export type Placement = { host: string } | { unschedulable: string };
-
-/**
- * The fields of a Host object (cluster-scoped, kind `Host`) that binding reads and writes.
- * `status.requested` is the capacity already promised to pods; every binding changes it with a
- * write conditional on the host's resourceVersion, so two schedulers cannot promise the same room.
- */
-export interface HostStatus {
-  allocatable: Resources;
-  requested: Resources;
-  ready: boolean;
-}
 
 export type HostObject = BerthObject<unknown, HostStatus>;
 

@@ -4,6 +4,7 @@
 // object without finalizers is deleted at once, on condition that nobody has added one meanwhile.
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { BerthObject, ObjectRef } from '../model/types.ts';
+import { retryOnConflict } from './patch.ts';
 import type { ObjectStore } from './ports.ts';
 
 /**
@@ -12,22 +13,20 @@ import type { ObjectStore } from './ports.ts';
  * @example await deleteObject(store, { kind: 'Pod', project: 'shop', name: 'web-1-x7k2p' }) // 'marked'
  */
 export async function deleteObject(store: ObjectStore, ref: ObjectRef, opts: { resourceVersion?: string; now?: Date } = {}): Promise<'deleted' | 'marked'> {
-  for (let i = 0; ; i++) {
+  // Someone wrote it in between (a binding may have added a finalizer): look again, unless the
+  // caller named the version it deletes.
+  const attempt = async () => {
     const o = await store.get<BerthObject>(ref);
     if (!o) throw new NotFoundError(ref.kind, ref.name);
     if (opts.resourceVersion !== undefined && o.metadata.resourceVersion !== opts.resourceVersion) {
       throw new ConflictError(`${ref.kind} "${ref.name}" has changed since resourceVersion ${opts.resourceVersion}`);
     }
-    try {
-      if (o.metadata.finalizers?.length) {
-        if (!o.metadata.deletionTimestamp) await store.update({ ...o, metadata: { ...o.metadata, deletionTimestamp: (opts.now ?? new Date()).toISOString() } });
-        return 'marked';
-      }
-      await store.delete(ref, { resourceVersion: o.metadata.resourceVersion });
-      return 'deleted';
-    } catch (err) {
-      // Someone wrote it in between (a binding may have added a finalizer): look again.
-      if (!(err instanceof ConflictError) || opts.resourceVersion !== undefined || i >= 4) throw err;
+    if (o.metadata.finalizers?.length) {
+      if (!o.metadata.deletionTimestamp) await store.update({ ...o, metadata: { ...o.metadata, deletionTimestamp: (opts.now ?? new Date()).toISOString() } });
+      return 'marked' as const;
     }
-  }
+    await store.delete(ref, { resourceVersion: o.metadata.resourceVersion });
+    return 'deleted' as const;
+  };
+  return opts.resourceVersion !== undefined ? attempt() : retryOnConflict(attempt);
 }

@@ -6,7 +6,7 @@ import { DescribeContainerInstancesCommand, ECSClient, ListContainerInstancesCom
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { discoverEcsHosts, ecsHostOf, hostNameOf, syncEcsHosts } from '../../shared/aws/ecs-hosts.ts';
-import type { Host, HostLease } from '../../shared/deploy/pods.ts';
+import type { Host, HostLease } from '../../shared/model/objects.ts';
 import { freshTable } from '../support/dynamo.ts';
 
 const CLUSTER = 'berth-fleet';

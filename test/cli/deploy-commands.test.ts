@@ -1,7 +1,7 @@
 // rollout latest|status|history|undo, scale, set env, get pods|dc|rc|svc and logs pod/NAME,
 // through the real API; where no controller runs, the test writes RC and pod status itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReplicationController } from '../../shared/deploy/pods.ts';
+import type { ReplicationController } from '../../shared/model/objects.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import { PROJECT, startBuildCli, type BuildHarness } from './build-harness.ts';
 

@@ -1,8 +1,9 @@
 // Deleting objects with finalizers: the API marks a bound pod (its host stops it and gives its
 // room back) and deletes an unbound one; a project waits for its marked pods before it goes.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { releasePod, type Host, type Pod } from '../../shared/deploy/pods.ts';
-import { projectFinalizer } from '../../shared/reconcile/project-finalizer.ts';
+import type { Host, Pod } from '../../shared/model/objects.ts';
+import { releasePod } from '../../shared/deploy/pods.ts';
+import { projectFinalizer } from '../../shared/project/finalizer.ts';
 import { bindPod } from '../../shared/scheduler/bind.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { testApi, type TestApi } from '../support/api.ts';

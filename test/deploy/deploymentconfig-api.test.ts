@@ -2,7 +2,7 @@
 // with their authorisation (a viewer gets 403) and bad input (404/409/422 naming the field).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { patchStatus } from '../../shared/store/patch.ts';
-import type { ReplicationController } from '../../shared/deploy/pods.ts';
+import type { ReplicationController } from '../../shared/model/objects.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 
 const P = 'dapi';

@@ -2,7 +2,7 @@
 // clock; the test plays the RC controller (RC status) and the hosts (pod phases) itself.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deploymentConfigReconciler } from '../../shared/deploy/deploymentconfig.ts';
-import type { DeploymentConfig, Pod, ReplicationController } from '../../shared/deploy/pods.ts';
+import type { DeploymentConfig, Pod, ReplicationController } from '../../shared/model/objects.ts';
 import { deploymentConfigSpec } from '../../shared/model/deploy-kinds.ts';
 import { collect, eachObject } from '../../shared/store/each.ts';
 import { patchStatus } from '../../shared/store/patch.ts';

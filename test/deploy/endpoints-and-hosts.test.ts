@@ -6,7 +6,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { endpointsOf, endpointsReconciler } from '../../shared/deploy/endpoints.ts';
 import { hostLifecycleReconciler, renewLease } from '../../shared/deploy/host-lifecycle.ts';
-import { podRequest, type Host, type Pod, type Service } from '../../shared/deploy/pods.ts';
+import type { Host, Pod, Service } from '../../shared/model/objects.ts';
+import { podRequest } from '../../shared/model/pods.ts';
 import { bindPod } from '../../shared/scheduler/bind.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';

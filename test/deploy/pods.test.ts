@@ -5,21 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HOST_FINALIZER } from '../../shared/model/deploy-kinds.ts';
 import { bindPod } from '../../shared/scheduler/bind.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
-import {
-  isAvailable,
-  isReady,
-  newPodName,
-  podGroup,
-  podLimits,
-  podRequest,
-  rcNameOfPod,
-  releasePod,
-  setPodCondition,
-  terminatePod,
-  untilAvailable,
-  type Host,
-  type Pod,
-} from '../../shared/deploy/pods.ts';
+import type { Host, Pod } from '../../shared/model/objects.ts';
+import { isAvailable, isReady, newPodName, podGroup, podLimits, podRequest, rcNameOfPod, setPodCondition, untilAvailable } from '../../shared/model/pods.ts';
+import { releasePod, terminatePod } from '../../shared/deploy/pods.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 
 const MiB = 2 ** 20;

@@ -4,7 +4,7 @@
 // and stops the pods of an RC that is gone.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { replicationReconciler } from '../../shared/deploy/replication.ts';
-import type { Pod, ReplicationController } from '../../shared/deploy/pods.ts';
+import type { Pod, ReplicationController } from '../../shared/model/objects.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 
 let t: TestTable;

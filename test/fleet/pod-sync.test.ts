@@ -5,7 +5,8 @@
 // probes act after their thresholds; a pod being deleted drains, stops and gives its room back;
 // containers of pods not bound here are removed.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { podRequest, type Host, type Pod } from '../../shared/deploy/pods.ts';
+import type { Host, Pod } from '../../shared/model/objects.ts';
+import { podRequest } from '../../shared/model/pods.ts';
 import { createPodSync } from '../../shared/fleet/pod-sync.ts';
 import type { ProbeResult } from '../../shared/fleet/probes.ts';
 import { SimulatedPods } from '../../shared/fleet/simulated.ts';

@@ -6,7 +6,7 @@ import { startLocalReconcilers, type RunningReconcilers } from '../../agents/up/
 import { tokenId } from '../../shared/auth/tokens.ts';
 import { foundationReconcilers } from '../../shared/reconcile/foundation.ts';
 import { resyncAll } from '../../shared/reconcile/resync.ts';
-import { requestProjectDeletion } from '../../shared/api/routes/projects.ts';
+import { requestProjectDeletion } from '../../shared/project/deletion.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 
 let api: TestApi;
@@ -93,7 +93,7 @@ describe('resync', () => {
     const owner = await quiet.user('owner');
     await quiet.call('POST', '/api/v1/projects', owner, { metadata: { name: 'missed' } });
     await quiet.call('POST', '/api/v1/projects/missed/configmaps', owner, { metadata: { name: 'x' }, spec: {} });
-    await requestProjectDeletion(quiet, 'missed');
+    await requestProjectDeletion(quiet.store, 'missed');
     const { token } = await quiet.identity.login('owner', 'password-owner');
     const tok = (await quiet.store.get({ kind: 'Token', project: '', name: tokenId(token) }))!;
     await quiet.store.update({ ...tok, metadata: { ...tok.metadata, expiresAt: new Date(Date.now() - 1).toISOString() } });

@@ -5,7 +5,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { routeSpec } from '../../shared/model/route-kinds.ts';
 import { judge, routeAdmission } from '../../shared/routing/admission.ts';
-import { isAdmitted, type Route } from '../../shared/routing/types.ts';
+import type { Route } from '../../shared/model/objects.ts';
+import { isAdmitted } from '../../shared/routing/types.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { selfSigned } from './certs.ts';
 

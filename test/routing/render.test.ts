@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { routeSpec } from '../../shared/model/route-kinds.ts';
 import { buildRouterModel, POOL_MIN_FREE, poolSizeFor, type RouterModel, type RouterState } from '../../shared/routing/model.ts';
 import { configText, renderConfig, sameStructure } from '../../shared/routing/render.ts';
-import type { Route, Service } from '../../shared/routing/types.ts';
+import type { Route, Service } from '../../shared/model/objects.ts';
 import { runtimeChanges, runtimeCommands } from '../../agents/router/agent.ts';
 import { selfSigned } from './certs.ts';
 

@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { routeSpec } from '../../shared/model/route-kinds.ts';
 import { routeAdmission } from '../../shared/routing/admission.ts';
-import type { Route, Service } from '../../shared/routing/types.ts';
+import type { Route, Service } from '../../shared/model/objects.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
 

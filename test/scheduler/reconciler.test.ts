@@ -2,7 +2,8 @@
 // replicas of one deployment spread over hosts, a pod that fits nowhere says why (condition and
 // one Event, not one per pass), and two schedulers racing never over-commit a host.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { podRequest, type Host, type Pod } from '../../shared/deploy/pods.ts';
+import type { Host, Pod } from '../../shared/model/objects.ts';
+import { podRequest } from '../../shared/model/pods.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { schedulerReconciler } from '../../shared/scheduler/reconciler.ts';
 import { collect } from '../../shared/store/each.ts';

@@ -5,8 +5,9 @@ import * as z from 'zod';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { streamText } from 'hono/streaming';
-import { BerthError, ConflictError, ValidationError } from '../../errors.ts';
+import { ValidationError } from '../../errors.ts';
 import { envVar } from '../../model/build-kinds.ts';
+import { cancelBuild } from '../../builds/cancel.ts';
 import { instantiateBuild, type Build, type BuildConfig } from '../../builds/instantiate.ts';
 import { isTerminal } from '../../builds/plan.ts';
 import { MAX_ARCHIVE_BYTES, UploadTooLargeError } from '../../builds/upload-limit.ts';
@@ -54,11 +55,10 @@ export function registerBuildRoutes(app: Hono<ApiEnv>, deps: ApiDeps, builds: No
   defineRoute(
     app,
     deps,
-    { method: 'post', path: `${bcPath}/instantiatebinary`, access: { kind: 'project', verb: 'create', resource: 'app' }, summary: 'Start a build from an uploaded source archive (tar or tar.gz body)', tag, params: ProjectNameParam, status: 201 },
+    { method: 'post', path: `${bcPath}/instantiatebinary`, access: { kind: 'project', verb: 'create', resource: 'app' }, summary: 'Start a build from an uploaded source archive (tar or tar.gz body)', tag, params: ProjectNameParam, status: 201, media: { accepted: TAR_TYPES, suggestion: 'send the source as a tar archive (Content-Type: application/x-tar or application/gzip)' } },
     async (c, { params }) => {
       const bc = await getOr404<BuildConfig>(deps.store, { kind: 'BuildConfig', project: params.project, name: params.name });
       if (!bc.spec.source.binary) throw ValidationError.field('source.binary', 'this BuildConfig builds from git; use instantiate');
-      if (!TAR_TYPES.test(c.req.header('content-type') ?? '')) throw new BerthError(415, 'UnsupportedMediaType', 'send the source as a tar archive (Content-Type: application/x-tar or application/gzip)');
       const declared = Number(c.req.header('content-length') ?? 0);
       if (declared > maxBytes) throw new UploadTooLargeError(maxBytes);
       const body = c.req.raw.body;
@@ -77,16 +77,7 @@ export function registerBuildRoutes(app: Hono<ApiEnv>, deps: ApiDeps, builds: No
     deps,
     { method: 'post', path: `${buildPath}/cancel`, access: { kind: 'project', verb: 'update', resource: 'app' }, summary: 'Cancel a build', tag, params: ProjectNameParam },
     async (c, { params }) => {
-      const ref = { kind: 'Build', project: params.project, name: params.name };
-      for (let i = 0; ; i++) {
-        const b = await getOr404<Build>(deps.store, ref);
-        if (isTerminal(b) || b.spec.cancelled) return c.json(b);
-        try {
-          return c.json(await deps.store.replace(ref, { resourceVersion: b.metadata.resourceVersion, labels: b.metadata.labels, annotations: b.metadata.annotations, spec: { ...b.spec, cancelled: true } }));
-        } catch (err) {
-          if (!(err instanceof ConflictError) || i >= 10) throw err;
-        }
-      }
+      return c.json(await cancelBuild(deps.store, { kind: 'Build', project: params.project, name: params.name }));
     },
   );
 

@@ -2,7 +2,7 @@
 // can reach the hosts' engines (the all-in-one platform); anyone who may read the pod may read it.
 import type { Hono } from 'hono';
 import * as z from 'zod';
-import type { Pod } from '../../deploy/pods.ts';
+import type { Pod } from '../../model/objects.ts';
 import { BerthError, ConflictError } from '../../errors.ts';
 import type { HostSpec } from '../../model/deploy-kinds.ts';
 import type { BerthObject } from '../../model/types.ts';

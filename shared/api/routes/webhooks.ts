@@ -68,6 +68,8 @@ export function registerWebhookRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
         tag: 'Webhooks',
         params: HookParams,
         response: WebhookResult,
+        // Each provider checks the body's type, with a hint in its own terms.
+        media: 'own',
       },
       (c, { params }) => handleHook(deps, type, c, params),
     );

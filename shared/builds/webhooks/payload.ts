@@ -1,7 +1,7 @@
 // Reading a webhook body: JSON, then the fields a plugin needs, each failure a 400 that says
 // what was wrong.
 import * as z from 'zod';
-import { BadRequestError, BerthError } from '../../errors.ts';
+import { BadRequestError, JSON_MEDIA_TYPE, requireMediaType } from '../../errors.ts';
 
 export function parseJson(body: Uint8Array): unknown {
   try {
@@ -21,9 +21,7 @@ export function parsePayload<T>(schema: z.ZodType<T>, value: unknown, what: stri
 
 /** Refuses a body that says it is not JSON (GitHub can be set to send form-encoded bodies). */
 export function requireJson(contentType: string | undefined, hint: string): void {
-  if (contentType && !/^application\/([\w.-]+\+)?json\s*(;.*)?$/i.test(contentType)) {
-    throw new BerthError(415, 'UnsupportedMediaType', `webhook bodies are JSON, not ${contentType}`, { suggestion: hint });
-  }
+  requireMediaType(contentType, JSON_MEDIA_TYPE, hint);
 }
 
 /** A git author or committer as the payloads carry one. */

@@ -7,7 +7,7 @@
 import { AlreadyExistsError, BerthError, ConflictError, NotFoundError } from '../errors.ts';
 import type { BerthObject, NewObject } from '../model/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { projectUid, UID_BASE, UID_BLOCK } from './pod-container.ts';
+import { projectUid, UID_BASE, UID_BLOCK } from '../fleet/pod-container.ts';
 
 /** The project annotation naming its block: `<first uid>/<size>`, as OpenShift writes it. */
 export const UID_RANGE_ANNOTATION = 'berth.io/uid-range';

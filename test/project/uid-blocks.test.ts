@@ -2,7 +2,7 @@
 // when two names prefer the same block; the pods' UID comes from the project's annotation.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectUid, UID_BASE, UID_BLOCK } from '../../shared/fleet/pod-container.ts';
-import { createProjectWithUidRange, UID_RANGE_ANNOTATION, uidOfProject } from '../../shared/fleet/uid-ranges.ts';
+import { createProjectWithUidRange, UID_RANGE_ANNOTATION, uidOfProject } from '../../shared/project/uid-blocks.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 
 let t: TestApi;

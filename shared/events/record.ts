@@ -1,5 +1,5 @@
-// Events about rollouts (a new revision, scaling, complete, failed), as Kubernetes Events that
-// expire after an hour: what `berth get events` and `berth describe` show a user.
+// Events, as Kubernetes Events that expire after an hour: what `berth get events` and
+// `berth describe` show a user. Any capability records them (rollouts, scheduling, builds…).
 import { randomBytes } from 'node:crypto';
 import type { EventSpec } from '../model/kinds.ts';
 import type { ObjectRef } from '../model/types.ts';

@@ -5,7 +5,7 @@ import { refOf, type ObjectRef } from '../model/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { deleteObject } from '../store/deletion.ts';
 import { eachOfKind } from '../store/each.ts';
-import type { Reconciler, Result } from './types.ts';
+import type { Reconciler, Result } from '../reconcile/types.ts';
 
 export const PROJECT_FINALIZER = 'berth.io/project-contents';
 /** How many objects one pass deletes before asking to be called again (bounded Lambda time). */

@@ -1,0 +1,55 @@
+// One pass over the ECS fleet: tenant container instances become Hosts (leases renewed), then
+// each host's pods are synced through ECS (StartTask, StopTask). Readiness comes from the task
+// state events (fleet-events), since the control plane is not inside the hosts' network.
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import { syncEcsHosts } from '../aws/ecs-hosts.ts';
+import { EcsPodContainers } from '../aws/ecs-pods.ts';
+import type { Host } from '../model/objects.ts';
+import { projectUids } from '../project/uid-blocks.ts';
+import type { BindingStore } from '../scheduler/ports.ts';
+import { eachObject } from '../store/each.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import { createPodSync } from './pod-sync.ts';
+
+export interface EcsFleetSyncOptions {
+  store: ObjectStore;
+  bindings: BindingStore;
+  client: ECSClient;
+  cluster: string;
+  /** The pods' task execution role (image pulls, logs) and log group, when they have them. */
+  executionRoleArn?: string;
+  logGroup?: string;
+  region: string;
+}
+
+/**
+ * The resync function's pass over the fleet; task definitions registered by one pass are
+ * remembered for the next.
+ * @example const sync = createEcsFleetSync({ store, bindings, client, cluster, region }); await sync()
+ */
+export function createEcsFleetSync(o: EcsFleetSyncOptions): () => Promise<{ hosts: number; pods: number }> {
+  const taskDefinitions = new Map<string, string>();
+  const uidFor = projectUids(o.store);
+  return async () => {
+    await syncEcsHosts(o.store, { client: o.client, cluster: o.cluster });
+    let hosts = 0;
+    let pods = 0;
+    for await (const host of eachObject<Host>(o.store, 'Host', '')) {
+      if (host.spec.provider !== 'ecs' || !host.spec.endpoint || !host.status.ready) continue;
+      const containers = new EcsPodContainers({
+        client: o.client,
+        cluster: o.cluster,
+        containerInstanceArn: host.spec.endpoint,
+        address: host.spec.address,
+        executionRoleArn: o.executionRoleArn,
+        logGroup: o.logGroup,
+        region: o.region,
+        taskDefinitions,
+      });
+      const sync = createPodSync({ store: o.store, bindings: o.bindings, hostName: host.metadata.name, address: host.spec.address, containers, uidFor, reportedReadiness: true });
+      pods += (await sync.syncHost()).pods;
+      hosts++;
+    }
+    return { hosts, pods };
+  };
+}

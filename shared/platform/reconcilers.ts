@@ -1,0 +1,47 @@
+// Every reconciler the control plane runs, written once: the Lambda functions on AWS and the
+// all-in-one platform pass their adapters (where builder agents run, where images go, where
+// Route and Service changes are handed to the routers) and get the same list.
+import type { BuildLauncher, BuildLogs, ImageRegistry, SourceArchives } from '../builds/ports.ts';
+import { buildReconciler } from '../builds/build-reconciler.ts';
+import { buildConfigReconciler } from '../builds/buildconfig-reconciler.ts';
+import { deployReconcilers, type DeployReconcilerOptions } from '../deploy/reconcilers.ts';
+import { foundationReconcilers } from '../reconcile/foundation.ts';
+import type { Reconciler } from '../reconcile/types.ts';
+import { routeAdmission } from '../routing/admission.ts';
+import type { BindingStore } from '../scheduler/ports.ts';
+import type { ObjectStore } from '../store/ports.ts';
+
+export interface PlatformAdapters {
+  store: ObjectStore;
+  /** Pods bound to hosts and the room promised on them. */
+  bindings: BindingStore;
+  /** Builder agents (local processes / ECS tasks), their logs and uploaded sources. */
+  builds: { launcher: BuildLauncher; logs: BuildLogs; sources: SourceArchives };
+  /** Where images are pushed (the local registry / ECR): a deleted ImageStream's repository goes with it. */
+  registry: ImageRegistry;
+  /** Routes get their default host under this domain. */
+  appsDomain: string;
+  /**
+   * Hands each Route and Service change on to the routers: to the local router agent
+   * (`routerFeed`), or into the routers' change feed in the table (`routerFeedWriter`: router
+   * hosts have no stream).
+   */
+  routers: Reconciler;
+  /** Host lifecycle timings (lease grace, eviction); the defaults suit ECS hosts. */
+  hosts?: DeployReconcilerOptions;
+}
+
+/**
+ * The platform's reconcilers over the given adapters, in the order a change flows through them.
+ * @example createStreamHandler(platformReconcilers({ store, bindings, builds, registry, appsDomain, routers }))
+ */
+export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
+  return [
+    ...foundationReconcilers(a.store),
+    buildReconciler({ store: a.store, ...a.builds }),
+    buildConfigReconciler(a.store, a.registry),
+    ...deployReconcilers(a.store, a.bindings, a.hosts),
+    routeAdmission({ store: a.store, domain: a.appsDomain }),
+    a.routers,
+  ];
+}

@@ -1,0 +1,40 @@
+// Making a project: the Project (Active, carrying the finalizer that removes its contents when
+// it is deleted, and who asked for it), its creator's admin binding and its UID block, in one
+// all-or-nothing write.
+import type { Labels } from '../model/types.ts';
+import type { ProjectSpec, RoleBindingSpec } from '../model/kinds.ts';
+import type { ObjectStore } from '../store/ports.ts';
+import { PROJECT_FINALIZER } from './finalizer.ts';
+import type { Project } from './types.ts';
+import { createProjectWithUidRange } from './uid-blocks.ts';
+
+/** The annotation naming the user who asked for a project. */
+export const REQUESTER_ANNOTATION = 'berth.io/requester';
+
+export interface NewProject {
+  name: string;
+  /** The user who asks for it: the project's first admin. */
+  requester: string;
+  labels?: Labels;
+  annotations?: Labels;
+  spec: ProjectSpec;
+}
+
+/**
+ * Creates a project with its requester as admin. AlreadyExistsError when the name is taken.
+ * @example const project = await createProject(store, { name: 'shop', requester: 'alice', spec: {} })
+ */
+export async function createProject(store: ObjectStore, p: NewProject): Promise<Project> {
+  const binding: RoleBindingSpec = { role: 'admin', subjects: [{ kind: 'User', name: p.requester }] };
+  const [project] = await createProjectWithUidRange(
+    store,
+    {
+      kind: 'Project',
+      metadata: { name: p.name, project: '', labels: p.labels, annotations: { ...p.annotations, [REQUESTER_ANNOTATION]: p.requester }, finalizers: [PROJECT_FINALIZER] },
+      spec: p.spec,
+      status: { phase: 'Active' },
+    },
+    [{ kind: 'RoleBinding', metadata: { name: 'admin', project: p.name }, spec: binding }],
+  );
+  return project as Project;
+}
