@@ -72,7 +72,7 @@ export class ControlPlaneStack extends Stack {
     });
     NagSuppressions.addResourceSuppressions(this.adminSecret, [{ id: 'AwsSolutions-SMG4', reason: 'A one-time bootstrap credential: Berth reads it once to create the first administrator, who then changes the password in Berth; rotating the secret would not change the Berth password.' }]);
 
-    this.api = new HttpApi(this, 'HttpApi', { description: 'Berth API, console and webhooks', createDefaultStage: false });
+    this.api = new HttpApi(this, 'HttpApi', { description: 'Berth API and webhooks', createDefaultStage: false });
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,

@@ -214,11 +214,6 @@ const defs: KindDef[] = [
 
 export const KINDS: ReadonlyMap<string, KindDef> = new Map(defs.map((d) => [d.kind, d]));
 
-/** Registers a kind (used by later capabilities at module load of their API wiring). */
-export function registerKind(def: KindDef): void {
-  (KINDS as Map<string, KindDef>).set(def.kind, def);
-}
-
 /** Cluster-scoped kinds with dedicated routes; listed so the CLI can resolve their names. */
 export const CLUSTER_KINDS = [
   { kind: 'Project', plural: 'projects', aliases: ['project'] },

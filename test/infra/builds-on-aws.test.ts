@@ -102,7 +102,7 @@ describe('the builder task on AWS', () => {
 
 describe('variables', () => {
   it('give the API the sources bucket and the builder images new-app offers, from the S2I repositories', () => {
-    const env = envOf('Berth REST API and web console');
+    const env = envOf('Berth REST API');
     expect(env.BERTH_SOURCES_BUCKET).toMatch(/SourcesBucket/);
     expect(env.BERTH_BUILDER_IMAGES).toBe('python=<AWS::AccountId>.dkr.ecr.<AWS::Region>.<AWS::URLSuffix>/berth/s2i/python:latest');
   });

@@ -52,7 +52,7 @@ describe('control-plane functions (PlatformFunction)', () => {
   });
 
   it('gives the API the admin password secret and nothing of the fleet', () => {
-    const { props } = functionsByDescription()['Berth REST API and web console']!;
+    const { props } = functionsByDescription()['Berth REST API']!;
     const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(text(env.BERTH_ADMIN_SECRET_ARN)).toMatch(/AdminPassword/);
     expect(Object.keys(env).filter((k) => /CLUSTER|POD|REGISTRY/.test(k))).toEqual([]);

@@ -1,8 +1,8 @@
-// A simulated host: pod containers held in memory, "running" the moment they are ensured.
-// For benchmarks and for tests of the host side that need exact control (a container that exits,
-// a probe that fails) without an engine.
-import type { PodContainers } from './ports.ts';
-import type { ListedPod, PodSpecForHost, RunningPod } from './types.ts';
+// A simulated host for the host side's tests: pod containers held in memory, "running" the moment
+// they are ensured, so that a test controls exactly what happens (a container that exits, a probe
+// that fails) without an engine.
+import type { PodContainers } from '../../shared/fleet/ports.ts';
+import type { ListedPod, PodSpecForHost, RunningPod } from '../../shared/fleet/types.ts';
 
 interface SimContainer extends ListedPod {
   spec: PodSpecForHost;
