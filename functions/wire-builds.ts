@@ -94,16 +94,15 @@ export function bindingStore(env: NodeJS.ProcessEnv): DynamoBindingStore {
 export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env: NodeJS.ProcessEnv): Reconciler[] {
   if (!deps.builds) throw new Error('BERTH_SOURCES_BUCKET is not set: the build reconciler deletes the uploaded sources of deleted builds');
   const { logs, sources } = deps.builds;
-  return sharedReconcilers({
-    store: deps.store,
-    bindings: bindingStore(env),
-    builds: { launcher: ecsBuildLauncher(env), logs, sources },
-    registry: ecrRegistry(env),
-    appsDomain: required(env, 'BERTH_APPS_DOMAIN', 'routes get their default host under the apps domain'),
-    // Router hosts have no stream: they read Route and Service changes from this feed.
-    routers: routerFeedWriter(new RouterFeedTable({ client: dynamoClientFrom(env), tableName: required(env, 'TABLE_NAME', "the routers' change feed is kept in the table") })),
-    // ECS hosts renew their leases on the resync schedule (ECS_LEASE_SECONDS): the default timings.
-  });
+  // Made in this order so that a missing variable is named in the order the stack sets them.
+  const launcher = ecsBuildLauncher(env);
+  const registry = ecrRegistry(env);
+  const bindings = bindingStore(env);
+  const appsDomain = required(env, 'BERTH_APPS_DOMAIN', 'routes get their default host under the apps domain');
+  // Router hosts have no stream: they read Route and Service changes from this feed.
+  const routers = routerFeedWriter(new RouterFeedTable({ client: dynamoClientFrom(env), tableName: required(env, 'TABLE_NAME', "the routers' change feed is kept in the table") }));
+  // ECS hosts renew their leases on the resync schedule (ECS_LEASE_SECONDS): the default timings.
+  return sharedReconcilers({ store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers });
 }
 
 /** The resync function's pass over the ECS fleet (shared/fleet/ecs-fleet-sync.ts), wired from the environment. */
