@@ -1,5 +1,6 @@
 // Build operations several commands share: the API paths of builds and BuildConfigs, starting a
 // build (from git, or from a directory uploaded as its source) and naming builds as `oc` prints them.
+import { basename, resolve } from 'node:path';
 import { TERMINAL_PHASES, type EnvVar } from '../shared/model/build-kinds.ts';
 import type { ApiClient, ApiObject } from './client.ts';
 import type { Context } from './context.ts';
@@ -91,7 +92,9 @@ export async function uploadDirectory(ctx: Context, client: ApiClient, project: 
   let packError: unknown;
   body.on('error', (err) => (packError = err));
   try {
-    const build = await client.upload<ApiObject>(`${buildConfigPath(project, bc)}/instantiatebinary`, body, 'application/gzip');
+    // The directory's name labels the image's source (io.openshift.build.source-location).
+    const name = encodeURIComponent(basename(resolve(dir)));
+    const build = await client.upload<ApiObject>(`${buildConfigPath(project, bc)}/instantiatebinary?name=${name}`, body, 'application/gzip');
     progress.end('Uploading finished');
     return build;
   } catch (err) {

@@ -50,9 +50,10 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(1)} ${units[i]}`;
 }
 
-/** A duration the way `oc get builds` prints it: 45s, 1m5s, 2h3m. */
+/** A duration the way `oc get builds` prints it: 45s, 1m5s, 2h3m; under 10 s to a tenth (0.4s, 3.2s), not 0s. */
 export function duration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '';
+  if (ms < 9_950) return `${(ms / 1000).toFixed(1)}s`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);

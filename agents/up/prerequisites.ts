@@ -47,5 +47,7 @@ export const DOCKER: Prerequisite = { what: 'Docker Engine (the fleet and the bu
 export const REGISTRY: Prerequisite = { what: 'the Distribution registry', packages: ['docker-registry'], present: () => onPath('docker-registry', ['--version']) };
 export const MMDEBSTRAP: Prerequisite = { what: 'mmdebstrap (builder base images)', packages: ['mmdebstrap'], present: () => onPath('mmdebstrap') };
 export const HAPROXY: Prerequisite = { what: 'HAProxy (the routers)', packages: ['haproxy'], present: () => onPath('haproxy', ['-v']) };
+/** Tests only: Debian's static busybox (a dynamic one cannot run in an empty image), the base of the fake S2I builders the build tests make. */
+export const BUSYBOX: Prerequisite = { what: 'busybox-static (fake S2I builders in tests)', packages: ['busybox-static'], present: () => /install ok installed/.test(spawnSync('dpkg-query', ['-W', '-f=${Status}', 'busybox-static'], { encoding: 'utf8' }).stdout ?? '') };
 /** Tests only: the ECS health-check commands are run with each HTTP client an image may have. */
 export const HTTP_CLIENTS: Prerequisite = { what: 'curl and wget (health-check tests)', packages: ['curl', 'wget'], present: () => onPath('curl', ['--version']) && onPath('wget', ['--version']) };

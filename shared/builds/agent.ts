@@ -11,7 +11,7 @@ import type { BuildStatus, EnvVar, ImageRef, ImageStreamStatus, TagEvent } from 
 import { AlreadyExistsError, ignoring } from '../errors.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import type { Build } from './instantiate.ts';
+import { SOURCE_ARCHIVE_ANNOTATION, type Build } from './instantiate.ts';
 import { LogWriter } from './log-writer.ts';
 import { isTerminal } from './plan.ts';
 import { MAX_ARCHIVE_BYTES } from './upload-limit.ts';
@@ -22,7 +22,7 @@ import { cloneSource, contextOf, SourceError, type FetchedSource } from './sourc
 export interface BuildEngine {
   s2iBuild(docker: Docker, req: {
     builderImage: string; sourceDir: string; tag: string; env: { name: string; value: string }[]; incremental: boolean;
-    previousImage?: string; scriptsUrl?: string; labels?: Record<string, string>; log: (line: string) => void; signal?: AbortSignal;
+    previousImage?: string; scriptsUrl?: string; sourceLocation?: string; labels?: Record<string, string>; log: (line: string) => void; signal?: AbortSignal;
     registryAuth?: RegistryAuth; buildName?: string;
   }): Promise<{ imageId: string }>;
   dockerfileBuild(docker: Docker, req: {
@@ -48,11 +48,11 @@ type ImageStream = BerthObject<{ tags: { name: string; from?: ImageRef }[] }, Im
 /** Runs the build; resolves with its final phase (or undefined when it was not this agent's to run). */
 export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string | undefined> {
   const { store } = deps;
-  const start = Date.now();
   const claimed = await patchStatus<Build>(store, ref, (b) =>
-    b.status.phase === 'Pending' && !b.spec.cancelled ? { ...b.status, phase: 'Running', startTimestamp: new Date(start).toISOString() } : undefined,
+    b.status.phase === 'Pending' && !b.spec.cancelled ? { ...b.status, phase: 'Running', startTimestamp: b.status.startTimestamp ?? new Date().toISOString() } : undefined,
   );
   if (!claimed) return undefined;
+  const start = Date.parse(claimed.status.startTimestamp!);
   const attempt = claimed.status.attempt;
   const log = new LogWriter(deps.logs, ref);
   const abort = new AbortController();
@@ -73,7 +73,8 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
     const labels: Record<string, string> = {
       'io.openshift.build.name': ref.name,
       'io.openshift.build.namespace': ref.project,
-      ...(b.spec.source.git ? { 'io.openshift.build.source-location': b.spec.source.git.uri } : {}),
+      'io.openshift.build.source-location': sourceLocationOf(b),
+      ...(b.spec.source.git?.ref ? { 'io.openshift.build.commit.ref': b.spec.source.git.ref } : {}),
       ...(fetched.commit ? { 'io.openshift.build.commit.id': fetched.commit } : {}),
       ...(b.spec.source.contextDir ? { 'io.openshift.build.source-context-dir': b.spec.source.contextDir } : {}),
     };
@@ -133,6 +134,30 @@ async function fetchSource(deps: AgentDeps, b: Build, ref: ObjectRef, log: (l: s
     throw new SourceError('InvalidSourceArchive', (err as Error).message);
   }
   return { dir };
+}
+
+/**
+ * What the user gave as the build's source, for the image's io.openshift.build.source-location
+ * label: the git URL, or the uploaded archive's name (never where the agent unpacked it).
+ * @example sourceLocationOf(build) // 'https://git.example/shop.git' or 'uploaded archive shop.tar.gz'
+ */
+export function sourceLocationOf(b: Build): string {
+  if (b.spec.source.git) return withoutCredentials(b.spec.source.git.uri);
+  const name = b.metadata.annotations[SOURCE_ARCHIVE_ANNOTATION];
+  return name ? `uploaded archive ${name}` : 'uploaded archive';
+}
+
+/** A URL without a user name or password in it (a token there must not end up in an image). */
+function withoutCredentials(uri: string): string {
+  try {
+    const u = new URL(uri);
+    if (!u.username && !u.password) return uri;
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return uri;
+  }
 }
 
 /** The image an ImageRef names: a DockerImage as is, an ImageStreamTag by its newest image. */
@@ -210,7 +235,7 @@ async function finishBuild(store: ObjectStore, ref: ObjectRef, attempt: string |
   const end = Date.now();
   await patchStatus<Build>(store, ref, (b) =>
     b.status.attempt === attempt && !isTerminal(b)
-      ? { ...b.status, ...status, completionTimestamp: new Date(end).toISOString(), duration: end - start }
+      ? { ...b.status, ...status, completionTimestamp: new Date(end).toISOString(), duration: Math.max(0, end - start) }
       : undefined,
   );
 }

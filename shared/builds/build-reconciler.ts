@@ -33,7 +33,10 @@ export function buildReconciler(deps: BuildReconcilerDeps): Reconciler {
 
   async function launch(ref: ObjectRef): Promise<void> {
     const attempt = randomUUID();
-    const claimed = await patchStatus<Build>(store, ref, (b) => ((b.status.phase ?? 'New') === 'New' && !b.spec.cancelled ? { ...b.status, phase: 'Pending', attempt } : undefined));
+    // The build starts when its agent is launched (as an OpenShift build starts with its pod):
+    // the duration covers the agent's start, the source and the push, not only the S2I steps.
+    const startTimestamp = new Date(now()).toISOString();
+    const claimed = await patchStatus<Build>(store, ref, (b) => ((b.status.phase ?? 'New') === 'New' && !b.spec.cancelled ? { ...b.status, phase: 'Pending', attempt, startTimestamp } : undefined));
     if (!claimed) return;
     const agent = await launcher.launch(ref);
     const recorded = await patchStatus<Build>(store, ref, (b) => (b.status.attempt === attempt && !isTerminal(b) ? { ...b.status, agent } : undefined));

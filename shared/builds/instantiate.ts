@@ -11,12 +11,16 @@ export type Build = BerthObject<BuildSpec, BuildStatus>;
 
 export const BUILDCONFIG_LABEL = 'berth.io/buildconfig';
 export const BUILD_NUMBER_ANNOTATION = 'berth.io/build-number';
+/** The name the user gave an uploaded source (a directory's or an archive's), as they gave it. */
+export const SOURCE_ARCHIVE_ANNOTATION = 'berth.io/source-archive';
 
 export interface InstantiateOptions {
   /** Why: "Manually triggered", "GitHub push 3f2a1c…". */
   message: string;
   revision?: BuildSpec['revision'];
   env?: EnvVar[];
+  /** Annotations of the new Build beyond its number (an uploaded source's name). */
+  annotations?: Record<string, string>;
   /** Runs once the build's name is known and before the Build exists (store an uploaded source). */
   beforeCreate?: (name: string) => Promise<void>;
 }
@@ -50,7 +54,7 @@ export async function instantiateBuild(store: ObjectStore, project: string, buil
         name,
         project,
         labels: { [BUILDCONFIG_LABEL]: buildConfig },
-        annotations: { [BUILD_NUMBER_ANNOTATION]: String(n) },
+        annotations: { ...opts.annotations, [BUILD_NUMBER_ANNOTATION]: String(n) },
       },
       spec,
       status: { phase: 'New' },

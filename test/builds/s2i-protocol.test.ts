@@ -196,10 +196,10 @@ describe('failures', () => {
     expect(r.created).toEqual([]);
   }, 120_000);
 
-  it('a builder image that cannot run the scripts fails with a typed error, leaving no container', async () => {
+  it('a builder image that cannot run the scripts fails with a typed error naming /usr/bin/env, leaving no container', async () => {
     const empty = await derivedBuilder('scratch-builder', 'FROM scratch\nLABEL io.openshift.s2i.scripts-url=image:///s2i\nUSER 1001\n');
     const r = await recordedBuild({ builderImage: empty, sourceDir: await appSource('app-py'), tag: tagFor('x') });
-    expect(r.result).toMatchObject({ code: 'StepStartFailed' });
+    expect(r.result).toMatchObject({ code: 'NotS2IBuilder', message: `builder image "${empty}" is not an S2I builder: it has no /usr/bin/env, which runs the S2I scripts` });
     expect(r.created).toHaveLength(1);
     expect(r.left).toEqual([]);
   }, 120_000);

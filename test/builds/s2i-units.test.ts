@@ -97,9 +97,20 @@ describe('the assemble user', () => {
 });
 
 describe('the committed image', () => {
-  it('merges labels: builder, then generated, then the caller', () => {
-    const labels = outputLabels({ builder: image({ a: 'builder', 'io.k8s.display-name': 'Python' }), builderImage: 'b:1', sourceLocation: '/src', tag: 'r/p/app:latest', extra: { a: 'caller' } });
-    expect(labels).toEqual({ a: 'caller', 'io.k8s.display-name': 'r/p/app:latest', 'io.openshift.build.image': 'b:1', 'io.openshift.build.source-location': '/src' });
+  it('merges labels: builder, then image metadata, then generated, then the caller', () => {
+    const labels = outputLabels({
+      builder: image({ a: 'builder', b: 'builder', 'io.k8s.display-name': 'Python' }),
+      builderImage: 'b:1',
+      sourceLocation: 'https://git.example/app.git',
+      tag: 'r/p/app:latest',
+      metadata: { b: 'metadata', 'io.openshift.build.image': 'forged' },
+      extra: { a: 'caller' },
+    });
+    expect(labels).toEqual({ a: 'caller', b: 'metadata', 'io.k8s.display-name': 'r/p/app:latest', 'io.openshift.build.image': 'b:1', 'io.openshift.build.source-location': 'https://git.example/app.git' });
+  });
+
+  it('names no source location unless one is given', () => {
+    expect(outputLabels({ builder: image(), builderImage: 'b:1', tag: 't' })).not.toHaveProperty(['io.openshift.build.source-location']);
   });
 
   it('commits CMD the run script, the builder user and entrypoint, the build env', () => {

@@ -32,20 +32,22 @@ export interface BuildSuite {
 
 /** Registers the hooks of a file of build tests: the builder image before, its images removed after. */
 export function buildSuite(variant: Variant = 'test'): BuildSuite {
-  const tags: string[] = [];
-  const suite: BuildSuite = {
-    builder: '',
-    tag(app) {
-      const t = testTag(inject('registryHost'), app);
-      tags.push(t);
-      return t;
-    },
-  };
+  const suite: BuildSuite = { builder: '', tag: tagSuite() };
   beforeAll(async () => {
     suite.builder = await ensureBuilderImages(docker, { variant, log: builderLog(variant) });
   }, 20 * 60_000);
-  afterAll(() => removeImages(tags));
   return suite;
+}
+
+/** Unique tags in the test registry's namespace, removed after the file's tests (no builder image made). */
+export function tagSuite(): (app: string) => string {
+  const tags: string[] = [];
+  afterAll(() => removeImages(tags));
+  return (app) => {
+    const t = testTag(inject('registryHost'), app);
+    tags.push(t);
+    return t;
+  };
 }
 
 /** A fresh copy of a sample app (or an empty dir), with extra files written into it. */

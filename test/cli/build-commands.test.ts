@@ -1,4 +1,5 @@
 // start-build, cancel-build, get builds|buildconfigs|imagestreams and describe bc.
+import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT, sourceTree, startBuildCli, type BuildHarness } from './build-harness.ts';
 
@@ -36,6 +37,8 @@ describe('berth start-build', () => {
     expect([...files.keys()].sort()).toEqual(['app.sh', 'lib/', 'lib/util.py']);
     expect(files.get('lib/util.py')!.content).toBe('X = 1\n');
     expect(files.get('app.sh')!.mode & 0o777).toBe(0o755);
+    // The directory's name, not its path, is what the image's source label will say.
+    expect((await h.get('builds', 'site-1')).metadata.annotations['berth.io/source-archive']).toBe(basename(dir));
   });
 
   it.each([

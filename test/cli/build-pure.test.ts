@@ -103,7 +103,11 @@ describe('buildTarget', () => {
 describe('duration and formatBytes', () => {
   it.each([
     [undefined, ''],
-    [400, '0s'],
+    [0, '0.0s'],
+    [400, '0.4s'],
+    [3_240, '3.2s'],
+    [9_949, '9.9s'],
+    [9_950, '10s'],
     [45_000, '45s'],
     [60_000, '1m'],
     [65_000, '1m5s'],
@@ -131,7 +135,7 @@ describe('reportOutcome', () => {
   it('Complete is a line on stderr with the time taken and the image', () => {
     reportOutcome(ctx, build({ phase: 'Complete', duration: 3000, outputDockerImageReference: 'r/p/web@sha256:1' }));
 
-    expect(noted).toEqual(['build "web-3" Complete in 3s: r/p/web@sha256:1\n']);
+    expect(noted).toEqual(['build "web-3" Complete in 3.0s: r/p/web@sha256:1\n']);
   });
 
   it.each([

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { DOCKER, HAPROXY, HTTP_CLIENTS, JAVA, MMDEBSTRAP, REGISTRY, ensurePrerequisites } from '../../agents/up/prerequisites.ts';
+import { BUSYBOX, DOCKER, HAPROXY, HTTP_CLIENTS, JAVA, MMDEBSTRAP, REGISTRY, ensurePrerequisites } from '../../agents/up/prerequisites.ts';
 import { ensureDockerd } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal, type DynamoLocal } from '../../shared/local/dynamodb-local.ts';
 import { freePort } from '../../shared/local/ports.ts';
@@ -17,7 +17,7 @@ let registryDir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   const say = (line: string) => console.log(`[test setup] ${line}`);
-  ensurePrerequisites([JAVA, DOCKER, REGISTRY, MMDEBSTRAP, HAPROXY, HTTP_CLIENTS], say);
+  ensurePrerequisites([JAVA, DOCKER, REGISTRY, MMDEBSTRAP, HAPROXY, HTTP_CLIENTS, BUSYBOX], say);
   const [dynamo] = await Promise.all([startDynamoLocal({ port: await freePort() }), ensureDockerd({ say, detached: true })]);
   engine = dynamo;
   registryDir = mkdtempSync(join(tmpdir(), 'berth-registry-'));

@@ -8,7 +8,7 @@ import { streamText } from 'hono/streaming';
 import { ValidationError } from '../../errors.ts';
 import { envVar } from '../../model/build-kinds.ts';
 import { cancelBuild } from '../../builds/cancel.ts';
-import { instantiateBuild, type Build, type BuildConfig } from '../../builds/instantiate.ts';
+import { SOURCE_ARCHIVE_ANNOTATION, instantiateBuild, type Build, type BuildConfig } from '../../builds/instantiate.ts';
 import { isTerminal } from '../../builds/plan.ts';
 import { MAX_ARCHIVE_BYTES, UploadTooLargeError } from '../../builds/upload-limit.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
@@ -25,6 +25,15 @@ const LogQuery = z.strictObject({
   follow: z.enum(['true', 'false']).optional(),
 });
 const BuilderImagesOut = lazySchema(() => named('BuilderImages', z.object({ items: z.array(z.object({ name: z.string(), image: z.string(), description: z.string().optional() })) })));
+/** `name`: what the user uploaded (a directory's or an archive's name), which labels the image's source. */
+const BinaryQuery = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[^/\\\u0000-\u001f\u007f]+$/, 'a file or directory name: no "/", "\\" or control characters')
+    .optional(),
+});
 const TAR_TYPES = /^application\/(x-tar|tar|gzip|x-gzip|octet-stream)$/i;
 
 export function registerBuildRoutes(app: Hono<ApiEnv>, deps: ApiDeps, builds: NonNullable<ApiDeps['builds']>): void {
@@ -55,8 +64,8 @@ export function registerBuildRoutes(app: Hono<ApiEnv>, deps: ApiDeps, builds: No
   defineRoute(
     app,
     deps,
-    { method: 'post', path: `${bcPath}/instantiatebinary`, access: { kind: 'project', verb: 'create', resource: 'app' }, summary: 'Start a build from an uploaded source archive (tar or tar.gz body)', tag, params: ProjectNameParam, status: 201, media: { accepted: TAR_TYPES, suggestion: 'send the source as a tar archive (Content-Type: application/x-tar or application/gzip)' } },
-    async (c, { params }) => {
+    { method: 'post', path: `${bcPath}/instantiatebinary`, access: { kind: 'project', verb: 'create', resource: 'app' }, summary: 'Start a build from an uploaded source archive (tar or tar.gz body)', tag, params: ProjectNameParam, query: BinaryQuery, status: 201, media: { accepted: TAR_TYPES, suggestion: 'send the source as a tar archive (Content-Type: application/x-tar or application/gzip)' } },
+    async (c, { params, query }) => {
       const bc = await getOr404<BuildConfig>(deps.store, { kind: 'BuildConfig', project: params.project, name: params.name });
       if (!bc.spec.source.binary) throw ValidationError.field('source.binary', 'this BuildConfig builds from git; use instantiate');
       const declared = Number(c.req.header('content-length') ?? 0);
@@ -66,6 +75,7 @@ export function registerBuildRoutes(app: Hono<ApiEnv>, deps: ApiDeps, builds: No
       const archive = Readable.fromWeb(body as unknown as WebReadableStream);
       const build = await instantiateBuild(deps.store, params.project, params.name, {
         message: `Binary build triggered by ${c.get('user')}`,
+        annotations: query.name ? { [SOURCE_ARCHIVE_ANNOTATION]: query.name } : undefined,
         beforeCreate: (name) => builds.sources.put({ kind: 'Build', project: params.project, name }, archive, maxBytes),
       });
       return c.json(build, 201);

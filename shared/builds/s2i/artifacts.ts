@@ -43,6 +43,7 @@ export async function saveArtifacts(p: SaveArtifactsInput): Promise<boolean> {
       upload: script.kind === 'upload' ? { destination, owner: p.owner, layout: (missing) => uploadLayout({ missing, scripts: { 'save-artifacts': script } }) } : undefined,
       stdout,
       stderr,
+      imageName: p.previousImage,
     });
     stdout.end();
     stderr.end();

@@ -3,7 +3,7 @@
 // → assemble with the source uploaded under the destination → commit with CMD the run script.
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { saveArtifacts } from './artifacts.ts';
 import { dockerEngine } from './docker.ts';
@@ -11,6 +11,7 @@ import type { EngineClient } from './ports.ts';
 import { AssembleFailedError, S2IError } from './errors.ts';
 import { s2iIgnore } from './ignore.ts';
 import { LineTail, outputLines } from './lines.ts';
+import { IMAGE_METADATA_PATH, MAX_IMAGE_METADATA_BYTES, parseImageMetadata } from './metadata.ts';
 import { ContainerRuntime } from './runtime.ts';
 import { ASSEMBLE_USER_LABEL, imageDestination, resolveScripts, scriptPath } from './scripts.ts';
 import { mergeEnv, parseEnvironment, readSourceFile } from './source.ts';
@@ -43,7 +44,7 @@ export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ i
     req.log(`Using ${req.builderImage} (${builder.id.slice(0, 19)}) as the s2i builder image`);
     const owner = parseOwner(req.builderImage, builder.labels[ASSEMBLE_USER_LABEL] || builder.user);
     const destination = imageDestination(builder);
-    const scripts = await resolveScripts(req.sourceDir, req.scriptsUrl, builder);
+    const scripts = await resolveScripts(req.sourceDir, req.scriptsUrl, builder, req.builderImage);
     const envFile = await readSourceFile(req.sourceDir, '.s2i/environment');
     const env = mergeEnv(envFile ? parseEnvironment(envFile, req.log) : [], req.env);
     const ignore = await readSourceFile(req.sourceDir, '.s2iignore');
@@ -66,11 +67,17 @@ export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ i
       upload: { destination, owner, layout: (missing) => uploadLayout({ missing, sourceDir: req.sourceDir, skip: ignore ? s2iIgnore(ignore) : undefined, scripts, artifactsDir }) },
       stdout: out.stdout,
       stderr: out.stderr,
+      imageName: req.builderImage,
     });
     await out.close();
     if (exitCode !== 0) throw new AssembleFailedError(exitCode, tail.get(), suggestionIn(tail.get()));
 
-    const labels = outputLabels({ builder, builderImage: req.builderImage, sourceLocation: resolve(req.sourceDir), tag: req.tag, extra: req.labels });
+    const metadata = await runtime.readFile(id, IMAGE_METADATA_PATH, MAX_IMAGE_METADATA_BYTES).catch((err: Error) => {
+      throw new S2IError('InvalidImageMetadata', `${IMAGE_METADATA_PATH} written by assemble could not be read: ${err.message}`, `keep it under ${MAX_IMAGE_METADATA_BYTES / 1024} KiB`);
+    });
+    const metadataLabels = metadata ? parseImageMetadata(metadata.toString('utf8')) : undefined;
+    if (metadataLabels) req.log(`Labels from ${IMAGE_METADATA_PATH}: ${Object.keys(metadataLabels).join(', ') || 'none'}`);
+    const labels = outputLabels({ builder, builderImage: req.builderImage, sourceLocation: req.sourceLocation, tag: req.tag, metadata: metadataLabels, extra: req.labels });
     const imageId = await runtime.commit(id, commitOptions({ tag: req.tag, runPath: scriptPath(scripts.run!, 'run', destination), builder, env, labels }));
     req.log(`Committed ${req.tag} (${imageId.slice(0, 19)})`);
     return { imageId };

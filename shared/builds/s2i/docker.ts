@@ -1,6 +1,7 @@
 // The dockerode adapter of the engine port (ports.ts): Engine API calls over the local socket
 // (or any dockerode transport), progress streams drained, 404s turned into "absent".
 import type Docker from 'dockerode';
+import tar from 'tar-stream';
 import type { EngineClient } from './ports.ts';
 import { stepContainerPrefix } from './spec.ts';
 
@@ -60,6 +61,17 @@ export function dockerEngine(docker: Docker): EngineClient {
 
     async putArchive(id, path, tar) {
       await docker.getContainer(id).putArchive(tar, { path });
+    },
+
+    async readFile(id, path, maxBytes) {
+      let archive: NodeJS.ReadableStream;
+      try {
+        archive = (await docker.getContainer(id).getArchive({ path })) as NodeJS.ReadableStream;
+      } catch (err) {
+        if (statusCode(err) === 404) return undefined;
+        throw err;
+      }
+      return firstFile(archive, maxBytes);
     },
 
     async run(id, out) {
@@ -129,6 +141,34 @@ export function dockerEngine(docker: Docker): EngineClient {
       return (await docker.getImage(`${repo}:${tag}`).inspect()).Id;
     },
   };
+}
+
+/** The first entry of a tar stream when it is a regular file (not a link or a directory), at most `maxBytes`. */
+function firstFile(archive: NodeJS.ReadableStream, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const extract = tar.extract();
+    let done = false;
+    const finish = (err: Error | undefined, value?: Buffer) => {
+      if (done) return;
+      done = true;
+      extract.destroy();
+      (archive as unknown as { destroy?: () => void }).destroy?.();
+      if (err) reject(err);
+      else resolve(value);
+    };
+    extract.on('entry', (header, stream, next) => {
+      if (header.type !== 'file') return finish(undefined, undefined);
+      if ((header.size ?? 0) > maxBytes) return finish(new Error(`${header.name} is larger than ${maxBytes} bytes`));
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => finish(undefined, Buffer.concat(chunks)));
+      stream.on('error', (e: Error) => finish(e));
+      void next;
+    });
+    extract.on('finish', () => finish(undefined, undefined));
+    extract.on('error', (e: Error) => finish(e));
+    archive.pipe(extract);
+  });
 }
 
 /**

@@ -32,9 +32,25 @@ export class BuilderUserError extends S2IError {
   }
 }
 
+/** The label naming where a builder image keeps its scripts (`image:///usr/libexec/s2i`). */
+export const SCRIPTS_URL_LABEL = 'io.openshift.s2i.scripts-url';
+
 export class ScriptsNotFoundError extends S2IError {
-  constructor(missing: string[], where: string) {
-    super('ScriptsNotFound', `no ${missing.join(', ')} script found (${where})`, 'add .s2i/bin/assemble and .s2i/bin/run to the source, or use a builder image labelled io.openshift.s2i.scripts-url');
+  constructor(missing: string[], where: string, image?: string) {
+    super(
+      'ScriptsNotFound',
+      image && where === ''
+        ? `builder image "${image}" is not an S2I builder: it has no ${SCRIPTS_URL_LABEL} label, and the source has no .s2i/bin/${missing.join(', .s2i/bin/')}`
+        : `no ${missing.join(', ')} script found (${where})`,
+      `use an S2I builder image (one labelled ${SCRIPTS_URL_LABEL}, with /usr/bin/env), or add .s2i/bin/assemble and .s2i/bin/run to the source`,
+    );
+  }
+}
+
+/** The builder image cannot run S2I scripts: `what` says what it lacks. */
+export class NotS2IBuilderError extends S2IError {
+  constructor(image: string, what: string) {
+    super('NotS2IBuilder', `builder image "${image}" is not an S2I builder: ${what}`, `use an S2I builder image: /usr/bin/env, and the assemble and run scripts where its ${SCRIPTS_URL_LABEL} label says`);
   }
 }
 

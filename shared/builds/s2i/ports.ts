@@ -31,6 +31,8 @@ export interface EngineClient {
   /** True when `path` exists in the container's filesystem. */
   pathExists(id: string, path: string): Promise<boolean>;
   putArchive(id: string, path: string, tar: NodeJS.ReadableStream): Promise<void>;
+  /** One regular file's contents from a container (running or not); undefined when it is absent. Rejects past `maxBytes`. */
+  readFile(id: string, path: string, maxBytes: number): Promise<Buffer | undefined>;
   /** Attaches, starts, waits; returns the exit code once all output has been written. */
   run(id: string, out: { stdout: Writable; stderr: Writable }): Promise<number>;
   kill(id: string): Promise<void>;

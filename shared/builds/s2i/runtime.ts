@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { CommitOptions, ContainerSpec, EngineClient } from './ports.ts';
-import { BuilderImageNotFoundError, CommitFailedError, S2IError, abortError } from './errors.ts';
+import { BuilderImageNotFoundError, CommitFailedError, NotS2IBuilderError, S2IError, SCRIPTS_URL_LABEL, abortError } from './errors.ts';
 import { packTar, type PackSource } from './pack.ts';
 import type { ImageFacts, Owner, RegistryAuth } from './types.ts';
 
@@ -15,6 +15,8 @@ export interface StepRun {
   upload?: { destination: string; layout: (missing: string[]) => PackSource[]; owner: Owner };
   stdout: Writable;
   stderr: Writable;
+  /** The image as the user named it, for errors (the spec names it by id). */
+  imageName?: string;
 }
 
 export class ContainerRuntime {
@@ -55,6 +57,7 @@ export class ContainerRuntime {
       const { at, missing } = await this.existingAncestor(id, run.upload.destination);
       await this.engine.putArchive(id, at, packTar(run.upload.layout(missing), run.upload.owner));
     }
+    await this.checkRunnable(id, run.spec, run.imageName);
     this.checkAbort();
     const kill = () => void this.engine.kill(id);
     this.signal?.addEventListener('abort', kill, { once: true });
@@ -68,6 +71,27 @@ export class ContainerRuntime {
     } finally {
       this.signal?.removeEventListener('abort', kill);
     }
+  }
+
+  /**
+   * The step's entrypoint (/usr/bin/env) and script must be in the container: an image that is not
+   * an S2I builder is told apart from a script that fails.
+   */
+  private async checkRunnable(id: string, spec: ContainerSpec, imageName?: string): Promise<void> {
+    const image = imageName ?? spec.Image ?? 'the builder image';
+    const entry = spec.Entrypoint?.[0];
+    if (entry && entry.startsWith('/') && !(await this.engine.pathExists(id, entry))) {
+      throw new NotS2IBuilderError(image, `it has no ${entry}, which runs the S2I scripts`);
+    }
+    const script = spec.Cmd?.[0];
+    if (script && script.startsWith('/') && !(await this.engine.pathExists(id, script))) {
+      throw new NotS2IBuilderError(image, `it has no ${posix.basename(script)} script at ${script} (where its ${SCRIPTS_URL_LABEL} label points)`);
+    }
+  }
+
+  /** A file a step left in its container (the image metadata), or undefined. */
+  async readFile(id: string, path: string, maxBytes: number): Promise<Buffer | undefined> {
+    return this.engine.readFile(id, path, maxBytes);
   }
 
   /** The nearest directory at or above `dir` that exists in the container, and the parts below it. */

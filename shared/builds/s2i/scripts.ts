@@ -3,11 +3,11 @@
 // io.openshift.s2i.scripts-url label. `image:///dir` names a directory inside the image; any
 // other scripts URL is a directory in the source (no network is reachable from builds).
 import { posix } from 'node:path';
-import { S2IError, ScriptsNotFoundError } from './errors.ts';
+import { S2IError, SCRIPTS_URL_LABEL, ScriptsNotFoundError } from './errors.ts';
 import { sourceFile } from './source.ts';
 import { SCRIPT_NAMES, type ImageFacts, type ScriptName, type Scripts, type ScriptSource } from './types.ts';
 
-export const SCRIPTS_URL_LABEL = 'io.openshift.s2i.scripts-url';
+export { SCRIPTS_URL_LABEL };
 export const DEPRECATED_SCRIPTS_URL_LABEL = 'io.s2i.scripts-url';
 export const DESTINATION_LABEL = 'io.openshift.s2i.destination';
 export const DEPRECATED_DESTINATION_LABEL = 'io.s2i.destination';
@@ -41,7 +41,7 @@ async function fromUrl(url: string, sourceDir: string, name: ScriptName): Promis
 }
 
 /** Resolves every script; throws when assemble or run is found nowhere. */
-export async function resolveScripts(sourceDir: string, scriptsUrl: string | undefined, image: ImageFacts): Promise<Scripts> {
+export async function resolveScripts(sourceDir: string, scriptsUrl: string | undefined, image: ImageFacts, imageName?: string): Promise<Scripts> {
   const labelUrl = imageScriptsUrl(image);
   const scripts: Scripts = {};
   for (const name of SCRIPT_NAMES) {
@@ -52,6 +52,7 @@ export async function resolveScripts(sourceDir: string, scriptsUrl: string | und
     if (!scripts[name]) delete scripts[name];
   }
   const missing = REQUIRED.filter((n) => !scripts[n]);
+  if (missing.length && !scriptsUrl && !labelUrl && imageName) throw new ScriptsNotFoundError(missing, '', imageName);
   if (missing.length) throw new ScriptsNotFoundError(missing, `looked in .s2i/bin${scriptsUrl ? `, ${scriptsUrl}` : ''}${labelUrl ? `, ${labelUrl}` : ''}`);
   return scripts;
 }

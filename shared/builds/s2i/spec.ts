@@ -73,18 +73,26 @@ export function parseOwner(image: string, user: string): Owner {
 export interface OutputLabelsInput {
   builder: ImageFacts;
   builderImage: string;
-  sourceLocation: string;
+  /** What the user gave as the source (a git URL, an archive's name); never a path on the build host. */
+  sourceLocation?: string;
   tag: string;
+  /** The labels assemble wrote to the image metadata file. */
+  metadata?: Record<string, string>;
   extra?: Record<string, string>;
 }
 
-/** The output image's labels: the builder's, then the generated io.openshift.build.*, then the caller's. */
+/**
+ * The output image's labels: the builder's, then those assemble asked for in its image metadata
+ * file (over the builder's, as source-to-image), then the generated io.openshift.build.*, then
+ * the caller's: what the platform records about the build is never the build's to change.
+ */
 export function outputLabels(p: OutputLabelsInput): Record<string, string> {
   return {
     ...p.builder.labels,
+    ...(p.metadata ?? {}),
     'io.k8s.display-name': p.tag,
     'io.openshift.build.image': p.builderImage,
-    'io.openshift.build.source-location': p.sourceLocation,
+    ...(p.sourceLocation ? { 'io.openshift.build.source-location': p.sourceLocation } : {}),
     ...(p.extra ?? {}),
   };
 }

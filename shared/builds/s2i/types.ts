@@ -19,6 +19,11 @@ export interface S2IRequest {
   previousImage?: string;
   /** Overrides the builder image's scripts, e.g. image:///usr/libexec/s2i or a path in the source. */
   scriptsUrl?: string;
+  /**
+   * What the user gave as the source, for the io.openshift.build.source-location label: a git URL,
+   * an uploaded archive's name. Absent, the image gets no such label (never a path on the build host).
+   */
+  sourceLocation?: string;
   /** Extra labels for the output image, e.g. io.openshift.build.name. */
   labels?: Record<string, string>;
   /** Every line of output, with the build's own progress lines. */

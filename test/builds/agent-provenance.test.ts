@@ -1,0 +1,132 @@
+// What a finished build says about itself: the output image's source label names what the user
+// gave (the uploaded archive's name, the git URL without credentials, the ref), never where the
+// agent unpacked it; the duration runs from the launch of the agent to the end, as the Build's
+// own timestamps say. Real engines, a fake S2I builder.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runBuild, sourceLocationOf, type AgentDeps } from '../../shared/builds/agent.ts';
+import { extractArchive } from '../../shared/builds/archive.ts';
+import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
+import { SOURCE_ARCHIVE_ANNOTATION, instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
+import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
+import { s2iBuild } from '../../shared/builds/s2i/build.ts';
+import { patchStatus } from '../../shared/store/patch.ts';
+import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { fakeBuilder } from './fake-builders.ts';
+import { appSource, docker, tagSuite } from './support.ts';
+import { makeTar } from './tar-fixtures.ts';
+
+const P = 'provenance';
+const tag = tagSuite();
+let t: TestTable;
+let deps: AgentDeps;
+let builder: string;
+
+type Ref = { kind: string; project: string; name: string };
+
+/** A BuildConfig and one Build of it, launched as the reconciler launches it (Pending, started `startedMsAgo`). */
+async function pendingBuild(name: string, source: Record<string, unknown>, opts: { annotations?: Record<string, string>; startedMsAgo?: number } = {}): Promise<Ref> {
+  await t.store.create({
+    kind: 'BuildConfig',
+    metadata: { name, project: P },
+    spec: {
+      source,
+      strategy: { type: 'Source', sourceStrategy: { from: { kind: 'DockerImage', name: builder }, env: [], incremental: false } },
+      output: { to: { kind: 'ImageStreamTag', name: `${name}:latest` } },
+      triggers: [], runPolicy: 'Serial', successfulBuildsHistoryLimit: 5, failedBuildsHistoryLimit: 5,
+    },
+  });
+  const b = await instantiateBuild(t.store, P, name, { message: 'test', annotations: opts.annotations });
+  const ref = { kind: 'Build', project: P, name: b.metadata.name };
+  const startTimestamp = opts.startedMsAgo === undefined ? undefined : new Date(Date.now() - opts.startedMsAgo).toISOString();
+  await patchStatus<Build>(t.store, ref, (cur) => ({ ...cur.status, phase: 'Pending', attempt: 'a1', agent: 'test', ...(startTimestamp ? { startTimestamp } : {}) }));
+  return ref;
+}
+
+const labelsOf = async (name: string) => (await docker.getImage(`${inject('registryHost')}/${P}/${name}:latest`).inspect()).Config.Labels ?? {};
+
+function gitRepo(dir: string): string {
+  const git = (...a: string[]) => execFileSync('git', ['-c', 'user.email=d@example.com', '-c', 'user.name=D', ...a], { cwd: dir });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'app');
+  git('branch', 'release');
+  return dir;
+}
+
+beforeAll(async () => {
+  t = await freshTable();
+  await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
+  builder = await fakeBuilder(tag('provenance-builder'));
+  const dir = mkdtempSync(join(tmpdir(), 'berth-provenance-'));
+  deps = {
+    store: t.store,
+    logs: new FileBuildLogs(join(dir, 'logs')),
+    sources: new FileSourceArchives(join(dir, 'sources')),
+    registry: new LocalRegistry(inject('registryHost')),
+    docker,
+    engine: { s2iBuild, dockerfileBuild, extractArchive },
+  };
+}, 180_000);
+
+afterAll(async () => {
+  const mine = `${inject('registryHost')}/${P}/`;
+  for (const img of await docker.listImages()) {
+    for (const tg of img.RepoTags ?? []) if (tg.startsWith(mine)) await docker.getImage(tg).remove({ force: true }).catch(() => undefined);
+  }
+});
+
+describe('the source label of a build', () => {
+  it('a binary build is labelled with the uploaded archive\'s name, and no label names a path of the build host', async () => {
+    const ref = await pendingBuild('upload', { binary: {} }, { annotations: { [SOURCE_ARCHIVE_ANNOTATION]: 'shop.tar.gz' } });
+    await deps.sources.put(ref, Readable.from(await makeTar([{ name: 'message', body: 'hi' }])), 1024 * 1024);
+    expect(await runBuild(deps, ref)).toBe('Complete');
+    const labels = await labelsOf('upload');
+    expect(labels['io.openshift.build.source-location']).toBe('uploaded archive shop.tar.gz');
+    expect(Object.values(labels).filter((v) => v.startsWith('/') || v.includes(tmpdir()))).toEqual([]);
+  }, 120_000);
+
+  it('a binary build without a name is an "uploaded archive"', async () => {
+    const ref = await pendingBuild('upload-unnamed', { binary: {} });
+    await deps.sources.put(ref, Readable.from(await makeTar([{ name: 'message', body: 'hi' }])), 1024 * 1024);
+    expect(await runBuild(deps, ref)).toBe('Complete');
+    expect((await labelsOf('upload-unnamed'))['io.openshift.build.source-location']).toBe('uploaded archive');
+  }, 120_000);
+
+  it('a git build is labelled with the URL as given (without credentials) and the ref', async () => {
+    const repo = gitRepo(await appSource(undefined, { message: 'from git' }));
+    const ref = await pendingBuild('from-git', { git: { uri: `file://${repo}`, ref: 'release' } });
+    expect(await runBuild(deps, ref)).toBe('Complete');
+    const labels = await labelsOf('from-git');
+    expect(labels).toMatchObject({ 'io.openshift.build.source-location': `file://${repo}`, 'io.openshift.build.commit.ref': 'release' });
+    expect(labels['io.openshift.build.commit.id']).toMatch(/^[0-9a-f]{40}$/);
+  }, 120_000);
+
+
+  it.each([
+    ['https://user:s3cret@git.example/shop.git', 'https://git.example/shop.git'],
+    ['https://x-access-token:ghp_abc@github.com/o/r.git', 'https://github.com/o/r.git'],
+    ['https://git.example/shop.git', 'https://git.example/shop.git'],
+    ['git@github.com:o/r.git', 'git@github.com:o/r.git'],
+  ])('the git URL %s is labelled %s', (uri, label) => {
+    const b = { metadata: { annotations: {} }, spec: { source: { git: { uri } } } } as unknown as Build;
+    expect(sourceLocationOf(b)).toBe(label);
+  });
+});
+
+describe('the duration of a build', () => {
+  it('runs from the launch of its agent to its end, and matches its timestamps', async () => {
+    const ref = await pendingBuild('timed', { binary: {} }, { startedMsAgo: 3000 });
+    const launched = (await t.store.get<Build>(ref))!.status.startTimestamp!;
+    await deps.sources.put(ref, Readable.from(await makeTar([{ name: 'message', body: 'hi' }])), 1024 * 1024);
+    expect(await runBuild(deps, ref)).toBe('Complete');
+    const { status } = (await t.store.get<Build>(ref))!;
+    expect(status.startTimestamp).toBe(launched);
+    expect(status.duration).toBe(Date.parse(status.completionTimestamp!) - Date.parse(launched));
+    expect(status.duration).toBeGreaterThanOrEqual(3000);
+  }, 120_000);
+});
