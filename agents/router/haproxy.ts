@@ -65,7 +65,9 @@ export class Haproxy {
   }
 
   async start(): Promise<void> {
-    const child = spawn(this.opts.bin, ['-W', '-S', `${this.masterSocket},mode,600`, '-C', this.opts.current, '-f', 'haproxy.cfg'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group: a Ctrl-C in the terminal goes to the agent (and `npm run up`), which
+    // stop HAProxy themselves, instead of killing it under them (which looked like a crash).
+    const child = spawn(this.opts.bin, ['-W', '-S', `${this.masterSocket},mode,600`, '-C', this.opts.current, '-f', 'haproxy.cfg'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     this.child = child;
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {

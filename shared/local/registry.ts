@@ -14,7 +14,8 @@ export interface LocalRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(opts: { port: number; dir: string }): Promise<LocalRegistry> {
+/** `ownProcessGroup`: a Ctrl-C in the terminal reaches only the caller, which stops the registry in order. */
+export async function startRegistry(opts: { port: number; dir: string; ownProcessGroup?: boolean }): Promise<LocalRegistry> {
   const storage = join(opts.dir, 'storage');
   mkdirSync(storage, { recursive: true });
   const config = join(opts.dir, 'config.yml');
@@ -34,7 +35,7 @@ export async function startRegistry(opts: { port: number; dir: string }): Promis
       '',
     ].join('\n'),
   );
-  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore', detached: opts.ownProcessGroup ?? false });
   const exited = new Promise<never>((_, reject) => {
     child.once('error', (err) => reject(new Error(`docker-registry could not start: ${err.message} (Debian package docker-registry)`)));
     child.once('exit', (code) => reject(new Error(`docker-registry exited with code ${code}`)));

@@ -59,6 +59,26 @@ describe('npm run up', () => {
     running = undefined;
   }, 240_000);
 
+  it('stops quietly on a Ctrl-C to its terminal: nothing is reported as having died', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'berth-up-'));
+    const ports = await upPorts();
+    try {
+      running = await startUp(fresh, ports, {}, { ownGroup: true });
+      const code = await running.interrupt();
+      const out = running.output();
+      expect(code, out).toBe(0);
+      expect(out).toContain('[berth] SIGINT: stopping');
+      expect(out).toContain('[berth] stopped');
+      expect(out).not.toMatch(/exited; starting it again|haproxy exited|exited: stopping/);
+      expect(await portOpen(ports.routerHttp)).toBe(false);
+      expect(await portOpen(ports.dynamo)).toBe(false);
+    } finally {
+      await running?.stop();
+      running = undefined;
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('takes the admin password from BERTH_ADMIN_PASSWORD on first start', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'berth-up-'));
     try {

@@ -8,6 +8,8 @@ export interface UpProcess {
   output: () => string;
   apiUrl: string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Ctrl-C as a terminal sends it: SIGINT to the whole process group (with `{ ownGroup: true }` only). */
+  interrupt(): Promise<number | null>;
 }
 
 export interface UpPorts {
@@ -33,10 +35,12 @@ export async function upPorts(): Promise<UpPorts> {
   return { api: await next(), dynamo: await next(), registry: await next(), routerHttp: await next(), routerHttps: await next() };
 }
 
-export async function startUp(home: string, ports: UpPorts, env: Record<string, string> = {}): Promise<UpProcess> {
+export async function startUp(home: string, ports: UpPorts, env: Record<string, string> = {}, opts: { ownGroup?: boolean } = {}): Promise<UpProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'agents/up/main.ts'], {
     env: { ...process.env, PAAS_HOME: home, PAAS_API_PORT: String(ports.api), PAAS_DYNAMODB_PORT: String(ports.dynamo), PAAS_REGISTRY_PORT: String(ports.registry), PAAS_ROUTER_HTTP_PORT: String(ports.routerHttp), PAAS_ROUTER_HTTPS_PORT: String(ports.routerHttps), PAAS_BUILDER_VARIANT: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // As a shell runs a foreground job: up leads a process group its children share.
+    detached: opts.ownGroup ?? false,
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -67,6 +71,14 @@ export async function startUp(home: string, ports: UpPorts, env: Record<string, 
       if (child.exitCode !== null) return child.exitCode;
       child.kill(signal);
       const [code] = await once(child, 'exit');
+      return code as number | null;
+    },
+    async interrupt() {
+      if (child.exitCode !== null) return child.exitCode;
+      if (!opts.ownGroup) throw new Error('interrupt() needs startUp(…, { ownGroup: true })');
+      const exited = once(child, 'exit');
+      process.kill(-child.pid!, 'SIGINT');
+      const [code] = await exited;
       return code as number | null;
     },
   };
