@@ -1,6 +1,7 @@
 // Request and response schemas shared by the routes; the OpenAPI document is made from them.
 // Response schemas serve only the document, so they are made with it (lazySchema), not before.
 import * as z from 'zod';
+import { apiVersionProblem } from '../model/api-versions.ts';
 import { annotationMap, dnsName, labelMap } from '../model/names.ts';
 import { lazySchema, named } from './route.ts';
 
@@ -54,14 +55,32 @@ export const UpdateMeta = CreateMeta.extend({
   expiresAt: z.string().optional(),
 });
 
+/**
+ * The apiVersion a request may give for `kind` (OpenShift's, Kubernetes', Berth's own): any other
+ * is a 422 naming apiVersion.
+ */
+export function apiVersionField(kind: string) {
+  return z
+    .string()
+    .max(253)
+    .superRefine((v, ctx) => {
+      const problem = apiVersionProblem(kind, v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional();
+}
+
+/** A spec left out is an empty one, with the kind's defaults (as OpenShift does); what is required stays so. */
+export const specOrEmpty = <T extends z.ZodType>(spec: T) => spec.prefault({} as z.input<T>);
+
 /** The response schema of an object of `kind`, made when the OpenAPI document is. */
 export function objectOut(kind: string, spec: z.ZodType, status: z.ZodType): () => z.ZodType {
-  return lazySchema(() => named(kind, z.object({ kind: z.literal(kind), metadata: metadataOut(), spec, status })));
+  return lazySchema(() => named(kind, z.object({ apiVersion: z.string(), kind: z.literal(kind), metadata: metadataOut(), spec, status })));
 }
 
 /** The response schema of a list of `item`s, made when the OpenAPI document is. */
 export function listOut(kind: string, item: () => z.ZodType): () => z.ZodType {
-  return lazySchema(() => named(`${kind}List`, z.object({ kind: z.literal(`${kind}List`), items: z.array(item()), metadata: z.object({ continue: z.string().optional() }) })));
+  return lazySchema(() => named(`${kind}List`, z.object({ apiVersion: z.string(), kind: z.literal(`${kind}List`), items: z.array(item()), metadata: z.object({ continue: z.string().optional() }) })));
 }
 
 export const ListQuery = z.strictObject({

@@ -1,5 +1,6 @@
 // Small helpers the route modules share.
 import { NotFoundError, ValidationError } from '../../errors.ts';
+import { apiVersionOf, withApiVersion } from '../../model/api-versions.ts';
 import type { BerthObject, ObjectList, ObjectRef } from '../../model/types.ts';
 import type { ObjectStore } from '../../store/ports.ts';
 
@@ -10,7 +11,7 @@ export async function getOr404<T extends BerthObject = BerthObject>(store: Objec
 }
 
 export function listResponse<T extends BerthObject>(kind: string, page: ObjectList<T>) {
-  return { kind: `${kind}List`, items: page.items, metadata: page.continue ? { continue: page.continue } : {} };
+  return { apiVersion: apiVersionOf(kind), kind: `${kind}List`, items: page.items.map((o) => withApiVersion(o)), metadata: page.continue ? { continue: page.continue } : {} };
 }
 
 export interface ReplaceBody {

@@ -5,7 +5,8 @@ import { dnsName } from '../../model/names.ts';
 import { groupSpec, userSpec } from '../../model/kinds.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute, lazySchema, named } from '../route.ts';
-import { CreateMeta, ListQuery, NameParam, UpdateMeta, listOut, objectOut, parseSelector } from '../schemas.ts';
+import { apiVersionField, CreateMeta, ListQuery, NameParam, UpdateMeta, listOut, objectOut, parseSelector, specOrEmpty } from '../schemas.ts';
+import { withApiVersion } from '../../model/api-versions.ts';
 import { getOr404, listResponse, replaceFromBody } from './common.ts';
 
 const LoginBody = z.strictObject({ username: z.string().min(1).max(253), password: z.string().min(1).max(1024) });
@@ -14,8 +15,8 @@ const WhoAmIOut = lazySchema(() => named('WhoAmI', z.object({ name: z.string(), 
 const UserOut = objectOut('User', userSpec, z.record(z.string(), z.unknown()));
 const NewUserBody = z.strictObject({ name: dnsName, password: z.string().min(8, 'must be at least 8 characters').max(1024), fullName: z.string().max(256).optional() });
 const GroupOut = objectOut('Group', groupSpec, z.record(z.string(), z.unknown()));
-const GroupCreate = z.strictObject({ kind: z.literal('Group').optional(), metadata: CreateMeta.omit({ project: true }), spec: groupSpec });
-const GroupReplace = z.strictObject({ kind: z.literal('Group').optional(), metadata: UpdateMeta.omit({ project: true }), spec: groupSpec, status: z.unknown().optional() });
+const GroupCreate = z.strictObject({ apiVersion: apiVersionField('Group'), kind: z.literal('Group').optional(), metadata: CreateMeta.omit({ project: true }), spec: specOrEmpty(groupSpec) });
+const GroupReplace = z.strictObject({ apiVersion: apiVersionField('Group'), kind: z.literal('Group').optional(), metadata: UpdateMeta.omit({ project: true }), spec: specOrEmpty(groupSpec), status: z.unknown().optional() });
 
 export function registerIdentityRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   const tag = 'Identity';
@@ -54,7 +55,7 @@ export function registerIdentityRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     c.json(await deps.identity.createUser(body.name, body.password, body.fullName), 201),
   );
   defineRoute(app, deps, { method: 'get', path: '/api/v1/users/{name}', access: admin, summary: 'Read a user', tag, params: NameParam, response: UserOut }, async (c, { params }) =>
-    c.json(await getOr404(deps.store, userRef(params.name))),
+    c.json(withApiVersion(await getOr404(deps.store, userRef(params.name)))),
   );
   defineRoute(app, deps, { method: 'delete', path: '/api/v1/users/{name}', access: admin, summary: 'Delete a user and revoke their tokens', tag, params: NameParam, status: 204 }, async (c, { params }) => {
     await deps.identity.deleteUser(params.name);
@@ -66,13 +67,13 @@ export function registerIdentityRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     c.json(listResponse('Group', await deps.store.list('Group', '', { limit: query.limit, continue: query.continue, labels: parseSelector(query.labelSelector) }))),
   );
   defineRoute(app, deps, { method: 'post', path: '/api/v1/groups', access: admin, summary: 'Create a group', tag, body: GroupCreate, response: GroupOut, status: 201 }, async (c, { body }) =>
-    c.json(await deps.store.create({ kind: 'Group', metadata: { name: body.metadata.name, project: '', labels: body.metadata.labels, annotations: body.metadata.annotations }, spec: body.spec }), 201),
+    c.json(withApiVersion(await deps.store.create({ kind: 'Group', metadata: { name: body.metadata.name, project: '', labels: body.metadata.labels, annotations: body.metadata.annotations }, spec: body.spec }), body.apiVersion), 201),
   );
   defineRoute(app, deps, { method: 'get', path: '/api/v1/groups/{name}', access: admin, summary: 'Read a group', tag, params: NameParam, response: GroupOut }, async (c, { params }) =>
-    c.json(await getOr404(deps.store, groupRef(params.name))),
+    c.json(withApiVersion(await getOr404(deps.store, groupRef(params.name)))),
   );
   defineRoute(app, deps, { method: 'put', path: '/api/v1/groups/{name}', access: admin, summary: "Replace a group's members", tag, params: NameParam, body: GroupReplace, response: GroupOut }, async (c, { params, body }) => {
-    return c.json(await replaceFromBody(deps.store, groupRef(params.name), body));
+    return c.json(withApiVersion(await replaceFromBody(deps.store, groupRef(params.name), body), body.apiVersion));
   });
   defineRoute(app, deps, { method: 'delete', path: '/api/v1/groups/{name}', access: admin, summary: 'Delete a group', tag, params: NameParam, status: 204 }, async (c, { params }) => {
     await deps.store.delete(groupRef(params.name));

@@ -3,11 +3,13 @@
 import type { Hono } from 'hono';
 import * as z from 'zod';
 import { ValidationError } from '../../errors.ts';
+import { withApiVersion } from '../../model/api-versions.ts';
 import { KINDS, type KindDef } from '../../model/kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute, lazySchema } from '../route.ts';
 import {
+  apiVersionField,
   CreateMeta,
   DeleteQuery,
   ListQuery,
@@ -17,6 +19,7 @@ import {
   listOut,
   objectOut,
   parseSelector,
+  specOrEmpty,
 } from '../schemas.ts';
 import { deleteObject } from '../../store/deletion.ts';
 import { getOr404, listResponse, replaceFromBody } from './common.ts';
@@ -48,12 +51,12 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
     app,
     deps,
     { method: 'get', path: `${base}/{name}`, access: { kind: 'project', verb: 'get', resource }, summary: `Read a ${kind}`, tag, params: ProjectNameParam, response: out },
-    async (c, { params }) => c.json(await open(await getOr404(deps.store, ref(params.project, params.name)))),
+    async (c, { params }) => c.json(withApiVersion(await open(await getOr404(deps.store, ref(params.project, params.name))))),
   );
 
   if (def.writable) {
-    const createBody = lazySchema(() => z.strictObject({ kind: z.literal(kind).optional(), metadata: CreateMeta, spec: def.spec, status: z.unknown().optional() }));
-    const replaceBody = lazySchema(() => z.strictObject({ kind: z.literal(kind).optional(), metadata: UpdateMeta, spec: def.spec, status: z.unknown().optional() }));
+    const createBody = lazySchema(() => z.strictObject({ apiVersion: apiVersionField(kind), kind: z.literal(kind).optional(), metadata: CreateMeta, spec: specOrEmpty(def.spec), status: z.unknown().optional() }));
+    const replaceBody = lazySchema(() => z.strictObject({ apiVersion: apiVersionField(kind), kind: z.literal(kind).optional(), metadata: UpdateMeta, spec: specOrEmpty(def.spec), status: z.unknown().optional() }));
 
     defineRoute(
       app,
@@ -66,7 +69,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
           metadata: { name: body.metadata.name, project: params.project, labels: body.metadata.labels, annotations: body.metadata.annotations },
           spec: codec ? await codec.seal(body.spec) : body.spec,
         });
-        return c.json(await open(created), 201);
+        return c.json(withApiVersion(await open(created), body.apiVersion), 201);
       },
     );
 
@@ -78,7 +81,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
         checkProject(body.metadata.project, params.project);
         const target = ref(params.project, params.name);
         const spec = codec ? await codec.seal(body.spec, (await getOr404(deps.store, target)).spec) : body.spec;
-        return c.json(await open(await replaceFromBody(deps.store, target, { ...body, spec })));
+        return c.json(withApiVersion(await open(await replaceFromBody(deps.store, target, { ...body, spec })), body.apiVersion));
       },
     );
   }
@@ -104,14 +107,14 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
     );
   }
 
-  const statusBody = lazySchema(() => z.strictObject({ metadata: z.object({ resourceVersion: z.string().min(1) }).passthrough(), status: def.status, kind: z.string().optional(), spec: z.unknown().optional() }));
+  const statusBody = lazySchema(() => z.strictObject({ apiVersion: apiVersionField(kind), metadata: z.object({ resourceVersion: z.string().min(1) }).passthrough(), status: def.status, kind: z.string().optional(), spec: z.unknown().optional() }));
   defineRoute(
     app,
     deps,
     { method: 'put', path: `${base}/{name}/status`, access: { kind: 'project', verb: 'updateStatus', resource }, summary: `Write a ${kind}'s status (controllers)`, tag, params: ProjectNameParam, body: statusBody, response: out },
     async (c, { params, body }) => {
       const target = { kind, metadata: { ...ref(params.project, params.name), resourceVersion: body.metadata.resourceVersion }, status: body.status };
-      return c.json(await open(await deps.store.updateStatus(target as unknown as BerthObject)));
+      return c.json(withApiVersion(await open(await deps.store.updateStatus(target as unknown as BerthObject)), body.apiVersion));
     },
   );
 }

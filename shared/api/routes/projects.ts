@@ -6,14 +6,15 @@ import { projectSpec, projectStatus } from '../../model/kinds.ts';
 import { createProject } from '../../project/create.ts';
 import { requestProjectDeletion } from '../../project/deletion.ts';
 import { visibleProjects } from '../../project/visible.ts';
+import { withApiVersion } from '../../model/api-versions.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
-import { CreateMeta, ListQuery, ProjectParam, UpdateMeta, listOut, objectOut, parseSelector } from '../schemas.ts';
+import { apiVersionField, CreateMeta, ListQuery, ProjectParam, UpdateMeta, listOut, objectOut, parseSelector, specOrEmpty } from '../schemas.ts';
 import { getOr404, listResponse, replaceFromBody } from './common.ts';
 
 const ProjectOut = objectOut('Project', projectSpec, projectStatus.partial());
-const CreateBody = z.strictObject({ kind: z.literal('Project').optional(), metadata: CreateMeta.omit({ project: true }), spec: projectSpec.default({}) });
-const ReplaceBody = z.strictObject({ kind: z.literal('Project').optional(), metadata: UpdateMeta.omit({ project: true }), spec: projectSpec, status: z.unknown().optional() });
+const CreateBody = z.strictObject({ apiVersion: apiVersionField('Project'), kind: z.literal('Project').optional(), metadata: CreateMeta.omit({ project: true }), spec: specOrEmpty(projectSpec) });
+const ReplaceBody = z.strictObject({ apiVersion: apiVersionField('Project'), kind: z.literal('Project').optional(), metadata: UpdateMeta.omit({ project: true }), spec: specOrEmpty(projectSpec), status: z.unknown().optional() });
 const tag = 'Project';
 
 export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
@@ -41,7 +42,8 @@ export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     { method: 'post', path: '/api/v1/projects', access: { kind: 'authenticated' }, summary: 'Create a project; you become its admin', tag, body: CreateBody, response: ProjectOut, status: 201 },
     async (c, { body }) => {
       const m = body.metadata;
-      return c.json(await createProject(deps.store, { name: m.name, requester: c.get('user'), labels: m.labels, annotations: m.annotations, spec: body.spec }), 201);
+      const project = await createProject(deps.store, { name: m.name, requester: c.get('user'), labels: m.labels, annotations: m.annotations, spec: body.spec });
+      return c.json(withApiVersion(project, body.apiVersion), 201);
     },
   );
 
@@ -49,7 +51,7 @@ export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     app,
     deps,
     { method: 'get', path: '/api/v1/projects/{project}', access: { kind: 'project', verb: 'get', resource: 'project' }, summary: 'Read a project', tag, params: ProjectParam, response: ProjectOut },
-    async (c, { params }) => c.json(await getOr404(deps.store, ref(params.project))),
+    async (c, { params }) => c.json(withApiVersion(await getOr404(deps.store, ref(params.project)))),
   );
 
   defineRoute(
@@ -57,7 +59,7 @@ export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     deps,
     { method: 'put', path: '/api/v1/projects/{project}', access: { kind: 'project', verb: 'update', resource: 'project' }, summary: "Replace a project's display name, description, labels and annotations", tag, params: ProjectParam, body: ReplaceBody, response: ProjectOut },
     async (c, { params, body }) => {
-      return c.json(await replaceFromBody(deps.store, ref(params.project), body));
+      return c.json(withApiVersion(await replaceFromBody(deps.store, ref(params.project), body), body.apiVersion));
     },
   );
 

@@ -160,7 +160,7 @@ function firstFile(archive: NodeJS.ReadableStream, maxBytes: number): Promise<Bu
       if (header.type !== 'file') return finish(undefined, undefined);
       if ((header.size ?? 0) > maxBytes) return finish(new Error(`${header.name} is larger than ${maxBytes} bytes`));
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
       stream.on('end', () => finish(undefined, Buffer.concat(chunks)));
       stream.on('error', (e: Error) => finish(e));
       void next;
