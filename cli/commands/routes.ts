@@ -8,6 +8,7 @@ import type { Context } from '../context.ts';
 import { CliError, EXIT_USAGE } from '../errors.ts';
 import { projectOption } from '../options.ts';
 import { collectionPath, objectPath, resource } from '../resources.ts';
+import { routeUrl, routerPorts, type RouterPorts } from '../route-url.ts';
 
 const routeRef = (name: string) => `route.route.berth.io/${name}`;
 
@@ -86,11 +87,10 @@ async function createRoute(client: ApiClient, project: string, name: string, spe
   return route;
 }
 
-function exposedAt(route: ApiObject): string {
-  const host = route.spec?.host;
-  if (!host) return `${routeRef(route.metadata.name)} created; its host name is being assigned (see \`berth get routes\`)`;
-  const scheme = route.spec?.tls ? 'https' : 'http';
-  return `${routeRef(route.metadata.name)} exposed at ${scheme}://${host}${route.spec?.path ?? ''}`;
+function exposedAt(route: ApiObject, ports: RouterPorts): string {
+  const url = routeUrl(route, ports);
+  if (!url) return `${routeRef(route.metadata.name)} created; its host name is being assigned (see \`berth get routes\`)`;
+  return `${routeRef(route.metadata.name)} exposed at ${url}`;
 }
 
 export function registerRouteCommands(program: Command, ctx: Context): void {
@@ -116,7 +116,7 @@ export function registerRouteCommands(program: Command, ctx: Context): void {
         port: targetPort(opts.port),
         wildcardPolicy: opts.wildcardPolicy,
       });
-      ctx.out(exposedAt(route));
+      ctx.out(exposedAt(route, await routerPorts(client)));
     });
 
   const create = program.command('create').description('create an object of a kind that needs more than a name');
@@ -156,6 +156,6 @@ export function registerRouteCommands(program: Command, ctx: Context): void {
         tls,
         wildcardPolicy: opts.wildcardPolicy,
       });
-      ctx.out(exposedAt(route));
+      ctx.out(exposedAt(route, await routerPorts(client)));
     });
 }

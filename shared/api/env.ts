@@ -46,6 +46,8 @@ export interface ApiDeps {
   builderImages?: BuilderImage[];
   /** Shown by /healthz and in the OpenAPI document. */
   version?: string;
+  /** The routers' public ports, when not 80 and 443 (the all-in-one's PAAS_ROUTER_HTTP_PORT, …). */
+  router?: { httpPort: number; httpsPort: number };
   /** The container hosts' pod containers, for pod logs; the pod log route is served when given. */
   fleet?: {
     /** The pod containers of a host, or undefined when this API cannot reach that host. */

@@ -30,7 +30,8 @@ async function imageExists(ref: string): Promise<boolean> {
 
 async function buildFrom(tag: string, files: Record<string, string | { text: string; mode: number } | { copy: string }>, dockerfile: string): Promise<string> {
   const ctx = await mkdtemp(join(tmpdir(), 'berth-fake-builder-'));
-  for (const [rel, content] of Object.entries({ ...files, Dockerfile: dockerfile })) {
+  const all: Record<string, string | { text: string; mode: number } | { copy: string }> = { ...files, Dockerfile: dockerfile };
+  for (const [rel, content] of Object.entries(all)) {
     const path = join(ctx, rel);
     await mkdir(join(path, '..'), { recursive: true });
     if (typeof content === 'string') await writeFile(path, content);

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
+import type { ApiDeps } from '../../shared/api/env.ts';
 import { createApi } from '../../shared/api/app.ts';
 import type { Build } from '../../shared/builds/instantiate.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
@@ -33,9 +34,10 @@ export interface UploadedEntry {
   linkname?: string;
 }
 
-export async function startBuildCli(): Promise<BuildHarness> {
+/** `deps`: more of the API's dependencies (the routers' ports, …). */
+export async function startBuildCli(deps: Partial<ApiDeps> = {}): Promise<BuildHarness> {
   let h: BuildHarness | undefined;
-  const base = await startCli((api) => cutFollowStreams(createApi({ store: api.store, identity: api.identity, builds: api.builds, builderImages: [PYTHON] }), () => h?.cutFollowAfterMs));
+  const base = await startCli((api) => cutFollowStreams(createApi({ store: api.store, identity: api.identity, builds: api.builds, builderImages: [PYTHON], ...deps }), () => h?.cutFollowAfterMs));
   const ref = (name: string) => ({ kind: 'Build', project: PROJECT, name });
   h = Object.assign(base, {
     appendLog: (build: string, text: string) => base.api.builds.logs.append(ref(build), text),

@@ -1,4 +1,5 @@
 // The CLI's pure parts: where the config lives, server URLs, ages, tables, error mapping.
+import { routeUrl } from '../../cli/route-url.ts';
 import { describe, expect, it } from 'vitest';
 import { apiError } from '../../cli/client.ts';
 import { configPath } from '../../cli/config.ts';
@@ -71,5 +72,21 @@ describe('apiError', () => {
     const e = apiError(status, status === 502 ? 'Bad Gateway' : '', body, server);
 
     expect({ message: e.message, hint: e.hint, status: e.status }).toEqual({ message, hint, status });
+  });
+});
+
+describe('routeUrl', () => {
+  const local = { httpPort: 7088, httpsPort: 7443 };
+  const standard = { httpPort: 80, httpsPort: 443 };
+  it.each([
+    [{ host: 'web-demo.apps.localhost' }, local, 'http://web-demo.apps.localhost:7088'],
+    [{ host: 'web-demo.apps.localhost', path: '/api' }, local, 'http://web-demo.apps.localhost:7088/api'],
+    [{ host: 'shop.example.com', tls: { termination: 'edge' } }, local, 'https://shop.example.com:7443'],
+    [{ host: 'shop.example.com' }, standard, 'http://shop.example.com'],
+    [{ host: 'shop.example.com', tls: { termination: 'edge' } }, standard, 'https://shop.example.com'],
+    [{ host: 'odd.example.com' }, { httpPort: 443, httpsPort: 80 }, 'http://odd.example.com:443'],
+    [{ host: '' }, local, undefined],
+  ])('%j with the routers on %j is %s', (spec, ports, url) => {
+    expect(routeUrl({ spec }, ports)).toBe(url);
   });
 });

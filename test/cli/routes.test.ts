@@ -13,7 +13,8 @@ let h: BuildHarness;
 const dir = mkdtempSync(join(tmpdir(), 'berth-cli-routes-'));
 
 beforeAll(async () => {
-  h = await startBuildCli();
+  // The routers listen on the all-in-one's ports, so URLs carry them.
+  h = await startBuildCli({ router: { httpPort: 7088, httpsPort: 7443 } });
   for (const name of ['web', 'api']) {
     const r = await h.api.call('POST', `/api/v1/projects/${PROJECT}/services`, h.api.adminToken, { metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 8080 }] } });
     expect(r.status).toBe(201);
@@ -28,19 +29,19 @@ describe('berth expose', () => {
     const ref = { kind: 'Route', project: PROJECT, name: 'web' };
     for (let i = 0; i < 100 && !(await h.api.store.get(ref)); i++) await sleep(20);
     await admission.reconcile(ref);
-    expect(await running).toEqual({ code: 0, stdout: 'route.route.berth.io/web exposed at http://web-demo.apps.localhost\n', stderr: '' });
+    expect(await running).toEqual({ code: 0, stdout: 'route.route.berth.io/web exposed at http://web-demo.apps.localhost:7088\n', stderr: '' });
     expect((await h.get('routes', 'web')).spec).toMatchObject({ to: { kind: 'Service', name: 'web', weight: 100 }, wildcardPolicy: 'None' });
   });
 
   it('takes --hostname, --path, --port and --name', async () => {
     const r = await h.berth(['expose', 'service/api', '--hostname', 'shop.example.com', '--path', '/api', '--port', '8080', '--name', 'shop-api']);
-    expect(r).toEqual({ code: 0, stdout: 'route.route.berth.io/shop-api exposed at http://shop.example.com/api\n', stderr: '' });
+    expect(r).toEqual({ code: 0, stdout: 'route.route.berth.io/shop-api exposed at http://shop.example.com:7088/api\n', stderr: '' });
     expect((await h.get('routes', 'shop-api')).spec).toMatchObject({ host: 'shop.example.com', path: '/api', port: { targetPort: 8080 } });
   });
 
   it('takes --wildcard-policy Subdomain with a *. host, and refuses a *. host without it at the field', async () => {
     const r = await h.berth(['expose', 'svc/web', '--name', 'wild', '--hostname', '*.wild.example.com', '--wildcard-policy', 'Subdomain']);
-    expect(r).toEqual({ code: 0, stdout: 'route.route.berth.io/wild exposed at http://*.wild.example.com\n', stderr: '' });
+    expect(r).toEqual({ code: 0, stdout: 'route.route.berth.io/wild exposed at http://*.wild.example.com:7088\n', stderr: '' });
     expect((await h.get('routes', 'wild')).spec).toMatchObject({ host: '*.wild.example.com', wildcardPolicy: 'Subdomain' });
     const bad = await h.berth(['expose', 'svc/web', '--name', 'wild2', '--hostname', '*.other.example.com']);
     expect(bad.code).toBe(1);
@@ -65,7 +66,7 @@ describe('berth create route', () => {
     writeFileSync(join(dir, 'tls.crt'), cert);
     writeFileSync(join(dir, 'tls.key'), key);
     const r = await h.berth(['create', 'route', 'edge', 'secure', '--service', 'web', '--hostname', 'secure.example.com', '--cert', join(dir, 'tls.crt'), '--key', join(dir, 'tls.key'), '--insecure-policy', 'Redirect']);
-    expect(r).toEqual({ code: 0, stdout: 'route.route.berth.io/secure exposed at https://secure.example.com\n', stderr: '' });
+    expect(r).toEqual({ code: 0, stdout: 'route.route.berth.io/secure exposed at https://secure.example.com:7443\n', stderr: '' });
     expect((await h.get('routes', 'secure')).spec.tls).toMatchObject({ termination: 'edge', certificate: cert, key, insecureEdgeTerminationPolicy: 'Redirect' });
   });
 
