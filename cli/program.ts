@@ -10,6 +10,7 @@ import { registerObjectCommands } from './commands/objects.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerSessionCommands } from './commands/session.ts';
+import { registerStatusCommands } from './commands/status.ts';
 import { Context } from './context.ts';
 import { CliError, EXIT_USAGE, oneLine } from './errors.ts';
 import type { Io } from './io.ts';
@@ -44,6 +45,7 @@ export function buildProgram(ctx: Context): Command {
   registerBuildCommands(program, ctx);
   registerDeployCommands(program, ctx);
   registerRouteCommands(program, ctx);
+  registerStatusCommands(program, ctx);
   registerAdmCommands(program, ctx);
   return program;
 }

@@ -6,10 +6,11 @@ import { objectTable } from '../columns.ts';
 import type { Context } from '../context.ts';
 import { buildConfigSections } from '../describe-build.ts';
 import { describeObject } from '../describe.ts';
-import { CliError } from '../errors.ts';
+import { CliError, EXIT_USAGE } from '../errors.ts';
 import { intBetween, outputOption, projectOption } from '../options.ts';
 import { serialize, type Format } from '../output.ts';
 import { collectionPath, kindLabel, objectPath, resource, type Resource } from '../resources.ts';
+import { parseTargets, qualified } from '../targets.ts';
 
 interface Target {
   r: Resource;
@@ -17,8 +18,7 @@ interface Target {
   client: ApiClient;
 }
 
-function target(ctx: Context, kind: string, projectOpt: string | undefined): Target {
-  const r = resource(kind);
+function target(ctx: Context, r: Resource, projectOpt: string | undefined): Target {
   const client = ctx.client();
   return { r, client, project: r.scope === 'project' ? ctx.project(projectOpt) : undefined };
 }
@@ -49,39 +49,66 @@ async function buildConfigDetails(t: Target, bc: ApiObject): Promise<string[]> {
   return buildConfigSections(bc, await buildsOf(t.client, t.project ?? '', bc.metadata.name), t.client.server);
 }
 
+/** The objects of `t`: the named ones, or every one (by label selector). */
+async function objectsOf(t: Target, names: string[], opts: { selector?: string; chunkSize: number }): Promise<ApiObject[]> {
+  if (names.length) return Promise.all(names.map((name) => onObject(t, name, (path) => t.client.get<ApiObject>(path))));
+  return (await t.client.list(collectionPath(t.r, t.project), { labelSelector: opts.selector, chunkSize: opts.chunkSize })).items;
+}
+
+/** One kind's table; with several kinds, each object is named kind/name, as oc prints them. */
+function kindTable(kind: string, items: ApiObject[], several: boolean): string {
+  const named = several ? items.map((o) => ({ ...o, metadata: { ...o.metadata, name: qualified(kind, o.metadata.name) } })) : items;
+  return objectTable(kind, named);
+}
+
 export function registerObjectCommands(program: Command, ctx: Context): void {
   program
     .command('get')
-    .description('list objects of a kind, or show one')
-    .argument('<KIND>', 'e.g. configmaps, rolebindings, events, projects, users, groups')
-    .argument('[NAME]', 'one object by name')
+    .description('list objects of a kind, or show some; `all` lists the application kinds of a project')
+    .argument('<KIND>', 'e.g. configmaps, dc, dc/web, dc,svc, all (the application kinds), projects, users')
+    .argument('[NAME...]', 'objects by name (or more KIND/NAME)')
     .addOption(projectOption())
     .addOption(outputOption())
     .option('-l, --selector <k=v,…>', 'only objects with these labels')
     .option('--chunk-size <n>', 'objects per request when listing', intBetween(1, 1000), 500)
-    .action(async (kind: string, name: string | undefined, opts: { project?: string; output?: Format; selector?: string; chunkSize: number }) => {
-      const t = target(ctx, kind, opts.project);
-      if (name !== undefined) {
-        const o = await onObject(t, name, (path) => t.client.get<ApiObject>(path));
-        ctx.out(opts.output ? serialize(o, opts.output) : objectTable(t.r.kind, [o]));
+    .action(async (kind: string, names: string[], opts: { project?: string; output?: Format; selector?: string; chunkSize: number }) => {
+      const targets = parseTargets([kind, ...names]);
+      const several = targets.length > 1;
+      const found: { t: Target; items: ApiObject[] }[] = [];
+      for (const { r, names } of targets) {
+        const t = target(ctx, r, opts.project);
+        found.push({ t, items: await objectsOf(t, names, opts) });
+      }
+      const only = found[0]!;
+      // One object asked for by name prints as itself; anything else as a list.
+      const single = !several && targets[0]!.names.length === 1 ? only.items[0] : undefined;
+      if (opts.output) {
+        const listed = several ? { kind: 'List', items: found.flatMap((f) => f.items) } : single ?? { kind: `${only.t.r.kind}List`, items: only.items, metadata: {} };
+        ctx.out(serialize(listed, opts.output));
         return;
       }
-      const list = await t.client.list(collectionPath(t.r, t.project), { labelSelector: opts.selector, chunkSize: opts.chunkSize });
-      if (opts.output) ctx.out(serialize(list, opts.output));
-      else if (list.items.length === 0) ctx.note(`No ${t.r.plural} found${t.project ? ` in project "${t.project}"` : ''}.`);
-      else ctx.out(objectTable(t.r.kind, list.items));
+      const shown = found.filter((f) => f.items.length);
+      if (!shown.length) {
+        const where = only.t.project ? ` in project "${only.t.project}"` : '';
+        ctx.note(several ? `No resources found${where}.` : `No ${only.t.r.plural} found${where}.`);
+        return;
+      }
+      ctx.out(shown.map((f) => kindTable(f.t.r.kind, f.items, several)).join('\n'));
     });
 
   program
     .command('describe')
     .description('show one object in detail, with its recent events')
-    .argument('<KIND>', 'the kind')
-    .argument('<NAME>', 'the object name')
+    .argument('<KIND>', 'the kind, or kind/name (dc/web)')
+    .argument('[NAME]', 'the object name')
     .addOption(projectOption())
-    .action(async (kind: string, name: string, opts: { project?: string }) => {
-      const t = target(ctx, kind, opts.project);
-      const o = await onObject(t, name, (path) => t.client.get<ApiObject>(path));
-      const eventsProject = t.project ?? (t.r.kind === 'Project' ? name : undefined);
+    .action(async (kind: string, name: string | undefined, opts: { project?: string }) => {
+      const [one] = parseTargets(name === undefined ? [kind] : [kind, name]);
+      if (!one || one.names.length !== 1) throw new CliError('describe shows one object', 'give KIND NAME or KIND/NAME, e.g. `berth describe dc/web`', { exitCode: EXIT_USAGE });
+      const t = target(ctx, one.r, opts.project);
+      const objectName = one.names[0]!;
+      const o = await onObject(t, objectName, (path) => t.client.get<ApiObject>(path));
+      const eventsProject = t.project ?? (t.r.kind === 'Project' ? objectName : undefined);
       const events = eventsProject ? await eventsAbout(t.client, eventsProject, o) : undefined;
       const extra = t.r.kind === 'BuildConfig' ? await buildConfigDetails(t, o) : [];
       ctx.out(describeObject(o, events, extra));
@@ -90,15 +117,19 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
   program
     .command('delete')
     .description('delete objects by name')
-    .argument('<KIND>', 'the kind')
-    .argument('<NAME...>', 'one or more object names')
+    .argument('<KIND>', 'the kind (dc web api), or kind/name of each (dc/web svc/web)')
+    .argument('[NAME...]', 'the object names')
     .addOption(projectOption())
     .action(async (kind: string, names: string[], opts: { project?: string }) => {
-      const t = target(ctx, kind, opts.project);
-      if (!t.r.writable) throw new CliError(`${t.r.plural} cannot be deleted through the API`, "the platform's controllers write them; users only read them");
-      for (const name of names) {
-        await onObject(t, name, (path) => t.client.delete(path));
-        ctx.out(t.r.kind === 'Project' ? `project "${name}" is being deleted: it stays Terminating until its contents are gone` : `${kindLabel(t.r)} "${name}" deleted`);
+      const targets = parseTargets([kind, ...names]);
+      if (targets.some((x) => x.names.length === 0)) throw new CliError('name what to delete', 'e.g. `berth delete dc web` or `berth delete dc/web svc/web`', { exitCode: EXIT_USAGE });
+      for (const { r, names } of targets) {
+        const t = target(ctx, r, opts.project);
+        if (!t.r.writable) throw new CliError(`${t.r.plural} cannot be deleted through the API`, "the platform's controllers write them; users only read them");
+        for (const name of names) {
+          await onObject(t, name, (path) => t.client.delete(path));
+          ctx.out(t.r.kind === 'Project' ? `project "${name}" is being deleted: it stays Terminating until its contents are gone` : `${kindLabel(t.r)} "${name}" deleted`);
+        }
       }
     });
 }

@@ -145,3 +145,60 @@ describe('berth delete', () => {
     expect((await h.api.call('GET', '/api/v1/projects/demo/events/web-1', h.api.adminToken)).status).toBe(200);
   });
 });
+
+describe('KIND/NAME and get all', () => {
+  it.each([
+    [['get', 'cm/web', '-n', 'demo']],
+    [['get', 'configmap/web', '-o', 'yaml', '-n', 'demo']],
+    [['describe', 'cm/web', '-n', 'demo']],
+  ])('berth %j takes KIND/NAME as KIND NAME', async (argv) => {
+    const slashed = await h.berth(argv);
+    const spaced = await h.berth(argv.flatMap((a) => (a.includes('/') ? a.split('/') : [a])));
+    expect(slashed.code, slashed.stderr).toBe(0);
+    expect(slashed.stdout.replace(/\d+[smhd] ago|\b\d+[smhd]\b/g, '')).toBe(spaced.stdout.replace(/\d+[smhd] ago|\b\d+[smhd]\b/g, ''));
+  });
+
+  it('get takes several KIND/NAME of several kinds, each named kind/name', async () => {
+    const r = await h.berth(['get', 'cm/web', 'cm/api', 'rolebinding/admin', '-n', 'demo']);
+    expect(r.code, r.stderr).toBe(0);
+    const names = r.stdout.split('\n').filter((l) => l && !l.startsWith('NAME')).map((l) => l.split(/\s+/)[0]);
+    expect(names).toEqual(['configmap/web', 'configmap/api', 'rolebinding/admin']);
+  });
+
+  it('delete takes KIND/NAME', async () => {
+    await h.api.call('POST', '/api/v1/projects/demo/configmaps', h.api.adminToken, { metadata: { name: 'gone' }, spec: { data: {} } });
+    const r = await h.berth(['delete', 'cm/gone', '-n', 'demo']);
+    expect(r).toMatchObject({ code: 0, stdout: 'configmap "gone" deleted\n' });
+    expect((await h.api.call('GET', '/api/v1/projects/demo/configmaps/gone', h.api.adminToken)).status).toBe(404);
+  });
+
+  it('get all lists the application kinds that have objects, each named kind/name', async () => {
+    await h.api.call('POST', '/api/v1/projects/demo/services', h.api.adminToken, { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 8080 }] } });
+    await h.api.call('POST', '/api/v1/projects/demo/imagestreams', h.api.adminToken, { metadata: { name: 'web' } });
+    const r = await h.berth(['get', 'all', '-n', 'demo']);
+    expect(r.code, r.stderr).toBe(0);
+    const names = r.stdout.split('\n').filter((l) => l && !l.startsWith('NAME')).map((l) => l.split(/\s+/)[0]);
+    expect(names).toEqual(['service/web', 'imagestream/web']);
+    expect(r.stdout).not.toContain('configmap/');
+    const json = JSON.parse((await h.berth(['get', 'all', '-o', 'json', '-n', 'demo'])).stdout);
+    expect(json.kind).toBe('List');
+    expect(json.items.map((o: { kind: string }) => o.kind)).toEqual(['Service', 'ImageStream']);
+  });
+
+  it('get all in an empty project says so', async () => {
+    await h.berth(['new-project', 'empty']);
+    const r = await h.berth(['get', 'all', '-n', 'empty']);
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: 'No resources found in project "empty".\n' });
+  });
+
+  it.each([
+    [['get', 'cm', 'web/x', '-n', 'demo'], 'error: "web/x": give either KIND NAME... or KIND/NAME..., not both'],
+    [['get', 'nope/web', '-n', 'demo'], 'error: unknown kind "nope"'],
+    [['get', 'cm/', '-n', 'demo'], 'error: "cm/" is not KIND/NAME'],
+    [['delete', 'cm', '-n', 'demo'], 'error: name what to delete'],
+  ])('berth %j is refused: %s', async (argv, message) => {
+    const r = await h.berth(argv);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.split('\n')[0]).toBe(message);
+  });
+});

@@ -40,7 +40,7 @@ describe('usage errors', () => {
     const r = await runCli(['get', '--help'], env);
 
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toMatch(/^Usage: berth get \[options\] <KIND> \[NAME\]/);
+    expect(r.stdout).toMatch(/^Usage: berth get \[options\] <KIND> \[NAME\.\.\.\]/);
     expect(r.stdout).toContain('-n, --project <project>');
   });
 });
