@@ -20,6 +20,21 @@ export function splitAppArg(arg: string): { builder: string; source: string } {
   return { builder: arg.slice(0, at), source: arg.slice(at + 1) };
 }
 
+/** A container image reference (registry/repository:tag or @digest), after the distribution grammar. */
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?';
+const IMAGE_REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`);
+
+/**
+ * Whether `text` is an explicit image reference: with a registry or namespace, a tag or a digest
+ * (`quay.io/org/builder:1`, `busybox:1.36`); a bare word names one of the platform's builders.
+ * @example isImageReference('registry.example.com:5000/ci/s2i-go:1.22') // true
+ * @example isImageReference('python') // false
+ */
+export function isImageReference(text: string): boolean {
+  return /[/:@]/.test(text) && text.length <= 512 && IMAGE_REFERENCE.test(text);
+}
+
 const URL_SCHEME = /^(https?|git|ssh|file):\/\//i;
 /** scp-like git addresses: git@github.com:org/repo.git */
 const SCP_LIKE = /^[\w.-]+@[\w.-]+:/;

@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { BuilderImage } from '../../shared/api/env.ts';
 import type { EnvVar } from '../../shared/model/build-kinds.ts';
-import { appNameFor, buildConfigSpec, checkName, classifySource, splitAppArg, webhookLines, type AppSource } from '../app-source.ts';
+import { appNameFor, buildConfigSpec, checkName, classifySource, isImageReference, splitAppArg, webhookLines, type AppSource } from '../app-source.ts';
 import type { ApiClient, ApiObject } from '../client.ts';
 import type { Context } from '../context.ts';
 import { buildRef, uploadDirectory } from '../builds.ts';
@@ -69,7 +69,7 @@ const serviceSpec = (name: string) => ({ selector: { deploymentconfig: name }, p
 
 export function registerNewAppCommands(program: Command, ctx: Context): void {
   const source = '<BUILDER~SOURCE>';
-  const sourceHelp = 'a builder image and a local directory or git URL: python~./src, python~https://github.com/org/repo.git#branch';
+  const sourceHelp = "a builder (one of the platform's, or any image reference) and a local directory or git URL: python~./src, python~https://github.com/org/repo.git#branch, quay.io/org/s2i-go:1~./src";
   program
     .command('new-app')
     .description('create an ImageStream and a BuildConfig for an application and start its first build')
@@ -104,7 +104,7 @@ async function newApp(ctx: Context, arg: string, opts: NewAppOptions, startUploa
   // Scanned before anything is created, so a directory too large to upload creates nothing.
   const upload = source.type === 'dir' && startUpload ? await scanDirectory(source.dir) : undefined;
 
-  ctx.out(`--> Found builder image "${builder.name}" (${builder.image})${builder.description ? `\n    ${builder.description}` : ''}`);
+  ctx.out(builderLine(builder));
   ctx.out('\n--> Creating resources ...');
   const buildEnv = startUpload ? (opts.buildEnv ?? []) : opts.env;
   const specs = [{}, buildConfigSpec({ name, source, builder, env: buildEnv, secret: () => randomBytes(20).toString('hex') }), appDeploymentSpec(name, opts.env), serviceSpec(name)];
@@ -133,12 +133,25 @@ function isDirectory(path: string): boolean {
   }
 }
 
-async function findBuilder(client: ApiClient, name: string): Promise<BuilderImage> {
+/**
+ * One of the platform's builder images by name, or any image reference (as `oc new-app` takes
+ * one): whether that image is an S2I builder is for its build to find out, and to say.
+ */
+async function findBuilder(client: ApiClient, name: string): Promise<BuilderImage & { own?: boolean }> {
   const { items } = await client.get<{ items: BuilderImage[] }>('/api/v1/builderimages');
   const found = items.find((b) => b.name === name);
   if (found) return found;
-  if (items.length === 0) throw new CliError(`unknown builder image "${name}": this platform offers none`, 'ask the platform administrator to configure builder images');
-  throw new CliError(`unknown builder image "${name}"`, `available: ${items.map((b) => b.name).join(', ')}`);
+  if (isImageReference(name)) return { name, image: name, own: true };
+  const reference = 'or give an image reference, e.g. registry.example.com/org/builder:1';
+  if (items.length === 0) throw new CliError(`unknown builder image "${name}": this platform offers none`, `ask the platform administrator to configure builder images, ${reference}`);
+  throw new CliError(`unknown builder image "${name}"`, `available: ${items.map((b) => b.name).join(', ')}; ${reference}`);
+}
+
+function builderLine(builder: BuilderImage & { own?: boolean }): string {
+  if (builder.own) {
+    return `--> Using image "${builder.image}" as the builder\n    Not one of the platform's builders: its build checks that it is an S2I builder (the io.openshift.s2i.scripts-url label, /usr/bin/env, the assemble and run scripts).`;
+  }
+  return `--> Found builder image "${builder.name}" (${builder.image})${builder.description ? `\n    ${builder.description}` : ''}`;
 }
 
 /** Nothing is created when anything of that name exists already, as with `oc new-app`. */

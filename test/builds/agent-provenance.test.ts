@@ -1,7 +1,8 @@
 // What a finished build says about itself: the output image's source label names what the user
 // gave (the uploaded archive's name, the git URL without credentials, the ref), never where the
 // agent unpacked it; the duration runs from the launch of the agent to the end, as the Build's
-// own timestamps say. Real engines, a fake S2I builder.
+// own timestamps say; a builder image that is not an S2I builder fails the build saying what it
+// lacks. Real engines, fake S2I builders.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/b
 import { s2iBuild } from '../../shared/builds/s2i/build.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
-import { fakeBuilder } from './fake-builders.ts';
+import { BARE_BUSYBOX, fakeBuilder } from './fake-builders.ts';
 import { appSource, docker, tagSuite } from './support.ts';
 import { makeTar } from './tar-fixtures.ts';
 
@@ -29,13 +30,13 @@ let builder: string;
 type Ref = { kind: string; project: string; name: string };
 
 /** A BuildConfig and one Build of it, launched as the reconciler launches it (Pending, started `startedMsAgo`). */
-async function pendingBuild(name: string, source: Record<string, unknown>, opts: { annotations?: Record<string, string>; startedMsAgo?: number } = {}): Promise<Ref> {
+async function pendingBuild(name: string, source: Record<string, unknown>, opts: { annotations?: Record<string, string>; startedMsAgo?: number; builder?: string } = {}): Promise<Ref> {
   await t.store.create({
     kind: 'BuildConfig',
     metadata: { name, project: P },
     spec: {
       source,
-      strategy: { type: 'Source', sourceStrategy: { from: { kind: 'DockerImage', name: builder }, env: [], incremental: false } },
+      strategy: { type: 'Source', sourceStrategy: { from: { kind: 'DockerImage', name: opts.builder ?? builder }, env: [], incremental: false } },
       output: { to: { kind: 'ImageStreamTag', name: `${name}:latest` } },
       triggers: [], runPolicy: 'Serial', successfulBuildsHistoryLimit: 5, failedBuildsHistoryLimit: 5,
     },
@@ -128,5 +129,21 @@ describe('the duration of a build', () => {
     expect(status.startTimestamp).toBe(launched);
     expect(status.duration).toBe(Date.parse(status.completionTimestamp!) - Date.parse(launched));
     expect(status.duration).toBeGreaterThanOrEqual(3000);
+  }, 120_000);
+});
+
+describe('a builder image that is not an S2I builder', () => {
+  it.each([
+    ['without the scripts URL label', { noScriptsLabel: true }, 'ScriptsNotFound', 'it has no io.openshift.s2i.scripts-url label'],
+    ['without /usr/bin/env', { from: BARE_BUSYBOX }, 'NotS2IBuilder', 'it has no /usr/bin/env, which runs the S2I scripts'],
+  ])('%s fails the build, whose status names what is missing', async (what, options, reason, missing) => {
+    const image = await fakeBuilder(tag(`not-s2i-${reason.toLowerCase()}`), options);
+    const name = `not-s2i-${reason.toLowerCase()}`;
+    const ref = await pendingBuild(name, { binary: {} }, { builder: image });
+    await deps.sources.put(ref, Readable.from(await makeTar([{ name: 'message', body: 'hi' }])), 1024 * 1024);
+    expect(await runBuild(deps, ref), what).toBe('Failed');
+    const { status } = (await t.store.get<Build>(ref))!;
+    expect(status.reason).toBe(reason);
+    expect(status.message).toContain(`builder image "${image}" is not an S2I builder: ${missing}`);
   }, 120_000);
 });

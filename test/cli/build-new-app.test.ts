@@ -210,11 +210,31 @@ describe('berth new-build', () => {
   });
 });
 
+describe('new-app with an image reference as the builder', () => {
+  it.each(['quay.io/example/s2i-go:1.22', '127.0.0.1:7500/tools/builder@sha256:' + 'a'.repeat(64), 'busybox:1.36'])('%s is used as the BuildConfig\'s builder image', async (image) => {
+    const name = `own-${image.length}`;
+    const r = await h.berth(['new-build', `${image}~https://github.com/example/own.git`, '--name', name]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+      `--> Using image "${image}" as the builder`,
+      "    Not one of the platform's builders: its build checks that it is an S2I builder (the io.openshift.s2i.scripts-url label, /usr/bin/env, the assemble and run scripts).",
+    ]);
+    expect((await h.get('buildconfigs', name)).spec.strategy.sourceStrategy.from).toEqual({ kind: 'DockerImage', name: image });
+  });
+
+  it.each(['Quay.io/Bad Image', 'repo:tag:extra', 'org/-bad'])('%s is neither a builder nor an image reference', async (image) => {
+    const r = await h.berth(['new-build', `${image}~https://github.com/example/odd.git`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: unknown builder image "${image}"\nhint: available: python; or give an image reference, e.g. registry.example.com/org/builder:1\n`);
+    expect(await h.get('buildconfigs', 'odd')).toBeUndefined();
+  });
+});
+
 describe('new-app refusals', () => {
   it('an unknown builder image names the ones there are, and nothing is created', async () => {
     const r = await h.berth(['new-app', 'ruby~https://github.com/example/blog.git']);
 
-    expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: unknown builder image "ruby"\nhint: available: python\n' });
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: unknown builder image "ruby"\nhint: available: python; or give an image reference, e.g. registry.example.com/org/builder:1\n' });
     expect(await h.get('buildconfigs', 'blog')).toBeUndefined();
     expect(await h.get('imagestreams', 'blog')).toBeUndefined();
   });
