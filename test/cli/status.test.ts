@@ -1,6 +1,6 @@
 // berth status through the real API: each app from its route to its service, DeploymentConfig,
 // pods ready and last build, with the routers' port in the URL; warnings for a failing build, a
-// crash-looping pod, a DC without a route, a route to nothing.
+// crash-looping pod, a DC without a route, a route to nothing. (A stranger's view: test/security/project-overview.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT, startBuildCli, type BuildHarness } from './build-harness.ts';
 
@@ -76,14 +76,5 @@ describe('berth status', () => {
     await h.berth(['new-project', 'empty']);
     const r = await h.berth(['status', '-n', 'empty']);
     expect(r).toEqual({ code: 0, stdout: `In project empty on server ${h.server}\n\nYou have no apps yet: make one with \`berth new-app python~./src\`.\n`, stderr: '' });
-  });
-
-  it('a stranger gets the project\'s 403, and sees nothing of it', async () => {
-    await h.api.user('stranger');
-    await h.login('stranger');
-    const r = await h.berth(['status', '-n', PROJECT], 'stranger');
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).not.toContain('web');
   });
 });
