@@ -37,6 +37,8 @@ describe('npm run up', () => {
     const login = await api(running.apiUrl, 'POST', '/api/v1/login', undefined, { username: 'admin', password });
     expect(login.status).toBe(200);
     const token = login.body.token as string;
+    // The API tells clients where the router answers, so that `berth expose` prints a URL that does.
+    expect((await api(running.apiUrl, 'GET', '/api/v1/router', token)).body).toEqual({ httpPort: ports.routerHttp, httpsPort: ports.routerHttps });
     expect((await api(running.apiUrl, 'POST', '/api/v1/projects', token, { metadata: { name: 'kept' } })).status).toBe(201);
     expect((await api(running.apiUrl, 'POST', '/api/v1/projects/kept/configmaps', token, { metadata: { name: 'c' }, spec: { data: { x: 'y' } } })).status).toBe(201);
 
