@@ -130,7 +130,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       containersFor: (host: { metadata: { name: string }; spec: { provider: string; endpoint?: string } }) =>
         host.metadata.name === config.hostName ? localPods : host.spec.provider === 'docker' && host.spec.endpoint ? new DockerPods(new Docker({ socketPath: host.spec.endpoint })) : undefined,
     };
-    const app = createApi({ store, identity, logger, builds, builderImages, fleet, codecs: { BuildConfig: triggerSecretsCodec(secrets) }, version: process.env.npm_package_version });
+    const app = createApi({ store, identity, logger, builds, builderImages, fleet, codecs: { BuildConfig: triggerSecretsCodec(secrets) }, appsDomain: config.appsDomain, version: process.env.npm_package_version });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.apiPort, hostname: '127.0.0.1' }, () => resolve(s));
       s.once('error', reject);

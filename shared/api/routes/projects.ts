@@ -9,7 +9,9 @@ import { visibleProjects } from '../../project/visible.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
 import { CreateMeta, ListQuery, ProjectParam, UpdateMeta, listOut, objectOut, parseSelector } from '../schemas.ts';
-import { getOr404, listResponse, replaceFromBody } from './common.ts';
+import { getOr404, guardMetadata, listResponse, replaceFromBody } from './common.ts';
+import { BerthError } from '../../errors.ts';
+import { isPlatformImageNamespace, reservedNameProblem } from '../../model/reserved-names.ts';
 
 const ProjectOut = objectOut('Project', projectSpec, projectStatus.partial());
 const CreateBody = z.strictObject({ kind: z.literal('Project').optional(), metadata: CreateMeta.omit({ project: true }), spec: projectSpec.default({}) });
@@ -40,8 +42,14 @@ export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     deps,
     { method: 'post', path: '/api/v1/projects', access: { kind: 'authenticated' }, summary: 'Create a project; you become its admin', tag, body: CreateBody, response: ProjectOut, status: 201 },
     async (c, { body }) => {
+      const user = c.get('user');
       const m = body.metadata;
-      return c.json(await createProject(deps.store, { name: m.name, requester: c.get('user'), labels: m.labels, annotations: m.annotations, spec: body.spec }), 201);
+      const reserved = reservedNameProblem(m.name);
+      if (reserved && (isPlatformImageNamespace(m.name) || !(await deps.identity.isClusterAdmin(user)))) {
+        throw new BerthError(403, 'Forbidden', `metadata.name: ${reserved}`, { details: [{ field: 'metadata.name', message: reserved }], suggestion: 'choose another project name' });
+      }
+      const { labels, annotations } = await guardMetadata(deps, user, undefined, m);
+      return c.json(await createProject(deps.store, { name: m.name, requester: user, labels, annotations, spec: body.spec }), 201);
     },
   );
 
@@ -57,7 +65,7 @@ export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     deps,
     { method: 'put', path: '/api/v1/projects/{project}', access: { kind: 'project', verb: 'update', resource: 'project' }, summary: "Replace a project's display name, description, labels and annotations", tag, params: ProjectParam, body: ReplaceBody, response: ProjectOut },
     async (c, { params, body }) => {
-      return c.json(await replaceFromBody(deps.store, ref(params.project), body));
+      return c.json(await replaceFromBody(deps, c.get('user'), ref(params.project), body));
     },
   );
 
