@@ -45,8 +45,8 @@ export class Identity {
    * Deletes a user and everything that lets anyone act as them: first the credential (no new
    * logins), then their tokens, then their places in role bindings, groups and the cluster-admin
    * binding (a later user of the same name inherits nothing), and the User last, so that a
-   * deletion that fails half-way is finished by asking again. Tokens also stop working as soon
-   * as the User is gone (authenticate checks it), whatever was left behind.
+   * deletion that fails half-way is finished by asking again. Tokens stop working as soon as the
+   * credential is gone (authenticate checks it), whatever was left behind.
    */
   async deleteUser(name: string): Promise<void> {
     const user = await this.store.get({ kind: 'User', project: '', name });
@@ -84,8 +84,9 @@ export class Identity {
     if (stored.metadata.expiresAt && Date.parse(stored.metadata.expiresAt) <= Date.now()) {
       throw new UnauthorizedError('the token has expired');
     }
-    // A token outlives nobody: one made by a login racing the user's deletion dies with the user.
-    if (!(await this.store.get({ kind: 'User', project: '', name: stored.spec.user }))) throw new UnauthorizedError('the token is not valid; it may have been revoked');
+    // A token outlives nobody's credential: the first thing a user's deletion removes, so a token
+    // made by a login racing the deletion, or left by one that failed half-way, is dead at once.
+    if (!(await this.store.get({ kind: 'Credential', project: '', name: stored.spec.user }))) throw new UnauthorizedError('the token is not valid; it may have been revoked');
     return stored.spec.user;
   }
 
