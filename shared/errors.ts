@@ -51,8 +51,8 @@ export class ValidationError extends BerthError {
 }
 
 export class BadRequestError extends BerthError {
-  constructor(code: string, message: string, suggestion?: string) {
-    super(400, code, message, { suggestion });
+  constructor(code: string, message: string, suggestion?: string, details?: FieldProblem[]) {
+    super(400, code, message, { suggestion, details });
   }
 }
 
