@@ -1,7 +1,7 @@
 // Login throttling: failed logins are counted per username and per client address, in the table
 // (so every API instance, every Lambda, sees the same counts). A few failures are free; after
-// that each failure locks that username or address for twice as long as the one before (1 s,
-// 2 s, 4 s … up to LOCK_MAX_SECONDS), and while locked every login with it gets 429 and
+// that each failure locks that username or address for twice as long as the one before (5 s,
+// 10 s, 20 s … up to LOCK_MAX_SECONDS), and while locked every login with it gets 429 and
 // Retry-After, before any password is looked at: the answer is the same whether the user exists
 // or not. A success clears the username's count (not the address's: an attacker with an account
 // of their own could otherwise reset it between guesses). A count is forgotten FORGET_SECONDS
@@ -15,6 +15,7 @@ import type { ObjectStore } from '../store/ports.ts';
 export const THROTTLE_KIND = 'LoginThrottle';
 /** Failures before a username is locked; an address (many users behind one NAT) gets more. */
 export const FREE_FAILURES = { user: 5, address: 20 } as const;
+export const FIRST_LOCK_SECONDS = 5;
 export const LOCK_MAX_SECONDS = 15 * 60;
 export const FORGET_SECONDS = 60 * 60;
 
@@ -31,7 +32,7 @@ const ATTEMPTS = 5;
 export function nextFailure(state: ThrottleState | undefined, free: number, now: Date): ThrottleState {
   const failures = (state?.failures ?? 0) + 1;
   if (failures < free) return { failures };
-  const seconds = Math.min(2 ** (failures - free), LOCK_MAX_SECONDS);
+  const seconds = Math.min(FIRST_LOCK_SECONDS * 2 ** (failures - free), LOCK_MAX_SECONDS);
   return { failures, lockedUntil: new Date(now.getTime() + seconds * 1000).toISOString() };
 }
 
