@@ -8,8 +8,9 @@
 // after its first failure (DynamoDB TTL; until TTL removes it, an expired count reads as none).
 // Planning is pure (nextFailure, lockedFor); the class reads and writes.
 import { createHash } from 'node:crypto';
-import { AlreadyExistsError, BerthError, ConflictError, NotFoundError, ignoring } from '../errors.ts';
+import { AlreadyExistsError, BerthError, NotFoundError, ignoring } from '../errors.ts';
 import type { BerthObject, ObjectRef } from '../model/types.ts';
+import { retryOnConflict } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 
 export const THROTTLE_KIND = 'LoginThrottle';
@@ -25,8 +26,6 @@ export interface ThrottleState {
   lockedUntil?: string;
 }
 type Throttle = BerthObject<ThrottleState, unknown>;
-/** Writers racing on one count retry this often; a failure lost beyond that is one guess not counted. */
-const ATTEMPTS = 5;
 
 /** The state after one more failure at `now`. */
 export function nextFailure(state: ThrottleState | undefined, free: number, now: Date): ThrottleState {
@@ -84,18 +83,14 @@ export class LoginThrottle {
   }
 
   private async count(ref: ObjectRef, free: number): Promise<void> {
-    for (let i = 0; i < ATTEMPTS; i++) {
+    // Racing writers (failures of one name at once, on other instances) retry, as any read-modify-write.
+    await retryOnConflict(async () => {
       const stored = await this.store.get<Throttle>(ref);
       const live = stored && !this.expired(stored) ? stored : undefined;
       const spec = nextFailure(live?.spec, free, this.now());
       const expiresAt = live?.metadata.expiresAt ?? new Date(this.now().getTime() + FORGET_SECONDS * 1000).toISOString();
-      try {
-        if (stored) await this.store.update<Throttle>({ ...stored, metadata: { ...stored.metadata, expiresAt }, spec });
-        else await this.store.create({ kind: THROTTLE_KIND, metadata: { ...ref, expiresAt }, spec });
-        return;
-      } catch (err) {
-        if (!(err instanceof ConflictError || err instanceof AlreadyExistsError || err instanceof NotFoundError)) throw err;
-      }
-    }
+      if (stored) await this.store.update<Throttle>({ ...stored, metadata: { ...stored.metadata, expiresAt }, spec });
+      else await this.store.create({ kind: THROTTLE_KIND, metadata: { ...ref, expiresAt }, spec });
+    }, [AlreadyExistsError, NotFoundError]);
   }
 }

@@ -9,7 +9,8 @@ import { ACCESS_TABLES } from '../../shared/api/route.ts';
 import { KINDS } from '../../shared/model/kinds.ts';
 import { REDACTED } from '../../shared/builds/trigger-codec.ts';
 import { routeAdmission } from '../../shared/routing/admission.ts';
-import { isAdmitted, type Route } from '../../shared/routing/types.ts';
+import { isAdmitted } from '../../shared/routing/types.ts';
+import type { Route } from '../../shared/model/objects.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 import { snapshot } from '../support/dynamo.ts';
 

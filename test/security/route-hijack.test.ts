@@ -4,7 +4,8 @@
 // the real API and the real admission reconciler on DynamoDB Local.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routeAdmission } from '../../shared/routing/admission.ts';
-import { isAdmitted, type Route } from '../../shared/routing/types.ts';
+import { isAdmitted } from '../../shared/routing/types.ts';
+import type { Route } from '../../shared/model/objects.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 
 const DOMAIN = 'apps.example.test';

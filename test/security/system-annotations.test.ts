@@ -4,7 +4,7 @@
 // build's number, a route's claim time. System labels and annotations are read-only to
 // tenants on create and on update, and a PUT that leaves them out keeps them.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UID_RANGE_ANNOTATION, uidOfProject } from '../../shared/fleet/uid-ranges.ts';
+import { UID_RANGE_ANNOTATION, uidOfProject } from '../../shared/project/uid-blocks.ts';
 import type { BerthObject } from '../../shared/model/types.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 import { snapshot } from '../support/dynamo.ts';
