@@ -45,6 +45,8 @@ const SAMPLE_SPECS: Record<string, unknown> = {
   Route: { host: `walk.${DOMAIN}`, to: { kind: 'Service', name: 'walk' } },
 };
 const isWrite = (method: string) => method !== 'GET';
+/** A walk over every route makes one request per route: seconds alone, minutes on a loaded machine. */
+const WALK_MS = 180_000;
 
 beforeAll(async () => {
   api = await testApi({ appsDomain: DOMAIN });
@@ -100,7 +102,7 @@ describe('the authorisation walk', () => {
     }
     expect(results.filter((x) => x.status !== 403 || x.leaks)).toEqual([]);
     expect(await snapshot(api)).toEqual(before);
-  });
+  }, WALK_MS);
 
   it('a project that does not exist looks the same to an outsider as one that does', async () => {
     const real = await api.call('GET', `/api/v1/projects/${P}/configmaps`, tokens.outsider);
@@ -131,7 +133,7 @@ describe('the authorisation walk', () => {
       expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({ route: `${r.method} ${r.path}`, status: expected });
     }
     expect(await snapshot(api)).toEqual(before);
-  });
+  }, WALK_MS);
 
   it('an editor changes app objects but not bindings, status, or the project', async () => {
     const before = await snapshot(api);
