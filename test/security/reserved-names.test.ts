@@ -41,12 +41,15 @@ describe('reserved names', () => {
     expect((await h.api.call('POST', '/api/v1/projects', h.api.adminToken, { metadata: { name: 'openshift' } })).status).toBe(201);
   });
 
-  it("a project that already has such a name never reaches the platform's repositories", () => {
+  it("a project that already has such a name never reaches the platform's repositories", async () => {
     const local = new LocalRegistry('127.0.0.1:7500');
     expect(() => local.repository('berth', 'python')).toThrow(/platform's image namespace/);
+    // Deleting its ImageStream "python" would delete berth/python's tags: refused before any request.
+    await expect(local.deleteRepository('berth', 'python')).rejects.toThrow(/platform's image namespace/);
     expect(local.repository('shop', 'python')).toBe('127.0.0.1:7500/shop/python');
     const ecr = new EcrRegistry({ client: new ECRClient({ region: 'eu-west-1' }), host: '1.dkr.ecr.eu-west-1.amazonaws.com' });
     expect(() => ecr.repositoryName('s2i', 'python')).toThrow(/platform's image namespace/);
+    await expect(ecr.deleteRepository('s2i', 'python')).rejects.toThrow(/platform's image namespace/);
     expect(ecr.repositoryName('shop', 'python')).toBe('berth/shop/python');
   });
 
