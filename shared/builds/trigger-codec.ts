@@ -3,7 +3,7 @@
 // BuildConfig; users who may only view it see REDACTED instead (a secret starts builds), and
 // the table, its backups and streams see them sealed.
 import type { SpecCodec } from '../api/env.ts';
-import type { BuildConfigSpec, BuildTrigger } from '../model/build-kinds.ts';
+import { REDACTED_SECRET, type BuildConfigSpec, type BuildTrigger } from '../model/build-kinds.ts';
 import { isSealed, type SecretBox } from '../secrets/ports.ts';
 
 /** The secret of a webhook trigger, or undefined for ImageChange and ConfigChange. */
@@ -22,7 +22,7 @@ function withSecret(t: BuildTrigger, secret: string): BuildTrigger {
 }
 
 /** What readers who may not edit a BuildConfig see in place of each webhook secret. */
-export const REDACTED = '<redacted>';
+export const REDACTED = REDACTED_SECRET;
 
 /** The spec with every webhook trigger secret replaced by REDACTED. */
 export function redactTriggerSecrets(spec: unknown): unknown {

@@ -101,6 +101,7 @@ describe('through the CLI', () => {
     const out = await h.berth(['describe', 'bc', 'web', '-n', 'shop'], 'stranger');
     expect(out.code).toBe(0);
     expect(out.stdout).toContain('Webhooks');
+    expect(out.stdout).toContain('/webhooks/shop/web/generic/<secret: needs the edit role>');
     expect(secretsIn(out.stdout)).toEqual([]);
   });
 });
