@@ -3,7 +3,7 @@
 // and the BuildConfig spec it becomes. Pure, so the rules are table-tested.
 import { basename, resolve } from 'node:path';
 import type { BuilderImage } from '../shared/api/env.ts';
-import type { EnvVar } from '../shared/model/build-kinds.ts';
+import { REDACTED_SECRET, type EnvVar } from '../shared/model/build-kinds.ts';
 import { DNS1123_MAX, dns1123Problem } from '../shared/model/names.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
 
@@ -119,7 +119,9 @@ export function webhookUrls(server: string, project: string, bc: string, trigger
     const hook = HOOKS.find(([type]) => type === t.type);
     const secret = hook && t[hook[1]]?.secret;
     if (!hook || !secret) continue;
-    const url = `${server}/webhooks/${encodeURIComponent(project)}/${encodeURIComponent(bc)}/${hook[1]}/${encodeURIComponent(secret)}`;
+    // The API shows secrets only to those who may edit the BuildConfig; others get the placeholder.
+    const shown = secret === REDACTED_SECRET ? '<secret: needs the edit role>' : encodeURIComponent(secret);
+    const url = `${server}/webhooks/${encodeURIComponent(project)}/${encodeURIComponent(bc)}/${hook[1]}/${shown}`;
     urls.push(t.type === 'Generic' ? { type: t.type, url, allowEnv: t.generic?.allowEnv ?? false } : { type: t.type, url });
   }
   return urls;

@@ -49,7 +49,7 @@ export function buildStorage(env: NodeJS.ProcessEnv, dynamo: DynamoDBClient): Ap
 /** wire()'s dependencies plus the build routes' storage and builder images, over one DynamoDB client. */
 export function wireBuilds(env: NodeJS.ProcessEnv = process.env): ApiDeps {
   const client = dynamoClientFrom(env);
-  return { ...wire(env, client), builds: buildStorage(env, client), builderImages: builderImages(env) };
+  return { ...wire(env, client), builds: buildStorage(env, client), builderImages: builderImages(env), appsDomain: env.BERTH_APPS_DOMAIN || undefined };
 }
 
 /** BERTH_BUILDER_IMAGES: `python=<registry>/berth/s2i/python:latest,…` → what new-app offers. */

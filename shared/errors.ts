@@ -19,14 +19,17 @@ export class BerthError extends Error {
   readonly code: string;
   readonly details?: ErrorBody['details'];
   readonly suggestion?: string;
+  /** Response headers the answer carries (Retry-After). */
+  readonly headers?: Record<string, string>;
 
-  constructor(status: number, code: string, message: string, opts: { details?: ErrorBody['details']; suggestion?: string } = {}) {
+  constructor(status: number, code: string, message: string, opts: { details?: ErrorBody['details']; suggestion?: string; headers?: Record<string, string> } = {}) {
     super(message);
     this.name = new.target.name;
     this.status = status;
     this.code = code;
     this.details = opts.details;
     this.suggestion = opts.suggestion;
+    this.headers = opts.headers;
   }
 
   toJSON(): ErrorBody {
@@ -48,8 +51,8 @@ export class ValidationError extends BerthError {
 }
 
 export class BadRequestError extends BerthError {
-  constructor(code: string, message: string, suggestion?: string) {
-    super(400, code, message, { suggestion });
+  constructor(code: string, message: string, suggestion?: string, details?: FieldProblem[]) {
+    super(400, code, message, { suggestion, details });
   }
 }
 

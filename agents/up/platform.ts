@@ -134,6 +134,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const app = createApi({
       store, identity, logger, builds, builderImages, fleet,
       codecs: { BuildConfig: triggerSecretsCodec(secrets) },
+      appsDomain: config.appsDomain,
       version: process.env.npm_package_version,
       router: { httpPort: config.routerHttpPort, httpsPort: config.routerHttpsPort },
     });

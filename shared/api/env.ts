@@ -44,6 +44,8 @@ export interface ApiDeps {
   };
   /** The builder images this platform offers (`python` → its image reference), for new-app. */
   builderImages?: BuilderImage[];
+  /** The apps domain generated route hosts live under; when given, routes are refused another project's generated hosts at once. */
+  appsDomain?: string;
   /** Shown by /healthz and in the OpenAPI document. */
   version?: string;
   /** The routers' public ports, when not 80 and 443 (the all-in-one's PAAS_ROUTER_HTTP_PORT, …). */

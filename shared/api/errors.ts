@@ -22,7 +22,10 @@ export function fromZod(error: ZodError, target: string): ValidationError {
 }
 
 export function errorResponse(err: unknown, c: Context, logger?: Logger): Response {
-  if (err instanceof BerthError) return c.json(err.toJSON(), err.status as 400);
+  if (err instanceof BerthError) {
+    for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value);
+    return c.json(err.toJSON(), err.status as 400);
+  }
   if (err instanceof HTTPException) {
     const status = err.status;
     const body: ErrorBody =

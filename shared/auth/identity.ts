@@ -6,6 +6,7 @@ import type { GroupSpec, Subject } from '../model/kinds.ts';
 import { eachObject } from '../store/each.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { dummyHash, hashPassword, verifyPassword } from './password.ts';
+import { forgetSubject } from './forget-subject.ts';
 import { newToken, tokenId, type TokenSpec } from './tokens.ts';
 
 const ignoreNotFound = ignoring(NotFoundError);
@@ -40,11 +41,20 @@ export class Identity {
     return user as UserObject;
   }
 
-  /** Deletes a user, its credential and its tokens. */
+  /**
+   * Deletes a user and everything that lets anyone act as them: first the credential (no new
+   * logins), then their tokens, then their places in role bindings, groups and the cluster-admin
+   * binding (a later user of the same name inherits nothing), and the User last, so that a
+   * deletion that fails half-way is finished by asking again. Tokens stop working as soon as the
+   * credential is gone (authenticate checks it), whatever was left behind.
+   */
   async deleteUser(name: string): Promise<void> {
-    await this.store.delete({ kind: 'User', project: '', name });
+    const user = await this.store.get({ kind: 'User', project: '', name });
     await this.store.delete({ kind: 'Credential', project: '', name }).catch(ignoreNotFound);
     await this.revokeAll(name);
+    await forgetSubject(this.store, name);
+    if (!user) throw new NotFoundError('User', name);
+    await this.store.delete({ kind: 'User', project: '', name }).catch(ignoreNotFound);
   }
 
   async setPassword(name: string, password: string): Promise<void> {
@@ -74,6 +84,9 @@ export class Identity {
     if (stored.metadata.expiresAt && Date.parse(stored.metadata.expiresAt) <= Date.now()) {
       throw new UnauthorizedError('the token has expired');
     }
+    // A token outlives nobody's credential: the first thing a user's deletion removes, so a token
+    // made by a login racing the deletion, or left by one that failed half-way, is dead at once.
+    if (!(await this.store.get({ kind: 'Credential', project: '', name: stored.spec.user }))) throw new UnauthorizedError('the token is not valid; it may have been revoked');
     return stored.spec.user;
   }
 

@@ -1,6 +1,7 @@
 // The AWS ImageRegistry: one ECR repository per project and image stream,
 // `berth/<project>/<imagestream>`, tagged as Berth's, with a lifecycle policy; registry logins
 // from GetAuthorizationToken. Repositories without Berth's tags are never changed or deleted.
+import { tenantNamespace } from '../builds/tenant-namespace.ts';
 import {
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
@@ -69,7 +70,7 @@ export class EcrRegistry implements ImageRegistry {
 
   /** The ECR repository name (without host) of an image stream. */
   repositoryName(project: string, imageStream: string): string {
-    return `${this.prefix}/${project}/${imageStream}`;
+    return `${this.prefix}/${tenantNamespace(project)}/${imageStream}`;
   }
 
   repository(project: string, imageStream: string): string {

@@ -9,6 +9,7 @@ import { UploadTooLargeError } from './upload-limit.ts';
 import type { ObjectRef } from '../model/types.ts';
 import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './ports.ts';
 import { wholeUtf8Length } from './utf8.ts';
+import { tenantNamespace } from './tenant-namespace.ts';
 
 const fileOf = (dir: string, ref: ObjectRef, ext: string) => join(dir, ref.project, `${ref.name}${ext}`);
 
@@ -17,7 +18,7 @@ export class LocalRegistry implements ImageRegistry {
   constructor(private readonly host: string) {}
 
   repository(project: string, imageStream: string): string {
-    return `${this.host}/${project}/${imageStream}`;
+    return `${this.host}/${tenantNamespace(project)}/${imageStream}`;
   }
 
   async ensureRepository(): Promise<void> {}
@@ -27,7 +28,7 @@ export class LocalRegistry implements ImageRegistry {
   }
 
   async deleteRepository(project: string, imageStream: string): Promise<void> {
-    const base = `http://${this.host}/v2/${project}/${imageStream}`;
+    const base = `http://${this.host}/v2/${tenantNamespace(project)}/${imageStream}`;
     const tags = await fetch(`${base}/tags/list`);
     if (tags.status === 404) return;
     const { tags: names } = (await tags.json()) as { tags: string[] | null };

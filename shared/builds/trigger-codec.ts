@@ -1,8 +1,9 @@
 // BuildConfig's SpecCodec: webhook trigger secrets (GitHub, GitLab, Generic) are sealed with a
-// SecretBox before the spec is stored and opened again for API answers. Users who may view a
-// BuildConfig see its secrets, as in OpenShift; the table, its backups and streams do not.
+// SecretBox before the spec is stored and opened again for API answers to users who may edit the
+// BuildConfig; users who may only view it see REDACTED instead (a secret starts builds), and
+// the table, its backups and streams see them sealed.
 import type { SpecCodec } from '../api/env.ts';
-import type { BuildConfigSpec, BuildTrigger } from '../model/build-kinds.ts';
+import { REDACTED_SECRET, type BuildConfigSpec, type BuildTrigger } from '../model/build-kinds.ts';
 import { isSealed, type SecretBox } from '../secrets/ports.ts';
 
 /** The secret of a webhook trigger, or undefined for ImageChange and ConfigChange. */
@@ -18,6 +19,15 @@ function withSecret(t: BuildTrigger, secret: string): BuildTrigger {
   if (t.type === 'GitLab') return { ...t, gitlab: { ...t.gitlab, secret } };
   if (t.type === 'Generic') return { ...t, generic: { ...t.generic, secret } };
   return t;
+}
+
+/** What readers who may not edit a BuildConfig see in place of each webhook secret. */
+export const REDACTED = REDACTED_SECRET;
+
+/** The spec with every webhook trigger secret replaced by REDACTED. */
+export function redactTriggerSecrets(spec: unknown): unknown {
+  const s = spec as BuildConfigSpec;
+  return { ...s, triggers: (s.triggers ?? []).map((t) => (secretOf(t) === undefined ? t : withSecret(t, REDACTED))) };
 }
 
 /** A stored secret in the clear: sealed ones are opened, any written before sealing pass as they are. */

@@ -54,7 +54,14 @@ export const buildStrategy = z
   })
   .refine((s) => (s.type === 'Source' ? !!s.sourceStrategy : !!s.dockerStrategy), 'the strategy named by type must be given');
 
-const secretText = z.string().min(8, 'webhook secrets are at least 8 characters').max(256);
+/** What readers who may not edit a BuildConfig see in place of each webhook secret (never a secret itself). */
+export const REDACTED_SECRET = '<redacted>';
+
+const secretText = z
+  .string()
+  .min(8, 'webhook secrets are at least 8 characters')
+  .max(256)
+  .refine((s) => s !== REDACTED_SECRET, 'this is the placeholder shown for a hidden secret: send the secret itself');
 
 export const buildTrigger = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('GitHub'), github: z.strictObject({ secret: secretText }) }),

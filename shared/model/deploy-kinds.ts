@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { envVar, imageRef } from './build-kinds.ts';
 import { cpuQuantity, memoryQuantity } from './quantity.ts';
+import { resourceProblems } from './resource-bounds.ts';
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label');
 const labelMap = z.record(z.string().min(1).max(253), z.string().max(63));
@@ -14,7 +15,9 @@ const port = z.number().int().min(1).max(65535);
 const intOrPercent = z.union([z.number().int().min(0), z.string().regex(/^\d{1,3}%$/, 'a count or a percentage such as "25%"')]);
 
 export const resourceList = z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() });
-export const resources = z.strictObject({ requests: resourceList.default({}), limits: resourceList.default({}) });
+export const resources = z.strictObject({ requests: resourceList.default({}), limits: resourceList.default({}) }).superRefine((r, ctx) => {
+  for (const p of resourceProblems(r)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+});
 export type Resources = z.infer<typeof resources>;
 
 export const probe = z

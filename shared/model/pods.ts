@@ -5,6 +5,7 @@ import type { Condition } from './deploy-kinds.ts';
 import { DC_LABEL } from './deploy-kinds.ts';
 import type { Pod } from './objects.ts';
 import { cpuMillis, memoryBytes } from './quantity.ts';
+import { CONTAINER_MAX_BYTES, CONTAINER_MAX_MILLI, MAX_LIMIT_REQUEST_RATIO } from './resource-bounds.ts';
 import type { Resources } from './resources.ts';
 
 /** What a container that states neither requests nor limits is given. */
@@ -21,29 +22,44 @@ function quantities(q: { cpu?: string; memory?: string } | undefined): Partial<R
 
 const DEFAULTS: Resources = { cpuMilli: cpuMillis(DEFAULT_REQUEST.cpu)!, memoryBytes: memoryBytes(DEFAULT_REQUEST.memory)! };
 
-/** Per resource and summed over the containers: the first of `first`, `then`, the default that is stated. */
-function summed(pod: Pick<Pod, 'spec'>, first: 'requests' | 'limits'): Resources {
-  const then = first === 'requests' ? 'limits' : 'requests';
+/**
+ * One container's request and limit: each defaults to the other, both to DEFAULTS; then held to
+ * resource-bounds.ts (objects written before those bounds, or by controllers, get them too): the
+ * limit at most the container maximum, the request at least the limit / MAX_LIMIT_REQUEST_RATIO.
+ */
+function bounded(c: Pod['spec']['containers'][number]): { requests: Resources; limits: Resources } {
+  const req = quantities(c.resources?.requests);
+  const lim = quantities(c.resources?.limits);
+  const one = (r: keyof Resources, max: number) => {
+    const limit = Math.min(lim[r] ?? req[r] ?? DEFAULTS[r], max);
+    const request = Math.min(Math.max(req[r] ?? limit, Math.ceil(limit / MAX_LIMIT_REQUEST_RATIO)), limit);
+    return { request, limit };
+  };
+  const cpu = one('cpuMilli', CONTAINER_MAX_MILLI);
+  const mem = one('memoryBytes', CONTAINER_MAX_BYTES);
+  return { requests: { cpuMilli: cpu.request, memoryBytes: mem.request }, limits: { cpuMilli: cpu.limit, memoryBytes: mem.limit } };
+}
+
+function summed(pod: Pick<Pod, 'spec'>, which: 'requests' | 'limits'): Resources {
   const total: Resources = { cpuMilli: 0, memoryBytes: 0 };
   for (const c of pod.spec.containers) {
-    const a = quantities(c.resources?.[first]);
-    const b = quantities(c.resources?.[then]);
-    total.cpuMilli += a.cpuMilli ?? b.cpuMilli ?? DEFAULTS.cpuMilli;
-    total.memoryBytes += a.memoryBytes ?? b.memoryBytes ?? DEFAULTS.memoryBytes;
+    const r = bounded(c)[which];
+    total.cpuMilli += r.cpuMilli;
+    total.memoryBytes += r.memoryBytes;
   }
   return total;
 }
 
 /**
  * What the pod asks the scheduler for: its requests, else its limits, else DEFAULT_REQUEST,
- * per resource, summed over its containers.
+ * per resource, summed over its containers (never under a tenth of its limits).
  * @example podRequest(pod) // { cpuMilli: 250, memoryBytes: 268435456 }
  */
 export const podRequest = (pod: Pick<Pod, 'spec'>): Resources => summed(pod, 'requests');
 
 /**
  * The container's hard limits: its limits, else its requests (else the default), so that a pod
- * never uses more than it was promised room for unless it says so.
+ * never uses more than it was promised room for unless it says so; never over CONTAINER_MAX.
  * @example podLimits(pod) // { cpuMilli: 500, memoryBytes: 536870912 }
  */
 export const podLimits = (pod: Pick<Pod, 'spec'>): Resources => summed(pod, 'limits');

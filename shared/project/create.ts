@@ -1,6 +1,8 @@
 // Making a project: the Project (Active, carrying the finalizer that removes its contents when
 // it is deleted, and who asked for it), its creator's admin binding and its UID block, in one
 // all-or-nothing write.
+import { BerthError } from '../errors.ts';
+import { isPlatformImageNamespace, reservedNameProblem } from '../model/reserved-names.ts';
 import type { Labels } from '../model/types.ts';
 import type { ProjectSpec, RoleBindingSpec } from '../model/kinds.ts';
 import type { ObjectStore } from '../store/ports.ts';
@@ -37,4 +39,16 @@ export async function createProject(store: ObjectStore, p: NewProject): Promise<
     [{ kind: 'RoleBinding', metadata: { name: 'admin', project: p.name }, spec: binding }],
   );
   return project as Project;
+}
+
+/**
+ * Refuses (403, naming metadata.name) a project name the platform keeps: the namespaces of its
+ * own images to everybody, its other reserved names to all but cluster-admins.
+ * @example await mayCreateProject('openshift', () => identity.isClusterAdmin(user))
+ */
+export async function mayCreateProject(name: string, isClusterAdmin: () => Promise<boolean>): Promise<void> {
+  const reserved = reservedNameProblem(name);
+  if (reserved && (isPlatformImageNamespace(name) || !(await isClusterAdmin()))) {
+    throw new BerthError(403, 'Forbidden', `metadata.name: ${reserved}`, { details: [{ field: 'metadata.name', message: reserved }], suggestion: 'choose another project name' });
+  }
 }

@@ -1,5 +1,6 @@
-// Route admission: a host belongs to the project whose route claimed it first (oldest route by
-// creationTimestamp, then project and name); within that project, paths split the host, and
+// Route admission: a host belongs to the project whose route claimed it first (the oldest claim
+// on that host: a claim is dated when its route took the host, see host-claims.ts; then project
+// and name); within that project, paths split the host, and
 // the same host and path go to the oldest route. A later claim from another project is not
 // admitted (HostAlreadyClaimed, naming nothing of the owner) until the owner lets go.
 // A wildcard route (`*.example.com`, serving the hosts one label below example.com that no
@@ -9,7 +10,8 @@
 // there.
 //
 // Claims are kept as cluster-scoped RouteClaim objects, one per route, named
-// `<project>.<route>` and labelled with a hash of the host. A deleted route leaves only its
+// `<project>.<route>` and labelled with a hash of the host. A claim keeps its date while its
+// route keeps the host; a host change is a new claim. A deleted route leaves only its
 // reference to the reconciler; its claim record says which host it held, so the routes
 // waiting on that host are looked at again at once. The host default
 // (`<route>-<project>.<domain>`) is written into spec.host here, as the first thing admission
@@ -24,13 +26,14 @@ import { patchObject, patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { CLAIM_KIND, HOST_HASH_LABEL, ROUTER_NAME, SUBDOMAIN_HASH_LABEL, subdomainOf, WILDCARD_HASH_LABEL } from './types.ts';
 import type { Route } from '../model/objects.ts';
+import { generatedHostProblem, hostClaimedAt } from './host-claims.ts';
 
 export interface ClaimSpec {
   host: string;
   path: string;
   project: string;
   route: string;
-  /** The route's creationTimestamp: older claims win. */
+  /** When the route claimed this host (host-claims.ts): older claims win. */
   since: string;
 }
 type Claim = BerthObject<ClaimSpec, unknown>;
@@ -139,10 +142,14 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
   /** Makes the route's claim record say what the route says; the host it claimed before, if another. */
   async function syncClaim(r: Route): Promise<string | undefined> {
     const name = claimName(r.metadata.project, r.metadata.name);
-    const spec: ClaimSpec = { host: r.spec.host, path: r.spec.path ?? '', project: r.metadata.project, route: r.metadata.name, since: r.metadata.creationTimestamp };
+    const old = await store.get<Claim>({ kind: CLAIM_KIND, project: '', name });
+    // The claim keeps its date while the route keeps its host; a new host is a new claim, dated
+    // when the route took it, and never earlier than the claim it replaces.
+    const claimedAt = hostClaimedAt(r);
+    const since = old?.spec.host === r.spec.host ? old.spec.since : old && claimedAt <= old.spec.since ? now().toISOString() : claimedAt;
+    const spec: ClaimSpec = { host: r.spec.host, path: r.spec.path ?? '', project: r.metadata.project, route: r.metadata.name, since };
     const sub = hostHash(subdomainOf(spec.host));
     const labels = { [HOST_HASH_LABEL]: hostHash(spec.host), [SUBDOMAIN_HASH_LABEL]: sub, ...(isWildcard(spec.host) ? { [WILDCARD_HASH_LABEL]: sub } : {}) };
-    const old = await store.get<Claim>({ kind: CLAIM_KIND, project: '', name });
     const sameLabels = old && Object.keys(old.metadata.labels).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => old.metadata.labels[k] === v);
     if (old && sameLabels && old.spec.host === spec.host && old.spec.path === spec.path && old.spec.since === spec.since) return undefined;
     if (old) {
@@ -170,7 +177,8 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
         return {};
       }
       const problem = hostProblem(r.spec.host, r.spec.wildcardPolicy) ??
-        (isWildcard(r.spec.host) && subdomainOf(r.spec.host) === deps.domain ? `a wildcard cannot cover the apps domain ${deps.domain}: every project's generated hosts live there` : undefined);
+        (isWildcard(r.spec.host) && subdomainOf(r.spec.host) === deps.domain ? `a wildcard cannot cover the apps domain ${deps.domain}: every project's generated hosts live there` : undefined) ??
+        generatedHostProblem(r.spec.host, r.metadata.project, deps.domain);
       if (problem) {
         await release(ref);
         await writeVerdict(ref, r.spec.host, r.spec.wildcardPolicy, { admitted: false, reason: 'InvalidHost', message: problem });

@@ -18,10 +18,12 @@ import {
   TransactWriteItemsCommand,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { AlreadyExistsError, BadRequestError, ConflictError, NotFoundError } from '../errors.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../errors.ts';
 import type { BerthObject, NewObject, ObjectList, ObjectRef } from '../model/types.ts';
 import { formatRef, refOf } from '../model/types.ts';
 import { BY_KIND_INDEX, TTL_ATTRIBUTE, indexKeyOf, keyOf } from './keys.ts';
+import { decodeContinue, encodeContinue, type TokenShape } from './continue-token.ts';
+import { ObjectTooLargeError, MAX_ITEM_BYTES, itemSize } from './item-size.ts';
 import { DEFAULT_PAGE, MAX_PAGE, type ListOptions, type ObjectStore, type Replacement } from './ports.ts';
 
 type Item = Record<string, AttributeValue>;
@@ -37,6 +39,10 @@ export interface DynamoStoreOptions {
 const NOT_EXISTS = 'attribute_not_exists(pk)';
 const RV_MATCHES = 'rv = :rv';
 const PROJECT_OPEN = 'attribute_exists(pk) AND attribute_not_exists(deleting)';
+
+/** The key attributes of a table item and of an index item (what a continue token holds). */
+const TABLE_KEY = ['pk', 'sk'] as const;
+const INDEX_KEY = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
 
 /** A new opaque resourceVersion: increasing with time, unique enough per object. */
 export const nextResourceVersion = (): string => `${Date.now()}${randomInt(100, 1000)}`;
@@ -62,7 +68,8 @@ export class DynamoObjectStore implements ObjectStore {
 
   list<T extends BerthObject>(kind: string, project: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
     const key = keyOf({ kind, project, name: '' });
-    return this.query<T>('list', opts, {
+    const shape: TokenShape = { attributes: TABLE_KEY, equal: { pk: key.pk }, prefix: project ? ['sk', key.sk] : undefined };
+    return this.query<T>('list', opts, shape, {
       KeyConditionExpression: project ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
       ExpressionAttributeValues: project ? { ':pk': { S: key.pk }, ':prefix': { S: key.sk } } : { ':pk': { S: key.pk } },
       ConsistentRead: true,
@@ -70,7 +77,7 @@ export class DynamoObjectStore implements ObjectStore {
   }
 
   listAll<T extends BerthObject>(kind: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
-    return this.query<T>('listAll', opts, {
+    return this.query<T>('listAll', opts, { attributes: INDEX_KEY, equal: { gsi1pk: kind } }, {
       IndexName: BY_KIND_INDEX,
       KeyConditionExpression: 'gsi1pk = :kind',
       ExpressionAttributeValues: { ':kind': { S: kind } },
@@ -78,7 +85,7 @@ export class DynamoObjectStore implements ObjectStore {
   }
 
   listProject(project: string, opts: ListOptions = {}): Promise<ObjectList> {
-    return this.query('listProject', opts, {
+    return this.query('listProject', opts, { attributes: TABLE_KEY, equal: { pk: `P#${project}` } }, {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': { S: `P#${project}` } },
       ConsistentRead: true,
@@ -93,6 +100,7 @@ export class DynamoObjectStore implements ObjectStore {
   async createMany(objs: NewObject[]): Promise<BerthObject[]> {
     if (objs.length === 0) return [];
     const full = objs.map(materialise);
+    full.forEach((o) => encodeWithin(o));
     const projects = [...new Set(full.map((o) => o.metadata.project).filter((p) => p !== ''))];
     // A project created in this same write is its own guarantee.
     const createdHere = new Set(full.filter((o) => o.kind === 'Project').map((o) => o.metadata.name));
@@ -209,7 +217,7 @@ export class DynamoObjectStore implements ObjectStore {
       const out = await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: encode(obj),
+          Item: encodeWithin(obj),
           ConditionExpression: condition,
           ExpressionAttributeValues: expectedRv !== undefined ? { ':rv': { S: expectedRv } } : undefined,
           ReturnConsumedCapacity: 'TOTAL',
@@ -222,7 +230,7 @@ export class DynamoObjectStore implements ObjectStore {
     }
   }
 
-  private async query<T extends BerthObject>(op: string, opts: ListOptions, input: Omit<QueryCommandInput, 'TableName'>): Promise<ObjectList<T>> {
+  private async query<T extends BerthObject>(op: string, opts: ListOptions, shape: TokenShape, input: Omit<QueryCommandInput, 'TableName'>): Promise<ObjectList<T>> {
     const limit = Math.min(Math.max(opts.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
     const values = { ...input.ExpressionAttributeValues };
     const names: Record<string, string> = {};
@@ -233,7 +241,7 @@ export class DynamoObjectStore implements ObjectStore {
       filters.push(`labels.#l${i} = :l${i}`);
     });
     const items: T[] = [];
-    let start = decodeContinue(opts.continue);
+    let start = decodeContinue(opts.continue, shape);
     // With a filter, one page of DynamoDB may hold fewer matches than asked: read on until full.
     do {
       const out = await this.client.send(
@@ -290,6 +298,14 @@ export function keyItem(ref: ObjectRef): Item {
   return { pk: { S: k.pk }, sk: { S: k.sk } };
 }
 
+/** The stored item of an object, refused (413) when DynamoDB would refuse it for its size. */
+function encodeWithin(o: BerthObject): Item {
+  const item = encode(o);
+  const bytes = itemSize(item);
+  if (bytes > MAX_ITEM_BYTES) throw new ObjectTooLargeError(o.kind, o.metadata.name, bytes);
+  return item;
+}
+
 /** The stored item of an object. */
 export function encode(o: BerthObject): Item {
   const ref = refOf(o);
@@ -312,21 +328,4 @@ export function decode(item: Item): BerthObject {
   const doc = item.doc?.S;
   if (doc === undefined) throw new Error('stored item has no document');
   return JSON.parse(doc) as BerthObject;
-}
-
-function encodeContinue(key: Item): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-function decodeContinue(token: string | undefined): Item | undefined {
-  if (token === undefined || token === '') return undefined;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (parsed && typeof parsed === 'object' && Object.values(parsed).every((v) => v && typeof v === 'object' && 'S' in v)) {
-      return parsed as Item;
-    }
-  } catch {
-    // fall through
-  }
-  throw new BadRequestError('InvalidContinue', 'the continue token is not one this server issued', 'start the listing again without continue');
 }

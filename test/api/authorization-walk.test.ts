@@ -1,13 +1,22 @@
 // Walks every route the API registers and proves tenancy: a user without a binding in project P
 // can neither read nor change anything in P, a viewer cannot write, an editor cannot touch
-// policy or the project itself, and only cluster-admins reach cluster-wide routes.
+// policy or the project itself, and only cluster-admins reach cluster-wide routes. Then the
+// indirect paths: webhook secrets (a credential: for edit and up), system annotations (no
+// tenant writes them through any route), route hosts (no project takes another's), and logs
+// (reached only through their own project).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_TABLES } from '../../shared/api/route.ts';
 import { KINDS } from '../../shared/model/kinds.ts';
+import { REDACTED } from '../../shared/builds/trigger-codec.ts';
+import { routeAdmission } from '../../shared/routing/admission.ts';
+import { isAdmitted } from '../../shared/routing/types.ts';
+import type { Route } from '../../shared/model/objects.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 import { snapshot } from '../support/dynamo.ts';
 
 const P = 'walled';
+const DOMAIN = 'apps.example.test';
+const WEBHOOK_SECRET = 'walk-webhook-secret';
 const TARGET = 'walk-target';
 let api: TestApi;
 let tokens: Record<'owner' | 'outsider' | 'viewer' | 'editor', string>;
@@ -21,6 +30,7 @@ const SAMPLE_SPECS: Record<string, unknown> = {
     source: { git: { uri: 'file:///nowhere' } },
     strategy: { type: 'Source', sourceStrategy: { from: { kind: 'DockerImage', name: 'berth/python' } } },
     output: { to: { kind: 'ImageStreamTag', name: 'app:latest' } },
+    triggers: [{ type: 'Generic', generic: { secret: WEBHOOK_SECRET } }],
   },
   Build: {
     source: { git: { uri: 'file:///nowhere' } },
@@ -32,12 +42,14 @@ const SAMPLE_SPECS: Record<string, unknown> = {
   ReplicationController: { replicas: 0, selector: { app: 'walk' }, template: { metadata: { labels: { app: 'walk' } }, spec: { containers: [{ name: 'walk', image: 'walk:1' }] } } },
   Pod: { containers: [{ name: 'walk', image: 'walk:1' }] },
   Service: { selector: { app: 'walk' }, ports: [{ port: 8080 }] },
-  Route: { host: 'walk.apps.example.test', to: { kind: 'Service', name: 'walk' } },
+  Route: { host: `walk.${DOMAIN}`, to: { kind: 'Service', name: 'walk' } },
 };
 const isWrite = (method: string) => method !== 'GET';
+/** A walk over every route makes one request per route: seconds alone, minutes on a loaded machine. */
+const WALK_MS = 180_000;
 
 beforeAll(async () => {
-  api = await testApi();
+  api = await testApi({ appsDomain: DOMAIN });
   tokens = {
     owner: await api.user('owner'),
     outsider: await api.user('outsider'),
@@ -56,8 +68,7 @@ beforeAll(async () => {
   // One object of every project-scoped kind, named TARGET, so that every path names something real.
   for (const def of KINDS.values()) {
     if (def.scope !== 'project') continue;
-    const spec = def.spec.safeParse({}).success ? def.spec.parse({}) : SAMPLE_SPECS[def.kind];
-    expect(def.spec.safeParse(spec).success, `a valid sample spec for ${def.kind}`).toBe(true);
+    const spec = def.spec.safeParse({}).success ? def.spec.parse({}) : def.spec.parse(SAMPLE_SPECS[def.kind]);
     await api.store.create({ kind: def.kind, metadata: { name: TARGET, project: P }, spec });
   }
   await api.store.create({ kind: 'Group', metadata: { name: TARGET, project: '' }, spec: { users: [] } });
@@ -91,7 +102,7 @@ describe('the authorisation walk', () => {
     }
     expect(results.filter((x) => x.status !== 403 || x.leaks)).toEqual([]);
     expect(await snapshot(api)).toEqual(before);
-  });
+  }, WALK_MS);
 
   it('a project that does not exist looks the same to an outsider as one that does', async () => {
     const real = await api.call('GET', `/api/v1/projects/${P}/configmaps`, tokens.outsider);
@@ -122,7 +133,7 @@ describe('the authorisation walk', () => {
       expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({ route: `${r.method} ${r.path}`, status: expected });
     }
     expect(await snapshot(api)).toEqual(before);
-  });
+  }, WALK_MS);
 
   it('an editor changes app objects but not bindings, status, or the project', async () => {
     const before = await snapshot(api);
@@ -164,5 +175,79 @@ describe('the authorisation walk', () => {
   it('a cluster-admin reaches everything', async () => {
     expect((await api.call('GET', `/api/v1/projects/${P}/rolebindings`, api.adminToken)).status).toBe(200);
     expect((await api.call('GET', '/api/v1/users', api.adminToken)).status).toBe(200);
+  });
+});
+
+describe('the authorisation walk: indirect paths', () => {
+  const writable = () => [...KINDS.values()].filter((d) => d.scope === 'project' && d.writable);
+  /** What `token` reads of P's object, ready to PUT back (or the project, for kind Project). */
+  const readBack = async (path: string, token: string) => {
+    const { metadata, spec } = (await api.call('GET', path, token)).body;
+    const { project: _, ...rest } = metadata;
+    return { metadata: path.endsWith(`/projects/${P}`) ? rest : metadata, spec };
+  };
+
+  it('webhooks: a viewer reads every BuildConfig with its webhook secrets redacted; editors and up see them', async () => {
+    for (const path of [`/api/v1/projects/${P}/buildconfigs/${TARGET}`, `/api/v1/projects/${P}/buildconfigs`]) {
+      const seen = await api.call('GET', path, tokens.viewer);
+      expect(seen.status).toBe(200);
+      expect(JSON.stringify(seen.body)).not.toContain(WEBHOOK_SECRET);
+      expect(JSON.stringify(seen.body)).toContain(REDACTED);
+      for (const who of [tokens.editor, tokens.owner, api.adminToken]) expect(JSON.stringify((await api.call('GET', path, who)).body)).toContain(WEBHOOK_SECRET);
+    }
+    const before = await snapshot(api);
+    for (const guess of [REDACTED, 'walk-target', '']) {
+      const res = await api.app.request(`/webhooks/${P}/${TARGET}/generic/${encodeURIComponent(guess)}`, { method: 'POST' });
+      expect(res.status).toBeGreaterThanOrEqual(403);
+      expect(res.status).toBeLessThan(500);
+    }
+    expect(await snapshot(api)).toEqual(before);
+  });
+
+  it('annotations: no tenant, not even the project admin, adds a system annotation or label through any route', async () => {
+    const paths = [`/api/v1/projects/${P}`, ...writable().map((d) => `/api/v1/projects/${P}/${d.plural}/${TARGET}`)];
+    const before = await snapshot(api);
+    for (const path of paths) {
+      for (const map of ['annotations', 'labels'] as const) {
+        const body = await readBack(path, tokens.owner);
+        const res = await api.call('PUT', path, tokens.owner, { ...body, metadata: { ...body.metadata, [map]: { ...body.metadata[map], 'berth.io/walk': 'x' } } });
+        expect({ path, map, status: res.status, field: res.body.details?.[0]?.field }).toEqual({ path, map, status: 403, field: `metadata.${map}.berth.io/walk` });
+      }
+    }
+    for (const d of writable()) {
+      const res = await api.call('POST', `/api/v1/projects/${P}/${d.plural}`, tokens.editor, { metadata: { name: 'walk-new', annotations: { 'berth.io/uid-range': '1/1' } }, spec: SAMPLE_SPECS[d.kind] ?? {} });
+      expect({ kind: d.kind, status: res.status }).toEqual({ kind: d.kind, status: 403 });
+    }
+    expect(await snapshot(api)).toEqual(before);
+  });
+
+  it("hosts: another project can neither take P's route host nor P's generated names", async () => {
+    const admission = routeAdmission({ store: api.store, domain: DOMAIN });
+    await admission.reconcile({ kind: 'Route', project: P, name: TARGET });
+    const taken = await api.call('POST', '/api/v1/projects/outsiders-own/routes', tokens.outsider, { metadata: { name: 'grab' }, spec: { host: `walk.${DOMAIN}`, to: { kind: 'Service', name: 'x' } } });
+    expect(taken.status).toBe(201);
+    await admission.reconcile({ kind: 'Route', project: 'outsiders-own', name: 'grab' });
+    expect(isAdmitted((await api.store.get<Route>({ kind: 'Route', project: 'outsiders-own', name: 'grab' }))!)).toBe(false);
+    expect(isAdmitted((await api.store.get<Route>({ kind: 'Route', project: P, name: TARGET }))!)).toBe(true);
+    for (const host of [`${TARGET}-${P}.${DOMAIN}`, `api.${TARGET}-${P}.${DOMAIN}`]) {
+      const res = await api.call('POST', '/api/v1/projects/outsiders-own/routes', tokens.outsider, { metadata: { name: 'squat' }, spec: { host, to: { kind: 'Service', name: 'x' } } });
+      expect({ host, status: res.status, field: res.body.details?.[0]?.field }).toEqual({ host, status: 422, field: 'spec.host' });
+    }
+  });
+
+  it("logs: a build's or pod's log is reached only through its own project", async () => {
+    await api.builds.logs.append({ kind: 'Build', project: P, name: TARGET }, 'walk-log-line\n');
+    expect((await api.call('GET', `/api/v1/projects/${P}/builds/${TARGET}/log`, tokens.viewer)).body).toContain('walk-log-line');
+    for (const path of [
+      `/api/v1/projects/outsiders-own/builds/..%2F${P}%2F${TARGET}/log`,
+      `/api/v1/projects/outsiders-own/builds/${TARGET}/log`,
+      `/api/v1/projects/outsiders-own/pods/..%2F${P}%2F${TARGET}/log`,
+      `/api/v1/projects/${P}/builds/${TARGET}/log`,
+      `/api/v1/projects/${P}/pods/${TARGET}/log`,
+    ]) {
+      const res = await api.call('GET', path, tokens.outsider);
+      expect({ path, status: res.status >= 400 && res.status < 500 }).toEqual({ path, status: true });
+      expect(JSON.stringify(res.body)).not.toContain('walk-log-line');
+    }
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Identity } from '../../shared/auth/identity.ts';
 import { FileBuildLogs, FileSourceArchives } from '../../shared/builds/local-adapters.ts';
 import { createApi } from '../../shared/api/app.ts';
+import type { ApiDeps } from '../../shared/api/env.ts';
 import { freshTable, type TestTable } from './dynamo.ts';
 
 export interface TestApi extends TestTable {
@@ -18,12 +19,13 @@ export interface TestApi extends TestTable {
   call(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any }>;
 }
 
-export async function testApi(): Promise<TestApi> {
+/** `extra` adds to or replaces the app's dependencies (an apps domain, codecs). */
+export async function testApi(extra: Partial<ApiDeps> = {}): Promise<TestApi> {
   const t = await freshTable();
   const identity = new Identity(t.store);
   const dir = mkdtempSync(join(tmpdir(), 'berth-api-'));
   const builds = { logs: new FileBuildLogs(join(dir, 'logs')), sources: new FileSourceArchives(join(dir, 'sources')) };
-  const app = createApi({ store: t.store, identity, builds, fleet: { containersFor: () => undefined } });
+  const app = createApi({ store: t.store, identity, builds, fleet: { containersFor: () => undefined }, ...extra });
   await identity.bootstrapAdmin('admin-password');
   const adminToken = (await identity.login('admin', 'admin-password')).token;
   const call: TestApi['call'] = async (method, path, token, body) => {

@@ -3,6 +3,8 @@ import { NotFoundError, ValidationError } from '../../errors.ts';
 import { apiVersionOf, withApiVersion } from '../../model/api-versions.ts';
 import type { BerthObject, ObjectList, ObjectRef } from '../../model/types.ts';
 import type { ObjectStore } from '../../store/ports.ts';
+import { keepSystemKeys, systemKeyChange, SystemMetadataError, type MetadataMaps } from '../../model/system-metadata.ts';
+import type { ApiDeps } from '../env.ts';
 
 export async function getOr404<T extends BerthObject = BerthObject>(store: ObjectStore, ref: ObjectRef): Promise<T> {
   const o = await store.get<T>(ref);
@@ -19,9 +21,31 @@ export interface ReplaceBody {
   spec: unknown;
 }
 
-/** A user's PUT: the body's name must be the path's; labels, annotations and spec are replaced. */
-export function replaceFromBody<T extends BerthObject = BerthObject>(store: ObjectStore, ref: ObjectRef, body: ReplaceBody): Promise<T> {
+/**
+ * The labels and annotations a user's write ends with: a user who is not a cluster-admin cannot
+ * add or change a system key (403 naming it), and system keys the write leaves out are kept.
+ */
+export async function guardMetadata(deps: Pick<ApiDeps, 'identity'>, user: string, stored: MetadataMaps | undefined, given: MetadataMaps): Promise<Required<MetadataMaps>> {
+  const change = systemKeyChange(stored, given);
+  if (change && !(await deps.identity.isClusterAdmin(user))) throw new SystemMetadataError(change.field, change.message);
+  return keepSystemKeys(stored, given);
+}
+
+/**
+ * A user's PUT: the body's name must be the path's; labels, annotations and spec are replaced,
+ * system labels and annotations excepted (guardMetadata). `annotate` may add what the platform
+ * records about the change (a route's new host claim).
+ */
+export async function replaceFromBody<T extends BerthObject = BerthObject>(
+  deps: Pick<ApiDeps, 'store' | 'identity'>,
+  user: string,
+  ref: ObjectRef,
+  body: ReplaceBody,
+  annotate?: (stored: BerthObject, next: { spec: unknown; annotations: Record<string, string> }) => Record<string, string>,
+): Promise<T> {
   if (body.metadata.name !== ref.name) throw ValidationError.field('metadata.name', `must be "${ref.name}", the name in the path`);
-  const { resourceVersion, labels, annotations } = body.metadata;
-  return store.replace<T>(ref, { resourceVersion, labels, annotations, spec: body.spec });
+  const stored = await getOr404(deps.store, ref);
+  const { labels, annotations } = await guardMetadata(deps, user, stored.metadata, body.metadata);
+  const { resourceVersion } = body.metadata;
+  return deps.store.replace<T>(ref, { resourceVersion, labels, annotations: annotate ? annotate(stored, { spec: body.spec, annotations }) : annotations, spec: body.spec });
 }

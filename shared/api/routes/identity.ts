@@ -4,6 +4,9 @@ import * as z from 'zod';
 import { dnsName } from '../../model/names.ts';
 import { groupSpec, userSpec } from '../../model/kinds.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
+import { LoginThrottle } from '../../auth/login-throttle.ts';
+import { UnauthorizedError } from '../../errors.ts';
+import { clientAddress } from '../client-address.ts';
 import { defineRoute, lazySchema, named } from '../route.ts';
 import { apiVersionField, CreateMeta, ListQuery, NameParam, UpdateMeta, listOut, objectOut, parseSelector, specOrEmpty } from '../schemas.ts';
 import { withApiVersion } from '../../model/api-versions.ts';
@@ -20,11 +23,23 @@ const GroupReplace = z.strictObject({ apiVersion: apiVersionField('Group'), kind
 
 export function registerIdentityRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   const tag = 'Identity';
+  const throttle = new LoginThrottle(deps.store);
   defineRoute(
     app,
     deps,
-    { method: 'post', path: '/api/v1/login', access: { kind: 'public' }, summary: 'Exchange a username and password for a bearer token', tag, body: LoginBody, response: LoginOut },
-    async (c, { body }) => c.json(await deps.identity.login(body.username, body.password)),
+    { method: 'post', path: '/api/v1/login', access: { kind: 'public' }, summary: 'Exchange a username and password for a bearer token (failed logins are throttled per username and address: 429 with Retry-After)', tag, body: LoginBody, response: LoginOut },
+    async (c, { body }) => {
+      const address = clientAddress(c);
+      await throttle.check(body.username, address);
+      try {
+        const result = await deps.identity.login(body.username, body.password);
+        await throttle.succeeded(body.username);
+        return c.json(result);
+      } catch (err) {
+        if (err instanceof UnauthorizedError) await throttle.failed(body.username, address);
+        throw err;
+      }
+    },
   );
   defineRoute(
     app,
@@ -73,7 +88,7 @@ export function registerIdentityRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     c.json(withApiVersion(await getOr404(deps.store, groupRef(params.name)))),
   );
   defineRoute(app, deps, { method: 'put', path: '/api/v1/groups/{name}', access: admin, summary: "Replace a group's members", tag, params: NameParam, body: GroupReplace, response: GroupOut }, async (c, { params, body }) => {
-    return c.json(withApiVersion(await replaceFromBody(deps.store, groupRef(params.name), body), body.apiVersion));
+    return c.json(withApiVersion(await replaceFromBody(deps, c.get('user'), groupRef(params.name), body), body.apiVersion));
   });
   defineRoute(app, deps, { method: 'delete', path: '/api/v1/groups/{name}', access: admin, summary: 'Delete a group', tag, params: NameParam, status: 204 }, async (c, { params }) => {
     await deps.store.delete(groupRef(params.name));

@@ -1,6 +1,6 @@
 // Routes for every project-scoped kind in the registry: list, create, get, replace, delete,
 // and the status path controllers use.
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import * as z from 'zod';
 import { ValidationError } from '../../errors.ts';
 import { withApiVersion } from '../../model/api-versions.ts';
@@ -22,7 +22,9 @@ import {
   specOrEmpty,
 } from '../schemas.ts';
 import { deleteObject } from '../../store/deletion.ts';
-import { getOr404, listResponse, replaceFromBody } from './common.ts';
+import { getOr404, guardMetadata, listResponse, replaceFromBody } from './common.ts';
+import { generatedHostProblem, withHostClaim } from '../../routing/host-claims.ts';
+import { canSeeSecrets, redactFor } from '../redaction.ts';
 
 export function registerObjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   for (const def of KINDS.values()) if (def.scope === 'project') registerKind(app, deps, def);
@@ -36,6 +38,18 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
   const ref = (project: string, name: string) => ({ kind, project, name });
   const codec = deps.codecs?.[kind];
   const open = async <T extends BerthObject>(o: T): Promise<T> => (codec ? { ...o, spec: await codec.open(o.spec) } : o);
+  // What a reader gets: secrets in the spec (webhook secrets) only for those who may change the object.
+  const redact = redactFor(kind);
+  const shown = async <T extends BerthObject>(c: Context<ApiEnv>, objects: T[]): Promise<T[]> => {
+    if (!redact || (await canSeeSecrets(deps, c.get('user'), c.req.param('project') ?? ''))) return Promise.all(objects.map(open));
+    return objects.map((o) => ({ ...o, spec: redact(o.spec) }));
+  };
+  // A route may not take another project's generated host (the router refuses it too; this says so at once).
+  const checkHost = (project: string, spec: unknown) => {
+    const host = kind === 'Route' && deps.appsDomain ? (spec as { host?: string }).host : undefined;
+    const problem = host ? generatedHostProblem(host, project, deps.appsDomain!) : undefined;
+    if (problem) throw ValidationError.field('spec.host', problem);
+  };
 
   defineRoute(
     app,
@@ -43,7 +57,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
     { method: 'get', path: base, access: { kind: 'project', verb: 'list', resource }, summary: `List ${plural}`, tag, params: ProjectParam, query: ListQuery, response: listOut(kind, out) },
     async (c, { params, query }) => {
       const page = await deps.store.list(kind, params.project, { limit: query.limit, continue: query.continue, labels: parseSelector(query.labelSelector) });
-      return c.json(listResponse(kind, { ...page, items: await Promise.all(page.items.map(open)) }));
+      return c.json(listResponse(kind, { ...page, items: await shown(c, page.items) }));
     },
   );
 
@@ -51,7 +65,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
     app,
     deps,
     { method: 'get', path: `${base}/{name}`, access: { kind: 'project', verb: 'get', resource }, summary: `Read a ${kind}`, tag, params: ProjectNameParam, response: out },
-    async (c, { params }) => c.json(withApiVersion(await open(await getOr404(deps.store, ref(params.project, params.name))))),
+    async (c, { params }) => c.json(withApiVersion((await shown(c, [await getOr404(deps.store, ref(params.project, params.name))]))[0]!)),
   );
 
   if (def.writable) {
@@ -64,9 +78,11 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
       { method: 'post', path: base, access: { kind: 'project', verb: 'create', resource }, summary: `Create a ${kind}`, tag, params: ProjectParam, body: createBody, response: out, status: 201 },
       async (c, { params, body }) => {
         checkProject(body.metadata.project, params.project);
+        checkHost(params.project, body.spec);
+        const { labels, annotations } = await guardMetadata(deps, c.get('user'), undefined, body.metadata);
         const created = await deps.store.create({
           kind,
-          metadata: { name: body.metadata.name, project: params.project, labels: body.metadata.labels, annotations: body.metadata.annotations },
+          metadata: { name: body.metadata.name, project: params.project, labels, annotations },
           spec: codec ? await codec.seal(body.spec) : body.spec,
         });
         return c.json(withApiVersion(await open(created), body.apiVersion), 201);
@@ -79,9 +95,11 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
       { method: 'put', path: `${base}/{name}`, access: { kind: 'project', verb: 'update', resource }, summary: `Replace a ${kind}'s spec and metadata`, tag, params: ProjectNameParam, body: replaceBody, response: out },
       async (c, { params, body }) => {
         checkProject(body.metadata.project, params.project);
+        checkHost(params.project, body.spec);
         const target = ref(params.project, params.name);
         const spec = codec ? await codec.seal(body.spec, (await getOr404(deps.store, target)).spec) : body.spec;
-        return c.json(withApiVersion(await open(await replaceFromBody(deps.store, target, { ...body, spec })), body.apiVersion));
+        const annotate = kind === 'Route' ? (stored: BerthObject, next: { spec: unknown; annotations: Record<string, string> }) => withHostClaim(stored as never, next, new Date()) : undefined;
+        return c.json(withApiVersion(await open(await replaceFromBody(deps, c.get('user'), target, { ...body, spec }, annotate)), body.apiVersion));
       },
     );
   }

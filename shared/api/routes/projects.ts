@@ -3,14 +3,14 @@
 import type { Hono } from 'hono';
 import * as z from 'zod';
 import { projectSpec, projectStatus } from '../../model/kinds.ts';
-import { createProject } from '../../project/create.ts';
+import { createProject, mayCreateProject } from '../../project/create.ts';
 import { requestProjectDeletion } from '../../project/deletion.ts';
 import { visibleProjects } from '../../project/visible.ts';
 import { withApiVersion } from '../../model/api-versions.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
 import { apiVersionField, CreateMeta, ListQuery, ProjectParam, UpdateMeta, listOut, objectOut, parseSelector, specOrEmpty } from '../schemas.ts';
-import { getOr404, listResponse, replaceFromBody } from './common.ts';
+import { getOr404, guardMetadata, listResponse, replaceFromBody } from './common.ts';
 
 const ProjectOut = objectOut('Project', projectSpec, projectStatus.partial());
 const CreateBody = z.strictObject({ apiVersion: apiVersionField('Project'), kind: z.literal('Project').optional(), metadata: CreateMeta.omit({ project: true }), spec: specOrEmpty(projectSpec) });
@@ -41,8 +41,11 @@ export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     deps,
     { method: 'post', path: '/api/v1/projects', access: { kind: 'authenticated' }, summary: 'Create a project; you become its admin', tag, body: CreateBody, response: ProjectOut, status: 201 },
     async (c, { body }) => {
+      const user = c.get('user');
       const m = body.metadata;
-      const project = await createProject(deps.store, { name: m.name, requester: c.get('user'), labels: m.labels, annotations: m.annotations, spec: body.spec });
+      await mayCreateProject(m.name, () => deps.identity.isClusterAdmin(user));
+      const { labels, annotations } = await guardMetadata(deps, user, undefined, m);
+      const project = await createProject(deps.store, { name: m.name, requester: user, labels, annotations, spec: body.spec });
       return c.json(withApiVersion(project, body.apiVersion), 201);
     },
   );
@@ -59,7 +62,7 @@ export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     deps,
     { method: 'put', path: '/api/v1/projects/{project}', access: { kind: 'project', verb: 'update', resource: 'project' }, summary: "Replace a project's display name, description, labels and annotations", tag, params: ProjectParam, body: ReplaceBody, response: ProjectOut },
     async (c, { params, body }) => {
-      return c.json(withApiVersion(await replaceFromBody(deps.store, ref(params.project), body), body.apiVersion));
+      return c.json(withApiVersion(await replaceFromBody(deps, c.get('user'), ref(params.project), body), body.apiVersion));
     },
   );
 
