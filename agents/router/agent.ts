@@ -1,9 +1,10 @@
-// The router agent: follows Routes and Services, renders HAProxy's configuration with the pure
-// model and renderer, and applies it. Changes of endpoints (addresses, weights, which slots are
-// in use) and of map entries (a route taking or leaving a pool backend, hosts and paths) go
-// through the Runtime API with no reload; anything else writes a new configuration generation,
-// checks it with `haproxy -c` (keeping the running one when refused), swaps it in atomically
-// and reloads hitlessly. Bursts of changes are coalesced.
+// The router agent, the I/O side of the router: follows Routes and Services, builds the model,
+// renders it and diffs it with the pure parts in shared/routing, and applies the result to
+// HAProxy. Changes of endpoints (addresses, weights, which slots are in use) and of map entries
+// (a route taking or leaving a pool backend, hosts and paths) go through the Runtime API with no
+// reload; anything else writes a new configuration generation, checks it with `haproxy -c`
+// (keeping the running one when refused), swaps it in atomically and reloads hitlessly. Bursts
+// of changes are coalesced.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
@@ -12,7 +13,8 @@ import type { Logger } from 'pino';
 import type { ObjectRef } from '../../shared/model/types.ts';
 import type { Reconciler } from '../../shared/reconcile/types.ts';
 import { buildRouterModel, type RouterModel, type RouterState } from '../../shared/routing/model.ts';
-import { mapFiles, renderConfig, sameStructure, type RenderSettings } from '../../shared/routing/render.ts';
+import { runtimePlan } from '../../shared/routing/diff.ts';
+import { renderConfig, type RenderSettings } from '../../shared/routing/render.ts';
 import type { RouterFeedTable } from '../../shared/routing/feed.ts';
 import type { Route, Service } from '../../shared/model/objects.ts';
 import { isAdmitted, routingChanges } from '../../shared/routing/types.ts';
@@ -281,7 +283,7 @@ export class RouterAgent {
   private async apply(): Promise<void> {
     const next = this.build();
     const applied = this.applied!;
-    const commands = sameStructure(applied, next.model) ? runtimeChanges(applied, next.model) : undefined;
+    const commands = runtimePlan(applied, next.model);
     let refused = false;
     if (commands?.length) {
       const problems = await this.haproxy.runtime(commands);
@@ -348,52 +350,6 @@ export class RouterAgent {
 const FEED_PAGE = 500;
 
 const genNo = (path: string) => Number(/gen-\d+-(\d+)$/.exec(path)?.[1] ?? 0);
-
-/** The Runtime API commands that take HAProxy from one model to another of the same structure. */
-export function runtimeCommands(from: RouterModel, to: RouterModel): string[] {
-  const before = new Map(from.backends.map((b) => [b.name, b]));
-  const out: string[] = [];
-  for (const be of to.backends) {
-    const old = before.get(be.name);
-    be.servers.forEach((s, i) => {
-      const o = old?.servers[i];
-      const id = `${be.name}/${s.name}`;
-      if (!s.key) {
-        if (o?.key) out.push(`set server ${id} state maint`);
-        return;
-      }
-      if (!o || o.ip !== s.ip || o.port !== s.port) out.push(`set server ${id} addr ${s.ip} port ${s.port}`);
-      if (!o || o.weight !== s.weight) out.push(`set server ${id} weight ${s.weight}`);
-      if (!o?.key) out.push(`set server ${id} state ready`);
-    });
-  }
-  return out;
-}
-
-/** A Runtime API argument: semicolons and backslashes escaped (a path may hold either). */
-const cliArg = (s: string) => s.replace(/[\\;]/g, (c) => `\\${c}`);
-
-/**
- * The Runtime API commands that take HAProxy from one model to another of the same structure,
- * map entries included: entries that go are deleted first, entries that come are added once
- * their servers are set. (Every lookup is exact or longest-prefix, so the order of a map's
- * entries never matters.)
- */
-export function runtimeChanges(from: RouterModel, to: RouterModel): string[] {
-  const before = mapFiles(from);
-  const removals: string[] = [];
-  const additions: string[] = [];
-  for (const [file, entries] of mapFiles(to)) {
-    const old = new Map(before.get(file));
-    const now = new Map(entries);
-    for (const k of old.keys()) if (!now.has(k)) removals.push(`del map ${file} ${cliArg(k)}`);
-    for (const [k, v] of now) {
-      const was = old.get(k);
-      if (was !== v) additions.push(`${was === undefined ? 'add' : 'set'} map ${file} ${cliArg(k)} ${v}`);
-    }
-  }
-  return [...removals, ...runtimeCommands(from, to), ...additions];
-}
 
 /** Starts a router agent (HAProxy included); stop() stops both. */
 export async function startRouterAgent(opts: RouterAgentOptions): Promise<RouterAgent> {
