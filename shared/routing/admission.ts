@@ -22,8 +22,9 @@ import type { Reconciler, Result } from '../reconcile/types.ts';
 import { collect, eachObject, eachOfKind } from '../store/each.ts';
 import { patchObject, patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { CLAIM_KIND, HOST_HASH_LABEL, ROUTER_NAME, SUBDOMAIN_HASH_LABEL, subdomainOf, WILDCARD_HASH_LABEL } from './types.ts';
 import type { Route } from '../model/objects.ts';
+import { HAPROXY_REJECTED } from './refusals.ts';
+import { CLAIM_KIND, HOST_HASH_LABEL, ROUTER_NAME, SUBDOMAIN_HASH_LABEL, subdomainOf, WILDCARD_HASH_LABEL } from './types.ts';
 
 export interface ClaimSpec {
   host: string;
@@ -106,6 +107,8 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
       const old = r.status?.ingress?.find((i) => i.routerName === ROUTER_NAME);
       const oldCond = old?.conditions.find((c) => c.type === 'Admitted');
       if (old?.host === host && oldCond && oldCond.status === cond.status && oldCond.reason === cond.reason && oldCond.message === cond.message) return undefined;
+      // The host is the route's, but HAProxy refused the route: the router takes that back once it serves it.
+      if (v.admitted && old?.host === host && oldCond?.status === 'False' && oldCond.reason === HAPROXY_REJECTED) return undefined;
       const others = (r.status?.ingress ?? []).filter((i) => i.routerName !== ROUTER_NAME);
       const ingress = { host, routerName: ROUTER_NAME, wildcardPolicy, conditions: [{ ...cond, lastTransitionTime: now().toISOString() }] };
       return { ...r.status, ingress: [...others, ingress] };

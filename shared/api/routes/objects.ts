@@ -52,8 +52,11 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
   );
 
   if (def.writable) {
-    const createBody = lazySchema(() => z.strictObject({ kind: z.literal(kind).optional(), metadata: CreateMeta, spec: def.spec, status: z.unknown().optional() }));
-    const replaceBody = lazySchema(() => z.strictObject({ kind: z.literal(kind).optional(), metadata: UpdateMeta, spec: def.spec, status: z.unknown().optional() }));
+    // A kind that gives annotations a meaning checks them (Route: values HAProxy would refuse get 422).
+    const createMeta = def.annotations ? CreateMeta.extend({ annotations: def.annotations.optional() }) : CreateMeta;
+    const updateMeta = def.annotations ? UpdateMeta.extend({ annotations: def.annotations.optional() }) : UpdateMeta;
+    const createBody = lazySchema(() => z.strictObject({ kind: z.literal(kind).optional(), metadata: createMeta, spec: def.spec, status: z.unknown().optional() }));
+    const replaceBody = lazySchema(() => z.strictObject({ kind: z.literal(kind).optional(), metadata: updateMeta, spec: def.spec, status: z.unknown().optional() }));
 
     defineRoute(
       app,
