@@ -38,7 +38,7 @@ export async function refusedAmong<T>(items: T[], refuses: (some: T[]) => Promis
   return out;
 }
 
-/** HAProxy's complaint in a line or two: its ALERT lines without the prefix, paths under `dir` shortened. */
+/** HAProxy's complaint in a line or two: its ALERT lines without the prefix, paths under `dir` and its configuration directories shortened. */
 export function haproxyProblem(output: string, dir?: string): string {
   const alerts = output
     .split('\n')
@@ -47,6 +47,7 @@ export function haproxyProblem(output: string, dir?: string): string {
     .filter((l) => !/^(Error\(s\) found in configuration file|Fatal errors found in configuration)/.test(l));
   let text = (alerts.length ? alerts : output.split('\n').map((l) => l.trim()).filter(Boolean)).slice(0, 2).join(' | ');
   if (dir) text = text.split(`${dir}/`).join('');
+  text = text.replace(/\b(check|gen)-\d+-\d+\//g, '');
   return text.length > 500 ? `${text.slice(0, 497)}...` : text;
 }
 
