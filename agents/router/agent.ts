@@ -19,8 +19,8 @@ import { renderConfig, type RenderSettings } from '../../shared/routing/render.t
 import type { RouterFeedTable } from '../../shared/routing/feed.ts';
 import type { Route, Service } from '../../shared/model/objects.ts';
 import { haproxyProblem, isRefusedByHaproxy, refusedAmong, routeFingerprint } from '../../shared/routing/refusals.ts';
-import { markRefused, markServed, refusedMessage } from '../../shared/routing/router-status.ts';
-import { isAdmitted, ROUTER_NAME, routingChanges } from '../../shared/routing/types.ts';
+import { markRefused, markServed } from '../../shared/routing/router-status.ts';
+import { isAdmitted, routingChanges } from '../../shared/routing/types.ts';
 import { collect, eachOfKind } from '../../shared/store/each.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
 import { Generations, makeDefaultCert } from './generations.ts';
@@ -75,7 +75,6 @@ export interface RouterStats {
 }
 
 const key = (o: { metadata: { project: string; name: string } }) => `${o.metadata.project}/${o.metadata.name}`;
-const admittedMessage = (r: Route) => r.status?.ingress?.find((i) => i.routerName === ROUTER_NAME)?.conditions.find((c) => c.type === 'Admitted')?.message;
 
 /** A model built from these routes, with what the next build starts from. */
 type Built = ReturnType<typeof buildRouterModel> & { routes: Route[] };
@@ -83,8 +82,11 @@ type Built = ReturnType<typeof buildRouterModel> & { routes: Route[] };
 export class RouterAgent {
   readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, runtimeRefused: 0, rejected: 0, routesRefused: 0, restarts: 0, feedEntries: 0, lastBuildMs: 0, lastRenderMs: 0 };
   private readonly routes = new Map<string, Route>();
-  /** Routes HAProxy refused (`project/name`), with what they were made of then and HAProxy's words. */
-  private readonly refused = new Map<string, { fingerprint: string; problem: string }>();
+  /**
+   * Routes HAProxy refused (`project/name`): what they were made of then, HAProxy's words, and
+   * the resourceVersion of the route when its status was last written.
+   */
+  private readonly refused = new Map<string, { fingerprint: string; problem: string; reported?: string }>();
   private readonly generations: Generations;
   private readonly services = new Map<string, Service>();
   private readonly haproxy: Haproxy;
@@ -391,15 +393,19 @@ export class RouterAgent {
 
   /**
    * Says in the routes' status what HAProxy made of them: not admitted for those refused (and
-   * left out), admitted again for those it refused before and now serves (`served`). Failures
-   * are logged: the routes are left out either way.
+   * left out), admitted again for those it refused before and now serves
+   * (`served`). Failures are logged (a router without write access to the table): the routes
+   * are left out either way.
    */
   private async writeStatuses(served: Route[]): Promise<void> {
     const writes: Promise<void>[] = [];
     for (const r of served) if (isRefusedByHaproxy(r)) writes.push(markServed(this.opts.store, r));
     for (const [k, known] of this.refused) {
       const r = this.routes.get(k);
-      if (r && (isAdmitted(r) || (isRefusedByHaproxy(r) && admittedMessage(r) !== refusedMessage(known.problem)))) writes.push(markRefused(this.opts.store, r, known.problem));
+      // Once per refusal, and again if the route is admitted anew (its host was taken and given back).
+      if (!r || (known.reported !== undefined && !(isAdmitted(r) && r.metadata.resourceVersion !== known.reported))) continue;
+      known.reported = r.metadata.resourceVersion;
+      writes.push(markRefused(this.opts.store, r, known.problem));
     }
     for (const out of await Promise.allSettled(writes)) {
       if (out.status === 'rejected') this.opts.logger?.warn({ err: out.reason }, "writing a route's status failed");
