@@ -18,13 +18,13 @@ import { runtimePlan } from '../../shared/routing/diff.ts';
 import { renderConfig, type RenderSettings } from '../../shared/routing/render.ts';
 import type { RouterFeedTable } from '../../shared/routing/feed.ts';
 import type { Route, Service } from '../../shared/model/objects.ts';
-import { haproxyProblem, isRefusedByHaproxy, refusedAmong, routeFingerprint } from '../../shared/routing/refusals.ts';
-import { markRefused, markServed } from '../../shared/routing/router-status.ts';
-import { isAdmitted, routingChanges } from '../../shared/routing/types.ts';
+import { haproxyProblem, refusedAmong } from '../../shared/routing/refusals.ts';
+import { routingChanges } from '../../shared/routing/types.ts';
 import { collect, eachOfKind } from '../../shared/store/each.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
 import { Generations, makeDefaultCert } from './generations.ts';
 import { Haproxy } from './haproxy.ts';
+import { RefusedRoutes } from './refused-routes.ts';
 
 export interface RouterAgentOptions {
   store: ObjectStore;
@@ -82,11 +82,8 @@ type Built = ReturnType<typeof buildRouterModel> & { routes: Route[] };
 export class RouterAgent {
   readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, runtimeRefused: 0, rejected: 0, routesRefused: 0, restarts: 0, feedEntries: 0, lastBuildMs: 0, lastRenderMs: 0 };
   private readonly routes = new Map<string, Route>();
-  /**
-   * Routes HAProxy refused (`project/name`): what they were made of then, HAProxy's words, and
-   * the resourceVersion of the route when its status was last written.
-   */
-  private readonly refused = new Map<string, { fingerprint: string; problem: string; reported?: string }>();
+  /** Routes left out because HAProxy refused their configuration. */
+  private readonly refused = new RefusedRoutes();
   private readonly generations: Generations;
   private readonly services = new Map<string, Service>();
   private readonly haproxy: Haproxy;
@@ -128,7 +125,7 @@ export class RouterAgent {
     await this.haproxy.start();
     this.applied = committed.built.model;
     this.state = committed.built.state;
-    await this.writeStatuses(committed.built.routes);
+    await this.refused.writeStatuses(this.opts.store, this.routes, committed.built.routes, this.opts.logger);
     const pollMs = this.opts.pollMs ?? 500;
     if (pollMs > 0) {
       const tick = async () => {
@@ -281,29 +278,10 @@ export class RouterAgent {
     });
   }
 
-  /**
-   * The routes to serve: admitted ones, and those HAProxy refused before unless they are still
-   * what was refused (a fresh agent, or a changed route, tries them again).
-   */
-  private wanted(): Route[] {
-    const out: Route[] = [];
-    for (const k of this.refused.keys()) if (!this.routes.has(k)) this.refused.delete(k);
-    for (const r of this.routes.values()) {
-      if (!isAdmitted(r) && !isRefusedByHaproxy(r)) continue;
-      const known = this.refused.get(key(r));
-      if (known) {
-        if (known.fingerprint === routeFingerprint(r)) continue;
-        this.refused.delete(key(r));
-      }
-      out.push(r);
-    }
-    this.stats.routesRefused = this.refused.size;
-    return out;
-  }
-
   private build(): Built {
     const t0 = performance.now();
-    const routes = this.wanted();
+    const routes = this.refused.wanted(this.routes);
+    this.stats.routesRefused = this.refused.size;
     const built = buildRouterModel(routes, this.services, this.state);
     this.stats.lastBuildMs = performance.now() - t0;
     return { ...built, routes };
@@ -341,7 +319,7 @@ export class RouterAgent {
     }
     this.applied = next.model;
     this.state = next.state;
-    await this.writeStatuses(next.routes);
+    await this.refused.writeStatuses(this.opts.store, this.routes, next.routes, this.opts.logger);
   }
 
   /**
@@ -358,7 +336,7 @@ export class RouterAgent {
     if (!culprits?.length) return { ok: false, problem };
     for (const c of culprits) {
       const why = haproxyProblem(c.problem, this.opts.dir);
-      this.refused.set(key(c.item), { fingerprint: routeFingerprint(c.item), problem: why });
+      this.refused.add(c.item, why);
       this.opts.logger?.warn({ route: key(c.item), problem: why }, 'haproxy refused a route; serving the others without it');
     }
     const again = this.build();
@@ -389,27 +367,6 @@ export class RouterAgent {
     }
     await this.generations.makeCurrent(gen);
     return undefined;
-  }
-
-  /**
-   * Says in the routes' status what HAProxy made of them: not admitted for those refused (and
-   * left out), admitted again for those it refused before and now serves
-   * (`served`). Failures are logged (a router without write access to the table): the routes
-   * are left out either way.
-   */
-  private async writeStatuses(served: Route[]): Promise<void> {
-    const writes: Promise<void>[] = [];
-    for (const r of served) if (isRefusedByHaproxy(r)) writes.push(markServed(this.opts.store, r));
-    for (const [k, known] of this.refused) {
-      const r = this.routes.get(k);
-      // Once per refusal, and again if the route is admitted anew (its host was taken and given back).
-      if (!r || (known.reported !== undefined && !(isAdmitted(r) && r.metadata.resourceVersion !== known.reported))) continue;
-      known.reported = r.metadata.resourceVersion;
-      writes.push(markRefused(this.opts.store, r, known.problem));
-    }
-    for (const out of await Promise.allSettled(writes)) {
-      if (out.status === 'rejected') this.opts.logger?.warn({ err: out.reason }, "writing a route's status failed");
-    }
   }
 }
 

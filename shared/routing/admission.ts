@@ -14,6 +14,8 @@
 // waiting on that host are looked at again at once. The host default
 // (`<route>-<project>.<domain>`) is written into spec.host here, as the first thing admission
 // does: the API's create path knows neither the apps domain nor how to default per object.
+// A route the router marked not admitted because HAProxy refused it (HAProxyRejected) keeps that
+// verdict while its claim stands: the router, which tried it, takes it back (router-status.ts).
 import { createHash } from 'node:crypto';
 import { NotFoundError, ignoring } from '../errors.ts';
 import type { BerthObject, ObjectRef } from '../model/types.ts';
