@@ -1,24 +1,30 @@
-// The router agent: follows Routes and Services, renders HAProxy's configuration with the pure
-// model and renderer, and applies it. Changes of endpoints (addresses, weights, which slots are
-// in use) and of map entries (a route taking or leaving a pool backend, hosts and paths) go
-// through the Runtime API with no reload; anything else writes a new configuration generation,
-// checks it with `haproxy -c` (keeping the running one when refused), swaps it in atomically
-// and reloads hitlessly. Bursts of changes are coalesced.
-import { execFileSync } from 'node:child_process';
+// The router agent, the I/O side of the router: follows Routes and Services, builds the model,
+// renders it and diffs it with the pure parts in shared/routing, and applies the result to
+// HAProxy. Changes of endpoints (addresses, weights, which slots are in use) and of map entries
+// (a route taking or leaving a pool backend, hosts and paths) go through the Runtime API with no
+// reload; anything else writes a new configuration generation, checks it with `haproxy -c`
+// (keeping the running one when refused), swaps it in atomically and reloads hitlessly. Bursts
+// of changes are coalesced. When HAProxy refuses a configuration, the routes at fault are found
+// (shared/routing/refusals.ts), left out and marked not admitted (HAProxyRejected), and every
+// other route is applied: one tenant's route never stops the router, nor its start.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ObjectRef } from '../../shared/model/types.ts';
 import type { Reconciler } from '../../shared/reconcile/types.ts';
 import { buildRouterModel, type RouterModel, type RouterState } from '../../shared/routing/model.ts';
-import { mapFiles, renderConfig, sameStructure, type RenderSettings } from '../../shared/routing/render.ts';
+import { runtimePlan } from '../../shared/routing/diff.ts';
+import { renderConfig, type RenderSettings } from '../../shared/routing/render.ts';
 import type { RouterFeedTable } from '../../shared/routing/feed.ts';
 import type { Route, Service } from '../../shared/model/objects.ts';
-import { isAdmitted, routingChanges } from '../../shared/routing/types.ts';
+import { haproxyProblem, refusedAmong } from '../../shared/routing/refusals.ts';
+import { routingChanges } from '../../shared/routing/types.ts';
 import { collect, eachOfKind } from '../../shared/store/each.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
+import { Generations, makeDefaultCert } from './generations.ts';
 import { Haproxy } from './haproxy.ts';
+import { RefusedRoutes } from './refused-routes.ts';
 
 export interface RouterAgentOptions {
   store: ObjectStore;
@@ -54,8 +60,10 @@ export interface RouterStats {
   runtimeUpdates: number;
   /** Runtime API commands HAProxy refused. */
   runtimeRefused: number;
-  /** Configurations refused by `haproxy -c` (the running one was kept). */
+  /** Configurations refused by `haproxy -c` (then the routes at fault are looked for and left out). */
   rejected: number;
+  /** Routes left out now because HAProxy refused their configuration. */
+  routesRefused: number;
   /** Times HAProxy exited by itself and was started again. */
   restarts: number;
   /** Changes read from the feed. */
@@ -68,15 +76,20 @@ export interface RouterStats {
 
 const key = (o: { metadata: { project: string; name: string } }) => `${o.metadata.project}/${o.metadata.name}`;
 
+/** A model built from these routes, with what the next build starts from. */
+type Built = ReturnType<typeof buildRouterModel> & { routes: Route[] };
+
 export class RouterAgent {
-  readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, runtimeRefused: 0, rejected: 0, restarts: 0, feedEntries: 0, lastBuildMs: 0, lastRenderMs: 0 };
+  readonly stats: RouterStats = { reloads: 0, runtimeUpdates: 0, runtimeRefused: 0, rejected: 0, routesRefused: 0, restarts: 0, feedEntries: 0, lastBuildMs: 0, lastRenderMs: 0 };
   private readonly routes = new Map<string, Route>();
+  /** Routes left out because HAProxy refused their configuration. */
+  private readonly refused = new RefusedRoutes();
+  private readonly generations: Generations;
   private readonly services = new Map<string, Service>();
   private readonly haproxy: Haproxy;
   private readonly settings: RenderSettings;
   private applied?: RouterModel;
   private state?: RouterState;
-  private generation = 0;
   private timer?: NodeJS.Timeout;
   private poller?: NodeJS.Timeout;
   private feedTimer?: NodeJS.Timeout;
@@ -89,7 +102,8 @@ export class RouterAgent {
   private revivePause = 200;
 
   constructor(private readonly opts: RouterAgentOptions) {
-    this.haproxy = new Haproxy({ bin: opts.haproxyBin ?? 'haproxy', dir: opts.dir, current: join(opts.dir, 'current'), logger: opts.logger, onExit: (why) => this.revive(why) });
+    this.generations = new Generations(opts.dir);
+    this.haproxy = new Haproxy({ bin: opts.haproxyBin ?? 'haproxy', dir: opts.dir, current: this.generations.current, logger: opts.logger, onExit: (why) => this.revive(why) });
     this.settings = {
       dir: opts.dir,
       bind: opts.bind ?? '127.0.0.1',
@@ -102,16 +116,16 @@ export class RouterAgent {
 
   async start(): Promise<void> {
     await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
-    if (!existsSync(this.settings.defaultCert)) this.makeDefaultCert();
+    if (!existsSync(this.settings.defaultCert)) makeDefaultCert(this.settings.defaultCert, this.opts.domain);
     // The feed's head first: whatever changes after it is read from the feed, not missed.
     if (this.opts.feed) this.feedSeq = await this.opts.feed.head();
     await this.relist();
-    const built = this.build();
-    const rendered = this.render(built.model);
-    await this.writeGeneration(rendered.cfg, rendered.files, true);
+    const committed = await this.commit(this.build());
+    if (!committed.ok) throw new Error(`haproxy refused its configuration: ${committed.problem}`);
     await this.haproxy.start();
-    this.applied = built.model;
-    this.state = built.state;
+    this.applied = committed.built.model;
+    this.state = committed.built.state;
+    await this.refused.writeStatuses(this.opts.store, this.routes, committed.built.routes, this.opts.logger);
     const pollMs = this.opts.pollMs ?? 500;
     if (pollMs > 0) {
       const tick = async () => {
@@ -217,7 +231,8 @@ export class RouterAgent {
       if (this.stopped) return;
       try {
         const rendered = this.render(this.applied!);
-        if (!(await this.writeGeneration(rendered.cfg, rendered.files, false))) throw new Error('the configuration last applied was refused');
+        const problem = await this.writeGeneration(rendered.cfg, rendered.files);
+        if (problem) throw new Error(`the configuration last applied was refused: ${problem}`);
         await this.haproxy.start();
         this.stats.restarts++;
         // A change being applied when HAProxy died may not have reached it: apply what is wanted now.
@@ -263,12 +278,13 @@ export class RouterAgent {
     });
   }
 
-  private build() {
+  private build(): Built {
     const t0 = performance.now();
-    const routes = [...this.routes.values()].filter(isAdmitted);
+    const routes = this.refused.wanted(this.routes);
+    this.stats.routesRefused = this.refused.size;
     const built = buildRouterModel(routes, this.services, this.state);
     this.stats.lastBuildMs = performance.now() - t0;
-    return built;
+    return { ...built, routes };
   }
 
   private render(model: RouterModel) {
@@ -279,9 +295,9 @@ export class RouterAgent {
   }
 
   private async apply(): Promise<void> {
-    const next = this.build();
+    let next = this.build();
     const applied = this.applied!;
-    const commands = sameStructure(applied, next.model) ? runtimeChanges(applied, next.model) : undefined;
+    const commands = runtimePlan(applied, next.model);
     let refused = false;
     if (commands?.length) {
       const problems = await this.haproxy.runtime(commands);
@@ -292,108 +308,70 @@ export class RouterAgent {
       if (refused) this.opts.logger?.warn({ problems: problems.slice(0, 5) }, 'the Runtime API refused some changes; reloading');
     }
     if (!commands || refused) {
-      const rendered = this.render(next.model);
-      const ok = await this.writeGeneration(rendered.cfg, rendered.files, false);
-      if (!ok) return;
+      const committed = await this.commit(next);
+      if (!committed.ok) {
+        this.opts.logger?.error({ problem: committed.problem.slice(0, 2000) }, 'haproxy refused the new configuration; keeping the running one');
+        return;
+      }
+      next = committed.built;
       await this.haproxy.reload();
       this.stats.reloads++;
     }
     this.applied = next.model;
     this.state = next.state;
+    await this.refused.writeStatuses(this.opts.store, this.routes, next.routes, this.opts.logger);
   }
 
-  /** Writes a configuration generation, checks it and makes it current; false when refused. */
-  private async writeGeneration(cfg: string, files: Map<string, string>, first: boolean): Promise<boolean> {
-    const gen = join(this.opts.dir, `gen-${Date.now()}-${++this.generation}`);
-    await mkdir(join(gen, 'certs'), { recursive: true, mode: 0o700 });
-    await writeFile(join(gen, 'haproxy.cfg'), cfg, { mode: 0o600 });
-    for (const [name, content] of files) {
-      await mkdir(dirname(join(gen, name)), { recursive: true, mode: 0o700 });
-      await writeFile(join(gen, name), content, { mode: 0o600 });
+  /**
+   * Writes, checks and makes current the configuration of `built`. When HAProxy refuses it, the
+   * routes at fault are found by checking configurations of some routes alone, left out (until
+   * they change), and the configuration of the others is written instead.
+   */
+  private async commit(built: Built): Promise<{ ok: true; built: Built } | { ok: false; problem: string }> {
+    const rendered = this.render(built.model);
+    const problem = await this.writeGeneration(rendered.cfg, rendered.files);
+    if (!problem) return { ok: true, built };
+    this.stats.rejected++;
+    const culprits = await refusedAmong(built.routes, (some) => this.check(some), problem);
+    if (!culprits?.length) return { ok: false, problem };
+    for (const c of culprits) {
+      const why = haproxyProblem(c.problem, this.opts.dir);
+      this.refused.add(c.item, why);
+      this.opts.logger?.warn({ route: key(c.item), problem: why }, 'haproxy refused a route; serving the others without it');
     }
+    const again = this.build();
+    const rest = this.render(again.model);
+    const still = await this.writeGeneration(rest.cfg, rest.files);
+    return still ? { ok: false, problem: still } : { ok: true, built: again };
+  }
+
+  /** `haproxy -c` on a configuration of these routes alone; HAProxy's complaint, if any. */
+  private async check(routes: Route[]): Promise<string | undefined> {
+    const { model } = buildRouterModel(routes, this.services);
+    const { cfg, files } = renderConfig(model, this.settings);
+    const dir = await this.generations.write(cfg, files, 'check');
+    try {
+      return await this.haproxy.check(dir);
+    } finally {
+      await this.generations.discard(dir);
+    }
+  }
+
+  /** Writes a configuration generation, checks it and makes it current; HAProxy's complaint when refused (nothing changed then). */
+  private async writeGeneration(cfg: string, files: Map<string, string>): Promise<string | undefined> {
+    const gen = await this.generations.write(cfg, files);
     const problem = await this.haproxy.check(gen);
     if (problem) {
-      this.stats.rejected++;
-      this.opts.logger?.error({ problem: problem.slice(0, 2000) }, 'haproxy refused the new configuration; keeping the running one');
-      await rm(gen, { recursive: true, force: true });
-      if (first) throw new Error(`haproxy refused its configuration: ${problem}`);
-      return false;
+      await this.generations.discard(gen);
+      return problem;
     }
-    const link = join(this.opts.dir, 'current');
-    const tmp = `${link}.${this.generation}.tmp`;
-    await rm(tmp, { force: true });
-    await symlink(gen, tmp);
-    await rename(tmp, link);
-    await this.prune(gen);
-    return true;
-  }
-
-  /** Keeps the current generation and the one before (a worker may still be starting from it). */
-  private async prune(current: string): Promise<void> {
-    const gens = (await readdir(this.opts.dir)).filter((n) => n.startsWith('gen-')).map((n) => join(this.opts.dir, n));
-    const old = gens.filter((g) => g !== current).sort((a, b) => genNo(a) - genNo(b));
-    for (const g of old.slice(0, -1)) await rm(g, { recursive: true, force: true });
-  }
-
-  private makeDefaultCert(): void {
-    const keyFile = join(this.opts.dir, 'default.key');
-    const certFile = join(this.opts.dir, 'default.crt');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', `/CN=*.${this.opts.domain}`,
-      '-addext', `subjectAltName=DNS:*.${this.opts.domain}`, '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
-    execFileSync('sh', ['-c', `cat "${certFile}" "${keyFile}" > "${this.settings.defaultCert}" && chmod 600 "${this.settings.defaultCert}" && rm -f "${keyFile}"`]);
+    await this.generations.makeCurrent(gen);
+    return undefined;
   }
 }
 
 /** Feed entries read per query. */
 const FEED_PAGE = 500;
-
-const genNo = (path: string) => Number(/gen-\d+-(\d+)$/.exec(path)?.[1] ?? 0);
-
-/** The Runtime API commands that take HAProxy from one model to another of the same structure. */
-export function runtimeCommands(from: RouterModel, to: RouterModel): string[] {
-  const before = new Map(from.backends.map((b) => [b.name, b]));
-  const out: string[] = [];
-  for (const be of to.backends) {
-    const old = before.get(be.name);
-    be.servers.forEach((s, i) => {
-      const o = old?.servers[i];
-      const id = `${be.name}/${s.name}`;
-      if (!s.key) {
-        if (o?.key) out.push(`set server ${id} state maint`);
-        return;
-      }
-      if (!o || o.ip !== s.ip || o.port !== s.port) out.push(`set server ${id} addr ${s.ip} port ${s.port}`);
-      if (!o || o.weight !== s.weight) out.push(`set server ${id} weight ${s.weight}`);
-      if (!o?.key) out.push(`set server ${id} state ready`);
-    });
-  }
-  return out;
-}
-
-/** A Runtime API argument: semicolons and backslashes escaped (a path may hold either). */
-const cliArg = (s: string) => s.replace(/[\\;]/g, (c) => `\\${c}`);
-
-/**
- * The Runtime API commands that take HAProxy from one model to another of the same structure,
- * map entries included: entries that go are deleted first, entries that come are added once
- * their servers are set. (Every lookup is exact or longest-prefix, so the order of a map's
- * entries never matters.)
- */
-export function runtimeChanges(from: RouterModel, to: RouterModel): string[] {
-  const before = mapFiles(from);
-  const removals: string[] = [];
-  const additions: string[] = [];
-  for (const [file, entries] of mapFiles(to)) {
-    const old = new Map(before.get(file));
-    const now = new Map(entries);
-    for (const k of old.keys()) if (!now.has(k)) removals.push(`del map ${file} ${cliArg(k)}`);
-    for (const [k, v] of now) {
-      const was = old.get(k);
-      if (was !== v) additions.push(`${was === undefined ? 'add' : 'set'} map ${file} ${cliArg(k)} ${v}`);
-    }
-  }
-  return [...removals, ...runtimeCommands(from, to), ...additions];
-}
 
 /** Starts a router agent (HAProxy included); stop() stops both. */
 export async function startRouterAgent(opts: RouterAgentOptions): Promise<RouterAgent> {

@@ -56,7 +56,7 @@ export class Haproxy {
   /** `haproxy -c` on a configuration directory; the error text when it is refused. */
   async check(cfgDir: string): Promise<string | undefined> {
     try {
-      await run(this.opts.bin, ['-c', '-q', '-C', cfgDir, '-f', 'haproxy.cfg'], { maxBuffer: 16 << 20 });
+      await run(this.opts.bin, ['-c', '-C', cfgDir, '-f', 'haproxy.cfg'], { maxBuffer: 16 << 20 });
       return undefined;
     } catch (err) {
       const e = err as { stderr?: string; stdout?: string; message: string };

@@ -19,7 +19,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { INSTANCE_STATE_CHANGE, TASK_STATE_CHANGE } from '../../shared/aws/ecs-events.ts';
-import { POD_FAMILY_PREFIX } from '../../shared/aws/ecs-pods.ts';
+import { POD_FAMILY_PREFIX } from '../../shared/aws/ecs-pod-spec.ts';
 import { OBJECT_PARTITION_PREFIXES } from '../../shared/store/keys.ts';
 import { grantAccess } from '../access.ts';
 import type { BerthConfig } from '../config.ts';

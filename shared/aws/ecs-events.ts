@@ -18,7 +18,7 @@ import { refOf } from '../model/types.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { ECS_LEASE_SECONDS, ecsHostOf, hostNameOf, isTenantHost, upsertEcsHost, type ContainerInstanceLike } from './ecs-hosts.ts';
-import { POD_FAMILY_PREFIX, POD_GROUP_PREFIX, podToken } from './ecs-pods.ts';
+import { POD_FAMILY_PREFIX, POD_GROUP_PREFIX, podToken } from './ecs-pod-spec.ts';
 
 export const TASK_STATE_CHANGE = 'ECS Task State Change';
 export const INSTANCE_STATE_CHANGE = 'ECS Container Instance State Change';

@@ -1,16 +1,12 @@
 // The ECS adapter of the fleet's pod containers: one ECS container instance is one host, so the
-// same pod sync drives ECS hosts as Docker hosts. A pod runs as one task of its revision's task
-// definition (bridge networking, ports published on dynamic host ports), started with StartTask
-// on exactly this instance (Berth's scheduler, not ECS, chose the host). Its container is locked
-// down as podContainerSpec locks down a local one: the project's UID in group 0, no
-// capabilities, no-new-privileges, never privileged, no mounts (so never the Docker socket), the
-// pod's cpu and memory limits. Tasks carry Berth's tags; Berth stops only tasks whose tags say
-// it started them for that pod (STYLE 7).
+// same pod sync drives ECS hosts as Docker hosts. A pod's task is started with StartTask on
+// exactly this instance (Berth's scheduler, not ECS, chose the host), from the task definition
+// and input ecs-pod-spec.ts builds. Berth stops only tasks whose tags say it started them for
+// that pod (STYLE 7).
 //
 // What ECS hosts cannot do: exec probes (ECS Exec needs SSM on the host and in the task), so
 // pods on ECS hosts use httpGet or tcpSocket probes; logs are read from CloudWatch Logs when a
 // log group and a reader are given.
-import { createHash } from 'node:crypto';
 import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -19,230 +15,31 @@ import {
   StartTaskCommand,
   StopTaskCommand,
   type ECSClient,
-  type HealthCheck,
   type ListTasksCommandInput,
   type RegisterTaskDefinitionCommandInput,
-  type StartTaskCommandInput,
-  type Tag,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { BerthError, ValidationError } from '../errors.ts';
-import { LABELS, podContainerName, projectUid } from '../fleet/pod-container.ts';
+import { BerthError } from '../errors.ts';
+import { projectUid } from '../fleet/pod-container.ts';
 import type { PodContainers } from '../fleet/ports.ts';
 import type { ListedPod, PodSpecForHost, RunningPod } from '../fleet/types.ts';
-import type { Probe } from '../model/deploy-kinds.ts';
-import { MANAGED_TAG, NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
+import { contentHash, POD_TAGS, podToken, revisionTags, runningPodOfTask, startTaskInput, tagMap, taskDefinitionInput, type PodTaskPlace, type PodTaskSettings } from './ecs-pod-spec.ts';
+import { NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
 
-/** Task definition families of pods start with this (the control plane may start only these). */
-export const POD_FAMILY_PREFIX = 'berth-pod-';
-/** Tags on pod tasks and their task definitions, beside berth:managed and berth:project. */
-export const POD_TAGS = { deployment: 'berth:deployment', revision: 'berth:revision', pod: 'berth:pod', contentHash: 'berth:content-hash' } as const;
-/** The task group of a pod's task names the pod: `berth-pod:<project>/<pod>` (ECS keeps 255 characters). */
-export const POD_GROUP_PREFIX = 'berth-pod:';
-const GROUP_MAX = 255;
-const FAMILY_MAX = 255;
 const STOP_REASON = 'Berth: the pod was deleted, replaced or is not bound to this host';
 /** ECS describes at most 100 tasks per call. */
 const DESCRIBE_BATCH = 100;
 
-export interface EcsPodsOptions {
+export interface EcsPodsOptions extends PodTaskSettings, PodTaskPlace {
   client: ECSClient;
-  cluster: string;
-  /** The container instance this adapter is the host of. */
-  containerInstanceArn: string;
   /** The address the instance's published ports are reached at (its private IP); else each binding's bindIP. */
   address?: string;
-  /** Pulls the image and ships logs (the fleet's pod execution role). */
-  executionRoleArn?: string;
-  /** The role the pod's code runs with; none by default (pods get no AWS credentials). */
-  taskRoleArn?: string;
-  /** CloudWatch Logs group of pod output (awslogs driver), streams prefixed by project. */
-  logGroup?: string;
-  region: string;
   /** The UID a project's pods run as when the spec names none; defaults to `projectUid`. */
   uidFor?: (project: string) => number;
   /** Reads a log stream's last lines (a CloudWatch Logs GetLogEvents client); without it `logs` says where the logs are. */
   readLogs?: (req: { logGroup: string; logStream: string; tail?: number }) => Promise<string>;
   /** Registered task definitions by content hash; share one map between the adapters of one process. */
   taskDefinitions?: Map<string, string>;
-}
-
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/**
- * The `startedBy` of a pod's task: a stable 36-character token of project and pod.
- * @example podToken('shop', 'web-3-x7k2p') // 'berth-pod-' + 26 hex characters
- */
-export function podToken(project: string, pod: string): string {
-  return `${POD_FAMILY_PREFIX}${sha(`${project}/${pod}`).slice(0, 26)}`;
-}
-
-/** The task group naming the pod, or undefined when the names are too long for ECS (events then find the pod by its token). */
-export function taskGroupOf(project: string, pod: string): string | undefined {
-  const group = `${POD_GROUP_PREFIX}${project}/${pod}`;
-  return group.length <= GROUP_MAX ? group : undefined;
-}
-
-/**
- * The task definition family of a deployment's pods: `berth-pod-<project>_<deployment>`, only
- * the characters ECS allows, shortened with a hash past ECS's 255 characters. The underscore
- * cannot occur in either name, so two projects never share a family.
- */
-export function podFamily(project: string, deployment: string): string {
-  const family = `${POD_FAMILY_PREFIX}${project}_${deployment || 'pod'}`.replace(/[^A-Za-z0-9_-]/g, '-');
-  if (family.length <= FAMILY_MAX) return family;
-  const hash = sha(family).slice(0, 16);
-  return `${family.slice(0, FAMILY_MAX - hash.length - 1)}-${hash}`;
-}
-
-/** The container's name in the task definition: the deployment's name, as OpenShift names a DeploymentConfig's container. */
-export const podContainerNameInTask = (spec: Pick<PodSpecForHost, 'deployment'>): string => spec.deployment || 'pod';
-
-/** CPU units of a number of millicores (1024 units are one vCPU). */
-export const cpuUnits = (cpuMilli: number): number => Math.max(2, Math.ceil((cpuMilli * 1024) / 1000));
-const MiB = 2 ** 20;
-
-const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n));
-/** A shell word: single-quoted, any single quote inside closed, escaped and reopened. */
-const shellWord = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/**
- * The container health check that stands for a readiness probe on ECS, where ECS's health
- * status decides readiness (ecs-events). It runs inside the container, against the container's
- * own port, with whichever client the image has: httpGet tries curl, wget, then Python (any
- * status from 200 to 399 passes, as in Kubernetes); tcpSocket tries bash's /dev/tcp, Python,
- * then nc; exec runs the command. Timings are clamped to what ECS accepts.
- */
-export function healthCheckOf(probe: Probe): HealthCheck {
-  let command: string[];
-  if (probe.exec) command = ['CMD', ...probe.exec.command];
-  else if (probe.httpGet) {
-    const url = shellWord(`http://127.0.0.1:${probe.httpGet.port}${probe.httpGet.path}`);
-    const t = clamp(probe.timeoutSeconds, 1, 60);
-    command = ['CMD-SHELL', [
-      `curl -fsS -o /dev/null -m ${t} ${url}`,
-      `wget -q -O /dev/null -T ${t} ${url}`,
-      `python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=${t})' ${url}`,
-    ].join(' 2>/dev/null || ')];
-  } else {
-    const port = probe.tcpSocket!.port;
-    command = ['CMD-SHELL', [
-      `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}'`,
-      `python3 -c 'import socket; socket.create_connection(("127.0.0.1", ${port}), ${clamp(probe.timeoutSeconds, 1, 60)})'`,
-      `nc -z 127.0.0.1 ${port}`,
-    ].join(' 2>/dev/null || ')];
-  }
-  return {
-    command,
-    interval: clamp(probe.periodSeconds, 5, 300),
-    timeout: clamp(probe.timeoutSeconds, 2, 60),
-    retries: clamp(probe.failureThreshold, 1, 10),
-    startPeriod: clamp(probe.initialDelaySeconds, 0, 300),
-  };
-}
-
-/**
- * The RegisterTaskDefinition input of a pod's revision (pure; STYLE 8). Nothing in it names
- * the pod, so every pod of a revision shares one task definition.
- */
-export function taskDefinitionInput(spec: PodSpecForHost, opts: Pick<EcsPodsOptions, 'executionRoleArn' | 'taskRoleArn' | 'logGroup' | 'region'> & { uid: number }): RegisterTaskDefinitionCommandInput {
-  podContainerName(spec.project, spec.pod); // validates both names
-  if (!Number.isInteger(opts.uid) || opts.uid <= 0) throw ValidationError.field('uid', `pods never run as root or an invalid UID (got ${opts.uid})`);
-  if (!(spec.resources.cpuMilli > 0)) throw ValidationError.field('resources.cpuMilli', 'must be positive');
-  if (!(spec.resources.memoryBytes > 0)) throw ValidationError.field('resources.memoryBytes', 'must be positive');
-  const name = podContainerNameInTask(spec);
-  const environment = spec.env.map((e) => ({ name: e.name, value: e.value }));
-  if (spec.ports.length === 1 && !spec.env.some((e) => e.name === 'PORT')) environment.push({ name: 'PORT', value: String(spec.ports[0]!.containerPort) });
-  return {
-    family: podFamily(spec.project, spec.deployment),
-    networkMode: 'bridge',
-    requiresCompatibilities: ['EC2'],
-    ...(opts.executionRoleArn ? { executionRoleArn: opts.executionRoleArn } : {}),
-    ...(opts.taskRoleArn ? { taskRoleArn: opts.taskRoleArn } : {}),
-    volumes: [],
-    containerDefinitions: [
-      {
-        name,
-        image: spec.image,
-        essential: true,
-        ...(spec.command ? { command: spec.command } : {}),
-        ...(spec.readinessProbe ? { healthCheck: healthCheckOf(spec.readinessProbe) } : {}),
-        environment,
-        portMappings: spec.ports.map((p) => ({ containerPort: p.containerPort, hostPort: 0, protocol: (p.protocol ?? 'TCP') === 'UDP' ? ('udp' as const) : ('tcp' as const) })),
-        cpu: cpuUnits(spec.resources.cpuMilli),
-        memory: Math.ceil(spec.resources.memoryBytes / MiB),
-        user: `${opts.uid}:0`,
-        privileged: false,
-        readonlyRootFilesystem: false,
-        linuxParameters: { capabilities: { drop: ['ALL'] }, initProcessEnabled: true },
-        dockerSecurityOptions: ['no-new-privileges'],
-        mountPoints: [],
-        volumesFrom: [],
-        dockerLabels: {
-          [LABELS.managed]: 'true',
-          [LABELS.project]: spec.project,
-          [LABELS.deployment]: spec.deployment,
-          [LABELS.revision]: String(spec.revision),
-        },
-        ...(opts.logGroup
-          ? { logConfiguration: { logDriver: 'awslogs' as const, options: { 'awslogs-group': opts.logGroup, 'awslogs-region': opts.region, 'awslogs-stream-prefix': spec.project } } }
-          : {}),
-      },
-    ],
-  };
-}
-
-/** The hash of a task definition's content, kept in its tags to find it again instead of registering a copy. */
-export const contentHash = (input: RegisterTaskDefinitionCommandInput): string => sha(JSON.stringify(input)).slice(0, 32);
-
-/** The tags naming a revision of a deployment, on its task definition and on its pods' tasks. */
-const revisionTags = (spec: PodSpecForHost): Tag[] => [
-  { key: MANAGED_TAG, value: 'true' },
-  { key: PROJECT_TAG, value: spec.project },
-  { key: POD_TAGS.deployment, value: spec.deployment },
-  { key: POD_TAGS.revision, value: String(spec.revision) },
-];
-
-/** The StartTask input of one pod on one instance (pure). */
-export function startTaskInput(opts: Pick<EcsPodsOptions, 'cluster' | 'containerInstanceArn'>, spec: PodSpecForHost, taskDefinition: string): StartTaskCommandInput {
-  const group = taskGroupOf(spec.project, spec.pod);
-  return {
-    cluster: opts.cluster,
-    containerInstances: [opts.containerInstanceArn],
-    taskDefinition,
-    startedBy: podToken(spec.project, spec.pod),
-    ...(group ? { group } : {}),
-    // The pod's own tags, given here: propagating the task definition's would add nothing that
-    // names the pod, only its content hash.
-    tags: [...revisionTags(spec), { key: POD_TAGS.pod, value: spec.pod }],
-    enableECSManagedTags: true,
-  };
-}
-
-export const tagMap = (tags: Tag[] | undefined): Record<string, string> => Object.fromEntries((tags ?? []).map((t) => [t.key ?? '', t.value ?? '']));
-
-/** Tasks that are running or on their way to it. */
-const LIVE = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING']);
-
-function stateOf(lastStatus: string | undefined): RunningPod['state'] {
-  if (lastStatus === 'RUNNING') return 'running';
-  return LIVE.has(lastStatus ?? '') ? 'created' : 'exited';
-}
-
-/** The pod's container as the port reports it, from its task. */
-export function runningPodOfTask(task: Task, address?: string): RunningPod {
-  const c = task.containers?.[0];
-  const pod: RunningPod = {
-    containerId: task.taskArn ?? '',
-    hostPorts: (c?.networkBindings ?? [])
-      .filter((b) => b.containerPort !== undefined && b.hostPort !== undefined)
-      .map((b) => ({ containerPort: b.containerPort!, hostIp: address ?? b.bindIP ?? '', hostPort: b.hostPort! }))
-      .sort((a, b) => a.containerPort - b.containerPort),
-    state: stateOf(task.lastStatus),
-  };
-  if (pod.state === 'exited' && c?.exitCode !== undefined) pod.exitCode = c.exitCode;
-  if (task.startedAt) pod.startedAt = new Date(task.startedAt).toISOString();
-  return pod;
 }
 
 const notFound = (project: string, pod: string) =>

@@ -13,7 +13,7 @@ import {
   serviceSpec,
   serviceStatus,
 } from './deploy-kinds.ts';
-import { routeSpec, routeStatus } from './route-kinds.ts';
+import { routeAnnotations, routeSpec, routeStatus } from './route-kinds.ts';
 
 /**
  * Authorisation categories, with OpenShift's meanings:
@@ -33,6 +33,8 @@ export interface KindDef {
   category: Category;
   spec: z.ZodType;
   status: z.ZodType;
+  /** The schema of metadata.annotations where the kind gives some of them a meaning (Route: the router's). */
+  annotations?: z.ZodType<Record<string, string>>;
   /** Whether users may create, update and delete it through the API. */
   writable: boolean;
   /** Whether users may delete it even though they cannot write it (pods: controllers make them). */
@@ -207,6 +209,7 @@ const defs: KindDef[] = [
     category: 'app',
     spec: routeSpec,
     status: routeStatus,
+    annotations: routeAnnotations,
     writable: true,
     description: 'A public host name (and path) in front of a Service, served by the routers over HTTP or TLS.',
   },

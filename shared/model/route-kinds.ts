@@ -1,9 +1,11 @@
 // The Route kind, after OpenShift 3's route.openshift.io: a public host name (and optional path)
 // in front of a Service, with weighted alternate backends, TLS termination at the router
 // (edge, re-encrypt) or in the app (passthrough), and the router's verdict in status.
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import * as z from 'zod';
 import { condition } from './deploy-kinds.ts';
+import { annotationMap } from './names.ts';
+import { routerAnnotationProblems } from './route-annotations.ts';
+import { certificates, privateKey } from './route-pem.ts';
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label');
 const HOST_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -46,15 +48,6 @@ export const routeTls = z.strictObject({
 });
 export type RouteTls = z.infer<typeof routeTls>;
 
-function certProblem(text: string): string | undefined {
-  try {
-    new X509Certificate(text);
-    return undefined;
-  } catch {
-    return 'is not a PEM certificate';
-  }
-}
-
 export const routeSpec = z
   .strictObject({
     /** The public host name; generated as `<route>-<project>.<apps domain>` when empty. */
@@ -90,22 +83,31 @@ export const routeSpec = z
     if (tls.termination === 'edge' && tls.destinationCACertificate) fail(['tls', 'destinationCACertificate'], 'only a reencrypt route has a destination CA certificate');
     if (tls.key && !tls.certificate) fail(['tls', 'key'], 'a key needs its certificate');
     if (tls.certificate && !tls.key) fail(['tls', 'certificate'], 'a certificate needs its key');
-    for (const f of ['certificate', 'caCertificate', 'destinationCACertificate'] as const) {
-      const problem = tls[f] ? certProblem(tls[f]) : undefined;
-      if (problem) fail(['tls', f], problem);
-    }
+    // Every PEM block of every field, as HAProxy reads them (see route-pem.ts).
+    const chain = (f: 'certificate' | 'caCertificate' | 'destinationCACertificate') => {
+      if (!tls[f]) return undefined;
+      const out = certificates(tls[f], { servedKey: f !== 'destinationCACertificate' });
+      if (out.problem !== undefined) fail(['tls', f], out.problem);
+      return out.certs;
+    };
+    const served = chain('certificate');
+    chain('caCertificate');
+    chain('destinationCACertificate');
     if (tls.key) {
-      try {
-        const key = createPrivateKey(tls.key);
-        if (tls.certificate && !certProblem(tls.certificate) && !new X509Certificate(tls.certificate).checkPrivateKey(key)) {
-          fail(['tls', 'key'], 'the key does not belong to the certificate');
-        }
-      } catch {
-        fail(['tls', 'key'], 'is not a PEM private key (unencrypted)');
-      }
+      const key = privateKey(tls.key);
+      if (key.problem !== undefined) fail(['tls', 'key'], key.problem);
+      else if (served?.length && !served[0]!.checkPrivateKey(key.key)) fail(['tls', 'key'], 'the key does not belong to the certificate (the first block of tls.certificate)');
     }
   });
 export type RouteSpec = z.infer<typeof routeSpec>;
+
+/**
+ * A Route's annotations: the router annotations (route-annotations.ts) must parse; the API
+ * refuses a Route whose router annotation HAProxy would refuse, naming the annotation.
+ */
+export const routeAnnotations = annotationMap.superRefine((annotations, ctx) => {
+  for (const { key, message } of routerAnnotationProblems(annotations)) ctx.addIssue({ code: 'custom', path: [key], message });
+});
 
 export const routeIngress = z.object({
   host: z.string(),

@@ -16,6 +16,8 @@
 // waiting on that host are looked at again at once. The host default
 // (`<route>-<project>.<domain>`) is written into spec.host here, as the first thing admission
 // does: the API's create path knows neither the apps domain nor how to default per object.
+// A route the router marked not admitted because HAProxy refused it (HAProxyRejected) keeps that
+// verdict while its claim stands: the router, which tried it, takes it back (router-status.ts).
 import { createHash } from 'node:crypto';
 import { NotFoundError, ignoring } from '../errors.ts';
 import type { BerthObject, ObjectRef } from '../model/types.ts';
@@ -24,9 +26,10 @@ import type { Reconciler, Result } from '../reconcile/types.ts';
 import { collect, eachObject, eachOfKind } from '../store/each.ts';
 import { patchObject, patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { CLAIM_KIND, HOST_HASH_LABEL, ROUTER_NAME, SUBDOMAIN_HASH_LABEL, subdomainOf, WILDCARD_HASH_LABEL } from './types.ts';
 import type { Route } from '../model/objects.ts';
 import { generatedHostProblem, hostClaimedAt } from './host-claims.ts';
+import { HAPROXY_REJECTED } from './refusals.ts';
+import { CLAIM_KIND, HOST_HASH_LABEL, ROUTER_NAME, SUBDOMAIN_HASH_LABEL, subdomainOf, WILDCARD_HASH_LABEL } from './types.ts';
 
 export interface ClaimSpec {
   host: string;
@@ -109,6 +112,8 @@ export function routeAdmission(deps: AdmissionDeps): Reconciler {
       const old = r.status?.ingress?.find((i) => i.routerName === ROUTER_NAME);
       const oldCond = old?.conditions.find((c) => c.type === 'Admitted');
       if (old?.host === host && oldCond && oldCond.status === cond.status && oldCond.reason === cond.reason && oldCond.message === cond.message) return undefined;
+      // The host is the route's, but HAProxy refused the route: the router takes that back once it serves it.
+      if (v.admitted && old?.host === host && oldCond?.status === 'False' && oldCond.reason === HAPROXY_REJECTED) return undefined;
       const others = (r.status?.ingress ?? []).filter((i) => i.routerName !== ROUTER_NAME);
       const ingress = { host, routerName: ROUTER_NAME, wildcardPolicy, conditions: [{ ...cond, lastTransitionTime: now().toISOString() }] };
       return { ...r.status, ingress: [...others, ingress] };

@@ -11,11 +11,11 @@
 // (annotations, passthrough, re-encryption, more endpoints than POOL_SLOTS) get a backend of
 // their own, named after them.
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
+import { parseAllowList, parseBalance, parseFlag, parseHsts, parseRate, parseTimeout, ROUTER_ANNOTATION } from '../model/route-annotations.ts';
 import type { Termination } from '../model/route-kinds.ts';
 import type { Route, Service } from '../model/objects.ts';
 
-export const ANNOTATION = 'haproxy.router.openshift.io/';
+export const ANNOTATION = ROUTER_ANNOTATION;
 
 export interface ServerSlot {
   name: string;
@@ -88,19 +88,6 @@ const slotCount = (n: number) => Math.ceil((n + 4) / 8) * 8;
 const hash = (s: string, n = 32) => createHash('sha256').update(s).digest('hex').slice(0, n);
 /** Code-unit order: deterministic and much cheaper than localeCompare over 10,000s of names. */
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const TIMEOUT = /^\d{1,9}(us|ms|s|m|h|d)?$/;
-const BALANCE = new Set(['roundrobin', 'leastconn', 'source', 'random', 'static-rr', 'first']);
-const HSTS = /^[-a-zA-Z0-9=;, ]{1,256}$/;
-
-function validSource(s: string): boolean {
-  const [ip, bits, extra] = s.split('/');
-  if (extra !== undefined || !ip) return false;
-  const v = isIP(ip);
-  if (!v) return false;
-  if (bits === undefined) return true;
-  const n = Number(bits);
-  return /^\d{1,3}$/.test(bits) && n <= (v === 4 ? 32 : 128);
-}
 
 export const backendName = (r: Route) => `be_${r.spec.tls?.termination ?? 'http'}_${r.metadata.project}_${r.metadata.name}`;
 
@@ -173,25 +160,23 @@ type BackendSettings = Omit<BackendModel, 'name' | 'mode' | 'route' | 'terminati
 
 function annotations(route: Route, mode: 'http' | 'tcp'): BackendSettings {
   const a = route.metadata.annotations ?? {};
-  const get = (k: string) => a[ANNOTATION + k]?.trim();
-  const timeout = get('timeout');
-  const balance = get('balance');
-  const hsts = get('hsts_header');
-  const allow = get('ip_whitelist')?.split(/\s+/).filter(Boolean);
-  const limited = get('rate-limit-connections') === 'true';
-  const num = (k: string) => {
-    const v = Number(get(k));
-    return limited && Number.isInteger(v) && v > 0 ? v : undefined;
+  // A value that does not parse is left out (the API refuses it; an object written around the
+  // API gets the default instead of a configuration HAProxy would refuse).
+  const get = <T>(k: string, parse: (raw: string) => { value?: T }): T | undefined => {
+    const raw = a[ANNOTATION + k]?.trim();
+    return raw === undefined ? undefined : parse(raw).value;
   };
+  const limited = get('rate-limit-connections', parseFlag) === true;
   const tls = route.spec.tls?.termination;
+  const hsts = get('hsts_header', parseHsts);
   return {
-    balance: balance && BALANCE.has(balance) ? balance : 'roundrobin',
-    timeout: timeout && TIMEOUT.test(timeout) ? timeout : undefined,
-    cookies: mode === 'http' && get('disable_cookies') !== 'true',
-    hsts: mode === 'http' && (tls === 'edge' || tls === 'reencrypt') && hsts && HSTS.test(hsts) ? hsts : undefined,
-    allow: allow?.length && allow.every(validSource) ? allow : undefined,
-    maxConnPerIp: num('rate-limit-connections.concurrent-tcp'),
-    maxHttpRate: mode === 'http' ? num('rate-limit-connections.rate-http') : undefined,
+    balance: get('balance', parseBalance) ?? 'roundrobin',
+    timeout: get('timeout', parseTimeout),
+    cookies: mode === 'http' && get('disable_cookies', parseFlag) !== true,
+    hsts: mode === 'http' && (tls === 'edge' || tls === 'reencrypt') ? hsts : undefined,
+    allow: get('ip_whitelist', parseAllowList),
+    maxConnPerIp: limited ? get('rate-limit-connections.concurrent-tcp', parseRate) : undefined,
+    maxHttpRate: limited && mode === 'http' ? get('rate-limit-connections.rate-http', parseRate) : undefined,
   };
 }
 

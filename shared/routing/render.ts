@@ -1,7 +1,6 @@
 // The router model as HAProxy's configuration: haproxy.cfg, the map files each frontend looks
-// hosts and paths up in, the crt-list, certificates and Berth's 503 page. Pure. Two models have
-// the same structure when they render alike but for the servers' addresses, weights and states
-// and the maps' entries: then the Runtime API takes HAProxy from one to the other, no reload.
+// hosts and paths up in, the crt-list, certificates and Berth's 503 page. Pure. What changes
+// between two models without a reload is decided beside it, in diff.ts.
 import { join } from 'node:path';
 import type { BackendModel, MapSet, RouterModel, ServerSlot } from './model.ts';
 
@@ -21,36 +20,6 @@ export interface Rendered {
   cfg: string;
   /** Relative file name → content: maps, crt-list, certificates, the 503 page. */
   files: Map<string, string>;
-}
-
-/** Backend fields the configuration does not show. */
-const UNRENDERED = new Set<string>(['route', 'termination', 'servers']);
-
-function sameValue(x: unknown, y: unknown): boolean {
-  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => v === y[i]);
-  return x === y;
-}
-
-/**
- * Whether two models render alike but for the servers' addresses, weights and states and the
- * maps' entries (server names and cookies follow from the backend's name and the slot's place).
- * Compares the models, not their text: cheap at 10,000 routes.
- */
-export function sameStructure(a: RouterModel, b: RouterModel): boolean {
-  if (a.backends.length !== b.backends.length || a.certs.length !== b.certs.length) return false;
-  for (let i = 0; i < a.certs.length; i++) {
-    const x = a.certs[i]!;
-    const y = b.certs[i]!;
-    if (x.file !== y.file || x.pem !== y.pem || x.host !== y.host) return false;
-  }
-  for (let i = 0; i < a.backends.length; i++) {
-    const x = a.backends[i]! as unknown as Record<string, unknown>;
-    const y = b.backends[i]! as unknown as Record<string, unknown>;
-    if ((x.servers as unknown[]).length !== (y.servers as unknown[]).length) return false;
-    for (const k in x) if (!UNRENDERED.has(k) && !sameValue(x[k], y[k])) return false;
-    for (const k in y) if (!UNRENDERED.has(k) && !(k in x) && y[k] !== undefined) return false;
-  }
-  return true;
 }
 
 export const ADMIN_SOCKET = 'admin.sock';
@@ -132,7 +101,7 @@ function mapFile(entries: [string, string][]): string {
   return entries.map(([k, v]) => `${k} ${v}\n`).join('');
 }
 
-/** haproxy.cfg; `masked` leaves out every server's address, weight and state (see sameStructure). */
+/** haproxy.cfg; `masked` leaves out every server's address, weight and state (see sameStructure in diff.ts). */
 export function configText(model: RouterModel, settings: RenderSettings, masked = false): string {
   const redirectPort = settings.publicHttpsPort ?? settings.httpsPort;
   const portSuffix = redirectPort === 443 ? '' : `:${redirectPort}`;

@@ -5,7 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handleEcsEvent, type EcsTaskDetail } from '../../shared/aws/ecs-events.ts';
 import { hostNameOf } from '../../shared/aws/ecs-hosts.ts';
-import { podToken } from '../../shared/aws/ecs-pods.ts';
+import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import type { Host, HostLease, Pod } from '../../shared/model/objects.ts';
 import { freshTable, snapshot, type TestTable } from '../support/dynamo.ts';
 

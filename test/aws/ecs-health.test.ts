@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthCheckOf, taskDefinitionInput } from '../../shared/aws/ecs-pods.ts';
+import { healthCheckOf, taskDefinitionInput } from '../../shared/aws/ecs-pod-spec.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
 import { freePort } from '../../shared/local/ports.ts';
 import { probe as probeSchema } from '../../shared/model/deploy-kinds.ts';

@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { EcsPodContainers, podFamily, podToken, taskDefinitionInput, taskGroupOf, type EcsPodsOptions } from '../../shared/aws/ecs-pods.ts';
+import { podFamily, podToken, taskDefinitionInput, taskGroupOf } from '../../shared/aws/ecs-pod-spec.ts';
+import { EcsPodContainers, type EcsPodsOptions } from '../../shared/aws/ecs-pods.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
 
 const CLUSTER = 'berth-fleet';

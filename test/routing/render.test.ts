@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { routeSpec } from '../../shared/model/route-kinds.ts';
 import { buildRouterModel, POOL_MIN_FREE, poolSizeFor, type RouterModel, type RouterState } from '../../shared/routing/model.ts';
-import { configText, renderConfig, sameStructure } from '../../shared/routing/render.ts';
+import { configText, renderConfig } from '../../shared/routing/render.ts';
+import { runtimeChanges, runtimeCommands, sameStructure } from '../../shared/routing/diff.ts';
 import type { Route, Service } from '../../shared/model/objects.ts';
-import { runtimeChanges, runtimeCommands } from '../../agents/router/agent.ts';
 import { selfSigned } from './certs.ts';
 
 const settings = { dir: '/run/router', bind: '127.0.0.1', httpPort: 7088, httpsPort: 7443, defaultCert: '/run/router/default.pem' };

@@ -69,8 +69,11 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
   );
 
   if (def.writable) {
-    const createBody = lazySchema(() => z.strictObject({ apiVersion: apiVersionField(kind), kind: z.literal(kind).optional(), metadata: CreateMeta, spec: specOrEmpty(def.spec), status: z.unknown().optional() }));
-    const replaceBody = lazySchema(() => z.strictObject({ apiVersion: apiVersionField(kind), kind: z.literal(kind).optional(), metadata: UpdateMeta, spec: specOrEmpty(def.spec), status: z.unknown().optional() }));
+    // A kind that gives annotations a meaning checks them (Route: values HAProxy would refuse get 422).
+    const createMeta = def.annotations ? CreateMeta.extend({ annotations: def.annotations.optional() }) : CreateMeta;
+    const updateMeta = def.annotations ? UpdateMeta.extend({ annotations: def.annotations.optional() }) : UpdateMeta;
+    const createBody = lazySchema(() => z.strictObject({ apiVersion: apiVersionField(kind), kind: z.literal(kind).optional(), metadata: createMeta, spec: specOrEmpty(def.spec), status: z.unknown().optional() }));
+    const replaceBody = lazySchema(() => z.strictObject({ apiVersion: apiVersionField(kind), kind: z.literal(kind).optional(), metadata: updateMeta, spec: specOrEmpty(def.spec), status: z.unknown().optional() }));
 
     defineRoute(
       app,
