@@ -1,8 +1,25 @@
 #!/usr/bin/env node
-// The `berth` command. Registers tsx so the TypeScript CLI runs as it is, without a build step
-// (`npx berth …`, `npm link`), then hands over to cli/main.ts.
-import { register } from 'tsx/esm/api';
+// The `berth` command. Runs the bundle in dist/cli (built by `npm install`'s prepare, `npm test`
+// and `npm run up`: plain JavaScript, so the command starts at once). In a checkout whose CLI
+// sources changed since the bundle was made, or with no bundle at all, it runs the TypeScript
+// sources through tsx instead, so a stale bundle is never what answers.
+import { existsSync } from 'node:fs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-register();
-await import('../cli/main.ts');
+const bundle = new URL('../dist/cli/berth.mjs', import.meta.url);
+
+if (await bundleUsable()) {
+  await import(bundle.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli/main.ts');
+}
+
+/** The bundle exists and, where the sources are here too (a checkout), none is newer than it. */
+async function bundleUsable() {
+  if (!existsSync(bundle)) return false;
+  if (!existsSync(new URL('../cli/main.ts', import.meta.url))) return true;
+  const { cliBundleFresh } = await import('../scripts/bundle-cli.mjs');
+  return cliBundleFresh();
+}

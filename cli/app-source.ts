@@ -3,8 +3,9 @@
 // and the BuildConfig spec it becomes. Pure, so the rules are table-tested.
 import { basename, resolve } from 'node:path';
 import type { BuilderImage } from '../shared/api/env.ts';
-import { REDACTED_SECRET, type EnvVar } from '../shared/model/build-kinds.ts';
-import { DNS1123_MAX, dns1123Problem } from '../shared/model/names.ts';
+import type { EnvVar } from '../shared/model/build-kinds.ts';
+import { REDACTED_SECRET } from '../shared/model/redacted-secret.ts';
+import { DNS1123_MAX, dns1123Problem } from '../shared/model/dns1123.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
 
 export type AppSource = { type: 'git'; uri: string; ref?: string } | { type: 'dir'; dir: string };

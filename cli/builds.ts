@@ -1,7 +1,8 @@
 // Build operations several commands share: the API paths of builds and BuildConfigs, starting a
 // build (from git, or from a directory uploaded as its source) and naming builds as `oc` prints them.
 import { basename, resolve } from 'node:path';
-import { TERMINAL_PHASES, type EnvVar } from '../shared/model/build-kinds.ts';
+import type { EnvVar } from '../shared/model/build-kinds.ts';
+import { TERMINAL_PHASES } from '../shared/model/build-phases.ts';
 import type { ApiClient, ApiObject } from './client.ts';
 import type { Context } from './context.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
@@ -88,7 +89,7 @@ export async function uploadDirectory(ctx: Context, client: ApiClient, project: 
   for (const warning of scan.warnings) ctx.note(`warning: ${warning}`);
   const progress = new Progress(ctx.io, scan.tarBytes);
   progress.start(`Uploading directory "${dir}" as binary input for the build (${scan.files} ${scan.files === 1 ? 'file' : 'files'}, ${formatBytes(scan.tarBytes)}) ...`);
-  const body = packDirectory(scan, (n) => progress.advance(n));
+  const body = await packDirectory(scan, (n) => progress.advance(n));
   let packError: unknown;
   body.on('error', (err) => (packError = err));
   try {

@@ -1,8 +1,9 @@
-// The HTTP client of the Berth API, over Node's global fetch. Every failure becomes a CliError:
+// The HTTP client of the Berth API, over node:http (see http.ts). Every failure becomes a CliError:
 // the API's `{code, message, suggestion}` body maps to message and hint, and a server that
 // cannot be reached gets a hint about starting the platform.
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { CliError, loginHint, oneLine } from './errors.ts';
+import { httpRequest, type HttpAnswer } from './http.ts';
 
 export interface ListObject {
   kind: string;
@@ -85,7 +86,7 @@ export class ApiClient {
    * overall timeout: a large upload over a slow link takes as long as it takes.
    */
   async upload<T>(path: string, body: Readable, contentType: string): Promise<T> {
-    const res = await this.open('POST', path, { body: Readable.toWeb(body) as ReadableStream<Uint8Array>, contentType, timeoutMs: 0 });
+    const res = await this.open('POST', path, { body, contentType, timeoutMs: 0 });
     return this.json<T>(res, 'POST', path);
   }
 
@@ -93,21 +94,14 @@ export class ApiClient {
    * The answer to one request once the server said yes, body unread (a log to stream, say).
    * `timeoutMs: 0` waits as long as the server keeps the connection open.
    */
-  async open(method: string, path: string, opts: { body?: string | ReadableStream<Uint8Array>; contentType?: string; accept?: string; timeoutMs?: number } = {}): Promise<Response> {
+  async open(method: string, path: string, opts: { body?: string | Readable; contentType?: string; accept?: string; timeoutMs?: number } = {}): Promise<HttpAnswer> {
     const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (opts.contentType) headers['Content-Type'] = opts.contentType;
     const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(`${this.server}${path}`, {
-        method,
-        headers,
-        body: opts.body,
-        signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined,
-        // A streamed request body needs half duplex (undici); harmless for the others.
-        duplex: 'half',
-      } as RequestInit);
+      res = await httpRequest(`${this.server}${path}`, { method, headers, body: opts.body, timeoutMs });
     } catch (err) {
       throw connectionError(err, this.server);
     }
@@ -115,7 +109,7 @@ export class ApiClient {
     return res;
   }
 
-  private async json<T>(res: Response, method: string, path: string): Promise<T> {
+  private async json<T>(res: HttpAnswer, method: string, path: string): Promise<T> {
     const text = await res.text();
     if (!text) return undefined as T;
     try {
@@ -144,9 +138,10 @@ export function apiError(status: number, statusText: string, text: string, serve
 }
 
 export function connectionError(err: unknown, server: string): CliError {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
+  // node:http fails with the socket's own error (code ECONNREFUSED…); fetch wrapped it in `cause`.
+  const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError') return new CliError(`the server at ${server} did not answer within ${TIMEOUT_MS / 1000} s`, 'is the platform running and reachable?');
-  const code = e.cause?.code;
+  const code = e.code ?? e.cause?.code;
   if (code === 'ECONNREFUSED') return new CliError(`cannot connect to ${server}: connection refused`, 'is the platform running? start it with `npm run up`');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new CliError(`cannot resolve the host of ${server}`, 'check the server URL, then `berth login URL …` again');
   return new CliError(`cannot reach ${server}: ${oneLine(e.cause?.message ?? e.message)}`, 'check the server URL and that the platform is running (`npm run up`)');

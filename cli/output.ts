@@ -1,5 +1,4 @@
 // Pure formatting: ages, aligned tables, JSON and YAML documents.
-import { stringify } from 'yaml';
 
 export type Format = 'json' | 'yaml';
 export const FORMATS: readonly Format[] = ['json', 'yaml'];
@@ -30,8 +29,11 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n') + '\n';
 }
 
-export function serialize(value: unknown, format: Format): string {
-  return format === 'json' ? JSON.stringify(value, null, 2) + '\n' : stringify(value);
+/** JSON or YAML; the YAML library is loaded only when YAML is asked for, so commands start without it. */
+export async function serialize(value: unknown, format: Format): Promise<string> {
+  if (format === 'json') return JSON.stringify(value, null, 2) + '\n';
+  const { stringify } = await import('./yaml.ts');
+  return stringify(value);
 }
 
 /** `k=v,k2=v2`, or `<none>`. */

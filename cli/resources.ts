@@ -1,6 +1,6 @@
 // Turns a kind typed by the user (`cm`, `configmaps`, `ConfigMap`, `projects`) into the API paths
 // that serve it, through the shared kind registry, so kinds added later work without CLI changes.
-import { CLUSTER_KINDS, KINDS, resolveKind } from '../shared/model/kinds.ts';
+import { CLUSTER_KINDS, KIND_NAMES, resolveKind, type KindName } from '../shared/model/kind-names.ts';
 import { CliError } from './errors.ts';
 
 export interface Resource {
@@ -14,7 +14,7 @@ export interface Resource {
 export function resource(typed: string): Resource {
   const found = resolveKind(typed);
   if (!found) throw new CliError(`unknown kind "${typed}"`, `known kinds: ${knownKinds().join(', ')}`);
-  return { ...found, writable: KINDS.get(found.kind)?.writable ?? true };
+  return { ...found, writable: (KIND_NAMES as readonly KindName[]).find((d) => d.kind === found.kind)?.writable ?? true };
 }
 
 /** The collection path; project-scoped kinds need the project. */
@@ -31,7 +31,7 @@ export function objectPath(r: Resource, project: string | undefined, name: strin
 export const kindLabel = (r: Resource): string => r.kind.toLowerCase();
 
 function knownKinds(): string[] {
-  const project = [...KINDS.values()].filter((d) => d.scope === 'project');
+  const project = (KIND_NAMES as readonly KindName[]).filter((d) => d.scope === 'project');
   const all = [...project, ...CLUSTER_KINDS].map((d) => {
     const short = d.aliases.filter((a) => a.length < d.kind.length - 1);
     return short.length ? `${d.plural} (${short.join(', ')})` : d.plural;

@@ -7,7 +7,6 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { packTar } from '../shared/builds/s2i/pack.ts';
 import { CliError } from './errors.ts';
 import { formatBytes } from './output.ts';
 
@@ -92,7 +91,9 @@ function pointsInside(root: string, path: string, target: string): boolean {
  * compression), for progress against `scan.tarBytes`. A file that cannot be read, or that
  * changed size since the scan, fails the stream.
  */
-export function packDirectory(scan: SourceScan, onTarBytes: (n: number) => void = () => {}): Readable {
+export async function packDirectory(scan: SourceScan, onTarBytes: (n: number) => void = () => {}): Promise<Readable> {
+  // The tar packer is only needed for uploads; loaded here so other commands start without it.
+  const { packTar } = await import('../shared/builds/s2i/pack.ts');
   const count = new Transform({
     transform(chunk: Buffer, _enc, done) {
       onTarBytes(chunk.length);

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Installs the npm dependencies when a clean clone has none yet (or the lock file changed since),
-// so that `npm run up` and `npm test` work as the first commands on a fresh machine.
+// so that `npm run up` and `npm test` work as the first commands on a fresh machine; then
+// rebuilds the CLI bundle if its sources are newer, so the `berth` tested and run is current.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureCliBundle } from './bundle-cli.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const marker = join(root, 'node_modules', '.package-lock.json');
@@ -20,4 +22,7 @@ export function ensureDeps() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) ensureDeps();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  ensureDeps();
+  await ensureCliBundle();
+}

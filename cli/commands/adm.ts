@@ -1,6 +1,6 @@
 // adm: cluster administration — users, groups, and project policy (role bindings).
 import { Argument, type Command } from 'commander';
-import { roleName } from '../../shared/model/kinds.ts';
+import { ROLE_NAMES } from '../../shared/model/kind-names.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { projectOption } from '../options.ts';
@@ -42,7 +42,7 @@ export function registerAdmCommands(program: Command, ctx: Context): void {
     policy
       .command(v.command)
       .description(`${v.change === 'add' ? 'grant' : 'revoke'} a role ${v.change === 'add' ? 'to' : 'from'} a ${v.kind.toLowerCase()} in a project`)
-      .addArgument(new Argument('<ROLE>', 'admin, edit or view').choices(roleName.options))
+      .addArgument(new Argument('<ROLE>', 'admin, edit or view').choices(ROLE_NAMES))
       .argument(`<${who}>`, `the ${v.kind.toLowerCase()} name`)
       .addOption(projectOption())
       .action(async (role: string, name: string, opts: { project?: string }) => {

@@ -8,7 +8,7 @@ import { buildPath, buildRef, buildTarget, buildsOf, isFinished, latestBuild, or
 import { followBuild, printLog } from '../follow.ts';
 import { envOption, projectOption } from '../options.ts';
 import { objectPath, resource } from '../resources.ts';
-import { resolveKind } from '../../shared/model/kinds.ts';
+import { resolveKind } from '../../shared/model/kind-names.ts';
 
 export function registerBuildCommands(program: Command, ctx: Context): void {
   program

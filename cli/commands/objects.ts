@@ -4,8 +4,6 @@ import { buildsOf } from '../builds.ts';
 import type { ApiClient, ApiObject } from '../client.ts';
 import { objectTable } from '../columns.ts';
 import type { Context } from '../context.ts';
-import { buildConfigSections } from '../describe-build.ts';
-import { describeObject } from '../describe.ts';
 import { CliError, EXIT_USAGE } from '../errors.ts';
 import { intBetween, outputOption, projectOption } from '../options.ts';
 import { serialize, type Format } from '../output.ts';
@@ -46,6 +44,7 @@ async function eventsAbout(client: ApiClient, project: string, o: ApiObject): Pr
 
 /** A BuildConfig's webhooks and recent builds. */
 async function buildConfigDetails(t: Target, bc: ApiObject): Promise<string[]> {
+  const { buildConfigSections } = await import('../describe-build.ts');
   return buildConfigSections(bc, await buildsOf(t.client, t.project ?? '', bc.metadata.name), t.client.server);
 }
 
@@ -84,7 +83,7 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
       const single = !several && targets[0]!.names.length === 1 ? only.items[0] : undefined;
       if (opts.output) {
         const listed = several ? { kind: 'List', items: found.flatMap((f) => f.items) } : single ?? { kind: `${only.t.r.kind}List`, items: only.items, metadata: {} };
-        ctx.out(serialize(listed, opts.output));
+        ctx.out(await serialize(listed, opts.output));
         return;
       }
       const shown = found.filter((f) => f.items.length);
@@ -111,6 +110,8 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
       const eventsProject = t.project ?? (t.r.kind === 'Project' ? objectName : undefined);
       const events = eventsProject ? await eventsAbout(t.client, eventsProject, o) : undefined;
       const extra = t.r.kind === 'BuildConfig' ? await buildConfigDetails(t, o) : [];
+      // describe prints YAML: its module (and the YAML library) loads only for this command.
+      const { describeObject } = await import('../describe.ts');
       ctx.out(describeObject(o, events, extra));
     });
 

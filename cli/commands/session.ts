@@ -62,6 +62,6 @@ export function registerSessionCommands(program: Command, ctx: Context): void {
     .addOption(outputOption())
     .action(async (opts: { output?: Format }) => {
       const me = await ctx.client().get<{ name: string; groups: string[]; clusterAdmin: boolean }>('/api/v1/whoami');
-      ctx.out(opts.output ? serialize(me, opts.output) : me.name);
+      ctx.out(opts.output ? await serialize(me, opts.output) : me.name);
     });
 }

@@ -2,6 +2,7 @@
 // image.openshift.io: BuildConfig (how to build), Build (one run), ImageStream (image history).
 import * as z from 'zod';
 import { BUILD_PHASES } from './build-phases.ts';
+import { REDACTED_SECRET } from './redacted-secret.ts';
 
 export const envVar = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are letters, digits and "_", not starting with a digit'),
@@ -54,8 +55,7 @@ export const buildStrategy = z
   })
   .refine((s) => (s.type === 'Source' ? !!s.sourceStrategy : !!s.dockerStrategy), 'the strategy named by type must be given');
 
-/** What readers who may not edit a BuildConfig see in place of each webhook secret (never a secret itself). */
-export const REDACTED_SECRET = '<redacted>';
+export { REDACTED_SECRET };
 
 const secretText = z
   .string()

@@ -1,19 +1,8 @@
-// Object names are DNS-1123 labels, as in Kubernetes: they end up in host names, image
-// repository paths and container names.
+// The zod schemas of object names (DNS-1123 labels, see dns1123.ts), labels and annotations.
 import * as z from 'zod';
+import { dns1123Problem } from './dns1123.ts';
 
-export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const DNS1123_MAX = 63;
-
-/** Why `name` is not a DNS-1123 label, or undefined when it is one. */
-export function dns1123Problem(name: string): string | undefined {
-  if (name.length === 0) return 'must not be empty';
-  if (name.length > DNS1123_MAX) return `must be at most ${DNS1123_MAX} characters`;
-  if (!DNS1123_LABEL.test(name)) {
-    return 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit';
-  }
-  return undefined;
-}
+export { DNS1123_LABEL, DNS1123_MAX, dns1123Problem } from './dns1123.ts';
 
 export const dnsName = z.string().superRefine((v, ctx) => {
   const problem = dns1123Problem(v);

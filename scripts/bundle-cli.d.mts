@@ -1,0 +1,7 @@
+// Types of scripts/bundle-cli.mjs, for the TypeScript that calls it (the CLI bench and tests).
+import type { Metafile } from 'esbuild';
+
+export declare const CLI_OUTDIR: string;
+export declare function buildCli(outdir?: string): Promise<{ entry: string; metafile: Metafile }>;
+export declare function cliBundleFresh(outdir?: string): boolean;
+export declare function ensureCliBundle(): Promise<void>;
