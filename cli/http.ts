@@ -33,8 +33,9 @@ export class HttpTimeoutError extends Error {
 export async function httpRequest(url: string, req: HttpRequest): Promise<HttpAnswer> {
   const target = new URL(url);
   const { request } = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  const options: RequestOptions = { method: req.method, headers: { ...req.headers } };
-  if (typeof req.body === 'string') options.headers!['Content-Length'] = String(Buffer.byteLength(req.body));
+  const headers: Record<string, string> = { ...req.headers };
+  if (typeof req.body === 'string') headers['Content-Length'] = String(Buffer.byteLength(req.body));
+  const options: RequestOptions = { method: req.method, headers };
   return new Promise<HttpAnswer>((resolve, reject) => {
     const outgoing = request(target, options, (res) => resolve(answer(res, () => clearTimeout(timer))));
     const fail = (err: Error) => {
