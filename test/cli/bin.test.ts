@@ -1,4 +1,5 @@
-// The `berth` bin shim runs the TypeScript CLI as a child process, without a build step.
+// The `berth` bin shim as a child process: the bundle in dist/cli when it is current, else the
+// TypeScript sources through tsx (bundle.test.ts tests the bundle itself).
 import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
