@@ -1,9 +1,12 @@
 // The local Docker adapter of the fleet's pod containers: one Docker Engine is one host.
 // Ensures, inspects, lists and removes pod containers; it touches only containers that carry
-// `berth.io/managed=true` (STYLE 7: check ownership labels before touching a container).
+// `berth.io/managed=true` (STYLE 7: check ownership labels before touching a container). Each
+// project's pods join the project's own network on the engine (docker-networks.ts), made with
+// its first pod and removed with its last.
 import type Docker from 'dockerode';
 import { BerthError, ConflictError } from '../errors.ts';
 import { LABELS, podContainerName, podContainerSpec, projectUid } from './pod-container.ts';
+import { ProjectNetworks } from './docker-networks.ts';
 import type { PodContainers } from './ports.ts';
 import type { HostPort, ListedPod, PodSpecForHost, RunningPod } from './types.ts';
 
@@ -18,6 +21,11 @@ export class UnmanagedContainerError extends BerthError {
 
 function isNotFound(err: unknown): boolean {
   return (err as { statusCode?: number }).statusCode === 404;
+}
+
+/** The engine's 404 for a container's network that is gone (removed with a project's last pod meanwhile). */
+function isNetworkNotFound(err: unknown): boolean {
+  return isNotFound(err) && /network .* not found/i.test(String((err as { json?: { message?: string } }).json?.message ?? (err as Error).message));
 }
 
 function hostPortsOf(ports: Docker.ContainerInspectInfo['NetworkSettings']['Ports'] | undefined): HostPort[] {
@@ -81,9 +89,12 @@ export class DockerPods implements PodContainers {
     this.uidFor = opts.uidFor ?? projectUid;
     this.registryAuth = opts.registryAuth;
     this.owner = opts.owner;
+    this.networks = new ProjectNetworks(docker, opts.owner);
   }
 
   private readonly owner: string | undefined;
+  /** The engine's project networks of this owner. */
+  readonly networks: ProjectNetworks;
 
   /** Managed by Berth and, when this adapter has an owner, by this owner. */
   private mine(labels: Record<string, string> | undefined): boolean {
@@ -102,16 +113,20 @@ export class DockerPods implements PodContainers {
       if (existing.State.Running && existing.Config.Image === spec.image) return runningPodOf(existing);
       await this.docker.getContainer(existing.Id).remove({ force: true });
     }
-    const options = podContainerSpec(spec, { uid: spec.uid ?? this.uidFor(spec.project) });
+    const network = await this.networks.ensure(spec.project);
+    const options = podContainerSpec(spec, { uid: spec.uid ?? this.uidFor(spec.project), network });
     if (this.owner !== undefined) options.Labels = { ...options.Labels, [LABELS.owner]: this.owner };
     const create = () =>
-      this.docker.createContainer(options).catch((err: unknown) => {
+      this.docker.createContainer(options).catch(async (err: unknown) => {
         if ((err as { statusCode?: number }).statusCode === 409) throw new ConflictError(`container "${name}" is being created by someone else`, 'retry');
-        throw err;
+        // The project's last pod went meanwhile and took the network with it: make it again, once.
+        if (!isNetworkNotFound(err)) throw err;
+        await this.networks.ensure(spec.project);
+        return this.docker.createContainer(options);
       });
     const created = await create().catch(async (err: unknown) => {
       // An image this engine does not have yet is pulled (from the platform registry), once.
-      if (!isNotFound(err)) throw err;
+      if (!isNotFound(err) || isNetworkNotFound(err)) throw err;
       await this.pull(spec.image);
       return create();
     });
@@ -127,18 +142,28 @@ export class DockerPods implements PodContainers {
     return runningPodOf(info);
   }
 
-  /** Removes the pod's container (running or not); refuses containers Berth did not create. */
+  /**
+   * Removes the pod's container (running or not), and the project's network with its last pod;
+   * refuses containers Berth did not create.
+   */
   async removePod(project: string, pod: string): Promise<void> {
     const name = podContainerName(project, pod);
     const info = await this.inspectByName(name);
-    if (!info) return;
-    if (!this.mine(info.Config.Labels)) throw new UnmanagedContainerError(name);
-    await this.docker
-      .getContainer(info.Id)
-      .remove({ force: true })
-      .catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
+    if (info) {
+      if (!this.mine(info.Config.Labels)) throw new UnmanagedContainerError(name);
+      await this.docker
+        .getContainer(info.Id)
+        .remove({ force: true })
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+    }
+    await this.networks.releaseIfUnused(project);
+  }
+
+  /** Removes this owner's project networks that no pod uses any more (a crash between a pod's removal and its network's). */
+  async pruneNetworks(): Promise<number> {
+    return this.networks.prune();
   }
 
   async exec(project: string, pod: string, command: string[], timeoutMs: number): Promise<{ exitCode: number }> {
@@ -215,9 +240,10 @@ export class DockerPods implements PodContainers {
   }
 }
 
-/** Removes every pod container of one owner (a platform stopping its local host). Returns how many. */
+/** Removes every pod container of one owner (a platform stopping its local host), then its project networks. Returns how many containers. */
 export async function removeOwnedContainers(docker: Docker, owner: string): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.owner}=${owner}`] } });
   await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await new ProjectNetworks(docker, owner).prune();
   return list.length;
 }

@@ -2,6 +2,7 @@
 // is locked down as OpenShift's restricted SCC would have it: an arbitrary non-root UID in
 // group 0, no capabilities, no-new-privileges, no mounts (so never the Docker socket), and the
 // pod's cpu and memory limits. Ports are published on 127.0.0.1; the engine picks host ports.
+// The container joins its project's own network when one is given (project-network.ts).
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ValidationError } from '../errors.ts';
@@ -59,7 +60,7 @@ function portKey(p: PodSpecForHost['ports'][number]): string {
  * The create options of a pod's container.
  * @example await docker.createContainer(podContainerSpec(pod, { uid: projectUid(pod.project) }))
  */
-export function podContainerSpec(pod: PodSpecForHost, opts: { uid: number }): Docker.ContainerCreateOptions {
+export function podContainerSpec(pod: PodSpecForHost, opts: { uid: number; network?: string }): Docker.ContainerCreateOptions {
   if (!Number.isInteger(opts.uid) || opts.uid <= 0) {
     throw ValidationError.field('uid', `pods never run as root or an invalid UID (got ${opts.uid})`);
   }
@@ -92,6 +93,7 @@ export function podContainerSpec(pod: PodSpecForHost, opts: { uid: number }): Do
       Privileged: false,
       ReadonlyRootfs: false,
       PortBindings: bindings,
+      ...(opts.network ? { NetworkMode: opts.network } : {}),
       // Berth restarts pods itself (with backoff, visible in the pod's reason).
       RestartPolicy: { Name: 'no' },
     },

@@ -268,8 +268,14 @@ export function createPodSync(deps: PodSyncDeps) {
     }
     for (const key of [...memory.keys()]) if (!wanted.has(key)) memory.delete(key);
     await Promise.all(mine.map((p) => syncPod(p).catch((err) => deps.onError?.(p.metadata.name, err))));
+    // Networks a crash left behind: looked for on the first pass and after removals, not every second.
+    if (containers.pruneNetworks && (removed > 0 || !prunedOnce)) {
+      prunedOnce = true;
+      await containers.pruneNetworks().catch((err) => deps.onError?.('(networks)', err));
+    }
     return { pods: mine.length, removed };
   }
+  let prunedOnce = false;
 
   return { syncPod, syncHost };
 }

@@ -11,6 +11,8 @@ export interface PodContainers {
   removePod(project: string, pod: string): Promise<void>;
   /** Every pod container on the host that Berth manages, running or not. */
   listPods(): Promise<ListedPod[]>;
+  /** Removes project networks no pod uses any more (left by a crash); absent where networks need no clean-up. */
+  pruneNetworks?(): Promise<number>;
   /** Runs a command in the pod's container (exec probes); absent where the host cannot. */
   exec?(project: string, pod: string, command: string[], timeoutMs: number): Promise<{ exitCode: number }>;
   /** The container's output (stdout and stderr interleaved), the last `tail` lines when given. */

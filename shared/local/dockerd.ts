@@ -10,7 +10,18 @@ import { stopChild } from './dynamodb-local.ts';
 
 export const DOCKER_SOCKET = '/var/run/docker.sock';
 
-export const DOCKERD_ARGS = ['--iptables=false', '--ip-forward=false', '--ip-masq=false', `--host=unix://${DOCKER_SOCKET}`];
+/**
+ * Every project has a network of its own on each engine: Docker's default pools hold about 30
+ * networks, so the main engine takes its project networks' /24s from 10.192.0.0/13 (2,048).
+ */
+export const PROJECT_NETWORK_POOL = '--default-address-pool=base=10.192.0.0/13,size=24';
+
+/** Engine `index`'s own pool (10.201.0.0/16 to 10.224.0.0/16), apart from the main engine's and from its neighbours'. */
+export function extraEnginePool(index: number): string | undefined {
+  return index >= 1 && index <= 24 ? `--default-address-pool=base=10.${200 + index}.0.0/16,size=24` : undefined;
+}
+
+export const DOCKERD_ARGS = ['--iptables=false', '--ip-forward=false', '--ip-masq=false', PROJECT_NETWORK_POOL, `--host=unix://${DOCKER_SOCKET}`];
 
 /** True when an engine answers `GET /_ping` on the socket. */
 export function dockerPing(socketPath = DOCKER_SOCKET): Promise<boolean> {
@@ -96,7 +107,9 @@ export async function startExtraDockerd(opts: { index: number; root: string; say
   // Its own (empty) configuration, so that the main engine's daemon.json does not apply twice.
   writeFileSync(`${root}/daemon.json`, '{}\n');
   const args = [
-    ...DOCKERD_ARGS.filter((a) => !a.startsWith('--host=')),
+    // The main engine's address pool is its own: another engine's networks must not overlap it.
+    ...DOCKERD_ARGS.filter((a) => !a.startsWith('--host=') && a !== PROJECT_NETWORK_POOL),
+    ...(extraEnginePool(index) ? [extraEnginePool(index)!] : []),
     `--config-file=${root}/daemon.json`,
     `--host=unix://${socketPath}`,
     `--data-root=${root}/data`,

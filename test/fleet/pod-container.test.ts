@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/errors.ts';
 import { UID_BASE, podContainerName, podContainerSpec, projectUid } from '../../shared/fleet/pod-container.ts';
+import { isProjectNetwork, projectNetworkLabels, projectNetworkName, projectNetworkSpec } from '../../shared/fleet/project-network.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
 
 function pod(over: Partial<PodSpecForHost> = {}): PodSpecForHost {
@@ -118,5 +119,31 @@ describe('projectUid', () => {
   it('spreads projects over different UID blocks', () => {
     const uids = new Set(Array.from({ length: 20 }, (_, i) => projectUid(`project-${i}`)));
     expect(uids.size).toBe(20);
+  });
+});
+
+describe('project networks', () => {
+  it("a pod's container joins the network it is given, and no other", () => {
+    expect(podContainerSpec(pod(), { uid: 5000, network: 'berth-net_shop' }).HostConfig?.NetworkMode).toBe('berth-net_shop');
+    expect(podContainerSpec(pod(), { uid: 5000 }).HostConfig).not.toHaveProperty('NetworkMode');
+  });
+
+  it.each([
+    ['shop', undefined, 'berth-net_shop'],
+    ['shop', '3f2a', 'berth-net-3f2a_shop'],
+    ['a-b', 'c', 'berth-net-c_a-b'],
+  ])('project %s of owner %s has the network %s', (project, owner, name) => {
+    expect(projectNetworkName(project, owner)).toBe(name);
+    expect(projectNetworkSpec(project, owner)).toMatchObject({ Name: name, Driver: 'bridge', CheckDuplicate: true, EnableIPv6: false });
+  });
+
+  it("a network is a project's only when every label says so, owner included", () => {
+    const labels = projectNetworkLabels('shop', 'o1');
+    expect(isProjectNetwork(labels, 'shop', 'o1')).toBe(true);
+    expect(isProjectNetwork(labels, 'shop', 'o2')).toBe(false);
+    expect(isProjectNetwork(labels, 'shop')).toBe(false);
+    expect(isProjectNetwork(labels, 'other', 'o1')).toBe(false);
+    expect(isProjectNetwork({ ...labels, 'berth.io/managed': 'false' }, 'shop', 'o1')).toBe(false);
+    expect(isProjectNetwork(projectNetworkLabels('shop'), 'shop')).toBe(true);
   });
 });
