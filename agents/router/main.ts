@@ -8,8 +8,8 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { pino } from 'pino';
 import { createDynamoClient } from '../../shared/store/client.ts';
-import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
 import { RouterFeedTable } from '../../shared/routing/feed.ts';
+import { RouterObjectStore } from '../../shared/routing/router-store.ts';
 import { startRouterAgent } from './agent.ts';
 
 function port(name: string, fallback: number): number {
@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
   const client = createDynamoClient({ region: process.env.AWS_REGION, endpoint: process.env.DYNAMODB_ENDPOINT || undefined });
   const agent = await startRouterAgent({
-    store: new DynamoObjectStore({ client, tableName }),
+    // Reads only the feed and, through the byKind index, Routes and Services: all its role allows.
+    store: new RouterObjectStore({ client, tableName }),
     feed: new RouterFeedTable({ client, tableName }),
     feedMs: 500,
     pollMs: 600_000,

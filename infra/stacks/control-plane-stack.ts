@@ -167,9 +167,13 @@ export class ControlPlaneStack extends Stack {
   }
 }
 
-/** One JSON line per request, with HTTP API's own context variables. */
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
+/**
+ * One JSON line per request, with HTTP API's own context variables. The route key (the route as
+ * declared, `POST /webhooks/{proxy+}`), never the raw path: a webhook's URL carries its secret,
+ * and a stage has one log format for every route.
+ */
+export const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
   requestId: '$context.requestId', ip: '$context.identity.sourceIp', time: '$context.requestTime',
-  method: '$context.httpMethod', path: '$context.path', status: '$context.status', protocol: '$context.protocol',
+  method: '$context.httpMethod', route: '$context.routeKey', status: '$context.status', protocol: '$context.protocol',
   bytes: '$context.responseLength', latencyMs: '$context.responseLatency', integrationError: '$context.integrationErrorMessage',
 }));

@@ -20,6 +20,9 @@ import { architectureOf, type BerthConfig } from '../config.ts';
 import { agentArtefact } from '../constructs/agent-artefact.ts';
 import { privateHosts } from '../constructs/private-hosts.ts';
 import { routerBootCommands } from '../router-user-data.ts';
+import { FEED_PARTITION } from '../../shared/routing/feed.ts';
+import { ROUTER_KINDS } from '../../shared/routing/router-store.ts';
+import { BY_KIND_INDEX } from '../../shared/store/keys.ts';
 
 /** Where Docker publishes pod ports on tenant hosts (the kernel's ephemeral range and above). */
 export const POD_HOST_PORTS = { from: 32768, to: 65535 };
@@ -43,8 +46,16 @@ export class RouterStack extends Stack {
     const { config, vpc } = props;
 
     const role = new Role(this, 'InstanceRole', { assumedBy: new ServicePrincipal('ec2.amazonaws.com'), description: 'Berth router host' });
-    // The agent follows admitted routes and service endpoints: it reads the table, never writes.
-    props.table.grantReadData(role);
+    // The agent follows admitted routes and service endpoints, reading only what routing needs
+    // (a router host faces the internet): the routers' change feed, and Routes and Services
+    // through the byKind index — never a project's partition, where its secrets are.
+    const onlyPartitions = (keys: readonly string[]) => ({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...keys] },
+      // ForAllValues holds for a request without keys (a Scan): such requests are refused.
+      Null: { 'dynamodb:LeadingKeys': 'false' },
+    });
+    role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.table.tableArn], conditions: onlyPartitions([FEED_PARTITION]) }));
+    role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.table.tableArn}/index/${BY_KIND_INDEX}`], conditions: onlyPartitions(ROUTER_KINDS) }));
     const artefact = props.agentEntry ? agentArtefact(this, 'RouterAgent', props.agentEntry) : undefined;
     // The agent's artefact: that one object of the assets bucket, read only (no wildcard actions).
     if (artefact) role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [artefact.bucket.arnForObjects(artefact.s3ObjectKey)] }));
