@@ -53,6 +53,7 @@ export function createBerth(app: App, options: BerthOptions = {}): Berth {
   const fleet = new FleetStack(app, 'Berth-Fleet', { env, config, vpc, state, alarmTopic, description: 'Berth: ECS cluster, hosts, builder, ECR' });
   const router = new RouterStack(app, 'Berth-Router', {
     env, config, vpc, table, alarmTopic, agentEntry, tenantHostsSecurityGroup: fleet.tenantHosts.securityGroup,
+    routerPeersSecurityGroup: fleet.podNetworking.routerPeers,
     description: 'Berth: routers and their load balancer',
   });
   const controlPlane = new ControlPlaneStack(app, 'Berth-ControlPlane', { env, config, state, fleet, alarmTopic, functions: options.functions, description: 'Berth: control plane' });

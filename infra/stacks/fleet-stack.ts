@@ -11,6 +11,9 @@ import type { Construct } from 'constructs';
 import type { BerthConfig } from '../config.ts';
 import { BUILDER_FAMILY, BuilderTask } from '../constructs/builder-task.ts';
 import { HostFleet, type HostFleetProps } from '../constructs/host-fleet.ts';
+import { PodNetworking, justifyCustomResourceProvider } from '../constructs/pod-networking.ts';
+import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
+import { NETWORK_TAG } from '../../shared/aws/pod-network.ts';
 import { Registry, REPOSITORY_PREFIX } from '../constructs/registry.ts';
 import { retentionOf } from '../retention.ts';
 import type { StateStack } from './state-stack.ts';
@@ -34,10 +37,14 @@ export class FleetStack extends Stack {
   /** The execution role of every pod task: pulls Berth images, writes the pods' log group. */
   readonly podExecutionRole: Role;
   readonly podLogGroup: LogGroup;
+  /** ENI trunking and the routers' peer group: what project networks (awsvpc pods) stand on. */
+  readonly podNetworking: PodNetworking;
+  private readonly vpc: IVpc;
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     super(scope, id, props);
     const { config, vpc } = props;
+    this.vpc = vpc;
     const retention = retentionOf(config);
     this.cluster = new Cluster(this, 'Cluster', { vpc, containerInsightsV2: ContainerInsights.ENABLED });
 
@@ -50,9 +57,15 @@ export class FleetStack extends Stack {
       });
     this.tenantHosts = host('TenantHosts', 'tenant', {
       size: config.tenantHosts, rootVolumeGiB: 50, managedScaling: false,
-      // Pods never run privileged; the scheduler, not ECS, decides where they go.
-      agentConfig: { ECS_DISABLE_PRIVILEGED: 'true' },
+      // Pods never run privileged; the scheduler, not ECS, decides where they go. A pod on its
+      // project's network (awsvpc) must not reach the host's instance metadata, where the host
+      // role's credentials are.
+      agentConfig: { ECS_DISABLE_PRIVILEGED: 'true', ECS_AWSVPC_BLOCK_IMDS: 'true' },
     });
+    this.podNetworking = new PodNetworking(this, 'PodNetworking', { vpc, logRetention: retention });
+    // Container instances take the trunking setting when they register: hosts come after it.
+    this.tenantHosts.autoScalingGroup.node.addDependency(this.podNetworking.trunking);
+    justifyCustomResourceProvider(this);
     this.buildHosts = host('BuildHosts', 'build', {
       size: config.buildHosts, rootVolumeGiB: 100, managedScaling: true,
       // Builder images and layers are large and reused: keep them for a day between builds.
@@ -98,6 +111,9 @@ export class FleetStack extends Stack {
       BERTH_POD_FAMILY_PREFIX: POD_FAMILY_PREFIX,
       BERTH_POD_EXECUTION_ROLE_ARN: this.podExecutionRole.roleArn,
       BERTH_POD_LOG_GROUP: this.podLogGroup.logGroupName,
+      BERTH_VPC_ID: this.vpc.vpcId,
+      BERTH_POD_SUBNETS: this.vpc.privateSubnets.map((s) => s.subnetId).join(','),
+      BERTH_ROUTERS_SECURITY_GROUP: this.podNetworking.routerPeers.securityGroupId,
     };
   }
 
@@ -122,6 +138,21 @@ export class FleetStack extends Stack {
     add(['ecs:DescribeContainerInstances', 'ecs:ListTasks'], [arn('container-instance', `${this.cluster.clusterName}/*`)], inCluster);
     // Registering pod task definitions: ECS offers no resource-level permission for these.
     add(['ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:DescribeTaskDefinition'], ['*']);
+    // Project networks: one security group per project, made at run time, tagged as Berth's on
+    // creation (and only then), changed and removed only while it carries those tags, in this VPC.
+    const group = this.formatArn({ service: 'ec2', resource: 'security-group', resourceName: '*' });
+    const vpcArn = this.formatArn({ service: 'ec2', resource: 'vpc', resourceName: this.vpc.vpcId });
+    add(['ec2:CreateSecurityGroup'], [vpcArn]);
+    add(['ec2:CreateSecurityGroup'], [group], {
+      StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true', [`aws:RequestTag/${NETWORK_TAG}`]: 'project' },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [MANAGED_TAG, PROJECT_TAG, NETWORK_TAG] },
+    });
+    add(['ec2:CreateTags'], [group], { StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup' } });
+    add(['ec2:AuthorizeSecurityGroupIngress', 'ec2:DeleteSecurityGroup'], [group], {
+      StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true', [`aws:ResourceTag/${NETWORK_TAG}`]: 'project', 'ec2:Vpc': vpcArn },
+    });
+    // EC2 offers no resource-level permission for Describe* calls.
+    add(['ec2:DescribeSecurityGroups'], ['*']);
     add(['iam:PassRole'], [this.builder.taskDefinition.taskRole.roleArn, this.builder.taskDefinition.obtainExecutionRole().roleArn, this.podExecutionRole.roleArn], {
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     });

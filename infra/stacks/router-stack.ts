@@ -6,7 +6,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AdditionalHealthCheckType, HealthChecks, UpdatePolicy, type AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import {
-  AmazonLinuxCpuType, CfnSecurityGroupIngress, InstanceArchitecture, MachineImage, Peer, Port, SecurityGroup, SubnetType, UserData,
+  AmazonLinuxCpuType, CfnLaunchTemplate, CfnSecurityGroupIngress, InstanceArchitecture, MachineImage, Peer, Port, SecurityGroup, SubnetType, UserData,
   type ISecurityGroup, type IVpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { NetworkLoadBalancer, Protocol } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -32,6 +32,8 @@ export interface RouterStackProps extends StackProps {
   vpc: IVpc;
   table: ITable;
   tenantHostsSecurityGroup: ISecurityGroup;
+  /** The group project security groups let in to pods' ports (the fleet's PodNetworking). */
+  routerPeersSecurityGroup: ISecurityGroup;
   alarmTopic: ITopic;
   /** The router agent's entry (relative to the repository), or undefined while it does not exist. */
   agentEntry?: string;
@@ -104,6 +106,14 @@ export class RouterStack extends Stack {
           : HealthChecks.ec2(),
       },
     });
+
+    // Pods on project networks (awsvpc) let in the fleet's peer group, which the routers also
+    // carry. Set on the launch template itself: added through the group's connections, the load
+    // balancer's rules below would be copied onto the fleet's group (a cycle between the stacks).
+    (this.node.findChild('LaunchTemplate').node.defaultChild as CfnLaunchTemplate).addPropertyOverride('LaunchTemplateData.SecurityGroupIds', [
+      hostSecurityGroup.securityGroupId,
+      props.routerPeersSecurityGroup.securityGroupId,
+    ]);
 
     this.loadBalancer = new NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc,

@@ -25,6 +25,7 @@ import type { PodContainers } from '../fleet/ports.ts';
 import type { ListedPod, PodSpecForHost, RunningPod } from '../fleet/types.ts';
 import { contentHash, POD_TAGS, podToken, revisionTags, runningPodOfTask, startTaskInput, tagMap, taskDefinitionInput, type PodTaskPlace, type PodTaskSettings } from './ecs-pod-spec.ts';
 import { NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
+import { awsvpcStartTask, awsvpcTaskDefinition, withTaskAddress, type PodNetwork } from './pod-network.ts';
 
 const STOP_REASON = 'Berth: the pod was deleted, replaced or is not bound to this host';
 /** ECS describes at most 100 tasks per call. */
@@ -40,6 +41,11 @@ export interface EcsPodsOptions extends PodTaskSettings, PodTaskPlace {
   readLogs?: (req: { logGroup: string; logStream: string; tail?: number }) => Promise<string>;
   /** Registered task definitions by content hash; share one map between the adapters of one process. */
   taskDefinitions?: Map<string, string>;
+  /**
+   * Project networks (pod-network.ts): each pod an awsvpc task with its project's security
+   * group. Without it pods share the host's bridge and are reached on published host ports.
+   */
+  network?: PodNetwork;
 }
 
 const notFound = (project: string, pod: string) =>
@@ -56,14 +62,17 @@ export class EcsPodContainers implements PodContainers {
 
   /** Runs the pod unless a task of it with the same image runs (or is starting) here; idempotent. */
   async ensurePod(spec: PodSpecForHost): Promise<RunningPod> {
-    const input = taskDefinitionInput(spec, { ...this.opts, uid: spec.uid ?? this.uidFor(spec.project) });
+    const bridged = taskDefinitionInput(spec, { ...this.opts, uid: spec.uid ?? this.uidFor(spec.project) });
+    const { network } = this.opts;
+    const input = network ? awsvpcTaskDefinition(bridged) : bridged;
     const live = await this.liveTasks(spec.project, spec.pod);
     const current = live.find((t) => t.containers?.[0]?.image === spec.image);
-    if (current) return runningPodOfTask(current, this.opts.address);
+    if (current) return this.podOf(current);
     // An outdated task of the pod (another image) is replaced, as a Docker host replaces its container.
     for (const t of live) await this.stop(t, spec.project, spec.pod);
     const taskDefinition = await this.ensureTaskDefinition(spec, input);
-    const out = await this.opts.client.send(new StartTaskCommand(startTaskInput(this.opts, spec, taskDefinition)));
+    const start = startTaskInput(this.opts, spec, taskDefinition);
+    const out = await this.opts.client.send(new StartTaskCommand(network ? awsvpcStartTask(start, spec, network.subnets, await network.securityGroupOf(spec.project)) : start));
     const task = out.tasks?.[0];
     if (!task?.taskArn) {
       const why = (out.failures ?? []).map((f) => [f.reason, f.detail].filter(Boolean).join(' ')).join('; ') || 'no reason given';
@@ -71,13 +80,18 @@ export class EcsPodContainers implements PodContainers {
         suggestion: 'the pod sync retries; RESOURCE:* means ECS still counts a stopping task on the host',
       });
     }
-    return runningPodOfTask(task, this.opts.address);
+    return this.podOf(task);
+  }
+
+  /** The pod a task runs: at the task's own address on a project network, else at the host's. */
+  private podOf(task: Task): RunningPod {
+    return withTaskAddress(runningPodOfTask(task, this.opts.address), task);
   }
 
   /** The pod's newest task on this host (running, else stopped), or undefined when ECS has none. */
   async inspectPod(project: string, pod: string): Promise<RunningPod | undefined> {
     const task = (await this.liveTasks(project, pod))[0] ?? (await this.stoppedTasks(project, pod))[0];
-    return task ? runningPodOfTask(task, this.opts.address) : undefined;
+    return task ? this.podOf(task) : undefined;
   }
 
   /** Stops the pod's tasks on this host; none is fine; a task without Berth's tags for this pod is refused. */
@@ -93,7 +107,7 @@ export class EcsPodContainers implements PodContainers {
       const tags = tagMap(task.tags);
       if (!ownedByBerth(tags) || !tags[POD_TAGS.pod]) continue;
       out.push({
-        ...runningPodOfTask(task, this.opts.address),
+        ...this.podOf(task),
         project: tags[PROJECT_TAG] ?? '',
         deployment: tags[POD_TAGS.deployment] ?? '',
         revision: Number(tags[POD_TAGS.revision] ?? 0),

@@ -30,7 +30,8 @@ export function endpointsOf(svc: Pick<Service, 'spec'>, pods: Pod[]): Endpoint[]
       return published ? { port: sp.port, hostPort: published.hostPort } : undefined;
     });
     if (ports.some((x) => !x)) continue;
-    out.push({ pod: p.metadata.name, host: p.spec.host, ip: p.status.hostIP, ports: ports as Endpoint['ports'] });
+    // A pod with an address of its own (ECS awsvpc) is reached there; others at their host's.
+    out.push({ pod: p.metadata.name, host: p.spec.host, ip: p.status.podIP ?? p.status.hostIP, ports: ports as Endpoint['ports'] });
   }
   return out.sort((a, b) => a.pod.localeCompare(b.pod));
 }

@@ -131,7 +131,7 @@ export function createPodSync(deps: PodSyncDeps) {
   function targetOf(pod: Pod, running: RunningPod): ProbeTarget {
     const exec = containers.exec?.bind(containers);
     return {
-      hostPorts: running.hostPorts.map((p) => ({ ...p, hostIp: deps.address })),
+      hostPorts: running.hostPorts.map((p) => ({ ...p, hostIp: running.podIP ?? deps.address })),
       ...(exec ? { exec: (command: string[], timeoutMs: number) => exec(pod.metadata.project, pod.metadata.name, command, timeoutMs) } : {}),
     };
   }
@@ -245,7 +245,8 @@ export function createPodSync(deps: PodSyncDeps) {
       ...(status.reason === 'Unhealthy' ? { reason: status.reason, message: status.message } : {}),
       phase: 'Running',
       hostIP: deps.address,
-      ports: running.hostPorts.map((p) => ({ containerPort: p.containerPort, hostIP: deps.address, hostPort: p.hostPort })),
+      ...(running.podIP ? { podIP: running.podIP } : {}),
+      ports: running.hostPorts.map((p) => ({ containerPort: p.containerPort, hostIP: running.podIP ?? deps.address, hostPort: p.hostPort })),
       containerID: running.containerId,
       image: c.image,
       startTime: pod.status?.startTime ?? new Date(t).toISOString(),

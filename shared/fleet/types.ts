@@ -38,6 +38,11 @@ export interface RunningPod {
   exitCode?: number;
   restartCount?: number;
   startedAt?: string;
+  /**
+   * The pod's own address, where it has one (an ECS awsvpc task's interface): its ports are then
+   * reached there, each on its container port, rather than on the host's address.
+   */
+  podIP?: string;
 }
 
 /** A managed pod container found on a host, with the labels that name it. */

@@ -78,7 +78,9 @@ export const podStatus = z.object({
   reason: z.string().optional(),
   message: z.string().optional(),
   hostIP: z.string().optional(),
-  /** The container's ports as published on the host. */
+  /** The pod's own address, where it has one (ECS awsvpc tasks); its endpoints are there. */
+  podIP: z.string().optional(),
+  /** The container's ports as published on the host (or on the pod's own address). */
   ports: z.array(z.object({ containerPort: z.number(), hostIP: z.string(), hostPort: z.number() })).optional(),
   containerID: z.string().optional(),
   image: z.string().optional(),

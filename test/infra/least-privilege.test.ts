@@ -15,9 +15,11 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'ecs:RegisterTaskDefinition': 'pod task definitions; ECS offers no resource-level permissions',
   'ecs:DeregisterTaskDefinition': 'pod task definitions; ECS offers no resource-level permissions',
   'ecs:DescribeTaskDefinition': 'pod task definitions; ECS offers no resource-level permissions',
+  'ec2:DescribeSecurityGroups': 'finding project security groups; EC2 Describe* calls have no resource-level permissions',
+  'ecs:PutAccountSettingDefault': 'turning ENI trunking on at deployment; allowed only for awsvpcTrunking (checked below)',
 };
 /** Of those, the ones that must carry a condition key. */
-const MUST_BE_CONDITIONED: Record<string, string> = { 'ecs:Poll': 'ecs:cluster', 'ecs:StartTelemetrySession': 'ecs:cluster' };
+const MUST_BE_CONDITIONED: Record<string, string> = { 'ecs:Poll': 'ecs:cluster', 'ecs:StartTelemetrySession': 'ecs:cluster', 'ecs:PutAccountSettingDefault': 'ecs:account-setting' };
 /** Wildcards inside action names, and why. */
 const ACTION_WILDCARDS_ALLOWED: Record<string, string> = {
   'ecs:Submit*': 'added by aws-ecs for the ECS agent (Submit*StateChange), on the cluster ARN only',
