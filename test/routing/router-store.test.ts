@@ -7,7 +7,7 @@ import { freshTable, type TestTable } from '../support/dynamo.ts';
 
 let t: TestTable;
 let router: RouterObjectStore;
-const sent: { name: string; input: Record<string, unknown> }[] = [];
+const sent: { name: string; input: QueryCommandInput }[] = [];
 
 beforeAll(async () => {
   t = await freshTable();
@@ -17,7 +17,7 @@ beforeAll(async () => {
   await t.store.create({ kind: 'Secret', metadata: { name: 'web', project: 'shop' }, spec: {} } as never);
   const send = t.client.send.bind(t.client);
   const recording = Object.create(t.client) as typeof t.client;
-  recording.send = ((command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+  recording.send = ((command: { constructor: { name: string }; input: QueryCommandInput }) => {
     sent.push({ name: command.constructor.name, input: command.input });
     return send(command as never);
   }) as typeof t.client.send;
@@ -31,7 +31,7 @@ describe('RouterObjectStore', () => {
     sent.length = 0;
     expect((await router.get({ kind: 'Route', project: 'shop', name: 'web' }))?.metadata).toMatchObject({ name: 'web', project: 'shop' });
     expect((await router.get({ kind: 'Service', project: 'shop', name: 'web' }))?.kind).toBe('Service');
-    expect(sent.map((s) => [s.name, (s.input as QueryCommandInput).IndexName, (s.input as QueryCommandInput).ExpressionAttributeValues])).toEqual([
+    expect(sent.map((s) => [s.name, s.input.IndexName, s.input.ExpressionAttributeValues])).toEqual([
       ['QueryCommand', 'byKind', { ':pk': { S: 'Route' }, ':sk': { S: 'shop/web' } }],
       ['QueryCommand', 'byKind', { ':pk': { S: 'Service' }, ':sk': { S: 'shop/web' } }],
     ]);
