@@ -14,6 +14,7 @@ import { S3SourceArchives } from '../shared/aws/s3-sources.ts';
 import type { ApiDeps, BuilderImage } from '../shared/api/env.ts';
 import { DynamoBuildLogs } from '../shared/builds/dynamo-logs.ts';
 import type { Reconciler } from '../shared/reconcile/types.ts';
+import { ProjectSecurityGroups, type Ec2SecurityGroupsClient } from '../shared/aws/project-security-groups.ts';
 import { createEcsFleetSync } from '../shared/fleet/ecs-fleet-sync.ts';
 import { platformReconcilers as sharedReconcilers } from '../shared/platform/reconcilers.ts';
 import { RouterFeedTable, routerFeedWriter } from '../shared/routing/feed.ts';
@@ -105,9 +106,19 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env
   return sharedReconcilers({ store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers });
 }
 
-/** The resync function's pass over the ECS fleet (shared/fleet/ecs-fleet-sync.ts), wired from the environment. */
-export function ecsFleetSync(deps: Pick<ApiDeps, 'store'>, env: NodeJS.ProcessEnv): () => Promise<{ hosts: number; pods: number }> {
+/**
+ * The resync function's pass over the ECS fleet (shared/fleet/ecs-fleet-sync.ts), wired from the
+ * environment. With an EC2 client (the AWS SDK's `EC2` fits), pods run on project networks:
+ * awsvpc tasks with one security group per project (shared/aws/pod-network.ts).
+ */
+export function ecsFleetSync(deps: Pick<ApiDeps, 'store'>, env: NodeJS.ProcessEnv, ec2?: Ec2SecurityGroupsClient): () => Promise<{ hosts: number; pods: number }> {
+  const why = 'pods run on project networks (awsvpc, a security group per project)';
+  const network = ec2 && {
+    subnets: required(env, 'BERTH_POD_SUBNETS', why).split(',').filter(Boolean),
+    groups: new ProjectSecurityGroups({ ec2, vpcId: required(env, 'BERTH_VPC_ID', why), routersGroupId: required(env, 'BERTH_ROUTERS_SECURITY_GROUP', why) }),
+  };
   return createEcsFleetSync({
+    ...(network ? { network } : {}),
     store: deps.store,
     bindings: bindingStore(env),
     client: new ECSClient({ region: env.AWS_REGION }),

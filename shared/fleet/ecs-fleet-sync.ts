@@ -4,10 +4,10 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { syncEcsHosts } from '../aws/ecs-hosts.ts';
 import { EcsPodContainers } from '../aws/ecs-pods.ts';
-import type { Host } from '../model/objects.ts';
+import type { Host, Pod } from '../model/objects.ts';
 import { projectUids } from '../project/uid-blocks.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
-import { eachObject } from '../store/each.ts';
+import { eachObject, eachOfKind } from '../store/each.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { createPodSync } from './pod-sync.ts';
 
@@ -20,6 +20,11 @@ export interface EcsFleetSyncOptions {
   executionRoleArn?: string;
   logGroup?: string;
   region: string;
+  /**
+   * Project networks: pods as awsvpc tasks in these subnets with their project's security group;
+   * after each pass, the groups of projects left without pods are removed.
+   */
+  network?: { subnets: string[]; groups: { securityGroupOf(project: string): Promise<string>; prune(keep: ReadonlySet<string>): Promise<string[]> } };
 }
 
 /**
@@ -45,10 +50,17 @@ export function createEcsFleetSync(o: EcsFleetSyncOptions): () => Promise<{ host
         logGroup: o.logGroup,
         region: o.region,
         taskDefinitions,
+        ...(o.network ? { network: { subnets: o.network.subnets, securityGroupOf: (p: string) => o.network!.groups.securityGroupOf(p) } } : {}),
       });
       const sync = createPodSync({ store: o.store, bindings: o.bindings, hostName: host.metadata.name, address: host.spec.address, containers, uidFor, reportedReadiness: true });
       pods += (await sync.syncHost()).pods;
       hosts++;
+    }
+    if (o.network) {
+      // Pods are stored before their tasks start, so a project about to get its first pod keeps its group.
+      const keep = new Set<string>();
+      for await (const p of eachOfKind<Pod>(o.store, 'Pod')) keep.add(p.metadata.project);
+      await o.network.groups.prune(keep);
     }
     return { hosts, pods };
   };

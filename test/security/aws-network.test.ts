@@ -12,9 +12,26 @@
 // https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html). And on the
 // synthesised template: trunking, the routers' peer group, metadata blocked for pods, and the
 // control plane's permissions to make project groups.
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand, StartTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  StartTaskCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { ecsFleetSync } from '../../functions/wire-builds.ts';
+import { hostNameOf } from '../../shared/aws/ecs-hosts.ts';
+import type { Host, Pod } from '../../shared/model/objects.ts';
+import { podRequest } from '../../shared/model/pods.ts';
+import { bindPod } from '../../shared/scheduler/bind.ts';
+import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
+import { freshTable } from '../support/dynamo.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
 import { ProjectSecurityGroups, type Ec2SecurityGroupsClient } from '../../shared/aws/project-security-groups.ts';
 import { endpointsOf } from '../../shared/deploy/endpoints.ts';
@@ -189,6 +206,45 @@ describe('pods on AWS, each project on its own network', () => {
     ec2.inUse.clear();
     expect(await groups.prune(new Set(['victim']))).toEqual(['stranger']);
     expect([...ec2.groups.keys()]).toEqual([g.victimA]);
+  });
+});
+
+describe("the resync function's fleet pass, given an EC2 client", () => {
+  it("starts a bound pod on its project's network, and removes the group of a project left without pods", async () => {
+    const t = await freshTable();
+    await t.store.create({ kind: 'Project', metadata: { name: 'shop', project: '' }, spec: {} });
+    const env = {
+      AWS_REGION: 'eu-west-1', TABLE_NAME: t.tableName, DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), BERTH_CLUSTER: 'berth-fleet',
+      BERTH_VPC_ID: VPC, BERTH_POD_SUBNETS: SUBNETS.join(','), BERTH_ROUTERS_SECURITY_GROUP: ROUTERS,
+    };
+    ecs.on(ListContainerInstancesCommand).resolves({ containerInstanceArns: [INSTANCE] });
+    ecs.on(DescribeContainerInstancesCommand).resolves({
+      containerInstances: [{
+        containerInstanceArn: INSTANCE, agentConnected: true, status: 'ACTIVE',
+        attributes: [{ name: 'berth.role', value: 'tenant' }, { name: 'berth.address', value: '10.0.3.17' }],
+        registeredResources: [{ name: 'CPU', integerValue: 2048 }, { name: 'MEMORY', integerValue: 4096 }],
+      }],
+    });
+    // A group left by a project that has no pods any more.
+    const leftover = (await ec2.createSecurityGroup({ GroupName: 'berth-pod-gone', Description: '', VpcId: VPC, TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'berth:managed', Value: 'true' }, { Key: 'berth:project', Value: 'gone' }, { Key: 'berth:network', Value: 'project' }] }] })).GroupId!;
+    const sync = ecsFleetSync({ store: t.store }, env, ec2);
+    await sync();
+    const host = (await t.store.get<Host>({ kind: 'Host', project: '', name: hostNameOf(INSTANCE) }))!;
+    const pod = await t.store.create<Pod>({
+      kind: 'Pod',
+      metadata: { name: 'web-1-abcde', project: 'shop', labels: { deploymentconfig: 'web', deployment: 'web-1' } },
+      spec: { containers: [{ name: 'web', image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/berth/shop/web@sha256:1', env: [], ports: [{ containerPort: 8080, protocol: 'TCP' }], resources: { requests: {}, limits: {} } }], restartPolicy: 'Always', terminationGracePeriodSeconds: 10 },
+      status: { phase: 'Pending', conditions: [], restartCount: 0 },
+    });
+    await bindPod(new DynamoBindingStore({ client: t.client, tableName: t.tableName }), { pod, host, request: podRequest(pod) });
+    await sync();
+    const [start] = inputs(StartTaskCommand);
+    const shopGroup = [...ec2.groups].find(([, g]) => g.tags['berth:project'] === 'shop')![0];
+    expect(start!.networkConfiguration).toEqual({ awsvpcConfiguration: { subnets: SUBNETS, securityGroups: [shopGroup], assignPublicIp: 'DISABLED' } });
+    expect(inputs(RegisterTaskDefinitionCommand)[0]!.networkMode).toBe('awsvpc');
+    expect(ec2.groups.has(leftover)).toBe(false);
+    expect(ec2.groups.has(shopGroup)).toBe(true);
+    t.client.destroy();
   });
 });
 
