@@ -158,7 +158,9 @@ export class DockerPods implements PodContainers {
           if (!isNotFound(err)) throw err;
         });
     }
-    await this.networks.releaseIfUnused(project);
+    // The pod is gone whatever happens to its network: one the engine will not remove now is
+    // removed later (pruneNetworks).
+    await this.networks.releaseIfUnused(project).catch(() => false);
   }
 
   /** Removes this owner's project networks that no pod uses any more (a crash between a pod's removal and its network's). */

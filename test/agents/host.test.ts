@@ -17,7 +17,7 @@ import { createApi } from '../../shared/api/app.ts';
 import type { Host, HostLease, Pod } from '../../shared/model/objects.ts';
 import { podRequest } from '../../shared/model/pods.ts';
 import { terminatePod } from '../../shared/deploy/pods.ts';
-import { DockerPods } from '../../shared/fleet/docker-pods.ts';
+import { DockerPods, removeOwnedContainers } from '../../shared/fleet/docker-pods.ts';
 import { bindPod } from '../../shared/scheduler/bind.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { testApi, type TestApi } from '../support/api.ts';
@@ -61,8 +61,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await agent?.stop();
   server?.close();
-  const left = await docker.listContainers({ all: true, filters: { label: [`berth.io/owner=${HOST}`] } });
-  await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  // The containers this host's agent left, and the project networks they were on.
+  await removeOwnedContainers(docker, HOST);
 });
 
 const hostRef = { kind: 'Host', project: '', name: HOST };
