@@ -6,7 +6,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AdditionalHealthCheckType, HealthChecks, UpdatePolicy, type AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import {
-  AmazonLinuxCpuType, CfnLaunchTemplate, CfnSecurityGroupIngress, InstanceArchitecture, MachineImage, Peer, Port, SecurityGroup, SubnetType, UserData,
+  AmazonLinuxCpuType, CfnLaunchTemplate, InstanceArchitecture, MachineImage, Peer, Port, SecurityGroup, SubnetType, UserData,
   type ISecurityGroup, type IVpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { NetworkLoadBalancer, Protocol } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -25,7 +25,6 @@ import { ROUTER_KINDS } from '../../shared/routing/router-store.ts';
 import { BY_KIND_INDEX } from '../../shared/store/keys.ts';
 
 /** Where Docker publishes pod ports on tenant hosts (the kernel's ephemeral range and above). */
-export const POD_HOST_PORTS = { from: 32768, to: 65535 };
 
 export interface RouterStackProps extends StackProps {
   config: BerthConfig;
@@ -78,14 +77,9 @@ export class RouterStack extends Stack {
     const lbSecurityGroup = new SecurityGroup(this, 'LoadBalancerSecurityGroup', { vpc, description: 'Berth router load balancer' });
     const hostSecurityGroup = new SecurityGroup(this, 'HostSecurityGroup', { vpc, description: 'Berth router hosts' });
     for (const port of [80, 443]) lbSecurityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(port), 'public HTTP(S) to the routers');
-    // Written here (not with addIngressRule, which would put it in the fleet stack) so the
-    // router stack depends on the fleet stack and never the other way round.
-    new CfnSecurityGroupIngress(this, 'PodPorts', {
-      groupId: props.tenantHostsSecurityGroup.securityGroupId,
-      sourceSecurityGroupId: hostSecurityGroup.securityGroupId,
-      ipProtocol: 'tcp', fromPort: POD_HOST_PORTS.from, toPort: POD_HOST_PORTS.to,
-      description: 'routers to published pod ports',
-    });
+    // Routers reach pods at their own addresses through each project's security group, which
+    // lets the routers' peer group in (shared/aws/project-security-groups.ts): the tenant hosts
+    // themselves take nothing from the routers.
 
     const arm = architectureOf(config.routerHosts.instanceType) === InstanceArchitecture.ARM_64;
     this.autoScalingGroup = privateHosts(this, {
