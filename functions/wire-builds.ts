@@ -10,8 +10,12 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { EcrRegistry } from '../shared/aws/ecr-registry.ts';
 import { EcsBuildLauncher } from '../shared/aws/ecs-launcher.ts';
+import { scopedBuildCredentials } from '../shared/aws/build-credentials.ts';
+import { STSClient } from '@aws-sdk/nested-clients/sts';
 import { S3SourceArchives } from '../shared/aws/s3-sources.ts';
 import type { ApiDeps, BuilderImage } from '../shared/api/env.ts';
+import type { BuildPolicy } from '../shared/builds/admission.ts';
+import { buildSettings } from '../shared/builds/settings.ts';
 import { DynamoBuildLogs } from '../shared/builds/dynamo-logs.ts';
 import type { Reconciler } from '../shared/reconcile/types.ts';
 import { ProjectSecurityGroups, type Ec2SecurityGroupsClient } from '../shared/aws/project-security-groups.ts';
@@ -50,7 +54,15 @@ export function buildStorage(env: NodeJS.ProcessEnv, dynamo: DynamoDBClient): Ap
 /** wire()'s dependencies plus the build routes' storage and builder images, over one DynamoDB client. */
 export function wireBuilds(env: NodeJS.ProcessEnv = process.env): ApiDeps {
   const client = dynamoClientFrom(env);
-  return { ...wire(env, client), builds: buildStorage(env, client), builderImages: builderImages(env), appsDomain: env.BERTH_APPS_DOMAIN || undefined };
+  return { ...wire(env, client), builds: buildStorage(env, client), builderImages: builderImages(env), buildPolicy: buildPolicy(env), appsDomain: env.BERTH_APPS_DOMAIN || undefined };
+}
+
+/** What builds may fetch, and the ECR layout that tells a project's own images from another's. */
+export function buildPolicy(env: NodeJS.ProcessEnv): BuildPolicy {
+  return {
+    git: buildSettings(env).git,
+    ...(env.BERTH_REGISTRY ? { registry: { host: env.BERTH_REGISTRY, prefix: env.BERTH_REPOSITORY_PREFIX || 'berth', shared: ['s2i'] } } : {}),
+  };
 }
 
 /** BERTH_BUILDER_IMAGES: `python=<registry>/berth/s2i/python:latest,…` → what new-app offers. */
@@ -74,6 +86,8 @@ export function ecsBuildLauncher(env: NodeJS.ProcessEnv): EcsBuildLauncher {
     cluster: required(env, 'BERTH_CLUSTER', why),
     capacityProvider: required(env, 'BERTH_BUILD_CAPACITY_PROVIDER', why),
     taskDefinition: required(env, 'BERTH_BUILDER_TASK_DEFINITION', why),
+    // Each build gets the build scope's rights for its own project and name only.
+    credentials: scopedBuildCredentials(new STSClient({ region: env.AWS_REGION }), required(env, 'BERTH_BUILD_SCOPE_ROLE_ARN', why)),
   });
 }
 
@@ -126,5 +140,6 @@ export function ecsFleetSync(deps: Pick<ApiDeps, 'store'>, env: NodeJS.ProcessEn
     executionRoleArn: env.BERTH_POD_EXECUTION_ROLE_ARN || undefined,
     logGroup: env.BERTH_POD_LOG_GROUP || undefined,
     region: env.AWS_REGION ?? '',
+    images: buildPolicy(env).registry,
   });
 }

@@ -18,6 +18,8 @@ export const WILDCARD_REASONS: { appliesTo: string; reason: string }[] = [
   { appliesTo: '/^Resource::[^/]*SourcesBucket[0-9A-F]{8}[^/]*\\/sources\\/\\*$/', reason: 'Uploaded build sources, sources/<project>/<build>.tar in Berth\'s own sources bucket: the keys are made at run time, one per binary build.' },
   { appliesTo: 'Action::ecs:Submit*', reason: 'Added by aws-ecs for the ECS agent on container hosts (Submit{Task,Container,Attachment}StateChange), resource limited to this cluster.' },
   { appliesTo: arn('ecr', 'repository\\/berth\\/\\*'), reason: 'Repositories under Berth\'s prefix only: tenant repositories are created at run time, one per project and image stream; the platform\'s own are protected by an explicit Deny.' },
+  { appliesTo: arn('ecr', 'repository\\/berth\\/<aws:PrincipalTag\\/berth-project>\\/\\*'), reason: 'One build\'s own project\'s repositories: the project comes from the build\'s session tag; the image streams are made at run time.' },
+  { appliesTo: arn('ecr', 'repository\\/berth\\/s2i\\/\\*'), reason: 'Pull only, the platform\'s shared S2I builder images (one repository per builder image).' },
   { appliesTo: arn('ecs', 'task-definition\\/berth-builder:\\*'), reason: 'Every revision of the builder task definition family, and no other family.' },
   { appliesTo: arn('ecs', 'task-definition\\/berth-pod-\\*:\\*'), reason: 'Pod task definitions are registered at run time, one family per deployment, all under the berth-pod- prefix.' },
   { appliesTo: arn('ec2', 'security-group\\/\\*'), reason: 'Project security groups are made at run time, one per project: created only with Berth\'s tags, changed and deleted only while they carry them, in Berth\'s VPC (conditions).' },

@@ -12,6 +12,7 @@ import type { BuildLogs, ImageRegistry, SourceArchives } from '../../shared/buil
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
+import type { PlatformRegistry } from '../../shared/images/access.ts';
 
 export type AdapterChoice =
   | { kind: 'aws'; tableName: string; region: string; registry: string; repositoryPrefix: string; sourcesBucket: string }
@@ -22,6 +23,8 @@ export interface BuilderAdapters {
   logs: BuildLogs;
   sources: SourceArchives;
   registry: ImageRegistry;
+  /** The registry's layout: which images are whose. */
+  platformRegistry: PlatformRegistry;
 }
 
 /** AWS when BERTH_REGISTRY (ECR) is set, local when BERTH_REGISTRY_HOST is; a one-line error otherwise. */
@@ -64,6 +67,7 @@ export function makeAdapters(choice: AdapterChoice): BuilderAdapters {
       logs: new DynamoBuildLogs({ client, tableName: choice.tableName }),
       sources: new S3SourceArchives({ client: new S3Client({ region: choice.region }), bucket: choice.sourcesBucket }),
       registry: new EcrRegistry({ client: new ECRClient({ region: choice.region }), host: choice.registry, prefix: choice.repositoryPrefix }),
+      platformRegistry: { host: choice.registry, prefix: choice.repositoryPrefix, shared: ['s2i'] },
     };
   }
   return {
@@ -71,5 +75,6 @@ export function makeAdapters(choice: AdapterChoice): BuilderAdapters {
     logs: new FileBuildLogs(join(choice.home, 'logs')),
     sources: new FileSourceArchives(join(choice.home, 'sources')),
     registry: new LocalRegistry(choice.registryHost),
+    platformRegistry: { host: choice.registryHost, prefix: '', shared: ['berth'] },
   };
 }

@@ -9,6 +9,7 @@ import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
 import { s2iBuild } from '../../shared/builds/s2i/build.ts';
 import { DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
 import { chooseAdapters, makeAdapters } from './adapters.ts';
+import { buildSettings } from '../../shared/builds/settings.ts';
 
 function required(name: string): string {
   const v = process.env[name];
@@ -28,6 +29,7 @@ async function main(): Promise<number> {
       ...adapters,
       docker: new Docker({ socketPath: process.env.DOCKER_SOCKET ?? DOCKER_SOCKET }),
       engine: { s2iBuild, dockerfileBuild, extractArchive },
+      settings: buildSettings(process.env),
       signal: abort.signal,
     },
     ref,

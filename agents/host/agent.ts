@@ -33,6 +33,8 @@ export interface HostAgentOptions {
   backoff?: BackoffOptions;
   /** Credentials for pulling pod images from the platform registry (none for the local one). */
   registryAuth?: DockerPodsOptions['registryAuth'];
+  /** The platform registry's layout, so that a pod runs no other project's image. */
+  images?: DockerPodsOptions['images'];
   /** Labels this agent's containers, so that platforms sharing one engine leave each other's alone (default: the host name). */
   owner?: string;
   logger?: Logger;
@@ -66,7 +68,7 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     bindings: opts.bindings,
     hostName,
     address,
-    containers: new DockerPods(docker, { owner: opts.owner ?? hostName, registryAuth: opts.registryAuth }),
+    containers: new DockerPods(docker, { owner: opts.owner ?? hostName, registryAuth: opts.registryAuth, images: opts.images }),
     drainMs: opts.drainMs,
     backoff: opts.backoff,
     uidFor: projectUids(store),

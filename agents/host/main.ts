@@ -40,6 +40,8 @@ async function main(): Promise<void> {
     ...(values.cpu && values.memory ? { capacity: { cpu: values.cpu, memory: values.memory } } : {}),
     // The platform (its table) and the host name own this engine's pod containers.
     owner: createHash('sha256').update(`${endpoint} ${tableName} ${values.name}`).digest('hex').slice(0, 16),
+    // The local registry (npm run up's): which of its images are whose.
+    ...(process.env.BERTH_REGISTRY_HOST ? { images: { host: process.env.BERTH_REGISTRY_HOST, prefix: '', shared: ['berth'] } } : {}),
     logger,
   });
   const stop = () => void agent.stop().then(() => process.exit(0));

@@ -27,6 +27,8 @@ import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
 import { ensureTable } from '../../shared/store/table.ts';
 import type { UpConfig } from './config.ts';
 import { publishBuilderImages } from './builder-images.ts';
+import { ensureGitImage } from '../../images/git.ts';
+import { buildSettings } from '../../shared/builds/settings.ts';
 import { startLocalReconcilers } from './reconcilers.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -62,6 +64,11 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     say(`registry on ${registry.host}`);
 
     const builderImages: BuilderImage[] = config.builderVariant === 'off' ? [] : await publishBuilderImages(docker, registry.host, config.builderVariant, say);
+    // Git sources are cloned in a container of this image, never in the agent's own process.
+    if (config.builderVariant !== 'off') await ensureGitImage(docker, (line) => say(`  ${line}`));
+    const settings = buildSettings(process.env);
+    if (settings.git.allowLocal) say('PAAS_ALLOW_LOCAL_GIT=1: builds may fetch local paths, file:// and loopback git URLs (development only)');
+    const buildPolicy = { git: settings.git, registry: { host: registry.host, prefix: '', shared: ['berth'] } };
 
     const client = createDynamoClient({ endpoint: dynamo.endpoint });
     const streamArn = await ensureTable(client, config.tableName);
@@ -118,7 +125,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // The local engine is the fleet's first host; its pods stop with the platform and start
     // again with it (they stay bound in the table).
     const owner = createHash('sha256').update(`${config.home} ${config.hostName}`).digest('hex').slice(0, 16);
-    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, logger });
+    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, logger });
     stops.push(async () => {
       await hostAgent.stop();
       await removeOwnedContainers(docker, owner);
@@ -132,7 +139,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
         host.metadata.name === config.hostName ? localPods : host.spec.provider === 'docker' && host.spec.endpoint ? new DockerPods(new Docker({ socketPath: host.spec.endpoint })) : undefined,
     };
     const app = createApi({
-      store, identity, logger, builds, builderImages, fleet,
+      store, identity, logger, builds, builderImages, buildPolicy, fleet,
       codecs: { BuildConfig: triggerSecretsCodec(secrets) },
       appsDomain: config.appsDomain,
       version: process.env.npm_package_version,

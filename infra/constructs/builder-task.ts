@@ -55,8 +55,7 @@ export class BuilderTask extends Construct {
     }]);
     container.addMountPoints({ sourceVolume: 'docker-socket', containerPath: DOCKER_SOCKET, readOnly: false });
 
-    // The agent writes the Build's status and log (DynamoBuildLogs) to the table, and pushes the built image.
-    props.table.grantReadWriteData(taskRole);
-    props.registry.grantPush(taskRole);
+    // Nothing is granted to the task role itself: a build's rights are those of the build scope
+    // (build-scope.ts), whose credentials for this one build the reconciler passes in.
   }
 }

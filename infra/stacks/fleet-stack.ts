@@ -1,6 +1,7 @@
 // The data plane's compute: one ECS cluster with two EC2 capacity providers (tenant hosts, where
 // pods run, and build hosts, where builds run with the Docker socket), the builder task, the
 // ECR repositories, and what the control plane needs to drive them (grantControl).
+import { BuildScope } from '../constructs/build-scope.ts';
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { SecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
@@ -36,6 +37,8 @@ export class FleetStack extends Stack {
   readonly registry: Registry;
   /** The execution role of every pod task: pulls Berth images, writes the pods' log group. */
   readonly podExecutionRole: Role;
+  /** The rights of one build, assumed per build with its session tags. */
+  readonly buildScope: BuildScope;
   readonly podLogGroup: LogGroup;
   /** ENI trunking and the routers' peer group: what project networks (awsvpc pods) stand on. */
   readonly podNetworking: PodNetworking;
@@ -83,18 +86,19 @@ export class FleetStack extends Stack {
         BERTH_APPS_DOMAIN: config.appsDomain,
         BERTH_REGISTRY: this.registry.host,
         BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX,
+        // git runs in a container of the agent's own image (it has git), never in the agent.
+        BERTH_FETCH_IMAGE: `${this.registry.builder.repositoryUri}:${config.builderImageTag}`,
         BERTH_SOURCES_BUCKET: props.state.sources.bucket.bucketName,
         AWS_REGION: this.region,
       },
       logRetention: retention,
     });
 
-    // The agent opens secrets (source credentials, build env) but never seals new ones; it reads
-    // uploaded sources and creates its target repository (with Berth's tags) when missing.
-    const agent = this.builder.taskDefinition.taskRole;
-    props.state.grantSecrets(agent, ['kms:Decrypt']);
-    props.state.sources.grantRead(agent);
-    this.registry.grantEnsure(agent);
+    // The builder task's own role holds nothing: each build runs with the credentials of the
+    // build scope, assumed for that build (its project and name as session tags) by the build
+    // reconciler. The agent opens secrets (source credentials, build env) but never seals new ones.
+    this.buildScope = new BuildScope(this, 'BuildScope', { table: props.state.table, sources: props.state.sources });
+    props.state.grantSecrets(this.buildScope.role, ['kms:Decrypt']);
 
     this.podLogGroup = new LogGroup(this, 'PodLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     this.podExecutionRole = new Role(this, 'PodExecutionRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Berth pod tasks: image pull and logs' });
@@ -110,6 +114,7 @@ export class FleetStack extends Stack {
       BERTH_BUILDER_TASK_DEFINITION: BUILDER_FAMILY,
       BERTH_POD_FAMILY_PREFIX: POD_FAMILY_PREFIX,
       BERTH_POD_EXECUTION_ROLE_ARN: this.podExecutionRole.roleArn,
+      BERTH_BUILD_SCOPE_ROLE_ARN: this.buildScope.role.roleArn,
       BERTH_POD_LOG_GROUP: this.podLogGroup.logGroupName,
       BERTH_VPC_ID: this.vpc.vpcId,
       BERTH_POD_SUBNETS: this.vpc.privateSubnets.map((s) => s.subnetId).join(','),
@@ -129,6 +134,7 @@ export class FleetStack extends Stack {
       Grant.addToPrincipal({ grantee, actions, resourceArns, conditions });
 
     add(['ecs:RunTask'], [arn('task-definition', `${BUILDER_FAMILY}:*`)], inCluster);
+    this.buildScope.grantAssume(grantee);
     add(['ecs:StartTask'], [arn('task-definition', `${POD_FAMILY_PREFIX}*:*`)], inCluster);
     add(['ecs:StopTask', 'ecs:DescribeTasks'], [this.cluster.arnForTasks('*')], inCluster);
     add(['ecs:TagResource'], [this.cluster.arnForTasks('*')], { StringEquals: { 'ecs:CreateAction': ['RunTask', 'StartTask'] } });

@@ -6,6 +6,7 @@ import type { BuildLogs, SourceArchives } from '../builds/ports.ts';
 import type { PodContainers } from '../fleet/ports.ts';
 import type { HostSpec } from '../model/deploy-kinds.ts';
 import type { BerthObject } from '../model/types.ts';
+import type { BuildPolicy } from '../builds/admission.ts';
 
 /**
  * Turns a kind's spec into its stored form and back, for fields that must not be stored in
@@ -46,6 +47,11 @@ export interface ApiDeps {
   builderImages?: BuilderImage[];
   /** The apps domain generated route hosts live under; when given, routes are refused another project's generated hosts at once. */
   appsDomain?: string;
+  /**
+   * What builds may fetch and which images projects may use (git URIs, the platform registry's
+   * layout); local git is refused when absent.
+   */
+  buildPolicy?: BuildPolicy;
   /** Shown by /healthz and in the OpenAPI document. */
   version?: string;
   /** The routers' public ports, when not 80 and 443 (the all-in-one's PAAS_ROUTER_HTTP_PORT, …). */

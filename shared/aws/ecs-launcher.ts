@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { DescribeTasksCommand, RunTaskCommand, StopTaskCommand, type ECSClient, type RunTaskCommandInput, type Task } from '@aws-sdk/client-ecs';
 import type { ObjectRef } from '../model/types.ts';
 import type { BuildLauncher } from '../builds/ports.ts';
+import type { BuildCredentials } from './build-credentials.ts';
 import { MANAGED_TAG, NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
 
 export const BUILD_TAG = 'berth:build';
@@ -24,6 +25,8 @@ export interface EcsLauncherOptions {
   /** For a task definition in awsvpc network mode only; leave out for bridge mode. */
   subnets?: string[];
   securityGroups?: string[];
+  /** The credentials of one build (build-credentials.ts), passed to its task; the task role holds nothing. */
+  credentials?: (build: ObjectRef) => Promise<BuildCredentials>;
 }
 
 /** `startedBy` of a build's task: `<project>/<build>`, shortened with a hash if ECS would refuse its length. */
@@ -35,7 +38,7 @@ export function startedByOf(build: ObjectRef): string {
 }
 
 /** The RunTask input for one build: pure, so the request is easy to read and to test. */
-export function runTaskInput(opts: Omit<EcsLauncherOptions, 'client'>, build: ObjectRef): RunTaskCommandInput {
+export function runTaskInput(opts: Omit<EcsLauncherOptions, 'client' | 'credentials'>, build: ObjectRef, credentials?: BuildCredentials): RunTaskCommandInput {
   return {
     cluster: opts.cluster,
     taskDefinition: opts.taskDefinition,
@@ -49,6 +52,13 @@ export function runTaskInput(opts: Omit<EcsLauncherOptions, 'client'>, build: Ob
           environment: [
             { name: 'BUILD_PROJECT', value: build.project },
             { name: 'BUILD_NAME', value: build.name },
+            ...(credentials
+              ? [
+                  { name: 'AWS_ACCESS_KEY_ID', value: credentials.accessKeyId },
+                  { name: 'AWS_SECRET_ACCESS_KEY', value: credentials.secretAccessKey },
+                  { name: 'AWS_SESSION_TOKEN', value: credentials.sessionToken },
+                ]
+              : []),
           ],
         },
       ],
@@ -69,8 +79,8 @@ export class EcsBuildLauncher implements BuildLauncher {
 
   /** Runs the builder task for `build`; returns its task ARN. */
   async launch(build: ObjectRef): Promise<string> {
-    const { client, ...rest } = this.opts;
-    const out = await client.send(new RunTaskCommand(runTaskInput(rest, build)));
+    const { client, credentials, ...rest } = this.opts;
+    const out = await client.send(new RunTaskCommand(runTaskInput(rest, build, await credentials?.(build))));
     const arn = out.tasks?.[0]?.taskArn;
     if (!arn) {
       const why = (out.failures ?? []).map((f) => [f.reason, f.detail, f.arn].filter(Boolean).join(' ')).join('; ') || 'no reason given';

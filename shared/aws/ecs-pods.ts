@@ -7,6 +7,7 @@
 // What ECS hosts cannot do: exec probes (ECS Exec needs SSM on the host and in the task), so
 // pods on ECS hosts use httpGet or tcpSocket probes; logs are read from CloudWatch Logs when a
 // log group and a reader are given.
+import { imageProblem, type PlatformRegistry } from '../images/access.ts';
 import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -46,6 +47,8 @@ export interface EcsPodsOptions extends PodTaskSettings, PodTaskPlace {
    * group. Without it pods share the host's bridge and are reached on published host ports.
    */
   network?: PodNetwork;
+  /** The platform registry's layout: a pod runs only its project's own, shared and public images. */
+  images?: PlatformRegistry;
 }
 
 const notFound = (project: string, pod: string) =>
@@ -62,6 +65,8 @@ export class EcsPodContainers implements PodContainers {
 
   /** Runs the pod unless a task of it with the same image runs (or is starting) here; idempotent. */
   async ensurePod(spec: PodSpecForHost): Promise<RunningPod> {
+    const problem = this.opts.images ? imageProblem(spec.image, spec.project, this.opts.images) : undefined;
+    if (problem) throw new BerthError(403, 'ImageNotAllowed', `pod ${spec.project}/${spec.pod}: the image ${spec.image} ${problem}`);
     const bridged = taskDefinitionInput(spec, { ...this.opts, uid: spec.uid ?? this.uidFor(spec.project) });
     const { network } = this.opts;
     const input = network ? awsvpcTaskDefinition(bridged) : bridged;

@@ -1,7 +1,10 @@
 // The builder agent's work for one Build, end to end: claim it (Running), fetch the source,
 // run S2I or a Dockerfile build, push the image, move the ImageStream tag, and record the
 // outcome with its reason. Cancellation and deadlines are the reconciler's: when it stops the
-// agent, the abort signal ends the build here and the reconciler writes the final status.
+// agent, the abort signal ends the build here and the reconciler writes the final status. The
+// agent trusts nothing in the stored Build: it checks the source, the images and the strategy
+// again (as admission did), fetches git sources in a container (git-fetch.ts), and runs every
+// build under the platform's limits (settings.ts): memory, cpu, time and log size.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,17 +19,22 @@ import { LogWriter } from './log-writer.ts';
 import { isTerminal } from './plan.ts';
 import { MAX_ARCHIVE_BYTES } from './upload-limit.ts';
 import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './ports.ts';
-import { cloneSource, contextOf, SourceError, type FetchedSource } from './source.ts';
+import { contextDirOf, SourceError, type FetchedSource } from './source.ts';
+import { buildSpecProblems, dockerBuildsAllowed, DOCKER_BUILDS_OFF } from './admission.ts';
+import { fetchGitInContainer } from './git-fetch.ts';
+import { buildSettings, type BuildSettings } from './settings.ts';
+import { imageProblem, type PlatformRegistry } from '../images/access.ts';
 
 /** The image-building functions (shared/builds/s2i, docker-build, archive), passed in. */
 export interface BuildEngine {
   s2iBuild(docker: Docker, req: {
     builderImage: string; sourceDir: string; tag: string; env: { name: string; value: string }[]; incremental: boolean;
     previousImage?: string; scriptsUrl?: string; sourceLocation?: string; labels?: Record<string, string>; log: (line: string) => void; signal?: AbortSignal;
-    registryAuth?: RegistryAuth; buildName?: string;
+    registryAuth?: RegistryAuth; build?: { project: string; name: string }; memoryBytes?: number; nanoCpus?: number;
   }): Promise<{ imageId: string }>;
   dockerfileBuild(docker: Docker, req: {
     contextDir: string; dockerfilePath: string; buildArgs: { name: string; value: string }[]; noCache: boolean; tag: string; log: (l: string) => void; signal?: AbortSignal;
+    memoryBytes?: number; nanoCpus?: number;
   }): Promise<{ imageId: string }>;
   extractArchive(input: NodeJS.ReadableStream, destDir: string, opts: { maxBytes: number }): Promise<void>;
 }
@@ -41,7 +49,14 @@ export interface AgentDeps {
   /** Largest uploaded source archive accepted. */
   maxArchiveBytes?: number;
   signal?: AbortSignal;
+  /** Limits, the git policy and the fetch image; the defaults of buildSettings({}) when absent. */
+  settings?: BuildSettings;
+  /** The platform registry's layout, to refuse another project's images. */
+  platformRegistry?: PlatformRegistry;
 }
+
+/** Why the agent stopped a build that ran past the platform's time limit. */
+class BuildTimeout extends Error {}
 
 type ImageStream = BerthObject<{ tags: { name: string; from?: ImageRef }[] }, ImageStreamStatus>;
 
@@ -54,9 +69,12 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
   if (!claimed) return undefined;
   const start = Date.parse(claimed.status.startTimestamp!);
   const attempt = claimed.status.attempt;
-  const log = new LogWriter(deps.logs, ref);
+  const settings = deps.settings ?? buildSettings({});
+  const { limits } = settings;
+  const log = new LogWriter(deps.logs, ref, 50, limits.logBytes);
   const abort = new AbortController();
   deps.signal?.addEventListener('abort', () => abort.abort(deps.signal!.reason));
+  const timeout = setTimeout(() => abort.abort(new BuildTimeout()), limits.timeoutMs);
   const watch = setInterval(async () => {
     const b = await store.get<Build>(ref).catch(() => undefined);
     if (!b || b.spec.cancelled || isTerminal(b) || b.status.attempt !== attempt) abort.abort(new Error('the build was cancelled or taken over'));
@@ -64,12 +82,13 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
   let fetched: FetchedSource | undefined;
   try {
     const b = claimed;
-    fetched = await fetchSource(deps, b, ref, log.line);
+    await checkBuild(deps, b, ref, settings);
+    fetched = await fetchSource(deps, b, ref, settings, log.line, abort.signal);
     const [stream, tag] = b.spec.output.to.name.split(':') as [string, string];
     const repository = deps.registry.repository(ref.project, stream);
     const target = `${repository}:${tag}`;
     await deps.registry.ensureRepository(ref.project, stream);
-    const dir = contextOf(fetched.dir, b.spec.source.contextDir);
+    const dir = await contextDirOf(fetched.dir, b.spec.source.contextDir);
     const labels: Record<string, string> = {
       'io.openshift.build.name': ref.name,
       'io.openshift.build.namespace': ref.project,
@@ -82,14 +101,16 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
     if (b.spec.strategy.type === 'Source') {
       const ss = b.spec.strategy.sourceStrategy!;
       const builderImage = await resolveImage(store, ref.project, ss.from);
+      const problem = deps.platformRegistry ? imageProblem(builderImage, ref.project, deps.platformRegistry) : undefined;
+      if (problem) throw new SourceError('InvalidBuilderImage', `the builder image ${builderImage} ${problem}`);
       const previousImage = ss.incremental ? await latestImage(store, ref.project, stream, tag) : undefined;
       log.line(`Building with S2I from ${builderImage}${previousImage ? ` (incremental, from ${previousImage})` : ''}`);
       const registryAuth = pullAuthFor(builderImage, await deps.registry.auth());
-      await deps.engine.s2iBuild(deps.docker, { builderImage, sourceDir: dir, tag: target, env, incremental: ss.incremental, previousImage, scriptsUrl: ss.scripts, labels, log: log.line, signal: abort.signal, registryAuth, buildName: `${ref.project}_${ref.name}` });
+      await deps.engine.s2iBuild(deps.docker, { builderImage, sourceDir: dir, tag: target, env, incremental: ss.incremental, previousImage, scriptsUrl: ss.scripts, labels, log: log.line, signal: abort.signal, registryAuth, build: { project: ref.project, name: ref.name }, memoryBytes: limits.memoryBytes, nanoCpus: limits.nanoCpus });
     } else {
       const ds = b.spec.strategy.dockerStrategy!;
       log.line(`Building ${ds.dockerfilePath}`);
-      await deps.engine.dockerfileBuild(deps.docker, { contextDir: dir, dockerfilePath: ds.dockerfilePath, buildArgs: ds.buildArgs, noCache: ds.noCache, tag: target, log: log.line, signal: abort.signal });
+      await deps.engine.dockerfileBuild(deps.docker, { contextDir: dir, dockerfilePath: ds.dockerfilePath, buildArgs: ds.buildArgs, noCache: ds.noCache, tag: target, log: log.line, signal: abort.signal, memoryBytes: limits.memoryBytes, nanoCpus: limits.nanoCpus });
     }
     log.line(`Pushing image ${target} ...`);
     const digest = await push(deps, target, log.line);
@@ -105,6 +126,13 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
     });
     return 'Complete';
   } catch (err) {
+    if (abort.signal.reason instanceof BuildTimeout) {
+      const message = `the build ran past the platform's limit of ${Math.round(limits.timeoutMs / 1000)} s`;
+      log.line(`error: ${message}`);
+      await log.flush();
+      await finishBuild(store, ref, attempt, start, { phase: 'Failed', reason: 'DeadlineExceeded', message, logSnippet: log.lastLines() });
+      return 'Failed';
+    }
     if (abort.signal.aborted) {
       log.line('Build stopped.');
       await log.flush();
@@ -117,12 +145,27 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
     return phase;
   } finally {
     clearInterval(watch);
-    if (fetched) await rm(fetched.dir, { recursive: true, force: true });
+    clearTimeout(timeout);
+    if (fetched) await rm(fetched.root ?? fetched.dir, { recursive: true, force: true });
   }
 }
 
-async function fetchSource(deps: AgentDeps, b: Build, ref: ObjectRef, log: (l: string) => void): Promise<FetchedSource> {
-  if (b.spec.source.git) return cloneSource(b.spec, log);
+/** The checks of admission, again: the stored Build may predate them or have been written around them. */
+async function checkBuild(deps: AgentDeps, b: Build, ref: ObjectRef, settings: BuildSettings): Promise<void> {
+  const problems = buildSpecProblems(b.spec, ref.project, { git: settings.git, registry: deps.platformRegistry });
+  if (problems.length) throw new SourceError('InvalidBuildSpec', problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+  if (b.spec.strategy.type === 'Docker' && !(await dockerBuildsAllowed(deps.store, ref.project))) throw new SourceError('DockerBuildsNotAllowed', DOCKER_BUILDS_OFF);
+}
+
+async function fetchSource(deps: AgentDeps, b: Build, ref: ObjectRef, settings: BuildSettings, log: (l: string) => void, signal: AbortSignal): Promise<FetchedSource> {
+  const git = b.spec.source.git;
+  if (git) {
+    return fetchGitInContainer(deps.docker, {
+      uri: git.uri, ref: git.ref, commit: b.spec.revision?.commit, image: settings.fetchImage, policy: settings.git,
+      maxBytes: deps.maxArchiveBytes ?? MAX_ARCHIVE_BYTES, memoryBytes: Math.min(settings.limits.memoryBytes, 1024 * 2 ** 20), nanoCpus: settings.limits.nanoCpus,
+      timeoutMs: Math.min(settings.limits.timeoutMs, 15 * 60_000), build: { project: ref.project, name: ref.name }, log, signal,
+    });
+  }
   const archive = await deps.sources.get(ref);
   if (!archive) throw new SourceError('MissingSource', 'this binary build has no uploaded source; start it with `berth start-build BC --from-dir DIR`');
   const dir = await mkdtemp(join(tmpdir(), 'berth-src-'));

@@ -8,7 +8,7 @@ import type { Reconciler, Result } from '../reconcile/types.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { BerthObject } from '../model/types.ts';
-import { instantiateBuild, type BuildConfig } from './instantiate.ts';
+import { ensureFirstBuild, instantiateBuild, type BuildConfig } from './instantiate.ts';
 import type { ImageRegistry } from './ports.ts';
 
 type ImageStream = BerthObject<unknown, ImageStreamStatus>;
@@ -39,9 +39,9 @@ export function buildConfigReconciler(store: ObjectStore, registry?: ImageRegist
     const first = (bc.status.lastVersion ?? 0) === 0;
     const onConfigChange = bc.spec.triggers.some((t) => t.type === 'ConfigChange');
     if (first && !bc.spec.source.binary && onConfigChange) {
-      // Claim the first build through the version counter: instantiate bumps lastVersion
-      // conditionally, so a second pass (or a racing one) sees lastVersion 1 and stops.
-      await instantiateBuild(store, ref.project, ref.name, { message: 'Build configuration change' });
+      // The first build is <bc>-1, created before the counter moves: a pass that dies in
+      // between leaves the build, and the next pass only moves the counter.
+      await ensureFirstBuild(store, bc, 'Build configuration change');
     }
     const source = imageChangeSource(bc);
     if (!source || bc.spec.source.binary) return {};

@@ -21,6 +21,9 @@ export interface DockerfileBuildRequest {
   signal?: AbortSignal;
   /** Labels added to the image. */
   labels?: Record<string, string>;
+  /** Limits of each step's container. */
+  memoryBytes?: number;
+  nanoCpus?: number;
 }
 
 export class DockerBuildFailedError extends S2IError {
@@ -56,7 +59,7 @@ export async function runDockerfileBuild(engine: EngineClient, req: DockerfileBu
   try {
     const imageId = await engine.buildImage(
       context,
-      { tag: req.tag, dockerfile, buildArgs: Object.fromEntries(req.buildArgs.map((a) => [a.name, a.value])), noCache: req.noCache, labels: req.labels, signal: req.signal },
+      { tag: req.tag, dockerfile, buildArgs: Object.fromEntries(req.buildArgs.map((a) => [a.name, a.value])), noCache: req.noCache, labels: req.labels, signal: req.signal, memoryBytes: req.memoryBytes, nanoCpus: req.nanoCpus },
       (line) => {
         tail.push(line);
         req.log(line);

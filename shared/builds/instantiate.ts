@@ -1,7 +1,10 @@
 // Starting a build: the next number from the BuildConfig's status.lastVersion (a conditional
 // write, so two triggers never take the same number), then a Build named <bc>-<n> carrying a
-// copy of the config's source, strategy and output at that moment.
-import { ConflictError, NotFoundError } from '../errors.ts';
+// copy of the config's source, strategy and output at that moment. The first build of a
+// ConfigChange trigger goes the other way round (ensureFirstBuild), so that it is never lost.
+import { AlreadyExistsError, ConflictError, NotFoundError, ignoring } from '../errors.ts';
+import { refOf, type NewObject } from '../model/types.ts';
+import { patchStatus } from '../store/patch.ts';
 import type { BerthObject } from '../model/types.ts';
 import type { BuildConfigSpec, BuildConfigStatus, BuildSpec, BuildStatus, EnvVar } from '../model/build-kinds.ts';
 import type { ObjectStore } from '../store/ports.ts';
@@ -25,6 +28,31 @@ export interface InstantiateOptions {
   beforeCreate?: (name: string) => Promise<void>;
 }
 
+/** The Build number `n` of a BuildConfig, as the config is now (pure). */
+export function buildOf(bc: BuildConfig, n: number, opts: Pick<InstantiateOptions, 'message' | 'revision' | 'env' | 'annotations'>): NewObject {
+  const spec: BuildSpec = {
+    source: bc.spec.source,
+    strategy: bc.spec.strategy,
+    output: bc.spec.output,
+    completionDeadlineSeconds: bc.spec.completionDeadlineSeconds,
+    triggeredBy: [{ message: opts.message }],
+    revision: opts.revision,
+    env: opts.env ?? [],
+    cancelled: false,
+  };
+  return {
+    kind: 'Build',
+    metadata: {
+      name: `${bc.metadata.name}-${n}`,
+      project: bc.metadata.project,
+      labels: { [BUILDCONFIG_LABEL]: bc.metadata.name },
+      annotations: { ...opts.annotations, [BUILD_NUMBER_ANNOTATION]: String(n) },
+    },
+    spec,
+    status: { phase: 'New' },
+  };
+}
+
 export async function instantiateBuild(store: ObjectStore, project: string, buildConfig: string, opts: InstantiateOptions): Promise<Build> {
   for (let attempt = 0; ; attempt++) {
     const bc = await store.get<BuildConfig>({ kind: 'BuildConfig', project, name: buildConfig });
@@ -36,28 +64,34 @@ export async function instantiateBuild(store: ObjectStore, project: string, buil
       if (err instanceof ConflictError && attempt < 10) continue;
       throw err;
     }
-    const spec: BuildSpec = {
-      source: bc.spec.source,
-      strategy: bc.spec.strategy,
-      output: bc.spec.output,
-      completionDeadlineSeconds: bc.spec.completionDeadlineSeconds,
-      triggeredBy: [{ message: opts.message }],
-      revision: opts.revision,
-      env: opts.env ?? [],
-      cancelled: false,
-    };
-    const name = `${buildConfig}-${n}`;
-    await opts.beforeCreate?.(name);
-    return store.create<Build>({
-      kind: 'Build',
-      metadata: {
-        name,
-        project,
-        labels: { [BUILDCONFIG_LABEL]: buildConfig },
-        annotations: { ...opts.annotations, [BUILD_NUMBER_ANNOTATION]: String(n) },
-      },
-      spec,
-      status: { phase: 'New' },
-    });
+    const build = buildOf(bc, n, opts);
+    await opts.beforeCreate?.(build.metadata.name);
+    try {
+      return await store.create<Build>(build);
+    } catch (err) {
+      // The first build of a ConfigChange trigger (ensureFirstBuild) took this number before
+      // the counter moved: take the next one.
+      if (err instanceof AlreadyExistsError && attempt < 10) continue;
+      throw err;
+    }
   }
+}
+
+/**
+ * The first build of a BuildConfig with a ConfigChange trigger, made so that a crash at any
+ * point loses nothing: the Build `<bc>-1` is derived from the config and created first (a
+ * conditional create, so a re-run or a racing pass finds it there), and only then is the counter
+ * moved to 1. A re-run after a crash between the two creates nothing new and moves the counter.
+ * Returns whether this call created the build.
+ */
+export async function ensureFirstBuild(store: ObjectStore, bc: BuildConfig, message: string): Promise<boolean> {
+  const created = await store.create(buildOf(bc, 1, { message })).then(
+    () => true,
+    (err: unknown) => {
+      ignoring(AlreadyExistsError)(err);
+      return false;
+    },
+  );
+  await patchStatus<BuildConfig>(store, refOf(bc), (cur) => ((cur.status.lastVersion ?? 0) >= 1 ? undefined : { ...cur.status, lastVersion: 1 }));
+  return created;
 }

@@ -1,5 +1,6 @@
 // Buffers a build's log lines and appends them to BuildLogs in batches, keeping the last lines
-// for the build's status when it fails.
+// for the build's status when it fails. A log past its limit is cut there, with a note saying
+// so; what follows is dropped (the last lines are still kept for the status).
 import type { ObjectRef } from '../model/types.ts';
 import type { BuildLogs } from './ports.ts';
 
@@ -8,11 +9,14 @@ export class LogWriter {
   private readonly tail: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private written = 0;
+  private cut = false;
 
   constructor(
     private readonly logs: BuildLogs,
     private readonly ref: ObjectRef,
     private readonly keep = 50,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   line = (text: string): void => {
@@ -20,7 +24,19 @@ export class LogWriter {
       this.tail.push(l);
       if (this.tail.length > this.keep) this.tail.shift();
     }
-    this.buffer += text.endsWith('\n') ? text : `${text}\n`;
+    if (this.cut) return;
+    const add = text.endsWith('\n') ? text : `${text}\n`;
+    const room = this.maxBytes - this.written;
+    if (Buffer.byteLength(add) > room) {
+      this.cut = true;
+      this.buffer += `${Buffer.from(add).subarray(0, Math.max(0, room)).toString('utf8').replace(/\uFFFD$/, '')}\n`;
+      this.buffer += `--- the log was cut here: it reached the limit of ${this.maxBytes} bytes; later lines are left out ---\n`;
+      this.written = this.maxBytes;
+      void this.flush();
+      return;
+    }
+    this.written += Buffer.byteLength(add);
+    this.buffer += add;
     if (this.buffer.length > 64 * 1024) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), 300);
   };

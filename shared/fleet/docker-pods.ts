@@ -3,6 +3,7 @@
 // `berth.io/managed=true` (STYLE 7: check ownership labels before touching a container). Each
 // project's pods join the project's own network on the engine (docker-networks.ts), made with
 // its first pod and removed with its last.
+import { imageProblem, type PlatformRegistry } from '../images/access.ts';
 import type Docker from 'dockerode';
 import { BerthError, ConflictError } from '../errors.ts';
 import { LABELS, podContainerName, podContainerSpec, projectUid } from './pod-container.ts';
@@ -76,6 +77,12 @@ export interface DockerPodsOptions {
    * platforms (or two hosts) sharing one engine never touch each other's pods.
    */
   owner?: string;
+  /**
+   * The platform registry's layout: a pod may run only its project's own images, the shared ones
+   * and public ones (checked here too, since this engine would pull any image, and may hold
+   * another project's in its cache).
+   */
+  images?: PlatformRegistry;
 }
 
 export class DockerPods implements PodContainers {
@@ -90,7 +97,10 @@ export class DockerPods implements PodContainers {
     this.registryAuth = opts.registryAuth;
     this.owner = opts.owner;
     this.networks = new ProjectNetworks(docker, opts.owner);
+    this.images = opts.images;
   }
+
+  private readonly images: PlatformRegistry | undefined;
 
   private readonly owner: string | undefined;
   /** The engine's project networks of this owner. */
@@ -107,6 +117,8 @@ export class DockerPods implements PodContainers {
    */
   async ensurePod(spec: PodSpecForHost): Promise<RunningPod> {
     const name = podContainerName(spec.project, spec.pod);
+    const problem = this.images ? imageProblem(spec.image, spec.project, this.images) : undefined;
+    if (problem) throw new BerthError(403, 'ImageNotAllowed', `pod ${spec.project}/${spec.pod}: the image ${spec.image} ${problem}`);
     const existing = await this.inspectByName(name);
     if (existing) {
       if (!this.mine(existing.Config.Labels)) throw new UnmanagedContainerError(name);

@@ -4,6 +4,7 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { syncEcsHosts } from '../aws/ecs-hosts.ts';
 import { EcsPodContainers } from '../aws/ecs-pods.ts';
+import type { PlatformRegistry } from '../images/access.ts';
 import type { Host, Pod } from '../model/objects.ts';
 import { projectUids } from '../project/uid-blocks.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
@@ -25,6 +26,8 @@ export interface EcsFleetSyncOptions {
    * after each pass, the groups of projects left without pods are removed.
    */
   network?: { subnets: string[]; groups: { securityGroupOf(project: string): Promise<string>; prune(keep: ReadonlySet<string>): Promise<string[]> } };
+  /** The platform registry's layout: a pod runs no other project's image. */
+  images?: PlatformRegistry;
 }
 
 /**
@@ -51,6 +54,7 @@ export function createEcsFleetSync(o: EcsFleetSyncOptions): () => Promise<{ host
         region: o.region,
         taskDefinitions,
         ...(o.network ? { network: { subnets: o.network.subnets, securityGroupOf: (p: string) => o.network!.groups.securityGroupOf(p) } } : {}),
+        images: o.images,
       });
       const sync = createPodSync({ store: o.store, bindings: o.bindings, hostName: host.metadata.name, address: host.spec.address, containers, uidFor, reportedReadiness: true });
       pods += (await sync.syncHost()).pods;

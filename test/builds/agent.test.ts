@@ -14,6 +14,7 @@ import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
 import { instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
 import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
 import { s2iBuild } from '../../shared/builds/s2i/build.ts';
+import { buildSettings } from '../../shared/builds/settings.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { appSource, buildSuite, docker } from './support.ts';
@@ -63,6 +64,9 @@ beforeAll(async () => {
     registry: new LocalRegistry(inject('registryHost')),
     docker,
     engine: { s2iBuild, dockerfileBuild, extractArchive },
+    // The sample apps are local git repositories: allowed here as PAAS_ALLOW_LOCAL_GIT=1 would.
+    settings: buildSettings({ PAAS_ALLOW_LOCAL_GIT: '1' }),
+    platformRegistry: { host: inject('registryHost'), prefix: '', shared: ['berth'] },
   };
 });
 
@@ -112,7 +116,7 @@ describe('the builder agent', () => {
   }, 300_000);
 
   it('a missing builder image is an Error naming the image', async () => {
-    const missing = `${inject('registryHost')}/nobody/no-such-builder:1`;
+    const missing = `${inject('registryHost')}/${P}/no-such-builder:1`;
     const ref = await pendingBuild('nobuilder', { git: { uri: gitUri(await appSource('wsgi-stdlib')) } }, missing);
     expect(await runBuild(deps, ref)).toBe('Error');
     const b = await get(ref);

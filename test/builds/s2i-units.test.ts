@@ -78,8 +78,10 @@ describe('the step container spec', () => {
       HostConfig: { NetworkMode: 'none', Privileged: false, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], Binds: [], Memory: 512, MemorySwap: 512 },
     });
     expect(spec.name).toMatch(/^berth-s2i-assemble-[0-9a-f]{12}$/);
-    const named = stepContainerSpec({ image: 'sha256:abc', step: 'assemble', cmd: 'x', user: '1001:0', env: [], buildName: 'shop_web-3' });
+    const named = stepContainerSpec({ image: 'sha256:abc', step: 'assemble', cmd: 'x', user: '1001:0', env: [], build: { project: 'shop', name: 'web-3' }, nanoCpus: 5e8 });
     expect(named.name).toMatch(/^berth-s2i-shop_web-3-assemble-[0-9a-f]{12}$/);
+    expect(named.Labels).toEqual({ 'berth.io/build-step-project': 'shop', 'berth.io/build-step-build': 'web-3' });
+    expect(named.HostConfig?.NanoCpus).toBe(5e8);
     expect(JSON.stringify(spec)).not.toContain('docker.sock');
   });
 });

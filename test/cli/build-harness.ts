@@ -10,6 +10,7 @@ import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import type { ApiDeps } from '../../shared/api/env.ts';
 import { createApi } from '../../shared/api/app.ts';
+// The CLI's naming tests use file:// URLs: allowed as PAAS_ALLOW_LOCAL_GIT=1 would.
 import type { Build } from '../../shared/builds/instantiate.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import { startCli, type CliHarness, type ServedApp } from './harness.ts';
@@ -37,7 +38,7 @@ export interface UploadedEntry {
 /** `deps`: more of the API's dependencies (the routers' ports, …). */
 export async function startBuildCli(deps: Partial<ApiDeps> = {}): Promise<BuildHarness> {
   let h: BuildHarness | undefined;
-  const base = await startCli((api) => cutFollowStreams(createApi({ store: api.store, identity: api.identity, builds: api.builds, builderImages: [PYTHON], ...deps }), () => h?.cutFollowAfterMs));
+  const base = await startCli((api) => cutFollowStreams(createApi({ store: api.store, identity: api.identity, builds: api.builds, builderImages: [PYTHON], buildPolicy: { git: { allowLocal: true } }, ...deps }), () => h?.cutFollowAfterMs));
   const ref = (name: string) => ({ kind: 'Build', project: PROJECT, name });
   h = Object.assign(base, {
     appendLog: (build: string, text: string) => base.api.builds.logs.append(ref(build), text),

@@ -85,7 +85,7 @@ function slowApp(dir: string): void {
 }
 
 beforeAll(async () => {
-  up = await startUp(home, await upPorts(), { PAAS_BUILDER_VARIANT: 'test', BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  up = await startUp(home, await upPorts(), { PAAS_BUILDER_VARIANT: 'test', BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD, PAAS_ALLOW_LOCAL_GIT: '1' });
   registry = /registry on (\S+)/.exec(up.output())![1]!;
   expect((await cli('login', up.apiUrl, '--username', 'admin', '--password', ADMIN_PASSWORD)).code).toBe(0);
   expect((await cli('new-project', P)).code).toBe(0);

@@ -8,6 +8,7 @@ import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetSha
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 import { instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
@@ -20,6 +21,9 @@ const BUCKET = 'berth-state-sourcesbucket-0a1b2c';
 const ecs = mockClient(ECSClient);
 const s3 = mockClient(S3Client);
 const ecr = mockClient(ECRClient);
+// STS AssumeRole (AWS STS API Reference, "AssumeRole": Tags are session tags).
+const sts = mockClient(STSClient);
+const SCOPE_ROLE = 'arn:aws:iam::111122223333:role/berth-build-scope';
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 let t: TestTable;
 let stream: (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
@@ -67,6 +71,7 @@ beforeAll(async () => {
     BERTH_CLUSTER: 'berth-cluster',
     BERTH_BUILD_CAPACITY_PROVIDER: 'berth-build-hosts',
     BERTH_BUILDER_TASK_DEFINITION: 'berth-builder',
+    BERTH_BUILD_SCOPE_ROLE_ARN: SCOPE_ROLE,
     BERTH_SOURCES_BUCKET: BUCKET,
     BERTH_REGISTRY: REGISTRY,
     BERTH_REPOSITORY_PREFIX: 'berth',
@@ -78,20 +83,28 @@ beforeAll(async () => {
 });
 
 describe('stream function on AWS', () => {
-  it('runs a builder task for a new Build (exact RunTask input) and records the task ARN as its agent, Pending', async () => {
+  it('runs a builder task for a new Build (exact RunTask input) with credentials scoped to the build, and records the task ARN as its agent, Pending', async () => {
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK, lastStatus: 'PROVISIONING' }], failures: [] });
+    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date() } });
     await instantiateBuild(t.store, 'demo', 'web', { message: 'test' });
     const event = await newRecords();
     expect(event.Records.map((r) => [r.eventName, r.dynamodb?.Keys?.sk?.S])).toEqual([['MODIFY', 'BuildConfig#web'], ['INSERT', 'Build#web-1']]);
 
     expect(await stream(event)).toEqual({ batchItemFailures: [] });
+    expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input)).toEqual([{
+      RoleArn: SCOPE_ROLE, RoleSessionName: 'build-demo-web-1', DurationSeconds: 3600,
+      Tags: [{ Key: 'berth-project', Value: 'demo' }, { Key: 'berth-build', Value: 'web-1' }],
+    }]);
     expect(ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input)).toEqual([{
       cluster: 'berth-cluster',
       taskDefinition: 'berth-builder',
       count: 1,
       capacityProviderStrategy: [{ capacityProvider: 'berth-build-hosts', weight: 1 }],
       startedBy: 'demo/web-1',
-      overrides: { containerOverrides: [{ name: 'builder', environment: [{ name: 'BUILD_PROJECT', value: 'demo' }, { name: 'BUILD_NAME', value: 'web-1' }] }] },
+      overrides: { containerOverrides: [{ name: 'builder', environment: [
+        { name: 'BUILD_PROJECT', value: 'demo' }, { name: 'BUILD_NAME', value: 'web-1' },
+        { name: 'AWS_ACCESS_KEY_ID', value: 'ASIAEXAMPLE' }, { name: 'AWS_SECRET_ACCESS_KEY', value: 'secret' }, { name: 'AWS_SESSION_TOKEN', value: 'token' },
+      ] }] },
       tags: [{ key: 'berth:managed', value: 'true' }, { key: 'berth:project', value: 'demo' }, { key: 'berth:build', value: 'web-1' }],
     }]);
     expect((await get('web-1')).status).toMatchObject({ phase: 'Pending', agent: TASK });

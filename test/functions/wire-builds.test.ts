@@ -23,7 +23,7 @@ describe('builderImages (BERTH_BUILDER_IMAGES)', () => {
 });
 
 describe('missing variables', () => {
-  const full = { BERTH_CLUSTER: 'c', BERTH_BUILD_CAPACITY_PROVIDER: 'p', BERTH_BUILDER_TASK_DEFINITION: 'berth-builder' };
+  const full = { BERTH_CLUSTER: 'c', BERTH_BUILD_CAPACITY_PROVIDER: 'p', BERTH_BUILDER_TASK_DEFINITION: 'berth-builder', BERTH_BUILD_SCOPE_ROLE_ARN: 'arn:aws:iam::1:role/scope' };
 
   it.each(Object.keys(full))('the ECS launcher refuses to start without %s', (name) => {
     expect(() => ecsBuildLauncher({ ...full, [name]: undefined })).toThrow(`${name} is not set: the build reconciler runs builder tasks in the Berth cluster`);

@@ -61,10 +61,10 @@ describe('sources bucket', () => {
 });
 
 describe('who may do what with uploaded sources', () => {
-  it('the API uploads, the builder reads (and lists, for 404 on a missing upload), the reconcilers delete; nobody else', () => {
+  it('the API uploads, a build reads its own (and lists its project\'s, for 404 on a missing upload), the reconcilers delete; nobody else', () => {
     expect(sourcesActionsByRole()).toEqual({
       ApiFunctionRole: ['s3:PutObject'],
-      BuilderTaskRole: ['s3:GetObject', 's3:ListBucket'],
+      BuildScopeRole: ['s3:GetObject', 's3:ListBucket'],
       StreamFunctionRole: ['s3:DeleteObject'],
       ResyncFunctionRole: ['s3:DeleteObject'],
     });
@@ -72,6 +72,11 @@ describe('who may do what with uploaded sources', () => {
 
   it('objects only under sources/, and the bucket itself only for ListBucket', () => {
     for (const s of allows.filter(touchesSources)) {
+      // A build's own upload: sources/<its project>/<its build>.tar, by its session tags.
+      if (s.holder.startsWith('BuildScopeRole') && s.actions.includes('s3:GetObject')) {
+        expect(s.resources).toEqual([expect.stringMatching(/\/sources\/\$\{aws:PrincipalTag\/berth-project\}\/\$\{aws:PrincipalTag\/berth-build\}\.tar$/)]);
+        continue;
+      }
       const pattern = s.actions.includes('s3:ListBucket') ? SOURCES_BUCKET : SOURCES_OBJECTS;
       expect(s.actions.length === 1 || !s.actions.includes('s3:ListBucket'), s.holder).toBe(true);
       for (const r of s.resources) expect(r, `${s.holder}: ${s.actions.join()}`).toMatch(pattern);
@@ -79,8 +84,8 @@ describe('who may do what with uploaded sources', () => {
   });
 });
 
-describe('the builder task on AWS', () => {
-  const builderAllows = () => allows.filter((s) => s.holder.startsWith('BuilderTaskRole'));
+describe('a build on AWS (its scope: test/security/builder-iam.test.ts evaluates it)', () => {
+  const builderAllows = () => allows.filter((s) => s.holder.startsWith('BuildScopeRole'));
 
   it('writes build status and logs in the table (DynamoBuildLogs appends with UpdateItem and PutItem)', () => {
     const table = builderAllows().filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
@@ -94,7 +99,7 @@ describe('the builder task on AWS', () => {
     const ensure = ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource', 'ecr:PutLifecyclePolicy'];
     for (const action of ensure) {
       const [, resources] = ecr.find(([a]) => a === action)!;
-      expect(resources).toEqual([expect.stringMatching(/:repository\/berth\/\*$/)]);
+      expect(resources).toEqual([expect.stringMatching(/:repository\/berth\/\$\{aws:PrincipalTag\/berth-project\}\/\*$/)]);
     }
     expect(ecr.map(([a]) => a)).not.toContain('ecr:DeleteRepository');
   });

@@ -56,13 +56,13 @@ describe('least privilege', () => {
 
   it('lets principals use the secrets key only to make or open data keys, only in Berth\'s encryption context', () => {
     const kms = allows.filter((s) => s.actions.some((a) => a.startsWith('kms:')));
-    expect(new Set(kms.map((s) => s.holder.replace(/DefaultPolicy\w+$/, '')))).toEqual(new Set(['ApiFunctionRole', 'WebhooksFunctionRole', 'StreamFunctionRole', 'ResyncFunctionRole', 'BuilderTaskRole']));
+    expect(new Set(kms.map((s) => s.holder.replace(/DefaultPolicy\w+$/, '')))).toEqual(new Set(['ApiFunctionRole', 'WebhooksFunctionRole', 'StreamFunctionRole', 'ResyncFunctionRole', 'BuildScopeRole']));
     for (const s of kms) {
       expect(s.actions.every((a) => a === 'kms:GenerateDataKey' || a === 'kms:Decrypt'), where(s)).toBe(true);
       expect(s.condition?.StringEquals?.['kms:EncryptionContext:berth:purpose'], where(s)).toBe('secrets');
       expect(s.resources.every((r) => /SecretsKey/.test(r)), where(s)).toBe(true);
     }
-    expect(kms.find((s) => s.holder.startsWith('BuilderTaskRole'))!.actions).toEqual(['kms:Decrypt']);
+    expect(kms.find((s) => s.holder.startsWith('BuildScopeRole'))!.actions).toEqual(['kms:Decrypt']);
   });
 
   it('allows no action "*" or "service:*", and no action wildcard except the named ones', () => {
@@ -107,14 +107,17 @@ describe('least privilege', () => {
   it('keeps every ECR permission inside repositories under berth/ (apart from the login token)', () => {
     const ecr = allows.filter((s) => s.actions.some((a) => a.startsWith('ecr:') && a !== 'ecr:GetAuthorizationToken'));
     expect(ecr.length).toBeGreaterThan(0);
-    // berth/* itself, or one of the platform repositories (berth/builder, berth/s2i/…) made in the fleet stack.
-    for (const s of ecr) for (const r of s.resources) expect(r, where(s)).toMatch(/:repository\/berth\/\*$|^<Registry(Builder|S2i)\w+\.Arn>$/);
+    // berth/* itself, one of the platform repositories (berth/builder, berth/s2i/…) made in the
+    // fleet stack, or (a build's scope) its own project's berth/<project>/* and the shared berth/s2i/*.
+    for (const s of ecr) for (const r of s.resources) expect(r, where(s)).toMatch(/:repository\/berth\/(\$\{aws:PrincipalTag\/berth-project\}\/|s2i\/)?\*$|^<Registry(Builder|S2i)\w+\.Arn>$/);
   });
 
   it('never lets the control plane or a build overwrite or delete the platform\'s own images', () => {
+    // A build's scope may push only under berth/<its project>/ and pull berth/s2i/* (builder-iam.test.ts).
+    const scopePush = allows.filter((s) => s.holder.startsWith('BuildScopeRole') && s.actions.includes('ecr:PutImage'));
+    for (const s of scopePush) expect(s.resources, where(s)).toEqual([expect.stringMatching(/:repository\/berth\/\$\{aws:PrincipalTag\/berth-project\}\/\*$/)]);
     const denies = all.filter((s) => s.effect === 'Deny' && s.raw.Sid === 'ProtectPlatformRepositories');
     const holders = new Set(denies.map((s) => s.holder));
-    expect([...holders].some((h) => h.startsWith('BuilderTaskRole'))).toBe(true);
     expect([...holders].some((h) => h.startsWith('StreamFunctionRole'))).toBe(true);
     expect([...holders].some((h) => h.startsWith('ResyncFunctionRole'))).toBe(true);
     for (const s of denies) {

@@ -9,6 +9,8 @@ import { ValidationError } from '../../errors.ts';
 import { envVar } from '../../model/build-kinds.ts';
 import { cancelBuild } from '../../builds/cancel.ts';
 import { SOURCE_ARCHIVE_ANNOTATION, instantiateBuild, type Build, type BuildConfig } from '../../builds/instantiate.ts';
+import { admitBuildSpec } from '../../builds/admission.ts';
+import { DENY_LOCAL } from '../../builds/git-source.ts';
 import { isTerminal } from '../../builds/plan.ts';
 import { MAX_ARCHIVE_BYTES, UploadTooLargeError } from '../../builds/upload-limit.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
@@ -56,6 +58,7 @@ export function registerBuildRoutes(app: Hono<ApiEnv>, deps: ApiDeps, builds: No
     async (c, { params, body }) => {
       const bc = await getOr404<BuildConfig>(deps.store, { kind: 'BuildConfig', project: params.project, name: params.name });
       if (bc.spec.source.binary) throw ValidationError.field('source.binary', 'this BuildConfig builds uploaded source; use instantiatebinary (`berth start-build --from-dir`)');
+      await admitBuildSpec(deps.store, params.project, bc.spec, deps.buildPolicy ?? { git: DENY_LOCAL });
       const build = await instantiateBuild(deps.store, params.project, params.name, { message: body.message ?? `Manually triggered by ${c.get('user')}`, env: body.env });
       return c.json(build, 201);
     },
@@ -68,6 +71,7 @@ export function registerBuildRoutes(app: Hono<ApiEnv>, deps: ApiDeps, builds: No
     async (c, { params, query }) => {
       const bc = await getOr404<BuildConfig>(deps.store, { kind: 'BuildConfig', project: params.project, name: params.name });
       if (!bc.spec.source.binary) throw ValidationError.field('source.binary', 'this BuildConfig builds from git; use instantiate');
+      await admitBuildSpec(deps.store, params.project, bc.spec, deps.buildPolicy ?? { git: DENY_LOCAL });
       const declared = Number(c.req.header('content-length') ?? 0);
       if (declared > maxBytes) throw new UploadTooLargeError(maxBytes);
       const body = c.req.raw.body;

@@ -25,6 +25,7 @@ import { deleteObject } from '../../store/deletion.ts';
 import { getOr404, guardMetadata, listResponse, replaceFromBody } from './common.ts';
 import { generatedHostProblem, withHostClaim } from '../../routing/host-claims.ts';
 import { canSeeSecrets, redactFor } from '../redaction.ts';
+import { admitSpec } from '../admission.ts';
 
 export function registerObjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   for (const def of KINDS.values()) if (def.scope === 'project') registerKind(app, deps, def);
@@ -83,6 +84,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
         checkProject(body.metadata.project, params.project);
         checkHost(params.project, body.spec);
         const { labels, annotations } = await guardMetadata(deps, c.get('user'), undefined, body.metadata);
+        await admitSpec(deps, kind, params.project, body.spec);
         const created = await deps.store.create({
           kind,
           metadata: { name: body.metadata.name, project: params.project, labels, annotations },
@@ -100,7 +102,11 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
         checkProject(body.metadata.project, params.project);
         checkHost(params.project, body.spec);
         const target = ref(params.project, params.name);
-        const spec = codec ? await codec.seal(body.spec, (await getOr404(deps.store, target)).spec) : body.spec;
+        const stored = await getOr404(deps.store, target);
+        // What may not be written at all is refused before what the spec asks for is judged.
+        await guardMetadata(deps, c.get('user'), stored.metadata, body.metadata);
+        await admitSpec(deps, kind, params.project, body.spec);
+        const spec = codec ? await codec.seal(body.spec, stored.spec) : body.spec;
         const annotate = kind === 'Route' ? (stored: BerthObject, next: { spec: unknown; annotations: Record<string, string> }) => withHostClaim(stored as never, next, new Date()) : undefined;
         return c.json(withApiVersion(await open(await replaceFromBody(deps, c.get('user'), target, { ...body, spec }, annotate)), body.apiVersion));
       },

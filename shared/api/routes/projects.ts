@@ -11,6 +11,8 @@ import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
 import { apiVersionField, CreateMeta, ListQuery, ProjectParam, UpdateMeta, listOut, objectOut, parseSelector, specOrEmpty } from '../schemas.ts';
 import { getOr404, guardMetadata, listResponse, replaceFromBody } from './common.ts';
+import { ForbiddenError } from '../../errors.ts';
+import { ALLOW_DOCKER_BUILDS } from '../../builds/admission.ts';
 
 const ProjectOut = objectOut('Project', projectSpec, projectStatus.partial());
 const CreateBody = z.strictObject({ apiVersion: apiVersionField('Project'), kind: z.literal('Project').optional(), metadata: CreateMeta.omit({ project: true }), spec: specOrEmpty(projectSpec) });
@@ -44,6 +46,7 @@ export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
       const user = c.get('user');
       const m = body.metadata;
       await mayCreateProject(m.name, () => deps.identity.isClusterAdmin(user));
+      await guardAdminAnnotations(deps, user, undefined, m.annotations);
       const { labels, annotations } = await guardMetadata(deps, user, undefined, m);
       const project = await createProject(deps.store, { name: m.name, requester: user, labels, annotations, spec: body.spec });
       return c.json(withApiVersion(project, body.apiVersion), 201);
@@ -62,6 +65,8 @@ export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     deps,
     { method: 'put', path: '/api/v1/projects/{project}', access: { kind: 'project', verb: 'update', resource: 'project' }, summary: "Replace a project's display name, description, labels and annotations", tag, params: ProjectParam, body: ReplaceBody, response: ProjectOut },
     async (c, { params, body }) => {
+      const stored = await getOr404(deps.store, ref(params.project));
+      await guardAdminAnnotations(deps, c.get('user'), stored.metadata.annotations, body.metadata.annotations);
       return c.json(withApiVersion(await replaceFromBody(deps, c.get('user'), ref(params.project), body), body.apiVersion));
     },
   );
@@ -72,4 +77,14 @@ export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     { method: 'delete', path: '/api/v1/projects/{project}', access: { kind: 'project', verb: 'delete', resource: 'project' }, summary: 'Delete a project and everything in it', tag, params: ProjectParam, response: ProjectOut, status: 202 },
     async (c, { params }) => c.json(await requestProjectDeletion(deps.store, params.project), 202),
   );
+}
+
+/** Project annotations only a cluster admin may set or change (what the platform lets the project do). */
+const ADMIN_ANNOTATIONS = [ALLOW_DOCKER_BUILDS];
+
+async function guardAdminAnnotations(deps: ApiDeps, user: string, stored: Record<string, string> | undefined, given: Record<string, string> | undefined): Promise<void> {
+  const changed = ADMIN_ANNOTATIONS.filter((a) => (stored?.[a] ?? undefined) !== (given?.[a] ?? undefined));
+  if (changed.length && !(await deps.identity.isClusterAdmin(user))) {
+    throw new ForbiddenError(`metadata.annotations["${changed[0]}"] can be set only by a cluster admin`, 'ask a cluster admin');
+  }
 }

@@ -7,7 +7,7 @@ import { lineWriter } from './lines.ts';
 import type { ContainerRuntime } from './runtime.ts';
 import { imageDestination, resolveScripts, scriptPath } from './scripts.ts';
 import { stepContainerSpec, uploadLayout } from './spec.ts';
-import type { Owner } from './types.ts';
+import type { Owner, StepOwner } from './types.ts';
 
 /** The most a save-artifacts tar may hold. */
 export const MAX_ARTIFACTS_BYTES = 4 * 1024 ** 3;
@@ -20,7 +20,8 @@ export interface SaveArtifactsInput {
   env: string[];
   owner: Owner;
   memoryBytes?: number;
-  buildName?: string;
+  nanoCpus?: number;
+  build?: StepOwner;
   into: string;
   log: (line: string) => void;
 }
@@ -39,7 +40,7 @@ export async function saveArtifacts(p: SaveArtifactsInput): Promise<boolean> {
     const stderr = lineWriter((l) => p.log(`save-artifacts: ${l}`));
     p.log(`Saving build artifacts from image ${p.previousImage} ...`);
     const { id, exitCode } = await p.runtime.runStep({
-      spec: stepContainerSpec({ image: previous.id, step: 'save-artifacts', cmd: scriptPath(script, 'save-artifacts', destination), user: previous.user, env: p.env, memoryBytes: p.memoryBytes, buildName: p.buildName }),
+      spec: stepContainerSpec({ image: previous.id, step: 'save-artifacts', cmd: scriptPath(script, 'save-artifacts', destination), user: previous.user, env: p.env, memoryBytes: p.memoryBytes, nanoCpus: p.nanoCpus, build: p.build }),
       upload: script.kind === 'upload' ? { destination, owner: p.owner, layout: (missing) => uploadLayout({ missing, scripts: { 'save-artifacts': script } }) } : undefined,
       stdout,
       stderr,

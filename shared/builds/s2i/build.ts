@@ -15,7 +15,7 @@ import { IMAGE_METADATA_PATH, MAX_IMAGE_METADATA_BYTES, parseImageMetadata } fro
 import { ContainerRuntime } from './runtime.ts';
 import { ASSEMBLE_USER_LABEL, imageDestination, resolveScripts, scriptPath } from './scripts.ts';
 import { mergeEnv, parseEnvironment, readSourceFile } from './source.ts';
-import { commitOptions, outputLabels, parseOwner, stepContainerSpec, uploadLayout } from './spec.ts';
+import { CLEARED_STEP_LABELS, commitOptions, outputLabels, parseOwner, stepContainerSpec, uploadLayout } from './spec.ts';
 import type { S2IRequest } from './types.ts';
 
 /** Lines of assemble output a failure carries. */
@@ -52,7 +52,7 @@ export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ i
     let artifactsDir: string | undefined;
     if (req.incremental && req.previousImage) {
       const into = join(work, 'artifacts');
-      const saved = await saveArtifacts({ runtime, previousImage: req.previousImage, sourceDir: req.sourceDir, scriptsUrl: req.scriptsUrl, env, owner, memoryBytes: req.memoryBytes, buildName: req.buildName, into, log: req.log });
+      const saved = await saveArtifacts({ runtime, previousImage: req.previousImage, sourceDir: req.sourceDir, scriptsUrl: req.scriptsUrl, env, owner, memoryBytes: req.memoryBytes, nanoCpus: req.nanoCpus, build: req.build, into, log: req.log });
       if (saved) artifactsDir = into;
     }
 
@@ -63,7 +63,7 @@ export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ i
     });
     req.log(`Running assemble as user ${builder.labels[ASSEMBLE_USER_LABEL] || builder.user} ...`);
     const { id, exitCode } = await runtime.runStep({
-      spec: stepContainerSpec({ image: builder.id, step: 'assemble', cmd: scriptPath(scripts.assemble!, 'assemble', destination), user: `${owner.uid}:${owner.gid}`, env, memoryBytes: req.memoryBytes, buildName: req.buildName }),
+      spec: stepContainerSpec({ image: builder.id, step: 'assemble', cmd: scriptPath(scripts.assemble!, 'assemble', destination), user: `${owner.uid}:${owner.gid}`, env, memoryBytes: req.memoryBytes, nanoCpus: req.nanoCpus, build: req.build }),
       upload: { destination, owner, layout: (missing) => uploadLayout({ missing, sourceDir: req.sourceDir, skip: ignore ? s2iIgnore(ignore) : undefined, scripts, artifactsDir }) },
       stdout: out.stdout,
       stderr: out.stderr,
@@ -78,7 +78,7 @@ export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ i
     const metadataLabels = metadata ? parseImageMetadata(metadata.toString('utf8')) : undefined;
     if (metadataLabels) req.log(`Labels from ${IMAGE_METADATA_PATH}: ${Object.keys(metadataLabels).join(', ') || 'none'}`);
     const labels = outputLabels({ builder, builderImage: req.builderImage, sourceLocation: req.sourceLocation, tag: req.tag, metadata: metadataLabels, extra: req.labels });
-    const imageId = await runtime.commit(id, commitOptions({ tag: req.tag, runPath: scriptPath(scripts.run!, 'run', destination), builder, env, labels }));
+    const imageId = await runtime.commit(id, commitOptions({ tag: req.tag, runPath: scriptPath(scripts.run!, 'run', destination), builder, env, labels: { ...labels, ...CLEARED_STEP_LABELS } }));
     req.log(`Committed ${req.tag} (${imageId.slice(0, 19)})`);
     return { imageId };
   } finally {

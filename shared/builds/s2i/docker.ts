@@ -3,7 +3,7 @@
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { EngineClient } from './ports.ts';
-import { stepContainerPrefix } from './spec.ts';
+import { STEP_CONTAINER_PREFIX, STEP_LABELS } from './spec.ts';
 
 function statusCode(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
@@ -123,6 +123,10 @@ export function dockerEngine(docker: Docker): EngineClient {
         nocache: opts.noCache,
         rm: true,
         forcerm: true,
+        // Every RUN step: no network, the build's memory (no swap) and cpu.
+        networkmode: 'none',
+        ...(opts.memoryBytes ? { memory: opts.memoryBytes, memswap: opts.memoryBytes } : {}),
+        ...(opts.nanoCpus ? { cpuperiod: 100_000, cpuquota: Math.round((opts.nanoCpus / 1e9) * 100_000) } : {}),
         ...(opts.labels ? { labels: opts.labels } : {}),
         ...(opts.signal ? { abortSignal: opts.signal } : {}),
       });
@@ -172,14 +176,15 @@ function firstFile(archive: NodeJS.ReadableStream, maxBytes: number): Promise<Bu
 }
 
 /**
- * Removes the step containers one build left behind (an agent killed mid-step cannot remove its
- * own). Returns how many it removed.
+ * Removes the step and fetch containers one build left behind (an agent killed mid-step cannot
+ * remove its own): those labelled with exactly this project and build, and named as step
+ * containers. Returns how many it removed.
  * @example await removeStepContainers(docker, 'shop', 'web-3') // 1
  */
 export async function removeStepContainers(docker: Docker, project: string, build: string): Promise<number> {
-  const prefix = `/${stepContainerPrefix(project, build)}`;
   const engine = dockerEngine(docker);
-  const left = (await docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => n.startsWith(prefix)));
+  const labelled = await docker.listContainers({ all: true, filters: { label: [`${STEP_LABELS.project}=${project}`, `${STEP_LABELS.build}=${build}`] } });
+  const left = labelled.filter((c) => c.Labels[STEP_LABELS.project] === project && c.Labels[STEP_LABELS.build] === build && c.Names.some((n) => n.startsWith(`/${STEP_CONTAINER_PREFIX}`)));
   for (const c of left) await engine.removeContainer(c.Id);
   return left.length;
 }

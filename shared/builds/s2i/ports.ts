@@ -20,6 +20,9 @@ export interface BuildImageOptions {
   noCache: boolean;
   labels?: Record<string, string>;
   signal?: AbortSignal;
+  /** Limits of each step's container; the steps never have a network. */
+  memoryBytes?: number;
+  nanoCpus?: number;
 }
 
 export interface EngineClient {

@@ -7,20 +7,32 @@ import type { CommitOptions, ContainerSpec } from './ports.ts';
 import { splitTag } from './ports.ts';
 import type { PackSource } from './pack.ts';
 import { BuilderUserError } from './errors.ts';
-import type { ImageFacts, Owner, ScriptName, Scripts } from './types.ts';
+import type { ImageFacts, Owner, ScriptName, Scripts, StepOwner } from './types.ts';
 
 /**
- * The name of a build step's container, `berth-s2i-[<buildName>-]<step>-<random>`, so that one can
- * tell which containers a build made. A name, not a label: commit would copy a label into the
- * image.
- * @example stepContainerName('assemble', 'shop_web-3') // 'berth-s2i-shop_web-3-assemble-1a2b3c4d5e6f'
+ * The name of a build step's container, `berth-s2i-[<project>_<build>-]<step>-<random>`, for
+ * people reading `docker ps`; clean-up goes by the labels (STEP_LABELS), never by the name.
+ * @example stepContainerName('assemble', { project: 'shop', name: 'web-3' }) // 'berth-s2i-shop_web-3-assemble-1a2b3c4d5e6f'
  */
-export function stepContainerName(step: StepSpecInput['step'], buildName?: string): string {
-  return `berth-s2i-${buildName ? `${buildName}-` : ''}${step}-${randomBytes(6).toString('hex')}`;
+export function stepContainerName(step: StepSpecInput['step'] | 'fetch', build?: StepOwner): string {
+  return `berth-s2i-${build ? `${build.project}_${build.name}-` : ''}${step}-${randomBytes(6).toString('hex')}`;
 }
 
-/** The prefix of the names of every step container of one build (see stepContainerName). */
-export const stepContainerPrefix = (project: string, build: string): string => `berth-s2i-${project}_${build}-`;
+/** The prefix every step container's name has. */
+export const STEP_CONTAINER_PREFIX = 'berth-s2i-';
+
+/**
+ * The labels of a build's step and fetch containers: the project and the build they belong to.
+ * A commit copies a container's labels into the image, so the output image gets them blanked
+ * (CLEARED_STEP_LABELS): containers of that image never match a build's clean-up.
+ */
+export const STEP_LABELS = { project: 'berth.io/build-step-project', build: 'berth.io/build-step-build' } as const;
+export const CLEARED_STEP_LABELS: Record<string, string> = { [STEP_LABELS.project]: '', [STEP_LABELS.build]: '' };
+
+/** The labels of a container that belongs to `build`. */
+export function stepLabels(build: StepOwner): Record<string, string> {
+  return { [STEP_LABELS.project]: build.project, [STEP_LABELS.build]: build.name };
+}
 
 export interface StepSpecInput {
   image: string;
@@ -29,14 +41,16 @@ export interface StepSpecInput {
   user: string;
   env: string[];
   memoryBytes?: number;
-  /** `<project>_<build>`, named in the container's name. */
-  buildName?: string;
+  nanoCpus?: number;
+  /** The build the container belongs to, in its labels and name. */
+  build?: StepOwner;
 }
 
 /**
  * A build step's container: the script run through /usr/bin/env (source-to-image's default
  * entrypoint), no network, no privileges, every capability dropped, no new privileges, no
- * mounts (never the Docker socket), optional memory limit without swap.
+ * mounts (never the Docker socket), a pids limit, and the build's memory (without swap) and cpu
+ * limits; labelled with the build it belongs to.
  */
 export function stepContainerSpec(p: StepSpecInput): ContainerSpec {
   return {
@@ -45,7 +59,8 @@ export function stepContainerSpec(p: StepSpecInput): ContainerSpec {
     Cmd: [p.cmd],
     User: p.user,
     Env: p.env,
-    name: stepContainerName(p.step, p.buildName),
+    name: stepContainerName(p.step, p.build),
+    ...(p.build ? { Labels: stepLabels(p.build) } : {}),
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
@@ -59,6 +74,7 @@ export function stepContainerSpec(p: StepSpecInput): ContainerSpec {
       Binds: [],
       PidsLimit: 4096,
       ...(p.memoryBytes ? { Memory: p.memoryBytes, MemorySwap: p.memoryBytes } : {}),
+      ...(p.nanoCpus ? { NanoCpus: p.nanoCpus } : {}),
     },
   };
 }

@@ -31,12 +31,14 @@ export interface S2IRequest {
   /** Abort stops and removes the containers and makes the build throw an AbortError. */
   signal?: AbortSignal;
   /**
-   * Names the build the step containers belong to (`<project>_<build>`), so that the containers
-   * one build made can be found and removed; names only a random suffix when absent.
+   * The build the step containers belong to: their labels carry its project and name, so that
+   * the containers one build made can be found and removed (and only those).
    */
-  buildName?: string;
-  /** Memory limit of the assemble container. */
+  build?: StepOwner;
+  /** Memory limit of each step container (no swap beyond it). */
   memoryBytes?: number;
+  /** CPU limit of each step container, in billionths of a CPU. */
+  nanoCpus?: number;
   /** Credentials for pulling the builder and previous images (e.g. from ECR's GetAuthorizationToken). */
   registryAuth?: RegistryAuth;
 }
@@ -68,4 +70,10 @@ export type Scripts = Partial<Record<ScriptName, ScriptSource>>;
 export interface Owner {
   uid: number;
   gid: number;
+}
+
+/** The build a step container belongs to. */
+export interface StepOwner {
+  project: string;
+  name: string;
 }
