@@ -11,7 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { EcrRegistry } from '../shared/aws/ecr-registry.ts';
 import { EcsBuildLauncher } from '../shared/aws/ecs-launcher.ts';
 import { scopedBuildCredentials } from '../shared/aws/build-credentials.ts';
-import { STSClient } from '@aws-sdk/nested-clients/sts';
+import { STSClient } from '@aws-sdk/client-sts';
 import { S3SourceArchives } from '../shared/aws/s3-sources.ts';
 import type { ApiDeps, BuilderImage } from '../shared/api/env.ts';
 import type { BuildPolicy } from '../shared/builds/admission.ts';

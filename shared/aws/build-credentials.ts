@@ -2,9 +2,7 @@
 // assumed with the build's project and name as session tags, which every permission of the role
 // is written with. The build reconciler passes them to the builder task, whose own role holds
 // nothing, so a build can reach only its own project's partition, log, sources and repositories.
-// STS comes from @aws-sdk/nested-clients (the SDK's own STS client); @aws-sdk/client-sts has the
-// same commands.
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/nested-clients/sts';
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { ObjectRef } from '../model/types.ts';
 
 export interface BuildCredentials {

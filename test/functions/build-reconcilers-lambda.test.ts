@@ -8,7 +8,7 @@ import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetSha
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 import { instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
@@ -76,6 +76,9 @@ beforeAll(async () => {
     BERTH_REGISTRY: REGISTRY,
     BERTH_REPOSITORY_PREFIX: 'berth',
     BERTH_APPS_DOMAIN: 'apps.example.com',
+    BERTH_VPC_ID: 'vpc-0123456789abcdef0',
+    BERTH_POD_SUBNETS: 'subnet-0123456789abcdef0,subnet-0fedcba9876543210',
+    BERTH_ROUTERS_SECURITY_GROUP: 'sg-0123456789abcdef0',
   });
   ({ handler: stream } = (await import('../../functions/reconcilers/stream.ts')) as unknown as { handler: typeof stream });
   ({ handler: resync } = (await import('../../functions/reconcilers/resync.ts')) as unknown as { handler: typeof resync });
