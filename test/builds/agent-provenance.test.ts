@@ -20,6 +20,7 @@ import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { BARE_BUSYBOX, fakeBuilder } from './fake-builders.ts';
 import { appSource, docker, tagSuite } from './support.ts';
 import { makeTar } from './tar-fixtures.ts';
+import { buildSettings } from '../../shared/builds/settings.ts';
 
 const P = 'provenance';
 const tag = tagSuite();
@@ -71,6 +72,8 @@ beforeAll(async () => {
     registry: new LocalRegistry(inject('registryHost')),
     docker,
     engine: { s2iBuild, dockerfileBuild, extractArchive },
+    // The git build clones a local repository: allowed here as PAAS_ALLOW_LOCAL_GIT=1 would.
+    settings: buildSettings({ PAAS_ALLOW_LOCAL_GIT: '1' }),
   };
 }, 180_000);
 
