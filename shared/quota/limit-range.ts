@@ -4,6 +4,7 @@
 // are checked again on the filled container.
 import type { FieldProblem } from '../errors.ts';
 import type { Container } from '../model/deploy-kinds.ts';
+import { DEFAULT_REQUEST } from '../model/pods.ts';
 import { cpuMillis, memoryBytes } from '../model/quantity.ts';
 import { resourceProblems } from '../model/resource-bounds.ts';
 import type { LimitRange } from './kinds.ts';
@@ -39,14 +40,15 @@ export function applyLimitRanges(containers: Container[], ranges: LimitRange[], 
             if (from !== undefined) req[name] = from;
           }
           const parse = PARSE[name];
-          const r = req[name] === undefined ? undefined : parse(req[name]!);
-          const l = lim[name] === undefined ? undefined : parse(lim[name]!);
+          // A container that states neither gets the platform's default for both (model/pods.ts): that is what is held to the range.
+          const neither = req[name] === undefined && lim[name] === undefined ? parse(DEFAULT_REQUEST[name]) : undefined;
+          const r = req[name] === undefined ? neither : parse(req[name]!);
+          const l = lim[name] === undefined ? neither : parse(lim[name]!);
           const min = item.min?.[name];
           const max = item.max?.[name];
           if (max !== undefined) {
             if (r !== undefined && r > parse(max)!) problems.push({ field: at('requests', name), message: `at most ${max} (${said}, max ${name})` });
             if (l !== undefined && l > parse(max)!) problems.push({ field: at('limits', name), message: `at most ${max} (${said}, max ${name})` });
-            if (l === undefined && r === undefined) problems.push({ field: at('limits', name), message: `required: ${said} sets max ${name} ${max}` });
           }
           if (min !== undefined) {
             if (r !== undefined && r < parse(min)!) problems.push({ field: at('requests', name), message: `at least ${min} (${said}, min ${name})` });
