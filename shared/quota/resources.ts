@@ -84,6 +84,8 @@ export function usageOf(o: BerthObject | undefined): Usage {
   if (o.kind === 'Pod') {
     const pod = o as Pod;
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return {};
+    // A pod written without containers (controllers' own shapes, old items) still counts as a pod.
+    if (!Array.isArray(pod.spec?.containers)) return { pods: 1 };
     const req = podRequest(pod);
     const lim = podLimits(pod);
     return { pods: 1, 'requests.cpu': req.cpuMilli, 'requests.memory': req.memoryBytes, 'limits.cpu': lim.cpuMilli, 'limits.memory': lim.memoryBytes };
