@@ -1,7 +1,8 @@
 // Admission checks of tenant objects beyond their schema, run on create and replace: what a
 // build may fetch and build from, which images a deployment may run, what its containers may ask
-// for under the project's limit ranges. The rules live with their
-// capability (shared/builds/admission.ts, shared/images/access.ts, shared/quota/admit-pods.ts); this only picks them per kind.
+// for under the project's limit ranges. The rules live with their capability
+// (shared/builds/admission.ts, shared/images/access.ts, shared/quota/admit-pods.ts); this only
+// picks them per kind.
 import { ValidationError, type FieldProblem } from '../errors.ts';
 import { admitBuildSpec } from '../builds/admission.ts';
 import { DENY_LOCAL } from '../builds/git-source.ts';
