@@ -5,6 +5,7 @@ import type { ApiObject } from './client.ts';
 import { ROUTE_COLUMNS } from './commands/routes.ts';
 import { DEPLOY_COLUMNS } from './deploy-columns.ts';
 import { age, duration, table } from './output.ts';
+import { quotaSummary } from './describe-quota.ts';
 
 interface Column {
   header: string;
@@ -36,6 +37,7 @@ const COLUMNS: Record<string, Column[]> = {
     { header: 'OBJECT', value: (o) => (o.spec?.involvedObject ? `${o.spec.involvedObject.kind.toLowerCase()}/${o.spec.involvedObject.name}` : '<none>') },
     { header: 'MESSAGE', value: (o) => orNone(o.spec?.message) },
   ],
+  ResourceQuota: [{ header: 'USED/HARD', value: quotaSummary }],
 };
 
 const ago = (iso: string | undefined, now: number): string => (iso ? `${age(iso, now)} ago` : '');

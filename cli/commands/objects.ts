@@ -9,6 +9,7 @@ import { intBetween, outputOption, projectOption } from '../options.ts';
 import { serialize, type Format } from '../output.ts';
 import { collectionPath, kindLabel, objectPath, resource, type Resource } from '../resources.ts';
 import { parseTargets, qualified } from '../targets.ts';
+import { quotaDetails } from '../describe-quota.ts';
 
 interface Target {
   r: Resource;
@@ -109,7 +110,7 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
       const o = await onObject(t, objectName, (path) => t.client.get<ApiObject>(path));
       const eventsProject = t.project ?? (t.r.kind === 'Project' ? objectName : undefined);
       const events = eventsProject ? await eventsAbout(t.client, eventsProject, o) : undefined;
-      const extra = t.r.kind === 'BuildConfig' ? await buildConfigDetails(t, o) : [];
+      const extra = t.r.kind === 'BuildConfig' ? await buildConfigDetails(t, o) : t.r.kind === 'ResourceQuota' ? quotaDetails(o) : [];
       // describe prints YAML: its module (and the YAML library) loads only for this command.
       const { describeObject } = await import('../describe.ts');
       ctx.out(describeObject(o, events, extra));

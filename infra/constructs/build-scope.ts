@@ -53,6 +53,11 @@ export class BuildScope extends Construct {
     allow('OwnPartitions', TABLE_RW, [props.table.tableArn], {
       'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`P#${project}`, `L#${project}/${build}`] },
     });
+    // The project's usage counter (shared/quota): an image stream the agent creates, or a build
+    // that finishes, moves it in the same transaction as the object.
+    allow('ProjectUsage', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [props.table.tableArn], {
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`Q#${project}`] },
+    });
     // Creating an object checks its project in the same transaction; the agent reads whether the
     // project may run Dockerfile builds. Reads of project items only, nothing written there.
     allow('ProjectItems', ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem'], [props.table.tableArn], {

@@ -1,12 +1,15 @@
 // Admission checks of tenant objects beyond their schema, run on create and replace: what a
-// build may fetch and build from, which images a deployment may run. The rules live with their
-// capability (shared/builds/admission.ts, shared/images/access.ts); this only picks them per kind.
+// build may fetch and build from, which images a deployment may run, what its containers may ask
+// for under the project's limit ranges. The rules live with their capability
+// (shared/builds/admission.ts, shared/images/access.ts, shared/quota/admit-pods.ts); this only
+// picks them per kind.
 import { ValidationError, type FieldProblem } from '../errors.ts';
 import { admitBuildSpec } from '../builds/admission.ts';
 import { DENY_LOCAL } from '../builds/git-source.ts';
 import type { BuildSpec, ImageRef } from '../model/build-kinds.ts';
 import type { PodSpec } from '../model/deploy-kinds.ts';
 import { imageProblem } from '../images/access.ts';
+import { admitPodSpec } from '../quota/admit-pods.ts';
 import type { ApiDeps } from './env.ts';
 
 type Spec = Record<string, unknown>;
@@ -30,4 +33,6 @@ export async function admitSpec(deps: ApiDeps, kind: string, project: string, sp
     });
   }
   if (problems.length) throw new ValidationError(problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+  // A DeploymentConfig's template is held to the project's limit ranges when it is written (422 naming the limit).
+  if (kind === 'DeploymentConfig') await admitPodSpec(deps.store, project, (spec as { template: { spec: PodSpec } }).template.spec, 'spec.template.spec');
 }

@@ -17,6 +17,7 @@ export function roleAllows(role: RoleName, verb: Verb, resource: Resource): bool
     case 'app':
       return READ.has(verb) || (WRITE.has(verb) && role !== 'view');
     case 'event':
+    case 'quota':
       return READ.has(verb);
     case 'policy':
       return role === 'admin';

@@ -9,6 +9,7 @@ import { patchObject } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { revisionsOf, startRevision } from './rollout-revision.ts';
 import { dcTemplateOf, revisionOf } from './rollout-template.ts';
+import { checkPodsFit } from '../quota/admit-pods.ts';
 
 const pausedError = (name: string) =>
   new ConflictError(`deployment config "${name}" is paused`, 'resume it first (set spec.paused to false), then roll out');
@@ -62,5 +63,8 @@ export async function rollback(store: ObjectStore, ref: ObjectRef, toRevision: n
 
 /** Sets the DC's replicas; the controller scales its active revision. */
 export async function scaleDeploymentConfig(store: ObjectStore, ref: ObjectRef, replicas: number): Promise<DeploymentConfig> {
+  // Past the quota, the scale is refused with the quota's words rather than left to fail pod by pod.
+  const current = await store.get<DeploymentConfig>(ref);
+  if (current) await checkPodsFit(store, ref.project, current.spec.template.spec, replicas - current.spec.replicas);
   return changeSpec(store, ref, (dc) => ({ ...dc.spec, replicas }));
 }

@@ -3,7 +3,11 @@
 // those that are not yet placed or not ready first, then the newest; pods that ended although
 // they should always run are replaced. It reports how many pods there are, how many are ready
 // and how many available (ready for minReadySeconds); rollouts read those counts.
-import { NotFoundError, ignoring } from '../errors.ts';
+import { NotFoundError, ValidationError, ignoring } from '../errors.ts';
+import { recordEvent } from '../events/record.ts';
+import { admitPodSpec } from '../quota/admit-pods.ts';
+import { QuotaExceededError } from '../quota/errors.ts';
+import type { Condition } from '../model/deploy-kinds.ts';
 import { DC_LABEL, RC_LABEL } from '../model/deploy-kinds.ts';
 import type { ObjectRef } from '../model/types.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
@@ -36,6 +40,16 @@ function spareFirst(a: Pod, b: Pod): number {
   return rank(a) - rank(b) || b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp) || b.metadata.name.localeCompare(a.metadata.name);
 }
 
+/** How soon pods refused by the quota or a limit range are tried again. */
+export const QUOTA_RETRY_MS = 15_000;
+
+const rcFailure = (rc: ReplicationController): string | undefined => rc.status?.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True')?.message;
+
+function withFailure(conditions: Condition[], failure: string | undefined): Condition[] {
+  const others = conditions.filter((c) => c.type !== 'ReplicaFailure');
+  return failure ? [...others, { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: failure, lastTransitionTime: new Date().toISOString() }] : others;
+}
+
 export function replicationReconciler(deps: ReplicationDeps): Reconciler {
   const { store } = deps;
   const now = deps.now ?? Date.now;
@@ -55,19 +69,34 @@ export function replicationReconciler(deps: ReplicationDeps): Reconciler {
     let live = pods.filter((p) => !isTerminating(p) && !ended(p));
     const want = rc.spec.replicas;
     let more = false;
+    // Why pods could not be made (quota, limit range); undefined when they could, or none were needed.
+    let failure: string | undefined = rcFailure(rc);
     if (live.length < want) {
       const count = Math.min(want - live.length, MAX_CREATES_PER_PASS);
       more = want - live.length > count;
       const dc = rc.metadata.labels?.[DC_LABEL];
       const labels = { ...rc.spec.template.metadata.labels, [RC_LABEL]: rc.metadata.name, ...(dc ? { [DC_LABEL]: dc } : {}) };
-      for (let i = 0; i < count; i++) {
-        const made = await store.create<Pod>({
-          kind: 'Pod',
-          metadata: { name: newPodName(rc.metadata.name), project: ref.project, labels, ...(rc.spec.template.metadata.annotations ? { annotations: rc.spec.template.metadata.annotations } : {}) },
-          spec: rc.spec.template.spec,
-          status: { phase: 'Pending', conditions: [], restartCount: 0 },
-        });
-        live.push(made);
+      try {
+        // Limit-range defaults are filled in and the quota admits each pod as the store writes it.
+        const spec = await admitPodSpec(store, ref.project, rc.spec.template.spec, 'spec.template.spec');
+        for (let i = 0; i < count; i++) {
+          const made = await store.create<Pod>({
+            kind: 'Pod',
+            metadata: { name: newPodName(rc.metadata.name), project: ref.project, labels, ...(rc.spec.template.metadata.annotations ? { annotations: rc.spec.template.metadata.annotations } : {}) },
+            spec,
+            status: { phase: 'Pending', conditions: [], restartCount: 0 },
+          });
+          live.push(made);
+        }
+        failure = undefined;
+      } catch (err) {
+        if (!(err instanceof QuotaExceededError) && !(err instanceof ValidationError)) throw err;
+        // As Kubernetes' ReplicaSet controller: FailedCreate on the controller (and its DC), a ReplicaFailure condition, and a look again later.
+        failure = err.message;
+        more = false;
+        const at = now();
+        await recordEvent(store, ref, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${err.message}` }, at);
+        if (dc) await recordEvent(store, { kind: 'DeploymentConfig', project: ref.project, name: dc }, { type: 'Warning', reason: 'FailedCreate', message: `${rc.metadata.name}: Error creating: ${err.message}` }, at);
       }
     } else if (live.length > want) {
       const spare = [...live].sort(spareFirst).slice(0, live.length - want);
@@ -83,11 +112,13 @@ export function replicationReconciler(deps: ReplicationDeps): Reconciler {
       availableReplicas: live.filter((p) => isAvailable(p, minReady, t)).length,
       observedGeneration: rc.metadata.generation,
     };
+    if (live.length >= want) failure = undefined;
     const s = rc.status ?? {};
-    if (s.replicas !== status.replicas || s.readyReplicas !== status.readyReplicas || s.availableReplicas !== status.availableReplicas || s.observedGeneration !== status.observedGeneration) {
-      await patchStatus<ReplicationController>(store, ref, (cur) => ({ ...cur.status, ...status })).catch(ignoring(NotFoundError));
+    if (s.replicas !== status.replicas || s.readyReplicas !== status.readyReplicas || s.availableReplicas !== status.availableReplicas || s.observedGeneration !== status.observedGeneration || rcFailure(rc) !== failure) {
+      await patchStatus<ReplicationController>(store, ref, (cur) => ({ ...cur.status, ...status, conditions: withFailure(cur.status?.conditions ?? [], failure) })).catch(ignoring(NotFoundError));
     }
     if (more) return { requeueAfter: 0 };
+    if (failure) return { requeueAfter: QUOTA_RETRY_MS };
     const waits = live.map((p) => untilAvailable(p, minReady, t)).filter((w): w is number => w !== undefined && w > 0);
     return waits.length ? { requeueAfter: Math.min(...waits) + 10 } : {};
   }

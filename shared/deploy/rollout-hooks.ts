@@ -3,7 +3,8 @@
 // decides by the hook's failurePolicy: Abort fails the rollout, Retry runs it again, Ignore
 // goes on. The outcome is remembered as an annotation on the revision's RC.
 import { AlreadyExistsError, NotFoundError, ignoring } from '../errors.ts';
-import { DC_LABEL, type LifecycleHook } from '../model/deploy-kinds.ts';
+import { DC_LABEL, type LifecycleHook, type PodSpec } from '../model/deploy-kinds.ts';
+import { admitPodSpec } from '../quota/admit-pods.ts';
 import type { NewObject } from '../model/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { Pod, ReplicationController } from '../model/objects.ts';
@@ -55,7 +56,10 @@ export async function runHook(store: ObjectStore, rc: ReplicationController, sta
   const ref = { kind: 'Pod', project: rc.metadata.project, name: hookPodName(rc.metadata.name, stage) };
   const pod = await store.get<Pod>(ref);
   if (!pod) {
-    await store.create(hookPod(rc, stage, hook)).catch(ignoring(AlreadyExistsError));
+    // Hook pods meet the project's limit ranges and count against its quota like any pod.
+    const pod = hookPod(rc, stage, hook);
+    const spec = await admitPodSpec(store, rc.metadata.project, pod.spec as PodSpec, 'spec.template.spec');
+    await store.create({ ...pod, spec }).catch(ignoring(AlreadyExistsError));
     return 'running';
   }
   if (pod.metadata.deletionTimestamp) return 'running';

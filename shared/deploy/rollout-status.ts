@@ -1,5 +1,5 @@
 // The status of a DeploymentConfig, computed from its RCs (pure): replica counts, and the
-// Available and Progressing conditions with Kubernetes' reasons.
+// Available, Progressing and ReplicaFailure conditions with Kubernetes' reasons.
 import type { Condition, DeploymentConfigStatus } from '../model/deploy-kinds.ts';
 import type { DeploymentConfig, ReplicationController } from '../model/objects.ts';
 import { resolveSurge } from './rollout.ts';
@@ -55,7 +55,10 @@ export function deploymentConfigStatus(input: StatusInput): DeploymentConfigStat
   const availableCond = available >= minimum
     ? condition('Available', 'True', 'MinimumReplicasAvailable', 'the deployment config has minimum availability')
     : condition('Available', 'False', 'MinimumReplicasUnavailable', 'the deployment config does not have minimum availability');
-  const conditions = [availableCond, progressing(input)].filter((c): c is Condition => !!c).map((c) => stamp(c, dc.status.conditions, now));
+  // A revision that cannot make its pods (quota, limit range) says why on the DC too, as Kubernetes' Deployment does.
+  const failing = rcs.map((rc) => rc.status.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True')).find(Boolean);
+  const failure = failing ? condition('ReplicaFailure', 'True', failing.reason ?? 'FailedCreate', failing.message ?? '') : undefined;
+  const conditions = [availableCond, progressing(input), failure].filter((c): c is Condition => !!c).map((c) => stamp(c, dc.status.conditions, now));
   return {
     ...dc.status,
     latestVersion: Math.max(dc.status.latestVersion ?? 0, ...rcs.map(revisionOf)),

@@ -203,6 +203,8 @@ export const replicationControllerStatus = z.object({
   message: z.string().optional(),
   startTime: z.string().optional(),
   completionTime: z.string().optional(),
+  /** ReplicaFailure while pods cannot be made (quota exceeded, outside a limit range), as Kubernetes' ReplicaSet. */
+  conditions: z.array(condition).optional(),
 });
 export type ReplicationControllerStatus = z.infer<typeof replicationControllerStatus>;
 

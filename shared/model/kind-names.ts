@@ -7,8 +7,9 @@
  * - app: application objects; view reads, edit and admin change.
  * - policy: role bindings; only admin reads or changes.
  * - event: written by controllers; view reads, nobody writes through the API.
+ * - quota: quotas and limit ranges; view reads, only cluster admins write (a tenant must not lift its own limits).
  */
-export type Category = 'app' | 'policy' | 'event';
+export type Category = 'app' | 'policy' | 'event' | 'quota';
 
 export interface KindName {
   kind: string;
@@ -129,6 +130,24 @@ export const KIND_NAMES = [
     category: 'app',
     writable: true,
     description: 'A public host name (and path) in front of a Service, served by the routers over HTTP or TLS.',
+  },
+  {
+    kind: 'ResourceQuota',
+    plural: 'resourcequotas',
+    aliases: ['resourcequota', 'quota'],
+    scope: 'project',
+    category: 'quota',
+    writable: true,
+    description: 'Hard limits on what a project uses (pods, cpu, memory, routes…); status.used is exact. Written by cluster admins.',
+  },
+  {
+    kind: 'LimitRange',
+    plural: 'limitranges',
+    aliases: ['limitrange', 'limits'],
+    scope: 'project',
+    category: 'quota',
+    writable: true,
+    description: 'What each container may ask for (min, max, ratio) and what it gets when it says nothing (default, defaultRequest). Written by cluster admins.',
   },
 ] as const satisfies readonly KindName[];
 

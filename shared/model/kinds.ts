@@ -16,6 +16,7 @@ import {
 } from './deploy-kinds.ts';
 import { KIND_NAMES, ROLE_NAMES, type KindName, type ObjectKind } from './kind-names.ts';
 import { routeAnnotations, routeSpec, routeStatus } from './route-kinds.ts';
+import { limitRangeSpec, resourceQuotaSpec, resourceQuotaStatus } from '../quota/kinds.ts';
 
 export type { Category } from './kind-names.ts';
 export { CLUSTER_KINDS, resolveKind } from './kind-names.ts';
@@ -86,6 +87,8 @@ const SCHEMAS: Record<ObjectKind, Pick<KindDef, 'spec' | 'status' | 'annotations
   Pod: { spec: podSpec, status: podStatus },
   Service: { spec: serviceSpec, status: serviceStatus },
   Route: { spec: routeSpec, status: routeStatus, annotations: routeAnnotations },
+  ResourceQuota: { spec: resourceQuotaSpec, status: resourceQuotaStatus },
+  LimitRange: { spec: limitRangeSpec, status: anyStatus },
 };
 
 const defs: KindDef[] = KIND_NAMES.map((d) => ({ ...d, ...SCHEMAS[d.kind] }));

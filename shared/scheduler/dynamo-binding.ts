@@ -12,6 +12,8 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { formatRef, refOf, type BerthObject } from '../model/types.ts';
 import { HOST_FINALIZER } from '../model/deploy-kinds.ts';
 import { encode, keyItem, nextResourceVersion } from '../store/dynamo.ts';
+import { usageUpdate } from '../quota/counter-item.ts';
+import { counterChanges } from '../quota/writes.ts';
 import type { Bound, BindingStore } from './ports.ts';
 import type { HostObject, PodObject, Resources } from './types.ts';
 
@@ -83,6 +85,8 @@ export class DynamoBindingStore implements BindingStore {
           TransactItems: [
             { Delete: { TableName: this.table, Key: keyItem(refOf(pod)), ...condition(pod) } },
             { Put: { TableName: this.table, Item: encode(nextHost), ...condition(host) } },
+            // The pod's quota usage goes back with it, in the same write: exactly once.
+            ...counterChanges([{ before: pod as BerthObject }]).map((c) => usageUpdate(this.table, c.project, c.delta)),
           ],
         }),
       );

@@ -25,6 +25,10 @@ import { BY_KIND_INDEX, TTL_ATTRIBUTE, indexKeyOf, keyOf } from './keys.ts';
 import { decodeContinue, encodeContinue, type TokenShape } from './continue-token.ts';
 import { ObjectTooLargeError, MAX_ITEM_BYTES, itemSize } from './item-size.ts';
 import { DEFAULT_PAGE, MAX_PAGE, type ListOptions, type ObjectStore, type Replacement } from './ports.ts';
+import type { Counter } from '../quota/admission.ts';
+import { readCounter, writeCounted } from '../quota/dynamo.ts';
+import { counterKey } from '../quota/counter-item.ts';
+import { counterChanges, touchesCounter, type Change } from '../quota/writes.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -115,27 +119,33 @@ export class DynamoObjectStore implements ObjectStore {
       })),
       ...full.map((o) => ({ Put: { TableName: this.table, Item: encode(o), ConditionExpression: NOT_EXISTS } })),
     ];
+    // Why a transaction was cancelled: the project's check or one of the puts.
+    const explain = async (reasons: { Code?: string }[]): Promise<Error | undefined> => {
+      const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+      if (failed >= 0 && failed < checks.length) {
+        const project = checks[failed]!;
+        const stored = await this.get({ kind: 'Project', project: '', name: project });
+        if (!stored) return new NotFoundError('Project', project);
+        return new ConflictError(`project "${project}" is being deleted`, 'create it in another project');
+      }
+      if (failed >= checks.length) {
+        const o = full[failed - checks.length]!;
+        return new AlreadyExistsError(o.kind, o.metadata.name);
+      }
+      if (reasons.some((r) => r.Code === 'TransactionConflict')) return new ConflictError('a concurrent write touched the same objects', 'retry');
+      return undefined;
+    };
+    // Objects a quota counts change their project's usage counter in the same transaction.
+    const counted = counterChanges(full.map((after) => ({ after })));
+    if (counted.length) {
+      await writeCounted(this.client, this.table, items, counted, async (reasons) => (await explain(reasons)) ?? new ConflictError('create cancelled', 'retry'));
+      return full;
+    }
     try {
       const out = await this.client.send(new TransactWriteItemsCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
       this.report('create', out.ConsumedCapacity);
     } catch (err) {
-      if (err instanceof TransactionCanceledException) {
-        const reasons = err.CancellationReasons ?? [];
-        const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
-        if (failed >= 0 && failed < checks.length) {
-          const project = checks[failed]!;
-          const stored = await this.get({ kind: 'Project', project: '', name: project });
-          if (!stored) throw new NotFoundError('Project', project);
-          throw new ConflictError(`project "${project}" is being deleted`, 'create it in another project');
-        }
-        if (failed >= checks.length) {
-          const o = full[failed - checks.length]!;
-          throw new AlreadyExistsError(o.kind, o.metadata.name);
-        }
-        if (reasons.some((r) => r.Code === 'TransactionConflict')) {
-          throw new ConflictError('a concurrent write touched the same objects', 'retry');
-        }
-      }
+      if (err instanceof TransactionCanceledException) throw (await explain(err.CancellationReasons ?? [])) ?? err;
       throw err;
     }
     return full;
@@ -185,11 +195,46 @@ export class DynamoObjectStore implements ObjectStore {
         resourceVersion: nextResourceVersion(),
       },
     };
+    const counted = touchesCounter(ref.kind) ? counterChanges([{ before: stored, after: next }]) : [];
+    if (counted.length) {
+      // A pod that ends, a build that finishes, a quota that changes: the counter moves with it.
+      const put = { Put: { TableName: this.table, Item: encodeWithin(next), ConditionExpression: RV_MATCHES, ExpressionAttributeValues: { ':rv': { S: expected } } } };
+      await writeCounted(this.client, this.table, [put], counted, () => staleError(ref, expected));
+      return next;
+    }
     await this.put(next, RV_MATCHES, op, () => staleError(ref, expected), expected);
     return next;
   }
 
+  usage(project: string): Promise<Counter> {
+    return readCounter(this.client, this.table, project);
+  }
+
+  /**
+   * Deletes an object a quota counts, giving its usage back in the same transaction, so that
+   * usage is given back exactly once however many callers delete it at once.
+   */
+  private async deleteCounted(ref: ObjectRef, expected: string | undefined): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      const stored = await this.get(ref);
+      if (!stored) throw new NotFoundError(ref.kind, ref.name);
+      const rv = stored.metadata.resourceVersion;
+      if (expected !== undefined && rv !== expected) throw staleError(ref, expected);
+      const counted = counterChanges([{ before: stored } satisfies Change]);
+      if (!counted.length) return false;
+      const del = { Delete: { TableName: this.table, Key: keyItem(ref), ConditionExpression: RV_MATCHES, ExpressionAttributeValues: { ':rv': { S: rv } } } };
+      try {
+        await writeCounted(this.client, this.table, [del], counted, () => staleError(ref, rv));
+        return true;
+      } catch (err) {
+        // Changed or gone in between: look again (a caller who named the version gets the conflict).
+        if (!(err instanceof ConflictError) || expected !== undefined || attempt >= 5) throw err;
+      }
+    }
+  }
+
   async delete(ref: ObjectRef, opts: { resourceVersion?: string } = {}): Promise<void> {
+    if (ref.project && touchesCounter(ref.kind) && (await this.deleteCounted(ref, opts.resourceVersion))) return;
     const conditional = opts.resourceVersion !== undefined;
     try {
       const out = await this.client.send(
@@ -203,6 +248,8 @@ export class DynamoObjectStore implements ObjectStore {
         }),
       );
       this.report('delete', out.ConsumedCapacity);
+      // A project's usage counter goes with the project (it counts nothing by then).
+      if (ref.kind === 'Project' && !ref.project) await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: counterKey(ref.name) }));
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {
         if (!err.Item) throw new NotFoundError(ref.kind, ref.name);

@@ -1,5 +1,6 @@
 // The object store port. One adapter today (DynamoDB, run against DynamoDB Local in tests and
 // on `npm run up`); everything above it speaks only this interface.
+import type { Counter } from '../quota/admission.ts';
 import type { BerthObject, Labels, NewObject, ObjectList, ObjectRef } from '../model/types.ts';
 
 export interface ListOptions {
@@ -50,6 +51,8 @@ export interface ObjectStore {
   replace<T extends BerthObject = BerthObject>(ref: ObjectRef, change: Replacement): Promise<T>;
   /** Writes only status, on the same resourceVersion condition. */
   updateStatus<T extends BerthObject = BerthObject>(obj: T): Promise<T>;
-  /** Removes the object, optionally only if its resourceVersion matches. */
+  /** A project's usage counter: what its counted objects use and its quotas' hard limits (quota/). */
+  usage(project: string): Promise<Counter>;
+  /** Removes the object, optionally only if its resourceVersion matches; an object a quota counts gives its usage back in the same write. */
   delete(ref: ObjectRef, opts?: { resourceVersion?: string }): Promise<void>;
 }

@@ -88,6 +88,7 @@ describe('a build\'s credentials on AWS', () => {
     ['read its own Build', 'dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': ['P#shop'] }],
     ['move its own ImageStream tag', 'dynamodb:UpdateItem', TABLE, { 'dynamodb:LeadingKeys': ['P#shop'] }],
     ['append to its own log', 'dynamodb:PutItem', TABLE, { 'dynamodb:LeadingKeys': ['L#shop/web-3'] }],
+    ['move its own project\'s usage counter with an image stream it creates', 'dynamodb:UpdateItem', TABLE, { 'dynamodb:LeadingKeys': ['Q#shop'] }],
     ['read its own uploaded source', 's3:GetObject', `${BUCKET}/sources/shop/web-3.tar`, {}],
     ['push to its project\'s repository', 'ecr:PutImage', repo('shop/web'), {}],
     ['create its project\'s repository', 'ecr:CreateRepository', repo('shop/web'), {}],
@@ -99,6 +100,8 @@ describe('a build\'s credentials on AWS', () => {
   it.each([
     ['read another project\'s objects (its secrets, role bindings)', 'dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': ['P#victim'] }],
     ['write another project\'s objects', 'dynamodb:PutItem', TABLE, { 'dynamodb:LeadingKeys': ['P#victim'] }],
+    ['change another project\'s usage counter', 'dynamodb:UpdateItem', TABLE, { 'dynamodb:LeadingKeys': ['Q#victim'] }],
+    ['replace its own usage counter wholesale', 'dynamodb:PutItem', TABLE, { 'dynamodb:LeadingKeys': ['Q#shop'] }],
     ['read another build\'s log of its own project', 'dynamodb:Query', TABLE, { 'dynamodb:LeadingKeys': ['L#shop/web-2'] }],
     ['read another project\'s build log', 'dynamodb:Query', TABLE, { 'dynamodb:LeadingKeys': ['L#victim/web-1'] }],
     ['read users and tokens', 'dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': ['C#User'] }],

@@ -26,6 +26,7 @@ import { getOr404, guardMetadata, listResponse, replaceFromBody } from './common
 import { generatedHostProblem, withHostClaim } from '../../routing/host-claims.ts';
 import { canSeeSecrets, redactFor } from '../redaction.ts';
 import { admitSpec } from '../admission.ts';
+import { withQuotaStatus } from '../../quota/status.ts';
 
 export function registerObjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   for (const def of KINDS.values()) if (def.scope === 'project') registerKind(app, deps, def);
@@ -41,7 +42,9 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
   const open = async <T extends BerthObject>(o: T): Promise<T> => (codec ? { ...o, spec: await codec.open(o.spec) } : o);
   // What a reader gets: secrets in the spec (webhook secrets) only for those who may change the object.
   const redact = redactFor(kind);
-  const shown = async <T extends BerthObject>(c: Context<ApiEnv>, objects: T[]): Promise<T[]> => {
+  const shown = async <T extends BerthObject>(c: Context<ApiEnv>, given: T[]): Promise<T[]> => {
+    // A quota's status.used is the project's usage counter as it is now.
+    const objects = await withQuotaStatus(given, (p) => deps.store.usage(p));
     if (!redact || (await canSeeSecrets(deps, c.get('user'), c.req.param('project') ?? ''))) return Promise.all(objects.map(open));
     return objects.map((o) => ({ ...o, spec: redact(o.spec) }));
   };
