@@ -11,7 +11,7 @@ const arn = (service: string, resource: string) =>
 export const WILDCARD_REASONS: { appliesTo: string; reason: string }[] = [
   {
     appliesTo: 'Resource::*',
-    reason: 'Only for actions AWS offers no resource-level permission for (X-Ray PutTraceSegments/PutTelemetryRecords, ecr:GetAuthorizationToken, ecs:DiscoverPollEndpoint, ecs:Register/Deregister/DescribeTaskDefinition, ec2:DescribeSecurityGroups, ecs:PutAccountSettingDefault held to awsvpcTrunking by the ecs:account-setting condition), and ecs:Poll/StartTelemetrySession, held to this cluster by the ecs:cluster condition.',
+    reason: 'Only for actions AWS offers no resource-level permission for (X-Ray PutTraceSegments/PutTelemetryRecords, ecr:GetAuthorizationToken, ecs:DiscoverPollEndpoint, ecs:Register/Deregister/DescribeTaskDefinition, ec2:DescribeSecurityGroups, ecs:PutAccountSettingDefault held to awsvpcTrunking by the ecs:account-setting condition), and ecs:Poll/StartTelemetrySession/ListTasks (a pod\'s tasks listed by startedBy alone are authorised against "*"), held to this cluster by the ecs:cluster condition.',
   },
   // References show as <Table….Arn> inside the stack and as Berth-State:ExportsOutput…Table… across stacks.
   { appliesTo: '/^Resource::[^/]*Table[0-9A-F]{8}[^/]*\\/index\\/\\*$/', reason: 'The indexes of Berth\'s own table (the store queries byKind).' },

@@ -141,7 +141,11 @@ export class FleetStack extends Stack {
     // Pod task definitions are registered with Berth's tags (the content hash finds them again).
     add(['ecs:TagResource'], [arn('task-definition', `${POD_FAMILY_PREFIX}*:*`)], { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
     add(['ecs:ListContainerInstances'], [this.cluster.clusterArn]);
-    add(['ecs:DescribeContainerInstances', 'ecs:ListTasks'], [arn('container-instance', `${this.cluster.clusterName}/*`)], inCluster);
+    add(['ecs:DescribeContainerInstances'], [arn('container-instance', `${this.cluster.clusterName}/*`)], inCluster);
+    // ListTasks is authorised against the container instance only when the call names one; a
+    // pod's tasks are listed by startedBy alone, which ECS authorises against "*". The
+    // ecs:cluster condition holds both to this cluster (Service Authorization Reference, ECS).
+    add(['ecs:ListTasks'], ['*'], inCluster);
     // Registering pod task definitions: ECS offers no resource-level permission for these.
     add(['ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:DescribeTaskDefinition'], ['*']);
     // Project networks: one security group per project, made at run time, tagged as Berth's on

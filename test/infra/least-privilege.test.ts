@@ -17,9 +17,10 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'ecs:DescribeTaskDefinition': 'pod task definitions; ECS offers no resource-level permissions',
   'ec2:DescribeSecurityGroups': 'finding project security groups; EC2 Describe* calls have no resource-level permissions',
   'ecs:PutAccountSettingDefault': 'turning ENI trunking on at deployment; allowed only for awsvpcTrunking (checked below)',
+  'ecs:ListTasks': 'listing by startedBy alone is authorised against "*"; allowed only with the ecs:cluster condition (checked below)',
 };
 /** Of those, the ones that must carry a condition key. */
-const MUST_BE_CONDITIONED: Record<string, string> = { 'ecs:Poll': 'ecs:cluster', 'ecs:StartTelemetrySession': 'ecs:cluster', 'ecs:PutAccountSettingDefault': 'ecs:account-setting' };
+const MUST_BE_CONDITIONED: Record<string, string> = { 'ecs:Poll': 'ecs:cluster', 'ecs:StartTelemetrySession': 'ecs:cluster', 'ecs:PutAccountSettingDefault': 'ecs:account-setting', 'ecs:ListTasks': 'ecs:cluster' };
 /** Wildcards inside action names, and why. */
 const ACTION_WILDCARDS_ALLOWED: Record<string, string> = {
   'ecs:Submit*': 'added by aws-ecs for the ECS agent (Submit*StateChange), on the cluster ARN only',
@@ -75,7 +76,7 @@ describe('least privilege', () => {
     expect(bad).toEqual([]);
   });
 
-  it('holds ecs:Poll and ecs:StartTelemetrySession to Berth\'s cluster by condition', () => {
+  it('holds ecs:Poll, ecs:StartTelemetrySession and ecs:ListTasks to Berth\'s cluster by condition', () => {
     const star = allows.filter((s) => s.resources.includes('*') && s.actions.some((a) => a in MUST_BE_CONDITIONED));
     expect(star.length).toBeGreaterThan(0);
     for (const s of star) {
