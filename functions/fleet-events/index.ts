@@ -4,6 +4,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { pino } from 'pino';
 import { handleEcsEvent } from '../../shared/aws/ecs-events.ts';
+import { fleetErrorReporter } from '../../shared/fleet/loop-errors.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
 import { dynamoClientFrom } from '../wire.ts';
 
@@ -12,8 +13,14 @@ if (!tableName) throw new Error('TABLE_NAME is not set');
 const store = new DynamoObjectStore({ client: dynamoClientFrom(process.env), tableName });
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
 
+const reportError = fleetErrorReporter(logger, 'fleet-events');
+
 export const handler = async (event: EventBridgeEvent<string, unknown>) => {
-  const outcome = await handleEcsEvent(store, event);
+  const outcome = await handleEcsEvent(store, event).catch((err: unknown) => {
+    // Logged and counted here; thrown again so that EventBridge retries and, in the end, the failure queue keeps it.
+    reportError(err);
+    throw err;
+  });
   logger.info({ event: event['detail-type'], id: event.id, ...outcome }, 'fleet event');
   return outcome;
 };

@@ -23,7 +23,7 @@ import { POD_FAMILY_PREFIX } from '../../shared/aws/ecs-pod-spec.ts';
 import { OBJECT_PARTITION_PREFIXES } from '../../shared/store/keys.ts';
 import { grantAccess } from '../access.ts';
 import type { BerthConfig } from '../config.ts';
-import { alarmOnFunction, alarmOnQueue } from '../constructs/alarms.ts';
+import { alarmOnFleetLoops, alarmOnFunction, alarmOnQueue } from '../constructs/alarms.ts';
 import { PlatformFunction } from '../constructs/platform-function.ts';
 import { FUNCTIONS, type FunctionSpec, type Trigger } from '../functions.ts';
 import { retentionOf } from '../retention.ts';
@@ -65,6 +65,7 @@ export class ControlPlaneStack extends Stack {
     });
     NagSuppressions.addResourceSuppressions(this.failureQueue, [{ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter destination itself (stream on-failure and EventBridge target DLQ).' }]);
     alarmOnQueue(this, 'FailuresWaiting', this.failureQueue, props.alarmTopic);
+    alarmOnFleetLoops(this, props.alarmTopic);
 
     this.adminSecret = new Secret(this, 'AdminPassword', {
       description: 'Password of the Berth user "admin", made at the first deploy',

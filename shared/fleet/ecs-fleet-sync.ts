@@ -10,6 +10,7 @@ import { projectUids } from '../project/uid-blocks.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
 import { eachObject, eachOfKind } from '../store/each.ts';
 import type { ObjectStore } from '../store/ports.ts';
+import type { FleetErrorPlace } from './loop-errors.ts';
 import { createPodSync } from './pod-sync.ts';
 
 export interface EcsFleetSyncOptions {
@@ -28,6 +29,8 @@ export interface EcsFleetSyncOptions {
   network?: { subnets: string[]; groups: { securityGroupOf(project: string): Promise<string>; prune(keep: ReadonlySet<string>): Promise<string[]> } };
   /** The platform registry's layout: a pod runs no other project's image. */
   images?: PlatformRegistry;
+  /** Where a host's or a pod's failure goes (fleetErrorReporter: the logs and a metric); the pass goes on with the others. */
+  onError?: (err: unknown, place: FleetErrorPlace) => void;
 }
 
 /**
@@ -56,8 +59,15 @@ export function createEcsFleetSync(o: EcsFleetSyncOptions): () => Promise<{ host
         ...(o.network ? { network: { subnets: o.network.subnets, securityGroupOf: (p: string) => o.network!.groups.securityGroupOf(p) } } : {}),
         images: o.images,
       });
-      const sync = createPodSync({ store: o.store, bindings: o.bindings, hostName: host.metadata.name, address: host.spec.address, containers, uidFor, reportedReadiness: true });
-      pods += (await sync.syncHost()).pods;
+      const hostName = host.metadata.name;
+      const onError = (pod: string, err: unknown) => o.onError?.(err, { host: hostName, pod });
+      const sync = createPodSync({ store: o.store, bindings: o.bindings, hostName, address: host.spec.address, containers, uidFor, reportedReadiness: true, onError });
+      try {
+        pods += (await sync.syncHost()).pods;
+      } catch (err) {
+        // One host that cannot be read (its task list) does not keep the others' pods waiting.
+        o.onError?.(err, { host: hostName });
+      }
       hosts++;
     }
     if (o.network) {

@@ -176,7 +176,7 @@ async function captured(): Promise<{ name: string; input: Record<string, unknown
   await pods.inspectPod('demo', 'web-7-x7k2p');
   await pods.removePod('demo', 'web-7-x7k2p');
   return ecs.calls().map((c) => {
-    const command = c.args[0] as { constructor: { name: string }; input: Record<string, unknown> };
+    const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
     return { name: command.constructor.name, input: command.input };
   });
 }

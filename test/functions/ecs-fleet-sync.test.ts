@@ -11,9 +11,12 @@ import {
   StartTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { pino } from 'pino';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ecsFleetSync } from '../../functions/wire-builds.ts';
+import { FLEET_ERRORS_METRIC, FLEET_METRICS_NAMESPACE } from '../../shared/fleet/loop-errors.ts';
 import { hostNameOf } from '../../shared/aws/ecs-hosts.ts';
+import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import type { Host, Pod } from '../../shared/model/objects.ts';
 import { podRequest } from '../../shared/model/pods.ts';
 import { bindPod } from '../../shared/scheduler/bind.ts';
@@ -70,5 +73,33 @@ describe('the ECS fleet pass of the resync function', () => {
     const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input;
     expect(registered).toMatchObject({ executionRoleArn: 'arn:aws:iam::123456789012:role/pod-exec' });
     expect(registered.containerDefinitions![0]).toMatchObject({ privileged: false, user: expect.stringMatching(/^\d+:0$/) });
+  });
+});
+
+describe('a fleet pass that ECS refuses', () => {
+  it('logs each pod it could not start with the error and counts it in the fleet error metric (EMF)', async () => {
+    // ECS API Reference, "Common Errors": AccessDeniedException, HTTP 400 ("You do not have
+    // sufficient access to perform this action").
+    ecs.reset();
+    const env = { AWS_REGION: 'eu-west-1', TABLE_NAME: t.tableName, DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), BERTH_CLUSTER: CLUSTER };
+    ecs.on(ListContainerInstancesCommand).resolves({ containerInstanceArns: [ARN] });
+    ecs.on(DescribeContainerInstancesCommand).resolves({
+      containerInstances: [{ containerInstanceArn: ARN, agentConnected: true, status: 'ACTIVE', attributes: [{ name: 'berth.role', value: 'tenant' }, { name: 'berth.address', value: '10.0.3.17' }], registeredResources: [{ name: 'CPU', integerValue: 2048 }, { name: 'MEMORY', integerValue: 4096 }] }],
+    });
+    ecs.on(ListTasksCommand, { cluster: CLUSTER, containerInstance: ARN }).resolves({ taskArns: [] });
+    const denied = Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/berth-resync/fn is not authorized to perform: ecs:ListTasks on resource: * because no identity-based policy allows the ecs:ListTasks action'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    ecs.on(ListTasksCommand, { startedBy: podToken('shop', 'web-1-abcde') }).rejects(denied);
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const sync = ecsFleetSync({ store: t.store, logger }, env);
+    await sync();
+    const errors = lines.filter((l) => l[FLEET_ERRORS_METRIC] === 1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      level: 50, Loop: 'ecs-fleet', host: HOST, pod: 'web-1-abcde',
+      err: { type: 'Error', message: expect.stringContaining('ecs:ListTasks') },
+      _aws: { CloudWatchMetrics: [{ Namespace: FLEET_METRICS_NAMESPACE, Dimensions: [['Loop']], Metrics: [{ Name: FLEET_ERRORS_METRIC, Unit: 'Count' }] }] },
+    });
+    expect(typeof (errors[0]!._aws as { Timestamp: unknown }).Timestamp).toBe('number');
   });
 });

@@ -3,6 +3,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionSpec } from '../../infra/functions.ts';
+import { FLEET_ERRORS_METRIC, FLEET_LOOPS, FLEET_METRICS_NAMESPACE, fleetErrorRecord } from '../../shared/fleet/loop-errors.ts';
 import { FULL_CONTEXT, resourcesOf, synthBerth, text, type Synthesised } from './synth.ts';
 
 let synth: Synthesised;
@@ -138,12 +139,22 @@ describe('failure queue and alarms', () => {
     });
   });
 
+  it('alarms on any error of each fleet loop, by the dimension its error records carry', () => {
+    const fleet = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, p]) => p).filter((a) => a.MetricName === FLEET_ERRORS_METRIC);
+    expect(fleet.map((a) => a.Dimensions)).toEqual(FLEET_LOOPS.map((loop) => [{ Name: 'Loop', Value: loop }]));
+    // The records' EMF metadata names the same namespace, metric and dimension.
+    const emf = (fleetErrorRecord('ecs-fleet', new Error('x'))._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0]!;
+    expect(fleet.every((a) => a.Namespace === emf.Namespace && a.Statistic === 'Sum')).toBe(true);
+    expect([emf.Dimensions, emf.Metrics[0]!.Name]).toEqual([[['Loop']], FLEET_ERRORS_METRIC]);
+  });
+
   it('alarms on any message on the failure queue and on any error or throttle of each function, to the alarm topic', () => {
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, p]) => p);
     const metrics = alarms.map((a) => `${a.Namespace as string}/${a.MetricName as string}`).sort();
     expect(metrics).toEqual([
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       ...FUNCTIONS.flatMap(() => ['AWS/Lambda/Errors', 'AWS/Lambda/Throttles']),
+      ...FLEET_LOOPS.map(() => `${FLEET_METRICS_NAMESPACE}/${FLEET_ERRORS_METRIC}`),
     ].sort());
     for (const a of alarms) {
       expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
@@ -161,7 +172,7 @@ describe('the function table is data', () => {
     const t = synthBerth({}, { functions: [...FUNCTIONS, extra] }).templates.controlPlane;
     t.hasResourceProperties('AWS::Lambda::Function', { Description: 'A second webhook family', MemorySize: 256, Runtime: 'nodejs22.x' });
     t.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'PUT /hooks/{proxy+}', Target: Match.objectLike({ 'Fn::Join': ['', ['integrations/', { Ref: Match.stringLikeRegexp('^GitHooksFunction') }]] }) });
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 1 + 2 * (FUNCTIONS.length + 1));
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 1 + FLEET_LOOPS.length + 2 * (FUNCTIONS.length + 1));
   });
 });
 
