@@ -215,5 +215,8 @@ export function runningPodOfTask(task: Task, address?: string): RunningPod {
   };
   if (pod.state === 'exited' && c?.exitCode !== undefined) pod.exitCode = c.exitCode;
   if (task.startedAt) pod.startedAt = new Date(task.startedAt).toISOString();
+  // ECS API Reference, Container: healthStatus is HEALTHY, UNHEALTHY or UNKNOWN (no health
+  // check, or not decided yet).
+  if (c?.healthStatus) pod.health = c.healthStatus === 'HEALTHY' ? 'healthy' : c.healthStatus === 'UNHEALTHY' ? 'unhealthy' : 'unknown';
   return pod;
 }

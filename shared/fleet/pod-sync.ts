@@ -52,8 +52,9 @@ export interface PodSyncDeps {
   now?: () => number;
   probe?: (probe: Probe, target: ProbeTarget) => Promise<ProbeResult>;
   /**
-   * Readiness is reported by the fleet itself (ECS task state events) rather than probed from
-   * here: the pod sync then runs no probes and leaves the Ready condition as reported.
+   * Readiness is reported by the fleet itself rather than probed from here (ECS runs the
+   * readiness probe as the container's health check): the pod sync runs no probes and takes
+   * readiness from the container's reported health, read on every pass.
    */
   reportedReadiness?: boolean;
   onError?: (pod: string, err: unknown) => void;
@@ -99,6 +100,29 @@ export function specForHost(pod: Pod, uid: number): PodSpecForHost {
     ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}),
     uid,
   };
+}
+
+/**
+ * Readiness where the fleet checks the container's health itself: healthy is ready, unhealthy
+ * is not; undecided (the health check's start period, or its first runs) is not ready for a pod
+ * with a readiness probe and ready for one without (it has no health check: running is enough).
+ * Without any reported health, the Ready condition stays as the fleet's events last set it.
+ */
+export function reportedReadiness(pod: Pod, running: RunningPod): { ready: boolean; detail?: string } {
+  const probed = Boolean(pod.spec.containers[0]?.readinessProbe);
+  if (running.state !== 'running') return { ready: false };
+  switch (running.health) {
+    case 'healthy':
+      return { ready: true };
+    case 'unhealthy':
+      return { ready: false, detail: 'the readiness probe (the container\'s health check) fails' };
+    case 'unknown':
+      return probed ? { ready: false, detail: 'the readiness probe (the container\'s health check) has not passed yet' } : { ready: true };
+    default: {
+      const cond = pod.status?.conditions?.find((x) => x.type === 'Ready');
+      return { ready: cond?.status === 'True', ...(cond?.message ? { detail: cond.message } : {}) };
+    }
+  }
 }
 
 /** A pod's status without the transition times, to tell whether anything changed. */
@@ -229,8 +253,9 @@ export function createPodSync(deps: PodSyncDeps) {
     }
     let readyDetail: string | undefined;
     if (deps.reportedReadiness) {
-      m.ready = pod.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
-      readyDetail = pod.status?.conditions?.find((x) => x.type === 'Ready')?.message;
+      const verdict = reportedReadiness(pod, running);
+      m.ready = verdict.ready;
+      readyDetail = verdict.detail;
     } else if (c.readinessProbe) {
       const verdict = await probeIfDue(c.readinessProbe, m.readiness, startedAt, targetOf(pod, running));
       if (verdict.ok !== undefined) m.ready = verdict.ok;

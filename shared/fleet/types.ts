@@ -43,6 +43,11 @@ export interface RunningPod {
    * reached there, each on its container port, rather than on the host's address.
    */
   podIP?: string;
+  /**
+   * The container's health as the fleet itself checks it (ECS: DescribeTasks
+   * `containers[].healthStatus`), for fleets that run the readiness probe as a health check.
+   */
+  health?: 'healthy' | 'unhealthy' | 'unknown';
 }
 
 /** A managed pod container found on a host, with the labels that name it. */
