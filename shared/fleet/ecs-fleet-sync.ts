@@ -29,6 +29,8 @@ export interface EcsFleetSyncOptions {
   network?: { subnets: string[]; groups: { securityGroupOf(project: string): Promise<string>; prune(keep: ReadonlySet<string>): Promise<string[]> } };
   /** The platform registry's layout: a pod runs no other project's image. */
   images?: PlatformRegistry;
+  /** The clock of the pods' back-off and drain (tests). */
+  now?: () => number;
   /** Where a host's or a pod's failure goes (fleetErrorReporter: the logs and a metric); the pass goes on with the others. */
   onError?: (err: unknown, place: FleetErrorPlace) => void;
 }
@@ -61,7 +63,7 @@ export function createEcsFleetSync(o: EcsFleetSyncOptions): () => Promise<{ host
       });
       const hostName = host.metadata.name;
       const onError = (pod: string, err: unknown) => o.onError?.(err, { host: hostName, pod });
-      const sync = createPodSync({ store: o.store, bindings: o.bindings, hostName, address: host.spec.address, containers, uidFor, reportedReadiness: true, onError });
+      const sync = createPodSync({ store: o.store, bindings: o.bindings, hostName, address: host.spec.address, containers, uidFor, reportedReadiness: true, onError, ...(o.now ? { now: o.now } : {}) });
       try {
         pods += (await sync.syncHost()).pods;
       } catch (err) {

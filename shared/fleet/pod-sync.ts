@@ -66,12 +66,8 @@ interface ProbeState {
   lastRun: number;
 }
 
-/** What the host remembers of one pod between passes. */
+/** What the host remembers of one pod between passes (probe counters only: restart state is in the pod's status). */
 interface PodMemory {
-  /** Restarts in the current back-off run. */
-  crashes: number;
-  /** When the exited container may be started again. */
-  restartAt?: number;
   containerId?: string;
   ready: boolean;
   readiness: ProbeState;
@@ -125,6 +121,28 @@ export function reportedReadiness(pod: Pod, running: RunningPod): { ready: boole
   }
 }
 
+/**
+ * The back-off a crash starts (pure): the first wait after a container that ran long enough
+ * (or a first crash), else double the last one, up to the longest; recorded with the termination.
+ */
+export function crashBackoff(status: PodStatus, running: RunningPod, exitCode: number, t: number, backoff: BackoffOptions): Pick<PodStatus, 'lastTermination' | 'backoffSeconds' | 'backoffUntil'> {
+  const ranFor = running.startedAt ? t - Date.parse(running.startedAt) : 0;
+  const last = status.backoffSeconds === undefined || ranFor >= backoff.resetMs ? undefined : status.backoffSeconds * 1000;
+  const wait = last === undefined ? backoff.initialMs : Math.min(last * 2, backoff.maxMs);
+  return {
+    lastTermination: { exitCode, finishedAt: new Date(t).toISOString(), containerID: running.containerId },
+    backoffSeconds: wait / 1000,
+    backoffUntil: new Date(t + wait).toISOString(),
+  };
+}
+
+/** CrashLoopBackOff while the back-off lasts. */
+function waiting(status: PodStatus, container: string, exitCode: number, restartAt: number, t: number): PodStatus {
+  const secs = Math.ceil((restartAt - t) / 1000);
+  const next: PodStatus = { ...status, phase: status.phase === 'Pending' ? 'Pending' : 'Running', reason: 'CrashLoopBackOff', message: `back-off ${secs}s restarting the failed container (exit code ${exitCode})`, exitCode };
+  return setPodCondition(next, 'Ready', 'False', 'ContainersNotReady', `container ${container} is waiting to start again`);
+}
+
 /** A pod's status without the transition times, to tell whether anything changed. */
 const comparable = (s: PodStatus | undefined) => JSON.stringify({ ...s, conditions: (s?.conditions ?? []).map((c) => ({ ...c, lastTransitionTime: undefined })) });
 
@@ -141,7 +159,7 @@ export function createPodSync(deps: PodSyncDeps) {
     const key = keyOf(pod.metadata.project, pod.metadata.name);
     let m = memory.get(key);
     if (!m) {
-      m = { crashes: 0, ready: false, readiness: freshProbe(), liveness: freshProbe() };
+      m = { ready: false, readiness: freshProbe(), liveness: freshProbe() };
       memory.set(key, m);
     }
     return m;
@@ -214,23 +232,20 @@ export function createPodSync(deps: PodSyncDeps) {
         await writeStatus(pod, setPodCondition({ ...base, phase, exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', message: `the container exited with code ${exitCode}` }, 'Ready', 'False', 'PodCompleted'));
         return;
       }
-      // It exited and should run: back off, then start it again.
-      if (m.restartAt === undefined) {
-        const ranFor = running.startedAt ? t - Date.parse(running.startedAt) : 0;
-        if (ranFor >= backoff.resetMs) m.crashes = 0;
-        const wait = Math.min(backoff.initialMs * 2 ** m.crashes, backoff.maxMs);
-        m.crashes++;
-        m.restartAt = t + wait;
-      }
-      if (t < m.restartAt) {
-        const secs = Math.ceil((m.restartAt - t) / 1000);
-        status = { ...base, phase: base.phase === 'Pending' ? 'Pending' : 'Running', reason: 'CrashLoopBackOff', message: `back-off ${secs}s restarting the failed container (exit code ${exitCode})`, exitCode };
-        await writeStatus(pod, setPodCondition(status, 'Ready', 'False', 'ContainersNotReady', `container ${c.name} is waiting to start again`));
+      // It exited and should run: back off (from the status, so any pass continues it), then start it again.
+      const crashed = base.lastTermination?.containerID === running.containerId && base.backoffUntil ? base : { ...base, ...crashBackoff(base, running, exitCode, t, backoff) };
+      const restartAt = Date.parse(crashed.backoffUntil!);
+      if (t < restartAt) {
+        await writeStatus(pod, waiting(crashed, c.name, exitCode, restartAt, t));
         return;
       }
-      m.restartAt = undefined;
       running = await start(pod, m);
-      status = { ...base, restartCount: base.restartCount + 1 };
+      const { backoffUntil: _b, ...started } = crashed;
+      status = { ...started, restartCount: base.restartCount + 1 };
+    } else if (!running && base.backoffUntil && t < Date.parse(base.backoffUntil)) {
+      // The exited container is gone (ECS forgets stopped tasks): the back-off still holds.
+      await writeStatus(pod, waiting(base, c.name, base.lastTermination?.exitCode ?? -1, Date.parse(base.backoffUntil), t));
+      return;
     } else if (!running) {
       try {
         running = await start(pod, m);
@@ -263,7 +278,7 @@ export function createPodSync(deps: PodSyncDeps) {
     } else {
       m.ready = running.state === 'running';
     }
-    const { reason: _r, message: _m, exitCode: _e, ...rest } = status;
+    const { reason: _r, message: _m, exitCode: _e, backoffUntil: _b, ...rest } = status;
     const wasReady = pod.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
     const next: PodStatus = {
       ...rest,

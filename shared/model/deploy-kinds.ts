@@ -89,6 +89,14 @@ export const podStatus = z.object({
   /** When the pod last became ready (minReadySeconds counts from here). */
   readySince: z.string().optional(),
   exitCode: z.number().int().optional(),
+  /**
+   * How the container last ended, and the crash back-off it started: kept in the status (not in
+   * a host's memory) so that whichever pass of whichever host process looks next continues it.
+   */
+  lastTermination: z.object({ exitCode: z.number().int(), finishedAt: z.string(), containerID: z.string().optional() }).optional(),
+  /** The current crash back-off: the container is not started again before backoffUntil. */
+  backoffSeconds: z.number().optional(),
+  backoffUntil: z.string().optional(),
   conditions: z.array(condition).default([]),
 });
 export type PodStatus = z.infer<typeof podStatus>;
