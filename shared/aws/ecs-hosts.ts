@@ -11,6 +11,7 @@ import { registerHost, renewLease } from '../deploy/host-lifecycle.ts';
 import type { HostSpec } from '../model/deploy-kinds.ts';
 import type { Resources } from '../scheduler/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
+import { milliOfUnits } from './ecs-cpu.ts';
 
 /** The container-instance attribute naming a host's role (set by the fleet's user data). */
 export const HOST_ROLE_ATTRIBUTE = 'berth.role';
@@ -55,13 +56,13 @@ export const isTenantHost = (ci: ContainerInstanceLike): boolean => attribute(ci
 
 /**
  * The Host a container instance is, or undefined when it has no ARN or no known address.
- * CPU units become millicores (×1000/1024, rounded down), MEMORY is MiB.
+ * CPU units become millicores as pods' do (ecs-cpu.ts), MEMORY is MiB.
  */
 export function ecsHostOf(ci: ContainerInstanceLike, address?: string): EcsHost | undefined {
   const arn = ci.containerInstanceArn;
   const where = attribute(ci, ADDRESS_ATTRIBUTE) ?? address;
   if (!arn || !where) return undefined;
-  const cpuMilli = Math.floor((registered(ci, 'CPU') * 1000) / 1024);
+  const cpuMilli = milliOfUnits(registered(ci, 'CPU'));
   const mib = registered(ci, 'MEMORY');
   return {
     name: hostNameOf(arn),

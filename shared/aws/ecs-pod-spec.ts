@@ -12,6 +12,7 @@ import { LABELS, podContainerName } from '../fleet/pod-container.ts';
 import type { PodSpecForHost, RunningPod } from '../fleet/types.ts';
 import type { Probe } from '../model/deploy-kinds.ts';
 import { MANAGED_TAG, PROJECT_TAG } from './ownership.ts';
+import { unitsOfMilli } from './ecs-cpu.ts';
 
 /** Task definition families of pods start with this (the control plane may start only these). */
 export const POD_FAMILY_PREFIX = 'berth-pod-';
@@ -71,8 +72,8 @@ export function podFamily(project: string, deployment: string): string {
 /** The container's name in the task definition: the deployment's name, as OpenShift names a DeploymentConfig's container. */
 export const podContainerNameInTask = (spec: Pick<PodSpecForHost, 'deployment'>): string => spec.deployment || 'pod';
 
-/** CPU units of a number of millicores (1024 units are one vCPU). */
-export const cpuUnits = (cpuMilli: number): number => Math.max(2, Math.ceil((cpuMilli * 1024) / 1000));
+/** CPU units of a number of millicores, rounded as the hosts' are (ecs-cpu.ts). */
+export const cpuUnits = unitsOfMilli;
 const MiB = 2 ** 20;
 
 const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n));

@@ -102,7 +102,7 @@ describe('the task definition of a revision', () => {
   });
 
   it.each([
-    [100, 103],
+    [100, 102],
     [1000, 1024],
     [1, 2],
   ])('%i millicores are %i CPU units', (cpuMilli, units) => {
