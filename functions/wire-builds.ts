@@ -19,7 +19,7 @@ import { buildSettings } from '../shared/builds/settings.ts';
 import { DynamoBuildLogs } from '../shared/builds/dynamo-logs.ts';
 import type { Reconciler } from '../shared/reconcile/types.ts';
 import { ProjectSecurityGroups, type Ec2SecurityGroupsClient } from '../shared/aws/project-security-groups.ts';
-import { createEcsFleetSync } from '../shared/fleet/ecs-fleet-sync.ts';
+import { createEcsFleetSync, type EcsFleetSync } from '../shared/fleet/ecs-fleet-sync.ts';
 import { fleetErrorReporter } from '../shared/fleet/loop-errors.ts';
 import { platformReconcilers as sharedReconcilers } from '../shared/platform/reconcilers.ts';
 import { RouterFeedTable, routerFeedWriter } from '../shared/routing/feed.ts';
@@ -126,7 +126,7 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env
  * environment. With an EC2 client (the AWS SDK's `EC2` fits), pods run on project networks:
  * awsvpc tasks with one security group per project (shared/aws/pod-network.ts).
  */
-export function ecsFleetSync(deps: Pick<ApiDeps, 'store' | 'logger'>, env: NodeJS.ProcessEnv, ec2?: Ec2SecurityGroupsClient): () => Promise<{ hosts: number; pods: number }> {
+export function ecsFleetSync(deps: Pick<ApiDeps, 'store' | 'logger'>, env: NodeJS.ProcessEnv, ec2?: Ec2SecurityGroupsClient): EcsFleetSync {
   const why = 'pods run on project networks (awsvpc, a security group per project)';
   const network = ec2 && {
     subnets: required(env, 'BERTH_POD_SUBNETS', why).split(',').filter(Boolean),

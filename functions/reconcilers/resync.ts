@@ -1,8 +1,12 @@
-// The periodic resync Lambda, invoked by an EventBridge schedule.
+// The periodic resync Lambda, invoked by an EventBridge schedule, and by ECS task state changes
+// in Berth's cluster: a task's event syncs that task's pod only (its restart, its readiness),
+// the schedule runs the full pass.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ec2SecurityGroups } from '../../shared/aws/ec2-security-groups.ts';
-import { resyncAll } from '../../shared/reconcile/resync.ts';
+import type { EcsEvent } from '../../shared/aws/ecs-events.ts';
+import { TASK_STATE_CHANGE } from '../../shared/aws/ecs-events.ts';
 import { fleetErrorReporter } from '../../shared/fleet/loop-errors.ts';
+import { resyncAll } from '../../shared/reconcile/resync.ts';
 import { ecsFleetSync, platformReconcilers, wireBuilds } from '../wire-builds.ts';
 
 const deps = wireBuilds();
@@ -10,7 +14,14 @@ const reconcilers = platformReconcilers(deps, process.env);
 // Pods run on project networks: awsvpc tasks with a security group per project.
 const fleet = ecsFleetSync(deps, process.env, ec2SecurityGroups(new EC2Client({ region: process.env.AWS_REGION })));
 const reportFleetError = fleetErrorReporter(deps.logger, 'ecs-fleet');
-export const handler = async () => {
+
+export const handler = async (event?: Partial<EcsEvent>) => {
+  if (event?.['detail-type'] === TASK_STATE_CHANGE) {
+    // Reported by the pass; thrown again so that EventBridge retries, then the failure queue keeps it.
+    const outcome = await fleet.taskEvent(event as EcsEvent);
+    deps.logger?.info({ event: event['detail-type'], ...outcome }, 'task event');
+    return outcome;
+  }
   // The fleet first (hosts' leases, pods started and stopped), then every reconciler.
   const pods = await fleet().catch((err: unknown) => {
     reportFleetError(err);

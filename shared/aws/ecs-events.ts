@@ -72,8 +72,8 @@ export async function handleEcsEvent(store: ObjectStore, event: EcsEvent, opts: 
   return ignored(`not an ECS state change: ${event['detail-type']}`);
 }
 
-/** The pod a task was started for, from its group (or, for names too long for a group, its token among the host's pods). */
-async function podOfTask(store: ObjectStore, task: EcsTaskDetail, host: string): Promise<Pod | undefined> {
+/** The pod a task was started for (a pod bound to `host` whose token started it), from its group (or, for names too long for a group, its token among the host's pods). */
+export async function podOfTask(store: ObjectStore, task: EcsTaskDetail, host: string): Promise<Pod | undefined> {
   if (task.group?.startsWith(POD_GROUP_PREFIX)) {
     const rest = task.group.slice(POD_GROUP_PREFIX.length);
     const slash = rest.indexOf('/');

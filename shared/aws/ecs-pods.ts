@@ -49,7 +49,23 @@ export interface EcsPodsOptions extends PodTaskSettings, PodTaskPlace {
   network?: PodNetwork;
   /** The platform registry's layout: a pod runs only its project's own, shared and public images. */
   images?: PlatformRegistry;
+  /**
+   * Read the tasks once for the adapter's life (one pass) instead of per call: `host` lists the
+   * instance's tasks and describes them 100 at a time (a full pass over the host); a pod's view
+   * lists its tasks by its token and describes them with the tasks an event named, in one call
+   * (an event about that pod). Without it each call lists the pod's tasks afresh.
+   */
+  view?: 'host' | { project: string; pod: string; taskArns: string[] };
 }
+
+/** Tasks read for the adapter's life, kept up to date with what it starts and stops. */
+interface TaskView {
+  live: Promise<Task[]>;
+  stopped?: Promise<Task[]>;
+}
+
+/** Task definitions being looked up or registered in this process, by content hash. */
+const registering = new Map<string, Promise<string>>();
 
 const notFound = (project: string, pod: string) =>
   new BerthError(404, 'NotFound', `pod ${project}/${pod} has no task on this host`, { suggestion: 'it may not have started yet, or may have been replaced' });
@@ -57,6 +73,7 @@ const notFound = (project: string, pod: string) =>
 export class EcsPodContainers implements PodContainers {
   private readonly taskDefinitions: Map<string, string>;
   private readonly uidFor: (project: string) => number;
+  private cached?: TaskView;
 
   constructor(private readonly opts: EcsPodsOptions) {
     this.taskDefinitions = opts.taskDefinitions ?? new Map();
@@ -79,6 +96,7 @@ export class EcsPodContainers implements PodContainers {
     const start = startTaskInput(this.opts, spec, taskDefinition);
     const out = await this.opts.client.send(new StartTaskCommand(network ? awsvpcStartTask(start, spec, network.subnets, await network.securityGroupOf(spec.project)) : start));
     const task = out.tasks?.[0];
+    if (task?.taskArn && this.cached) (await this.cached.live).push(task);
     if (!task?.taskArn) {
       const why = (out.failures ?? []).map((f) => [f.reason, f.detail].filter(Boolean).join(' ')).join('; ') || 'no reason given';
       throw new BerthError(503, 'StartTaskFailed', `ECS started no task for pod ${spec.project}/${spec.pod} on ${this.opts.containerInstanceArn}: ${why}`, {
@@ -106,7 +124,7 @@ export class EcsPodContainers implements PodContainers {
 
   /** Every task on this host that Berth started for a pod and ECS means to keep running. */
   async listPods(): Promise<ListedPod[]> {
-    const tasks = await this.describe(await this.list({ containerInstance: this.opts.containerInstanceArn }));
+    const tasks = this.opts.view === 'host' ? await this.view().live : await this.describe(await this.list({ containerInstance: this.opts.containerInstanceArn }));
     const out: ListedPod[] = [];
     for (const task of tasks) {
       const tags = tagMap(task.tags);
@@ -154,6 +172,16 @@ export class EcsPodContainers implements PodContainers {
     const hash = contentHash(input);
     const cached = this.taskDefinitions.get(hash);
     if (cached) return cached;
+    // The pods of one revision start together: one lookup and registration serves them all.
+    let pending = registering.get(hash);
+    if (!pending) {
+      pending = this.findOrRegister(spec, input, hash).finally(() => registering.delete(hash));
+      registering.set(hash, pending);
+    }
+    return pending;
+  }
+
+  private async findOrRegister(spec: PodSpecForHost, input: RegisterTaskDefinitionCommandInput, hash: string): Promise<string> {
     const { client } = this.opts;
     const latest = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: input.family, include: ['TAGS'] })).catch((err: unknown) => {
       // A family ECS has never seen.
@@ -175,19 +203,41 @@ export class EcsPodContainers implements PodContainers {
     const tags = tagMap(task.tags);
     if (!ownedByBerth(tags, project) || tags[POD_TAGS.pod] !== pod) throw new NotOwnedError(`ECS task ${task.taskArn}`);
     await this.opts.client.send(new StopTaskCommand({ cluster: this.opts.cluster, task: task.taskArn, reason: STOP_REASON }));
+    task.desiredStatus = 'STOPPED';
+  }
+
+  /** The tasks this adapter reads once (`view`), from the first call that needs them. */
+  private view(): TaskView {
+    if (this.cached) return this.cached;
+    const { view } = this.opts;
+    if (view === 'host') {
+      this.cached = { live: this.list({ containerInstance: this.opts.containerInstanceArn }).then((arns) => this.describe(arns)) };
+    } else if (view) {
+      // One ListTasks and one DescribeTasks: the pod's tasks ECS keeps running and the ones the event named.
+      const all = this.list({ startedBy: podToken(view.project, view.pod) }).then((arns) => this.describe([...new Set([...arns, ...view.taskArns])]));
+      this.cached = { live: all.then((ts) => ts.filter((t) => t.desiredStatus !== 'STOPPED')), stopped: all.then((ts) => ts.filter((t) => t.desiredStatus === 'STOPPED')) };
+    }
+    return this.cached!;
   }
 
   /** The pod's tasks on this host that ECS means to keep running, newest first. */
   private async liveTasks(project: string, pod: string): Promise<Task[]> {
     // ECS allows startedBy only as the sole filter: the instance is checked on the answer.
-    const tasks = await this.describe(await this.list({ startedBy: podToken(project, pod) }));
+    const tasks = this.opts.view ? await this.view().live : await this.describe(await this.list({ startedBy: podToken(project, pod) }));
     return this.ofPod(tasks, project, pod).filter((t) => t.desiredStatus !== 'STOPPED');
   }
 
   /** The pod's stopped tasks on this host that ECS still remembers (about an hour), newest first. */
   private async stoppedTasks(project: string, pod: string): Promise<Task[]> {
-    const tasks = await this.describe(await this.list({ containerInstance: this.opts.containerInstanceArn, desiredStatus: 'STOPPED' }));
-    return this.ofPod(tasks, project, pod);
+    const listStopped = () => this.list({ containerInstance: this.opts.containerInstanceArn, desiredStatus: 'STOPPED' }).then((arns) => this.describe(arns));
+    let tasks: Task[];
+    if (this.opts.view) {
+      const v = this.view();
+      tasks = await (v.stopped ??= listStopped());
+    } else {
+      tasks = await listStopped();
+    }
+    return this.ofPod(tasks, project, pod).filter((t) => t.desiredStatus === 'STOPPED');
   }
 
   private ofPod(tasks: Task[], project: string, pod: string): Task[] {

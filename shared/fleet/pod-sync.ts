@@ -23,6 +23,7 @@ import type { BindingStore } from '../scheduler/ports.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { PodContainers } from './ports.ts';
+import { eachLimited } from './each-limited.ts';
 import { runProbe, type ProbeResult, type ProbeTarget } from './probes.ts';
 import type { PodSpecForHost, RunningPod } from './types.ts';
 
@@ -58,6 +59,8 @@ export interface PodSyncDeps {
    */
   reportedReadiness?: boolean;
   onError?: (pod: string, err: unknown) => void;
+  /** How many pods of the host are synced at once (ECS throttles bursts of StartTask); all at once by default. */
+  concurrency?: number;
 }
 
 interface ProbeState {
@@ -296,9 +299,10 @@ export function createPodSync(deps: PodSyncDeps) {
     await writeStatus(pod, setPodCondition(next, 'Ready', m.ready ? 'True' : 'False', m.ready ? undefined : 'ContainersNotReady', m.ready ? undefined : readyDetail));
   }
 
-  async function syncHost(): Promise<{ pods: number; removed: number }> {
-    const mine: Pod[] = [];
-    for await (const p of podsOnHost(store, hostName)) mine.push(p);
+  /** One pass over the host; `bound` are its pods when the caller has read them already (one read of all pods for every host). */
+  async function syncHost(bound?: Pod[]): Promise<{ pods: number; removed: number }> {
+    const mine: Pod[] = bound ? [...bound] : [];
+    if (!bound) for await (const p of podsOnHost(store, hostName)) mine.push(p);
     const wanted = new Set(mine.map((p) => keyOf(p.metadata.project, p.metadata.name)));
     let removed = 0;
     for (const c of await containers.listPods()) {
@@ -308,7 +312,7 @@ export function createPodSync(deps: PodSyncDeps) {
       removed++;
     }
     for (const key of [...memory.keys()]) if (!wanted.has(key)) memory.delete(key);
-    await Promise.all(mine.map((p) => syncPod(p).catch((err) => deps.onError?.(p.metadata.name, err))));
+    await eachLimited(mine, deps.concurrency ?? mine.length, (p) => syncPod(p).catch((err) => deps.onError?.(p.metadata.name, err)));
     // Networks a crash left behind: looked for on the first pass and after removals, not every second.
     if (containers.pruneNetworks && (removed > 0 || !prunedOnce)) {
       prunedOnce = true;

@@ -16,7 +16,6 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ecsFleetSync } from '../../functions/wire-builds.ts';
 import { FLEET_ERRORS_METRIC, FLEET_METRICS_NAMESPACE } from '../../shared/fleet/loop-errors.ts';
 import { hostNameOf } from '../../shared/aws/ecs-hosts.ts';
-import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import type { Host, Pod } from '../../shared/model/objects.ts';
 import { podRequest } from '../../shared/model/pods.ts';
 import { bindPod } from '../../shared/scheduler/bind.ts';
@@ -86,9 +85,11 @@ describe('a fleet pass that ECS refuses', () => {
     ecs.on(DescribeContainerInstancesCommand).resolves({
       containerInstances: [{ containerInstanceArn: ARN, agentConnected: true, status: 'ACTIVE', attributes: [{ name: 'berth.role', value: 'tenant' }, { name: 'berth.address', value: '10.0.3.17' }], registeredResources: [{ name: 'CPU', integerValue: 2048 }, { name: 'MEMORY', integerValue: 4096 }] }],
     });
-    ecs.on(ListTasksCommand, { cluster: CLUSTER, containerInstance: ARN }).resolves({ taskArns: [] });
-    const denied = Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/berth-resync/fn is not authorized to perform: ecs:ListTasks on resource: * because no identity-based policy allows the ecs:ListTasks action'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
-    ecs.on(ListTasksCommand, { startedBy: podToken('shop', 'web-1-abcde') }).rejects(denied);
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecs.on(DescribeTaskDefinitionCommand).rejects(Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' }));
+    ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-pod-shop_web:1', status: 'ACTIVE' } });
+    const denied = Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/berth-resync/fn is not authorized to perform: ecs:StartTask on resource: arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-pod-shop_web:1 because no identity-based policy allows the ecs:StartTask action'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    ecs.on(StartTaskCommand).rejects(denied);
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
     const sync = ecsFleetSync({ store: t.store, logger }, env);
@@ -97,9 +98,13 @@ describe('a fleet pass that ECS refuses', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({
       level: 50, Loop: 'ecs-fleet', host: HOST, pod: 'web-1-abcde',
-      err: { type: 'Error', message: expect.stringContaining('ecs:ListTasks') },
+      err: { type: 'Error', message: expect.stringContaining('ecs:StartTask') },
       _aws: { CloudWatchMetrics: [{ Namespace: FLEET_METRICS_NAMESPACE, Dimensions: [['Loop']], Metrics: [{ Name: FLEET_ERRORS_METRIC, Unit: 'Count' }] }] },
     });
     expect(typeof (errors[0]!._aws as { Timestamp: unknown }).Timestamp).toBe('number');
+    // The pod says why it waits.
+    const pod = (await t.store.get<Pod>({ kind: 'Pod', project: 'shop', name: 'web-1-abcde' }))!;
+    expect(pod.status).toMatchObject({ phase: 'Pending', reason: 'ContainerCreating', message: expect.stringContaining('not authorized') });
   });
 });
+
