@@ -91,7 +91,8 @@ describe('stream function on AWS', () => {
     sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date() } });
     await instantiateBuild(t.store, 'demo', 'web', { message: 'test' });
     const event = await newRecords();
-    expect(event.Records.map((r) => [r.eventName, r.dynamodb?.Keys?.sk?.S])).toEqual([['MODIFY', 'BuildConfig#web'], ['INSERT', 'Build#web-1']]);
+    // The build also counts against the project's quota counter (its own item, which no reconciler watches).
+    expect(event.Records.map((r) => [r.eventName, r.dynamodb?.Keys?.sk?.S])).toEqual([['MODIFY', 'BuildConfig#web'], ['INSERT', 'Build#web-1'], ['INSERT', 'usage']]);
 
     expect(await stream(event)).toEqual({ batchItemFailures: [] });
     expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input)).toEqual([{
