@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeStepContainers } from '../../shared/builds/s2i/docker.ts';
 import { stepContainerName, stepLabels } from '../../shared/builds/s2i/spec.ts';
-import { DockerPods } from '../../shared/fleet/docker-pods.ts';
+import { DockerPods, removeOwnedContainers } from '../../shared/fleet/docker-pods.ts';
 import { GIT_IMAGE, ensureGitImage } from '../../images/git.ts';
 import { docker } from '../builds/support.ts';
 
@@ -24,6 +24,8 @@ afterAll(async () => {
   for (const c of await docker.listContainers({ all: true })) {
     if (c.Names.some((n) => n.includes(attacker))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
   }
+  // The victim pod's project network goes with it.
+  await removeOwnedContainers(docker, owner);
 });
 
 describe('clean-up after a killed build', () => {
