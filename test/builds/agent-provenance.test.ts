@@ -4,21 +4,15 @@
 // own timestamps say; a builder image that is not an S2I builder fails the build saying what it
 // lacks. Real engines, fake S2I builders.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runBuild, sourceLocationOf, type AgentDeps } from '../../shared/builds/agent.ts';
-import { extractArchive } from '../../shared/builds/archive.ts';
-import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
 import { SOURCE_ARCHIVE_ANNOTATION, instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
-import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
-import { s2iBuild } from '../../shared/builds/s2i/build.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { BARE_BUSYBOX, fakeBuilder } from './fake-builders.ts';
-import { appSource, docker, tagSuite } from './support.ts';
+import { agentDeps, appSource, docker, removeProjectImages, tagSuite } from './support.ts';
 import { makeTar } from './tar-fixtures.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 
@@ -64,24 +58,12 @@ beforeAll(async () => {
   t = await freshTable();
   await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
   builder = await fakeBuilder(tag('provenance-builder'));
-  const dir = mkdtempSync(join(tmpdir(), 'berth-provenance-'));
-  deps = {
-    store: t.store,
-    logs: new FileBuildLogs(join(dir, 'logs')),
-    sources: new FileSourceArchives(join(dir, 'sources')),
-    registry: new LocalRegistry(inject('registryHost')),
-    docker,
-    engine: { s2iBuild, dockerfileBuild, extractArchive },
-    // The git build clones a local repository: allowed here as PAAS_ALLOW_LOCAL_GIT=1 would.
-    settings: buildSettings({ PAAS_ALLOW_LOCAL_GIT: '1' }),
-  };
+  // The git build clones a local repository: allowed here as PAAS_ALLOW_LOCAL_GIT=1 would.
+  deps = agentDeps(t.store, inject('registryHost'), { settings: buildSettings({ PAAS_ALLOW_LOCAL_GIT: '1' }), imageChecks: false });
 }, 180_000);
 
 afterAll(async () => {
-  const mine = `${inject('registryHost')}/${P}/`;
-  for (const img of await docker.listImages()) {
-    for (const tg of img.RepoTags ?? []) if (tg.startsWith(mine)) await docker.getImage(tg).remove({ force: true }).catch(() => undefined);
-  }
+  await removeProjectImages(inject('registryHost'), P);
 });
 
 describe('the source label of a build', () => {

@@ -3,21 +3,14 @@
 // the tag by digest; each failure ends in the right phase with its reason, the last log lines
 // and, where it helps, a suggestion.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runBuild, type AgentDeps } from '../../shared/builds/agent.ts';
 import { buildConfigReconciler } from '../../shared/builds/buildconfig-reconciler.ts';
-import { extractArchive } from '../../shared/builds/archive.ts';
-import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
 import { instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
-import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
-import { s2iBuild } from '../../shared/builds/s2i/build.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
-import { appSource, buildSuite, docker } from './support.ts';
+import { agentDeps, appSource, buildSuite, docker, removeProjectImages } from './support.ts';
 import { makeTar } from './tar-fixtures.ts';
 
 const suite = buildSuite('test');
@@ -56,25 +49,12 @@ const get = async (ref: { kind: string; project: string; name: string }) => (awa
 beforeAll(async () => {
   t = await freshTable();
   await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
-  const dir = mkdtempSync(join(tmpdir(), 'berth-agent-'));
-  deps = {
-    store: t.store,
-    logs: new FileBuildLogs(join(dir, 'logs')),
-    sources: new FileSourceArchives(join(dir, 'sources')),
-    registry: new LocalRegistry(inject('registryHost')),
-    docker,
-    engine: { s2iBuild, dockerfileBuild, extractArchive },
-    // The sample apps are local git repositories: allowed here as PAAS_ALLOW_LOCAL_GIT=1 would.
-    settings: buildSettings({ PAAS_ALLOW_LOCAL_GIT: '1' }),
-    platformRegistry: { host: inject('registryHost'), prefix: '', shared: ['berth'] },
-  };
+  // The sample apps are local git repositories: allowed here as PAAS_ALLOW_LOCAL_GIT=1 would.
+  deps = agentDeps(t.store, inject('registryHost'), { settings: buildSettings({ PAAS_ALLOW_LOCAL_GIT: '1' }) });
 });
 
 afterAll(async () => {
-  const mine = `${inject('registryHost')}/${P}/`;
-  for (const img of await docker.listImages()) {
-    for (const tag of img.RepoTags ?? []) if (tag.startsWith(mine)) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
-  }
+  await removeProjectImages(inject('registryHost'), P);
 });
 
 describe('the builder agent', () => {

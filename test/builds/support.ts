@@ -10,6 +10,13 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { ensureBuilderImages, type Variant } from '../../images/build.ts';
 import { s2iBuild } from '../../shared/builds/s2i/index.ts';
+import { mkdtempSync } from 'node:fs';
+import { extractArchive } from '../../shared/builds/archive.ts';
+import type { AgentDeps } from '../../shared/builds/agent.ts';
+import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
+import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
+import type { BuildSettings } from '../../shared/builds/settings.ts';
+import type { ObjectStore } from '../../shared/store/ports.ts';
 import type { S2IRequest } from '../../shared/builds/s2i/types.ts';
 
 export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -175,4 +182,38 @@ export async function removeImages(tags: string[]): Promise<void> {
 /** A unique image name in the test registry's namespace. */
 export function testTag(registryHost: string, app: string): string {
   return `${registryHost}/t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}/${app}:latest`;
+}
+
+/** Which checks the builder agent makes beyond the defaults, for agentDeps. */
+export interface AgentDepsOptions {
+  settings?: BuildSettings;
+  /** Whether the agent knows the registry's layout and so checks which images a project may use (default true). */
+  imageChecks?: boolean;
+}
+
+/**
+ * The builder agent's dependencies over the real engines: logs and uploaded sources in a fresh
+ * temporary directory, the test registry, this Docker Engine.
+ * @example const deps = agentDeps(t.store, inject('registryHost'), { settings: buildSettings({ PAAS_ALLOW_LOCAL_GIT: '1' }) })
+ */
+export function agentDeps(store: ObjectStore, registryHost: string, opts: AgentDepsOptions = {}): AgentDeps {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-agent-'));
+  return {
+    store,
+    logs: new FileBuildLogs(join(dir, 'logs')),
+    sources: new FileSourceArchives(join(dir, 'sources')),
+    registry: new LocalRegistry(registryHost),
+    docker,
+    engine: { s2iBuild, dockerfileBuild, extractArchive },
+    ...(opts.settings ? { settings: opts.settings } : {}),
+    ...(opts.imageChecks === false ? {} : { platformRegistry: { host: registryHost, prefix: '', shared: ['berth'] } }),
+  };
+}
+
+/** Removes from this engine's image store the images tests pushed for `project` to the test registry. */
+export async function removeProjectImages(registryHost: string, project: string): Promise<void> {
+  const mine = `${registryHost}/${project}/`;
+  for (const img of await docker.listImages()) {
+    for (const tag of img.RepoTags ?? []) if (tag.startsWith(mine)) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  }
 }

@@ -12,9 +12,9 @@ import type { Build } from '../../shared/builds/instantiate.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import type { ObjectRef } from '../../shared/model/types.ts';
 import { testApi, type TestApi } from '../support/api.ts';
-import { buildSuite, docker } from '../builds/support.ts';
+import { agentDeps, buildSuite, docker } from '../builds/support.ts';
 import { makeTar } from '../builds/tar-fixtures.ts';
-import { agentDeps, storedBuild, stranger } from './build-support.ts';
+import { storedBuild, stranger } from './build-support.ts';
 
 const suite = buildSuite('test');
 const P = `mallory-lim-${randomBytes(3).toString('hex')}`;
@@ -50,7 +50,7 @@ beforeAll(async () => {
 
 describe('build steps run under the platform\'s limits', () => {
   it('an assemble step that allocates past the memory limit is killed and the build fails', async () => {
-    const deps = agentDeps(api.store, docker, inject('registryHost'), buildSettings({ PAAS_BUILD_MEMORY_MB: '128' }));
+    const deps = agentDeps(api.store, inject('registryHost'), { settings: buildSettings({ PAAS_BUILD_MEMORY_MB: '128' }) });
     const { phase, build, log } = await hostileBuild(deps, 'hog', 'set -e; python3 -c "b = bytearray(700 * 1024 * 1024); b[::4096] = b\'x\' * len(b[::4096]); print(\'allocated\', len(b))"');
     expect(phase, `${JSON.stringify(build.status)}\n${log}`).toBe('Failed');
     expect(log).toContain('Killed');
@@ -58,7 +58,7 @@ describe('build steps run under the platform\'s limits', () => {
   }, 300_000);
 
   it('a build past the time limit fails with DeadlineExceeded, promptly', async () => {
-    const deps = agentDeps(api.store, docker, inject('registryHost'), buildSettings({ PAAS_BUILD_TIMEOUT_SECONDS: '3' }));
+    const deps = agentDeps(api.store, inject('registryHost'), { settings: buildSettings({ PAAS_BUILD_TIMEOUT_SECONDS: '3' }) });
     const started = Date.now();
     const { phase, build } = await hostileBuild(deps, 'sleeper', 'sleep 120');
     expect(phase).toBe('Failed');
@@ -71,7 +71,7 @@ describe('build steps run under the platform\'s limits', () => {
 
   it('a log past its limit is cut there with a note', async () => {
     const limit = 20_000;
-    const deps = agentDeps(api.store, docker, inject('registryHost'), buildSettings({ PAAS_BUILD_LOG_BYTES: String(limit) }));
+    const deps = agentDeps(api.store, inject('registryHost'), { settings: buildSettings({ PAAS_BUILD_LOG_BYTES: String(limit) }) });
     const { log } = await hostileBuild(deps, 'chatty', 'yes "flooding the shared log store with this line" | head -n 20000');
     expect(Buffer.byteLength(log)).toBeLessThan(limit + 200);
     expect(log).toContain('the log was cut here');
@@ -100,7 +100,7 @@ describe('Dockerfile builds are a cluster admin\'s to allow', () => {
   });
 
   it('the builder agent refuses a Docker-strategy Build of a project not allowed them, before building anything', async () => {
-    const deps = agentDeps(api.store, docker, inject('registryHost'), buildSettings({}));
+    const deps = agentDeps(api.store, inject('registryHost'), { settings: buildSettings({}) });
     const ref = await storedBuild(api.store, P, 'sneaky', { source: { binary: {} }, strategy: { type: 'Docker', dockerStrategy: { dockerfilePath: 'Dockerfile', buildArgs: [], noCache: false, env: [] } } });
     await deps.sources.put(ref, Readable.from(await makeTar([{ name: 'Dockerfile', body: 'FROM scratch\nLABEL x=y\n' }])), 1 << 20);
     expect(await runBuild(deps, ref)).toBe('Failed');

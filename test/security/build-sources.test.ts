@@ -15,8 +15,8 @@ import type { Build } from '../../shared/builds/instantiate.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import type { ObjectRef } from '../../shared/model/types.ts';
 import { testApi, type TestApi } from '../support/api.ts';
-import { appSource, buildSuite, docker } from '../builds/support.ts';
-import { agentDeps, bareRepo, serveGit, storedBuild, stranger, type GitServer } from './build-support.ts';
+import { agentDeps, appSource, buildSuite, docker } from '../builds/support.ts';
+import { bareRepo, serveGit, storedBuild, stranger, type GitServer } from './build-support.ts';
 
 const suite = buildSuite('test');
 const VICTIM_SECRET = `platform-secret-${Math.random().toString(36).slice(2)}`;
@@ -69,9 +69,9 @@ beforeAll(async () => {
   execFileSync('mv', [bareRepo(linked), join(served, 'linked.git')]);
   execFileSync('mv', [bareRepo(good), join(served, 'good.git')]);
   server = await serveGit(served);
-  strict = agentDeps(api.store, docker, inject('registryHost'), buildSettings({}));
+  strict = agentDeps(api.store, inject('registryHost'), { settings: buildSettings({}) });
   // Tests serve git on loopback, which only PAAS_ALLOW_LOCAL_GIT=1 lets through.
-  devMode = agentDeps(api.store, docker, inject('registryHost'), buildSettings({ PAAS_ALLOW_LOCAL_GIT: '1' }));
+  devMode = agentDeps(api.store, inject('registryHost'), { settings: buildSettings({ PAAS_ALLOW_LOCAL_GIT: '1' }) });
 }, 120_000);
 
 afterAll(async () => {

@@ -7,14 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
-import { extractArchive } from '../../shared/builds/archive.ts';
-import type { AgentDeps } from '../../shared/builds/agent.ts';
-import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
 import { instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
-import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
-import { s2iBuild } from '../../shared/builds/s2i/build.ts';
-import type { BuildSettings } from '../../shared/builds/settings.ts';
 import type { ObjectRef } from '../../shared/model/types.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
@@ -26,20 +19,6 @@ export async function stranger(api: TestApi, user: string, project: string): Pro
   const made = await api.call('POST', '/api/v1/projects', token, { metadata: { name: project } });
   if (made.status !== 201) throw new Error(`project ${project}: ${made.status} ${JSON.stringify(made.body)}`);
   return token;
-}
-
-export function agentDeps(store: ObjectStore, docker: Docker, registryHost: string, settings: BuildSettings): AgentDeps {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-sec-agent-'));
-  return {
-    store,
-    logs: new FileBuildLogs(join(dir, 'logs')),
-    sources: new FileSourceArchives(join(dir, 'sources')),
-    registry: new LocalRegistry(registryHost),
-    docker,
-    engine: { s2iBuild, dockerfileBuild, extractArchive },
-    settings,
-    platformRegistry: { host: registryHost, prefix: '', shared: ['berth'] },
-  };
 }
 
 /**

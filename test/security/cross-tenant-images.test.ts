@@ -14,8 +14,8 @@ import { DockerPods } from '../../shared/fleet/docker-pods.ts';
 import { podContainerName } from '../../shared/fleet/pod-container.ts';
 import { GIT_IMAGE, ensureGitImage } from '../../images/git.ts';
 import { testApi, type TestApi } from '../support/api.ts';
-import { docker } from '../builds/support.ts';
-import { agentDeps, storedBuild, stranger } from './build-support.ts';
+import { agentDeps, docker } from '../builds/support.ts';
+import { storedBuild, stranger } from './build-support.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const VICTIM = `victim-${suffix}`;
@@ -115,7 +115,7 @@ describe('where the image is pulled', () => {
   });
 
   it('the builder agent refuses a Build whose builder image is another project\'s', async () => {
-    const deps = agentDeps(api.store, docker, registry, buildSettings({}));
+    const deps = agentDeps(api.store, registry, { settings: buildSettings({}) });
     const ref = await storedBuild(api.store, MALLORY, 'steal', {
       source: { binary: {} },
       strategy: { type: 'Source', sourceStrategy: { from: { kind: 'DockerImage', name: victimImage }, env: [], incremental: false } },

@@ -3,20 +3,13 @@
 // to be another project's build, and that tries to exhaust the builder agent with a huge file.
 // The image keeps the provenance the platform gives it, and the huge file fails only that build.
 // Real DynamoDB Local, Docker Engine and registry; the builder agent's own run of the Build.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runBuild, type AgentDeps } from '../../shared/builds/agent.ts';
-import { extractArchive } from '../../shared/builds/archive.ts';
-import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
 import { instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
-import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
-import { s2iBuild } from '../../shared/builds/s2i/build.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import { FAKE_SCRIPTS, fakeBuilder } from '../builds/fake-builders.ts';
-import { docker, tagSuite } from '../builds/support.ts';
+import { agentDeps, docker, removeProjectImages, tagSuite } from '../builds/support.ts';
 import { makeTar } from '../builds/tar-fixtures.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 
@@ -48,22 +41,11 @@ async function strangerBuild(name: string, assembleExtra: string): Promise<{ ref
 beforeAll(async () => {
   t = await freshTable();
   for (const name of [VICTIM, STRANGER]) await t.store.create({ kind: 'Project', metadata: { name, project: '' }, spec: {} });
-  const dir = mkdtempSync(join(tmpdir(), 'berth-sec-metadata-'));
-  deps = {
-    store: t.store,
-    logs: new FileBuildLogs(join(dir, 'logs')),
-    sources: new FileSourceArchives(join(dir, 'sources')),
-    registry: new LocalRegistry(inject('registryHost')),
-    docker,
-    engine: { s2iBuild, dockerfileBuild, extractArchive },
-  };
+  deps = agentDeps(t.store, inject('registryHost'), { imageChecks: false });
 }, 120_000);
 
 afterAll(async () => {
-  const mine = `${inject('registryHost')}/${STRANGER}/`;
-  for (const img of await docker.listImages()) {
-    for (const tg of img.RepoTags ?? []) if (tg.startsWith(mine)) await docker.getImage(tg).remove({ force: true }).catch(() => undefined);
-  }
+  await removeProjectImages(inject('registryHost'), STRANGER);
 });
 
 describe('a stranger\'s image metadata file', () => {
