@@ -21,14 +21,14 @@ import {
   StopTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discoverEcsHosts } from '../../shared/aws/ecs-hosts.ts';
 import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
-import { statements, synthBerth, text, type Statement } from '../infra/synth.ts';
+import { decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
+import { statements, synthBerth, text } from '../infra/synth.ts';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -58,18 +58,6 @@ const concreteDeep = (v: unknown): unknown => {
   if (Array.isArray(v)) return v.map(concreteDeep);
   return concrete(v);
 };
-
-function policyOf(found: Statement[]) {
-  return {
-    Version: '2012-10-17',
-    Statement: found.map((s) => ({
-      Effect: s.effect,
-      Action: s.actions,
-      Resource: (Array.isArray(s.raw.Resource) ? s.raw.Resource : [s.raw.Resource]).map(concrete),
-      ...(s.condition ? { Condition: concreteDeep(s.condition) } : {}),
-    })),
-  };
-}
 
 interface IamRequest {
   action: string;
@@ -111,39 +99,10 @@ function iamRequestsOf(name: string, input: Record<string, unknown>): IamRequest
   }
 }
 
-let resync: ReturnType<typeof policyOf>;
+let resync: PolicyDocument;
 
-/** Whether a policy's Resource pattern (with * and ? wildcards) matches the literal request resource. */
-const globMatches = (pattern: string, value: string) =>
-  new RegExp(`^${pattern.split('').map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`).test(value);
-
-/**
- * The policy as IAM sees it for a request authorised against "*": AWS matches the literal string
- * "*" against each Resource pattern, so only statements whose Resource is "*" (or matches it)
- * apply. The simulator reads a "*" request as "any resource", so it is given only those.
- */
-function forStarRequest(policy: typeof resync): typeof resync {
-  const Statement = policy.Statement
-    .map((s) => ({ ...s, Resource: s.Resource.filter((r) => globMatches(r, '*')) }))
-    .filter((s) => s.Resource.length > 0);
-  return { ...policy, Statement };
-}
-
-async function decide(req: IamRequest): Promise<string> {
-  const result = await runSimulation({
-    identityPolicies: [{ name: 'resync', policy: req.resource === '*' ? forStarRequest(resync) : resync }],
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    request: {
-      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/ResyncFunctionRole/berth-resync`,
-      action: req.action,
-      resource: { resource: req.resource, accountId: ACCOUNT },
-      contextVariables: req.context,
-    },
-  }, {});
-  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
-  return result.overallResult;
-}
+const decideFor = (req: IamRequest) =>
+  decide(resync, { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/ResyncFunctionRole/berth-resync`, action: req.action, resource: req.resource, accountId: ACCOUNT, context: req.context });
 
 const ecs = mockClient(ECSClient);
 const spec: PodSpecForHost = {
@@ -184,7 +143,7 @@ async function captured(): Promise<{ name: string; input: Record<string, unknown
 beforeAll(() => {
   const found = statements(synthBerth().templates).filter((s) => s.stack === 'controlPlane' && /^ResyncFunctionRoleDefaultPolicy/.test(s.holder));
   expect(found.length).toBeGreaterThan(3);
-  resync = policyOf(found);
+  resync = identityPolicy(found, concrete, concreteDeep);
 }, 120_000);
 
 describe('the fleet pass\'s ECS requests under the resync function\'s synthesised policies', () => {
@@ -199,7 +158,7 @@ describe('the fleet pass\'s ECS requests under the resync function\'s synthesise
     expect(calls.some((c) => c.name === 'ListTasksCommand' && c.input.startedBy && !c.input.containerInstance)).toBe(true);
     const verdicts: string[] = [];
     for (const c of calls) {
-      for (const req of iamRequestsOf(c.name, c.input)) verdicts.push(`${req.action} on ${req.resource}: ${await decide(req)}`);
+      for (const req of iamRequestsOf(c.name, c.input)) verdicts.push(`${req.action} on ${req.resource}: ${await decideFor(req)}`);
     }
     expect(verdicts.filter((v) => !v.endsWith(': Allowed'))).toEqual([]);
   });
@@ -209,6 +168,6 @@ describe('the fleet pass\'s ECS requests under the resync function\'s synthesise
     ['listing an instance\'s tasks', { action: 'ecs:ListTasks', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:container-instance/someone-else/1` }],
     ['describing tasks', { action: 'ecs:DescribeTasks', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/someone-else/1` }],
   ])('are denied in another cluster: %s', async (_what, req) => {
-    expect(await decide({ ...req, context: { 'ecs:cluster': OTHER_CLUSTER_ARN } })).not.toBe('Allowed');
+    expect(await decideFor({ ...req, context: { 'ecs:cluster': OTHER_CLUSTER_ARN } })).not.toBe('Allowed');
   });
 });

@@ -9,9 +9,9 @@
 // role itself allows nothing.
 // AWS documentation: "Using IAM policy conditions for fine-grained access control" (DynamoDB,
 // dynamodb:LeadingKeys) and "Passing session tags in AWS STS" (IAM User Guide).
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assumeRoleInput } from '../../shared/aws/build-credentials.ts';
+import { decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
 import { statements, synthBerth, text, type Statement } from '../infra/synth.ts';
 
 const ACCOUNT = '111122223333';
@@ -30,43 +30,25 @@ function concrete(value: unknown): string {
     .replace(/<AWS::AccountId>/g, ACCOUNT);
 }
 
-function policyOf(found: Statement[]) {
-  return {
-    Version: '2012-10-17',
-    Statement: found.map((s) => ({
-      Effect: s.effect,
-      Action: s.actions,
-      Resource: (Array.isArray(s.raw.Resource) ? s.raw.Resource : [s.raw.Resource]).map(concrete),
-      ...(s.condition ? { Condition: s.condition } : {}),
-    })),
-  };
-}
-
-let scope: ReturnType<typeof policyOf>;
+let scope: PolicyDocument;
 let taskRole: Statement[];
 
 /** What the build scope's identity policy decides for a call made with one build's session. */
-async function decide(tags: { project: string; build: string }, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<string> {
-  const result = await runSimulation({
-    identityPolicies: [{ name: 'build-scope', policy: scope }],
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    request: {
-      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/BuildScopeRole/build-${tags.project}-${tags.build}`,
-      action,
-      resource: { resource, accountId: ACCOUNT },
-      contextVariables: { 'aws:PrincipalTag/berth-project': tags.project, 'aws:PrincipalTag/berth-build': tags.build, ...context },
-    },
-  }, {});
-  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
-  return result.overallResult;
+function decideFor(tags: { project: string; build: string }, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<string> {
+  return decide(scope, {
+    principal: `arn:aws:sts::${ACCOUNT}:assumed-role/BuildScopeRole/build-${tags.project}-${tags.build}`,
+    action,
+    resource,
+    accountId: ACCOUNT,
+    context: { 'aws:PrincipalTag/berth-project': tags.project, 'aws:PrincipalTag/berth-build': tags.build, ...context },
+  });
 }
 
 beforeAll(() => {
   const all = statements(synthBerth().templates);
   const found = all.filter((s) => s.stack === 'fleet' && /^BuildScopeRoleDefaultPolicy/.test(s.holder));
   expect(found.length).toBeGreaterThan(3);
-  scope = policyOf(found);
+  scope = identityPolicy(found, concrete);
   taskRole = all.filter((s) => s.stack === 'fleet' && /^BuilderTaskRoleDefaultPolicy/.test(s.holder));
 }, 120_000);
 
@@ -94,7 +76,7 @@ describe('a build\'s credentials on AWS', () => {
     ['create its project\'s repository', 'ecr:CreateRepository', repo('shop/web'), {}],
     ['pull a shared builder image', 'ecr:BatchGetImage', repo('s2i/python'), {}],
   ])('may %s', async (_, action, resource, context) => {
-    expect(await decide(shop, action, resource, context)).toBe('Allowed');
+    expect(await decideFor(shop, action, resource, context)).toBe('Allowed');
   });
 
   it.each([
@@ -115,13 +97,13 @@ describe('a build\'s credentials on AWS', () => {
     ['pull the builder agent\'s image', 'ecr:BatchGetImage', repo('builder'), {}],
     ['delete a repository', 'ecr:DeleteRepository', repo('shop/web'), {}],
   ])('may not %s', async (_, action, resource, context) => {
-    expect(await decide(shop, action, resource, context)).not.toBe('Allowed');
+    expect(await decideFor(shop, action, resource, context)).not.toBe('Allowed');
   });
 
   it('another build\'s session gets its own things and not the first one\'s', async () => {
     const victim = { project: 'victim', build: 'web-1' };
-    expect(await decide(victim, 'dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': ['P#victim'] })).toBe('Allowed');
-    expect(await decide(victim, 'dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': ['P#shop'] })).not.toBe('Allowed');
-    expect(await decide(victim, 'ecr:BatchGetImage', repo('shop/web'))).not.toBe('Allowed');
+    expect(await decideFor(victim, 'dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': ['P#victim'] })).toBe('Allowed');
+    expect(await decideFor(victim, 'dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': ['P#shop'] })).not.toBe('Allowed');
+    expect(await decideFor(victim, 'ecr:BatchGetImage', repo('shop/web'))).not.toBe('Allowed');
   });
 });

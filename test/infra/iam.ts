@@ -1,0 +1,68 @@
+// Offline IAM evaluation of synthesised policies, for the tests that prove what a role may and
+// may not do: @cloud-copilot/iam-simulate applies AWS's policy evaluation logic, with one
+// correction made here for every caller (requests authorised against "*", below).
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import type { Statement } from './synth.ts';
+
+export interface PolicyDocument {
+  Version: string;
+  Statement: { Resource?: unknown; [field: string]: unknown }[];
+}
+
+/**
+ * An identity policy of synthesised statements, their resources (and, given `condition`, their
+ * conditions) made concrete as in a deployed account.
+ * @example identityPolicy(found, (v) => text(v).replace(/<AWS::AccountId>/g, ACCOUNT))
+ */
+export function identityPolicy(found: Statement[], concrete: (value: unknown) => string, condition: (c: unknown) => unknown = (c) => c): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: found.map((s) => ({
+      Effect: s.effect,
+      Action: s.actions,
+      Resource: (Array.isArray(s.raw.Resource) ? s.raw.Resource : [s.raw.Resource]).map(concrete),
+      ...(s.condition ? { Condition: condition(s.condition) } : {}),
+    })),
+  };
+}
+
+/** Whether a policy's Resource pattern (with * and ? wildcards) matches the literal request resource. */
+const globMatches = (pattern: string, value: string) =>
+  new RegExp(`^${pattern.split('').map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`).test(value);
+
+/**
+ * The policy as IAM sees it for a request authorised against "*": AWS matches the literal string
+ * "*" against each Resource pattern, so only statements whose Resource is "*" (or matches it)
+ * apply. The simulator reads a "*" request as "any resource", so it is given only those.
+ */
+function forStarRequest(policy: PolicyDocument): PolicyDocument {
+  const Statement = policy.Statement.map((s) => ({ ...s, Resource: [s.Resource].flat().filter((r) => typeof r === 'string' && globMatches(r, '*')) })).filter((s) => s.Resource.length > 0);
+  return { ...policy, Statement };
+}
+
+export interface IamCall {
+  principal: string;
+  action: string;
+  resource: string;
+  accountId: string;
+  context?: Record<string, string | string[]>;
+}
+
+/**
+ * What `policy` (one identity policy, no SCPs or resource policies) decides for one call:
+ * 'Allowed', 'ImplicitlyDenied' or 'ExplicitlyDenied'.
+ */
+export async function decide(policy: PolicyDocument, call: IamCall): Promise<string> {
+  const doc = call.resource === '*' ? forStarRequest(policy) : policy;
+  const result = await runSimulation(
+    {
+      identityPolicies: [{ name: 'under-test', policy: doc }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: { principal: call.principal, action: call.action, resource: { resource: call.resource, accountId: call.accountId }, contextVariables: call.context ?? {} },
+    },
+    {},
+  );
+  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
+  return result.overallResult;
+}
