@@ -34,17 +34,19 @@ export async function guardMetadata(deps: Pick<ApiDeps, 'identity'>, user: strin
 /**
  * A user's PUT: the body's name must be the path's; labels, annotations and spec are replaced,
  * system labels and annotations excepted (guardMetadata). `annotate` may add what the platform
- * records about the change (a route's new host claim).
+ * records about the change (a route's new host claim); `stored`, the object as the handler has
+ * just read it, saves reading it again (a stale one is refused by the resourceVersion condition).
  */
 export async function replaceFromBody<T extends BerthObject = BerthObject>(
   deps: Pick<ApiDeps, 'store' | 'identity'>,
   user: string,
   ref: ObjectRef,
   body: ReplaceBody,
-  annotate?: (stored: BerthObject, next: { spec: unknown; annotations: Record<string, string> }) => Record<string, string>,
+  opts: { stored?: BerthObject; annotate?: (stored: BerthObject, next: { spec: unknown; annotations: Record<string, string> }) => Record<string, string> } = {},
 ): Promise<T> {
   if (body.metadata.name !== ref.name) throw ValidationError.field('metadata.name', `must be "${ref.name}", the name in the path`);
-  const stored = await getOr404(deps.store, ref);
+  const { annotate } = opts;
+  const stored = opts.stored ?? (await getOr404(deps.store, ref));
   const { labels, annotations } = await guardMetadata(deps, user, stored.metadata, body.metadata);
   const { resourceVersion } = body.metadata;
   return deps.store.replace<T>(ref, { resourceVersion, labels, annotations: annotate ? annotate(stored, { spec: body.spec, annotations }) : annotations, spec: body.spec });

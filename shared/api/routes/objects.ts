@@ -111,7 +111,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
         await admitSpec(deps, kind, params.project, body.spec);
         const spec = codec ? await codec.seal(body.spec, stored.spec) : body.spec;
         const annotate = kind === 'Route' ? (stored: BerthObject, next: { spec: unknown; annotations: Record<string, string> }) => withHostClaim(stored as never, next, new Date()) : undefined;
-        return c.json(withApiVersion(await open(await replaceFromBody(deps, c.get('user'), target, { ...body, spec }, annotate)), body.apiVersion));
+        return c.json(withApiVersion(await open(await replaceFromBody(deps, c.get('user'), target, { ...body, spec }, { stored, annotate })), body.apiVersion));
       },
     );
   }
