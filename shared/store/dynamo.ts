@@ -138,7 +138,7 @@ export class DynamoObjectStore implements ObjectStore {
     // Objects a quota counts change their project's usage counter in the same transaction.
     const counted = counterChanges(full.map((after) => ({ after })));
     if (counted.length) {
-      await writeCounted(this.client, this.table, items, counted, async (reasons) => (await explain(reasons)) ?? new ConflictError('create cancelled', 'retry'));
+      await writeCounted(this.client, this.table, items, counted, async (reasons) => (await explain(reasons)) ?? new ConflictError('create cancelled', 'retry'), (c) => this.report('create', c));
       return full;
     }
     try {
@@ -199,7 +199,7 @@ export class DynamoObjectStore implements ObjectStore {
     if (counted.length) {
       // A pod that ends, a build that finishes, a quota that changes: the counter moves with it.
       const put = { Put: { TableName: this.table, Item: encodeWithin(next), ConditionExpression: RV_MATCHES, ExpressionAttributeValues: { ':rv': { S: expected } } } };
-      await writeCounted(this.client, this.table, [put], counted, () => staleError(ref, expected));
+      await writeCounted(this.client, this.table, [put], counted, () => staleError(ref, expected), (c) => this.report(op, c));
       return next;
     }
     await this.put(next, RV_MATCHES, op, () => staleError(ref, expected), expected);
@@ -207,7 +207,7 @@ export class DynamoObjectStore implements ObjectStore {
   }
 
   usage(project: string): Promise<Counter> {
-    return readCounter(this.client, this.table, project);
+    return readCounter(this.client, this.table, project, (c) => this.report('get', c));
   }
 
   /**
@@ -224,7 +224,7 @@ export class DynamoObjectStore implements ObjectStore {
       if (!counted.length) return false;
       const del = { Delete: { TableName: this.table, Key: keyItem(ref), ConditionExpression: RV_MATCHES, ExpressionAttributeValues: { ':rv': { S: rv } } } };
       try {
-        await writeCounted(this.client, this.table, [del], counted, () => staleError(ref, rv));
+        await writeCounted(this.client, this.table, [del], counted, () => staleError(ref, rv), (c) => this.report('delete', c));
         return true;
       } catch (err) {
         // Changed or gone in between: look again (a caller who named the version gets the conflict).
