@@ -46,7 +46,8 @@ afterAll(async () => {
   await engine?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
   await main.getImage(pushed).remove().catch(() => undefined);
-});
+  // Stopping an engine waits for its containers and its bridge; a busy machine takes its time.
+}, 180_000);
 
 describe('an extra local Docker Engine', () => {
   it('answers on its own socket with its own bridge', async () => {

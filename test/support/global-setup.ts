@@ -1,10 +1,12 @@
 // Starts the engines the tests share: one DynamoDB Local (in memory; each test file makes its
 // own table in it), Docker Engine (started with Berth's network flags when none answers, and
-// left running for later runs) and a Distribution registry on a loopback port.
+// left running for later runs), the source-fetch image and a Distribution registry on a loopback port.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Docker from 'dockerode';
 import type { TestProject } from 'vitest/node';
+import { ensureGitImage } from '../../images/git.ts';
 import { BUSYBOX, DOCKER, HAPROXY, HTTP_CLIENTS, JAVA, MMDEBSTRAP, REGISTRY, ensurePrerequisites } from '../../agents/up/prerequisites.ts';
 import { ensureDockerd } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal, type DynamoLocal } from '../../shared/local/dynamodb-local.ts';
@@ -20,6 +22,9 @@ export async function setup(project: TestProject): Promise<void> {
   ensurePrerequisites([JAVA, DOCKER, REGISTRY, MMDEBSTRAP, HAPROXY, HTTP_CLIENTS, BUSYBOX], say);
   const [dynamo] = await Promise.all([startDynamoLocal({ port: await freePort() }), ensureDockerd({ say, detached: true })]);
   engine = dynamo;
+  // Every build clones its git source in this image, and `npm run up` makes it before it says
+  // ready: made once here, on a fresh machine, no test depends on another having made it first.
+  await ensureGitImage(new Docker({ socketPath: '/var/run/docker.sock' }), say);
   registryDir = mkdtempSync(join(tmpdir(), 'berth-registry-'));
   registry = await startRegistry({ port: await freePort(), dir: registryDir });
   project.provide('dynamoEndpoint', engine.endpoint);

@@ -49,7 +49,8 @@ export async function startUp(home: string, ports: UpPorts, env: Record<string, 
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
       reject(new Error(`up did not become ready:\n${out}`));
-    }, 90_000);
+      // A first start on a fresh machine makes the builder image before it is ready.
+    }, 300_000);
     const check = () => {
       if (out.includes('ready')) {
         clearTimeout(timer);
