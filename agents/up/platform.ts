@@ -142,6 +142,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       store, identity, logger, builds, builderImages, buildPolicy, fleet,
       codecs: { BuildConfig: triggerSecretsCodec(secrets) },
       appsDomain: config.appsDomain,
+      trials: config.trials,
       version: process.env.npm_package_version,
       router: { httpPort: config.routerHttpPort, httpsPort: config.routerHttpsPort },
     });

@@ -72,3 +72,15 @@ export function projectUids(store: ObjectStore): (project: string) => Promise<nu
     return uid;
   };
 }
+
+/**
+ * The reference of the UidBlock a project claimed, from its annotation; undefined for projects
+ * made before blocks were claimed.
+ * @example uidBlockOf(project) // { kind: 'UidBlock', project: '', name: 'block-12' }
+ */
+export function uidBlockOf(project: Pick<BerthObject, 'metadata'>): { kind: string; project: string; name: string } | undefined {
+  const m = /^(\d+)\/(\d+)$/.exec(project.metadata.annotations?.[UID_RANGE_ANNOTATION] ?? '');
+  if (!m) return undefined;
+  const n = (Number(m[1]) - UID_BASE) / UID_BLOCK;
+  return Number.isInteger(n) && n >= 0 ? { kind: 'UidBlock', project: '', name: blockName(n) } : undefined;
+}
