@@ -26,6 +26,18 @@ describe('project caps', () => {
     expect(audit.body.items.map((e: any) => [e.spec.type, e.spec.user, e.spec.project])).toContainEqual(['ProjectCapRefused', 'tess', 'tess-two']);
   });
 
+  it("the trial plan's quota holds in the trial project, and a refusal is audited", async () => {
+    const { body } = await api.signup({ username: 'quinn', password: 'a-long-password' });
+    const route = (name: string) => api.call('POST', '/api/v1/projects/quinn/routes', body.token, { metadata: { name }, spec: { to: { kind: 'Service', name: 'web' } } });
+    expect((await route('one')).status).toBe(201);
+    expect((await route('two')).status).toBe(201);
+    const third = await route('three');
+    expect(third.status).toBe(403);
+    expect(third.body.message).toBe('exceeded quota: trial, requested: routes=1, used: routes=2, limited: routes=2');
+    const audit = await api.call('GET', '/api/v1/audit', api.adminToken);
+    expect(audit.body.items.map((e: any) => [e.spec.type, e.spec.user, e.spec.project])).toContainEqual(['QuotaRefused', 'quinn', 'quinn']);
+  });
+
   it('a normal user creates up to PAAS_PROJECTS_PER_USER, then gets 403 naming the limit', async () => {
     const token = await api.user('nora');
     expect((await create(token, 'nora-1')).status).toBe(201);
