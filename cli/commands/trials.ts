@@ -64,22 +64,20 @@ export function registerTrialAdmCommands(adm: Command, ctx: Context): void {
       const r = await ctx.client().post<{ expires: string }>(`/api/v1/trials/${encodeURIComponent(user)}/extend`, { days: opts.days });
       ctx.out(`trial of "${user}" now ends at ${r.expires}`);
     });
-  trial
-    .command('expire')
-    .description('end a trial now: its projects and the user are deleted')
-    .argument('<USER>', 'the trial user')
-    .action(async (user: string) => {
-      await ctx.client().post(`/api/v1/trials/${encodeURIComponent(user)}/expire`);
-      ctx.out(`trial of "${user}" ended; its projects and the user are being deleted`);
-    });
-  trial
-    .command('convert')
-    .description('make a trial user a normal user (the quota stays until changed)')
-    .argument('<USER>', 'the trial user')
-    .action(async (user: string) => {
-      await ctx.client().post(`/api/v1/trials/${encodeURIComponent(user)}/convert`);
-      ctx.out(`user "${user}" is no longer on a trial`);
-    });
+  const actions = [
+    { verb: 'expire', description: 'end a trial now: its projects and the user are deleted', done: (u: string) => `trial of "${u}" ended; its projects and the user are being deleted` },
+    { verb: 'convert', description: 'make a trial user a normal user (the quota stays until changed)', done: (u: string) => `user "${u}" is no longer on a trial` },
+  ];
+  for (const a of actions) {
+    trial
+      .command(a.verb)
+      .description(a.description)
+      .argument('<USER>', 'the trial user')
+      .action(async (user: string) => {
+        await ctx.client().post(`/api/v1/trials/${encodeURIComponent(user)}/${a.verb}`);
+        ctx.out(a.done(user));
+      });
+  }
 
   adm
     .command('trial-plan')

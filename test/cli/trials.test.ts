@@ -10,8 +10,9 @@ import { DEFAULT_TRIAL_SETTINGS } from '../../shared/trials/settings.ts';
 import { startCli, type CliHarness } from './harness.ts';
 
 let h: CliHarness;
+const settings = { ...DEFAULT_TRIAL_SETTINGS, signup: 'open' as const };
 beforeAll(async () => {
-  h = await startCli((api) => createApi({ store: api.store, identity: api.identity, trials: { ...DEFAULT_TRIAL_SETTINGS, signup: 'open' } }));
+  h = await startCli((api) => createApi({ store: api.store, identity: api.identity, trials: settings }));
 });
 afterAll(() => h?.close());
 
@@ -34,6 +35,19 @@ describe('berth signup', () => {
     expect(again.stderr).toBe('error: username: user "tom" already exists\nhint: choose another username\n');
   });
 
+  it('a trial in its last day is warned once per command, on stderr', async () => {
+    settings.trialDays = 0.5;
+    try {
+      expect((await h.berth(['signup', h.server, '-u', 'uma', '-p', 'a-long-password'], 'uma')).code).toBe(0);
+    } finally {
+      settings.trialDays = DEFAULT_TRIAL_SETTINGS.trialDays;
+    }
+    const r = await h.berth(['get', 'all'], 'uma');
+    expect(r.code).toBe(0);
+    expect(r.stderr.match(/^warning: your trial ends at \S+: its projects and everything in them will then be deleted$/gm)).toHaveLength(1);
+    expect((await h.berth(['whoami'], 'sam')).stderr).toBe('');
+  });
+
   it('a trial user cannot make a second project', async () => {
     const r = await h.berth(['new-project', 'sam-two'], 'sam');
     expect(r.code).toBe(1);
@@ -45,7 +59,8 @@ describe('berth adm trials', () => {
   it('lists trials with their end, extends, converts and ends one', async () => {
     await h.login('admin');
     const list = await h.berth(['adm', 'trials']);
-    expect(list.stdout).toMatch(/^USER\s+EXPIRES\s+PROJECTS\nsam\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+sam\n/);
+    expect(list.stdout).toMatch(/^USER\s+EXPIRES\s+PROJECTS\n/);
+    expect(list.stdout).toMatch(/^sam\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+sam$/m);
     const before = (await h.berth(['adm', 'trials', '-o', 'json'])).stdout;
     const end = JSON.parse(before).find((t: any) => t.user === 'sam').expires;
     const extended = await h.berth(['adm', 'trial', 'extend', 'sam', '--days', '2']);
