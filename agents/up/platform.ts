@@ -114,6 +114,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
         appsDomain: config.appsDomain,
         routers: routerFeed(router),
         hosts: { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs },
+        clock: config.trials.now,
       }),
       endpoint: dynamo.endpoint,
       streamArn,
