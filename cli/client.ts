@@ -39,6 +39,8 @@ export class ApiClient {
   constructor(
     readonly server: string,
     private readonly token?: string,
+    /** Told the text of each `Warning: 299` header the server sends (a trial in its last day). */
+    private readonly onWarning?: (text: string) => void,
   ) {}
 
   get<T>(path: string): Promise<T> {
@@ -105,8 +107,14 @@ export class ApiClient {
     } catch (err) {
       throw connectionError(err, this.server);
     }
+    this.passOnWarning(res.headers.get('warning'));
     if (!res.ok) throw apiError(res.status, res.statusText, await res.text(), this.server);
     return res;
+  }
+
+  private passOnWarning(header: string | null): void {
+    const text = /^299 \S+ "(.*)"$/.exec(header ?? '')?.[1];
+    if (text) this.onWarning?.(text);
   }
 
   private async json<T>(res: HttpAnswer, method: string, path: string): Promise<T> {

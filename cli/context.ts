@@ -8,6 +8,8 @@ import type { Io } from './io.ts';
 export class Context {
   readonly configPath: string;
   private loaded?: CliConfig;
+  /** Server warnings already printed: a command that makes many requests says each once. */
+  private readonly warned = new Set<string>();
 
   constructor(readonly io: Io) {
     this.configPath = configPath(io.env);
@@ -29,7 +31,11 @@ export class Context {
   client(): ApiClient {
     const { server, token } = this.config;
     if (!server || !token) throw new CliError('not logged in', loginHint(server));
-    return new ApiClient(server, token);
+    return new ApiClient(server, token, (text) => {
+      if (this.warned.has(text)) return;
+      this.warned.add(text);
+      this.io.stderr.write(`warning: ${text}\n`);
+    });
   }
 
   /** The project to work in: the `-n` value, else the current project. */

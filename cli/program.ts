@@ -11,6 +11,7 @@ import { registerProjectCommands } from './commands/projects.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerSessionCommands } from './commands/session.ts';
 import { registerStatusCommands } from './commands/status.ts';
+import { registerSignupCommand } from './commands/trials.ts';
 import { Context } from './context.ts';
 import { CliError, EXIT_USAGE, oneLine } from './errors.ts';
 import type { Io } from './io.ts';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: Context): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
   registerSessionCommands(program, ctx);
+  registerSignupCommand(program, ctx);
   registerProjectCommands(program, ctx);
   registerObjectCommands(program, ctx);
   registerNewAppCommands(program, ctx);

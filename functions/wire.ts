@@ -10,6 +10,7 @@ import { KmsSecretBox, LocalSecretBox, type SecretBox } from '../shared/secrets/
 import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
 import { lazyLogger } from './lazy-logger.ts';
+import { settingsFromEnv } from '../shared/trials/settings.ts';
 
 /**
  * An object whose `methods` wait for `make()`, run by the first call of one of them (a failed
@@ -58,5 +59,7 @@ export function wire(env: NodeJS.ProcessEnv = process.env, client: DynamoDBClien
     // pino is loaded by the first record: most API cold starts log nothing.
     logger: lazyLogger({ level: env.LOG_LEVEL ?? 'info' }),
     version: env.BERTH_VERSION,
+    // Sign-up is off on AWS unless the deployment opens it (context berth:signup=open).
+    trials: settingsFromEnv(env, 'off'),
   };
 }

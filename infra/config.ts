@@ -32,6 +32,8 @@ export interface BerthConfig {
   /** Where alarms are e-mailed (an SNS subscription the recipient must confirm). */
   alarmEmail?: string;
   logRetentionDays: number;
+  /** Trials: whether anyone may sign up, how long a trial lasts, projects per user (the functions' PAAS_SIGNUP, PAAS_TRIAL_DAYS, PAAS_PROJECTS_PER_USER). */
+  trials: { signup: 'open' | 'off'; trialDays: number; projectsPerUser: number };
 }
 
 /** Context keys, their defaults (as the CLI would pass them) and what they mean. */
@@ -55,6 +57,9 @@ export const CONTEXT_KEYS = {
   'berth:s2iImages': ['python', 'comma-separated S2I builder image names'],
   'berth:alarmEmail': ['', 'e-mail address subscribed to the alarm topic'],
   'berth:logRetentionDays': ['30', 'CloudWatch Logs retention of every Berth log group'],
+  'berth:signup': ['off', 'open: anyone may sign up for a trial (POST /api/v1/signup); off: only cluster admins make users'],
+  'berth:trialDays': ['7', 'how many days a trial lasts'],
+  'berth:projectsPerUser': ['10', 'projects a user who is not on a trial may create'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -101,11 +106,17 @@ export function readConfig(node: Node): BerthConfig {
     s2iImages: text('berth:s2iImages').split(',').map((s) => s.trim()).filter(Boolean),
     alarmEmail: optional('berth:alarmEmail'),
     logRetentionDays: count('berth:logRetentionDays', 1),
+    trials: { signup: signupOf(text('berth:signup')), trialDays: count('berth:trialDays', 1), projectsPerUser: count('berth:projectsPerUser') },
   };
   if (architectureOf(config.tenantHosts.instanceType) !== architectureOf(config.buildHosts.instanceType)) {
     throw new Error('context berth:buildInstanceType must have the CPU architecture of berth:tenantInstanceType: images built on one run on the other');
   }
   return config;
+}
+
+function signupOf(value: string): 'open' | 'off' {
+  if (value !== 'open' && value !== 'off') throw new Error(`context berth:signup must be open or off, got "${value}"`);
+  return value;
 }
 
 /** The apps domain when no domain is configured: reserved (RFC 2606), reachable only with a Host header. */

@@ -1,6 +1,7 @@
 // The all-in-one platform's settings, from the environment (defaults in ARCHITECTURE.md).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { settingsFromEnv, type TrialSettings } from '../../shared/trials/settings.ts';
 
 export interface UpConfig {
   home: string;
@@ -22,6 +23,8 @@ export interface UpConfig {
   hostLeaseMs: number;
   hostGraceMs: number;
   hostEvictionMs: number;
+  /** Sign-up (open by default here), trial length, projects per user. */
+  trials: TrialSettings;
 }
 
 function millis(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UpConfig {
     hostLeaseMs: millis(env, 'PAAS_HOST_LEASE_MS', 2_000),
     hostGraceMs: millis(env, 'PAAS_HOST_GRACE_MS', 10_000),
     hostEvictionMs: millis(env, 'PAAS_HOST_EVICTION_MS', 5_000),
+    trials: settingsFromEnv(env, 'open'),
   };
 }
 

@@ -114,6 +114,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
         appsDomain: config.appsDomain,
         routers: routerFeed(router),
         hosts: { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs },
+        clock: config.trials.now,
       }),
       endpoint: dynamo.endpoint,
       streamArn,
@@ -142,6 +143,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       store, identity, logger, builds, builderImages, buildPolicy, fleet,
       codecs: { BuildConfig: triggerSecretsCodec(secrets) },
       appsDomain: config.appsDomain,
+      trials: config.trials,
       version: process.env.npm_package_version,
       router: { httpPort: config.routerHttpPort, httpsPort: config.routerHttpsPort },
     });

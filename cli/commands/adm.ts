@@ -5,9 +5,10 @@ import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { projectOption } from '../options.ts';
 import { changeRoleBinding, type Change, type Subject } from '../role-binding.ts';
+import { registerTrialAdmCommands } from './trials.ts';
 
 export function registerAdmCommands(program: Command, ctx: Context): void {
-  const adm = program.command('adm').description('cluster administration: users, groups, policy');
+  const adm = program.command('adm').description('cluster administration: users, groups, policy, trials, audit');
 
   adm
     .command('create-user')
@@ -58,4 +59,5 @@ export function registerAdmCommands(program: Command, ctx: Context): void {
         }
       });
   }
+  registerTrialAdmCommands(adm, ctx);
 }

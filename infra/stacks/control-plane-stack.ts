@@ -96,7 +96,7 @@ export class ControlPlaneStack extends Stack {
       description: spec.description,
       memoryMiB: spec.memoryMiB,
       timeoutSeconds: spec.timeoutSeconds,
-      environment: { BERTH_APPS_DOMAIN: props.config.appsDomain },
+      environment: { BERTH_APPS_DOMAIN: props.config.appsDomain, ...trialEnvironment(props.config) },
       logRetention: retentionOf(props.config),
     });
     const environment = grantAccess(pf.role, spec.access, { state: props.state, fleet: props.fleet, adminSecret: this.adminSecret });
@@ -178,3 +178,8 @@ export const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
   method: '$context.httpMethod', route: '$context.routeKey', status: '$context.status', protocol: '$context.protocol',
   bytes: '$context.responseLength', latencyMs: '$context.responseLatency', integrationError: '$context.integrationErrorMessage',
 }));
+
+/** The trial settings every function reads (settingsFromEnv): sign-up, trial length, projects per user. */
+function trialEnvironment(config: BerthConfig): Record<string, string> {
+  return { PAAS_SIGNUP: config.trials.signup, PAAS_TRIAL_DAYS: String(config.trials.trialDays), PAAS_PROJECTS_PER_USER: String(config.trials.projectsPerUser) };
+}

@@ -8,6 +8,7 @@ import type { RoleBindingSpec } from '../model/kinds.ts';
 import { allowed, rolesOf, type Resource, type Verb } from '../auth/rbac.ts';
 import { collect, eachObject } from '../store/each.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
+import { trialHeaders } from '../trials/warning.ts';
 
 export type Access =
   | { kind: 'public' }
@@ -25,7 +26,8 @@ export function accessMiddleware(deps: ApiDeps, access: Access): MiddlewareHandl
     if (access.kind === 'public') return next();
     const token = bearerToken(c.req.header('Authorization'));
     if (!token) throw new UnauthorizedError('this request needs a bearer token');
-    const user = await deps.identity.authenticate(token);
+    const { user, trialExpires } = await deps.identity.session(token);
+    if (trialExpires) trialHeaders(trialExpires, deps.trials?.now() ?? new Date(), (name, value) => c.header(name, value));
     c.set('user', user);
     c.set('token', token);
     if (access.kind === 'cluster-admin') {

@@ -15,11 +15,23 @@ import { registerPodRoutes } from './routes/pods.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
 import { registerRouterRoutes } from './routes/router.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
+import { registerTrialRoutes } from './routes/trials.ts';
+import { audit } from '../audit/record.ts';
+import { QuotaExceededError } from '../quota/errors.ts';
+import { clientAddress } from './client-address.ts';
+import { errorResponse } from './errors.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   const app = baseApp(deps);
+  // A quota refusal is audited (who, where, what), then answered like any other error.
+  app.onError(async (err, c) => {
+    if (err instanceof QuotaExceededError) {
+      await audit(deps.store, { type: 'QuotaRefused', user: c.get('user'), address: clientAddress(c), project: c.req.param('project'), message: err.message }, deps.trials?.now(), (e) => deps.logger?.warn({ err: e }, 'audit event lost'));
+    }
+    return errorResponse(err, c, deps.logger);
+  });
 
   // Uploaded sources are streamed with their own, larger limit (routes/builds.ts). Media types are
   // checked per route (route.ts).
@@ -33,6 +45,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   app.get('/healthz', (c) => c.json({ status: 'ok', version: deps.version ?? 'dev' }));
 
   registerIdentityRoutes(app, deps);
+  registerTrialRoutes(app, deps);
   registerProjectRoutes(app, deps);
   registerHostRoutes(app, deps);
   registerObjectRoutes(app, deps);

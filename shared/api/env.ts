@@ -7,6 +7,7 @@ import type { PodContainers } from '../fleet/ports.ts';
 import type { HostSpec } from '../model/deploy-kinds.ts';
 import type { BerthObject } from '../model/types.ts';
 import type { BuildPolicy } from '../builds/admission.ts';
+import type { TrialSettings } from '../trials/settings.ts';
 
 /**
  * Turns a kind's spec into its stored form and back, for fields that must not be stored in
@@ -56,6 +57,11 @@ export interface ApiDeps {
   version?: string;
   /** The routers' public ports, when not 80 and 443 (the all-in-one's PAAS_ROUTER_HTTP_PORT, …). */
   router?: { httpPort: number; httpsPort: number };
+  /**
+   * Sign-up, trial length, project caps and the trials' clock; without it sign-up is off and
+   * users may create DEFAULT_TRIAL_SETTINGS.projectsPerUser projects.
+   */
+  trials?: TrialSettings;
   /** The container hosts' pod containers, for pod logs; the pod log route is served when given. */
   fleet?: {
     /** The pod containers of a host, or undefined when this API cannot reach that host. */

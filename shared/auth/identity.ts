@@ -1,12 +1,13 @@
 // Users, credentials, tokens, groups and cluster-admins, over the object store.
 import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, NotFoundError, UnauthorizedError, ignoring } from '../errors.ts';
-import type { BerthObject } from '../model/types.ts';
+import type { BerthObject, Labels, NewObject } from '../model/types.ts';
 import type { GroupSpec, Subject } from '../model/kinds.ts';
 import { eachObject } from '../store/each.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { dummyHash, hashPassword, verifyPassword } from './password.ts';
 import { forgetSubject } from './forget-subject.ts';
+import { patchObject } from '../store/patch.ts';
 import { newToken, tokenId, type TokenSpec } from './tokens.ts';
 
 const ignoreNotFound = ignoring(NotFoundError);
@@ -16,7 +17,23 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600;
 
 export type UserObject = BerthObject<{ fullName?: string }, Record<string, unknown>>;
 export type TokenObject = BerthObject<TokenSpec, Record<string, unknown>>;
-type CredentialObject = BerthObject<{ passwordHash: string }, Record<string, unknown>>;
+/** A user's credential; a trial user's also carries the trial's end, which every request reads with it. */
+type CredentialObject = BerthObject<{ passwordHash: string; trialExpires?: string }, Record<string, unknown>>;
+
+/** Who a bearer token speaks for, and (for a trial user) when the trial ends. */
+export interface Session {
+  user: string;
+  trialExpires?: string;
+}
+
+/** What a new user is made with besides a name and password. */
+export interface NewUser {
+  fullName?: string;
+  labels?: Labels;
+  annotations?: Labels;
+  /** The end of a trial (ISO), carried by the credential for the answers' trial header. */
+  trialExpires?: string;
+}
 type ClusterRoleBinding = BerthObject<{ role: 'cluster-admin'; subjects: Subject[] }, Record<string, unknown>>;
 
 export interface LoginResult {
@@ -33,12 +50,30 @@ export class Identity {
 
   /** Creates a user and its credential in one write. */
   async createUser(name: string, password: string, fullName?: string): Promise<UserObject> {
-    const passwordHash = await hashPassword(password);
-    const [user] = await this.store.createMany([
-      { kind: 'User', metadata: { name, project: '' }, spec: fullName ? { fullName } : {} },
-      { kind: 'Credential', metadata: { name, project: '' }, spec: { passwordHash } },
-    ]);
+    const [user] = await this.store.createMany(await this.userObjects(name, password, { fullName }));
     return user as UserObject;
+  }
+
+  /** The User and its Credential, for a caller that writes them together with more (a sign-up's project). */
+  async userObjects(name: string, password: string, u: NewUser = {}): Promise<NewObject[]> {
+    const passwordHash = await hashPassword(password);
+    return [
+      { kind: 'User', metadata: { name, project: '', labels: u.labels, annotations: u.annotations }, spec: u.fullName ? { fullName: u.fullName } : {} },
+      { kind: 'Credential', metadata: { name, project: '' }, spec: u.trialExpires ? { passwordHash, trialExpires: u.trialExpires } : { passwordHash } },
+    ];
+  }
+
+  /** Sets (or with undefined, clears) the trial end the credential carries. */
+  async setTrialExpires(name: string, trialExpires: string | undefined): Promise<void> {
+    await patchObject<CredentialObject>(this.store, { kind: 'Credential', project: '', name }, (c) =>
+      c.spec.trialExpires === trialExpires ? undefined : { ...c, spec: trialExpires ? { ...c.spec, trialExpires } : { passwordHash: c.spec.passwordHash } },
+    );
+  }
+
+  /** Stops a user acting at once (no logins, no tokens), keeping the User: what a deletion does first. */
+  async disable(name: string): Promise<void> {
+    await this.store.delete({ kind: 'Credential', project: '', name }).catch(ignoreNotFound);
+    await this.revokeAll(name);
   }
 
   /**
@@ -50,8 +85,7 @@ export class Identity {
    */
   async deleteUser(name: string): Promise<void> {
     const user = await this.store.get({ kind: 'User', project: '', name });
-    await this.store.delete({ kind: 'Credential', project: '', name }).catch(ignoreNotFound);
-    await this.revokeAll(name);
+    await this.disable(name);
     await forgetSubject(this.store, name);
     if (!user) throw new NotFoundError('User', name);
     await this.store.delete({ kind: 'User', project: '', name }).catch(ignoreNotFound);
@@ -60,7 +94,7 @@ export class Identity {
   async setPassword(name: string, password: string): Promise<void> {
     const cred = await this.store.get<CredentialObject>({ kind: 'Credential', project: '', name });
     if (!cred) throw new NotFoundError('User', name);
-    await this.store.update({ ...cred, spec: { passwordHash: await hashPassword(password) } });
+    await this.store.update({ ...cred, spec: { ...cred.spec, passwordHash: await hashPassword(password) } });
   }
 
   async login(username: string, password: string): Promise<LoginResult> {
@@ -79,6 +113,11 @@ export class Identity {
 
   /** The user a bearer token belongs to; expired or revoked tokens are refused. */
   async authenticate(token: string): Promise<string> {
+    return (await this.session(token)).user;
+  }
+
+  /** authenticate, with what the user's credential says about a trial. */
+  async session(token: string): Promise<Session> {
     const stored = await this.store.get<TokenObject>({ kind: 'Token', project: '', name: tokenId(token) });
     if (!stored) throw new UnauthorizedError('the token is not valid; it may have been revoked');
     if (stored.metadata.expiresAt && Date.parse(stored.metadata.expiresAt) <= Date.now()) {
@@ -86,8 +125,9 @@ export class Identity {
     }
     // A token outlives nobody's credential: the first thing a user's deletion removes, so a token
     // made by a login racing the deletion, or left by one that failed half-way, is dead at once.
-    if (!(await this.store.get({ kind: 'Credential', project: '', name: stored.spec.user }))) throw new UnauthorizedError('the token is not valid; it may have been revoked');
-    return stored.spec.user;
+    const cred = await this.store.get<CredentialObject>({ kind: 'Credential', project: '', name: stored.spec.user });
+    if (!cred) throw new UnauthorizedError('the token is not valid; it may have been revoked');
+    return cred.spec.trialExpires ? { user: stored.spec.user, trialExpires: cred.spec.trialExpires } : { user: stored.spec.user };
   }
 
   async logout(token: string): Promise<void> {

@@ -63,9 +63,10 @@ export class LoginThrottle {
     if (wait > 0) throw new TooManyLoginsError(wait);
   }
 
-  /** Counts a failed login against both; the error to answer with when that failure locks them. */
-  async failed(username: string, address: string): Promise<void> {
-    await Promise.all([this.count(refOf('user', username), FREE_FAILURES.user), this.count(refOf('address', address), FREE_FAILURES.address)]);
+  /** Counts a failed login against both; true when this failure locked the username or the address. */
+  async failed(username: string, address: string): Promise<boolean> {
+    const states = await Promise.all([this.count(refOf('user', username), FREE_FAILURES.user), this.count(refOf('address', address), FREE_FAILURES.address)]);
+    return states.some((s) => lockedFor(s, this.now()) > 0);
   }
 
   async succeeded(username: string): Promise<void> {
@@ -82,15 +83,16 @@ export class LoginThrottle {
     return !!t.metadata.expiresAt && Date.parse(t.metadata.expiresAt) <= this.now().getTime();
   }
 
-  private async count(ref: ObjectRef, free: number): Promise<void> {
+  private async count(ref: ObjectRef, free: number): Promise<ThrottleState> {
     // Racing writers (failures of one name at once, on other instances) retry, as any read-modify-write.
-    await retryOnConflict(async () => {
+    return retryOnConflict(async () => {
       const stored = await this.store.get<Throttle>(ref);
       const live = stored && !this.expired(stored) ? stored : undefined;
       const spec = nextFailure(live?.spec, free, this.now());
       const expiresAt = live?.metadata.expiresAt ?? new Date(this.now().getTime() + FORGET_SECONDS * 1000).toISOString();
       if (stored) await this.store.update<Throttle>({ ...stored, metadata: { ...stored.metadata, expiresAt }, spec });
       else await this.store.create({ kind: THROTTLE_KIND, metadata: { ...ref, expiresAt }, spec });
+      return spec;
     }, [AlreadyExistsError, NotFoundError]);
   }
 }

@@ -10,6 +10,7 @@ import type { Reconciler } from '../reconcile/types.ts';
 import { routeAdmission } from '../routing/admission.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
 import type { ObjectStore } from '../store/ports.ts';
+import { trialExpiry } from '../trials/expiry.ts';
 
 export interface PlatformAdapters {
   store: ObjectStore;
@@ -29,6 +30,8 @@ export interface PlatformAdapters {
   routers: Reconciler;
   /** Host lifecycle timings (lease grace, eviction); the defaults suit ECS hosts. */
   hosts?: DeployReconcilerOptions;
+  /** The clock trials end by (an accelerated one in tests); the system clock when absent. */
+  clock?: () => Date;
 }
 
 /**
@@ -38,6 +41,7 @@ export interface PlatformAdapters {
 export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
   return [
     ...foundationReconcilers(a.store),
+    trialExpiry(a.store, a.clock),
     buildReconciler({ store: a.store, ...a.builds }),
     buildConfigReconciler(a.store, a.registry),
     ...deployReconcilers(a.store, a.bindings, a.hosts),

@@ -3,10 +3,11 @@
 // all-or-nothing write.
 import { BerthError } from '../errors.ts';
 import { isPlatformImageNamespace, reservedNameProblem } from '../model/reserved-names.ts';
-import type { Labels } from '../model/types.ts';
+import type { Labels, NewObject } from '../model/types.ts';
 import type { ProjectSpec, RoleBindingSpec } from '../model/kinds.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { PROJECT_FINALIZER } from './finalizer.ts';
+import { PROJECT_SLOT_ANNOTATION, SLOT_KIND } from './slots.ts';
 import type { Project } from './types.ts';
 import { createProjectWithUidRange } from './uid-blocks.ts';
 
@@ -20,6 +21,8 @@ export interface NewProject {
   labels?: Labels;
   annotations?: Labels;
   spec: ProjectSpec;
+  /** Objects written in the same all-or-nothing write (a project slot, a trial's quota, its user). */
+  alongside?: NewObject[];
 }
 
 /**
@@ -28,15 +31,16 @@ export interface NewProject {
  */
 export async function createProject(store: ObjectStore, p: NewProject): Promise<Project> {
   const binding: RoleBindingSpec = { role: 'admin', subjects: [{ kind: 'User', name: p.requester }] };
+  const slot = p.alongside?.find((o) => o.kind === SLOT_KIND)?.metadata.name;
   const [project] = await createProjectWithUidRange(
     store,
     {
       kind: 'Project',
-      metadata: { name: p.name, project: '', labels: p.labels, annotations: { ...p.annotations, [REQUESTER_ANNOTATION]: p.requester }, finalizers: [PROJECT_FINALIZER] },
+      metadata: { name: p.name, project: '', labels: p.labels, annotations: { ...p.annotations, [REQUESTER_ANNOTATION]: p.requester, ...(slot ? { [PROJECT_SLOT_ANNOTATION]: slot } : {}) }, finalizers: [PROJECT_FINALIZER] },
       spec: p.spec,
       status: { phase: 'Active' },
     },
-    [{ kind: 'RoleBinding', metadata: { name: 'admin', project: p.name }, spec: binding }],
+    [{ kind: 'RoleBinding', metadata: { name: 'admin', project: p.name }, spec: binding }, ...(p.alongside ?? [])],
   );
   return project as Project;
 }

@@ -6,6 +6,7 @@ import type { ObjectStore } from '../store/ports.ts';
 import { deleteObject } from '../store/deletion.ts';
 import { eachOfKind } from '../store/each.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
+import { releaseProjectClaims } from './release.ts';
 
 export const PROJECT_FINALIZER = 'berth.io/project-contents';
 /** How many objects one pass deletes before asking to be called again (bounded Lambda time). */
@@ -28,7 +29,10 @@ export function projectFinalizer(store: ObjectStore): Reconciler {
       }
       if (page.continue || page.items.length === BATCH) return { requeueAfter: 0 };
       if (waiting) return { requeueAfter: WAIT_MS };
-      // Nothing left: the project can go. A concurrent change to it just means another pass.
+      // Nothing left: the project gives back its creator's slot, its UID block stops naming it
+      // (the block stays claimed, see uid-blocks.ts), and it can go. A concurrent change to it
+      // just means another pass.
+      await releaseProjectClaims(store, project);
       await store.delete(ref, { resourceVersion: project.metadata.resourceVersion }).catch(ignoring(NotFoundError, ConflictError));
       return (await store.get(ref)) ? { requeueAfter: 0 } : {};
     },

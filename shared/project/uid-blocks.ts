@@ -50,8 +50,13 @@ export async function createProjectWithUidRange(store: ObjectStore, project: New
  * @example uidOfProject(project) // 1_000_120_000
  */
 export function uidOfProject(project: Pick<BerthObject, 'metadata'>): number {
+  return firstUidOf(project) ?? projectUid(project.metadata.name);
+}
+
+/** The first UID of the block a project's annotation names, if it names one. */
+function firstUidOf(project: Pick<BerthObject, 'metadata'>): number | undefined {
   const m = /^(\d+)\/(\d+)$/.exec(project.metadata.annotations?.[UID_RANGE_ANNOTATION] ?? '');
-  return m ? Number(m[1]) : projectUid(project.metadata.name);
+  return m ? Number(m[1]) : undefined;
 }
 
 /**
@@ -71,4 +76,16 @@ export function projectUids(store: ObjectStore): (project: string) => Promise<nu
     }
     return uid;
   };
+}
+
+/**
+ * The reference of the UidBlock a project claimed, from its annotation; undefined for projects
+ * made before blocks were claimed.
+ * @example uidBlockOf(project) // { kind: 'UidBlock', project: '', name: 'block-12' }
+ */
+export function uidBlockOf(project: Pick<BerthObject, 'metadata'>): { kind: string; project: string; name: string } | undefined {
+  const first = firstUidOf(project);
+  if (first === undefined) return undefined;
+  const n = (first - UID_BASE) / UID_BLOCK;
+  return Number.isInteger(n) && n >= 0 ? { kind: 'UidBlock', project: '', name: blockName(n) } : undefined;
 }

@@ -27,7 +27,12 @@ describe('readConfig', () => {
       s2iImages: ['python'],
       alarmEmail: undefined,
       logRetentionDays: 30,
+      trials: { signup: 'off', trialDays: 7, projectsPerUser: 10 },
     });
+  });
+
+  it('reads the trial settings: sign-up opened, trial length, projects per user', () => {
+    expect(configWith({ 'berth:signup': 'open', 'berth:trialDays': '14', 'berth:projectsPerUser': '3' }).trials).toEqual({ signup: 'open', trialDays: 14, projectsPerUser: 3 });
   });
 
   it('reads the strings the CLI passes (-c berth:key=value)', () => {
@@ -50,6 +55,8 @@ describe('readConfig', () => {
     [{ 'berth:domain': 'Example.COM' }, /berth:domain: "Example.COM" is not a lower-case DNS name/],
     [{ 'berth:domain': 'localhost' }, /is not a lower-case DNS name/],
     [{ 'berth:hostedZoneId': 'Z1' }, /berth:hostedZoneId needs berth:domain/],
+    [{ 'berth:signup': 'yes' }, /berth:signup must be open or off, got "yes"/],
+    [{ 'berth:trialDays': '0' }, /berth:trialDays must be an integer ≥ 1/],
   ])('refuses %j', (context, message) => {
     expect(() => configWith(context)).toThrow(message);
   });

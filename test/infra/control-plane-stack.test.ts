@@ -32,7 +32,7 @@ describe('control-plane functions (PlatformFunction)', () => {
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/FunctionLogs/) } },
     });
     const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(env).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', BERTH_APPS_DOMAIN: 'apps.berth.invalid' });
+    expect(env).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', BERTH_APPS_DOMAIN: 'apps.berth.invalid', PAAS_SIGNUP: 'off', PAAS_TRIAL_DAYS: '7', PAAS_PROJECTS_PER_USER: '10' });
     expect(text(env.TABLE_NAME)).toMatch(/Table/);
   });
 

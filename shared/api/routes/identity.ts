@@ -7,6 +7,7 @@ import type { ApiDeps, ApiEnv } from '../env.ts';
 import { LoginThrottle } from '../../auth/login-throttle.ts';
 import { UnauthorizedError } from '../../errors.ts';
 import { clientAddress } from '../client-address.ts';
+import { audit } from '../../audit/record.ts';
 import { defineRoute, lazySchema, named } from '../route.ts';
 import { apiVersionField, CreateMeta, ListQuery, NameParam, UpdateMeta, listOut, objectOut, parseSelector, specOrEmpty } from '../schemas.ts';
 import { withApiVersion } from '../../model/api-versions.ts';
@@ -36,7 +37,10 @@ export function registerIdentityRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
         await throttle.succeeded(body.username);
         return c.json(result);
       } catch (err) {
-        if (err instanceof UnauthorizedError) await throttle.failed(body.username, address);
+        if (err instanceof UnauthorizedError) {
+          const locked = await throttle.failed(body.username, address);
+          await audit(deps.store, { type: locked ? 'LoginLocked' : 'LoginFailed', user: body.username, address, message: locked ? `failed login for "${body.username}": further logins are refused for a while` : `failed login for "${body.username}"` }, undefined, (e) => deps.logger?.warn({ err: e }, 'audit event lost'));
+        }
         throw err;
       }
     },

@@ -3,7 +3,9 @@
 import type { Hono } from 'hono';
 import * as z from 'zod';
 import { projectSpec, projectStatus } from '../../model/kinds.ts';
-import { createProject, mayCreateProject } from '../../project/create.ts';
+import { mayCreateProject } from '../../project/create.ts';
+import { provisionProject } from '../../trials/provision.ts';
+import { clientAddress } from '../client-address.ts';
 import { requestProjectDeletion } from '../../project/deletion.ts';
 import { visibleProjects } from '../../project/visible.ts';
 import { withApiVersion } from '../../model/api-versions.ts';
@@ -48,7 +50,7 @@ export function registerProjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
       await mayCreateProject(m.name, () => deps.identity.isClusterAdmin(user));
       await guardAdminAnnotations(deps, user, undefined, m.annotations);
       const { labels, annotations } = await guardMetadata(deps, user, undefined, m);
-      const project = await createProject(deps.store, { name: m.name, requester: user, labels, annotations, spec: body.spec });
+      const project = await provisionProject({ store: deps.store, identity: deps.identity, projectsPerUser: deps.trials?.projectsPerUser, now: deps.trials?.now }, { name: m.name, requester: user, labels, annotations, spec: body.spec }, clientAddress(c));
       return c.json(withApiVersion(project, body.apiVersion), 201);
     },
   );
