@@ -10,7 +10,8 @@ import type { Host, Pod } from '../model/objects.ts';
 import { isTerminating, podGroup, podRequest, setPodCondition } from '../model/pods.ts';
 import { recordEvent } from '../events/record.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
-import { eachObject, eachOfKind } from '../store/each.ts';
+import { eachByField, eachObject } from '../store/each.ts';
+import { unboundPodsTerm } from '../store/lookups.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { bindPod } from './bind.ts';
@@ -88,7 +89,7 @@ export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
       return { requeueAfter: 0 };
     },
     async *resync() {
-      for await (const p of eachOfKind<Pod>(store, 'Pod')) if (pendingUnbound(p)) yield refOf(p);
+      for await (const p of eachByField<Pod>(store, unboundPodsTerm)) if (pendingUnbound(p)) yield refOf(p);
     },
   };
 }

@@ -23,6 +23,16 @@ export async function* eachOfKind<T extends BerthObject = BerthObject>(store: Ob
   } while (next);
 }
 
+/** Every object a field term of lookups.ts names (the pods on a host, a subject's role bindings…). */
+export async function* eachByField<T extends BerthObject = BerthObject>(store: ObjectStore, term: string): AsyncIterable<T> {
+  let next: string | undefined;
+  do {
+    const page = await store.listByField<T>(term, { continue: next });
+    yield* page.items;
+    next = page.continue;
+  } while (next);
+}
+
 /** The objects an iteration yields, as an array. */
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
