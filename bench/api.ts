@@ -11,6 +11,7 @@ import { freePort } from '../shared/local/ports.ts';
 import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
 import { ensureTable } from '../shared/store/table.ts';
+import { inBatches } from './_batches.ts';
 import type { BenchResult } from './run.ts';
 
 interface Sample {
@@ -24,7 +25,11 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export async function run(args: string[]): Promise<BenchResult> {
-  const n = Number(args.find((a) => a.startsWith('--n='))?.slice(4) ?? 300);
+  const arg = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
+  const n = arg('n', 300);
+  const bigObjects = arg('objects', 5_000);
+  const platformProjects = arg('projects', 1_000);
+  const notes: string[] = [];
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const engine = await startDynamoLocal({ port: await freePort() });
   const server: { close(cb: () => void): void }[] = [];
@@ -80,6 +85,31 @@ export async function run(args: string[]): Promise<BenchResult> {
       await op('update', 'PUT', `/api/v1/projects/bench/configmaps/${name}`, { metadata: created.metadata, spec: { data: { key: 'changed' } } });
       if (i % 3 === 0) await op('list (50 per page)', 'GET', '/api/v1/projects/bench/configmaps?limit=50');
     }
+    // At scale: a project of 5,000 objects (50 carrying the selector's label) and a platform of
+    // 1,000 projects (the user is bound in 10 of them), each list timed beside the 50-object list.
+    const scaleStart = performance.now();
+    await op('create project', 'POST', '/api/v1/projects', { metadata: { name: 'big' } }, 201);
+    const big = Array.from({ length: bigObjects }, (_, i) => ({
+      kind: 'ConfigMap',
+      metadata: { name: `big-${i}`, project: 'big', labels: { app: i % (bigObjects / 50) === 0 ? 'picked' : 'other' } },
+      spec: { data: { i: String(i) } },
+    }));
+    await inBatches(big, 25, 4, (b) => store.createMany(b));
+    const platform = Array.from({ length: platformProjects }, (_, i) => [
+      { kind: 'Project', metadata: { name: `tenant-${i}`, project: '' }, spec: {} },
+      { kind: 'RoleBinding', metadata: { name: 'admin', project: `tenant-${i}` }, spec: { role: 'admin', subjects: [{ kind: 'User', name: i % 100 === 0 ? 'dev' : `owner-${i}` }] } },
+    ]);
+    await inBatches(platform, 1, 4, ([pair]) => store.createMany(pair!));
+    const loaded = performance.now() - scaleStart;
+    samples.delete('create project');
+    for (let i = 0; i < 30; i++) {
+      await op('list (50 per page)', 'GET', '/api/v1/projects/bench/configmaps?limit=50');
+      const page = await op('selector list (50 of 5,000)', 'GET', '/api/v1/projects/big/configmaps?labelSelector=app%3Dpicked');
+      if (page.items.length !== 50) throw new Error(`selector list: ${page.items.length} items, not 50`);
+      const projects = await op('projects list (of 1,000)', 'GET', '/api/v1/projects');
+      if (projects.items.length !== 2 + platformProjects / 100) throw new Error(`projects list: ${projects.items.length} projects`);
+    }
+    notes.push(`At scale: ${bigObjects} objects in one project and ${platformProjects} more projects loaded in ${Math.round(loaded / 1000)} s; each scale list timed 30 times beside the 50-object list.`);
     for (let i = 0; i < Math.min(n, 100); i++) await op('login', 'POST', '/api/v1/login', { username: 'dev', password: 'bench-dev-password' });
     for (let i = 0; i < Math.min(n, 100); i++) await op('delete', 'DELETE', `/api/v1/projects/bench/configmaps/cm-${i}`, undefined, 204);
 
@@ -97,10 +127,16 @@ export async function run(args: string[]): Promise<BenchResult> {
       figures[`${key}_wcu`] = +wcu.toFixed(2);
       figures.requests = (figures.requests as number) + list.length;
     }
+    const p50 = (name: string) => percentile(samples.get(name)!.map((x) => x.ms).sort((a, b) => a - b), 50);
+    figures.selectorListRatio = +(p50('selector list (50 of 5,000)') / p50('list (50 per page)')).toFixed(2);
+    figures.projectsListRatio = +(p50('projects list (of 1,000)') / p50('list (50 per page)')).toFixed(2);
+    rows.push({ operation: 'selector list ÷ 50-object list (p50)', count: '', 'p50 ms': figures.selectorListRatio, 'p99 ms': '', 'RCU/op': '', 'WCU/op': '' });
+    rows.push({ operation: 'projects list ÷ 50-object list (p50)', count: '', 'p50 ms': figures.projectsListRatio, 'p99 ms': '', 'RCU/op': '', 'WCU/op': '' });
     return {
       notes: [
         `API through HTTP on loopback → Hono app → DynamoDB Local 3.3 (in memory), ${n} objects, one request at a time.`,
         'Capacity units are what DynamoDB reports per request (consistent reads, authentication and authorisation reads included).',
+        ...notes,
       ],
       rows,
       figures,

@@ -21,21 +21,13 @@ import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
 import { ensureTable } from '../shared/store/table.ts';
 import { get } from '../test/routing/support.ts';
+import { inBatches } from './_batches.ts';
 import type { BenchResult } from './run.ts';
 
 const PROJECTS = 20;
 const SERVICES = 100;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-
-async function inBatches<T>(items: T[], size: number, parallel: number, fn: (batch: T[]) => Promise<unknown>): Promise<void> {
-  const batches: T[][] = [];
-  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
-  let next = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    while (next < batches.length) await fn(batches[next++]!);
-  }));
-}
 
 export async function run(args: string[]): Promise<BenchResult> {
   const arg = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);

@@ -7,6 +7,8 @@ import type { EcsEvent } from '../../shared/aws/ecs-events.ts';
 import { TASK_STATE_CHANGE } from '../../shared/aws/ecs-events.ts';
 import { fleetErrorReporter } from '../../shared/fleet/loop-errors.ts';
 import { resyncAll } from '../../shared/reconcile/resync.ts';
+import { ensureLookups } from '../../shared/store/lookups-migration.ts';
+import { dynamoClientFrom } from '../wire.ts';
 import { ecsFleetSync, platformReconcilers, wireBuilds } from '../wire-builds.ts';
 
 const deps = wireBuilds();
@@ -14,6 +16,8 @@ const reconcilers = platformReconcilers(deps, process.env);
 // Pods run on project networks: awsvpc tasks with a security group per project.
 const fleet = ecsFleetSync(deps, process.env, ec2SecurityGroups(new EC2Client({ region: process.env.AWS_REGION })));
 const reportFleetError = fleetErrorReporter(deps.logger, 'ecs-fleet');
+// A table written by an earlier release gets its lookups on the first pass (one read once done).
+let lookups: Promise<number> | undefined;
 
 export const handler = async (event?: Partial<EcsEvent>) => {
   if (event?.['detail-type'] === TASK_STATE_CHANGE) {
@@ -22,6 +26,11 @@ export const handler = async (event?: Partial<EcsEvent>) => {
     deps.logger?.info({ event: event['detail-type'], ...outcome }, 'task event');
     return outcome;
   }
+  lookups ??= ensureLookups(dynamoClientFrom(process.env), process.env.TABLE_NAME ?? '').catch((err: unknown) => {
+    lookups = undefined;
+    throw err;
+  });
+  await lookups;
   // The fleet first (hosts' leases, pods started and stopped), then every reconciler.
   const pods = await fleet().catch((err: unknown) => {
     reportFleetError(err);

@@ -10,7 +10,8 @@ import type { Resources } from '../scheduler/types.ts';
 import { refOf, type ObjectRef } from '../model/types.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
-import { eachObject, eachOfKind } from '../store/each.ts';
+import { eachByField, eachObject } from '../store/each.ts';
+import { podsOnHostTerm } from '../store/lookups.ts';
 import { patchStatus, retryOnConflict } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { Host, HostLease, Pod } from '../model/objects.ts';
@@ -77,7 +78,7 @@ export async function registerHost(store: ObjectStore, host: HostRecord): Promis
 
 /** The pods bound to a host, across projects. */
 export async function* podsOnHost(store: ObjectStore, host: string): AsyncIterable<Pod> {
-  for await (const p of eachOfKind<Pod>(store, 'Pod')) if (p.spec.host === host) yield p;
+  for await (const p of eachByField<Pod>(store, podsOnHostTerm(host))) if (p.spec.host === host) yield p;
 }
 
 export function hostLifecycleReconciler(deps: HostLifecycleDeps): Reconciler {

@@ -1,7 +1,8 @@
 // Which projects a user sees: those where the user, or a group of theirs, holds any role.
 import type { RoleBindingSpec } from '../model/kinds.ts';
 import type { BerthObject } from '../model/types.ts';
-import { eachOfKind } from '../store/each.ts';
+import { eachByField } from '../store/each.ts';
+import { bindingsOfTerm } from '../store/lookups.ts';
 import type { ObjectStore } from '../store/ports.ts';
 
 /**
@@ -10,10 +11,10 @@ import type { ObjectStore } from '../store/ports.ts';
  */
 export async function visibleProjects(store: ObjectStore, user: string, groups: readonly string[]): Promise<Set<string>> {
   const names = new Set<string>();
-  for await (const b of eachOfKind<BerthObject<RoleBindingSpec>>(store, 'RoleBinding')) {
-    if (b.spec.subjects.some((s) => (s.kind === 'User' && s.name === user) || (s.kind === 'Group' && groups.includes(s.name)))) {
-      names.add(b.metadata.project);
-    }
-  }
+  // One query a subject (the user's and each group's bindings), never every binding of the platform.
+  const subjects = [{ kind: 'User', name: user }, ...groups.map((name) => ({ kind: 'Group', name }))];
+  await Promise.all(subjects.map(async (subject) => {
+    for await (const b of eachByField<BerthObject<RoleBindingSpec>>(store, bindingsOfTerm(subject))) names.add(b.metadata.project);
+  }));
   return names;
 }

@@ -62,7 +62,7 @@ const cliArg = (s: string) => s.replace(/[\\;]/g, (c) => `\\${c}`);
 /**
  * The Runtime API commands that take HAProxy from one model to another of the same structure,
  * map entries included: entries that go are deleted first, entries that come are added once
- * their servers are set. (Every lookup is exact or longest-prefix, so the order of a map's
+ * their servers are set, and freed slots are put in maintenance after that. (Every lookup is exact or longest-prefix, so the order of a map's
  * entries never matters.)
  */
 export function runtimeChanges(from: RouterModel, to: RouterModel): string[] {
@@ -78,7 +78,11 @@ export function runtimeChanges(from: RouterModel, to: RouterModel): string[] {
       if (was !== v) additions.push(`${was === undefined ? 'add' : 'set'} map ${file} ${cliArg(k)} ${v}`);
     }
   }
-  return [...removals, ...runtimeCommands(from, to), ...additions];
+  // Slots go into maintenance last: a route moving to another pool backend keeps being served by
+  // the old one until its map entry points at the new one.
+  const servers = runtimeCommands(from, to);
+  const down = servers.filter((c) => c.endsWith(' state maint'));
+  return [...removals, ...servers.filter((c) => !c.endsWith(' state maint')), ...additions, ...down];
 }
 
 /**

@@ -5,11 +5,16 @@
 // cookie) as long as it lives, and the slot count only grows when the endpoints outgrow it.
 //
 // Routes with the default backend settings (the great majority) take a backend from a pool of
-// identical, pre-declared ones (`be_pool_<n>`, POOL_SLOTS servers each), so a new route is map
-// entries and server settings through the Runtime API, with no reload; the pool grows, by a
-// reload, only when fewer than POOL_MIN_FREE backends are left. Routes with their own settings
-// (annotations, passthrough, re-encryption, more endpoints than POOL_SLOTS) get a backend of
-// their own, named after them.
+// identical, pre-declared ones, so a new route is map entries and server settings through the
+// Runtime API, with no reload. There are two pools: narrow backends (`be_pool_<n>`, POOL_SLOTS
+// servers each) for routes with few endpoints, and wide ones (`be_poolw_<n>`, WIDE_POOL_SLOTS)
+// for the others; a route whose endpoints outgrow its narrow backend moves to a wide one, again
+// without a reload. HAProxy's memory goes mostly to backends and server slots (about 11 KB a
+// backend and 5.5 KB a server), so most routes holding two slots rather than eight is what keeps
+// 10,000 routes in a few hundred MiB. A pool grows, by a reload, only when fewer than
+// POOL_MIN_FREE of its backends are left. Routes with their own settings (annotations,
+// passthrough, re-encryption, more endpoints than WIDE_POOL_SLOTS) get a backend of their own,
+// named after them.
 import { createHash } from 'node:crypto';
 import { parseAllowList, parseBalance, parseFlag, parseHsts, parseRate, parseTimeout, ROUTER_ANNOTATION } from '../model/route-annotations.ts';
 import type { Termination } from '../model/route-kinds.ts';
@@ -67,8 +72,12 @@ export type SlotTable = Map<string, string[]>;
 /** What one build hands the next, so that endpoints keep their slots and routes their backends. */
 export interface RouterState {
   slots: SlotTable;
-  /** The pool's size, and which route (`project/name`) holds each pool backend taken. */
-  pool: { size: number; owners: Map<string, string> };
+  /** The narrow pool's size, and which route (`project/name`) holds each of its backends taken. */
+  pool: Pool;
+  /** The same for the wide pool. */
+  widePool: Pool;
+  /** The free pool backends of the last build, by name: the same every time, so built once. */
+  free: Map<string, BackendModel>;
   /**
    * Per route (`project/name`), the backend built from exactly these Route and Service objects:
    * reused as it is while they are the same objects, so a change costs its own route's work.
@@ -76,13 +85,25 @@ export interface RouterState {
   built: Map<string, { route: Route; services: (Service | undefined)[]; backend: BackendModel }>;
 }
 
-/** Server slots of a pool backend: routes with more endpoints get a backend of their own. */
-export const POOL_SLOTS = 8;
-/** The pool grows (one reload) when fewer free backends than this are left. */
+/** A pool's size, and which route (`project/name`) holds each of its backends taken. */
+export interface Pool {
+  size: number;
+  owners: Map<string, string>;
+}
+
+/** Server slots of a narrow pool backend: routes with more endpoints take a wide one. */
+export const POOL_SLOTS = 2;
+/** Server slots of a wide pool backend: routes with more endpoints get a backend of their own. */
+export const WIDE_POOL_SLOTS = 8;
+/** A pool grows (one reload) when fewer free backends than this are left. */
 export const POOL_MIN_FREE = 16;
 const POOL_PREFIX = 'be_pool_';
-/** The pool's size for `used` backends: room for an eighth more (at least POOL_MIN_FREE), in steps of 64. */
-export const poolSizeFor = (used: number) => Math.ceil((used + Math.max(POOL_MIN_FREE, Math.ceil(used / 8))) / 64) * 64;
+const WIDE_POOL_PREFIX = 'be_poolw_';
+type Tier = 'narrow' | 'wide';
+const TIERS: Record<Tier, { prefix: string; slots: number }> = { narrow: { prefix: POOL_PREFIX, slots: POOL_SLOTS }, wide: { prefix: WIDE_POOL_PREFIX, slots: WIDE_POOL_SLOTS } };
+const tierOf = (backend: string): Tier | undefined => (backend.startsWith(WIDE_POOL_PREFIX) ? 'wide' : backend.startsWith(POOL_PREFIX) ? 'narrow' : undefined);
+/** A pool's size for `used` backends: room for a 32nd more (at least POOL_MIN_FREE), in steps of 64. */
+export const poolSizeFor = (used: number) => Math.ceil((used + Math.max(POOL_MIN_FREE, Math.ceil(used / 32))) / 64) * 64;
 
 const slotCount = (n: number) => Math.ceil((n + 4) / 8) * 8;
 const hash = (s: string, n = 32) => createHash('sha256').update(s).digest('hex').slice(0, n);
@@ -195,10 +216,12 @@ function addTo(set: MapSet, route: Route, value: string): void {
   else set.hosts.push([host, value]);
 }
 
-/** Whether a route can use a pool backend: default settings, HTTP, and few enough endpoints. */
-function poolable(mode: 'http' | 'tcp', settings: BackendSettings, route: Route, endpoints: number): boolean {
-  return mode === 'http' && route.spec.tls?.termination !== 'reencrypt' && settings.cookies && settings.balance === 'roundrobin' && endpoints <= POOL_SLOTS &&
+/** The pool a route can take a backend from (default settings, HTTP, few enough endpoints), if any. */
+function poolOf(mode: 'http' | 'tcp', settings: BackendSettings, route: Route, endpoints: number): Tier | undefined {
+  const defaults = mode === 'http' && route.spec.tls?.termination !== 'reencrypt' && settings.cookies && settings.balance === 'roundrobin' &&
     settings.timeout === undefined && settings.hsts === undefined && settings.allow === undefined && settings.maxConnPerIp === undefined && settings.maxHttpRate === undefined;
+  if (!defaults || endpoints > WIDE_POOL_SLOTS) return undefined;
+  return endpoints <= POOL_SLOTS ? 'narrow' : 'wide';
 }
 
 interface Plan {
@@ -211,7 +234,8 @@ interface Plan {
   mode: 'http' | 'tcp';
   settings?: BackendSettings;
   endpoints?: Endpoint[];
-  pooled: boolean;
+  /** The pool the route takes its backend from, if any. */
+  tier?: Tier;
   name: string;
 }
 
@@ -221,19 +245,20 @@ function plan(route: Route, services: ReadonlyMap<string, Service>, previous: Ro
   const targets = targetServices(route, services);
   const last = previous?.built.get(key);
   if (last && last.route === route && last.services.length === targets.length && last.services.every((s, i) => s === targets[i])) {
-    return { route, key, services: targets, reuse: last.backend, mode, pooled: last.backend.name.startsWith(POOL_PREFIX), name: last.backend.name };
+    return { route, key, services: targets, reuse: last.backend, mode, tier: tierOf(last.backend.name), name: last.backend.name };
   }
   const settings = annotations(route, mode);
   const endpoints = weighted(route, targets);
-  return { route, key, services: targets, mode, settings, endpoints, pooled: poolable(mode, settings, route, endpoints.length), name: backendName(route) };
+  return { route, key, services: targets, mode, settings, endpoints, tier: poolOf(mode, settings, route, endpoints.length), name: backendName(route) };
 }
 
-/** Gives each pooled plan a pool backend (its previous one if it had one) and sizes the pool. */
-function assignPool(plans: Plan[], previous: RouterState['pool'] | undefined): RouterState['pool'] {
+/** Gives each plan of one pool a backend of it (its previous one if it had one) and sizes the pool. */
+function assignPool(plans: Plan[], tier: Tier, previous: Pool | undefined): Pool {
+  const POOL_PREFIX = TIERS[tier].prefix;
   const held = new Map<string, string>();
   for (const [be, route] of previous?.owners ?? []) held.set(route, be);
   const owners = new Map<string, string>();
-  const pooled = plans.filter((p) => p.pooled);
+  const pooled = plans.filter((p) => p.tier === tier);
   const fresh: Plan[] = [];
   for (const p of pooled) {
     const be = held.get(p.key);
@@ -266,7 +291,9 @@ export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, 
   const plans = [...routes]
     .sort((a, b) => cmp(a.metadata.project, b.metadata.project) || cmp(a.metadata.name, b.metadata.name))
     .map((route) => plan(route, services, previous));
-  const pool = assignPool(plans, previous?.pool);
+  const pool = assignPool(plans, 'narrow', previous?.pool);
+  const widePool = assignPool(plans, 'wide', previous?.widePool);
+  const free = new Map<string, BackendModel>();
   const backend = (name: string, mode: 'http' | 'tcp', settings: BackendSettings, endpoints: Endpoint[], fixed?: number): BackendModel => {
     const { cookies, ...rest } = settings;
     const servers = assignSlots(name, endpoints, previous?.slots.get(name), fixed);
@@ -277,7 +304,7 @@ export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, 
     const tls = r.spec.tls;
     let be = p.reuse;
     if (!be || be.name !== name) {
-      be = backend(name, p.mode, p.settings ?? annotations(r, p.mode), p.endpoints ?? weighted(r, p.services), p.pooled ? POOL_SLOTS : undefined);
+      be = backend(name, p.mode, p.settings ?? annotations(r, p.mode), p.endpoints ?? weighted(r, p.services), p.tier && TIERS[p.tier].slots);
       be.route = { project: r.metadata.project, name: r.metadata.name, host: r.spec.host };
       be.termination = tls?.termination;
       if (tls?.termination === 'reencrypt') be.destinationCa = tls.destinationCACertificate ? `${name}.dest-ca.pem` : '';
@@ -301,10 +328,15 @@ export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, 
     }
     if (tls.insecureEdgeTerminationPolicy === 'Redirect') addTo(model.maps.redirect, r, name);
   }
-  for (let n = 1; n <= pool.size; n++) {
-    const name = POOL_PREFIX + n;
-    // A free pool backend's slots are all free: nothing to remember.
-    if (!pool.owners.has(name)) model.backends.push(backend(name, 'http', POOL_SETTINGS, [], POOL_SLOTS));
+  for (const [tier, p] of [['narrow', pool], ['wide', widePool]] as const) {
+    for (let n = 1; n <= p.size; n++) {
+      const name = TIERS[tier].prefix + n;
+      if (p.owners.has(name)) continue;
+      // A free pool backend's slots are all free: nothing to remember, and the same model as last time.
+      const be = previous?.free.get(name) ?? backend(name, 'http', POOL_SETTINGS, [], TIERS[tier].slots);
+      free.set(name, be);
+      model.backends.push(be);
+    }
   }
   model.backends.sort((a, b) => cmp(a.name, b.name));
   for (const set of Object.values(model.maps)) {
@@ -313,7 +345,7 @@ export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, 
     set.wildcards.sort((a, b) => cmp(a[0], b[0]));
     set.hosts.sort((a, b) => cmp(a[0], b[0]));
   }
-  return { model, state: { slots, pool, built } };
+  return { model, state: { slots, pool, widePool, free, built } };
 }
 
 /** The settings of every pool backend (the defaults). */

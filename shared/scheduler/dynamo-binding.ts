@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { formatRef, refOf, type BerthObject } from '../model/types.ts';
 import { HOST_FINALIZER } from '../model/deploy-kinds.ts';
 import { encode, keyItem, nextResourceVersion } from '../store/dynamo.ts';
+import { lookupWrites } from '../store/lookups.ts';
 import { usageUpdate } from '../quota/counter-item.ts';
 import { counterChanges } from '../quota/writes.ts';
 import type { Bound, BindingStore } from './ports.ts';
@@ -50,15 +51,19 @@ export class DynamoBindingStore implements BindingStore {
     try {
       await this.client.send(
         new TransactWriteItemsCommand({
-          TransactItems: written.map(([before, after]) => ({
-            Put: {
-              TableName: this.table,
-              Item: encode(after),
-              ConditionExpression: RV_MATCHES,
-              ExpressionAttributeValues: { ':rv': { S: before.metadata.resourceVersion } },
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          })),
+          TransactItems: [
+            ...written.map(([before, after]) => ({
+              Put: {
+                TableName: this.table,
+                Item: encode(after),
+                ConditionExpression: RV_MATCHES,
+                ExpressionAttributeValues: { ':rv': { S: before.metadata.resourceVersion } },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+              },
+            })),
+            // The pod leaves the unbound pods' lookup and joins its host's.
+            ...lookupWrites(this.table, pod, nextPod),
+          ],
         }),
       );
     } catch (err) {
@@ -87,6 +92,7 @@ export class DynamoBindingStore implements BindingStore {
             { Put: { TableName: this.table, Item: encode(nextHost), ...condition(host) } },
             // The pod's quota usage goes back with it, in the same write: exactly once.
             ...counterChanges([{ before: pod as BerthObject }]).map((c) => usageUpdate(this.table, c.project, c.delta)),
+            ...lookupWrites(this.table, pod, undefined),
           ],
         }),
       );

@@ -10,7 +10,8 @@ import type { Host, Pod } from '../model/objects.ts';
 import { isTerminating, podGroup, podRequest, setPodCondition } from '../model/pods.ts';
 import { recordEvent } from '../events/record.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
-import { eachObject, eachOfKind } from '../store/each.ts';
+import { eachByField, eachObject } from '../store/each.ts';
+import { unboundPodsTerm } from '../store/lookups.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { bindPod } from './bind.ts';
@@ -18,6 +19,13 @@ import { hostInfoOf } from './host-info.ts';
 import { place } from './place.ts';
 import type { BindingStore } from './ports.ts';
 import type { HostInfo } from './types.ts';
+
+/**
+ * How long the hosts read for one placement serve the next ones. A binding is conditional on the
+ * host's version, so a stale copy costs a conflict and a fresh read, never an over-commitment; a
+ * pod that fits nowhere is placed again on a fresh read before it is called unschedulable.
+ */
+export const HOSTS_FRESH_MS = 2_000;
 
 /** How soon a pod that fits nowhere is tried again. */
 export const UNSCHEDULABLE_RETRY_MS = 5_000;
@@ -35,10 +43,24 @@ export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
   const { store, bindings } = deps;
   const now = deps.now ?? Date.now;
 
+  // The hosts last read, kept up to date with the host each binding returns (see HOSTS_FRESH_MS).
+  let known: { at: number; hosts: Promise<Map<string, Host>> } | undefined;
+  async function readHosts(fresh: boolean): Promise<Map<string, Host>> {
+    if (fresh || !known || now() - known.at > HOSTS_FRESH_MS) {
+      const hosts = (async () => {
+        const all = new Map<string, Host>();
+        for await (const h of eachObject<Host>(store, 'Host', '')) all.set(h.metadata.name, h);
+        return all;
+      })();
+      known = { at: now(), hosts };
+      hosts.catch(() => (known = undefined));
+    }
+    return known.hosts;
+  }
+
   /** The hosts as the scheduler sees them, with how many of the pod's group each already runs. */
-  async function fleetFor(pod: Pod): Promise<{ infos: HostInfo[]; hosts: Map<string, Host> }> {
-    const hosts = new Map<string, Host>();
-    for await (const h of eachObject<Host>(store, 'Host', '')) hosts.set(h.metadata.name, h);
+  async function fleetFor(pod: Pod, fresh: boolean): Promise<{ infos: HostInfo[]; hosts: Map<string, Host> }> {
+    const hosts = await readHosts(fresh);
     const perHost = new Map<string, number>();
     const dc = pod.metadata.labels?.[DC_LABEL];
     if (dc) {
@@ -72,11 +94,17 @@ export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
         const pod = await store.get<Pod>(ref);
         if (!pendingUnbound(pod)) return {};
         const request = podRequest(pod);
-        const { infos, hosts } = await fleetFor(pod);
-        const placement = place({ name: pod.metadata.name, project: pod.metadata.project, group: podGroup(pod), ...request }, infos);
+        const subject = { name: pod.metadata.name, project: pod.metadata.project, group: podGroup(pod), ...request };
+        let { infos, hosts } = await fleetFor(pod, attempt > 0);
+        let placement = place(subject, infos);
+        if ('unschedulable' in placement && attempt === 0) {
+          ({ infos, hosts } = await fleetFor(pod, true));
+          placement = place(subject, infos);
+        }
         if ('unschedulable' in placement) return unschedulable(pod, placement.unschedulable);
         try {
-          await bindPod(bindings, { pod, host: hosts.get(placement.host)!, request });
+          const bound = await bindPod(bindings, { pod, host: hosts.get(placement.host)!, request });
+          hosts.set(placement.host, bound.host as Host);
           await recordEvent(store, ref, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ref.project}/${ref.name} to ${placement.host}` }, now());
           return {};
         } catch (err) {
@@ -88,7 +116,7 @@ export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
       return { requeueAfter: 0 };
     },
     async *resync() {
-      for await (const p of eachOfKind<Pod>(store, 'Pod')) if (pendingUnbound(p)) yield refOf(p);
+      for await (const p of eachByField<Pod>(store, unboundPodsTerm)) if (pendingUnbound(p)) yield refOf(p);
     },
   };
 }

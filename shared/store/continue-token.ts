@@ -15,6 +15,8 @@ export interface TokenShape {
   equal: Record<string, string>;
   /** An attribute that must begin with this (the listing's sort-key prefix). */
   prefix?: [string, string];
+  /** An attribute that must sort below this (the listing's upper bound). */
+  below?: [string, string];
 }
 
 export class InvalidContinueError extends BadRequestError {
@@ -47,5 +49,6 @@ export function decodeContinue(token: string | undefined, shape: TokenShape): It
   if (strings.size !== shape.attributes.length || !shape.attributes.every((a) => strings.has(a))) throw new InvalidContinueError();
   if (Object.entries(shape.equal).some(([a, v]) => strings.get(a) !== v)) throw new InvalidContinueError();
   if (shape.prefix && !strings.get(shape.prefix[0])!.startsWith(shape.prefix[1])) throw new InvalidContinueError();
+  if (shape.below && !(strings.get(shape.below[0])! < shape.below[1])) throw new InvalidContinueError();
   return Object.fromEntries([...strings].map(([k, s]) => [k, { S: s }]));
 }

@@ -11,24 +11,27 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetItemCommand,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   TransactWriteItemsCommand,
+  type BatchGetItemCommandOutput,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../errors.ts';
 import type { BerthObject, NewObject, ObjectList, ObjectRef } from '../model/types.ts';
 import { formatRef, refOf } from '../model/types.ts';
 import { BY_KIND_INDEX, TTL_ATTRIBUTE, indexKeyOf, keyOf } from './keys.ts';
+import { FIELD_LOOKUP_PREFIX, OBJECTS_BELOW, kindOfTerm, labelPrefix, lookupWrites, refOfLookup } from './lookups.ts';
 import { decodeContinue, encodeContinue, type TokenShape } from './continue-token.ts';
 import { ObjectTooLargeError, MAX_ITEM_BYTES, itemSize } from './item-size.ts';
 import { DEFAULT_PAGE, MAX_PAGE, type ListOptions, type ObjectStore, type Replacement } from './ports.ts';
 import type { Counter } from '../quota/admission.ts';
 import { readCounter, writeCounted } from '../quota/dynamo.ts';
 import { counterKey } from '../quota/counter-item.ts';
-import { counterChanges, touchesCounter, type Change } from '../quota/writes.ts';
+import { counterChanges, touchesCounter, type Change, type CounterChange } from '../quota/writes.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -72,10 +75,20 @@ export class DynamoObjectStore implements ObjectStore {
 
   list<T extends BerthObject>(kind: string, project: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
     const key = keyOf({ kind, project, name: '' });
-    const shape: TokenShape = { attributes: TABLE_KEY, equal: { pk: key.pk }, prefix: project ? ['sk', key.sk] : undefined };
+    const terms = Object.entries(opts.labels ?? {});
+    if (terms.length) {
+      // One label's lookups name the objects (one query a page); the other labels are checked on them.
+      const [[k, v]] = terms as [[string, string]];
+      const prefix = labelPrefix(kind, k, v);
+      return this.byLookup<T>('list', kind, opts, { attributes: TABLE_KEY, equal: { pk: key.pk }, prefix: ['sk', prefix] }, {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': { S: key.pk }, ':prefix': { S: prefix } },
+      });
+    }
+    const shape: TokenShape = { attributes: TABLE_KEY, equal: { pk: key.pk }, prefix: project ? ['sk', key.sk] : undefined, below: ['sk', OBJECTS_BELOW] };
     return this.query<T>('list', opts, shape, {
-      KeyConditionExpression: project ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-      ExpressionAttributeValues: project ? { ':pk': { S: key.pk }, ':prefix': { S: key.sk } } : { ':pk': { S: key.pk } },
+      KeyConditionExpression: project ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk AND sk < :below',
+      ExpressionAttributeValues: project ? { ':pk': { S: key.pk }, ':prefix': { S: key.sk } } : { ':pk': { S: key.pk }, ':below': { S: OBJECTS_BELOW } },
       ConsistentRead: true,
     });
   }
@@ -88,10 +101,18 @@ export class DynamoObjectStore implements ObjectStore {
     });
   }
 
-  listProject(project: string, opts: ListOptions = {}): Promise<ObjectList> {
-    return this.query('listProject', opts, { attributes: TABLE_KEY, equal: { pk: `P#${project}` } }, {
+  listByField<T extends BerthObject>(term: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    const pk = `${FIELD_LOOKUP_PREFIX}${term}`;
+    return this.byLookup<T>('listByField', kindOfTerm(term), opts, { attributes: TABLE_KEY, equal: { pk } }, {
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: `P#${project}` } },
+      ExpressionAttributeValues: { ':pk': { S: pk } },
+    });
+  }
+
+  listProject(project: string, opts: ListOptions = {}): Promise<ObjectList> {
+    return this.query('listProject', opts, { attributes: TABLE_KEY, equal: { pk: `P#${project}` }, below: ['sk', OBJECTS_BELOW] }, {
+      KeyConditionExpression: 'pk = :pk AND sk < :below',
+      ExpressionAttributeValues: { ':pk': { S: `P#${project}` }, ':below': { S: OBJECTS_BELOW } },
       ConsistentRead: true,
     });
   }
@@ -109,7 +130,8 @@ export class DynamoObjectStore implements ObjectStore {
     // A project created in this same write is its own guarantee.
     const createdHere = new Set(full.filter((o) => o.kind === 'Project').map((o) => o.metadata.name));
     const checks = projects.filter((p) => !createdHere.has(p));
-    if (full.length === 1 && checks.length === 0) {
+    const lookups = full.flatMap((o) => lookupWrites(this.table, undefined, o));
+    if (full.length === 1 && checks.length === 0 && lookups.length === 0) {
       await this.put(full[0]!, NOT_EXISTS, 'create', () => new AlreadyExistsError(full[0]!.kind, full[0]!.metadata.name));
       return full;
     }
@@ -118,6 +140,8 @@ export class DynamoObjectStore implements ObjectStore {
         ConditionCheck: { TableName: this.table, Key: keyItem({ kind: 'Project', project: '', name: p }), ConditionExpression: PROJECT_OPEN },
       })),
       ...full.map((o) => ({ Put: { TableName: this.table, Item: encode(o), ConditionExpression: NOT_EXISTS } })),
+      // The objects' lookups (labels, indexed fields) come into being with them.
+      ...lookups,
     ];
     // Why a transaction was cancelled: the project's check or one of the puts.
     const explain = async (reasons: { Code?: string }[]): Promise<Error | undefined> => {
@@ -128,7 +152,7 @@ export class DynamoObjectStore implements ObjectStore {
         if (!stored) return new NotFoundError('Project', project);
         return new ConflictError(`project "${project}" is being deleted`, 'create it in another project');
       }
-      if (failed >= checks.length) {
+      if (failed >= checks.length && failed < checks.length + full.length) {
         const o = full[failed - checks.length]!;
         return new AlreadyExistsError(o.kind, o.metadata.name);
       }
@@ -196,13 +220,15 @@ export class DynamoObjectStore implements ObjectStore {
       },
     };
     const counted = touchesCounter(ref.kind) ? counterChanges([{ before: stored, after: next }]) : [];
-    if (counted.length) {
-      // A pod that ends, a build that finishes, a quota that changes: the counter moves with it.
-      const put = { Put: { TableName: this.table, Item: encodeWithin(next), ConditionExpression: RV_MATCHES, ExpressionAttributeValues: { ':rv': { S: expected } } } };
-      await writeCounted(this.client, this.table, [put], counted, () => staleError(ref, expected), (c) => this.report(op, c));
+    const lookups = lookupWrites(this.table, stored, next);
+    if (!counted.length && !lookups.length) {
+      await this.put(next, RV_MATCHES, op, () => staleError(ref, expected), expected);
       return next;
     }
-    await this.put(next, RV_MATCHES, op, () => staleError(ref, expected), expected);
+    const put = { Put: { TableName: this.table, Item: encodeWithin(next), ConditionExpression: RV_MATCHES, ExpressionAttributeValues: { ':rv': { S: expected } } } };
+    // A pod that ends, a build that finishes, a quota that changes: the counter moves with it;
+    // a label or an indexed field that changes: its lookups move with it.
+    await this.transact(op, [put, ...lookups], counted, () => staleError(ref, expected));
     return next;
   }
 
@@ -211,50 +237,72 @@ export class DynamoObjectStore implements ObjectStore {
   }
 
   /**
-   * Deletes an object a quota counts, giving its usage back in the same transaction, so that
-   * usage is given back exactly once however many callers delete it at once.
+   * Removes the object as last read, on condition nobody wrote it since: an object a quota counts
+   * gives its usage back in the same transaction (exactly once however many callers delete it
+   * at once), and its lookups go with it. One that changed in between is read again, unless the
+   * caller named the version it expects.
    */
-  private async deleteCounted(ref: ObjectRef, expected: string | undefined): Promise<boolean> {
+  async delete(ref: ObjectRef, opts: { resourceVersion?: string } = {}): Promise<void> {
+    const expected = opts.resourceVersion;
     for (let attempt = 0; ; attempt++) {
       const stored = await this.get(ref);
       if (!stored) throw new NotFoundError(ref.kind, ref.name);
       const rv = stored.metadata.resourceVersion;
-      if (expected !== undefined && rv !== expected) throw staleError(ref, expected);
-      const counted = counterChanges([{ before: stored } satisfies Change]);
-      if (!counted.length) return false;
-      const del = { Delete: { TableName: this.table, Key: keyItem(ref), ConditionExpression: RV_MATCHES, ExpressionAttributeValues: { ':rv': { S: rv } } } };
+      if (expected !== undefined && rv !== expected) throw new ConflictError(`${formatRef(ref)} has changed since resourceVersion ${expected}`);
+      const counted = ref.project && touchesCounter(ref.kind) ? counterChanges([{ before: stored } satisfies Change]) : [];
+      const lookups = lookupWrites(this.table, stored, undefined);
       try {
-        await writeCounted(this.client, this.table, [del], counted, () => staleError(ref, rv), (c) => this.report('delete', c));
-        return true;
+        if (!counted.length && !lookups.length) {
+          await this.deleteItem(ref, rv);
+        } else {
+          const del = { Delete: { TableName: this.table, Key: keyItem(ref), ConditionExpression: RV_MATCHES, ExpressionAttributeValues: { ':rv': { S: rv } } } };
+          await this.transact('delete', [del, ...lookups], counted, () => staleError(ref, rv));
+        }
+        break;
       } catch (err) {
         // Changed or gone in between: look again (a caller who named the version gets the conflict).
         if (!(err instanceof ConflictError) || expected !== undefined || attempt >= 5) throw err;
       }
     }
+    // A project's usage counter goes with the project (it counts nothing by then).
+    if (ref.kind === 'Project' && !ref.project) await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: counterKey(ref.name) }));
   }
 
-  async delete(ref: ObjectRef, opts: { resourceVersion?: string } = {}): Promise<void> {
-    if (ref.project && touchesCounter(ref.kind) && (await this.deleteCounted(ref, opts.resourceVersion))) return;
-    const conditional = opts.resourceVersion !== undefined;
+  private async deleteItem(ref: ObjectRef, rv: string): Promise<void> {
     try {
       const out = await this.client.send(
         new DeleteItemCommand({
           TableName: this.table,
           Key: keyItem(ref),
-          ConditionExpression: conditional ? RV_MATCHES : 'attribute_exists(pk)',
-          ExpressionAttributeValues: conditional ? { ':rv': { S: opts.resourceVersion! } } : undefined,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ConditionExpression: RV_MATCHES,
+          ExpressionAttributeValues: { ':rv': { S: rv } },
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
       this.report('delete', out.ConsumedCapacity);
-      // A project's usage counter goes with the project (it counts nothing by then).
-      if (ref.kind === 'Project' && !ref.project) await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: counterKey(ref.name) }));
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
-        if (!err.Item) throw new NotFoundError(ref.kind, ref.name);
-        throw new ConflictError(`${formatRef(ref)} has changed since resourceVersion ${opts.resourceVersion}`);
-      }
+      if (err instanceof ConditionalCheckFailedException) throw staleError(ref, rv);
+      throw err;
+    }
+  }
+
+  /**
+   * One transaction of an object's write (its first item) with its lookups and, for a counted
+   * object, its project's usage counter; a failed condition on the object is `onStale()`.
+   */
+  private async transact(op: string, items: TransactWriteItem[], counted: CounterChange[], onStale: () => Error): Promise<void> {
+    if (counted.length) {
+      await writeCounted(this.client, this.table, items, counted, () => onStale(), (c) => this.report(op, c));
+      return;
+    }
+    try {
+      const out = await this.client.send(new TransactWriteItemsCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
+      this.report(op, out.ConsumedCapacity);
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      const reasons = err.CancellationReasons ?? [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') throw onStale();
+      if (reasons.some((r) => r.Code === 'TransactionConflict')) throw new ConflictError('a concurrent write touched the same object', 'retry');
       throw err;
     }
   }
@@ -308,6 +356,46 @@ export class DynamoObjectStore implements ObjectStore {
       start = out.LastEvaluatedKey;
     } while (start && items.length < limit);
     return start ? { items, continue: encodeContinue(start) } : { items };
+  }
+
+  /**
+   * A listing through lookup items: one query of the lookups a page, then the objects they name
+   * in one consistent BatchGetItem per 100. An object that changed in between is checked
+   * against the labels asked for, and one deleted in between is left out.
+   */
+  private async byLookup<T extends BerthObject>(op: string, kind: string, opts: ListOptions, shape: TokenShape, input: Omit<QueryCommandInput, 'TableName'>): Promise<ObjectList<T>> {
+    const limit = Math.min(Math.max(opts.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
+    const wanted = Object.entries(opts.labels ?? {});
+    const items: T[] = [];
+    let start = decodeContinue(opts.continue, shape);
+    do {
+      const out = await this.client.send(
+        new QueryCommand({ ...input, TableName: this.table, ConsistentRead: true, Limit: limit - items.length, ExclusiveStartKey: start, ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      this.report(op, out.ConsumedCapacity);
+      const refs = (out.Items ?? []).map((i) => refOfLookup(i, kind)).filter((r): r is ObjectRef => r !== undefined);
+      for (const o of await this.getMany<T>(op, refs)) if (wanted.every(([k, v]) => o.metadata.labels?.[k] === v)) items.push(o);
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < limit);
+    return start ? { items, continue: encodeContinue(start) } : { items };
+  }
+
+  /** The objects of `refs` that exist, in that order: consistent BatchGetItem, 100 keys a request. */
+  private async getMany<T extends BerthObject>(op: string, refs: ObjectRef[]): Promise<T[]> {
+    const found = new Map<string, T>();
+    for (let i = 0; i < refs.length; i += 100) {
+      let keys: Item[] | undefined = refs.slice(i, i + 100).map(keyItem);
+      for (let attempt = 0; keys?.length; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+        const out: BatchGetItemCommandOutput = await this.client.send(
+          new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' }),
+        );
+        this.report(op, out.ConsumedCapacity);
+        for (const item of out.Responses?.[this.table] ?? []) found.set(`${item.pk!.S}\t${item.sk!.S}`, decode(item) as T);
+        keys = out.UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return refs.map((r) => found.get(`${keyOf(r).pk}\t${keyOf(r).sk}`)).filter((o): o is T => o !== undefined);
   }
 
   private report(op: string, capacity: ConsumedCapacity | ConsumedCapacity[] | undefined): void {

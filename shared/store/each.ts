@@ -3,25 +3,25 @@
 import type { BerthObject, Labels } from '../model/types.ts';
 import type { ObjectStore } from './ports.ts';
 
-/** Every object of one kind in one project ("" for cluster-scoped kinds), optionally by labels. */
-export async function* eachObject<T extends BerthObject = BerthObject>(store: ObjectStore, kind: string, project: string, labels?: Labels): AsyncIterable<T> {
+/** Every object of the pages a listing gives, following its continue tokens. */
+async function* paged<T>(page: (next: string | undefined) => Promise<{ items: T[]; continue?: string }>): AsyncIterable<T> {
   let next: string | undefined;
   do {
-    const page = await store.list<T>(kind, project, { labels, continue: next });
-    yield* page.items;
-    next = page.continue;
+    const p = await page(next);
+    yield* p.items;
+    next = p.continue;
   } while (next);
 }
 
+/** Every object of one kind in one project ("" for cluster-scoped kinds), optionally by labels. */
+export const eachObject = <T extends BerthObject = BerthObject>(store: ObjectStore, kind: string, project: string, labels?: Labels): AsyncIterable<T> =>
+  paged((next) => store.list<T>(kind, project, { labels, continue: next }));
+
 /** Every object of a kind across projects (controllers, resync). */
-export async function* eachOfKind<T extends BerthObject = BerthObject>(store: ObjectStore, kind: string): AsyncIterable<T> {
-  let next: string | undefined;
-  do {
-    const page = await store.listAll<T>(kind, { continue: next });
-    yield* page.items;
-    next = page.continue;
-  } while (next);
-}
+export const eachOfKind = <T extends BerthObject = BerthObject>(store: ObjectStore, kind: string): AsyncIterable<T> => paged((next) => store.listAll<T>(kind, { continue: next }));
+
+/** Every object a field term of lookups.ts names (the pods on a host, a subject's role bindings…). */
+export const eachByField = <T extends BerthObject = BerthObject>(store: ObjectStore, term: string): AsyncIterable<T> => paged((next) => store.listByField<T>(term, { continue: next }));
 
 /** The objects an iteration yields, as an array. */
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

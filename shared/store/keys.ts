@@ -5,6 +5,8 @@
 //   namespaced object        P#<project>       <kind>#<name>    <kind>           <project>/<name>
 //   cluster-scoped object    C#<kind>          <name>           <kind>           /<name>
 //   build log (not object)   L#<project>/<b>   <offset>|len     -                -
+//   label lookup             the object's pk   ~L|<kind>|<k>=<v>|<name>  (lookups.ts)
+//   field lookup             X#<term>          <project>/<name>          (lookups.ts)
 //
 // Other attributes: rv (resourceVersion), doc (the object as JSON), labels (map, for label
 // filters), ttl (epoch seconds, DynamoDB TTL), deleting (set while a project finalises).
@@ -33,6 +35,8 @@ export const OBJECT_PARTITION_PREFIXES = ['P#', 'C#'] as const;
 
 /** The reference an item key stands for, or undefined for keys that are not objects. */
 export function refOfKey(key: ItemKey): ObjectRef | undefined {
+  // Lookup items (lookups.ts) share their object's partition but sort after every object.
+  if (key.sk.startsWith('~')) return undefined;
   if (key.pk.startsWith('P#')) {
     const hash = key.sk.indexOf('#');
     if (hash <= 0) return undefined;

@@ -8,7 +8,7 @@ export interface ListOptions {
   limit?: number;
   /** The `continue` token of the previous page. */
   continue?: string;
-  /** Only objects carrying every one of these labels. */
+  /** Only objects carrying every one of these labels (found through the first one's lookups: one query a page). */
   labels?: Labels;
 }
 
@@ -29,6 +29,11 @@ export interface ObjectStore {
   list<T extends BerthObject = BerthObject>(kind: string, project: string, opts?: ListOptions): Promise<ObjectList<T>>;
   /** Objects of one kind across every project, for controllers. */
   listAll<T extends BerthObject = BerthObject>(kind: string, opts?: ListOptions): Promise<ObjectList<T>>;
+  /**
+   * Objects across projects by a field term of store/lookups.ts (the pods on a host, the pods
+   * waiting for one, a subject's role bindings): one query a page, whatever the kind's size.
+   */
+  listByField<T extends BerthObject = BerthObject>(term: string, opts?: ListOptions): Promise<ObjectList<T>>;
   /** Every object in a project, whatever its kind (used to finalise a project). */
   listProject(project: string, opts?: ListOptions): Promise<ObjectList>;
   /**
@@ -36,7 +41,7 @@ export interface ObjectStore {
    * is not being deleted. Throws AlreadyExistsError, NotFoundError (project) or ConflictError.
    */
   create<T extends BerthObject = BerthObject>(obj: NewObject): Promise<T>;
-  /** Creates several objects in one all-or-nothing write (at most 25). */
+  /** Creates several objects in one all-or-nothing write (at most 25, and 100 items with their labels' lookups). */
   createMany(objs: NewObject[]): Promise<BerthObject[]>;
   /**
    * Writes metadata (labels, annotations, finalizers, deletionTimestamp, expiresAt) and spec,

@@ -9,11 +9,18 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_SCHEMA } from './keys.ts';
+import { ensureLookups, markLookups } from './lookups-migration.ts';
 
-/** Ensures the table exists with its index, stream and TTL; returns the stream ARN. */
+/**
+ * Ensures the table exists with its index, stream and TTL, and that a table written by an
+ * earlier release has what this one reads (lookups-migration.ts); returns the stream ARN.
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<string> {
   const existing = await describe(client, tableName);
-  if (existing) return existing;
+  if (existing) {
+    await ensureLookups(client, tableName);
+    return existing;
+  }
   const s = TABLE_SCHEMA;
   try {
     await client.send(
@@ -50,6 +57,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (!(err instanceof ResourceInUseException)) throw err;
   }
   const arn = await describe(client, tableName);
+  // A table made just now holds no objects: it has every lookup it needs.
+  if (arn) await markLookups(client, tableName);
   if (!arn) throw new Error(`table ${tableName} was created but has no stream`);
   return arn;
 }

@@ -9,7 +9,7 @@ import type { Host, Pod } from '../../shared/model/objects.ts';
 import { podRequest } from '../../shared/model/pods.ts';
 import { createPodSync } from '../../shared/fleet/pod-sync.ts';
 import type { ProbeResult } from '../../shared/fleet/probes.ts';
-import { SimulatedPods } from './simulated-pods.ts';
+import { SimulatedPods } from '../../shared/fleet/simulated-pods.ts';
 import type { Probe } from '../../shared/model/deploy-kinds.ts';
 import { bindPod } from '../../shared/scheduler/bind.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';

@@ -137,10 +137,27 @@ describe('router model and renderer', () => {
     expect(runtimeChanges(base.model, more.model)).toContain('add map http.wildcards.map .a.b.example.com be_pool_2');
   });
 
+  it('moves a route whose endpoints outgrow its narrow pool backend to a wide one, and back, without a reload', () => {
+    const base = render([route('a', {})], [service('web', [9001, 9002])]);
+    expect(base.out.files.get('http.hosts.map')).toBe('a.example.com be_pool_1\n');
+    expect(base.model.backends.find((b) => b.name === 'be_pool_1')!.servers).toHaveLength(2);
+    const wide = render([route('a', {})], [service('web', [9001, 9002, 9003, 9004, 9005])], base.state);
+    expect(same(wide, base)).toBe(true);
+    expect(wide.out.files.get('http.hosts.map')).toBe('a.example.com be_poolw_1\n');
+    const up = runtimeChanges(base.model, wide.model);
+    // The wide backend's slots are ready before the map points at it; the narrow one's go last.
+    const setMap = up.indexOf('set map http.hosts.map a.example.com be_poolw_1');
+    expect(up.indexOf('set server be_poolw_1/s5 state ready')).toBeLessThan(setMap);
+    expect(up.indexOf('set server be_pool_1/s1 state maint')).toBeGreaterThan(setMap);
+    const back = render([route('a', {})], [service('web', [9001])], wide.state);
+    expect(same(back, wide)).toBe(true);
+    expect(back.out.files.get('http.hosts.map')).toBe('a.example.com be_pool_1\n');
+  });
+
   it('weights alternate backends per service share, split over its endpoints', () => {
     const { model } = render([route('ab', { to: { name: 'blue', weight: 75 }, alternateBackends: [{ name: 'green', weight: 25 }, { name: 'off', weight: 0 }] })],
       [service('blue', [1, 2]), service('green', [3]), service('off', [4])]);
-    const live = model.backends[0]!.servers.filter((s) => s.key).map((s) => [s.port, s.weight]);
+    const live = model.backends.find((b) => b.route?.name === 'ab')!.servers.filter((s) => s.key).map((s) => [s.port, s.weight]);
     expect(live).toEqual([[1, 256], [2, 256], [3, 171], [4, 0]]);
   });
 

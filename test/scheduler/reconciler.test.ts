@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Host, Pod } from '../../shared/model/objects.ts';
 import { podRequest } from '../../shared/model/pods.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
-import { schedulerReconciler } from '../../shared/scheduler/reconciler.ts';
+import { schedulerReconciler, UNSCHEDULABLE_RETRY_MS } from '../../shared/scheduler/reconciler.ts';
 import { collect } from '../../shared/store/each.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 
@@ -55,6 +55,30 @@ describe('the scheduler reconciler', () => {
     expect(hosts.map((h) => h.status.requested)).toEqual(Array(3).fill({ cpuMilli: 100, memoryBytes: 128 * MiB }));
     const events = (await t.store.list('Event', 'demo')).items.map((e: any) => e.spec.reason);
     expect(events.filter((r) => r === 'Scheduled')).toHaveLength(3);
+  });
+
+  it('places pod after pod on the hosts it read once, kept up to date by its own bindings, and reads them again for a pod that fits nowhere', async () => {
+    const { t } = await table();
+    let hostReads = 0;
+    const counting = new Proxy(t.store, {
+      get(target, prop) {
+        if (prop === 'list') return (kind: string, ...rest: unknown[]) => ((kind === 'Host' && hostReads++), target.list(kind, ...(rest as [string])));
+        const v = Reflect.get(target, prop);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const reconciler = schedulerReconciler({ store: counting, bindings: new DynamoBindingStore({ client: t.client, tableName: t.tableName }), now: () => 0 });
+    for (const h of ['h1', 'h2']) await host(t.store, h, 300, 4096);
+    const pods = await Promise.all(Array.from({ length: 6 }, (_, i) => pod(t.store, `solo${i}`)));
+    for (const p of pods) expect(await reconciler.reconcile(ref(p))).toEqual({});
+    expect(hostReads).toBe(1);
+    const hosts = (await t.store.list<Host>('Host', '')).items;
+    expect(hosts.map((h) => h.status.requested.cpuMilli)).toEqual([300, 300]);
+    // Full: the seventh is placed again on a fresh read before it is called unschedulable.
+    const late = await pod(t.store, 'late');
+    expect(await reconciler.reconcile(ref(late))).toEqual({ requeueAfter: UNSCHEDULABLE_RETRY_MS });
+    expect(hostReads).toBe(2);
+    expect((await t.store.get<Pod>(ref(late)))!.spec.host).toBeUndefined();
   });
 
   it('leaves bound, terminating or finished pods alone', async () => {

@@ -1,8 +1,8 @@
-// A simulated host for the host side's tests: pod containers held in memory, "running" the moment
+// A simulated host for the host side's tests and the fleet bench: pod containers held in memory, "running" the moment
 // they are ensured, so that a test controls exactly what happens (a container that exits, a probe
 // that fails) without an engine.
-import type { PodContainers } from '../../shared/fleet/ports.ts';
-import type { ListedPod, PodSpecForHost, RunningPod } from '../../shared/fleet/types.ts';
+import type { PodContainers } from './ports.ts';
+import type { ListedPod, PodSpecForHost, RunningPod } from './types.ts';
 
 interface SimContainer extends ListedPod {
   spec: PodSpecForHost;
