@@ -1,6 +1,7 @@
 // The fleet's vocabulary: what a host is asked to run (PodSpecForHost) and what it reports back
 // (RunningPod). Every fleet adapter (local Docker, ECS, simulated) speaks these.
 import type { Probe } from '../model/deploy-kinds.ts';
+import type { PodFileVolume } from '../secrets/pod-config.ts';
 
 /** One pod as a container host must run it: already placed, already resolved to an image. */
 export interface PodSpecForHost {
@@ -22,6 +23,10 @@ export interface PodSpecForHost {
    * elsewhere the pod sync runs it.
    */
   readinessProbe?: Probe;
+  /** Files of Secrets and ConfigMaps, mounted read-only where the container asks. */
+  volumes?: PodFileVolume[];
+  /** The names the pod answers to on its project's network (its Services': `db`, `db.shop.svc`). */
+  aliases?: string[];
 }
 
 export interface HostPort {
