@@ -89,7 +89,7 @@ const freshProbe = (): ProbeState => ({ successes: 0, failures: 0, lastRun: 0 })
 
 /** What the host found for the pod in its project when it started it: the environment, files and names. */
 export interface StartConfig {
-  env: { name: string; value: string }[];
+  env: PodSpecForHost['env'];
   volumes?: PodSpecForHost['volumes'];
   aliases?: string[];
 }

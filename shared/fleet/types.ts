@@ -11,7 +11,8 @@ export interface PodSpecForHost {
   /** The pod's name, unique within its project (e.g. `web-3-x7k2p`). */
   pod: string;
   image: string;
-  env: { name: string; value: string }[];
+  /** Variables; those taken from a Secret say which (fleets that must not write them in the clear pass them by reference). */
+  env: { name: string; value: string; secretKeyRef?: { name: string; key: string } }[];
   ports: { containerPort: number; protocol?: 'TCP' | 'UDP' }[];
   /** Limits: cpu in millicores, memory in bytes. */
   resources: { cpuMilli: number; memoryBytes: number };

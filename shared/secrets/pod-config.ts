@@ -29,7 +29,7 @@ export interface PodFileVolume {
 
 export interface PodConfig {
   /** Variables from Secrets and ConfigMaps and plain ones, in the order the container gets them (a later one of the same name wins). */
-  env: { name: string; value: string }[];
+  env: { name: string; value: string; secretKeyRef?: { name: string; key: string } }[];
   volumes: PodFileVolume[];
 }
 
@@ -98,7 +98,7 @@ export async function resolvePodConfig(store: ObjectStore, box: SecretBox | unde
     for (const [k, v] of data) {
       const name = `${from.prefix ?? ''}${k}`;
       // Keys that are no variable names (`tls.crt`) are left out, as Kubernetes does.
-      if (ENV_NAME.test(name)) env.push({ name, value: v.toString('utf8') });
+      if (ENV_NAME.test(name)) env.push({ name, value: v.toString('utf8'), ...(src.kind === 'Secret' ? { secretKeyRef: { name: src.name, key: k } } : {}) });
     }
   }
   for (const e of c.env ?? []) {
@@ -114,7 +114,7 @@ export async function resolvePodConfig(store: ObjectStore, box: SecretBox | unde
       if (ref.optional) continue;
       throw new PodConfigError(data ? `couldn't find key ${ref.key} in ${label(src)} (for the variable ${e.name})` : `${label(src)} not found (for the variable ${e.name})`);
     }
-    env.push({ name: e.name, value: value.toString('utf8') });
+    env.push({ name: e.name, value: value.toString('utf8'), ...(src.kind === 'Secret' ? { secretKeyRef: { name: src.name, key: ref.key } } : {}) });
   }
 
   const volumes: PodFileVolume[] = [];
