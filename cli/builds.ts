@@ -26,7 +26,7 @@ export const buildRef = (name: string): string => `build.build.berth.io/${name}`
 
 /** A 404 about a build or BuildConfig gets a hint naming the command that lists them. */
 /** A 404 gets a hint naming the command that lists what exists (`berth get <plural>`). */
-export async function orListHint<T>(plural: 'builds' | 'buildconfigs' | 'dc' | 'pods', project: string, send: () => Promise<T>): Promise<T> {
+export async function orListHint<T>(plural: 'builds' | 'buildconfigs' | 'dc' | 'pods' | 'secrets' | 'configmaps', project: string, send: () => Promise<T>): Promise<T> {
   try {
     return await send();
   } catch (err) {

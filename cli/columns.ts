@@ -25,7 +25,11 @@ const COLUMNS: Record<string, Column[]> = {
   Project: [{ header: 'DISPLAY NAME', value: (o) => orNone(o.spec?.displayName) }, phase],
   User: [{ header: 'FULL NAME', value: (o) => orNone(o.spec?.fullName) }],
   Group: [{ header: 'USERS', value: (o) => orNone((o.spec?.users ?? []).join(',')) }],
-  ConfigMap: [{ header: 'DATA', value: (o) => String(Object.keys(o.spec?.data ?? {}).length) }],
+  ConfigMap: [{ header: 'DATA', value: (o) => String(Object.keys(o.spec?.data ?? {}).length + Object.keys(o.spec?.binaryData ?? {}).length) }],
+  Secret: [
+    { header: 'TYPE', value: (o) => orNone(o.spec?.type) },
+    { header: 'DATA', value: (o) => String(Object.keys(o.spec?.data ?? {}).length) },
+  ],
   RoleBinding: [
     { header: 'ROLE', value: (o) => orNone(o.spec?.role) },
     { header: 'USERS', value: (o) => subjects(o, 'User') },

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdmCommands } from './commands/adm.ts';
 import { registerBuildCommands } from './commands/builds.ts';
+import { registerConfigCommands } from './commands/config.ts';
 import { registerDeployCommands } from './commands/deploy.ts';
 import { registerNewAppCommands } from './commands/new-app.ts';
 import { registerObjectCommands } from './commands/objects.ts';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: Context): Command {
   registerBuildCommands(program, ctx);
   registerDeployCommands(program, ctx);
   registerRouteCommands(program, ctx);
+  registerConfigCommands(program, ctx);
   registerStatusCommands(program, ctx);
   registerAdmCommands(program, ctx);
   return program;

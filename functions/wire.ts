@@ -5,7 +5,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { Identity } from '../shared/auth/identity.ts';
 import type { ApiDeps } from '../shared/api/env.ts';
-import { triggerSecretsCodec } from '../shared/builds/trigger-codec.ts';
+import { specCodecs } from '../shared/secrets/codecs.ts';
 import { KmsSecretBox, LocalSecretBox, type SecretBox } from '../shared/secrets/index.ts';
 import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
@@ -55,7 +55,7 @@ export function wire(env: NodeJS.ProcessEnv = process.env, client: DynamoDBClien
   return {
     store,
     identity: new Identity(store),
-    codecs: { BuildConfig: triggerSecretsCodec(secretBox(env)) },
+    codecs: specCodecs(secretBox(env)),
     // pino is loaded by the first record: most API cold starts log nothing.
     logger: lazyLogger({ level: env.LOG_LEVEL ?? 'info' }),
     version: env.BERTH_VERSION,

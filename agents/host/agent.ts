@@ -13,6 +13,7 @@ import type { HostSpec } from '../../shared/model/deploy-kinds.ts';
 import { cpuMillis, memoryBytes } from '../../shared/model/quantity.ts';
 import type { BindingStore } from '../../shared/scheduler/ports.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
+import type { SecretBox } from '../../shared/secrets/ports.ts';
 
 export interface HostAgentOptions {
   store: ObjectStore;
@@ -35,6 +36,10 @@ export interface HostAgentOptions {
   registryAuth?: DockerPodsOptions['registryAuth'];
   /** The platform registry's layout, so that a pod runs no other project's image. */
   images?: DockerPodsOptions['images'];
+  /** Opens sealed Secret values for the pods that use them. */
+  secrets?: SecretBox;
+  /** Where pods' Secret and ConfigMap files are written (PAAS_HOME/pod-files). */
+  filesDir?: string;
   /** Labels this agent's containers, so that platforms sharing one engine leave each other's alone (default: the host name). */
   owner?: string;
   logger?: Logger;
@@ -68,7 +73,8 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     bindings: opts.bindings,
     hostName,
     address,
-    containers: new DockerPods(docker, { owner: opts.owner ?? hostName, registryAuth: opts.registryAuth, images: opts.images }),
+    containers: new DockerPods(docker, { owner: opts.owner ?? hostName, registryAuth: opts.registryAuth, images: opts.images, filesDir: opts.filesDir }),
+    secrets: opts.secrets,
     drainMs: opts.drainMs,
     backoff: opts.backoff,
     uidFor: projectUids(store),

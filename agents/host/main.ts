@@ -1,7 +1,8 @@
 // Runs the host agent of one more Docker Engine, so that it joins the local fleet:
 //   npx tsx agents/host/main.ts --name host-2 --socket /run/berth/docker-2.sock
 // The state table is the platform's: DYNAMODB_ENDPOINT (DynamoDB Local of `npm run up`,
-// http://127.0.0.1:7800 by default) and TABLE_NAME (berth).
+// http://127.0.0.1:7800 by default) and TABLE_NAME (berth). Pods' Secret values are opened with
+// the platform's key (PAAS_HOME/secrets.key) and their files kept under PAAS_HOME/pod-files.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import Docker from 'dockerode';
 import { pino } from 'pino';
@@ -10,6 +11,9 @@ import { parseArgs } from 'node:util';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { LocalSecretBox } from '../../shared/secrets/local.ts';
 import { startHostAgent } from './agent.ts';
 
 async function main(): Promise<void> {
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
   const client = createDynamoClient({ endpoint });
   const tableName = process.env.TABLE_NAME || 'berth';
   const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
+  const home = process.env.PAAS_HOME || join(homedir(), '.berth');
   const agent = await startHostAgent({
     store: new DynamoObjectStore({ client, tableName }),
     bindings: new DynamoBindingStore({ client, tableName }),
@@ -42,6 +47,8 @@ async function main(): Promise<void> {
     owner: createHash('sha256').update(`${endpoint} ${tableName} ${values.name}`).digest('hex').slice(0, 16),
     // The local registry (npm run up's): which of its images are whose.
     ...(process.env.BERTH_REGISTRY_HOST ? { images: { host: process.env.BERTH_REGISTRY_HOST, prefix: '', shared: ['berth'] } } : {}),
+    secrets: await LocalSecretBox.fromKeyFile(join(home, 'secrets.key')),
+    filesDir: join(home, 'pod-files', values.name),
     logger,
   });
   const stop = () => void agent.stop().then(() => process.exit(0));

@@ -17,7 +17,7 @@ import { platformReconcilers } from '../../shared/platform/reconcilers.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { startHostAgent } from '../host/agent.ts';
 import { routerFeed, startRouterAgent } from '../router/agent.ts';
-import { triggerSecretsCodec } from '../../shared/builds/trigger-codec.ts';
+import { specCodecs } from '../../shared/secrets/codecs.ts';
 import { ensureDockerd, DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal } from '../../shared/local/dynamodb-local.ts';
 import { startRegistry } from '../../shared/local/registry.ts';
@@ -126,7 +126,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // The local engine is the fleet's first host; its pods stop with the platform and start
     // again with it (they stay bound in the table).
     const owner = createHash('sha256').update(`${config.home} ${config.hostName}`).digest('hex').slice(0, 16);
-    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, logger });
+    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, secrets, filesDir: join(config.home, 'pod-files'), logger });
     stops.push(async () => {
       await hostAgent.stop();
       await removeOwnedContainers(docker, owner);
@@ -141,7 +141,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     };
     const app = createApi({
       store, identity, logger, builds, builderImages, buildPolicy, fleet,
-      codecs: { BuildConfig: triggerSecretsCodec(secrets) },
+      codecs: specCodecs(secrets),
       appsDomain: config.appsDomain,
       trials: config.trials,
       version: process.env.npm_package_version,

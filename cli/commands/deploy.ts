@@ -42,8 +42,8 @@ async function revisions(client: ApiClient, project: string, dc: string): Promis
 }
 
 /** `K=V` sets, `K-` removes; anything else is a usage error. */
-export function parseEnvChanges(args: string[]): { set: EnvVar[]; unset: string[] } {
-  const set: EnvVar[] = [];
+export function parseEnvChanges(args: string[]): { set: (EnvVar | ContainerEnv)[]; unset: string[] } {
+  const set: (EnvVar | ContainerEnv)[] = [];
   const unset: string[] = [];
   for (const a of args) {
     const eq = a.indexOf('=');
@@ -56,7 +56,7 @@ export function parseEnvChanges(args: string[]): { set: EnvVar[]; unset: string[
   return { set, unset };
 }
 
-function applyEnv(env: EnvVar[], { set, unset }: { set: EnvVar[]; unset: string[] }): EnvVar[] {
+function applyEnv<T extends { name: string }>(env: T[], { set, unset }: { set: T[]; unset: string[] }): T[] {
   const names = new Set([...unset, ...set.map((e) => e.name)]);
   return [...env.filter((e) => !names.has(e.name)), ...set];
 }
@@ -162,22 +162,26 @@ export function registerDeployCommands(program: Command, ctx: Context): void {
     .command('set')
     .description('change part of an object')
     .command('env')
-    .description("set (NAME=VALUE) or remove (NAME-) environment variables of a deploymentconfig's containers; this rolls out a new revision")
+    .description("set (NAME=VALUE) or remove (NAME-) environment variables of a deploymentconfig's containers, or take every key of a secret or configmap (--from); this rolls out a new revision")
     .argument('<DC>', 'dc/NAME')
     .argument('[CHANGES...]', 'NAME=VALUE to set, NAME- to remove')
+    .option('--from <KIND/NAME>', 'secret/NAME or configmap/NAME: a variable for each of its keys, read from it when the pod starts')
+    .option('--prefix <PREFIX>', 'with --from: put this before each variable name')
     .option('--list', 'print the environment instead of changing it')
     .addOption(projectOption())
-    .action(async (arg: string, changes: string[], opts: { project?: string; list?: boolean }) => {
+    .action(async (arg: string, changes: string[], opts: { project?: string; list?: boolean; from?: string; prefix?: string }) => {
       const name = dcTarget(arg);
-      if (!opts.list && changes.length === 0) throw new CliError('give NAME=VALUE or NAME- changes, or --list', 'e.g. `berth set env dc/web DEBUG=1`', { exitCode: EXIT_USAGE });
+      if (!opts.list && changes.length === 0 && !opts.from) throw new CliError('give NAME=VALUE or NAME- changes, --from, or --list', 'e.g. `berth set env dc/web DEBUG=1` or `berth set env dc/web --from secret/db`', { exitCode: EXIT_USAGE });
+      if (opts.prefix !== undefined && !opts.from) throw new CliError('--prefix goes with --from', 'e.g. `berth set env dc/web --from secret/db --prefix DB_`', { exitCode: EXIT_USAGE });
       const parsed = parseEnvChanges(changes);
       const project = ctx.project(opts.project);
       const client = ctx.client();
+      if (opts.from) parsed.set.push(...(await envFromObject(client, project, opts.from, opts.prefix ?? '')));
       for (let attempt = 0; ; attempt++) {
         const dc = await orDcHint(project, () => client.get<ApiObject>(dcPath(project, name)));
-        const containers = (dc.spec?.template?.spec?.containers ?? []) as { name: string; env?: EnvVar[] }[];
+        const containers = (dc.spec?.template?.spec?.containers ?? []) as { name: string; env?: ContainerEnv[] }[];
         if (opts.list) {
-          ctx.out(containers.flatMap((c) => [`# deploymentconfigs/${name}, container ${c.name}`, ...(c.env ?? []).map((e) => `${e.name}=${e.value}`)]).join('\n'));
+          ctx.out(containers.flatMap((c) => [`# deploymentconfigs/${name}, container ${c.name}`, ...(c.env ?? []).map(envLine)]).join('\n'));
           return;
         }
         const spec = { ...dc.spec, template: { ...dc.spec.template, spec: { ...dc.spec.template.spec, containers: containers.map((c) => ({ ...c, env: applyEnv(c.env ?? [], parsed) })) } } };
@@ -192,3 +196,28 @@ export function registerDeployCommands(program: Command, ctx: Context): void {
     });
 }
 
+type KeyRef = { name: string; key: string };
+type ContainerEnv = { name: string; value?: string; valueFrom?: { secretKeyRef?: KeyRef; configMapKeyRef?: KeyRef } };
+
+/** `NAME=value`, or where a variable comes from (never a secret's value). */
+function envLine(e: ContainerEnv): string {
+  const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
+  return ref ? `# ${e.name} from ${e.valueFrom?.secretKeyRef ? 'secret' : 'configmap'} ${ref.name}, key ${ref.key}` : `${e.name}=${e.value ?? ''}`;
+}
+
+/** The key `db-password` of a Secret as the variable `DB_PASSWORD`, as `oc set env --from` names them. */
+export const envNameOfKey = (key: string, prefix: string): string => `${prefix}${key.toUpperCase().replace(/[-.]/g, '_')}`;
+
+/** A variable for each key of the secret or configmap `from` (`secret/db`), read when the pod starts. */
+async function envFromObject(client: ApiClient, project: string, from: string, prefix: string): Promise<ContainerEnv[]> {
+  const at = from.indexOf('/');
+  const kind = at > 0 ? resolved(from.slice(0, at)) : undefined;
+  const objectName = from.slice(at + 1);
+  if ((kind !== 'Secret' && kind !== 'ConfigMap') || !objectName) throw new CliError(`--from "${from}" names no secret or configmap`, 'give secret/NAME or configmap/NAME', { exitCode: EXIT_USAGE });
+  const o = await orListHint(kind === 'Secret' ? 'secrets' : 'configmaps', project, () => client.get<ApiObject>(objectPath(resource(kind), project, objectName)));
+  const keys = [...Object.keys(o.spec?.data ?? {}), ...Object.keys(o.spec?.binaryData ?? {})].sort();
+  const refKind = kind === 'Secret' ? 'secretKeyRef' : 'configMapKeyRef';
+  return keys
+    .filter((key) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(envNameOfKey(key, prefix)))
+    .map((key) => ({ name: envNameOfKey(key, prefix), valueFrom: { [refKind]: { name: objectName, key } } }));
+}

@@ -10,6 +10,7 @@ import { serialize, type Format } from '../output.ts';
 import { collectionPath, kindLabel, objectPath, resource, type Resource } from '../resources.ts';
 import { parseTargets, qualified } from '../targets.ts';
 import { quotaDetails } from '../describe-quota.ts';
+import { secretForDescribe } from './config.ts';
 
 interface Target {
   r: Resource;
@@ -107,10 +108,13 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
       if (!one || one.names.length !== 1) throw new CliError('describe shows one object', 'give KIND NAME or KIND/NAME, e.g. `berth describe dc/web`', { exitCode: EXIT_USAGE });
       const t = target(ctx, one.r, opts.project);
       const objectName = one.names[0]!;
-      const o = await onObject(t, objectName, (path) => t.client.get<ApiObject>(path));
+      const read = await onObject(t, objectName, (path) => t.client.get<ApiObject>(path));
+      // A Secret is described by its keys and sizes: its values are never printed.
+      const secret = t.r.kind === 'Secret' ? secretForDescribe(read) : undefined;
+      const o = secret?.shown ?? read;
       const eventsProject = t.project ?? (t.r.kind === 'Project' ? objectName : undefined);
       const events = eventsProject ? await eventsAbout(t.client, eventsProject, o) : undefined;
-      const extra = t.r.kind === 'BuildConfig' ? await buildConfigDetails(t, o) : t.r.kind === 'ResourceQuota' ? quotaDetails(o) : [];
+      const extra = t.r.kind === 'BuildConfig' ? await buildConfigDetails(t, o) : t.r.kind === 'ResourceQuota' ? quotaDetails(o) : secret?.extra ?? [];
       // describe prints YAML: its module (and the YAML library) loads only for this command.
       const { describeObject } = await import('../describe.ts');
       ctx.out(describeObject(o, events, extra));

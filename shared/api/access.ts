@@ -39,7 +39,7 @@ export function accessMiddleware(deps: ApiDeps, access: Access): MiddlewareHandl
   };
 }
 
-const LABEL: Record<Resource, string> = { app: 'objects', policy: 'role bindings', event: 'events', quota: 'quotas and limit ranges (cluster admins write them)', project: 'the project' };
+const LABEL: Record<Resource, string> = { app: 'objects', policy: 'role bindings', event: 'events', quota: 'quotas and limit ranges (cluster admins write them)', project: 'the project', secret: 'secrets' };
 
 /**
  * Throws ForbiddenError unless `user` may `verb` the resource in `project`. A user without any

@@ -16,6 +16,8 @@ export function roleAllows(role: RoleName, verb: Verb, resource: Resource): bool
   switch (resource) {
     case 'app':
       return READ.has(verb) || (WRITE.has(verb) && role !== 'view');
+    case 'secret':
+      return role !== 'view';
     case 'event':
     case 'quota':
       return READ.has(verb);

@@ -7,7 +7,8 @@
 // pod's cpu and memory limits. Tasks and task definitions carry Berth's tags (STYLE 7).
 import { createHash } from 'node:crypto';
 import type { HealthCheck, RegisterTaskDefinitionCommandInput, StartTaskCommandInput, Tag, Task } from '@aws-sdk/client-ecs';
-import { ValidationError } from '../errors.ts';
+import { BerthError, ValidationError } from '../errors.ts';
+import { valueFromOf, type PinnedSecret } from './ecs-pod-secrets.ts';
 import { LABELS, podContainerName } from '../fleet/pod-container.ts';
 import type { PodSpecForHost, RunningPod } from '../fleet/types.ts';
 import type { Probe } from '../model/deploy-kinds.ts';
@@ -119,13 +120,20 @@ export function healthCheckOf(probe: Probe): HealthCheck {
  * The RegisterTaskDefinition input of a pod's revision (pure; STYLE 8). Nothing in it names
  * the pod, so every pod of a revision shares one task definition.
  */
-export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings & { uid: number }): RegisterTaskDefinitionCommandInput {
+export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings & { uid: number; pinnedSecrets?: ReadonlyMap<string, PinnedSecret> }): RegisterTaskDefinitionCommandInput {
   podContainerName(spec.project, spec.pod); // validates both names
   if (!Number.isInteger(opts.uid) || opts.uid <= 0) throw ValidationError.field('uid', `pods never run as root or an invalid UID (got ${opts.uid})`);
   if (!(spec.resources.cpuMilli > 0)) throw ValidationError.field('resources.cpuMilli', 'must be positive');
   if (!(spec.resources.memoryBytes > 0)) throw ValidationError.field('resources.memoryBytes', 'must be positive');
   const name = podContainerNameInTask(spec);
-  const environment = spec.env.map((e) => ({ name: e.name, value: e.value }));
+  if (spec.volumes?.length) throw new BerthError(501, 'VolumesNotServed', `pod ${spec.project}/${spec.pod}: Secret and ConfigMap volumes are not served on ECS hosts yet`, { suggestion: 'take them as environment variables (env valueFrom, envFrom)' });
+  // A Secret's values never go into `environment`: ECS fetches them from Secrets Manager (ecs-pod-secrets.ts).
+  const environment = spec.env.filter((e) => !e.secretKeyRef).map((e) => ({ name: e.name, value: e.value }));
+  const secrets = spec.env.filter((e) => e.secretKeyRef).map((e) => {
+    const pinned = opts.pinnedSecrets?.get(e.secretKeyRef!.name);
+    if (!pinned) throw new BerthError(501, 'SecretsNotServed', `pod ${spec.project}/${spec.pod}: this host has no way to pass the Secret "${e.secretKeyRef!.name}"`);
+    return { name: e.name, valueFrom: valueFromOf(pinned, e.secretKeyRef!.key) };
+  });
   if (spec.ports.length === 1 && !spec.env.some((e) => e.name === 'PORT')) environment.push({ name: 'PORT', value: String(spec.ports[0]!.containerPort) });
   return {
     family: podFamily(spec.project, spec.deployment),
@@ -142,6 +150,7 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings 
         ...(spec.command ? { command: spec.command } : {}),
         ...(spec.readinessProbe ? { healthCheck: healthCheckOf(spec.readinessProbe) } : {}),
         environment,
+        ...(secrets.length ? { secrets } : {}),
         portMappings: spec.ports.map((p) => ({ containerPort: p.containerPort, hostPort: 0, protocol: (p.protocol ?? 'TCP') === 'UDP' ? ('udp' as const) : ('tcp' as const) })),
         cpu: cpuUnits(spec.resources.cpuMilli),
         memory: Math.ceil(spec.resources.memoryBytes / MiB),

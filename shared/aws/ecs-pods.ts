@@ -26,6 +26,7 @@ import type { PodContainers } from '../fleet/ports.ts';
 import type { ListedPod, PodSpecForHost, RunningPod } from '../fleet/types.ts';
 import { contentHash, POD_TAGS, podToken, revisionTags, runningPodOfTask, startTaskInput, tagMap, taskDefinitionInput, type PodTaskPlace, type PodTaskSettings } from './ecs-pod-spec.ts';
 import { NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
+import type { EcsPodSecrets, PinnedSecret } from './ecs-pod-secrets.ts';
 import { awsvpcStartTask, awsvpcTaskDefinition, withTaskAddress, type PodNetwork } from './pod-network.ts';
 
 const STOP_REASON = 'Berth: the pod was deleted, replaced or is not bound to this host';
@@ -56,6 +57,8 @@ export interface EcsPodsOptions extends PodTaskSettings, PodTaskPlace {
    * (an event about that pod). Without it each call lists the pod's tasks afresh.
    */
   view?: 'host' | { project: string; pod: string; taskArns: string[] };
+  /** Where pods' Secret values are kept for ECS to fetch (Secrets Manager); without it a pod using a Secret does not start here. */
+  secrets?: EcsPodSecrets;
 }
 
 /** Tasks read for the adapter's life, kept up to date with what it starts and stops. */
@@ -84,7 +87,7 @@ export class EcsPodContainers implements PodContainers {
   async ensurePod(spec: PodSpecForHost): Promise<RunningPod> {
     const problem = this.opts.images ? imageProblem(spec.image, spec.project, this.opts.images) : undefined;
     if (problem) throw new BerthError(403, 'ImageNotAllowed', `pod ${spec.project}/${spec.pod}: the image ${spec.image} ${problem}`);
-    const bridged = taskDefinitionInput(spec, { ...this.opts, uid: spec.uid ?? this.uidFor(spec.project) });
+    const bridged = taskDefinitionInput(spec, { ...this.opts, uid: spec.uid ?? this.uidFor(spec.project), pinnedSecrets: await this.pinSecrets(spec) });
     const { network } = this.opts;
     const input = network ? awsvpcTaskDefinition(bridged) : bridged;
     const live = await this.liveTasks(spec.project, spec.pod);
@@ -104,6 +107,19 @@ export class EcsPodContainers implements PodContainers {
       });
     }
     return this.podOf(task);
+  }
+
+  /** The versions of the pod's Secrets its task definition names, written first (one per Secret it uses). */
+  private async pinSecrets(spec: PodSpecForHost): Promise<Map<string, PinnedSecret>> {
+    const bySecret = new Map<string, Record<string, string>>();
+    for (const e of spec.env) {
+      if (!e.secretKeyRef) continue;
+      bySecret.set(e.secretKeyRef.name, { ...bySecret.get(e.secretKeyRef.name), [e.secretKeyRef.key]: e.value });
+    }
+    const pinned = new Map<string, PinnedSecret>();
+    if (!bySecret.size || !this.opts.secrets) return pinned;
+    for (const [name, values] of bySecret) pinned.set(name, await this.opts.secrets.pin(spec.project, name, values));
+    return pinned;
   }
 
   /** The pod a task runs: at the task's own address on a project network, else at the host's. */

@@ -18,6 +18,8 @@ import { revisionsOf, startRevision } from './rollout-revision.ts';
 import { deploymentConfigStatus } from './rollout-status.ts';
 import { advanceRollout, inFlight, lastComplete, scaleRc } from './rollout-strategy.ts';
 import { TEMPLATE_HASH_ANNOTATION, dcNameOf, templateHash } from './rollout-template.ts';
+import { CONFIG_HASH_ANNOTATION } from '../model/config-kinds.ts';
+import { configRefsOf, withConfigHash } from './config-hash.ts';
 
 export interface DeploymentConfigReconcilerDeps {
   store: ObjectStore;
@@ -99,10 +101,13 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     dc = followed.dc;
     if (followed.waitingFor) return { dc, waitingFor: followed.waitingFor, started: false };
     const latest = rcs.at(-1);
-    if (latest && latest.metadata.annotations[TEMPLATE_HASH_ANNOTATION] === templateHash(dc.spec.template)) return { dc, started: false };
+    // The template as a revision would be made of it now: with the hash of the Secrets and ConfigMaps it uses.
+    const stamped = (await withConfigHash(store, dc)).spec.template;
+    if (latest && latest.metadata.annotations[TEMPLATE_HASH_ANNOTATION] === templateHash(stamped)) return { dc, started: false };
     const cause = causeOf(dc, latest);
     if (cause === 'ConfigChange' && !dc.spec.triggers.some((t) => t.type === 'ConfigChange')) return { dc, started: false };
-    const message = cause === 'ImageChange' ? `image change on ${imageTriggers(dc).map(followedTag).join(', ')}` : latest ? 'config change' : 'initial deployment';
+    const configChanged = latest?.spec.template.metadata.annotations?.[CONFIG_HASH_ANNOTATION] !== stamped.metadata.annotations?.[CONFIG_HASH_ANNOTATION];
+    const message = cause === 'ImageChange' ? `image change on ${imageTriggers(dc).map(followedTag).join(', ')}` : !latest ? 'initial deployment' : configChanged ? 'config change (a Secret or ConfigMap it uses changed)' : 'config change';
     await startRevision(store, dc, cause, message, now());
     return { dc, started: true };
   }
@@ -155,9 +160,20 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     return result;
   }
 
+  /** Reconciles the project's DeploymentConfigs that `uses` picks; the soonest requeue of them. */
+  async function reconcileUsers(project: string, uses: (dc: DeploymentConfig) => boolean): Promise<Result> {
+    let soonest: number | undefined;
+    for await (const dc of eachObject<DeploymentConfig>(store, 'DeploymentConfig', project)) {
+      if (!uses(dc)) continue;
+      const r = await reconcileDc(project, dc.metadata.name);
+      if (r.requeueAfter !== undefined) soonest = Math.min(soonest ?? Infinity, r.requeueAfter);
+    }
+    return soonest === undefined ? {} : { requeueAfter: soonest };
+  }
+
   return {
     name: 'deploymentconfigs',
-    kinds: ['DeploymentConfig', 'ReplicationController', 'Pod', 'ImageStream'],
+    kinds: ['DeploymentConfig', 'ReplicationController', 'Pod', 'ImageStream', 'Secret', 'ConfigMap'],
     async reconcile(ref: ObjectRef): Promise<Result> {
       switch (ref.kind) {
         case 'DeploymentConfig':
@@ -172,15 +188,15 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
           const dc = pod?.metadata.labels[DC_LABEL];
           return dc ? reconcileDc(ref.project, dc) : {};
         }
-        case 'ImageStream': {
-          let soonest: number | undefined;
-          for await (const dc of eachObject<DeploymentConfig>(store, 'DeploymentConfig', ref.project)) {
-            if (!imageTriggers(dc).some((t) => followedTag(t).startsWith(`${ref.name}:`))) continue;
-            const r = await reconcileDc(ref.project, dc.metadata.name);
-            if (r.requeueAfter !== undefined) soonest = Math.min(soonest ?? Infinity, r.requeueAfter);
-          }
-          return soonest === undefined ? {} : { requeueAfter: soonest };
-        }
+        case 'ImageStream':
+          return reconcileUsers(ref.project, (dc) => imageTriggers(dc).some((t) => followedTag(t).startsWith(`${ref.name}:`)));
+        case 'Secret':
+        case 'ConfigMap':
+          // A change of one rolls out the DeploymentConfigs whose pods use it.
+          return reconcileUsers(ref.project, (dc) => {
+            const spec = deploymentConfigSpec.safeParse(dc.spec);
+            return spec.success && configRefsOf(spec.data.template).includes(`${ref.kind}/${ref.name}`);
+          });
         default:
           return {};
       }

@@ -11,6 +11,7 @@ import type { ObjectStore } from '../store/ports.ts';
 import type { DeploymentConfig, ReplicationController } from '../model/objects.ts';
 import { recordEvent } from '../events/record.ts';
 import { byRevision, newRevision, revisionOf } from './rollout-template.ts';
+import { withConfigHash } from './config-hash.ts';
 
 /** The RCs of a DeploymentConfig, oldest revision first. */
 export async function revisionsOf(store: ObjectStore, project: string, dc: string): Promise<ReplicationController[]> {
@@ -27,7 +28,8 @@ export async function startRevision(store: ObjectStore, dc: DeploymentConfig, ca
     const n = Math.max(dc.status.latestVersion ?? 0, ...rcs.map(revisionOf)) + 1;
     let rc: ReplicationController;
     try {
-      rc = await store.create<ReplicationController>(newRevision(dc, n, cause));
+      // The template records what the Secrets and ConfigMaps it uses hold now (a change of them rolls out).
+      rc = await store.create<ReplicationController>(newRevision(await withConfigHash(store, dc), n, cause));
     } catch (err) {
       if (err instanceof AlreadyExistsError && attempt < 10) continue;
       throw err;

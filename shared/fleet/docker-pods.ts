@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { BerthError, ConflictError } from '../errors.ts';
 import { LABELS, podContainerName, podContainerSpec, projectUid } from './pod-container.ts';
 import { ProjectNetworks } from './docker-networks.ts';
+import { PodFiles } from './pod-files.ts';
 import type { PodContainers } from './ports.ts';
 import type { HostPort, ListedPod, PodSpecForHost, RunningPod } from './types.ts';
 
@@ -83,6 +84,8 @@ export interface DockerPodsOptions {
    * another project's in its cache).
    */
   images?: PlatformRegistry;
+  /** Where the files of pods' Secret and ConfigMap volumes are written (under PAAS_HOME); a pod with such volumes needs it. */
+  filesDir?: string;
 }
 
 export class DockerPods implements PodContainers {
@@ -98,7 +101,10 @@ export class DockerPods implements PodContainers {
     this.owner = opts.owner;
     this.networks = new ProjectNetworks(docker, opts.owner);
     this.images = opts.images;
+    this.files = opts.filesDir ? new PodFiles(opts.filesDir) : undefined;
   }
+
+  private readonly files: PodFiles | undefined;
 
   private readonly images: PlatformRegistry | undefined;
 
@@ -126,7 +132,10 @@ export class DockerPods implements PodContainers {
       await this.docker.getContainer(existing.Id).remove({ force: true });
     }
     const network = await this.networks.ensure(spec.project);
-    const options = podContainerSpec(spec, { uid: spec.uid ?? this.uidFor(spec.project), network });
+    const uid = spec.uid ?? this.uidFor(spec.project);
+    if (spec.volumes?.length && !this.files) throw new BerthError(501, 'NoPodFiles', `pod ${spec.project}/${spec.pod} mounts Secret or ConfigMap files, and this host keeps none`);
+    const files = spec.volumes?.length ? await this.files!.write(name, uid, spec.volumes) : [];
+    const options = podContainerSpec(spec, { uid, network, files });
     if (this.owner !== undefined) options.Labels = { ...options.Labels, [LABELS.owner]: this.owner };
     const create = () =>
       this.docker.createContainer(options).catch(async (err: unknown) => {
@@ -170,6 +179,7 @@ export class DockerPods implements PodContainers {
           if (!isNotFound(err)) throw err;
         });
     }
+    await this.files?.remove(name);
     // The pod is gone whatever happens to its network: one the engine will not remove now is
     // removed later (pruneNetworks).
     await this.networks.releaseIfUnused(project).catch(() => false);

@@ -1,7 +1,7 @@
 // Renders a pod into the Docker container that runs it (STYLE 8: pure, no I/O). The container
 // is locked down as OpenShift's restricted SCC would have it: an arbitrary non-root UID in
-// group 0, no capabilities, no-new-privileges, no mounts (so never the Docker socket), and the
-// pod's cpu and memory limits. Ports are published on 127.0.0.1; the engine picks host ports.
+// group 0, no capabilities, no-new-privileges, no mounts (so never the Docker socket) but the
+// read-only directories of its Secret and ConfigMap files, and the pod's cpu and memory limits. Ports are published on 127.0.0.1; the engine picks host ports.
 // The container joins its project's own network when one is given (project-network.ts).
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
@@ -60,7 +60,7 @@ function portKey(p: PodSpecForHost['ports'][number]): string {
  * The create options of a pod's container.
  * @example await docker.createContainer(podContainerSpec(pod, { uid: projectUid(pod.project) }))
  */
-export function podContainerSpec(pod: PodSpecForHost, opts: { uid: number; network?: string }): Docker.ContainerCreateOptions {
+export function podContainerSpec(pod: PodSpecForHost, opts: { uid: number; network?: string; files?: { source: string; target: string }[] }): Docker.ContainerCreateOptions {
   if (!Number.isInteger(opts.uid) || opts.uid <= 0) {
     throw ValidationError.field('uid', `pods never run as root or an invalid UID (got ${opts.uid})`);
   }
@@ -94,8 +94,12 @@ export function podContainerSpec(pod: PodSpecForHost, opts: { uid: number; netwo
       ReadonlyRootfs: false,
       PortBindings: bindings,
       ...(opts.network ? { NetworkMode: opts.network } : {}),
+      // Only the pod's own Secret and ConfigMap files, read-only.
+      ...(opts.files?.length ? { Mounts: opts.files.map((f) => ({ Type: 'bind' as const, Source: f.source, Target: f.target, ReadOnly: true })) } : {}),
       // Berth restarts pods itself (with backoff, visible in the pod's reason).
       RestartPolicy: { Name: 'no' },
     },
+    // The pod answers to its Services' names on its project's network (the engine's DNS).
+    ...(opts.network && pod.aliases?.length ? { NetworkingConfig: { EndpointsConfig: { [opts.network]: { Aliases: pod.aliases } } } } : {}),
   };
 }

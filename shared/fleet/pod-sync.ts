@@ -26,6 +26,12 @@ import type { PodContainers } from './ports.ts';
 import { eachLimited } from './each-limited.ts';
 import { runProbe, type ProbeResult, type ProbeTarget } from './probes.ts';
 import type { PodSpecForHost, RunningPod } from './types.ts';
+import type { Service } from '../model/objects.ts';
+import { collect, eachObject } from '../store/each.ts';
+import { recordEvent } from '../events/record.ts';
+import type { SecretBox } from '../secrets/ports.ts';
+import { PodConfigError, resolvePodConfig } from '../secrets/pod-config.ts';
+import { serviceAliases, serviceEnv } from './service-env.ts';
 
 export interface BackoffOptions {
   /** The first wait after a container exits (Kubernetes: 10 s). */
@@ -61,6 +67,8 @@ export interface PodSyncDeps {
   onError?: (pod: string, err: unknown) => void;
   /** How many pods of the host are synced at once (ECS throttles bursts of StartTask); all at once by default. */
   concurrency?: number;
+  /** Opens the sealed values of Secrets that pods use; without it, a pod using a sealed Secret does not start. */
+  secrets?: SecretBox;
 }
 
 interface ProbeState {
@@ -79,8 +87,27 @@ interface PodMemory {
 
 const freshProbe = (): ProbeState => ({ successes: 0, failures: 0, lastRun: 0 });
 
-/** The spec of the pod's one container as the host runs it. */
-export function specForHost(pod: Pod, uid: number): PodSpecForHost {
+/** What the host found for the pod in its project when it started it: the environment, files and names. */
+export interface StartConfig {
+  env: PodSpecForHost['env'];
+  volumes?: PodSpecForHost['volumes'];
+  aliases?: string[];
+}
+
+/**
+ * The environment, files and network names of a pod's container: its project's Services (their
+ * variables first, so that the pod's own win), its Secrets and ConfigMaps. Throws PodConfigError
+ * when a referenced object or key is missing.
+ */
+export async function startConfigOf(store: ObjectStore, box: SecretBox | undefined, pod: Pod): Promise<StartConfig> {
+  const project = pod.metadata.project;
+  const services = await collect(eachObject<Service>(store, 'Service', project));
+  const config = await resolvePodConfig(store, box, pod);
+  return { env: [...serviceEnv(services, project), ...config.env], volumes: config.volumes, aliases: serviceAliases(services, project, pod.metadata.labels ?? {}) };
+}
+
+/** The spec of the pod's one container as the host runs it (with `config`, as startConfigOf resolved it). */
+export function specForHost(pod: Pod, uid: number, config?: StartConfig): PodSpecForHost {
   const c: Container = pod.spec.containers[0]!;
   const labels = pod.metadata.labels ?? {};
   const command = c.command || c.args ? [...(c.command ?? []), ...(c.args ?? [])] : undefined;
@@ -92,7 +119,9 @@ export function specForHost(pod: Pod, uid: number): PodSpecForHost {
     pod: pod.metadata.name,
     image: c.image,
     // Pods written without the API's defaults (controllers, tests) may lack the empty lists.
-    env: (c.env ?? []).map((e) => ({ name: e.name, value: e.value })),
+    env: config?.env ?? (c.env ?? []).filter((e) => !e.valueFrom).map((e) => ({ name: e.name, value: e.value ?? '' })),
+    ...(config?.volumes?.length ? { volumes: config.volumes } : {}),
+    ...(config?.aliases?.length ? { aliases: config.aliases } : {}),
     ports: (c.ports ?? []).map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })),
     resources: podLimits(pod),
     ...(command ? { command } : {}),
@@ -199,12 +228,28 @@ export function createPodSync(deps: PodSyncDeps) {
   }
 
   async function start(pod: Pod, m: PodMemory): Promise<RunningPod> {
-    const running = await containers.ensurePod(specForHost(pod, await deps.uidFor(pod.metadata.project)));
+    const config = await startConfigOf(store, deps.secrets, pod);
+    const running = await containers.ensurePod(specForHost(pod, await deps.uidFor(pod.metadata.project), config));
     m.containerId = running.containerId;
     m.readiness = freshProbe();
     m.liveness = freshProbe();
     m.ready = false;
     return running;
+  }
+
+  /**
+   * A container that cannot be made as its spec says (a Secret or key missing) waits, Pending,
+   * with Kubernetes' reason and a Warning event when the reason first shows; the next pass tries
+   * again. Returns false for any other error.
+   */
+  async function held(pod: Pod, base: PodStatus, err: unknown): Promise<boolean> {
+    if (!(err instanceof PodConfigError)) return false;
+    if (pod.status?.reason !== err.code || pod.status?.message !== err.message) {
+      await recordEvent(store, refOf(pod), { type: 'Warning', reason: 'Failed', message: `Error: ${err.message}` }, now()).catch(ignoring(Error));
+    }
+    const { backoffUntil: _b, ...rest } = base;
+    await writeStatus(pod, setPodCondition({ ...rest, phase: pod.status?.phase === 'Running' ? 'Running' : 'Pending', reason: err.code, message: err.message }, 'Ready', 'False', 'ContainersNotReady', err.message));
+    return true;
   }
 
   async function syncPod(pod: Pod): Promise<void> {
@@ -242,7 +287,12 @@ export function createPodSync(deps: PodSyncDeps) {
         await writeStatus(pod, waiting(crashed, c.name, exitCode, restartAt, t));
         return;
       }
-      running = await start(pod, m);
+      try {
+        running = await start(pod, m);
+      } catch (err) {
+        if (await held(pod, crashed, err)) return;
+        throw err;
+      }
       const { backoffUntil: _b, ...started } = crashed;
       status = { ...started, restartCount: base.restartCount + 1 };
     } else if (!running && base.backoffUntil && t < Date.parse(base.backoffUntil)) {
@@ -253,6 +303,7 @@ export function createPodSync(deps: PodSyncDeps) {
       try {
         running = await start(pod, m);
       } catch (err) {
+        if (await held(pod, base, err)) return;
         await writeStatus(pod, setPodCondition({ ...base, phase: 'Pending', reason: 'ContainerCreating', message: (err as Error).message }, 'Ready', 'False', 'ContainersNotReady'));
         throw err;
       }

@@ -1,6 +1,7 @@
 // The fleet's vocabulary: what a host is asked to run (PodSpecForHost) and what it reports back
 // (RunningPod). Every fleet adapter (local Docker, ECS, simulated) speaks these.
 import type { Probe } from '../model/deploy-kinds.ts';
+import type { PodFileVolume } from '../secrets/pod-config.ts';
 
 /** One pod as a container host must run it: already placed, already resolved to an image. */
 export interface PodSpecForHost {
@@ -10,7 +11,8 @@ export interface PodSpecForHost {
   /** The pod's name, unique within its project (e.g. `web-3-x7k2p`). */
   pod: string;
   image: string;
-  env: { name: string; value: string }[];
+  /** Variables; those taken from a Secret say which (fleets that must not write them in the clear pass them by reference). */
+  env: { name: string; value: string; secretKeyRef?: { name: string; key: string } }[];
   ports: { containerPort: number; protocol?: 'TCP' | 'UDP' }[];
   /** Limits: cpu in millicores, memory in bytes. */
   resources: { cpuMilli: number; memoryBytes: number };
@@ -22,6 +24,10 @@ export interface PodSpecForHost {
    * elsewhere the pod sync runs it.
    */
   readinessProbe?: Probe;
+  /** Files of Secrets and ConfigMaps, mounted read-only where the container asks. */
+  volumes?: PodFileVolume[];
+  /** The names the pod answers to on its project's network (its Services': `db`, `db.shop.svc`). */
+  aliases?: string[];
 }
 
 export interface HostPort {

@@ -17,6 +17,7 @@ const openshift = (group: string, extra: string[] = []): Versions => ({
 
 const VERSIONS: Record<string, Versions> = {
   ConfigMap: core(),
+  Secret: core(),
   Event: core(),
   Pod: core(),
   Service: core(),

@@ -5,6 +5,7 @@
 // heartbeat, kept apart from Host so that heartbeats never conflict with bindings).
 import * as z from 'zod';
 import { envVar, imageRef } from './build-kinds.ts';
+import { containerEnvVar, envFromSource, volume, volumeMount } from './config-kinds.ts';
 import { cpuQuantity, memoryQuantity } from './quantity.ts';
 import { resourceProblems } from './resource-bounds.ts';
 
@@ -40,7 +41,10 @@ export const container = z.strictObject({
   image: z.string().max(512).default(''),
   command: z.array(z.string().max(4096)).max(64).optional(),
   args: z.array(z.string().max(4096)).max(256).optional(),
-  env: z.array(envVar).max(200).default([]),
+  env: z.array(containerEnvVar).max(200).default([]),
+  /** Every key of a Secret or ConfigMap as a variable (a later `env` entry of the same name wins). */
+  envFrom: z.array(envFromSource).max(50).optional(),
+  volumeMounts: z.array(volumeMount).max(50).optional(),
   ports: z.array(z.strictObject({ containerPort: port, protocol: z.enum(['TCP', 'UDP']).default('TCP'), name: z.string().max(15).optional() })).max(20).default([]),
   resources: resources.default({ requests: {}, limits: {} }),
   readinessProbe: probe.optional(),
@@ -51,12 +55,22 @@ export type Container = z.infer<typeof container>;
 export const podSpec = z.strictObject({
   /** One container per pod for now: every fleet adapter runs a pod as one container. */
   containers: z.array(container).min(1).max(1, 'a pod has one container'),
+  /** Secrets and ConfigMaps of the pod's project as files, mounted by the containers' volumeMounts. */
+  volumes: z.array(volume).max(50).optional(),
   restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
   /** The host the scheduler bound the pod to; written by binding only. */
   host: z.string().max(253).optional(),
   /** Seconds a stopping container is given before it is killed. */
   terminationGracePeriodSeconds: z.number().int().min(0).max(3600).default(10),
   activeDeadlineSeconds: z.number().int().min(1).optional(),
+}).superRefine((s, ctx) => {
+  const names = new Set((s.volumes ?? []).map((v) => v.name));
+  if (names.size !== (s.volumes ?? []).length) ctx.addIssue({ code: 'custom', path: ['volumes'], message: 'volume names must be unique' });
+  s.containers.forEach((c, i) =>
+    (c.volumeMounts ?? []).forEach((m, j) => {
+      if (!names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['containers', i, 'volumeMounts', j, 'name'], message: `no volume named "${m.name}" in spec.volumes` });
+    }),
+  );
 });
 export type PodSpec = z.infer<typeof podSpec>;
 

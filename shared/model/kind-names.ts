@@ -8,8 +8,9 @@
  * - policy: role bindings; only admin reads or changes.
  * - event: written by controllers; view reads, nobody writes through the API.
  * - quota: quotas and limit ranges; view reads, only cluster admins write (a tenant must not lift its own limits).
+ * - secret: Secrets; edit and admin read and change them, view cannot even list them.
  */
-export type Category = 'app' | 'policy' | 'event' | 'quota';
+export type Category = 'app' | 'policy' | 'event' | 'quota' | 'secret';
 
 export interface KindName {
   kind: string;
@@ -38,7 +39,16 @@ export const KIND_NAMES = [
     scope: 'project',
     category: 'app',
     writable: true,
-    description: 'Configuration data for applications, as string keys and values.',
+    description: 'Configuration data for applications: `data` as text, `binaryData` base64; used by pods as environment variables or files.',
+  },
+  {
+    kind: 'Secret',
+    plural: 'secrets',
+    aliases: ['secret'],
+    scope: 'project',
+    category: 'secret',
+    writable: true,
+    description: 'Sensitive data for applications (passwords, keys, tokens): `data` base64, `stringData` plain, a `type`; sealed at rest; not readable with the view role.',
   },
   {
     kind: 'RoleBinding',

@@ -15,6 +15,7 @@ import {
   serviceStatus,
 } from './deploy-kinds.ts';
 import { KIND_NAMES, ROLE_NAMES, type KindName, type ObjectKind } from './kind-names.ts';
+import { configMapSpec, secretSpec } from './config-kinds.ts';
 import { routeAnnotations, routeSpec, routeStatus } from './route-kinds.ts';
 import { limitRangeSpec, resourceQuotaSpec, resourceQuotaStatus } from '../quota/kinds.ts';
 
@@ -43,9 +44,6 @@ export const roleBindingSpec = z.strictObject({
 });
 export type RoleBindingSpec = z.infer<typeof roleBindingSpec>;
 
-export const configMapSpec = z.strictObject({
-  data: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/, 'keys are letters, digits, "-", "_" and "."'), z.string()).default({}),
-});
 
 export const eventSpec = z.strictObject({
   involvedObject: z.strictObject({ kind: z.string(), name: z.string() }),
@@ -77,6 +75,7 @@ const anyStatus = z.record(z.string(), z.unknown());
 /** The schemas of each kind of KIND_NAMES; a kind missing here fails the type check. */
 const SCHEMAS: Record<ObjectKind, Pick<KindDef, 'spec' | 'status' | 'annotations'>> = {
   ConfigMap: { spec: configMapSpec, status: anyStatus },
+  Secret: { spec: secretSpec, status: anyStatus },
   RoleBinding: { spec: roleBindingSpec, status: anyStatus },
   Event: { spec: eventSpec, status: anyStatus },
   BuildConfig: { spec: buildConfigSpec, status: buildConfigStatus },

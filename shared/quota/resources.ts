@@ -26,10 +26,10 @@ export const QUOTA_RESOURCES = [
 export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
 
 /**
- * The resources counted today. Secrets, claims and storage are accepted in a quota's hard so
- * that a plan can name them now; they count once their kinds exist (their used stays 0).
+ * The resources counted today. Claims and storage are accepted in a quota's hard so that a plan
+ * can name them now; they count once their kind exists (their used stays 0).
  */
-export const COUNTED: readonly QuotaResource[] = ['pods', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory', 'routes', 'services', 'imagestreams', 'configmaps', 'builds'];
+export const COUNTED: readonly QuotaResource[] = ['pods', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory', 'routes', 'services', 'imagestreams', 'configmaps', 'secrets', 'builds'];
 
 /** The unit a resource's amounts are in. */
 export function unitOf(r: QuotaResource): 'cpu' | 'bytes' | 'count' {
@@ -70,7 +70,7 @@ export function formatAmount(r: QuotaResource, n: number): string {
 
 export type Usage = Partial<Record<QuotaResource, number>>;
 
-const ONE_OF: Record<string, QuotaResource> = { Route: 'routes', Service: 'services', ImageStream: 'imagestreams', ConfigMap: 'configmaps' };
+const ONE_OF: Record<string, QuotaResource> = { Route: 'routes', Service: 'services', ImageStream: 'imagestreams', ConfigMap: 'configmaps', Secret: 'secrets' };
 
 /** Whether objects of this kind ever use a counted resource (the store writes no counter for others). */
 export const isCounted = (kind: string): boolean => kind === 'Pod' || kind === 'Build' || kind in ONE_OF;

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { run } from '../../cli/program.ts';
 import { testApi, type TestApi } from '../support/api.ts';
+import type { ApiDeps } from '../../shared/api/env.ts';
 
 export interface Result {
   code: number;
@@ -40,8 +41,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 /** What the test server serves: the test API's app unless a test file builds its own. */
 export type ServedApp = { fetch: (request: Request, ...rest: any[]) => Response | Promise<Response> };
 
-export async function startCli(makeApp: (api: TestApi) => ServedApp = (api) => api.app): Promise<CliHarness> {
-  const api = await testApi();
+export async function startCli(makeApp: (api: TestApi) => ServedApp = (api) => api.app, deps: Partial<ApiDeps> = {}): Promise<CliHarness> {
+  const api = await testApi(deps);
   const app = makeApp(api);
   const httpServer: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: (request, ...rest) => app.fetch(request, ...rest), port: 0, hostname: '127.0.0.1' }, () => resolve(s));

@@ -27,6 +27,8 @@ import { generatedHostProblem, withHostClaim } from '../../routing/host-claims.t
 import { canSeeSecrets, redactFor } from '../redaction.ts';
 import { admitSpec } from '../admission.ts';
 import { withQuotaStatus } from '../../quota/status.ts';
+import { TOP_LEVEL_FIELDS } from '../../model/config-kinds.ts';
+import { prepareSpec, specOfBody } from '../../secrets/secret-spec.ts';
 
 export function registerObjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   for (const def of KINDS.values()) if (def.scope === 'project') registerKind(app, deps, def);
@@ -76,8 +78,11 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
     // A kind that gives annotations a meaning checks them (Route: values HAProxy would refuse get 422).
     const createMeta = def.annotations ? CreateMeta.extend({ annotations: def.annotations.optional() }) : CreateMeta;
     const updateMeta = def.annotations ? UpdateMeta.extend({ annotations: def.annotations.optional() }) : UpdateMeta;
-    const createBody = lazySchema(() => z.strictObject({ apiVersion: apiVersionField(kind), kind: z.literal(kind).optional(), metadata: createMeta, spec: specOrEmpty(def.spec), status: z.unknown().optional() }));
-    const replaceBody = lazySchema(() => z.strictObject({ apiVersion: apiVersionField(kind), kind: z.literal(kind).optional(), metadata: updateMeta, spec: specOrEmpty(def.spec), status: z.unknown().optional() }));
+    // Secrets and ConfigMaps also take Kubernetes' top-level `data`, `type`… (moved into spec).
+    const topLevel = Object.fromEntries((TOP_LEVEL_FIELDS[kind] ?? []).map((f) => [f, z.unknown().optional()]));
+    const createBody = lazySchema(() => z.strictObject({ apiVersion: apiVersionField(kind), kind: z.literal(kind).optional(), metadata: createMeta, spec: specOrEmpty(def.spec), status: z.unknown().optional(), ...topLevel }));
+    const replaceBody = lazySchema(() => z.strictObject({ apiVersion: apiVersionField(kind), kind: z.literal(kind).optional(), metadata: updateMeta, spec: specOrEmpty(def.spec), status: z.unknown().optional(), ...topLevel }));
+    const specOf = (body: Record<string, unknown> & { spec: unknown }) => prepareSpec(kind, specOfBody(kind, def.spec, body));
 
     defineRoute(
       app,
@@ -85,13 +90,14 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
       { method: 'post', path: base, access: { kind: 'project', verb: 'create', resource }, summary: `Create a ${kind}`, tag, params: ProjectParam, body: createBody, response: out, status: 201 },
       async (c, { params, body }) => {
         checkProject(body.metadata.project, params.project);
-        checkHost(params.project, body.spec);
+        const given = specOf(body);
+        checkHost(params.project, given);
         const { labels, annotations } = await guardMetadata(deps, c.get('user'), undefined, body.metadata);
-        await admitSpec(deps, kind, params.project, body.spec);
+        await admitSpec(deps, kind, params.project, given);
         const created = await deps.store.create({
           kind,
           metadata: { name: body.metadata.name, project: params.project, labels, annotations },
-          spec: codec ? await codec.seal(body.spec) : body.spec,
+          spec: codec ? await codec.seal(given) : given,
         });
         return c.json(withApiVersion(await open(created), body.apiVersion), 201);
       },
@@ -103,15 +109,17 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
       { method: 'put', path: `${base}/{name}`, access: { kind: 'project', verb: 'update', resource }, summary: `Replace a ${kind}'s spec and metadata`, tag, params: ProjectNameParam, body: replaceBody, response: out },
       async (c, { params, body }) => {
         checkProject(body.metadata.project, params.project);
-        checkHost(params.project, body.spec);
+        const given = specOf(body);
+        checkHost(params.project, given);
         const target = ref(params.project, params.name);
         const stored = await getOr404(deps.store, target);
         // What may not be written at all is refused before what the spec asks for is judged.
         await guardMetadata(deps, c.get('user'), stored.metadata, body.metadata);
-        await admitSpec(deps, kind, params.project, body.spec);
-        const spec = codec ? await codec.seal(body.spec, stored.spec) : body.spec;
+        await admitSpec(deps, kind, params.project, given);
+        const spec = codec ? await codec.seal(given, stored.spec) : given;
         const annotate = kind === 'Route' ? (stored: BerthObject, next: { spec: unknown; annotations: Record<string, string> }) => withHostClaim(stored as never, next, new Date()) : undefined;
-        return c.json(withApiVersion(await open(await replaceFromBody(deps, c.get('user'), target, { ...body, spec }, { stored, annotate })), body.apiVersion));
+        const { metadata, apiVersion } = body;
+        return c.json(withApiVersion(await open(await replaceFromBody(deps, c.get('user'), target, { metadata, spec }, { stored, annotate })), apiVersion));
       },
     );
   }
