@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
 import { startHostAgent } from './agent.ts';
 
 async function main(): Promise<void> {
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
     owner: createHash('sha256').update(`${endpoint} ${tableName} ${values.name}`).digest('hex').slice(0, 16),
     // The local registry (npm run up's): which of its images are whose.
     ...(process.env.BERTH_REGISTRY_HOST ? { images: { host: process.env.BERTH_REGISTRY_HOST, prefix: '', shared: ['berth'] } } : {}),
+    // The engine keeps at most PAAS_IMAGE_CACHE_GB of the platform's images.
+    imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) },
     logger,
   });
   const stop = () => void agent.stop().then(() => process.exit(0));

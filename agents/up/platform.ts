@@ -30,6 +30,7 @@ import { publishBuilderImages } from './builder-images.ts';
 import { ensureGitImage } from '../../images/git.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import { startLocalReconcilers } from './reconcilers.ts';
+import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -81,7 +82,8 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const launcher = new LocalProcessLauncher({
       command: [process.execPath, '--import', 'tsx', join(ROOT, 'agents/builder/main.ts')],
       cwd: ROOT,
-      env: { ...process.env, TABLE_NAME: config.tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, PAAS_HOME: config.home, BERTH_REGISTRY_HOST: registry.host },
+      // The local engine is also the fleet's host, whose agent keeps its image cache (it knows which images its pods want).
+      env: { ...process.env, TABLE_NAME: config.tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, PAAS_HOME: config.home, BERTH_REGISTRY_HOST: registry.host, PAAS_BUILD_IMAGE_CACHE: 'off' },
       onOutput: (build, text) => logger.debug({ build: build.name }, text.trimEnd()),
       // An agent that did not end on its own (killed) leaves its step container behind.
       onExit: async (build, how) => {
@@ -125,7 +127,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // The local engine is the fleet's first host; its pods stop with the platform and start
     // again with it (they stay bound in the table).
     const owner = createHash('sha256').update(`${config.home} ${config.hostName}`).digest('hex').slice(0, 16);
-    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, logger });
+    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
     stops.push(async () => {
       await hostAgent.stop();
       await removeOwnedContainers(docker, owner);
