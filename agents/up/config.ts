@@ -22,6 +22,8 @@ export interface UpConfig {
   hostLeaseMs: number;
   hostGraceMs: number;
   hostEvictionMs: number;
+  /** How often the registry collects the blobs of deleted images even when none were deleted through the platform. */
+  registryGcMs: number;
 }
 
 function millis(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UpConfig {
     hostLeaseMs: millis(env, 'PAAS_HOST_LEASE_MS', 2_000),
     hostGraceMs: millis(env, 'PAAS_HOST_GRACE_MS', 10_000),
     hostEvictionMs: millis(env, 'PAAS_HOST_EVICTION_MS', 5_000),
+    registryGcMs: millis(env, 'PAAS_REGISTRY_GC_MS', 60 * 60_000),
   };
 }
 

@@ -21,6 +21,7 @@ import { triggerSecretsCodec } from '../../shared/builds/trigger-codec.ts';
 import { ensureDockerd, DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal } from '../../shared/local/dynamodb-local.ts';
 import { startRegistry } from '../../shared/local/registry.ts';
+import { scheduleRegistryGc } from '../../shared/local/registry-gc.ts';
 import { LocalSecretBox } from '../../shared/secrets/index.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
@@ -59,9 +60,8 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     dynamo.process.once('exit', () => onEngineExit('DynamoDB Local'));
     say(`DynamoDB Local on ${dynamo.endpoint}`);
 
-    const registry = await startRegistry({ port: config.registryPort, dir: join(config.home, 'registry'), ownProcessGroup: true });
+    const registry = await startRegistry({ port: config.registryPort, dir: join(config.home, 'registry'), ownProcessGroup: true, onExit: () => onEngineExit('the registry') });
     stops.push(() => registry.stop());
-    registry.process.once('exit', () => onEngineExit('the registry'));
     say(`registry on ${registry.host}`);
 
     const builderImages: BuilderImage[] = config.builderVariant === 'off' ? [] : await publishBuilderImages(docker, registry.host, config.builderVariant, say);
@@ -93,6 +93,16 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       },
     });
     stops.push(() => launcher.stopAll());
+    // Blobs of deleted images leave the disk: hourly, and soon after images are deleted.
+    const registryGc = scheduleRegistryGc({
+      registry,
+      intervalMs: config.registryGcMs,
+      busy: () => launcher.active > 0,
+      onCollected: (out) => logger.info({ freedBytes: out.beforeBytes - out.afterBytes, removedRepositories: out.removedRepositories }, 'registry garbage collected'),
+      onError: (err) => logger.warn({ err: err.message }, 'registry garbage collection failed'),
+    });
+    stops.push(() => registryGc.stop());
+    const localRegistry = new LocalRegistry(registry.host, registryGc.request);
 
     const bindings = new DynamoBindingStore({ client, tableName: config.tableName });
     // The router: HAProxy on loopback, fed at once by Route and Service changes from the stream.
@@ -112,7 +122,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
         store,
         bindings,
         builds: { launcher, ...builds },
-        registry: new LocalRegistry(registry.host),
+        registry: localRegistry,
         appsDomain: config.appsDomain,
         routers: routerFeed(router),
         hosts: { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs },
