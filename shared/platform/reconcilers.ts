@@ -6,6 +6,7 @@ import { buildReconciler } from '../builds/build-reconciler.ts';
 import { buildConfigReconciler } from '../builds/buildconfig-reconciler.ts';
 import { deployReconcilers, type DeployReconcilerOptions } from '../deploy/reconcilers.ts';
 import { imageRetention } from '../images/retention.ts';
+import { imagePruneReconciler } from '../images/prune-images.ts';
 import { foundationReconcilers } from '../reconcile/foundation.ts';
 import type { Reconciler } from '../reconcile/types.ts';
 import { routeAdmission } from '../routing/admission.ts';
@@ -43,6 +44,7 @@ export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
     buildConfigReconciler(a.store, a.registry),
     ...deployReconcilers(a.store, a.bindings, a.hosts),
     ...(a.registry.retainImage ? [imageRetention(a.store, a.registry)] : []),
+    imagePruneReconciler(a.store, a.registry),
     routeAdmission({ store: a.store, domain: a.appsDomain }),
     a.routers,
   ];
