@@ -6,13 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushImage } from '../../shared/builds/agent.ts';
 import { LocalRegistry as RegistryAdapter } from '../../shared/builds/local-adapters.ts';
 import { freePort } from '../../shared/local/ports.ts';
 import { startRegistry, type LocalRegistry } from '../../shared/local/registry.ts';
 import { scheduleRegistryGc } from '../../shared/local/registry-gc.ts';
 import { fakeBuilder } from '../builds/fake-builders.ts';
-import { docker } from '../builds/support.ts';
+import { docker, pushToRegistry } from '../builds/support.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const GONE = `gone-${suffix}`;
@@ -30,8 +29,7 @@ async function push(project: string): Promise<void> {
   await fakeBuilder(tag, { scripts: { run: `#!/bin/sh\necho ${project}\n` } });
   tags.push(tag);
   configOf[project] = (await docker.getImage(tag).inspect()).Id;
-  const stream = await pushImage(docker, tag, undefined);
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => (err || events.find((e) => e.error) ? reject(err ?? new Error(events.find((e) => e.error)!.error)) : resolve())));
+  await pushToRegistry(tag);
 }
 
 beforeAll(async () => {

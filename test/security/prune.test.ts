@@ -5,7 +5,6 @@
 // (the real Distribution registry of the test setup); an unused old image is.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { pushImage } from '../../shared/builds/agent.ts';
 import { LocalRegistry } from '../../shared/builds/local-adapters.ts';
 import { imagePruneReconciler } from '../../shared/images/prune-images.ts';
 import { newRevision } from '../../shared/deploy/rollout-template.ts';
@@ -13,7 +12,7 @@ import type { ImageStreamStatus } from '../../shared/model/build-kinds.ts';
 import type { BerthObject } from '../../shared/model/types.ts';
 import { PRUNE_ANNOTATION } from '../../shared/prune/run.ts';
 import { fakeBuilder } from '../builds/fake-builders.ts';
-import { docker } from '../builds/support.ts';
+import { docker, pushToRegistry } from '../builds/support.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 import { stranger } from './build-support.ts';
 
@@ -34,10 +33,7 @@ async function pushed(name: 'old' | 'shared' | 'current'): Promise<void> {
   const tag = `${registry}/${MALLORY}/web:${name}`;
   await fakeBuilder(tag, { scripts: { run: `#!/bin/sh\necho ${name}-${suffix}\n` } });
   tags.push(tag);
-  const stream = await pushImage(docker, tag, undefined);
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
-  const repoDigest = (await docker.getImage(tag).inspect()).RepoDigests.find((r) => r.startsWith(`${registry}/${MALLORY}/web@`))!;
-  digest[name] = repoDigest.split('@')[1]!;
+  digest[name] = await pushToRegistry(tag);
 }
 
 beforeAll(async () => {
