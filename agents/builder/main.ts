@@ -10,6 +10,8 @@ import { s2iBuild } from '../../shared/builds/s2i/build.ts';
 import { DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
 import { chooseAdapters, makeAdapters } from './adapters.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
+import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
+import { DockerImageCache } from '../../shared/images/docker-cache.ts';
 
 function required(name: string): string {
   const v = process.env[name];
@@ -24,10 +26,11 @@ async function main(): Promise<number> {
   const abort = new AbortController();
   process.once('SIGTERM', () => abort.abort(new Error('stopped')));
   process.once('SIGINT', () => abort.abort(new Error('stopped')));
+  const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? DOCKER_SOCKET });
   const phase = await runBuild(
     {
       ...adapters,
-      docker: new Docker({ socketPath: process.env.DOCKER_SOCKET ?? DOCKER_SOCKET }),
+      docker,
       engine: { s2iBuild, dockerfileBuild, extractArchive },
       settings: buildSettings(process.env),
       signal: abort.signal,
@@ -35,6 +38,14 @@ async function main(): Promise<number> {
     ref,
   );
   console.log(`build ${ref.project}/${ref.name}: ${phase ?? 'not run by this agent'}`);
+  // The build host's cache of platform images is kept within PAAS_IMAGE_CACHE_GB after each build;
+  // images of builds running now are in use by their containers or recent (kept).
+  if (process.env.PAAS_BUILD_IMAGE_CACHE !== 'off') {
+    const out = await new DockerImageCache(docker, { registry: adapters.platformRegistry, budgetBytes: imageCacheBudgetBytes(process.env) })
+      .collect()
+      .catch((err: Error) => console.error(`builder: image cache: ${err.message}`));
+    if (out?.removed.length) console.log(`image cache: removed ${out.removed.length} images (${Math.round((out.beforeBytes - out.afterBytes) / 2 ** 20)} MiB)`);
+  }
   return phase === 'Complete' ? 0 : 1;
 }
 

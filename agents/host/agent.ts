@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { registerHost, renewLease } from '../../shared/deploy/host-lifecycle.ts';
 import { ignoring } from '../../shared/errors.ts';
 import { DockerPods, type DockerPodsOptions } from '../../shared/fleet/docker-pods.ts';
+import { DockerImageCache } from '../../shared/images/docker-cache.ts';
+import { podsOnHost } from '../../shared/deploy/host-lifecycle.ts';
 import { createPodSync, type BackoffOptions } from '../../shared/fleet/pod-sync.ts';
 import { projectUids } from '../../shared/project/uid-blocks.ts';
 import type { HostSpec } from '../../shared/model/deploy-kinds.ts';
@@ -40,6 +42,11 @@ export interface HostAgentOptions {
   secrets?: SecretBox;
   /** Where pods' Secret and ConfigMap files are written (PAAS_HOME/pod-files). */
   filesDir?: string;
+  /**
+   * Keeps the engine's cache of platform images within a budget (least recently used first, never
+   * an image a pod here uses or wants); needs `images` to know which images are the platform's.
+   */
+  imageCache?: { budgetBytes: number; intervalMs?: number; keepRecentMs?: number };
   /** Labels this agent's containers, so that platforms sharing one engine leave each other's alone (default: the host name). */
   owner?: string;
   logger?: Logger;
@@ -49,6 +56,8 @@ export interface HostAgent {
   host: string;
   /** Runs one pass of the pod sync now. */
   sync(): Promise<void>;
+  /** Trims the engine's image cache now (a no-op without `imageCache`). */
+  collectImages(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -88,6 +97,15 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
   };
   await renew();
 
+  const cache = opts.imageCache && opts.images ? new DockerImageCache(docker, { registry: opts.images, budgetBytes: opts.imageCache.budgetBytes, keepRecentMs: opts.imageCache.keepRecentMs }) : undefined;
+  const collectImages = async () => {
+    if (!cache) return;
+    const wanted: string[] = [];
+    for await (const pod of podsOnHost(store, hostName)) for (const c of pod.spec.containers) if (c.image) wanted.push(c.image);
+    const out = await cache.collect(wanted);
+    if (out.removed.length) logger?.info({ host: hostName, removed: out.removed.map((r) => r.refs[0]), freedBytes: out.beforeBytes - out.afterBytes }, 'image cache');
+  };
+
   let syncing: Promise<void> = Promise.resolve();
   let stopped = false;
   const sync = () =>
@@ -101,12 +119,15 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     syncTimer = setTimeout(() => void sync().then(() => !stopped && loop()), syncMs);
   };
   loop();
+  const cacheTimer = cache ? setInterval(() => void (syncing = syncing.then(() => (stopped ? undefined : collectImages().catch((err) => logger?.warn({ host: hostName, err: (err as Error).message }, 'image cache collection failed'))))), opts.imageCache!.intervalMs ?? 5 * 60_000) : undefined;
   logger?.info({ host: hostName, capacity }, 'host agent started');
   return {
     host: hostName,
     sync,
+    collectImages: () => (syncing = syncing.then(collectImages)),
     async stop() {
       stopped = true;
+      clearInterval(cacheTimer);
       clearInterval(leaseTimer);
       clearTimeout(syncTimer);
       await syncing.catch(ignoring(Error));

@@ -14,6 +14,7 @@ import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSecretBox } from '../../shared/secrets/local.ts';
+import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
 import { startHostAgent } from './agent.ts';
 
 async function main(): Promise<void> {
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
     ...(process.env.BERTH_REGISTRY_HOST ? { images: { host: process.env.BERTH_REGISTRY_HOST, prefix: '', shared: ['berth'] } } : {}),
     secrets: await LocalSecretBox.fromKeyFile(join(home, 'secrets.key')),
     filesDir: join(home, 'pod-files', values.name),
+    // The engine keeps at most PAAS_IMAGE_CACHE_GB of the platform's images.
+    imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) },
     logger,
   });
   const stop = () => void agent.stop().then(() => process.exit(0));

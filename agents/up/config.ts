@@ -25,6 +25,8 @@ export interface UpConfig {
   hostEvictionMs: number;
   /** Sign-up (open by default here), trial length, projects per user. */
   trials: TrialSettings;
+  /** How often the registry collects the blobs of deleted images even when none were deleted through the platform. */
+  registryGcMs: number;
 }
 
 function millis(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -61,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UpConfig {
     hostGraceMs: millis(env, 'PAAS_HOST_GRACE_MS', 10_000),
     hostEvictionMs: millis(env, 'PAAS_HOST_EVICTION_MS', 5_000),
     trials: settingsFromEnv(env, 'open'),
+    registryGcMs: millis(env, 'PAAS_REGISTRY_GC_MS', 60 * 60_000),
   };
 }
 

@@ -21,6 +21,7 @@ import { specCodecs } from '../../shared/secrets/codecs.ts';
 import { ensureDockerd, DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal } from '../../shared/local/dynamodb-local.ts';
 import { startRegistry } from '../../shared/local/registry.ts';
+import { scheduleRegistryGc } from '../../shared/local/registry-gc.ts';
 import { LocalSecretBox } from '../../shared/secrets/index.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
@@ -30,6 +31,7 @@ import { publishBuilderImages } from './builder-images.ts';
 import { ensureGitImage } from '../../images/git.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import { startLocalReconcilers } from './reconcilers.ts';
+import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -58,9 +60,8 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     dynamo.process.once('exit', () => onEngineExit('DynamoDB Local'));
     say(`DynamoDB Local on ${dynamo.endpoint}`);
 
-    const registry = await startRegistry({ port: config.registryPort, dir: join(config.home, 'registry'), ownProcessGroup: true });
+    const registry = await startRegistry({ port: config.registryPort, dir: join(config.home, 'registry'), ownProcessGroup: true, onExit: () => onEngineExit('the registry') });
     stops.push(() => registry.stop());
-    registry.process.once('exit', () => onEngineExit('the registry'));
     say(`registry on ${registry.host}`);
 
     const builderImages: BuilderImage[] = config.builderVariant === 'off' ? [] : await publishBuilderImages(docker, registry.host, config.builderVariant, say);
@@ -81,7 +82,8 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const launcher = new LocalProcessLauncher({
       command: [process.execPath, '--import', 'tsx', join(ROOT, 'agents/builder/main.ts')],
       cwd: ROOT,
-      env: { ...process.env, TABLE_NAME: config.tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, PAAS_HOME: config.home, BERTH_REGISTRY_HOST: registry.host },
+      // The local engine is also the fleet's host, whose agent keeps its image cache (it knows which images its pods want).
+      env: { ...process.env, TABLE_NAME: config.tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, PAAS_HOME: config.home, BERTH_REGISTRY_HOST: registry.host, PAAS_BUILD_IMAGE_CACHE: 'off' },
       onOutput: (build, text) => logger.debug({ build: build.name }, text.trimEnd()),
       // An agent that did not end on its own (killed) leaves its step container behind.
       onExit: async (build, how) => {
@@ -91,6 +93,16 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       },
     });
     stops.push(() => launcher.stopAll());
+    // Blobs of deleted images leave the disk: hourly, and soon after images are deleted.
+    const registryGc = scheduleRegistryGc({
+      registry,
+      intervalMs: config.registryGcMs,
+      busy: () => launcher.active > 0,
+      onCollected: (out) => logger.info({ freedBytes: out.beforeBytes - out.afterBytes, removedRepositories: out.removedRepositories }, 'registry garbage collected'),
+      onError: (err) => logger.warn({ err: err.message }, 'registry garbage collection failed'),
+    });
+    stops.push(() => registryGc.stop());
+    const localRegistry = new LocalRegistry(registry.host, registryGc.request);
 
     const bindings = new DynamoBindingStore({ client, tableName: config.tableName });
     // The router: HAProxy on loopback, fed at once by Route and Service changes from the stream.
@@ -110,7 +122,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
         store,
         bindings,
         builds: { launcher, ...builds },
-        registry: new LocalRegistry(registry.host),
+        registry: localRegistry,
         appsDomain: config.appsDomain,
         routers: routerFeed(router),
         hosts: { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs },
@@ -126,7 +138,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // The local engine is the fleet's first host; its pods stop with the platform and start
     // again with it (they stay bound in the table).
     const owner = createHash('sha256').update(`${config.home} ${config.hostName}`).digest('hex').slice(0, 16);
-    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, secrets, filesDir: join(config.home, 'pod-files'), logger });
+    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, secrets, filesDir: join(config.home, 'pod-files'), imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
     stops.push(async () => {
       await hostAgent.stop();
       await removeOwnedContainers(docker, owner);

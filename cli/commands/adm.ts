@@ -6,6 +6,7 @@ import { CliError } from '../errors.ts';
 import { projectOption } from '../options.ts';
 import { changeRoleBinding, type Change, type Subject } from '../role-binding.ts';
 import { registerTrialAdmCommands } from './trials.ts';
+import { registerPruneCommands } from './prune.ts';
 
 export function registerAdmCommands(program: Command, ctx: Context): void {
   const adm = program.command('adm').description('cluster administration: users, groups, policy, trials, audit');
@@ -30,6 +31,8 @@ export function registerAdmCommands(program: Command, ctx: Context): void {
       await ctx.client().post('/api/v1/groups', { metadata: { name }, spec: { users } });
       ctx.out(`group "${name}" created${users.length ? ` with ${users.map((u) => `"${u}"`).join(', ')}` : ''}`);
     });
+
+  registerPruneCommands(adm, ctx);
 
   const policy = adm.command('policy').description("grant and revoke roles in a project (the project's admins)");
   const verbs: { command: string; change: Change; kind: Subject['kind'] }[] = [

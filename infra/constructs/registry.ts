@@ -14,11 +14,14 @@ export const REPOSITORY_PREFIX = 'berth';
 /** Pull: what a task execution role or the Docker engine of a build needs. */
 const PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
 const PUSH = ['ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'];
-/** What the control plane does to tenant repositories: create, look, clean up, delete. */
+/**
+ * What the control plane does to tenant repositories: create, look, clean up, delete; and keep the
+ * images of ReplicationControllers by tagging them (BatchGetImage + PutImage of the same manifest).
+ */
 const MANAGE = [
   'ecr:CreateRepository', 'ecr:DeleteRepository', 'ecr:DescribeRepositories', 'ecr:PutLifecyclePolicy',
   'ecr:TagResource', 'ecr:ListTagsForResource', 'ecr:DescribeImages', 'ecr:ListImages', 'ecr:BatchGetImage',
-  'ecr:BatchDeleteImage',
+  'ecr:BatchDeleteImage', 'ecr:PutImage',
 ];
 /** What a build does to make sure its repository is there and Berth's (no delete). */
 const ENSURE = ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource', 'ecr:PutLifecyclePolicy'];

@@ -14,6 +14,7 @@ import { registerObjectRoutes } from './routes/objects.ts';
 import { registerPodRoutes } from './routes/pods.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
 import { registerRouterRoutes } from './routes/router.ts';
+import { registerPruneRoutes } from './routes/prune.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 import { registerTrialRoutes } from './routes/trials.ts';
 import { audit } from '../audit/record.ts';
@@ -54,6 +55,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   if (deps.fleet) registerPodRoutes(app, deps, deps.fleet);
   registerDeploymentRoutes(app, deps);
   registerRouterRoutes(app, deps);
+  registerPruneRoutes(app, deps);
 
   let document: ReturnType<typeof openApiDocument> | undefined;
   app.get('/openapi.json', (c) => c.json((document ??= openApiDocument(app, { title: 'Berth API', version: deps.version ?? 'dev' }))));

@@ -1,13 +1,19 @@
 // The AWS ImageRegistry: one ECR repository per project and image stream,
 // `berth/<project>/<imagestream>`, tagged as Berth's, with a lifecycle policy; registry logins
 // from GetAuthorizationToken. Repositories without Berth's tags are never changed or deleted.
+// Images a ReplicationController runs carry the tag `rc-<name>` while the RC exists, so that the
+// lifecycle policy (which expires only untagged images) never takes an image a rollback needs.
 import { tenantNamespace } from '../builds/tenant-namespace.ts';
 import {
+  BatchDeleteImageCommand,
+  BatchGetImageCommand,
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
+  ImageAlreadyExistsException,
   ListTagsForResourceCommand,
+  PutImageCommand,
   PutLifecyclePolicyCommand,
   RepositoryAlreadyExistsException,
   RepositoryNotFoundException,
@@ -17,6 +23,8 @@ import type { ImageRegistry, RegistryAuth } from '../builds/ports.ts';
 import { MANAGED_TAG, NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
 
 export const IMAGESTREAM_TAG = 'berth:imagestream';
+/** The manifest types builds push (Docker's v2 schema 2 and OCI). */
+const MANIFEST_TYPES = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json'];
 /** A login is used until this long before ECR says it expires (tokens last 12 hours). */
 const AUTH_MARGIN_MS = 5 * 60 * 1000;
 
@@ -26,16 +34,15 @@ export interface EcrRegistryOptions {
   host: string;
   /** Repository name prefix; `berth`, as the infrastructure grants. */
   prefix?: string;
-  /** Images kept per repository, newest first; older ones expire. Default 30. */
-  keepImages?: number;
 }
 
 /**
- * The lifecycle policy of a tenant repository: untagged images (left behind when a tag moves)
- * expire after a day; beyond the newest `keep` images, the oldest expire. ECR requires the
- * `any` rule to come last.
+ * The lifecycle policy of a tenant repository: untagged images (left behind when a tag moved and
+ * held by no ReplicationController's `rc-` tag) expire a day after they were pushed. Tagged
+ * images never expire by age or count: the tags a build moves and the `rc-` tags of revisions in
+ * history are what is kept, and `berth adm prune images` removes the rest.
  */
-export function lifecyclePolicy(keep: number): string {
+export function lifecyclePolicy(): string {
   return JSON.stringify({
     rules: [
       {
@@ -44,28 +51,23 @@ export function lifecyclePolicy(keep: number): string {
         selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 },
         action: { type: 'expire' },
       },
-      {
-        rulePriority: 2,
-        description: `keep the ${keep} newest images`,
-        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keep },
-        action: { type: 'expire' },
-      },
     ],
   });
 }
+
+/** ECR's documented failure code of a BatchDeleteImage / BatchGetImage entry that names no image. */
+const IMAGE_NOT_FOUND = 'ImageNotFound';
 
 export class EcrRegistry implements ImageRegistry {
   private readonly client: ECRClient;
   private readonly host: string;
   private readonly prefix: string;
-  private readonly keep: number;
   private login?: { auth: RegistryAuth; until: number };
 
   constructor(opts: EcrRegistryOptions) {
     this.client = opts.client;
     this.host = opts.host;
     this.prefix = opts.prefix ?? 'berth';
-    this.keep = opts.keepImages ?? 30;
   }
 
   /** The ECR repository name (without host) of an image stream. */
@@ -101,7 +103,7 @@ export class EcrRegistry implements ImageRegistry {
       const arn = await this.arnOf(repositoryName);
       if (!arn || !(await this.owned(arn, project))) throw new NotOwnedError(`ECR repository ${repositoryName}`);
     }
-    await this.client.send(new PutLifecyclePolicyCommand({ repositoryName, lifecyclePolicyText: lifecyclePolicy(this.keep) }));
+    await this.client.send(new PutLifecyclePolicyCommand({ repositoryName, lifecyclePolicyText: lifecyclePolicy() }));
   }
 
   /** A registry login from GetAuthorizationToken, reused until shortly before it expires. */
@@ -128,6 +130,56 @@ export class EcrRegistry implements ImageRegistry {
     } catch (err) {
       if (!(err instanceof RepositoryNotFoundException)) throw err;
     }
+  }
+
+  /** Deletes one image (all its tags) by digest, in a repository of Berth's for this project; a missing one is fine. */
+  async deleteImage(project: string, imageStream: string, digest: string): Promise<void> {
+    await this.batchDelete(project, imageStream, { imageDigest: digest });
+  }
+
+  /**
+   * Tags the image `digest` with `tag` (ECR's retagging: BatchGetImage for the manifest, then
+   * PutImage with it and the tag). Whether the image is there to keep.
+   */
+  async retainImage(project: string, imageStream: string, digest: string, tag: string): Promise<boolean> {
+    const repositoryName = this.repositoryName(project, imageStream);
+    let out;
+    try {
+      out = await this.client.send(new BatchGetImageCommand({ repositoryName, imageIds: [{ imageDigest: digest }], acceptedMediaTypes: MANIFEST_TYPES }));
+    } catch (err) {
+      if (err instanceof RepositoryNotFoundException) return false;
+      throw err;
+    }
+    const image = out.images?.[0];
+    if (!image?.imageManifest) {
+      const failure = out.failures?.[0];
+      if (failure && failure.failureCode !== IMAGE_NOT_FOUND) throw new Error(`ECR BatchGetImage ${repositoryName}@${digest}: ${failure.failureCode}: ${failure.failureReason}`);
+      return false;
+    }
+    try {
+      await this.client.send(
+        new PutImageCommand({ repositoryName, imageManifest: image.imageManifest, imageManifestMediaType: image.imageManifestMediaType, imageTag: tag, imageDigest: digest }),
+      );
+    } catch (err) {
+      // The tag names this image already.
+      if (!(err instanceof ImageAlreadyExistsException)) throw err;
+    }
+    return true;
+  }
+
+  /** Removes the tag `tag` (the image goes when it was its last tag); a missing tag or repository is fine. */
+  async releaseImage(project: string, imageStream: string, tag: string): Promise<void> {
+    await this.batchDelete(project, imageStream, { imageTag: tag });
+  }
+
+  private async batchDelete(project: string, imageStream: string, imageId: { imageDigest?: string; imageTag?: string }): Promise<void> {
+    const repositoryName = this.repositoryName(project, imageStream);
+    const arn = await this.arnOf(repositoryName);
+    if (!arn) return;
+    if (!(await this.owned(arn, project))) throw new NotOwnedError(`ECR repository ${repositoryName}`);
+    const out = await this.client.send(new BatchDeleteImageCommand({ repositoryName, imageIds: [imageId] }));
+    const failure = out.failures?.find((f) => f.failureCode !== IMAGE_NOT_FOUND);
+    if (failure) throw new Error(`ECR BatchDeleteImage ${repositoryName} ${imageId.imageDigest ?? imageId.imageTag}: ${failure.failureCode}: ${failure.failureReason}`);
   }
 
   private async arnOf(repositoryName: string): Promise<string | undefined> {

@@ -14,8 +14,11 @@ import { tenantNamespace } from './tenant-namespace.ts';
 const fileOf = (dir: string, ref: ObjectRef, ext: string) => join(dir, ref.project, `${ref.name}${ext}`);
 
 export class LocalRegistry implements ImageRegistry {
-  /** `host` is 127.0.0.1:<port>. */
-  constructor(private readonly host: string) {}
+  /** `host` is 127.0.0.1:<port>; `onDeleted` hears of deleted images (their blobs wait for the registry's garbage collection). */
+  constructor(
+    private readonly host: string,
+    private readonly onDeleted?: () => void,
+  ) {}
 
   repository(project: string, imageStream: string): string {
     return `${this.host}/${tenantNamespace(project)}/${imageStream}`;
@@ -36,8 +39,16 @@ export class LocalRegistry implements ImageRegistry {
     for (const tag of names ?? []) {
       const head = await fetch(`${base}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: accept } });
       const digest = head.headers.get('docker-content-digest');
-      if (digest) await fetch(`${base}/manifests/${digest}`, { method: 'DELETE' });
+      if (digest) await this.deleteImage(project, imageStream, digest);
     }
+    this.onDeleted?.();
+  }
+
+  /** Deletes one image (its manifest, and every tag naming it) by digest; a missing one is fine. */
+  async deleteImage(project: string, imageStream: string, digest: string): Promise<void> {
+    const res = await fetch(`http://${this.host}/v2/${tenantNamespace(project)}/${imageStream}/manifests/${digest}`, { method: 'DELETE' });
+    if (!res.ok && res.status !== 404) throw new Error(`the registry refused to delete ${project}/${imageStream}@${digest}: HTTP ${res.status}`);
+    this.onDeleted?.();
   }
 }
 

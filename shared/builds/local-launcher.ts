@@ -25,6 +25,11 @@ export class LocalProcessLauncher implements BuildLauncher {
 
   constructor(private readonly opts: LocalLauncherOptions) {}
 
+  /** How many agents this launcher started are running now. */
+  get active(): number {
+    return this.children.size;
+  }
+
   async launch(build: ObjectRef): Promise<string> {
     const [cmd, ...args] = this.opts.command;
     const child = spawn(cmd!, args, {

@@ -29,6 +29,15 @@ export interface ImageRegistry {
   auth(): Promise<RegistryAuth | undefined>;
   /** Removes an image stream's repository and its images (project deletion). */
   deleteRepository(project: string, imageStream: string): Promise<void>;
+  /** Removes one image of an image stream by digest (pruning); a missing one is fine. */
+  deleteImage(project: string, imageStream: string, digest: string): Promise<void>;
+  /**
+   * Keeps the image `digest` under the tag `tag` (a ReplicationController's), where the registry
+   * expires images by itself (ECR's lifecycle policy); absent where it never does.
+   */
+  retainImage?(project: string, imageStream: string, digest: string, tag: string): Promise<boolean>;
+  /** Gives up what `retainImage` kept under `tag`. */
+  releaseImage?(project: string, imageStream: string, tag: string): Promise<void>;
 }
 
 /** A build's log, appended by the agent and read (and followed) through the API. */

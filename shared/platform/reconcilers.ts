@@ -5,6 +5,8 @@ import type { BuildLauncher, BuildLogs, ImageRegistry, SourceArchives } from '..
 import { buildReconciler } from '../builds/build-reconciler.ts';
 import { buildConfigReconciler } from '../builds/buildconfig-reconciler.ts';
 import { deployReconcilers, type DeployReconcilerOptions } from '../deploy/reconcilers.ts';
+import { imageRetention } from '../images/retention.ts';
+import { imagePruneReconciler } from '../images/prune-images.ts';
 import { foundationReconcilers } from '../reconcile/foundation.ts';
 import type { Reconciler } from '../reconcile/types.ts';
 import { routeAdmission } from '../routing/admission.ts';
@@ -45,6 +47,8 @@ export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
     buildReconciler({ store: a.store, ...a.builds }),
     buildConfigReconciler(a.store, a.registry),
     ...deployReconcilers(a.store, a.bindings, a.hosts),
+    ...(a.registry.retainImage ? [imageRetention(a.store, a.registry)] : []),
+    imagePruneReconciler(a.store, a.registry),
     routeAdmission({ store: a.store, domain: a.appsDomain }),
     a.routers,
   ];

@@ -2,12 +2,16 @@
 // tagged as Berth's, with the lifecycle policy; logins from GetAuthorizationToken; nothing
 // changed or deleted that lacks Berth's tags.
 import {
+  BatchDeleteImageCommand,
+  BatchGetImageCommand,
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
   DescribeRepositoriesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
+  ImageAlreadyExistsException,
   ListTagsForResourceCommand,
+  PutImageCommand,
   PutLifecyclePolicyCommand,
   RepositoryAlreadyExistsException,
   RepositoryNotFoundException,
@@ -32,7 +36,7 @@ const inputs = (command: Parameters<typeof ecr.commandCalls>[0]) => ecr.commandC
 
 beforeEach(() => {
   ecr.reset();
-  registry = new EcrRegistry({ client: new ECRClient({ region: 'eu-west-1' }), host: HOST, keepImages: 10 });
+  registry = new EcrRegistry({ client: new ECRClient({ region: 'eu-west-1' }), host: HOST });
 });
 
 describe('EcrRegistry', () => {
@@ -52,23 +56,19 @@ describe('EcrRegistry', () => {
         tags: ourTags,
       },
     ]);
-    expect(inputs(PutLifecyclePolicyCommand)).toEqual([{ repositoryName: 'berth/demo/hello', lifecyclePolicyText: lifecyclePolicy(10) }]);
+    expect(inputs(PutLifecyclePolicyCommand)).toEqual([{ repositoryName: 'berth/demo/hello', lifecyclePolicyText: lifecyclePolicy() }]);
     expect(ecr.calls()).toHaveLength(2);
   });
 
-  it('the lifecycle policy expires untagged images after a day and keeps the newest N, the "any" rule last', () => {
-    expect(JSON.parse(lifecyclePolicy(10))).toEqual({
+  // Lifecycle policy rules: https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html
+  // ("tagStatus": "untagged" with "countType": "sinceImagePushed" expires only images with no tag).
+  it('the lifecycle policy expires only untagged images, a day after they were pushed: a tagged image (a build\'s tag, an RC\'s rc- tag) never expires by count or age', () => {
+    expect(JSON.parse(lifecyclePolicy())).toEqual({
       rules: [
         {
           rulePriority: 1,
           description: 'expire untagged images a day after they were pushed',
           selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 },
-          action: { type: 'expire' },
-        },
-        {
-          rulePriority: 2,
-          description: 'keep the 10 newest images',
-          selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 10 },
           action: { type: 'expire' },
         },
       ],
@@ -146,5 +146,73 @@ describe('EcrRegistry', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  describe('keeping and removing single images', () => {
+    const DIGEST = `sha256:${'ab'.repeat(32)}`;
+    const MANIFEST = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: {}, layers: [] });
+    const owned = () => {
+      ecr.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryArn: ARN }] });
+      ecr.on(ListTagsForResourceCommand).resolves({ tags: ourTags });
+    };
+
+    // Retagging: https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-retag.html (BatchGetImage for
+    // the manifest, then PutImage with it and the new tag); API shapes:
+    // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_BatchGetImage.html and
+    // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImage.html
+    it('retains an image by giving its manifest a second tag (BatchGetImage, then PutImage)', async () => {
+      ecr.on(BatchGetImageCommand).resolves({
+        images: [{ registryId: '123456789012', repositoryName: 'berth/demo/hello', imageId: { imageDigest: DIGEST, imageTag: 'latest' }, imageManifest: MANIFEST, imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json' }],
+        failures: [],
+      });
+      ecr.on(PutImageCommand).resolves({ image: { registryId: '123456789012', repositoryName: 'berth/demo/hello', imageId: { imageDigest: DIGEST, imageTag: 'rc-web-3' }, imageManifest: MANIFEST } });
+      expect(await registry.retainImage('demo', 'hello', DIGEST, 'rc-web-3')).toBe(true);
+      expect(inputs(BatchGetImageCommand)).toEqual([
+        { repositoryName: 'berth/demo/hello', imageIds: [{ imageDigest: DIGEST }], acceptedMediaTypes: ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json'] },
+      ]);
+      expect(inputs(PutImageCommand)).toEqual([
+        { repositoryName: 'berth/demo/hello', imageManifest: MANIFEST, imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json', imageTag: 'rc-web-3', imageDigest: DIGEST },
+      ]);
+    });
+
+    it('an image that already has the tag is retained (PutImage\'s ImageAlreadyExistsException)', async () => {
+      ecr.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageDigest: DIGEST }, imageManifest: MANIFEST, imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json' }], failures: [] });
+      ecr.on(PutImageCommand).rejects(new ImageAlreadyExistsException({ message: 'Image with digest and tag already exists', $metadata: {} }));
+      expect(await registry.retainImage('demo', 'hello', DIGEST, 'rc-web-3')).toBe(true);
+    });
+
+    it('an image that is gone (a failure entry ImageNotFound) is not retained and nothing is put', async () => {
+      ecr.on(BatchGetImageCommand).resolves({ images: [], failures: [{ imageId: { imageDigest: DIGEST }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }] });
+      expect(await registry.retainImage('demo', 'hello', DIGEST, 'rc-web-3')).toBe(false);
+      expect(ecr.commandCalls(PutImageCommand)).toHaveLength(0);
+    });
+
+    // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_BatchDeleteImage.html: "You can remove a tag
+    // from an image by specifying the image's tag in your request. When you remove the last tag from an image,
+    // the image is deleted from your repository."
+    it('releases a tag with BatchDeleteImage by tag, after checking the repository is this project\'s; a tag already gone is fine', async () => {
+      owned();
+      ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [], failures: [{ imageId: { imageTag: 'rc-web-3' }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }] });
+      await registry.releaseImage('demo', 'hello', 'rc-web-3');
+      expect(inputs(BatchDeleteImageCommand)).toEqual([{ repositoryName: 'berth/demo/hello', imageIds: [{ imageTag: 'rc-web-3' }] }]);
+    });
+
+    it('deletes an image by digest (prune) only in a repository of Berth\'s for this project', async () => {
+      owned();
+      ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [{ imageDigest: DIGEST, imageTag: 'latest' }], failures: [] });
+      await registry.deleteImage('demo', 'hello', DIGEST);
+      expect(inputs(BatchDeleteImageCommand)).toEqual([{ repositoryName: 'berth/demo/hello', imageIds: [{ imageDigest: DIGEST }] }]);
+      ecr.reset();
+      ecr.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryArn: ARN }] });
+      ecr.on(ListTagsForResourceCommand).resolves({ tags: [{ Key: 'team', Value: 'payments' }] });
+      await expect(registry.deleteImage('demo', 'hello', DIGEST)).rejects.toMatchObject({ code: 'NotOwned' });
+      expect(ecr.commandCalls(BatchDeleteImageCommand)).toHaveLength(0);
+    });
+
+    it('a failure other than ImageNotFound is an error', async () => {
+      owned();
+      ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [], failures: [{ imageId: { imageDigest: DIGEST }, failureCode: 'KmsError', failureReason: 'KMS key unavailable' }] });
+      await expect(registry.deleteImage('demo', 'hello', DIGEST)).rejects.toThrow(/KmsError/);
+    });
   });
 });

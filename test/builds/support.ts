@@ -12,7 +12,7 @@ import { ensureBuilderImages, type Variant } from '../../images/build.ts';
 import { s2iBuild } from '../../shared/builds/s2i/index.ts';
 import { mkdtempSync } from 'node:fs';
 import { extractArchive } from '../../shared/builds/archive.ts';
-import type { AgentDeps } from '../../shared/builds/agent.ts';
+import { pushImage, type AgentDeps } from '../../shared/builds/agent.ts';
 import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
 import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
 import type { BuildSettings } from '../../shared/builds/settings.ts';
@@ -216,4 +216,18 @@ export async function removeProjectImages(registryHost: string, project: string)
   for (const img of await docker.listImages()) {
     for (const tag of img.RepoTags ?? []) if (tag.startsWith(mine)) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
   }
+}
+
+/** Pushes a local image to the (open, loopback) registry its name names; returns the pushed manifest's digest. */
+export async function pushToRegistry(tag: string): Promise<string> {
+  const stream = await pushImage(docker, tag, undefined);
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+      const failed = err?.message ?? events.find((e) => e.error)?.error;
+      if (failed) reject(new Error(`pushing ${tag} failed: ${failed}`));
+      else resolve();
+    }),
+  );
+  const repo = tag.slice(0, tag.lastIndexOf(':'));
+  return (await docker.getImage(tag).inspect()).RepoDigests.find((r) => r.startsWith(`${repo}@`))!.split('@')[1]!;
 }

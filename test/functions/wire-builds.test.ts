@@ -41,7 +41,7 @@ describe('missing variables', () => {
       'BERTH_APPS_DOMAIN is not set: routes get their default host under the apps domain',
     );
     const names = platformReconcilers({ store: {} as ObjectStore, builds: { logs: {} as never, sources: {} as never } }, { ...env, BERTH_APPS_DOMAIN: 'apps.example.com' }).map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(['deploymentconfigs', 'replication', 'scheduler', 'host-lifecycle', 'endpoints', 'route-admission']));
+    expect(names).toEqual(expect.arrayContaining(['deploymentconfigs', 'replication', 'scheduler', 'host-lifecycle', 'endpoints', 'route-admission', 'image-retention', 'image-prune']));
   });
 
   it('the reconcilers refuse to start without the sources bucket', () => {
