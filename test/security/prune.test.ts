@@ -89,3 +89,19 @@ describe('the cluster-admin prunes images', () => {
     expect((await api.store.get(streamRef()))!.metadata.annotations[PRUNE_ANNOTATION]).toBeUndefined();
   });
 });
+
+describe('bad input from the cluster-admin', () => {
+  it.each([
+    ['images', { keepYoungerThan: 'soon', confirm: true }, 'keepYoungerThan'],
+    ['builds', { keepComplete: -1, confirm: true }, 'keepComplete'],
+    ['images', { keepTagRevisions: 0, confirm: true }, 'keepTagRevisions'],
+    ['images', { confirm: 'yes' }, 'confirm'],
+    ['everything', {}, 'path.target'],
+  ])('POST /api/v1/prune/%s with %j is a 422 naming %s and changes nothing', async (target, body, field) => {
+    const before = JSON.stringify(await api.store.get(streamRef()));
+    const res = await api.call('POST', `/api/v1/prune/${target}`, api.adminToken, body);
+    expect(res.status).toBe(422);
+    expect(res.body.details).toEqual([expect.objectContaining({ field })]);
+    expect(JSON.stringify(await api.store.get(streamRef()))).toBe(before);
+  });
+});
