@@ -10,6 +10,7 @@ import type { Reconciler } from '../reconcile/types.ts';
 import { routeAdmission } from '../routing/admission.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
 import type { ObjectStore } from '../store/ports.ts';
+import type { ProjectExecutionRoles } from '../project/execution-roles.ts';
 
 export interface PlatformAdapters {
   store: ObjectStore;
@@ -29,6 +30,8 @@ export interface PlatformAdapters {
   routers: Reconciler;
   /** Host lifecycle timings (lease grace, eviction); the defaults suit ECS hosts. */
   hosts?: DeployReconcilerOptions;
+  /** Each project's own execution role for its pods (ECS task execution roles on AWS); none locally. */
+  executionRoles?: ProjectExecutionRoles;
 }
 
 /**
@@ -37,7 +40,7 @@ export interface PlatformAdapters {
  */
 export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
   return [
-    ...foundationReconcilers(a.store),
+    ...foundationReconcilers(a.store, { executionRoles: a.executionRoles }),
     buildReconciler({ store: a.store, ...a.builds }),
     buildConfigReconciler(a.store, a.registry),
     ...deployReconcilers(a.store, a.bindings, a.hosts),

@@ -128,7 +128,7 @@ async function captured(): Promise<{ name: string; input: Record<string, unknown
   ecs.on(StartTaskCommand).resolves({ tasks: [{ ...task, taskArn: `${TASK}0`, lastStatus: 'PENDING' }], failures: [] });
   const client = new ECSClient({ region: REGION });
   await discoverEcsHosts({ client, cluster: CLUSTER });
-  const pods = new EcsPodContainers({ client, cluster: CLUSTER, containerInstanceArn: INSTANCE, address: '10.0.3.17', executionRoleArn: EXEC_ROLE, region: REGION });
+  const pods = new EcsPodContainers({ client, cluster: CLUSTER, containerInstanceArn: INSTANCE, address: '10.0.3.17', executionRoleOf: () => EXEC_ROLE, region: REGION });
   await pods.listPods();
   // The pod runs an older image: its task is stopped and a new one started.
   await pods.ensurePod(spec);
