@@ -16,23 +16,12 @@
 // "Amazon ECS task execution IAM role" (private ECR pulls and awslogs use it).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoleArn, projectRolePolicy } from '../../shared/aws/project-roles.ts';
-import { decide, deployedIn, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
+import { ACCOUNT, BOUNDARY, deployed, POD_LOG_GROUP, REGION, repo, role } from '../infra/deployed.ts';
+import { decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
 import { statements, synthBerth } from '../infra/synth.ts';
 
-const ACCOUNT = '111122223333';
-const REGION = 'eu-west-1';
-const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/berth/Berth-Fleet-ProjectRolesBoundary`;
-const LOG_GROUP = 'Berth-Fleet-PodLogs';
-const settings = { boundaryArn: BOUNDARY, region: REGION, repositoryPrefix: 'berth', logGroup: LOG_GROUP };
-const repo = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/berth/${name}`;
-const stream = (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${LOG_GROUP}:log-stream:${name}`;
-const role = (path: string) => `arn:aws:iam::${ACCOUNT}:role/${path}`;
-const deployed = deployedIn(ACCOUNT, REGION, [
-  [/<import:[^>]*ProjectRolesBoundary[^>]*>|<ProjectRolesBoundary[0-9A-F]{8}>/g, BOUNDARY],
-  [/<PodLogs[0-9A-F]{8}>/g, LOG_GROUP],
-  [/<import:[^>]*PodLogs[^>]*>/g, LOG_GROUP],
-  [/<import:[^>]*FnGetAttCluster[^>]*Arn[^>]*>/g, `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/berth`],
-]);
+const settings = { boundaryArn: BOUNDARY, region: REGION, repositoryPrefix: 'berth', logGroup: POD_LOG_GROUP };
+const stream = (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${POD_LOG_GROUP}:log-stream:${name}`;
 
 let boundary: PolicyDocument;
 let controlPlane: PolicyDocument;
