@@ -10,7 +10,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { AccountRootPrincipal, Effect, Grant, PolicyStatement, Role, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
+import { ECR_PULL_ACTIONS as ECR_PULL, SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
 import { SOURCES_PREFIX } from '../../shared/aws/s3-sources.ts';
 import { REPOSITORY_PREFIX } from './registry.ts';
 import type { SourcesBucket } from './sources-bucket.ts';
@@ -20,7 +20,6 @@ export const BUILD_TAG = 'berth-build';
 const project = `\${aws:PrincipalTag/${PROJECT_TAG}}`;
 const build = `\${aws:PrincipalTag/${BUILD_TAG}}`;
 
-const ECR_PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
 const ECR_PUSH = ['ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'];
 /** What the agent does to make sure its target repository is there, with Berth's tags (EcrRegistry.ensureRepository). */
 const ECR_ENSURE = ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource', 'ecr:PutLifecyclePolicy'];
