@@ -2,7 +2,8 @@
 // role per project, made with CreateRole under /berth/projects/ with the fleet's permissions
 // boundary and Berth's tags, its one inline policy written with PutRolePolicy (project-roles.ts
 // builds both). A role that exists already is Berth's only if it carries the boundary and
-// Berth's tags for that project; Berth never changes or deletes any other role (STYLE 7).
+// Berth's tags for that project; Berth never changes or deletes any other role (STYLE 7): making
+// one fails with NotOwned, removing one leaves it be.
 // IAM API Reference: CreateRole, GetRole, PutRolePolicy, DeleteRolePolicy, DeleteRole.
 import {
   CreateRoleCommand,
@@ -55,12 +56,15 @@ export class IamProjectRoles implements ProjectExecutionRoles {
     await this.opts.client.send(new PutRolePolicyCommand({ RoleName, PolicyName: PROJECT_ROLE_POLICY_NAME, PolicyDocument: JSON.stringify(projectRolePolicy(project, this.opts)) }));
   }
 
-  /** Deletes the role's inline policy, then the role (IAM refuses to delete a role that has one); only Berth's. */
+  /**
+   * Deletes the role's inline policy, then the role (IAM refuses to delete a role that has one).
+   * A role of that name that is not Berth's for the project is left alone, and does not hold up
+   * the project's deletion: Berth never made it.
+   */
   async remove(project: string): Promise<void> {
     const RoleName = projectRoleName(project);
     const role = await this.role(RoleName);
-    if (!role) return;
-    this.checkOwned(role, project);
+    if (!role || !this.owned(role, project)) return;
     await this.opts.client.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: PROJECT_ROLE_POLICY_NAME })).catch(gone);
     await this.opts.client.send(new DeleteRoleCommand({ RoleName })).catch(gone);
   }
@@ -75,9 +79,12 @@ export class IamProjectRoles implements ProjectExecutionRoles {
   }
 
   /** A role is Berth's for `project` when it is on Berth's path, under the boundary, with Berth's tags for it. */
-  private checkOwned(role: Role | undefined, project: string): void {
+  private owned(role: Role | undefined, project: string): boolean {
     const tags = Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key, t.Value]));
-    const ours = role?.Path === PROJECT_ROLE_PATH && role.PermissionsBoundary?.PermissionsBoundaryArn === this.opts.boundaryArn && ownedByBerth(tags, project);
-    if (!ours) throw new NotOwnedError(`IAM role ${role?.Arn ?? projectRoleName(project)}`);
+    return role?.Path === PROJECT_ROLE_PATH && role.PermissionsBoundary?.PermissionsBoundaryArn === this.opts.boundaryArn && ownedByBerth(tags, project);
+  }
+
+  private checkOwned(role: Role | undefined, project: string): void {
+    if (!this.owned(role, project)) throw new NotOwnedError(`IAM role ${role?.Arn ?? projectRoleName(project)}`);
   }
 }
