@@ -31,7 +31,7 @@ const LOAD_ENV = {
   AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   TABLE_NAME: 'berth-bench', BERTH_APPS_DOMAIN: 'apps.berth.invalid', BERTH_SECRETS_KEY_ARN: ARN, BERTH_ADMIN_SECRET_ARN: ARN,
   BERTH_CLUSTER: 'berth-bench', BERTH_BUILD_CAPACITY_PROVIDER: 'berth-bench-build', BERTH_BUILDER_TASK_DEFINITION: 'berth-builder',
-  BERTH_POD_FAMILY_PREFIX: 'berth-pod-', BERTH_POD_EXECUTION_ROLE_ARN: ARN, BERTH_POD_LOG_GROUP: 'berth-bench-pods',
+  BERTH_POD_FAMILY_PREFIX: 'berth-pod-', BERTH_POD_ROLE_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/berth/boundary', BERTH_POD_LOG_GROUP: 'berth-bench-pods',
   BERTH_REGISTRY: '123456789012.dkr.ecr.us-east-1.amazonaws.com', BERTH_REPOSITORY_PREFIX: 'berth',
   BERTH_SOURCES_BUCKET: 'berth-bench-sources', BERTH_BUILDER_IMAGES: 'python=123456789012.dkr.ecr.us-east-1.amazonaws.com/berth/s2i/python:latest',
 };

@@ -7,9 +7,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { EcrRegistry } from '../shared/aws/ecr-registry.ts';
 import { EcsBuildLauncher } from '../shared/aws/ecs-launcher.ts';
+import { IamProjectRoles } from '../shared/aws/iam-project-roles.ts';
+import { projectRoleArn, SHARED_IMAGE_NAMESPACES } from '../shared/aws/project-roles.ts';
 import { scopedBuildCredentials } from '../shared/aws/build-credentials.ts';
 import { STSClient } from '@aws-sdk/client-sts';
 import { S3SourceArchives } from '../shared/aws/s3-sources.ts';
@@ -62,7 +65,7 @@ export function wireBuilds(env: NodeJS.ProcessEnv = process.env): ApiDeps {
 export function buildPolicy(env: NodeJS.ProcessEnv): BuildPolicy {
   return {
     git: buildSettings(env).git,
-    ...(env.BERTH_REGISTRY ? { registry: { host: env.BERTH_REGISTRY, prefix: env.BERTH_REPOSITORY_PREFIX || 'berth', shared: ['s2i'] } } : {}),
+    ...(env.BERTH_REGISTRY ? { registry: { host: env.BERTH_REGISTRY, prefix: env.BERTH_REPOSITORY_PREFIX || 'berth', shared: [...SHARED_IMAGE_NAMESPACES] } } : {}),
   };
 }
 
@@ -101,6 +104,23 @@ export function ecrRegistry(env: NodeJS.ProcessEnv): EcrRegistry {
   });
 }
 
+/**
+ * Each project's task execution role (BERTH_POD_ROLE_BOUNDARY_ARN names the boundary every one
+ * carries, and so the account): made with the project, removed with it. Undefined without it.
+ */
+export function projectRoles(env: NodeJS.ProcessEnv): IamProjectRoles | undefined {
+  const boundaryArn = env.BERTH_POD_ROLE_BOUNDARY_ARN;
+  if (!boundaryArn) return undefined;
+  return new IamProjectRoles({
+    // IAM is a global service: its one endpoint answers for every region.
+    client: new IAMClient({ region: env.AWS_REGION }),
+    boundaryArn,
+    region: required(env, 'AWS_REGION', 'a project role names its repositories and log streams by region'),
+    repositoryPrefix: env.BERTH_REPOSITORY_PREFIX || 'berth',
+    ...(env.BERTH_POD_LOG_GROUP ? { logGroup: env.BERTH_POD_LOG_GROUP } : {}),
+  });
+}
+
 /** The binding store over the table (pods bound to hosts and the room promised on them). */
 export function bindingStore(env: NodeJS.ProcessEnv): DynamoBindingStore {
   return new DynamoBindingStore({ client: dynamoClientFrom(env), tableName: required(env, 'TABLE_NAME', 'bindings are written to the table') });
@@ -118,7 +138,8 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env
   // Router hosts have no stream: they read Route and Service changes from this feed.
   const routers = routerFeedWriter(new RouterFeedTable({ client: dynamoClientFrom(env), tableName: required(env, 'TABLE_NAME', "the routers' change feed is kept in the table") }));
   // ECS hosts renew their leases on the resync schedule (ECS_LEASE_SECONDS): the default timings.
-  return sharedReconcilers({ store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers });
+  const executionRoles = projectRoles(env);
+  return sharedReconcilers({ store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers, ...(executionRoles ? { executionRoles } : {}) });
 }
 
 /**
@@ -140,7 +161,7 @@ export function ecsFleetSync(deps: Pick<ApiDeps, 'store' | 'logger'>, env: NodeJ
     bindings: bindingStore(env),
     client: new ECSClient({ region: env.AWS_REGION }),
     cluster: required(env, 'BERTH_CLUSTER', 'the resync function runs the pods of the ECS fleet'),
-    executionRoleArn: env.BERTH_POD_EXECUTION_ROLE_ARN || undefined,
+    ...(env.BERTH_POD_ROLE_BOUNDARY_ARN ? { executionRoleOf: (project: string) => projectRoleArn(env.BERTH_POD_ROLE_BOUNDARY_ARN!, project) } : {}),
     logGroup: env.BERTH_POD_LOG_GROUP || undefined,
     region: env.AWS_REGION ?? '',
     images: buildPolicy(env).registry,

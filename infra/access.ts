@@ -38,6 +38,14 @@ const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<s
     t.state.sources.grantDelete(grantee);
     return { BERTH_SOURCES_BUCKET: t.state.sources.bucket.bucketName };
   },
+  'project-roles': (grantee, t) => {
+    t.fleet.projectRoles.grantManage(grantee);
+    return {
+      BERTH_POD_ROLE_BOUNDARY_ARN: t.fleet.projectRoles.boundary.managedPolicyArn,
+      BERTH_POD_LOG_GROUP: t.fleet.podLogGroup.logGroupName,
+      BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX,
+    };
+  },
   'admin-secret': (grantee, t) => {
     t.adminSecret.grantRead(grantee);
     return { BERTH_ADMIN_SECRET_ARN: t.adminSecret.secretArn };

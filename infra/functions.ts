@@ -21,8 +21,10 @@ export type Trigger =
  * `secrets`: seal and open secrets with the KMS key. `admin-secret`: read the generated first
  * administrator password. `builds`: serve the build routes (store uploaded sources, name the
  * builder images). `build-cleanup`: delete the uploaded sources of deleted builds.
+ * `project-roles`: make and remove each project's pod execution role (under /berth/projects/,
+ * with the fleet's permissions boundary).
  */
-export type Access = 'table' | 'fleet' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup';
+export type Access = 'table' | 'fleet' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles';
 
 export interface FunctionSpec {
   /** Short name: construct id and part of the log group name. */
@@ -37,7 +39,7 @@ export interface FunctionSpec {
 }
 
 /** Reconcilers get the same access whichever event woke them: they all act on the whole system. */
-const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry', 'secrets', 'build-cleanup'];
+const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry', 'secrets', 'build-cleanup', 'project-roles'];
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
   { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds'] },

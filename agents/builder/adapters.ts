@@ -1,6 +1,7 @@
 // Which adapters the builder agent uses, from its environment: on AWS (the builder task's
 // variables) ECR, logs in the table and uploads in S3; locally (`npm run up`) the loopback
 // registry, logs and uploads under PAAS_HOME. chooseAdapters is pure; makeAdapters wires.
+import { SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
@@ -67,7 +68,7 @@ export function makeAdapters(choice: AdapterChoice): BuilderAdapters {
       logs: new DynamoBuildLogs({ client, tableName: choice.tableName }),
       sources: new S3SourceArchives({ client: new S3Client({ region: choice.region }), bucket: choice.sourcesBucket }),
       registry: new EcrRegistry({ client: new ECRClient({ region: choice.region }), host: choice.registry, prefix: choice.repositoryPrefix }),
-      platformRegistry: { host: choice.registry, prefix: choice.repositoryPrefix, shared: ['s2i'] },
+      platformRegistry: { host: choice.registry, prefix: choice.repositoryPrefix, shared: [...SHARED_IMAGE_NAMESPACES] },
     };
   }
   return {

@@ -4,12 +4,13 @@
 // function's, and the default build time limit). Every permission here is written with the tags,
 // so a build can read and write only its project's partition of the table and its own log
 // partition (dynamodb:LeadingKeys), its project's uploaded sources, and pull and push only its
-// project's repositories (berth/<project>/*), pulling also the shared builder images
-// (berth/s2i/*): never the whole table, another project's secrets, sources or images.
+// project's repositories (berth/<project>/*), pulling also the shared images (the builder
+// images berth/s2i/* and the openshift project's berth/openshift/*): never the whole table, another project's secrets, sources or images.
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { AccountRootPrincipal, Effect, Grant, PolicyStatement, Role, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ECR_PULL_ACTIONS as ECR_PULL, SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
 import { SOURCES_PREFIX } from '../../shared/aws/s3-sources.ts';
 import { REPOSITORY_PREFIX } from './registry.ts';
 import type { SourcesBucket } from './sources-bucket.ts';
@@ -19,7 +20,6 @@ export const BUILD_TAG = 'berth-build';
 const project = `\${aws:PrincipalTag/${PROJECT_TAG}}`;
 const build = `\${aws:PrincipalTag/${BUILD_TAG}}`;
 
-const ECR_PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
 const ECR_PUSH = ['ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'];
 /** What the agent does to make sure its target repository is there, with Berth's tags (EcrRegistry.ensureRepository). */
 const ECR_ENSURE = ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource', 'ecr:PutLifecyclePolicy'];
@@ -66,11 +66,11 @@ export class BuildScope extends Construct {
     // The uploaded source of this build only.
     allow('OwnSource', ['s3:GetObject'], [props.sources.bucket.arnForObjects(`${SOURCES_PREFIX}${project}/${build}.tar`)]);
     allow('ListSources', ['s3:ListBucket'], [props.sources.bucket.bucketArn], { StringLike: { 's3:prefix': [`${SOURCES_PREFIX}${project}/*`] } });
-    // Images: log in, pull and push the project's repositories, pull the shared builder images.
+    // Images: log in, pull and push the project's repositories, pull the shared images.
     allow('RegistryLogin', ['ecr:GetAuthorizationToken'], ['*']);
     const repositories = (name: string) => stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: `${REPOSITORY_PREFIX}/${name}` });
     allow('OwnRepositories', [...ECR_PULL, ...ECR_PUSH, ...ECR_ENSURE], [repositories(`${project}/*`)]);
-    allow('SharedBuilderImages', ECR_PULL, [repositories('s2i/*')]);
+    allow('SharedBuilderImages', ECR_PULL, SHARED_IMAGE_NAMESPACES.map((ns) => repositories(`${ns}/*`)));
   }
 
   /** Lets the build reconciler assume the role for a build, with its session tags. */

@@ -1,9 +1,10 @@
 // Berth's ECR repositories. Every repository Berth uses is under one prefix, `berth/`: the
 // platform's own (the builder agent image berth/builder and the S2I builder images berth/s2i/*),
 // made here and kept when the stack goes, and the tenants' (one per project and image stream),
-// which the control plane creates at run time. The grants give exactly that split: the control
+// which the control plane creates at run time. The grant gives exactly that split: the control
 // plane may create and manage repositories under berth/ but may not delete or overwrite the
-// platform's own, and builds may push under berth/ but never into the platform's images.
+// platform's own. Builds push with their build scope (build-scope.ts), pods pull with their
+// project's role (project-roles.ts): each only its own project's repositories.
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
 import { Effect, Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -11,8 +12,6 @@ import { Construct } from 'constructs';
 
 export const REPOSITORY_PREFIX = 'berth';
 
-/** Pull: what a task execution role or the Docker engine of a build needs. */
-const PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
 const PUSH = ['ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'];
 /**
  * What the control plane does to tenant repositories: create, look, clean up, delete; and keep the
@@ -23,8 +22,6 @@ const MANAGE = [
   'ecr:TagResource', 'ecr:ListTagsForResource', 'ecr:DescribeImages', 'ecr:ListImages', 'ecr:BatchGetImage',
   'ecr:BatchDeleteImage', 'ecr:PutImage',
 ];
-/** What a build does to make sure its repository is there and Berth's (no delete). */
-const ENSURE = ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource', 'ecr:PutLifecyclePolicy'];
 /** Never allowed on the platform's own repositories, whatever else is. */
 const PROTECTED = ['ecr:DeleteRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:BatchDeleteImage', ...PUSH];
 
@@ -71,33 +68,6 @@ export class Registry extends Construct {
 
   private get platformArns(): string[] {
     return [this.builder, ...this.s2i].map((r) => r.repositoryArn);
-  }
-
-  /** Registry login: GetAuthorizationToken has no resource-level permissions, so "*" is AWS's requirement. */
-  grantLogin(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal({ grantee, actions: ['ecr:GetAuthorizationToken'], resourceArns: ['*'] });
-  }
-
-  /** Pull any Berth image: tenant task execution roles and the builder. */
-  grantPull(grantee: IGrantable): Grant {
-    this.grantLogin(grantee);
-    return Grant.addToPrincipal({ grantee, actions: PULL, resourceArns: [this.allRepositoriesArn] });
-  }
-
-  /** Push tenant images (builds): pull and push under berth/, never into the platform's images. */
-  grantPush(grantee: IGrantable): Grant {
-    this.grantPull(grantee);
-    this.protectPlatform(grantee);
-    return Grant.addToPrincipal({ grantee, actions: PUSH, resourceArns: [this.allRepositoriesArn] });
-  }
-
-  /**
-   * Make sure a build's target repository exists, with Berth's tags and lifecycle policy (the
-   * builder agent, EcrRegistry.ensureRepository), never touching the platform's own.
-   */
-  grantEnsure(grantee: IGrantable): Grant {
-    this.protectPlatform(grantee);
-    return Grant.addToPrincipal({ grantee, actions: ENSURE, resourceArns: [this.allRepositoriesArn] });
   }
 
   /** Create and manage tenant repositories (the control plane). */

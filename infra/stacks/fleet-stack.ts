@@ -5,7 +5,7 @@ import { BuildScope } from '../constructs/build-scope.ts';
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { SecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
-import { Grant, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -13,6 +13,7 @@ import type { BerthConfig } from '../config.ts';
 import { BUILDER_FAMILY, BuilderTask } from '../constructs/builder-task.ts';
 import { HostFleet, type HostFleetProps } from '../constructs/host-fleet.ts';
 import { PodNetworking, justifyCustomResourceProvider } from '../constructs/pod-networking.ts';
+import { ProjectRoles } from '../constructs/project-roles.ts';
 import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
 import { NETWORK_TAG } from '../../shared/aws/pod-network.ts';
 import { Registry, REPOSITORY_PREFIX } from '../constructs/registry.ts';
@@ -35,8 +36,11 @@ export class FleetStack extends Stack {
   readonly buildHosts: HostFleet;
   readonly builder: BuilderTask;
   readonly registry: Registry;
-  /** The execution role of every pod task: pulls Berth images, writes the pods' log group. */
-  readonly podExecutionRole: Role;
+  /**
+   * The boundary and grants of the projects' own execution roles (made at run time, one per
+   * project): a pod pulls only its project's and the shared images, writes only its project's logs.
+   */
+  readonly projectRoles: ProjectRoles;
   /** The rights of one build, assumed per build with its session tags. */
   readonly buildScope: BuildScope;
   readonly podLogGroup: LogGroup;
@@ -101,9 +105,7 @@ export class FleetStack extends Stack {
     props.state.grantSecrets(this.buildScope.role, ['kms:Decrypt']);
 
     this.podLogGroup = new LogGroup(this, 'PodLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
-    this.podExecutionRole = new Role(this, 'PodExecutionRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Berth pod tasks: image pull and logs' });
-    this.registry.grantPull(this.podExecutionRole);
-    this.podLogGroup.grantWrite(this.podExecutionRole);
+    this.projectRoles = new ProjectRoles(this, 'ProjectRoles', { podLogGroup: this.podLogGroup });
   }
 
   /** Variables a function that drives the fleet reads. */
@@ -113,7 +115,7 @@ export class FleetStack extends Stack {
       BERTH_BUILD_CAPACITY_PROVIDER: this.buildHosts.capacityProvider.capacityProviderName,
       BERTH_BUILDER_TASK_DEFINITION: BUILDER_FAMILY,
       BERTH_POD_FAMILY_PREFIX: POD_FAMILY_PREFIX,
-      BERTH_POD_EXECUTION_ROLE_ARN: this.podExecutionRole.roleArn,
+      BERTH_POD_ROLE_BOUNDARY_ARN: this.projectRoles.boundary.managedPolicyArn,
       BERTH_BUILD_SCOPE_ROLE_ARN: this.buildScope.role.roleArn,
       BERTH_POD_LOG_GROUP: this.podLogGroup.logGroupName,
       BERTH_VPC_ID: this.vpc.vpcId,
@@ -125,7 +127,8 @@ export class FleetStack extends Stack {
   /**
    * Lets a reconciler run builds and place pods in this cluster, and nothing else in ECS:
    * RunTask only the builder family, StartTask only pod families, both only in this cluster;
-   * stop, describe and list only this cluster's tasks and hosts; pass only the task roles.
+   * stop, describe and list only this cluster's tasks and hosts; pass only the builder's roles
+   * and the projects' execution roles.
    */
   grantControl(grantee: IGrantable): void {
     const arn = (resource: string, resourceName: string) => this.formatArn({ service: 'ecs', resource, resourceName });
@@ -163,8 +166,9 @@ export class FleetStack extends Stack {
     });
     // EC2 offers no resource-level permission for Describe* calls.
     add(['ec2:DescribeSecurityGroups'], ['*']);
-    add(['iam:PassRole'], [this.builder.taskDefinition.taskRole.roleArn, this.builder.taskDefinition.obtainExecutionRole().roleArn, this.podExecutionRole.roleArn], {
+    add(['iam:PassRole'], [this.builder.taskDefinition.taskRole.roleArn, this.builder.taskDefinition.obtainExecutionRole().roleArn], {
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     });
+    this.projectRoles.grantPass(grantee);
   }
 }

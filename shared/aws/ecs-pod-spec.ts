@@ -26,8 +26,11 @@ const FAMILY_MAX = 255;
 
 /** What a pod's task definition takes from the host's settings beside the pod's spec. */
 export interface PodTaskSettings {
-  /** Pulls the image and ships logs (the fleet's pod execution role). */
-  executionRoleArn?: string;
+  /**
+   * The task execution role of a project's pods (pulls the image, ships logs): each project its
+   * own (project-roles.ts projectRoleArn), so no pod can pull another project's images.
+   */
+  executionRoleOf?: (project: string) => string;
   /** The role the pod's code runs with; none by default (pods get no AWS credentials). */
   taskRoleArn?: string;
   /** CloudWatch Logs group of pod output (awslogs driver), streams prefixed by project. */
@@ -139,7 +142,7 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings 
     family: podFamily(spec.project, spec.deployment),
     networkMode: 'bridge',
     requiresCompatibilities: ['EC2'],
-    ...(opts.executionRoleArn ? { executionRoleArn: opts.executionRoleArn } : {}),
+    ...(opts.executionRoleOf ? { executionRoleArn: opts.executionRoleOf(spec.project) } : {}),
     ...(opts.taskRoleArn ? { taskRoleArn: opts.taskRoleArn } : {}),
     volumes: [],
     containerDefinitions: [

@@ -22,8 +22,8 @@ export interface EcsFleetSyncOptions {
   bindings: BindingStore;
   client: ECSClient;
   cluster: string;
-  /** The pods' task execution role (image pulls, logs) and log group, when they have them. */
-  executionRoleArn?: string;
+  /** Each project's task execution role (image pulls, logs) and the pods' log group, when they have them. */
+  executionRoleOf?: (project: string) => string;
   logGroup?: string;
   region: string;
   /**
@@ -54,7 +54,7 @@ function podSyncOf(o: EcsFleetSyncOptions, w: Wiring, host: Host, view: EcsPodsO
     cluster: o.cluster,
     containerInstanceArn: host.spec.endpoint!,
     address: host.spec.address,
-    executionRoleArn: o.executionRoleArn,
+    executionRoleOf: o.executionRoleOf,
     logGroup: o.logGroup,
     region: o.region,
     taskDefinitions: w.taskDefinitions,

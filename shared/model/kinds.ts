@@ -62,7 +62,11 @@ export const projectSpec = z.strictObject({
 });
 export type ProjectSpec = z.infer<typeof projectSpec>;
 
-export const projectStatus = z.strictObject({ phase: z.enum(['Active', 'Terminating']) });
+export const projectStatus = z.strictObject({
+  phase: z.enum(['Active', 'Terminating']),
+  /** On AWS: the project's task execution role (pulls its images, ships its pods' logs), once made. */
+  executionRole: z.strictObject({ arn: z.string(), version: z.string() }).optional(),
+});
 export type ProjectStatus = z.infer<typeof projectStatus>;
 
 export const groupSpec = z.strictObject({ users: z.array(z.string().min(1).max(253)).max(5000).default([]) });

@@ -13,6 +13,7 @@ import { routeAdmission } from '../routing/admission.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { trialExpiry } from '../trials/expiry.ts';
+import type { ProjectExecutionRoles } from '../project/execution-roles.ts';
 
 export interface PlatformAdapters {
   store: ObjectStore;
@@ -34,6 +35,8 @@ export interface PlatformAdapters {
   hosts?: DeployReconcilerOptions;
   /** The clock trials end by (an accelerated one in tests); the system clock when absent. */
   clock?: () => Date;
+  /** Each project's own execution role for its pods (ECS task execution roles on AWS); none locally. */
+  executionRoles?: ProjectExecutionRoles;
 }
 
 /**
@@ -42,7 +45,7 @@ export interface PlatformAdapters {
  */
 export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
   return [
-    ...foundationReconcilers(a.store),
+    ...foundationReconcilers(a.store, { executionRoles: a.executionRoles }),
     trialExpiry(a.store, a.clock),
     buildReconciler({ store: a.store, ...a.builds }),
     buildConfigReconciler(a.store, a.registry),

@@ -1,5 +1,6 @@
 // Finalises deleted projects: once a project carries a deletionTimestamp, its contents are
-// removed first, then the project itself. Safe to stop and resume at any point.
+// removed first, then what the project holds outside the store (its pods' execution role on
+// AWS), then the project itself. Safe to stop and resume at any point.
 import { ConflictError, NotFoundError, ignoring } from '../errors.ts';
 import { refOf, type ObjectRef } from '../model/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
@@ -7,6 +8,7 @@ import { deleteObject } from '../store/deletion.ts';
 import { eachOfKind } from '../store/each.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
 import { releaseProjectClaims } from './release.ts';
+import type { ProjectExecutionRoles } from './execution-roles.ts';
 
 export const PROJECT_FINALIZER = 'berth.io/project-contents';
 /** How many objects one pass deletes before asking to be called again (bounded Lambda time). */
@@ -14,7 +16,12 @@ const BATCH = 200;
 /** How soon to look again while objects wait for their finalizers (pods for their hosts). */
 const WAIT_MS = 2_000;
 
-export function projectFinalizer(store: ObjectStore): Reconciler {
+export interface ProjectFinalizerOptions {
+  /** The projects' execution roles, removed once a project's pods are gone (before the project). */
+  executionRoles?: Pick<ProjectExecutionRoles, 'remove'>;
+}
+
+export function projectFinalizer(store: ObjectStore, opts: ProjectFinalizerOptions = {}): Reconciler {
   return {
     name: 'project-finalizer',
     kinds: ['Project'],
@@ -29,9 +36,10 @@ export function projectFinalizer(store: ObjectStore): Reconciler {
       }
       if (page.continue || page.items.length === BATCH) return { requeueAfter: 0 };
       if (waiting) return { requeueAfter: WAIT_MS };
-      // Nothing left: the project gives back its creator's slot, its UID block stops naming it
-      // (the block stays claimed, see uid-blocks.ts), and it can go. A concurrent change to it
-      // just means another pass.
+      // Nothing left in the store: what the project holds outside it goes (its execution role),
+      // it gives back its creator's slot, its UID block stops naming it (the block stays claimed,
+      // see uid-blocks.ts), and it can go. A concurrent change to it just means another pass.
+      await opts.executionRoles?.remove(project.metadata.name);
       await releaseProjectClaims(store, project);
       await store.delete(ref, { resourceVersion: project.metadata.resourceVersion }).catch(ignoring(NotFoundError, ConflictError));
       return (await store.get(ref)) ? { requeueAfter: 0 } : {};

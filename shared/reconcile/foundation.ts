@@ -1,9 +1,20 @@
 // The reconcilers of the foundation, wired over one store.
 import type { ObjectStore } from '../store/ports.ts';
 import { expiryReconciler } from './expiry.ts';
+import { executionRoleReconciler, type ProjectExecutionRoles } from '../project/execution-roles.ts';
 import { projectFinalizer } from '../project/finalizer.ts';
 import type { Reconciler } from './types.ts';
 
-export function foundationReconcilers(store: ObjectStore): Reconciler[] {
-  return [projectFinalizer(store), expiryReconciler(store)];
+export interface FoundationOptions {
+  /** Per-project execution roles (AWS): made with each project, removed with it. */
+  executionRoles?: ProjectExecutionRoles;
+}
+
+export function foundationReconcilers(store: ObjectStore, opts: FoundationOptions = {}): Reconciler[] {
+  const { executionRoles } = opts;
+  return [
+    projectFinalizer(store, { executionRoles }),
+    ...(executionRoles ? [executionRoleReconciler(store, executionRoles)] : []),
+    expiryReconciler(store),
+  ];
 }

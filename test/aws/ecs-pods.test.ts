@@ -49,7 +49,7 @@ const options = (extra: Partial<EcsPodsOptions> = {}): EcsPodsOptions => ({
   cluster: CLUSTER,
   containerInstanceArn: INSTANCE,
   address: '10.0.3.17',
-  executionRoleArn: 'arn:aws:iam::123456789012:role/berth-pod-execution',
+  executionRoleOf: (project) => `arn:aws:iam::123456789012:role/berth/projects/berth-${project}`,
   logGroup: 'berth-pods',
   region: 'eu-west-1',
   ...extra,
@@ -76,7 +76,8 @@ describe('the task definition of a revision', () => {
       family: 'berth-pod-demo_web',
       networkMode: 'bridge',
       requiresCompatibilities: ['EC2'],
-      executionRoleArn: 'arn:aws:iam::123456789012:role/berth-pod-execution',
+      // The project's own execution role: it pulls only this project's and the shared images.
+      executionRoleArn: 'arn:aws:iam::123456789012:role/berth/projects/berth-demo',
       volumes: [],
       containerDefinitions: [
         {

@@ -35,7 +35,7 @@ beforeAll(async () => {
 
 describe('the ECS fleet pass of the resync function', () => {
   it('registers the tenant instance as a Host and starts its bound pod on that instance', async () => {
-    const env = { AWS_REGION: 'eu-west-1', TABLE_NAME: t.tableName, DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), BERTH_CLUSTER: CLUSTER, BERTH_POD_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/pod-exec' };
+    const env = { AWS_REGION: 'eu-west-1', TABLE_NAME: t.tableName, DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), BERTH_CLUSTER: CLUSTER, BERTH_POD_ROLE_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/berth/ProjectRolesBoundary' };
     ecs.on(ListContainerInstancesCommand).resolves({ containerInstanceArns: [ARN] });
     ecs.on(ListTasksCommand).resolves({ taskArns: [] });
     ecs.on(DescribeContainerInstancesCommand).resolves({
@@ -70,7 +70,8 @@ describe('the ECS fleet pass of the resync function', () => {
     expect(started).toHaveLength(1);
     expect(started[0]).toMatchObject({ cluster: CLUSTER, containerInstances: [ARN], taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-pod-shop_web:1' });
     const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input;
-    expect(registered).toMatchObject({ executionRoleArn: 'arn:aws:iam::123456789012:role/pod-exec' });
+    // The pod's project's own execution role, named from the boundary's account.
+    expect(registered).toMatchObject({ executionRoleArn: 'arn:aws:iam::123456789012:role/berth/projects/berth-shop' });
     expect(registered.containerDefinitions![0]).toMatchObject({ privileged: false, user: expect.stringMatching(/^\d+:0$/) });
   });
 });

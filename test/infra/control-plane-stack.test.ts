@@ -47,7 +47,7 @@ describe('control-plane functions (PlatformFunction)', () => {
     const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(env)).toEqual(expect.arrayContaining([
       'BERTH_CLUSTER', 'BERTH_BUILD_CAPACITY_PROVIDER', 'BERTH_BUILDER_TASK_DEFINITION', 'BERTH_POD_FAMILY_PREFIX',
-      'BERTH_POD_EXECUTION_ROLE_ARN', 'BERTH_POD_LOG_GROUP', 'BERTH_REGISTRY', 'BERTH_REPOSITORY_PREFIX', 'BERTH_SECRETS_KEY_ARN',
+      'BERTH_POD_ROLE_BOUNDARY_ARN', 'BERTH_POD_LOG_GROUP', 'BERTH_REGISTRY', 'BERTH_REPOSITORY_PREFIX', 'BERTH_SECRETS_KEY_ARN',
     ]));
     expect(env.BERTH_BUILDER_TASK_DEFINITION).toBe('berth-builder');
   });

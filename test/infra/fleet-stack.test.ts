@@ -119,10 +119,12 @@ describe('ECR repositories', () => {
 });
 
 describe('pods', () => {
-  it('gives pod tasks an execution role that can pull Berth images and write the pod log group, and nothing else', () => {
-    const [, policy] = resourcesOf(template, 'AWS::IAM::Policy').find(([id]) => id.startsWith('PodExecutionRole'))!;
-    const actions = (policy.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()).sort();
-    expect(actions).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+  it('bounds every project\'s pod execution role to pulls of its own and the shared images and its own log streams', () => {
+    const [, boundary] = resourcesOf(template, 'AWS::IAM::ManagedPolicy').find(([id]) => id.startsWith('ProjectRolesBoundary'))!;
+    const found = (boundary.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
+    expect(found.flatMap((s) => [s.Action].flat()).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(found.map((s) => [s.Resource].flat().map(text).join(' ')).join(' ')).toMatch(/repository\/berth\/\$\{aws:PrincipalTag\/berth:project\}\/\*.*log-stream:\$\{aws:PrincipalTag\/berth:project\}\/\*/);
+    expect(resourcesOf(template, 'AWS::IAM::Role').filter(([id]) => id.startsWith('PodExecutionRole'))).toEqual([]);
   });
 
   it('lets nothing reach the tenant hosts from outside the VPC (the only way in is from the routers)', () => {

@@ -2,7 +2,7 @@
 // may not do: @cloud-copilot/iam-simulate applies AWS's policy evaluation logic, with one
 // correction made here for every caller (requests authorised against "*", below).
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import type { Statement } from './synth.ts';
+import { text, type Statement } from './synth.ts';
 
 export interface PolicyDocument {
   Version: string;
@@ -24,6 +24,23 @@ export function identityPolicy(found: Statement[], concrete: (value: unknown) =>
       ...(s.condition ? { Condition: condition(s.condition) } : {}),
     })),
   };
+}
+
+/**
+ * Synthesised values made concrete as in a deployed account: each [pattern, value] pair replaces
+ * what `text` renders (references as <LogicalId>, imports as <import:…>), then the pseudo
+ * parameters. `value` gives one string; `deep` walks a Condition block.
+ * @example deployedIn('111122223333', 'eu-west-1', [[/<import:[^>]*Table[^>]*>/g, TABLE]]).value(s.raw.Resource)
+ */
+export function deployedIn(account: string, region: string, names: [RegExp, string][]): { value: (v: unknown) => string; deep: (v: unknown) => unknown } {
+  const value = (v: unknown) => names.reduce((t, [pattern, arn]) => t.replace(pattern, arn), text(v))
+    .replace(/<AWS::Partition>/g, 'aws').replace(/<AWS::Region>/g, region).replace(/<AWS::AccountId>/g, account).replace(/<AWS::URLSuffix>/g, 'amazonaws.com');
+  const deep = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(deep);
+    if (v && typeof v === 'object' && !['Fn::ImportValue', 'Fn::Join', 'Ref', 'Fn::GetAtt'].some((k) => k in v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]));
+    return value(v);
+  };
+  return { value, deep };
 }
 
 /** Whether a policy's Resource pattern (with * and ? wildcards) matches the literal request resource. */
@@ -49,14 +66,15 @@ export interface IamCall {
 }
 
 /**
- * What `policy` (one identity policy, no SCPs or resource policies) decides for one call:
- * 'Allowed', 'ImplicitlyDenied' or 'ExplicitlyDenied'.
+ * What `policy` (one identity policy, under `boundary` when given; no SCPs or resource
+ * policies) decides for one call: 'Allowed', 'ImplicitlyDenied' or 'ExplicitlyDenied'.
  */
-export async function decide(policy: PolicyDocument, call: IamCall): Promise<string> {
-  const doc = call.resource === '*' ? forStarRequest(policy) : policy;
+export async function decide(policy: PolicyDocument, call: IamCall, boundary?: PolicyDocument): Promise<string> {
+  const star = (p: PolicyDocument) => (call.resource === '*' ? forStarRequest(p) : p);
   const result = await runSimulation(
     {
-      identityPolicies: [{ name: 'under-test', policy: doc }],
+      identityPolicies: [{ name: 'under-test', policy: star(policy) }],
+      ...(boundary ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: star(boundary) }] } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       request: { principal: call.principal, action: call.action, resource: { resource: call.resource, accountId: call.accountId }, contextVariables: call.context ?? {} },

@@ -101,16 +101,24 @@ describe('least privilege', () => {
       for (const [id, props] of resourcesOf(synth.templates[name], 'AWS::IAM::Role')) {
         expect(props.ManagedPolicyArns, `${name}/${id}`).toBeUndefined();
       }
-      expect(resourcesOf(synth.templates[name], 'AWS::IAM::ManagedPolicy')).toEqual([]);
     }
+    // The one managed policy is the project roles' permissions boundary: a ceiling, attached to
+    // no role, group or user of the stacks (the control plane sets it on the roles it makes).
+    const managed = STACK_NAMES.flatMap((name) => resourcesOf(synth.templates[name], 'AWS::IAM::ManagedPolicy').map(([id, props]) => [name, id, props] as const));
+    expect(managed.map(([name, id]) => [name, id.replace(/[0-9A-F]{8}$/, '')])).toEqual([['fleet', 'ProjectRolesBoundary']]);
+    expect(managed[0]![2]).not.toHaveProperty('Roles');
+    expect(managed[0]![2]).not.toHaveProperty('Users');
+    expect(managed[0]![2]).not.toHaveProperty('Groups');
   });
 
   it('keeps every ECR permission inside repositories under berth/ (apart from the login token)', () => {
     const ecr = allows.filter((s) => s.actions.some((a) => a.startsWith('ecr:') && a !== 'ecr:GetAuthorizationToken'));
     expect(ecr.length).toBeGreaterThan(0);
     // berth/* itself, one of the platform repositories (berth/builder, berth/s2i/…) made in the
-    // fleet stack, or (a build's scope) its own project's berth/<project>/* and the shared berth/s2i/*.
-    for (const s of ecr) for (const r of s.resources) expect(r, where(s)).toMatch(/:repository\/berth\/(\$\{aws:PrincipalTag\/berth-project\}\/|s2i\/)?\*$|^<Registry(Builder|S2i)\w+\.Arn>$/);
+    // fleet stack, or (a build's scope) its own project's berth/<project>/* and the shared
+    // berth/s2i/* and berth/openshift/*,
+    // or a project role's boundary: the role's own project (its berth:project tag) and the shared images.
+    for (const s of ecr) for (const r of s.resources) expect(r, where(s)).toMatch(/:repository\/berth\/(\$\{aws:PrincipalTag\/(berth-project|berth:project)\}\/|s2i\/|openshift\/)?\*$|^<Registry(Builder|S2i)\w+\.Arn>$/);
   });
 
   it('never lets the control plane or a build overwrite or delete the platform\'s own images', () => {
@@ -158,12 +166,23 @@ describe('what the control plane may do in ECS', () => {
     }
   });
 
-  it('passes only the builder\'s and the pods\' roles, and only to ECS tasks', () => {
+  it('passes only the builder\'s roles and the projects\' execution roles, and only to ECS tasks', () => {
     const pass = ecsAllows('iam:PassRole');
     expect(pass.length).toBeGreaterThan(0);
     for (const s of pass) {
-      expect(s.resources).toHaveLength(3);
+      expect(s.resources.every((r) => /^<import:.*Builder(TaskRole|TaskDefinitionExecutionRole)|:role\/berth\/projects\/\*$/.test(r)), where(s)).toBe(true);
       expect(s.condition?.StringEquals?.['iam:PassedToService']).toBe('ecs-tasks.amazonaws.com');
+    }
+    expect(pass.flatMap((s) => s.resources).filter((r) => r.endsWith(':role/berth/projects/*')).length).toBe(2); // stream and resync
+  });
+
+  it('makes, changes and deletes roles only under /berth/projects/ and only with the boundary', () => {
+    const iam = allows.filter((s) => s.stack === 'controlPlane' && s.actions.some((a) => a.startsWith('iam:') && a !== 'iam:PassRole'));
+    expect(new Set(iam.map((s) => s.holder.replace(/DefaultPolicy\w+$/, '')))).toEqual(new Set(['StreamFunctionRole', 'ResyncFunctionRole']));
+    for (const s of iam) {
+      expect(s.resources, where(s)).toEqual([expect.stringMatching(/:role\/berth\/projects\/\*$/)]);
+      const writes = s.actions.filter((a) => ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole'].includes(a));
+      if (writes.length) expect(text(s.condition?.StringEquals?.['iam:PermissionsBoundary']), where(s)).toMatch(/ProjectRolesBoundary/);
     }
   });
 

@@ -1,0 +1,75 @@
+// Per-project task execution roles: the control plane makes one IAM role per project at run time
+// (shared/aws/iam-project-roles.ts), under the path /berth/projects/ and this construct's
+// permissions boundary. The boundary is the ceiling of every such role, whatever its inline policy
+// says: log in to ECR, pull the repositories of the project named by the role's own berth:project
+// tag and the shared images (berth/s2i/*, berth/openshift/*), write that project's log streams in
+// the pods' log group — nothing else. The control plane may create, change and delete roles only
+// on that path and only with that boundary, tag them only with Berth's tags, and pass them only
+// to ECS tasks.
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { Effect, Grant, ManagedPolicy, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
+import { ECR_PULL_ACTIONS, LOG_ACTIONS, PROJECT_ROLE_PATH, SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
+import { REPOSITORY_PREFIX } from './registry.ts';
+
+/** The role's own project, as IAM reads it from the role's tags when the role is used. */
+const ROLE_PROJECT = `\${aws:PrincipalTag/${PROJECT_TAG}}`;
+
+export interface ProjectRolesProps {
+  /** The pods' log group (awslogs driver; streams are prefixed with the project). */
+  podLogGroup: ILogGroup;
+}
+
+export class ProjectRoles extends Construct {
+  /** The permissions boundary of every project role. */
+  readonly boundary: ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: ProjectRolesProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const repositories = (ns: string) => stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: `${REPOSITORY_PREFIX}/${ns}/*` });
+    this.boundary = new ManagedPolicy(this, 'Boundary', {
+      path: '/berth/',
+      description: 'Berth: the most a project\'s pod execution role may ever do (pull its own and the shared images, write its own log streams)',
+      statements: [
+        // GetAuthorizationToken has no resource-level permissions.
+        new PolicyStatement({ sid: 'RegistryLogin', effect: Effect.ALLOW, actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+        new PolicyStatement({ sid: 'PullOwnAndSharedImages', effect: Effect.ALLOW, actions: ECR_PULL_ACTIONS, resources: [ROLE_PROJECT, ...SHARED_IMAGE_NAMESPACES].map(repositories) }),
+        new PolicyStatement({
+          sid: 'OwnLogStreams', effect: Effect.ALLOW, actions: LOG_ACTIONS,
+          resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${props.podLogGroup.logGroupName}:log-stream:${ROLE_PROJECT}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        }),
+      ],
+    });
+  }
+
+  /** Every project role: arn:…:role/berth/projects/*. */
+  get rolesArn(): string {
+    return Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${PROJECT_ROLE_PATH.slice(1)}*` });
+  }
+
+  /**
+   * Lets the control plane make, change and delete project roles: only under /berth/projects/,
+   * only with the boundary (iam:PermissionsBoundary, which IAM sets on CreateRole, PutRolePolicy,
+   * DeleteRolePolicy and DeleteRole requests), only with Berth's tags (TagRole, which CreateRole
+   * with tags needs, carries no boundary key: its tags are held instead).
+   */
+  grantManage(grantee: IGrantable): void {
+    const boundary = { 'iam:PermissionsBoundary': this.boundary.managedPolicyArn };
+    const managed = { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' };
+    const onlyBerthTags = { 'aws:TagKeys': [MANAGED_TAG, PROJECT_TAG] };
+    const add = (actions: string[], conditions?: Record<string, Record<string, unknown>>) => Grant.addToPrincipal({ grantee, actions, resourceArns: [this.rolesArn], conditions });
+    add(['iam:CreateRole'], { StringEquals: { ...boundary, ...managed }, 'ForAllValues:StringEquals': onlyBerthTags });
+    add(['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole'], { StringEquals: boundary });
+    add(['iam:TagRole'], { StringEquals: managed, 'ForAllValues:StringEquals': onlyBerthTags });
+    // Finding a role that exists already, to check it is Berth's before changing it.
+    add(['iam:GetRole']);
+  }
+
+  /** Lets the fleet pass name project roles in pod task definitions: only these, only to ECS tasks. */
+  grantPass(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({ grantee, actions: ['iam:PassRole'], resourceArns: [this.rolesArn], conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } });
+  }
+}

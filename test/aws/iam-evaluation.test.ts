@@ -1,0 +1,562 @@
+// Every AWS request Berth's adapters send, evaluated against the synthesised IAM policies of the
+// component that sends it. The adapters run through representative operations against AWS SDK
+// clients mocked with aws-sdk-client-mock (answers in the documented shapes); each captured
+// command becomes the IAM requests AWS authorises for it (action, resource ARN, condition keys,
+// per the Service Authorization Reference), and @cloud-copilot/iam-simulate, with AWS's policy
+// evaluation logic, decides each under the policies synthesised once from the CDK app.
+// Components: the resync function (the ECS fleet pass, project security groups, and the
+// reconcilers), the stream function (the reconcilers: builder tasks, build credentials, tenant
+// repositories, project roles, uploaded sources, the routers' feed), the API function (source
+// uploads), a build (the build scope role with its session tags), a router host, and a pod (its
+// project's execution role under the boundary: the pulls and log writes the ECS agent makes for
+// the task definitions the fleet pass registered). Then the cross-tenant cases, which must be
+// denied: one project's build or pod touching another project's repository, a router host
+// writing the table, a build reading another build's or project's secrets.
+// AWS documentation: Service Authorization Reference, "Actions, resources, and condition keys"
+// for Amazon ECS (ListTasks by startedBy alone is authorised against "*"; StartTask and RunTask:
+// task-definition, ecs:cluster; tags given on create are authorised as ecs:TagResource with
+// ecs:CreateAction), Amazon ECR (repository resources; GetAuthorizationToken: "*"), Amazon EC2
+// (CreateSecurityGroup: vpc and security-group; tags on create: ec2:CreateTags with
+// ec2:CreateAction; Describe*: "*"), IAM (CreateRole with tags also needs iam:TagRole;
+// iam:PermissionsBoundary; iam:PassedToService), AWS STS (AssumeRole with tags: sts:TagSession),
+// Amazon S3 (object ARNs), Amazon DynamoDB (dynamodb:LeadingKeys), CloudWatch Logs (log-stream).
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+  ListTagsForResourceCommand,
+  PutLifecyclePolicyCommand,
+  RepositoryAlreadyExistsException,
+} from '@aws-sdk/client-ecr';
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StartTaskCommand,
+  StopTaskCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, EntityAlreadyExistsException, GetRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Readable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ec2SecurityGroups } from '../../shared/aws/ec2-security-groups.ts';
+import { EcrRegistry } from '../../shared/aws/ecr-registry.ts';
+import { discoverEcsHosts } from '../../shared/aws/ecs-hosts.ts';
+import { EcsBuildLauncher } from '../../shared/aws/ecs-launcher.ts';
+import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
+import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
+import { IamProjectRoles } from '../../shared/aws/iam-project-roles.ts';
+import { PROJECT_ROLE_PATH, projectRoleArn, projectRolePolicy } from '../../shared/aws/project-roles.ts';
+import { scopedBuildCredentials } from '../../shared/aws/build-credentials.ts';
+import { ProjectSecurityGroups } from '../../shared/aws/project-security-groups.ts';
+import { S3SourceArchives } from '../../shared/aws/s3-sources.ts';
+import type { PodSpecForHost } from '../../shared/fleet/types.ts';
+import { RouterFeedTable } from '../../shared/routing/feed.ts';
+import {
+  ACCOUNT, BOUNDARY, BUCKET, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
+} from '../infra/deployed.ts';
+import { decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
+import { statements, synthBerth, type Statement } from '../infra/synth.ts';
+
+const INSTANCE = `arn:aws:ecs:${REGION}:${ACCOUNT}:container-instance/${CLUSTER}/5c1e0a7d2b3f4e6a8b9c0d1e2f3a4b5c`;
+const TASK = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/0a1b2c3d4e5f60718293a4b5c6d7e8f9`;
+const TD = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-pod-demo_web:7`;
+const GROUP_ID = 'sg-0123456789abcdef0';
+const ROUTERS_GROUP = 'sg-0fedcba9876543210';
+
+interface Sent {
+  name: string;
+  input: Record<string, unknown>;
+}
+
+interface IamRequest {
+  action: string;
+  resource: string;
+  context?: Record<string, string | string[]>;
+}
+
+const mocks = {
+  ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), ec2: mockClient(EC2Client), iam: mockClient(IAMClient),
+  sts: mockClient(STSClient), s3: mockClient(S3Client), dynamodb: mockClient(DynamoDBClient),
+};
+
+/** Runs `act` with every client reset, and returns the commands the adapters sent, in order of client. */
+async function capture(act: () => Promise<unknown>): Promise<Sent[]> {
+  for (const m of Object.values(mocks)) m.resetHistory();
+  await act();
+  return Object.values(mocks).flatMap((m) => m.calls().map((c) => {
+    const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
+    return { name: command.constructor.name, input: command.input };
+  }));
+}
+
+const ecrRepo = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
+const projectRole = (name: string) => `arn:aws:iam::${ACCOUNT}:role${PROJECT_ROLE_PATH}${name}`;
+const inCluster = { 'ecs:cluster': CLUSTER_ARN };
+const tagContext = (tags: { Key?: string; Value?: string }[] = []) => ({
+  ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value ?? ''])),
+  'aws:TagKeys': tags.map((t) => t.Key ?? ''),
+});
+const ecsTagContext = (tags: { key?: string; value?: string }[] = []) => tagContext(tags.map((t) => ({ Key: t.key, Value: t.value })));
+/** The partition key a DynamoDB request names (its dynamodb:LeadingKeys). */
+function leadingKey(input: Record<string, unknown>): string {
+  const key = (input.Key ?? input.Item) as Record<string, { S: string }> | undefined;
+  if (key) return key.pk!.S;
+  const placeholder = /pk\s*=\s*(:\w+)/.exec(String(input.KeyConditionExpression))![1]!;
+  return (input.ExpressionAttributeValues as Record<string, { S: string }>)[placeholder]!.S;
+}
+
+/** What IAM authorises for one captured command (Service Authorization Reference). */
+function iamRequestsOf({ name, input }: Sent): IamRequest[] {
+  const s = (k: string) => input[k] as string;
+  switch (name) {
+    // ECS
+    case 'ListTasksCommand':
+      return [{ action: 'ecs:ListTasks', resource: (input.containerInstance as string | undefined) ?? '*', context: inCluster }];
+    case 'DescribeTasksCommand':
+      return (input.tasks as string[]).map((t) => ({ action: 'ecs:DescribeTasks', resource: t, context: inCluster }));
+    case 'StopTaskCommand':
+      return [{ action: 'ecs:StopTask', resource: s('task'), context: inCluster }];
+    case 'StartTaskCommand':
+      return [
+        { action: 'ecs:StartTask', resource: s('taskDefinition'), context: { ...inCluster, 'ecs:container-instances': input.containerInstances as string[] } },
+        { action: 'ecs:TagResource', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/new`, context: { 'ecs:CreateAction': 'StartTask', ...ecsTagContext(input.tags as []) } },
+      ];
+    case 'RunTaskCommand':
+      return [
+        { action: 'ecs:RunTask', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${s('taskDefinition')}:1`, context: inCluster },
+        { action: 'ecs:TagResource', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/new`, context: { 'ecs:CreateAction': 'RunTask', ...ecsTagContext(input.tags as []) } },
+        // The builder task definition's roles are passed to ECS as the task runs.
+        ...[BUILDER_TASK_ROLE, BUILDER_EXECUTION_ROLE].map((r) => ({ action: 'iam:PassRole', resource: r, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } })),
+      ];
+    case 'RegisterTaskDefinitionCommand':
+      return [
+        { action: 'ecs:RegisterTaskDefinition', resource: '*' },
+        { action: 'ecs:TagResource', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${s('family')}:1`, context: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+        ...(input.executionRoleArn ? [{ action: 'iam:PassRole', resource: s('executionRoleArn'), context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }] : []),
+      ];
+    case 'DescribeTaskDefinitionCommand':
+      return [{ action: 'ecs:DescribeTaskDefinition', resource: '*' }];
+    case 'ListContainerInstancesCommand':
+      return [{ action: 'ecs:ListContainerInstances', resource: CLUSTER_ARN }];
+    case 'DescribeContainerInstancesCommand':
+      return (input.containerInstances as string[]).map((ci) => ({ action: 'ecs:DescribeContainerInstances', resource: ci, context: inCluster }));
+    // ECR
+    case 'CreateRepositoryCommand':
+      return [
+        { action: 'ecr:CreateRepository', resource: ecrRepo(s('repositoryName')), context: tagContext(input.tags as []) },
+        { action: 'ecr:TagResource', resource: ecrRepo(s('repositoryName')), context: tagContext(input.tags as []) },
+      ];
+    case 'PutLifecyclePolicyCommand':
+      return [{ action: 'ecr:PutLifecyclePolicy', resource: ecrRepo(s('repositoryName')) }];
+    case 'DescribeRepositoriesCommand':
+      return (input.repositoryNames as string[]).map((r) => ({ action: 'ecr:DescribeRepositories', resource: ecrRepo(r) }));
+    case 'ListTagsForResourceCommand':
+      return [{ action: 'ecr:ListTagsForResource', resource: s('resourceArn') }];
+    case 'DeleteRepositoryCommand':
+      return [{ action: 'ecr:DeleteRepository', resource: ecrRepo(s('repositoryName')) }];
+    case 'GetAuthorizationTokenCommand':
+      return [{ action: 'ecr:GetAuthorizationToken', resource: '*' }];
+    // EC2
+    case 'DescribeSecurityGroupsCommand':
+      return [{ action: 'ec2:DescribeSecurityGroups', resource: '*' }];
+    case 'CreateSecurityGroupCommand': {
+      const tags = (input.TagSpecifications as { Tags: [] }[])[0]!.Tags;
+      return [
+        { action: 'ec2:CreateSecurityGroup', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/${s('VpcId')}` },
+        { action: 'ec2:CreateSecurityGroup', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/*`, context: tagContext(tags) },
+        { action: 'ec2:CreateTags', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/*`, context: { 'ec2:CreateAction': 'CreateSecurityGroup', ...tagContext(tags) } },
+      ];
+    }
+    case 'AuthorizeSecurityGroupIngressCommand':
+    case 'DeleteSecurityGroupCommand':
+      return [{
+        action: name === 'DeleteSecurityGroupCommand' ? 'ec2:DeleteSecurityGroup' : 'ec2:AuthorizeSecurityGroupIngress',
+        resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/${s('GroupId')}`,
+        // The group's own tags and VPC, as EC2 made it (CreateSecurityGroup above).
+        context: { 'aws:ResourceTag/berth:managed': 'true', 'aws:ResourceTag/berth:network': 'project', 'ec2:Vpc': `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/${VPC_ID}` },
+      }];
+    // IAM: project roles live under /berth/projects/ with the boundary (requests on an existing role carry its boundary).
+    case 'CreateRoleCommand':
+      return [
+        { action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role${s('Path')}${s('RoleName')}`, context: { 'iam:PermissionsBoundary': s('PermissionsBoundary'), ...tagContext(input.Tags as []) } },
+        { action: 'iam:TagRole', resource: `arn:aws:iam::${ACCOUNT}:role${s('Path')}${s('RoleName')}`, context: tagContext(input.Tags as []) },
+      ];
+    case 'GetRoleCommand':
+    case 'PutRolePolicyCommand':
+    case 'DeleteRolePolicyCommand':
+    case 'DeleteRoleCommand':
+      return [{ action: `iam:${name.replace(/Command$/, '')}`, resource: projectRole(s('RoleName')), context: { 'iam:PermissionsBoundary': BOUNDARY } }];
+    // STS
+    case 'AssumeRoleCommand':
+      return [
+        { action: 'sts:AssumeRole', resource: s('RoleArn') },
+        { action: 'sts:TagSession', resource: s('RoleArn'), context: tagContext(input.Tags as []) },
+      ];
+    // S3
+    case 'PutObjectCommand':
+    case 'GetObjectCommand':
+    case 'DeleteObjectCommand':
+      return [{ action: `s3:${name.replace(/Command$/, '')}`, resource: `arn:aws:s3:::${s('Bucket')}/${s('Key')}` }];
+    // DynamoDB
+    case 'GetItemCommand':
+    case 'PutItemCommand':
+    case 'UpdateItemCommand':
+    case 'QueryCommand':
+      return [{ action: `dynamodb:${name.replace(/Command$/, '')}`, resource: TABLE, context: { 'dynamodb:LeadingKeys': [leadingKey(input)] } }];
+    default:
+      throw new Error(`no IAM mapping for ${name}`);
+  }
+}
+
+// ---- the components' policies, from one synthesis ----
+
+interface Principal {
+  name: string;
+  arn: string;
+  policy: PolicyDocument;
+  boundary?: PolicyDocument;
+  context?: Record<string, string>;
+}
+
+let all: Statement[];
+const policyOf = (stack: Statement['stack'], holder: RegExp) => {
+  // Identity policies only: a role's trust policy has a Principal.
+  const found = all.filter((s) => s.stack === stack && holder.test(s.holder) && !('Principal' in s.raw));
+  expect(found.length, `${stack}/${holder}`).toBeGreaterThan(0);
+  return identityPolicy(found, deployed.value, deployed.deep);
+};
+let resync: Principal;
+let stream: Principal;
+let api: Principal;
+let router: Principal;
+let boundary: PolicyDocument;
+const build = (project: string, name: string): Principal => ({
+  name: `build ${project}/${name}`,
+  arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Berth-Fleet-BuildScopeRole/build-${project}-${name}`,
+  policy: buildScope,
+  context: { 'aws:PrincipalTag/berth-project': project, 'aws:PrincipalTag/berth-build': name },
+});
+let buildScope: PolicyDocument;
+const podOf = (project: string): Principal => ({
+  name: `pod of ${project}`,
+  arn: `arn:aws:sts::${ACCOUNT}:assumed-role/berth-${project}/0a1b2c3d4e5f60718293a4b5c6d7e8f9`,
+  policy: projectRolePolicy(project, { boundaryArn: BOUNDARY, region: REGION, repositoryPrefix: 'berth', logGroup: POD_LOG_GROUP }),
+  boundary,
+  context: { 'aws:PrincipalTag/berth:project': project, 'aws:PrincipalTag/berth:managed': 'true' },
+});
+
+beforeAll(() => {
+  all = statements(synthBerth().templates);
+  resync = { name: 'resync function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ResyncFunctionRole/berth-resync`, policy: policyOf('controlPlane', /^ResyncFunctionRoleDefaultPolicy/) };
+  stream = { name: 'stream function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/StreamFunctionRole/berth-stream`, policy: policyOf('controlPlane', /^StreamFunctionRoleDefaultPolicy/) };
+  api = { name: 'API function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ApiFunctionRole/berth-api`, policy: policyOf('controlPlane', /^ApiFunctionRoleDefaultPolicy/) };
+  router = { name: 'router host', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Berth-Router-InstanceRole/i-0123456789abcdef0`, policy: policyOf('router', /^InstanceRole/) };
+  buildScope = policyOf('fleet', /^BuildScopeRoleDefaultPolicy/);
+  boundary = identityPolicy(all.filter((s) => s.holder.startsWith('ProjectRolesBoundary')), deployed.value, deployed.deep);
+}, 120_000);
+
+/** `verdict ← via: action on resource` for each request, as `who` sends it. */
+async function decideAll(who: Principal, requests: { via: string; req: IamRequest }[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const { via, req } of requests) {
+    const verdict = await decide(who.policy, { principal: who.arn, action: req.action, resource: req.resource, accountId: ACCOUNT, context: { ...who.context, ...req.context } }, who.boundary);
+    out.push(`${verdict} ← ${via}: ${req.action} on ${req.resource}`);
+  }
+  return out;
+}
+/** The verdicts of every IAM request of every captured command, as `who` sends them. */
+const verdicts = (who: Principal, sent: Sent[]) => decideAll(who, sent.flatMap((c) => iamRequestsOf(c).map((req) => ({ via: c.name, req }))));
+const refused = (v: string[]) => v.filter((x) => !x.startsWith('Allowed'));
+
+// ---- the adapters, through representative operations ----
+
+const spec = (project: string, image: string): PodSpecForHost => ({
+  project, deployment: 'web', revision: 7, pod: 'web-7-x7k2p', image,
+  env: [], ports: [{ containerPort: 8080, protocol: 'TCP' }], resources: { cpuMilli: 250, memoryBytes: 256 * 2 ** 20 }, uid: 1_000_120_000,
+});
+const task: Task = {
+  taskArn: TASK, containerInstanceArn: INSTANCE, startedBy: podToken('demo', 'web-7-x7k2p'), lastStatus: 'RUNNING', desiredStatus: 'RUNNING',
+  containers: [{ name: 'web', image: `${REGISTRY}/berth/demo/web@sha256:old`, networkBindings: [] }],
+  tags: [{ key: 'berth:managed', value: 'true' }, { key: 'berth:project', value: 'demo' }, { key: 'berth:deployment', value: 'web' }, { key: 'berth:revision', value: '6' }, { key: 'berth:pod', value: 'web-7-x7k2p' }],
+};
+
+function answer(): void {
+  const { ecs, ecr, ec2, iam, sts, s3, dynamodb } = mocks;
+  // ECS API Reference: ListContainerInstances, DescribeContainerInstances, ListTasks, DescribeTasks, StopTask, StartTask, RunTask, RegisterTaskDefinition.
+  ecs.on(ListContainerInstancesCommand).resolves({ containerInstanceArns: [INSTANCE] });
+  ecs.on(DescribeContainerInstancesCommand).resolves({ containerInstances: [{ containerInstanceArn: INSTANCE, status: 'ACTIVE', agentConnected: true, attributes: [{ name: 'berth.role', value: 'tenant' }, { name: 'berth.address', value: '10.0.3.17' }] }] });
+  ecs.on(ListTasksCommand).resolves({ taskArns: [TASK] });
+  ecs.on(DescribeTasksCommand).resolves({ tasks: [task], failures: [] });
+  ecs.on(StopTaskCommand).resolves({ task: { ...task, desiredStatus: 'STOPPED' } });
+  ecs.on(DescribeTaskDefinitionCommand).rejects(Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' }));
+  ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: TD, status: 'ACTIVE' } });
+  ecs.on(StartTaskCommand).resolves({ tasks: [{ ...task, taskArn: `${TASK}0`, lastStatus: 'PENDING' }], failures: [] });
+  ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: `${TASK}1`, lastStatus: 'PROVISIONING' }], failures: [] });
+  // ECR API Reference: CreateRepository, DescribeRepositories, ListTagsForResource, GetAuthorizationToken.
+  ecr.on(CreateRepositoryCommand).resolves({ repository: { repositoryName: 'berth/shop/web', repositoryArn: repo('shop/web') } });
+  ecr.on(PutLifecyclePolicyCommand).resolves({});
+  ecr.on(DescribeRepositoriesCommand).callsFake((input: { repositoryNames: string[] }) => ({ repositories: [{ repositoryName: input.repositoryNames[0], repositoryArn: ecrRepo(input.repositoryNames[0]!) }] }));
+  ecr.on(ListTagsForResourceCommand).callsFake((input: { resourceArn: string }) => ({ tags: [{ Key: 'berth:managed', Value: 'true' }, { Key: 'berth:project', Value: input.resourceArn.split('/')[2] }] }));
+  ecr.on(DeleteRepositoryCommand).resolves({});
+  ecr.on(GetAuthorizationTokenCommand).resolves({ authorizationData: [{ authorizationToken: Buffer.from('AWS:secret').toString('base64'), proxyEndpoint: `https://${REGISTRY}`, expiresAt: new Date(Date.now() + 12 * 3600_000) }] });
+  // EC2 API Reference: DescribeSecurityGroups, CreateSecurityGroup, AuthorizeSecurityGroupIngress, DeleteSecurityGroup.
+  ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+  ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: GROUP_ID });
+  ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
+  ec2.on(DeleteSecurityGroupCommand).resolves({ Return: true, GroupId: GROUP_ID });
+  // IAM API Reference: CreateRole, PutRolePolicy, GetRole, DeleteRolePolicy, DeleteRole.
+  iam.on(CreateRoleCommand).resolves({});
+  iam.on(PutRolePolicyCommand).resolves({});
+  iam.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({
+    Role: {
+      Path: PROJECT_ROLE_PATH, RoleName: input.RoleName, RoleId: 'AROA1234567890EXAMPLE', Arn: projectRole(input.RoleName), CreateDate: new Date(),
+      PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: BOUNDARY },
+      Tags: [{ Key: 'berth:managed', Value: 'true' }, { Key: 'berth:project', Value: input.RoleName.replace(/^berth-/, '') }],
+    },
+  }));
+  iam.on(DeleteRolePolicyCommand).resolves({});
+  iam.on(DeleteRoleCommand).resolves({});
+  // STS API Reference: AssumeRole.
+  sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 3600_000) } });
+  // S3 API Reference: PutObject, GetObject, DeleteObject.
+  s3.on(PutObjectCommand).resolves({});
+  s3.on(GetObjectCommand).resolves({ Body: Readable.from([Buffer.from('tar')]) as never });
+  s3.on(DeleteObjectCommand).resolves({});
+  // DynamoDB API Reference: GetItem, Query, UpdateItem, PutItem.
+  dynamodb.on(GetItemCommand).resolves({ Item: { pk: { S: 'F#router' }, sk: { S: 'seq' }, seq: { N: '41' } } });
+  dynamodb.on(QueryCommand).resolves({ Items: [{ pk: { S: 'F#router' }, sk: { S: '000000000042' }, kind: { S: 'Route' }, project: { S: 'shop' }, name: { S: 'web' } }] });
+  dynamodb.on(UpdateItemCommand).resolves({ Attributes: { seq: { N: '42' } } });
+  dynamodb.on(PutItemCommand).resolves({});
+}
+
+const ecsClient = () => new ECSClient({ region: REGION });
+const pods = (executionRoleOf = (project: string) => projectRoleArn(BOUNDARY, project)) =>
+  new EcsPodContainers({ client: ecsClient(), cluster: CLUSTER, containerInstanceArn: INSTANCE, address: '10.0.3.17', executionRoleOf, logGroup: POD_LOG_GROUP, region: REGION, taskDefinitions: new Map() });
+const registry = () => new EcrRegistry({ client: new ECRClient({ region: REGION }), host: REGISTRY, prefix: 'berth' });
+const sources = () => new S3SourceArchives({ client: new S3Client({ region: REGION }), bucket: BUCKET });
+const feed = () => new RouterFeedTable({ client: new DynamoDBClient({ region: REGION }), tableName: 'berth' });
+const projectRoles = () => new IamProjectRoles({ client: new IAMClient({ region: REGION }), boundaryArn: BOUNDARY, region: REGION, repositoryPrefix: 'berth', logGroup: POD_LOG_GROUP });
+const buildRef = { kind: 'Build', project: 'shop', name: 'web-3' };
+
+/** The fleet pass: hosts found, a pod's outdated task replaced, inspected, removed; its project's network group made and pruned. */
+const fleetPass = () => capture(async () => {
+  await discoverEcsHosts({ client: ecsClient(), cluster: CLUSTER });
+  const p = pods();
+  await p.listPods();
+  await p.ensurePod(spec('demo', `${REGISTRY}/berth/demo/web@sha256:abc`));
+  await p.inspectPod('demo', 'web-7-x7k2p');
+  await p.removePod('demo', 'web-7-x7k2p');
+  const groups = new ProjectSecurityGroups({ ec2: ec2SecurityGroups(new EC2Client({ region: REGION })), vpcId: VPC_ID, routersGroupId: ROUTERS_GROUP });
+  await groups.securityGroupOf('demo');
+  mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: GROUP_ID, Tags: [{ Key: 'berth:managed', Value: 'true' }, { Key: 'berth:network', Value: 'project' }, { Key: 'berth:project', Value: 'demo' }] }] });
+  await groups.prune(new Set());
+  mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+});
+
+/** The reconcilers: a build launched with its scoped credentials, watched and stopped; an image stream's repository deleted; a project's role made, found again and removed; a build's upload removed; a route change written to the routers' feed. */
+const reconcilerWork = () => capture(async () => {
+  const launcher = new EcsBuildLauncher({
+    client: ecsClient(), cluster: CLUSTER, taskDefinition: 'berth-builder', capacityProvider: 'berth-build',
+    credentials: scopedBuildCredentials(new STSClient({ region: REGION }), BUILD_SCOPE_ROLE),
+  });
+  mocks.ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: `${TASK}1`, lastStatus: 'RUNNING', tags: [{ key: 'berth:managed', value: 'true' }, { key: 'berth:project', value: 'shop' }, { key: 'berth:build', value: 'web-3' }] }], failures: [] });
+  const agent = await launcher.launch(buildRef);
+  await launcher.running(agent);
+  await launcher.stop(agent);
+  mocks.ecs.on(DescribeTasksCommand).resolves({ tasks: [task], failures: [] });
+  await registry().deleteRepository('shop', 'web');
+  const roles = projectRoles();
+  await roles.ensure('shop');
+  mocks.iam.on(CreateRoleCommand).rejects(new EntityAlreadyExistsException({ message: 'Role with name berth-shop already exists.', $metadata: { httpStatusCode: 409 } }));
+  await roles.ensure('shop');
+  mocks.iam.on(CreateRoleCommand).resolves({});
+  await roles.remove('shop');
+  await sources().delete(buildRef);
+  await feed().append({ kind: 'Route', project: 'shop', name: 'web' });
+});
+
+/** A build of `project`: its repository made (and found again), a registry login, its uploaded source read. */
+const buildWork = (project: string) => capture(async () => {
+  const r = registry();
+  await r.ensureRepository(project, 'web');
+  mocks.ecr.on(CreateRepositoryCommand).rejects(new RepositoryAlreadyExistsException({ message: `The repository with name 'berth/${project}/web' already exists`, $metadata: { httpStatusCode: 400 } }));
+  await r.ensureRepository(project, 'web');
+  mocks.ecr.on(CreateRepositoryCommand).resolves({});
+  await r.auth();
+  await sources().get({ kind: 'Build', project, name: 'web-3' });
+});
+
+/**
+ * What the ECS agent does with a pod's execution role for each task definition the fleet pass
+ * registered: log in, pull the image's repository, create and write the task's log stream
+ * (ECS Developer Guide, "Amazon ECS task execution IAM role"; awslogs stream
+ * <prefix>/<container>/<task id>).
+ */
+function agentRequests(sent: Sent[]): { role: string; requests: IamRequest[] }[] {
+  return sent.filter((c) => c.name === 'RegisterTaskDefinitionCommand').map((c) => {
+    const container = (c.input.containerDefinitions as { name: string; image: string; logConfiguration: { options: Record<string, string> } }[])[0]!;
+    const repository = container.image.slice(REGISTRY.length + 1).replace(/[@:].*$/, '');
+    const options = container.logConfiguration.options;
+    const logStream = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${options['awslogs-group']}:log-stream:${options['awslogs-stream-prefix']}/${container.name}/0a1b2c3d4e5f6071`;
+    return {
+      role: c.input.executionRoleArn as string,
+      requests: [
+        { action: 'ecr:GetAuthorizationToken', resource: '*' },
+        ...['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].map((action) => ({ action, resource: ecrRepo(repository) })),
+        { action: 'logs:CreateLogStream', resource: logStream },
+        { action: 'logs:PutLogEvents', resource: logStream },
+      ],
+    };
+  });
+}
+/** The verdicts of the ECS agent's requests for the one task definition registered, under the project's role. */
+async function podVerdicts(project: string, sent: Sent[]): Promise<string[]> {
+  const registered = agentRequests(sent);
+  expect(registered.map((r) => r.role)).toEqual([projectRoleArn(BOUNDARY, project)]);
+  return decideAll(podOf(project), registered[0]!.requests.map((req) => ({ via: 'ECS agent', req })));
+}
+
+describe('every request the adapters send is allowed to the component that sends it', () => {
+  it('the fleet pass (ECS, EC2), under the resync function\'s policies', async () => {
+    answer();
+    const sent = await fleetPass();
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual([
+      'AuthorizeSecurityGroupIngressCommand', 'CreateSecurityGroupCommand', 'DeleteSecurityGroupCommand', 'DescribeContainerInstancesCommand',
+      'DescribeSecurityGroupsCommand', 'DescribeTaskDefinitionCommand', 'DescribeTasksCommand', 'ListContainerInstancesCommand',
+      'ListTasksCommand', 'RegisterTaskDefinitionCommand', 'StartTaskCommand', 'StopTaskCommand',
+    ]);
+    // The call that kept every pod Pending: a pod's tasks listed by their token only.
+    expect(sent.some((c) => c.name === 'ListTasksCommand' && c.input.startedBy && !c.input.containerInstance)).toBe(true);
+    expect(refused(await verdicts(resync, sent))).toEqual([]);
+  });
+
+  it.each([['stream'], ['resync']])('the reconcilers (ECS, STS, ECR, IAM, S3, DynamoDB), under the %s function\'s policies', async (which) => {
+    answer();
+    const sent = await reconcilerWork();
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual([
+      'AssumeRoleCommand', 'CreateRoleCommand', 'DeleteObjectCommand', 'DeleteRepositoryCommand', 'DeleteRoleCommand', 'DeleteRolePolicyCommand',
+      'DescribeRepositoriesCommand', 'DescribeTasksCommand', 'GetRoleCommand', 'ListTagsForResourceCommand', 'PutItemCommand', 'PutRolePolicyCommand',
+      'RunTaskCommand', 'StopTaskCommand', 'UpdateItemCommand',
+    ]);
+    expect(refused(await verdicts(which === 'stream' ? stream : resync, sent))).toEqual([]);
+  });
+
+  it('a source upload (S3), under the API function\'s policies', async () => {
+    answer();
+    const sent = await capture(() => sources().put(buildRef, Readable.from([Buffer.from('tar')]), 1024));
+    expect(sent.map((c) => c.name)).toEqual(['PutObjectCommand']);
+    expect(refused(await verdicts(api, sent))).toEqual([]);
+  });
+
+  it('a build (ECR, S3), under the build scope with its own session tags', async () => {
+    answer();
+    const sent = await buildWork('shop');
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual([
+      'CreateRepositoryCommand', 'DescribeRepositoriesCommand', 'GetAuthorizationTokenCommand', 'GetObjectCommand', 'ListTagsForResourceCommand', 'PutLifecyclePolicyCommand',
+    ]);
+    expect(refused(await verdicts(build('shop', 'web-3'), sent))).toEqual([]);
+  });
+
+  it('a router host reading the routers\' feed (DynamoDB), under the router role', async () => {
+    answer();
+    const sent = await capture(async () => {
+      const f = feed();
+      await f.since(await f.head());
+    });
+    expect(sent.map((c) => c.name)).toEqual(['GetItemCommand', 'QueryCommand']);
+    expect(refused(await verdicts(router, sent))).toEqual([]);
+  });
+
+  it('a pod\'s image pull and logs, under its project\'s execution role and the boundary', async () => {
+    answer();
+    const sent = await capture(() => pods().ensurePod(spec('demo', `${REGISTRY}/berth/demo/web@sha256:abc`)));
+    expect(refused(await podVerdicts('demo', sent))).toEqual([]);
+    // A shared builder image runs too.
+    answer();
+    const shared = await capture(() => pods().ensurePod(spec('demo', `${REGISTRY}/berth/s2i/python:latest`)));
+    expect(refused(await podVerdicts('demo', shared))).toEqual([]);
+  });
+});
+
+describe('cross-tenant requests are denied', () => {
+  it('a pod whose task definition names another project\'s image cannot pull it: its project\'s role is refused every pull', async () => {
+    answer();
+    const sent = await capture(() => pods().ensurePod(spec('attacker', `${REGISTRY}/berth/victim/web@sha256:abc`)));
+    const v = await podVerdicts('attacker', sent);
+    const pulls = v.filter((x) => /ecr:(BatchGetImage|GetDownloadUrlForLayer|BatchCheckLayerAvailability) on .*berth\/victim\/web$/.test(x));
+    expect(pulls).toHaveLength(3);
+    for (const p of pulls) expect(p).not.toMatch(/^Allowed/);
+  });
+
+  it('a build cannot make, inspect or push to another project\'s repository, nor read its source', async () => {
+    answer();
+    const sent = await buildWork('victim');
+    const v = (await verdicts(build('attacker', 'web-1'), sent)).filter((x) => !/GetAuthorizationToken/.test(x));
+    expect(v.length).toBeGreaterThan(5);
+    expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    for (const action of ['ecr:PutImage', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']) {
+      expect(await decide(buildScope, { principal: build('attacker', 'web-1').arn, action, resource: repo('victim/web'), accountId: ACCOUNT, context: build('attacker', 'web-1').context })).not.toBe('Allowed');
+    }
+  });
+
+  it('a router host cannot write the table: the feed writes the stream function sends are refused to it', async () => {
+    answer();
+    const sent = await capture(() => feed().append({ kind: 'Route', project: 'victim', name: 'web' }));
+    expect(sent.map((c) => c.name)).toEqual(['UpdateItemCommand', 'PutItemCommand']);
+    const v = await verdicts(router, sent);
+    expect(v).toHaveLength(2);
+    expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+      expect(await decide(router.policy, { principal: router.arn, action, resource: TABLE, accountId: ACCOUNT, context: { 'dynamodb:LeadingKeys': ['P#victim'] } })).not.toBe('Allowed');
+    }
+  });
+
+  it.each([
+    ['another project\'s Secret (build env, source credentials)', 'dynamodb:GetItem', ['P#victim']],
+    ['another project\'s objects by query', 'dynamodb:Query', ['P#victim']],
+    ['another build\'s log in its own project', 'dynamodb:Query', ['L#shop/web-2']],
+    ['another project\'s build log', 'dynamodb:Query', ['L#victim/web-1']],
+  ])('a build cannot read %s', async (_what, action, keys) => {
+    const who = build('shop', 'web-3');
+    expect(await decide(who.policy, { principal: who.arn, action, resource: TABLE, accountId: ACCOUNT, context: { ...who.context, 'dynamodb:LeadingKeys': keys } })).not.toBe('Allowed');
+  });
+
+  it('a build cannot read another build\'s uploaded source, nor another project\'s', async () => {
+    const who = build('shop', 'web-3');
+    for (const key of ['sources/shop/web-2.tar', 'sources/victim/web-1.tar']) {
+      expect(await decide(who.policy, { principal: who.arn, action: 's3:GetObject', resource: `arn:aws:s3:::${BUCKET}/${key}`, accountId: ACCOUNT, context: who.context })).not.toBe('Allowed');
+    }
+  });
+
+  it.each([
+    ['listing tasks by startedBy', 'ecs:ListTasks', '*'],
+    ['listing an instance\'s tasks', 'ecs:ListTasks', `arn:aws:ecs:${REGION}:${ACCOUNT}:container-instance/someone-else/1`],
+    ['describing tasks', 'ecs:DescribeTasks', `arn:aws:ecs:${REGION}:${ACCOUNT}:task/someone-else/1`],
+    ['stopping tasks', 'ecs:StopTask', `arn:aws:ecs:${REGION}:${ACCOUNT}:task/someone-else/1`],
+  ])('the fleet pass cannot reach into another cluster: %s', async (_what, action, resource) => {
+    expect(await decide(resync.policy, { principal: resync.arn, action, resource, accountId: ACCOUNT, context: { 'ecs:cluster': `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/someone-else` } })).not.toBe('Allowed');
+  });
+
+  it('the roles the control plane may pass are the builder\'s and the projects\' only', async () => {
+    expect(await decide(stream.policy, { principal: stream.arn, action: 'iam:PassRole', resource: role('Berth-ControlPlane-ApiFunctionRole'), accountId: ACCOUNT, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } })).not.toBe('Allowed');
+  });
+});
