@@ -43,7 +43,7 @@ function pods(withSecrets = true) {
     cluster: 'berth-fleet',
     containerInstanceArn: INSTANCE,
     region: 'eu-west-1',
-    executionRoleArn: 'arn:aws:iam::123456789012:role/berth-pod-execution',
+    executionRoleOf: (project: string) => `arn:aws:iam::123456789012:role/berth/projects/berth-${project}`,
     ...(withSecrets ? { secrets: new EcsPodSecrets({ client: new SecretsManagerClient({ region: 'eu-west-1' }), kmsKeyId: KMS }) } : {}),
   });
 }
