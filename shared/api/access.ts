@@ -26,7 +26,7 @@ export function accessMiddleware(deps: ApiDeps, access: Access): MiddlewareHandl
     if (access.kind === 'public') return next();
     const token = bearerToken(c.req.header('Authorization'));
     if (!token) throw new UnauthorizedError('this request needs a bearer token');
-    const { user, trialExpires } = await deps.identity.session(token);
+    const { user, trialExpires } = await deps.identity.holderOf(token);
     if (trialExpires) trialHeaders(trialExpires, deps.trials?.now() ?? new Date(), (name, value) => c.header(name, value));
     c.set('user', user);
     c.set('token', token);

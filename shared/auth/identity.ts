@@ -21,7 +21,7 @@ export type TokenObject = BerthObject<TokenSpec, Record<string, unknown>>;
 type CredentialObject = BerthObject<{ passwordHash: string; trialExpires?: string }, Record<string, unknown>>;
 
 /** Who a bearer token speaks for, and (for a trial user) when the trial ends. */
-export interface Session {
+export interface TokenHolder {
   user: string;
   trialExpires?: string;
 }
@@ -113,11 +113,11 @@ export class Identity {
 
   /** The user a bearer token belongs to; expired or revoked tokens are refused. */
   async authenticate(token: string): Promise<string> {
-    return (await this.session(token)).user;
+    return (await this.holderOf(token)).user;
   }
 
   /** authenticate, with what the user's credential says about a trial. */
-  async session(token: string): Promise<Session> {
+  async holderOf(token: string): Promise<TokenHolder> {
     const stored = await this.store.get<TokenObject>({ kind: 'Token', project: '', name: tokenId(token) });
     if (!stored) throw new UnauthorizedError('the token is not valid; it may have been revoked');
     if (stored.metadata.expiresAt && Date.parse(stored.metadata.expiresAt) <= Date.now()) {

@@ -11,7 +11,11 @@ export interface TrialApi extends TestApi {
   signup(body: unknown, address?: string): Promise<{ status: number; headers: Headers; body: any }>;
 }
 
-export const START = new Date('2026-03-01T12:00:00.000Z');
+/**
+ * The trials' clock starts at the real time: items it dates (sign-up counts, events) must not be
+ * past their TTL already, or DynamoDB Local's TTL would remove them while a test looks.
+ */
+export const START = new Date(Math.ceil(Date.now() / 1000) * 1000);
 export const DAY_MS = 24 * 3600 * 1000;
 
 export async function trialApi(overrides: Partial<TrialSettings> = {}): Promise<TrialApi> {
