@@ -1,6 +1,7 @@
 // The all-in-one platform's settings, from the environment (defaults in ARCHITECTURE.md).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { idleAfterFrom } from '../../shared/idling/idler.ts';
 
 export interface UpConfig {
   home: string;
@@ -22,6 +23,9 @@ export interface UpConfig {
   hostLeaseMs: number;
   hostGraceMs: number;
   hostEvictionMs: number;
+  /** Idling: a DC's quiet time before it is idled (PAAS_IDLE_AFTER_S), and how often the router reports requests (PAAS_IDLE_REPORT_MS). */
+  idleAfterMs: number;
+  idleReportMs: number;
 }
 
 function millis(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -57,6 +61,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UpConfig {
     hostLeaseMs: millis(env, 'PAAS_HOST_LEASE_MS', 2_000),
     hostGraceMs: millis(env, 'PAAS_HOST_GRACE_MS', 10_000),
     hostEvictionMs: millis(env, 'PAAS_HOST_EVICTION_MS', 5_000),
+    idleAfterMs: idleAfterFrom(env),
+    idleReportMs: millis(env, 'PAAS_IDLE_REPORT_MS', 60_000),
   };
 }
 

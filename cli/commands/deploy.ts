@@ -10,6 +10,7 @@ import { CliError, EXIT_USAGE } from '../errors.ts';
 import { intBetween, projectOption } from '../options.ts';
 import { table } from '../output.ts';
 import { collectionPath, objectPath, resource } from '../resources.ts';
+import { PREVIOUS_REPLICAS } from '../../shared/idling/annotations.ts';
 
 const REVISION = 'berth.io/revision';
 const CAUSE = 'berth.io/cause';
@@ -156,6 +157,30 @@ export function registerDeployCommands(program: Command, ctx: Context): void {
       const project = ctx.project(opts.project);
       await orDcHint(project, () => ctx.client().put(`${dcPath(project, name)}/scale`, { replicas: opts.replicas }));
       ctx.out(`${dcRef(name)} scaled`);
+    });
+
+  program
+    .command('idle')
+    .description('scale a deploymentconfig to 0, remembering its replicas; the next request through one of its routes wakes it')
+    .argument('<DC>', 'dc/NAME')
+    .addOption(projectOption())
+    .action(async (arg: string, opts: { project?: string }) => {
+      const name = dcTarget(arg);
+      const project = ctx.project(opts.project);
+      const dc = await orDcHint(project, () => ctx.client().post<ApiObject>(`${dcPath(project, name)}/idle`));
+      ctx.out(`${dcRef(name)} idled (${dc.metadata.annotations?.[PREVIOUS_REPLICAS] ?? '?'} replicas remembered)`);
+    });
+
+  program
+    .command('unidle')
+    .description('wake an idled deploymentconfig: scale it back to the replicas it had')
+    .argument('<DC>', 'dc/NAME')
+    .addOption(projectOption())
+    .action(async (arg: string, opts: { project?: string }) => {
+      const name = dcTarget(arg);
+      const project = ctx.project(opts.project);
+      const dc = await orDcHint(project, () => ctx.client().post<ApiObject>(`${dcPath(project, name)}/unidle`));
+      ctx.out(`${dcRef(name)} woken (${dc.spec?.replicas ?? '?'} replicas)`);
     });
 
   program

@@ -6,6 +6,8 @@ import { buildReconciler } from '../builds/build-reconciler.ts';
 import { buildConfigReconciler } from '../builds/buildconfig-reconciler.ts';
 import { deployReconcilers, type DeployReconcilerOptions } from '../deploy/reconcilers.ts';
 import { foundationReconcilers } from '../reconcile/foundation.ts';
+import { idler } from '../idling/idler.ts';
+import type { IdleSignalReader } from '../idling/signals.ts';
 import type { Reconciler } from '../reconcile/types.ts';
 import { routeAdmission } from '../routing/admission.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
@@ -29,6 +31,8 @@ export interface PlatformAdapters {
   routers: Reconciler;
   /** Host lifecycle timings (lease grace, eviction); the defaults suit ECS hosts. */
   hosts?: DeployReconcilerOptions;
+  /** What the routers report (requests seen, requests held), the quiet time before a DC is idled, and the clock. */
+  idling: { signals: IdleSignalReader; idleAfterMs: number; now?: () => number };
 }
 
 /**
@@ -43,5 +47,6 @@ export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
     ...deployReconcilers(a.store, a.bindings, a.hosts),
     routeAdmission({ store: a.store, domain: a.appsDomain }),
     a.routers,
+    idler({ store: a.store, ...a.idling }),
   ];
 }
