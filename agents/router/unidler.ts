@@ -4,7 +4,8 @@
 // (BACKEND_HEADER: the backend's own name, never the client's) which route the request is for,
 // asks for that route's idled Services to be woken (a wake item in the table; again every few
 // seconds while it waits), waits until one of them has a ready endpoint, and proxies the held
-// request there. Meanwhile the agent applies the endpoints to HAProxy, so later requests go to
+// request there (the request's body is kept meanwhile, so a pod that is ready before it listens
+// (no readiness probe) is tried again until it answers or the hold ends). Meanwhile the agent applies the endpoints to HAProxy, so later requests go to
 // the pods directly. A route reaches only its own project's Services, so a request can only
 // wake the DCs behind the route it was sent to.
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -40,6 +41,26 @@ export interface UnidlerStats {
 }
 
 const HEADER = BACKEND_HEADER.toLowerCase();
+/** The largest request body held while an application wakes. */
+const MAX_HELD_BODY = 16 << 20;
+
+/** The whole request body, or undefined when it is larger than MAX_HELD_BODY. */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_HELD_BODY) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve(undefined);
+      } else chunks.push(c);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', () => resolve(Buffer.alloc(0)));
+  });
+}
 const notAvailable = NOT_AVAILABLE_PAGE.split('\r\n\r\n').slice(1).join('\r\n\r\n');
 
 export class UnidlerServer {
@@ -75,26 +96,37 @@ export class UnidlerServer {
     const found = typeof backend === 'string' ? this.opts.routeOf(backend) : undefined;
     if (!found) return void this.refuse(res);
     this.stats.held++;
-    const target = await this.wake(backend as string, req);
-    if (!target) {
-      this.stats.timedOut++;
-      return void this.refuse(res);
+    const deadline = Date.now() + (this.opts.timeoutMs ?? 25_000);
+    const [body, target] = await Promise.all([readBody(req), this.wake(backend as string, res, deadline)]);
+    if (body === undefined) {
+      res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' });
+      return void res.end(`a request held while its application wakes carries at most ${MAX_HELD_BODY} bytes\n`);
     }
-    this.stats.passed++;
-    this.proxy(req, res, target);
+    for (let to = target; to; to = await this.wake(backend as string, res, deadline)) {
+      if (await this.proxy(req, res, to, body)) {
+        this.stats.passed++;
+        return;
+      }
+      // Ready but not listening yet: a moment, then again.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (Date.now() >= deadline) break;
+    }
+    this.stats.timedOut++;
+    if (!res.headersSent) this.refuse(res);
   }
 
   /** Wakes the route's idled Services and resolves with a ready endpoint (undefined: none in time, or the client left). */
-  private wake(backend: string, req: IncomingMessage): Promise<{ ip: string; port: number } | undefined> {
-    const deadline = Date.now() + (this.opts.timeoutMs ?? 25_000);
+  private wake(backend: string, res: ServerResponse, deadline: number): Promise<{ ip: string; port: number } | undefined> {
+    if (!res.socket || res.socket.destroyed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = (v: { ip: string; port: number } | undefined) => {
         clearTimeout(timer);
         this.listeners.delete(look);
-        req.off('close', gone);
+        res.off('close', gone);
         resolve(v);
       };
+      // Closed before it was answered: the client hung up.
       const gone = () => finish(undefined);
       const look = () => {
         const found = this.opts.routeOf(backend);
@@ -107,7 +139,7 @@ export class UnidlerServer {
         timer = setTimeout(look, Math.min(1000, Math.max(0, deadline - Date.now())));
       };
       this.listeners.add(look);
-      req.once('close', gone);
+      res.once('close', gone);
       look();
     });
   }
@@ -127,18 +159,23 @@ export class UnidlerServer {
     });
   }
 
-  private proxy(req: IncomingMessage, res: ServerResponse, to: { ip: string; port: number }): void {
+  /** Passes the request on; false when the pod could not be reached before it answered (try again). */
+  private proxy(req: IncomingMessage, res: ServerResponse, to: { ip: string; port: number }, body: Buffer): Promise<boolean> {
     const { [HEADER]: _backend, ...headers } = req.headers;
-    const up = httpRequest({ host: to.ip, port: to.port, method: req.method, path: req.url, headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+    return new Promise((resolve) => {
+      const up = httpRequest({ host: to.ip, port: to.port, method: req.method, path: req.url, headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        resolve(true);
+      });
+      up.on('error', (err) => {
+        if (!res.headersSent) return resolve(false);
+        this.opts.logger?.warn({ err }, 'passing a held request to a woken pod failed');
+        res.destroy();
+        resolve(true);
+      });
+      up.end(body);
     });
-    up.on('error', (err) => {
-      this.opts.logger?.warn({ err }, 'passing a held request to a woken pod failed');
-      if (!res.headersSent) this.refuse(res);
-      else res.destroy();
-    });
-    req.pipe(up);
   }
 
   private refuse(res: ServerResponse): void {
