@@ -159,29 +159,23 @@ export function registerDeployCommands(program: Command, ctx: Context): void {
       ctx.out(`${dcRef(name)} scaled`);
     });
 
-  program
-    .command('idle')
-    .description('scale a deploymentconfig to 0, remembering its replicas; the next request through one of its routes wakes it')
-    .argument('<DC>', 'dc/NAME')
-    .addOption(projectOption())
-    .action(async (arg: string, opts: { project?: string }) => {
-      const name = dcTarget(arg);
-      const project = ctx.project(opts.project);
-      const dc = await orDcHint(project, () => ctx.client().post<ApiObject>(`${dcPath(project, name)}/idle`));
-      ctx.out(`${dcRef(name)} idled (${dc.metadata.annotations?.[PREVIOUS_REPLICAS] ?? '?'} replicas remembered)`);
-    });
-
-  program
-    .command('unidle')
-    .description('wake an idled deploymentconfig: scale it back to the replicas it had')
-    .argument('<DC>', 'dc/NAME')
-    .addOption(projectOption())
-    .action(async (arg: string, opts: { project?: string }) => {
-      const name = dcTarget(arg);
-      const project = ctx.project(opts.project);
-      const dc = await orDcHint(project, () => ctx.client().post<ApiObject>(`${dcPath(project, name)}/unidle`));
-      ctx.out(`${dcRef(name)} woken (${dc.spec?.replicas ?? '?'} replicas)`);
-    });
+  const idling = [
+    { verb: 'idle', about: 'scale a deploymentconfig to 0, remembering its replicas; the next request through one of its routes wakes it', said: (dc: ApiObject) => `idled (${dc.metadata.annotations?.[PREVIOUS_REPLICAS] ?? '?'} replicas remembered)` },
+    { verb: 'unidle', about: 'wake an idled deploymentconfig: scale it back to the replicas it had', said: (dc: ApiObject) => `woken (${dc.spec?.replicas ?? '?'} replicas)` },
+  ];
+  for (const { verb, about, said } of idling) {
+    program
+      .command(verb)
+      .description(about)
+      .argument('<DC>', 'dc/NAME')
+      .addOption(projectOption())
+      .action(async (arg: string, opts: { project?: string }) => {
+        const name = dcTarget(arg);
+        const project = ctx.project(opts.project);
+        const dc = await orDcHint(project, () => ctx.client().post<ApiObject>(`${dcPath(project, name)}/${verb}`));
+        ctx.out(`${dcRef(name)} ${said(dc)}`);
+      });
+  }
 
   program
     .command('set')
