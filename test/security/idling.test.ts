@@ -48,6 +48,15 @@ describe('idling through the API', () => {
     expect((await api.call('GET', DC, victim)).body.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
 
+  it('a tenant may ask for idling on their own DC, but not write what the idler remembers', async () => {
+    const dc = (await api.call('GET', DC, victim)).body;
+    const ask = await api.call('PUT', DC, victim, { ...dc, metadata: { ...dc.metadata, annotations: { 'idling.berth.io/enabled': 'true' } } });
+    expect(ask.status).toBe(200);
+    const forged = await api.call('PUT', DC, victim, { ...ask.body, metadata: { ...ask.body.metadata, annotations: { 'idling.berth.io/enabled': 'true', [PREVIOUS_REPLICAS]: '1000' } } });
+    expect(forged.status).toBe(403);
+    expect(forged.body.message).toContain(PREVIOUS_REPLICAS);
+  });
+
   it("forging the idled marks on one's own Service (naming the victim's DC) is refused", async () => {
     const svc = (await api.call('GET', '/api/v1/projects/evil/services/web', stranger)).body;
     const forged = { ...svc, metadata: { ...svc.metadata, annotations: { [IDLED_AT]: new Date().toISOString(), 'idling.berth.io/unidle-targets': 'web' } } };
