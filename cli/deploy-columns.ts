@@ -2,6 +2,7 @@
 // AGE HOST), deploymentconfigs, replicationcontrollers and services.
 import type { ApiObject } from './client.ts';
 import { age } from './output.ts';
+import { IDLED_AT, PREVIOUS_REPLICAS } from '../shared/idling/annotations.ts';
 
 interface Column {
   header: string;
@@ -22,6 +23,12 @@ const triggers = (o: ApiObject): string =>
     .map((t) => (t.type === 'ImageChange' ? `image(${t.imageChangeParams?.from?.name ?? ''})` : 'config'))
     .join(',') || '<none>';
 
+/** The replicas asked for; an idled DC says so, with the replicas it wakes up to. */
+function desired(o: ApiObject): string {
+  const a = o.metadata.annotations ?? {};
+  return a[IDLED_AT] ? `${o.spec?.replicas ?? 0} (idled, wakes to ${a[PREVIOUS_REPLICAS] ?? 1})` : String(o.spec?.replicas ?? 0);
+}
+
 const agoColumn: Column = { header: 'AGE', value: (o, now) => age(o.metadata.creationTimestamp, now) };
 
 export const DEPLOY_COLUMNS: Record<string, Column[]> = {
@@ -34,7 +41,7 @@ export const DEPLOY_COLUMNS: Record<string, Column[]> = {
   ],
   DeploymentConfig: [
     { header: 'REVISION', value: (o) => String(o.status?.latestVersion ?? 0) },
-    { header: 'DESIRED', value: (o) => String(o.spec?.replicas ?? 0) },
+    { header: 'DESIRED', value: desired },
     { header: 'CURRENT', value: (o) => String(o.status?.replicas ?? 0) },
     { header: 'TRIGGERED BY', value: triggers },
   ],

@@ -25,6 +25,8 @@ import { ProjectSecurityGroups, type Ec2SecurityGroupsClient } from '../shared/a
 import { createEcsFleetSync, type EcsFleetSync } from '../shared/fleet/ecs-fleet-sync.ts';
 import { fleetErrorReporter } from '../shared/fleet/loop-errors.ts';
 import { platformReconcilers as sharedReconcilers } from '../shared/platform/reconcilers.ts';
+import { idleAfterFrom } from '../shared/idling/idler.ts';
+import { IdleSignalTable } from '../shared/idling/signals.ts';
 import { RouterFeedTable, routerFeedWriter } from '../shared/routing/feed.ts';
 import { DynamoBindingStore } from '../shared/scheduler/dynamo-binding.ts';
 import { dynamoClientFrom, onFirstUse, wire } from './wire.ts';
@@ -136,10 +138,13 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env
   const bindings = bindingStore(env);
   const appsDomain = required(env, 'BERTH_APPS_DOMAIN', 'routes get their default host under the apps domain');
   // Router hosts have no stream: they read Route and Service changes from this feed.
-  const routers = routerFeedWriter(new RouterFeedTable({ client: dynamoClientFrom(env), tableName: required(env, 'TABLE_NAME', "the routers' change feed is kept in the table") }));
+  const tableName = required(env, 'TABLE_NAME', "the routers' change feed is kept in the table");
+  const routers = routerFeedWriter(new RouterFeedTable({ client: dynamoClientFrom(env), tableName }));
+  // What the routers report for the idler (requests seen, requests held) is kept in the table too.
+  const idling = { signals: new IdleSignalTable({ client: dynamoClientFrom(env), tableName }), idleAfterMs: idleAfterFrom(env) };
   // ECS hosts renew their leases on the resync schedule (ECS_LEASE_SECONDS): the default timings.
   const executionRoles = projectRoles(env);
-  return sharedReconcilers({ store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers, ...(executionRoles ? { executionRoles } : {}) });
+  return sharedReconcilers({ store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers, idling, ...(executionRoles ? { executionRoles } : {}) });
 }
 
 /**

@@ -7,6 +7,8 @@
 // of changes are coalesced. When HAProxy refuses a configuration, the routes at fault are found
 // (shared/routing/refusals.ts), left out and marked not admitted (HAProxyRejected), and every
 // other route is applied: one tenant's route never stops the router, nor its start.
+// With `idling`, the agent also reports which Services had requests (activity.ts) and holds
+// requests for idled Services while they are woken (unidler.ts).
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +24,11 @@ import { haproxyProblem, refusedAmong } from '../../shared/routing/refusals.ts';
 import { routingChanges } from '../../shared/routing/types.ts';
 import { collect, eachOfKind } from '../../shared/store/each.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
+import type { IdleSignalWriter } from '../../shared/idling/signals.ts';
+import type { Unidler } from '../../shared/routing/model.ts';
+import { ActivityMeter, backendSessions, servicesOfRoute } from './activity.ts';
 import { Generations, makeDefaultCert } from './generations.ts';
+import { UnidlerServer } from './unidler.ts';
 import { Haproxy } from './haproxy.ts';
 import { RefusedRoutes } from './refused-routes.ts';
 
@@ -52,6 +58,12 @@ export interface RouterAgentOptions {
   /** How long a burst of changes is gathered before it is applied. */
   coalesceMs?: number;
   haproxyBin?: string;
+  /**
+   * Idling: where requests seen and requests held are reported, how often activity is read
+   * from HAProxy and written (ms; 60,000 by default; 0 = only when reportActivity() is called),
+   * how long a request for an idled Service is held (ms; 25,000 by default), and the clock.
+   */
+  idling?: { signals: IdleSignalWriter; reportMs?: number; holdMs?: number; now?: () => number };
 }
 
 export interface RouterStats {
@@ -100,6 +112,10 @@ export class RouterAgent {
   private lastListing = '';
   private lastRevive = 0;
   private revivePause = 200;
+  private unidlerServer?: UnidlerServer;
+  private unidler?: Unidler;
+  private readonly activity = new ActivityMeter();
+  private activityTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: RouterAgentOptions) {
     this.generations = new Generations(opts.dir);
@@ -117,6 +133,11 @@ export class RouterAgent {
   async start(): Promise<void> {
     await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
     if (!existsSync(this.settings.defaultCert)) makeDefaultCert(this.settings.defaultCert, this.opts.domain);
+    const idling = this.opts.idling;
+    if (idling) {
+      this.unidlerServer = new UnidlerServer({ routeOf: (be) => this.routeOf(be), signals: idling.signals, timeoutMs: idling.holdMs, now: idling.now, logger: this.opts.logger });
+      this.unidler = await this.unidlerServer.start();
+    }
     // The feed's head first: whatever changes after it is read from the feed, not missed.
     if (this.opts.feed) this.feedSeq = await this.opts.feed.head();
     await this.relist();
@@ -151,6 +172,46 @@ export class RouterAgent {
       };
       this.feedTimer = setTimeout(follow, this.opts.feedMs ?? 500);
     }
+    const reportMs = idling ? (idling.reportMs ?? 60_000) : 0;
+    if (reportMs > 0) {
+      const report = async () => {
+        if (this.stopped) return;
+        await this.reportActivity().catch((err) => this.opts.logger?.warn({ err }, 'reporting activity failed'));
+        if (!this.stopped) this.activityTimer = setTimeout(report, reportMs);
+      };
+      this.activityTimer = setTimeout(report, reportMs);
+    }
+  }
+
+  /**
+   * Reads every backend's session count from HAProxy and reports the Services whose routes had
+   * requests since the last reading (one write per active Service); the Services reported.
+   */
+  async reportActivity(): Promise<string[]> {
+    const idling = this.opts.idling;
+    if (!idling || !this.applied) return [];
+    const owners = new Map(this.applied.backends.filter((b) => b.route).map((b) => [b.name, `${b.route!.project}/${b.route!.name}`]));
+    const active = this.activity.observe(backendSessions(await this.haproxy.stat()), (be) => owners.get(be));
+    const services = new Map<string, { project: string; service: string }>();
+    for (const key of active) {
+      const route = this.routes.get(key);
+      if (route) for (const s of servicesOfRoute(route)) services.set(`${s.project}/${s.service}`, s);
+    }
+    if (services.size) await idling.signals.reportActivity([...services.values()], (idling.now ?? Date.now)());
+    return [...services.keys()].sort();
+  }
+
+  /** What the unidler holds requests for: the route a backend serves now, with its Services as known. */
+  private routeOf(backend: string): { route: Route; services: (Service | undefined)[] } | undefined {
+    const be = this.applied?.backends.find((b) => b.name === backend);
+    const route = be?.route && this.routes.get(`${be.route.project}/${be.route.name}`);
+    if (!route) return undefined;
+    return { route, services: [route.spec.to, ...route.spec.alternateBackends].map((t) => this.services.get(`${route.metadata.project}/${t.name}`)) };
+  }
+
+  /** Requests held for idled Services, passed on, timed out; wakes asked. */
+  get unidlerStats() {
+    return this.unidlerServer?.stats;
   }
 
   /** Hands every feed entry after the last one seen to `changed`. */
@@ -176,6 +237,7 @@ export class RouterAgent {
     const k = `${ref.project}/${ref.name}`;
     if (o && !o.metadata.deletionTimestamp) map.set(k, o);
     else map.delete(k);
+    this.unidlerServer?.changed();
     this.schedule();
   }
 
@@ -212,8 +274,10 @@ export class RouterAgent {
     clearTimeout(this.timer);
     clearTimeout(this.poller);
     clearTimeout(this.feedTimer);
+    clearTimeout(this.activityTimer);
     await this.running.catch(() => undefined);
     await this.haproxy.stop();
+    await this.unidlerServer?.stop();
   }
 
   /**
@@ -254,6 +318,7 @@ export class RouterAgent {
     this.services.clear();
     for (const r of routes) if (!r.metadata.deletionTimestamp) this.routes.set(key(r), r);
     for (const s of services) this.services.set(key(s), s);
+    this.unidlerServer?.changed();
     return true;
   }
 
@@ -282,7 +347,7 @@ export class RouterAgent {
     const t0 = performance.now();
     const routes = this.refused.wanted(this.routes);
     this.stats.routesRefused = this.refused.size;
-    const built = buildRouterModel(routes, this.services, this.state);
+    const built = buildRouterModel(routes, this.services, this.state, this.unidler);
     this.stats.lastBuildMs = performance.now() - t0;
     return { ...built, routes };
   }
@@ -347,7 +412,7 @@ export class RouterAgent {
 
   /** `haproxy -c` on a configuration of these routes alone; HAProxy's complaint, if any. */
   private async check(routes: Route[]): Promise<string | undefined> {
-    const { model } = buildRouterModel(routes, this.services);
+    const { model } = buildRouterModel(routes, this.services, undefined, this.unidler);
     const { cfg, files } = renderConfig(model, this.settings);
     const dir = await this.generations.write(cfg, files, 'check');
     try {

@@ -124,6 +124,11 @@ export class Haproxy {
     return problems;
   }
 
+  /** `show stat` of every backend (CSV), from the current worker. */
+  async stat(): Promise<string> {
+    return socketCommand(this.adminSocket, 'show stat -1 2 -1');
+  }
+
   /** RSS of the master and its workers, in bytes (Linux /proc). */
   async memoryBytes(): Promise<number> {
     const out = await socketCommand(this.masterSocket, 'show proc', 30_000);

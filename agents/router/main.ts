@@ -4,11 +4,13 @@
 // stream function, read twice a second) and lists every Route and Service only at start and
 // every 10 minutes as a back-up. Settings from the environment:
 //   TABLE_NAME, AWS_REGION (or DYNAMODB_ENDPOINT locally), BERTH_APPS_DOMAIN,
-//   PAAS_ROUTER_HTTP_PORT (80), PAAS_ROUTER_HTTPS_PORT (443), BERTH_ROUTER_DIR, BERTH_ROUTER_BIND.
+//   PAAS_ROUTER_HTTP_PORT (80), PAAS_ROUTER_HTTPS_PORT (443), BERTH_ROUTER_DIR, BERTH_ROUTER_BIND,
+//   PAAS_IDLE_REPORT_MS (60000: how often requests seen are reported for the idler).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { pino } from 'pino';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { RouterFeedTable } from '../../shared/routing/feed.ts';
+import { IdleSignalTable } from '../../shared/idling/signals.ts';
 import { RouterObjectStore } from '../../shared/routing/router-store.ts';
 import { startRouterAgent } from './agent.ts';
 
@@ -30,6 +32,8 @@ async function main(): Promise<void> {
     // Reads only the feed and, through the byKind index, Routes and Services: all its role allows.
     store: new RouterObjectStore({ client, tableName }),
     feed: new RouterFeedTable({ client, tableName }),
+    // Writes only the idler's activity and wake items (F#active, F#wake).
+    idling: { signals: new IdleSignalTable({ client, tableName }), reportMs: Number(process.env.PAAS_IDLE_REPORT_MS || 60_000) },
     feedMs: 500,
     pollMs: 600_000,
     httpPort: port('PAAS_ROUTER_HTTP_PORT', 80),

@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { settingsFromEnv, type TrialSettings } from '../../shared/trials/settings.ts';
+import { idleAfterFrom } from '../../shared/idling/idler.ts';
 
 export interface UpConfig {
   home: string;
@@ -27,6 +28,9 @@ export interface UpConfig {
   trials: TrialSettings;
   /** How often the registry collects the blobs of deleted images even when none were deleted through the platform. */
   registryGcMs: number;
+  /** Idling: a DC's quiet time before it is idled (PAAS_IDLE_AFTER_S), and how often the router reports requests (PAAS_IDLE_REPORT_MS). */
+  idleAfterMs: number;
+  idleReportMs: number;
 }
 
 function millis(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -64,6 +68,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UpConfig {
     hostEvictionMs: millis(env, 'PAAS_HOST_EVICTION_MS', 5_000),
     trials: settingsFromEnv(env, 'open'),
     registryGcMs: millis(env, 'PAAS_REGISTRY_GC_MS', 60 * 60_000),
+    idleAfterMs: idleAfterFrom(env),
+    idleReportMs: millis(env, 'PAAS_IDLE_REPORT_MS', 60_000),
   };
 }
 

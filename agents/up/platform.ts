@@ -14,6 +14,7 @@ import { LocalProcessLauncher } from '../../shared/builds/local-launcher.ts';
 import { removeStepContainers } from '../../shared/builds/s2i/docker.ts';
 import { DockerPods, removeOwnedContainers } from '../../shared/fleet/docker-pods.ts';
 import { platformReconcilers } from '../../shared/platform/reconcilers.ts';
+import { IdleSignalTable } from '../../shared/idling/signals.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { startHostAgent } from '../host/agent.ts';
 import { routerFeed, startRouterAgent } from '../router/agent.ts';
@@ -105,8 +106,11 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const localRegistry = new LocalRegistry(registry.host, registryGc.request);
 
     const bindings = new DynamoBindingStore({ client, tableName: config.tableName });
-    // The router: HAProxy on loopback, fed at once by Route and Service changes from the stream.
+    const idleSignals = new IdleSignalTable({ client, tableName: config.tableName });
+    // The router: HAProxy on loopback, fed at once by Route and Service changes from the stream;
+    // it reports requests seen and holds requests for idled Services while they are woken.
     const router = await startRouterAgent({
+      idling: { signals: idleSignals, reportMs: config.idleReportMs },
       store,
       httpPort: config.routerHttpPort,
       httpsPort: config.routerHttpsPort,
@@ -125,6 +129,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
         registry: localRegistry,
         appsDomain: config.appsDomain,
         routers: routerFeed(router),
+        idling: { signals: idleSignals, idleAfterMs: config.idleAfterMs },
         hosts: { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs },
         clock: config.trials.now,
       }),

@@ -10,6 +10,7 @@ import { CliError, EXIT_USAGE } from '../errors.ts';
 import { intBetween, projectOption } from '../options.ts';
 import { table } from '../output.ts';
 import { collectionPath, objectPath, resource } from '../resources.ts';
+import { PREVIOUS_REPLICAS } from '../../shared/idling/annotations.ts';
 
 const REVISION = 'berth.io/revision';
 const CAUSE = 'berth.io/cause';
@@ -157,6 +158,24 @@ export function registerDeployCommands(program: Command, ctx: Context): void {
       await orDcHint(project, () => ctx.client().put(`${dcPath(project, name)}/scale`, { replicas: opts.replicas }));
       ctx.out(`${dcRef(name)} scaled`);
     });
+
+  const idling = [
+    { verb: 'idle', about: 'scale a deploymentconfig to 0, remembering its replicas; the next request through one of its routes wakes it', said: (dc: ApiObject) => `idled (${dc.metadata.annotations?.[PREVIOUS_REPLICAS] ?? '?'} replicas remembered)` },
+    { verb: 'unidle', about: 'wake an idled deploymentconfig: scale it back to the replicas it had', said: (dc: ApiObject) => `woken (${dc.spec?.replicas ?? '?'} replicas)` },
+  ];
+  for (const { verb, about, said } of idling) {
+    program
+      .command(verb)
+      .description(about)
+      .argument('<DC>', 'dc/NAME')
+      .addOption(projectOption())
+      .action(async (arg: string, opts: { project?: string }) => {
+        const name = dcTarget(arg);
+        const project = ctx.project(opts.project);
+        const dc = await orDcHint(project, () => ctx.client().post<ApiObject>(`${dcPath(project, name)}/${verb}`));
+        ctx.out(`${dcRef(name)} ${said(dc)}`);
+      });
+  }
 
   program
     .command('set')

@@ -21,6 +21,7 @@ import type { Construct } from 'constructs';
 import { INSTANCE_STATE_CHANGE, TASK_STATE_CHANGE } from '../../shared/aws/ecs-events.ts';
 import { POD_FAMILY_PREFIX } from '../../shared/aws/ecs-pod-spec.ts';
 import { OBJECT_PARTITION_PREFIXES } from '../../shared/store/keys.ts';
+import { WAKE_PARTITION } from '../../shared/idling/signals.ts';
 import { grantAccess } from '../access.ts';
 import type { BerthConfig } from '../config.ts';
 import { alarmOnFleetLoops, alarmOnFunction, alarmOnQueue } from '../constructs/alarms.ts';
@@ -34,10 +35,11 @@ import type { StateStack } from './state-stack.ts';
 export const STREAM_SETTINGS = { batchSize: 100, retryAttempts: 5, maxRecordAge: Duration.hours(1), maxBatchingWindow: Duration.seconds(1) };
 
 /**
- * Only objects' records invoke the stream function: build log writes (a chunk every fraction of
- * a second while a build runs) are not objects, and no reconciler would look at them.
+ * Only objects' records and the routers' wake requests (the idler wakes a DC on them) invoke
+ * the stream function: build log writes (a chunk every fraction of a second while a build runs)
+ * and the routers' activity reports are not objects, and no reconciler would look at them.
  */
-export const STREAM_FILTER = { dynamodb: { Keys: { pk: { S: OBJECT_PARTITION_PREFIXES.map((prefix) => ({ prefix })) } } } };
+export const STREAM_FILTER = { dynamodb: { Keys: { pk: { S: [...OBJECT_PARTITION_PREFIXES, WAKE_PARTITION].map((prefix) => ({ prefix })) } } } };
 
 export interface ControlPlaneStackProps extends StackProps {
   config: BerthConfig;

@@ -21,6 +21,7 @@ import { agentArtefact } from '../constructs/agent-artefact.ts';
 import { privateHosts } from '../constructs/private-hosts.ts';
 import { routerBootCommands } from '../router-user-data.ts';
 import { FEED_PARTITION } from '../../shared/routing/feed.ts';
+import { ACTIVITY_PARTITION, WAKE_PARTITION } from '../../shared/idling/signals.ts';
 import { ROUTER_KINDS } from '../../shared/routing/router-store.ts';
 import { BY_KIND_INDEX } from '../../shared/store/keys.ts';
 
@@ -57,6 +58,8 @@ export class RouterStack extends Stack {
     });
     role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.table.tableArn], conditions: onlyPartitions([FEED_PARTITION]) }));
     role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.table.tableArn}/index/${BY_KIND_INDEX}`], conditions: onlyPartitions(ROUTER_KINDS) }));
+    // For the idler: the requests each Service had, and the requests held for idled ones.
+    role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.table.tableArn], conditions: onlyPartitions([ACTIVITY_PARTITION, WAKE_PARTITION]) }));
     const artefact = props.agentEntry ? agentArtefact(this, 'RouterAgent', props.agentEntry) : undefined;
     // The agent's artefact: that one object of the assets bucket, read only (no wildcard actions).
     if (artefact) role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [artefact.bucket.arnForObjects(artefact.s3ObjectKey)] }));

@@ -10,8 +10,11 @@ import type { Labels } from './types.ts';
 const PLATFORM_DOMAIN = 'berth.io';
 const EXACT_PREFIXES: ReadonlySet<string> = new Set(['berth.io', 'openshift.io']);
 
-/** Keys under a platform prefix that say nothing the platform relies on: `new-app` marks what it made. */
-const TENANT_KEYS: ReadonlySet<string> = new Set(['berth.io/generated-by']);
+/**
+ * Keys under a platform prefix that tenants set: `new-app` marks what it made; a DC's owner asks
+ * for it to be idled when quiet (shared/idling).
+ */
+const TENANT_KEYS: ReadonlySet<string> = new Set(['berth.io/generated-by', 'idling.berth.io/enabled']);
 
 /**
  * Whether a label or annotation key belongs to the platform.

@@ -8,6 +8,8 @@ import { deployReconcilers, type DeployReconcilerOptions } from '../deploy/recon
 import { imageRetention } from '../images/retention.ts';
 import { imagePruneReconciler } from '../images/prune-images.ts';
 import { foundationReconcilers } from '../reconcile/foundation.ts';
+import { idler } from '../idling/idler.ts';
+import type { IdleSignalReader } from '../idling/signals.ts';
 import type { Reconciler } from '../reconcile/types.ts';
 import { routeAdmission } from '../routing/admission.ts';
 import type { BindingStore } from '../scheduler/ports.ts';
@@ -37,6 +39,8 @@ export interface PlatformAdapters {
   clock?: () => Date;
   /** Each project's own execution role for its pods (ECS task execution roles on AWS); none locally. */
   executionRoles?: ProjectExecutionRoles;
+  /** What the routers report (requests seen, requests held), the quiet time before a DC is idled, and the clock. */
+  idling: { signals: IdleSignalReader; idleAfterMs: number; now?: () => number };
 }
 
 /**
@@ -54,5 +58,6 @@ export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
     imagePruneReconciler(a.store, a.registry),
     routeAdmission({ store: a.store, domain: a.appsDomain }),
     a.routers,
+    idler({ store: a.store, ...a.idling }),
   ];
 }

@@ -6,6 +6,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { formatRef, type ObjectRef } from '../model/types.ts';
 import { refOfKey } from '../store/keys.ts';
+import { wakeRefOfKey } from '../idling/signals.ts';
 import { runReconcile, watchers, type RunOptions } from './runner.ts';
 import type { Reconciler } from './types.ts';
 
@@ -19,7 +20,9 @@ export function createStreamHandler(reconcilers: Reconciler[], opts: StreamHandl
   return async function handleStream(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
     for (const record of event.Records) {
       const keys = record.dynamodb?.Keys;
-      const ref = keys?.pk?.S && keys.sk?.S ? refOfKey({ pk: keys.pk.S, sk: keys.sk.S }) : undefined;
+      // Objects, and the routers' wake requests (shared/idling/signals.ts): nothing else reaches a reconciler.
+      const key = keys?.pk?.S && keys.sk?.S ? { pk: keys.pk.S, sk: keys.sk.S } : undefined;
+      const ref = key && (refOfKey(key) ?? wakeRefOfKey(key));
       if (!ref) continue;
       for (const r of watchers(reconcilers, ref.kind)) {
         const outcome = await runReconcile(r, ref, opts);

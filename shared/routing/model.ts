@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { parseAllowList, parseBalance, parseFlag, parseHsts, parseRate, parseTimeout, ROUTER_ANNOTATION } from '../model/route-annotations.ts';
 import type { Termination } from '../model/route-kinds.ts';
 import type { Route, Service } from '../model/objects.ts';
+import { isIdled } from '../idling/annotations.ts';
 
 export const ANNOTATION = ROUTER_ANNOTATION;
 
@@ -162,6 +163,18 @@ function assignSlots(be: string, wanted: Endpoint[], previous: string[] | undefi
 /** An endpoint with its server weight. */
 type Endpoint = { key: string; ip: string; port: number; weight: number };
 
+/**
+ * Where a route sends requests for an idled Service while it has no endpoints: the router
+ * agent's unidler, which holds each request while the Service's DCs are woken.
+ */
+export interface Unidler {
+  ip: string;
+  port: number;
+}
+
+/** Whether the unidler can hold a route's requests: HTTP reaches it (passthrough and re-encryption would not). */
+const holdable = (route: Route) => route.spec.tls?.termination !== 'passthrough' && route.spec.tls?.termination !== 'reencrypt';
+
 /** The Service of each of the route's targets (`to`, then `alternateBackends`), as looked up. */
 const targetServices = (route: Route, services: ReadonlyMap<string, Service>) =>
   [route.spec.to, ...route.spec.alternateBackends].map((t) => services.get(`${route.metadata.project}/${t.name}`));
@@ -170,8 +183,15 @@ const targetServices = (route: Route, services: ReadonlyMap<string, Service>) =>
  * Server weights: each service's share split over its endpoints, scaled to HAProxy's 0-256.
  * `targets` is targetServices(route, …).
  */
-function weighted(route: Route, targets: (Service | undefined)[]): Endpoint[] {
-  const groups = [route.spec.to, ...route.spec.alternateBackends].map((t, i) => ({ w: t.weight, eps: endpointsOf(route, targets[i]) }));
+function weighted(route: Route, targets: (Service | undefined)[], unidler: Unidler | undefined): Endpoint[] {
+  const hold = unidler && holdable(route);
+  const groups = [route.spec.to, ...route.spec.alternateBackends].map((t, i) => {
+    const svc = targets[i];
+    const eps = endpointsOf(route, svc);
+    // An idled Service with no endpoints yet: its share goes to the unidler, which wakes it.
+    if (!eps.length && hold && svc && isIdled(svc)) eps.push({ key: `${t.name}|unidle|${unidler.ip}:${unidler.port}`, ip: unidler.ip, port: unidler.port });
+    return { w: t.weight, eps };
+  });
   const raw = groups.filter((g) => g.eps.length && g.w > 0).map((g) => g.w / g.eps.length);
   const scale = raw.length ? 256 / Math.max(...raw) : 1;
   return groups.flatMap((g) => g.eps.map((e) => ({ ...e, weight: g.w > 0 ? Math.max(1, Math.round((g.w / g.eps.length) * scale)) : 0 })));
@@ -239,7 +259,7 @@ interface Plan {
   name: string;
 }
 
-function plan(route: Route, services: ReadonlyMap<string, Service>, previous: RouterState | undefined): Plan {
+function plan(route: Route, services: ReadonlyMap<string, Service>, previous: RouterState | undefined, unidler: Unidler | undefined): Plan {
   const key = `${route.metadata.project}/${route.metadata.name}`;
   const mode = route.spec.tls?.termination === 'passthrough' ? 'tcp' : 'http';
   const targets = targetServices(route, services);
@@ -248,7 +268,7 @@ function plan(route: Route, services: ReadonlyMap<string, Service>, previous: Ro
     return { route, key, services: targets, reuse: last.backend, mode, tier: tierOf(last.backend.name), name: last.backend.name };
   }
   const settings = annotations(route, mode);
-  const endpoints = weighted(route, targets);
+  const endpoints = weighted(route, targets, unidler);
   return { route, key, services: targets, mode, settings, endpoints, tier: poolOf(mode, settings, route, endpoints.length), name: backendName(route) };
 }
 
@@ -281,16 +301,17 @@ function assignPool(plans: Plan[], tier: Tier, previous: Pool | undefined): Pool
 /**
  * The router's model from admitted routes and the services of their projects (keyed
  * `project/name`). `previous` is the state the last build returned (endpoints keep their slots,
- * routes their pool backends).
+ * routes their pool backends). With `unidler`, routes of idled Services without endpoints send
+ * their requests there.
  * @example const { model, state } = buildRouterModel(routes, services, lastState)
  */
-export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, Service>, previous?: RouterState): { model: RouterModel; state: RouterState } {
+export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, Service>, previous?: RouterState, unidler?: Unidler): { model: RouterModel; state: RouterState } {
   const model: RouterModel = { backends: [], maps: { http: emptyMaps(), https: emptyMaps(), redirect: emptyMaps(), passthrough: emptyMaps() }, certs: [] };
   const slots: SlotTable = new Map();
   const built: RouterState['built'] = new Map();
   const plans = [...routes]
     .sort((a, b) => cmp(a.metadata.project, b.metadata.project) || cmp(a.metadata.name, b.metadata.name))
-    .map((route) => plan(route, services, previous));
+    .map((route) => plan(route, services, previous, unidler));
   const pool = assignPool(plans, 'narrow', previous?.pool);
   const widePool = assignPool(plans, 'wide', previous?.widePool);
   const free = new Map<string, BackendModel>();
@@ -304,7 +325,7 @@ export function buildRouterModel(routes: Route[], services: ReadonlyMap<string, 
     const tls = r.spec.tls;
     let be = p.reuse;
     if (!be || be.name !== name) {
-      be = backend(name, p.mode, p.settings ?? annotations(r, p.mode), p.endpoints ?? weighted(r, p.services), p.tier && TIERS[p.tier].slots);
+      be = backend(name, p.mode, p.settings ?? annotations(r, p.mode), p.endpoints ?? weighted(r, p.services, unidler), p.tier && TIERS[p.tier].slots);
       be.route = { project: r.metadata.project, name: r.metadata.name, host: r.spec.host };
       be.termination = tls?.termination;
       if (tls?.termination === 'reencrypt') be.destinationCa = tls.destinationCACertificate ? `${name}.dest-ca.pem` : '';

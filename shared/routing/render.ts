@@ -23,6 +23,8 @@ export interface Rendered {
 }
 
 export const ADMIN_SOCKET = 'admin.sock';
+/** The header every HTTP backend sets to its own name: the unidler learns from it which route a held request is for. */
+export const BACKEND_HEADER = 'X-Berth-Backend';
 const SNI_SOCKET = 'sni.sock';
 
 export const NOT_AVAILABLE_PAGE = [
@@ -57,7 +59,8 @@ function backend(be: BackendModel, masked: boolean): string[] {
     if (be.maxHttpRate) out.push(`  http-request deny deny_status 429 if { sc2_http_req_rate gt ${be.maxHttpRate} }`);
   }
   if (be.mode === 'http') {
-    out.push('  option forwardfor');
+    // Names the backend to the unidler (agents/router/unidler.ts); set here, so never the client's.
+    out.push('  option forwardfor', `  http-request set-header ${BACKEND_HEADER} %[be_name]`);
     if (be.cookie) out.push(`  cookie ${be.cookie} insert indirect nocache httponly`);
     if (be.hsts) out.push(`  http-response set-header Strict-Transport-Security "${be.hsts}"`);
   }

@@ -6,6 +6,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STREAM_FILTER } from '../../infra/stacks/control-plane-stack.ts';
+import { wakeRefOfKey } from '../../shared/idling/signals.ts';
 import { OBJECT_PARTITION_PREFIXES, refOfKey } from '../../shared/store/keys.ts';
 import { resourcesOf, statements, synthBerth, text, type Statement, type Synthesised } from './synth.ts';
 
@@ -126,11 +127,11 @@ describe('variables', () => {
 });
 
 describe('stream filter', () => {
-  it('invokes the stream function only for objects\' records', () => {
+  it('invokes the stream function only for objects\' records and the routers\' wake requests', () => {
     synth.templates.controlPlane.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'P#' }, { prefix: 'C#' }] } } } }) }] },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'P#' }, { prefix: 'C#' }, { prefix: 'F#wake' }] } } } }) }] },
     });
-    expect(STREAM_FILTER.dynamodb.Keys.pk.S.map((p) => p.prefix)).toEqual([...OBJECT_PARTITION_PREFIXES]);
+    expect(STREAM_FILTER.dynamodb.Keys.pk.S.map((p) => p.prefix)).toEqual([...OBJECT_PARTITION_PREFIXES, 'F#wake']);
   });
 
   it.each([
@@ -138,8 +139,10 @@ describe('stream filter', () => {
     ['a cluster-scoped object', 'C#Project', 'demo', true],
     ['a build log chunk', 'L#demo/web-1', '000000000000', false],
     ['a build log length', 'L#demo/web-1', 'len', false],
-  ])('lets through exactly what refOfKey makes a reference of: %s', (_name, pk, sk, passes) => {
-    expect(OBJECT_PARTITION_PREFIXES.some((p) => pk.startsWith(p))).toBe(passes);
-    expect(refOfKey({ pk, sk }) !== undefined).toBe(passes);
+    ["a router's activity report", 'F#active', 'demo/web', false],
+    ["a router's wake request", 'F#wake', 'demo/web', true],
+  ])('lets through exactly what the stream handler makes a reference of: %s', (_name, pk, sk, passes) => {
+    expect(STREAM_FILTER.dynamodb.Keys.pk.S.some((p) => pk.startsWith(p.prefix))).toBe(passes);
+    expect((refOfKey({ pk, sk }) ?? wakeRefOfKey({ pk, sk })) !== undefined).toBe(passes);
   });
 });

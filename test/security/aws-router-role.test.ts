@@ -42,6 +42,8 @@ describe("a router host's role", () => {
     ['dynamodb:GetItem', TABLE, ['F#router']],
     ['dynamodb:Query', INDEX, ['Route']],
     ['dynamodb:Query', INDEX, ['Service']],
+    ['dynamodb:UpdateItem', TABLE, ['F#active']],
+    ['dynamodb:UpdateItem', TABLE, ['F#wake']],
   ])('may %s %s in partition %j (what routing needs)', async (action, resource, keys) => {
     expect(await decideFor(action, resource, keys)).toBe('Allowed');
   });
@@ -55,6 +57,10 @@ describe("a router host's role", () => {
     ['lists every BuildConfig (webhook secrets) through the index', 'dynamodb:Query', INDEX, ['BuildConfig']],
     ['mixes an allowed partition with another in one batch', 'dynamodb:BatchGetItem', TABLE, ['F#router', 'P#victim']],
     ['writes to the feed', 'dynamodb:PutItem', TABLE, ['F#router']],
+    ['updates the feed', 'dynamodb:UpdateItem', TABLE, ['F#router']],
+    ['updates an object of a project (a DC\'s replicas)', 'dynamodb:UpdateItem', TABLE, ['P#victim']],
+    ['replaces an activity report', 'dynamodb:PutItem', TABLE, ['F#active']],
+    ['deletes a wake request', 'dynamodb:DeleteItem', TABLE, ['F#wake']],
   ])('is refused when it %s', async (_what, action, resource, keys) => {
     expect(await decideFor(action, resource, keys)).not.toBe('Allowed');
   });

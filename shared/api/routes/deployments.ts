@@ -1,8 +1,9 @@
 // DeploymentConfig actions beyond plain objects (shared/deploy/actions.ts): roll out the latest
-// (instantiate), roll back to an earlier revision, and scale.
+// (instantiate), roll back to an earlier revision, scale, and idle or wake (shared/idling).
 import type { Hono } from 'hono';
 import * as z from 'zod';
 import { rollback, rolloutLatest, scaleDeploymentConfig } from '../../deploy/actions.ts';
+import { idleDeploymentConfig, unidleDeploymentConfig } from '../../idling/actions.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute } from '../route.ts';
 import { ProjectNameParam } from '../schemas.ts';
@@ -34,5 +35,19 @@ export function registerDeploymentRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void
     deps,
     { method: 'put', path: `${dcPath}/scale`, access: { kind: 'project', verb: 'update', resource: 'app' }, summary: 'Set the number of replicas', tag, params: ProjectNameParam, body: ScaleBody },
     async (c, { params, body }) => c.json(await scaleDeploymentConfig(deps.store, dcRef(params), body.replicas)),
+  );
+
+  defineRoute(
+    app,
+    deps,
+    { method: 'post', path: `${dcPath}/idle`, access: { kind: 'project', verb: 'update', resource: 'app' }, summary: 'Idle: scale to 0, remembering the replicas; the next request through a route wakes it', tag, params: ProjectNameParam },
+    async (c, { params }) => c.json(await idleDeploymentConfig(deps.store, dcRef(params), Date.now(), `idled by ${c.get('user')}`)),
+  );
+
+  defineRoute(
+    app,
+    deps,
+    { method: 'post', path: `${dcPath}/unidle`, access: { kind: 'project', verb: 'update', resource: 'app' }, summary: 'Wake an idled deployment config: scale back to the replicas it had', tag, params: ProjectNameParam },
+    async (c, { params }) => c.json(await unidleDeploymentConfig(deps.store, dcRef(params), Date.now(), `woken by ${c.get('user')}`)),
   );
 }

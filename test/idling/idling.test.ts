@@ -1,0 +1,108 @@
+// Idling with real HAProxy and DynamoDB Local, the idler on an injected clock: a quiet trial DC
+// (or one that asks for it) is scaled to 0 remembering its replicas; requests through the router,
+// reported from HAProxy's counters, keep a DC awake; a request to an idled route is held by the
+// router (not answered 503), wakes the DC through the table's stream, and is answered 200 once
+// a pod is ready.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IDLED_AT, PREVIOUS_REPLICAS, UNIDLE_TARGETS } from '../../shared/idling/annotations.ts';
+import { idlePlan } from '../../shared/idling/idler.ts';
+import type { DeploymentConfig, Service } from '../../shared/model/objects.ts';
+import { eventually, get } from '../routing/support.ts';
+import { IDLE_AFTER_MS, idlingWorld, type IdlingWorld } from './support.ts';
+
+let w: IdlingWorld;
+const dcRef = (project: string, name: string) => ({ kind: 'DeploymentConfig', project, name });
+const svc = async (project: string, name: string) => (await w.t.store.get<Service>({ kind: 'Service', project, name }))!;
+const created = async (project: string, name: string) => Date.parse((await w.dc(project, name)).metadata.creationTimestamp);
+
+beforeAll(async () => {
+  w = await idlingWorld([{ name: 'trial', trial: true }, { name: 'paid' }]);
+}, 60_000);
+afterAll(() => w?.stop());
+
+describe('idlePlan', () => {
+  const dc = (replicas: number, annotations: Record<string, string> = {}) =>
+    ({ metadata: { name: 'web', project: 'p', creationTimestamp: new Date(0).toISOString(), annotations }, spec: { replicas } }) as unknown as DeploymentConfig;
+  it.each([
+    ['quiet for exactly the idle time', dc(2), true, undefined, 1000, { idle: true }],
+    ['quiet for less: look again when it would be due', dc(2), true, undefined, 400, { idle: false, after: 600 }],
+    ['a request since: counted from the request', dc(2), true, 900, 1000, { idle: false, after: 900 }],
+    ['woken since: counted from the waking', dc(2, { 'idling.berth.io/unidled-at': new Date(500).toISOString() }), true, undefined, 1000, { idle: false, after: 500 }],
+    ['idling does not apply', dc(2), false, undefined, 5000, { idle: false }],
+    ['no replicas', dc(0), true, undefined, 5000, { idle: false }],
+    ['already idled', dc(0, { [IDLED_AT]: new Date(0).toISOString() }), true, undefined, 5000, { idle: false }],
+  ])('%s', (_what, d, applies, last, now, want) => {
+    expect(idlePlan(d, applies, last, now, 1000)).toEqual(want);
+  });
+});
+
+describe('the idler', () => {
+  it('idles a quiet trial DC after PAAS_IDLE_AFTER_S, remembering its replicas; a DC outside a trial without the annotation stays', async () => {
+    await w.app('trial', 'quiet', 2);
+    await w.app('paid', 'kept', 2);
+    await w.app('paid', 'asks', 3, { 'idling.berth.io/enabled': 'true' });
+    w.clock.now = (await created('trial', 'quiet')) + IDLE_AFTER_MS - 1000;
+    const early = await w.idler.reconcile(dcRef('trial', 'quiet'));
+    expect(early.requeueAfter).toBe(1000);
+    expect((await w.dc('trial', 'quiet')).spec.replicas).toBe(2);
+
+    const t0 = Math.max(await created('trial', 'quiet'), await created('paid', 'asks'));
+    w.clock.now = t0 + IDLE_AFTER_MS;
+    for (const [p, n] of [['trial', 'quiet'], ['paid', 'kept'], ['paid', 'asks']]) await w.idler.reconcile(dcRef(p!, n!));
+
+    const quiet = await w.dc('trial', 'quiet');
+    expect(quiet.spec.replicas).toBe(0);
+    expect(quiet.metadata.annotations).toMatchObject({ [PREVIOUS_REPLICAS]: '2', [IDLED_AT]: new Date(t0 + IDLE_AFTER_MS).toISOString() });
+    expect((await svc('trial', 'quiet')).metadata.annotations).toMatchObject({ [IDLED_AT]: expect.any(String), [UNIDLE_TARGETS]: 'quiet' });
+    expect((await w.dc('paid', 'asks')).metadata.annotations?.[PREVIOUS_REPLICAS]).toBe('3');
+    const kept = await w.dc('paid', 'kept');
+    expect(kept.spec.replicas).toBe(2);
+    expect(kept.metadata.annotations?.[IDLED_AT]).toBeUndefined();
+  });
+
+  it('requests through the router, read from HAProxy and reported once per Service, keep a DC awake', async () => {
+    const host = await w.app('trial', 'busy', 1);
+    const t0 = await created('trial', 'busy');
+    w.clock.now = t0 + IDLE_AFTER_MS - 60_000;
+    // The first reading is the baseline; then three requests are one report for the Service.
+    await w.agent.reportActivity();
+    for (let i = 0; i < 3; i++) expect((await eventually(() => get(w.httpPort, host), (r) => r.status === 200)).body).toBe('trial/busy');
+    expect(await w.agent.reportActivity()).toEqual(['trial/busy']);
+    expect(await w.agent.reportActivity()).toEqual([]);
+    expect((await w.signals.lastActivity([{ project: 'trial', service: 'busy' }])).get('trial/busy')).toBe(t0 + IDLE_AFTER_MS - 60_000);
+
+    w.clock.now = t0 + IDLE_AFTER_MS + 1000;
+    const r = await w.idler.reconcile(dcRef('trial', 'busy'));
+    expect((await w.dc('trial', 'busy')).spec.replicas).toBe(1);
+    expect(r.requeueAfter).toBe(IDLE_AFTER_MS - 61_000);
+
+    w.clock.now = t0 + 2 * IDLE_AFTER_MS - 60_000;
+    await w.idler.reconcile(dcRef('trial', 'busy'));
+    expect((await w.dc('trial', 'busy')).spec.replicas).toBe(0);
+  });
+
+  it('a request to an idled route is held, wakes the DC to its replicas, and is answered 200 once a pod is ready (never 503)', async () => {
+    const host = await w.app('trial', 'sleepy', 2);
+    w.clock.now = (await created('trial', 'sleepy')) + IDLE_AFTER_MS;
+    await w.idler.reconcile(dcRef('trial', 'sleepy'));
+    await w.podsFollow('trial', 'sleepy');
+    await w.agent.refresh();
+    expect((await w.dc('trial', 'sleepy')).spec.replicas).toBe(0);
+
+    let answered = false;
+    const reply = get(w.httpPort, host).finally(() => (answered = true));
+    // The wake request reaches the idler through the table's stream; the DC gets its 2 replicas back.
+    await eventually(() => w.dc('trial', 'sleepy'), (d) => d.spec.replicas === 2);
+    expect(answered).toBe(false);
+    expect((await w.dc('trial', 'sleepy')).metadata.annotations).not.toHaveProperty(IDLED_AT);
+
+    await w.podsFollow('trial', 'sleepy');
+    const r = await reply;
+    expect(r).toMatchObject({ status: 200, body: 'trial/sleepy' });
+    expect(w.agent.unidlerStats).toMatchObject({ passed: expect.any(Number), timedOut: 0 });
+    expect(w.agent.unidlerStats!.passed).toBeGreaterThanOrEqual(1);
+    // The Service loses its mark once it has endpoints again; later requests go to the pods.
+    await eventually(() => svc('trial', 'sleepy'), (s) => s.metadata.annotations?.[IDLED_AT] === undefined);
+    expect((await get(w.httpPort, host)).status).toBe(200);
+  });
+});
