@@ -2,10 +2,10 @@
 // pods run, and build hosts, where builds run with the Docker socket), the builder task, the
 // ECR repositories, and what the control plane needs to drive them (grantControl).
 import { BuildScope } from '../constructs/build-scope.ts';
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { SecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
-import { Grant, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -104,6 +104,13 @@ export class FleetStack extends Stack {
     this.podExecutionRole = new Role(this, 'PodExecutionRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Berth pod tasks: image pull and logs' });
     this.registry.grantPull(this.podExecutionRole);
     this.podLogGroup.grantWrite(this.podExecutionRole);
+    // Pods' Secret values, which ECS's agent fetches at task start (shared/aws/ecs-pod-secrets.ts).
+    this.podExecutionRole.addToPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.podSecretsArn] }));
+  }
+
+  /** The Secrets Manager secrets holding pods' Secret values: `berth/<project>/<secret>` (and the random suffix AWS adds). */
+  get podSecretsArn(): string {
+    return this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'berth/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   }
 
   /** Variables a function that drives the fleet reads. */
@@ -163,6 +170,8 @@ export class FleetStack extends Stack {
     });
     // EC2 offers no resource-level permission for Describe* calls.
     add(['ec2:DescribeSecurityGroups'], ['*']);
+    // Pods' Secret values for ECS to fetch: written only under berth/, tagged as Berth's when made.
+    add(['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'], [this.podSecretsArn]);
     add(['iam:PassRole'], [this.builder.taskDefinition.taskRole.roleArn, this.builder.taskDefinition.obtainExecutionRole().roleArn, this.podExecutionRole.roleArn], {
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     });

@@ -119,10 +119,13 @@ describe('ECR repositories', () => {
 });
 
 describe('pods', () => {
-  it('gives pod tasks an execution role that can pull Berth images and write the pod log group, and nothing else', () => {
+  it('gives pod tasks an execution role that can pull Berth images, write the pod log group and read the pods\' Secret values under berth/, and nothing else', () => {
     const [, policy] = resourcesOf(template, 'AWS::IAM::Policy').find(([id]) => id.startsWith('PodExecutionRole'))!;
-    const actions = (policy.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()).sort();
-    expect(actions).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    const statements = (policy.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
+    const actions = statements.flatMap((s) => [s.Action].flat()).sort();
+    expect(actions).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue']);
+    const secrets = statements.find((s) => s.Action === 'secretsmanager:GetSecretValue')!;
+    expect(JSON.stringify(secrets.Resource)).toContain(':secret:berth/*');
   });
 
   it('lets nothing reach the tenant hosts from outside the VPC (the only way in is from the routers)', () => {
