@@ -4,6 +4,8 @@
 // in ECR (BERTH_REGISTRY), and the builder images new-app offers (BERTH_BUILDER_IMAGES). The API
 // and reconciler entries wire with wireBuilds (the webhooks function, which needs none of it,
 // keeps wire and a smaller bundle); the reconciler entries add platformReconcilers.
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EcsPodSecrets } from '../shared/aws/ecs-pod-secrets.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -29,7 +31,7 @@ import { idleAfterFrom } from '../shared/idling/idler.ts';
 import { IdleSignalTable } from '../shared/idling/signals.ts';
 import { RouterFeedTable, routerFeedWriter } from '../shared/routing/feed.ts';
 import { DynamoBindingStore } from '../shared/scheduler/dynamo-binding.ts';
-import { dynamoClientFrom, onFirstUse, wire } from './wire.ts';
+import { dynamoClientFrom, onFirstUse, secretBox, wire } from './wire.ts';
 
 /**
  * The largest source upload on AWS. It comes as the body of one Lambda invocation (6 MB at most)
@@ -170,5 +172,9 @@ export function ecsFleetSync(deps: Pick<ApiDeps, 'store' | 'logger'>, env: NodeJ
     logGroup: env.BERTH_POD_LOG_GROUP || undefined,
     region: env.AWS_REGION ?? '',
     images: buildPolicy(env).registry,
+    // Pods' Secret values: opened with the platform's key, handed to ECS through Secrets Manager (under its own key).
+    ...(env.BERTH_SECRETS_KEY_ARN
+      ? { secrets: { box: secretBox(env), values: new EcsPodSecrets({ client: new SecretsManagerClient({ region: env.AWS_REGION }) }) } }
+      : {}),
   });
 }

@@ -26,6 +26,7 @@ export const WILDCARD_REASONS: { appliesTo: string; reason: string }[] = [
   { appliesTo: '/^Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role\\/berth\\/projects\\/\\*$/', reason: 'Project execution roles, made at run time, one per project, under this path only: created, changed and deleted only with Berth\'s permissions boundary (iam:PermissionsBoundary), tagged only with Berth\'s tags, passed only to ECS tasks.' },
   { appliesTo: arn('ecs', 'task-definition\\/berth-builder:\\*'), reason: 'Every revision of the builder task definition family, and no other family.' },
   { appliesTo: arn('ecs', 'task-definition\\/berth-pod-\\*:\\*'), reason: 'Pod task definitions are registered at run time, one family per deployment, all under the berth-pod- prefix.' },
+  { appliesTo: arn('secretsmanager', 'secret:berth\\/\\*'), reason: 'Pods\' Secret values for ECS to fetch, one Secrets Manager secret per Berth Secret (berth/<project>/<secret>) made at run time: the control plane writes them, the pod execution role reads them.' },
   { appliesTo: arn('ec2', 'security-group\\/\\*'), reason: 'Project security groups are made at run time, one per project: created only with Berth\'s tags, changed and deleted only while they carry them, in Berth\'s VPC (conditions).' },
   { appliesTo: arn('ecs', '(task|container-instance)\\/[^/]*Cluster[0-9A-F]{8}[^/]*\\/\\*'), reason: 'Tasks and container instances of Berth\'s cluster only; their ids are made at run time.' },
 ];

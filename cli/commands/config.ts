@@ -51,15 +51,16 @@ export function secretForDescribe(o: ApiObject): { shown: ApiObject; extra: stri
 
 export function registerConfigCommands(program: Command, ctx: Context): void {
   const create = program.commands.find((c) => c.name() === 'create') ?? program.command('create').description('create an object of a kind that needs more than a name');
+  /** A create command taking a name and keys from literals and files. */
+  const fromSources = (cmd: Command, what: string) =>
+    cmd
+      .argument('<NAME>', `the ${what} name`)
+      .option('--from-literal <KEY=VALUE>', 'a key and its value (repeatable)', collect)
+      .option('--from-file <[KEY=]PATH>', 'a key (the file name unless given) and the file as its value (repeatable)', collect)
+      .addOption(projectOption());
   const secret = create.command('secret').description('create a Secret');
-  secret
-    .command('generic')
-    .description('create a Secret of keys and values (type Opaque), from literals and files')
-    .argument('<NAME>', 'the secret name')
-    .option('--from-literal <KEY=VALUE>', 'a key and its value (repeatable)', collect)
-    .option('--from-file <[KEY=]PATH>', 'a key (the file name unless given) and the file as its value (repeatable)', collect)
+  fromSources(secret.command('generic').description('create a Secret of keys and values (type Opaque), from literals and files'), 'secret')
     .option('--type <type>', 'the Secret type', 'Opaque')
-    .addOption(projectOption())
     .action(async (name: string, opts: { fromLiteral?: string[]; fromFile?: string[]; type: string; project?: string }) => {
       const entries = configEntries(opts.fromLiteral ?? [], opts.fromFile ?? []);
       const project = ctx.project(opts.project);
@@ -68,13 +69,7 @@ export function registerConfigCommands(program: Command, ctx: Context): void {
       ctx.out(`secret/${name} created`);
     });
 
-  create
-    .command('configmap')
-    .description('create a ConfigMap from literals and files (a file that is not UTF-8 text goes into binaryData)')
-    .argument('<NAME>', 'the configmap name')
-    .option('--from-literal <KEY=VALUE>', 'a key and its value (repeatable)', collect)
-    .option('--from-file <[KEY=]PATH>', 'a key (the file name unless given) and the file as its value (repeatable)', collect)
-    .addOption(projectOption())
+  fromSources(create.command('configmap').description('create a ConfigMap from literals and files (a file that is not UTF-8 text goes into binaryData)'), 'configmap')
     .action(async (name: string, opts: { fromLiteral?: string[]; fromFile?: string[]; project?: string }) => {
       const entries = configEntries(opts.fromLiteral ?? [], opts.fromFile ?? []);
       const project = ctx.project(opts.project);

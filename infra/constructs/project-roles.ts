@@ -3,7 +3,7 @@
 // permissions boundary. The boundary is the ceiling of every such role, whatever its inline policy
 // says: log in to ECR, pull the repositories of the project named by the role's own berth:project
 // tag and the shared images (berth/s2i/*, berth/openshift/*), write that project's log streams in
-// the pods' log group — nothing else. The control plane may create, change and delete roles only
+// the pods' log group, read that project's pods' Secret values — nothing else. The control plane may create, change and delete roles only
 // on that path and only with that boundary, tag them only with Berth's tags, and pass them only
 // to ECS tasks.
 import { ArnFormat, Stack } from 'aws-cdk-lib';
@@ -11,7 +11,7 @@ import { Effect, Grant, ManagedPolicy, PolicyStatement, type IGrantable } from '
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
-import { ECR_PULL_ACTIONS, LOG_ACTIONS, PROJECT_ROLE_PATH, SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
+import { ECR_PULL_ACTIONS, LOG_ACTIONS, POD_SECRET_PREFIX, PROJECT_ROLE_PATH, SECRET_ACTIONS, SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
 import { REPOSITORY_PREFIX } from './registry.ts';
 
 /** The role's own project, as IAM reads it from the role's tags when the role is used. */
@@ -40,6 +40,11 @@ export class ProjectRoles extends Construct {
         new PolicyStatement({
           sid: 'OwnLogStreams', effect: Effect.ALLOW, actions: LOG_ACTIONS,
           resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${props.podLogGroup.logGroupName}:log-stream:${ROLE_PROJECT}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        }),
+        // The project's Secret values, which ECS's agent fetches when a task starts (shared/aws/ecs-pod-secrets.ts).
+        new PolicyStatement({
+          sid: 'OwnSecrets', effect: Effect.ALLOW, actions: SECRET_ACTIONS,
+          resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${POD_SECRET_PREFIX}/${ROLE_PROJECT}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
         }),
       ],
     });

@@ -2,7 +2,7 @@
 // pods run, and build hosts, where builds run with the Docker socket), the builder task, the
 // ECR repositories, and what the control plane needs to drive them (grantControl).
 import { BuildScope } from '../constructs/build-scope.ts';
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { SecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -108,6 +108,11 @@ export class FleetStack extends Stack {
     this.projectRoles = new ProjectRoles(this, 'ProjectRoles', { podLogGroup: this.podLogGroup });
   }
 
+  /** The Secrets Manager secrets holding pods' Secret values: `berth/<project>/<secret>` (and the random suffix AWS adds). */
+  get podSecretsArn(): string {
+    return this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'berth/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  }
+
   /** Variables a function that drives the fleet reads. */
   get controlEnvironment(): Record<string, string> {
     return {
@@ -166,6 +171,8 @@ export class FleetStack extends Stack {
     });
     // EC2 offers no resource-level permission for Describe* calls.
     add(['ec2:DescribeSecurityGroups'], ['*']);
+    // Pods' Secret values for ECS to fetch: written only under berth/, tagged as Berth's when made.
+    add(['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'], [this.podSecretsArn]);
     add(['iam:PassRole'], [this.builder.taskDefinition.taskRole.roleArn, this.builder.taskDefinition.obtainExecutionRole().roleArn], {
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     });

@@ -26,6 +26,10 @@ const ROLE_NAME_PREFIX = 'berth-';
 export const ECR_PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
 /** The awslogs log driver's calls (ECS Developer Guide, "Using the awslogs log driver"). */
 export const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/** ECS's agent reads a task's Secrets Manager secrets with its execution role (ECS Developer Guide, "Pass Secrets Manager secrets through Amazon ECS environment variables"). */
+export const SECRET_ACTIONS = ['secretsmanager:GetSecretValue'];
+/** Pods' Secret values live at `berth/<project>/<secret>` in Secrets Manager (shared/aws/ecs-pod-secrets.ts). */
+export const POD_SECRET_PREFIX = 'berth';
 
 export interface ProjectRoleSettings {
   /** The permissions boundary every project role carries: `arn:<partition>:iam::<account>:policy/…`. */
@@ -94,9 +98,15 @@ export const logStreamsArn = (s: ProjectRoleSettings & { logGroup: string }, pre
   return `arn:${partition}:logs:${s.region}:${account}:log-group:${s.logGroup}:log-stream:${prefix}/*`;
 };
 
+/** The ARN of a project's pods' Secret values in Secrets Manager (the `-??????` suffix AWS adds is matched by `*`). */
+const secretsArn = (s: ProjectRoleSettings, project: string) => {
+  const { partition, account } = accountOf(s.boundaryArn);
+  return `arn:${partition}:secretsmanager:${s.region}:${account}:secret:${POD_SECRET_PREFIX}/${project}/*`;
+};
+
 /**
  * The inline policy of a project's role: log in to ECR, pull the project's repositories and the
- * shared images, write the project's log streams. Pure.
+ * shared images, write the project's log streams, read the project's pods' Secret values. Pure.
  */
 export function projectRolePolicy(project: string, s: ProjectRoleSettings): PolicyDocument {
   return {
@@ -106,6 +116,7 @@ export function projectRolePolicy(project: string, s: ProjectRoleSettings): Poli
       { Sid: 'RegistryLogin', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },
       { Sid: 'PullOwnAndSharedImages', Effect: 'Allow', Action: ECR_PULL_ACTIONS, Resource: [project, ...SHARED_IMAGE_NAMESPACES].map((ns) => repositoryArn(s, `${ns}/*`)) },
       ...(s.logGroup ? [{ Sid: 'OwnLogStreams', Effect: 'Allow' as const, Action: LOG_ACTIONS, Resource: [logStreamsArn({ ...s, logGroup: s.logGroup }, project)] }] : []),
+      { Sid: 'OwnSecrets', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [secretsArn(s, project)] },
     ],
   };
 }

@@ -2,6 +2,8 @@
 // each host's pods are synced through ECS (StartTask, StopTask), a few hosts and pods at a time.
 // Readiness comes from the containers' health as DescribeTasks reports it (the control plane is
 // not inside the hosts' network, so it cannot probe). A task state event syncs only its pod.
+import type { EcsPodSecrets } from '../aws/ecs-pod-secrets.ts';
+import type { SecretBox } from '../secrets/ports.ts';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { podOfTask, TASK_STATE_CHANGE, type EcsEvent, type EcsTaskDetail } from '../aws/ecs-events.ts';
 import { hostNameOf, syncEcsHosts } from '../aws/ecs-hosts.ts';
@@ -33,6 +35,8 @@ export interface EcsFleetSyncOptions {
   network?: { subnets: string[]; groups: { securityGroupOf(project: string): Promise<string>; prune(keep: ReadonlySet<string>): Promise<string[]> } };
   /** The platform registry's layout: a pod runs no other project's image. */
   images?: PlatformRegistry;
+  /** Pods' Secrets: the box that opens their sealed values, and where ECS fetches them from (Secrets Manager). */
+  secrets?: { box: SecretBox; values: EcsPodSecrets };
   /** The clock of the pods' back-off and drain (tests). */
   now?: () => number;
   /** Where a host's or a pod's failure goes (fleetErrorReporter: the logs and a metric); the pass goes on with the others. */
@@ -61,10 +65,11 @@ function podSyncOf(o: EcsFleetSyncOptions, w: Wiring, host: Host, view: EcsPodsO
     view,
     ...(o.network ? { network: { subnets: o.network.subnets, securityGroupOf: (p: string) => o.network!.groups.securityGroupOf(p) } } : {}),
     images: o.images,
+    ...(o.secrets ? { secrets: o.secrets.values } : {}),
   });
   const hostName = host.metadata.name;
   const onError = (pod: string, err: unknown) => o.onError?.(err, { host: hostName, pod });
-  return createPodSync({ store: o.store, bindings: o.bindings, hostName, address: host.spec.address, containers, uidFor: w.uidFor, reportedReadiness: true, onError, concurrency: POD_CONCURRENCY, ...(o.now ? { now: o.now } : {}) });
+  return createPodSync({ store: o.store, bindings: o.bindings, hostName, address: host.spec.address, containers, uidFor: w.uidFor, reportedReadiness: true, onError, concurrency: POD_CONCURRENCY, ...(o.secrets ? { secrets: o.secrets.box } : {}), ...(o.now ? { now: o.now } : {}) });
 }
 
 /**

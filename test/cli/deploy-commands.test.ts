@@ -133,7 +133,7 @@ describe('berth set env', () => {
   it.each([
     [['set', 'env', 'dc/envy', '1BAD=x'], 'error: "1BAD=x" is neither NAME=VALUE nor NAME-'],
     [['set', 'env', 'dc/envy', 'JUSTANAME'], 'error: "JUSTANAME" is neither NAME=VALUE nor NAME-'],
-    [['set', 'env', 'dc/envy'], 'error: give NAME=VALUE or NAME- changes, or --list'],
+    [['set', 'env', 'dc/envy'], 'error: give NAME=VALUE or NAME- changes, --from, or --list'],
   ])('%j is a usage error that changes nothing', async (argv, error) => {
     const before = await h.get('deploymentconfigs', 'envy');
 

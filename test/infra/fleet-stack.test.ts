@@ -119,11 +119,11 @@ describe('ECR repositories', () => {
 });
 
 describe('pods', () => {
-  it('bounds every project\'s pod execution role to pulls of its own and the shared images and its own log streams', () => {
+  it('bounds every project\'s pod execution role to pulls of its own and the shared images, its own log streams and its own pods\' Secret values', () => {
     const [, boundary] = resourcesOf(template, 'AWS::IAM::ManagedPolicy').find(([id]) => id.startsWith('ProjectRolesBoundary'))!;
     const found = (boundary.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
-    expect(found.flatMap((s) => [s.Action].flat()).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'logs:CreateLogStream', 'logs:PutLogEvents']);
-    expect(found.map((s) => [s.Resource].flat().map(text).join(' ')).join(' ')).toMatch(/repository\/berth\/\$\{aws:PrincipalTag\/berth:project\}\/\*.*log-stream:\$\{aws:PrincipalTag\/berth:project\}\/\*/);
+    expect(found.flatMap((s) => [s.Action].flat()).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue']);
+    expect(found.map((s) => [s.Resource].flat().map(text).join(' ')).join(' ')).toMatch(/repository\/berth\/\$\{aws:PrincipalTag\/berth:project\}\/\*.*log-stream:\$\{aws:PrincipalTag\/berth:project\}\/\*.*secret:berth\/\$\{aws:PrincipalTag\/berth:project\}\/\*/);
     expect(resourcesOf(template, 'AWS::IAM::Role').filter(([id]) => id.startsWith('PodExecutionRole'))).toEqual([]);
   });
 

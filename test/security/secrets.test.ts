@@ -86,7 +86,7 @@ describe('another tenant\'s Secret', () => {
   it('the stranger\'s own Secret of the same name gives the stranger\'s value, never the victim\'s', async () => {
     expect((await api.call('POST', '/api/v1/projects/evil/secrets', stranger, { metadata: { name: 'db' }, stringData: { password: 'strangers-own' } })).status).toBe(201);
     const config = await startConfigOf(api.store, box, pod('evil', { envFrom: [{ secretRef: { name: 'db' } }] }, [{ name: 'v', secret: { secretName: 'db' } }]));
-    expect(config.env).toContainEqual({ name: 'password', value: 'strangers-own' });
+    expect(config.env).toContainEqual({ name: 'password', value: 'strangers-own', secretKeyRef: { name: 'db', key: 'password' } });
     expect(leaks(config.env)).toBe(false);
   });
 
