@@ -14,6 +14,7 @@ import { eachObject, eachOfKind } from '../store/each.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { bindPod } from './bind.ts';
+import { cordoned } from './cordon.ts';
 import { hostInfoOf } from './host-info.ts';
 import { place } from './place.ts';
 import type { BindingStore } from './ports.ts';
@@ -29,7 +30,8 @@ export interface SchedulerReconcilerDeps {
   now?: () => number;
 }
 
-const pendingUnbound = (p: Pod | undefined): p is Pod => !!p && !p.spec.host && !isTerminating(p) && (p.status?.phase ?? 'Pending') === 'Pending';
+/** A pod waiting for a host: pending, bound nowhere, not being deleted. */
+export const pendingUnbound = (p: Pod | undefined): p is Pod => !!p && !p.spec.host && !isTerminating(p) && (p.status?.phase ?? 'Pending') === 'Pending';
 
 export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
   const { store, bindings } = deps;
@@ -49,7 +51,7 @@ export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
     const group = podGroup(pod);
     const infos = [...hosts.values()].map((h) => {
       const info = hostInfoOf(h, { [group]: perHost.get(h.metadata.name) ?? 0 });
-      return h.spec.unschedulable ? { ...info, ready: false } : info;
+      return cordoned(h) ? { ...info, ready: false } : info;
     });
     return { infos, hosts };
   }
