@@ -27,7 +27,7 @@ import { discoverEcsHosts } from '../../shared/aws/ecs-hosts.ts';
 import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
-import { decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
+import { concreteCondition, decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
 import { statements, synthBerth, text } from '../infra/synth.ts';
 
 const ACCOUNT = '111122223333';
@@ -50,14 +50,6 @@ function concrete(value: unknown): string {
     .replace(/<AWS::Region>/g, REGION)
     .replace(/<AWS::AccountId>/g, ACCOUNT);
 }
-
-const concreteDeep = (v: unknown): unknown => {
-  if (v && typeof v === 'object' && !Array.isArray(v) && !('Fn::ImportValue' in v) && !('Fn::Join' in v) && !('Ref' in v) && !('Fn::GetAtt' in v)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, concreteDeep(x)]));
-  }
-  if (Array.isArray(v)) return v.map(concreteDeep);
-  return concrete(v);
-};
 
 interface IamRequest {
   action: string;
@@ -143,7 +135,7 @@ async function captured(): Promise<{ name: string; input: Record<string, unknown
 beforeAll(() => {
   const found = statements(synthBerth().templates).filter((s) => s.stack === 'controlPlane' && /^ResyncFunctionRoleDefaultPolicy/.test(s.holder));
   expect(found.length).toBeGreaterThan(3);
-  resync = identityPolicy(found, concrete, concreteDeep);
+  resync = identityPolicy(found, concrete, concreteCondition(concrete));
 }, 120_000);
 
 describe('the fleet pass\'s ECS requests under the resync function\'s synthesised policies', () => {

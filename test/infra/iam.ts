@@ -26,6 +26,22 @@ export function identityPolicy(found: Statement[], concrete: (value: unknown) =>
   };
 }
 
+/**
+ * A statement's Condition with every value made concrete by `concrete` (values are synthesised
+ * intrinsics: imports, joins, refs), keeping its operators and keys.
+ * @example identityPolicy(found, concrete, concreteCondition(concrete))
+ */
+export function concreteCondition(concrete: (value: unknown) => string): (c: unknown) => unknown {
+  const deep = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(deep);
+    if (v && typeof v === 'object' && !('Fn::ImportValue' in v) && !('Fn::Join' in v) && !('Ref' in v) && !('Fn::GetAtt' in v)) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]));
+    }
+    return concrete(v);
+  };
+  return deep;
+}
+
 /** Whether a policy's Resource pattern (with * and ? wildcards) matches the literal request resource. */
 const globMatches = (pattern: string, value: string) =>
   new RegExp(`^${pattern.split('').map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`).test(value);
