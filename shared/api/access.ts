@@ -8,6 +8,7 @@ import type { RoleBindingSpec } from '../model/kinds.ts';
 import { allowed, rolesOf, type Resource, type Verb } from '../auth/rbac.ts';
 import { collect, eachObject } from '../store/each.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
+import { TooManyRequestsError } from './rate-limit.ts';
 
 export type Access =
   | { kind: 'public' }
@@ -26,6 +27,9 @@ export function accessMiddleware(deps: ApiDeps, access: Access): MiddlewareHandl
     const token = bearerToken(c.req.header('Authorization'));
     if (!token) throw new UnauthorizedError('this request needs a bearer token');
     const user = await deps.identity.authenticate(token);
+    // Counted per user, before any authorisation work: a flood costs the flooder, not the others.
+    const wait = deps.rateLimit ? await deps.rateLimit.take(user) : 0;
+    if (wait > 0) throw new TooManyRequestsError(wait, deps.rateLimit!.perMinute);
     c.set('user', user);
     c.set('token', token);
     if (access.kind === 'cluster-admin') {
