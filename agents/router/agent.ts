@@ -22,7 +22,7 @@ import { haproxyProblem, refusedAmong } from '../../shared/routing/refusals.ts';
 import { routingChanges } from '../../shared/routing/types.ts';
 import { collect, eachOfKind } from '../../shared/store/each.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
-import { Generations, makeDefaultCert } from './generations.ts';
+import { Generations, installDefaultCert, makeDefaultCert } from './generations.ts';
 import { Haproxy } from './haproxy.ts';
 import { RefusedRoutes } from './refused-routes.ts';
 
@@ -30,8 +30,13 @@ export interface RouterAgentOptions {
   store: ObjectStore;
   httpPort: number;
   httpsPort: number;
-  /** The apps domain: the default certificate is made for `*.<domain>`. */
+  /** The apps domain: without a shared certificate, the default one is made (self-signed) for `*.<domain>`. */
   domain: string;
+  /**
+   * The default certificate every router serves (PEM chain and key, e.g. a CA-issued
+   * `*.<apps domain>`), the same on every router; a self-signed one of this router's own when absent.
+   */
+  defaultCertificate?: string;
   /** Where configurations, certificates and sockets are kept (created when missing). */
   dir: string;
   logger?: Logger;
@@ -116,7 +121,8 @@ export class RouterAgent {
 
   async start(): Promise<void> {
     await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
-    if (!existsSync(this.settings.defaultCert)) makeDefaultCert(this.settings.defaultCert, this.opts.domain);
+    if (this.opts.defaultCertificate) installDefaultCert(this.settings.defaultCert, this.opts.defaultCertificate);
+    else if (!existsSync(this.settings.defaultCert)) makeDefaultCert(this.settings.defaultCert, this.opts.domain);
     // The feed's head first: whatever changes after it is read from the feed, not missed.
     if (this.opts.feed) this.feedSeq = await this.opts.feed.head();
     await this.relist();

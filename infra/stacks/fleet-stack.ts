@@ -3,6 +3,7 @@
 // ECR repositories, and what the control plane needs to drive them (grantControl).
 import { BuildScope } from '../constructs/build-scope.ts';
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { NagSuppressions } from 'cdk-nag';
 import { SecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { Grant, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -53,6 +54,9 @@ export class FleetStack extends Stack {
     // pod revision of every tenant is one (docs/cost.md).
     const insights = { disabled: ContainerInsights.DISABLED, enabled: ContainerInsights.ENABLED, enhanced: ContainerInsights.ENHANCED }[config.containerInsights];
     this.cluster = new Cluster(this, 'Cluster', { vpc, containerInsightsV2: insights });
+    if (config.containerInsights === 'disabled') {
+      NagSuppressions.addResourceSuppressions(this.cluster, [{ id: 'AwsSolutions-ECS4', reason: 'Off by default for its cost: billed per task family, and every tenant deployment is one (docs/cost.md); berth:containerInsights turns it on.' }]);
+    }
 
     const host = (id: string, hostRole: HostFleetProps['hostRole'], sizing: Pick<HostFleetProps, 'size' | 'rootVolumeGiB' | 'managedScaling' | 'agentConfig'>) =>
       new HostFleet(this, id, {

@@ -5,6 +5,7 @@
 //   namespaced object        P#<project>       <kind>#<name>    <kind>           <project>/<name>
 //   cluster-scoped object    C#<kind>          <name>           <kind>           /<name>
 //   build log (not object)   L#<project>/<b>   <offset>|len     -                -
+//   rate count (not object)  R#<user hash>     <window start>   -                -
 //
 // Other attributes: rv (resourceVersion), doc (the object as JSON), labels (map, for label
 // filters), ttl (epoch seconds, DynamoDB TTL), deleting (set while a project finalises).
