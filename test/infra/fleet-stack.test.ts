@@ -41,7 +41,6 @@ describe('ECS cluster and capacity providers', () => {
       AutoScalingGroupProvider: { AutoScalingGroupArn: { Ref: Match.stringLikeRegexp('^TenantHostsASG') }, ManagedScaling: Match.absent(), ManagedTerminationProtection: 'DISABLED' },
     });
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { LaunchTemplate: { LaunchTemplateId: { Ref: Match.stringLikeRegexp('^TenantHostsLaunchTemplate') } }, MinSize: '1', MaxSize: '6', NewInstancesProtectedFromScaleIn: true });
-    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { LaunchTemplate: { LaunchTemplateId: { Ref: Match.stringLikeRegexp('^BuildHostsLaunchTemplate') } }, NewInstancesProtectedFromScaleIn: Match.absent() });
   });
 
   it.each(['TenantHosts', 'BuildHosts'])('%s: ECS-optimised AL2023 for the instance type\'s CPU, IMDSv2 with one hop, encrypted gp3, in private subnets', (prefix) => {
