@@ -24,6 +24,9 @@ import { buildSettings } from '../shared/builds/settings.ts';
 import { DynamoBuildLogs } from '../shared/builds/dynamo-logs.ts';
 import type { Reconciler } from '../shared/reconcile/types.ts';
 import { ProjectSecurityGroups, type Ec2SecurityGroupsClient } from '../shared/aws/project-security-groups.ts';
+import { AutoScalingGroups } from '../shared/aws/auto-scaling.ts';
+import { createAutoscaler, type AutoscalePass } from '../shared/autoscale/autoscaler.ts';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { createEcsFleetSync, type EcsFleetSync } from '../shared/fleet/ecs-fleet-sync.ts';
 import { fleetErrorReporter } from '../shared/fleet/loop-errors.ts';
 import { platformReconcilers as sharedReconcilers } from '../shared/platform/reconcilers.ts';
@@ -177,4 +180,14 @@ export function ecsFleetSync(deps: Pick<ApiDeps, 'store' | 'logger'>, env: NodeJ
       ? { secrets: { box: secretBox(env), values: new EcsPodSecrets({ client: new SecretsManagerClient({ region: env.AWS_REGION }) }) } }
       : {}),
   });
+}
+
+/**
+ * The fleet autoscaler over the tenant hosts' Auto Scaling group (BERTH_TENANT_HOSTS_GROUP):
+ * pods that fit nowhere add hosts, empty hosts are retired after the quiet period
+ * (shared/autoscale). Build hosts are left to ECS managed scaling, which RunTask feeds.
+ */
+export function tenantAutoscaler(deps: Pick<ApiDeps, 'store'>, env: NodeJS.ProcessEnv, client: Pick<AutoScalingClient, 'send'>): () => Promise<AutoscalePass> {
+  const group = required(env, 'BERTH_TENANT_HOSTS_GROUP', 'the autoscaler scales the tenant hosts\' Auto Scaling group');
+  return createAutoscaler({ store: deps.store, groups: new AutoScalingGroups(client), group });
 }

@@ -1,6 +1,7 @@
 // Wiring for the Lambda entry points: the only place (with agents/) that reads the environment
 // and creates AWS clients. Clients that only some requests need (KMS, S3) are made by the first
 // of them, not at every cold start.
+import { rateLimitFrom } from '../shared/api/rate-limit.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { Identity } from '../shared/auth/identity.ts';
@@ -61,5 +62,6 @@ export function wire(env: NodeJS.ProcessEnv = process.env, client: DynamoDBClien
     version: env.BERTH_VERSION,
     // Sign-up is off on AWS unless the deployment opens it (context berth:signup=open).
     trials: settingsFromEnv(env, 'off'),
+    rateLimit: rateLimitFrom(env, client, tableName),
   };
 }

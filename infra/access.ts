@@ -26,6 +26,8 @@ const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<s
     t.fleet.grantControl(grantee);
     return t.fleet.controlEnvironment;
   },
+  // Only the resync function runs the fleet autoscaler.
+  autoscale: (grantee, t) => t.fleet.grantAutoscaling(grantee),
   registry: (grantee, t) => {
     t.fleet.registry.grantManage(grantee);
     return { BERTH_REGISTRY: t.fleet.registry.host, BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX };

@@ -11,6 +11,9 @@ export interface FleetSize {
   max: number;
 }
 
+export const CONTAINER_INSIGHTS_MODES = ['disabled', 'enabled', 'enhanced'] as const;
+export type ContainerInsightsMode = (typeof CONTAINER_INSIGHTS_MODES)[number];
+
 export interface BerthConfig {
   /** Base domain: the API answers at api.<domain>, apps at <route>-<project>.apps.<domain>. */
   domain?: string;
@@ -34,6 +37,8 @@ export interface BerthConfig {
   logRetentionDays: number;
   /** Trials: whether anyone may sign up, how long a trial lasts, projects per user (the functions' PAAS_SIGNUP, PAAS_TRIAL_DAYS, PAAS_PROJECTS_PER_USER). */
   trials: { signup: 'open' | 'off'; trialDays: number; projectsPerUser: number };
+  /** ECS Container Insights on the cluster: off by default (its metrics are billed per task family). */
+  containerInsights: ContainerInsightsMode;
 }
 
 /** Context keys, their defaults (as the CLI would pass them) and what they mean. */
@@ -46,7 +51,7 @@ export const CONTEXT_KEYS = {
   'berth:natGateways': ['1', 'NAT gateways of a new VPC'],
   'berth:tenantInstanceType': ['m7g.large', 'tenant container hosts'],
   'berth:tenantHostsMin': ['1', ''],
-  'berth:tenantHostsMax': ['3', ''],
+  'berth:tenantHostsMax': ['10', 'the autoscaler grows the tenant hosts with pending pods up to this'],
   'berth:buildInstanceType': ['c7g.xlarge', 'build hosts (same CPU architecture as tenant hosts)'],
   'berth:buildHostsMin': ['0', 'build hosts scale from zero with the build capacity provider'],
   'berth:buildHostsMax': ['2', ''],
@@ -60,6 +65,7 @@ export const CONTEXT_KEYS = {
   'berth:signup': ['off', 'open: anyone may sign up for a trial (POST /api/v1/signup); off: only cluster admins make users'],
   'berth:trialDays': ['7', 'how many days a trial lasts'],
   'berth:projectsPerUser': ['10', 'projects a user who is not on a trial may create'],
+  'berth:containerInsights': ['disabled', 'ECS Container Insights on the cluster: disabled, enabled or enhanced (billed per task family: docs/cost.md)'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -75,6 +81,11 @@ export function readConfig(node: Node): BerthConfig {
     const value = Number(text(key));
     if (!Number.isInteger(value) || value < least) throw new Error(`context ${key} must be an integer ≥ ${least}, got "${text(key)}"`);
     return value;
+  };
+  const oneOf = <T extends string>(key: ContextKey, values: readonly T[]): T => {
+    const value = text(key);
+    if (!(values as readonly string[]).includes(value)) throw new Error(`context ${key} must be one of ${values.join(', ')}, got "${value}"`);
+    return value as T;
   };
   const fleet = (role: 'tenant' | 'build' | 'router'): FleetSize => {
     const size = {
@@ -107,6 +118,7 @@ export function readConfig(node: Node): BerthConfig {
     alarmEmail: optional('berth:alarmEmail'),
     logRetentionDays: count('berth:logRetentionDays', 1),
     trials: { signup: signupOf(text('berth:signup')), trialDays: count('berth:trialDays', 1), projectsPerUser: count('berth:projectsPerUser') },
+    containerInsights: oneOf('berth:containerInsights', CONTAINER_INSIGHTS_MODES),
   };
   if (architectureOf(config.tenantHosts.instanceType) !== architectureOf(config.buildHosts.instanceType)) {
     throw new Error('context berth:buildInstanceType must have the CPU architecture of berth:tenantInstanceType: images built on one run on the other');

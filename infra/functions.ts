@@ -17,14 +17,15 @@ export type Trigger =
 
 /**
  * What a function may touch. `table`: read and write the table. `fleet`: run builds and start or
- * stop tasks in Berth's ECS cluster. `registry`: create and manage ECR repositories under berth/.
+ * stop tasks in Berth's ECS cluster. `autoscale`: scale the tenant hosts' Auto Scaling group (the
+ * fleet autoscaler). `registry`: create and manage ECR repositories under berth/.
  * `secrets`: seal and open secrets with the KMS key. `admin-secret`: read the generated first
  * administrator password. `builds`: serve the build routes (store uploaded sources, name the
  * builder images). `build-cleanup`: delete the uploaded sources of deleted builds.
  * `project-roles`: make and remove each project's pod execution role (under /berth/projects/,
  * with the fleet's permissions boundary).
  */
-export type Access = 'table' | 'fleet' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles';
+export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles';
 
 export interface FunctionSpec {
   /** Short name: construct id and part of the log group name. */
@@ -46,5 +47,5 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   { name: 'webhooks', entry: 'functions/webhooks/index.ts', description: 'Berth webhooks (GitHub, GitLab, generic)', memoryMiB: 512, timeoutSeconds: 10, triggers: [{ kind: 'http', route: 'POST /webhooks/{proxy+}' }], access: ['table', 'secrets'] },
   { name: 'stream', entry: 'functions/reconcilers/stream.ts', description: 'Reconcilers driven by the table stream', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'stream' }], access: RECONCILER_ACCESS },
   { name: 'fleet-events', entry: 'functions/fleet-events/index.ts', description: 'ECS pod task and container instance state changes to pods and host leases', memoryMiB: 256, timeoutSeconds: 30, triggers: [{ kind: 'ecs-fleet-events' }], access: ['table'] },
-  { name: 'resync', entry: 'functions/reconcilers/resync.ts', description: 'Periodic resync and ECS task state changes', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'schedule', everyMinutes: 1 }, { kind: 'ecs-task-state' }], access: RECONCILER_ACCESS },
+  { name: 'resync', entry: 'functions/reconcilers/resync.ts', description: 'Periodic resync and ECS task state changes', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'schedule', everyMinutes: 1 }, { kind: 'ecs-task-state' }], access: [...RECONCILER_ACCESS, 'autoscale'] },
 ];

@@ -27,8 +27,8 @@ import type { ObjectStore } from '../../shared/store/ports.ts';
 import type { IdleSignalWriter } from '../../shared/idling/signals.ts';
 import type { Unidler } from '../../shared/routing/model.ts';
 import { ActivityMeter, backendSessions, servicesOfRoute } from './activity.ts';
-import { Generations, makeDefaultCert } from './generations.ts';
 import { UnidlerServer } from './unidler.ts';
+import { Generations, installDefaultCert, makeDefaultCert } from './generations.ts';
 import { Haproxy } from './haproxy.ts';
 import { RefusedRoutes } from './refused-routes.ts';
 
@@ -36,8 +36,13 @@ export interface RouterAgentOptions {
   store: ObjectStore;
   httpPort: number;
   httpsPort: number;
-  /** The apps domain: the default certificate is made for `*.<domain>`. */
+  /** The apps domain: without a shared certificate, the default one is made (self-signed) for `*.<domain>`. */
   domain: string;
+  /**
+   * The default certificate every router serves (PEM chain and key, e.g. a CA-issued
+   * `*.<apps domain>`), the same on every router; a self-signed one of this router's own when absent.
+   */
+  defaultCertificate?: string;
   /** Where configurations, certificates and sockets are kept (created when missing). */
   dir: string;
   logger?: Logger;
@@ -132,7 +137,8 @@ export class RouterAgent {
 
   async start(): Promise<void> {
     await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
-    if (!existsSync(this.settings.defaultCert)) makeDefaultCert(this.settings.defaultCert, this.opts.domain);
+    if (this.opts.defaultCertificate) installDefaultCert(this.settings.defaultCert, this.opts.defaultCertificate);
+    else if (!existsSync(this.settings.defaultCert)) makeDefaultCert(this.settings.defaultCert, this.opts.domain);
     const idling = this.opts.idling;
     if (idling) {
       this.unidlerServer = new UnidlerServer({ routeOf: (be) => this.routeOf(be), signals: idling.signals, timeoutMs: idling.holdMs, now: idling.now, logger: this.opts.logger });

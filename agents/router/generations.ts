@@ -3,6 +3,7 @@
 // HAProxy runs from, and only the current one and the one before are kept (a worker may still be
 // starting from it). Scratch directories hold configurations that are only checked.
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -53,4 +54,16 @@ export function makeDefaultCert(file: string, domain: string): void {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', `/CN=*.${domain}`,
     '-addext', `subjectAltName=DNS:*.${domain}`, '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
   execFileSync('sh', ['-c', `cat "${certFile}" "${keyFile}" > "${file}" && chmod 600 "${file}" && rm -f "${keyFile}"`]);
+}
+
+/** Whether `pem` holds a certificate and its private key, as HAProxy's crt file takes them. */
+export const isCertificateAndKey = (pem: string): boolean => /-----BEGIN CERTIFICATE-----/.test(pem) && /-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(pem);
+
+/**
+ * Installs the certificate every router shares (chain and key in one PEM) as the default one,
+ * readable by the agent's user only. Throws, writing nothing, when `pem` is not a certificate and key.
+ */
+export function installDefaultCert(file: string, pem: string): void {
+  if (!isCertificateAndKey(pem)) throw new Error('the shared default certificate must hold a PEM certificate (chain) and its private key');
+  writeFileSync(file, pem.endsWith('\n') ? pem : `${pem}\n`, { mode: 0o600 });
 }

@@ -6,13 +6,17 @@
 //   TABLE_NAME, AWS_REGION (or DYNAMODB_ENDPOINT locally), BERTH_APPS_DOMAIN,
 //   PAAS_ROUTER_HTTP_PORT (80), PAAS_ROUTER_HTTPS_PORT (443), BERTH_ROUTER_DIR, BERTH_ROUTER_BIND,
 //   PAAS_IDLE_REPORT_MS (60000: how often requests seen are reported for the idler).
+//   BERTH_ROUTER_CERT_SECRET (a Secrets Manager secret holding the routers' shared default
+//   certificate and key as PEM; while it holds none, each router serves a self-signed one).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { pino } from 'pino';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { RouterFeedTable } from '../../shared/routing/feed.ts';
 import { IdleSignalTable } from '../../shared/idling/signals.ts';
 import { RouterObjectStore } from '../../shared/routing/router-store.ts';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { startRouterAgent } from './agent.ts';
+import { isCertificateAndKey } from './generations.ts';
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -27,6 +31,13 @@ async function main(): Promise<void> {
   const domain = process.env.BERTH_APPS_DOMAIN;
   if (!domain) throw new Error('BERTH_APPS_DOMAIN is not set: the default certificate is made for *.<apps domain>');
   const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
+  const secret = process.env.BERTH_ROUTER_CERT_SECRET;
+  let defaultCertificate: string | undefined;
+  if (secret) {
+    const out = await new SecretsManagerClient({ region: process.env.AWS_REGION }).send(new GetSecretValueCommand({ SecretId: secret }));
+    if (out.SecretString && isCertificateAndKey(out.SecretString)) defaultCertificate = out.SecretString;
+    else logger.warn({ secret }, 'the shared default certificate secret holds no PEM certificate and key yet: serving a self-signed one');
+  }
   const client = createDynamoClient({ region: process.env.AWS_REGION, endpoint: process.env.DYNAMODB_ENDPOINT || undefined });
   const agent = await startRouterAgent({
     // Reads only the feed and, through the byKind index, Routes and Services: all its role allows.
@@ -39,6 +50,7 @@ async function main(): Promise<void> {
     httpPort: port('PAAS_ROUTER_HTTP_PORT', 80),
     httpsPort: port('PAAS_ROUTER_HTTPS_PORT', 443),
     domain,
+    ...(defaultCertificate ? { defaultCertificate } : {}),
     dir: process.env.BERTH_ROUTER_DIR || '/var/lib/berth-router',
     // Behind the load balancer the router listens on every address; locally set 127.0.0.1.
     bind: process.env.BERTH_ROUTER_BIND || '0.0.0.0',

@@ -1,5 +1,6 @@
 // Starts the all-in-one platform's pieces in order and returns how to stop them, in reverse.
 // A failure half-way stops what had started, so no engine is left running.
+import { rateLimitFrom } from '../../shared/api/rate-limit.ts';
 import { serve } from '@hono/node-server';
 import Docker from 'dockerode';
 import { createHash } from 'node:crypto';
@@ -159,6 +160,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const app = createApi({
       store, identity, logger, builds, builderImages, buildPolicy, fleet,
       codecs: specCodecs(secrets),
+      rateLimit: rateLimitFrom(process.env, client, config.tableName),
       appsDomain: config.appsDomain,
       trials: config.trials,
       version: process.env.npm_package_version,

@@ -1,6 +1,7 @@
 // The periodic resync Lambda, invoked by an EventBridge schedule, and by ECS task state changes
 // in Berth's cluster: a task's event syncs that task's pod only (its restart, its readiness),
-// the schedule runs the full pass.
+// the schedule runs the full pass, then the fleet autoscaler.
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ec2SecurityGroups } from '../../shared/aws/ec2-security-groups.ts';
 import type { EcsEvent } from '../../shared/aws/ecs-events.ts';
@@ -9,7 +10,7 @@ import { fleetErrorReporter } from '../../shared/fleet/loop-errors.ts';
 import { resyncAll } from '../../shared/reconcile/resync.ts';
 import { ensureLookups } from '../../shared/store/lookups-migration.ts';
 import { dynamoClientFrom } from '../wire.ts';
-import { ecsFleetSync, platformReconcilers, wireBuilds } from '../wire-builds.ts';
+import { ecsFleetSync, platformReconcilers, tenantAutoscaler, wireBuilds } from '../wire-builds.ts';
 
 const deps = wireBuilds();
 const reconcilers = platformReconcilers(deps, process.env);
@@ -18,6 +19,9 @@ const fleet = ecsFleetSync(deps, process.env, ec2SecurityGroups(new EC2Client({ 
 const reportFleetError = fleetErrorReporter(deps.logger, 'ecs-fleet');
 // A table written by an earlier release gets its lookups on the first pass (one read once done).
 let lookups: Promise<number> | undefined;
+// Pods that fit nowhere grow the tenant hosts' group; empty hosts leave after a quiet period.
+const autoscale = tenantAutoscaler(deps, process.env, new AutoScalingClient({ region: process.env.AWS_REGION }));
+const reportAutoscalerError = fleetErrorReporter(deps.logger, 'autoscaler');
 
 export const handler = async (event?: Partial<EcsEvent>) => {
   if (event?.['detail-type'] === TASK_STATE_CHANGE) {
@@ -37,6 +41,12 @@ export const handler = async (event?: Partial<EcsEvent>) => {
     return undefined;
   });
   const summary = await resyncAll(reconcilers, { logger: deps.logger });
-  deps.logger?.info({ ...summary, fleet: pods }, 'resync done');
-  return { ...summary, fleet: pods };
+  // After the scheduler's pass, so that the pods it could place are not counted as waiting.
+  const scaling = await autoscale().catch((err: unknown) => {
+    reportAutoscalerError(err);
+    return undefined;
+  });
+  const autoscaler = scaling && { desired: scaling.desired, actions: scaling.actions.map((a) => a.type), tooLarge: scaling.tooLarge };
+  deps.logger?.info({ ...summary, fleet: pods, autoscaler }, 'resync done');
+  return { ...summary, fleet: pods, autoscaler };
 };

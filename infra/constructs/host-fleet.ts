@@ -22,7 +22,11 @@ export interface HostFleetProps {
   size: FleetSize;
   securityGroup: ISecurityGroup;
   rootVolumeGiB: number;
-  /** Build hosts scale with the RunTask demand on their capacity provider; tenant hosts do not. */
+  /**
+   * Build hosts scale with the RunTask demand on their capacity provider (ECS managed scaling);
+   * tenant hosts, whose pods ECS StartTask places and managed scaling never sees, are scaled by
+   * Berth's autoscaler.
+   */
   managedScaling: boolean;
   /** Extra lines of /etc/ecs/ecs.config. */
   agentConfig: Record<string, string>;
@@ -64,6 +68,10 @@ export class HostFleet extends Construct {
       securityGroup: props.securityGroup,
       rootVolumeGiB: props.rootVolumeGiB,
       notifications: props.notifications,
+      // Hosts scaled by Berth's autoscaler join protected: the group's own scale-in (a lowered
+      // desired capacity, zone rebalancing) never takes a host from under its pods; the
+      // autoscaler removes the protection of the host it retires.
+      ...(props.managedScaling ? {} : { group: { newInstancesProtectedFromScaleIn: true } }),
     });
     this.capacityProvider = new AsgCapacityProvider(this, 'Capacity', {
       autoScalingGroup: this.autoScalingGroup,

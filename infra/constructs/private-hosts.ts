@@ -22,7 +22,7 @@ export interface PrivateHostsProps {
   rootVolumeGiB: number;
   notifications: ITopic;
   /** Anything else the group needs (update policy, health checks). */
-  group?: Pick<AutoScalingGroupProps, 'updatePolicy' | 'healthChecks'>;
+  group?: Pick<AutoScalingGroupProps, 'updatePolicy' | 'healthChecks' | 'newInstancesProtectedFromScaleIn'>;
 }
 
 /** Makes `LaunchTemplate` and `Hosts` in `scope`; returns the Auto Scaling group. */

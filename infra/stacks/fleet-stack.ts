@@ -3,6 +3,7 @@
 // ECR repositories, and what the control plane needs to drive them (grantControl).
 import { BuildScope } from '../constructs/build-scope.ts';
 import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { NagSuppressions } from 'cdk-nag';
 import { SecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -53,7 +54,13 @@ export class FleetStack extends Stack {
     const { config, vpc } = props;
     this.vpc = vpc;
     const retention = retentionOf(config);
-    this.cluster = new Cluster(this, 'Cluster', { vpc, containerInsightsV2: ContainerInsights.ENABLED });
+    // Container Insights is off unless asked for: its metrics are per task family, and every
+    // pod revision of every tenant is one (docs/cost.md).
+    const insights = { disabled: ContainerInsights.DISABLED, enabled: ContainerInsights.ENABLED, enhanced: ContainerInsights.ENHANCED }[config.containerInsights];
+    this.cluster = new Cluster(this, 'Cluster', { vpc, containerInsightsV2: insights });
+    if (config.containerInsights === 'disabled') {
+      NagSuppressions.addResourceSuppressions(this.cluster, [{ id: 'AwsSolutions-ECS4', reason: 'Off by default for its cost: billed per task family, and every tenant deployment is one (docs/cost.md); berth:containerInsights turns it on.' }]);
+    }
 
     const host = (id: string, hostRole: HostFleetProps['hostRole'], sizing: Pick<HostFleetProps, 'size' | 'rootVolumeGiB' | 'managedScaling' | 'agentConfig'>) =>
       new HostFleet(this, id, {
@@ -127,6 +134,23 @@ export class FleetStack extends Stack {
       BERTH_POD_SUBNETS: this.vpc.privateSubnets.map((s) => s.subnetId).join(','),
       BERTH_ROUTERS_SECURITY_GROUP: this.podNetworking.routerPeers.securityGroupId,
     };
+  }
+
+  /**
+   * Lets the fleet autoscaler scale, protect and retire tenant hosts, in their group only, and
+   * returns the variable naming the group. DescribeAutoScalingGroups has no resource-level
+   * permission (Service Authorization Reference, Amazon EC2 Auto Scaling); the three changes
+   * name the group's ARN. Build hosts are ECS managed scaling's, not the autoscaler's.
+   */
+  grantAutoscaling(grantee: IGrantable): Record<string, string> {
+    const group = this.tenantHosts.autoScalingGroup;
+    Grant.addToPrincipal({ grantee, actions: ['autoscaling:DescribeAutoScalingGroups'], resourceArns: ['*'] });
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:SetInstanceProtection', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+      resourceArns: [group.autoScalingGroupArn],
+    });
+    return { BERTH_TENANT_HOSTS_GROUP: group.autoScalingGroupName };
   }
 
   /**

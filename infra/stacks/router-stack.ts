@@ -1,7 +1,9 @@
 // The routers: HAProxy hosts running the router agent, in an Auto Scaling group behind a
 // network load balancer that passes TCP 80 and 443 straight through (TLS ends in HAProxy, so
 // edge, passthrough and re-encrypt routes all work), and the optional wildcard DNS record
-// *.apps.<domain> pointing at it.
+// *.apps.<domain> pointing at it. Every router serves one shared default certificate, kept in
+// Secrets Manager (as OpenShift's routers share their default certificate secret): put a CA-issued
+// *.apps.<domain> there; until then each router serves a self-signed one of its own.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AdditionalHealthCheckType, HealthChecks, UpdatePolicy, type AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -11,6 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import { NetworkLoadBalancer, Protocol } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -42,6 +45,8 @@ export interface RouterStackProps extends StackProps {
 export class RouterStack extends Stack {
   readonly loadBalancer: NetworkLoadBalancer;
   readonly autoScalingGroup: AutoScalingGroup;
+  /** The routers' shared default certificate (PEM chain and key), filled by the operator. */
+  readonly defaultCertificate: Secret;
 
   constructor(scope: Construct, id: string, props: RouterStackProps) {
     super(scope, id, props);
@@ -64,6 +69,16 @@ export class RouterStack extends Stack {
     // The agent's artefact: that one object of the assets bucket, read only (no wildcard actions).
     if (artefact) role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [artefact.bucket.arnForObjects(artefact.s3ObjectKey)] }));
 
+    this.defaultCertificate = new Secret(this, 'DefaultCertificate', {
+      description: `Berth routers' default certificate for *.${config.appsDomain}: the PEM certificate chain followed by its private key`,
+    });
+    // Read by the agent at start; nothing else in the routers' reach.
+    this.defaultCertificate.grantRead(role);
+    NagSuppressions.addResourceSuppressions(this.defaultCertificate, [{
+      id: 'AwsSolutions-SMG4',
+      reason: 'A certificate issued by a CA is renewed by its issuer, not by a rotation Lambda: the operator puts the renewed one in and refreshes the routers.',
+    }]);
+
     const userData = UserData.forLinux();
     userData.addCommands(...routerBootCommands({
       artefact: artefact && { bucket: artefact.s3BucketName, key: artefact.s3ObjectKey },
@@ -73,6 +88,7 @@ export class RouterStack extends Stack {
         AWS_REGION: this.region,
         PAAS_ROUTER_HTTP_PORT: '80',
         PAAS_ROUTER_HTTPS_PORT: '443',
+        BERTH_ROUTER_CERT_SECRET: this.defaultCertificate.secretArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
     }));
@@ -142,6 +158,7 @@ export class RouterStack extends Stack {
       const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: config.hostedZone.id, zoneName: config.hostedZone.name });
       new ARecord(this, 'AppsWildcard', { zone, recordName: `*.${config.appsDomain}`, target: RecordTarget.fromAlias(new LoadBalancerTarget(this.loadBalancer)) });
     }
+    new CfnOutput(this, 'DefaultCertificateSecretArn', { value: this.defaultCertificate.secretArn, description: `put the PEM of *.${config.appsDomain} and its key here, then refresh the routers` });
     new CfnOutput(this, 'RouterDnsName', { value: this.loadBalancer.loadBalancerDnsName, description: `Point *.${config.appsDomain} here` });
   }
 }

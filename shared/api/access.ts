@@ -9,6 +9,7 @@ import { allowed, rolesOf, type Resource, type Verb } from '../auth/rbac.ts';
 import { collect, eachObject } from '../store/each.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
 import { trialHeaders } from '../trials/warning.ts';
+import { TooManyRequestsError } from './rate-limit.ts';
 
 export type Access =
   | { kind: 'public' }
@@ -28,6 +29,9 @@ export function accessMiddleware(deps: ApiDeps, access: Access): MiddlewareHandl
     if (!token) throw new UnauthorizedError('this request needs a bearer token');
     const { user, trialExpires } = await deps.identity.holderOf(token);
     if (trialExpires) trialHeaders(trialExpires, deps.trials?.now() ?? new Date(), (name, value) => c.header(name, value));
+    // Counted per user, before any authorisation work: a flood costs the flooder, not the others.
+    const wait = deps.rateLimit ? await deps.rateLimit.take(user) : 0;
+    if (wait > 0) throw new TooManyRequestsError(wait, deps.rateLimit!.perMinute);
     c.set('user', user);
     c.set('token', token);
     if (access.kind === 'cluster-admin') {

@@ -8,6 +8,7 @@ import type { HostSpec } from '../model/deploy-kinds.ts';
 import type { BerthObject } from '../model/types.ts';
 import type { BuildPolicy } from '../builds/admission.ts';
 import type { TrialSettings } from '../trials/settings.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 /**
  * Turns a kind's spec into its stored form and back, for fields that must not be stored in
@@ -53,6 +54,8 @@ export interface ApiDeps {
    * layout); local git is refused when absent.
    */
   buildPolicy?: BuildPolicy;
+  /** Requests per user (rate-limit.ts): past it, 429 with Retry-After. No limit when absent. */
+  rateLimit?: RateLimiter & { perMinute: number };
   /** Shown by /healthz and in the OpenAPI document. */
   version?: string;
   /** The routers' public ports, when not 80 and 443 (the all-in-one's PAAS_ROUTER_HTTP_PORT, …). */

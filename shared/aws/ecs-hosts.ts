@@ -66,7 +66,10 @@ export function ecsHostOf(ci: ContainerInstanceLike, address?: string): EcsHost 
   const mib = registered(ci, 'MEMORY');
   return {
     name: hostNameOf(arn),
-    spec: { provider: 'ecs', endpoint: arn, address: where, capacity: { cpu: `${cpuMilli}m`, memory: `${mib}Mi` }, unschedulable: ci.status !== 'ACTIVE' },
+    spec: {
+      provider: 'ecs', endpoint: arn, address: where, capacity: { cpu: `${cpuMilli}m`, memory: `${mib}Mi` }, unschedulable: ci.status !== 'ACTIVE',
+      ...(ci.ec2InstanceId ? { instanceId: ci.ec2InstanceId } : {}),
+    },
     allocatable: { cpuMilli, memoryBytes: mib * MiB },
     ready: ci.agentConnected === true && ci.status === 'ACTIVE',
     ...(ci.ec2InstanceId ? { ec2InstanceId: ci.ec2InstanceId } : {}),

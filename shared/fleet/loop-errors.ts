@@ -8,7 +8,7 @@
 export const FLEET_METRICS_NAMESPACE = 'Berth';
 export const FLEET_ERRORS_METRIC = 'FleetLoopErrors';
 /** The fleet's loops; the stack makes one alarm per loop from this list. */
-export const FLEET_LOOPS = ['ecs-fleet', 'fleet-events'] as const;
+export const FLEET_LOOPS = ['ecs-fleet', 'fleet-events', 'autoscaler'] as const;
 export type FleetLoop = (typeof FLEET_LOOPS)[number];
 
 /** The part of a logger the loops need (pino's signature). */

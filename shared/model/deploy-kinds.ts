@@ -258,6 +258,8 @@ export const hostSpec = z.strictObject({
   address: z.string().max(253).default('127.0.0.1'),
   capacity: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
   unschedulable: z.boolean().default(false),
+  /** ecs: the EC2 instance it runs on, by which the autoscaler finds it in its Auto Scaling group. */
+  instanceId: z.string().max(19).optional(),
 });
 export type HostSpec = z.infer<typeof hostSpec>;
 

@@ -3,6 +3,7 @@
 // be stale; the Host object's resourceVersion is what makes a double booking impossible.
 import { ConflictError } from '../errors.ts';
 import { formatRef, refOf } from '../model/types.ts';
+import { cordoned } from './cordon.ts';
 import { fitsIn } from './policy.ts';
 import type { Bound, BindingStore } from './ports.ts';
 import type { HostObject, PodObject, Resources } from './types.ts';
@@ -11,7 +12,7 @@ import type { HostObject, PodObject, Resources } from './types.ts';
  * Binds `pod`, asking for `request`, to `host`. Both objects must be as read from the store:
  * their resourceVersions are the write's condition. A pod already bound to this host is left as
  * it is (binding is idempotent). Throws ConflictError, writing nothing, when the pod is bound
- * elsewhere or being deleted, when the host is not ready or has no room left for the request,
+ * elsewhere or being deleted, when the host is not ready, is cordoned or has no room left for the request,
  * or when either object has changed since it was read: read both again and place the pod again.
  *
  * @example
@@ -26,6 +27,7 @@ export async function bindPod(store: BindingStore, input: { pod: PodObject; host
   if (bound) throw new ConflictError(`${formatRef(refOf(pod))} is already bound to host ${bound}`, 'leave it there');
   if (pod.metadata.deletionTimestamp) throw new ConflictError(`${formatRef(refOf(pod))} is being deleted`, 'do not place it');
   if (!host.status.ready) throw new ConflictError(`host ${hostName} is not ready`, 'place the pod again');
+  if (cordoned(host)) throw new ConflictError(`host ${hostName} is cordoned`, 'place the pod again');
   const { allocatable, requested } = host.status;
   const free = [allocatable.cpuMilli - requested.cpuMilli, allocatable.memoryBytes - requested.memoryBytes] as const;
   if (!fitsIn(...free, request.cpuMilli, request.memoryBytes)) {

@@ -15,6 +15,7 @@ import { unboundPodsTerm } from '../store/lookups.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { bindPod } from './bind.ts';
+import { cordoned } from './cordon.ts';
 import { hostInfoOf } from './host-info.ts';
 import { place } from './place.ts';
 import type { BindingStore } from './ports.ts';
@@ -37,7 +38,8 @@ export interface SchedulerReconcilerDeps {
   now?: () => number;
 }
 
-const pendingUnbound = (p: Pod | undefined): p is Pod => !!p && !p.spec.host && !isTerminating(p) && (p.status?.phase ?? 'Pending') === 'Pending';
+/** A pod waiting for a host: pending, bound nowhere, not being deleted. */
+export const pendingUnbound = (p: Pod | undefined): p is Pod => !!p && !p.spec.host && !isTerminating(p) && (p.status?.phase ?? 'Pending') === 'Pending';
 
 export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
   const { store, bindings } = deps;
@@ -71,7 +73,7 @@ export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
     const group = podGroup(pod);
     const infos = [...hosts.values()].map((h) => {
       const info = hostInfoOf(h, { [group]: perHost.get(h.metadata.name) ?? 0 });
-      return h.spec.unschedulable ? { ...info, ready: false } : info;
+      return cordoned(h) ? { ...info, ready: false } : info;
     });
     return { infos, hosts };
   }

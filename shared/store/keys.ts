@@ -7,6 +7,7 @@
 //   build log (not object)   L#<project>/<b>   <offset>|len     -                -
 //   label lookup             the object's pk   ~L|<kind>|<k>=<v>|<name>  (lookups.ts)
 //   field lookup             X#<term>          <project>/<name>          (lookups.ts)
+//   rate count (not object)  R#<user hash>     <window start>   -                -
 //
 // Other attributes: rv (resourceVersion), doc (the object as JSON), labels (map, for label
 // filters), ttl (epoch seconds, DynamoDB TTL), deleting (set while a project finalises).

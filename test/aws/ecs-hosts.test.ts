@@ -40,7 +40,7 @@ describe('ECS hosts: the mapping', () => {
   it('a connected, active tenant instance is a ready ecs Host with its registered capacity', () => {
     expect(ecsHostOf(instance())).toEqual({
       name: `ecs-${ID}`,
-      spec: { provider: 'ecs', endpoint: ARN, address: '10.0.3.17', capacity: { cpu: '2000m', memory: '7680Mi' }, unschedulable: false },
+      spec: { provider: 'ecs', endpoint: ARN, address: '10.0.3.17', capacity: { cpu: '2000m', memory: '7680Mi' }, unschedulable: false, instanceId: 'i-0abc1234def567890' },
       allocatable: { cpuMilli: 2000, memoryBytes: 7680 * 2 ** 20 },
       ready: true,
       ec2InstanceId: 'i-0abc1234def567890',
@@ -131,7 +131,8 @@ describe('syncEcsHosts (DynamoDB Local)', () => {
 
     expect(await syncEcsHosts(t.store, { client, cluster: CLUSTER, now: () => now })).toEqual({ hosts: [name, hostNameOf(down)], renewed: [name], skipped: [] });
     const host = (await t.store.get<Host>({ kind: 'Host', project: '', name }))!;
-    expect(host.spec).toEqual({ provider: 'ecs', endpoint: ARN, address: '10.0.3.17', capacity: { cpu: '2000m', memory: '7680Mi' }, unschedulable: false });
+    // The instance ID is how the autoscaler finds the host in its Auto Scaling group.
+    expect(host.spec).toEqual({ provider: 'ecs', endpoint: ARN, address: '10.0.3.17', capacity: { cpu: '2000m', memory: '7680Mi' }, unschedulable: false, instanceId: 'i-0abc1234def567890' });
     expect(host.status).toMatchObject({ allocatable: { cpuMilli: 2000, memoryBytes: 7680 * 2 ** 20 }, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: true });
     expect((await t.store.get<HostLease>({ kind: 'HostLease', project: '', name }))!.spec).toEqual({ renewTime: now.toISOString(), leaseDurationSeconds: 150 });
     expect((await t.store.get<Host>({ kind: 'Host', project: '', name: hostNameOf(down) }))!.status.ready).toBe(false);

@@ -9,6 +9,7 @@ import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 import { instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
@@ -23,6 +24,8 @@ const s3 = mockClient(S3Client);
 const ecr = mockClient(ECRClient);
 // STS AssumeRole (AWS STS API Reference, "AssumeRole": Tags are session tags).
 const sts = mockClient(STSClient);
+// The resync function's autoscaler reads the tenant hosts' group (Amazon EC2 Auto Scaling API Reference, "DescribeAutoScalingGroups").
+const asg = mockClient(AutoScalingClient);
 const SCOPE_ROLE = 'arn:aws:iam::111122223333:role/berth-build-scope';
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 let t: TestTable;
@@ -79,6 +82,7 @@ beforeAll(async () => {
     BERTH_VPC_ID: 'vpc-0123456789abcdef0',
     BERTH_POD_SUBNETS: 'subnet-0123456789abcdef0,subnet-0fedcba9876543210',
     BERTH_ROUTERS_SECURITY_GROUP: 'sg-0123456789abcdef0',
+    BERTH_TENANT_HOSTS_GROUP: 'Berth-Fleet-TenantHostsAsg-0A1B2C3D4E5F',
   });
   ({ handler: stream } = (await import('../../functions/reconcilers/stream.ts')) as unknown as { handler: typeof stream });
   ({ handler: resync } = (await import('../../functions/reconcilers/resync.ts')) as unknown as { handler: typeof resync });
@@ -116,7 +120,11 @@ describe('stream function on AWS', () => {
 
   it('resync marks a build whose builder task has stopped as Error, asking ECS about that task only', async () => {
     ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: TASK, lastStatus: 'STOPPED', stoppedReason: 'Essential container in task exited' }], failures: [] });
-    expect(await resync()).toMatchObject({ failed: 0 });
+    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'Berth-Fleet-TenantHostsAsg-0A1B2C3D4E5F', MinSize: 1, MaxSize: 10, DesiredCapacity: 1, DefaultCooldown: 300, AvailabilityZones: ['eu-west-1a'], HealthCheckType: 'EC2', CreatedTime: new Date('2026-11-30T12:00:00Z'), Instances: [] }] });
+    // No pods wait and no host has registered: the autoscaler only reads its group.
+    expect(await resync()).toMatchObject({ failed: 0, autoscaler: { desired: 1, actions: [], tooLarge: [] } });
+    expect(asg.commandCalls(DescribeAutoScalingGroupsCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupNames: ['Berth-Fleet-TenantHostsAsg-0A1B2C3D4E5F'] }]);
+    expect(asg.calls()).toHaveLength(1);
     expect(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input)).toEqual([{ cluster: 'berth-cluster', tasks: [TASK] }]);
     expect((await get('web-1')).status).toMatchObject({ phase: 'Error', reason: 'BuilderLost' });
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);

@@ -20,7 +20,7 @@ describe('readConfig', () => {
       vpcId: undefined,
       maxAzs: 2,
       natGateways: 1,
-      tenantHosts: { instanceType: 'm7g.large', min: 1, max: 3 },
+      tenantHosts: { instanceType: 'm7g.large', min: 1, max: 10 },
       buildHosts: { instanceType: 'c7g.xlarge', min: 0, max: 2 },
       routerHosts: { instanceType: 't4g.small', min: 2, max: 2 },
       builderImageTag: 'latest',
@@ -28,6 +28,7 @@ describe('readConfig', () => {
       alarmEmail: undefined,
       logRetentionDays: 30,
       trials: { signup: 'off', trialDays: 7, projectsPerUser: 10 },
+      containerInsights: 'disabled',
     });
   });
 
@@ -39,10 +40,11 @@ describe('readConfig', () => {
     const c = configWith({
       'berth:domain': 'paas.example.org', 'berth:hostedZoneId': 'Z1', 'berth:tenantHostsMax': '10',
       'berth:buildInstanceType': 'c7g.2xlarge', 'berth:s2iImages': 'python,nodejs', 'berth:logRetentionDays': '90',
+      'berth:containerInsights': 'enhanced',
     });
     expect(c).toMatchObject({
       domain: 'paas.example.org', appsDomain: 'apps.paas.example.org', hostedZone: { id: 'Z1', name: 'paas.example.org' },
-      tenantHosts: { max: 10 }, buildHosts: { instanceType: 'c7g.2xlarge' }, s2iImages: ['python', 'nodejs'], logRetentionDays: 90,
+      tenantHosts: { max: 10 }, buildHosts: { instanceType: 'c7g.2xlarge' }, s2iImages: ['python', 'nodejs'], logRetentionDays: 90, containerInsights: 'enhanced',
     });
   });
 
@@ -57,6 +59,7 @@ describe('readConfig', () => {
     [{ 'berth:hostedZoneId': 'Z1' }, /berth:hostedZoneId needs berth:domain/],
     [{ 'berth:signup': 'yes' }, /berth:signup must be open or off, got "yes"/],
     [{ 'berth:trialDays': '0' }, /berth:trialDays must be an integer ≥ 1/],
+    [{ 'berth:containerInsights': 'on' }, /berth:containerInsights must be one of disabled, enabled, enhanced, got "on"/],
   ])('refuses %j', (context, message) => {
     expect(() => configWith(context)).toThrow(message);
   });

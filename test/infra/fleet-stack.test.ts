@@ -14,9 +14,11 @@ const userData = (prefix: string) => text(launchTemplate(prefix).UserData);
 const ARM_ECS_AMI = '/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id';
 
 describe('ECS cluster and capacity providers', () => {
-  it('makes one cluster with Container Insights and both capacity providers attached', () => {
+  it('makes one cluster, Container Insights off unless asked for, and both capacity providers attached', () => {
     template.resourceCountIs('AWS::ECS::Cluster', 1);
-    template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+    template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'disabled' }] });
+    const enhanced = synthBerth({ 'berth:containerInsights': 'enhanced' }).templates.fleet;
+    enhanced.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }] });
     template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
       CapacityProviders: [{ Ref: Match.stringLikeRegexp('^TenantHostsCapacity') }, { Ref: Match.stringLikeRegexp('^BuildHostsCapacity') }],
     });
@@ -34,11 +36,11 @@ describe('ECS cluster and capacity providers', () => {
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { LaunchTemplate: { LaunchTemplateId: { Ref: Match.stringLikeRegexp('^BuildHostsLaunchTemplate') } }, MinSize: '0', MaxSize: '2' });
   });
 
-  it('leaves tenant hosts to Berth\'s scheduler (no ECS managed scaling) and sizes them from context', () => {
+  it('leaves tenant hosts to Berth\'s scheduler and autoscaler (no ECS managed scaling), joining protected from scale-in, sized from context', () => {
     template.hasResourceProperties('AWS::ECS::CapacityProvider', {
       AutoScalingGroupProvider: { AutoScalingGroupArn: { Ref: Match.stringLikeRegexp('^TenantHostsASG') }, ManagedScaling: Match.absent(), ManagedTerminationProtection: 'DISABLED' },
     });
-    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { LaunchTemplate: { LaunchTemplateId: { Ref: Match.stringLikeRegexp('^TenantHostsLaunchTemplate') } }, MinSize: '1', MaxSize: '6' });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { LaunchTemplate: { LaunchTemplateId: { Ref: Match.stringLikeRegexp('^TenantHostsLaunchTemplate') } }, MinSize: '1', MaxSize: '6', NewInstancesProtectedFromScaleIn: true });
   });
 
   it.each(['TenantHosts', 'BuildHosts'])('%s: ECS-optimised AL2023 for the instance type\'s CPU, IMDSv2 with one hop, encrypted gp3, in private subnets', (prefix) => {

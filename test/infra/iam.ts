@@ -35,12 +35,21 @@ export function identityPolicy(found: Statement[], concrete: (value: unknown) =>
 export function deployedIn(account: string, region: string, names: [RegExp, string][]): { value: (v: unknown) => string; deep: (v: unknown) => unknown } {
   const value = (v: unknown) => names.reduce((t, [pattern, arn]) => t.replace(pattern, arn), text(v))
     .replace(/<AWS::Partition>/g, 'aws').replace(/<AWS::Region>/g, region).replace(/<AWS::AccountId>/g, account).replace(/<AWS::URLSuffix>/g, 'amazonaws.com');
+  return { value, deep: concreteCondition(value) };
+}
+
+/**
+ * A statement's Condition with every value made concrete by `concrete` (values are synthesised
+ * intrinsics: imports, joins, refs), keeping its operators and keys.
+ * @example identityPolicy(found, concrete, concreteCondition(concrete))
+ */
+export function concreteCondition(concrete: (value: unknown) => string): (c: unknown) => unknown {
   const deep = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(deep);
     if (v && typeof v === 'object' && !['Fn::ImportValue', 'Fn::Join', 'Ref', 'Fn::GetAtt'].some((k) => k in v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]));
-    return value(v);
+    return concrete(v);
   };
-  return { value, deep };
+  return deep;
 }
 
 /** Whether a policy's Resource pattern (with * and ? wildcards) matches the literal request resource. */

@@ -62,12 +62,23 @@ describe('router hosts', () => {
     expect(boot).toMatch(/Environment=TABLE_NAME=<import:Berth-State:ExportsOutputRefTable/);
     expect(boot).toContain('Environment=BERTH_APPS_DOMAIN=apps.berth.invalid');
     expect(boot).toContain('Environment=PAAS_ROUTER_HTTP_PORT=80');
+    // One default certificate for every router, from the secret the operator fills.
+    expect(boot).toMatch(/Environment=BERTH_ROUTER_CERT_SECRET=<DefaultCertificate[0-9A-F]{8}>/);
+  });
+
+  it('may read the shared default certificate secret, and no other secret', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const secrets = resourcesOf(template, 'AWS::IAM::Policy')
+      .flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
+      .filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+    expect(secrets.map((st) => [[st.Action].flat().sort(), text(st.Resource)])).toEqual([[['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], expect.stringMatching(/^<DefaultCertificate[0-9A-F]{8}>$/)]]);
   });
 
   it('may read the table (routes and endpoints) and the artefact, and write nothing', () => {
     const actions = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()));
     expect(actions.filter((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject']));
+    expect(actions.filter((a) => /secretsmanager:(Put|Update|Delete|Create)/.test(a))).toEqual([]);
     expect(actions.filter((a) => a.startsWith('s3:'))).toEqual(['s3:GetObject']);
   });
 

@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../shared/errors.ts';
 import { bindPod } from '../../shared/scheduler/bind.ts';
+import { DRAINING_ANNOTATION } from '../../shared/scheduler/cordon.ts';
 import { hostInfoOf } from '../../shared/scheduler/host-info.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { Scheduler } from '../../shared/scheduler/scheduler.ts';
@@ -117,6 +118,17 @@ describe('bindPod with DynamoBindingStore', () => {
     await expect(failure).rejects.toBeInstanceOf(ConflictError);
     await expect(failure).rejects.toThrow(message);
     expect(await snapshot(t)).toEqual(before);
+  });
+
+  it('a host cordoned for scale-in takes no pod, and a binding decided before the cordon fails its write', async () => {
+    const host = await newHost();
+    const cordoned = await t.store.update<HostObject>({ ...host, metadata: { ...host.metadata, annotations: { [DRAINING_ANNOTATION]: '2026-12-02T10:00:00.000Z' } } });
+    const pod = await newPod();
+    await expect(bindPod(bindings, { pod, host: cordoned, request: SMALL })).rejects.toThrow(`host ${host.metadata.name} is cordoned`);
+    // The scheduler read the host before the cordon: its write is refused, nothing is booked.
+    await expect(bindPod(bindings, { pod, host, request: SMALL })).rejects.toBeInstanceOf(ConflictError);
+    expect((await read(cordoned))!.status.requested).toEqual({ cpuMilli: 0, memoryBytes: 0 });
+    expect((await read(pod))!.spec).toEqual({});
   });
 
   it('binding a pod again to its own host changes nothing', async () => {

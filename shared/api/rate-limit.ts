@@ -1,0 +1,88 @@
+// The API's rate limit per user: each authenticated request counts against its user (the token's
+// subject) in a one-minute window, and past the limit the user gets 429 with Retry-After until the
+// window ends. The count lives in the table, one item per user and window, raised with one atomic
+// ADD (no read, no race): every API instance (every Lambda, however many run) sees the same count,
+// which an in-process bucket per instance would not. One user's flood raises only that user's
+// count; the API stage's throttle stays as the platform-wide ceiling.
+//
+//   item           pk                         sk              attributes
+//   rate count     R#<sha-256 of the user>    <window start>  n (requests), ttl (window end + 1 min)
+//
+// The R# items are not objects: the table stream filter (P#, C#) keeps them from the reconcilers.
+import { createHash } from 'node:crypto';
+import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BerthError } from '../errors.ts';
+import { TTL_ATTRIBUTE } from '../store/keys.ts';
+
+export const DEFAULT_REQUESTS_PER_MINUTE = 600;
+const WINDOW_MS = 60_000;
+
+/** Counts one request of `subject`: 0 when it may go on, else the whole seconds until it may. */
+export interface RateLimiter {
+  take(subject: string): Promise<number>;
+}
+
+export class TooManyRequestsError extends BerthError {
+  constructor(readonly retryAfterSeconds: number, limit: number) {
+    super(429, 'TooManyRequests', `too many requests: more than ${limit} a minute from this user; try again in ${retryAfterSeconds} s`, {
+      suggestion: 'wait, then send fewer requests (watch with longer intervals)',
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+  }
+}
+
+/** DynamoDB's answers when one key is written faster than its partition takes: that user is over any limit. */
+const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
+
+export interface DynamoRateLimiterOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** Requests per user per minute (default 600). */
+  perMinute?: number;
+  now?: () => number;
+}
+
+export class DynamoRateLimiter implements RateLimiter {
+  readonly perMinute: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: DynamoRateLimiterOptions) {
+    this.perMinute = opts.perMinute ?? DEFAULT_REQUESTS_PER_MINUTE;
+    this.now = opts.now ?? Date.now;
+  }
+
+  async take(subject: string): Promise<number> {
+    const t = this.now();
+    const start = Math.floor(t / WINDOW_MS) * WINDOW_MS;
+    const wait = Math.max(1, Math.ceil((start + WINDOW_MS - t) / 1000));
+    let count: number;
+    try {
+      const out = await this.opts.client.send(
+        new UpdateItemCommand({
+          TableName: this.opts.tableName,
+          Key: { pk: { S: `R#${createHash('sha256').update(subject).digest('hex')}` }, sk: { S: String(start) } },
+          UpdateExpression: 'ADD n :one SET #ttl = if_not_exists(#ttl, :ttl)',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(Math.ceil((start + 2 * WINDOW_MS) / 1000)) } },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      count = Number(out.Attributes?.n?.N ?? '0');
+    } catch (err) {
+      if (THROTTLED.has((err as Error).name)) return wait;
+      throw err;
+    }
+    return count > this.perMinute ? wait : 0;
+  }
+}
+
+/**
+ * The rate limit from BERTH_API_RATE_LIMIT (requests per user per minute; 0 turns it off),
+ * over the table.
+ */
+export function rateLimitFrom(env: NodeJS.ProcessEnv, client: DynamoDBClient, tableName: string): DynamoRateLimiter | undefined {
+  const raw = env.BERTH_API_RATE_LIMIT;
+  const perMinute = raw === undefined || raw === '' ? DEFAULT_REQUESTS_PER_MINUTE : Number(raw);
+  if (!Number.isInteger(perMinute) || perMinute < 0) throw new Error(`BERTH_API_RATE_LIMIT must be a whole number of requests a minute (0: off), not "${raw}"`);
+  return perMinute === 0 ? undefined : new DynamoRateLimiter({ client, tableName, perMinute });
+}
