@@ -3,8 +3,9 @@
 // HAProxy. Changes of endpoints (addresses, weights, which slots are in use) and of map entries
 // (a route taking or leaving a pool backend, hosts and paths) go through the Runtime API with no
 // reload; anything else writes a new configuration generation, checks it with `haproxy -c`
-// (keeping the running one when refused), swaps it in atomically and reloads hitlessly. Bursts
-// of changes are coalesced. When HAProxy refuses a configuration, the routes at fault are found
+// (keeping the running one when refused), swaps it in atomically and reloads hitlessly. A change
+// that comes after a quiet spell is applied at once; the changes that follow within the
+// coalescing window are gathered and applied together. When HAProxy refuses a configuration, the routes at fault are found
 // (shared/routing/refusals.ts), left out and marked not admitted (HAProxyRejected), and every
 // other route is applied: one tenant's route never stops the router, nor its start.
 // With `idling`, the agent also reports which Services had requests (activity.ts) and holds
@@ -108,6 +109,8 @@ export class RouterAgent {
   private applied?: RouterModel;
   private state?: RouterState;
   private timer?: NodeJS.Timeout;
+  /** When the last application was started (performance.now()). */
+  private lastKick = Number.NEGATIVE_INFINITY;
   private poller?: NodeJS.Timeout;
   private feedTimer?: NodeJS.Timeout;
   private feedSeq = 0;
@@ -330,13 +333,20 @@ export class RouterAgent {
 
   private schedule(): void {
     if (this.stopped || this.timer) return;
+    const window = this.opts.coalesceMs ?? 100;
+    const wait = this.lastKick + window - performance.now();
+    if (wait <= 0) {
+      this.kick();
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.kick();
-    }, this.opts.coalesceMs ?? 100);
+    }, wait);
   }
 
   private kick(): void {
+    this.lastKick = performance.now();
     this.dirty = true;
     this.running = this.running.then(async () => {
       if (!this.dirty || this.stopped) return;
