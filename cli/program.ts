@@ -7,6 +7,7 @@ import { registerBuildCommands } from './commands/builds.ts';
 import { registerDeployCommands } from './commands/deploy.ts';
 import { registerNewAppCommands } from './commands/new-app.ts';
 import { registerObjectCommands } from './commands/objects.ts';
+import { registerPodCommands } from './commands/pods.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerSessionCommands } from './commands/session.ts';
@@ -28,7 +29,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return commanderExit(err, io, usageHint);
     const e = err instanceof CliError ? err : new CliError(oneLine((err as Error)?.message ?? String(err)), 'this looks like a bug in berth; please report it');
-    report(io, e.message, e.hint);
+    if (e.message) report(io, e.message, e.hint);
     return e.exitCode;
   }
 }
@@ -45,6 +46,7 @@ export function buildProgram(ctx: Context): Command {
   registerBuildCommands(program, ctx);
   registerDeployCommands(program, ctx);
   registerRouteCommands(program, ctx);
+  registerPodCommands(program, ctx);
   registerStatusCommands(program, ctx);
   registerAdmCommands(program, ctx);
   return program;
