@@ -17,16 +17,13 @@ import WebSocket from 'ws';
 import { ensureBuilderImages } from '../images/build.ts';
 import { createApi } from '../shared/api/app.ts';
 import { nodeStreams } from '../shared/api/node-websocket.ts';
-import { Identity } from '../shared/auth/identity.ts';
 import { DockerPods, removeOwnedContainers } from '../shared/fleet/docker-pods.ts';
 import { projectUid } from '../shared/fleet/pod-container.ts';
 import { startDynamoLocal } from '../shared/local/dynamodb-local.ts';
 import { freePort } from '../shared/local/ports.ts';
-import { createDynamoClient } from '../shared/store/client.ts';
-import { DynamoObjectStore } from '../shared/store/dynamo.ts';
-import { ensureTable } from '../shared/store/table.ts';
 import { CHANNEL, frame, unframe } from '../shared/streams/channels.ts';
 import { ensureCliBundle } from '../scripts/bundle-cli.mjs';
+import { benchStore } from './_users.ts';
 import type { BenchResult } from './run.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -80,12 +77,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-exec-'));
   let server: ReturnType<typeof serve> | undefined;
   try {
-    const client = createDynamoClient({ endpoint: engine.endpoint });
-    await ensureTable(client, 'bench');
-    const store = new DynamoObjectStore({ client, tableName: 'bench' });
-    const identity = new Identity(store);
-    await identity.bootstrapAdmin('bench-admin-password');
-    await identity.createUser('dev', 'bench-dev-password');
+    const { store, identity } = await benchStore(engine.endpoint);
     const pods = new DockerPods(docker, { owner });
     const ws = nodeStreams();
     const app = createApi({ store, identity, streams: ws.streams, fleet: { containersFor: (h) => (h.metadata.name === 'local' ? pods : undefined) } });
