@@ -10,13 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createApi } from '../shared/api/app.ts';
-import { Identity } from '../shared/auth/identity.ts';
 import { startDynamoLocal } from '../shared/local/dynamodb-local.ts';
 import { freePort } from '../shared/local/ports.ts';
-import { createDynamoClient } from '../shared/store/client.ts';
-import { DynamoObjectStore } from '../shared/store/dynamo.ts';
-import { ensureTable } from '../shared/store/table.ts';
 import { ensureCliBundle } from '../scripts/bundle-cli.mjs';
+import { benchStore } from './_users.ts';
 import type { BenchResult } from './run.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -65,12 +62,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-cli-'));
   let server: { close(cb: () => void): void } | undefined;
   try {
-    const client = createDynamoClient({ endpoint: engine.endpoint });
-    await ensureTable(client, 'bench');
-    const store = new DynamoObjectStore({ client, tableName: 'bench' });
-    const identity = new Identity(store);
-    await identity.bootstrapAdmin('bench-admin-password');
-    await identity.createUser('dev', 'bench-dev-password');
+    const { store, identity } = await benchStore(engine.endpoint);
     const app = createApi({ store, identity });
     const port = await freePort();
     await new Promise<void>((resolve) => (server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve())));

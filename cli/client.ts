@@ -43,6 +43,11 @@ export class ApiClient {
     private readonly onWarning?: (text: string) => void,
   ) {}
 
+  /** The headers that carry this client's credentials (for a WebSocket's upgrade request). */
+  authHeaders(): Record<string, string> {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }

@@ -21,6 +21,11 @@ export class CliError extends Error {
     this.code = opts.code;
   }
 
+  /** Ends the run with `exitCode` and prints nothing (a remote command's own exit code). */
+  static exit(exitCode: number): CliError {
+    return new CliError('', undefined, { exitCode });
+  }
+
   /** The same error with a hint, unless it already has one. */
   withHint(hint: string): CliError {
     if (this.hint) return this;

@@ -49,6 +49,27 @@ export async function printLog(ctx: Context, client: ApiClient, project: string,
   out.flush();
 }
 
+export interface PodLogOptions {
+  follow?: boolean;
+  tail?: number;
+  sinceSeconds?: number;
+  previous?: boolean;
+}
+
+/** Prints a pod's log as the server streams it; with `follow`, until the container stops or the user interrupts. */
+export async function printPodLog(ctx: Context, client: ApiClient, podPath: string, project: string, opts: PodLogOptions): Promise<void> {
+  const query = new URLSearchParams();
+  if (opts.follow) query.set('follow', '1');
+  if (opts.previous) query.set('previous', '1');
+  if (opts.tail !== undefined) query.set('tail', String(opts.tail));
+  if (opts.sinceSeconds !== undefined) query.set('sinceSeconds', String(opts.sinceSeconds));
+  const qs = query.size ? `?${query}` : '';
+  const res = await orListHint('pods', project, () => client.open('GET', `${podPath}/log${qs}`, { accept: 'text/plain', timeoutMs: opts.follow ? 0 : undefined }));
+  const out = new LogWriter(ctx);
+  for await (const chunk of res.body) out.write(chunk);
+  out.flush();
+}
+
 /** Prints the log until the build ends, then its outcome; throws a CliError unless it is Complete. */
 export async function followBuild(ctx: Context, client: ApiClient, project: string, name: string, pollMs = POLL_MS): Promise<void> {
   const path = buildPath(project, name);

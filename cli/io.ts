@@ -6,4 +6,8 @@ export interface Io {
   /** `isTTY` decides whether progress redraws one line or prints only where it starts and ends. */
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /** Input for commands that pass it on (exec -i, rsh); a terminal has isTTY and setRawMode. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
+  /** With a terminal, its size and a 'resize' event (rsh). */
+  terminal?: { columns?: number; rows?: number; on(event: 'resize', listener: () => void): unknown; off(event: 'resize', listener: () => void): unknown };
 }

@@ -7,4 +7,13 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+// stdin is opened only by the commands that read it (exec -i, rsh).
+process.exitCode = await run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  get stdin() {
+    return process.stdin;
+  },
+  terminal: process.stdout.isTTY ? process.stdout : undefined,
+});

@@ -8,6 +8,7 @@ import { registerConfigCommands } from './commands/config.ts';
 import { registerDeployCommands } from './commands/deploy.ts';
 import { registerNewAppCommands } from './commands/new-app.ts';
 import { registerObjectCommands } from './commands/objects.ts';
+import { registerPodCommands } from './commands/pods.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerSessionCommands } from './commands/session.ts';
@@ -30,7 +31,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return commanderExit(err, io, usageHint);
     const e = err instanceof CliError ? err : new CliError(oneLine((err as Error)?.message ?? String(err)), 'this looks like a bug in berth; please report it');
-    report(io, e.message, e.hint);
+    if (e.message) report(io, e.message, e.hint);
     return e.exitCode;
   }
 }
@@ -49,6 +50,7 @@ export function buildProgram(ctx: Context): Command {
   registerDeployCommands(program, ctx);
   registerRouteCommands(program, ctx);
   registerConfigCommands(program, ctx);
+  registerPodCommands(program, ctx);
   registerStatusCommands(program, ctx);
   registerAdmCommands(program, ctx);
   return program;

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Identity } from '../../shared/auth/identity.ts';
 import { createApi } from '../../shared/api/app.ts';
+import { nodeStreams } from '../../shared/api/node-websocket.ts';
 import type { BuilderImage } from '../../shared/api/env.ts';
 import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
 import { LocalProcessLauncher } from '../../shared/builds/local-launcher.ts';
@@ -157,8 +158,9 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       containersFor: (host: { metadata: { name: string }; spec: { provider: string; endpoint?: string } }) =>
         host.metadata.name === config.hostName ? localPods : host.spec.provider === 'docker' && host.spec.endpoint ? new DockerPods(new Docker({ socketPath: host.spec.endpoint })) : undefined,
     };
+    const ws = nodeStreams();
     const app = createApi({
-      store, identity, logger, builds, builderImages, buildPolicy, fleet,
+      store, identity, logger, builds, builderImages, buildPolicy, fleet, streams: ws.streams,
       codecs: specCodecs(secrets),
       rateLimit: rateLimitFrom(process.env, client, config.tableName),
       appsDomain: config.appsDomain,
@@ -169,6 +171,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.apiPort, hostname: '127.0.0.1' }, () => resolve(s));
       s.once('error', reject);
+      ws.attach(app, s);
     });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     return { url: `http://127.0.0.1:${config.apiPort}`, admin, stop };

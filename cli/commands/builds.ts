@@ -1,13 +1,13 @@
 // start-build, cancel-build, logs: running builds of BuildConfigs and watching them (logs also
 // prints a pod's log).
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { EnvVar } from '../../shared/model/build-kinds.ts';
 import type { ApiObject } from '../client.ts';
 import type { Context } from '../context.ts';
 import { buildPath, buildRef, buildTarget, buildsOf, isFinished, latestBuild, orListHint, startBuild } from '../builds.ts';
-import { followBuild, printLog } from '../follow.ts';
-import { envOption, projectOption } from '../options.ts';
-import { objectPath, resource } from '../resources.ts';
+import { followBuild, printLog, printPodLog, type PodLogOptions } from '../follow.ts';
+import { podPath, podTarget, resolvePod } from '../pods.ts';
+import { envOption, intBetween, projectOption } from '../options.ts';
 import { resolveKind } from '../../shared/model/kind-names.ts';
 
 export function registerBuildCommands(program: Command, ctx: Context): void {
@@ -48,25 +48,37 @@ export function registerBuildCommands(program: Command, ctx: Context): void {
 
   program
     .command('logs')
-    .description("print a build's log (-f follows it until the build ends) or a pod's")
-    .argument('<TARGET>', 'build/NAME, bc/NAME for the newest build of a BuildConfig, or pod/NAME')
-    .option('-f, --follow', 'keep printing until the build ends, then exit with its outcome')
+    .description("print a build's log or a pod's; -f follows it (a build's until it ends, then exits with its outcome)")
+    .argument('<TARGET>', 'build/NAME, bc/NAME for the newest build of a BuildConfig, pod/NAME, or dc/NAME for a running pod of it')
+    .option('-f, --follow', 'keep printing as the log grows')
+    .option('--tail <lines>', "a pod's last lines only", intBetween(0, 100_000))
+    .option('--since <duration>', "a pod's lines of the last 10s, 5m, 2h…", parseDuration)
+    .option('-p, --previous', "the pod's container before its last restart")
     .addOption(projectOption())
-    .action(async (arg: string, opts: { follow?: boolean; project?: string }) => {
+    .action(async (arg: string, opts: PodLogOptions & { since?: number; project?: string }) => {
       const at = arg.indexOf('/');
-      const pod = at > 0 && resolveKind(arg.slice(0, at))?.kind === 'Pod' ? arg.slice(at + 1) : undefined;
-      const target = pod === undefined ? buildTarget(arg, 'Build') : undefined;
+      const kind = at > 0 ? resolveKind(arg.slice(0, at))?.kind : undefined;
+      const onPod = kind === 'Pod' || kind === 'DeploymentConfig';
+      const target = onPod ? undefined : buildTarget(arg, 'Build');
       const project = ctx.project(opts.project);
       const client = ctx.client();
       if (!target) {
-        const res = await orListHint('pods', project, () => client.open('GET', `${objectPath(resource('Pod'), project, pod!)}/log`, { accept: 'text/plain' }));
-        ctx.io.stdout.write(await res.text());
+        const pod = await resolvePod(client, project, podTarget(arg));
+        await printPodLog(ctx, client, podPath(project, pod), project, { follow: opts.follow, tail: opts.tail, sinceSeconds: opts.since, previous: opts.previous });
         return;
       }
       const name = target.kind === 'Build' ? target.name : await latestBuild(client, project, target.name);
       if (opts.follow) await followBuild(ctx, client, project, name);
       else await printLog(ctx, client, project, name);
     });
+}
+
+/** `10s`, `5m`, `2h`, `1d` (or plain seconds) as seconds. */
+export function parseDuration(value: string): number {
+  const m = /^(\d+)(s|m|h|d)?$/.exec(value.trim());
+  const n = m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[(m[2] ?? 's') as 's'] : NaN;
+  if (!(n >= 1)) throw new InvalidArgumentError('give a duration such as 30s, 5m, 2h or 1d');
+  return n;
 }
 
 async function unfinishedBuilds(ctx: Context, project: string, bc: string): Promise<string[]> {

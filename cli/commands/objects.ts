@@ -72,8 +72,11 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
     .addOption(outputOption())
     .option('-l, --selector <k=v,…>', 'only objects with these labels')
     .option('--chunk-size <n>', 'objects per request when listing', intBetween(1, 1000), 500)
-    .action(async (kind: string, names: string[], opts: { project?: string; output?: Format; selector?: string; chunkSize: number }) => {
+    .option('-w, --watch', 'after the list, print objects as they are added, changed or deleted (until interrupted)')
+    .option('--poll-interval <ms>', 'how often -w looks, in milliseconds', intBetween(100, 60_000), 1000)
+    .action(async (kind: string, names: string[], opts: { project?: string; output?: Format; selector?: string; chunkSize: number; watch?: boolean; pollInterval: number }) => {
       const targets = parseTargets([kind, ...names]);
+      if (opts.watch && (targets.length > 1 || targets[0]!.names.length || opts.output)) throw new CliError('-w watches one kind, as a table', 'e.g. `berth get pods -w`', { exitCode: EXIT_USAGE });
       const several = targets.length > 1;
       const found: { t: Target; items: ApiObject[] }[] = [];
       for (const { r, names } of targets) {
@@ -92,9 +95,11 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
       if (!shown.length) {
         const where = only.t.project ? ` in project "${only.t.project}"` : '';
         ctx.note(several ? `No resources found${where}.` : `No ${only.t.r.plural} found${where}.`);
-        return;
+      } else ctx.out(shown.map((f) => kindTable(f.t.r.kind, f.items, several)).join('\n'));
+      if (opts.watch) {
+        const { watchObjects } = await import('../watch.ts');
+        await watchObjects(ctx, only.t.r.kind, only.items, () => objectsOf(only.t, [], opts), opts.pollInterval);
       }
-      ctx.out(shown.map((f) => kindTable(f.t.r.kind, f.items, several)).join('\n'));
     });
 
   program

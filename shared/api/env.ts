@@ -9,6 +9,7 @@ import type { BerthObject } from '../model/types.ts';
 import type { BuildPolicy } from '../builds/admission.ts';
 import type { TrialSettings } from '../trials/settings.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import type { UpgradeWebSocket } from 'hono/ws';
 
 /**
  * Turns a kind's spec into its stored form and back, for fields that must not be stored in
@@ -70,6 +71,8 @@ export interface ApiDeps {
     /** The pod containers of a host, or undefined when this API cannot reach that host. */
     containersFor(host: BerthObject<HostSpec, unknown>): PodContainers | undefined;
   };
+  /** WebSocket upgrades of the server the app runs in; exec is served when given (not on Lambda). */
+  streams?: { upgradeWebSocket: UpgradeWebSocket<any> };
 }
 
 export interface ApiEnv {

@@ -4,12 +4,14 @@
 // project's pods join the project's own network on the engine (docker-networks.ts), made with
 // its first pod and removed with its last.
 import { imageProblem, type PlatformRegistry } from '../images/access.ts';
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError, ConflictError } from '../errors.ts';
 import { LABELS, podContainerName, podContainerSpec, projectUid } from './pod-container.ts';
 import { ProjectNetworks } from './docker-networks.ts';
 import { PodFiles } from './pod-files.ts';
-import type { PodContainers } from './ports.ts';
+import { logStream, startExec } from './docker-streams.ts';
+import type { ExecRequest, ExecSession, LogOptions, PodContainers } from './ports.ts';
 import type { HostPort, ListedPod, PodSpecForHost, RunningPod } from './types.ts';
 
 /** Refused: the named container exists but Berth did not create it. */
@@ -129,7 +131,7 @@ export class DockerPods implements PodContainers {
     if (existing) {
       if (!this.mine(existing.Config.Labels)) throw new UnmanagedContainerError(name);
       if (existing.State.Running && existing.Config.Image === spec.image) return runningPodOf(existing);
-      await this.docker.getContainer(existing.Id).remove({ force: true });
+      await this.replace(existing, name);
     }
     const network = await this.networks.ensure(spec.project);
     const uid = spec.uid ?? this.uidFor(spec.project);
@@ -155,6 +157,31 @@ export class DockerPods implements PodContainers {
     return runningPodOf(await created.inspect());
   }
 
+  /**
+   * Out of the way of the pod's new container: a container that exited is kept, stopped, as the
+   * pod's previous one (for `logs --previous`), replacing any older one; a running one is removed.
+   */
+  private async replace(existing: Docker.ContainerInspectInfo, name: string): Promise<void> {
+    if (existing.State.Running) {
+      await this.docker.getContainer(existing.Id).remove({ force: true });
+      return;
+    }
+    await this.removeByName(previousName(name));
+    await this.docker.getContainer(existing.Id).rename({ name: previousName(name) });
+  }
+
+  private async removeByName(name: string): Promise<void> {
+    const info = await this.inspectByName(name);
+    if (!info) return;
+    if (!this.mine(info.Config.Labels)) throw new UnmanagedContainerError(name);
+    await this.docker
+      .getContainer(info.Id)
+      .remove({ force: true })
+      .catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+  }
+
   /** The pod's container on this host, or undefined when there is none Berth manages. */
   async inspectPod(project: string, pod: string): Promise<RunningPod | undefined> {
     const info = await this.inspectByName(podContainerName(project, pod));
@@ -169,16 +196,8 @@ export class DockerPods implements PodContainers {
    */
   async removePod(project: string, pod: string): Promise<void> {
     const name = podContainerName(project, pod);
-    const info = await this.inspectByName(name);
-    if (info) {
-      if (!this.mine(info.Config.Labels)) throw new UnmanagedContainerError(name);
-      await this.docker
-        .getContainer(info.Id)
-        .remove({ force: true })
-        .catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
-    }
+    await this.removeByName(name);
+    await this.removeByName(previousName(name));
     await this.files?.remove(name);
     // The pod is gone whatever happens to its network: one the engine will not remove now is
     // removed later (pruneNetworks).
@@ -212,11 +231,25 @@ export class DockerPods implements PodContainers {
     return demultiplex(raw);
   }
 
-  /** The pod's container on this host, when it is this adapter's; else a 404 that says so. */
-  private async ownContainer(project: string, pod: string): Promise<Docker.ContainerInspectInfo> {
-    const info = await this.inspectByName(podContainerName(project, pod));
-    if (!info || !this.mine(info.Config.Labels)) {
-      throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no container on this host`, { suggestion: 'it may not have started yet, or may have been replaced' });
+  async openExec(project: string, pod: string, req: ExecRequest): Promise<ExecSession> {
+    const info = await this.ownContainer(project, pod);
+    if (!info.State.Running) throw new ConflictError(`pod ${project}/${pod} is not running`, `see why with: berth describe pod/${pod}`);
+    return startExec(this.docker, info, req);
+  }
+
+  async streamLogs(project: string, pod: string, opts: LogOptions): Promise<Readable> {
+    const info = await this.ownContainer(project, pod, opts.previous);
+    return logStream(this.docker, info.Id, opts);
+  }
+
+  /** The pod's container (or the one before its last restart) on this host, when it is this adapter's and the pod's; else a 404 that says so. */
+  private async ownContainer(project: string, pod: string, previous = false): Promise<Docker.ContainerInspectInfo> {
+    const name = podContainerName(project, pod);
+    const info = await this.inspectByName(previous ? previousName(name) : name);
+    const labels = info?.Config.Labels;
+    if (!info || !this.mine(labels) || labels?.[LABELS.project] !== project || labels[LABELS.pod] !== pod) {
+      const what = previous ? 'no previous container (it has not restarted here)' : 'no container on this host';
+      throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has ${what}`, { suggestion: 'it may not have started yet, or may have been replaced' });
     }
     return info;
   }
@@ -236,7 +269,8 @@ export class DockerPods implements PodContainers {
   async listPods(): Promise<ListedPod[]> {
     const label = [`${LABELS.managed}=true`, ...(this.owner !== undefined ? [`${LABELS.owner}=${this.owner}`] : [])];
     const list = await this.docker.listContainers({ all: true, filters: { label } });
-    return list.map((c) => {
+    // A pod's previous container goes with the pod (removePod), not as a pod of its own.
+    return list.filter((c) => !c.Names.some((n) => n.endsWith(PREVIOUS_SUFFIX))).map((c) => {
       const labels = c.Labels ?? {};
       const hostPorts = c.Ports.filter((p) => p.PublicPort !== undefined)
         .map((p) => ({ containerPort: p.PrivatePort, hostIp: p.IP ?? '', hostPort: p.PublicPort }))
@@ -262,6 +296,13 @@ export class DockerPods implements PodContainers {
       throw err;
     }
   }
+}
+
+const PREVIOUS_SUFFIX = '_previous';
+
+/** The name a pod's container keeps once it has been replaced after exiting; no pod container has two underscores. */
+function previousName(name: string): string {
+  return `${name}${PREVIOUS_SUFFIX}`;
 }
 
 /** Removes every pod container of one owner (a platform stopping its local host), then its project networks. Returns how many containers. */

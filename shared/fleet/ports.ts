@@ -1,5 +1,6 @@
 // The port of a host's pod containers. Adapters: `docker-pods.ts` (one Docker Engine is one
 // host); ECS and the simulated fleet are to follow under the same interface.
+import type { Readable } from 'node:stream';
 import type { ListedPod, PodSpecForHost, RunningPod } from './types.ts';
 
 export interface PodContainers {
@@ -17,4 +18,41 @@ export interface PodContainers {
   exec?(project: string, pod: string, command: string[], timeoutMs: number): Promise<{ exitCode: number }>;
   /** The container's output (stdout and stderr interleaved), the last `tail` lines when given. */
   logs?(project: string, pod: string, opts?: { tail?: number }): Promise<string>;
+  /** Starts a command in the pod's container with its streams attached (exec, rsh); absent where the host cannot. */
+  openExec?(project: string, pod: string, req: ExecRequest): Promise<ExecSession>;
+  /** The container's output as a stream; with `follow` it ends when the container stops or the stream is destroyed. */
+  streamLogs?(project: string, pod: string, opts: LogOptions): Promise<Readable>;
+}
+
+export interface ExecRequest {
+  command: string[];
+  stdin: boolean;
+  tty: boolean;
+}
+
+/** A command running in a pod's container: its streams, its window and its end. */
+export interface ExecSession {
+  /** The command's stdout (with a TTY, everything the terminal shows). */
+  stdout: Readable;
+  /** The command's stderr; empty with a TTY. */
+  stderr: Readable;
+  /** Input bytes; only when the request asked for stdin. */
+  write(data: Uint8Array): void;
+  /** No more input (end of file). */
+  endInput(): void;
+  /** The TTY's window size. */
+  resize(size: { cols: number; rows: number }): Promise<void>;
+  /** The command's exit code once its output has ended. */
+  exitCode: Promise<number>;
+  /** Detaches (the client went away); with a TTY the remote shell gets a hang-up. */
+  close(): void;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  tail?: number;
+  /** Only lines newer than this many seconds. */
+  sinceSeconds?: number;
+  /** The container before the last restart. */
+  previous?: boolean;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { run } from '../../cli/program.ts';
+import { run, type Io } from '../../cli/program.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 import type { ApiDeps } from '../../shared/api/env.ts';
 
@@ -18,8 +18,8 @@ export interface Result {
 export interface CliHarness {
   api: TestApi;
   server: string;
-  /** Runs `berth ...argv` with the config file of `as` (default "admin"). */
-  berth(argv: string[], as?: string): Promise<Result>;
+  /** Runs `berth ...argv` with the config file of `as` (default "admin"), reading `stdin` when given. */
+  berth(argv: string[], as?: string, stdin?: Io['stdin']): Promise<Result>;
   configFile(as?: string): string;
   config(as?: string): Record<string, string>;
   /** Logs `user` in (password "password-<user>", or the admin's) under config `user`. */
@@ -27,13 +27,14 @@ export interface CliHarness {
   close(): Promise<void>;
 }
 
-export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<Result> {
+export async function runCli(argv: string[], env: Record<string, string | undefined>, stdin?: Io['stdin']): Promise<Result> {
   let stdout = '';
   let stderr = '';
   const code = await run(argv, {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     env,
+    ...(stdin ? { stdin } : {}),
   });
   return { code, stdout, stderr };
 }
@@ -41,17 +42,19 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 /** What the test server serves: the test API's app unless a test file builds its own. */
 export type ServedApp = { fetch: (request: Request, ...rest: any[]) => Response | Promise<Response> };
 
-export async function startCli(makeApp: (api: TestApi) => ServedApp = (api) => api.app, deps: Partial<ApiDeps> = {}): Promise<CliHarness> {
+/** `deps` are extra API dependencies; `onServer` is given the HTTP server once it listens (to serve WebSocket upgrades on it). */
+export async function startCli(makeApp: (api: TestApi) => ServedApp = (api) => api.app, deps: Partial<ApiDeps> = {}, onServer?: (server: ServerType, app: ServedApp) => void): Promise<CliHarness> {
   const api = await testApi(deps);
   const app = makeApp(api);
   const httpServer: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: (request, ...rest) => app.fetch(request, ...rest), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
+  onServer?.(httpServer, app);
   const port = (httpServer.address() as AddressInfo).port;
   const server = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'berth-cli-'));
   const configFile = (as = 'admin') => join(dir, as, 'config.json');
-  const berth = (argv: string[], as = 'admin') => runCli(argv, { BERTH_CONFIG: configFile(as), HOME: dir });
+  const berth = (argv: string[], as = 'admin', stdin?: Io['stdin']) => runCli(argv, { BERTH_CONFIG: configFile(as), HOME: dir }, stdin);
   return {
     api,
     server,

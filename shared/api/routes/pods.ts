@@ -1,32 +1,142 @@
-// A pod's log: the output of its container, read from the host it runs on. Served where the API
-// can reach the hosts' engines (the all-in-one platform); anyone who may read the pod may read it.
-import type { Hono } from 'hono';
+// Streams into a pod's container, served where the API can reach the hosts' engines (the
+// all-in-one platform): its log (read, or followed as a chunked response; `view` may), and a
+// command with its streams over WebSocket (exec and rsh; `edit` may). A pod is named within its
+// project only: another project's pod is a 404 like any object. Each session is audited.
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { Context, Hono } from 'hono';
+import type { WSContext } from 'hono/ws';
 import * as z from 'zod';
 import type { Pod } from '../../model/objects.ts';
 import { BerthError, ConflictError } from '../../errors.ts';
 import type { HostSpec } from '../../model/deploy-kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
+import type { ExecSession, PodContainers } from '../../fleet/ports.ts';
+import { auditPodSession } from '../../events/audit.ts';
+import { CHANNEL, frame, parseResize, unframe, type StreamStatus } from '../../streams/channels.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute, documented } from '../route.ts';
 import { ProjectNameParam } from '../schemas.ts';
 import { getOr404 } from './common.ts';
 
+const flag = z
+  .enum(['1', '0', 'true', 'false'])
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
 const PodLogQuery = z.object({
-  tail: documented(z.coerce.number().int().min(1).max(100_000).optional(), { description: 'Only the last lines' }),
+  tail: documented(z.coerce.number().int().min(0).max(100_000).optional(), { description: 'Only the last lines' }),
+  follow: documented(flag, { description: 'Keep streaming new lines until the container stops or the client goes' }),
+  sinceSeconds: documented(z.coerce.number().int().min(1).max(10 * 365 * 86_400).optional(), { description: 'Only lines of the last seconds' }),
+  previous: documented(flag, { description: 'The container before the last restart' }),
 });
 
-export function registerPodRoutes(app: Hono<ApiEnv>, deps: ApiDeps, fleet: NonNullable<ApiDeps['fleet']>): void {
+const ExecQuery = z.object({
+  command: documented(
+    z.union([z.string().min(1), z.array(z.string()).min(1)]).transform((c) => (Array.isArray(c) ? c : [c])),
+    { description: 'The command and its arguments, one `command=` each' },
+  ),
+  stdin: documented(flag, { description: 'Attach the command’s stdin (channel 0)' }),
+  tty: documented(flag, { description: 'Give the command a terminal (resize on channel 4)' }),
+});
+
+type Fleet = NonNullable<ApiDeps['fleet']>;
+
+/** The pod's containers on its host, or the reason they cannot be reached from here. */
+async function hostOf(deps: ApiDeps, fleet: Fleet, project: string, name: string): Promise<PodContainers> {
+  const pod = await getOr404<Pod>(deps.store, { kind: 'Pod', project, name });
+  if (!pod.spec.host) throw new ConflictError(`pod ${name} is not on a host yet`, `see why with: berth describe pod/${name}`);
+  const host = await deps.store.get<BerthObject<HostSpec, unknown>>({ kind: 'Host', project: '', name: pod.spec.host });
+  const containers = host ? fleet.containersFor(host) : undefined;
+  if (!containers) throw new BerthError(501, 'StreamsNotAvailable', `pod ${name}'s host ${pod.spec.host} cannot be reached from this API`);
+  return containers;
+}
+
+export function registerPodRoutes(app: Hono<ApiEnv>, deps: ApiDeps, fleet: Fleet): void {
   defineRoute(
     app,
     deps,
-    { method: 'get', path: '/api/v1/projects/{project}/pods/{name}/log', access: { kind: 'project', verb: 'get', resource: 'app' }, summary: "Read a pod's container output", tag: 'Pod', params: ProjectNameParam, query: PodLogQuery },
+    { method: 'get', path: '/api/v1/projects/{project}/pods/{name}/log', access: { kind: 'project', verb: 'get', resource: 'app' }, summary: "Read or follow a pod's container output", tag: 'Pod', params: ProjectNameParam, query: PodLogQuery },
     async (c, { params, query }) => {
-      const pod = await getOr404<Pod>(deps.store, { kind: 'Pod', project: params.project, name: params.name });
-      if (!pod.spec.host) throw new ConflictError(`pod ${params.name} is not on a host yet`, `see why with: berth describe pod/${params.name}`);
-      const host = await deps.store.get<BerthObject<HostSpec, unknown>>({ kind: 'Host', project: '', name: pod.spec.host });
-      const containers = host ? fleet.containersFor(host) : undefined;
-      if (!containers?.logs) throw new BerthError(501, 'LogsNotAvailable', `the log of pod ${params.name} cannot be read from its host ${pod.spec.host} here`);
-      return c.text(await containers.logs(params.project, params.name, query.tail ? { tail: query.tail } : {}));
+      const containers = await hostOf(deps, fleet, params.project, params.name);
+      if (!containers.streamLogs) throw new BerthError(501, 'LogsNotAvailable', `the log of pod ${params.name} cannot be read from its host here`);
+      const opts = { follow: query.follow, previous: query.previous, ...(query.tail !== undefined ? { tail: query.tail } : {}), ...(query.sinceSeconds ? { sinceSeconds: query.sinceSeconds } : {}) };
+      const log = await containers.streamLogs(params.project, params.name, opts);
+      if (query.follow) await auditPodSession(deps.store, { project: params.project, pod: params.name, user: c.get('user'), action: 'logs', detail: 'followed the log' });
+      c.header('Content-Type', 'text/plain; charset=utf-8');
+      c.header('Cache-Control', 'no-store');
+      return c.body(Readable.toWeb(log) as ReadableStream);
     },
   );
+
+  const upgrade = deps.streams?.upgradeWebSocket;
+  if (!upgrade) return;
+  defineRoute(
+    app,
+    deps,
+    {
+      method: 'get',
+      path: '/api/v1/projects/{project}/pods/{name}/exec',
+      access: { kind: 'project', verb: 'create', resource: 'app' },
+      summary: "Run a command in a pod's container, its streams over a WebSocket (channels: 0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize)",
+      tag: 'Pod',
+      params: ProjectNameParam,
+      query: ExecQuery,
+    },
+    async (c, { params, query }) => {
+      // Checked before the upgrade: a plain GET gets the reason a refused upgrade does not carry.
+      const containers = await hostOf(deps, fleet, params.project, params.name);
+      if (!containers.openExec) throw new BerthError(501, 'ExecNotAvailable', `commands cannot be run in pod ${params.name} from here`);
+      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new BerthError(400, 'UpgradeRequired', 'exec streams over a WebSocket: send the request as a WebSocket upgrade', { suggestion: 'use `berth exec` or `berth rsh`' });
+      const session = await containers.openExec(params.project, params.name, { command: query.command, stdin: query.stdin, tty: query.tty });
+      await auditPodSession(deps.store, { project: params.project, pod: params.name, user: c.get('user'), action: 'exec', detail: query.command.join(' ') }).catch((err) => {
+        session.close();
+        throw err;
+      });
+      return serveSession(c, upgrade, session);
+    },
+  );
+}
+
+type Upgrade = NonNullable<ApiDeps['streams']>['upgradeWebSocket'];
+
+/** Joins a running command to the WebSocket: output out as channels 1 and 2, then the status; input in. */
+async function serveSession(c: Context<ApiEnv>, upgrade: Upgrade, session: ExecSession): Promise<Response> {
+  const middleware = upgrade(() => ({
+    onOpen(_event, ws) {
+      session.stdout.on('data', (d: Buffer) => ws.send(frame(CHANNEL.stdout, d)));
+      session.stderr.on('data', (d: Buffer) => ws.send(frame(CHANNEL.stderr, d)));
+      // The status goes last: after the output has gone, all of it.
+      Promise.all([session.exitCode, finished(session.stdout), finished(session.stderr)]).then(
+        ([exitCode]) => finish(ws, { exitCode }),
+        (err: Error) => finish(ws, { error: err.message }),
+      );
+    },
+    onMessage(event) {
+      if (typeof event.data === 'string') return;
+      const m = unframe(new Uint8Array(event.data as ArrayBuffer));
+      if (m?.channel === CHANNEL.stdin) {
+        // An empty stdin message is the end of input.
+        if (m.data.byteLength === 0) session.endInput();
+        else session.write(m.data);
+      } else if (m?.channel === CHANNEL.resize) {
+        const size = parseResize(m.data);
+        if (size) void session.resize(size);
+      }
+    },
+    onClose() {
+      session.close();
+    },
+  }));
+  const res = await middleware(c, async () => {});
+  if (!res) {
+    session.close();
+    throw new BerthError(400, 'UpgradeRequired', 'the WebSocket upgrade was not accepted');
+  }
+  return res;
+}
+
+function finish(ws: WSContext, status: StreamStatus): void {
+  ws.send(frame(CHANNEL.status, JSON.stringify(status)));
+  ws.close(1000);
 }

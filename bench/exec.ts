@@ -1,0 +1,155 @@
+// `npm run bench -- exec [--n=30] [--json]`: streams into a running pod through the real API
+// (Hono on Node, DynamoDB Local, WebSocket exec into a container on the local Docker Engine).
+// - `berth exec POD -- true`, a new CLI process each time (what a user waits for), beside
+//   `docker exec CONTAINER true` (the docker CLI straight to the engine: the floor), and the same
+//   exec as a WebSocket session from this process (the API's part without Node's start-up);
+// - rsh keystroke echo: one byte typed into a shell's terminal until the terminal echoes it.
+// Runs are interleaved so load on the machine falls on each alike.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { serve } from '@hono/node-server';
+import Docker from 'dockerode';
+import WebSocket from 'ws';
+import { ensureBuilderImages } from '../images/build.ts';
+import { createApi } from '../shared/api/app.ts';
+import { nodeStreams } from '../shared/api/node-websocket.ts';
+import { DockerPods, removeOwnedContainers } from '../shared/fleet/docker-pods.ts';
+import { projectUid } from '../shared/fleet/pod-container.ts';
+import { startDynamoLocal } from '../shared/local/dynamodb-local.ts';
+import { freePort } from '../shared/local/ports.ts';
+import { CHANNEL, frame, unframe } from '../shared/streams/channels.ts';
+import { ensureCliBundle } from '../scripts/bundle-cli.mjs';
+import { benchStore } from './_users.ts';
+import type { BenchResult } from './run.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin', 'berth.js');
+const P = `bench-${randomBytes(3).toString('hex')}`;
+const POD = 'web-1-bench';
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+
+function timedProcess(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${argv.join(' ')} exited ${code}: ${err}`))));
+  });
+}
+
+function openSession(url: string, token: string): Promise<WebSocket> {
+  const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+  });
+}
+
+/** One exec session from this process, until its status arrives. */
+async function wsExec(url: string, token: string): Promise<number> {
+  const t0 = performance.now();
+  const ws = await openSession(url, token);
+  await new Promise<void>((resolve) => ws.on('message', (d: Buffer) => unframe(d)?.channel === CHANNEL.status && resolve()));
+  ws.close();
+  return performance.now() - t0;
+}
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const n = Number(args.find((a) => a.startsWith('--n='))?.slice(4) ?? 30);
+  const keys = Number(args.find((a) => a.startsWith('--keys='))?.slice(7) ?? 300);
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  await ensureCliBundle();
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  const image = await ensureBuilderImages(docker, { variant: 'test', log: () => {} });
+  const engine = await startDynamoLocal({ port: await freePort() });
+  const owner = `bench-exec-${randomBytes(4).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-exec-'));
+  let server: ReturnType<typeof serve> | undefined;
+  try {
+    const { store, identity } = await benchStore(engine.endpoint);
+    const pods = new DockerPods(docker, { owner });
+    const ws = nodeStreams();
+    const app = createApi({ store, identity, streams: ws.streams, fleet: { containersFor: (h) => (h.metadata.name === 'local' ? pods : undefined) } });
+    const port = await freePort();
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve());
+      ws.attach(app, server);
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const env = { PATH: process.env.PATH, HOME: dir, BERTH_CONFIG: join(dir, 'config.json') };
+    const berth = (...argv: string[]) => [process.execPath, bin, ...argv];
+    await timedProcess(berth('login', base, '-u', 'dev', '-p', 'bench-dev-password'), env);
+    await timedProcess(berth('new-project', P), env);
+    const token = (await identity.login('dev', 'bench-dev-password')).token;
+    await store.create({ kind: 'Host', metadata: { name: 'local', project: '' }, spec: { provider: 'docker', endpoint: '/var/run/docker.sock', address: '127.0.0.1', capacity: { cpu: '2', memory: '2Gi' }, unschedulable: false } });
+    const command = ['/bin/sh', '-c', 'exec sleep 36000'];
+    await store.create({ kind: 'Pod', metadata: { name: POD, project: P, labels: { deploymentconfig: 'web' } }, spec: { host: 'local', containers: [{ name: 'web', image, command }] }, status: { phase: 'Running', conditions: [] } } as never);
+    const running = await pods.ensurePod({ project: P, deployment: 'web', revision: 1, pod: POD, image, env: [], ports: [], resources: { cpuMilli: 500, memoryBytes: 128 * 2 ** 20 }, command, uid: projectUid(P) });
+
+    const execUrl = `${base.replace('http', 'ws')}/api/v1/projects/${P}/pods/${POD}/exec?command=true`;
+    const measures: [string, () => Promise<number>][] = [
+      ['docker exec CONTAINER true (floor)', () => timedProcess(['docker', 'exec', running.containerId, 'true'], process.env)],
+      ['berth exec POD -- true', () => timedProcess(berth('exec', POD, '--', 'true'), env)],
+      ['exec -- true as a WebSocket session (no CLI start-up)', () => wsExec(execUrl, token)],
+    ];
+    const times = new Map<string, number[]>(measures.map(([name]) => [name, []]));
+    for (const [, m] of measures) await m();
+    for (let i = 0; i < n; i++) for (const [name, m] of measures) times.get(name)!.push(await m());
+
+    // Keystroke echo: a shell on a terminal (stty echo), one byte at a time.
+    const tty = await openSession(`${base.replace('http', 'ws')}/api/v1/projects/${P}/pods/${POD}/exec?command=sh&stdin=1&tty=1`, token);
+    let waiting: ((d: Buffer) => void) | undefined;
+    tty.on('message', (d: Buffer) => {
+      const m = unframe(d);
+      if (m?.channel === CHANNEL.stdout) waiting?.(m.data);
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const echoes: number[] = [];
+    for (let i = 0; i < keys; i++) {
+      const key = String.fromCharCode(97 + (i % 26));
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        waiting = (d) => d.includes(key) && resolve();
+        tty.send(frame(CHANNEL.stdin, key));
+      });
+      echoes.push(performance.now() - t0);
+    }
+    tty.close();
+
+    const floor = pct(times.get(measures[0]![0])!, 50);
+    const rows = [
+      ...[...times].map(([what, xs]) => ({ what, runs: xs.length, 'p50 ms': +pct(xs, 50).toFixed(1), 'p99 ms': +pct(xs, 99).toFixed(1), '× docker exec': +(pct(xs, 50) / floor).toFixed(2) })),
+      { what: 'rsh keystroke echo', runs: echoes.length, 'p50 ms': +pct(echoes, 50).toFixed(2), 'p99 ms': +pct(echoes, 99).toFixed(2), '× docker exec': NaN },
+    ];
+    const fig = (name: string, p: number) => +pct(times.get(name)!, p).toFixed(1);
+    return {
+      rows,
+      notes: [`exec round trips into one pod container, ${n} runs each (interleaved); keystroke echo over ${keys} keys`],
+      figures: {
+        docker_exec_p50_ms: fig(measures[0]![0], 50),
+        berth_exec_p50_ms: fig(measures[1]![0], 50),
+        berth_exec_p99_ms: fig(measures[1]![0], 99),
+        ws_exec_p50_ms: fig(measures[2]![0], 50),
+        ws_exec_p99_ms: fig(measures[2]![0], 99),
+        berth_exec_vs_docker_exec: +(fig(measures[1]![0], 50) / floor).toFixed(2),
+        echo_p50_ms: +pct(echoes, 50).toFixed(2),
+        echo_p99_ms: +pct(echoes, 99).toFixed(2),
+      },
+    };
+  } finally {
+    await removeOwnedContainers(docker, owner);
+    server?.close();
+    await engine.stop();
+  }
+}

@@ -1,0 +1,23 @@
+// Who opened which stream into which pod: every exec, shell, log follow and port-forward session
+// is recorded. For now an Event in the pod's project (what `berth get events` shows its members);
+// this one function is where a cluster-wide audit log plugs in.
+import type { ObjectStore } from '../store/ports.ts';
+import { recordEvent } from './record.ts';
+
+export interface PodSession {
+  project: string;
+  pod: string;
+  user: string;
+  /** exec, rsh, port-forward, logs. */
+  action: string;
+  /** What was run or reached: the command, the port. */
+  detail: string;
+}
+
+const REASONS: Record<string, string> = { exec: 'Exec', 'port-forward': 'PortForward', logs: 'LogsFollowed' };
+
+/** Records one session into a pod. */
+export async function auditPodSession(store: ObjectStore, s: PodSession, at = Date.now()): Promise<void> {
+  const detail = s.detail.length > 200 ? `${s.detail.slice(0, 197)}...` : s.detail;
+  await recordEvent(store, { kind: 'Pod', project: s.project, name: s.pod }, { type: 'Normal', reason: REASONS[s.action] ?? s.action, message: `user "${s.user}" ${s.action}: ${detail}` }, at);
+}
