@@ -92,6 +92,7 @@ describe('making a project\'s role', () => {
           ],
         },
         { Sid: 'OwnLogStreams', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:Berth-Fleet-PodLogs:log-stream:shop/*`] },
+        { Sid: 'OwnSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:berth/shop/*`] },
       ],
     });
   });

@@ -74,9 +74,13 @@ describe('router hosts', () => {
     expect(secrets.map((st) => [[st.Action].flat().sort(), text(st.Resource)])).toEqual([[['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], expect.stringMatching(/^<DefaultCertificate[0-9A-F]{8}>$/)]]);
   });
 
-  it('may read the table (routes and endpoints) and the artefact, and write nothing', () => {
-    const actions = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()));
-    expect(actions.filter((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+  it('may read the table (routes and endpoints) and the artefact, and write only the idler\'s two partitions', () => {
+    const statements = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[]; Condition?: unknown }[] }).Statement);
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    const writes = statements.filter((s) => [s.Action].flat().some((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)));
+    // Requests seen and requests held for idled Services (F#active, F#wake), nothing else.
+    expect(writes.map((s) => [s.Action].flat())).toEqual([['dynamodb:UpdateItem']]);
+    expect(writes[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['F#active', 'F#wake'] }, Null: { 'dynamodb:LeadingKeys': 'false' } });
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject']));
     expect(actions.filter((a) => /secretsmanager:(Put|Update|Delete|Create)/.test(a))).toEqual([]);
     expect(actions.filter((a) => a.startsWith('s3:'))).toEqual(['s3:GetObject']);

@@ -22,6 +22,8 @@ import { statements, synthBerth } from '../infra/synth.ts';
 
 const settings = { boundaryArn: BOUNDARY, region: REGION, repositoryPrefix: 'berth', logGroup: POD_LOG_GROUP };
 const stream = (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${POD_LOG_GROUP}:log-stream:${name}`;
+/** A pod Secret's values in Secrets Manager, with the random suffix AWS adds to a secret's ARN. */
+const podSecret = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:berth/${name}-a1B2c3`;
 
 let boundary: PolicyDocument;
 let controlPlane: PolicyDocument;
@@ -29,7 +31,7 @@ let controlPlane: PolicyDocument;
 beforeAll(() => {
   const all = statements(synthBerth().templates);
   const bounds = all.filter((s) => s.holderType === 'AWS::IAM::ManagedPolicy' && s.holder.startsWith('ProjectRolesBoundary'));
-  expect(bounds.length).toBe(3);
+  expect(bounds.length).toBe(4);
   boundary = identityPolicy(bounds, deployed.value, deployed.deep);
   const stream = all.filter((s) => s.stack === 'controlPlane' && /^StreamFunctionRoleDefaultPolicy/.test(s.holder));
   expect(stream.some((s) => s.actions.includes('iam:CreateRole'))).toBe(true);
@@ -56,6 +58,7 @@ describe('a project\'s pod execution role', () => {
     ['pulls a shared builder image', 'ecr:BatchGetImage', repo('s2i/python')],
     ['pulls an image of the shared openshift project', 'ecr:GetDownloadUrlForLayer', repo('openshift/postgresql')],
     ['writes its own pods\' log stream', 'logs:PutLogEvents', stream('attacker/web/0a1b2c3d')],
+    ['reads its own pods\' Secret values', 'secretsmanager:GetSecretValue', podSecret('attacker/db')],
   ])('%s', async (_what, action, resource) => {
     expect(await asPodOf('attacker', action, resource)).toBe('Allowed');
   });
@@ -68,6 +71,9 @@ describe('a project\'s pod execution role', () => {
     ['overwrite a shared builder image', 'ecr:PutImage', repo('s2i/python')],
     ['write into the victim\'s log streams', 'logs:PutLogEvents', stream('victim/web/0a1b2c3d')],
     ['read the victim\'s logs', 'logs:GetLogEvents', stream('victim/web/0a1b2c3d')],
+    ['read the victim\'s Secret values', 'secretsmanager:GetSecretValue', podSecret('victim/db')],
+    ['read a Secret of a project named like its own (attacker-x is not attacker)', 'secretsmanager:GetSecretValue', podSecret('attacker-x/db')],
+    ['change its own Secret values', 'secretsmanager:PutSecretValue', podSecret('attacker/db')],
   ])('may not %s', async (_what, action, resource) => {
     expect(await asPodOf('attacker', action, resource)).not.toBe('Allowed');
   });
@@ -86,6 +92,7 @@ describe('the permissions boundary of project roles', () => {
     ['push an image', 'ecr:PutImage', repo('attacker/web')],
     ['delete a repository', 'ecr:DeleteRepository', repo('attacker/web')],
     ['write the victim\'s log streams', 'logs:PutLogEvents', stream('victim/web/1')],
+    ['read the victim\'s Secret values', 'secretsmanager:GetSecretValue', podSecret('victim/db')],
     ['read the state table', 'dynamodb:GetItem', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/berth`],
     ['open secrets', 'kms:Decrypt', `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`],
     ['read uploaded sources', 's3:GetObject', 'arn:aws:s3:::berth-sources/sources/victim/web-1.tar'],
