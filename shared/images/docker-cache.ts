@@ -25,7 +25,7 @@ export interface CacheCollection {
 const ZERO_TIME = /^0001-/;
 
 export class DockerImageCache {
-  /** When each image was first seen or last seen in use by this process. */
+  /** When each image was last used as far as this process knows: seen in use, or else made or tagged. */
   private readonly seen = new Map<string, number>();
   private readonly now: () => number;
   private readonly keepRecentMs: number;
@@ -56,11 +56,14 @@ export class DockerImageCache {
       const refs = [...(info.RepoTags ?? []), ...(info.RepoDigests ?? [])].filter((r) => !r.startsWith('<none>'));
       const kinds = refs.map((r) => this.classify(r));
       if (!refs.length || kinds.some((k) => k !== 'tenant')) continue;
-      if (inUse.has(info.Id) || refs.some((r) => inUse.has(r))) this.seen.set(info.Id, t);
-      if (!this.seen.has(info.Id)) this.seen.set(info.Id, t);
       const tagged = await this.docker.getImage(info.Id).inspect().then((i) => (i as { Metadata?: { LastTagTime?: string } }).Metadata?.LastTagTime, () => undefined);
       const tagMs = tagged && !ZERO_TIME.test(tagged) ? Date.parse(tagged) : 0;
-      out.push({ id: info.Id, refs, sizeBytes: info.Size, lastUsedMs: Math.max(this.seen.get(info.Id)!, tagMs, info.Created * 1000) });
+      // The engine records no use of an image, only when it was made and last tagged (a build or
+      // a pull): an image seen in use counts from now, any other from the later of those.
+      if (inUse.has(info.Id) || refs.some((r) => inUse.has(r))) this.seen.set(info.Id, t);
+      const lastUsedMs = Math.max(this.seen.get(info.Id) ?? 0, tagMs, info.Created * 1000);
+      this.seen.set(info.Id, lastUsedMs);
+      out.push({ id: info.Id, refs, sizeBytes: info.Size, lastUsedMs });
     }
     const present = new Set(out.map((i) => i.id));
     for (const id of [...this.seen.keys()]) if (!present.has(id)) this.seen.delete(id);
