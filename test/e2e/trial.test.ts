@@ -109,8 +109,9 @@ describe('a whole trial through npm run up', () => {
     expect(naming.filter((row) => !row.includes('"pk":{"S":"C#AuditEvent"}'))).toEqual([]);
     const containers = await docker.listContainers({ all: true, filters: { label: [`berth.io/project=${TENANT}`] } });
     expect(containers.map((c) => c.Names)).toEqual([]);
-    // The registry collects the deleted repositories' blobs soon after the deletion.
-    await until('the tenant\'s repositories stayed in the registry', () => fetch(`http://127.0.0.1:${p.ports.registry}/v2/_catalog`).then((r) => r.json() as Promise<{ repositories: string[] }>), (c) => !c.repositories.some((r) => r.startsWith(`${TENANT}/`)), 120_000);
+    // The registry collects the deleted repositories' blobs soon after the deletion (and is stopped while it does).
+    const catalog = () => fetch(`http://127.0.0.1:${p.ports.registry}/v2/_catalog`).then((r) => r.json() as Promise<{ repositories: string[] }>, () => undefined);
+    await until('the tenant\'s repositories stayed in the registry', catalog, (c) => c !== undefined && !c.repositories.some((r) => r.startsWith(`${TENANT}/`)), 120_000);
     expect(await haproxyMaps()).not.toContain(route.body.spec.host);
     expect((await viaRouter(p.ports.routerHttp, host)).status).toBe(503);
 
