@@ -52,7 +52,8 @@ export function viaRouter(port: number, host: string): Promise<{ status: number;
   });
 }
 
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000): Promise<T> {
+/** Calls `fn` until `ok` holds for its answer; fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

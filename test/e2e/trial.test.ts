@@ -14,7 +14,7 @@ import { ADMIN_SOCKET } from '../../shared/routing/render.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { runCli } from '../cli/harness.ts';
 import { snapshot, type TestTable } from '../support/dynamo.ts';
-import { deploySample, removeProject, sampleImage, startPlatform, viaRouter, type Platform } from './sample-app.ts';
+import { deploySample, removeProject, sampleImage, startPlatform, until, viaRouter, type Platform } from './sample-app.ts';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const home = mkdtempSync(join(tmpdir(), 'berth-e2e-trial-'));
@@ -26,16 +26,6 @@ let image: string;
 let bystanderHost: string;
 
 const tina = (...argv: string[]) => runCli(argv, { BERTH_CONFIG: join(home, 'tina.json'), HOME: home });
-
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s; last: ${JSON.stringify(v).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** What HAProxy holds right now, through its Runtime API: every map's entries. */
 async function haproxyMaps(): Promise<string> {
