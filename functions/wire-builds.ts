@@ -149,7 +149,9 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env
   const idling = { signals: new IdleSignalTable({ client: dynamoClientFrom(env), tableName }), idleAfterMs: idleAfterFrom(env) };
   // ECS hosts renew their leases on the resync schedule (ECS_LEASE_SECONDS): the default timings.
   const executionRoles = projectRoles(env);
-  return sharedReconcilers({ store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers, idling, ...(executionRoles ? { executionRoles } : {}) });
+  // Pods' Secret values are written to Secrets Manager by the fleet pass; they go with their project.
+  const podSecrets = env.BERTH_SECRETS_KEY_ARN ? new EcsPodSecrets({ client: new SecretsManagerClient({ region: env.AWS_REGION }) }) : undefined;
+  return sharedReconcilers({ store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers, idling, ...(executionRoles ? { executionRoles } : {}), ...(podSecrets ? { podSecrets } : {}) });
 }
 
 /**

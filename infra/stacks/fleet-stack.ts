@@ -197,6 +197,10 @@ export class FleetStack extends Stack {
     add(['ec2:DescribeSecurityGroups'], ['*']);
     // Pods' Secret values for ECS to fetch: written only under berth/, tagged as Berth's when made.
     add(['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'], [this.podSecretsArn]);
+    // …and deleted with their project (the project finalizer): only Berth's, found by ListSecrets,
+    // which has no resource-level permission.
+    add(['secretsmanager:DeleteSecret'], [this.podSecretsArn], { StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } });
+    add(['secretsmanager:ListSecrets'], ['*']);
     add(['iam:PassRole'], [this.builder.taskDefinition.taskRole.roleArn, this.builder.taskDefinition.obtainExecutionRole().roleArn], {
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     });

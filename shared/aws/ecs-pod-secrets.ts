@@ -8,9 +8,10 @@
 // Manager's idempotent ClientRequestToken): the same values give the same version, and the same
 // task definition.
 // AWS: "Pass Secrets Manager secrets through Amazon ECS environment variables" (ECS Developer
-// Guide) and the CreateSecret / PutSecretValue API references.
+// Guide) and the CreateSecret / PutSecretValue API references. A deleted project's secrets go with
+// it (ListSecrets, DeleteSecret): the project finalizer calls removeProject.
 import { createHash } from 'node:crypto';
-import { CreateSecretCommand, PutSecretValueCommand, ResourceExistsException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DeleteSecretCommand, ListSecretsCommand, PutSecretValueCommand, ResourceExistsException, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MANAGED_TAG, PROJECT_TAG } from './ownership.ts';
 
 /** What a container definition's `secrets` entry points at: a version of one key. */
@@ -67,5 +68,30 @@ export class EcsPodSecrets {
     }
     const out = await client.send(new PutSecretValueCommand({ SecretId: Name, SecretString, ClientRequestToken }));
     return { arn: out.ARN!, versionId: out.VersionId ?? ClientRequestToken };
+  }
+
+  /**
+   * Deletes every secret of the project's pods, at once (no recovery window: the project is
+   * gone). Only secrets under `berth/<project>/` that carry Berth's tags for that project: the
+   * name filter of ListSecrets is a prefix match that ignores case.
+   */
+  async removeProject(project: string): Promise<number> {
+    const { client } = this.opts;
+    const prefix = secretsManagerName(project, '');
+    let removed = 0;
+    let NextToken: string | undefined;
+    do {
+      const page = await client.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [prefix] }, { Key: 'tag-key', Values: [PROJECT_TAG] }], NextToken }));
+      for (const secret of page.SecretList ?? []) {
+        const tags = new Map((secret.Tags ?? []).map((t) => [t.Key, t.Value]));
+        if (!secret.Name?.startsWith(prefix) || tags.get(MANAGED_TAG) !== 'true' || tags.get(PROJECT_TAG) !== project) continue;
+        await client.send(new DeleteSecretCommand({ SecretId: secret.ARN, ForceDeleteWithoutRecovery: true })).catch((err: unknown) => {
+          if (!(err instanceof ResourceNotFoundException)) throw err;
+        });
+        removed++;
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return removed;
   }
 }

@@ -7,7 +7,7 @@ import { buildConfigReconciler } from '../builds/buildconfig-reconciler.ts';
 import { deployReconcilers, type DeployReconcilerOptions } from '../deploy/reconcilers.ts';
 import { imageRetention } from '../images/retention.ts';
 import { imagePruneReconciler } from '../images/prune-images.ts';
-import { foundationReconcilers } from '../reconcile/foundation.ts';
+import { foundationReconcilers, type FoundationOptions } from '../reconcile/foundation.ts';
 import { idler } from '../idling/idler.ts';
 import type { IdleSignalReader } from '../idling/signals.ts';
 import type { Reconciler } from '../reconcile/types.ts';
@@ -39,6 +39,8 @@ export interface PlatformAdapters {
   clock?: () => Date;
   /** Each project's own execution role for its pods (ECS task execution roles on AWS); none locally. */
   executionRoles?: ProjectExecutionRoles;
+  /** Where pods' Secret values are kept outside the table (Secrets Manager on AWS): removed with each project. */
+  podSecrets?: FoundationOptions['podSecrets'];
   /** What the routers report (requests seen, requests held), the quiet time before a DC is idled, and the clock. */
   idling: { signals: IdleSignalReader; idleAfterMs: number; now?: () => number };
 }
@@ -49,7 +51,7 @@ export interface PlatformAdapters {
  */
 export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
   return [
-    ...foundationReconcilers(a.store, { executionRoles: a.executionRoles }),
+    ...foundationReconcilers(a.store, { executionRoles: a.executionRoles, podSecrets: a.podSecrets }),
     trialExpiry(a.store, a.clock),
     buildReconciler({ store: a.store, ...a.builds }),
     buildConfigReconciler(a.store, a.registry),

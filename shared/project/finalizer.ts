@@ -19,6 +19,8 @@ const WAIT_MS = 2_000;
 export interface ProjectFinalizerOptions {
   /** The projects' execution roles, removed once a project's pods are gone (before the project). */
   executionRoles?: Pick<ProjectExecutionRoles, 'remove'>;
+  /** Where the project's pods' Secret values are kept outside the table (Secrets Manager on AWS), removed with it. */
+  podSecrets?: { removeProject(project: string): Promise<unknown> };
 }
 
 export function projectFinalizer(store: ObjectStore, opts: ProjectFinalizerOptions = {}): Reconciler {
@@ -36,10 +38,11 @@ export function projectFinalizer(store: ObjectStore, opts: ProjectFinalizerOptio
       }
       if (page.continue || page.items.length === BATCH) return { requeueAfter: 0 };
       if (waiting) return { requeueAfter: WAIT_MS };
-      // Nothing left in the store: what the project holds outside it goes (its execution role),
+      // Nothing left in the store: what the project holds outside it goes (its execution role, its pods' secrets),
       // it gives back its creator's slot, its UID block stops naming it (the block stays claimed,
       // see uid-blocks.ts), and it can go. A concurrent change to it just means another pass.
       await opts.executionRoles?.remove(project.metadata.name);
+      await opts.podSecrets?.removeProject(project.metadata.name);
       await releaseProjectClaims(store, project);
       await store.delete(ref, { resourceVersion: project.metadata.resourceVersion }).catch(ignoring(NotFoundError, ConflictError));
       return (await store.get(ref)) ? { requeueAfter: 0 } : {};

@@ -2,18 +2,20 @@
 import type { ObjectStore } from '../store/ports.ts';
 import { expiryReconciler } from './expiry.ts';
 import { executionRoleReconciler, type ProjectExecutionRoles } from '../project/execution-roles.ts';
-import { projectFinalizer } from '../project/finalizer.ts';
+import { projectFinalizer, type ProjectFinalizerOptions } from '../project/finalizer.ts';
 import type { Reconciler } from './types.ts';
 
 export interface FoundationOptions {
   /** Per-project execution roles (AWS): made with each project, removed with it. */
   executionRoles?: ProjectExecutionRoles;
+  /** Where pods' Secret values are kept outside the table (AWS): removed with each project. */
+  podSecrets?: ProjectFinalizerOptions['podSecrets'];
 }
 
 export function foundationReconcilers(store: ObjectStore, opts: FoundationOptions = {}): Reconciler[] {
-  const { executionRoles } = opts;
+  const { executionRoles, podSecrets } = opts;
   return [
-    projectFinalizer(store, { executionRoles }),
+    projectFinalizer(store, { executionRoles, podSecrets }),
     ...(executionRoles ? [executionRoleReconciler(store, executionRoles)] : []),
     expiryReconciler(store),
   ];

@@ -4,13 +4,20 @@
 // `environment`. Requests and responses as documented in the Secrets Manager API Reference
 // (CreateSecret, PutSecretValue) and the ECS Developer Guide page "Pass Secrets Manager secrets
 // through Amazon ECS environment variables" (valueFrom `arn:…:secret:name:json-key:version-stage:version-id`).
+// A deleted project's secrets go with it: ListSecrets (Filters `name`, a case-insensitive prefix,
+// and `tag-key`; SecretList entries with Name, ARN and Tags; NextToken) and DeleteSecret
+// (ForceDeleteWithoutRecovery) as the Secrets Manager API Reference documents them.
 import { DescribeTaskDefinitionCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand, StartTaskCommand } from '@aws-sdk/client-ecs';
-import { CreateSecretCommand, PutSecretValueCommand, ResourceExistsException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DeleteSecretCommand, ListSecretsCommand, PutSecretValueCommand, ResourceExistsException, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EcsPodSecrets, versionOf } from '../../shared/aws/ecs-pod-secrets.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
+import { createProject } from '../../shared/project/create.ts';
+import { requestProjectDeletion } from '../../shared/project/deletion.ts';
+import { projectFinalizer } from '../../shared/project/finalizer.ts';
+import { freshTable } from '../support/dynamo.ts';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
@@ -102,5 +109,60 @@ describe('Secrets of pods on ECS', () => {
     const files = { ...spec, env: [], volumes: [{ name: 'c', mountPath: '/etc/c', readOnly: true, files: [{ path: 'a', content: Buffer.from('x'), mode: 0o644 }] }] };
     await expect(pods().ensurePod(files)).rejects.toMatchObject({ code: 'VolumesNotServed' });
     expect(ecs.commandCalls(StartTaskCommand)).toHaveLength(0);
+  });
+});
+
+describe('a deleted project\'s pod secrets', () => {
+  const secret = (name: string, project: string, managed = 'true') => ({
+    ARN: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`,
+    Name: name,
+    Tags: [{ Key: 'berth:managed', Value: managed }, { Key: 'berth:project', Value: project }],
+  });
+
+  it('are found by name prefix over every page and deleted at once; a look-alike name, another project\'s tag or a secret Berth did not make is left', async () => {
+    sm.reset();
+    sm.on(ListSecretsCommand, { NextToken: undefined }).resolves({ SecretList: [secret('berth/demo/db', 'demo'), secret('berth/DEMO/x', 'other')], NextToken: 'page-2' });
+    sm.on(ListSecretsCommand, { NextToken: 'page-2' }).resolves({ SecretList: [secret('berth/demo/api', 'demo'), secret('berth/demo/hand-made', 'demo', 'false')] });
+    sm.on(DeleteSecretCommand).resolves({});
+    const removed = await new EcsPodSecrets({ client: new SecretsManagerClient({ region: 'eu-west-1' }) }).removeProject('demo');
+    expect(removed).toBe(2);
+    expect(inputs(sm, ListSecretsCommand)).toEqual([
+      { Filters: [{ Key: 'name', Values: ['berth/demo/'] }, { Key: 'tag-key', Values: ['berth:project'] }], NextToken: undefined },
+      { Filters: [{ Key: 'name', Values: ['berth/demo/'] }, { Key: 'tag-key', Values: ['berth:project'] }], NextToken: 'page-2' },
+    ]);
+    expect(inputs(sm, DeleteSecretCommand)).toEqual([
+      { SecretId: secret('berth/demo/db', 'demo').ARN, ForceDeleteWithoutRecovery: true },
+      { SecretId: secret('berth/demo/api', 'demo').ARN, ForceDeleteWithoutRecovery: true },
+    ]);
+  });
+
+  it('one deleted meanwhile (ResourceNotFoundException) is no error', async () => {
+    sm.reset();
+    sm.on(ListSecretsCommand).resolves({ SecretList: [secret('berth/demo/db', 'demo')] });
+    sm.on(DeleteSecretCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
+    await expect(new EcsPodSecrets({ client: new SecretsManagerClient({ region: 'eu-west-1' }) }).removeProject('demo')).resolves.toBe(1);
+  });
+
+  it('go when the project is finalised (DynamoDB Local), and a failure keeps the project for another pass', async () => {
+    const t = await freshTable();
+    const finalizer = projectFinalizer(t.store, { podSecrets: new EcsPodSecrets({ client: new SecretsManagerClient({ region: 'eu-west-1' }) }) });
+    const ref = (name: string) => ({ kind: 'Project', project: '', name });
+    for (const name of ['demo', 'stuck']) {
+      await createProject(t.store, { name, requester: 'alice', spec: {} });
+      await requestProjectDeletion(t.store, name);
+    }
+    sm.reset();
+    sm.on(ListSecretsCommand).callsFake((input: { Filters: { Values: string[] }[] }) => ({ SecretList: [secret(`${input.Filters[0]!.Values[0]}db`, input.Filters[0]!.Values[0]!.split('/')[1]!)] }));
+    sm.on(DeleteSecretCommand, { SecretId: secret('berth/demo/db', 'demo').ARN }).resolves({});
+    sm.on(DeleteSecretCommand, { SecretId: secret('berth/stuck/db', 'stuck').ARN }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    for (let i = 0; i < 5 && (await t.store.get(ref('demo'))); i++) await finalizer.reconcile(ref('demo'));
+    expect(await t.store.get(ref('demo'))).toBeUndefined();
+    await expect(finalizer.reconcile(ref('stuck'))).rejects.toThrow(/Rate exceeded/);
+    expect(await t.store.get(ref('stuck'))).toBeDefined();
+    expect(inputs(sm, DeleteSecretCommand)).toEqual([
+      { SecretId: secret('berth/demo/db', 'demo').ARN, ForceDeleteWithoutRecovery: true },
+      { SecretId: secret('berth/stuck/db', 'stuck').ARN, ForceDeleteWithoutRecovery: true },
+    ]);
   });
 });

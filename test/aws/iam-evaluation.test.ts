@@ -53,6 +53,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, EntityAlreadyExistsException, GetRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteSecretCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
@@ -62,6 +63,7 @@ import { EcrRegistry } from '../../shared/aws/ecr-registry.ts';
 import { discoverEcsHosts } from '../../shared/aws/ecs-hosts.ts';
 import { EcsBuildLauncher } from '../../shared/aws/ecs-launcher.ts';
 import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
+import { EcsPodSecrets } from '../../shared/aws/ecs-pod-secrets.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
 import { IamProjectRoles } from '../../shared/aws/iam-project-roles.ts';
 import { PROJECT_ROLE_PATH, projectRoleArn, projectRolePolicy } from '../../shared/aws/project-roles.ts';
@@ -95,7 +97,7 @@ interface IamRequest {
 
 const mocks = {
   ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), ec2: mockClient(EC2Client), iam: mockClient(IAMClient),
-  sts: mockClient(STSClient), s3: mockClient(S3Client), dynamodb: mockClient(DynamoDBClient),
+  sts: mockClient(STSClient), s3: mockClient(S3Client), dynamodb: mockClient(DynamoDBClient), sm: mockClient(SecretsManagerClient),
 };
 
 /** Runs `act` with every client reset, and returns the commands the adapters sent, in order of client. */
@@ -211,6 +213,11 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
         { action: 'sts:AssumeRole', resource: s('RoleArn') },
         { action: 'sts:TagSession', resource: s('RoleArn'), context: tagContext(input.Tags as []) },
       ];
+    // Secrets Manager: ListSecrets has no resource-level permission; DeleteSecret is authorised on the secret, with its tags.
+    case 'ListSecretsCommand':
+      return [{ action: 'secretsmanager:ListSecrets', resource: '*' }];
+    case 'DeleteSecretCommand':
+      return [{ action: 'secretsmanager:DeleteSecret', resource: s('SecretId'), context: { 'aws:ResourceTag/berth:managed': 'true', 'aws:ResourceTag/berth:project': s('SecretId').split(':secret:berth/')[1]!.split('/')[0]! } }];
     // S3
     case 'PutObjectCommand':
     case 'GetObjectCommand':
@@ -300,7 +307,13 @@ const task: Task = {
 };
 
 function answer(): void {
-  const { ecs, ecr, ec2, iam, sts, s3, dynamodb } = mocks;
+  const { ecs, ecr, ec2, iam, sts, s3, dynamodb, sm } = mocks;
+  // Secrets Manager API Reference: ListSecrets (SecretList with Name, ARN, Tags), DeleteSecret.
+  sm.on(ListSecretsCommand).callsFake((input: { Filters: { Values: string[] }[] }) => {
+    const name = `${input.Filters[0]!.Values[0]}db`;
+    return { SecretList: [{ Name: name, ARN: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`, Tags: [{ Key: 'berth:managed', Value: 'true' }, { Key: 'berth:project', Value: name.split('/')[1] }] }] };
+  });
+  sm.on(DeleteSecretCommand).resolves({});
   // ECS API Reference: ListContainerInstances, DescribeContainerInstances, ListTasks, DescribeTasks, StopTask, StartTask, RunTask, RegisterTaskDefinition.
   ecs.on(ListContainerInstancesCommand).resolves({ containerInstanceArns: [INSTANCE] });
   ecs.on(DescribeContainerInstancesCommand).resolves({ containerInstances: [{ containerInstanceArn: INSTANCE, status: 'ACTIVE', agentConnected: true, attributes: [{ name: 'berth.role', value: 'tenant' }, { name: 'berth.address', value: '10.0.3.17' }] }] });
@@ -372,7 +385,7 @@ const fleetPass = () => capture(async () => {
   mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
 });
 
-/** The reconcilers: a build launched with its scoped credentials, watched and stopped; an image stream's repository deleted; a project's role made, found again and removed; a build's upload removed; a route change written to the routers' feed. */
+/** The reconcilers: a build launched with its scoped credentials, watched and stopped; an image stream's repository deleted; a project's role made, found again and removed, and its pods' secrets; a build's upload removed; a route change written to the routers' feed. */
 const reconcilerWork = () => capture(async () => {
   const launcher = new EcsBuildLauncher({
     client: ecsClient(), cluster: CLUSTER, taskDefinition: 'berth-builder', capacityProvider: 'berth-build',
@@ -390,6 +403,7 @@ const reconcilerWork = () => capture(async () => {
   await roles.ensure('shop');
   mocks.iam.on(CreateRoleCommand).resolves({});
   await roles.remove('shop');
+  await new EcsPodSecrets({ client: new SecretsManagerClient({ region: REGION }) }).removeProject('shop');
   await sources().delete(buildRef);
   await feed().append({ kind: 'Route', project: 'shop', name: 'web' });
 });
@@ -449,13 +463,13 @@ describe('every request the adapters send is allowed to the component that sends
     expect(refused(await verdicts(resync, sent))).toEqual([]);
   });
 
-  it.each([['stream'], ['resync']])('the reconcilers (ECS, STS, ECR, IAM, S3, DynamoDB), under the %s function\'s policies', async (which) => {
+  it.each([['stream'], ['resync']])('the reconcilers (ECS, STS, ECR, IAM, Secrets Manager, S3, DynamoDB), under the %s function\'s policies', async (which) => {
     answer();
     const sent = await reconcilerWork();
     expect([...new Set(sent.map((c) => c.name))].sort()).toEqual([
       'AssumeRoleCommand', 'CreateRoleCommand', 'DeleteObjectCommand', 'DeleteRepositoryCommand', 'DeleteRoleCommand', 'DeleteRolePolicyCommand',
-      'DescribeRepositoriesCommand', 'DescribeTasksCommand', 'GetRoleCommand', 'ListTagsForResourceCommand', 'PutItemCommand', 'PutRolePolicyCommand',
-      'RunTaskCommand', 'StopTaskCommand', 'UpdateItemCommand',
+      'DeleteSecretCommand', 'DescribeRepositoriesCommand', 'DescribeTasksCommand', 'GetRoleCommand', 'ListSecretsCommand', 'ListTagsForResourceCommand',
+      'PutItemCommand', 'PutRolePolicyCommand', 'RunTaskCommand', 'StopTaskCommand', 'UpdateItemCommand',
     ]);
     expect(refused(await verdicts(which === 'stream' ? stream : resync, sent))).toEqual([]);
   });
@@ -516,6 +530,13 @@ describe('cross-tenant requests are denied', () => {
     for (const action of ['ecr:PutImage', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']) {
       expect(await decide(buildScope, { principal: build('attacker', 'web-1').arn, action, resource: repo('victim/web'), accountId: ACCOUNT, context: build('attacker', 'web-1').context })).not.toBe('Allowed');
     }
+  });
+
+  it('the control plane deletes only Berth\'s pod secrets: not a secret outside berth/, not one there that Berth did not make', async () => {
+    const del = (resource: string, managed?: string) => decide(stream.policy, { principal: stream.arn, action: 'secretsmanager:DeleteSecret', resource, accountId: ACCOUNT, context: managed ? { 'aws:ResourceTag/berth:managed': managed } : {} });
+    expect(await del(`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:berth/shop/db-AbCdEf`, 'true')).toBe('Allowed');
+    expect(await del(`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/payments-AbCdEf`, 'true')).not.toBe('Allowed');
+    expect(await del(`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:berth/shop/hand-made-AbCdEf`)).not.toBe('Allowed');
   });
 
   it('a router host cannot write the table: the feed writes the stream function sends are refused to it', async () => {

@@ -18,6 +18,7 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'ec2:DescribeSecurityGroups': 'finding project security groups; EC2 Describe* calls have no resource-level permissions',
   'ecs:PutAccountSettingDefault': 'turning ENI trunking on at deployment; allowed only for awsvpcTrunking (checked below)',
   'autoscaling:DescribeAutoScalingGroups': 'the fleet autoscaler reads its group; Auto Scaling Describe* calls have no resource-level permissions',
+  'secretsmanager:ListSecrets': 'the project finalizer finds a deleted project\'s pod secrets; ListSecrets has no resource-level permissions',
   'ecs:ListTasks': 'listing by startedBy alone is authorised against "*"; allowed only with the ecs:cluster condition (checked below)',
 };
 /** Of those, the ones that must carry a condition key. */
