@@ -34,6 +34,8 @@ const LOAD_ENV = {
   BERTH_POD_FAMILY_PREFIX: 'berth-pod-', BERTH_POD_ROLE_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/berth/boundary', BERTH_POD_LOG_GROUP: 'berth-bench-pods',
   BERTH_REGISTRY: '123456789012.dkr.ecr.us-east-1.amazonaws.com', BERTH_REPOSITORY_PREFIX: 'berth',
   BERTH_SOURCES_BUCKET: 'berth-bench-sources', BERTH_BUILDER_IMAGES: 'python=123456789012.dkr.ecr.us-east-1.amazonaws.com/berth/s2i/python:latest',
+  BERTH_BUILD_SCOPE_ROLE_ARN: ARN, BERTH_TENANT_HOSTS_GROUP: 'berth-bench-tenant-hosts',
+  BERTH_POD_SUBNETS: 'subnet-0a1b2c3d,subnet-4e5f6a7b', BERTH_VPC_ID: 'vpc-0a1b2c3d', BERTH_ROUTERS_SECURITY_GROUP: 'sg-0a1b2c3d',
 };
 
 /** An API Gateway HTTP API (payload v2) event, as the API function's `$default` route gets it. */
