@@ -10,7 +10,7 @@ import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { DeploymentConfig, ReplicationController } from '../model/objects.ts';
 import { recordEvent } from '../events/record.ts';
-import { byRevision, newRevision, revisionOf } from './rollout-template.ts';
+import { byRevision, newRevision, revisionOf, TEMPLATE_HASH_ANNOTATION } from './rollout-template.ts';
 import { withConfigHash } from './config-hash.ts';
 
 /** The RCs of a DeploymentConfig, oldest revision first. */
@@ -27,12 +27,18 @@ export async function startRevision(store: ObjectStore, dc: DeploymentConfig, ca
     const rcs = await revisionsOf(store, dc.metadata.project, dc.metadata.name);
     const n = Math.max(dc.status.latestVersion ?? 0, ...rcs.map(revisionOf)) + 1;
     let rc: ReplicationController;
+    // The template records what the Secrets and ConfigMaps it uses hold now (a change of them rolls out).
+    const wanted = newRevision(await withConfigHash(store, dc), n, cause);
     try {
-      // The template records what the Secrets and ConfigMaps it uses hold now (a change of them rolls out).
-      rc = await store.create<ReplicationController>(newRevision(await withConfigHash(store, dc), n, cause));
+      rc = await store.create<ReplicationController>(wanted);
     } catch (err) {
-      if (err instanceof AlreadyExistsError && attempt < 10) continue;
-      throw err;
+      if (!(err instanceof AlreadyExistsError) || attempt >= 10) throw err;
+      // Another starter made revision n at the same moment (the controller seeing the change a
+      // rollback or an instantiate also starts): if it holds this very template, it is this
+      // revision, not a reason for one more.
+      const taken = await store.get<ReplicationController>({ kind: 'ReplicationController', project: dc.metadata.project, name: wanted.metadata.name });
+      if (taken && taken.metadata.annotations[TEMPLATE_HASH_ANNOTATION] === wanted.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION]) return taken;
+      continue;
     }
     await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) =>
       (cur.status.latestVersion ?? 0) >= n ? undefined : { ...cur.status, latestVersion: n, details: { cause, message } },

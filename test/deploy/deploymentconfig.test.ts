@@ -2,6 +2,7 @@
 // clock; the test plays the RC controller (RC status) and the hosts (pod phases) itself.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deploymentConfigReconciler } from '../../shared/deploy/deploymentconfig.ts';
+import { startRevision } from '../../shared/deploy/rollout-revision.ts';
 import type { DeploymentConfig, Pod, ReplicationController } from '../../shared/model/objects.ts';
 import { deploymentConfigSpec } from '../../shared/model/deploy-kinds.ts';
 import { collect, eachObject } from '../../shared/store/each.ts';
@@ -106,6 +107,20 @@ describe('triggers', () => {
       ['first-2', 5],
     ]);
     expect(await events('ReplicationControllerScaled')).toContain('Scaled replication controller "first-2" from 2 to 5');
+  });
+
+  it('two starters of the same template at once make one revision: the one that loses the name takes the winner\'s (a rollback racing the controller)', async () => {
+    await createDc('race');
+    await rollOut('race');
+    await setEnv('race', '2');
+    const dc = await getDc('race');
+    const [a, b] = await Promise.all([startRevision(t.store, dc, 'Rollback', 'rollback', clock), startRevision(t.store, dc, 'ConfigChange', 'config change', clock)]);
+    expect(a.metadata.name).toBe('race-2');
+    expect(b.metadata.name).toBe('race-2');
+    expect((await rcsOf('race')).map((rc) => rc.metadata.name)).toEqual(['race-1', 'race-2']);
+    // A different template is a revision of its own.
+    await setEnv('race', '3');
+    expect((await startRevision(t.store, await getDc('race'), 'ConfigChange', 'config change', clock)).metadata.name).toBe('race-3');
   });
 
   it('an ImageChange trigger waits for an image, then each new image makes a revision; paused makes none', async () => {
