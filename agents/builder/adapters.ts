@@ -4,8 +4,14 @@
 import { SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
+import { CodeartifactClient } from '@aws-sdk/client-codeartifact';
+import type Docker from 'dockerode';
 import { join } from 'node:path';
+import { CodeArtifactEgress, StaticIndexEgress } from '../../shared/aws/codeartifact-egress.ts';
 import { EcrRegistry } from '../../shared/aws/ecr-registry.ts';
+import { DockerIndexEgress } from '../../shared/builds/docker-egress.ts';
+import { pipEnv, type BuildEgress, type PipSettings } from '../../shared/builds/egress.ts';
+import { PACKAGE_INDEX_DIR, writeSimpleIndex } from '../../shared/builds/package-index.ts';
 import { S3SourceArchives } from '../../shared/aws/s3-sources.ts';
 import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
@@ -78,4 +84,40 @@ export function makeAdapters(choice: AdapterChoice): BuilderAdapters {
     registry: new LocalRegistry(choice.registryHost),
     platformRegistry: { host: choice.registryHost, prefix: '', shared: ['berth'] },
   };
+}
+
+export type EgressChoice =
+  | { kind: 'codeartifact'; region: string; domain: string; domainOwner: string; repository: string }
+  | { kind: 'index-container'; container: string; home: string; pip: PipSettings }
+  | { kind: 'static'; pip: PipSettings }
+  | { kind: 'none' };
+
+/**
+ * How assemble reaches a package index: CodeArtifact on AWS when BERTH_CODEARTIFACT_DOMAIN is set;
+ * locally the platform's index container (BERTH_PACKAGE_INDEX_CONTAINER, set by `npm run up`);
+ * on AWS without CodeArtifact, PAAS_PIP_INDEX_URL over the build host's network; else none.
+ */
+export function chooseEgress(adapters: AdapterChoice, env: NodeJS.ProcessEnv, pip: PipSettings): EgressChoice {
+  if (adapters.kind === 'aws' && env.BERTH_CODEARTIFACT_DOMAIN) {
+    const owner = env.BERTH_CODEARTIFACT_DOMAIN_OWNER;
+    const repository = env.BERTH_CODEARTIFACT_REPOSITORY;
+    if (!owner || !repository) throw new Error('BERTH_CODEARTIFACT_DOMAIN is set without BERTH_CODEARTIFACT_DOMAIN_OWNER and BERTH_CODEARTIFACT_REPOSITORY');
+    return { kind: 'codeartifact', region: adapters.region, domain: env.BERTH_CODEARTIFACT_DOMAIN, domainOwner: owner, repository };
+  }
+  if (adapters.kind === 'local') return env.BERTH_PACKAGE_INDEX_CONTAINER ? { kind: 'index-container', container: env.BERTH_PACKAGE_INDEX_CONTAINER, home: adapters.home, pip } : { kind: 'none' };
+  return pip.indexUrl ? { kind: 'static', pip } : { kind: 'none' };
+}
+
+export function makeEgress(choice: EgressChoice, docker: Docker): BuildEgress | undefined {
+  switch (choice.kind) {
+    case 'codeartifact':
+      return new CodeArtifactEgress({ client: new CodeartifactClient({ region: choice.region }), domain: choice.domain, domainOwner: choice.domainOwner, repository: choice.repository });
+    case 'index-container':
+      // Wheels dropped into PAAS_HOME/package-index/wheels are listed from the next build on.
+      return new DockerIndexEgress(docker, { container: choice.container, indexUrl: choice.pip.indexUrl, trustedHost: choice.pip.trustedHost, refresh: () => writeSimpleIndex(join(choice.home, PACKAGE_INDEX_DIR)) });
+    case 'static':
+      return new StaticIndexEgress(pipEnv(choice.pip));
+    case 'none':
+      return undefined;
+  }
 }

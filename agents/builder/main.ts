@@ -8,7 +8,7 @@ import { extractArchive } from '../../shared/builds/archive.ts';
 import { dockerfileBuild } from '../../shared/builds/docker-build.ts';
 import { s2iBuild } from '../../shared/builds/s2i/build.ts';
 import { DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
-import { chooseAdapters, makeAdapters } from './adapters.ts';
+import { chooseAdapters, chooseEgress, makeAdapters, makeEgress } from './adapters.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
 import { DockerImageCache } from '../../shared/images/docker-cache.ts';
@@ -22,7 +22,9 @@ function required(name: string): string {
 async function main(): Promise<number> {
   const ref = { kind: 'Build', project: required('BUILD_PROJECT'), name: required('BUILD_NAME') };
   // On AWS: ECR, logs in the table, uploads in S3; locally: the loopback registry, PAAS_HOME.
-  const adapters = makeAdapters(chooseAdapters(process.env));
+  const choice = chooseAdapters(process.env);
+  const adapters = makeAdapters(choice);
+  const settings = buildSettings(process.env);
   const abort = new AbortController();
   process.once('SIGTERM', () => abort.abort(new Error('stopped')));
   process.once('SIGINT', () => abort.abort(new Error('stopped')));
@@ -32,7 +34,9 @@ async function main(): Promise<number> {
       ...adapters,
       docker,
       engine: { s2iBuild, dockerfileBuild, extractArchive },
-      settings: buildSettings(process.env),
+      settings,
+      // assemble reaches the package index (and nothing else) through this.
+      egress: makeEgress(chooseEgress(choice, process.env, settings.pip), docker),
       signal: abort.signal,
     },
     ref,

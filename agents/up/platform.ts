@@ -35,6 +35,8 @@ import { ensureGitImage } from '../../images/git.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import { startLocalReconcilers } from './reconcilers.ts';
 import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
+import { removeBuildNetworks, startPackageIndex } from '../../shared/builds/docker-egress.ts';
+import { PACKAGE_INDEX_DIR, writeSimpleIndex } from '../../shared/builds/package-index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -82,16 +84,30 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const secrets = await LocalSecretBox.fromKeyFile(join(config.home, 'secrets.key'));
     const builds = { logs: new FileBuildLogs(join(config.home, 'logs')), sources: new FileSourceArchives(join(config.home, 'sources')) };
 
+    // The offline package index builds install from: a static PEP 503 tree of the wheels in
+    // PAAS_HOME/package-index/wheels, served by a container only build networks are joined to.
+    const indexImage = process.env.PAAS_PACKAGE_INDEX_IMAGE || builderImages[0]?.image;
+    let packageIndex: string | undefined;
+    if (indexImage && process.env.PAAS_PACKAGE_INDEX !== 'off') {
+      const dir = join(config.home, PACKAGE_INDEX_DIR);
+      const wheels = await writeSimpleIndex(dir);
+      const index = await startPackageIndex(docker, { name: `berth-package-index-${createHash('sha256').update(config.home).digest('hex').slice(0, 12)}`, image: indexImage, dir });
+      stops.push(() => index.stop());
+      packageIndex = index.name;
+      say(`package index for builds: ${wheels} wheels in ${join(dir, 'wheels')}`);
+    }
+
     const launcher = new LocalProcessLauncher({
       command: [process.execPath, '--import', 'tsx', join(ROOT, 'agents/builder/main.ts')],
       cwd: ROOT,
       // The local engine is also the fleet's host, whose agent keeps its image cache (it knows which images its pods want).
-      env: { ...process.env, TABLE_NAME: config.tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, PAAS_HOME: config.home, BERTH_REGISTRY_HOST: registry.host, PAAS_BUILD_IMAGE_CACHE: 'off' },
+      env: { ...process.env, TABLE_NAME: config.tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, PAAS_HOME: config.home, BERTH_REGISTRY_HOST: registry.host, PAAS_BUILD_IMAGE_CACHE: 'off', ...(packageIndex ? { BERTH_PACKAGE_INDEX_CONTAINER: packageIndex } : {}) },
       onOutput: (build, text) => logger.debug({ build: build.name }, text.trimEnd()),
       // An agent that did not end on its own (killed) leaves its step container behind.
       onExit: async (build, how) => {
         if (how.signal === null && how.code === 0) return;
         const removed = await removeStepContainers(docker, build.project, build.name);
+        await removeBuildNetworks(docker, build, packageIndex);
         if (removed) logger.info({ build: build.name, removed }, 'removed the step containers of a builder agent that did not finish');
       },
     });

@@ -22,6 +22,7 @@ import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './p
 import { contextDirOf, SourceError, type FetchedSource } from './source.ts';
 import { buildSpecProblems, dockerBuildsAllowed, DOCKER_BUILDS_OFF } from './admission.ts';
 import { fetchGitInContainer } from './git-fetch.ts';
+import type { BuildEgress, BuildNetwork } from './egress.ts';
 import { buildSettings, type BuildSettings } from './settings.ts';
 import { imageProblem, type PlatformRegistry } from '../images/access.ts';
 
@@ -30,7 +31,7 @@ export interface BuildEngine {
   s2iBuild(docker: Docker, req: {
     builderImage: string; sourceDir: string; tag: string; env: { name: string; value: string }[]; incremental: boolean;
     previousImage?: string; scriptsUrl?: string; sourceLocation?: string; labels?: Record<string, string>; log: (line: string) => void; signal?: AbortSignal;
-    registryAuth?: RegistryAuth; build?: { project: string; name: string }; memoryBytes?: number; nanoCpus?: number;
+    registryAuth?: RegistryAuth; build?: { project: string; name: string }; memoryBytes?: number; nanoCpus?: number; egress?: { network: string; env: EnvVar[] };
   }): Promise<{ imageId: string }>;
   dockerfileBuild(docker: Docker, req: {
     contextDir: string; dockerfilePath: string; buildArgs: { name: string; value: string }[]; noCache: boolean; tag: string; log: (l: string) => void; signal?: AbortSignal;
@@ -53,6 +54,8 @@ export interface AgentDeps {
   settings?: BuildSettings;
   /** The platform registry's layout, to refuse another project's images. */
   platformRegistry?: PlatformRegistry;
+  /** The package index's network for assemble; without it, assemble has no network. */
+  egress?: BuildEgress;
 }
 
 /** Why the agent stopped a build that ran past the platform's time limit. */
@@ -80,6 +83,7 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
     if (!b || b.spec.cancelled || isTerminal(b) || b.status.attempt !== attempt) abort.abort(new Error('the build was cancelled or taken over'));
   }, 1000);
   let fetched: FetchedSource | undefined;
+  let network: BuildNetwork | undefined;
   try {
     const b = claimed;
     await checkBuild(deps, b, ref, settings);
@@ -106,7 +110,9 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
       const previousImage = ss.incremental ? await latestImage(store, ref.project, stream, tag) : undefined;
       log.line(`Building with S2I from ${builderImage}${previousImage ? ` (incremental, from ${previousImage})` : ''}`);
       const registryAuth = pullAuthFor(builderImage, await deps.registry.auth());
-      await deps.engine.s2iBuild(deps.docker, { builderImage, sourceDir: dir, tag: target, env, incremental: ss.incremental, previousImage, scriptsUrl: ss.scripts, labels, log: log.line, signal: abort.signal, registryAuth, build: { project: ref.project, name: ref.name }, memoryBytes: limits.memoryBytes, nanoCpus: limits.nanoCpus });
+      network = await deps.egress?.open({ project: ref.project, name: ref.name });
+      if (network) log.line(`Package index: ${network.env.find((e) => e.name === 'PIP_INDEX_URL')?.value.replace(/\/\/[^@/]*@/, '//') ?? 'none'}`);
+      await deps.engine.s2iBuild(deps.docker, { builderImage, sourceDir: dir, tag: target, env, ...(network ? { egress: { network: network.mode, env: network.env } } : {}), incremental: ss.incremental, previousImage, scriptsUrl: ss.scripts, labels, log: log.line, signal: abort.signal, registryAuth, build: { project: ref.project, name: ref.name }, memoryBytes: limits.memoryBytes, nanoCpus: limits.nanoCpus });
     } else {
       const ds = b.spec.strategy.dockerStrategy!;
       log.line(`Building ${ds.dockerfilePath}`);
@@ -146,6 +152,7 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
   } finally {
     clearInterval(watch);
     clearTimeout(timeout);
+    await network?.close();
     if (fetched) await rm(fetched.root ?? fetched.dir, { recursive: true, force: true });
   }
 }

@@ -46,7 +46,10 @@ export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ i
     const destination = imageDestination(builder);
     const scripts = await resolveScripts(req.sourceDir, req.scriptsUrl, builder, req.builderImage);
     const envFile = await readSourceFile(req.sourceDir, '.s2i/environment');
-    const env = mergeEnv(envFile ? parseEnvironment(envFile, req.log) : [], req.env);
+    const fileEnv = envFile ? parseEnvironment(envFile, req.log) : [];
+    const env = mergeEnv(fileEnv, req.env);
+    // The egress's pip settings yield to the source's and the BuildConfig's own.
+    const own = new Set([...fileEnv, ...req.env].map((e) => e.name));
     const ignore = await readSourceFile(req.sourceDir, '.s2iignore');
 
     let artifactsDir: string | undefined;
@@ -63,7 +66,7 @@ export async function runS2I(engine: EngineClient, req: S2IRequest): Promise<{ i
     });
     req.log(`Running assemble as user ${builder.labels[ASSEMBLE_USER_LABEL] || builder.user} ...`);
     const { id, exitCode } = await runtime.runStep({
-      spec: stepContainerSpec({ image: builder.id, step: 'assemble', cmd: scriptPath(scripts.assemble!, 'assemble', destination), user: `${owner.uid}:${owner.gid}`, env, memoryBytes: req.memoryBytes, nanoCpus: req.nanoCpus, build: req.build }),
+      spec: stepContainerSpec({ image: builder.id, step: 'assemble', cmd: scriptPath(scripts.assemble!, 'assemble', destination), user: `${owner.uid}:${owner.gid}`, env, stepOnlyEnv: req.egress ? mergeEnv(req.egress.env.filter((e) => !own.has(e.name))) : undefined, memoryBytes: req.memoryBytes, nanoCpus: req.nanoCpus, build: req.build, network: req.egress?.network }),
       upload: { destination, owner, layout: (missing) => uploadLayout({ missing, sourceDir: req.sourceDir, skip: ignore ? s2iIgnore(ignore) : undefined, scripts, artifactsDir }) },
       stdout: out.stdout,
       stderr: out.stderr,

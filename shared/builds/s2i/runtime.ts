@@ -64,7 +64,7 @@ export class ContainerRuntime {
     try {
       const exitCode = await this.engine.run(id, { stdout: run.stdout, stderr: run.stderr }).catch((err: Error) => {
         this.checkAbort();
-        throw new S2IError('StepStartFailed', `could not run ${run.spec.Cmd?.join(' ')} in ${run.spec.Image}: ${err.message.trim()}`, 'check that the image has the S2I scripts and /usr/bin/env');
+        throw new S2IError('StepStartFailed', `could not run ${run.spec.Cmd?.at(-1)} in ${run.spec.Image}: ${err.message.trim()}`, 'check that the image has the S2I scripts and /usr/bin/env');
       });
       this.checkAbort();
       return { id, exitCode };
@@ -83,7 +83,8 @@ export class ContainerRuntime {
     if (entry && entry.startsWith('/') && !(await this.engine.pathExists(id, entry))) {
       throw new NotS2IBuilderError(image, `it has no ${entry}, which runs the S2I scripts`);
     }
-    const script = spec.Cmd?.[0];
+    // The script is the last argument of /usr/bin/env (build-only variables come before it).
+    const script = spec.Cmd?.at(-1);
     if (script && script.startsWith('/') && !(await this.engine.pathExists(id, script))) {
       throw new NotS2IBuilderError(image, `it has no ${posix.basename(script)} script at ${script} (where its ${SCRIPTS_URL_LABEL} label points)`);
     }

@@ -44,11 +44,18 @@ export interface StepSpecInput {
   nanoCpus?: number;
   /** The build the container belongs to, in its labels and name. */
   build?: StepOwner;
+  /** The network the step runs on (the build's egress); none when absent. */
+  network?: string;
+  /**
+   * Variables for this step only, as `NAME=value` arguments of /usr/bin/env before the script:
+   * unlike the container's Env, a commit does not copy them into the image.
+   */
+  stepOnlyEnv?: string[];
 }
 
 /**
  * A build step's container: the script run through /usr/bin/env (source-to-image's default
- * entrypoint), no network, no privileges, every capability dropped, no new privileges, no
+ * entrypoint), no network unless the build's egress network is given, no privileges, every capability dropped, no new privileges, no
  * mounts (never the Docker socket), a pids limit, and the build's memory (without swap) and cpu
  * limits; labelled with the build it belongs to.
  */
@@ -56,7 +63,7 @@ export function stepContainerSpec(p: StepSpecInput): ContainerSpec {
   return {
     Image: p.image,
     Entrypoint: ['/usr/bin/env'],
-    Cmd: [p.cmd],
+    Cmd: [...(p.stepOnlyEnv ?? []), p.cmd],
     User: p.user,
     Env: p.env,
     name: stepContainerName(p.step, p.build),
@@ -65,9 +72,9 @@ export function stepContainerSpec(p: StepSpecInput): ContainerSpec {
     AttachStderr: true,
     Tty: false,
     OpenStdin: false,
-    NetworkDisabled: true,
+    NetworkDisabled: !p.network,
     HostConfig: {
-      NetworkMode: 'none',
+      NetworkMode: p.network ?? 'none',
       Privileged: false,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

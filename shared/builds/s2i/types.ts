@@ -39,6 +39,13 @@ export interface S2IRequest {
   memoryBytes?: number;
   /** CPU limit of each step container, in billionths of a CPU. */
   nanoCpus?: number;
+  /**
+   * The build's egress: the network assemble runs on (the package index and nothing else) and the
+   * env pointing pip at the index, under .s2i/environment and `env`. That env is given to
+   * assemble alone and never committed into the image (it may hold a short-lived token). Without it, assemble has no network;
+   * save-artifacts never has one.
+   */
+  egress?: { network: string; env: EnvVar[] };
   /** Credentials for pulling the builder and previous images (e.g. from ECR's GetAuthorizationToken). */
   registryAuth?: RegistryAuth;
 }
