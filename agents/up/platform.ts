@@ -35,7 +35,7 @@ import { ensureGitImage } from '../../images/git.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import { startLocalReconcilers } from './reconcilers.ts';
 import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
-import { removeBuildNetworks, startPackageIndex } from '../../shared/builds/docker-egress.ts';
+import { packageIndexName, removeBuildNetworks, startPackageIndex } from '../../shared/builds/docker-egress.ts';
 import { PACKAGE_INDEX_DIR, writeSimpleIndex } from '../../shared/builds/package-index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -91,7 +91,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     if (indexImage && process.env.PAAS_PACKAGE_INDEX !== 'off') {
       const dir = join(config.home, PACKAGE_INDEX_DIR);
       const wheels = await writeSimpleIndex(dir);
-      const index = await startPackageIndex(docker, { name: `berth-package-index-${createHash('sha256').update(config.home).digest('hex').slice(0, 12)}`, image: indexImage, dir });
+      const index = await startPackageIndex(docker, { name: packageIndexName(config.home), image: indexImage, dir });
       stops.push(() => index.stop());
       packageIndex = index.name;
       say(`package index for builds: ${wheels} wheels in ${join(dir, 'wheels')}`);

@@ -3,7 +3,7 @@
 // connected to it under the name `package-index`. A build's steps reach that index and nothing
 // else: not the host's loopback services, not pods (on their project networks), not other
 // builds (on theirs). The index is a plain static HTTP server over a read-only PEP 503 tree.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { LABELS } from '../fleet/pod-container.ts';
 import { NETWORK_LABEL } from '../fleet/project-network.ts';
@@ -16,6 +16,11 @@ export const PACKAGE_INDEX_ALIAS = 'package-index';
 export const PACKAGE_INDEX_PORT = 8080;
 /** What pip is pointed at on a build network. */
 export const PACKAGE_INDEX_URL = `http://${PACKAGE_INDEX_ALIAS}:${PACKAGE_INDEX_PORT}/simple/`;
+
+/** The index container of the platform whose state is in `home` (one per platform on an engine). */
+export function packageIndexName(home: string): string {
+  return `berth-package-index-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`;
+}
 
 const status = (err: unknown) => (err as { statusCode?: number }).statusCode;
 
