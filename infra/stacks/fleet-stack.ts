@@ -2,6 +2,7 @@
 // pods run, and build hosts, where builds run with the Docker socket), the builder task, the
 // ECR repositories, and what the control plane needs to drive them (grantControl).
 import { BuildScope } from '../constructs/build-scope.ts';
+import { BuildEgress } from '../constructs/build-egress.ts';
 import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { SecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
@@ -36,6 +37,8 @@ export class FleetStack extends Stack {
   readonly tenantHosts: HostFleet;
   readonly buildHosts: HostFleet;
   readonly builder: BuilderTask;
+  /** CodeArtifact's proxy of PyPI, which builds' pip installs from. */
+  readonly buildEgress: BuildEgress;
   readonly registry: Registry;
   /**
    * The boundary and grants of the projects' own execution roles (made at run time, one per
@@ -62,13 +65,14 @@ export class FleetStack extends Stack {
       NagSuppressions.addResourceSuppressions(this.cluster, [{ id: 'AwsSolutions-ECS4', reason: 'Off by default for its cost: billed per task family, and every tenant deployment is one (docs/cost.md); berth:containerInsights turns it on.' }]);
     }
 
-    const host = (id: string, hostRole: HostFleetProps['hostRole'], sizing: Pick<HostFleetProps, 'size' | 'rootVolumeGiB' | 'managedScaling' | 'agentConfig'>) =>
-      new HostFleet(this, id, {
-        cluster: this.cluster, vpc, hostRole, notifications: props.alarmTopic,
-        // No inbound rules: the router stack opens the tenant hosts' published ports to the routers.
-        securityGroup: new SecurityGroup(this, `${id}SecurityGroup`, { vpc, description: `Berth ${hostRole} hosts` }),
-        ...sizing,
-      });
+    const host = (id: string, hostRole: HostFleetProps['hostRole'], sizing: Pick<HostFleetProps, 'size' | 'rootVolumeGiB' | 'managedScaling' | 'agentConfig'>) => {
+      // No inbound rules: the router stack opens the tenant hosts' published ports to the routers.
+      // Build hosts, where tenant code runs with the host's network (assemble on Docker's bridge),
+      // get out by HTTPS only (build-egress.ts).
+      const securityGroup = new SecurityGroup(this, `${id}SecurityGroup`, { vpc, description: `Berth ${hostRole} hosts`, allowAllOutbound: hostRole !== 'build' });
+      if (hostRole === 'build') BuildEgress.restrictEgress(securityGroup);
+      return new HostFleet(this, id, { cluster: this.cluster, vpc, hostRole, notifications: props.alarmTopic, securityGroup, ...sizing });
+    };
     this.tenantHosts = host('TenantHosts', 'tenant', {
       size: config.tenantHosts, rootVolumeGiB: 50, managedScaling: false,
       // Pods never run privileged; the scheduler, not ECS, decides where they go. A pod on its
@@ -87,6 +91,8 @@ export class FleetStack extends Stack {
     });
 
     this.registry = new Registry(this, 'Registry', { s2iImages: config.s2iImages });
+    // pip in builds installs through CodeArtifact's proxy of PyPI.
+    this.buildEgress = new BuildEgress(this, 'BuildEgress');
     this.builder = new BuilderTask(this, 'Builder', {
       registry: this.registry,
       imageTag: config.builderImageTag,
@@ -101,6 +107,7 @@ export class FleetStack extends Stack {
         BERTH_FETCH_IMAGE: `${this.registry.builder.repositoryUri}:${config.builderImageTag}`,
         BERTH_SOURCES_BUCKET: props.state.sources.bucket.bucketName,
         AWS_REGION: this.region,
+        ...this.buildEgress.environment,
       },
       logRetention: retention,
     });
@@ -110,6 +117,7 @@ export class FleetStack extends Stack {
     // reconciler. The agent opens secrets (source credentials, build env) but never seals new ones.
     this.buildScope = new BuildScope(this, 'BuildScope', { table: props.state.table, sources: props.state.sources });
     props.state.grantSecrets(this.buildScope.role, ['kms:Decrypt']);
+    this.buildEgress.grantRead(this.buildScope.role);
 
     this.podLogGroup = new LogGroup(this, 'PodLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     this.projectRoles = new ProjectRoles(this, 'ProjectRoles', { podLogGroup: this.podLogGroup });
