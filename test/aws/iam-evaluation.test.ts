@@ -55,10 +55,12 @@ import {
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, EntityAlreadyExistsException, GetRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DeleteSecretCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { CodeartifactClient, GetAuthorizationTokenCommand as GetPackageIndexTokenCommand, GetRepositoryEndpointCommand } from '@aws-sdk/client-codeartifact';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ec2SecurityGroups } from '../../shared/aws/ec2-security-groups.ts';
+import { CodeArtifactEgress } from '../../shared/aws/codeartifact-egress.ts';
 import { EcrRegistry } from '../../shared/aws/ecr-registry.ts';
 import { discoverEcsHosts } from '../../shared/aws/ecs-hosts.ts';
 import { EcsBuildLauncher } from '../../shared/aws/ecs-launcher.ts';
@@ -98,6 +100,7 @@ interface IamRequest {
 const mocks = {
   ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), ec2: mockClient(EC2Client), iam: mockClient(IAMClient),
   sts: mockClient(STSClient), s3: mockClient(S3Client), dynamodb: mockClient(DynamoDBClient), sm: mockClient(SecretsManagerClient),
+  codeartifact: mockClient(CodeartifactClient),
 };
 
 /** Runs `act` with every client reset, and returns the commands the adapters sent, in order of client. */
@@ -175,8 +178,20 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
       return [{ action: 'ecr:ListTagsForResource', resource: s('resourceArn') }];
     case 'DeleteRepositoryCommand':
       return [{ action: 'ecr:DeleteRepository', resource: ecrRepo(s('repositoryName')) }];
+    // ECR's and CodeArtifact's commands share the name; CodeArtifact's names a domain. Its token
+    // also takes sts:GetServiceBearerToken for codeartifact.amazonaws.com (CodeArtifact User
+    // Guide, "Using service-linked roles" / "Authentication and tokens").
     case 'GetAuthorizationTokenCommand':
+      if (input.domain) {
+        return [
+          { action: 'codeartifact:GetAuthorizationToken', resource: `arn:aws:codeartifact:${REGION}:${s('domainOwner')}:domain/${s('domain')}` },
+          { action: 'sts:GetServiceBearerToken', resource: '*', context: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } },
+        ];
+      }
       return [{ action: 'ecr:GetAuthorizationToken', resource: '*' }];
+    // CodeArtifact
+    case 'GetRepositoryEndpointCommand':
+      return [{ action: 'codeartifact:GetRepositoryEndpoint', resource: `arn:aws:codeartifact:${REGION}:${s('domainOwner')}:repository/${s('domain')}/${s('repository')}` }];
     // EC2
     case 'DescribeSecurityGroupsCommand':
       return [{ action: 'ec2:DescribeSecurityGroups', resource: '*' }];
@@ -409,6 +424,15 @@ const reconcilerWork = () => capture(async () => {
 });
 
 /** A build of `project`: its repository made (and found again), a registry login, its uploaded source read. */
+// CodeArtifact API Reference: GetAuthorizationToken (authorizationToken, expiration), GetRepositoryEndpoint (repositoryEndpoint).
+const packageIndexWork = () => capture(async () => {
+  mocks.codeartifact.on(GetPackageIndexTokenCommand).resolves({ authorizationToken: 'token', expiration: new Date() });
+  mocks.codeartifact.on(GetRepositoryEndpointCommand).resolves({ repositoryEndpoint: `https://berth-${ACCOUNT}.d.codeartifact.${REGION}.amazonaws.com/pypi/pypi-store/` });
+  await new CodeArtifactEgress({ client: new CodeartifactClient({ region: REGION }), domain: 'berth', domainOwner: ACCOUNT, repository: 'pypi-store' }).open();
+});
+/** What pip's requests to the repository endpoint are authorised as (CodeArtifact User Guide, "CodeArtifact permissions reference"). */
+const PIP_READ: IamRequest = { action: 'codeartifact:ReadFromRepository', resource: `arn:aws:codeartifact:${REGION}:${ACCOUNT}:repository/berth/pypi-store` };
+
 const buildWork = (project: string) => capture(async () => {
   const r = registry();
   await r.ensureRepository(project, 'web');
@@ -490,6 +514,13 @@ describe('every request the adapters send is allowed to the component that sends
     expect(refused(await verdicts(build('shop', 'web-3'), sent))).toEqual([]);
   });
 
+  it('a build fetching its package index token and endpoint (CodeArtifact), and pip reading the repository, under the build scope', async () => {
+    const sent = await packageIndexWork();
+    expect(sent.map((c) => c.name).sort()).toEqual(['GetAuthorizationTokenCommand', 'GetRepositoryEndpointCommand']);
+    expect(refused(await verdicts(build('shop', 'web-3'), sent))).toEqual([]);
+    expect(refused(await decideAll(build('shop', 'web-3'), [{ via: 'pip', req: PIP_READ }]))).toEqual([]);
+  });
+
   it('a router host reading the routers\' feed (DynamoDB), under the router role', async () => {
     answer();
     const sent = await capture(async () => {
@@ -512,6 +543,15 @@ describe('every request the adapters send is allowed to the component that sends
 });
 
 describe('cross-tenant requests are denied', () => {
+  it('a pod or a router host cannot read the package index: only builds can', async () => {
+    const sent = await packageIndexWork();
+    for (const who of [podOf('demo'), router]) {
+      const v = await decideAll(who, [...sent.flatMap((c) => iamRequestsOf(c).map((req) => ({ via: c.name, req }))), { via: 'pip', req: PIP_READ }]);
+      expect(v).toHaveLength(4);
+      expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    }
+  });
+
   it('a pod whose task definition names another project\'s image cannot pull it: its project\'s role is refused every pull', async () => {
     answer();
     const sent = await capture(() => pods().ensurePod(spec('attacker', `${REGISTRY}/berth/victim/web@sha256:abc`)));
