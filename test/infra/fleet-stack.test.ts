@@ -102,7 +102,7 @@ describe('builder task', () => {
   it('tells the agent where the table, the registry and the uploaded sources are', () => {
     const [, props] = resourcesOf(template, 'AWS::ECS::TaskDefinition')[0]!;
     const env = Object.fromEntries(((props.ContainerDefinitions as { Environment: { Name: string; Value: unknown }[] }[])[0]!.Environment).map((e) => [e.Name, text(e.Value)]));
-    expect(Object.keys(env).sort()).toEqual(['AWS_REGION', 'BERTH_APPS_DOMAIN', 'BERTH_FETCH_IMAGE', 'BERTH_REGISTRY', 'BERTH_REPOSITORY_PREFIX', 'BERTH_SECRETS_KEY_ARN', 'BERTH_SOURCES_BUCKET', 'TABLE_NAME']);
+    expect(Object.keys(env).sort()).toEqual(['AWS_REGION', 'BERTH_APPS_DOMAIN', 'BERTH_CODEARTIFACT_DOMAIN', 'BERTH_CODEARTIFACT_DOMAIN_OWNER', 'BERTH_CODEARTIFACT_REPOSITORY', 'BERTH_FETCH_IMAGE', 'BERTH_REGISTRY', 'BERTH_REPOSITORY_PREFIX', 'BERTH_SECRETS_KEY_ARN', 'BERTH_SOURCES_BUCKET', 'TABLE_NAME']);
     expect(env.BERTH_REPOSITORY_PREFIX).toBe('berth');
     expect(env.BERTH_REGISTRY).toMatch(/^<AWS::AccountId>\.dkr\.ecr\.<AWS::Region>\.<AWS::URLSuffix>$/);
   });

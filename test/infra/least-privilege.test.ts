@@ -9,6 +9,7 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'xray:PutTraceSegments': 'X-Ray has no resource-level permissions (function tracing)',
   'xray:PutTelemetryRecords': 'X-Ray has no resource-level permissions (function tracing)',
   'ecr:GetAuthorizationToken': 'the registry login token is account-wide; pulls and pushes are scoped separately',
+  'sts:GetServiceBearerToken': 'STS has no resource for it; held to CodeArtifact by the sts:AWSServiceName condition (builds\' package index token)',
   'ecs:DiscoverPollEndpoint': 'ECS agent on container hosts; no resource-level permissions',
   'ecs:Poll': 'ECS agent; allowed only with the ecs:cluster condition (checked below)',
   'ecs:StartTelemetrySession': 'ECS agent; allowed only with the ecs:cluster condition (checked below)',
