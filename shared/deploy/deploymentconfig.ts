@@ -69,7 +69,7 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
         continue;
       }
       const p = t.imageChangeParams;
-      const image = await newestImage(dc.metadata.project, followedTag(t));
+      const image = await newestImage(p.from.namespace ?? dc.metadata.project, followedTag(t));
       const named = containers.filter((c) => p.containerNames.includes(c.name));
       if (!image) {
         if (named.some((c) => !c.image)) waitingFor ??= followedTag(t);
