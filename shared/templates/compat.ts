@@ -61,6 +61,9 @@ const FIELDS: Record<string, [string, Droppable][]> = {
   ],
   BuildConfig: [
     ['spec.source.type', sourceType],
+    // A template parameter left empty: the repository's default branch, its root.
+    ['spec.source.git.ref', oneOf('')],
+    ['spec.source.contextDir', oneOf('')],
     ['spec.postCommit', empty],
     ['spec.resources', empty],
     ['spec.nodeSelector', empty],
