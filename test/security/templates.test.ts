@@ -2,7 +2,8 @@
 // writing or deleting templates in the shared `openshift` project or in the victim's, reading the
 // victim's templates or processing them, making objects in the victim's project through a List
 // of their own whose items name the victim's namespace, following the victim's image streams from
-// a template's DeploymentConfig, and a `view` member of the project making objects through a List.
+// a template's DeploymentConfig, a `view` member making objects through a List, and an `edit`
+// member granting roles or lifting quotas through one.
 // Every attempt is refused and leaves nothing behind.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureSharedTemplates } from '../../shared/templates/shared-templates.ts';
@@ -92,10 +93,24 @@ describe('Lists aimed at another project', () => {
     expect((await api.call('GET', '/api/v1/projects/evil/deploymentconfigs/thief', stranger)).status).toBe(404);
   });
 
-  it('a view member of the project cannot make objects through a List (each item is authorised as itself)', async () => {
+  it('a view member of the project cannot make objects through a List, nor process templates there', async () => {
     const res = await api.call('POST', '/api/v1/projects/bank/lists', viewer, { kind: 'List', items: [cm('from-viewer')] });
     expect(res.status).toBe(403);
-    expect(res.body.message).toContain('items[0] (ConfigMap "from-viewer")');
     expect((await api.call('GET', '/api/v1/projects/bank/configmaps/from-viewer', victim)).status).toBe(404);
+    expect((await api.call('POST', '/api/v1/projects/bank/processedtemplates', viewer, template)).status).toBe(403);
+  });
+
+  it('an editor cannot grant roles or lift quotas through a List: each item is authorised as itself', async () => {
+    expect((await api.call('POST', '/api/v1/projects/bank/rolebindings', victim, { metadata: { name: 'edit' }, spec: { role: 'edit', subjects: [{ kind: 'User', name: 'stranger' }] } })).status).toBe(201);
+    const binding = { apiVersion: 'v1', kind: 'RoleBinding', metadata: { name: 'takeover' }, spec: { role: 'admin', subjects: [{ kind: 'User', name: 'stranger' }] } };
+    const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'unlimited' }, spec: { hard: { pods: '1000' } } };
+    for (const item of [binding, quota]) {
+      const res = await api.call('POST', '/api/v1/projects/bank/lists', stranger, { kind: 'List', items: [cm('decoy'), item] });
+      expect(res.status).toBe(403);
+      expect(res.body.message).toContain(`items[1] (${item.kind}`);
+    }
+    expect((await api.call('GET', '/api/v1/projects/bank/rolebindings/takeover', victim)).status).toBe(404);
+    expect((await api.call('GET', '/api/v1/projects/bank/configmaps/decoy', victim)).status).toBe(404);
+    expect((await api.call('DELETE', '/api/v1/projects/bank/rolebindings/edit', victim)).status).toBe(204);
   });
 });

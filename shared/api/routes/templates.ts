@@ -46,7 +46,8 @@ export function registerTemplateRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     {
       method: 'post',
       path: '/api/v1/projects/{project}/processedtemplates',
-      access: { kind: 'project', verb: 'get', resource: 'app' },
+      // As OpenShift: processing is creating processedtemplates, which edit may and view may not.
+      access: { kind: 'project', verb: 'create', resource: 'app' },
       summary: 'Process a Template: its parameters given, defaulted or generated and substituted into its objects; answers the List (nothing is stored)',
       tag: 'Template',
       params: ProjectParam,
@@ -68,8 +69,8 @@ export function registerTemplateRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
     {
       method: 'post',
       path: '/api/v1/projects/{project}/lists',
-      // Each item is authorised by its own kind's route; this one only needs a member of the project.
-      access: { kind: 'project', verb: 'get', resource: 'app' },
+      // Each item is also authorised by its own kind's route (a RoleBinding needs admin, a quota a cluster admin).
+      access: { kind: 'project', verb: 'create', resource: 'app' },
       summary: 'Make the objects of a List (mode=apply: make or update each by name); every item is checked first, and nothing is left half made',
       tag: 'Template',
       params: ProjectParam,
