@@ -42,6 +42,11 @@ const COLUMNS: Record<string, Column[]> = {
     { header: 'MESSAGE', value: (o) => orNone(o.spec?.message) },
   ],
   ResourceQuota: [{ header: 'USED/HARD', value: quotaSummary }],
+  Template: [
+    { header: 'DESCRIPTION', value: (o) => orNone(o.metadata.annotations?.description?.split('\n')[0]?.slice(0, 60)) },
+    { header: 'PARAMETERS', value: (o) => `${(o.spec?.parameters ?? []).length} (${(o.spec?.parameters ?? []).filter((p: { generate?: string }) => p.generate).length} generated)` },
+    { header: 'OBJECTS', value: (o) => String((o.spec?.objects ?? []).length) },
+  ],
 };
 
 const ago = (iso: string | undefined, now: number): string => (iso ? `${age(iso, now)} ago` : '');

@@ -13,6 +13,7 @@ import { registerProjectCommands } from './commands/projects.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerSessionCommands } from './commands/session.ts';
 import { registerStatusCommands } from './commands/status.ts';
+import { registerTemplateCommands } from './commands/templates.ts';
 import { registerSignupCommand } from './commands/trials.ts';
 import { Context } from './context.ts';
 import { CliError, EXIT_USAGE, oneLine } from './errors.ts';
@@ -49,6 +50,7 @@ export function buildProgram(ctx: Context): Command {
   registerBuildCommands(program, ctx);
   registerDeployCommands(program, ctx);
   registerRouteCommands(program, ctx);
+  registerTemplateCommands(program, ctx);
   registerConfigCommands(program, ctx);
   registerPodCommands(program, ctx);
   registerStatusCommands(program, ctx);

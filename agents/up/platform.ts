@@ -29,6 +29,7 @@ import { LocalSecretBox } from '../../shared/secrets/index.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
 import { ensureTable } from '../../shared/store/table.ts';
+import { ensureSharedTemplates } from '../../shared/templates/shared-templates.ts';
 import type { UpConfig } from './config.ts';
 import { publishBuilderImages } from './builder-images.ts';
 import { ensureGitImage } from '../../images/git.ts';
@@ -81,6 +82,8 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const store = new DynamoObjectStore({ client, tableName: config.tableName });
     const identity = new Identity(store);
     const admin = await identity.bootstrapAdmin(config.adminPassword);
+    // The shared project's templates (templates/*.yaml), which every user may instantiate.
+    await ensureSharedTemplates(store);
     const secrets = await LocalSecretBox.fromKeyFile(join(config.home, 'secrets.key'));
     const builds = { logs: new FileBuildLogs(join(config.home, 'logs')), sources: new FileSourceArchives(join(config.home, 'sources')) };
 

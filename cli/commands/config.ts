@@ -63,7 +63,7 @@ export function registerConfigCommands(program: Command, ctx: Context): void {
     .option('--type <type>', 'the Secret type', 'Opaque')
     .action(async (name: string, opts: { fromLiteral?: string[]; fromFile?: string[]; type: string; project?: string }) => {
       const entries = configEntries(opts.fromLiteral ?? [], opts.fromFile ?? []);
-      const project = ctx.project(opts.project);
+      const project = ctx.project(opts.project ?? create.opts().project);
       const data = Object.fromEntries([...entries].map(([k, v]) => [k, v.toString('base64')]));
       await ctx.client().post(collectionPath(resource('Secret'), project), { apiVersion: 'v1', kind: 'Secret', metadata: { name }, type: opts.type, data });
       ctx.out(`secret/${name} created`);
@@ -72,7 +72,7 @@ export function registerConfigCommands(program: Command, ctx: Context): void {
   fromSources(create.command('configmap').description('create a ConfigMap from literals and files (a file that is not UTF-8 text goes into binaryData)'), 'configmap')
     .action(async (name: string, opts: { fromLiteral?: string[]; fromFile?: string[]; project?: string }) => {
       const entries = configEntries(opts.fromLiteral ?? [], opts.fromFile ?? []);
-      const project = ctx.project(opts.project);
+      const project = ctx.project(opts.project ?? create.opts().project);
       const data: Record<string, string> = {};
       const binaryData: Record<string, string> = {};
       for (const [k, v] of entries) {

@@ -12,7 +12,8 @@ import { appNameFor, buildConfigSpec, checkName, classifySource, isImageReferenc
 import type { ApiClient, ApiObject } from '../client.ts';
 import type { Context } from '../context.ts';
 import { buildRef, uploadDirectory } from '../builds.ts';
-import { CliError } from '../errors.ts';
+import { CliError, EXIT_USAGE } from '../errors.ts';
+import { makeObjects, paramFileOption, paramOption, processTemplate } from './templates.ts';
 import { followBuild, waitForBuild } from '../follow.ts';
 import { scanDirectory } from '../source-archive.ts';
 import { collectEnv, envOption, projectOption } from '../options.ts';
@@ -72,14 +73,22 @@ export function registerNewAppCommands(program: Command, ctx: Context): void {
   const sourceHelp = "a builder (one of the platform's, or any image reference) and a local directory or git URL: python~./src, python~https://github.com/org/repo.git#branch, quay.io/org/s2i-go:1~./src";
   program
     .command('new-app')
-    .description('create an ImageStream and a BuildConfig for an application and start its first build')
-    .argument(source, sourceHelp)
+    .description('create an ImageStream and a BuildConfig for an application and start its first build; or make the objects of a template (-f FILE, --template NAME)')
+    .argument('[BUILDER~SOURCE]', sourceHelp)
     .option('--name <NAME>', 'the name of everything created (default: from the directory or repository)')
     .addOption(envOption("the deployment's environment (the running application's)"))
     .addOption(new Option('--build-env <NAME=VALUE>', 'build environment, which S2I also bakes into the image').argParser(collectEnv).default([], 'none'))
     .option('-F, --follow', 'print the first build log as it runs and exit with the outcome')
+    .option('-f, --filename <FILE>', 'a template file to process and make the objects of')
+    .option('--template <NAME>', 'a template to process and make the objects of, from the project or "openshift" (or PROJECT//NAME)')
+    .addOption(paramOption())
+    .addOption(paramFileOption())
     .addOption(projectOption())
-    .action((arg: string, opts: NewAppOptions) => newApp(ctx, arg, opts, true));
+    .action((arg: string | undefined, opts: NewAppOptions & TemplateOptions) => {
+      if (opts.filename || opts.template) return newAppFromTemplate(ctx, arg, opts);
+      if (!arg) throw new CliError('new-app needs BUILDER~SOURCE, -f FILE or --template NAME', 'e.g. `berth new-app python~./src` or `berth new-app --template postgresql-persistent`', { exitCode: EXIT_USAGE });
+      return newApp(ctx, arg, opts, true);
+    });
 
   program
     .command('new-build')
@@ -123,6 +132,29 @@ async function newApp(ctx: Context, arg: string, opts: NewAppOptions, startUploa
     await waitForBuild(client, project, build);
   }
   await followBuild(ctx, client, project, build);
+}
+
+interface TemplateOptions {
+  filename?: string;
+  template?: string;
+  param: Record<string, string>;
+  paramFile?: string;
+}
+
+/** new-app -f FILE / --template NAME: the template processed and its objects made, all or nothing; then its message. */
+async function newAppFromTemplate(ctx: Context, arg: string | undefined, opts: NewAppOptions & TemplateOptions): Promise<void> {
+  if (arg || (opts.filename && opts.template)) throw new CliError('give one of BUILDER~SOURCE, -f FILE or --template NAME', 'a template brings its own objects; run new-app once per template', { exitCode: EXIT_USAGE });
+  const project = ctx.project(opts.project);
+  const client = ctx.client();
+  const out = await processTemplate(ctx, client, project, { file: opts.filename, name: opts.template }, opts);
+  const name = out.template.metadata?.name ?? 'template';
+  const generated = new Set<string>(((out.template.spec ?? out.template).parameters ?? []).filter((p: { generate?: string }) => p.generate).map((p: { name: string }) => p.name));
+  ctx.out(`--> Deploying template "${name}" to project ${project}`);
+  ctx.out(out.parameters.map((p) => `     * ${p.name}=${p.value}${generated.has(p.name) && !(p.name in opts.param) ? ' (generated)' : ''}`).join('\n'));
+  ctx.out('\n--> Creating resources ...');
+  await makeObjects(ctx, client, project, out.items, 'create');
+  ctx.out('--> Success');
+  if (out.message) ctx.out(`\n${out.message}`);
 }
 
 function isDirectory(path: string): boolean {

@@ -10,6 +10,7 @@ import type { BuildSpec, ImageRef } from '../model/build-kinds.ts';
 import type { PodSpec } from '../model/deploy-kinds.ts';
 import { imageProblem } from '../images/access.ts';
 import { admitPodSpec } from '../quota/admit-pods.ts';
+import { imageNamespaceProblems } from '../images/namespace.ts';
 import type { ApiDeps } from './env.ts';
 
 type Spec = Record<string, unknown>;
@@ -22,6 +23,8 @@ export async function admitSpec(deps: ApiDeps, kind: string, project: string, sp
     const problem = name && policy.registry ? imageProblem(name, project, policy.registry) : undefined;
     if (problem) problems.push({ field, message: `the image ${problem}` });
   };
+  const foreign = imageNamespaceProblems(kind, spec, project);
+  if (foreign.length) throw new ValidationError(foreign.map((p) => `${p.field}: ${p.message}`).join('; '), foreign);
   if (kind === 'BuildConfig' || kind === 'Build') return admitBuildSpec(deps.store, project, spec as BuildSpec, policy);
   if (kind === 'DeploymentConfig') {
     const template = (spec as { template: { spec: PodSpec } }).template;

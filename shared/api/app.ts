@@ -17,6 +17,7 @@ import { registerRouterRoutes } from './routes/router.ts';
 import { registerPruneRoutes } from './routes/prune.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 import { registerTrialRoutes } from './routes/trials.ts';
+import { registerTemplateRoutes } from './routes/templates.ts';
 import { audit } from '../audit/record.ts';
 import { QuotaExceededError } from '../quota/errors.ts';
 import { clientAddress } from './client-address.ts';
@@ -56,6 +57,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   registerDeploymentRoutes(app, deps);
   registerRouterRoutes(app, deps);
   registerPruneRoutes(app, deps);
+  registerTemplateRoutes(app, deps);
 
   let document: ReturnType<typeof openApiDocument> | undefined;
   app.get('/openapi.json', (c) => c.json((document ??= openApiDocument(app, { title: 'Berth API', version: deps.version ?? 'dev' }))));

@@ -94,6 +94,9 @@ export const ListQuery = z.strictObject({
 
 export const DeleteQuery = z.strictObject({ resourceVersion: z.string().optional() });
 
+/** `?dryRun=All`, as Kubernetes: every check of the write is made (access, schema, admission, name taken), nothing is stored. */
+export const WriteQuery = z.strictObject({ dryRun: z.literal('All', 'the one dry run is "All"').optional() });
+
 export const ProjectParam = z.object({ project: dnsName });
 export const NameParam = z.object({ name: z.string().min(1).max(253) });
 export const ProjectNameParam = ProjectParam.extend({ name: z.string().min(1).max(253) });

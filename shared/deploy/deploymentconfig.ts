@@ -20,6 +20,7 @@ import { advanceRollout, inFlight, lastComplete, scaleRc } from './rollout-strat
 import { TEMPLATE_HASH_ANNOTATION, dcNameOf, templateHash } from './rollout-template.ts';
 import { CONFIG_HASH_ANNOTATION } from '../model/config-kinds.ts';
 import { configRefsOf, withConfigHash } from './config-hash.ts';
+import { SHARED_PROJECT } from '../images/namespace.ts';
 
 export interface DeploymentConfigReconcilerDeps {
   store: ObjectStore;
@@ -69,7 +70,7 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
         continue;
       }
       const p = t.imageChangeParams;
-      const image = await newestImage(dc.metadata.project, followedTag(t));
+      const image = await newestImage(p.from.namespace ?? dc.metadata.project, followedTag(t));
       const named = containers.filter((c) => p.containerNames.includes(c.name));
       if (!image) {
         if (named.some((c) => !c.image)) waitingFor ??= followedTag(t);
@@ -161,11 +162,13 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
   }
 
   /** Reconciles the project's DeploymentConfigs that `uses` picks; the soonest requeue of them. */
-  async function reconcileUsers(project: string, uses: (dc: DeploymentConfig) => boolean): Promise<Result> {
+  /** Reconciles the DCs of `project` (of every project when undefined) that `uses` picks. */
+  async function reconcileUsers(project: string | undefined, uses: (dc: DeploymentConfig) => boolean): Promise<Result> {
     let soonest: number | undefined;
-    for await (const dc of eachObject<DeploymentConfig>(store, 'DeploymentConfig', project)) {
+    const dcs = project === undefined ? eachOfKind<DeploymentConfig>(store, 'DeploymentConfig') : eachObject<DeploymentConfig>(store, 'DeploymentConfig', project);
+    for await (const dc of dcs) {
       if (!uses(dc)) continue;
-      const r = await reconcileDc(project, dc.metadata.name);
+      const r = await reconcileDc(dc.metadata.project, dc.metadata.name);
       if (r.requeueAfter !== undefined) soonest = Math.min(soonest ?? Infinity, r.requeueAfter);
     }
     return soonest === undefined ? {} : { requeueAfter: soonest };
@@ -188,8 +191,11 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
           const dc = pod?.metadata.labels[DC_LABEL];
           return dc ? reconcileDc(ref.project, dc) : {};
         }
-        case 'ImageStream':
-          return reconcileUsers(ref.project, (dc) => imageTriggers(dc).some((t) => followedTag(t).startsWith(`${ref.name}:`)));
+        case 'ImageStream': {
+          const follows = (dc: DeploymentConfig) => imageTriggers(dc).some((t) => (t.imageChangeParams.from.namespace ?? dc.metadata.project) === ref.project && followedTag(t).startsWith(`${ref.name}:`));
+          // A stream of the shared project is followed from every project.
+          return reconcileUsers(ref.project === SHARED_PROJECT ? undefined : ref.project, follows);
+        }
         case 'Secret':
         case 'ConfigMap':
           // A change of one rolls out the DeploymentConfigs whose pods use it.

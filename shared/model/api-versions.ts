@@ -28,6 +28,7 @@ const VERSIONS: Record<string, Versions> = {
   ImageStream: openshift('image'),
   DeploymentConfig: openshift('apps'),
   Route: openshift('route'),
+  Template: openshift('template'),
   Project: openshift('project'),
   User: openshift('user'),
   Group: openshift('user'),

@@ -14,6 +14,8 @@ export type EnvVar = z.infer<typeof envVar>;
 export const imageRef = z.strictObject({
   kind: z.enum(['ImageStreamTag', 'DockerImage']),
   name: z.string().min(1).max(512),
+  /** An ImageStreamTag's project, when not the object's own (only the shared `openshift` project; see images/namespace.ts). */
+  namespace: z.string().max(63).optional(),
 });
 export type ImageRef = z.infer<typeof imageRef>;
 

@@ -86,4 +86,5 @@ export const CONFIG_HASH_ANNOTATION = 'berth.io/config-hash';
 export const TOP_LEVEL_FIELDS: Partial<Record<string, readonly string[]>> = {
   Secret: ['type', 'data', 'stringData'],
   ConfigMap: ['data', 'binaryData'],
+  Template: ['parameters', 'objects', 'labels', 'message'],
 };

@@ -159,6 +159,15 @@ export const KIND_NAMES = [
     writable: true,
     description: 'What each container may ask for (min, max, ratio) and what it gets when it says nothing (default, defaultRequest). Written by cluster admins.',
   },
+  {
+    kind: 'Template',
+    plural: 'templates',
+    aliases: ['template'],
+    scope: 'project',
+    category: 'app',
+    writable: true,
+    description: 'Objects with parameters (given, defaulted or generated), made in one go: process it into a List, then create that.',
+  },
 ] as const satisfies readonly KindName[];
 
 /** The name of a kind of KIND_NAMES (`'ConfigMap'`, `'Pod'`…). */

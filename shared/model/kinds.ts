@@ -18,6 +18,7 @@ import { KIND_NAMES, ROLE_NAMES, type KindName, type ObjectKind } from './kind-n
 import { configMapSpec, secretSpec } from './config-kinds.ts';
 import { routeAnnotations, routeSpec, routeStatus } from './route-kinds.ts';
 import { limitRangeSpec, resourceQuotaSpec, resourceQuotaStatus } from '../quota/kinds.ts';
+import { templateSpec } from '../templates/types.ts';
 
 export type { Category } from './kind-names.ts';
 export { CLUSTER_KINDS, resolveKind } from './kind-names.ts';
@@ -92,6 +93,7 @@ const SCHEMAS: Record<ObjectKind, Pick<KindDef, 'spec' | 'status' | 'annotations
   Route: { spec: routeSpec, status: routeStatus, annotations: routeAnnotations },
   ResourceQuota: { spec: resourceQuotaSpec, status: resourceQuotaStatus },
   LimitRange: { spec: limitRangeSpec, status: anyStatus },
+  Template: { spec: templateSpec, status: anyStatus },
 };
 
 const defs: KindDef[] = KIND_NAMES.map((d) => ({ ...d, ...SCHEMAS[d.kind] }));

@@ -16,6 +16,7 @@ import {
   ProjectNameParam,
   ProjectParam,
   UpdateMeta,
+  WriteQuery,
   listOut,
   objectOut,
   parseSelector,
@@ -29,6 +30,8 @@ import { admitSpec } from '../admission.ts';
 import { withQuotaStatus } from '../../quota/status.ts';
 import { TOP_LEVEL_FIELDS } from '../../model/config-kinds.ts';
 import { prepareSpec, specOfBody } from '../../secrets/secret-spec.ts';
+import { AlreadyExistsError } from '../../errors.ts';
+import { dryRunObject } from '../../templates/dry-run.ts';
 
 export function registerObjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   for (const def of KINDS.values()) if (def.scope === 'project') registerKind(app, deps, def);
@@ -87,13 +90,17 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
     defineRoute(
       app,
       deps,
-      { method: 'post', path: base, access: { kind: 'project', verb: 'create', resource }, summary: `Create a ${kind}`, tag, params: ProjectParam, body: createBody, response: out, status: 201 },
-      async (c, { params, body }) => {
+      { method: 'post', path: base, access: { kind: 'project', verb: 'create', resource }, summary: `Create a ${kind}`, tag, params: ProjectParam, query: WriteQuery, body: createBody, response: out, status: 201 },
+      async (c, { params, query, body }) => {
         checkProject(body.metadata.project, params.project);
         const given = specOf(body);
         checkHost(params.project, given);
         const { labels, annotations } = await guardMetadata(deps, c.get('user'), undefined, body.metadata);
         await admitSpec(deps, kind, params.project, given);
+        if (query.dryRun) {
+          if (await deps.store.get(ref(params.project, body.metadata.name))) throw new AlreadyExistsError(kind, body.metadata.name);
+          return c.json(withApiVersion(dryRunObject(kind, params.project, body.metadata.name, { labels, annotations }, given), body.apiVersion), 201);
+        }
         const created = await deps.store.create({
           kind,
           metadata: { name: body.metadata.name, project: params.project, labels, annotations },
@@ -106,8 +113,8 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
     defineRoute(
       app,
       deps,
-      { method: 'put', path: `${base}/{name}`, access: { kind: 'project', verb: 'update', resource }, summary: `Replace a ${kind}'s spec and metadata`, tag, params: ProjectNameParam, body: replaceBody, response: out },
-      async (c, { params, body }) => {
+      { method: 'put', path: `${base}/{name}`, access: { kind: 'project', verb: 'update', resource }, summary: `Replace a ${kind}'s spec and metadata`, tag, params: ProjectNameParam, query: WriteQuery, body: replaceBody, response: out },
+      async (c, { params, query, body }) => {
         checkProject(body.metadata.project, params.project);
         const given = specOf(body);
         checkHost(params.project, given);
@@ -116,6 +123,10 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
         // What may not be written at all is refused before what the spec asks for is judged.
         await guardMetadata(deps, c.get('user'), stored.metadata, body.metadata);
         await admitSpec(deps, kind, params.project, given);
+        if (query.dryRun) {
+          if (body.metadata.name !== params.name) throw ValidationError.field('metadata.name', `must be "${params.name}", the name in the path`);
+          return c.json(withApiVersion({ ...stored, spec: given }, body.apiVersion));
+        }
         const spec = codec ? await codec.seal(given, stored.spec) : given;
         const annotate = kind === 'Route' ? (stored: BerthObject, next: { spec: unknown; annotations: Record<string, string> }) => withHostClaim(stored as never, next, new Date()) : undefined;
         const { metadata, apiVersion } = body;
