@@ -30,7 +30,8 @@ import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
 import { ensureTable } from '../../shared/store/table.ts';
 import type { UpConfig } from './config.ts';
-import { publishBuilderImages } from './builder-images.ts';
+import { publishBuilderImages, publishSharedStreams, sharedStreams } from './builder-images.ts';
+import { ensureSharedProject, SHARED_PROJECT } from '../../shared/project/openshift.ts';
 import { ensureGitImage } from '../../images/git.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import { startLocalReconcilers } from './reconcilers.ts';
@@ -72,13 +73,14 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     if (config.builderVariant !== 'off') await ensureGitImage(docker, (line) => say(`  ${line}`));
     const settings = buildSettings(process.env);
     if (settings.git.allowLocal) say('PAAS_ALLOW_LOCAL_GIT=1: builds may fetch local paths, file:// and loopback git URLs (development only)');
-    const buildPolicy = { git: settings.git, registry: { host: registry.host, prefix: '', shared: ['berth'] } };
+    const buildPolicy = { git: settings.git, registry: { host: registry.host, prefix: '', shared: ['berth', SHARED_PROJECT] } };
 
     const client = createDynamoClient({ endpoint: dynamo.endpoint });
     const streamArn = await ensureTable(client, config.tableName);
     const store = new DynamoObjectStore({ client, tableName: config.tableName });
     const identity = new Identity(store);
     const admin = await identity.bootstrapAdmin(config.adminPassword);
+    await ensureSharedProject(store);
     const secrets = await LocalSecretBox.fromKeyFile(join(config.home, 'secrets.key'));
     const builds = { logs: new FileBuildLogs(join(config.home, 'logs')), sources: new FileSourceArchives(join(config.home, 'sources')) };
 
@@ -174,6 +176,14 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       ws.attach(app, s);
     });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    // The shared project's image streams are made after the API is up: the database images take
+    // minutes to make the first time, and nothing else waits for them.
+    if (config.builderVariant !== 'off') {
+      const variant = config.builderVariant;
+      void publishSharedStreams(docker, store, registry.host, sharedStreams(docker, variant), say).catch((err: Error) =>
+        logger.warn({ err: err.message }, 'publishing the openshift image streams failed; the next start tries again'),
+      );
+    }
     return { url: `http://127.0.0.1:${config.apiPort}`, admin, stop };
   } catch (err) {
     await stop();
