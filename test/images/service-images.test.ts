@@ -125,9 +125,10 @@ const cases: Case[] = [
     mountAt: '/var/lib/redis/data',
     env: ['REDIS_PASSWORD=first-pw'],
     restartEnv: ['REDIS_PASSWORD=second-pw'],
-    write: (s) => ({ cmd: ['sh', '-c', `redis-cli -h ${s} SET visits 41 && redis-cli -h ${s} INCR visits`], env: ['REDISCLI_AUTH=first-pw'] }),
-    read: (s, when) => ({ cmd: ['redis-cli', '-h', s, 'GET', 'visits'], env: [`REDISCLI_AUTH=${when === 'first' ? 'first' : 'second'}-pw`] }),
-    readWrongPassword: (s) => ({ cmd: ['sh', '-c', `out=$(redis-cli -h ${s} GET visits) && echo "$out" && [ "$out" = 42 ]`], env: ['REDISCLI_AUTH=wrong'] }),
+    // -e: an error reply (a refused password) is a failed command.
+    write: (s) => ({ cmd: ['sh', '-c', `redis-cli -e -h ${s} SET visits 41 && redis-cli -e -h ${s} INCR visits`], env: ['REDISCLI_AUTH=first-pw'] }),
+    read: (s, when) => ({ cmd: ['redis-cli', '-e', '-h', s, 'GET', 'visits'], env: [`REDISCLI_AUTH=${when === 'first' ? 'first' : 'second'}-pw`] }),
+    readWrongPassword: (s) => ({ cmd: ['redis-cli', '-e', '-h', s, 'GET', 'visits'], env: ['REDISCLI_AUTH=wrong'] }),
     missingEnvMessage: /REDIS_PASSWORD may hold only/,
   },
   {
