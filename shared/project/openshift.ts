@@ -6,9 +6,10 @@ import { AUTHENTICATED_GROUP } from '../auth/rbac.ts';
 import { AlreadyExistsError, ignoring } from '../errors.ts';
 import type { RoleBindingSpec } from '../model/kinds.ts';
 import type { ObjectStore } from '../store/ports.ts';
+import { SHARED_PROJECT } from '../model/reserved-names.ts';
 import { createProject } from './create.ts';
 
-export const SHARED_PROJECT = 'openshift';
+export { SHARED_PROJECT } from '../model/reserved-names.ts';
 
 /** The binding that lets every signed-in user read the shared project. */
 export const SHARED_VIEWERS_BINDING = 'shared-resource-viewers';
