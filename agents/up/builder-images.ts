@@ -38,7 +38,14 @@ export async function publishBuilderImages(docker: Docker, registryHost: string,
   const target = `${registryHost}/berth/python:3.11`;
   await push(docker, local, target);
   say(`builder image ${target}`);
-  return [{ name: 'python', image: target, description: 'Python 3.11 (S2I): requirements.txt, setup.py, Django, WSGI servers, app.py, app.sh' }];
+  return [
+    {
+      name: 'python',
+      image: target,
+      imageStreamTag: { namespace: SHARED_PROJECT, name: 'python:3.11' },
+      description: 'Python 3.11 (S2I): requirements.txt, setup.py, Django, WSGI servers, app.py, app.sh',
+    },
+  ];
 }
 
 /** An image stream of the shared project: its name, its tags and the local image they hold. */

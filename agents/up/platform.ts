@@ -81,6 +81,10 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const identity = new Identity(store);
     const admin = await identity.bootstrapAdmin(config.adminPassword);
     await ensureSharedProject(store);
+    // openshift/python first, before the API: new-app builds from it. The database images are
+    // made after the API is up: they take minutes the first time, and nothing else waits for them.
+    const [pythonStream, ...serviceStreams] = config.builderVariant === 'off' ? [] : sharedStreams(docker, config.builderVariant);
+    if (pythonStream) await publishSharedStreams(docker, store, registry.host, [pythonStream], say);
     const secrets = await LocalSecretBox.fromKeyFile(join(config.home, 'secrets.key'));
     const builds = { logs: new FileBuildLogs(join(config.home, 'logs')), sources: new FileSourceArchives(join(config.home, 'sources')) };
 
@@ -176,14 +180,9 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       ws.attach(app, s);
     });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    // The shared project's image streams are made after the API is up: the database images take
-    // minutes to make the first time, and nothing else waits for them.
-    if (config.builderVariant !== 'off') {
-      const variant = config.builderVariant;
-      void publishSharedStreams(docker, store, registry.host, sharedStreams(docker, variant), say).catch((err: Error) =>
-        logger.warn({ err: err.message }, 'publishing the openshift image streams failed; the next start tries again'),
-      );
-    }
+    void publishSharedStreams(docker, store, registry.host, serviceStreams, say).catch((err: Error) =>
+      logger.warn({ err: err.message }, 'publishing the openshift image streams failed; the next start tries again'),
+    );
     return { url: `http://127.0.0.1:${config.apiPort}`, admin, stop };
   } catch (err) {
     await stop();
