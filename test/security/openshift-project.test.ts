@@ -1,7 +1,8 @@
 // Attack: a stranger who just signed up goes after the shared project `openshift`, whose image
 // streams every project builds and runs from. Reading them and using their images works; writing,
 // deleting or re-tagging anything there, binding themselves a role, taking the project's name,
-// deleting the project, or making a build push into it is refused — through the API, with the
+// deleting the project, making a build push into it, or building from another tenant's tag
+// through a namespace is refused — through the API, with the
 // project left as it was.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -96,6 +97,17 @@ describe('a stranger cannot change the shared project', () => {
     const image = await api.call('POST', `/api/v1/projects/${MALLORY}/buildconfigs`, token, { ...bc({ kind: 'DockerImage', name: `${registry}/${SHARED_PROJECT}/python:3.11` }), metadata: { name: 'push2' } });
     expect(image.status).toBe(422);
     expect(JSON.stringify(image.body.details)).toContain('spec.output.to');
+  });
+
+  it('cannot build from another tenant\'s ImageStreamTag by naming its namespace: a 422 naming the field', async () => {
+    const spec = bc({ kind: 'ImageStreamTag', name: 'app:latest' });
+    const from = { kind: 'ImageStreamTag', name: 'python:3.11', namespace: `victim-${suffix}` };
+    const res = await api.call('POST', `/api/v1/projects/${MALLORY}/buildconfigs`, token, { metadata: { name: 'steal' }, spec: { ...spec.spec, strategy: { type: 'Source', sourceStrategy: { from } } } });
+    expect(res.status).toBe(422);
+    expect(res.body.details).toEqual([expect.objectContaining({ field: 'spec.strategy.sourceStrategy.from.namespace' })]);
+    const shared = { ...from, namespace: SHARED_PROJECT };
+    const ok = await api.call('POST', `/api/v1/projects/${MALLORY}/buildconfigs`, token, { metadata: { name: 'shared' }, spec: { ...spec.spec, strategy: { type: 'Source', sourceStrategy: { from: shared } } } });
+    expect(ok.status).toBe(201);
   });
 
   it('a cluster administrator can change it', async () => {
