@@ -31,6 +31,7 @@ export async function ensureSharedProject(store: ObjectStore): Promise<void> {
       spec: {},
     }).catch(ignoring(AlreadyExistsError));
   }
+  if (await store.get({ kind: 'RoleBinding', project: SHARED_PROJECT, name: SHARED_VIEWERS_BINDING })) return;
   const viewers: RoleBindingSpec = { role: 'view', subjects: [{ kind: 'Group', name: AUTHENTICATED_GROUP }] };
   await store.create({ kind: 'RoleBinding', metadata: { name: SHARED_VIEWERS_BINDING, project: SHARED_PROJECT }, spec: viewers }).catch(ignoring(AlreadyExistsError));
 }
