@@ -75,6 +75,11 @@ export function checkName(name: string): string {
   return name;
 }
 
+/** What a new app builds from: the builder's ImageStreamTag in the shared project when it has one, else its image. */
+function builderFrom(b: BuilderImage) {
+  return b.imageStreamTag ? { kind: 'ImageStreamTag', ...b.imageStreamTag } : { kind: 'DockerImage', name: b.image };
+}
+
 /**
  * The BuildConfig of a new app. Git sources build on every config change, builder image change
  * and push (GitHub and Generic webhooks with fresh secrets); binary sources build only when a
@@ -93,7 +98,7 @@ export function buildConfigSpec(o: { name: string; source: AppSource; builder: B
       : [];
   return {
     source,
-    strategy: { type: 'Source', sourceStrategy: { from: { kind: 'DockerImage', name: o.builder.image }, env: o.env, incremental: false } },
+    strategy: { type: 'Source', sourceStrategy: { from: builderFrom(o.builder), env: o.env, incremental: false } },
     output: { to: { kind: 'ImageStreamTag', name: `${o.name}:latest` } },
     triggers,
     runPolicy: 'Serial',

@@ -1,6 +1,7 @@
 // Which adapters the builder agent uses, from its environment: on AWS (the builder task's
 // variables) ECR, logs in the table and uploads in S3; locally (`npm run up`) the loopback
 // registry, logs and uploads under PAAS_HOME. chooseAdapters is pure; makeAdapters wires.
+import { SHARED_PROJECT } from '../../shared/model/reserved-names.ts';
 import { SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -82,7 +83,7 @@ export function makeAdapters(choice: AdapterChoice): BuilderAdapters {
     logs: new FileBuildLogs(join(choice.home, 'logs')),
     sources: new FileSourceArchives(join(choice.home, 'sources')),
     registry: new LocalRegistry(choice.registryHost),
-    platformRegistry: { host: choice.registryHost, prefix: '', shared: ['berth'] },
+    platformRegistry: { host: choice.registryHost, prefix: '', shared: ['berth', SHARED_PROJECT] },
   };
 }
 

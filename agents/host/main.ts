@@ -4,6 +4,7 @@
 // http://127.0.0.1:7800 by default) and TABLE_NAME (berth). Pods' Secret values are opened with
 // the platform's key (PAAS_HOME/secrets.key) and their files kept under PAAS_HOME/pod-files.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { SHARED_PROJECT } from '../../shared/model/reserved-names.ts';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { createHash } from 'node:crypto';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     // The platform (its table) and the host name own this engine's pod containers.
     owner: createHash('sha256').update(`${endpoint} ${tableName} ${values.name}`).digest('hex').slice(0, 16),
     // The local registry (npm run up's): which of its images are whose.
-    ...(process.env.BERTH_REGISTRY_HOST ? { images: { host: process.env.BERTH_REGISTRY_HOST, prefix: '', shared: ['berth'] } } : {}),
+    ...(process.env.BERTH_REGISTRY_HOST ? { images: { host: process.env.BERTH_REGISTRY_HOST, prefix: '', shared: ['berth', SHARED_PROJECT] } } : {}),
     secrets: await LocalSecretBox.fromKeyFile(join(home, 'secrets.key')),
     filesDir: join(home, 'pod-files', values.name),
     // The engine keeps at most PAAS_IMAGE_CACHE_GB of the platform's images.

@@ -31,7 +31,8 @@ import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
 import { ensureTable } from '../../shared/store/table.ts';
 import { ensureSharedTemplates } from '../../shared/templates/shared-templates.ts';
 import type { UpConfig } from './config.ts';
-import { publishBuilderImages } from './builder-images.ts';
+import { publishBuilderImages, publishSharedStreams, sharedStreams } from './builder-images.ts';
+import { ensureSharedProject, SHARED_PROJECT } from '../../shared/project/openshift.ts';
 import { ensureGitImage } from '../../images/git.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import { startLocalReconcilers } from './reconcilers.ts';
@@ -75,7 +76,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     if (config.builderVariant !== 'off') await ensureGitImage(docker, (line) => say(`  ${line}`));
     const settings = buildSettings(process.env);
     if (settings.git.allowLocal) say('PAAS_ALLOW_LOCAL_GIT=1: builds may fetch local paths, file:// and loopback git URLs (development only)');
-    const buildPolicy = { git: settings.git, registry: { host: registry.host, prefix: '', shared: ['berth'] } };
+    const buildPolicy = { git: settings.git, registry: { host: registry.host, prefix: '', shared: ['berth', SHARED_PROJECT] } };
 
     const client = createDynamoClient({ endpoint: dynamo.endpoint });
     const streamArn = await ensureTable(client, config.tableName);
@@ -84,6 +85,11 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const admin = await identity.bootstrapAdmin(config.adminPassword);
     // The shared project's templates (templates/*.yaml), which every user may instantiate.
     await ensureSharedTemplates(store);
+    await ensureSharedProject(store);
+    // openshift/python first, before the API: new-app builds from it. The database images are
+    // made after the API is up: they take minutes the first time, and nothing else waits for them.
+    const [pythonStream, ...serviceStreams] = config.builderVariant === 'off' ? [] : sharedStreams(docker, config.builderVariant);
+    if (pythonStream) await publishSharedStreams(docker, store, registry.host, [pythonStream], say);
     const secrets = await LocalSecretBox.fromKeyFile(join(config.home, 'secrets.key'));
     const builds = { logs: new FileBuildLogs(join(config.home, 'logs')), sources: new FileSourceArchives(join(config.home, 'sources')) };
 
@@ -193,6 +199,9 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       ws.attach(app, s);
     });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    void publishSharedStreams(docker, store, registry.host, serviceStreams, say).catch((err: Error) =>
+      logger.warn({ err: err.message }, 'publishing the openshift image streams failed; the next start tries again'),
+    );
     return { url: `http://127.0.0.1:${config.apiPort}`, admin, stop };
   } catch (err) {
     await stop();

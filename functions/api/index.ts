@@ -1,8 +1,10 @@
 // The API Lambda (API Gateway HTTP API, payload v2): the same Hono app `npm run up` serves.
 // Requests wait for the first administrator to exist (made from the stack's secret on a fresh
-// deployment); a failed attempt is retried by the next request.
+// deployment) and for the shared project `openshift`; a failed attempt is retried by the next
+// request.
 import { handle } from 'hono/aws-lambda';
 import { createApi } from '../../shared/api/app.ts';
+import { ensureSharedProject } from '../../shared/project/openshift.ts';
 import { bootstrapAdminFromSecret } from '../admin-bootstrap.ts';
 import { wireBuilds } from '../wire-builds.ts';
 
@@ -11,7 +13,7 @@ const app = handle(createApi(deps));
 let ready: Promise<unknown> | undefined;
 
 export const handler: typeof app = async (event, context) => {
-  ready ??= bootstrapAdminFromSecret(deps.identity, process.env).catch((err) => {
+  ready ??= Promise.all([bootstrapAdminFromSecret(deps.identity, process.env), ensureSharedProject(deps.store)]).catch((err) => {
     ready = undefined;
     throw err;
   });

@@ -5,7 +5,7 @@ import type { MiddlewareHandler } from 'hono';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { BerthObject } from '../model/types.ts';
 import type { RoleBindingSpec } from '../model/kinds.ts';
-import { allowed, rolesOf, type Resource, type Verb } from '../auth/rbac.ts';
+import { AUTHENTICATED_GROUP, allowed, rolesOf, type Resource, type Verb } from '../auth/rbac.ts';
 import { collect, eachObject } from '../store/each.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
 import { trialHeaders } from '../trials/warning.ts';
@@ -51,8 +51,8 @@ const LABEL: Record<Resource, string> = { app: 'objects', policy: 'role bindings
  */
 export async function authorizeProject(deps: ApiDeps, user: string, project: string, verb: Verb, resource: Resource): Promise<void> {
   const bindings = await projectBindings(deps, project);
-  const needsGroups = bindings.some((b) => b.subjects.some((s) => s.kind === 'Group'));
-  const principal = { name: user, groups: needsGroups ? await deps.identity.groupsOf(user) : [], clusterAdmin: false };
+  const needsGroups = bindings.some((b) => b.subjects.some((s) => s.kind === 'Group' && s.name !== AUTHENTICATED_GROUP));
+  const principal = { name: user, groups: [AUTHENTICATED_GROUP, ...(needsGroups ? await deps.identity.groupsOf(user) : [])], clusterAdmin: false };
   if (allowed(principal, rolesOf(principal, bindings), verb, resource)) return;
   if (await deps.identity.isClusterAdmin(user)) return;
   throw new ForbiddenError(`user "${user}" cannot ${verb} ${LABEL[resource]} in project "${project}"`);

@@ -27,6 +27,8 @@ export interface BuilderImage {
   /** The image reference builds use, e.g. 127.0.0.1:7500/berth/python:3.11. */
   image: string;
   description?: string;
+  /** The same image as an ImageStreamTag of the shared project, which new-app builds from so that a new builder image rebuilds the app. */
+  imageStreamTag?: { namespace: string; name: string };
 }
 
 export interface ApiDeps {

@@ -28,6 +28,13 @@ export function roleAllows(role: RoleName, verb: Verb, resource: Resource): bool
   }
 }
 
+/**
+ * The group every signed-in user is in, as in OpenShift: a binding to it reaches everybody (the
+ * shared `openshift` project's view binding). Groups made by cluster-admins cannot hold users
+ * under this name in any sense that matters, since everybody is in it anyway.
+ */
+export const AUTHENTICATED_GROUP = 'system:authenticated';
+
 export interface Principal {
   name: string;
   groups: string[];

@@ -9,6 +9,7 @@ import type { BuildSpec } from '../model/build-kinds.ts';
 import type { BerthObject } from '../model/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { imageProblem, type PlatformRegistry } from '../images/access.ts';
+import { SHARED_PROJECT } from '../model/reserved-names.ts';
 import { gitSourceProblems, type GitPolicy } from './git-source.ts';
 
 /** Set to "true" on a Project by a cluster admin: the project may run Dockerfile builds. */
@@ -32,6 +33,9 @@ export function buildSpecProblems(spec: BuildShape, project: string, policy: Bui
   for (const [field, ref] of from) {
     const problem = ref?.kind === 'DockerImage' && policy.registry ? imageProblem(ref.name, project, policy.registry) : undefined;
     if (problem) out.push({ field, message: `the image ${problem}` });
+    if (ref?.namespace !== undefined && ref.namespace !== project && ref.namespace !== SHARED_PROJECT) {
+      out.push({ field: field.replace(/\.name$/, '.namespace'), message: `an ImageStreamTag may be in the project itself or in the shared project "${SHARED_PROJECT}", not in "${ref.namespace}"` });
+    }
   }
   return out;
 }

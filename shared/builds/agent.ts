@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { BerthObject, ObjectRef } from '../model/types.ts';
-import type { BuildStatus, EnvVar, ImageRef, ImageStreamStatus, TagEvent } from '../model/build-kinds.ts';
+import type { BuilderImageRef, BuildStatus, EnvVar, ImageRef, ImageStreamStatus, TagEvent } from '../model/build-kinds.ts';
+import { SHARED_PROJECT } from '../model/reserved-names.ts';
 import { AlreadyExistsError, ignoring } from '../errors.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
@@ -211,11 +212,13 @@ function withoutCredentials(uri: string): string {
 }
 
 /** The image an ImageRef names: a DockerImage as is, an ImageStreamTag by its newest image. */
-async function resolveImage(store: ObjectStore, project: string, from: ImageRef): Promise<string> {
+async function resolveImage(store: ObjectStore, project: string, from: BuilderImageRef): Promise<string> {
   if (from.kind === 'DockerImage') return from.name;
+  const namespace = from.namespace ?? project;
+  if (namespace !== project && namespace !== SHARED_PROJECT) throw new SourceError('InvalidBuilderImage', `ImageStreamTag ${namespace}/${from.name} is in another project`);
   const [stream, tag = 'latest'] = from.name.split(':');
-  const found = await latestImage(store, project, stream!, tag);
-  if (!found) throw new SourceError('InvalidBuilderImage', `ImageStreamTag ${from.name} has no image yet`);
+  const found = await latestImage(store, namespace, stream!, tag);
+  if (!found) throw new SourceError('InvalidBuilderImage', `ImageStreamTag ${namespace === project ? '' : `${namespace}/`}${from.name} has no image yet`);
   return found;
 }
 

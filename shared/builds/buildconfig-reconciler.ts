@@ -10,16 +10,33 @@ import type { ObjectStore } from '../store/ports.ts';
 import type { BerthObject } from '../model/types.ts';
 import { ensureFirstBuild, instantiateBuild, type BuildConfig } from './instantiate.ts';
 import type { ImageRegistry } from './ports.ts';
+import { SHARED_PROJECT } from '../model/reserved-names.ts';
 
 type ImageStream = BerthObject<unknown, ImageStreamStatus>;
 
-/** The ImageStreamTag an ImageChange trigger watches: its own `from`, else the strategy's. */
-export function imageChangeSource(bc: BuildConfig): string | undefined {
+/** The ImageStreamTag an ImageChange trigger watches, and the key of its last image in the status. */
+export interface ImageChangeSource {
+  /** The project of the stream: the BuildConfig's own, or the shared project. */
+  project: string;
+  /** `stream:tag`. */
+  tag: string;
+  /** `stream:tag` in the own project, `<project>/stream:tag` in the shared one. */
+  key: string;
+}
+
+/**
+ * The ImageStreamTag an ImageChange trigger watches: its own `from`, else the strategy's. A tag
+ * in any project but the BuildConfig's own and the shared one is never watched.
+ */
+export function imageChangeSource(bc: BuildConfig): ImageChangeSource | undefined {
   const trigger = bc.spec.triggers.find((t) => t.type === 'ImageChange');
   if (!trigger || trigger.type !== 'ImageChange') return undefined;
   const from = trigger.imageChange.from ?? bc.spec.strategy.sourceStrategy?.from ?? bc.spec.strategy.dockerStrategy?.from;
   if (from?.kind !== 'ImageStreamTag') return undefined;
-  return from.name.includes(':') ? from.name : `${from.name}:latest`;
+  const tag = from.name.includes(':') ? from.name : `${from.name}:latest`;
+  const project = from.namespace ?? bc.metadata.project;
+  if (project === bc.metadata.project) return { project, tag, key: tag };
+  return project === SHARED_PROJECT ? { project, tag, key: `${project}/${tag}` } : undefined;
 }
 
 /**
@@ -45,16 +62,17 @@ export function buildConfigReconciler(store: ObjectStore, registry?: ImageRegist
     }
     const source = imageChangeSource(bc);
     if (!source || bc.spec.source.binary) return {};
-    const image = await newestImage(ref.project, source);
-    if (!image || bc.status.lastTriggeredImages?.[source] === image) return {};
+    const image = await newestImage(source.project, source.tag);
+    const key = source.key;
+    if (!image || bc.status.lastTriggeredImages?.[key] === image) return {};
     const claimed = await patchStatus<BuildConfig>(store, ref, (cur) =>
-      cur.status.lastTriggeredImages?.[source] === image ? undefined : { ...cur.status, lastTriggeredImages: { ...cur.status.lastTriggeredImages, [source]: image } },
+      cur.status.lastTriggeredImages?.[key] === image ? undefined : { ...cur.status, lastTriggeredImages: { ...cur.status.lastTriggeredImages, [key]: image } },
     );
     // The first image seen builds only when nothing else built the config yet (a ConfigChange
     // trigger already did); every later image builds.
-    const seenBefore = bc.status.lastTriggeredImages?.[source] !== undefined;
+    const seenBefore = bc.status.lastTriggeredImages?.[key] !== undefined;
     if (claimed && (seenBefore || (first && !onConfigChange))) {
-      await instantiateBuild(store, ref.project, ref.name, { message: `Image change: ${source} is now ${image.slice(0, 19)}` });
+      await instantiateBuild(store, ref.project, ref.name, { message: `Image change: ${key} is now ${image.slice(0, 19)}` });
     }
     return {};
   }
@@ -68,9 +86,12 @@ export function buildConfigReconciler(store: ObjectStore, registry?: ImageRegist
         await registry.deleteRepository(ref.project, ref.name);
         return {};
       }
-      // An ImageStream moved: look at every BuildConfig of the project that watches it.
-      for await (const bc of eachObject<BuildConfig>(store, 'BuildConfig', ref.project)) {
-        if (imageChangeSource(bc)?.startsWith(`${ref.name}:`)) await reconcileBuildConfig(refOf(bc));
+      // An ImageStream moved: look at every BuildConfig that watches it — of its project, or of
+      // every project for a stream of the shared project.
+      const watchers = ref.project === SHARED_PROJECT ? eachOfKind<BuildConfig>(store, 'BuildConfig') : eachObject<BuildConfig>(store, 'BuildConfig', ref.project);
+      for await (const bc of watchers) {
+        const source = imageChangeSource(bc);
+        if (source?.project === ref.project && source.tag.startsWith(`${ref.name}:`)) await reconcileBuildConfig(refOf(bc));
       }
       return {};
     },

@@ -19,6 +19,15 @@ export const imageRef = z.strictObject({
 });
 export type ImageRef = z.infer<typeof imageRef>;
 
+/**
+ * The image a build builds from: an ImageRef whose ImageStreamTag may be in another namespace —
+ * the project itself or the shared project `openshift` (admission refuses any other).
+ */
+export const builderImageRef = z
+  .strictObject({ ...imageRef.shape, namespace: z.string().min(1).max(63).optional() })
+  .refine((r) => r.namespace === undefined || r.kind === 'ImageStreamTag', { message: 'namespace is for an ImageStreamTag', path: ['namespace'] });
+export type BuilderImageRef = z.infer<typeof builderImageRef>;
+
 const relativePath = z
   .string()
   .max(1024)
@@ -34,7 +43,7 @@ export const buildSource = z
   .refine((s) => !!s.git !== !!s.binary, 'give exactly one of git or binary');
 
 export const sourceStrategy = z.strictObject({
-  from: imageRef,
+  from: builderImageRef,
   env: z.array(envVar).max(200).default([]),
   incremental: z.boolean().default(false),
   /** Where to take the S2I scripts from instead of the builder image (image:///path or a path in the source). */
@@ -42,7 +51,7 @@ export const sourceStrategy = z.strictObject({
 });
 
 export const dockerStrategy = z.strictObject({
-  from: imageRef.optional(),
+  from: builderImageRef.optional(),
   dockerfilePath: relativePath.default('Dockerfile'),
   buildArgs: z.array(envVar).max(200).default([]),
   noCache: z.boolean().default(false),
@@ -69,7 +78,7 @@ export const buildTrigger = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('GitHub'), github: z.strictObject({ secret: secretText }) }),
   z.strictObject({ type: z.literal('GitLab'), gitlab: z.strictObject({ secret: secretText }) }),
   z.strictObject({ type: z.literal('Generic'), generic: z.strictObject({ secret: secretText, allowEnv: z.boolean().default(false) }) }),
-  z.strictObject({ type: z.literal('ImageChange'), imageChange: z.strictObject({ from: imageRef.optional() }).default({}) }),
+  z.strictObject({ type: z.literal('ImageChange'), imageChange: z.strictObject({ from: builderImageRef.optional() }).default({}) }),
   z.strictObject({ type: z.literal('ConfigChange') }),
 ]);
 export type BuildTrigger = z.infer<typeof buildTrigger>;

@@ -9,6 +9,9 @@
 /** First parts of image repositories that hold the platform's images: never a project's. */
 export const PLATFORM_IMAGE_NAMESPACES: ReadonlySet<string> = new Set(['berth', 's2i', 'builder']);
 
+/** The platform's shared project: image streams (and templates) every user may read and build from. */
+export const SHARED_PROJECT = 'openshift';
+
 const RESERVED: ReadonlySet<string> = new Set(['openshift', 'default', 'system', 'kube', 'kubernetes']);
 const RESERVED_PREFIXES = ['kube-', 'berth-', 'openshift-', 'system-'];
 

@@ -40,8 +40,8 @@ describe('the builder image', () => {
     expect(usage.output).toContain('WEB_CONCURRENCY');
   });
 
-  it('bakes in Flask, Django, gunicorn and waitress for the virtualenv (test variant)', async () => {
-    const r = await runOnce(builder, ['python', '-c', 'import sys, flask, django, gunicorn, waitress; print(sys.prefix)']);
+  it('bakes in Flask, Django, gunicorn, waitress and the PostgreSQL, MariaDB, Redis and Celery clients for the virtualenv (test variant)', async () => {
+    const r = await runOnce(builder, ['python', '-c', 'import sys, flask, django, gunicorn, waitress, psycopg2, MySQLdb, redis, celery; print(sys.prefix)']);
     expect(r).toEqual({ code: 0, output: '/opt/app-root\n' });
   });
 

@@ -26,7 +26,9 @@ const LogQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).optional(),
   follow: z.enum(['true', 'false']).optional(),
 });
-const BuilderImagesOut = lazySchema(() => named('BuilderImages', z.object({ items: z.array(z.object({ name: z.string(), image: z.string(), description: z.string().optional() })) })));
+const BuilderImagesOut = lazySchema(() =>
+  named('BuilderImages', z.object({ items: z.array(z.object({ name: z.string(), image: z.string(), description: z.string().optional(), imageStreamTag: z.object({ namespace: z.string(), name: z.string() }).optional() })) })),
+);
 /** `name`: what the user uploaded (a directory's or an archive's name), which labels the image's source. */
 const BinaryQuery = z.strictObject({
   name: z
