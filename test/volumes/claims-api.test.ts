@@ -11,6 +11,7 @@ import { CLAIM_FINALIZER } from '../../shared/model/volume-kinds.ts';
 import { claimReconciler } from '../../shared/volumes/claim-reconciler.ts';
 import { isMounted, LoopDisks } from '../../shared/volumes/loop-disks.ts';
 import { uidOfProject } from '../../shared/project/uid-blocks.ts';
+import { projectFinalizer } from '../../shared/project/finalizer.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 
 let api: TestApi;
@@ -141,5 +142,25 @@ describe('PersistentVolumeClaims', () => {
     expect(existsSync(disks.imageOf(volume))).toBe(false);
     expect(await isMounted(disks.dirOf(volume))).toBe(false);
     expect((await api.call('GET', path('resourcequotas/storage'), alice)).body.status.used).toEqual({ persistentvolumeclaims: '0', 'requests.storage': '0' });
+  });
+
+  it('a deleted project takes its claims and their disks with it', async () => {
+    expect((await api.call('POST', '/api/v1/projects', alice, { metadata: { name: 'vol-gone' } })).status).toBe(201);
+    expect((await api.call('POST', '/api/v1/projects/vol-gone/persistentvolumeclaims', alice, claim('cache'))).status).toBe(201);
+    const claims = claimReconciler(api.store, disks);
+    const ref = { kind: 'PersistentVolumeClaim', project: 'vol-gone', name: 'cache' };
+    await claims.reconcile(ref);
+    const volume = (await api.store.get<any>(ref))!.status.volumeName as string;
+    await disks.mount(volume);
+    expect((await api.call('DELETE', '/api/v1/projects/vol-gone', alice)).status).toBeLessThan(300);
+    const finalizer = projectFinalizer(api.store);
+    const project = { kind: 'Project', project: '', name: 'vol-gone' };
+    expect((await finalizer.reconcile(project)).requeueAfter).toBeGreaterThan(0);
+    await claims.reconcile(ref);
+    expect(await api.store.get(ref)).toBeUndefined();
+    await finalizer.reconcile(project);
+    expect(await api.store.get(project)).toBeUndefined();
+    expect(existsSync(disks.imageOf(volume))).toBe(false);
+    expect(await isMounted(disks.dirOf(volume))).toBe(false);
   });
 });
