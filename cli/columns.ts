@@ -42,6 +42,12 @@ const COLUMNS: Record<string, Column[]> = {
     { header: 'MESSAGE', value: (o) => orNone(o.spec?.message) },
   ],
   ResourceQuota: [{ header: 'USED/HARD', value: quotaSummary }],
+  PersistentVolumeClaim: [
+    { header: 'STATUS', value: (o) => orNone(o.status?.phase ?? 'Pending') },
+    { header: 'VOLUME', value: (o) => orNone(o.status?.volumeName) },
+    { header: 'CAPACITY', value: (o) => orNone(o.status?.capacity?.storage) },
+    { header: 'ACCESS MODES', value: (o) => ((o.spec?.accessModes ?? []) as string[]).map((m) => ({ ReadWriteOnce: 'RWO', ReadWriteMany: 'RWX', ReadOnlyMany: 'ROX' })[m] ?? m).join(',') },
+  ],
 };
 
 const ago = (iso: string | undefined, now: number): string => (iso ? `${age(iso, now)} ago` : '');

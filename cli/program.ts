@@ -13,6 +13,7 @@ import { registerProjectCommands } from './commands/projects.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerSessionCommands } from './commands/session.ts';
 import { registerStatusCommands } from './commands/status.ts';
+import { registerVolumeCommands } from './commands/volumes.ts';
 import { registerSignupCommand } from './commands/trials.ts';
 import { Context } from './context.ts';
 import { CliError, EXIT_USAGE, oneLine } from './errors.ts';
@@ -50,6 +51,7 @@ export function buildProgram(ctx: Context): Command {
   registerDeployCommands(program, ctx);
   registerRouteCommands(program, ctx);
   registerConfigCommands(program, ctx);
+  registerVolumeCommands(program, ctx);
   registerPodCommands(program, ctx);
   registerStatusCommands(program, ctx);
   registerAdmCommands(program, ctx);
