@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilderImages } from '../../images/build.ts';
@@ -24,6 +23,7 @@ import { DEFAULT_PLAN, planObjects } from '../../shared/trials/plan.ts';
 import { claimReconciler } from '../../shared/volumes/claim-reconciler.ts';
 import { LoopDisks } from '../../shared/volumes/loop-disks.ts';
 import { testApi, type TestApi } from '../support/api.ts';
+import { logsUntil } from '../volumes/support.ts';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const tag = randomBytes(4).toString('hex');
@@ -60,15 +60,6 @@ async function runPod(project: string, script: string, volumeMounts: unknown[], 
   return (await api.store.get<Pod>({ kind: 'Pod', project, name: p.metadata.name }))!;
 }
 
-async function logsUntil(project: string, pod: string, marker: string): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const text = await pods.logs(project, pod).catch(() => '');
-    if (text.includes(marker) || Date.now() > deadline) return text;
-    await sleep(200);
-  }
-}
-
 beforeAll(async () => {
   image = await ensureBuilderImages(docker, { variant: 'test', log: () => {} });
   api = await testApi();
@@ -89,7 +80,7 @@ beforeAll(async () => {
     await claimReconciler(api.store, disks).reconcile({ kind: 'PersistentVolumeClaim', project, name: 'data' });
   }
   const p = await runPod(A, 'echo victim-ledger-9f3 > /data/ledger && echo DONE && sleep 600', [{ name: 'd', mountPath: '/data' }], [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }]);
-  expect(await logsUntil(A, p.metadata.name, 'DONE')).toContain('DONE');
+  expect(await logsUntil(pods, A, p.metadata.name, 'DONE')).toContain('DONE');
 }, 600_000);
 
 afterAll(async () => {
@@ -110,7 +101,7 @@ describe('a stranger against another tenant\'s volume', () => {
 
   it('naming the victim\'s claim from a pod of their own project mounts their own claim, and a project-qualified name is no claim at all', async () => {
     const own = await runPod(B, 'cat /data/ledger 2>&1; ls -a /data; echo DONE; sleep 600', [{ name: 'd', mountPath: '/data' }], [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }]);
-    const out = await logsUntil(B, own.metadata.name, 'DONE');
+    const out = await logsUntil(pods, B, own.metadata.name, 'DONE');
     expect(out).not.toContain('victim-ledger-9f3');
     expect(out).toContain('No such file');
     const qualified = await runPod(B, 'sleep 600', [{ name: 'd', mountPath: '/data' }], [{ name: 'd', persistentVolumeClaim: { claimName: `${A}/data` } }]);
@@ -133,7 +124,7 @@ describe('a stranger against another tenant\'s volume', () => {
 
   it('a symbolic link planted in their own claim and named as a subPath mounts nothing of the host', async () => {
     const plant = await runPod(B, 'ln -s / /data/escape && ln -s /../../.. /data/up && echo DONE; sleep 600', [{ name: 'd', mountPath: '/data' }], [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }]);
-    expect(await logsUntil(B, plant.metadata.name, 'DONE')).toContain('DONE');
+    expect(await logsUntil(pods, B, plant.metadata.name, 'DONE')).toContain('DONE');
     for (const subPath of ['escape', 'up', 'escape/etc']) {
       const p = await runPod(B, 'ls /stolen; echo DONE; sleep 600', [{ name: 'd', mountPath: '/stolen', subPath }], [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }]);
       expect(p.status.reason).toBe('CreateContainerConfigError');
@@ -144,7 +135,7 @@ describe('a stranger against another tenant\'s volume', () => {
 
   it('cannot write past their claim\'s size, nor make claims past the trial plan\'s 2 claims and 2 GiB', async () => {
     const fill = await runPod(B, 'dd if=/dev/zero of=/data/fill bs=1M count=64 2>&1 | grep -o "No space left on device"; echo DONE; sleep 600', [{ name: 'd', mountPath: '/data' }], [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }]);
-    expect(await logsUntil(B, fill.metadata.name, 'DONE')).toContain('No space left on device');
+    expect(await logsUntil(pods, B, fill.metadata.name, 'DONE')).toContain('No space left on device');
     const base = `/api/v1/projects/${B}/persistentvolumeclaims`;
     const big = await api.call('POST', base, stranger, claim('big', '3Gi'));
     expect(big.status).toBe(403);
@@ -156,7 +147,7 @@ describe('a stranger against another tenant\'s volume', () => {
 
   it('the victim\'s data is still there, and the disks directory is the platform\'s alone', async () => {
     const p = await runPod(A, 'cat /data/ledger; echo DONE; sleep 600', [{ name: 'd', mountPath: '/data' }], [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }]);
-    expect(await logsUntil(A, p.metadata.name, 'DONE')).toContain('victim-ledger-9f3');
+    expect(await logsUntil(pods, A, p.metadata.name, 'DONE')).toContain('victim-ledger-9f3');
     const { statSync } = await import('node:fs');
     expect(existsSync(join(root, 'disks'))).toBe(true);
     expect(statSync(join(root, 'disks')).mode & 0o077).toBe(0);

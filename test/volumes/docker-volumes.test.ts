@@ -9,7 +9,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilderImages } from '../../images/build.ts';
@@ -22,6 +21,7 @@ import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { claimReconciler } from '../../shared/volumes/claim-reconciler.ts';
 import { isMounted, LoopDisks } from '../../shared/volumes/loop-disks.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { logsUntil } from './support.ts';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const tag = randomBytes(4).toString('hex');
@@ -52,13 +52,10 @@ async function boundPod(script: string, volumeMounts: unknown[], volumes: unknow
   return (await bindPod(new DynamoBindingStore({ client: t.client, tableName: t.tableName }), { pod: p, host: h, request: podRequest(p) })).pod as Pod;
 }
 
-async function logsUntil(pods: DockerPods, pod: string, marker: string): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const text = await pods.logs(P, pod).catch(() => '');
-    if (text.includes(marker) || Date.now() > deadline) return text;
-    await sleep(200);
-  }
+/** The pod's container and object removed, as its host and the controllers do when it is deleted. */
+async function gone(pods: DockerPods, p: Pod): Promise<void> {
+  await pods.removePod(P, p.metadata.name);
+  await t.store.delete({ kind: 'Pod', project: P, name: p.metadata.name });
 }
 
 const data = [{ name: 'data', persistentVolumeClaim: { claimName: 'db' } }];
@@ -96,13 +93,12 @@ describe('a pod with a persistent volume claim', () => {
     ].join('; ');
     const p = await boundPod(script, [{ name: 'data', mountPath: '/data' }], data);
     await sync.syncPod(p);
-    const out = await logsUntil(pods, p.metadata.name, 'DONE');
+    const out = await logsUntil(pods, P, p.metadata.name, 'DONE');
     expect(out).toContain(`ID=${UID} OWNER=${UID}`);
     expect(out).toContain('WROTE');
     expect(out).toContain('No space left on device');
     expect(Number(/SIZE=(\d+)/.exec(out)?.[1])).toBeLessThanOrEqual(8);
-    await pods.removePod(P, p.metadata.name);
-    await t.store.delete({ kind: 'Pod', project: P, name: p.metadata.name });
+    await gone(pods, p);
   }, 90_000);
 
   it('keeps its data after the pod is deleted and the host\'s processes restart with the disk unmounted', async () => {
@@ -111,9 +107,8 @@ describe('a pod with a persistent volume claim', () => {
     const { pods, sync } = host();
     const p = await boundPod('echo "READ=$(cat /data/hello)"; echo DONE; sleep 600', [{ name: 'data', mountPath: '/data' }], data);
     await sync.syncPod(p);
-    expect(await logsUntil(pods, p.metadata.name, 'DONE')).toContain('READ=kept');
-    await pods.removePod(P, p.metadata.name);
-    await t.store.delete({ kind: 'Pod', project: P, name: p.metadata.name });
+    expect(await logsUntil(pods, P, p.metadata.name, 'DONE')).toContain('READ=kept');
+    await gone(pods, p);
   }, 90_000);
 
   it('mounts a subPath as a directory of the claim, readOnly mounts refuse writes, and an emptyDir is writable scratch', async () => {
@@ -126,12 +121,11 @@ describe('a pod with a persistent volume claim', () => {
     ].join('; ');
     const p = await boundPod(script, [{ name: 'data', mountPath: '/pg', subPath: 'pg' }, { name: 'data', mountPath: '/whole', readOnly: true }, { name: 'tmp', mountPath: '/scratch' }], [...data, { name: 'tmp', emptyDir: { sizeLimit: '4Mi' } }]);
     await sync.syncPod(p);
-    const out = await logsUntil(pods, p.metadata.name, 'DONE');
+    const out = await logsUntil(pods, P, p.metadata.name, 'DONE');
     expect(out).toContain('SUB=sub');
     expect(out).toContain('RO');
     expect(out).toContain('SCRATCH=1777');
-    await pods.removePod(P, p.metadata.name);
-    await t.store.delete({ kind: 'Pod', project: P, name: p.metadata.name });
+    await gone(pods, p);
   }, 90_000);
 
   it('a pod whose claim does not exist does not start, and says which claim', async () => {
