@@ -14,6 +14,7 @@ import { registerRouteCommands } from './commands/routes.ts';
 import { registerSessionCommands } from './commands/session.ts';
 import { registerStatusCommands } from './commands/status.ts';
 import { registerTemplateCommands } from './commands/templates.ts';
+import { registerVolumeCommands } from './commands/volumes.ts';
 import { registerSignupCommand } from './commands/trials.ts';
 import { Context } from './context.ts';
 import { CliError, EXIT_USAGE, oneLine } from './errors.ts';
@@ -52,6 +53,7 @@ export function buildProgram(ctx: Context): Command {
   registerRouteCommands(program, ctx);
   registerTemplateCommands(program, ctx);
   registerConfigCommands(program, ctx);
+  registerVolumeCommands(program, ctx);
   registerPodCommands(program, ctx);
   registerStatusCommands(program, ctx);
   registerAdmCommands(program, ctx);

@@ -42,6 +42,8 @@ export interface HostAgentOptions {
   secrets?: SecretBox;
   /** Where pods' Secret and ConfigMap files are written (PAAS_HOME/pod-files). */
   filesDir?: string;
+  /** Mounts persistent volume claims' disks (PAAS_HOME/volumes). */
+  volumes?: DockerPodsOptions['volumes'];
   /**
    * Keeps the engine's cache of platform images within a budget (least recently used first, never
    * an image a pod here uses or wants); needs `images` to know which images are the platform's.
@@ -82,7 +84,7 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     bindings: opts.bindings,
     hostName,
     address,
-    containers: new DockerPods(docker, { owner: opts.owner ?? hostName, registryAuth: opts.registryAuth, images: opts.images, filesDir: opts.filesDir }),
+    containers: new DockerPods(docker, { owner: opts.owner ?? hostName, registryAuth: opts.registryAuth, images: opts.images, filesDir: opts.filesDir, volumes: opts.volumes }),
     secrets: opts.secrets,
     drainMs: opts.drainMs,
     backoff: opts.backoff,

@@ -5,6 +5,7 @@
 // the platform's key (PAAS_HOME/secrets.key) and their files kept under PAAS_HOME/pod-files.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { SHARED_PROJECT } from '../../shared/model/reserved-names.ts';
+import { LoopDisks } from '../../shared/volumes/loop-disks.ts';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { createHash } from 'node:crypto';
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
     ...(process.env.BERTH_REGISTRY_HOST ? { images: { host: process.env.BERTH_REGISTRY_HOST, prefix: '', shared: ['berth', SHARED_PROJECT] } } : {}),
     secrets: await LocalSecretBox.fromKeyFile(join(home, 'secrets.key')),
     filesDir: join(home, 'pod-files', values.name),
+    // Claims' disks are the machine's (PAAS_HOME/volumes, made by the platform), mounted here when a pod needs one.
+    volumes: new LoopDisks(join(home, 'volumes')),
     // The engine keeps at most PAAS_IMAGE_CACHE_GB of the platform's images.
     imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) },
     logger,

@@ -1,5 +1,6 @@
 // Starts the all-in-one platform's pieces in order and returns how to stop them, in reverse.
 // A failure half-way stops what had started, so no engine is left running.
+import { LoopDisks } from '../../shared/volumes/loop-disks.ts';
 import { rateLimitFrom } from '../../shared/api/rate-limit.ts';
 import { serve } from '@hono/node-server';
 import Docker from 'dockerode';
@@ -148,6 +149,8 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     });
     stops.push(() => router.stop());
     say(`router on http://127.0.0.1:${config.routerHttpPort} and https://127.0.0.1:${config.routerHttpsPort} (*.${config.appsDomain})`);
+    // Persistent volume claims: loop-mounted disks under PAAS_HOME/volumes, made by the provisioner, mounted by the hosts.
+    const volumes = new LoopDisks(join(config.home, 'volumes'));
     const reconcilers = await startLocalReconcilers({
       reconcilers: platformReconcilers({
         store,
@@ -159,6 +162,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
         idling: { signals: idleSignals, idleAfterMs: config.idleAfterMs },
         hosts: { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs },
         clock: config.trials.now,
+        volumes,
       }),
       endpoint: dynamo.endpoint,
       streamArn,
@@ -170,7 +174,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // The local engine is the fleet's first host; its pods stop with the platform and start
     // again with it (they stay bound in the table).
     const owner = createHash('sha256').update(`${config.home} ${config.hostName}`).digest('hex').slice(0, 16);
-    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, secrets, filesDir: join(config.home, 'pod-files'), imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
+    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, secrets, filesDir: join(config.home, 'pod-files'), volumes, imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
     stops.push(async () => {
       await hostAgent.stop();
       await removeOwnedContainers(docker, owner);

@@ -46,6 +46,8 @@ function onPath(cmd: string, args: string[] = ['--version']): boolean {
 export const DOCKER: Prerequisite = { what: 'Docker Engine (the fleet and the builds)', packages: ['docker.io'], present: () => onPath('dockerd') };
 export const REGISTRY: Prerequisite = { what: 'the Distribution registry', packages: ['docker-registry'], present: () => onPath('docker-registry', ['--version']) };
 export const MMDEBSTRAP: Prerequisite = { what: 'mmdebstrap (builder base images)', packages: ['mmdebstrap'], present: () => onPath('mmdebstrap') };
+/** mkfs.ext4 formats persistent volume claims' disks (shared/volumes/loop-disks.ts). */
+export const E2FSPROGS: Prerequisite = { what: 'mkfs.ext4 (persistent volume claims)', packages: ['e2fsprogs'], present: () => onPath('mkfs.ext4', ['-V']) };
 export const HAPROXY: Prerequisite = { what: 'HAProxy (the routers)', packages: ['haproxy'], present: () => onPath('haproxy', ['-v']) };
 /** Tests only: Debian's static busybox (a dynamic one cannot run in an empty image), the base of the fake S2I builders the build tests make. */
 export const BUSYBOX: Prerequisite = { what: 'busybox-static (fake S2I builders in tests)', packages: ['busybox-static'], present: () => /install ok installed/.test(spawnSync('dpkg-query', ['-W', '-f=${Status}', 'busybox-static'], { encoding: 'utf8' }).stdout ?? '') };

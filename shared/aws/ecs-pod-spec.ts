@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { HealthCheck, RegisterTaskDefinitionCommandInput, StartTaskCommandInput, Tag, Task } from '@aws-sdk/client-ecs';
 import { BerthError, ValidationError } from '../errors.ts';
 import { valueFromOf, type PinnedSecret } from './ecs-pod-secrets.ts';
+import { taskVolumesOf, type EfsSettings } from './ecs-pod-volumes.ts';
 import { LABELS, podContainerName } from '../fleet/pod-container.ts';
 import type { PodSpecForHost, RunningPod } from '../fleet/types.ts';
 import type { Probe } from '../model/deploy-kinds.ts';
@@ -36,6 +37,8 @@ export interface PodTaskSettings {
   /** CloudWatch Logs group of pod output (awslogs driver), streams prefixed by project. */
   logGroup?: string;
   region: string;
+  /** The EFS file system persistent volume claims live on (efs-claims.ts); pods with claims need it. */
+  efs?: EfsSettings;
 }
 
 /** Where a pod's task is started: this cluster, exactly this container instance. */
@@ -138,13 +141,14 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings 
     return { name: e.name, valueFrom: valueFromOf(pinned, e.secretKeyRef!.key) };
   });
   if (spec.ports.length === 1 && !spec.env.some((e) => e.name === 'PORT')) environment.push({ name: 'PORT', value: String(spec.ports[0]!.containerPort) });
+  const { volumes, mountPoints } = taskVolumesOf(spec, opts.uid, opts.efs);
   return {
     family: podFamily(spec.project, spec.deployment),
     networkMode: 'bridge',
     requiresCompatibilities: ['EC2'],
     ...(opts.executionRoleOf ? { executionRoleArn: opts.executionRoleOf(spec.project) } : {}),
     ...(opts.taskRoleArn ? { taskRoleArn: opts.taskRoleArn } : {}),
-    volumes: [],
+    volumes,
     containerDefinitions: [
       {
         name,
@@ -162,7 +166,7 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings 
         readonlyRootFilesystem: false,
         linuxParameters: { capabilities: { drop: ['ALL'] }, initProcessEnabled: true },
         dockerSecurityOptions: ['no-new-privileges'],
-        mountPoints: [],
+        mountPoints,
         volumesFrom: [],
         dockerLabels: {
           [LABELS.managed]: 'true',

@@ -20,7 +20,11 @@ export function configRefsOf(template: PodTemplate): string[] {
     }
     for (const f of c.envFrom ?? []) refs.add(f.secretRef ? `Secret/${f.secretRef.name}` : `ConfigMap/${f.configMapRef!.name}`);
   }
-  for (const v of template.spec.volumes ?? []) refs.add(v.secret ? `Secret/${v.secret.secretName}` : `ConfigMap/${v.configMap!.name}`);
+  for (const v of template.spec.volumes ?? []) {
+    // Claims and scratch directories hold no configuration: a change of a claim rolls nothing out.
+    if (v.secret) refs.add(`Secret/${v.secret.secretName}`);
+    else if (v.configMap) refs.add(`ConfigMap/${v.configMap.name}`);
+  }
   return [...refs].sort();
 }
 

@@ -10,6 +10,8 @@ import { BerthError, ConflictError } from '../errors.ts';
 import { LABELS, podContainerName, podContainerSpec, projectUid } from './pod-container.ts';
 import { ProjectNetworks } from './docker-networks.ts';
 import { PodFiles } from './pod-files.ts';
+import type { VolumeMounter } from '../volumes/ports.ts';
+import { subPathDir } from '../volumes/pod-volumes.ts';
 import { logStream, startExec } from './docker-streams.ts';
 import type { ExecRequest, ExecSession, LogOptions, PodContainers } from './ports.ts';
 import type { HostPort, ListedPod, PodSpecForHost, RunningPod } from './types.ts';
@@ -88,6 +90,8 @@ export interface DockerPodsOptions {
   images?: PlatformRegistry;
   /** Where the files of pods' Secret and ConfigMap volumes are written (under PAAS_HOME); a pod with such volumes needs it. */
   filesDir?: string;
+  /** Mounts claims' volumes on this host (loop-mounted disks under PAAS_HOME); a pod with claims needs it. */
+  volumes?: VolumeMounter;
 }
 
 export class DockerPods implements PodContainers {
@@ -104,7 +108,10 @@ export class DockerPods implements PodContainers {
     this.networks = new ProjectNetworks(docker, opts.owner);
     this.images = opts.images;
     this.files = opts.filesDir ? new PodFiles(opts.filesDir) : undefined;
+    this.volumes = opts.volumes;
   }
+
+  private readonly volumes: VolumeMounter | undefined;
 
   private readonly files: PodFiles | undefined;
 
@@ -137,7 +144,8 @@ export class DockerPods implements PodContainers {
     const uid = spec.uid ?? this.uidFor(spec.project);
     if (spec.volumes?.length && !this.files) throw new BerthError(501, 'NoPodFiles', `pod ${spec.project}/${spec.pod} mounts Secret or ConfigMap files, and this host keeps none`);
     const files = spec.volumes?.length ? await this.files!.write(name, uid, spec.volumes) : [];
-    const options = podContainerSpec(spec, { uid, network, files });
+    const volumes = await this.claimMounts(spec, uid);
+    const options = podContainerSpec(spec, { uid, network, files, volumes });
     if (this.owner !== undefined) options.Labels = { ...options.Labels, [LABELS.owner]: this.owner };
     const create = () =>
       this.docker.createContainer(options).catch(async (err: unknown) => {
@@ -155,6 +163,18 @@ export class DockerPods implements PodContainers {
     });
     await created.start();
     return runningPodOf(await created.inspect());
+  }
+
+  /** The host directories of the pod's claims (each volume mounted here first, its subPath made). */
+  private async claimMounts(spec: PodSpecForHost, uid: number): Promise<{ source: string; target: string; readOnly: boolean }[]> {
+    const claims = (spec.mounts ?? []).filter((m) => m.claim);
+    if (claims.length && !this.volumes) throw new BerthError(501, 'NoVolumes', `pod ${spec.project}/${spec.pod} mounts persistent volume claims, and this host mounts none`);
+    const out: { source: string; target: string; readOnly: boolean }[] = [];
+    for (const m of claims) {
+      const dir = await this.volumes!.mount(m.claim!.volumeName);
+      out.push({ source: m.claim!.subPath ? await subPathDir(dir, m.claim!.subPath, uid) : dir, target: m.target, readOnly: m.readOnly });
+    }
+    return out;
   }
 
   /**

@@ -60,7 +60,10 @@ function portKey(p: PodSpecForHost['ports'][number]): string {
  * The create options of a pod's container.
  * @example await docker.createContainer(podContainerSpec(pod, { uid: projectUid(pod.project) }))
  */
-export function podContainerSpec(pod: PodSpecForHost, opts: { uid: number; network?: string; files?: { source: string; target: string }[] }): Docker.ContainerCreateOptions {
+export function podContainerSpec(
+  pod: PodSpecForHost,
+  opts: { uid: number; network?: string; files?: { source: string; target: string }[]; volumes?: { source: string; target: string; readOnly: boolean }[] },
+): Docker.ContainerCreateOptions {
   if (!Number.isInteger(opts.uid) || opts.uid <= 0) {
     throw ValidationError.field('uid', `pods never run as root or an invalid UID (got ${opts.uid})`);
   }
@@ -94,8 +97,17 @@ export function podContainerSpec(pod: PodSpecForHost, opts: { uid: number; netwo
       ReadonlyRootfs: false,
       PortBindings: bindings,
       ...(opts.network ? { NetworkMode: opts.network } : {}),
-      // Only the pod's own Secret and ConfigMap files, read-only.
-      ...(opts.files?.length ? { Mounts: opts.files.map((f) => ({ Type: 'bind' as const, Source: f.source, Target: f.target, ReadOnly: true })) } : {}),
+      // Only the pod's own Secret and ConfigMap files, read-only; its claims' volumes (or the
+      // directories of them it names); scratch directories as tmpfs any UID may write.
+      ...(opts.files?.length || opts.volumes?.length || pod.mounts?.some((m) => m.emptyDir)
+        ? {
+            Mounts: [
+              ...(opts.files ?? []).map((f) => ({ Type: 'bind' as const, Source: f.source, Target: f.target, ReadOnly: true })),
+              ...(opts.volumes ?? []).map((v) => ({ Type: 'bind' as const, Source: v.source, Target: v.target, ReadOnly: v.readOnly })),
+              ...(pod.mounts ?? []).flatMap((m) => (m.emptyDir ? [{ Type: 'tmpfs' as const, Source: '', Target: m.target, ReadOnly: m.readOnly, TmpfsOptions: { SizeBytes: m.emptyDir.sizeBytes, Mode: 0o1777 } }] : [])),
+            ],
+          }
+        : {}),
       // Berth restarts pods itself (with backoff, visible in the pod's reason).
       RestartPolicy: { Name: 'no' },
     },

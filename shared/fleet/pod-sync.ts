@@ -11,6 +11,7 @@
 // - removes containers of pods that are not bound here (a host that comes back after it was
 //   declared lost finds its pods replaced elsewhere), so that no pod runs twice.
 // Status is written only when it changed.
+import { hostVolumeMounts } from '../volumes/pod-volumes.ts';
 import { NotFoundError, ignoring } from '../errors.ts';
 import type { Container, PodStatus, Probe } from '../model/deploy-kinds.ts';
 import { DC_LABEL, RC_LABEL, REVISION_ANNOTATION } from '../model/deploy-kinds.ts';
@@ -91,6 +92,7 @@ const freshProbe = (): ProbeState => ({ successes: 0, failures: 0, lastRun: 0 })
 export interface StartConfig {
   env: PodSpecForHost['env'];
   volumes?: PodSpecForHost['volumes'];
+  mounts?: PodSpecForHost['mounts'];
   aliases?: string[];
 }
 
@@ -103,7 +105,8 @@ export async function startConfigOf(store: ObjectStore, box: SecretBox | undefin
   const project = pod.metadata.project;
   const services = await collect(eachObject<Service>(store, 'Service', project));
   const config = await resolvePodConfig(store, box, pod);
-  return { env: [...serviceEnv(services, project), ...config.env], volumes: config.volumes, aliases: serviceAliases(services, project, pod.metadata.labels ?? {}) };
+  const mounts = await hostVolumeMounts(store, pod);
+  return { env: [...serviceEnv(services, project), ...config.env], volumes: config.volumes, mounts, aliases: serviceAliases(services, project, pod.metadata.labels ?? {}) };
 }
 
 /** The spec of the pod's one container as the host runs it (with `config`, as startConfigOf resolved it). */
@@ -121,6 +124,7 @@ export function specForHost(pod: Pod, uid: number, config?: StartConfig): PodSpe
     // Pods written without the API's defaults (controllers, tests) may lack the empty lists.
     env: config?.env ?? (c.env ?? []).filter((e) => !e.valueFrom).map((e) => ({ name: e.name, value: e.value ?? '' })),
     ...(config?.volumes?.length ? { volumes: config.volumes } : {}),
+    ...(config?.mounts?.length ? { mounts: config.mounts } : {}),
     ...(config?.aliases?.length ? { aliases: config.aliases } : {}),
     ports: (c.ports ?? []).map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })),
     resources: podLimits(pod),

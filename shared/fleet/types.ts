@@ -2,6 +2,7 @@
 // (RunningPod). Every fleet adapter (local Docker, ECS, simulated) speaks these.
 import type { Probe } from '../model/deploy-kinds.ts';
 import type { PodFileVolume } from '../secrets/pod-config.ts';
+import type { HostVolumeMount } from '../volumes/pod-volumes.ts';
 
 /** One pod as a container host must run it: already placed, already resolved to an image. */
 export interface PodSpecForHost {
@@ -26,6 +27,8 @@ export interface PodSpecForHost {
   readinessProbe?: Probe;
   /** Files of Secrets and ConfigMaps, mounted read-only where the container asks. */
   volumes?: PodFileVolume[];
+  /** Persistent volume claims and scratch directories, mounted where the container asks. */
+  mounts?: HostVolumeMount[];
   /** The names the pod answers to on its project's network (its Services': `db`, `db.shop.svc`). */
   aliases?: string[];
 }

@@ -4,6 +4,7 @@
 // (secretRef, configMapRef, prefix) and `volumes[].secret` / `volumes[].configMap` mounted
 // through `volumeMounts`.
 import * as z from 'zod';
+import { memoryBytes } from './quantity.ts';
 
 /** Keys of a Secret or ConfigMap, as Kubernetes: letters, digits, "-", "_" and ".". */
 export const configKey = z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/, 'keys are letters, digits, "-", "_" and "."').refine((k) => k !== '.' && k !== '..', 'a key is not "." or ".."');
@@ -65,13 +66,34 @@ export const volume = z
     name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label'),
     secret: z.strictObject({ secretName: z.string().min(1).max(253), ...volumeSource }).optional(),
     configMap: z.strictObject({ name: z.string().min(1).max(253), ...volumeSource }).optional(),
+    /** A PersistentVolumeClaim of the pod's project, by name. */
+    persistentVolumeClaim: z.strictObject({ claimName: z.string().min(1).max(253), readOnly: z.boolean().optional() }).optional(),
+    /** A scratch directory that lives as long as the pod's container (memory-backed, counted against sizeLimit). */
+    emptyDir: z
+      .strictObject({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: z.string().max(32).refine((q) => (memoryBytes(q) ?? 0) > 0, 'bytes with an optional suffix ("64Mi")').optional() })
+      .optional(),
   })
-  .refine((v) => Boolean(v.secret) !== Boolean(v.configMap), 'give exactly one volume source: secret or configMap');
+  .refine((v) => [v.secret, v.configMap, v.persistentVolumeClaim, v.emptyDir].filter(Boolean).length === 1, 'give exactly one volume source: secret, configMap, persistentVolumeClaim or emptyDir');
 export type Volume = z.infer<typeof volume>;
+
+/** Where the container's runtime keeps its own file systems: nothing is mounted over them. */
+const RESERVED_MOUNTS = ['/proc', '/sys', '/dev'];
 
 export const volumeMount = z.strictObject({
   name: z.string().min(1).max(63),
-  mountPath: z.string().min(2).max(1024).startsWith('/').refine((p) => !p.split('/').includes('..') && !/[:,]/.test(p), 'an absolute path without "..", ":" or ","'),
+  mountPath: z
+    .string()
+    .min(2)
+    .max(1024)
+    .startsWith('/')
+    .refine((p) => !p.split('/').includes('..') && !/[:,]/.test(p), 'an absolute path without "..", ":" or ","')
+    .refine((p) => !RESERVED_MOUNTS.some((r) => p === r || p.startsWith(`${r}/`)), `not under ${RESERVED_MOUNTS.join(', ')}`),
+  /** A directory inside the volume to mount instead of its root (made when missing). */
+  subPath: z
+    .string()
+    .max(1024)
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..') && !/[:,\0]/.test(p), 'a relative path without "..", ":" or ","')
+    .optional(),
   readOnly: z.boolean().optional(),
 });
 export type VolumeMount = z.infer<typeof volumeMount>;

@@ -142,6 +142,15 @@ export const KIND_NAMES = [
     description: 'A public host name (and path) in front of a Service, served by the routers over HTTP or TLS.',
   },
   {
+    kind: 'PersistentVolumeClaim',
+    plural: 'persistentvolumeclaims',
+    aliases: ['persistentvolumeclaim', 'pvc'],
+    scope: 'project',
+    category: 'app',
+    writable: true,
+    description: 'A request for storage of a size and access mode (ReadWriteOnce, ReadWriteMany, ReadOnlyMany); Bound to a volume that pods mount through `volumes[].persistentVolumeClaim`, written by the project\'s UID, deleted with its data.',
+  },
+  {
     kind: 'ResourceQuota',
     plural: 'resourcequotas',
     aliases: ['resourcequota', 'quota'],

@@ -16,6 +16,7 @@ import {
 } from './deploy-kinds.ts';
 import { KIND_NAMES, ROLE_NAMES, type KindName, type ObjectKind } from './kind-names.ts';
 import { configMapSpec, secretSpec } from './config-kinds.ts';
+import { persistentVolumeClaimSpec, persistentVolumeClaimStatus } from './volume-kinds.ts';
 import { routeAnnotations, routeSpec, routeStatus } from './route-kinds.ts';
 import { limitRangeSpec, resourceQuotaSpec, resourceQuotaStatus } from '../quota/kinds.ts';
 import { templateSpec } from '../templates/types.ts';
@@ -91,6 +92,7 @@ const SCHEMAS: Record<ObjectKind, Pick<KindDef, 'spec' | 'status' | 'annotations
   Pod: { spec: podSpec, status: podStatus },
   Service: { spec: serviceSpec, status: serviceStatus },
   Route: { spec: routeSpec, status: routeStatus, annotations: routeAnnotations },
+  PersistentVolumeClaim: { spec: persistentVolumeClaimSpec, status: persistentVolumeClaimStatus },
   ResourceQuota: { spec: resourceQuotaSpec, status: resourceQuotaStatus },
   LimitRange: { spec: limitRangeSpec, status: anyStatus },
   Template: { spec: templateSpec, status: anyStatus },

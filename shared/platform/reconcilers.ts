@@ -16,6 +16,8 @@ import type { BindingStore } from '../scheduler/ports.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { trialExpiry } from '../trials/expiry.ts';
 import type { ProjectExecutionRoles } from '../project/execution-roles.ts';
+import { claimReconciler } from '../volumes/claim-reconciler.ts';
+import type { ClaimStorage } from '../volumes/ports.ts';
 
 export interface PlatformAdapters {
   store: ObjectStore;
@@ -41,6 +43,8 @@ export interface PlatformAdapters {
   executionRoles?: ProjectExecutionRoles;
   /** Where pods' Secret values are kept outside the table (Secrets Manager on AWS): removed with each project. */
   podSecrets?: FoundationOptions['podSecrets'];
+  /** Where persistent volume claims' storage is made and removed (loop-mounted disks locally, EFS on AWS); claims stay Pending without it. */
+  volumes?: ClaimStorage;
   /** What the routers report (requests seen, requests held), the quiet time before a DC is idled, and the clock. */
   idling: { signals: IdleSignalReader; idleAfterMs: number; now?: () => number };
 }
@@ -58,6 +62,7 @@ export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
     ...deployReconcilers(a.store, a.bindings, a.hosts),
     ...(a.registry.retainImage ? [imageRetention(a.store, a.registry)] : []),
     imagePruneReconciler(a.store, a.registry),
+    ...(a.volumes ? [claimReconciler(a.store, a.volumes)] : []),
     routeAdmission({ store: a.store, domain: a.appsDomain }),
     a.routers,
     idler({ store: a.store, ...a.idling }),

@@ -6,6 +6,7 @@ import type { Pod } from '../model/objects.ts';
 import { podLimits, podRequest } from '../model/pods.ts';
 import { cpuMillis, memoryBytes } from '../model/quantity.ts';
 import type { BerthObject } from '../model/types.ts';
+import { storageBytes, type PersistentVolumeClaimSpec } from '../model/volume-kinds.ts';
 
 /** Every resource a quota accepts. */
 export const QUOTA_RESOURCES = [
@@ -25,11 +26,8 @@ export const QUOTA_RESOURCES = [
 ] as const;
 export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
 
-/**
- * The resources counted today. Claims and storage are accepted in a quota's hard so that a plan
- * can name them now; they count once their kind exists (their used stays 0).
- */
-export const COUNTED: readonly QuotaResource[] = ['pods', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory', 'routes', 'services', 'imagestreams', 'configmaps', 'secrets', 'builds'];
+/** The resources counted (every one a quota accepts). */
+export const COUNTED: readonly QuotaResource[] = QUOTA_RESOURCES;
 
 /** The unit a resource's amounts are in. */
 export function unitOf(r: QuotaResource): 'cpu' | 'bytes' | 'count' {
@@ -73,7 +71,7 @@ export type Usage = Partial<Record<QuotaResource, number>>;
 const ONE_OF: Record<string, QuotaResource> = { Route: 'routes', Service: 'services', ImageStream: 'imagestreams', ConfigMap: 'configmaps', Secret: 'secrets' };
 
 /** Whether objects of this kind ever use a counted resource (the store writes no counter for others). */
-export const isCounted = (kind: string): boolean => kind === 'Pod' || kind === 'Build' || kind in ONE_OF;
+export const isCounted = (kind: string): boolean => kind === 'Pod' || kind === 'Build' || kind === 'PersistentVolumeClaim' || kind in ONE_OF;
 
 /**
  * What one object uses. A pod that has ended (Succeeded, Failed) uses nothing, as in Kubernetes,
@@ -93,6 +91,11 @@ export function usageOf(o: BerthObject | undefined): Usage {
   if (o.kind === 'Build') {
     const phase = (o.status as { phase?: BuildPhase } | undefined)?.phase ?? 'New';
     return TERMINAL_PHASES.includes(phase) ? {} : { builds: 1 };
+  }
+  if (o.kind === 'PersistentVolumeClaim') {
+    // A claim holds its storage until it is gone (deleting it takes its data with it).
+    const storage = storageBytes((o.spec as PersistentVolumeClaimSpec | undefined)?.resources?.requests?.storage ?? '');
+    return { persistentvolumeclaims: 1, ...(storage ? { 'requests.storage': storage } : {}) };
   }
   const r = ONE_OF[o.kind];
   return r ? { [r]: 1 } : {};

@@ -1,7 +1,7 @@
 // Placement as a pure function of one pod and the hosts as they are: the specification the
 // indexed Scheduler must match, and what table tests exercise. A linear scan; for one pod at a
 // time over a small fleet that is all it needs.
-import { fitsIn, freeShare, noRefusals, preferred, refuse, unschedulableMessage } from './policy.ts';
+import { allowedOn, fitsIn, freeShare, noRefusals, preferred, refuse, unschedulableMessage } from './policy.ts';
 import type { HostInfo, Placement, PodRequest } from './types.ts';
 
 /**
@@ -18,7 +18,7 @@ export function place(pod: PodRequest, hosts: readonly HostInfo[]): Placement {
   let bestCount = 0;
   let bestShare = 0;
   for (const h of hosts) {
-    if (!h.ready || !fitsIn(...free(h), pod.cpuMilli, pod.memoryBytes)) continue;
+    if (!h.ready || !allowedOn(pod.onlyHosts, h.name) || !fitsIn(...free(h), pod.cpuMilli, pod.memoryBytes)) continue;
     const count = h.groups?.[pod.group] ?? 0;
     const share = freeShare(h.allocatable.cpuMilli, h.requested.cpuMilli, h.allocatable.memoryBytes, h.requested.memoryBytes);
     if (!best || preferred(count, share, h.name, bestCount, bestShare, best.name)) {
@@ -29,7 +29,7 @@ export function place(pod: PodRequest, hosts: readonly HostInfo[]): Placement {
   }
   if (best) return { host: best.name };
   const r = noRefusals();
-  for (const h of hosts) refuse(r, h.ready, ...free(h), pod.cpuMilli, pod.memoryBytes);
+  for (const h of hosts) refuse(r, h.ready, ...free(h), pod.cpuMilli, pod.memoryBytes, allowedOn(pod.onlyHosts, h.name));
   return { unschedulable: unschedulableMessage(r) };
 }
 

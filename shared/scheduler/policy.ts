@@ -2,6 +2,9 @@
 // `Scheduler` so that both always agree: which hosts fit, which of them is preferred, and how
 // "fits nowhere" is worded.
 
+/** Whether the pod may go to the host at all (its ReadWriteOnce claims are attached elsewhere). */
+export const allowedOn = (onlyHosts: readonly string[] | undefined, host: string): boolean => !onlyHosts || onlyHosts.includes(host);
+
 /** Whether `request` more fits in `free` (allocatable − requested): never over-commit either resource. */
 export const fitsIn = (freeCpu: number, freeMem: number, cpuMilli: number, memoryBytes: number): boolean =>
   cpuMilli <= freeCpu && memoryBytes <= freeMem;
@@ -33,15 +36,24 @@ export interface Refusals {
   insufficientCpu: number;
   insufficientMemory: number;
   notReady: number;
+  /** Hosts other than the one a ReadWriteOnce claim of the pod is attached to. */
+  volumeConflict: number;
 }
 
-export const noRefusals = (): Refusals => ({ hosts: 0, insufficientCpu: 0, insufficientMemory: 0, notReady: 0 });
+export const noRefusals = (): Refusals => ({ hosts: 0, insufficientCpu: 0, insufficientMemory: 0, notReady: 0, volumeConflict: 0 });
 
-/** Counts one host's causes into `r`. A host that is not ready is not examined further. */
-export function refuse(r: Refusals, ready: boolean, freeCpu: number, freeMem: number, cpuMilli: number, memoryBytes: number): void {
+/**
+ * Counts one host's causes into `r`. A host that is not ready is not examined further, nor is
+ * one the pod's volumes rule out (`allowed` false).
+ */
+export function refuse(r: Refusals, ready: boolean, freeCpu: number, freeMem: number, cpuMilli: number, memoryBytes: number, allowed = true): void {
   r.hosts++;
   if (!ready) {
     r.notReady++;
+    return;
+  }
+  if (!allowed) {
+    r.volumeConflict++;
     return;
   }
   if (cpuMilli > freeCpu) r.insufficientCpu++;
@@ -64,6 +76,7 @@ export function unschedulableMessage(r: Refusals): string {
   if (r.insufficientCpu) parts.push(`${r.insufficientCpu} insufficient cpu`);
   if (r.insufficientMemory) parts.push(`${r.insufficientMemory} insufficient memory`);
   if (r.notReady) parts.push(`${r.notReady} not ready`);
+  if (r.volumeConflict) parts.push(`${r.volumeConflict} volume node affinity conflict`);
   parts.sort();
   return `0/${r.hosts} hosts are available: ${parts.join(', ')}.`;
 }

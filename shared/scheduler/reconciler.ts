@@ -15,6 +15,7 @@ import { unboundPodsTerm } from '../store/lookups.ts';
 import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { bindPod } from './bind.ts';
+import { volumePlacement } from '../volumes/placement.ts';
 import { cordoned } from './cordon.ts';
 import { hostInfoOf } from './host-info.ts';
 import { place } from './place.ts';
@@ -96,7 +97,9 @@ export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
         const pod = await store.get<Pod>(ref);
         if (!pendingUnbound(pod)) return {};
         const request = podRequest(pod);
-        const subject = { name: pod.metadata.name, project: pod.metadata.project, group: podGroup(pod), ...request };
+        const volumes = await volumePlacement(store, pod);
+        if ('wait' in volumes) return unschedulable(pod, volumes.wait);
+        const subject = { name: pod.metadata.name, project: pod.metadata.project, group: podGroup(pod), ...request, ...volumes };
         let { infos, hosts } = await fleetFor(pod, attempt > 0);
         let placement = place(subject, infos);
         if ('unschedulable' in placement && attempt === 0) {

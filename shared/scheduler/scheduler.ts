@@ -4,7 +4,7 @@
 // each placement is assumed at once, and `release` undoes one whose binding failed or whose
 // pod has gone.
 import { CapacityIndex } from './capacity-index.ts';
-import { fitsIn, freeShare, noRefusals, preferred, refuse, unschedulableMessage } from './policy.ts';
+import { allowedOn, fitsIn, freeShare, noRefusals, preferred, refuse, unschedulableMessage } from './policy.ts';
 import type { HostInfo, Placement, PodRequest, Resources } from './types.ts';
 
 export interface SchedulerOptions {
@@ -44,9 +44,16 @@ export class Scheduler {
     const { cpuMilli: cpu, memoryBytes: mem } = pod;
     if (!(cpu >= 0 && mem >= 0)) throw new RangeError(`pod ${pod.project}/${pod.name} has invalid requests: cpu ${cpu}, memory ${mem}`);
     const group = this.groupHosts.get(pod.group);
-    let i = this.index.best(cpu, mem, group);
-    if (i < 0 && group) i = this.bestAmong(group, cpu, mem);
-    if (i < 0) return { unschedulable: this.explain(cpu, mem) };
+    let i: number;
+    if (pod.onlyHosts) {
+      // Few hosts to choose from (where the pod's ReadWriteOnce claims are): look at each.
+      const only = new Map(pod.onlyHosts.flatMap((h) => (this.ids.has(h) ? [[this.ids.get(h)!, group?.get(this.ids.get(h)!) ?? 0] as [number, number]] : [])));
+      i = this.bestAmong(only, cpu, mem);
+    } else {
+      i = this.index.best(cpu, mem, group);
+      if (i < 0 && group) i = this.bestAmong(group, cpu, mem);
+    }
+    if (i < 0) return { unschedulable: this.explain(cpu, mem, pod.onlyHosts) };
     this.account(i, pod, 1);
     return { host: this.names[i]! };
   }
@@ -112,9 +119,9 @@ export class Scheduler {
     return best;
   }
 
-  private explain(cpu: number, mem: number): string {
+  private explain(cpu: number, mem: number, onlyHosts?: readonly string[]): string {
     const r = noRefusals();
-    for (const i of this.ids.values()) refuse(r, this.ready[i]!, ...this.free(i), cpu, mem);
+    for (const i of this.ids.values()) refuse(r, this.ready[i]!, ...this.free(i), cpu, mem, allowedOn(onlyHosts, this.names[i]!));
     return unschedulableMessage(r);
   }
 

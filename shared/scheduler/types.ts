@@ -26,6 +26,8 @@ export interface PodRequest {
   group: string;
   cpuMilli: number;
   memoryBytes: number;
+  /** The only hosts the pod may go to (where its ReadWriteOnce claims are attached); any when absent. */
+  onlyHosts?: readonly string[];
 }
 
 /** Where a pod goes, or why it can go nowhere (a Kubernetes-style message for the pod's Event). */

@@ -122,6 +122,8 @@ export async function resolvePodConfig(store: ObjectStore, box: SecretBox | unde
   for (const m of c.volumeMounts ?? []) {
     const v = byName.get(m.name);
     if (!v) throw new PodConfigError(`volume "${m.name}" is not in spec.volumes`);
+    // Claims and scratch directories are the host's to mount (shared/volumes/pod-volumes.ts).
+    if (v.persistentVolumeClaim || v.emptyDir) continue;
     const files = await volumeFiles(read, v);
     if (files) volumes.push({ name: v.name, mountPath: m.mountPath, readOnly: true, files });
   }

@@ -43,6 +43,7 @@ const SAMPLE_SPECS: Record<string, unknown> = {
   Pod: { containers: [{ name: 'walk', image: 'walk:1' }] },
   Service: { selector: { app: 'walk' }, ports: [{ port: 8080 }] },
   Route: { host: `walk.${DOMAIN}`, to: { kind: 'Service', name: 'walk' } },
+  PersistentVolumeClaim: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
 };
 const isWrite = (method: string) => method !== 'GET';
 /** A walk over every route makes one request per route: seconds alone, minutes on a loaded machine. */

@@ -32,6 +32,9 @@ import { TOP_LEVEL_FIELDS } from '../../model/config-kinds.ts';
 import { prepareSpec, specOfBody } from '../../secrets/secret-spec.ts';
 import { AlreadyExistsError } from '../../errors.ts';
 import { dryRunObject } from '../../templates/dry-run.ts';
+import { admitClaimUpdate } from '../../volumes/admission.ts';
+import { CLAIM_KIND } from '../../volumes/claims.ts';
+import type { PersistentVolumeClaimSpec } from '../../model/volume-kinds.ts';
 
 export function registerObjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   for (const def of KINDS.values()) if (def.scope === 'project') registerKind(app, deps, def);
@@ -122,6 +125,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
         const stored = await getOr404(deps.store, target);
         // What may not be written at all is refused before what the spec asks for is judged.
         await guardMetadata(deps, c.get('user'), stored.metadata, body.metadata);
+        if (kind === CLAIM_KIND) admitClaimUpdate(stored.spec as PersistentVolumeClaimSpec, given as PersistentVolumeClaimSpec);
         await admitSpec(deps, kind, params.project, given);
         if (query.dryRun) {
           if (body.metadata.name !== params.name) throw ValidationError.field('metadata.name', `must be "${params.name}", the name in the path`);
