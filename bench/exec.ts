@@ -152,12 +152,15 @@ export async function run(args: string[]): Promise<BenchResult> {
       ['berth exec POD -- true', () => timedProcess(berth('exec', POD, '--', 'true'), env)],
       ['exec -- true as a WebSocket session (no CLI start-up)', () => wsExec(execUrl, token)],
     ];
+    const say = (what: string) => process.stderr.write(`${what}\n`);
+    say('exec round trips…');
     const times = new Map<string, number[]>(measures.map(([name]) => [name, []]));
     for (const [, m] of measures) await m();
     for (let i = 0; i < n; i++) for (const [name, m] of measures) times.get(name)!.push(await m());
 
     // Keystroke echo: a shell on a terminal (stty echo), one byte at a time; through the API,
     // then the same shell attached to the engine from here (the floor).
+    say('keystroke echo…');
     const tty = await openSession(`${base.replace('http', 'ws')}/api/v1/projects/${P}/pods/${POD}/exec?command=sh&stdin=1&tty=1`, token);
     const echoes = await echoTimes(
       (key) => tty.send(frame(CHANNEL.stdin, key)),
@@ -169,12 +172,14 @@ export async function run(args: string[]): Promise<BenchResult> {
       keys,
     );
     tty.close();
+    say('keystroke echo, attached to the engine…');
     const direct = await startExec(docker, await docker.getContainer(running.containerId).inspect(), { command: ['sh'], stdin: true, tty: true });
     const directEchoes = await echoTimes((key) => direct.write(Buffer.from(key)), (listener) => direct.stdout.on('data', listener), keys);
     direct.close();
 
     // Port-forward throughput: the pod's source read straight from its address, and through
     // `berth port-forward` (the CLI in this process, its listener on a free local port).
+    say('port-forward throughput…');
     const info = await docker.getContainer(running.containerId).inspect();
     const address = Object.values(info.NetworkSettings.Networks)[0]!.IPAddress;
     const abort = new AbortController();
