@@ -155,7 +155,10 @@ export async function run(args: string[]): Promise<BenchResult> {
     const say = (what: string) => process.stderr.write(`${what}\n`);
     say('exec round trips…');
     const times = new Map<string, number[]>(measures.map(([name]) => [name, []]));
-    for (const [, m] of measures) await m();
+    for (const [name, m] of measures) {
+      say(`  warming up: ${name}`);
+      await m();
+    }
     for (let i = 0; i < n; i++) for (const [name, m] of measures) times.get(name)!.push(await m());
 
     // Keystroke echo: a shell on a terminal (stty echo), one byte at a time; through the API,
