@@ -68,7 +68,7 @@ describe('into the running app', () => {
     child.stdin.write('exit\r');
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
-  });
+  }, 120_000);
 
   it('exec returns the remote exit code, stdout and stderr apart', async () => {
     const r = await cli('dev', 'exec', 'dc/web', '-n', P, '--', 'sh', '-c', 'echo to-out; echo to-err >&2; exit 42');
@@ -86,7 +86,7 @@ describe('into the running app', () => {
     // Both one-off pods go; the app's pod stays, and the Service never listed them.
     await until('the one-off pods were not removed', () => p.api('GET', `/api/v1/projects/${P}/pods?labelSelector=berth.io%2Frun-of%3Dweb`), (x) => x.body.items.length === 0);
     expect(await runningPods(P, 'app=web')).toHaveLength(1);
-  });
+  }, 180_000);
 
   it('run --detach leaves the pod running and prints its name', async () => {
     const r = await cli('dev', 'run', 'dc/web', '--detach', '-n', P, '--', 'sleep', '300');
@@ -95,7 +95,8 @@ describe('into the running app', () => {
     expect(name).toMatch(/^web-run-[a-z0-9]{5}$/);
     await until(`${name} did not start`, () => p.api('GET', `/api/v1/projects/${P}/pods/${name}`), (x) => x.body.status?.phase === 'Running');
     expect((await cli('dev', 'exec', name, '-n', P, '--', 'true')).code).toBe(0);
-    expect((await cli('dev', 'delete', `pod/${name}`, '-n', P)).code).toBe(0);
+    const deleted = await cli('dev', 'delete', `pod/${name}`, '-n', P);
+    expect(deleted.code, deleted.stderr).toBe(0);
   });
 
   it("port-forward reaches the pod's port with an HTTP client", async () => {
