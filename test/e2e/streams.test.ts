@@ -64,7 +64,7 @@ describe('into the running app', () => {
     };
     await seen(/\$ $/m);
     child.stdin.write('echo "root=$APP_ROOT"\r');
-    await seen(/root=\/opt\/app-root\r?\n/);
+    await seen(/root=\/opt\/app-root\r*\n/);
     child.stdin.write('exit\r');
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
