@@ -30,12 +30,7 @@ let h: PodHarness;
 
 beforeAll(async () => {
   h = await startPodHarness();
-  await h.api.user('alice');
-  await h.api.user('victor');
-  await h.login('alice');
-  await h.login('victor');
-  expect((await h.berth(['new-project', P], 'alice')).code).toBe(0);
-  expect((await h.berth(['adm', 'policy', 'add-role-to-user', 'view', 'victor', '-n', P], 'alice')).code).toBe(0);
+  await h.projectWithViewer(P);
   await h.runPod(P, POD, ECHO_AND_HTTP, { dc: 'db' });
 }, 600_000);
 

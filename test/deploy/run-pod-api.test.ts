@@ -4,7 +4,7 @@
 // naming the field, with nothing made; each run an event naming who ran what.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../shared/model/objects.ts';
-import { testApi, type TestApi } from '../support/api.ts';
+import { projectWithViewer, testApi, type TestApi } from '../support/api.ts';
 
 const P = 'runapi';
 let api: TestApi;
@@ -16,11 +16,7 @@ const oneOffs = async () => ((await api.call('GET', `/api/v1/projects/${P}/pods?
 
 beforeAll(async () => {
   api = await testApi();
-  owner = await api.user('owner');
-  viewer = await api.user('viewer');
-  expect((await api.call('POST', '/api/v1/projects', owner, { metadata: { name: P }, spec: {} })).status).toBe(201);
-  const rb = await api.call('POST', `/api/v1/projects/${P}/rolebindings`, owner, { metadata: { name: 'viewers' }, spec: { role: 'view', subjects: [{ kind: 'User', name: 'viewer' }] } });
-  expect(rb.status).toBe(201);
+  ({ owner, viewer } = await projectWithViewer(api, P));
   const container = { name: 'web', image: 'registry.local/web@sha256:1', env: [{ name: 'DJANGO_SETTINGS', value: 'prod' }], ports: [{ containerPort: 8080 }], resources: { limits: { cpu: '300m', memory: '256Mi' } }, readinessProbe: { tcpSocket: { port: 8080 } } };
   const dc = { metadata: { name: 'web' }, spec: { replicas: 1, selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [container] } }, triggers: [] } };
   expect((await api.call('POST', base, owner, dc)).status).toBe(201);

@@ -4,7 +4,7 @@
 // project only: another project's pod is a 404 like any object. Each session is audited.
 import { type Duplex, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { WSContext } from 'hono/ws';
 import type { WebSocket } from 'ws';
 import * as z from 'zod';
@@ -154,12 +154,7 @@ async function serveTunnel(c: Context<ApiEnv>, upgrade: Upgrade, socket: Duplex)
       socket.destroy();
     },
   }));
-  const res = await middleware(c, async () => {});
-  if (!res) {
-    socket.destroy();
-    throw new BerthError(400, 'UpgradeRequired', 'the WebSocket upgrade was not accepted');
-  }
-  return res;
+  return accept(c, middleware, () => socket.destroy());
 }
 
 type Upgrade = NonNullable<ApiDeps['streams']>['upgradeWebSocket'];
@@ -192,9 +187,14 @@ async function serveSession(c: Context<ApiEnv>, upgrade: Upgrade, session: ExecS
       session.close();
     },
   }));
+  return accept(c, middleware, () => session.close());
+}
+
+/** The upgrade's 101 answer; when the upgrade is not accepted, `drop` lets go of what was opened for it, and the answer is a 400. */
+async function accept(c: Context<ApiEnv>, middleware: MiddlewareHandler<any, string, { outputFormat: 'ws' }>, drop: () => void): Promise<Response> {
   const res = await middleware(c, async () => {});
   if (!res) {
-    session.close();
+    drop();
     throw new BerthError(400, 'UpgradeRequired', 'the WebSocket upgrade was not accepted');
   }
   return res;
