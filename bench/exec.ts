@@ -3,9 +3,13 @@
 // - `berth exec POD -- true`, a new CLI process each time (what a user waits for), beside
 //   `docker exec CONTAINER true` (the docker CLI straight to the engine: the floor), and the same
 //   exec as a WebSocket session from this process (the API's part without Node's start-up);
-// - rsh keystroke echo: one byte typed into a shell's terminal until the terminal echoes it.
+// - rsh keystroke echo: one byte typed into a shell's terminal until the terminal echoes it,
+//   through the API beside the same shell attached straight to the engine (the floor);
+// - port-forward throughput: a pod's TCP server sends `--mb` MB, read through `berth port-forward`
+//   (in this process) beside a direct connection to the pod's address (the floor).
 // Runs are interleaved so load on the machine falls on each alike.
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +26,8 @@ import { projectUid } from '../shared/fleet/pod-container.ts';
 import { startDynamoLocal } from '../shared/local/dynamodb-local.ts';
 import { freePort } from '../shared/local/ports.ts';
 import { CHANNEL, frame, unframe } from '../shared/streams/channels.ts';
+import { startExec } from '../shared/fleet/docker-streams.ts';
+import { run as runCli } from '../cli/program.ts';
 import { ensureCliBundle } from '../scripts/bundle-cli.mjs';
 import { benchStore } from './_users.ts';
 import type { BenchResult } from './run.ts';
@@ -65,9 +71,52 @@ async function wsExec(url: string, token: string): Promise<number> {
   return performance.now() - t0;
 }
 
+/** What the pod's TCP server on SOURCE_PORT sends each connection: `mb` MiB, then it closes. */
+const SOURCE_PORT = 9100;
+const sourceServer = (mb: number) =>
+  `python3 -c "
+import socketserver as s
+block = bytes(1 << 20)
+class H(s.BaseRequestHandler):
+  def handle(self):
+    for _ in range(${mb}): self.request.sendall(block)
+s.ThreadingTCPServer.allow_reuse_address = True
+s.ThreadingTCPServer(('0.0.0.0', ${SOURCE_PORT}), H).serve_forever()" &`;
+
+/** Reads a connection to host:port to its end; MB/s. */
+function download(host: string, port: number): Promise<number> {
+  const t0 = performance.now();
+  let bytes = 0;
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    socket.on('data', (d: Buffer) => (bytes += d.byteLength));
+    socket.once('error', reject);
+    socket.once('close', () => resolve(bytes / 2 ** 20 / ((performance.now() - t0) / 1000)));
+  });
+}
+
+/** Milliseconds from typing each of `keys` bytes into a terminal until it comes back. */
+async function echoTimes(send: (key: string) => void, onOutput: (listener: (d: Buffer) => void) => void, keys: number): Promise<number[]> {
+  let waiting: ((d: Buffer) => void) | undefined;
+  onOutput((d) => waiting?.(d));
+  await new Promise((r) => setTimeout(r, 500));
+  const echoes: number[] = [];
+  for (let i = 0; i < keys; i++) {
+    const key = String.fromCharCode(97 + (i % 26));
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      waiting = (d) => d.includes(key) && resolve();
+      send(key);
+    });
+    echoes.push(performance.now() - t0);
+  }
+  return echoes;
+}
+
 export async function run(args: string[]): Promise<BenchResult> {
   const n = Number(args.find((a) => a.startsWith('--n='))?.slice(4) ?? 30);
   const keys = Number(args.find((a) => a.startsWith('--keys='))?.slice(7) ?? 300);
+  const mb = Number(args.find((a) => a.startsWith('--mb='))?.slice(5) ?? 256);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   await ensureCliBundle();
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -93,7 +142,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     await timedProcess(berth('new-project', P), env);
     const token = (await identity.login('dev', 'bench-dev-password')).token;
     await store.create({ kind: 'Host', metadata: { name: 'local', project: '' }, spec: { provider: 'docker', endpoint: '/var/run/docker.sock', address: '127.0.0.1', capacity: { cpu: '2', memory: '2Gi' }, unschedulable: false } });
-    const command = ['/bin/sh', '-c', 'exec sleep 36000'];
+    const command = ['/bin/sh', '-c', `${sourceServer(mb)} exec sleep 36000`];
     await store.create({ kind: 'Pod', metadata: { name: POD, project: P, labels: { deploymentconfig: 'web' } }, spec: { host: 'local', containers: [{ name: 'web', image, command }] }, status: { phase: 'Running', conditions: [] } } as never);
     const running = await pods.ensurePod({ project: P, deployment: 'web', revision: 1, pod: POD, image, env: [], ports: [], resources: { cpuMilli: 500, memoryBytes: 128 * 2 ** 20 }, command, uid: projectUid(P) });
 
@@ -103,39 +152,70 @@ export async function run(args: string[]): Promise<BenchResult> {
       ['berth exec POD -- true', () => timedProcess(berth('exec', POD, '--', 'true'), env)],
       ['exec -- true as a WebSocket session (no CLI start-up)', () => wsExec(execUrl, token)],
     ];
+    const say = (what: string) => process.stderr.write(`${what}\n`);
+    say('exec round trips…');
     const times = new Map<string, number[]>(measures.map(([name]) => [name, []]));
-    for (const [, m] of measures) await m();
+    for (const [name, m] of measures) {
+      say(`  warming up: ${name}`);
+      await m();
+    }
     for (let i = 0; i < n; i++) for (const [name, m] of measures) times.get(name)!.push(await m());
 
-    // Keystroke echo: a shell on a terminal (stty echo), one byte at a time.
+    // Keystroke echo: a shell on a terminal (stty echo), one byte at a time; through the API,
+    // then the same shell attached to the engine from here (the floor).
+    say('keystroke echo…');
     const tty = await openSession(`${base.replace('http', 'ws')}/api/v1/projects/${P}/pods/${POD}/exec?command=sh&stdin=1&tty=1`, token);
-    let waiting: ((d: Buffer) => void) | undefined;
-    tty.on('message', (d: Buffer) => {
-      const m = unframe(d);
-      if (m?.channel === CHANNEL.stdout) waiting?.(m.data);
-    });
-    await new Promise((r) => setTimeout(r, 500));
-    const echoes: number[] = [];
-    for (let i = 0; i < keys; i++) {
-      const key = String.fromCharCode(97 + (i % 26));
-      const t0 = performance.now();
-      await new Promise<void>((resolve) => {
-        waiting = (d) => d.includes(key) && resolve();
-        tty.send(frame(CHANNEL.stdin, key));
-      });
-      echoes.push(performance.now() - t0);
-    }
+    const echoes = await echoTimes(
+      (key) => tty.send(frame(CHANNEL.stdin, key)),
+      (listener) =>
+        tty.on('message', (d: Buffer) => {
+          const m = unframe(d);
+          if (m?.channel === CHANNEL.stdout) listener(m.data);
+        }),
+      keys,
+    );
     tty.close();
+    say('keystroke echo, attached to the engine…');
+    const direct = await startExec(docker, await docker.getContainer(running.containerId).inspect(), { command: ['sh'], stdin: true, tty: true });
+    const directEchoes = await echoTimes((key) => direct.write(Buffer.from(key)), (listener) => direct.stdout.on('data', listener), keys);
+    direct.close();
+
+    // Port-forward throughput: the pod's source read straight from its address, and through
+    // `berth port-forward` (the CLI in this process, its listener on a free local port).
+    say('port-forward throughput…');
+    const info = await docker.getContainer(running.containerId).inspect();
+    const address = Object.values(info.NetworkSettings.Networks)[0]!.IPAddress;
+    const abort = new AbortController();
+    let out = '';
+    const forwarding = runCli(['port-forward', POD, `:${SOURCE_PORT}`], { stdout: { write: (t: string) => (out += t) }, stderr: process.stderr, env, signal: abort.signal });
+    for (let i = 0; i < 400 && !/127\.0\.0\.1:(\d+)/.test(out); i++) await new Promise((r) => setTimeout(r, 25));
+    const localPort = Number(/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    if (!localPort) throw new Error(`port-forward did not start: ${out}`);
+    const rates = { direct: [] as number[], tunnel: [] as number[] };
+    await download(address, SOURCE_PORT);
+    await download('127.0.0.1', localPort);
+    for (let i = 0; i < 3; i++) {
+      rates.direct.push(await download(address, SOURCE_PORT));
+      rates.tunnel.push(await download('127.0.0.1', localPort));
+    }
+    abort.abort();
+    await forwarding;
 
     const floor = pct(times.get(measures[0]![0])!, 50);
     const rows = [
       ...[...times].map(([what, xs]) => ({ what, runs: xs.length, 'p50 ms': +pct(xs, 50).toFixed(1), 'p99 ms': +pct(xs, 99).toFixed(1), '× docker exec': +(pct(xs, 50) / floor).toFixed(2) })),
-      { what: 'rsh keystroke echo', runs: echoes.length, 'p50 ms': +pct(echoes, 50).toFixed(2), 'p99 ms': +pct(echoes, 99).toFixed(2), '× docker exec': NaN },
+      { what: 'rsh keystroke echo, through the API', runs: echoes.length, 'p50 ms': +pct(echoes, 50).toFixed(2), 'p99 ms': +pct(echoes, 99).toFixed(2), '× docker exec': +(pct(echoes, 99) / pct(directEchoes, 99)).toFixed(2) },
+      { what: 'keystroke echo, attached to the engine (floor)', runs: directEchoes.length, 'p50 ms': +pct(directEchoes, 50).toFixed(2), 'p99 ms': +pct(directEchoes, 99).toFixed(2), '× docker exec': 1 },
+    ];
+    const median = (xs: number[]) => pct(xs, 50);
+    const throughput = [
+      { what: `port-forward, ${mb} MiB from the pod (median of 3)`, 'MB/s': +median(rates.tunnel).toFixed(0), '× direct': +(median(rates.tunnel) / median(rates.direct)).toFixed(2) },
+      { what: 'direct TCP to the pod address (floor)', 'MB/s': +median(rates.direct).toFixed(0), '× direct': 1 },
     ];
     const fig = (name: string, p: number) => +pct(times.get(name)!, p).toFixed(1);
     return {
-      rows,
-      notes: [`exec round trips into one pod container, ${n} runs each (interleaved); keystroke echo over ${keys} keys`],
+      rows: [...rows, ...throughput],
+      notes: [`exec round trips into one pod container, ${n} runs each (interleaved); keystroke echo over ${keys} keys (the × column of the echo rows: p99 over the floor's p99); port-forward reads of ${mb} MiB`],
       figures: {
         docker_exec_p50_ms: fig(measures[0]![0], 50),
         berth_exec_p50_ms: fig(measures[1]![0], 50),
@@ -145,6 +225,11 @@ export async function run(args: string[]): Promise<BenchResult> {
         berth_exec_vs_docker_exec: +(fig(measures[1]![0], 50) / floor).toFixed(2),
         echo_p50_ms: +pct(echoes, 50).toFixed(2),
         echo_p99_ms: +pct(echoes, 99).toFixed(2),
+        echo_floor_p99_ms: +pct(directEchoes, 99).toFixed(2),
+        echo_p99_vs_floor: +(pct(echoes, 99) / pct(directEchoes, 99)).toFixed(2),
+        port_forward_mb_s: +median(rates.tunnel).toFixed(0),
+        direct_tcp_mb_s: +median(rates.direct).toFixed(0),
+        port_forward_vs_direct: +(median(rates.tunnel) / median(rates.direct)).toFixed(2),
       },
     };
   } finally {

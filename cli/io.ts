@@ -8,6 +8,8 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** Input for commands that pass it on (exec -i, rsh); a terminal has isTTY and setRawMode. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
+  /** Ends commands that run until interrupted (port-forward) when it aborts; without one, Ctrl-C ends the process. */
+  signal?: AbortSignal;
   /** With a terminal, its size and a 'resize' event (rsh). */
   terminal?: { columns?: number; rows?: number; on(event: 'resize', listener: () => void): unknown; off(event: 'resize', listener: () => void): unknown };
 }

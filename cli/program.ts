@@ -8,6 +8,7 @@ import { registerConfigCommands } from './commands/config.ts';
 import { registerDeployCommands } from './commands/deploy.ts';
 import { registerNewAppCommands } from './commands/new-app.ts';
 import { registerObjectCommands } from './commands/objects.ts';
+import { registerRunCommand } from './commands/run.ts';
 import { registerPodCommands } from './commands/pods.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerRouteCommands } from './commands/routes.ts';
@@ -55,6 +56,7 @@ export function buildProgram(ctx: Context): Command {
   registerConfigCommands(program, ctx);
   registerVolumeCommands(program, ctx);
   registerPodCommands(program, ctx);
+  registerRunCommand(program, ctx);
   registerStatusCommands(program, ctx);
   registerAdmCommands(program, ctx);
   return program;

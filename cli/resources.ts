@@ -9,12 +9,15 @@ export interface Resource {
   scope: 'project' | 'cluster';
   /** Whether users may create, change and delete it (Events, for one, only controllers write). */
   writable: boolean;
+  /** Whether users may delete it (pods, which only controllers write, for one). */
+  deletable: boolean;
 }
 
 export function resource(typed: string): Resource {
   const found = resolveKind(typed);
   if (!found) throw new CliError(`unknown kind "${typed}"`, `known kinds: ${knownKinds().join(', ')}`);
-  return { ...found, writable: (KIND_NAMES as readonly KindName[]).find((d) => d.kind === found.kind)?.writable ?? true };
+  const def = (KIND_NAMES as readonly KindName[]).find((d) => d.kind === found.kind);
+  return { ...found, writable: def?.writable ?? true, deletable: (def?.writable ?? true) || Boolean(def?.deletable) };
 }
 
 /** The collection path; project-scoped kinds need the project. */

@@ -136,7 +136,7 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
       if (targets.some((x) => x.names.length === 0)) throw new CliError('name what to delete', 'e.g. `berth delete dc web` or `berth delete dc/web svc/web`', { exitCode: EXIT_USAGE });
       for (const { r, names } of targets) {
         const t = target(ctx, r, opts.project);
-        if (!t.r.writable) throw new CliError(`${t.r.plural} cannot be deleted through the API`, "the platform's controllers write them; users only read them");
+        if (!t.r.deletable) throw new CliError(`${t.r.plural} cannot be deleted through the API`, "the platform's controllers write them; users only read them");
         for (const name of names) {
           await onObject(t, name, (path) => t.client.delete(path));
           ctx.out(t.r.kind === 'Project' ? `project "${name}" is being deleted: it stays Terminating until its contents are gone` : `${kindLabel(t.r)} "${name}" deleted`);

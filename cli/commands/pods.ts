@@ -1,5 +1,6 @@
-// exec and rsh: commands and shells in a running pod, over the API's WebSocket (the session
-// module, and the WebSocket library with it, load only when one of these runs).
+// exec, rsh and port-forward: commands, shells and TCP connections into a running pod, over the
+// API's WebSocket (the session and tunnel modules, and the WebSocket library with them, load
+// only when one of these runs).
 import type { Command } from 'commander';
 import { orListHint } from '../builds.ts';
 import type { Context } from '../context.ts';
@@ -24,6 +25,16 @@ async function session(ctx: Context, arg: string, projectOpt: string | undefined
   const { runPodSession } = await import('../pod-session.ts');
   const code = await orListHint('pods', project, () => runPodSession(ctx, client, { path: `${podPath(project, pod)}/exec`, command, stdin, tty }));
   if (code !== 0) throw CliError.exit(code);
+}
+
+/** LOCAL:REMOTE, :REMOTE (any free local port) or PORT (the same both ends). */
+export function parsePortPair(arg: string): { local: number; remote: number } {
+  const m = /^(?:(\d*):)?(\d+)$/.exec(arg);
+  const port = (s: string) => (/^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 65_535 ? Number(s) : undefined);
+  const remote = m ? port(m[2]!) : undefined;
+  const local = m?.[1] === undefined ? remote : m[1] === '' ? 0 : port(m[1]);
+  if (remote === undefined || local === undefined) throw new CliError(`"${arg}" is not a port pair`, 'give LOCAL:REMOTE (ports 1-65535), :REMOTE for any free local port, or PORT for the same on both ends', { exitCode: EXIT_USAGE });
+  return { local, remote };
 }
 
 export function registerPodCommands(program: Command, ctx: Context): void {
@@ -51,5 +62,23 @@ export function registerPodCommands(program: Command, ctx: Context): void {
       const tty = opts.tty && Boolean(ctx.io.stdin?.isTTY);
       if (interactive && !ctx.io.stdin) throw new CliError('rsh needs an input to read', 'run it in a terminal, or give a COMMAND', { exitCode: EXIT_USAGE });
       await session(ctx, arg, opts.project, ['/bin/sh', '-c', RSH_SCRIPT, 'rsh', ...command], true, tty);
+    });
+
+  program
+    .command('port-forward')
+    .description("forward local TCP ports to a pod's ports (on 127.0.0.1, many connections at once, until Ctrl-C)")
+    .argument('<POD>', 'POD, pod/NAME or dc/NAME (a running pod of it)')
+    .argument('<PORTS...>', 'LOCAL:REMOTE, :REMOTE (any free local port) or PORT (the same on both ends)')
+    .addOption(projectOption())
+    .action(async (arg: string, ports: string[], opts: { project?: string }) => {
+      const pairs = ports.map(parsePortPair);
+      const project = ctx.project(opts.project);
+      const client = ctx.client();
+      const pod = await resolvePod(client, project, podTarget(arg));
+      const path = `${podPath(project, pod)}/portforward`;
+      // Refused now (a `view` member, a pod not placed yet) rather than at the first connection.
+      for (const p of pairs) await orListHint('pods', project, () => client.get(`${path}?port=${p.remote}`));
+      const { portForward } = await import('../port-forward.ts');
+      await portForward(ctx, client, path, pairs, ctx.io.signal);
     });
 }

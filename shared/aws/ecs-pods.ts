@@ -7,6 +7,7 @@
 // What ECS hosts cannot do: exec probes (ECS Exec needs SSM on the host and in the task), so
 // pods on ECS hosts use httpGet or tcpSocket probes; logs are read from CloudWatch Logs when a
 // log group and a reader are given.
+import { Readable } from 'node:stream';
 import { imageProblem, type PlatformRegistry } from '../images/access.ts';
 import {
   DescribeTaskDefinitionCommand,
@@ -22,7 +23,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { BerthError } from '../errors.ts';
 import { projectUid } from '../fleet/pod-container.ts';
-import type { PodContainers } from '../fleet/ports.ts';
+import type { LogOptions, PodContainers } from '../fleet/ports.ts';
 import type { ListedPod, PodSpecForHost, RunningPod } from '../fleet/types.ts';
 import { contentHash, POD_TAGS, podToken, revisionTags, runningPodOfTask, startTaskInput, tagMap, taskDefinitionInput, type PodTaskPlace, type PodTaskSettings } from './ecs-pod-spec.ts';
 import { NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
@@ -40,7 +41,7 @@ export interface EcsPodsOptions extends PodTaskSettings, PodTaskPlace {
   /** The UID a project's pods run as when the spec names none; defaults to `projectUid`. */
   uidFor?: (project: string) => number;
   /** Reads a log stream's last lines (a CloudWatch Logs GetLogEvents client); without it `logs` says where the logs are. */
-  readLogs?: (req: { logGroup: string; logStream: string; tail?: number }) => Promise<string>;
+  readLogs?: (req: { logGroup: string; logStream: string; tail?: number; sinceSeconds?: number }) => Promise<string>;
   /** Registered task definitions by content hash; share one map between the adapters of one process. */
   taskDefinitions?: Map<string, string>;
   /**
@@ -164,23 +165,38 @@ export class EcsPodContainers implements PodContainers {
     });
   }
 
-  /** The pod's output from CloudWatch Logs (its newest task's stream). */
-  async logs(project: string, pod: string, opts: { tail?: number } = {}): Promise<string> {
+  /**
+   * The pod's output as a stream, read from CloudWatch Logs: its newest task's, or with `previous`
+   * the task before it (the one a restart replaced). Following is not served from here (Lambda
+   * answers are not streamed): a 501 saying so.
+   */
+  async streamLogs(project: string, pod: string, opts: LogOptions): Promise<Readable> {
+    if (opts.follow) throw new BerthError(501, 'FollowNotAvailable', `the log of pod ${project}/${pod} cannot be followed on this platform yet`, { suggestion: 'read it without -f, with --since for the newest lines' });
+    const text = await this.logs(project, pod, opts);
+    return Readable.from([text]);
+  }
+
+  /** The pod's output from CloudWatch Logs (its newest task's stream, or with `previous` the one before it). */
+  async logs(project: string, pod: string, opts: { tail?: number; sinceSeconds?: number; previous?: boolean } = {}): Promise<string> {
     const { logGroup, readLogs } = this.opts;
     if (!logGroup) {
       throw new BerthError(501, 'NotImplemented', `pod ${project}/${pod} runs on an ECS host without a log group: its output stays in the Docker log of its container instance`, {
         suggestion: 'configure the pods\' log group (BERTH_POD_LOG_GROUP)',
       });
     }
-    const task = (await this.liveTasks(project, pod))[0] ?? (await this.stoppedTasks(project, pod))[0];
-    if (!task) throw notFound(project, pod);
+    const tasks = [...(await this.liveTasks(project, pod)), ...(await this.stoppedTasks(project, pod))];
+    const task = opts.previous ? tasks.filter((t) => t.createdAt).sort((a, b) => +b.createdAt! - +a.createdAt!)[1] : tasks[0];
+    if (!task) {
+      if (opts.previous) throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no previous task (it has not restarted here)`, { suggestion: 'read its log without --previous' });
+      throw notFound(project, pod);
+    }
     const logStream = `${project}/${task.containers?.[0]?.name ?? 'pod'}/${(task.taskArn ?? '').split('/').pop()}`;
     if (!readLogs) {
       throw new BerthError(501, 'NotImplemented', `the output of pod ${project}/${pod} is in CloudWatch Logs, group ${logGroup}, stream ${logStream}`, {
         suggestion: `aws logs tail ${logGroup} --log-stream-names ${logStream}`,
       });
     }
-    return readLogs({ logGroup, logStream, ...(opts.tail ? { tail: opts.tail } : {}) });
+    return readLogs({ logGroup, logStream, ...(opts.tail ? { tail: opts.tail } : {}), ...(opts.sinceSeconds ? { sinceSeconds: opts.sinceSeconds } : {}) });
   }
 
   /** The task definition of the pod's revision: found by its content hash, registered only when missing. */

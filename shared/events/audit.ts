@@ -8,13 +8,13 @@ export interface PodSession {
   project: string;
   pod: string;
   user: string;
-  /** exec, rsh, port-forward, logs. */
+  /** exec, rsh, port-forward, logs, run. */
   action: string;
   /** What was run or reached: the command, the port. */
   detail: string;
 }
 
-const REASONS: Record<string, string> = { exec: 'Exec', 'port-forward': 'PortForward', logs: 'LogsFollowed' };
+const REASONS: Record<string, string> = { exec: 'Exec', 'port-forward': 'PortForward', logs: 'LogsFollowed', run: 'Run' };
 
 /** Records one session into a pod. */
 export async function auditPodSession(store: ObjectStore, s: PodSession, at = Date.now()): Promise<void> {

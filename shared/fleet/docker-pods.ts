@@ -4,7 +4,7 @@
 // project's pods join the project's own network on the engine (docker-networks.ts), made with
 // its first pod and removed with its last.
 import { imageProblem, type PlatformRegistry } from '../images/access.ts';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError, ConflictError } from '../errors.ts';
 import { LABELS, podContainerName, podContainerSpec, projectUid } from './pod-container.ts';
@@ -13,6 +13,8 @@ import { PodFiles } from './pod-files.ts';
 import type { VolumeMounter } from '../volumes/ports.ts';
 import { subPathDir } from '../volumes/pod-volumes.ts';
 import { logStream, startExec } from './docker-streams.ts';
+import { connectTcp, logStream, startExec } from './docker-streams.ts';
+import { projectNetworkName } from './project-network.ts';
 import type { ExecRequest, ExecSession, LogOptions, PodContainers } from './ports.ts';
 import type { HostPort, ListedPod, PodSpecForHost, RunningPod } from './types.ts';
 
@@ -260,6 +262,18 @@ export class DockerPods implements PodContainers {
   async streamLogs(project: string, pod: string, opts: LogOptions): Promise<Readable> {
     const info = await this.ownContainer(project, pod, opts.previous);
     return logStream(this.docker, info.Id, opts);
+  }
+
+  /**
+   * A connection to the pod's port at its address on the project's network, which the host
+   * reaches (and no other project's pod does); a port nothing listens on is a 502 that says so.
+   */
+  async connectPort(project: string, pod: string, port: number): Promise<Duplex> {
+    const info = await this.ownContainer(project, pod);
+    if (!info.State.Running) throw new ConflictError(`pod ${project}/${pod} is not running`, `see why with: berth describe pod/${pod}`);
+    const address = info.NetworkSettings.Networks?.[projectNetworkName(project, this.owner)]?.IPAddress;
+    if (!address) throw new ConflictError(`pod ${project}/${pod} has no address on its project's network`, 'it may be starting; try again');
+    return connectTcp(address, port, `pod ${pod}`);
   }
 
   /** The pod's container (or the one before its last restart) on this host, when it is this adapter's and the pod's; else a 404 that says so. */

@@ -1,7 +1,9 @@
 // Streams into a pod's container on Docker Engine: a command with its stdin, stdout and stderr
 // attached (an exec over the engine's hijacked connection, with a TTY when asked), and the
 // container's log as a stream. DockerPods checks the container is the pod's before calling these.
+import { connect, type Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
+import { BerthError } from '../errors.ts';
 import type Docker from 'dockerode';
 import { demultiplex } from './docker-pods.ts';
 import type { ExecRequest, ExecSession, LogOptions } from './ports.ts';
@@ -74,4 +76,22 @@ export async function logStream(docker: Docker, containerId: string, opts: LogOp
     out.end(demultiplex(raw));
   }
   return out;
+}
+
+/** An open TCP connection to `host:port`, or a 502 naming `what` and the port when it cannot be made within 10 s. */
+export function connectTcp(host: string, port: number, what: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, noDelay: true });
+    const fail = (err: Error) => {
+      socket.destroy();
+      reject(new BerthError(502, 'PortUnreachable', `nothing answers on port ${port} of ${what}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { suggestion: 'check which port the app listens on, and that it has started' }));
+    };
+    socket.setTimeout(10_000, () => fail(new Error('timed out')));
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      socket.off('error', fail);
+      resolve(socket);
+    });
+  });
 }

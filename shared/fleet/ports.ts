@@ -1,6 +1,6 @@
 // The port of a host's pod containers. Adapters: `docker-pods.ts` (one Docker Engine is one
 // host); ECS and the simulated fleet are to follow under the same interface.
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { ListedPod, PodSpecForHost, RunningPod } from './types.ts';
 
 export interface PodContainers {
@@ -22,6 +22,8 @@ export interface PodContainers {
   openExec?(project: string, pod: string, req: ExecRequest): Promise<ExecSession>;
   /** The container's output as a stream; with `follow` it ends when the container stops or the stream is destroyed. */
   streamLogs?(project: string, pod: string, opts: LogOptions): Promise<Readable>;
+  /** A TCP connection to `port` of the pod's container, once it is open (port-forward); absent where the host cannot. */
+  connectPort?(project: string, pod: string, port: number): Promise<Duplex>;
 }
 
 export interface ExecRequest {

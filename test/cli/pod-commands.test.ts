@@ -17,12 +17,7 @@ let h: PodHarness;
 
 beforeAll(async () => {
   h = await startPodHarness();
-  await h.api.user('alice');
-  await h.api.user('victor');
-  await h.login('alice');
-  await h.login('victor');
-  expect((await h.berth(['new-project', P], 'alice')).code).toBe(0);
-  expect((await h.berth(['adm', 'policy', 'add-role-to-user', 'view', 'victor', '-n', P], 'alice')).code).toBe(0);
+  await h.projectWithViewer(P);
   await h.runPod(P, POD, ['/bin/sh', '-c', 'echo started; sleep 0.3; echo warming >&2; exec sleep 3600'], { env: [{ name: 'GREETING', value: 'hello-from-env' }] });
 }, 600_000);
 

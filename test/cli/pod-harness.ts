@@ -17,6 +17,8 @@ export interface PodHarness extends CliHarness {
   owner: string;
   /** Records a running Pod `name` in `project` (label deploymentconfig=`dc`) and starts its container. */
   runPod(project: string, name: string, command: string[], opts?: { dc?: string; env?: { name: string; value: string }[] }): Promise<{ containerId: string }>;
+  /** Signs up alice and victor, and makes `project` as alice with victor a `view` member of it. */
+  projectWithViewer(project: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,14 @@ export async function startPodHarness(): Promise<PodHarness> {
         status: { phase: 'Running', conditions: [] } as never,
       });
       return pods.ensurePod({ project, deployment: opts.dc ?? 'web', revision: 1, pod: name, image, env: opts.env ?? [], ports: [], resources: { cpuMilli: 200, memoryBytes: 128 * 2 ** 20 }, command, uid: projectUid(project) });
+    },
+    async projectWithViewer(project) {
+      for (const user of ['alice', 'victor']) {
+        await h.api.user(user);
+        await h.login(user);
+      }
+      if ((await h.berth(['new-project', project], 'alice')).code !== 0) throw new Error(`project ${project} was not made`);
+      if ((await h.berth(['adm', 'policy', 'add-role-to-user', 'view', 'victor', '-n', project], 'alice')).code !== 0) throw new Error('victor was not made a viewer');
     },
     async stop() {
       await removeOwnedContainers(docker, owner);

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { patchStatus } from '../../shared/store/patch.ts';
 import type { ReplicationController } from '../../shared/model/objects.ts';
-import { testApi, type TestApi } from '../support/api.ts';
+import { projectWithViewer, testApi, type TestApi } from '../support/api.ts';
 
 const P = 'dapi';
 let api: TestApi;
@@ -27,11 +27,7 @@ async function setPhase(name: string, phase: 'Complete' | 'Failed'): Promise<voi
 
 beforeAll(async () => {
   api = await testApi();
-  owner = await api.user('owner');
-  viewer = await api.user('viewer');
-  expect((await api.call('POST', '/api/v1/projects', owner, { metadata: { name: P }, spec: {} })).status).toBe(201);
-  const rb = await api.call('POST', `/api/v1/projects/${P}/rolebindings`, owner, { metadata: { name: 'viewers' }, spec: { role: 'view', subjects: [{ kind: 'User', name: 'viewer' }] } });
-  expect(rb.status).toBe(201);
+  ({ owner, viewer } = await projectWithViewer(api, P));
   expect((await api.call('POST', base, owner, dcBody('web', [{ name: 'V', value: '1' }]))).status).toBe(201);
 });
 

@@ -1,5 +1,5 @@
 // Attack: a stranger who signed up a minute ago goes for another tenant's running pod through the
-// streams into pods (exec over WebSocket, pod logs): by its name in the victim's project, by the
+// streams into pods (exec and port-forward over WebSocket, pod logs, one-off pods of `run`): by its name in the victim's project, by the
 // victim's pod name under a project of the stranger's own, by the engine's container name, and
 // with the victim's project smuggled into the pod name. And what an exec runs with inside a
 // pod: the pod's UID, no capabilities, no way to gain privileges.
@@ -23,7 +23,9 @@ beforeAll(async () => {
   await h.login('mallory');
   expect((await h.berth(['new-project', VICTIM], 'alice')).code).toBe(0);
   expect((await h.berth(['new-project', OWN], 'mallory')).code).toBe(0);
-  await h.runPod(VICTIM, POD, ['/bin/sh', '-c', 'echo victim-secret-line; exec sleep 3600']);
+  await h.runPod(VICTIM, POD, ['/bin/sh', '-c', 'echo victim-secret-line; exec python3 -m http.server 8080 --directory /tmp']);
+  const dc = { metadata: { name: 'db' }, spec: { replicas: 0, selector: { app: 'db' }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'registry.local/db@sha256:1', env: [{ name: 'DB_PASSWORD', value: 'victim-db-password' }] }] } }, triggers: [] } };
+  expect((await h.api.call('POST', `/api/v1/projects/${VICTIM}/deploymentconfigs`, h.api.adminToken, dc)).status).toBe(201);
   // The stranger has a pod of their own on the same host.
   await h.runPod(OWN, 'web-1-bbbbb', ['/bin/sh', '-c', 'exec sleep 3600']);
 }, 600_000);
@@ -50,6 +52,8 @@ function upgradeStatus(path: string): Promise<number> {
 
 const exec = (project: string, pod: string) => `/api/v1/projects/${project}/pods/${pod}/exec?command=cat&command=/proc/1/environ`;
 const log = (project: string, pod: string) => `/api/v1/projects/${project}/pods/${pod}/log`;
+const forward = (project: string, pod: string) => `/api/v1/projects/${project}/pods/${pod}/portforward?port=8080`;
+const runPath = (project: string, dc: string) => `/api/v1/projects/${project}/deploymentconfigs/${dc}/run`;
 
 describe("a stranger and another tenant's pod", () => {
   it('cannot exec into it or read its log by name in its project (403)', async () => {
@@ -70,9 +74,30 @@ describe("a stranger and another tenant's pod", () => {
   ])('cannot reach it by %s (404 or refused, never the pod)', async (_, name) => {
     const status = await upgradeStatus(exec(OWN, name));
     expect([400, 404]).toContain(status);
+    expect([400, 404]).toContain(await upgradeStatus(forward(OWN, name)));
     const res = await h.api.call('GET', log(OWN, name), malloryToken);
     expect([400, 404]).toContain(res.status);
     expect(JSON.stringify(res.body)).not.toContain('victim-secret-line');
+  });
+
+  it('cannot port-forward to it, by WebSocket or through the CLI (403)', async () => {
+    expect(await upgradeStatus(forward(VICTIM, POD))).toBe(403);
+    expect((await fetch(`${h.server}${forward(VICTIM, POD)}`, { headers: { Authorization: `Bearer ${malloryToken}` } })).status).toBe(403);
+    const r = await h.berth(['port-forward', POD, ':8080', '-n', VICTIM], 'mallory');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+  });
+
+  it("cannot start a one-off pod of its deploymentconfig (its image, env and secrets), nor name it from their own project", async () => {
+    const r = await h.api.call('POST', runPath(VICTIM, 'db'), malloryToken, { command: ['env'] });
+    expect(r.status).toBe(403);
+    expect((await h.api.call('POST', runPath(OWN, 'db'), malloryToken, { command: ['env'] })).status).toBe(404);
+    expect((await h.api.call('POST', runPath(OWN, `..%2F..%2F${VICTIM}%2Fdeploymentconfigs%2Fdb`), malloryToken, { command: ['env'] })).status).toBe(404);
+    const cli = await h.berth(['run', 'dc/db', '-n', VICTIM, '--', 'env'], 'mallory');
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).not.toContain('victim-db-password');
+    const pods = (await h.api.call('GET', `/api/v1/projects/${VICTIM}/pods`, h.api.adminToken)).body.items as { metadata: { name: string } }[];
+    expect(pods.map((p) => p.metadata.name)).toEqual([POD]);
   });
 
   it('cannot use a project of their own in the path and another in the query', async () => {

@@ -60,3 +60,14 @@ export async function testApi(extra: Partial<ApiDeps> = {}): Promise<TestApi> {
     },
   };
 }
+
+/** Makes `project` as a new user `owner`, with a new user `viewer` bound to its `view` role; their tokens. */
+export async function projectWithViewer(api: TestApi, project: string): Promise<{ owner: string; viewer: string }> {
+  const owner = await api.user('owner');
+  const viewer = await api.user('viewer');
+  const made = await api.call('POST', '/api/v1/projects', owner, { metadata: { name: project }, spec: {} });
+  if (made.status !== 201) throw new Error(`project ${project}: ${made.status} ${JSON.stringify(made.body)}`);
+  const rb = await api.call('POST', `/api/v1/projects/${project}/rolebindings`, owner, { metadata: { name: 'viewers' }, spec: { role: 'view', subjects: [{ kind: 'User', name: 'viewer' }] } });
+  if (rb.status !== 201) throw new Error(`role binding: ${rb.status} ${JSON.stringify(rb.body)}`);
+  return { owner, viewer };
+}

@@ -2,10 +2,11 @@
 // all-in-one platform): its log (read, or followed as a chunked response; `view` may), and a
 // command with its streams over WebSocket (exec and rsh; `edit` may). A pod is named within its
 // project only: another project's pod is a 404 like any object. Each session is audited.
-import { Readable } from 'node:stream';
+import { type Duplex, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { WSContext } from 'hono/ws';
+import type { WebSocket } from 'ws';
 import * as z from 'zod';
 import type { Pod } from '../../model/objects.ts';
 import { BerthError, ConflictError } from '../../errors.ts';
@@ -13,6 +14,7 @@ import type { HostSpec } from '../../model/deploy-kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import type { ExecSession, PodContainers } from '../../fleet/ports.ts';
 import { auditPodSession } from '../../events/audit.ts';
+import { TUNNEL_REFUSED, joinTunnel } from '../../streams/tunnel.ts';
 import { CHANNEL, frame, parseResize, unframe, type StreamStatus } from '../../streams/channels.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute, documented } from '../route.ts';
@@ -29,6 +31,10 @@ const PodLogQuery = z.object({
   follow: documented(flag, { description: 'Keep streaming new lines until the container stops or the client goes' }),
   sinceSeconds: documented(z.coerce.number().int().min(1).max(10 * 365 * 86_400).optional(), { description: 'Only lines of the last seconds' }),
   previous: documented(flag, { description: 'The container before the last restart' }),
+});
+
+const PortForwardQuery = z.object({
+  port: documented(z.coerce.number().int().min(1).max(65_535), { description: "The pod's TCP port to reach" }),
 });
 
 const ExecQuery = z.object({
@@ -96,6 +102,59 @@ export function registerPodRoutes(app: Hono<ApiEnv>, deps: ApiDeps, fleet: Fleet
       return serveSession(c, upgrade, session);
     },
   );
+
+  defineRoute(
+    app,
+    deps,
+    {
+      method: 'get',
+      path: '/api/v1/projects/{project}/pods/{name}/portforward',
+      access: { kind: 'project', verb: 'create', resource: 'app' },
+      summary: "One TCP connection to a pod's port, its bytes as binary WebSocket messages both ways; without an upgrade, checks that the pod's port may be reached from here",
+      tag: 'Pod',
+      params: ProjectNameParam,
+      query: PortForwardQuery,
+    },
+    async (c, { params, query }) => {
+      const containers = await hostOf(deps, fleet, params.project, params.name);
+      if (!containers.connectPort) throw new BerthError(501, 'PortForwardNotAvailable', `the ports of pod ${params.name} cannot be reached from here`);
+      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.json({ pod: params.name, port: query.port });
+      let socket: Duplex;
+      try {
+        socket = await containers.connectPort(params.project, params.name, query.port);
+      } catch (err) {
+        // A refused upgrade carries no body: the reason goes as the close of an accepted one.
+        if (err instanceof BerthError) return refuseTunnel(c, upgrade, err);
+        throw err;
+      }
+      await auditPodSession(deps.store, { project: params.project, pod: params.name, user: c.get('user'), action: 'port-forward', detail: `port ${query.port}` }).catch((err) => {
+        socket.destroy();
+        throw err;
+      });
+      return serveTunnel(c, upgrade, socket);
+    },
+  );
+}
+
+/** Accepts the upgrade and closes at once with TUNNEL_REFUSED and the error's message (cut to the 123 bytes a close reason holds). */
+async function refuseTunnel(c: Context<ApiEnv>, upgrade: Upgrade, err: BerthError): Promise<Response> {
+  const reason = Buffer.from(err.message).subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '');
+  const res = await upgrade(() => ({ onOpen: (_event, ws) => ws.close(TUNNEL_REFUSED, reason) }))(c, async () => {});
+  if (!res) throw err;
+  return res;
+}
+
+/** Joins the pod's TCP connection to the WebSocket (shared/streams/tunnel.ts). */
+async function serveTunnel(c: Context<ApiEnv>, upgrade: Upgrade, socket: Duplex): Promise<Response> {
+  const middleware = upgrade(() => ({
+    onOpen(_event, ws) {
+      joinTunnel(socket, ws.raw as WebSocket);
+    },
+    onClose() {
+      socket.destroy();
+    },
+  }));
+  return accept(c, middleware, () => socket.destroy());
 }
 
 type Upgrade = NonNullable<ApiDeps['streams']>['upgradeWebSocket'];
@@ -128,9 +187,14 @@ async function serveSession(c: Context<ApiEnv>, upgrade: Upgrade, session: ExecS
       session.close();
     },
   }));
+  return accept(c, middleware, () => session.close());
+}
+
+/** The upgrade's 101 answer; when the upgrade is not accepted, `drop` lets go of what was opened for it, and the answer is a 400. */
+async function accept(c: Context<ApiEnv>, middleware: MiddlewareHandler<any, string, { outputFormat: 'ws' }>, drop: () => void): Promise<Response> {
   const res = await middleware(c, async () => {});
   if (!res) {
-    session.close();
+    drop();
     throw new BerthError(400, 'UpgradeRequired', 'the WebSocket upgrade was not accepted');
   }
   return res;

@@ -1,0 +1,46 @@
+// Pods' output on AWS: the awslogs driver writes each task's container output to the pods' log
+// group, stream `<project>/<container>/<task id>`; this reads one stream with CloudWatch Logs
+// GetLogEvents (CloudWatch Logs API Reference, "GetLogEvents"): from the head, page by page on
+// `nextForwardToken` until the token comes back unchanged (the documented end of the stream), or
+// only the last `tail` events (`startFromHead: false`, `limit`), and from `startTime` for `since`.
+import { GetLogEventsCommand, type CloudWatchLogsClient, type GetLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+
+export interface LogStreamRead {
+  logGroup: string;
+  logStream: string;
+  /** Only the last lines. */
+  tail?: number;
+  /** Only events newer than this many seconds. */
+  sinceSeconds?: number;
+}
+
+/** GetLogEvents answers at most 10,000 events a call. */
+const MAX_LIMIT = 10_000;
+/** Pages read from the head at most (each up to 1 MB): a stream longer than that is cut, its newest part kept out; ask with `tail` for it. */
+const MAX_PAGES = 20;
+
+/** A reader of pods' log streams over `client`; lines end with a newline as the container wrote them. */
+export function cloudWatchLogReader(client: Pick<CloudWatchLogsClient, 'send'>, now: () => number = Date.now): (req: LogStreamRead) => Promise<string> {
+  return async (req) => {
+    const base: GetLogEventsCommandInput = {
+      logGroupName: req.logGroup,
+      logStreamName: req.logStream,
+      ...(req.sinceSeconds !== undefined ? { startTime: now() - req.sinceSeconds * 1000 } : {}),
+    };
+    const lines: string[] = [];
+    if (req.tail !== undefined) {
+      if (req.tail === 0) return '';
+      const out = await client.send(new GetLogEventsCommand({ ...base, startFromHead: false, limit: Math.min(req.tail, MAX_LIMIT) }));
+      for (const e of out.events ?? []) lines.push(e.message ?? '');
+    } else {
+      let token: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const out = await client.send(new GetLogEventsCommand({ ...base, startFromHead: true, ...(token ? { nextToken: token } : {}) }));
+        for (const e of out.events ?? []) lines.push(e.message ?? '');
+        if (!out.nextForwardToken || out.nextForwardToken === token) break;
+        token = out.nextForwardToken;
+      }
+    }
+    return lines.map((l) => (l.endsWith('\n') ? l : `${l}\n`)).join('');
+  };
+}
