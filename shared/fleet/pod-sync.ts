@@ -222,8 +222,10 @@ export function createPodSync(deps: PodSyncDeps) {
   }
 
   /** Runs a probe if it is due; returns the pass/fail verdict so far (thresholds applied), or undefined when not yet decided. */
-  async function probeIfDue(p: Probe, state: ProbeState, startedAt: number, target: ProbeTarget, periodMs = p.periodSeconds * 1000): Promise<{ ok?: boolean; detail?: string }> {
+  async function probeIfDue(p: Probe, state: ProbeState, startedAt: number, target: ProbeTarget, starting = false): Promise<{ ok?: boolean; detail?: string }> {
     const t = now();
+    const period = p.periodSeconds * 1000;
+    const periodMs = starting && !state.passed ? Math.min(period, STARTING_PROBE_MS) : period;
     const firstAt = startedAt + p.initialDelaySeconds * 1000;
     if (t < firstAt) {
       nextProbe = Math.min(nextProbe, firstAt);
@@ -234,10 +236,10 @@ export function createPodSync(deps: PodSyncDeps) {
       return {};
     }
     state.lastRun = t;
-    nextProbe = Math.min(nextProbe, t + periodMs);
     const r = await probe(p, target);
+    if (r.ok) state.passed = true;
+    nextProbe = Math.min(nextProbe, t + (state.passed ? period : periodMs));
     if (r.ok) {
-      state.passed = true;
       state.successes++;
       state.failures = 0;
       return state.successes >= p.successThreshold ? { ok: true } : {};
@@ -346,8 +348,7 @@ export function createPodSync(deps: PodSyncDeps) {
       m.ready = verdict.ready;
       readyDetail = verdict.detail;
     } else if (c.readinessProbe) {
-      const period = c.readinessProbe.periodSeconds * 1000;
-      const verdict = await probeIfDue(c.readinessProbe, m.readiness, startedAt, targetOf(pod, running), m.readiness.passed ? period : Math.min(period, STARTING_PROBE_MS));
+      const verdict = await probeIfDue(c.readinessProbe, m.readiness, startedAt, targetOf(pod, running), true);
       if (verdict.ok !== undefined) m.ready = verdict.ok;
       readyDetail = verdict.detail;
     } else {
