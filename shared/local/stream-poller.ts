@@ -59,6 +59,7 @@ export class StreamPoller {
 
   /** A pause that `wake()` ends early. */
   private pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
