@@ -12,6 +12,7 @@ import { podsOnHost } from '../../shared/deploy/host-lifecycle.ts';
 import { createPodSync, type BackoffOptions } from '../../shared/fleet/pod-sync.ts';
 import { projectUids } from '../../shared/project/uid-blocks.ts';
 import type { HostSpec } from '../../shared/model/deploy-kinds.ts';
+import type { Pod } from '../../shared/model/objects.ts';
 import { cpuMillis, memoryBytes } from '../../shared/model/quantity.ts';
 import type { BindingStore } from '../../shared/scheduler/ports.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
@@ -58,6 +59,12 @@ export interface HostAgent {
   host: string;
   /** Runs one pass of the pod sync now. */
   sync(): Promise<void>;
+  /**
+   * Asks to look again soon: at `pod` (just bound here, changed, being deleted) or, without one,
+   * at every pod of the host. Kicks while a pass runs are gathered into one look after it, never
+   * a queue of them; the timed pass stays as the safety net.
+   */
+  kick(pod?: { project: string; name: string }): void;
   /** Trims the engine's image cache now (a no-op without `imageCache`). */
   collectImages(): Promise<void>;
   stop(): Promise<void>;
@@ -110,11 +117,41 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
 
   let syncing: Promise<void> = Promise.resolve();
   let stopped = false;
-  const sync = () =>
-    (syncing = syncing.then(async () => {
-      if (stopped) return;
-      await podSync.syncHost().catch((err) => logger?.warn({ host: hostName, err: (err as Error).message }, 'host sync failed'));
-    }));
+  let kicked = false;
+  let kickedAll = false;
+  const kickedPods = new Map<string, { project: string; name: string }>();
+  let probeTimer: NodeJS.Timeout | undefined;
+  const pass = async () => {
+    if (stopped) return;
+    const out = await podSync.syncHost().catch((err) => logger?.warn({ host: hostName, err: (err as Error).message }, 'host sync failed'));
+    // A probe due before the next timed pass (a starting pod's readiness): come back for it then.
+    if (out?.nextProbeAt !== undefined && !stopped) {
+      clearTimeout(probeTimer);
+      probeTimer = setTimeout(() => kick(), Math.max(0, out.nextProbeAt - Date.now()));
+    }
+  };
+  const sync = () => (syncing = syncing.then(pass));
+  /** One pod alone, read fresh: started, probed or stopped at once if it is bound here. */
+  const syncOne = async (ref: { project: string; name: string }) => {
+    const pod = await store.get<Pod>({ kind: 'Pod', ...ref });
+    if (pod?.spec.host === hostName) await podSync.syncPod(pod);
+  };
+  const kick = (pod?: { project: string; name: string }) => {
+    if (stopped) return;
+    if (pod) kickedPods.set(`${pod.project}/${pod.name}`, pod);
+    else kickedAll = true;
+    if (kicked) return;
+    kicked = true;
+    syncing = syncing.then(async () => {
+      kicked = false;
+      const all = kickedAll;
+      const pods = [...kickedPods.values()];
+      kickedAll = false;
+      kickedPods.clear();
+      if (all) return pass();
+      await Promise.all(pods.map((p) => syncOne(p).catch((err) => logger?.warn({ host: hostName, pod: p.name, err: (err as Error).message }, 'pod sync'))));
+    });
+  };
   const leaseTimer = setInterval(() => void renew(), leaseMs);
   let syncTimer: NodeJS.Timeout | undefined;
   const loop = () => {
@@ -126,12 +163,14 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
   return {
     host: hostName,
     sync,
+    kick,
     collectImages: () => (syncing = syncing.then(collectImages)),
     async stop() {
       stopped = true;
       clearInterval(cacheTimer);
       clearInterval(leaseTimer);
       clearTimeout(syncTimer);
+      clearTimeout(probeTimer);
       await syncing.catch(ignoring(Error));
     },
   };

@@ -36,7 +36,8 @@ import { publishBuilderImages, publishSharedStreams, sharedStreams } from './bui
 import { ensureSharedProject, SHARED_PROJECT } from '../../shared/project/openshift.ts';
 import { ensureGitImage } from '../../images/git.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
-import { startLocalReconcilers } from './reconcilers.ts';
+import { hostAgentKicks, onBinds, onWrites, startLocalReconcilers } from './reconcilers.ts';
+import { refOf, type ObjectRef } from '../../shared/model/types.ts';
 import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
 import { packageIndexName, removeBuildNetworks, startPackageIndex } from '../../shared/builds/docker-egress.ts';
 import { PACKAGE_INDEX_DIR, writeSimpleIndex } from '../../shared/builds/package-index.ts';
@@ -81,7 +82,15 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
 
     const client = createDynamoClient({ endpoint: dynamo.endpoint });
     const streamArn = await ensureTable(client, config.tableName);
-    const store = new DynamoObjectStore({ client, tableName: config.tableName });
+    // Writes wake the stream reader, Service and Route changes reach the router at once, and pods
+    // bound or changed the host agent (all started below); the stream still carries every change.
+    let wakeStream = () => {};
+    let kickHost: (pod: { project: string; name: string }) => void = () => {};
+    let toRouter: (ref: ObjectRef) => void = () => {};
+    const store = onWrites(new DynamoObjectStore({ client, tableName: config.tableName }), (obj) => {
+      wakeStream();
+      if (obj && (obj.kind === 'Service' || obj.kind === 'Route')) toRouter(refOf(obj));
+    });
     const identity = new Identity(store);
     const admin = await identity.bootstrapAdmin(config.adminPassword);
     // The shared project's templates (templates/*.yaml), which every user may instantiate.
@@ -133,7 +142,9 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     stops.push(() => registryGc.stop());
     const localRegistry = new LocalRegistry(registry.host, registryGc.request);
 
-    const bindings = new DynamoBindingStore({ client, tableName: config.tableName });
+    const bindings = onBinds(new DynamoBindingStore({ client, tableName: config.tableName }), (pod) => {
+      if (pod.host === config.hostName) kickHost(pod);
+    });
     const idleSignals = new IdleSignalTable({ client, tableName: config.tableName });
     // The router: HAProxy on loopback, fed at once by Route and Service changes from the stream;
     // it reports requests seen and holds requests for idled Services while they are woken.
@@ -148,6 +159,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       logger,
     });
     stops.push(() => router.stop());
+    toRouter = (ref) => void router.changed(ref).catch((err) => logger.warn({ err }, 'telling the router failed'));
     say(`router on http://127.0.0.1:${config.routerHttpPort} and https://127.0.0.1:${config.routerHttpsPort} (*.${config.appsDomain})`);
     // Persistent volume claims: loop-mounted disks under PAAS_HOME/volumes, made by the provisioner, mounted by the hosts.
     const volumes = new LoopDisks(join(config.home, 'volumes'));
@@ -164,17 +176,21 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
         clock: config.trials.now,
         volumes,
       }),
+      }).concat(hostAgentKicks((pod) => kickHost(pod))),
       endpoint: dynamo.endpoint,
       streamArn,
       resyncMs: config.resyncMs,
       logger,
     });
     stops.push(() => reconcilers.stop());
+    wakeStream = () => reconcilers.wake();
 
     // The local engine is the fleet's first host; its pods stop with the platform and start
     // again with it (they stay bound in the table).
     const owner = createHash('sha256').update(`${config.home} ${config.hostName}`).digest('hex').slice(0, 16);
     const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, secrets, filesDir: join(config.home, 'pod-files'), volumes, imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
+    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, secrets, filesDir: join(config.home, 'pod-files'), imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
+    kickHost = (pod) => hostAgent.kick(pod);
     stops.push(async () => {
       await hostAgent.stop();
       await removeOwnedContainers(docker, owner);

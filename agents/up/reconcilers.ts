@@ -9,6 +9,9 @@ import { resyncAll } from '../../shared/reconcile/resync.ts';
 import { runReconcile } from '../../shared/reconcile/runner.ts';
 import { createStreamHandler } from '../../shared/reconcile/stream.ts';
 import type { Reconciler } from '../../shared/reconcile/types.ts';
+import type { ObjectStore } from '../../shared/store/ports.ts';
+import type { BindingStore } from '../../shared/scheduler/ports.ts';
+import type { BerthObject } from '../../shared/model/types.ts';
 
 export interface LocalReconcilersOptions {
   reconcilers: Reconciler[];
@@ -20,6 +23,8 @@ export interface LocalReconcilersOptions {
 
 export interface RunningReconcilers {
   stop(): Promise<void>;
+  /** Reads the stream now rather than after the current pause (something was just written). */
+  wake(): void;
   /** Runs one resync now (tests and start-up). */
   resync(): Promise<void>;
 }
@@ -55,6 +60,7 @@ export async function startLocalReconcilers(opts: LocalReconcilersOptions): Prom
     resyncing = resyncing.then(resync, resync).catch((err) => logger?.error({ err }, 'resync failed'));
   }, opts.resyncMs);
   return {
+    wake: () => poller.wake(),
     resync: () => (resyncing = resyncing.then(resync, resync)),
     async stop() {
       clearInterval(interval);
@@ -62,6 +68,52 @@ export async function startLocalReconcilers(opts: LocalReconcilersOptions): Prom
       await poller.stop();
       await resyncing.catch(() => undefined);
       client.destroy();
+    },
+  };
+}
+
+const WRITES = ['create', 'createMany', 'update', 'replace', 'updateStatus', 'delete'] as const;
+
+/**
+ * Calls `written` after each write through `store` succeeds, with the object written when the
+ * store returns it (the store itself, its methods wrapped): the all-in-one platform wakes its
+ * stream reader, so a change made in this process reaches the next reconciler without waiting
+ * for the next read, and hands Service and Route changes to its router at once.
+ */
+export function onWrites<S extends ObjectStore>(store: S, written: (obj?: BerthObject) => void): S {
+  for (const m of WRITES) {
+    const write = (store[m] as (...a: unknown[]) => Promise<unknown>).bind(store);
+    (store as Record<string, unknown>)[m] = async (...args: unknown[]) => {
+      const out = await write(...args);
+      written(out && typeof out === 'object' && 'kind' in out ? (out as BerthObject) : undefined);
+      return out;
+    };
+  }
+  return store;
+}
+
+/** Calls `bound` with each pod the scheduler binds through `bindings` (wrapped in place), once the binding is written. */
+export function onBinds<B extends BindingStore>(bindings: B, bound: (pod: { project: string; name: string; host: string }) => void): B {
+  const bind = bindings.bind.bind(bindings);
+  bindings.bind = async (pod, host, requested) => {
+    const out = await bind(pod, host, requested);
+    bound({ project: pod.metadata.project, name: pod.metadata.name, host: host.metadata.name });
+    return out;
+  };
+  return bindings;
+}
+
+/**
+ * Tells the host agent of this process to look at its pods whenever a pod changes (bound to it,
+ * being deleted), instead of at its next timed pass; that pass stays as the safety net.
+ */
+export function hostAgentKicks(kick: (pod: { project: string; name: string }) => void): Reconciler {
+  return {
+    name: 'host-agent',
+    kinds: ['Pod'],
+    async reconcile(ref) {
+      kick({ project: ref.project, name: ref.name });
+      return {};
     },
   };
 }

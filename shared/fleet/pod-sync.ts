@@ -76,7 +76,16 @@ interface ProbeState {
   successes: number;
   failures: number;
   lastRun: number;
+  /** The container passed this probe at least once. */
+  passed?: boolean;
 }
+
+/**
+ * How often a readiness probe runs until the container first passes it (then: at its period). A
+ * new pod is ready as soon as its app answers, not a whole period later; failures before the
+ * first pass change nothing (the pod is not ready yet either way).
+ */
+export const STARTING_PROBE_MS = 200;
 
 /** What the host remembers of one pod between passes (probe counters only: restart state is in the pod's status). */
 interface PodMemory {
@@ -189,6 +198,8 @@ export function createPodSync(deps: PodSyncDeps) {
   const now = deps.now ?? Date.now;
   const probe = deps.probe ?? runProbe;
   const memory = new Map<string, PodMemory>();
+  /** The soonest probe due in this pass's pods (epoch ms), so the host can come back for it. */
+  let nextProbe = Infinity;
   const keyOf = (project: string, pod: string) => `${project}/${pod}`;
 
   function remember(pod: Pod): PodMemory {
@@ -215,12 +226,23 @@ export function createPodSync(deps: PodSyncDeps) {
   }
 
   /** Runs a probe if it is due; returns the pass/fail verdict so far (thresholds applied), or undefined when not yet decided. */
-  async function probeIfDue(p: Probe, state: ProbeState, startedAt: number, target: ProbeTarget): Promise<{ ok?: boolean; detail?: string }> {
+  async function probeIfDue(p: Probe, state: ProbeState, startedAt: number, target: ProbeTarget, starting = false): Promise<{ ok?: boolean; detail?: string }> {
     const t = now();
-    if (t < startedAt + p.initialDelaySeconds * 1000) return {};
-    if (state.lastRun && t < state.lastRun + p.periodSeconds * 1000) return {};
+    const period = p.periodSeconds * 1000;
+    const periodMs = starting && !state.passed ? Math.min(period, STARTING_PROBE_MS) : period;
+    const firstAt = startedAt + p.initialDelaySeconds * 1000;
+    if (t < firstAt) {
+      nextProbe = Math.min(nextProbe, firstAt);
+      return {};
+    }
+    if (state.lastRun && t < state.lastRun + periodMs) {
+      nextProbe = Math.min(nextProbe, state.lastRun + periodMs);
+      return {};
+    }
     state.lastRun = t;
     const r = await probe(p, target);
+    if (r.ok) state.passed = true;
+    nextProbe = Math.min(nextProbe, t + (state.passed ? period : periodMs));
     if (r.ok) {
       state.successes++;
       state.failures = 0;
@@ -330,7 +352,7 @@ export function createPodSync(deps: PodSyncDeps) {
       m.ready = verdict.ready;
       readyDetail = verdict.detail;
     } else if (c.readinessProbe) {
-      const verdict = await probeIfDue(c.readinessProbe, m.readiness, startedAt, targetOf(pod, running));
+      const verdict = await probeIfDue(c.readinessProbe, m.readiness, startedAt, targetOf(pod, running), true);
       if (verdict.ok !== undefined) m.ready = verdict.ok;
       readyDetail = verdict.detail;
     } else {
@@ -355,7 +377,8 @@ export function createPodSync(deps: PodSyncDeps) {
   }
 
   /** One pass over the host; `bound` are its pods when the caller has read them already (one read of all pods for every host). */
-  async function syncHost(bound?: Pod[]): Promise<{ pods: number; removed: number }> {
+  async function syncHost(bound?: Pod[]): Promise<{ pods: number; removed: number; nextProbeAt?: number }> {
+    nextProbe = Infinity;
     const mine: Pod[] = bound ? [...bound] : [];
     if (!bound) for await (const p of podsOnHost(store, hostName)) mine.push(p);
     const wanted = new Set(mine.map((p) => keyOf(p.metadata.project, p.metadata.name)));
@@ -373,7 +396,7 @@ export function createPodSync(deps: PodSyncDeps) {
       prunedOnce = true;
       await containers.pruneNetworks().catch((err) => deps.onError?.('(networks)', err));
     }
-    return { pods: mine.length, removed };
+    return { pods: mine.length, removed, ...(nextProbe < Infinity ? { nextProbeAt: nextProbe } : {}) };
   }
   let prunedOnce = false;
 

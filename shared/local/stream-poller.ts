@@ -18,7 +18,13 @@ export interface StreamPollerOptions {
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
   /** Where to start in shards open at start-up: LATEST (default) or TRIM_HORIZON. */
   startAt?: 'LATEST' | 'TRIM_HORIZON';
+  /**
+   * The longest pause between reads of a shard that had nothing (default 200 ms). After records
+   * the next read follows at once, and the pauses grow from `activeIdleMs` (default 20 ms) to
+   * this: changes come in bursts (one write sets off the next), and a quiet platform reads little.
+   */
   idleMs?: number;
+  activeIdleMs?: number;
   retryMs?: number;
   logger?: Logger;
 }
@@ -27,6 +33,7 @@ export class StreamPoller {
   private stopped = false;
   private readonly done: Promise<void>[] = [];
   private readonly seen = new Set<string>();
+  private readonly sleepers = new Set<() => void>();
 
   constructor(private readonly opts: StreamPollerOptions) {}
 
@@ -40,7 +47,28 @@ export class StreamPoller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wake();
     await Promise.allSettled(this.done);
+  }
+
+  /** Ends the current pause of every shard's reader: something was just written (e.g. through this process's store). */
+  wake(): void {
+    for (const w of this.sleepers) w();
+    this.sleepers.clear();
+  }
+
+  /** A pause that `wake()` ends early. */
+  private pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
   }
 
   private async shards() {
@@ -55,29 +83,36 @@ export class StreamPoller {
     this.done.push(this.pump(shardId, it.ShardIterator));
   }
 
-  /** Shards roll over; new ones are read from their start. */
+  /** Shards roll over; new ones are read from their start (looked for every 5 s, and at once when a shard closes). */
   private async watchForNewShards(): Promise<void> {
     while (!this.stopped) {
       await sleep(5000);
       if (this.stopped) return;
-      try {
-        for (const s of await this.shards()) if (!this.seen.has(s.ShardId!)) await this.follow(s.ShardId!, 'TRIM_HORIZON');
-      } catch (err) {
-        this.opts.logger?.warn({ err }, 'describing the stream failed');
-      }
+      await this.followNewShards();
+    }
+  }
+
+  private async followNewShards(): Promise<void> {
+    try {
+      for (const s of await this.shards()) if (!this.seen.has(s.ShardId!)) await this.follow(s.ShardId!, 'TRIM_HORIZON');
+    } catch (err) {
+      this.opts.logger?.warn({ err }, 'describing the stream failed');
     }
   }
 
   private async pump(shardId: string, iterator: string | undefined): Promise<void> {
+    const longest = this.opts.idleMs ?? 200;
+    let quiet = 0;
     while (!this.stopped && iterator) {
       try {
         const out = await this.opts.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
         const records = out.Records ?? [];
         if (records.length === 0) {
           iterator = out.NextShardIterator;
-          await sleep(this.opts.idleMs ?? 200);
+          await this.pause(Math.min(longest, (this.opts.activeIdleMs ?? 20) * 2 ** quiet++));
           continue;
         }
+        quiet = 0;
         const result = await this.opts.handler(toLambdaEvent(records, this.opts.streamArn));
         const failed = result.batchItemFailures[0]?.itemIdentifier;
         if (failed) {
@@ -95,6 +130,8 @@ export class StreamPoller {
         await sleep(this.opts.retryMs ?? 1000);
       }
     }
+    // The shard closed: its successor holds the next records.
+    if (!this.stopped) this.done.push(this.followNewShards());
   }
 }
 

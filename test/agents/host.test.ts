@@ -216,3 +216,36 @@ describe('the host agent', () => {
     await until('the stale container removed', async () => !(await pods.inspectPod(P, 'web-1-stale')));
   }, 90_000);
 });
+
+describe('a host agent told of its pods', () => {
+  it('starts a pod bound to it when kicked, long before its next timed pass, and stops it the same way', async () => {
+    const quiet = `${HOST}-k`;
+    // The timed pass would come only after ten minutes: anything that happens here is the kick's doing.
+    const told = await startHostAgent({ store: t.store, bindings, docker, hostName: quiet, socketPath: '/var/run/docker.sock', syncMs: 600_000, drainMs: 0, capacity: { cpu: '1', memory: '1Gi' } });
+    try {
+      const p = await t.store.create<Pod>({
+        kind: 'Pod',
+        metadata: { name: `web-1-k${randomBytes(2).toString('hex')}`, project: P, labels: { deploymentconfig: 'web', deployment: 'web-1' } },
+        spec: { containers: [{ name: 'web', image, command: ['sleep', '3600'], resources: { requests: { cpu: '100m', memory: '64Mi' } } }], restartPolicy: 'Always', terminationGracePeriodSeconds: 5 } as never,
+        status: { phase: 'Pending', conditions: [] },
+      });
+      const host = (await t.store.get<Host>({ kind: 'Host', project: '', name: quiet }))!;
+      await bindPod(bindings, { pod: p, host, request: podRequest(p) });
+      // A pod of another host, kicked here, is left alone.
+      told.kick({ project: P, name: 'no-such-pod' });
+      told.kick({ project: P, name: p.metadata.name });
+      const running = await until('the kicked pod running', async () => {
+        const cur = await read(p.metadata.name);
+        return cur?.status.phase === 'Running' && ready(cur)?.status === 'True' ? cur : undefined;
+      }, 30_000);
+      const pods = new DockerPods(docker, { owner: quiet });
+      expect((await pods.inspectPod(P, p.metadata.name))?.state).toBe('running');
+      await terminatePod(t.store, running);
+      told.kick({ project: P, name: p.metadata.name });
+      await until('the deleted pod stopped and gone', async () => !(await pods.inspectPod(P, p.metadata.name)) && !(await read(p.metadata.name)), 30_000);
+    } finally {
+      await told.stop();
+      await removeOwnedContainers(docker, quiet);
+    }
+  }, 90_000);
+});

@@ -9,7 +9,7 @@ import { startUp, upPorts, type UpPorts, type UpProcess } from '../support/up.ts
 
 /** What the sample app runs: a static HTTP server on 8080 (stdlib only). */
 export const SAMPLE_COMMAND = ['python3', '-m', 'http.server', '8080', '--directory', '/tmp'];
-const ADMIN_PASSWORD = 'idle-admin-password';
+export const ADMIN_PASSWORD = 'idle-admin-password';
 
 /** The prebuilt image the sample app runs (built once from its recipe, then cached). */
 export const sampleImage = (docker: Docker) => ensureBuilderImages(docker, { variant: 'test', log: () => undefined });

@@ -7,7 +7,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Host, Pod } from '../../shared/model/objects.ts';
 import { podRequest } from '../../shared/model/pods.ts';
-import { createPodSync } from '../../shared/fleet/pod-sync.ts';
+import { createPodSync, STARTING_PROBE_MS } from '../../shared/fleet/pod-sync.ts';
 import type { ProbeResult } from '../../shared/fleet/probes.ts';
 import { SimulatedPods } from '../../shared/fleet/simulated-pods.ts';
 import type { Probe } from '../../shared/model/deploy-kinds.ts';
@@ -149,6 +149,27 @@ describe('the host side of pods', () => {
     const restarted = (await read(p))!;
     expect(restarted.status).toMatchObject({ restartCount: 1, reason: 'Unhealthy' });
     expect(sim.created).toBe(2);
+  });
+
+  it('a starting pod is probed every 200 ms until it first passes, then at its period; the pass says when the next probe is due', async () => {
+    const probe = { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 10, failureThreshold: 3, successThreshold: 1, timeoutSeconds: 1, initialDelaySeconds: 0 };
+    const p = await boundPod({ readinessProbe: probe });
+    probeAnswers['http:/ready'] = false;
+    const s = sync();
+    const first = await s.syncHost();
+    expect(ready(await read(p))).toBe('False');
+    expect(first.nextProbeAt).toBe(clock + STARTING_PROBE_MS);
+    clock += 100;
+    expect((await s.syncHost()).nextProbeAt).toBe(clock + 100); // not due yet: still the same time
+    clock += 100;
+    probeAnswers['http:/ready'] = true;
+    const passed = await s.syncHost();
+    expect(ready(await read(p))).toBe('True');
+    expect(passed.nextProbeAt).toBe(clock + 10_000); // passed once: at its period from now on
+    clock += 5_000;
+    probeAnswers['http:/ready'] = false;
+    await s.syncHost();
+    expect(ready(await read(p))).toBe('True'); // not probed before its period
   });
 
   it('a pod being deleted drains, then stops and gives its room back with it', async () => {
