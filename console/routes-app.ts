@@ -134,6 +134,7 @@ export function registerAppPages(con: Hono<ConsoleEnv>): void {
   con.get('/p/:project/new-app', async (c) => {
     const project = c.req.param('project');
     const api = c.get('api');
+    await api.get(projectPath(project));
     const [builders, rights] = await Promise.all([api.items('/api/v1/builderimages'), rightsIn(api, project)]);
     return render(c, NewAppPage({ viewer: c.get('viewer'), project, builders, rights }));
   });
