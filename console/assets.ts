@@ -4,15 +4,23 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
 
 export interface Asset {
   path: string;
   body: string;
+  /** The body gzipped once, for browsers that accept it (all do). */
+  gzip: Buffer;
   type: string;
 }
 
 const read = (url: URL | string): string => readFileSync(url, 'utf8');
-const hashed = (name: string, ext: string, body: string, type: string): Asset => ({ path: `/console/assets/${name}.${createHash('sha256').update(body).digest('hex').slice(0, 12)}.${ext}`, body, type });
+const hashed = (name: string, ext: string, body: string, type: string): Asset => ({
+  path: `/console/assets/${name}.${createHash('sha256').update(body).digest('hex').slice(0, 12)}.${ext}`,
+  body,
+  gzip: gzipSync(body, { level: 9 }),
+  type,
+});
 
 let assets: { js: Asset; css: Asset } | undefined;
 

@@ -32,7 +32,9 @@ export function registerConsole(app: Hono<any>, deps: Pick<ApiDeps, 'trials' | '
     const { js, css } = consoleAssets();
     const asset = [js, css].find((a) => a.path === c.req.path);
     if (!asset) return c.text('not found', 404);
-    return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' });
+    const headers = { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff', Vary: 'Accept-Encoding' };
+    if (/\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '')) return c.body(new Uint8Array(asset.gzip), 200, { ...headers, 'Content-Encoding': 'gzip' });
+    return c.body(asset.body, 200, headers);
   });
 
   con.use('*', csrfGuard((c, why) => render(c, ErrorPage({ back: '/console/projects', error: { status: 403, title: 'Refused', detail: why, hint: 'Open the console yourself and do it from there.' } }), 403)));
