@@ -2,6 +2,7 @@
 // Hono app with the signed-in user's bearer token, so every rule the API enforces (roles,
 // quotas, admission, rate limits) applies to the console unchanged.
 import type { Hono } from 'hono';
+import { sessionKey } from './cache.ts';
 
 export interface ApiAnswer<T = any> {
   status: number;
@@ -18,12 +19,17 @@ export class ApiFailure extends Error {
 }
 
 export class ConsoleApi {
+  /** This session's key in the console's caches ('' without a session). */
+  readonly sessionKey: string;
+
   constructor(
     private readonly app: Hono<any>,
     private readonly token: string | undefined,
     /** The runtime's bindings of the console request (the client's address for throttling). */
     private readonly env: unknown,
-  ) {}
+  ) {
+    this.sessionKey = token ? sessionKey(token) : '';
+  }
 
   /** The raw Response (for streams and uploads). */
   fetch(method: string, path: string, body?: RequestInit["body"], contentType?: string): Promise<Response> {

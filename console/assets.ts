@@ -2,7 +2,7 @@
 // small script, and one stylesheet. Read once and served under content hashes, so browsers keep
 // them until they change. The server renders every page; the script only adds live updates.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 
@@ -27,11 +27,14 @@ let assets: { js: Asset; css: Asset } | undefined;
 /** The script and stylesheet every page links. */
 export function consoleAssets(): { js: Asset; css: Asset } {
   if (assets) return assets;
-  const htmx = read(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
-  const own = read(new URL('./client/console.js', import.meta.url));
+  // A Lambda bundle carries the three files in console-assets/ beside it (infra/bundling.ts).
+  const bundled = new URL('./console-assets/', import.meta.url);
+  const packed = existsSync(bundled);
+  const htmx = read(packed ? new URL('htmx.min.js', bundled) : createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
+  const own = read(new URL(packed ? 'console.js' : './client/console.js', packed ? bundled : import.meta.url));
   assets = {
     js: hashed('console', 'js', `${htmx}\n${own}`, 'text/javascript; charset=utf-8'),
-    css: hashed('console', 'css', read(new URL('./client/console.css', import.meta.url)), 'text/css; charset=utf-8'),
+    css: hashed('console', 'css', read(new URL(packed ? 'console.css' : './client/console.css', packed ? bundled : import.meta.url)), 'text/css; charset=utf-8'),
   };
   return assets;
 }

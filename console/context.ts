@@ -4,7 +4,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Hono } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { ConsoleApi, type ApiAnswer } from './api.ts';
+import { ApiFailure, ConsoleApi, type ApiAnswer } from './api.ts';
+import { sessionKey, TtlCache } from './cache.ts';
 import { plainError, type PlainError } from './errors.ts';
 import { csrfFor, endSession, sessionToken } from './session.ts';
 import type { Viewer } from './views/layout.tsx';
@@ -28,6 +29,19 @@ export function render(c: Context, page: JSX.Element, status = 200): Response {
   return c.html(`<!doctype html>${page}`, status as 200, SECURITY_HEADERS);
 }
 
+/** Who a session is, for the page header (not for any decision: the API makes those). */
+const who = new TtlCache<ApiAnswer>(30_000);
+function whoami(api: ConsoleApi, token: string): Promise<ApiAnswer> {
+  return who.get(sessionKey(token), async () => {
+    const r = await api.call('GET', '/api/v1/whoami');
+    if (!r.ok) throw new ApiFailure(r);
+    return r;
+  }).catch((err) => (err instanceof ApiFailure ? err.answer : Promise.reject(err)));
+}
+
+/** Drops what the console remembers of a session (at sign-out). */
+export const forgetSession = (token: string): void => who.forget(sessionKey(token));
+
 /** The API of a request that has no session (sign in, sign up). */
 export const anonymousApi = (app: Hono<any>, c: Context): ConsoleApi => new ConsoleApi(app, undefined, c.env);
 
@@ -39,7 +53,7 @@ export function requireSession(app: Hono<any>): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
     const token = sessionToken(c);
     const api = new ConsoleApi(app, token, c.env);
-    const who = token ? await api.call('GET', '/api/v1/whoami') : undefined;
+    const who = token ? await whoami(api, token) : undefined;
     if (!token || !who?.ok) {
       if (token) endSession(c);
       if (c.req.method === 'GET' && who?.status !== 429) return c.redirect(`/console/signin?next=${encodeURIComponent(c.req.path)}`, 303);

@@ -1,6 +1,7 @@
 // What the project pages show, gathered from the public API: each application (DeploymentConfig)
 // with its pods, last build and route URL, and the project's quota use. Pure joins over lists.
 import { projectPath, type ConsoleApi } from './api.ts';
+import { TtlCache } from './cache.ts';
 
 export type Obj = { kind?: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; creationTimestamp?: string; resourceVersion?: string }; spec: any; status?: any };
 
@@ -23,10 +24,17 @@ export interface Rights {
   admin: boolean;
 }
 
-export async function rightsIn(api: ConsoleApi, project: string): Promise<Rights> {
-  const [secrets, bindings] = await Promise.all([api.call('GET', projectPath(project, '/secrets?limit=1')), api.call('GET', projectPath(project, '/rolebindings?limit=1'))]);
-  return { edit: secrets.ok, admin: bindings.ok };
+const rights = new TtlCache<Rights>(10_000);
+
+/** Remembered for 10 s per session and project: it only decides which buttons show; the API still refuses what is not allowed. */
+export function rightsIn(api: ConsoleApi, project: string): Promise<Rights> {
+  return rights.get(`${api.sessionKey}/${project}`, async () => {
+    const [secrets, bindings] = await Promise.all([api.call('GET', projectPath(project, '/secrets?limit=1')), api.call('GET', projectPath(project, '/rolebindings?limit=1'))]);
+    return { edit: secrets.ok, admin: bindings.ok };
+  });
 }
+
+export const forgetRights = (key: string): void => rights.forget(`${key}/`);
 
 /** Whether a selector (not empty) selects these labels. */
 export const matches = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean =>
@@ -51,16 +59,21 @@ export function routeUrl(route: Obj, ports: { httpPort: number; httpsPort: numbe
   return `${tls ? 'https' : 'http'}://${host}${shown}${route.spec.path ?? '/'}`;
 }
 
+const ports = new TtlCache<{ httpPort: number; httpsPort: number }>(60_000);
+/** The routers' public ports (the same for everyone, and fixed while the platform runs). */
+export const routerPorts = (api: ConsoleApi) => ports.get('', () => api.get('/api/v1/router'));
+
 export async function projectView(api: ConsoleApi, project: string): Promise<ProjectView> {
   const p = (rest: string) => projectPath(project, rest);
-  const [dcs, pods, builds, services, routes, quotas, ports] = await Promise.all([
-    api.items<Obj>(p('/deploymentconfigs')),
+  // The DC list is read with get: a project the user may not see fails the page (403/404).
+  const [{ items: dcs }, pods, builds, services, routes, quotas, ports] = await Promise.all([
+    api.get<{ items: Obj[] }>(p('/deploymentconfigs')),
     api.items<Obj>(p('/pods')),
     api.items<Obj>(p('/builds')),
     api.items<Obj>(p('/services')),
     api.items<Obj>(p('/routes')),
     api.items<Obj>(p('/resourcequotas')),
-    api.get<{ httpPort: number; httpsPort: number }>('/api/v1/router'),
+    routerPorts(api),
   ]);
   const apps = dcs.map((dc): AppView => {
     const labels = dc.spec.template?.metadata?.labels;

@@ -5,7 +5,7 @@ import type { Hono } from 'hono';
 import { appDeploymentSpec, buildConfigSpec, serviceSpec, type AppSource } from '../cli/app-source.ts';
 import { projectPath, type ConsoleApi } from './api.ts';
 import { badField, failure, field, outcome, render, SECURITY_HEADERS, type ConsoleContext, type ConsoleEnv } from './context.ts';
-import { buildConfigOf, matches, newestFirst, rightsIn, routeUrl, type Obj } from './data.ts';
+import { buildConfigOf, matches, newestFirst, rightsIn, routeUrl, routerPorts, type Obj } from './data.ts';
 import { plainError } from './errors.ts';
 import { AppPage, AppPods, type AppDetail } from './views/app.tsx';
 import { BuildPage, BuildsPage, PodPage } from './views/builds.tsx';
@@ -24,7 +24,7 @@ async function appDetail(api: ConsoleApi, project: string, name: string): Promis
     api.items<Obj>(p(`/builds?labelSelector=${enc(`berth.io/buildconfig=${buildConfigOf(dc)}`)}`)),
     api.items<Obj>(p('/services')),
     api.items<Obj>(p('/routes')),
-    api.get('/api/v1/router'),
+    routerPorts(api),
   ]);
   const mine = services.filter((s) => matches(s.spec.selector, dc.spec.template?.metadata?.labels));
   const names = mine.map((s) => s.metadata.name);

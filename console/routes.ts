@@ -5,8 +5,9 @@ import { Hono } from 'hono';
 import type { ApiDeps } from '../shared/api/env.ts';
 import { ApiFailure, ConsoleApi, projectPath } from './api.ts';
 import { consoleAssets } from './assets.ts';
-import { anonymousApi, failure, field, outcome, render, requireSession, SECURITY_HEADERS, badField, type ConsoleEnv } from './context.ts';
-import { projectView, rightsIn } from './data.ts';
+import { sessionKey } from './cache.ts';
+import { anonymousApi, forgetSession, failure, field, outcome, render, requireSession, SECURITY_HEADERS, badField, type ConsoleEnv } from './context.ts';
+import { forgetRights, projectView, rightsIn } from './data.ts';
 import { plainError } from './errors.ts';
 import { registerAppPages } from './routes-app.ts';
 import { registerMorePages } from './routes-more.tsx';
@@ -23,6 +24,10 @@ export function registerConsole(app: Hono<any>, deps: Pick<ApiDeps, 'trials' | '
   const con = new Hono<ConsoleEnv>();
   const signupOpen = deps.trials?.signup === 'open';
   con.onError((err, c) => {
+    if (err instanceof ApiFailure && err.answer.status === 401 && c.req.method === 'GET') {
+      endSession(c);
+      return c.redirect(`/console/signin?next=${encodeURIComponent(c.req.path)}`, 303);
+    }
     if (err instanceof ApiFailure) return failure(c, plainError(err.answer.status, err.answer.body), '/console/projects');
     deps.logger?.error({ err, path: c.req.path }, 'console error');
     return failure(c, plainError(500, undefined), '/console/projects');
@@ -63,7 +68,11 @@ export function registerConsole(app: Hono<any>, deps: Pick<ApiDeps, 'trials' | '
   });
   con.post('/signout', async (c) => {
     const token = sessionToken(c);
-    if (token) await new ConsoleApi(app, token, c.env).call('POST', '/api/v1/logout');
+    if (token) {
+      await new ConsoleApi(app, token, c.env).call('POST', '/api/v1/logout');
+      forgetSession(token);
+      forgetRights(sessionKey(token));
+    }
     endSession(c);
     return c.redirect('/console/signin', 303);
   });
@@ -82,13 +91,11 @@ export function registerConsole(app: Hono<any>, deps: Pick<ApiDeps, 'trials' | '
   con.get('/p/:project', async (c) => {
     const project = c.req.param('project');
     const api = c.get('api');
-    await api.get(projectPath(project));
     const [view, rights] = await Promise.all([projectView(api, project), rightsIn(api, project)]);
     return render(c, OverviewPage({ viewer: c.get('viewer'), view, rights }));
   });
   con.get('/p/:project/overview', async (c) => {
     const project = c.req.param('project');
-    await c.get('api').get(projectPath(project));
     return c.html(OverviewBody({ view: await projectView(c.get('api'), project) }), 200, SECURITY_HEADERS);
   });
 
