@@ -3,7 +3,7 @@
 // routes; and, for users who may change it, scale, roll out, environment and expose forms.
 import type { Child } from 'hono/jsx';
 import type { Obj, Rights } from '../data.ts';
-import { Csrf, Page, type Viewer } from './layout.tsx';
+import { Csrf, Head, Page, type Viewer } from './layout.tsx';
 import { ProjectTabs, State, projectUrl } from './projects.tsx';
 
 export interface AppDetail {
@@ -35,14 +35,7 @@ export function AppPods({ project, app, pods }: { project: string; app: string; 
   return (
     <div id="pods" hx-get={projectUrl(project, `/apps/${encodeURIComponent(app)}/pods`)} hx-trigger="every 3s" hx-swap="outerHTML">
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Pod</th>
-            <th scope="col">State</th>
-            <th scope="col" class="opt">Restarts</th>
-            <th scope="col" class="opt">Started</th>
-          </tr>
-        </thead>
+        <Head cols={['Pod', 'State', 'Restarts?', 'Started?']} />
         <tbody>
           {pods.map((pod) => (
             <tr data-pod={pod.metadata.name}>
@@ -112,14 +105,7 @@ export function AppPage({ viewer, detail, rights }: { viewer: Viewer; detail: Ap
       <AppPods project={project} app={name} pods={detail.pods} />
       <h2>Revisions</h2>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Revision</th>
-            <th scope="col">State</th>
-            <th scope="col" class="opt">Cause</th>
-            {rights.edit ? <th scope="col">Action</th> : null}
-          </tr>
-        </thead>
+        <Head cols={['Revision', 'State', 'Cause?', ...(rights.edit ? ['Action'] : [])]} />
         <tbody>
           {detail.revisions.map((rc) => {
             const n = revisionOf(rc);

@@ -2,7 +2,7 @@
 // Builds (list, and one build with its log streaming as it is written) and one pod with its log.
 import type { Obj, Rights } from '../data.ts';
 import { Action } from './app.tsx';
-import { Page, type Viewer } from './layout.tsx';
+import { Head, Page, type Viewer } from './layout.tsx';
 import { ProjectTabs, State, projectUrl } from './projects.tsx';
 
 const Crumbs = ({ project }: { project: string }) => (
@@ -18,14 +18,7 @@ export function BuildsPage({ viewer, project, builds, rights }: { viewer: Viewer
       <h1>Builds</h1>
       <ProjectTabs project={project} current="/builds" rights={rights} />
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Build</th>
-            <th scope="col">State</th>
-            <th scope="col" class="opt">Started</th>
-            <th scope="col" class="opt">Why</th>
-          </tr>
-        </thead>
+        <Head cols={['Build', 'State', 'Started?', 'Why?']} />
         <tbody>
           {builds.map((b) => (
             <tr>
@@ -64,6 +57,9 @@ export function BuildPage({ viewer, project, build, rights }: { viewer: Viewer; 
         {running ? 'Streaming while the build runs…' : ''}
       </p>
       <pre class="log" aria-labelledby="log-title" tabindex={0} data-stream={`${base}/log`} data-status="log-status"></pre>
+      <p>
+        <a href={base}>Refresh</a>
+      </p>
     </Page>
   );
 }

@@ -30,6 +30,17 @@ export function ErrorBox({ error }: { error: PlainError }) {
   );
 }
 
+/** A table's header row; a column named with a trailing `?` is hidden on phones. */
+export function Head({ cols }: { cols: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {cols.map((c) => (c.endsWith('?') ? <th scope="col" class="opt">{c.slice(0, -1)}</th> : <th scope="col">{c}</th>))}
+      </tr>
+    </thead>
+  );
+}
+
 /** The hidden CSRF field every changing form carries. */
 export const Csrf = ({ viewer }: { viewer: Viewer }) => <input type="hidden" name={CSRF_FIELD} value={viewer.csrf} />;
 

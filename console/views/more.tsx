@@ -5,19 +5,13 @@ import type { Child } from 'hono/jsx';
 import type { Obj, Rights } from '../data.ts';
 import type { PlainError } from '../errors.ts';
 import { Action } from './app.tsx';
-import { Csrf, Page, type Viewer } from './layout.tsx';
+import { Csrf, Head, Page, type Viewer } from './layout.tsx';
 import { ProjectTabs, projectUrl } from './projects.tsx';
 
 function Table({ head, rows }: { head: string[]; rows: Child[][] }) {
   return (
     <table>
-      <thead>
-        <tr>
-          {head.map((h) => (
-            <th scope="col">{h}</th>
-          ))}
-        </tr>
-      </thead>
+      <Head cols={head} />
       <tbody>
         {rows.map((r) => (
           <tr>

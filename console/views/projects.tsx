@@ -2,7 +2,7 @@
 // The projects list and a project's overview: every application at a glance (pods and their
 // state, last build, route URL) and the quota use, refreshed every few seconds by htmx.
 import type { AppView, Obj, ProjectView, Rights } from '../data.ts';
-import { Csrf, Page, type Viewer } from './layout.tsx';
+import { Csrf, Head, Page, type Viewer } from './layout.tsx';
 
 const GOOD = new Set(['Running', 'Complete', 'Succeeded']);
 const BAD = new Set(['Failed', 'Error', 'Cancelled', 'CrashLoopBackOff']);
@@ -21,13 +21,7 @@ export function ProjectsPage({ viewer, projects }: { viewer: Viewer; projects: O
       <h1>Projects</h1>
       {projects.length === 0 ? <p>You have no projects yet. Create one to build and run applications in it.</p> : null}
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col" class="opt">Display name</th>
-            <th scope="col" class="opt">Created</th>
-          </tr>
-        </thead>
+        <Head cols={['Name', 'Display name?', 'Created?']} />
         <tbody>
           {projects.map((p) => (
             <tr>
@@ -129,13 +123,7 @@ function Quota({ quotas }: { quotas: Obj[] }) {
   if (rows.length === 0) return <p class="muted">This project has no quota.</p>;
   return (
     <table>
-      <thead>
-        <tr>
-          <th scope="col">Resource</th>
-          <th scope="col">Used</th>
-          <th scope="col">Limit</th>
-        </tr>
-      </thead>
+      <Head cols={['Resource', 'Used', 'Limit']} />
       <tbody>
         {rows.map(([k, used, hard]) => (
           <tr>
