@@ -91,6 +91,17 @@ describe('projects and applications', () => {
     expect(Buffer.concat(chunks).equals(archive)).toBe(true);
   });
 
+  it('adds an app from a git URL: its BuildConfig builds that repository and branch', async () => {
+    const r = await owner.post(`/console/p/${PROJECT}/new-app`, { name: 'fromgit', builder: 'python', git: 'https://git.example.com/org/shop.git#main' });
+    expect(r.status, r.html).toBe(303);
+    expect(r.location).toBe(`/console/p/${PROJECT}`);
+    const bc = (await api.call('GET', `/api/v1/projects/${PROJECT}/buildconfigs/fromgit`, api.adminToken)).body;
+    expect(bc.spec.source.git).toEqual({ uri: 'https://git.example.com/org/shop.git', ref: 'main' });
+    expect(bc.spec.strategy.sourceStrategy.from.name).toBe('127.0.0.1:7500/berth/python:3.11');
+    for (const plural of ['imagestreams', 'deploymentconfigs', 'services']) expect((await api.call('DELETE', `/api/v1/projects/${PROJECT}/${plural}/fromgit`, api.adminToken)).status).toBeLessThan(300);
+    expect((await api.call('DELETE', `/api/v1/projects/${PROJECT}/buildconfigs/fromgit`, api.adminToken)).status).toBeLessThan(300);
+  });
+
   it('refuses an app with no source, naming the field, and creates nothing', async () => {
     const r = await owner.post(`/console/p/${PROJECT}/new-app`, { name: 'nosrc', builder: 'python' });
     expect(r.status).toBe(400);
