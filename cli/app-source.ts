@@ -139,3 +139,33 @@ export function webhookLines(server: string, project: string, bc: string, trigge
   const width = Math.max(0, ...hooks.map((h) => h.type.length)) + 2;
   return hooks.map((h) => `${`${h.type}:`.padEnd(width)}${h.url}${h.allowEnv ? '  (accepts env)' : ''}`);
 }
+
+/** The port an S2I application listens on. */
+const APP_PORT = 8080;
+
+/** The DeploymentConfig new-app makes: one replica of the image the build pushes to `<name>:latest`, rolled out on each new image and each config change. */
+export function appDeploymentSpec(name: string, env: EnvVar[]) {
+  return {
+    replicas: 1,
+    selector: { deploymentconfig: name },
+    template: {
+      metadata: { labels: { app: name, deploymentconfig: name } },
+      spec: {
+        containers: [
+          {
+            name,
+            image: '',
+            env,
+            ports: [{ containerPort: APP_PORT, protocol: 'TCP' }],
+            // Checked every 2 s, so that a rollout moves on soon after each new pod listens.
+            readinessProbe: { tcpSocket: { port: APP_PORT }, periodSeconds: 2 },
+          },
+        ],
+      },
+    },
+    strategy: { type: 'Rolling' },
+    triggers: [{ type: 'ConfigChange' }, { type: 'ImageChange', imageChangeParams: { automatic: true, containerNames: [name], from: { kind: 'ImageStreamTag', name: `${name}:latest` } } }],
+  };
+}
+
+export const serviceSpec = (name: string) => ({ selector: { deploymentconfig: name }, ports: [{ name: `${APP_PORT}-tcp`, port: APP_PORT, targetPort: APP_PORT, protocol: 'TCP' }] });

@@ -41,6 +41,15 @@ export function lambdaBundling(): BundlingOptions {
     bundleAwsSDK: true,
     externalModules: [],
     forceDockerBundling: false,
+    // The web console's script and stylesheet (console/assets.ts reads them from console-assets/).
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir, outputDir) => [
+        `mkdir -p "${outputDir}/console-assets"`,
+        `cp "${inputDir}/console/client/console.js" "${inputDir}/console/client/console.css" "${inputDir}/node_modules/htmx.org/dist/htmx.min.js" "${outputDir}/console-assets/"`,
+      ],
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { BuilderImage } from '../../shared/api/env.ts';
 import type { EnvVar } from '../../shared/model/build-kinds.ts';
-import { appNameFor, buildConfigSpec, checkName, classifySource, isImageReference, splitAppArg, webhookLines, type AppSource } from '../app-source.ts';
+import { appDeploymentSpec, appNameFor, buildConfigSpec, checkName, classifySource, isImageReference, serviceSpec, splitAppArg, webhookLines, type AppSource } from '../app-source.ts';
 import type { ApiClient, ApiObject } from '../client.ts';
 import type { Context } from '../context.ts';
 import { buildRef, uploadDirectory } from '../builds.ts';
@@ -38,36 +38,6 @@ const BUILD_KINDS: KindOf[] = [
   { r: resource('BuildConfig'), label: 'buildconfig.build.berth.io' },
 ];
 const APP_KINDS: KindOf[] = [...BUILD_KINDS, { r: resource('DeploymentConfig'), label: 'deploymentconfig.apps.berth.io' }, { r: resource('Service'), label: 'service' }];
-/** The port an S2I application listens on. */
-const APP_PORT = 8080;
-
-/** The DeploymentConfig new-app makes: one replica of the image the build pushes to `<name>:latest`, rolled out on each new image and each config change. */
-export function appDeploymentSpec(name: string, env: EnvVar[]) {
-  return {
-    replicas: 1,
-    selector: { deploymentconfig: name },
-    template: {
-      metadata: { labels: { app: name, deploymentconfig: name } },
-      spec: {
-        containers: [
-          {
-            name,
-            image: '',
-            env,
-            ports: [{ containerPort: APP_PORT, protocol: 'TCP' }],
-            // Checked every 2 s, so that a rollout moves on soon after each new pod listens.
-            readinessProbe: { tcpSocket: { port: APP_PORT }, periodSeconds: 2 },
-          },
-        ],
-      },
-    },
-    strategy: { type: 'Rolling' },
-    triggers: [{ type: 'ConfigChange' }, { type: 'ImageChange', imageChangeParams: { automatic: true, containerNames: [name], from: { kind: 'ImageStreamTag', name: `${name}:latest` } } }],
-  };
-}
-
-const serviceSpec = (name: string) => ({ selector: { deploymentconfig: name }, ports: [{ name: `${APP_PORT}-tcp`, port: APP_PORT, targetPort: APP_PORT, protocol: 'TCP' }] });
-
 export function registerNewAppCommands(program: Command, ctx: Context): void {
   const source = '<BUILDER~SOURCE>';
   const sourceHelp = "a builder (one of the platform's, or any image reference) and a local directory or git URL: python~./src, python~https://github.com/org/repo.git#branch, quay.io/org/s2i-go:1~./src";

@@ -22,6 +22,7 @@ import { audit } from '../audit/record.ts';
 import { QuotaExceededError } from '../quota/errors.ts';
 import { clientAddress } from './client-address.ts';
 import { errorResponse } from './errors.ts';
+import { registerConsole } from '../../console/routes.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -61,5 +62,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
 
   let document: ReturnType<typeof openApiDocument> | undefined;
   app.get('/openapi.json', (c) => c.json((document ??= openApiDocument(app, { title: 'Berth API', version: deps.version ?? 'dev' }))));
+  // The web console: pages over the routes above, called in-process with the session's token.
+  registerConsole(app, deps);
   return app;
 }

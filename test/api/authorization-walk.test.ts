@@ -76,8 +76,9 @@ beforeAll(async () => {
   await api.identity.createUser(TARGET, 'a-long-password');
 
   const table = ACCESS_TABLES.get(api.app)!;
+  // The console's pages call these routes with the user's token; test/security/console.test.ts walks them.
   routes = api.app.routes
-    .filter((r) => r.method !== 'ALL')
+    .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/console'))
     .map((r) => ({ method: r.method, path: r.path, access: table.get(`${r.method} ${r.path}`) }));
 });
 

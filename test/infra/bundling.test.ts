@@ -74,6 +74,15 @@ describe('function bundles', () => {
   });
 });
 
+describe('the web console in the API bundle', () => {
+  it('carries its script and stylesheet in console-assets/ beside index.mjs, as console/assets.ts reads them', () => {
+    const [, props] = resourcesOf(synth.templates.controlPlane, 'AWS::Lambda::Function').find(([, p]) => p.Description === FUNCTIONS[0]!.description)!;
+    const dir = join(assetDir((props.Code as { S3Key: string }).S3Key), 'console-assets');
+    const sources: Record<string, string> = { 'console.js': 'console/client/console.js', 'console.css': 'console/client/console.css', 'htmx.min.js': 'node_modules/htmx.org/dist/htmx.min.js' };
+    for (const [file, source] of Object.entries(sources)) expect(readFileSync(join(dir, file), 'utf8'), file).toBe(readFileSync(source, 'utf8'));
+  });
+});
+
 describe('router agent artefact', () => {
   it('is main.mjs (+ map) bundled with the same options, fetched by the router hosts', () => {
     const [, lt] = resourcesOf(synth.templates.router, 'AWS::EC2::LaunchTemplate')[0]!;

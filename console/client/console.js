@@ -1,0 +1,33 @@
+// The console's own script, after htmx: streams logs into <pre data-stream="URL"> as they grow,
+// and asks before a form marked data-confirm is sent.
+(function () {
+  function stream(pre) {
+    if (pre.dataset.streaming) return;
+    pre.dataset.streaming = '1';
+    var status = document.getElementById(pre.dataset.status || '');
+    fetch(pre.dataset.stream, { credentials: 'same-origin' }).then(function (res) {
+      if (!res.ok || !res.body) { pre.textContent += '\n[the log could not be read: HTTP ' + res.status + ']'; return; }
+      var reader = res.body.getReader();
+      var decoder = new TextDecoder();
+      function next() {
+        return reader.read().then(function (r) {
+          if (r.done) { if (status) status.textContent = 'Log complete.'; pre.dataset.done = '1'; return; }
+          var stick = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+          pre.textContent += decoder.decode(r.value, { stream: true });
+          if (stick) pre.scrollTop = pre.scrollHeight;
+          return next();
+        });
+      }
+      return next();
+    });
+  }
+  function scan(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll('pre[data-stream]').forEach(stream);
+  }
+  document.addEventListener('DOMContentLoaded', function () { scan(document); });
+  document.addEventListener('htmx:load', function (e) { scan(e.target); });
+  document.addEventListener('submit', function (e) {
+    var msg = e.target.getAttribute && e.target.getAttribute('data-confirm');
+    if (msg && !window.confirm(msg)) e.preventDefault();
+  }, true);
+})();

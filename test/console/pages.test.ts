@@ -1,0 +1,184 @@
+// The console's pages and actions against the real API over DynamoDB Local: sign in, projects,
+// the overview, adding an app from an uploaded archive, scale, environment, members, a view
+// user who sees no changing buttons and is refused when forcing one, streamed build logs.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { plainError } from '../../console/errors.ts';
+import { makeTar } from '../builds/tar-fixtures.ts';
+import { testApi, type TestApi } from '../support/api.ts';
+import { ConsoleClient } from '../support/console.ts';
+
+let api: TestApi;
+const PROJECT = 'shop';
+
+/** The POST forms a page offers, sign-out aside: what a user could change from it. */
+const changingForms = (html: string): string[] => [...html.matchAll(/<form method="post" action="([^"]+)"/g)].map((m) => m[1]!).filter((a) => a !== '/console/signout');
+
+async function signedIn(name: string): Promise<ConsoleClient> {
+  await api.user(name);
+  const c = new ConsoleClient(api.app);
+  expect((await c.signIn(name, `password-${name}`)).status).toBe(303);
+  return c;
+}
+
+beforeAll(async () => {
+  api = await testApi({ builderImages: [{ name: 'python', image: '127.0.0.1:7500/berth/python:3.11' }], router: { httpPort: 18080, httpsPort: 18443 } });
+});
+
+describe('signing in', () => {
+  it('a wrong password answers 401 in plain words and sets no cookie; the right one opens a session', async () => {
+    await api.user('ann');
+    const c = new ConsoleClient(api.app);
+    const wrong = await c.signIn('ann', 'not-her-password');
+    expect(wrong.status).toBe(401);
+    expect(wrong.html).toContain('Wrong username or password');
+    expect(wrong.setCookie).toBeUndefined();
+    const right = await c.signIn('ann', 'password-ann');
+    expect(right.status).toBe(303);
+    expect(right.location).toBe('/console/projects');
+    expect((await c.get('/console/projects')).html).toContain('You have no projects yet');
+  });
+
+  it('a page without a session sends the browser to sign in, coming back afterwards', async () => {
+    const c = new ConsoleClient(api.app);
+    const r = await c.get('/console/p/shop');
+    expect(r.status).toBe(303);
+    expect(r.location).toBe('/console/signin?next=%2Fconsole%2Fp%2Fshop');
+    await api.user('back');
+    const login = await c.request('POST', '/console/signin?next=%2Fconsole%2Fprojects%3Fx', { form: { username: 'back', password: 'password-back' }, headers: { Origin: 'http://localhost' } });
+    expect(login.location).toBe('/console/projects?x');
+    const offsite = await c.request('POST', '/console/signin?next=%2F%2Fevil.example', { form: { username: 'back', password: 'password-back' }, headers: { Origin: 'http://localhost' } });
+    expect(offsite.location).toBe('/console/projects');
+  });
+});
+
+describe('projects and applications', () => {
+  let owner: ConsoleClient;
+  beforeAll(async () => {
+    owner = await signedIn('olga');
+  });
+
+  it('creates a project from the form and shows its overview; a bad name is refused naming the field', async () => {
+    const bad = await owner.post('/console/projects', { name: 'Not A Name' });
+    expect(bad.status).toBe(422);
+    expect(bad.html).toContain('metadata.name');
+    const made = await owner.post('/console/projects', { name: PROJECT, displayName: 'The shop' });
+    expect(made.status).toBe(303);
+    expect(made.location).toBe(`/console/p/${PROJECT}`);
+    const page = await owner.get(`/console/p/${PROJECT}`);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('No applications yet');
+    expect(changingForms(page.html)).toContain(`/console/p/${PROJECT}/delete`);
+    expect((await owner.get('/console/projects')).html).toContain('The shop');
+  });
+
+  it('adds an app from an uploaded archive: the objects of new-app and a binary build with the archive', async () => {
+    const archive = await makeTar([{ name: 'wsgi.py', body: readFileSync('test/fixtures/apps/wsgi-stdlib/wsgi.py') }], { gzip: true });
+    const form = new FormData();
+    form.set('_csrf', owner.csrf!);
+    form.set('name', 'web');
+    form.set('builder', 'python');
+    form.set('archive', new File([archive], 'web.tar.gz', { type: 'application/gzip' }));
+    const r = await owner.request('POST', `/console/p/${PROJECT}/new-app`, { form, headers: { Origin: 'http://localhost' } });
+    expect(r.status, r.html).toBe(303);
+    expect(r.location).toBe(`/console/p/${PROJECT}/builds/web-1`);
+    for (const plural of ['imagestreams', 'buildconfigs', 'deploymentconfigs', 'services']) {
+      expect((await api.call('GET', `/api/v1/projects/${PROJECT}/${plural}/web`, api.adminToken)).status).toBe(200);
+    }
+    const stored = await api.builds.sources.get({ kind: 'Build', project: PROJECT, name: 'web-1' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stored!) chunks.push(Buffer.from(chunk as Buffer));
+    expect(Buffer.concat(chunks).equals(archive)).toBe(true);
+  });
+
+  it('adds an app from a git URL: its BuildConfig builds that repository and branch', async () => {
+    const r = await owner.post(`/console/p/${PROJECT}/new-app`, { name: 'fromgit', builder: 'python', git: 'https://git.example.com/org/shop.git#main' });
+    expect(r.status, r.html).toBe(303);
+    expect(r.location).toBe(`/console/p/${PROJECT}`);
+    const bc = (await api.call('GET', `/api/v1/projects/${PROJECT}/buildconfigs/fromgit`, api.adminToken)).body;
+    expect(bc.spec.source.git).toEqual({ uri: 'https://git.example.com/org/shop.git', ref: 'main' });
+    expect(bc.spec.strategy.sourceStrategy.from.name).toBe('127.0.0.1:7500/berth/python:3.11');
+    for (const plural of ['imagestreams', 'deploymentconfigs', 'services']) expect((await api.call('DELETE', `/api/v1/projects/${PROJECT}/${plural}/fromgit`, api.adminToken)).status).toBeLessThan(300);
+    expect((await api.call('DELETE', `/api/v1/projects/${PROJECT}/buildconfigs/fromgit`, api.adminToken)).status).toBeLessThan(300);
+  });
+
+  it('refuses an app with no source, naming the field, and creates nothing', async () => {
+    const r = await owner.post(`/console/p/${PROJECT}/new-app`, { name: 'nosrc', builder: 'python' });
+    expect(r.status).toBe(400);
+    expect(r.html).toContain('Source');
+    expect((await api.call('GET', `/api/v1/projects/${PROJECT}/buildconfigs/nosrc`, api.adminToken)).status).toBe(404);
+  });
+
+  it('streams a build log through, from the first byte to the end of the build', async () => {
+    const ref = { kind: 'Build', project: PROJECT, name: 'web-1' };
+    await api.builds.logs.append(ref, 'Receiving source\n');
+    await api.builds.logs.append(ref, 'Build complete\n');
+    const build = (await api.store.get(ref))!;
+    await api.store.updateStatus({ ...build, status: { ...(build.status as object), phase: 'Complete' } });
+    const page = await owner.get(`/console/p/${PROJECT}/builds/web-1`);
+    expect(page.html).toContain(`data-stream="/console/p/${PROJECT}/builds/web-1/log"`);
+    const log = await owner.get(`/console/p/${PROJECT}/builds/web-1/log`);
+    expect(log.status).toBe(200);
+    expect(log.html).toBe('Receiving source\nBuild complete\n');
+  });
+
+  it('the overview shows the app, its pods, last build, route URL with the router port, and the quota', async () => {
+    const base = `/api/v1/projects/${PROJECT}`;
+    expect((await api.call('POST', `${base}/routes`, api.adminToken, { metadata: { name: 'web' }, spec: { host: 'web.apps.test', to: { name: 'web' } } })).status).toBe(201);
+    expect((await api.call('POST', `${base}/resourcequotas`, api.adminToken, { metadata: { name: 'q' }, spec: { hard: { pods: 4 } } })).status).toBe(201);
+    const body = (await owner.get(`/console/p/${PROJECT}/overview`)).html;
+    expect(body).toContain('data-app="web"');
+    expect(body).toContain('http://web.apps.test:18080/');
+    expect(body).toMatch(/web-1<\/a> <span class="pill s-ok">Complete/);
+    expect(body).toContain('hx-trigger="every 3s"');
+  });
+
+  it('scales from the form; a replica count that is not a number is refused naming the field', async () => {
+    const bad = await owner.post(`/console/p/${PROJECT}/apps/web/scale`, { replicas: 'two' });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain('Replicas');
+    const ok = await owner.post(`/console/p/${PROJECT}/apps/web/scale`, { replicas: '2' });
+    expect(ok.status).toBe(303);
+    expect((await api.call('GET', `/api/v1/projects/${PROJECT}/deploymentconfigs/web`, api.adminToken)).body.spec.replicas).toBe(2);
+  });
+
+  it('edits the environment; a line that is not NAME=value is refused and changes nothing', async () => {
+    const bad = await owner.post(`/console/p/${PROJECT}/apps/web/env`, { env: 'GOOD=1\nnot a pair' });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain('line 2');
+    const ok = await owner.post(`/console/p/${PROJECT}/apps/web/env`, { env: 'GREETING=hello world\nMODE=prod' });
+    expect(ok.status).toBe(303);
+    const dc = (await api.call('GET', `/api/v1/projects/${PROJECT}/deploymentconfigs/web`, api.adminToken)).body;
+    expect(dc.spec.template.spec.containers[0].env).toEqual([{ name: 'GREETING', value: 'hello world' }, { name: 'MODE', value: 'prod' }]);
+    expect((await owner.get(`/console/p/${PROJECT}/apps/web`)).html).toContain('GREETING=hello world\nMODE=prod');
+  });
+
+  it('a view member sees the project but no button that changes anything, and is refused (403) when forcing one', async () => {
+    const viewer = await signedIn('vera');
+    expect((await owner.post(`/console/p/${PROJECT}/members/add`, { name: 'vera', role: 'view', kind: 'User' })).status).toBe(303);
+    for (const page of [`/console/p/${PROJECT}`, `/console/p/${PROJECT}/apps/web`, `/console/p/${PROJECT}/builds/web-1`, `/console/p/${PROJECT}/members`]) {
+      const r = await viewer.get(page);
+      expect(r.status, page).toBe(200);
+      expect(changingForms(r.html), page).toEqual([]);
+    }
+    const forced = await viewer.post(`/console/p/${PROJECT}/apps/web/scale`, { replicas: '0' });
+    expect(forced.status).toBe(403);
+    expect(forced.html).toContain('You are not allowed to do this');
+    expect((await api.call('GET', `/api/v1/projects/${PROJECT}/deploymentconfigs/web`, api.adminToken)).body.spec.replicas).toBe(2);
+  });
+});
+
+describe('errors in plain words', () => {
+  it.each([
+    [403, { code: 'Forbidden', message: 'user "x" cannot create objects in project "p"' }, 'You are not allowed to do this', 'Ask an admin'],
+    [403, { code: 'QuotaExceeded', message: 'exceeded quota: pods 4' }, 'Your project is at its quota', 'Scale something down'],
+    [409, { code: 'AlreadyExists', message: 'deploymentconfig "web" exists' }, 'It changed or exists already', 'another name'],
+    [429, { code: 'TooManyRequests', message: 'slow down' }, 'Too many requests', 'Wait a minute'],
+    [503, undefined, 'The platform had a problem', 'Try again'],
+  ])('%i %j reads "%s"', (status, body, title, hint) => {
+    const e = plainError(status, body);
+    expect(e.title).toBe(title);
+    expect(e.hint).toContain(hint);
+    if (body) expect(e.detail).toBe(body.message);
+  });
+});
