@@ -46,6 +46,7 @@ const COLUMNS: Record<string, Column[]> = {
     { header: 'DESCRIPTION', value: (o) => orNone(o.metadata.annotations?.description?.split('\n')[0]?.slice(0, 60)) },
     { header: 'PARAMETERS', value: (o) => `${(o.spec?.parameters ?? []).length} (${(o.spec?.parameters ?? []).filter((p: { generate?: string }) => p.generate).length} generated)` },
     { header: 'OBJECTS', value: (o) => String((o.spec?.objects ?? []).length) },
+  ],
   PersistentVolumeClaim: [
     { header: 'STATUS', value: (o) => orNone(o.status?.phase ?? 'Pending') },
     { header: 'VOLUME', value: (o) => orNone(o.status?.volumeName) },

@@ -94,8 +94,8 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const identity = new Identity(store);
     const admin = await identity.bootstrapAdmin(config.adminPassword);
     // The shared project's templates (templates/*.yaml), which every user may instantiate.
-    await ensureSharedTemplates(store);
     await ensureSharedProject(store);
+    await ensureSharedTemplates(store);
     // openshift/python first, before the API: new-app builds from it. The database images are
     // made after the API is up: they take minutes the first time, and nothing else waits for them.
     const [pythonStream, ...serviceStreams] = config.builderVariant === 'off' ? [] : sharedStreams(docker, config.builderVariant);
@@ -175,7 +175,6 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
         hosts: { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs },
         clock: config.trials.now,
         volumes,
-      }),
       }).concat(hostAgentKicks((pod) => kickHost(pod))),
       endpoint: dynamo.endpoint,
       streamArn,
@@ -189,7 +188,6 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // again with it (they stay bound in the table).
     const owner = createHash('sha256').update(`${config.home} ${config.hostName}`).digest('hex').slice(0, 16);
     const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, secrets, filesDir: join(config.home, 'pod-files'), volumes, imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
-    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, secrets, filesDir: join(config.home, 'pod-files'), imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
     kickHost = (pod) => hostAgent.kick(pod);
     stops.push(async () => {
       await hostAgent.stop();

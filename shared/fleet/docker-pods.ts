@@ -12,7 +12,6 @@ import { ProjectNetworks } from './docker-networks.ts';
 import { PodFiles } from './pod-files.ts';
 import type { VolumeMounter } from '../volumes/ports.ts';
 import { subPathDir } from '../volumes/pod-volumes.ts';
-import { logStream, startExec } from './docker-streams.ts';
 import { connectTcp, logStream, startExec } from './docker-streams.ts';
 import { projectNetworkName } from './project-network.ts';
 import type { ExecRequest, ExecSession, LogOptions, PodContainers } from './ports.ts';
