@@ -39,6 +39,8 @@ export interface BerthConfig {
   trials: { signup: 'open' | 'off'; trialDays: number; projectsPerUser: number };
   /** ECS Container Insights on the cluster: off by default (its metrics are billed per task family). */
   containerInsights: ContainerInsightsMode;
+  /** Interface VPC endpoints for CodeArtifact, so package downloads skip the NAT gateway. */
+  codeArtifactEndpoints: boolean;
 }
 
 /** Context keys, their defaults (as the CLI would pass them) and what they mean. */
@@ -66,6 +68,7 @@ export const CONTEXT_KEYS = {
   'berth:trialDays': ['7', 'how many days a trial lasts'],
   'berth:projectsPerUser': ['10', 'projects a user who is not on a trial may create'],
   'berth:containerInsights': ['disabled', 'ECS Container Insights on the cluster: disabled, enabled or enhanced (billed per task family: docs/cost.md)'],
+  'berth:codeArtifactEndpoints': ['false', 'true: interface VPC endpoints for CodeArtifact, so builds download packages without the NAT gateway (hourly cost per zone: docs/cost.md)'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -119,6 +122,7 @@ export function readConfig(node: Node): BerthConfig {
     logRetentionDays: count('berth:logRetentionDays', 1),
     trials: { signup: signupOf(text('berth:signup')), trialDays: count('berth:trialDays', 1), projectsPerUser: count('berth:projectsPerUser') },
     containerInsights: oneOf('berth:containerInsights', CONTAINER_INSIGHTS_MODES),
+    codeArtifactEndpoints: oneOf('berth:codeArtifactEndpoints', ['true', 'false'] as const) === 'true',
   };
   if (architectureOf(config.tenantHosts.instanceType) !== architectureOf(config.buildHosts.instanceType)) {
     throw new Error('context berth:buildInstanceType must have the CPU architecture of berth:tenantInstanceType: images built on one run on the other');

@@ -1,7 +1,7 @@
 // What everything else stands on: the network (a new VPC, or an existing one looked up by id)
 // and the operators' alarm topic.
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, InterfaceVpcEndpointAwsService, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -22,6 +22,7 @@ export class BaseStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     this.vpc = config.vpcId ? Vpc.fromLookup(this, 'Vpc', { vpcId: config.vpcId }) : this.newVpc(config);
+    if (config.codeArtifactEndpoints) this.addCodeArtifactEndpoints();
 
     this.alarmTopic = new Topic(this, 'Alarms', { displayName: 'Berth alarms', enforceSSL: true });
     if (config.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
@@ -29,6 +30,18 @@ export class BaseStack extends Stack {
       id: 'AwsSolutions-SNS2',
       reason: 'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key; alarm messages carry no secrets, so a customer-managed KMS key would add cost and no protection.',
     }]);
+  }
+
+  /**
+   * Builds' package downloads without the NAT gateway: CodeArtifact's API endpoint (tokens, the
+   * repository's address) and its repositories endpoint (the packages), with private DNS so the
+   * address `GetRepositoryEndpoint` returns resolves to them. Both are needed: the repositories
+   * endpoint's private DNS name works only beside the API endpoint's.
+   */
+  private addCodeArtifactEndpoints(): void {
+    for (const [id, service] of [['CodeArtifactApi', InterfaceVpcEndpointAwsService.CODEARTIFACT_API], ['CodeArtifactRepositories', InterfaceVpcEndpointAwsService.CODEARTIFACT_REPOSITORIES]] as const) {
+      this.vpc.addInterfaceEndpoint(id, { service, privateDnsEnabled: true, subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS }, open: true });
+    }
   }
 
   private newVpc(config: BerthConfig): Vpc {

@@ -29,9 +29,37 @@ describe('new VPC (default)', () => {
     }
   });
 
+  it('sends package downloads through the NAT gateway unless CodeArtifact endpoints are asked for', () => {
+    templates.base.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+  });
+
   it('logs rejected traffic to a log group with the configured retention', () => {
     templates.base.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs' });
     templates.base.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('CodeArtifact endpoints (berth:codeArtifactEndpoints=true)', () => {
+  // AWS docs: CodeArtifact User Guide, "Working with Amazon VPC endpoints" → "Create VPC endpoints
+  // for CodeArtifact": com.amazonaws.<region>.codeartifact.api and .codeartifact.repositories, and
+  // private DNS for the repositories endpoint needs the API endpoint's private DNS too.
+  it('adds both interface endpoints with private DNS in the hosts\' subnets, reachable on 443 from the VPC', () => {
+    const base = synthBerth({ 'berth:codeArtifactEndpoints': 'true' }).templates.base;
+    for (const service of ['codeartifact.api', 'codeartifact.repositories']) {
+      base.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: true,
+        ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, `.${service}`]] },
+        SubnetIds: Match.arrayWith([{ Ref: Match.stringLikeRegexp('hostsSubnet') }]),
+      });
+    }
+    base.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [Match.objectLike({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: { 'Fn::GetAtt': [Match.anyValue(), 'CidrBlock'] } })],
+    });
+  });
+
+  it('refuses a value that is not true or false, naming the key', () => {
+    expect(() => synthBerth({ 'berth:codeArtifactEndpoints': 'yes' })).toThrow(/berth:codeArtifactEndpoints must be one of true, false/);
   });
 });
 
