@@ -8,9 +8,7 @@ import { CliError, EXIT_USAGE } from '../errors.ts';
 import { collectParam, itemsOf, paramsFromFile, readManifests, type Manifest } from '../manifests.ts';
 import { outputOption, projectOption } from '../options.ts';
 import { serialize, type Format } from '../output.ts';
-
-/** The project every user may read templates from. */
-const SHARED_PROJECT = 'openshift';
+import { SHARED_PROJECT } from '../../shared/model/reserved-names.ts';
 
 interface ParamOptions {
   param: Record<string, string>;

@@ -3,9 +3,9 @@
 // of another tenant's project would hand its images to whoever wrote the reference. Pure.
 import type { FieldProblem } from '../errors.ts';
 import type { ImageRef } from '../model/build-kinds.ts';
+import { SHARED_PROJECT } from '../model/reserved-names.ts';
 
-/** The project of images and templates every user may read. */
-export const SHARED_PROJECT = 'openshift';
+export { SHARED_PROJECT };
 
 type Spec = Record<string, any>;
 
