@@ -113,7 +113,7 @@ export function registerTrialAdmCommands(adm: Command, ctx: Context): void {
 
   adm
     .command('audit')
-    .description('audit events, oldest first: sign-ups, failed logins, locks, project creations, refusals, expiries (cluster-admin)')
+    .description('audit events, oldest first: sign-ups, failed logins, locks, project creations, refusals, expiries, sessions into pods (cluster-admin)')
     .option('--user <USER>', 'only events about this user')
     .addOption(outputOption())
     .action(async (opts: { user?: string; output?: Format }) => {

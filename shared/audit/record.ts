@@ -1,5 +1,6 @@
 // Audit events: what a hosted service must be able to answer about its tenants afterwards
-// (sign-ups, failed logins and locks, project creations, quota refusals, trial expiries). Each is
+// (sign-ups, failed logins and locks, project creations, quota refusals, trial expiries, sessions
+// into pods). Each is
 // a cluster-scoped `AuditEvent`, named so that a listing is in time order, readable only by
 // cluster admins (GET /api/v1/audit), kept AUDIT_DAYS (DynamoDB TTL; the expiry reconciler too).
 import { randomBytes } from 'node:crypto';
@@ -9,7 +10,7 @@ import type { ObjectStore } from '../store/ports.ts';
 export const AUDIT_KIND = 'AuditEvent';
 export const AUDIT_DAYS = 90;
 
-export type AuditType = 'SignUp' | 'LoginFailed' | 'LoginLocked' | 'ProjectCreated' | 'QuotaRefused' | 'ProjectCapRefused' | 'TrialExpired' | 'TrialExtended' | 'TrialConverted';
+export type AuditType = 'SignUp' | 'LoginFailed' | 'LoginLocked' | 'ProjectCreated' | 'QuotaRefused' | 'ProjectCapRefused' | 'TrialExpired' | 'TrialExtended' | 'TrialConverted' | 'PodSession';
 
 export interface AuditSpec {
   type: AuditType;

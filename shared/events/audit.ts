@@ -1,6 +1,7 @@
 // Who opened which stream into which pod: every exec, shell, log follow and port-forward session
-// is recorded. For now an Event in the pod's project (what `berth get events` shows its members);
-// this one function is where a cluster-wide audit log plugs in.
+// is recorded twice: an Event in the pod's project (what `berth get events` shows its members)
+// and an entry in the cluster's audit log (`berth adm audit`), which outlives the project.
+import { audit } from '../audit/record.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { recordEvent } from './record.ts';
 
@@ -19,5 +20,9 @@ const REASONS: Record<string, string> = { exec: 'Exec', 'port-forward': 'PortFor
 /** Records one session into a pod. */
 export async function auditPodSession(store: ObjectStore, s: PodSession, at = Date.now()): Promise<void> {
   const detail = s.detail.length > 200 ? `${s.detail.slice(0, 197)}...` : s.detail;
-  await recordEvent(store, { kind: 'Pod', project: s.project, name: s.pod }, { type: 'Normal', reason: REASONS[s.action] ?? s.action, message: `user "${s.user}" ${s.action}: ${detail}` }, at);
+  const message = `user "${s.user}" ${s.action}: ${detail}`;
+  await Promise.all([
+    recordEvent(store, { kind: 'Pod', project: s.project, name: s.pod }, { type: 'Normal', reason: REASONS[s.action] ?? s.action, message }, at),
+    audit(store, { type: 'PodSession', user: s.user, project: s.project, message: `${message} (pod ${s.pod})` }, new Date(at)),
+  ]);
 }

@@ -71,6 +71,16 @@ describe('berth exec', () => {
     expect(execs.every((e) => e.spec.involvedObject.name === POD)).toBe(true);
     expect(execs.some((e) => e.spec.message.includes('victor'))).toBe(false);
   });
+
+  it('each session is also in the cluster audit log, for cluster admins only', async () => {
+    await h.login('admin');
+    const r = await h.berth(['adm', 'audit', '--user', 'alice', '-o', 'json']);
+    expect(r.stderr).toBe('');
+    const sessions = (JSON.parse(r.stdout) as { spec: { type: string; project: string; message: string } }[]).filter((e) => e.spec.type === 'PodSession');
+    expect(sessions).toContainEqual(expect.objectContaining({ spec: expect.objectContaining({ project: P, message: `user "alice" exec: sh -c echo out-line; echo err-line >&2; exit 7 (pod ${POD})` }) }));
+    const denied = await h.berth(['adm', 'audit'], 'alice');
+    expect(denied.code).toBe(1);
+  });
 });
 
 describe('berth rsh', () => {
