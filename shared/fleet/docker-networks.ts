@@ -23,9 +23,25 @@ export class ProjectNetworks {
     private readonly owner?: string,
   ) {}
 
-  /** The project's network on this engine, made when missing; its name. Idempotent and safe to race. */
-  async ensure(project: string): Promise<string> {
+  /** Creations under way, by network name: concurrent calls share one. */
+  private readonly making = new Map<string, Promise<string>>();
+
+  /**
+   * The project's network on this engine, made when missing; its name. Idempotent and safe to
+   * race: the engine's duplicate-name check is not atomic (two creations at once both succeed,
+   * and every later use of the name is refused as ambiguous), so the calls of this process share
+   * one creation, and duplicates an earlier race left are merged.
+   */
+  ensure(project: string): Promise<string> {
     const name = projectNetworkName(project, this.owner);
+    const pending = this.making.get(name);
+    if (pending) return pending;
+    const made = this.ensureOnce(project, name).finally(() => this.making.delete(name));
+    this.making.set(name, made);
+    return made;
+  }
+
+  private async ensureOnce(project: string, name: string): Promise<string> {
     const found = await this.inspect(name);
     if (found) {
       if (!isProjectNetwork(found.Labels, project, this.owner)) throw new UnmanagedNetworkError(name);
@@ -82,7 +98,28 @@ export class ProjectNetworks {
       return info.Name === name ? info : undefined;
     } catch (err) {
       if (status(err) === 404) return undefined;
+      if (status(err) === 400 && /ambiguous/.test(String((err as Error).message))) return this.merge(name);
       throw err;
     }
+  }
+
+  /**
+   * Several networks of one name (made by racing creations, as engines before this code allowed):
+   * keeps the one with containers (else the oldest) and removes the other, unused, ones of this
+   * owner. Returns what is left of the name when it is one network, the kept one otherwise.
+   */
+  private async merge(name: string): Promise<Docker.NetworkInspectInfo | undefined> {
+    const all = (await this.docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name);
+    const infos = await Promise.all(all.map((n) => this.docker.getNetwork(n.Id).inspect() as Promise<Docker.NetworkInspectInfo>));
+    const used = (n: Docker.NetworkInspectInfo) => Object.keys(n.Containers ?? {}).length;
+    infos.sort((a, b) => used(b) - used(a) || Date.parse(a.Created) - Date.parse(b.Created));
+    const [kept, ...others] = infos;
+    for (const n of others) {
+      if (used(n) > 0 || n.Labels?.[LABELS.owner] !== kept?.Labels?.[LABELS.owner]) continue;
+      await this.docker.getNetwork(n.Id).remove().catch((err: unknown) => {
+        if (status(err) !== 404 && status(err) !== 403 && status(err) !== 409) throw err;
+      });
+    }
+    return kept;
   }
 }

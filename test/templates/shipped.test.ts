@@ -15,10 +15,12 @@ const EXPECTED: Record<string, string[]> = {
   'mariadb-persistent': ['Secret/mariadb', 'Service/mariadb', 'PersistentVolumeClaim/mariadb', 'DeploymentConfig/mariadb'],
   'django-psql-persistent': ['Secret/shop', 'Service/shop', 'Route/shop', 'ImageStream/shop', 'BuildConfig/shop', 'DeploymentConfig/shop', 'Service/postgresql', 'PersistentVolumeClaim/postgresql', 'DeploymentConfig/postgresql'],
   'flask-redis-celery': ['Secret/shop', 'Service/shop', 'Route/shop', 'ImageStream/shop', 'BuildConfig/shop', 'DeploymentConfig/shop', 'DeploymentConfig/shop-worker', 'Service/redis', 'PersistentVolumeClaim/redis', 'DeploymentConfig/redis'],
+  'flask-psql-redis-celery': ['Secret/counter', 'Service/counter', 'Route/counter', 'ImageStream/counter', 'BuildConfig/counter', 'DeploymentConfig/counter', 'DeploymentConfig/counter-worker', 'Service/postgresql', 'PersistentVolumeClaim/postgresql', 'DeploymentConfig/postgresql', 'Service/redis', 'PersistentVolumeClaim/redis', 'DeploymentConfig/redis'],
 };
 const VALUES: Record<string, Record<string, string>> = {
   'django-psql-persistent': { NAME: 'shop' },
   'flask-redis-celery': { NAME: 'shop', SOURCE_REPOSITORY_URL: 'https://git.example.com/shop.git' },
+  'flask-psql-redis-celery': { NAME: 'counter', SOURCE_REPOSITORY_URL: 'https://git.example.com/berth.git', CONTEXT_DIR: 'templates/apps/flask-psql-redis-celery' },
 };
 
 /** The objects without claims and the volumes that mount them: what Berth can make before it serves PersistentVolumeClaims. */
@@ -68,10 +70,24 @@ describe('shipped templates', () => {
     }
   });
 
-  it('flask-redis-celery needs its source repository', async () => {
-    const stored = (await api.call('GET', '/api/v1/projects/openshift/templates/flask-redis-celery', api.adminToken)).body;
+  it.each(['flask-redis-celery', 'flask-psql-redis-celery'])('%s needs its source repository', async (name) => {
+    const stored = (await api.call('GET', `/api/v1/projects/openshift/templates/${name}`, api.adminToken)).body;
     const res = await api.call('POST', `${P}/processedtemplates`, token, stored.spec);
     expect(res.status).toBe(422);
     expect(res.body.details[0].field).toBe('parameters.SOURCE_REPOSITORY_URL');
+  });
+
+  it('flask-psql-redis-celery generates the database credentials and shows them in its message, and web and worker share the Secret', async () => {
+    const stored = (await api.call('GET', '/api/v1/projects/openshift/templates/flask-psql-redis-celery', api.adminToken)).body;
+    const processed = (await api.call('POST', `${P}/processedtemplates`, token, { ...stored.spec, parameterValues: VALUES['flask-psql-redis-celery'] })).body;
+    const secret = processed.items.find((o: any) => o.kind === 'Secret').stringData;
+    expect(secret['database-user']).toMatch(/^user[a-z0-9]{4}$/);
+    expect(secret['database-password']).toMatch(/^[a-zA-Z0-9]{16}$/);
+    expect(secret['broker-url']).toBe(`redis://:${secret['redis-password']}@redis:6379/0`);
+    expect(processed.message).toContain(`password: ${secret['database-password']}`);
+    expect(processed.message).toContain(`psql -h 127.0.0.1 -U ${secret['database-user']} visits`);
+    const [web, worker] = ['counter', 'counter-worker'].map((n) => processed.items.find((o: any) => o.kind === 'DeploymentConfig' && o.metadata.name === n).spec.template.spec.containers[0]);
+    expect(worker.env).toEqual(web.env);
+    expect(worker.command.join(' ')).toContain('python -m celery -A tasks worker');
   });
 });
