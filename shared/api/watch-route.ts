@@ -17,6 +17,21 @@ export const MAX_WATCH_SECONDS = 60;
 /** Defaults where the platform says nothing: held up to 30 s, the objects read every 250 ms. */
 export const DEFAULT_WATCH = { maxSeconds: 30, pollMs: 250 } as const;
 
+/** On Lambda a held second is billed: watches answer at once there unless the deployment says otherwise (docs/cost.md, "Watches"). */
+export const LAMBDA_WATCH = { maxSeconds: 0, pollMs: 1000 } as const;
+
+/** Watch settings from PAAS_WATCH_MAX_S and PAAS_WATCH_POLL_MS, else `defaults`; a value that is no whole number in range is an error. */
+export function watchSettingsFromEnv(env: NodeJS.ProcessEnv, defaults: { maxSeconds: number; pollMs: number }): { maxSeconds: number; pollMs: number } {
+  const read = (name: string, fallback: number, min: number, max: number) => {
+    const given = env[name];
+    if (given === undefined || given === '') return fallback;
+    const n = Number(given);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}; it is "${given}"`);
+    return n;
+  };
+  return { maxSeconds: read('PAAS_WATCH_MAX_S', defaults.maxSeconds, 0, MAX_WATCH_SECONDS), pollMs: read('PAAS_WATCH_POLL_MS', defaults.pollMs, 20, 60_000) };
+}
+
 export const WatchQuery = ListQuery.extend({
   watch: z.enum(['1', 'true'], 'use watch=1').optional(),
   resourceVersion: z.string().max(16_384).optional(),

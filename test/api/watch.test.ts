@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testApi, type TestApi } from '../support/api.ts';
 import { changesSince, parseCursor } from '../../shared/api/watch.ts';
+import { DEFAULT_WATCH, LAMBDA_WATCH, watchSettingsFromEnv } from '../../shared/api/watch-route.ts';
 import type { BerthObject } from '../../shared/model/types.ts';
 
 let api: TestApi;
@@ -135,5 +136,25 @@ describe('changesSince (the cursor arithmetic)', () => {
     const first = changesSince(undefined, [obj('a', t0 - 60_000, t0 - 60_000), obj('b', t0 - 60_000, t0 - 60_000)], t0);
     const next = changesSince(parseCursor(first.cursor!), [obj('a', t0 - 60_000, t0 - 60_000), obj('c', t0 + 500, t0 + 500)], t0 + 1_000);
     expect(next.events).toEqual([expect.objectContaining({ type: 'ERROR' })]);
+  });
+});
+
+describe('watch settings from the environment', () => {
+  it('takes PAAS_WATCH_MAX_S and PAAS_WATCH_POLL_MS, falls back to the defaults, and refuses nonsense naming the variable', () => {
+    expect(watchSettingsFromEnv({}, LAMBDA_WATCH)).toEqual({ maxSeconds: 0, pollMs: 1000 });
+    expect(watchSettingsFromEnv({ PAAS_WATCH_MAX_S: '25', PAAS_WATCH_POLL_MS: '500' }, LAMBDA_WATCH)).toEqual({ maxSeconds: 25, pollMs: 500 });
+    expect(() => watchSettingsFromEnv({ PAAS_WATCH_MAX_S: 'soon' }, DEFAULT_WATCH)).toThrow(/PAAS_WATCH_MAX_S/);
+    expect(() => watchSettingsFromEnv({ PAAS_WATCH_POLL_MS: '5' }, DEFAULT_WATCH)).toThrow(/PAAS_WATCH_POLL_MS/);
+  });
+
+  it('a server that holds nothing answers a watch with a cursor at once', async () => {
+    const quick = await testApi({ watch: { maxSeconds: 0, pollMs: 1000 } });
+    const bob = await quick.user('bob');
+    expect((await quick.call('POST', '/api/v1/projects', bob, { metadata: { name: 'quick' }, spec: {} })).status).toBe(201);
+    const cursor = (await quick.call('GET', '/api/v1/projects/quick/configmaps?watch=1', bob)).body.metadata.resourceVersion;
+    const started = Date.now();
+    const r = await quick.call('GET', `/api/v1/projects/quick/configmaps?watch=1&timeoutSeconds=30&resourceVersion=${encodeURIComponent(cursor)}`, bob);
+    expect(r.body.items).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
