@@ -10,15 +10,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { ensureDockerd } from '../shared/local/dockerd.ts';
-import { deploySample, podsGone, removeProject, SAMPLE_COMMAND, sampleImage, startPlatform, viaRouter } from '../test/e2e/sample-app.ts';
+import { deploySample, podsGone, removeProject, SAMPLE_COMMAND, sampleImage, startPlatform, viaRouter, type Platform } from '../test/e2e/sample-app.ts';
 import { timeToReady } from './build.ts';
 import type { BenchResult } from './run.ts';
+import { ms, podSteps, since, stepLine, type Step } from './_timeline.ts';
+import { UNIDLED_AT } from '../shared/idling/annotations.ts';
 
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 const round = (x: number) => Number(x.toFixed(2));
+
+/** The steps of one wake, read from the objects: the DC woken, then its new pod's. */
+async function wakeSteps(p: Platform, docker: Docker, project: string, wall: number, answeredMs: number): Promise<Step[]> {
+  const dc = (await p.api('GET', `/api/v1/projects/${project}/deploymentconfigs/web`)).body;
+  const pod = (await podSteps(p, docker, project, `web-${dc.status.latestVersion}`, wall)).filter((s) => s.step !== 'RC made');
+  return [
+    { step: 'request sent', at_ms: 0, source: 'client clock' },
+    { step: 'DC woken', at_ms: since(wall)(dc.metadata.annotations?.[UNIDLED_AT]), source: `${UNIDLED_AT} annotation` },
+    ...pod,
+    { step: 'answered', at_ms: answeredMs, source: 'client clock' },
+  ];
+}
 
 export async function run(args: string[]): Promise<BenchResult> {
   const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 10);
@@ -33,6 +47,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const p = await startPlatform(home);
   const wake: number[] = [];
   const statuses = new Set<number>();
+  let timeline: Step[] = [];
   try {
     const host = await deploySample(p, project, 'web', image);
     const dc = `/api/v1/projects/${project}/deploymentconfigs/web`;
@@ -42,10 +57,12 @@ export async function run(args: string[]): Promise<BenchResult> {
       await podsGone(p, project, 'web');
       // Let the router apply the empty endpoints (the route points at the unidler then).
       await new Promise((r) => setTimeout(r, 500));
+      const wall = Date.now();
       const t0 = performance.now();
       const reply = await viaRouter(p.ports.routerHttp, host);
       wake.push((performance.now() - t0) / 1000);
       statuses.add(reply.status);
+      if (i === runs - 1) timeline = await wakeSteps(p, docker, project, wall, ms(performance.now() - t0));
     }
   } finally {
     await removeProject(p, project).catch(() => undefined);
@@ -71,6 +88,8 @@ export async function run(args: string[]): Promise<BenchResult> {
     notes: [
       `sample app: ${image} running ${SAMPLE_COMMAND.join(' ')}, ${runs} runs each, on npm run up (local Docker Engine, DynamoDB Local, HAProxy)`,
       `HTTP statuses of the held requests: ${figures.answers}`,
+      'timeline of the last wake (ms after the request was sent):',
+      ...timeline.map(stepLine),
     ],
   };
 }
