@@ -3,7 +3,8 @@
 // (`POST …/idle`), waits until its pod is gone, then times one request through the router from
 // sending to its answer: held by the router, the DC woken through the table's stream, a pod
 // scheduled and started, the request passed on. The floor, in the same run: `docker run` of the
-// same image and command to its first HTTP 200 (a cold start with nothing else to do). Aim:
+// same image and command to its first HTTP 200 (a cold start with nothing else to do), one before
+// each wake. Aim:
 // wake-to-first-answer within 1.5× the cold start.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,6 @@ export async function run(args: string[]): Promise<BenchResult> {
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   const image = await sampleImage(docker);
   const cold: number[] = [];
-  for (let i = 0; i < runs; i++) cold.push(await timeToReady(docker, image, SAMPLE_COMMAND));
 
   const home = mkdtempSync(join(tmpdir(), 'berth-bench-idle-'));
   const project = 'bench-idle';
@@ -52,6 +52,8 @@ export async function run(args: string[]): Promise<BenchResult> {
     const host = await deploySample(p, project, 'web', image);
     const dc = `/api/v1/projects/${project}/deploymentconfigs/web`;
     for (let i = 0; i < runs; i++) {
+      // Interleaved with the wakes, so that the floor sees the same load on the machine.
+      cold.push(await timeToReady(docker, image, SAMPLE_COMMAND));
       const idled = await p.api('POST', `${dc}/idle`);
       if (idled.status !== 200) throw new Error(`idling failed: ${idled.status} ${JSON.stringify(idled.body)}`);
       await podsGone(p, project, 'web');
