@@ -25,7 +25,9 @@ afterAll(() => h?.close());
 
 describe("a stranger watching another tenant's project", () => {
   it.each(['secrets', 'configmaps', 'deploymentconfigs', 'replicationcontrollers', 'pods', 'builds', 'events', 'rolebindings'])('is refused a watch of %s as for a project that does not exist', async (plural) => {
-    const owners = (await h.api.call('GET', `${theirs}/${plural}?watch=1`, owner)).body.metadata.resourceVersion as string;
+    const own = await h.api.call('GET', `${theirs}/${plural}?watch=1`, owner);
+    expect(own.body.kind).toBe('WatchEventList');
+    const owners = own.body.metadata.resourceVersion as string;
     for (const query of ['?watch=1', `?watch=1&timeoutSeconds=1&resourceVersion=${encodeURIComponent(owners)}`, '?watch=1&fieldSelector=metadata.name%3Ddb-password', '?watch=1&labelSelector=app%3Dx']) {
       const r = await h.api.call('GET', `${theirs}/${plural}${query}`, stranger);
       const nowhere = await h.api.call('GET', `/api/v1/projects/no-such-project/${plural}${query}`, stranger);
