@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { ensureDockerd } from '../shared/local/dockerd.ts';
-import { RC_LABEL } from '../shared/model/deploy-kinds.ts';
 import { runCli } from '../test/cli/harness.ts';
 import { ADMIN_PASSWORD, removeProject, sampleImage, startPlatform, until, viaRouter, type Platform } from '../test/e2e/sample-app.ts';
 import { timeToReady } from './build.ts';
 import type { BenchResult } from './run.ts';
+import { ms, podSteps, since, stepLine, type Step } from './_timeline.ts';
 
 /** Serves one file holding $REV (stdlib only), so each revision answers with its own value. */
 const REV_COMMAND = ['sh', '-c', 'mkdir -p /tmp/rev && printf %s "$REV" > /tmp/rev/index.html && exec python3 -m http.server 8080 --directory /tmp/rev'];
@@ -26,7 +26,6 @@ const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
-const ms = (x: number) => Math.round(x);
 
 interface App {
   name: string;
@@ -102,7 +101,7 @@ async function rollout(p: Platform, project: string, app: App, rev: string, onWr
 }
 
 /** Rolls `app` out once more, watching its Service's endpoints, and reads each step's time from the objects it left. */
-async function traceRollout(p: Platform, docker: Docker, project: string, app: App, rev: string): Promise<{ step: string; at_ms: number; source: string }[]> {
+async function traceRollout(p: Platform, docker: Docker, project: string, app: App, rev: string): Promise<Step[]> {
   const base = `/api/v1/projects/${project}`;
   let writeAt = 0; // wall clock (ms since the epoch)
   let endpointAt: number | undefined;
@@ -124,29 +123,17 @@ async function traceRollout(p: Platform, docker: Docker, project: string, app: A
   await watching;
   const routedAt = writeAt + r.servedMs;
   const dc = (await p.api('GET', `${base}/deploymentconfigs/${app.name}`)).body;
-  const rcName = `${app.name}-${dc.status.latestVersion}`;
-  const rc = (await p.api('GET', `${base}/replicationcontrollers/${rcName}`)).body;
-  const pods = (await p.api('GET', `${base}/pods?labelSelector=${RC_LABEL}%3D${rcName}`)).body.items as any[];
-  const pod = pods.sort((a, b) => Date.parse(a.metadata.creationTimestamp) - Date.parse(b.metadata.creationTimestamp))[0];
-  const events = (await p.api('GET', `${base}/events`)).body.items as any[];
-  const scheduled = events.find((e) => e.spec.involvedObject.kind === 'Pod' && e.spec.involvedObject.name === pod.metadata.name && e.spec.reason === 'Scheduled');
-  const started = pod.status.containerID ? (await docker.getContainer(pod.status.containerID).inspect()).State.StartedAt : undefined;
-  const ready = pod.status.conditions?.find((c: any) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;
-  const at = (iso: string | number | undefined) => (iso === undefined ? NaN : ms((typeof iso === 'number' ? iso : Date.parse(iso)) - writeAt));
+  const at = since(writeAt);
   return [
     { step: 'write (PUT of the DC)', at_ms: 0, source: 'client clock' },
-    { step: 'RC made', at_ms: at(rc.metadata.creationTimestamp), source: `${rcName} creationTimestamp` },
-    { step: 'pod made', at_ms: at(pod.metadata.creationTimestamp), source: `${pod.metadata.name} creationTimestamp` },
-    { step: 'bound', at_ms: at(scheduled?.spec.firstTimestamp), source: 'Scheduled event' },
-    { step: 'container started', at_ms: at(started), source: 'Docker State.StartedAt' },
-    { step: 'ready', at_ms: at(ready), source: 'Ready condition lastTransitionTime' },
+    ...(await podSteps(p, docker, project, `${app.name}-${dc.status.latestVersion}`, writeAt)),
     { step: 'endpoint', at_ms: at(endpointAt), source: 'Service status.endpoints (watched every 15 ms)' },
     { step: 'routed (first new answer)', at_ms: at(routedAt), source: 'client clock' },
   ];
 }
 
-/** `new-app` of the wsgi sample and `expose`, from the command to the first answer through the router (ms). */
-async function sourceToServed(p: Platform, home: string, project: string): Promise<number> {
+/** `new-app` of the wsgi sample and `expose`, from the command to the first answer through the router: ms, and the timeline. */
+async function sourceToServed(p: Platform, docker: Docker, home: string, project: string): Promise<{ servedMs: number; timeline: Step[] }> {
   const work = mkdtempSync(join(tmpdir(), 'berth-bench-deploy-src-'));
   try {
     const dir = join(work, 'wsgi');
@@ -158,13 +145,33 @@ async function sourceToServed(p: Platform, home: string, project: string): Promi
       return r;
     };
     await cli('login', p.up.apiUrl, '--username', 'admin', '--password', ADMIN_PASSWORD);
+    const wall = Date.now();
     const t0 = performance.now();
     await cli('new-app', `python~${dir}`, '--name', 'wsgi', '--project', project);
+    const commandDone = Date.now();
     await cli('expose', 'svc/wsgi', '--project', project);
     const route = await until('the wsgi route got no host', () => p.api('GET', `/api/v1/projects/${project}/routes/wsgi`), (r) => Boolean(r.body?.spec?.host), 30_000);
     const host = `${route.body.spec.host}:${p.ports.routerHttp}`;
     await until('the wsgi sample did not answer', () => viaRouter(p.ports.routerHttp, host), (r) => r.status === 200 && r.body.includes('hello from wsgi'), 300_000);
-    return performance.now() - t0;
+    const servedMs = performance.now() - t0;
+    // Each step's time as the objects recorded it.
+    const base = `/api/v1/projects/${project}`;
+    const build = (await p.api('GET', `${base}/builds/wsgi-1`)).body;
+    const stream = (await p.api('GET', `${base}/imagestreams/wsgi`)).body;
+    const pushed = stream.status?.tags?.find((t: any) => t.tag === 'latest')?.items?.at(-1)?.created;
+    const dc = (await p.api('GET', `${base}/deploymentconfigs/wsgi`)).body;
+    const at = since(wall);
+    const timeline: Step[] = [
+      { step: 'new-app sent', at_ms: 0, source: 'client clock' },
+      { step: 'Build made', at_ms: at(build.metadata.creationTimestamp), source: 'wsgi-1 creationTimestamp' },
+      { step: 'new-app returned', at_ms: at(commandDone), source: 'client clock' },
+      { step: 'build running', at_ms: at(build.status.startTimestamp), source: 'Build status.startTimestamp' },
+      { step: 'assembled, committed, pushed', at_ms: at(pushed), source: 'ImageStream tag created' },
+      { step: 'build Complete', at_ms: at(build.status.completionTimestamp), source: 'Build status.completionTimestamp' },
+      ...(await podSteps(p, docker, project, `wsgi-${dc.status.latestVersion}`, wall)),
+      { step: 'routed (first answer)', at_ms: ms(servedMs), source: 'client clock' },
+    ];
+    return { servedMs, timeline };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -185,8 +192,9 @@ export async function run(args: string[]): Promise<BenchResult> {
   const oneDone: number[] = [];
   const three: number[] = [];
   const threeDone: number[] = [];
-  let timeline: { step: string; at_ms: number; source: string }[] = [];
+  let timeline: Step[] = [];
   let s2s = NaN;
+  let s2sTimeline: Step[] = [];
   try {
     const made = await p.api('POST', '/api/v1/projects', { metadata: { name: project } });
     if (made.status >= 300) throw new Error(`project: ${made.status} ${JSON.stringify(made.body)}`);
@@ -203,7 +211,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       three.push(r3.servedMs);
       threeDone.push(r3.completeMs);
     }
-    s2s = await sourceToServed(p, home, project);
+    ({ servedMs: s2s, timeline: s2sTimeline } = await sourceToServed(p, docker, home, project));
   } finally {
     await removeProject(p, project).catch(() => undefined);
     await p.up.stop();
@@ -235,7 +243,9 @@ export async function run(args: string[]): Promise<BenchResult> {
     notes: [
       `image ${image}, ${runs} rollouts of each size (Rolling, default 25% surge), on npm run up (local Docker Engine, DynamoDB Local, HAProxy)`,
       'timeline of one one-replica rollout (ms after the write):',
-      ...timeline.map((t) => `  ${String(t.at_ms).padStart(6)}  ${t.step.padEnd(26)} ${t.source}`),
+      ...timeline.map(stepLine),
+      'timeline of new-app of the wsgi sample, builder image present (ms after the command):',
+      ...s2sTimeline.map(stepLine),
     ],
   };
 }

@@ -3,16 +3,19 @@
 // (`POST …/idle`), waits until its pod is gone, then times one request through the router from
 // sending to its answer: held by the router, the DC woken through the table's stream, a pod
 // scheduled and started, the request passed on. The floor, in the same run: `docker run` of the
-// same image and command to its first HTTP 200 (a cold start with nothing else to do). Aim:
+// same image and command to its first HTTP 200 (a cold start with nothing else to do), one before
+// each wake. Aim:
 // wake-to-first-answer within 1.5× the cold start.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { ensureDockerd } from '../shared/local/dockerd.ts';
-import { deploySample, podsGone, removeProject, SAMPLE_COMMAND, sampleImage, startPlatform, viaRouter } from '../test/e2e/sample-app.ts';
+import { deploySample, podsGone, removeProject, SAMPLE_COMMAND, sampleImage, startPlatform, viaRouter, type Platform } from '../test/e2e/sample-app.ts';
 import { timeToReady } from './build.ts';
 import type { BenchResult } from './run.ts';
+import { ms, podSteps, since, stepLine, type Step } from './_timeline.ts';
+import { UNIDLED_AT } from '../shared/idling/annotations.ts';
 
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -20,32 +23,48 @@ const percentile = (xs: number[], p: number) => {
 };
 const round = (x: number) => Number(x.toFixed(2));
 
+/** The steps of one wake, read from the objects: the DC woken, then its new pod's. */
+async function wakeSteps(p: Platform, docker: Docker, project: string, wall: number, answeredMs: number): Promise<Step[]> {
+  const dc = (await p.api('GET', `/api/v1/projects/${project}/deploymentconfigs/web`)).body;
+  const pod = (await podSteps(p, docker, project, `web-${dc.status.latestVersion}`, wall)).filter((s) => s.step !== 'RC made');
+  return [
+    { step: 'request sent', at_ms: 0, source: 'client clock' },
+    { step: 'DC woken', at_ms: since(wall)(dc.metadata.annotations?.[UNIDLED_AT]), source: `${UNIDLED_AT} annotation` },
+    ...pod,
+    { step: 'answered', at_ms: answeredMs, source: 'client clock' },
+  ];
+}
+
 export async function run(args: string[]): Promise<BenchResult> {
   const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 10);
   await ensureDockerd({ say: (l) => console.log(l), detached: true });
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   const image = await sampleImage(docker);
   const cold: number[] = [];
-  for (let i = 0; i < runs; i++) cold.push(await timeToReady(docker, image, SAMPLE_COMMAND));
 
   const home = mkdtempSync(join(tmpdir(), 'berth-bench-idle-'));
   const project = 'bench-idle';
   const p = await startPlatform(home);
   const wake: number[] = [];
   const statuses = new Set<number>();
+  let timeline: Step[] = [];
   try {
     const host = await deploySample(p, project, 'web', image);
     const dc = `/api/v1/projects/${project}/deploymentconfigs/web`;
     for (let i = 0; i < runs; i++) {
+      // Interleaved with the wakes, so that the floor sees the same load on the machine.
+      cold.push(await timeToReady(docker, image, SAMPLE_COMMAND));
       const idled = await p.api('POST', `${dc}/idle`);
       if (idled.status !== 200) throw new Error(`idling failed: ${idled.status} ${JSON.stringify(idled.body)}`);
       await podsGone(p, project, 'web');
       // Let the router apply the empty endpoints (the route points at the unidler then).
       await new Promise((r) => setTimeout(r, 500));
+      const wall = Date.now();
       const t0 = performance.now();
       const reply = await viaRouter(p.ports.routerHttp, host);
       wake.push((performance.now() - t0) / 1000);
       statuses.add(reply.status);
+      if (i === runs - 1) timeline = await wakeSteps(p, docker, project, wall, ms(performance.now() - t0));
     }
   } finally {
     await removeProject(p, project).catch(() => undefined);
@@ -71,6 +90,8 @@ export async function run(args: string[]): Promise<BenchResult> {
     notes: [
       `sample app: ${image} running ${SAMPLE_COMMAND.join(' ')}, ${runs} runs each, on npm run up (local Docker Engine, DynamoDB Local, HAProxy)`,
       `HTTP statuses of the held requests: ${figures.answers}`,
+      'timeline of the last wake (ms after the request was sent):',
+      ...timeline.map(stepLine),
     ],
   };
 }

@@ -115,19 +115,21 @@ export function reportOutcome(ctx: Context, build: ApiObject): void {
   throw new CliError(`build "${name}" ${s.phase ?? 'ended'}${why ? `: ${why}` : ''}`, hint);
 }
 
-/** Waits for a build the platform is about to create (the first build of a git BuildConfig). */
+/** Waits for a build the platform is about to create (the first build of a git BuildConfig), told by a watch. */
 export async function waitForBuild(client: ApiClient, project: string, name: string, timeoutMs = 60_000, pollMs = POLL_MS): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await client.get(buildPath(project, name));
-      return;
-    } catch (err) {
-      if (!(err instanceof CliError && err.status === 404)) throw err;
-    }
-    if (Date.now() >= until) {
-      throw new CliError(`the platform has not started build "${name}" within ${timeoutMs / 1000} s`, 'is the platform running (`npm run up`)? see `berth get builds`');
-    }
-    await sleep(pollMs);
+  const { watchUntil } = await import('./watch.ts');
+  const path = buildPath(project, name);
+  const seen = watchUntil(client, { path: path.slice(0, path.lastIndexOf('/')), name }, ({ objects }) => objects.has(name), pollMs);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new CliError(`the platform has not started build "${name}" within ${timeoutMs / 1000} s`, 'is the platform running (`npm run up`)? see `berth get builds`')),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([seen, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

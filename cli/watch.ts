@@ -1,23 +1,111 @@
-// `get KIND -w`: after the first table, the rows of objects that were added or changed, and a
-// line for each one deleted, as they happen (the list is read again every poll interval; a
-// resourceVersion that moved is a change). Runs until interrupted.
+// Watching through the API's long poll (`?watch=1`, shared/api/watch.ts): the objects of one
+// kind in one project as they change. The first answer lists them all; each next request, from
+// the cursor the last one gave, is held by the server until something changes or its time is
+// up. A 410 (objects deleted since the cursor) is answered by listing again and comparing, so a
+// deletion shows as one. A server that does not hold requests (on Lambda, where holding is
+// billed) answers at once; then the client waits `pollMs` between empty answers.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApiObject } from './client.ts';
+import type { ApiClient, ApiObject } from './client.ts';
 import { objectTable } from './columns.ts';
 import type { Context } from './context.ts';
 
-export async function watchObjects(ctx: Context, kind: string, first: ApiObject[], list: () => Promise<ApiObject[]>, pollMs: number): Promise<never> {
+/** How long the CLI asks the server to hold one watch request. */
+export const WATCH_SECONDS = 25;
+
+export interface WatchTarget {
+  /** The collection path, e.g. /api/v1/projects/demo/builds. */
+  path: string;
+  labelSelector?: string;
+  /** Only this object. */
+  name?: string;
+}
+
+/** What one step of a watch saw: every object now, those added or changed, the names of those gone. */
+export interface WatchStep {
+  objects: Map<string, ApiObject>;
+  changed: ApiObject[];
+  gone: string[];
+}
+
+interface Answer {
+  metadata: { resourceVersion?: string };
+  items: { type: string; object: ApiObject & { code?: number } }[];
+}
+
+/**
+ * Calls `onStep` with the objects as they are (first) and after every change, until it returns
+ * true (then resolves) or throws.
+ */
+export async function watchUntil(client: ApiClient, target: WatchTarget, onStep: (step: WatchStep) => boolean | Promise<boolean>, pollMs = 1000): Promise<void> {
+  const objects = new Map<string, ApiObject>();
+  let cursor: string | undefined;
+  let initial = true;
+  for (;;) {
+    const query = new URLSearchParams({ watch: '1' });
+    if (target.labelSelector) query.set('labelSelector', target.labelSelector);
+    if (target.name) query.set('fieldSelector', `metadata.name=${target.name}`);
+    if (cursor) {
+      query.set('resourceVersion', cursor);
+      query.set('timeoutSeconds', String(WATCH_SECONDS));
+    }
+    const asked = Date.now();
+    const res = await client.open('GET', `${target.path}?${query}`, { timeoutMs: (WATCH_SECONDS + 30) * 1000 });
+    const answer = JSON.parse(await res.text()) as Answer;
+    const expired = answer.items.some((e) => e.type === 'ERROR');
+    const step: WatchStep = { objects, changed: [], gone: [] };
+    if (!cursor) {
+      // A full listing (the first, or after a 410): compare with what was known.
+      const now = new Set(answer.items.map((e) => e.object.metadata.name));
+      for (const name of objects.keys()) if (!now.has(name)) step.gone.push(name);
+      for (const name of step.gone) objects.delete(name);
+    }
+    for (const e of answer.items) {
+      if (e.type === 'ERROR') continue;
+      const known = objects.get(e.object.metadata.name);
+      if (known?.metadata.resourceVersion === e.object.metadata.resourceVersion) continue;
+      objects.set(e.object.metadata.name, e.object);
+      step.changed.push(e.object);
+    }
+    cursor = expired ? undefined : answer.metadata.resourceVersion;
+    if (expired) continue;
+    if (step.changed.length || step.gone.length || initial) {
+      initial = false;
+      if (await onStep(step)) return;
+    } else if (Date.now() - asked < (WATCH_SECONDS * 1000) / 2) {
+      // Answered empty long before the time asked: this server does not hold watches.
+      await sleep(pollMs);
+    }
+  }
+}
+
+/** Prints, after the first table, the rows of objects added or changed and a line for each one deleted. */
+function changePrinter(ctx: Context, kind: string, first: ApiObject[]): (changed: ApiObject[], gone: string[]) => void {
   const versions = new Map(first.map((o) => [o.metadata.name, o.metadata.resourceVersion]));
+  return (changed, gone) => {
+    const fresh = changed.filter((o) => versions.get(o.metadata.name) !== o.metadata.resourceVersion);
+    for (const o of fresh) versions.set(o.metadata.name, o.metadata.resourceVersion);
+    const deleted = gone.filter((n) => versions.delete(n));
+    // The rows without the header: it was printed with the first table.
+    if (fresh.length) ctx.out(objectTable(kind, fresh).split('\n').slice(1).join('\n'));
+    for (const n of deleted) ctx.out(`${n}   (deleted)`);
+  };
+}
+
+/** `get KIND -w` of a project's kind, through the watch, until interrupted. */
+export async function printChanges(ctx: Context, client: ApiClient, kind: string, first: ApiObject[], target: WatchTarget, pollMs: number): Promise<void> {
+  const print = changePrinter(ctx, kind, first);
+  await watchUntil(client, target, ({ changed, gone }) => (print(changed, gone), false), pollMs);
+}
+
+/** `get KIND -w` of a cluster-scoped kind (no watch route): the list read again every poll interval. */
+export async function pollChanges(ctx: Context, kind: string, first: ApiObject[], list: () => Promise<ApiObject[]>, pollMs: number): Promise<never> {
+  const print = changePrinter(ctx, kind, first);
+  let known = first;
   for (;;) {
     await sleep(pollMs);
     const now = await list();
-    const changed = now.filter((o) => versions.get(o.metadata.name) !== o.metadata.resourceVersion);
     const names = new Set(now.map((o) => o.metadata.name));
-    const gone = [...versions.keys()].filter((n) => !names.has(n));
-    for (const o of changed) versions.set(o.metadata.name, o.metadata.resourceVersion);
-    for (const n of gone) versions.delete(n);
-    // The rows without the header: it was printed with the first table.
-    if (changed.length) ctx.out(objectTable(kind, changed).split('\n').slice(1).join('\n'));
-    for (const n of gone) ctx.out(`${n}   (deleted)`);
+    print(now, known.map((o) => o.metadata.name).filter((n) => !names.has(n)));
+    known = now;
   }
 }

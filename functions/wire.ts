@@ -12,6 +12,7 @@ import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
 import { lazyLogger } from './lazy-logger.ts';
 import { settingsFromEnv } from '../shared/trials/settings.ts';
+import { LAMBDA_WATCH, watchSettingsFromEnv } from '../shared/api/watch-route.ts';
 
 /**
  * An object whose `methods` wait for `make()`, run by the first call of one of them (a failed
@@ -63,5 +64,7 @@ export function wire(env: NodeJS.ProcessEnv = process.env, client: DynamoDBClien
     // Sign-up is off on AWS unless the deployment opens it (context berth:signup=open).
     trials: settingsFromEnv(env, 'off'),
     rateLimit: rateLimitFrom(env, client, tableName),
+    // A held watch is billed by the second on Lambda: answered at once unless the deployment sets PAAS_WATCH_MAX_S.
+    watch: watchSettingsFromEnv(env, LAMBDA_WATCH),
   };
 }

@@ -1,5 +1,6 @@
 // Starts the all-in-one platform's pieces in order and returns how to stop them, in reverse.
 // A failure half-way stops what had started, so no engine is left running.
+import { DEFAULT_WATCH, watchSettingsFromEnv } from '../../shared/api/watch-route.ts';
 import { LoopDisks } from '../../shared/volumes/loop-disks.ts';
 import { rateLimitFrom } from '../../shared/api/rate-limit.ts';
 import { serve } from '@hono/node-server';
@@ -210,6 +211,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       trials: config.trials,
       version: process.env.npm_package_version,
       router: { httpPort: config.routerHttpPort, httpsPort: config.routerHttpsPort },
+      watch: watchSettingsFromEnv(process.env, DEFAULT_WATCH),
     });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.apiPort, hostname: '127.0.0.1' }, () => resolve(s));

@@ -1,7 +1,6 @@
 // rollout (latest, status, history, undo), scale, set env and logs pod/NAME: working with
 // DeploymentConfigs and their pods, after `oc`.
 import type { Command } from 'commander';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EnvVar } from '../../shared/model/build-kinds.ts';
 import type { ApiClient, ApiObject } from '../client.ts';
 import { orListHint } from '../builds.ts';
@@ -39,8 +38,10 @@ const orDcHint = <T>(project: string, send: () => Promise<T>): Promise<T> => orL
 
 async function revisions(client: ApiClient, project: string, dc: string): Promise<ApiObject[]> {
   const { items } = await client.list(collectionPath(resource('ReplicationController'), project), { labelSelector: `deploymentconfig=${dc}` });
-  return items.sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
+  return byRevision(items);
 }
+
+const byRevision = (rcs: ApiObject[]): ApiObject[] => rcs.sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
 
 /** `K=V` sets, `K-` removes; anything else is a usage error. */
 export function parseEnvChanges(args: string[]): { set: (EnvVar | ContainerEnv)[]; unset: string[] } {
@@ -62,29 +63,41 @@ function applyEnv<T extends { name: string }>(env: T[], { set, unset }: { set: T
   return [...env.filter((e) => !names.has(e.name)), ...set];
 }
 
-/** Follows the latest revision until it is Complete (resolves) or Failed (throws, exit 1). */
+/**
+ * Follows the latest revision until it is Complete (resolves) or Failed (throws, exit 1), told
+ * of each change to the DC's replication controllers by a watch.
+ */
 async function followRollout(ctx: Context, client: ApiClient, project: string, dc: string, pollMs: number): Promise<void> {
   let said = '';
   const say = (line: string) => {
     if (line !== said) ctx.out(line);
     said = line;
   };
-  for (;;) {
-    const config = await orDcHint(project, () => client.get<ApiObject>(dcPath(project, dc)));
-    const latest = (await revisions(client, project, dc)).at(-1);
-    const desired = config.spec?.replicas ?? 0;
-    if (!latest) say(`Waiting for the first rollout of "${dc}" to start...`);
-    else if (latest.status?.phase === 'Complete') {
-      ctx.out(`replication controller "${latest.metadata.name}" successfully rolled out`);
-      return;
-    } else if (latest.status?.phase === 'Failed') {
-      throw new CliError(`replication controller "${latest.metadata.name}" failed: ${latest.status.message ?? latest.status.reason ?? 'rollout failed'}`, `see \`berth describe dc ${dc} -n ${project}\` and \`berth get events -n ${project}\``);
-    } else {
-      const available = latest.status?.availableReplicas ?? 0;
-      say(`Waiting for rollout to finish: ${available} of ${desired} updated replicas are available...`);
-    }
-    await sleep(pollMs);
-  }
+  const config = await orDcHint(project, () => client.get<ApiObject>(dcPath(project, dc)));
+  const { watchUntil } = await import('../watch.ts');
+  await watchUntil(
+    client,
+    { path: collectionPath(resource('ReplicationController'), project), labelSelector: `deploymentconfig=${dc}` },
+    async ({ objects }) => {
+      const latest = byRevision([...objects.values()]).at(-1);
+      if (!latest) {
+        say(`Waiting for the first rollout of "${dc}" to start...`);
+        return false;
+      }
+      if (latest.status?.phase === 'Complete') {
+        ctx.out(`replication controller "${latest.metadata.name}" successfully rolled out`);
+        return true;
+      }
+      if (latest.status?.phase === 'Failed') {
+        throw new CliError(`replication controller "${latest.metadata.name}" failed: ${latest.status.message ?? latest.status.reason ?? 'rollout failed'}`, `see \`berth describe dc ${dc} -n ${project}\` and \`berth get events -n ${project}\``);
+      }
+      // The desired count as the revision was made (scaled since? the DC says).
+      const desired = (await client.get<ApiObject>(dcPath(project, dc)).catch(() => config)).spec?.replicas ?? 0;
+      say(`Waiting for rollout to finish: ${latest.status?.availableReplicas ?? 0} of ${desired} updated replicas are available...`);
+      return false;
+    },
+    pollMs,
+  );
 }
 
 /** Registers the deployment commands; call after the build commands (it extends `logs`). */
@@ -107,7 +120,7 @@ export function registerDeployCommands(program: Command, ctx: Context): void {
     .command('status')
     .description('follow the latest rollout until it completes (exit 0) or fails (exit 1)')
     .argument('<DC>', 'dc/NAME')
-    .option('--poll-interval <ms>', 'how often to look, in milliseconds', intBetween(10, 60_000), 1000)
+    .option('--poll-interval <ms>', 'how often to look where the server cannot hold a watch, in milliseconds', intBetween(10, 60_000), 1000)
     .addOption(projectOption())
     .action(async (arg: string, opts: { project?: string; pollInterval: number }) => {
       const name = dcTarget(arg);

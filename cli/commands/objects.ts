@@ -73,7 +73,7 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
     .option('-l, --selector <k=v,…>', 'only objects with these labels')
     .option('--chunk-size <n>', 'objects per request when listing', intBetween(1, 1000), 500)
     .option('-w, --watch', 'after the list, print objects as they are added, changed or deleted (until interrupted)')
-    .option('--poll-interval <ms>', 'how often -w looks, in milliseconds', intBetween(100, 60_000), 1000)
+    .option('--poll-interval <ms>', 'how often -w looks where the server cannot hold a watch, in milliseconds', intBetween(100, 60_000), 1000)
     .action(async (kind: string, names: string[], opts: { project?: string; output?: Format; selector?: string; chunkSize: number; watch?: boolean; pollInterval: number }) => {
       const targets = parseTargets([kind, ...names]);
       if (opts.watch && (targets.length > 1 || targets[0]!.names.length || opts.output)) throw new CliError('-w watches one kind, as a table', 'e.g. `berth get pods -w`', { exitCode: EXIT_USAGE });
@@ -97,8 +97,10 @@ export function registerObjectCommands(program: Command, ctx: Context): void {
         ctx.note(several ? `No resources found${where}.` : `No ${only.t.r.plural} found${where}.`);
       } else ctx.out(shown.map((f) => kindTable(f.t.r.kind, f.items, several)).join('\n'));
       if (opts.watch) {
-        const { watchObjects } = await import('../watch.ts');
-        await watchObjects(ctx, only.t.r.kind, only.items, () => objectsOf(only.t, [], opts), opts.pollInterval);
+        const { pollChanges, printChanges } = await import('../watch.ts');
+        // A project's kinds are watched (the server holds each request until something changes); cluster kinds are polled.
+        if (only.t.r.scope === 'cluster') await pollChanges(ctx, only.t.r.kind, only.items, () => objectsOf(only.t, [], opts), opts.pollInterval);
+        else await printChanges(ctx, only.t.client, only.t.r.kind, only.items, { path: collectionPath(only.t.r, only.t.project), labelSelector: opts.selector }, opts.pollInterval);
       }
     });
 

@@ -73,6 +73,12 @@ export interface ApiDeps {
     /** The pod containers of a host, or undefined when this API cannot reach that host. */
     containersFor(host: BerthObject<HostSpec, unknown>): PodContainers | undefined;
   };
+  /**
+   * Watches (`?watch=1` on list routes): the longest a request is held when nothing changes,
+   * and how often the objects are read meanwhile. Default 30 s and 250 ms (watch-route.ts); on
+   * Lambda, where a held request is billed by the second, shorter (docs/cost.md, "Watches").
+   */
+  watch?: { maxSeconds: number; pollMs: number };
   /** WebSocket upgrades of the server the app runs in; exec is served when given (not on Lambda). */
   streams?: { upgradeWebSocket: UpgradeWebSocket<any> };
 }

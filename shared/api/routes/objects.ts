@@ -12,7 +12,6 @@ import {
   apiVersionField,
   CreateMeta,
   DeleteQuery,
-  ListQuery,
   ProjectNameParam,
   ProjectParam,
   UpdateMeta,
@@ -24,6 +23,7 @@ import {
 } from '../schemas.ts';
 import { deleteObject } from '../../store/deletion.ts';
 import { getOr404, guardMetadata, listResponse, replaceFromBody } from './common.ts';
+import { WatchQuery, nameOfSelector, readAll, watchAnswer } from '../watch-route.ts';
 import { generatedHostProblem, withHostClaim } from '../../routing/host-claims.ts';
 import { canSeeSecrets, redactFor } from '../redaction.ts';
 import { admitSpec } from '../admission.ts';
@@ -66,10 +66,27 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
   defineRoute(
     app,
     deps,
-    { method: 'get', path: base, access: { kind: 'project', verb: 'list', resource }, summary: `List ${plural}`, tag, params: ProjectParam, query: ListQuery, response: listOut(kind, out) },
+    {
+      method: 'get',
+      path: base,
+      access: { kind: 'project', verb: 'list', resource },
+      summary: `List ${plural}, or watch them (\`watch=1\`: a long poll answered with the changes since \`resourceVersion\`)`,
+      tag,
+      params: ProjectParam,
+      query: WatchQuery,
+      response: listOut(kind, out),
+    },
     async (c, { params, query }) => {
-      const page = await deps.store.list(kind, params.project, { limit: query.limit, continue: query.continue, labels: parseSelector(query.labelSelector) });
-      return c.json(listResponse(kind, { ...page, items: await shown(c, page.items) }));
+      const labels = parseSelector(query.labelSelector);
+      const named = nameOfSelector(query.fieldSelector);
+      if (query.watch) {
+        const read = async () => shown(c, (await readAll(deps.store, kind, params.project, labels)).filter((o) => !named || o.metadata.name === named));
+        return c.json(await watchAnswer(deps, read, query, c.req.raw.signal));
+      }
+      if (query.resourceVersion !== undefined || query.timeoutSeconds !== undefined) throw ValidationError.field(query.resourceVersion !== undefined ? 'resourceVersion' : 'timeoutSeconds', 'only with watch=1');
+      const page = await deps.store.list(kind, params.project, { limit: query.limit, continue: query.continue, labels });
+      const items = named ? page.items.filter((o) => o.metadata.name === named) : page.items;
+      return c.json(listResponse(kind, { ...page, items: await shown(c, items) }));
     },
   );
 

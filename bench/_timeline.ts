@@ -1,0 +1,34 @@
+// The timeline of a rollout's pod, read from the objects and the engine: when its RC and pod were
+// made, bound, started and ready (deploy, idle).
+import type Docker from 'dockerode';
+import { RC_LABEL } from '../shared/model/deploy-kinds.ts';
+import type { Platform } from '../test/e2e/sample-app.ts';
+
+export type Step = { step: string; at_ms: number; source: string };
+
+export const ms = (x: number) => Math.round(x);
+
+export const stepLine = (t: Step) => `  ${String(t.at_ms).padStart(6)}  ${t.step.padEnd(30)} ${t.source}`;
+
+/** The objects' own times for a rollout's pod, ms after `t0` (wall clock): RC made, pod made, bound, container started, ready. */
+export async function podSteps(p: Platform, docker: Docker, project: string, rcName: string, t0: number): Promise<Step[]> {
+  const base = `/api/v1/projects/${project}`;
+  const rc = (await p.api('GET', `${base}/replicationcontrollers/${rcName}`)).body;
+  const pods = (await p.api('GET', `${base}/pods?labelSelector=${RC_LABEL}%3D${rcName}`)).body.items as any[];
+  const pod = pods.sort((a, b) => Date.parse(a.metadata.creationTimestamp) - Date.parse(b.metadata.creationTimestamp))[0];
+  const events = (await p.api('GET', `${base}/events`)).body.items as any[];
+  const scheduled = events.find((e) => e.spec.involvedObject.kind === 'Pod' && e.spec.involvedObject.name === pod.metadata.name && e.spec.reason === 'Scheduled');
+  const started = pod.status.containerID ? (await docker.getContainer(pod.status.containerID).inspect()).State.StartedAt : undefined;
+  const ready = pod.status.conditions?.find((c: any) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;
+  const at = since(t0);
+  return [
+    { step: 'RC made', at_ms: at(rc.metadata.creationTimestamp), source: `${rcName} creationTimestamp` },
+    { step: 'pod made', at_ms: at(pod.metadata.creationTimestamp), source: `${pod.metadata.name} creationTimestamp` },
+    { step: 'bound', at_ms: at(scheduled?.spec.firstTimestamp), source: 'Scheduled event' },
+    { step: 'container started', at_ms: at(started), source: 'Docker State.StartedAt' },
+    { step: 'ready', at_ms: at(ready), source: 'Ready condition lastTransitionTime' },
+  ];
+}
+
+export const since = (t0: number) => (iso: string | number | undefined) => (iso === undefined ? NaN : ms((typeof iso === 'number' ? iso : Date.parse(iso)) - t0));
+
