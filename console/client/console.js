@@ -1,6 +1,12 @@
 // The console's own script, after htmx: streams logs into <pre data-stream="URL"> as they grow,
 // and asks before a form marked data-confirm is sent.
 (function () {
+  // Error answers (a 4xx naming the field at fault, a 403) are pages too: swap them in like any other.
+  htmx.config.responseHandling = [{ code: '204', swap: false }, { code: '...', swap: true }];
+  // A refresh that fails (a restart, a lost session) keeps what is shown; the next one tries again.
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    if (e.detail.xhr.status >= 400 && e.detail.elt.hasAttribute('hx-trigger')) e.detail.shouldSwap = false;
+  });
   function stream(pre) {
     if (pre.dataset.streaming) return;
     pre.dataset.streaming = '1';
