@@ -111,17 +111,29 @@ describe('projects and applications', () => {
     expect((await api.call('GET', `/api/v1/projects/${PROJECT}/buildconfigs/nosrc`, api.adminToken)).status).toBe(404);
   });
 
-  it('streams a build log through, from the first byte to the end of the build', async () => {
+  it('follows a running build log live over one response, then resumes from the byte reached', async () => {
     const ref = { kind: 'Build', project: PROJECT, name: 'web-1' };
     await api.builds.logs.append(ref, 'Receiving source\n');
+    const page = await owner.get(`/console/p/${PROJECT}/builds/web-1`);
+    expect(page.html).toContain(`data-stream="/console/p/${PROJECT}/builds/web-1/log" data-resume="offset"`);
+    // One response, open while the build runs: the first line now, the next when it is written.
+    const res = await api.app.request(`http://localhost/console/p/${PROJECT}/builds/web-1/log`, { headers: { Cookie: owner.cookie! } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('X-Build-Finished')).toBe('false');
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toBe('Receiving source\n');
     await api.builds.logs.append(ref, 'Build complete\n');
     const build = (await api.store.get(ref))!;
     await api.store.updateStatus({ ...build, status: { ...(build.status as object), phase: 'Complete' } });
-    const page = await owner.get(`/console/p/${PROJECT}/builds/web-1`);
-    expect(page.html).toContain(`data-stream="/console/p/${PROJECT}/builds/web-1/log"`);
-    const log = await owner.get(`/console/p/${PROJECT}/builds/web-1/log`);
-    expect(log.status).toBe(200);
-    expect(log.html).toBe('Receiving source\nBuild complete\n');
+    let rest = '';
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+    expect(rest).toBe('Build complete\n');
+    // Coming back from the byte reached: only what follows, and the build is known to be over.
+    const again = await api.app.request(`http://localhost/console/p/${PROJECT}/builds/web-1/log?offset=${Buffer.byteLength(first)}`, { headers: { Cookie: owner.cookie! } });
+    expect(again.headers.get('X-Build-Finished')).toBe('true');
+    expect(await again.text()).toBe('Build complete\n');
+    expect((await owner.get(`/console/p/${PROJECT}/builds/web-1/log?offset=-1`)).status).toBe(400);
   });
 
   it('the overview shows the app, its pods, last build, route URL with the router port, and the quota', async () => {
