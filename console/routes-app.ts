@@ -17,15 +17,19 @@ const dcPath = (project: string, name: string, rest = '') => projectPath(project
 
 async function appDetail(api: ConsoleApi, project: string, name: string): Promise<AppDetail> {
   const p = (rest: string) => projectPath(project, rest);
-  const dc = await api.get<Obj>(dcPath(project, name));
-  const [pods, rcs, builds, services, routes, ports] = await Promise.all([
+  // One round of calls in parallel: the builds are the project's, picked by the DC's build config
+  // afterwards, rather than asked for once the DC is known (a second round).
+  const [dc, pods, rcs, allBuilds, services, routes, ports] = await Promise.all([
+    api.get<Obj>(dcPath(project, name)),
     api.items<Obj>(p(`/pods?labelSelector=${enc(`deploymentconfig=${name}`)}`)),
     api.items<Obj>(p(`/replicationcontrollers?labelSelector=${enc(`deploymentconfig=${name}`)}`)),
-    api.items<Obj>(p(`/builds?labelSelector=${enc(`berth.io/buildconfig=${buildConfigOf(dc)}`)}`)),
+    api.items<Obj>(p('/builds')),
     api.items<Obj>(p('/services')),
     api.items<Obj>(p('/routes')),
     routerPorts(api),
   ]);
+  const bc = buildConfigOf(dc);
+  const builds = allBuilds.filter((b) => b.metadata.labels?.['berth.io/buildconfig'] === bc);
   const mine = services.filter((s) => matches(s.spec.selector, dc.spec.template?.metadata?.labels));
   const names = mine.map((s) => s.metadata.name);
   return {
