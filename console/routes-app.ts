@@ -17,15 +17,19 @@ const dcPath = (project: string, name: string, rest = '') => projectPath(project
 
 async function appDetail(api: ConsoleApi, project: string, name: string): Promise<AppDetail> {
   const p = (rest: string) => projectPath(project, rest);
-  const dc = await api.get<Obj>(dcPath(project, name));
-  const [pods, rcs, builds, services, routes, ports] = await Promise.all([
+  // One round of calls in parallel: the builds are the project's, picked by the DC's build config
+  // afterwards, rather than asked for once the DC is known (a second round).
+  const [dc, pods, rcs, allBuilds, services, routes, ports] = await Promise.all([
+    api.get<Obj>(dcPath(project, name)),
     api.items<Obj>(p(`/pods?labelSelector=${enc(`deploymentconfig=${name}`)}`)),
     api.items<Obj>(p(`/replicationcontrollers?labelSelector=${enc(`deploymentconfig=${name}`)}`)),
-    api.items<Obj>(p(`/builds?labelSelector=${enc(`berth.io/buildconfig=${buildConfigOf(dc)}`)}`)),
+    api.items<Obj>(p('/builds')),
     api.items<Obj>(p('/services')),
     api.items<Obj>(p('/routes')),
     routerPorts(api),
   ]);
+  const bc = buildConfigOf(dc);
+  const builds = allBuilds.filter((b) => b.metadata.labels?.['berth.io/buildconfig'] === bc);
   const mine = services.filter((s) => matches(s.spec.selector, dc.spec.template?.metadata?.labels));
   const names = mine.map((s) => s.metadata.name);
   return {
@@ -52,11 +56,29 @@ function parseEnv(text: string): { env: { name: string; value: string }[] } | { 
   return { env };
 }
 
-/** Streams an API log (build or pod) through to the browser as plain text. */
-async function passLog(c: ConsoleContext, path: string): Promise<Response> {
+/** Streams an API log (build or pod) through to the browser as plain text, with `headers` added. */
+async function passLog(c: ConsoleContext, path: string, headers: Record<string, string> = {}): Promise<Response> {
   const res = await c.get('api').fetch('GET', path);
   if (!res.ok) return c.text(plainError(res.status, await res.json().catch(() => undefined)).title, res.status as 400, SECURITY_HEADERS);
-  return new Response(res.body, { status: 200, headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' } });
+  return new Response(res.body, { status: 200, headers: { ...SECURITY_HEADERS, ...headers, 'Content-Type': 'text/plain; charset=utf-8' } });
+}
+
+const FINISHED = new Set(['Complete', 'Failed', 'Error', 'Cancelled']);
+
+/**
+ * A build's log from byte `offset`, followed while the build runs. The API ends a follow when the
+ * build ends, or sooner where responses cannot stay open (on Lambda it answers what is written so
+ * far): `X-Build-Finished` tells the page's script whether to come back for more from where it got to.
+ */
+async function buildLog(c: ConsoleContext): Promise<Response> {
+  const { project, build } = c.req.param() as { project: string; build: string };
+  const offset = c.req.query('offset') ?? '0';
+  if (!/^\d{1,12}$/.test(offset)) return c.text('offset: a byte count', 400, SECURITY_HEADERS);
+  const b = await c.get('api').call<Obj>('GET', projectPath(project, `/builds/${enc(build)}`));
+  if (!b.ok) return c.text(plainError(b.status, b.body).title, b.status as 400, SECURITY_HEADERS);
+  // Read before the log: a build that had ended by then has all of its log in this answer.
+  const finished = FINISHED.has(b.body.status?.phase ?? 'New');
+  return passLog(c, projectPath(project, `/builds/${enc(build)}/log?follow=true&offset=${offset}`), { 'X-Build-Finished': String(finished) });
 }
 
 /** What `berth new-app` creates, in order; on a refusal the ones made before go again. */
@@ -176,7 +198,7 @@ export function registerAppPages(con: Hono<ConsoleEnv>): void {
     const [b, rights] = await Promise.all([api.get<Obj>(projectPath(project, `/builds/${enc(build)}`)), rightsIn(api, project)]);
     return render(c, BuildPage({ viewer: c.get('viewer'), project, build: b, rights }));
   });
-  con.get('/p/:project/builds/:build/log', (c) => passLog(c, projectPath(c.req.param('project'), `/builds/${enc(c.req.param('build'))}/log?follow=true`)));
+  con.get('/p/:project/builds/:build/log', buildLog);
   con.post('/p/:project/builds/:build/cancel', async (c) => {
     const { project, build } = c.req.param();
     const here = projectUrl(project, `/builds/${enc(build)}`);

@@ -11,6 +11,7 @@ import { forgetRights, projectView, rightsIn } from './data.ts';
 import { plainError } from './errors.ts';
 import { registerAppPages } from './routes-app.ts';
 import { registerMorePages } from './routes-more.tsx';
+import { registerTemplatePages } from './routes-templates.ts';
 import { csrfGuard, endSession, startSession, sessionToken } from './session.ts';
 import { SignIn, SignUp } from './views/auth.tsx';
 import { ErrorPage } from './views/more.tsx';
@@ -101,5 +102,6 @@ export function registerConsole(app: Hono<any>, deps: Pick<ApiDeps, 'trials' | '
 
   registerAppPages(con);
   registerMorePages(con);
+  registerTemplatePages(con);
   app.route('/console', con);
 }

@@ -28,8 +28,15 @@ export const BUNDLE = {
   banner: ESM_REQUIRE_BANNER,
 } as const;
 
-/** Bundling for NodejsFunction (output index.mjs, handler index.handler). */
-export function lambdaBundling(): BundlingOptions {
+/** The files the web console reads at run time (console/assets.ts), copied into console-assets/ beside the bundle. */
+export const CONSOLE_ASSET_SOURCES = ['console/client/console.js', 'console/client/console.css', 'node_modules/htmx.org/dist/htmx.min.js'] as const;
+
+/**
+ * Bundling for NodejsFunction (output index.mjs, handler index.handler). Only a function that
+ * serves the web console (`console: true`, the API) gets its script and stylesheet; the others
+ * neither import console/ nor carry its files.
+ */
+export function lambdaBundling(opts: { console?: boolean } = {}): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: BUNDLE.target,
@@ -41,15 +48,18 @@ export function lambdaBundling(): BundlingOptions {
     bundleAwsSDK: true,
     externalModules: [],
     forceDockerBundling: false,
-    // The web console's script and stylesheet (console/assets.ts reads them from console-assets/).
-    commandHooks: {
-      beforeBundling: () => [],
-      beforeInstall: () => [],
-      afterBundling: (inputDir, outputDir) => [
-        `mkdir -p "${outputDir}/console-assets"`,
-        `cp "${inputDir}/console/client/console.js" "${inputDir}/console/client/console.css" "${inputDir}/node_modules/htmx.org/dist/htmx.min.js" "${outputDir}/console-assets/"`,
-      ],
-    },
+    ...(opts.console
+      ? {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) => [
+              `mkdir -p "${outputDir}/console-assets"`,
+              `cp ${CONSOLE_ASSET_SOURCES.map((f) => `"${inputDir}/${f}"`).join(' ')} "${outputDir}/console-assets/"`,
+            ],
+          },
+        }
+      : {}),
   };
 }
 

@@ -56,10 +56,7 @@ export function BuildPage({ viewer, project, build, rights }: { viewer: Viewer; 
       <p id="log-status" role="status" class="muted">
         {running ? 'Streaming while the build runs…' : ''}
       </p>
-      <pre class="log" aria-labelledby="log-title" tabindex={0} data-stream={`${base}/log`} data-status="log-status"></pre>
-      <p>
-        <a href={base}>Refresh</a>
-      </p>
+      <pre class="log" aria-labelledby="log-title" tabindex={0} data-stream={`${base}/log`} data-resume="offset" data-status="log-status"></pre>
     </Page>
   );
 }

@@ -55,7 +55,9 @@ export function Page({ title, viewer, error, notice, children }: PageProps) {
         <link rel="stylesheet" href={css.path} />
         <script src={js.path} defer></script>
       </head>
-      <body hx-boost="true" hx-headers={viewer ? JSON.stringify({ [CSRF_HEADER]: viewer.csrf }) : undefined}>
+      {/* Signed in, links and forms are boosted: htmx fetches the next page and swaps only its <main>
+          (the header stays), keeping the script and stylesheet parsed. Signing in and out loads whole pages. */}
+      <body {...(viewer ? { 'hx-boost': 'true', 'hx-target': '#main', 'hx-select': '#main', 'hx-swap': 'outerHTML', 'hx-headers': JSON.stringify({ [CSRF_HEADER]: viewer.csrf }) } : {})}>
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
           <a href="/console/projects">Berth</a>
@@ -70,7 +72,7 @@ export function Page({ title, viewer, error, notice, children }: PageProps) {
           {viewer ? (
             <div class="who">
               <span>{viewer.user}</span>
-              <form method="post" action="/console/signout" class="inline" style="margin:0">
+              <form method="post" action="/console/signout" class="inline" style="margin:0" hx-boost="false">
                 <Csrf viewer={viewer} />
                 <button type="submit">Sign out</button>
               </form>

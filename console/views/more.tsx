@@ -25,9 +25,10 @@ function Table({ head, rows }: { head: string[]; rows: Child[][] }) {
   );
 }
 
-function ProjectFrame({ viewer, project, rights, current, title, children }: { viewer: Viewer; project: string; rights: Rights; current: string; title: string; children?: Child }) {
+/** A project's page: crumbs, title, the project's tabs, and the error of the last action if any. */
+export function ProjectFrame({ viewer, project, rights, current, title, error, children }: { viewer: Viewer; project: string; rights: Rights; current: string; title: string; error?: PlainError; children?: Child }) {
   return (
-    <Page title={`${title} · ${project}`} viewer={viewer}>
+    <Page title={`${title} · ${project}`} viewer={viewer} error={error}>
       <p class="crumbs">
         <a href="/console/projects">Projects</a> / <a href={projectUrl(project)}>{project}</a> /
       </p>

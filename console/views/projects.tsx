@@ -69,6 +69,7 @@ export function ProjectTabs({ project, current, rights }: { project: string; cur
         </a>
       ))}
       {rights.edit ? <a href={projectUrl(project, '/new-app')} aria-current={current === '/new-app' ? 'page' : undefined}>Add an application</a> : null}
+      {rights.edit ? <a href={projectUrl(project, '/templates')} aria-current={current === '/templates' ? 'page' : undefined}>From a template</a> : null}
     </nav>
   );
 }
@@ -140,7 +141,7 @@ function Quota({ quotas }: { quotas: Obj[] }) {
 /** The live part of the overview; htmx fetches it again every 3 s and swaps it in place. */
 export function OverviewBody({ view }: { view: ProjectView }) {
   return (
-    <div id="overview" hx-get={projectUrl(view.project, '/overview')} hx-trigger="every 3s" hx-swap="outerHTML">
+    <div id="overview" hx-get={projectUrl(view.project, '/overview')} hx-trigger="every 3s" hx-target="this" hx-select="unset" hx-swap="outerHTML">
       <h2>Applications</h2>
       {view.apps.length === 0 ? <p>No applications yet.</p> : null}
       <div class="cards">

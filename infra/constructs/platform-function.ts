@@ -21,6 +21,8 @@ export interface PlatformFunctionProps {
   /** Added to TABLE_NAME-style variables the stack passes; NODE_OPTIONS is always set. */
   environment: Record<string, string>;
   logRetention: RetentionDays;
+  /** Whether the function serves the web console (its bundle then carries the console's assets). */
+  console?: boolean;
 }
 
 export class PlatformFunction extends Construct {
@@ -48,7 +50,7 @@ export class PlatformFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
       tracing: Tracing.ACTIVE,
-      bundling: lambdaBundling(),
+      bundling: lambdaBundling({ console: props.console }),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
     });
     NagSuppressions.addResourceSuppressions(this.fn, [{

@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { plainError } from '../../console/errors.ts';
+import { ensureSharedProject } from '../../shared/project/openshift.ts';
+import { ensureSharedTemplates } from '../../shared/templates/shared-templates.ts';
 import { makeTar } from '../builds/tar-fixtures.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 import { ConsoleClient } from '../support/console.ts';
@@ -109,17 +111,29 @@ describe('projects and applications', () => {
     expect((await api.call('GET', `/api/v1/projects/${PROJECT}/buildconfigs/nosrc`, api.adminToken)).status).toBe(404);
   });
 
-  it('streams a build log through, from the first byte to the end of the build', async () => {
+  it('follows a running build log live over one response, then resumes from the byte reached', async () => {
     const ref = { kind: 'Build', project: PROJECT, name: 'web-1' };
     await api.builds.logs.append(ref, 'Receiving source\n');
+    const page = await owner.get(`/console/p/${PROJECT}/builds/web-1`);
+    expect(page.html).toContain(`data-stream="/console/p/${PROJECT}/builds/web-1/log" data-resume="offset"`);
+    // One response, open while the build runs: the first line now, the next when it is written.
+    const res = await api.app.request(`http://localhost/console/p/${PROJECT}/builds/web-1/log`, { headers: { Cookie: owner.cookie! } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('X-Build-Finished')).toBe('false');
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toBe('Receiving source\n');
     await api.builds.logs.append(ref, 'Build complete\n');
     const build = (await api.store.get(ref))!;
     await api.store.updateStatus({ ...build, status: { ...(build.status as object), phase: 'Complete' } });
-    const page = await owner.get(`/console/p/${PROJECT}/builds/web-1`);
-    expect(page.html).toContain(`data-stream="/console/p/${PROJECT}/builds/web-1/log"`);
-    const log = await owner.get(`/console/p/${PROJECT}/builds/web-1/log`);
-    expect(log.status).toBe(200);
-    expect(log.html).toBe('Receiving source\nBuild complete\n');
+    let rest = '';
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+    expect(rest).toBe('Build complete\n');
+    // Coming back from the byte reached: only what follows, and the build is known to be over.
+    const again = await api.app.request(`http://localhost/console/p/${PROJECT}/builds/web-1/log?offset=${Buffer.byteLength(first)}`, { headers: { Cookie: owner.cookie! } });
+    expect(again.headers.get('X-Build-Finished')).toBe('true');
+    expect(await again.text()).toBe('Build complete\n');
+    expect((await owner.get(`/console/p/${PROJECT}/builds/web-1/log?offset=-1`)).status).toBe(400);
   });
 
   it('the overview shows the app, its pods, last build, route URL with the router port, and the quota', async () => {
@@ -165,6 +179,102 @@ describe('projects and applications', () => {
     expect(forced.status).toBe(403);
     expect(forced.html).toContain('You are not allowed to do this');
     expect((await api.call('GET', `/api/v1/projects/${PROJECT}/deploymentconfigs/web`, api.adminToken)).body.spec.replicas).toBe(2);
+  });
+});
+
+describe('creating from a template with a parameter form', () => {
+  const TPL_PROJECT = 'tpl';
+  const base = `/console/p/${TPL_PROJECT}`;
+  const form = `${base}/templates/${TPL_PROJECT}/greeter`;
+  const greeter = {
+    apiVersion: 'template.openshift.io/v1',
+    kind: 'Template',
+    metadata: { name: 'greeter', annotations: { 'openshift.io/display-name': 'Greeter', description: 'A greeting kept in a ConfigMap.' } },
+    parameters: [
+      { name: 'NAME', displayName: 'Application name', description: 'Names every object.', required: true },
+      { name: 'GREETING', displayName: 'Greeting', value: 'hello' },
+      { name: 'TOKEN', displayName: 'Access token', generate: 'expression', from: '[a-z0-9]{24}' },
+    ],
+    objects: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '${NAME}' }, data: { greeting: '${GREETING}', token: '${TOKEN}' } }],
+    message: 'Your greeter ${NAME} is made. Its token is ${TOKEN}.',
+  };
+  let owner: ConsoleClient;
+  const configMap = (name: string) => api.call('GET', `/api/v1/projects/${TPL_PROJECT}/configmaps/${name}`, api.adminToken);
+  const dataOf = async (name: string) => (await configMap(name)).body.spec.data;
+
+  beforeAll(async () => {
+    await ensureSharedProject(api.store);
+    await ensureSharedTemplates(api.store);
+    owner = await signedIn('tina');
+    expect((await owner.post('/console/projects', { name: TPL_PROJECT })).status).toBe(303);
+    expect((await api.call('POST', `/api/v1/projects/${TPL_PROJECT}/templates`, api.adminToken, greeter)).status).toBe(201);
+  });
+
+  it("lists the project's templates and the shared project's", async () => {
+    const page = await owner.get(`${base}/templates`);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(`href="${form}"`);
+    expect(page.html).toMatch(/data-template="greeter">.*?<td>this project<\/td>/s);
+    expect(page.html).toContain(`href="${base}/templates/openshift/postgresql-persistent"`);
+    expect(page.html).toMatch(/data-template="postgresql-persistent">.*?<td>openshift<\/td>/s);
+  });
+
+  it('shows a field per parameter: its label, description, required mark, default, and generated ones blank', async () => {
+    const page = (await owner.get(form)).html;
+    expect(page).toMatch(/<label for="p_NAME">Application name \* <span class="help">NAME — Names every object\. Required\.<\/span><input id="p_NAME" name="p_NAME" value="" required=""\/>/);
+    expect(page).toMatch(/<input id="p_GREETING" name="p_GREETING" value="hello"\/>/);
+    expect(page).toMatch(/TOKEN — Leave blank to have one generated\.<\/span><input id="p_TOKEN" name="p_TOKEN" value="" placeholder="generated"\/>/);
+    const shared = await owner.get(`${base}/templates/openshift/postgresql-persistent`);
+    expect(shared.status).toBe(200);
+    expect(shared.html).toContain('name="p_POSTGRESQL_PASSWORD"');
+  });
+
+  it('a missing required parameter is named by its label at its field, the values typed are kept, and nothing is made', async () => {
+    const r = await owner.post(form, { p_NAME: '  ', p_GREETING: 'good day' });
+    expect(r.status).toBe(422);
+    expect(r.html).toContain('Something in the form is not right');
+    expect(r.html).toContain('<span>Application name (NAME): required, fill it in. </span>');
+    expect(r.html).toMatch(/<span class="field-error" id="p_NAME-error">required, fill it in\.<\/span><input id="p_NAME" name="p_NAME" value="" required="" aria-invalid="true" aria-describedby="p_NAME-error"\/>/);
+    expect(r.html).toContain('value="good day"');
+    expect((await api.call('GET', `/api/v1/projects/${TPL_PROJECT}/configmaps`, api.adminToken)).body.items).toEqual([]);
+  });
+
+  it("makes the objects with the values given, defaulted and generated, and shows the template's message once", async () => {
+    const r = await owner.post(form, { p_NAME: 'hi', p_GREETING: '', p_TOKEN: '', p_UNKNOWN: 'ignored' });
+    expect(r.status, r.html).toBe(200);
+    expect(r.html).toContain('Made 1 object: configmap/hi.');
+    const data = await dataOf('hi');
+    expect(data.greeting).toBe('hello');
+    expect(data.token).toMatch(/^[a-z0-9]{24}$/);
+    expect(r.html).toContain(`Your greeter hi is made. Its token is ${data.token}.`);
+    expect(r.html).toMatch(new RegExp(`<td>TOKEN</td><td><code>${data.token}</code>`));
+    expect(r.html).toContain('This is shown once');
+    // The form page itself never holds a generated value.
+    expect((await owner.get(form)).html).not.toContain(data.token);
+  });
+
+  it('an object that exists already is refused in plain words naming it, and the rest is not made', async () => {
+    const r = await owner.post(form, { p_NAME: 'hi', p_GREETING: 'changed' });
+    expect(r.status).toBe(409);
+    expect(r.html).toContain('It changed or exists already');
+    expect(r.html).toContain('hi');
+    expect((await dataOf('hi')).greeting).toBe('hello');
+  });
+
+  it('a template from a project other than this one or the shared one is not looked up (404)', async () => {
+    const r = await owner.get(`${base}/templates/shop/greeter`);
+    expect(r.status).toBe(404);
+    expect(r.html).toContain('not &quot;shop&quot;');
+  });
+
+  it('a view member gets no template form link and is refused (403) when posting one', async () => {
+    const viewer = await signedIn('vic');
+    expect((await owner.post(`${base}/members/add`, { name: 'vic', role: 'view', kind: 'User' })).status).toBe(303);
+    expect((await viewer.get(base)).html).not.toContain(`${base}/templates`);
+    const r = await viewer.post(form, { p_NAME: 'byviewer' });
+    expect(r.status).toBe(403);
+    expect(r.html).toContain('You are not allowed to do this');
+    expect((await configMap('byviewer')).status).toBe(404);
   });
 });
 

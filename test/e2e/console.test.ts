@@ -132,4 +132,51 @@ describe('the console in a browser', () => {
     expect(forced.text).toContain('You are not allowed to do this');
     expect((await p.api('GET', `/api/v1/projects/${PROJECT}/deploymentconfigs/web`)).body.spec.replicas).toBe(2);
   }, 600_000);
+
+  it('fills in a template parameter form: the browser asks for the required field, a blank generated one is generated and shown once', async () => {
+    const project = `${PROJECT}-tpl`;
+    expect((await p.api('POST', '/api/v1/projects', { metadata: { name: project } })).status).toBe(201);
+    const template = {
+      apiVersion: 'template.openshift.io/v1',
+      kind: 'Template',
+      metadata: { name: 'notes-db', annotations: { 'openshift.io/display-name': 'Notes database settings', description: 'Connection settings for a notes database, kept in a Secret.' } },
+      parameters: [
+        { name: 'NAME', displayName: 'Name', description: 'Names the Secret.', required: true },
+        { name: 'DB_USER', displayName: 'Database user', value: 'notes' },
+        { name: 'DB_PASSWORD', displayName: 'Database password', description: 'The password of the database user.', generate: 'expression', from: '[a-zA-Z0-9]{16}' },
+      ],
+      objects: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: '${NAME}' }, stringData: { user: '${DB_USER}', password: '${DB_PASSWORD}' } }],
+      message: 'Secret ${NAME} holds the settings.\n\n  User:     ${DB_USER}\n  Password: ${DB_PASSWORD}',
+    };
+    expect((await p.api('POST', `/api/v1/projects/${project}/templates`, template)).status).toBe(201);
+    expect((await p.api('POST', `/api/v1/projects/${project}/rolebindings`, { metadata: { name: 'admin-carol' }, spec: { role: 'admin', subjects: [{ kind: 'User', name: 'carol' }] } })).status).toBe(201);
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1000, height: 800 } })).newPage();
+      await signIn(page, 'carol', 'carol-console-password');
+      await page.goto(`${p.up.apiUrl}/console/p/${project}`);
+      await page.getByRole('link', { name: 'From a template' }).click();
+      await page.getByRole('link', { name: 'Notes database settings' }).click();
+      await page.getByRole('button', { name: 'Create' }).waitFor();
+      // The browser itself holds back a form with the required field empty.
+      await page.getByRole('button', { name: 'Create' }).click();
+      expect(await page.getByLabel(/^Name/).evaluate((el) => (el as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing)).toBe(true);
+      expect(await page.getByLabel(/^Database user/).inputValue()).toBe('notes');
+      await page.getByLabel(/^Name/).fill('notes-settings');
+      await shot(page, 'template-form');
+      await page.getByRole('button', { name: 'Create' }).click();
+      const message = page.locator('pre[data-template-message]');
+      await message.waitFor({ timeout: 30_000 });
+      const password = /Password: (\S+)/.exec((await message.textContent())!)![1]!;
+      expect(password).toMatch(/^[a-zA-Z0-9]{16}$/);
+      await shot(page, 'template-message');
+      // Shown once: back on the form, the value is nowhere.
+      await page.goBack();
+      await page.reload();
+      expect(await page.content()).not.toContain(password);
+      const secret = await p.api('GET', `/api/v1/projects/${project}/secrets/notes-settings`);
+      expect(secret.status).toBe(200);
+    } finally {
+      await removeProject(p, project).catch(() => undefined);
+    }
+  }, 120_000);
 });

@@ -81,6 +81,21 @@ describe('the web console in the API bundle', () => {
     const sources: Record<string, string> = { 'console.js': 'console/client/console.js', 'console.css': 'console/client/console.css', 'htmx.min.js': 'node_modules/htmx.org/dist/htmx.min.js' };
     for (const [file, source] of Object.entries(sources)) expect(readFileSync(join(dir, file), 'utf8'), file).toBe(readFileSync(source, 'utf8'));
   });
+
+  it.each(FUNCTIONS.filter((f) => !f.console).map((f) => [f.name, f] as const))('%s: carries neither the console\'s files nor its code', (_name, spec) => {
+    const [, props] = resourcesOf(synth.templates.controlPlane, 'AWS::Lambda::Function').find(([, p]) => p.Description === spec.description)!;
+    const dir = assetDir((props.Code as { S3Key: string }).S3Key);
+    expect(existsSync(join(dir, 'console-assets'))).toBe(false);
+    // Strings of the console's code (session cookie, CSRF key, page frame), kept as they are by minification.
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    for (const mark of ['berth_console', 'berth-console-csrf', 'Skip to content']) expect(code.includes(mark), mark).toBe(false);
+  });
+
+  it('the API bundle has the console\'s code (the marks the other bundles are checked for)', () => {
+    const [, props] = resourcesOf(synth.templates.controlPlane, 'AWS::Lambda::Function').find(([, p]) => p.Description === FUNCTIONS.find((f) => f.console)!.description)!;
+    const code = readFileSync(join(assetDir((props.Code as { S3Key: string }).S3Key), 'index.mjs'), 'utf8');
+    for (const mark of ['berth_console', 'berth-console-csrf', 'Skip to content']) expect(code.includes(mark), mark).toBe(true);
+  });
 });
 
 describe('router agent artefact', () => {
