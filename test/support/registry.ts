@@ -23,10 +23,11 @@ export interface AuthRegistry {
   auth: RegistryAuthFiles;
   deps: RegistryDeps;
   /**
-   * Runs `docker ARGS` with this test's config directory; stdin from `input`. Asynchronous: the
-   * engine asks this process's API for tokens meanwhile.
+   * Runs `docker ARGS` with this test's config directory (one per `as`, so that each user has
+   * their own login); stdin from `input`. Asynchronous: the engine asks this process's API for
+   * tokens meanwhile.
    */
-  docker(args: string[], input?: string): Promise<{ status: number | null; out: string }>;
+  docker(args: string[], input?: string, as?: string): Promise<{ status: number | null; out: string }>;
   stop(): Promise<void>;
 }
 
@@ -54,7 +55,7 @@ export async function authRegistry(extra: Partial<ApiDeps> = {}): Promise<AuthRe
     registry,
     auth,
     deps,
-    docker: (args, input) => dockerCli(['--config', config, ...args], input),
+    docker: (args, input, as = 'default') => dockerCli(['--config', join(config, as), ...args], input),
     async stop() {
       await registry.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
