@@ -13,7 +13,7 @@ import { recordPushes, registryEnvelope } from '../../registry/events.ts';
 import { PLATFORM_REGISTRY_USER, type RegistryDeps } from '../../registry/types.ts';
 import type { RegistryAccess } from '../../registry/token.ts';
 
-const TokenQuery = z.object({ service: z.string().max(200).optional(), scope: z.string().max(2000).optional(), account: z.string().max(200).optional(), client_id: z.string().max(200).optional(), offline_token: z.string().max(10).optional() });
+const TokenQuery = z.object({ service: z.string().max(200).optional(), scope: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(50)]).optional(), account: z.string().max(200).optional(), client_id: z.string().max(200).optional(), offline_token: z.string().max(10).optional() });
 
 const TokenOut = lazySchema(() => z.object({ token: z.string(), access_token: z.string(), expires_in: z.number(), issued_at: z.string() }));
 
