@@ -144,7 +144,9 @@ export function webhookLines(server: string, project: string, bc: string, trigge
 const APP_PORT = 8080;
 
 /** The DeploymentConfig new-app makes: one replica of the image the build pushes to `<name>:latest`, rolled out on each new image and each config change. */
-export function appDeploymentSpec(name: string, env: EnvVar[]) {
+export function appDeploymentSpec(name: string, env: EnvVar[], opts: { port?: number | null; tag?: string } = {}) {
+  // null: the image listens on no port (a worker): no ports, no readiness probe.
+  const port = opts.port === undefined ? APP_PORT : opts.port;
   return {
     replicas: 1,
     selector: { deploymentconfig: name },
@@ -156,16 +158,20 @@ export function appDeploymentSpec(name: string, env: EnvVar[]) {
             name,
             image: '',
             env,
-            ports: [{ containerPort: APP_PORT, protocol: 'TCP' }],
-            // Checked every 2 s, so that a rollout moves on soon after each new pod listens.
-            readinessProbe: { tcpSocket: { port: APP_PORT }, periodSeconds: 2 },
+            ...(port === null
+              ? {}
+              : {
+                  ports: [{ containerPort: port, protocol: 'TCP' }],
+                  // Checked every 2 s, so that a rollout moves on soon after each new pod listens.
+                  readinessProbe: { tcpSocket: { port }, periodSeconds: 2 },
+                }),
           },
         ],
       },
     },
     strategy: { type: 'Rolling' },
-    triggers: [{ type: 'ConfigChange' }, { type: 'ImageChange', imageChangeParams: { automatic: true, containerNames: [name], from: { kind: 'ImageStreamTag', name: `${name}:latest` } } }],
+    triggers: [{ type: 'ConfigChange' }, { type: 'ImageChange', imageChangeParams: { automatic: true, containerNames: [name], from: { kind: 'ImageStreamTag', name: `${name}:${opts.tag ?? 'latest'}` } } }],
   };
 }
 
-export const serviceSpec = (name: string) => ({ selector: { deploymentconfig: name }, ports: [{ name: `${APP_PORT}-tcp`, port: APP_PORT, targetPort: APP_PORT, protocol: 'TCP' }] });
+export const serviceSpec = (name: string, port = APP_PORT) => ({ selector: { deploymentconfig: name }, ports: [{ name: `${port}-tcp`, port, targetPort: port, protocol: 'TCP' }] });

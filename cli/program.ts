@@ -7,6 +7,7 @@ import { registerBuildCommands } from './commands/builds.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDeployCommands } from './commands/deploy.ts';
 import { registerNewAppCommands } from './commands/new-app.ts';
+import { registerRegistryCommands } from './commands/registry.ts';
 import { registerObjectCommands } from './commands/objects.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerPodCommands } from './commands/pods.ts';
@@ -49,6 +50,7 @@ export function buildProgram(ctx: Context): Command {
   registerProjectCommands(program, ctx);
   registerObjectCommands(program, ctx);
   registerNewAppCommands(program, ctx);
+  registerRegistryCommands(program, ctx);
   registerBuildCommands(program, ctx);
   registerDeployCommands(program, ctx);
   registerRouteCommands(program, ctx);

@@ -10,6 +10,8 @@ import type Docker from 'dockerode';
 import { join } from 'node:path';
 import { CodeArtifactEgress, StaticIndexEgress } from '../../shared/aws/codeartifact-egress.ts';
 import { EcrRegistry } from '../../shared/aws/ecr-registry.ts';
+import { PLATFORM_REGISTRY_USER, platformRegistryPassword } from '../../shared/local/registry-auth.ts';
+import type { BasicCredentials } from '../../shared/registry/http.ts';
 import { DockerIndexEgress } from '../../shared/builds/docker-egress.ts';
 import { pipEnv, type BuildEgress, type PipSettings } from '../../shared/builds/egress.ts';
 import { PACKAGE_INDEX_DIR, writeSimpleIndex } from '../../shared/builds/package-index.ts';
@@ -82,9 +84,15 @@ export function makeAdapters(choice: AdapterChoice): BuilderAdapters {
     store: new DynamoObjectStore({ client: createDynamoClient({ endpoint: choice.dynamoEndpoint }), tableName: choice.tableName }),
     logs: new FileBuildLogs(join(choice.home, 'logs')),
     sources: new FileSourceArchives(join(choice.home, 'sources')),
-    registry: new LocalRegistry(choice.registryHost),
+    registry: new LocalRegistry(choice.registryHost, undefined, platformCredentials(choice.home)),
     platformRegistry: { host: choice.registryHost, prefix: '', shared: ['berth', SHARED_PROJECT] },
   };
+}
+
+/** The platform's login to the local registry, when `npm run up` made one (its registry then needs it). */
+function platformCredentials(home: string): BasicCredentials | undefined {
+  const password = platformRegistryPassword(home);
+  return password ? { username: PLATFORM_REGISTRY_USER, password } : undefined;
 }
 
 export type EgressChoice =

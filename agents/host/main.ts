@@ -4,6 +4,7 @@
 // http://127.0.0.1:7800 by default) and TABLE_NAME (berth). Pods' Secret values are opened with
 // the platform's key (PAAS_HOME/secrets.key) and their files kept under PAAS_HOME/pod-files.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { PLATFORM_REGISTRY_USER, platformRegistryPassword } from '../../shared/local/registry-auth.ts';
 import { SHARED_PROJECT } from '../../shared/model/reserved-names.ts';
 import { LoopDisks } from '../../shared/volumes/loop-disks.ts';
 import Docker from 'dockerode';
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
     owner: createHash('sha256').update(`${endpoint} ${tableName} ${values.name}`).digest('hex').slice(0, 16),
     // The local registry (npm run up's): which of its images are whose.
     ...(process.env.BERTH_REGISTRY_HOST ? { images: { host: process.env.BERTH_REGISTRY_HOST, prefix: '', shared: ['berth', SHARED_PROJECT] } } : {}),
+    // Its pulls use the platform's login (PAAS_HOME/registry/auth), which the registry requires.
+    ...(process.env.BERTH_REGISTRY_HOST && platformRegistryPassword(home) ? { registryAuth: { username: PLATFORM_REGISTRY_USER, password: platformRegistryPassword(home)!, serveraddress: process.env.BERTH_REGISTRY_HOST } } : {}),
     secrets: await LocalSecretBox.fromKeyFile(join(home, 'secrets.key')),
     filesDir: join(home, 'pod-files', values.name),
     // Claims' disks are the machine's (PAAS_HOME/volumes, made by the platform), mounted here when a pod needs one.

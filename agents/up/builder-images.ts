@@ -10,12 +10,13 @@ import { SHARED_PROJECT } from '../../shared/project/openshift.ts';
 import type { ImageStreamStatus } from '../../shared/model/build-kinds.ts';
 import type { BerthObject } from '../../shared/model/types.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
+import type { RegistryAuth } from '../../shared/builds/ports.ts';
 
 /** Tags `local` as `target` and pushes it; returns the digest the registry reports. */
-async function push(docker: Docker, local: string, target: string): Promise<string> {
+async function push(docker: Docker, local: string, target: string, auth: RegistryAuth | undefined): Promise<string> {
   const at = target.lastIndexOf(':');
   await docker.getImage(local).tag({ repo: target.slice(0, at), tag: target.slice(at + 1) });
-  const stream = await pushImage(docker, target, undefined);
+  const stream = await pushImage(docker, target, auth);
   return new Promise<string>((resolve, reject) => {
     let digest: string | undefined;
     docker.modem.followProgress(
@@ -32,11 +33,11 @@ async function push(docker: Docker, local: string, target: string): Promise<stri
   });
 }
 
-export async function publishBuilderImages(docker: Docker, registryHost: string, variant: Variant, say: (line: string) => void): Promise<BuilderImage[]> {
+export async function publishBuilderImages(docker: Docker, registryHost: string, variant: Variant, say: (line: string) => void, auth?: RegistryAuth): Promise<BuilderImage[]> {
   say(`making the Python builder image (${variant} variant; the first start takes a few minutes)`);
   const local = await ensureBuilderImages(docker, { variant, log: (line) => say(`  ${line}`) });
   const target = `${registryHost}/berth/python:3.11`;
-  await push(docker, local, target);
+  await push(docker, local, target, auth);
   say(`builder image ${target}`);
   return [
     {
@@ -70,13 +71,13 @@ export function sharedStreams(docker: Docker, variant: Variant): SharedStream[] 
  * unchanged images triggers nothing; a new image (a changed recipe) moves the tags, which
  * ImageChange triggers follow.
  */
-export async function publishSharedStreams(docker: Docker, store: ObjectStore, registryHost: string, streams: SharedStream[], say: (line: string) => void): Promise<void> {
+export async function publishSharedStreams(docker: Docker, store: ObjectStore, registryHost: string, streams: SharedStream[], say: (line: string) => void, auth?: RegistryAuth): Promise<void> {
   for (const s of streams) {
     const local = await s.image((line) => say(`  ${line}`));
     const repo = `${registryHost}/${SHARED_PROJECT}/${s.stream}`;
     const current = await store.get<BerthObject<unknown, ImageStreamStatus>>({ kind: 'ImageStream', project: SHARED_PROJECT, name: s.stream });
     for (const tag of s.tags) {
-      const digest = await push(docker, local, `${repo}:${tag}`);
+      const digest = await push(docker, local, `${repo}:${tag}`, auth);
       if (current?.status.tags?.find((t) => t.tag === tag)?.items[0]?.image === digest) continue;
       await recordImage(store, SHARED_PROJECT, s.stream, tag, { created: new Date().toISOString(), dockerImageReference: `${repo}@${digest}`, image: digest });
     }

@@ -26,6 +26,11 @@ import { specCodecs } from '../../shared/secrets/codecs.ts';
 import { ensureDockerd, DOCKER_SOCKET } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal } from '../../shared/local/dynamodb-local.ts';
 import { startRegistry } from '../../shared/local/registry.ts';
+import { ensureRegistryAuth, registryAuthDir } from '../../shared/local/registry-auth.ts';
+import { RegistryTokenIssuer } from '../../shared/registry/token.ts';
+import { PLATFORM_REGISTRY_USER, type RegistryDeps } from '../../shared/registry/types.ts';
+import type { Hono } from 'hono';
+import type { ApiEnv } from '../../shared/api/env.ts';
 import { scheduleRegistryGc } from '../../shared/local/registry-gc.ts';
 import { LocalSecretBox } from '../../shared/secrets/index.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
@@ -44,6 +49,16 @@ import { packageIndexName, removeBuildNetworks, startPackageIndex } from '../../
 import { PACKAGE_INDEX_DIR, writeSimpleIndex } from '../../shared/builds/package-index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** While the platform starts: the registry's routes, and 503 for everything else. */
+function startingApi(registryOnly: Hono<ApiEnv>): { fetch: Hono<ApiEnv>['fetch'] } {
+  return {
+    fetch: (req, env) =>
+      new URL(req.url).pathname.startsWith('/api/v1/registry/')
+        ? registryOnly.fetch(req, env)
+        : Response.json({ code: 'Starting', message: 'the platform is starting', suggestion: 'try again in a few seconds' }, { status: 503, headers: { 'Retry-After': '2' } }),
+  };
+}
 
 export interface Platform {
   url: string;
@@ -70,11 +85,24 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     dynamo.process.once('exit', () => onEngineExit('DynamoDB Local'));
     say(`DynamoDB Local on ${dynamo.endpoint}`);
 
-    const registry = await startRegistry({ port: config.registryPort, dir: join(config.home, 'registry'), ownProcessGroup: true, onExit: () => onEngineExit('the registry') });
+    // The registry wants a token from the API for every request (docker login with a Berth
+    // token); the platform's own pushes and pulls log in as PLATFORM_REGISTRY_USER.
+    const registryAuth = ensureRegistryAuth(registryAuthDir(config.home));
+    const apiUrl = `http://127.0.0.1:${config.apiPort}`;
+    const tokens = new RegistryTokenIssuer({ privateKey: registryAuth.privateKey, issuer: 'berth-api', service: 'berth-registry' });
+    const registry = await startRegistry({
+      port: config.registryPort,
+      dir: join(config.home, 'registry'),
+      ownProcessGroup: true,
+      onExit: () => onEngineExit('the registry'),
+      auth: { realm: `${apiUrl}/api/v1/registry/token`, service: tokens.service, issuer: tokens.issuer, rootCertBundle: registryAuth.certFile },
+      notifications: { url: `${apiUrl}/api/v1/registry/events`, secret: registryAuth.eventsSecret },
+    });
     stops.push(() => registry.stop());
-    say(`registry on ${registry.host}`);
+    say(`registry on ${registry.host} (docker login with a Berth token)`);
+    const platformLogin = { username: PLATFORM_REGISTRY_USER, password: registryAuth.platformPassword, serveraddress: registry.host };
+    const registryDeps: RegistryDeps = { host: registry.host, tokens, platformPassword: registryAuth.platformPassword, eventsSecret: registryAuth.eventsSecret, allowPrivateSources: process.env.PAAS_ALLOW_PRIVATE_IMPORTS === '1' };
 
-    const builderImages: BuilderImage[] = config.builderVariant === 'off' ? [] : await publishBuilderImages(docker, registry.host, config.builderVariant, say);
     // Git sources are cloned in a container of this image, never in the agent's own process.
     if (config.builderVariant !== 'off') await ensureGitImage(docker, (line) => say(`  ${line}`));
     const settings = buildSettings(process.env);
@@ -94,13 +122,23 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     });
     const identity = new Identity(store);
     const admin = await identity.bootstrapAdmin(config.adminPassword);
+    // The API's port opens now, serving only the registry's token endpoint and notifications until
+    // the whole API is made below: the platform's first pushes (its images) need tokens.
+    let serving: Hono<ApiEnv> | undefined;
+    const registryOnly = createApi({ store, identity, logger, registry: registryDeps });
+    const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const s = serve({ fetch: (req, env) => (serving ?? startingApi(registryOnly)).fetch(req, env), port: config.apiPort, hostname: '127.0.0.1' }, () => resolve(s));
+      s.once('error', reject);
+    });
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const builderImages: BuilderImage[] = config.builderVariant === 'off' ? [] : await publishBuilderImages(docker, registry.host, config.builderVariant, say, platformLogin);
     // The shared project's templates (templates/*.yaml), which every user may instantiate.
     await ensureSharedProject(store);
     await ensureSharedTemplates(store);
     // openshift/python first, before the API: new-app builds from it. The database images are
     // made after the API is up: they take minutes the first time, and nothing else waits for them.
     const [pythonStream, ...serviceStreams] = config.builderVariant === 'off' ? [] : sharedStreams(docker, config.builderVariant);
-    if (pythonStream) await publishSharedStreams(docker, store, registry.host, [pythonStream], say);
+    if (pythonStream) await publishSharedStreams(docker, store, registry.host, [pythonStream], say, platformLogin);
     const secrets = await LocalSecretBox.fromKeyFile(join(config.home, 'secrets.key'));
     const builds = { logs: new FileBuildLogs(join(config.home, 'logs')), sources: new FileSourceArchives(join(config.home, 'sources')) };
 
@@ -141,7 +179,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       onError: (err) => logger.warn({ err: err.message }, 'registry garbage collection failed'),
     });
     stops.push(() => registryGc.stop());
-    const localRegistry = new LocalRegistry(registry.host, registryGc.request);
+    const localRegistry = new LocalRegistry(registry.host, registryGc.request, platformLogin);
 
     const bindings = onBinds(new DynamoBindingStore({ client, tableName: config.tableName }), (pod) => {
       if (pod.host === config.hostName) kickHost(pod);
@@ -188,7 +226,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // The local engine is the fleet's first host; its pods stop with the platform and start
     // again with it (they stay bound in the table).
     const owner = createHash('sha256').update(`${config.home} ${config.hostName}`).digest('hex').slice(0, 16);
-    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, secrets, filesDir: join(config.home, 'pod-files'), volumes, imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
+    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, registryAuth: platformLogin, secrets, filesDir: join(config.home, 'pod-files'), volumes, imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
     kickHost = (pod) => hostAgent.kick(pod);
     stops.push(async () => {
       await hostAgent.stop();
@@ -212,14 +250,11 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       version: process.env.npm_package_version,
       router: { httpPort: config.routerHttpPort, httpsPort: config.routerHttpsPort },
       watch: watchSettingsFromEnv(process.env, DEFAULT_WATCH),
+      registry: registryDeps,
     });
-    const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.apiPort, hostname: '127.0.0.1' }, () => resolve(s));
-      s.once('error', reject);
-      ws.attach(app, s);
-    });
-    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    void publishSharedStreams(docker, store, registry.host, serviceStreams, say).catch((err: Error) =>
+    ws.attach(app, server);
+    serving = app;
+    void publishSharedStreams(docker, store, registry.host, serviceStreams, say, platformLogin).catch((err: Error) =>
       logger.warn({ err: err.message }, 'publishing the openshift image streams failed; the next start tries again'),
     );
     return { url: `http://127.0.0.1:${config.apiPort}`, admin, stop };

@@ -13,6 +13,7 @@ import type { ApiClient, ApiObject } from '../client.ts';
 import type { Context } from '../context.ts';
 import { buildRef, uploadDirectory } from '../builds.ts';
 import { CliError, EXIT_USAGE } from '../errors.ts';
+import { importImage } from './registry.ts';
 import { makeObjects, paramFileOption, paramOption, processTemplate } from './templates.ts';
 import { followBuild, waitForBuild } from '../follow.ts';
 import { scanDirectory } from '../source-archive.ts';
@@ -27,6 +28,7 @@ interface NewAppOptions {
   buildEnv?: EnvVar[];
   project?: string;
   follow?: boolean;
+  image?: string;
 }
 
 interface KindOf {
@@ -49,6 +51,7 @@ export function registerNewAppCommands(program: Command, ctx: Context): void {
     .addOption(envOption("the deployment's environment (the running application's)"))
     .addOption(new Option('--build-env <NAME=VALUE>', 'build environment, which S2I also bakes into the image').argParser(collectEnv).default([], 'none'))
     .option('-F, --follow', 'print the first build log as it runs and exit with the outcome')
+    .option('--image <REF>', 'deploy an image from another registry: imported into ImageStream NAME, with a DeploymentConfig and a Service on the port it EXPOSEs')
     .option('-f, --filename <FILE>', 'a template file to process and make the objects of')
     .option('--template <NAME>', 'a template to process and make the objects of, from the project or "openshift" (or PROJECT//NAME)')
     .addOption(paramOption())
@@ -56,6 +59,7 @@ export function registerNewAppCommands(program: Command, ctx: Context): void {
     .addOption(projectOption())
     .action((arg: string | undefined, opts: NewAppOptions & TemplateOptions) => {
       if (opts.filename || opts.template) return newAppFromTemplate(ctx, arg, opts);
+      if (opts.image) return newAppFromImage(ctx, arg, opts);
       if (!arg) throw new CliError('new-app needs BUILDER~SOURCE, -f FILE or --template NAME', 'e.g. `berth new-app python~./src` or `berth new-app --template postgresql-persistent`', { exitCode: EXIT_USAGE });
       return newApp(ctx, arg, opts, true);
     });
@@ -102,6 +106,26 @@ async function newApp(ctx: Context, arg: string, opts: NewAppOptions, startUploa
     await waitForBuild(client, project, build);
   }
   await followBuild(ctx, client, project, build);
+}
+
+/** new-app --image REF: the image imported into ImageStream NAME, a DC following it, a Service on its exposed port. */
+async function newAppFromImage(ctx: Context, arg: string | undefined, opts: NewAppOptions): Promise<void> {
+  if (arg) throw new CliError('give one of BUILDER~SOURCE or --image REF', 'an image needs no builder: `berth new-app --image quay.io/org/web:1`', { exitCode: EXIT_USAGE });
+  const from = opts.image!;
+  const project = ctx.project(opts.project);
+  const client = ctx.client();
+  const last = from.split('@')[0]!.split('/').at(-1)!.split(':')[0]!;
+  const name = checkName(opts.name ?? last);
+  const kinds = APP_KINDS.filter((k) => k.r.kind !== 'BuildConfig');
+  await refuseExisting(client, project, name, kinds);
+  ctx.out(`--> Importing image "${from}"`);
+  const imported = await importImage(ctx, project, { name, tag: 'latest', from, confirm: true });
+  ctx.out(`    imagestream.image.berth.io "${name}" created (${imported.status.dockerImageReference})`);
+  const port = imported.status.exposedPorts[0];
+  ctx.out('--> Creating resources ...');
+  const objects = [{ k: kinds[1]!, spec: appDeploymentSpec(name, opts.env, { port: port ?? null }) }, ...(port ? [{ k: kinds[2]!, spec: serviceSpec(name, port) }] : [])];
+  await createObjects(ctx, client, project, name, objects);
+  ctx.out(`--> Success\n    ${port ? `Expose it with \`berth expose svc/${name}\`.` : 'The image exposes no port: no Service was made (a worker).'}`);
 }
 
 interface TemplateOptions {

@@ -18,6 +18,8 @@ import { registerPruneRoutes } from './routes/prune.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 import { registerTrialRoutes } from './routes/trials.ts';
 import { registerTemplateRoutes } from './routes/templates.ts';
+import { registerRegistryRoutes } from './routes/registry.ts';
+import { registerImageImportRoutes } from './routes/image-import.ts';
 import { audit } from '../audit/record.ts';
 import { QuotaExceededError } from '../quota/errors.ts';
 import { clientAddress } from './client-address.ts';
@@ -59,6 +61,10 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   registerRouterRoutes(app, deps);
   registerPruneRoutes(app, deps);
   registerTemplateRoutes(app, deps);
+  if (deps.registry) {
+    registerRegistryRoutes(app, deps, deps.registry);
+    registerImageImportRoutes(app, deps, deps.registry);
+  }
 
   let document: ReturnType<typeof openApiDocument> | undefined;
   app.get('/openapi.json', (c) => c.json((document ??= openApiDocument(app, { title: 'Berth API', version: deps.version ?? 'dev' }))));

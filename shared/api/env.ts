@@ -10,6 +10,7 @@ import type { BuildPolicy } from '../builds/admission.ts';
 import type { TrialSettings } from '../trials/settings.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { UpgradeWebSocket } from 'hono/ws';
+import type { RegistryDeps } from '../registry/types.ts';
 
 /**
  * Turns a kind's spec into its stored form and back, for fields that must not be stored in
@@ -79,6 +80,8 @@ export interface ApiDeps {
    * Lambda, where a held request is billed by the second, shorter (docs/cost.md, "Watches").
    */
   watch?: { maxSeconds: number; pollMs: number };
+  /** The platform registry's token endpoint, push notifications and image imports; served when given. */
+  registry?: RegistryDeps;
   /** WebSocket upgrades of the server the app runs in; exec is served when given (not on Lambda). */
   streams?: { upgradeWebSocket: UpgradeWebSocket<any> };
 }

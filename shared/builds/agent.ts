@@ -5,6 +5,8 @@
 // agent trusts nothing in the stored Build: it checks the source, the images and the strategy
 // again (as admission did), fetches git sources in a container (git-fetch.ts), and runs every
 // build under the platform's limits (settings.ts): memory, cpu, time and log size.
+export { pullAuthFor } from './pull-auth.ts';
+import { pullAuthFor } from './pull-auth.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -246,17 +248,6 @@ async function push(deps: AgentDeps, target: string, log: (l: string) => void): 
       },
     );
   });
-}
-
-/**
- * The login to pull `image` with: the platform registry's (ECR on AWS), only for an image in that
- * registry, so that no other registry is ever sent its credentials.
- * @example pullAuthFor('1.dkr.ecr.eu-west-1.amazonaws.com/berth/s2i/python:latest', ecrLogin) // ecrLogin
- */
-export function pullAuthFor(image: string, auth: RegistryAuth | undefined): RegistryAuth | undefined {
-  if (!auth) return undefined;
-  const host = auth.serveraddress.replace(/^[a-z]+:\/\//, '').split('/')[0];
-  return image.includes('/') && image.split('/')[0] === host ? auth : undefined;
 }
 
 /**

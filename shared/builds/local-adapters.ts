@@ -10,15 +10,25 @@ import type { ObjectRef } from '../model/types.ts';
 import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './ports.ts';
 import { wholeUtf8Length } from './utf8.ts';
 import { tenantNamespace } from './tenant-namespace.ts';
+import { RegistryHttp, type BasicCredentials } from '../registry/http.ts';
 
 const fileOf = (dir: string, ref: ObjectRef, ext: string) => join(dir, ref.project, `${ref.name}${ext}`);
 
 export class LocalRegistry implements ImageRegistry {
-  /** `host` is 127.0.0.1:<port>; `onDeleted` hears of deleted images (their blobs wait for the registry's garbage collection). */
+  private readonly http: RegistryHttp;
+
+  /**
+   * `host` is 127.0.0.1:<port>; `onDeleted` hears of deleted images (their blobs wait for the
+   * registry's garbage collection); `credentials` are the platform's, for a registry with token
+   * authentication (npm run up's).
+   */
   constructor(
     private readonly host: string,
     private readonly onDeleted?: () => void,
-  ) {}
+    private readonly credentials?: BasicCredentials,
+  ) {
+    this.http = new RegistryHttp(credentials);
+  }
 
   repository(project: string, imageStream: string): string {
     return `${this.host}/${tenantNamespace(project)}/${imageStream}`;
@@ -27,17 +37,17 @@ export class LocalRegistry implements ImageRegistry {
   async ensureRepository(): Promise<void> {}
 
   async auth(): Promise<RegistryAuth | undefined> {
-    return undefined;
+    return this.credentials && { ...this.credentials, serveraddress: this.host };
   }
 
   async deleteRepository(project: string, imageStream: string): Promise<void> {
     const base = `http://${this.host}/v2/${tenantNamespace(project)}/${imageStream}`;
-    const tags = await fetch(`${base}/tags/list`);
+    const tags = await this.http.fetch(`${base}/tags/list`);
     if (tags.status === 404) return;
     const { tags: names } = (await tags.json()) as { tags: string[] | null };
     const accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
     for (const tag of names ?? []) {
-      const head = await fetch(`${base}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: accept } });
+      const head = await this.http.fetch(`${base}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: accept } });
       const digest = head.headers.get('docker-content-digest');
       if (digest) await this.deleteImage(project, imageStream, digest);
     }
@@ -46,7 +56,7 @@ export class LocalRegistry implements ImageRegistry {
 
   /** Deletes one image (its manifest, and every tag naming it) by digest; a missing one is fine. */
   async deleteImage(project: string, imageStream: string, digest: string): Promise<void> {
-    const res = await fetch(`http://${this.host}/v2/${tenantNamespace(project)}/${imageStream}/manifests/${digest}`, { method: 'DELETE' });
+    const res = await this.http.fetch(`http://${this.host}/v2/${tenantNamespace(project)}/${imageStream}/manifests/${digest}`, { method: 'DELETE' });
     if (!res.ok && res.status !== 404) throw new Error(`the registry refused to delete ${project}/${imageStream}@${digest}: HTTP ${res.status}`);
     this.onDeleted?.();
   }

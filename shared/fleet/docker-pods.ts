@@ -3,6 +3,7 @@
 // `berth.io/managed=true` (STYLE 7: check ownership labels before touching a container). Each
 // project's pods join the project's own network on the engine (docker-networks.ts), made with
 // its first pod and removed with its last.
+import { pullAuthFor } from '../builds/pull-auth.ts';
 import { imageProblem, type PlatformRegistry } from '../images/access.ts';
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -288,7 +289,9 @@ export class DockerPods implements PodContainers {
   }
 
   private async pull(image: string): Promise<void> {
-    const stream = await this.docker.pull(image, this.registryAuth ? { authconfig: this.registryAuth } : {});
+    // The platform's login goes to the platform registry only, never to a public one.
+    const auth = pullAuthFor(image, this.registryAuth);
+    const stream = await this.docker.pull(image, auth ? { authconfig: auth } : {});
     await new Promise<void>((resolve, reject) =>
       this.docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
         const failed = err?.message ?? events.find((e) => e.error)?.error;

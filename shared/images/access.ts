@@ -48,7 +48,7 @@ function hostOf(domain: string): string {
 }
 
 /** Whether a registry host is on the platform's own machine or network (loopback, private, link-local, .localhost). */
-function isLocalRegistry(domain: string): boolean {
+export function isLocalRegistry(domain: string): boolean {
   const host = hostOf(domain);
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal')) return true;
   let ip = host;

@@ -38,6 +38,13 @@ export interface RegistryOptions {
   ownProcessGroup?: boolean;
   /** Called when the registry exits on its own (not for a stop or a garbage collection). */
   onExit?: (code: number | null) => void;
+  /**
+   * Docker's token authentication: every request needs a bearer token from `realm` (the Berth API),
+   * signed by the key certified in `rootCertBundle`. Without it the registry is open (test setups).
+   */
+  auth?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+  /** Where the registry tells of pushes (manifests only), with `Authorization: Bearer <secret>`. */
+  notifications?: { url: string; secret: string };
 }
 
 export async function startRegistry(opts: RegistryOptions): Promise<LocalRegistry> {
@@ -57,8 +64,11 @@ export async function startRegistry(opts: RegistryOptions): Promise<LocalRegistr
       '    enabled: true',
       'http:',
       `  addr: 127.0.0.1:${opts.port}`,
+      ...(opts.auth ? ['auth:', '  token:', `    realm: ${opts.auth.realm}`, `    service: ${opts.auth.service}`, `    issuer: ${opts.auth.issuer}`, `    rootcertbundle: ${opts.auth.rootCertBundle}`] : []),
+      ...(opts.notifications ? notificationLines(opts.notifications) : []),
       '',
     ].join('\n'),
+    { mode: 0o600 },
   );
   let child: ChildProcess;
   let expected = false;
@@ -111,6 +121,25 @@ export async function startRegistry(opts: RegistryOptions): Promise<LocalRegistr
       await stopChild(child);
     },
   };
+}
+
+/** Manifest pushes only (blobs are application/octet-stream); retried every second while the API is away. */
+function notificationLines(n: { url: string; secret: string }): string[] {
+  return [
+    'notifications:',
+    '  events:',
+    '    includereferences: true',
+    '  endpoints:',
+    '    - name: berth-api',
+    `      url: ${n.url}`,
+    '      headers:',
+    `        Authorization: [Bearer ${n.secret}]`,
+    '      timeout: 5s',
+    '      threshold: 3',
+    '      backoff: 1s',
+    '      ignoredmediatypes:',
+    '        - application/octet-stream',
+  ];
 }
 
 function run(cmd: string, args: string[]): Promise<void> {

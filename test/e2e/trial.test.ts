@@ -4,6 +4,8 @@
 // wakes it; the trial ends (`adm trial expire`, the clock moved to the end); afterwards nothing of
 // the tenant is left — no item in the table but its audit trail, no container, no repository in the
 // registry, no route in HAProxy — and another tenant's app still answers.
+import { RegistryHttp } from '../../shared/registry/http.ts';
+import { PLATFORM_REGISTRY_USER, platformRegistryPassword } from '../../shared/local/registry-auth.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -100,7 +102,9 @@ describe('a whole trial through npm run up', () => {
     const containers = await docker.listContainers({ all: true, filters: { label: [`berth.io/project=${TENANT}`] } });
     expect(containers.map((c) => c.Names)).toEqual([]);
     // The registry collects the deleted repositories' blobs soon after the deletion (and is stopped while it does).
-    const catalog = () => fetch(`http://127.0.0.1:${p.ports.registry}/v2/_catalog`).then((r) => r.json() as Promise<{ repositories: string[] }>, () => undefined);
+    // The registry wants a token: the platform's own login reads the catalog.
+    const platform = new RegistryHttp({ username: PLATFORM_REGISTRY_USER, password: platformRegistryPassword(home)! });
+    const catalog = () => platform.fetch(`http://127.0.0.1:${p.ports.registry}/v2/_catalog`).then((r) => r.json() as Promise<{ repositories: string[] }>, () => undefined);
     await until('the tenant\'s repositories stayed in the registry', catalog, (c) => c !== undefined && !c.repositories.some((r) => r.startsWith(`${TENANT}/`)), 120_000);
     expect(await haproxyMaps()).not.toContain(route.body.spec.host);
     expect((await viaRouter(p.ports.routerHttp, host)).status).toBe(503);

@@ -1,0 +1,62 @@
+// `berth registry login` (docker login to the platform registry with the session's token) and
+// `berth import-image NAME[:TAG] --from REF [--confirm]` (an image from another registry into the
+// project's image stream), as `oc registry login` and `oc import-image`.
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import type { Context } from '../context.ts';
+import { CliError, EXIT_USAGE } from '../errors.ts';
+import { projectOption } from '../options.ts';
+
+export interface ImportResult {
+  status: { tag: string; image: string; dockerImageReference: string; exposedPorts: number[] };
+}
+
+export function registerRegistryCommands(program: Command, ctx: Context): void {
+  const registry = program.command('registry').description("the platform's image registry");
+  registry
+    .command('login')
+    .description("run `docker login` to the platform registry with this session's token (its password stays off the command line)")
+    .option('--print', 'print the docker login command instead of running it')
+    .action(async (opts: { print?: boolean }) => {
+      const client = ctx.client();
+      const { host } = await client.get<{ host: string }>('/api/v1/registry');
+      const me = await client.get<{ name: string }>('/api/v1/whoami');
+      const token = ctx.config.token!;
+      if (opts.print) {
+        ctx.out(`echo '${token}' | docker login ${host} -u ${me.name} --password-stdin`);
+        return;
+      }
+      const code = await dockerLogin(host, me.name, token, ctx);
+      if (code !== 0) throw new CliError(`docker login to ${host} failed`, 'is Docker installed and running? `berth registry login --print` shows the command to run elsewhere');
+      ctx.out(`Logged in to ${host} as ${me.name}; push with \`docker push ${host}/${ctx.config.project ?? 'PROJECT'}/NAME:TAG\``);
+    });
+
+  program
+    .command('import-image')
+    .description("copy an image from another registry into an image stream tag of the project (ImageChange triggers roll it out)")
+    .argument('<NAME[:TAG]>', 'the image stream (and tag, default latest)')
+    .requiredOption('--from <REF>', 'the image to import, e.g. quay.io/org/app:1')
+    .option('--confirm', 'create the image stream when it does not exist')
+    .addOption(projectOption())
+    .action(async (arg: string, opts: { from: string; confirm?: boolean; project?: string }) => {
+      const [name, tag, extra] = arg.split(':');
+      if (!name || extra !== undefined || tag === '') throw new CliError(`"${arg}" is not NAME or NAME:TAG`, 'e.g. `berth import-image web:v1 --from quay.io/org/web:1`', { exitCode: EXIT_USAGE });
+      const out = await importImage(ctx, ctx.project(opts.project), { name, tag: tag ?? 'latest', from: opts.from, confirm: opts.confirm ?? false });
+      ctx.out(`imagestream "${name}" tag ${out.status.tag} imported from ${opts.from}\n  ${out.status.dockerImageReference}${out.status.exposedPorts.length ? `\n  exposes ${out.status.exposedPorts.join(', ')}` : ''}`);
+    });
+}
+
+export function importImage(ctx: Context, project: string, body: { name: string; tag: string; from: string; confirm: boolean }): Promise<ImportResult> {
+  return ctx.client().post<ImportResult>(`/api/v1/projects/${encodeURIComponent(project)}/imagestreamimports`, body);
+}
+
+function dockerLogin(host: string, user: string, token: string, ctx: Context): Promise<number> {
+  return new Promise((resolve) => {
+    const p = spawn('docker', ['login', host, '-u', user, '--password-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    p.stdout.on('data', (d) => ctx.io.stdout.write(d));
+    p.stderr.on('data', (d) => ctx.io.stderr.write(d));
+    p.once('error', () => resolve(127));
+    p.once('close', (code) => resolve(code ?? 1));
+    p.stdin.end(token);
+  });
+}
