@@ -3,7 +3,6 @@
 // allocated there), a host agent running pods and the Services' proxies, the endpoints
 // reconciler run on demand, and a way to run a command in a pod and read what it printed.
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { startHostAgent, type HostAgent } from '../../agents/host/agent.ts';
@@ -18,6 +17,7 @@ import { bindPod } from '../../shared/scheduler/bind.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { collect, eachObject } from '../../shared/store/each.ts';
 import { testApi, type TestApi } from '../support/api.ts';
+import { execOutput } from '../security/net-probe.ts';
 
 export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
@@ -102,16 +102,7 @@ export async function startServiceHarness(): Promise<ServiceHarness> {
   const endpoints = endpointsReconciler({ store: api.store });
   let n = 0;
 
-  const run = async (project: string, pod: string, cmd: string[]): Promise<string> => {
-    const exec = await docker.getContainer(podContainerName(project, pod)).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const out = new PassThrough();
-    const chunks: Buffer[] = [];
-    out.on('data', (c: Buffer) => chunks.push(c));
-    docker.modem.demuxStream(stream, out, out);
-    await new Promise((resolve) => stream.on('end', resolve));
-    return Buffer.concat(chunks).toString('utf8');
-  };
+  const run = async (project: string, pod: string, cmd: string[]): Promise<string> => (await execOutput(docker, podContainerName(project, pod), cmd)).text;
 
   return {
     api,
