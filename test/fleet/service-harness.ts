@@ -48,8 +48,11 @@ for u in sys.argv[1:]:
 
 export interface ServiceHarness {
   api: TestApi;
-  agent: HostAgent;
+  readonly agent: HostAgent;
   host: string;
+  networkOwner: string;
+  /** What a restart of `npm run up` does to the host side: the agent stops, its pods, proxies and networks are removed, a new agent starts. */
+  restart(): Promise<void>;
   image: string;
   /** A new user's project, made through the API (so with its UID block); the user's token. */
   project(name: string): Promise<string>;
@@ -85,7 +88,7 @@ export async function startServiceHarness(): Promise<ServiceHarness> {
   const proxyImage = await ensureServiceProxyImage(docker, () => {});
   const api = await testApi();
   const bindings = new DynamoBindingStore({ client: api.client, tableName: api.tableName });
-  const agent = await startHostAgent({
+  const start = () => startHostAgent({
     store: api.store,
     bindings,
     docker,
@@ -99,6 +102,7 @@ export async function startServiceHarness(): Promise<ServiceHarness> {
     networkOwner,
     services: { image: proxyImage },
   });
+  let agent = await start();
   const endpoints = endpointsReconciler({ store: api.store });
   let n = 0;
 
@@ -106,8 +110,16 @@ export async function startServiceHarness(): Promise<ServiceHarness> {
 
   return {
     api,
-    agent,
+    get agent() {
+      return agent;
+    },
     host,
+    networkOwner,
+    async restart() {
+      await agent.stop();
+      await removeOwnedContainers(docker, host, networkOwner);
+      agent = await start();
+    },
     image,
     async project(name) {
       const token = await api.user(`u${++n}-${tag}`);

@@ -3,7 +3,8 @@
 // `db`, `db.<project>.svc` and `$DB_SERVICE_HOST:$DB_SERVICE_PORT`, on the Service's port (80)
 // forwarded to the pods' target port (8080); a pod that is not ready gets no traffic; when the
 // Service's pod is deleted and replaced the address stays and traffic follows; an open
-// connection survives the proxy's reload; the proxy goes with the Service.
+// connection survives the proxy's reload; a restart of the host side (as `npm run up`'s) makes
+// the proxy again at the same address; the proxy goes with the Service.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terminatePod } from '../../shared/deploy/pods.ts';
@@ -115,8 +116,24 @@ describe('a Service at its cluster IP', () => {
     expect(lines).toEqual(['db-2', 'db-2']);
   });
 
+  it('keeps its address across a restart of the host side (pods, proxies and networks removed and made again)', async () => {
+    const old = (await docker.getContainer(proxyContainerName(P, 'db', h.networkOwner)).inspect()).Id;
+    await h.restart();
+    const answers = await until('the Service answering again', async () => {
+      await h.endpoints(P);
+      const out = await h.fetchFrom(P, 'client', DB_URLS).catch(() => []);
+      return out.length === 3 && out.every((l) => l === 'db-2' || l === 'db-3') && out;
+    }, 120_000);
+    expect(answers).toHaveLength(3);
+    const proxy = await docker.getContainer(proxyContainerName(P, 'db', h.networkOwner)).inspect();
+    expect(proxy.Id).not.toBe(old);
+    expect(Object.values(proxy.NetworkSettings.Networks)[0]!.IPAddress).toBe(db.spec.clusterIP);
+    const env = await h.run(P, 'client', ['env']);
+    expect(env).toContain(`DB_SERVICE_HOST=${db.spec.clusterIP}\n`);
+  });
+
   it('goes with its Service: the proxy is removed and the name no longer resolves', async () => {
-    const proxy = proxyContainerName(P, 'db', `svc-net-${h.host.slice(4)}`);
+    const proxy = proxyContainerName(P, 'db', h.networkOwner);
     expect((await docker.getContainer(proxy).inspect()).State.Running).toBe(true);
     const gone = await h.api.call('DELETE', `/api/v1/projects/${P}/services/db`, token);
     expect(gone.status).toBe(204);
