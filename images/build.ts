@@ -1,10 +1,10 @@
 // Builds Berth's images: the Python S2I builder `berth/python:3.11` and its test variant
 // `berth/python:3.11-test` (Debian's Flask, Django, gunicorn, waitress and database clients baked
 // in), and the database and cache images `berth/postgresql:15`, `berth/redis:7` and
-// `berth/mariadb:10.11`. Each base comes from mmdebstrap; each Dockerfile adds the scripts, the
+// `berth/mariadb:10.11`, and the Services' proxy `berth/service-proxy:1` (HAProxy). Each base comes from mmdebstrap; each Dockerfile adds the scripts, the
 // user and the labels. Work is skipped when an image carries the same recipe hash, so repeated
 // runs are fast.
-//   npx tsx images/build.ts [--variant plain|test|all] [--service postgresql|redis|mariadb|all]
+//   npx tsx images/build.ts [--variant plain|test|all] [--service postgresql|redis|mariadb|all] [--service-proxy]
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,10 +14,10 @@ import { dockerEngine } from '../shared/builds/s2i/docker.ts';
 import type { EngineClient } from '../shared/builds/s2i/ports.ts';
 import { makeBase } from './base.ts';
 import { withLock } from './lock.ts';
-import { RECIPE_HASH_LABEL, SERVICE_IMAGES, baseHash, packagesOf, pythonRecipe, recipeHash, serviceRecipe, type Recipe, type ServiceImage, type Variant } from './recipe.ts';
+import { RECIPE_HASH_LABEL, SERVICE_IMAGES, baseHash, packagesOf, pythonRecipe, recipeHash, serviceProxyRecipe, serviceRecipe, type Recipe, type ServiceImage, type Variant } from './recipe.ts';
 
 export type { Variant } from './recipe.ts';
-export { IMAGES, SERVICE_IMAGES, type ServiceImage } from './recipe.ts';
+export { IMAGES, SERVICE_IMAGES, SERVICE_PROXY_IMAGE, type ServiceImage } from './recipe.ts';
 
 export interface EnsureOptions {
   variant: Variant;
@@ -81,10 +81,19 @@ export function ensureServiceImage(docker: Docker, name: ServiceImage, log: (lin
   return ensureImage(docker, serviceRecipe(name), { log });
 }
 
+/** Makes sure the Services' proxy image (HAProxy) is up to date; returns its name (`berth/service-proxy:1`). */
+export function ensureServiceProxyImage(docker: Docker, log: (line: string) => void): Promise<string> {
+  return ensureImage(docker, serviceProxyRecipe(), { log });
+}
+
 async function main(argv: string[]): Promise<void> {
   const at = argv.indexOf('--variant');
   const which = at >= 0 ? argv[at + 1] : 'plain';
   const baseAt = argv.indexOf('--base');
+  if (argv.includes('--service-proxy')) {
+    console.log(`${await ensureServiceProxyImage(new Docker({ socketPath: '/var/run/docker.sock' }), (l) => console.log(l))} is up to date`);
+    return;
+  }
   const serviceAt = argv.indexOf('--service');
   const service = serviceAt >= 0 ? argv[serviceAt + 1] : undefined;
   const known = Object.keys(SERVICE_IMAGES) as ServiceImage[];

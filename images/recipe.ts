@@ -66,6 +66,23 @@ export function serviceRecipe(name: ServiceImage): Recipe {
   };
 }
 
+/** The image of the Services' proxies (HAProxy), made like the others from Debian packages. */
+export const SERVICE_PROXY_IMAGE = 'berth/service-proxy:1';
+
+/** The recipe of the Service proxy image (images/service-proxy). */
+export function serviceProxyRecipe(): Recipe {
+  return {
+    key: 'service-proxy',
+    image: SERVICE_PROXY_IMAGE,
+    base: 'berth/service-proxy-base:1',
+    dir: join(IMAGES_DIR, 'service-proxy'),
+    dockerfile: 'Dockerfile',
+    sources: ['.'],
+    packageLists: ['packages/base.txt'],
+    buildArgs: {},
+  };
+}
+
 /** The Debian suite of the bases; Python 3.11, PostgreSQL 15, Redis 7 and MariaDB 10.11 are bookworm's. */
 export const SUITE = 'bookworm';
 

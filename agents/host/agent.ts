@@ -10,6 +10,9 @@ import { DockerPods, type DockerPodsOptions } from '../../shared/fleet/docker-po
 import { DockerImageCache } from '../../shared/images/docker-cache.ts';
 import { podsOnHost } from '../../shared/deploy/host-lifecycle.ts';
 import { createPodSync, type BackoffOptions } from '../../shared/fleet/pod-sync.ts';
+import { DockerServiceProxies } from '../../shared/fleet/docker-service-proxies.ts';
+import { syncServiceProxies } from '../../shared/fleet/service-proxy-sync.ts';
+import { projectAddressings } from '../../shared/services/cluster-ips.ts';
 import { projectUids } from '../../shared/project/uid-blocks.ts';
 import type { HostSpec } from '../../shared/model/deploy-kinds.ts';
 import type { Pod } from '../../shared/model/objects.ts';
@@ -52,6 +55,19 @@ export interface HostAgentOptions {
   imageCache?: { budgetBytes: number; intervalMs?: number; keepRecentMs?: number };
   /** Labels this agent's containers, so that platforms sharing one engine leave each other's alone (default: the host name). */
   owner?: string;
+  /**
+   * Whose project networks the pods join (default: `owner`): the platform's, so that host agents
+   * of one platform sharing an engine share each project's network and its Services' proxies.
+   */
+  networkOwner?: string;
+  /**
+   * Runs the Services' proxies on this engine (shared/fleet/service-proxy-sync.ts) from `image`
+   * (images/build.ts's berth/service-proxy). With `clusterIPs` (the default), project networks
+   * are each project's own /25 and a proxy holds its Service's cluster IP; without, for a second
+   * engine on a machine whose main engine holds them, networks come from the engine's pool and
+   * the proxies are reached by name only.
+   */
+  services?: { image: string; clusterIPs?: boolean };
   logger?: Logger;
 }
 
@@ -65,6 +81,8 @@ export interface HostAgent {
    * a queue of them; the timed pass stays as the safety net.
    */
   kick(pod?: { project: string; name: string }): void;
+  /** Asks to bring the project's Services' proxies up to date soon (a Service or its endpoints changed). */
+  kickServices(project: string): void;
   /** Trims the engine's image cache now (a no-op without `imageCache`). */
   collectImages(): Promise<void>;
   stop(): Promise<void>;
@@ -86,12 +104,26 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
   const spec: HostSpec = { provider: 'docker', endpoint: opts.socketPath, address, capacity, unschedulable: false };
   await registerHost(store, { name: hostName, spec, allocatable: { cpuMilli: cpuMillis(capacity.cpu)!, memoryBytes: memoryBytes(capacity.memory)! }, ready: true });
 
+  const pinned = Boolean(opts.services) && opts.services?.clusterIPs !== false;
+  const networkOwner = opts.networkOwner ?? opts.owner ?? hostName;
+  const containers = new DockerPods(docker, {
+    owner: opts.owner ?? hostName,
+    networkOwner,
+    registryAuth: opts.registryAuth,
+    images: opts.images,
+    filesDir: opts.filesDir,
+    volumes: opts.volumes,
+    ...(pinned ? { addressing: projectAddressings(store) } : {}),
+  });
+  const proxies = opts.services ? new DockerServiceProxies(docker, containers.networks, { image: opts.services.image, networkOwner }) : undefined;
+  const syncProxies = (only?: string) =>
+    proxies ? syncServiceProxies({ store, proxies, networks: containers.networks, pinned, onError: (project, err) => logger?.warn({ host: hostName, project, err: (err as Error).message }, 'service proxies') }, only) : Promise.resolve();
   const podSync = createPodSync({
     store,
     bindings: opts.bindings,
     hostName,
     address,
-    containers: new DockerPods(docker, { owner: opts.owner ?? hostName, registryAuth: opts.registryAuth, images: opts.images, filesDir: opts.filesDir, volumes: opts.volumes }),
+    containers,
     secrets: opts.secrets,
     drainMs: opts.drainMs,
     backoff: opts.backoff,
@@ -124,6 +156,7 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
   const pass = async () => {
     if (stopped) return;
     const out = await podSync.syncHost().catch((err) => logger?.warn({ host: hostName, err: (err as Error).message }, 'host sync failed'));
+    await syncProxies().catch((err) => logger?.warn({ host: hostName, err: (err as Error).message }, 'service proxies'));
     // A probe due before the next timed pass (a starting pod's readiness): come back for it then.
     if (out?.nextProbeAt !== undefined && !stopped) {
       clearTimeout(probeTimer);
@@ -136,21 +169,37 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     const pod = await store.get<Pod>({ kind: 'Pod', ...ref });
     if (pod?.spec.host === hostName) await podSync.syncPod(pod);
   };
+  const kickedProjects = new Set<string>();
+  /** What was kicked since the last look, in one look: every pod, or the pods and projects named. */
+  const runKicked = async () => {
+    kicked = false;
+    const all = kickedAll;
+    const pods = [...kickedPods.values()];
+    const projects = [...kickedProjects];
+    kickedAll = false;
+    kickedPods.clear();
+    kickedProjects.clear();
+    if (all) return pass();
+    await Promise.all(pods.map((p) => syncOne(p).catch((err) => logger?.warn({ host: hostName, pod: p.name, err: (err as Error).message }, 'pod sync'))));
+    // A pod started or removed here changes its project's network; a Service change its proxy.
+    if (!proxies) return;
+    for (const project of new Set([...projects, ...pods.map((p) => p.project)])) await syncProxies(project).catch((err) => logger?.warn({ host: hostName, project, err: (err as Error).message }, 'service proxies'));
+  };
+  const schedule = () => {
+    if (kicked) return;
+    kicked = true;
+    syncing = syncing.then(runKicked);
+  };
   const kick = (pod?: { project: string; name: string }) => {
     if (stopped) return;
     if (pod) kickedPods.set(`${pod.project}/${pod.name}`, pod);
     else kickedAll = true;
-    if (kicked) return;
-    kicked = true;
-    syncing = syncing.then(async () => {
-      kicked = false;
-      const all = kickedAll;
-      const pods = [...kickedPods.values()];
-      kickedAll = false;
-      kickedPods.clear();
-      if (all) return pass();
-      await Promise.all(pods.map((p) => syncOne(p).catch((err) => logger?.warn({ host: hostName, pod: p.name, err: (err as Error).message }, 'pod sync'))));
-    });
+    schedule();
+  };
+  const kickServices = (project: string) => {
+    if (stopped || !proxies) return;
+    kickedProjects.add(project);
+    schedule();
   };
   const leaseTimer = setInterval(() => void renew(), leaseMs);
   let syncTimer: NodeJS.Timeout | undefined;
@@ -164,6 +213,7 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     host: hostName,
     sync,
     kick,
+    kickServices,
     collectImages: () => (syncing = syncing.then(collectImages)),
     async stop() {
       stopped = true;

@@ -1,5 +1,5 @@
 // Runs the host agent of one more Docker Engine, so that it joins the local fleet:
-//   npx tsx agents/host/main.ts --name host-2 --socket /run/berth/docker-2.sock
+//   npx tsx agents/host/main.ts --name host-2 --socket /run/berth/docker-2.sock [--services | --cluster-ips]
 // The state table is the platform's: DYNAMODB_ENDPOINT (DynamoDB Local of `npm run up`,
 // http://127.0.0.1:7800 by default) and TABLE_NAME (berth). Pods' Secret values are opened with
 // the platform's key (PAAS_HOME/secrets.key) and their files kept under PAAS_HOME/pod-files.
@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import { LocalSecretBox } from '../../shared/secrets/local.ts';
 import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
 import { startHostAgent } from './agent.ts';
+import { platformNetworkOwner } from '../../shared/fleet/project-network.ts';
+import { ensureServiceProxyImage } from '../../images/build.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -28,6 +30,8 @@ async function main(): Promise<void> {
       address: { type: 'string', default: '127.0.0.1' },
       cpu: { type: 'string' },
       memory: { type: 'string' },
+      services: { type: 'boolean', default: false },
+      'cluster-ips': { type: 'boolean', default: false },
     },
   });
   if (!values.name || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(values.name)) {
@@ -38,17 +42,22 @@ async function main(): Promise<void> {
   const tableName = process.env.TABLE_NAME || 'berth';
   const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
   const home = process.env.PAAS_HOME || join(homedir(), '.berth');
+  const docker = new Docker({ socketPath: values.socket });
   const agent = await startHostAgent({
     store: new DynamoObjectStore({ client, tableName }),
     bindings: new DynamoBindingStore({ client, tableName }),
-    docker: new Docker({ socketPath: values.socket }),
+    docker,
     hostName: values.name,
     socketPath: values.socket!,
     address: values.address,
     leaseMs: Number(process.env.PAAS_HOST_LEASE_MS || 2000),
     ...(values.cpu && values.memory ? { capacity: { cpu: values.cpu, memory: values.memory } } : {}),
-    // The platform (its table) and the host name own this engine's pod containers.
+    // The platform (its table) and the host name own this engine's pod containers; the platform its project networks.
     owner: createHash('sha256').update(`${endpoint} ${tableName} ${values.name}`).digest('hex').slice(0, 16),
+    networkOwner: platformNetworkOwner(endpoint, tableName),
+    // --services: the Services' proxies on this engine, by name; --cluster-ips: also at their cluster IPs (an engine on a
+    // machine of its own: two engines of one kernel cannot both hold a project's /25).
+    ...(values.services || values['cluster-ips'] ? { services: { image: await ensureServiceProxyImage(docker, (line) => logger.info(line)), clusterIPs: values['cluster-ips'] } } : {}),
     // The local registry (npm run up's): which of its images are whose.
     ...(process.env.BERTH_REGISTRY_HOST ? { images: { host: process.env.BERTH_REGISTRY_HOST, prefix: '', shared: ['berth', SHARED_PROJECT] } } : {}),
     // Its pulls use the platform's login (PAAS_HOME/registry/auth), which the registry requires.

@@ -17,6 +17,8 @@ import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/b
 import { LocalProcessLauncher } from '../../shared/builds/local-launcher.ts';
 import { removeStepContainers } from '../../shared/builds/s2i/docker.ts';
 import { DockerPods, removeOwnedContainers } from '../../shared/fleet/docker-pods.ts';
+import { platformNetworkOwner } from '../../shared/fleet/project-network.ts';
+import { ensureServiceProxyImage } from '../../images/build.ts';
 import { platformReconcilers } from '../../shared/platform/reconcilers.ts';
 import { IdleSignalTable } from '../../shared/idling/signals.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
@@ -103,6 +105,8 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const platformLogin = { username: PLATFORM_REGISTRY_USER, password: registryAuth.platformPassword, serveraddress: registry.host };
     const registryDeps: RegistryDeps = { host: registry.host, tokens, platformPassword: registryAuth.platformPassword, eventsSecret: registryAuth.eventsSecret, allowPrivateSources: process.env.PAAS_ALLOW_PRIVATE_IMPORTS === '1' };
 
+    // Every Service of a project gets a proxy at its cluster IP, made from this image (HAProxy).
+    const serviceProxyImage = await ensureServiceProxyImage(docker, (line) => say(`  ${line}`));
     // Git sources are cloned in a container of this image, never in the agent's own process.
     if (config.builderVariant !== 'off') await ensureGitImage(docker, (line) => say(`  ${line}`));
     const settings = buildSettings(process.env);
@@ -115,6 +119,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // bound or changed the host agent (all started below); the stream still carries every change.
     let wakeStream = () => {};
     let kickHost: (pod: { project: string; name: string }) => void = () => {};
+    let kickServices: (project: string) => void = () => {};
     let toRouter: (ref: ObjectRef) => void = () => {};
     const store = onWrites(new DynamoObjectStore({ client, tableName: config.tableName }), (obj) => {
       wakeStream();
@@ -214,7 +219,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
         hosts: { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs },
         clock: config.trials.now,
         volumes,
-      }).concat(hostAgentKicks((pod) => kickHost(pod))),
+      }).concat(hostAgentKicks((pod) => kickHost(pod), (project) => kickServices(project))),
       endpoint: dynamo.endpoint,
       streamArn,
       resyncMs: config.resyncMs,
@@ -226,14 +231,17 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // The local engine is the fleet's first host; its pods stop with the platform and start
     // again with it (they stay bound in the table).
     const owner = createHash('sha256').update(`${config.home} ${config.hostName}`).digest('hex').slice(0, 16);
-    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, images: buildPolicy.registry, registryAuth: platformLogin, secrets, filesDir: join(config.home, 'pod-files'), volumes, imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
+    // Project networks (and the Services' proxies on them) are the platform's, shared with the host agents of agents/host/main.ts on this engine.
+    const networkOwner = platformNetworkOwner(dynamo.endpoint, config.tableName);
+    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, networkOwner, services: { image: serviceProxyImage }, images: buildPolicy.registry, registryAuth: platformLogin, secrets, filesDir: join(config.home, 'pod-files'), volumes, imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
     kickHost = (pod) => hostAgent.kick(pod);
+    kickServices = (project) => hostAgent.kickServices(project);
     stops.push(async () => {
       await hostAgent.stop();
-      await removeOwnedContainers(docker, owner);
+      await removeOwnedContainers(docker, owner, networkOwner);
     });
     say(`host ${config.hostName}: the local Docker Engine`);
-    const localPods = new DockerPods(docker, { owner });
+    const localPods = new DockerPods(docker, { owner, networkOwner });
 
     const fleet = {
       // Pod logs: the local engine directly; another local engine through its socket.

@@ -105,14 +105,16 @@ export function onBinds<B extends BindingStore>(bindings: B, bound: (pod: { proj
 
 /**
  * Tells the host agent of this process to look at its pods whenever a pod changes (bound to it,
- * being deleted), instead of at its next timed pass; that pass stays as the safety net.
+ * being deleted), and at a project's Services' proxies whenever a Service changes (its
+ * endpoints), instead of at its next timed pass; that pass stays as the safety net.
  */
-export function hostAgentKicks(kick: (pod: { project: string; name: string }) => void): Reconciler {
+export function hostAgentKicks(kick: (pod: { project: string; name: string }) => void, kickServices?: (project: string) => void): Reconciler {
   return {
     name: 'host-agent',
-    kinds: ['Pod'],
+    kinds: kickServices ? ['Pod', 'Service'] : ['Pod'],
     async reconcile(ref) {
-      kick({ project: ref.project, name: ref.name });
+      if (ref.kind === 'Service') kickServices?.(ref.project);
+      else kick({ project: ref.project, name: ref.name });
       return {};
     },
   };

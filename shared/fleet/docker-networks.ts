@@ -4,7 +4,8 @@
 import type Docker from 'dockerode';
 import { BerthError } from '../errors.ts';
 import { LABELS } from './pod-container.ts';
-import { NETWORK_LABEL, isProjectNetwork, projectNetworkName, projectNetworkSpec } from './project-network.ts';
+import { NETWORK_LABEL, SERVICE_PROXY_LABEL, hasAddressing, isProjectNetwork, projectNetworkName, projectNetworkSpec } from './project-network.ts';
+import type { ProjectAddressing } from '../services/addressing.ts';
 
 /** Refused: a network of the project's name exists but is not this owner's project network. */
 export class UnmanagedNetworkError extends BerthError {
@@ -30,30 +31,42 @@ export class ProjectNetworks {
    * The project's network on this engine, made when missing; its name. Idempotent and safe to
    * race: the engine's duplicate-name check is not atomic (two creations at once both succeed,
    * and every later use of the name is refused as ambiguous), so the calls of this process share
-   * one creation, and duplicates an earlier race left are merged.
+   * one creation, and duplicates an earlier race left are merged. With the project's addressing,
+   * a network of the project made without it (before Services had addresses) is made again: the
+   * pods on it are removed first (their hosts start them again on the new one).
    */
-  ensure(project: string): Promise<string> {
+  ensure(project: string, addressing?: ProjectAddressing): Promise<string> {
     const name = projectNetworkName(project, this.owner);
     const pending = this.making.get(name);
     if (pending) return pending;
-    const made = this.ensureOnce(project, name).finally(() => this.making.delete(name));
+    const made = this.ensureOnce(project, name, addressing).finally(() => this.making.delete(name));
     this.making.set(name, made);
     return made;
   }
 
-  private async ensureOnce(project: string, name: string): Promise<string> {
+  private async ensureOnce(project: string, name: string, addressing?: ProjectAddressing): Promise<string> {
     const found = await this.inspect(name);
     if (found) {
       if (!isProjectNetwork(found.Labels, project, this.owner)) throw new UnmanagedNetworkError(name);
-      return name;
+      if (!addressing || hasAddressing(found, addressing)) return name;
+      await this.remake(found, project);
     }
-    await this.docker.createNetwork(projectNetworkSpec(project, this.owner)).catch(async (err: unknown) => {
+    await this.docker.createNetwork(projectNetworkSpec(project, this.owner, addressing)).catch(async (err: unknown) => {
       // Made by a concurrent call: fine when it is ours.
       if (status(err) !== 409) throw err;
       const again = await this.inspect(name);
       if (!again || !isProjectNetwork(again.Labels, project, this.owner)) throw new UnmanagedNetworkError(name);
     });
     return name;
+  }
+
+  /** Removes an outdated network of the project and the platform's containers on it; refuses when another container uses it. */
+  private async remake(found: Docker.NetworkInspectInfo, project: string): Promise<void> {
+    const attached = await this.docker.listContainers({ all: true, filters: { network: [found.Id] } });
+    const ours = (labels: Record<string, string> | undefined) => labels?.[LABELS.project] === project && (labels[LABELS.managed] === 'true' || labels[SERVICE_PROXY_LABEL] !== undefined);
+    if (attached.some((c) => !ours(c.Labels))) throw new UnmanagedNetworkError(found.Name);
+    await Promise.all(attached.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch((err: unknown) => (status(err) === 404 ? undefined : Promise.reject(err)))));
+    await this.docker.getNetwork(found.Id).remove().catch((err: unknown) => (status(err) === 404 ? undefined : Promise.reject(err)));
   }
 
   /** Removes the project's network when no container of this owner in the project is left on it. */

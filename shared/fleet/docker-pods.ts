@@ -14,7 +14,8 @@ import { PodFiles } from './pod-files.ts';
 import type { VolumeMounter } from '../volumes/ports.ts';
 import { subPathDir } from '../volumes/pod-volumes.ts';
 import { connectTcp, logStream, startExec } from './docker-streams.ts';
-import { projectNetworkName } from './project-network.ts';
+import { SERVICE_PROXY_LABEL, projectNetworkName } from './project-network.ts';
+import type { ProjectAddressing } from '../services/addressing.ts';
 import type { ExecRequest, ExecSession, LogOptions, PodContainers } from './ports.ts';
 import type { HostPort, ListedPod, PodSpecForHost, RunningPod } from './types.ts';
 
@@ -94,6 +95,16 @@ export interface DockerPodsOptions {
   filesDir?: string;
   /** Mounts claims' volumes on this host (loop-mounted disks under PAAS_HOME); a pod with claims needs it. */
   volumes?: VolumeMounter;
+  /**
+   * Whose project networks the pods join: the platform's, so that host agents of one platform
+   * sharing an engine share each project's network (and its Services' proxies). Defaults to `owner`.
+   */
+  networkOwner?: string;
+  /**
+   * Each project's addresses (services/addressing.ts): its network's subnet, its pods' range and
+   * its Services' range. Without it, networks take their subnet from the engine's pool.
+   */
+  addressing?: (project: string) => Promise<ProjectAddressing>;
 }
 
 export class DockerPods implements PodContainers {
@@ -107,7 +118,9 @@ export class DockerPods implements PodContainers {
     this.uidFor = opts.uidFor ?? projectUid;
     this.registryAuth = opts.registryAuth;
     this.owner = opts.owner;
-    this.networks = new ProjectNetworks(docker, opts.owner);
+    this.networkOwner = opts.networkOwner ?? opts.owner;
+    this.networks = new ProjectNetworks(docker, this.networkOwner);
+    this.addressing = opts.addressing;
     this.images = opts.images;
     this.files = opts.filesDir ? new PodFiles(opts.filesDir) : undefined;
     this.volumes = opts.volumes;
@@ -120,6 +133,8 @@ export class DockerPods implements PodContainers {
   private readonly images: PlatformRegistry | undefined;
 
   private readonly owner: string | undefined;
+  private readonly networkOwner: string | undefined;
+  private readonly addressing: DockerPodsOptions['addressing'];
   /** The engine's project networks of this owner. */
   readonly networks: ProjectNetworks;
 
@@ -142,7 +157,8 @@ export class DockerPods implements PodContainers {
       if (existing.State.Running && existing.Config.Image === spec.image) return runningPodOf(existing);
       await this.replace(existing, name);
     }
-    const network = await this.networks.ensure(spec.project);
+    const addressing = await this.addressing?.(spec.project);
+    const network = await this.networks.ensure(spec.project, addressing);
     const uid = spec.uid ?? this.uidFor(spec.project);
     if (spec.volumes?.length && !this.files) throw new BerthError(501, 'NoPodFiles', `pod ${spec.project}/${spec.pod} mounts Secret or ConfigMap files, and this host keeps none`);
     const files = spec.volumes?.length ? await this.files!.write(name, uid, spec.volumes) : [];
@@ -154,7 +170,7 @@ export class DockerPods implements PodContainers {
         if ((err as { statusCode?: number }).statusCode === 409) throw new ConflictError(`container "${name}" is being created by someone else`, 'retry');
         // The project's last pod went meanwhile and took the network with it: make it again, once.
         if (!isNetworkNotFound(err)) throw err;
-        await this.networks.ensure(spec.project);
+        await this.networks.ensure(spec.project, addressing);
         return this.docker.createContainer(options);
       });
     const created = await create().catch(async (err: unknown) => {
@@ -271,7 +287,7 @@ export class DockerPods implements PodContainers {
   async connectPort(project: string, pod: string, port: number): Promise<Duplex> {
     const info = await this.ownContainer(project, pod);
     if (!info.State.Running) throw new ConflictError(`pod ${project}/${pod} is not running`, `see why with: berth describe pod/${pod}`);
-    const address = info.NetworkSettings.Networks?.[projectNetworkName(project, this.owner)]?.IPAddress;
+    const address = info.NetworkSettings.Networks?.[projectNetworkName(project, this.networkOwner)]?.IPAddress;
     if (!address) throw new ConflictError(`pod ${project}/${pod} has no address on its project's network`, 'it may be starting; try again');
     return connectTcp(address, port, `pod ${pod}`);
   }
@@ -341,10 +357,15 @@ function previousName(name: string): string {
   return `${name}${PREVIOUS_SUFFIX}`;
 }
 
-/** Removes every pod container of one owner (a platform stopping its local host), then its project networks. Returns how many containers. */
-export async function removeOwnedContainers(docker: Docker, owner: string): Promise<number> {
+/**
+ * Removes every pod container of one owner (a platform stopping its local host), the Services'
+ * proxies on the networks of `networkOwner` (the owner's by default), then those networks.
+ * Returns how many pod containers.
+ */
+export async function removeOwnedContainers(docker: Docker, owner: string, networkOwner: string = owner): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.owner}=${owner}`] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
-  await new ProjectNetworks(docker, owner).prune();
+  const proxies = await docker.listContainers({ all: true, filters: { label: [`${SERVICE_PROXY_LABEL}=${networkOwner}`] } });
+  await Promise.all([...list, ...proxies].map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await new ProjectNetworks(docker, networkOwner).prune();
   return list.length;
 }

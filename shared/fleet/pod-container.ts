@@ -111,7 +111,5 @@ export function podContainerSpec(
       // Berth restarts pods itself (with backoff, visible in the pod's reason).
       RestartPolicy: { Name: 'no' },
     },
-    // The pod answers to its Services' names on its project's network (the engine's DNS).
-    ...(opts.network && pod.aliases?.length ? { NetworkingConfig: { EndpointsConfig: { [opts.network]: { Aliases: pod.aliases } } } } : {}),
   };
 }

@@ -32,7 +32,7 @@ import { collect, eachObject } from '../store/each.ts';
 import { recordEvent } from '../events/record.ts';
 import type { SecretBox } from '../secrets/ports.ts';
 import { PodConfigError, resolvePodConfig } from '../secrets/pod-config.ts';
-import { serviceAliases, serviceEnv } from './service-env.ts';
+import { serviceEnv } from './service-env.ts';
 
 export interface BackoffOptions {
   /** The first wait after a container exits (Kubernetes: 10 s). */
@@ -97,17 +97,16 @@ interface PodMemory {
 
 const freshProbe = (): ProbeState => ({ successes: 0, failures: 0, lastRun: 0 });
 
-/** What the host found for the pod in its project when it started it: the environment, files and names. */
+/** What the host found for the pod in its project when it started it: the environment and files. */
 export interface StartConfig {
   env: PodSpecForHost['env'];
   volumes?: PodSpecForHost['volumes'];
   mounts?: PodSpecForHost['mounts'];
-  aliases?: string[];
 }
 
 /**
- * The environment, files and network names of a pod's container: its project's Services (their
- * variables first, so that the pod's own win), its Secrets and ConfigMaps. Throws PodConfigError
+ * The environment and files of a pod's container: its project's Services' variables (first, so
+ * that the pod's own win), its Secrets and ConfigMaps. Throws PodConfigError
  * when a referenced object or key is missing.
  */
 export async function startConfigOf(store: ObjectStore, box: SecretBox | undefined, pod: Pod): Promise<StartConfig> {
@@ -115,7 +114,7 @@ export async function startConfigOf(store: ObjectStore, box: SecretBox | undefin
   const services = await collect(eachObject<Service>(store, 'Service', project));
   const config = await resolvePodConfig(store, box, pod);
   const mounts = await hostVolumeMounts(store, pod);
-  return { env: [...serviceEnv(services, project), ...config.env], volumes: config.volumes, mounts, aliases: serviceAliases(services, project, pod.metadata.labels ?? {}) };
+  return { env: [...serviceEnv(services), ...config.env], volumes: config.volumes, mounts };
 }
 
 /** The spec of the pod's one container as the host runs it (with `config`, as startConfigOf resolved it). */
@@ -134,7 +133,6 @@ export function specForHost(pod: Pod, uid: number, config?: StartConfig): PodSpe
     env: config?.env ?? (c.env ?? []).filter((e) => !e.valueFrom).map((e) => ({ name: e.name, value: e.value ?? '' })),
     ...(config?.volumes?.length ? { volumes: config.volumes } : {}),
     ...(config?.mounts?.length ? { mounts: config.mounts } : {}),
-    ...(config?.aliases?.length ? { aliases: config.aliases } : {}),
     ports: (c.ports ?? []).map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })),
     resources: podLimits(pod),
     ...(command ? { command } : {}),

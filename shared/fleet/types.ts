@@ -29,8 +29,6 @@ export interface PodSpecForHost {
   volumes?: PodFileVolume[];
   /** Persistent volume claims and scratch directories, mounted where the container asks. */
   mounts?: HostVolumeMount[];
-  /** The names the pod answers to on its project's network (its Services': `db`, `db.shop.svc`). */
-  aliases?: string[];
 }
 
 export interface HostPort {

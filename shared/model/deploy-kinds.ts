@@ -236,6 +236,11 @@ export const serviceSpec = z.strictObject({
     .array(z.strictObject({ name: z.string().max(15).optional(), port, targetPort: port.optional(), protocol: z.enum(['TCP', 'UDP']).default('TCP') }))
     .min(1)
     .max(20),
+  /**
+   * The Service's stable address on its project's network, allocated when it is created (left
+   * out or empty) and never changed; one asked for must be free and in the project's range.
+   */
+  clusterIP: z.union([z.literal(''), z.ipv4()]).optional(),
 });
 export type ServiceSpec = z.infer<typeof serviceSpec>;
 

@@ -29,18 +29,24 @@ with cf.ThreadPoolExecutor(64) as ex:
     print(json.dumps([t for t in ex.map(probe, targets) if t]))
 `;
 
-/** The targets of `targets` that accepted a TCP connection from inside the container, as `host:port`. */
-export async function openFrom(docker: Docker, containerId: string, targets: Target[]): Promise<string[]> {
-  const exec = await docker.getContainer(containerId).exec({ Cmd: ['python3', '-c', SCRIPT, JSON.stringify(targets)], AttachStdout: true, AttachStderr: true });
+/** Runs `cmd` in the container; what it printed (stdout and stderr) and its exit code. */
+export async function execOutput(docker: Docker, containerId: string, cmd: string[]): Promise<{ text: string; exitCode: number }> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
   docker.modem.demuxStream(stream, out, out);
   await new Promise((resolve) => stream.on('end', resolve));
-  const text = Buffer.concat(chunks).toString('utf8').trim();
   const { ExitCode } = await exec.inspect();
-  if (ExitCode !== 0) throw new Error(`the probe failed in ${containerId}: ${text}`);
+  return { text: Buffer.concat(chunks).toString('utf8'), exitCode: ExitCode ?? -1 };
+}
+
+/** The targets of `targets` that accepted a TCP connection from inside the container, as `host:port`. */
+export async function openFrom(docker: Docker, containerId: string, targets: Target[]): Promise<string[]> {
+  const out = await execOutput(docker, containerId, ['python3', '-c', SCRIPT, JSON.stringify(targets)]);
+  const text = out.text.trim();
+  if (out.exitCode !== 0) throw new Error(`the probe failed in ${containerId}: ${text}`);
   return (JSON.parse(text.split('\n').pop()!) as Target[]).map((t) => `${t.host}:${t.port}`).sort();
 }
 

@@ -3,16 +3,16 @@
 // API): instantiating or processing the template into the victim's project, reading or listing
 // its generated Secret (by API and CLI), and — from a pod of their own project on the real Docker
 // Engine — reaching the victim's PostgreSQL and Redis by their Service names (`postgresql`,
-// `postgresql.<project>.svc`, …) or by their pods' addresses. All fail; a pod of the victim's own
+// `postgresql.<project>.svc`, …), their cluster IPs or their pods' addresses. All fail; a pod of the victim's own
 // project reaches both by name (so the probe can tell), and nothing the stranger gets back holds
 // the victim's generated passwords.
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilderImages, ensureServiceImage } from '../../images/build.ts';
-import { DockerPods, removeOwnedContainers } from '../../shared/fleet/docker-pods.ts';
-import { serviceAliases } from '../../shared/fleet/service-env.ts';
-import type { PodSpecForHost, RunningPod } from '../../shared/fleet/types.ts';
+import { podContainerName } from '../../shared/fleet/pod-container.ts';
+import type { RunningPod } from '../../shared/fleet/types.ts';
+import type { Pod } from '../../shared/model/objects.ts';
 import { LocalSecretBox } from '../../shared/secrets/index.ts';
 import { specCodecs } from '../../shared/secrets/codecs.ts';
 import { ensureSharedProject } from '../../shared/project/openshift.ts';
@@ -21,39 +21,34 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCli, type CliHarness } from '../cli/harness.ts';
+import { startServiceHarness, until, type ServiceHarness } from '../fleet/service-harness.ts';
 import { addressOf, openFrom, targets } from './net-probe.ts';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const tag = randomBytes(4).toString('hex');
-const owner = `sec-tmpl-${tag}`;
-const pods = new DockerPods(docker, { owner });
 const VICTIM = `bank-${tag}`;
 const STRANGER = `evil-${tag}`;
 const TEMPLATE = 'flask-psql-redis-celery';
 const SOURCE = 'SOURCE_REPOSITORY_URL=https://git.example.com/shop.git';
 let h: CliHarness;
+let sh: ServiceHarness;
 let victim: string, stranger: string;
 const generated: Record<string, string> = {};
 let db: RunningPod, cache: RunningPod, sibling: RunningPod, intruder: RunningPod;
 
 const leaks = (x: unknown) => ['DATABASE_PASSWORD', 'REDIS_PASSWORD'].some((k) => JSON.stringify(x).includes(generated[k]!) || JSON.stringify(x).includes(Buffer.from(generated[k]!).toString('base64')));
 
-/** A pod of `project` as the host agent starts it: the names its project's Services give it. */
-async function podOf(project: string, dc: string, image: string, env: Record<string, string>, command?: string[]): Promise<PodSpecForHost> {
-  const services = project === VICTIM ? (await h.api.call('GET', `/api/v1/projects/${VICTIM}/services`, victim)).body.items : [];
-  const labels = project === VICTIM ? (await h.api.call('GET', `/api/v1/projects/${VICTIM}/deploymentconfigs/${dc}`, victim)).body.spec.template.metadata.labels : { name: dc };
-  return {
-    project,
-    deployment: dc,
-    revision: 1,
-    pod: `${dc}-1-${randomBytes(3).toString('hex').slice(0, 5)}`,
-    image,
-    env: Object.entries(env).map(([name, value]) => ({ name, value })),
-    ports: [],
-    resources: { cpuMilli: 200, memoryBytes: 256 * 1024 * 1024 },
-    ...(command ? { command } : {}),
-    aliases: serviceAliases(services, project, labels),
-  };
+/** The labels the DC's pods carry, so that its Services select them. */
+async function labelsOf(project: string, dc: string): Promise<Record<string, string>> {
+  return project === VICTIM ? (await h.api.call('GET', `/api/v1/projects/${VICTIM}/deploymentconfigs/${dc}`, victim)).body.spec.template.metadata.labels : { name: dc };
+}
+
+/** A running pod of the DC on the Service harness's host agent: the container's id. */
+async function podOf(project: string, dc: string, image: string, env: Record<string, string>, command?: string[]): Promise<RunningPod> {
+  const name = `${dc}-1-${randomBytes(3).toString('hex').slice(0, 5)}`;
+  await sh.pod(project, name, { labels: await labelsOf(project, dc), image, env, ...(command ? { command } : {}) });
+  await until(`${name} running`, async () => (await h.api.store.get<Pod>({ kind: 'Pod', project, name }))?.status?.phase === 'Running', 120_000);
+  return { containerId: (await docker.getContainer(podContainerName(project, name)).inspect()).Id } as RunningPod;
 }
 
 beforeAll(async () => {
@@ -77,15 +72,18 @@ beforeAll(async () => {
     ensureServiceImage(docker, 'postgresql', () => {}),
     ensureServiceImage(docker, 'redis', () => {}),
   ]);
+  // The host side as `npm run up` runs it: pods on project networks, a proxy at each Service's cluster IP.
+  sh = await startServiceHarness(h.api);
   const idle = ['sleep', 'infinity'];
-  db = await pods.ensurePod(await podOf(VICTIM, 'postgresql', postgresql, { POSTGRESQL_USER: generated.DATABASE_USER!, POSTGRESQL_PASSWORD: generated.DATABASE_PASSWORD!, POSTGRESQL_DATABASE: 'visits' }));
-  cache = await pods.ensurePod(await podOf(VICTIM, 'redis', redis, { REDIS_PASSWORD: generated.REDIS_PASSWORD! }));
-  sibling = await pods.ensurePod(await podOf(VICTIM, 'flask-psql', builder, {}, idle));
-  intruder = await pods.ensurePod(await podOf(STRANGER, 'web', builder, {}, idle));
+  db = await podOf(VICTIM, 'postgresql', postgresql, { POSTGRESQL_USER: generated.DATABASE_USER!, POSTGRESQL_PASSWORD: generated.DATABASE_PASSWORD!, POSTGRESQL_DATABASE: 'visits' });
+  cache = await podOf(VICTIM, 'redis', redis, { REDIS_PASSWORD: generated.REDIS_PASSWORD! });
+  sibling = await podOf(VICTIM, 'flask-psql', builder, {}, idle);
+  intruder = await podOf(STRANGER, 'web', builder, {}, idle);
+  await sh.endpoints(VICTIM);
 }, 600_000);
 
 afterAll(async () => {
-  await removeOwnedContainers(docker, owner);
+  await sh?.stop();
   await h?.close();
 });
 
@@ -98,11 +96,12 @@ describe("a stranger and the victim's template application", () => {
     expect(open).toEqual(names.map((t) => `${t.host}:${t.port}`).sort());
   }, 120_000);
 
-  it("a pod of the stranger's project reaches neither by name, project-qualified name, or pod address", async () => {
+  it("a pod of the stranger's project reaches neither by name, project-qualified name, cluster IP or pod address", async () => {
     const [dbAt, cacheAt] = await Promise.all([db, cache].map((p) => addressOf(docker, p.containerId)));
+    const clusterIP = async (svc: string) => (await h.api.call('GET', `/api/v1/projects/${VICTIM}/services/${svc}`, victim)).body.spec.clusterIP as string;
     const probes = [
-      ...targets(['postgresql', `postgresql.${VICTIM}.svc`, `postgresql.${VICTIM}.svc.cluster.local`, dbAt!.ip], [5432]),
-      ...targets(['redis', `redis.${VICTIM}.svc`, `redis.${VICTIM}.svc.cluster.local`, cacheAt!.ip], [6379]),
+      ...targets(['postgresql', `postgresql.${VICTIM}.svc`, `postgresql.${VICTIM}.svc.cluster.local`, dbAt!.ip, await clusterIP('postgresql')], [5432]),
+      ...targets(['redis', `redis.${VICTIM}.svc`, `redis.${VICTIM}.svc.cluster.local`, cacheAt!.ip, await clusterIP('redis')], [6379]),
     ];
     expect(await openFrom(docker, intruder.containerId, probes)).toEqual([]);
   }, 60_000);

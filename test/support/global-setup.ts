@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import type { TestProject } from 'vitest/node';
 import { ensureGitImage } from '../../images/git.ts';
+import { ensureServiceProxyImage } from '../../images/build.ts';
 import { BUSYBOX, DOCKER, HAPROXY, HTTP_CLIENTS, JAVA, MMDEBSTRAP, REGISTRY, ensurePrerequisites } from '../../agents/up/prerequisites.ts';
 import { ensureDockerd } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal, type DynamoLocal } from '../../shared/local/dynamodb-local.ts';
@@ -25,6 +26,8 @@ export async function setup(project: TestProject): Promise<void> {
   // Every build clones its git source in this image, and `npm run up` makes it before it says
   // ready: made once here, on a fresh machine, no test depends on another having made it first.
   await ensureGitImage(new Docker({ socketPath: '/var/run/docker.sock' }), say);
+  // The Services' proxies (HAProxy from Debian's package), as `npm run up` makes it: once here for every test.
+  await ensureServiceProxyImage(new Docker({ socketPath: '/var/run/docker.sock' }), say);
   registryDir = mkdtempSync(join(tmpdir(), 'berth-registry-'));
   registry = await startRegistry({ port: await freePort(), dir: registryDir });
   project.provide('dynamoEndpoint', engine.endpoint);

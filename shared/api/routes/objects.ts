@@ -35,6 +35,8 @@ import { dryRunObject } from '../../templates/dry-run.ts';
 import { admitClaimUpdate } from '../../volumes/admission.ts';
 import { CLAIM_KIND } from '../../volumes/claims.ts';
 import type { PersistentVolumeClaimSpec } from '../../model/volume-kinds.ts';
+import type { ServiceSpec } from '../../model/deploy-kinds.ts';
+import { createServiceWithClusterIP, keepClusterIP, projectAddressings } from '../../services/cluster-ips.ts';
 
 export function registerObjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   for (const def of KINDS.values()) if (def.scope === 'project') registerKind(app, deps, def);
@@ -47,6 +49,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
   const tag = kind;
   const ref = (project: string, name: string) => ({ kind, project, name });
   const codec = deps.codecs?.[kind];
+  const addressing = projectAddressings(deps.store);
   const open = async <T extends BerthObject>(o: T): Promise<T> => (codec ? { ...o, spec: await codec.open(o.spec) } : o);
   // What a reader gets: secrets in the spec (webhook secrets) only for those who may change the object.
   const redact = redactFor(kind);
@@ -121,11 +124,9 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
           if (await deps.store.get(ref(params.project, body.metadata.name))) throw new AlreadyExistsError(kind, body.metadata.name);
           return c.json(withApiVersion(dryRunObject(kind, params.project, body.metadata.name, { labels, annotations }, given), body.apiVersion), 201);
         }
-        const created = await deps.store.create({
-          kind,
-          metadata: { name: body.metadata.name, project: params.project, labels, annotations },
-          spec: codec ? await codec.seal(given) : given,
-        });
+        const object = { kind, metadata: { name: body.metadata.name, project: params.project, labels, annotations }, spec: codec ? await codec.seal(given) : given };
+        // A Service gets its cluster IP in the same write (services/cluster-ips.ts).
+        const created = kind === 'Service' ? await createServiceWithClusterIP(deps.store, addressing, object) : await deps.store.create(object);
         return c.json(withApiVersion(await open(created), body.apiVersion), 201);
       },
     );
@@ -136,13 +137,14 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
       { method: 'put', path: `${base}/{name}`, access: { kind: 'project', verb: 'update', resource }, summary: `Replace a ${kind}'s spec and metadata`, tag, params: ProjectNameParam, query: WriteQuery, body: replaceBody, response: out },
       async (c, { params, query, body }) => {
         checkProject(body.metadata.project, params.project);
-        const given = specOf(body);
+        let given = specOf(body);
         checkHost(params.project, given);
         const target = ref(params.project, params.name);
         const stored = await getOr404(deps.store, target);
         // What may not be written at all is refused before what the spec asks for is judged.
         await guardMetadata(deps, c.get('user'), stored.metadata, body.metadata);
         if (kind === CLAIM_KIND) admitClaimUpdate(stored.spec as PersistentVolumeClaimSpec, given as PersistentVolumeClaimSpec);
+        if (kind === 'Service') given = keepClusterIP((stored.spec as ServiceSpec), given as ServiceSpec);
         await admitSpec(deps, kind, params.project, given);
         if (query.dryRun) {
           if (body.metadata.name !== params.name) throw ValidationError.field('metadata.name', `must be "${params.name}", the name in the path`);
