@@ -62,7 +62,7 @@ export async function runBrokeredExec(ctx: Context, session: BrokeredSession, re
       });
       ch.on('stderr', (d) => io.stderr.write(d as never));
       ch.on('exitCode', (c) => (reported = c));
-      ch.once('error', (err) => reject(new CliError(`the session with the pod broke off: ${err.message}`, 'try again; the session may have expired')));
+      ch.on('error', (err) => reject(new CliError(`the session with the pod broke off: ${err.message}`, 'try again; the session may have expired')));
       ch.once('closed', () => resolve());
     });
   } finally {
@@ -100,7 +100,7 @@ export function tunnelBrokered(client: ApiClient, path: string, port: number, lo
       });
       channel.on('output', (d) => local.write(d));
       channel.on('flag', (f) => f === FLAG.connectToPortError && fail(`the pod refused the connection to port ${port}`));
-      channel.once('error', (err) => fail(err.message));
+      channel.on('error', (err) => fail(err.message));
       channel.once('closed', () => local.end());
     },
     (err: Error) => fail(err.message),

@@ -46,18 +46,25 @@ export class SsmDataChannel extends EventEmitter<SsmChannelEvents> {
   ) {
     super();
     ws.binaryType = 'nodebuffer';
-    ws.once('open', () => ws.send(openDataChannel(tokenValue, clientId, CLIENT_VERSION)));
+    ws.once('open', () => {
+      ws.send(openDataChannel(tokenValue, clientId, CLIENT_VERSION));
+      // What was written before the socket opened goes now, in order.
+      for (const m of this.unacked.values()) {
+        m.sent = Date.now();
+        ws.send(m.bytes);
+      }
+    });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return;
       try {
         this.receive(decodeMessage(data));
       } catch (err) {
         // A damaged frame is dropped unacknowledged: the agent sends it again.
-        if (!(err instanceof FrameError)) this.emit('error', err as Error);
+        if (!(err instanceof FrameError)) this.fail(err as Error);
       }
     });
     ws.once('close', (_code, reason) => this.end(reason.toString('utf8') || 'the data channel closed'));
-    ws.once('error', (err) => this.emit('error', err));
+    ws.once('error', (err) => this.fail(err));
     this.timer = setInterval(() => this.resend(), RESEND_MS / 3);
     this.timer.unref();
   }
@@ -87,16 +94,24 @@ export class SsmDataChannel extends EventEmitter<SsmChannelEvents> {
     const seq = this.nextOut++;
     const bytes = encodeMessage({ messageType: MESSAGE_TYPE.input, sequenceNumber: seq, flags: seq === 0 ? 1 : 0, payloadType, payload });
     this.unacked.set(seq, { bytes, sent: Date.now(), tries: 0 });
-    this.ws.send(bytes);
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(bytes);
+  }
+
+  /** Reports the error (to listeners of 'error' only) and ends the channel. */
+  private fail(err: Error): void {
+    if (this.ended) return;
+    if (this.listenerCount('error')) this.emit('error', err);
+    this.end(err.message);
+    this.ws.terminate();
   }
 
   private resend(): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
     const now = Date.now();
     for (const [seq, m] of this.unacked) {
       if (now - m.sent < RESEND_MS) continue;
       if (++m.tries > RESEND_LIMIT) {
-        this.emit('error', new Error(`the agent did not acknowledge message ${seq}`));
-        this.close();
+        this.fail(new Error(`the agent did not acknowledge message ${seq}`));
         return;
       }
       m.sent = now;
