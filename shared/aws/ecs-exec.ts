@@ -75,7 +75,8 @@ export class EcsExecBroker implements PodSessionBroker {
     const task = await this.runningTask(project, pod);
     const uid = await this.o.uidFor(project);
     const exitMarker = `@@berth-exit-${randomBytes(12).toString('hex')}:`;
-    const out = await this.o.ecs.send(
+    const out = await this.o.ecs
+      .send(
       new ExecuteCommandCommand({
         cluster: this.o.cluster,
         task: task.taskArn,
@@ -83,7 +84,8 @@ export class EcsExecBroker implements PodSessionBroker {
         interactive: true,
         command: wrappedCommand(req.command, uid, exitMarker, req.tty),
       }),
-    );
+      )
+      .catch((err: unknown) => notConnected(err, pod));
     return { ...sessionOf(out.session?.sessionId, out.session?.streamUrl, out.session?.tokenValue, 'ExecuteCommand'), exitMarker };
   }
 
@@ -95,9 +97,26 @@ export class EcsExecBroker implements PodSessionBroker {
     const runtimeId = task.containers?.[0]?.runtimeId;
     if (!runtimeId) throw new ConflictError(`pod ${pod}'s container has not started yet`, 'try again in a moment');
     const taskId = task.taskArn!.split('/').pop()!;
-    const out = await ssm.startSession({ Target: `ecs:${cluster}_${taskId}_${runtimeId}`, DocumentName: PORT_FORWARDING_DOCUMENT, Parameters: { portNumber: [String(port)] } });
+    const out = await ssm
+      .startSession({ Target: `ecs:${cluster}_${taskId}_${runtimeId}`, DocumentName: PORT_FORWARDING_DOCUMENT, Parameters: { portNumber: [String(port)] } })
+      .catch((err: unknown) => notConnected(err, pod));
     return sessionOf(out.SessionId, out.StreamUrl, out.TokenValue, 'StartSession');
   }
+}
+
+/**
+ * The errors that mean the task's Session Manager agent cannot take a session (ECS:
+ * TargetNotConnectedException, or an InvalidParameterException for a task started without ECS
+ * Exec; SSM: TargetNotConnected) as a 503 saying so; anything else as it came.
+ */
+function notConnected(err: unknown, pod: string): never {
+  const e = err as { name?: string; message?: string };
+  if (e.name === 'TargetNotConnectedException' || e.name === 'TargetNotConnected' || (e.name === 'InvalidParameterException' && /execute command/i.test(e.message ?? ''))) {
+    throw new BerthError(503, 'SessionNotAvailable', `pod ${pod} cannot take a session now: ${e.message ?? e.name}`, {
+      suggestion: 'a pod started before ECS Exec was enabled takes sessions once it is replaced (berth rollout latest); a new one, once its agent is connected',
+    });
+  }
+  throw err;
 }
 
 function sessionOf(sessionId: string | undefined, streamUrl: string | undefined, tokenValue: string | undefined, call: string): BrokeredSession {
