@@ -75,17 +75,8 @@ export class EcsExecBroker implements PodSessionBroker {
     const task = await this.runningTask(project, pod);
     const uid = await this.o.uidFor(project);
     const exitMarker = `@@berth-exit-${randomBytes(12).toString('hex')}:`;
-    const out = await this.o.ecs
-      .send(
-      new ExecuteCommandCommand({
-        cluster: this.o.cluster,
-        task: task.taskArn,
-        container: task.containers?.[0]?.name,
-        interactive: true,
-        command: wrappedCommand(req.command, uid, exitMarker, req.tty),
-      }),
-      )
-      .catch((err: unknown) => notConnected(err, pod));
+    const input = { cluster: this.o.cluster, task: task.taskArn, container: task.containers?.[0]?.name, interactive: true, command: wrappedCommand(req.command, uid, exitMarker, req.tty) };
+    const out = await this.o.ecs.send(new ExecuteCommandCommand(input)).catch((err: unknown) => notConnected(err, pod));
     return { ...sessionOf(out.session?.sessionId, out.session?.streamUrl, out.session?.tokenValue, 'ExecuteCommand'), exitMarker };
   }
 
