@@ -188,7 +188,8 @@ export class EcsPodContainers implements PodContainers {
   async streamLogs(project: string, pod: string, opts: LogOptions): Promise<Readable> {
     if (opts.follow) throw new BerthError(501, 'FollowNotAvailable', `the log of pod ${project}/${pod} cannot be followed on this platform yet`, { suggestion: 'read it without -f, with --since for the newest lines' });
     const text = await this.logs(project, pod, opts);
-    return Readable.from([text]);
+    // Bytes, not a string: a web stream of the answer takes only Uint8Array chunks.
+    return Readable.from([Buffer.from(text)]);
   }
 
   /** The pod's output from CloudWatch Logs (its newest task's stream, or with `previous` the one before it). */
