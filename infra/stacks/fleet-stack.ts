@@ -173,8 +173,9 @@ export class FleetStack extends Stack {
     add(['ecs:DescribeTasks'], [tasks], inCluster);
     add(['ecs:ExecuteCommand'], [this.cluster.clusterArn]);
     add(['ecs:ExecuteCommand'], [tasks], { ...inCluster, StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } });
-    add(['ssm:StartSession'], [this.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: PORT_FORWARDING_DOCUMENT })]);
-    add(['ssm:StartSession'], [tasks], { Bool: { 'ssm:SessionDocumentAccessCheck': 'true' } });
+    // An AWS-owned document: its ARN is written with an empty account or the caller's; `*` takes both.
+    add(['ssm:StartSession'], [this.formatArn({ service: 'ssm', account: '*', resource: 'document', resourceName: PORT_FORWARDING_DOCUMENT })]);
+    add(['ssm:StartSession'], [tasks], { BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } });
     add(['logs:GetLogEvents'], [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${this.podLogGroup.logGroupName}:log-stream:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
     return { BERTH_CLUSTER: this.cluster.clusterName, BERTH_POD_LOG_GROUP: this.podLogGroup.logGroupName };
   }
