@@ -23,19 +23,6 @@ export type Transport = 'websocket' | 'brokered';
 function tunnel(ctx: Context, client: ApiClient, path: string, pair: PortPair, local: Socket, transport: Transport): void {
   local.setNoDelay(true);
   local.pause();
-  if (transport === 'brokered') {
-    let failed = false;
-    const fail = (why: string) => {
-      if (failed) return;
-      failed = true;
-      ctx.io.stderr.write(`error: forwarding port ${local.localPort ?? pair.local} -> ${pair.remote}: ${why}\n`);
-      local.destroy();
-    };
-    void import('./ssm-session.ts').then(({ tunnelBrokered }) => tunnelBrokered(client, path, pair.remote, local, fail));
-    return;
-  }
-  const url = `${client.server.replace(/^http/, 'ws')}${path}?port=${pair.remote}`;
-  const ws = new WebSocket(url, { headers: client.authHeaders(), perMessageDeflate: false });
   let failed = false;
   const fail = (why: string) => {
     if (failed) return;
@@ -43,6 +30,12 @@ function tunnel(ctx: Context, client: ApiClient, path: string, pair: PortPair, l
     ctx.io.stderr.write(`error: forwarding port ${local.localPort ?? pair.local} -> ${pair.remote}: ${why}\n`);
     local.destroy();
   };
+  if (transport === 'brokered') {
+    void import('./ssm-session.ts').then(({ tunnelBrokered }) => tunnelBrokered(client, path, pair.remote, local, fail));
+    return;
+  }
+  const url = `${client.server.replace(/^http/, 'ws')}${path}?port=${pair.remote}`;
+  const ws = new WebSocket(url, { headers: client.authHeaders(), perMessageDeflate: false });
   ws.once('unexpected-response', (_req, res) => {
     res.resume();
     fail(`the server refused the connection (${res.statusCode})`);
