@@ -57,7 +57,7 @@ export interface PodLogOptions {
 }
 
 /** Prints a pod's log as the server streams it; with `follow`, until the container stops or the user interrupts. */
-export async function printPodLog(ctx: Context, client: ApiClient, podPath: string, project: string, opts: PodLogOptions): Promise<void> {
+export async function printPodLog(ctx: Context, client: ApiClient, podPath: string, project: string, opts: PodLogOptions, pollMs = POLL_MS): Promise<void> {
   const query = new URLSearchParams();
   if (opts.follow) query.set('follow', '1');
   if (opts.previous) query.set('previous', '1');
@@ -67,6 +67,16 @@ export async function printPodLog(ctx: Context, client: ApiClient, podPath: stri
   const res = await orListHint('pods', project, () => client.open('GET', `${podPath}/log${qs}`, { accept: 'text/plain', timeoutMs: opts.follow ? 0 : undefined }));
   const out = new LogWriter(ctx);
   for await (const chunk of res.body) out.write(chunk);
+  // Where answers are not streamed (the API on AWS), a follow is a poll from the cursor the last answer gave, until the container stops.
+  let ended = res.headers.get('X-Log-Ended');
+  let cursor = res.headers.get('X-Log-Cursor');
+  while (opts.follow && ended === 'false' && !ctx.io.signal?.aborted) {
+    await sleep(pollMs);
+    const next = await client.open('GET', `${podPath}/log?follow=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { accept: 'text/plain' });
+    out.write(new Uint8Array(await next.arrayBuffer()));
+    ended = next.headers.get('X-Log-Ended');
+    cursor = next.headers.get('X-Log-Cursor') ?? cursor;
+  }
   out.flush();
 }
 

@@ -66,7 +66,19 @@ export async function runPodSession(ctx: Context, client: ApiClient, req: Sessio
   } catch (err) {
     if (!(err instanceof Refused)) throw new CliError(`the session with the pod broke off: ${(err as Error).message}`, 'is the platform running?');
     // A refused upgrade carries no reason: the same request as a plain GET gets it (and throws).
-    await client.open('GET', `${req.path}?${query}`);
+    // Where the API serves no WebSocket (AWS), that GET says it brokers the session instead: POST to the same path.
+    const text = await (await client.open('GET', `${req.path}?${query}`)).text();
+    const answer = (() => {
+      try {
+        return JSON.parse(text) as { transport?: string };
+      } catch {
+        return {};
+      }
+    })();
+    if (answer.transport === 'brokered') {
+      const { openBrokered, runBrokeredExec } = await import('./ssm-session.ts');
+      return runBrokeredExec(ctx, await openBrokered(client, req.path, { command: req.command, stdin: req.stdin, tty: req.tty }), req);
+    }
     throw new CliError(`the server refused the session (${err.status})`, 'check that the server URL points at a Berth API');
   } finally {
     raw?.setRawMode?.(false);

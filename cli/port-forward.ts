@@ -13,12 +13,16 @@ export interface PortPair {
   remote: number;
 }
 
+/**
+ * How connections reach the pod: a WebSocket through the API each, or (where the API answers
+ * with the session instead, on AWS) a Session Manager session each.
+ */
+export type Transport = 'websocket' | 'brokered';
+
 /** Tunnels one accepted connection; problems go to stderr, and the local connection is closed. */
-function tunnel(ctx: Context, client: ApiClient, path: string, pair: PortPair, local: Socket): void {
+function tunnel(ctx: Context, client: ApiClient, path: string, pair: PortPair, local: Socket, transport: Transport): void {
   local.setNoDelay(true);
   local.pause();
-  const url = `${client.server.replace(/^http/, 'ws')}${path}?port=${pair.remote}`;
-  const ws = new WebSocket(url, { headers: client.authHeaders(), perMessageDeflate: false });
   let failed = false;
   const fail = (why: string) => {
     if (failed) return;
@@ -26,6 +30,12 @@ function tunnel(ctx: Context, client: ApiClient, path: string, pair: PortPair, l
     ctx.io.stderr.write(`error: forwarding port ${local.localPort ?? pair.local} -> ${pair.remote}: ${why}\n`);
     local.destroy();
   };
+  if (transport === 'brokered') {
+    void import('./ssm-session.ts').then(({ tunnelBrokered }) => tunnelBrokered(client, path, pair.remote, local, fail));
+    return;
+  }
+  const url = `${client.server.replace(/^http/, 'ws')}${path}?port=${pair.remote}`;
+  const ws = new WebSocket(url, { headers: client.authHeaders(), perMessageDeflate: false });
   ws.once('unexpected-response', (_req, res) => {
     res.resume();
     fail(`the server refused the connection (${res.statusCode})`);
@@ -46,7 +56,7 @@ function tunnel(ctx: Context, client: ApiClient, path: string, pair: PortPair, l
 }
 
 /** Listens on each pair's local port until `signal` aborts (or the process ends); resolves then. */
-export async function portForward(ctx: Context, client: ApiClient, path: string, pairs: PortPair[], signal?: AbortSignal): Promise<void> {
+export async function portForward(ctx: Context, client: ApiClient, path: string, pairs: PortPair[], signal?: AbortSignal, transport: Transport = 'websocket'): Promise<void> {
   const servers: Server[] = [];
   const open = new Set<Socket>();
   const closeAll = () => {
@@ -58,7 +68,7 @@ export async function portForward(ctx: Context, client: ApiClient, path: string,
       const server = createServer((local) => {
         open.add(local);
         local.once('close', () => open.delete(local));
-        tunnel(ctx, client, path, pair, local);
+        tunnel(ctx, client, path, pair, local, transport);
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err: NodeJS.ErrnoException) => reject(new CliError(`cannot listen on 127.0.0.1:${pair.local}: ${err.code ?? err.message}`, 'pick another local port, or :REMOTE for any free one')));

@@ -175,6 +175,8 @@ export function ecsFleetSync(deps: Pick<ApiDeps, 'store' | 'logger'>, env: NodeJ
     cluster: required(env, 'BERTH_CLUSTER', 'the resync function runs the pods of the ECS fleet'),
     ...(env.BERTH_POD_ROLE_BOUNDARY_ARN ? { executionRoleOf: (project: string) => projectRoleArn(env.BERTH_POD_ROLE_BOUNDARY_ARN!, project) } : {}),
     logGroup: env.BERTH_POD_LOG_GROUP || undefined,
+    // ECS Exec (exec, rsh, port-forward): the pods' task role with its Session Manager channels.
+    taskRoleArn: env.BERTH_POD_TASK_ROLE_ARN || undefined,
     region: env.AWS_REGION ?? '',
     images: buildPolicy(env).registry,
     // Pods' Secret values: opened with the platform's key, handed to ECS through Secrets Manager (under its own key).

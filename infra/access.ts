@@ -48,6 +48,8 @@ const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<s
       BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX,
     };
   },
+  // Pods' logs and sessions into pods (exec, rsh, port-forward), for the API.
+  'pod-streams': (grantee, t) => t.fleet.grantPodStreams(grantee),
   'admin-secret': (grantee, t) => {
     t.adminSecret.grantRead(grantee);
     return { BERTH_ADMIN_SECRET_ARN: t.adminSecret.secretArn };

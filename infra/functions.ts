@@ -25,7 +25,7 @@ export type Trigger =
  * `project-roles`: make and remove each project's pod execution role (under /berth/projects/,
  * with the fleet's permissions boundary).
  */
-export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles';
+export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles' | 'pod-streams';
 
 export interface FunctionSpec {
   /** Short name: construct id and part of the log group name. */
@@ -45,7 +45,7 @@ export interface FunctionSpec {
 const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry', 'secrets', 'build-cleanup', 'project-roles'];
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
-  { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds'], console: true },
+  { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds', 'pod-streams'], console: true },
   { name: 'webhooks', entry: 'functions/webhooks/index.ts', description: 'Berth webhooks (GitHub, GitLab, generic)', memoryMiB: 512, timeoutSeconds: 10, triggers: [{ kind: 'http', route: 'POST /webhooks/{proxy+}' }], access: ['table', 'secrets'] },
   { name: 'stream', entry: 'functions/reconcilers/stream.ts', description: 'Reconcilers driven by the table stream', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'stream' }], access: RECONCILER_ACCESS },
   { name: 'fleet-events', entry: 'functions/fleet-events/index.ts', description: 'ECS pod task and container instance state changes to pods and host leases', memoryMiB: 256, timeoutSeconds: 30, triggers: [{ kind: 'ecs-fleet-events' }], access: ['table'] },

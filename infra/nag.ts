@@ -11,7 +11,7 @@ const arn = (service: string, resource: string) =>
 export const WILDCARD_REASONS: { appliesTo: string; reason: string }[] = [
   {
     appliesTo: 'Resource::*',
-    reason: 'Only for actions AWS offers no resource-level permission for (X-Ray PutTraceSegments/PutTelemetryRecords, ecr:GetAuthorizationToken, ecs:DiscoverPollEndpoint, ecs:Register/Deregister/DescribeTaskDefinition, ec2:DescribeSecurityGroups, autoscaling:DescribeAutoScalingGroups, secretsmanager:ListSecrets, ecs:PutAccountSettingDefault held to awsvpcTrunking by the ecs:account-setting condition), and ecs:Poll/StartTelemetrySession/ListTasks (a pod\'s tasks listed by startedBy alone are authorised against "*"), held to this cluster by the ecs:cluster condition.',
+    reason: 'Only for actions AWS offers no resource-level permission for (X-Ray PutTraceSegments/PutTelemetryRecords, ecr:GetAuthorizationToken, ecs:DiscoverPollEndpoint, ecs:Register/Deregister/DescribeTaskDefinition, ec2:DescribeSecurityGroups, autoscaling:DescribeAutoScalingGroups, secretsmanager:ListSecrets, ecs:PutAccountSettingDefault held to awsvpcTrunking by the ecs:account-setting condition), and ecs:Poll/StartTelemetrySession/ListTasks (a pod\'s tasks listed by startedBy alone are authorised against "*"), held to this cluster by the ecs:cluster condition; and the pods\' task role\'s ssmmessages Create/Open Control/Data Channel, which ECS Exec\'s agent in each task needs and Session Manager offers no resource-level permission for.',
   },
   // References show as <Table….Arn> inside the stack and as Berth-State:ExportsOutput…Table… across stacks.
   { appliesTo: '/^Resource::[^/]*Table[0-9A-F]{8}[^/]*\\/index\\/\\*$/', reason: 'The indexes of Berth\'s own table (the store queries byKind).' },
@@ -30,6 +30,8 @@ export const WILDCARD_REASONS: { appliesTo: string; reason: string }[] = [
   { appliesTo: arn('secretsmanager', 'secret:berth\\/\\*'), reason: 'Pods\' Secret values for ECS to fetch, one Secrets Manager secret per Berth Secret (berth/<project>/<secret>) made at run time: the control plane writes them and deletes them with their project, each project\'s own execution role reads its own.' },
   { appliesTo: arn('ec2', 'security-group\\/\\*'), reason: 'Project security groups are made at run time, one per project: created only with Berth\'s tags, changed and deleted only while they carry them, in Berth\'s VPC (conditions).' },
   { appliesTo: arn('autoscaling', 'autoScalingGroup:\\*:autoScalingGroupName\\/<[^>]*TenantHostsASG[^>]*>'), reason: 'The tenant hosts\' Auto Scaling group, by name: the group id part of its ARN is made by Auto Scaling at creation and cannot be known in the template.' },
+  { appliesTo: '/^Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:\\*:document\\/AWS-StartPortForwardingSession$/', reason: 'Session Manager\'s own port-forwarding document, whose ARN AWS writes with an empty account or the caller\'s: the API opens port-forward sessions with it and no other document.' },
+  { appliesTo: '/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:[^:]*PodLogs[0-9A-F]{8}[^:]*:log-stream:\\*$/', reason: 'The pods\' log streams (<project>/<container>/<task id>, made by awslogs at run time), read by the API for `berth logs` after it has authorised the pod.' },
   { appliesTo: arn('ecs', '(task|container-instance)\\/[^/]*Cluster[0-9A-F]{8}[^/]*\\/\\*'), reason: 'Tasks and container instances of Berth\'s cluster only; their ids are made at run time.' },
 ];
 

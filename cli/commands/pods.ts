@@ -77,8 +77,13 @@ export function registerPodCommands(program: Command, ctx: Context): void {
       const pod = await resolvePod(client, project, podTarget(arg));
       const path = `${podPath(project, pod)}/portforward`;
       // Refused now (a `view` member, a pod not placed yet) rather than at the first connection.
-      for (const p of pairs) await orListHint('pods', project, () => client.get(`${path}?port=${p.remote}`));
+      // An API that brokers sessions (AWS) says so: each connection then asks for a session of its own.
+      let transport: 'websocket' | 'brokered' = 'websocket';
+      for (const p of pairs) {
+        const answer = await orListHint('pods', project, () => client.get<{ transport?: string }>(`${path}?port=${p.remote}`));
+        if (answer.transport === 'brokered') transport = 'brokered';
+      }
       const { portForward } = await import('../port-forward.ts');
-      await portForward(ctx, client, path, pairs, ctx.io.signal);
+      await portForward(ctx, client, path, pairs, ctx.io.signal, transport);
     });
 }

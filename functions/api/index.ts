@@ -7,8 +7,10 @@ import { createApi } from '../../shared/api/app.ts';
 import { ensureSharedProject } from '../../shared/project/openshift.ts';
 import { bootstrapAdminFromSecret } from '../admin-bootstrap.ts';
 import { wireBuilds } from '../wire-builds.ts';
+import { podStreams } from '../wire-pod-streams.ts';
 
-const deps = wireBuilds();
+const builds = wireBuilds();
+const deps = { ...builds, ...podStreams(process.env, builds.store) };
 const app = handle(createApi(deps));
 let ready: Promise<unknown> | undefined;
 

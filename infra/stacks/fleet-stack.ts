@@ -7,7 +7,7 @@ import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { SecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -18,6 +18,7 @@ import { PodNetworking, justifyCustomResourceProvider } from '../constructs/pod-
 import { ProjectRoles } from '../constructs/project-roles.ts';
 import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
 import { NETWORK_TAG } from '../../shared/aws/pod-network.ts';
+import { PORT_FORWARDING_DOCUMENT } from '../../shared/aws/ecs-exec.ts';
 import { Registry, REPOSITORY_PREFIX } from '../constructs/registry.ts';
 import { retentionOf } from '../retention.ts';
 import type { StateStack } from './state-stack.ts';
@@ -50,6 +51,12 @@ export class FleetStack extends Stack {
   readonly podLogGroup: LogGroup;
   /** ENI trunking and the routers' peer group: what project networks (awsvpc pods) stand on. */
   readonly podNetworking: PodNetworking;
+  /**
+   * The task role of every pod: only the Session Manager channels ECS Exec needs (the agent in
+   * the task opens them; ssmmessages offers no resource-level permission). Nothing else: a pod's
+   * code gets no other AWS rights from it.
+   */
+  readonly podTaskRole: Role;
   private readonly vpc: IVpc;
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
@@ -121,6 +128,11 @@ export class FleetStack extends Stack {
 
     this.podLogGroup = new LogGroup(this, 'PodLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     this.projectRoles = new ProjectRoles(this, 'ProjectRoles', { podLogGroup: this.podLogGroup });
+
+    this.podTaskRole = new Role(this, 'PodTaskRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Berth pods: ECS Exec channels only' });
+    this.podTaskRole.addToPolicy(
+      new PolicyStatement({ actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], resources: ['*'] }),
+    );
   }
 
   /** The Secrets Manager secrets holding pods' Secret values: `berth/<project>/<secret>` (and the random suffix AWS adds). */
@@ -141,7 +153,31 @@ export class FleetStack extends Stack {
       BERTH_VPC_ID: this.vpc.vpcId,
       BERTH_POD_SUBNETS: this.vpc.privateSubnets.map((s) => s.subnetId).join(','),
       BERTH_ROUTERS_SECURITY_GROUP: this.podNetworking.routerPeers.securityGroupId,
+      BERTH_POD_TASK_ROLE_ARN: this.podTaskRole.roleArn,
     };
+  }
+
+  /**
+   * Lets the API read pods' logs and open sessions into pods (exec, rsh through ECS Exec;
+   * port-forward through Session Manager), in this cluster only: list and describe its tasks,
+   * ExecuteCommand on its tasks that carry Berth's tag (and the cluster, which ECS Exec also
+   * authorises), StartSession only with the port-forwarding document on its tasks, and
+   * GetLogEvents on the pods' log streams. Returns the variables the API reads.
+   */
+  grantPodStreams(grantee: IGrantable): Record<string, string> {
+    const inCluster = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+    const add = (actions: string[], resourceArns: string[], conditions?: Record<string, Record<string, unknown>>) =>
+      Grant.addToPrincipal({ grantee, actions, resourceArns, conditions });
+    const tasks = this.cluster.arnForTasks('*');
+    add(['ecs:ListTasks'], ['*'], inCluster);
+    add(['ecs:DescribeTasks'], [tasks], inCluster);
+    add(['ecs:ExecuteCommand'], [this.cluster.clusterArn]);
+    add(['ecs:ExecuteCommand'], [tasks], { ...inCluster, StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } });
+    // An AWS-owned document: its ARN is written with an empty account or the caller's; `*` takes both.
+    add(['ssm:StartSession'], [this.formatArn({ service: 'ssm', account: '*', resource: 'document', resourceName: PORT_FORWARDING_DOCUMENT })]);
+    add(['ssm:StartSession'], [tasks], { BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } });
+    add(['logs:GetLogEvents'], [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${this.podLogGroup.logGroupName}:log-stream:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
+    return { BERTH_CLUSTER: this.cluster.clusterName, BERTH_POD_LOG_GROUP: this.podLogGroup.logGroupName };
   }
 
   /**
@@ -213,5 +249,6 @@ export class FleetStack extends Stack {
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     });
     this.projectRoles.grantPass(grantee);
+    add(['iam:PassRole'], [this.podTaskRole.roleArn], { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
   }
 }

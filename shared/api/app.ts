@@ -12,6 +12,7 @@ import { registerHostRoutes } from './routes/hosts.ts';
 import { registerIdentityRoutes } from './routes/identity.ts';
 import { registerObjectRoutes } from './routes/objects.ts';
 import { registerPodRoutes } from './routes/pods.ts';
+import { registerPodSessionRoutes } from './routes/pod-sessions.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
 import { registerRouterRoutes } from './routes/router.ts';
 import { registerPruneRoutes } from './routes/prune.ts';
@@ -57,6 +58,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   registerWebhookRoutes(app, deps);
   if (deps.builds) registerBuildRoutes(app, deps, deps.builds);
   if (deps.fleet) registerPodRoutes(app, deps, deps.fleet);
+  if (deps.sessions) registerPodSessionRoutes(app, deps, deps.sessions);
   registerDeploymentRoutes(app, deps);
   registerRouterRoutes(app, deps);
   registerPruneRoutes(app, deps);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Identity } from '../auth/identity.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { BuildLogs, SourceArchives } from '../builds/ports.ts';
-import type { PodContainers } from '../fleet/ports.ts';
+import type { PodContainers, PodSessionBroker } from '../fleet/ports.ts';
 import type { HostSpec } from '../model/deploy-kinds.ts';
 import type { BerthObject } from '../model/types.ts';
 import type { BuildPolicy } from '../builds/admission.ts';
@@ -82,6 +82,8 @@ export interface ApiDeps {
   watch?: { maxSeconds: number; pollMs: number };
   /** The platform registry's token endpoint, push notifications and image imports; served when given. */
   registry?: RegistryDeps;
+  /** Opens exec and port-forward sessions through the platform's cloud (ECS Exec on AWS); `POST .../exec` and `.../portforward` are served when given. */
+  sessions?: PodSessionBroker;
   /** WebSocket upgrades of the server the app runs in; exec is served when given (not on Lambda). */
   streams?: { upgradeWebSocket: UpgradeWebSocket<any> };
 }

@@ -32,7 +32,11 @@ export interface PodTaskSettings {
    * own (project-roles.ts projectRoleArn), so no pod can pull another project's images.
    */
   executionRoleOf?: (project: string) => string;
-  /** The role the pod's code runs with; none by default (pods get no AWS credentials). */
+  /**
+   * The role the pod's task runs with; none by default (pods get no AWS credentials). On AWS it
+   * is the fleet's pod task role, which holds only the Session Manager channels of ECS Exec; with
+   * it, tasks start with ECS Exec enabled.
+   */
   taskRoleArn?: string;
   /** CloudWatch Logs group of pod output (awslogs driver), streams prefixed by project. */
   logGroup?: string;
@@ -194,7 +198,7 @@ export const revisionTags = (spec: PodSpecForHost): Tag[] => [
 ];
 
 /** The StartTask input of one pod on one instance (pure). */
-export function startTaskInput(opts: PodTaskPlace, spec: PodSpecForHost, taskDefinition: string): StartTaskCommandInput {
+export function startTaskInput(opts: PodTaskPlace & Pick<PodTaskSettings, 'taskRoleArn'>, spec: PodSpecForHost, taskDefinition: string): StartTaskCommandInput {
   const group = taskGroupOf(spec.project, spec.pod);
   return {
     cluster: opts.cluster,
@@ -206,6 +210,8 @@ export function startTaskInput(opts: PodTaskPlace, spec: PodSpecForHost, taskDef
     // names the pod, only its content hash.
     tags: [...revisionTags(spec), { key: POD_TAGS.pod, value: spec.pod }],
     enableECSManagedTags: true,
+    // ECS Exec (exec, rsh) needs the task role's ssmmessages channels: on exactly when pods have that role.
+    ...(opts.taskRoleArn ? { enableExecuteCommand: true } : {}),
   };
 }
 

@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { BerthError } from '../errors.ts';
 import { projectUid } from '../fleet/pod-container.ts';
-import type { LogOptions, PodContainers } from '../fleet/ports.ts';
+import type { LogOptions, LogPoll, PodContainers } from '../fleet/ports.ts';
 import type { ListedPod, PodSpecForHost, RunningPod } from '../fleet/types.ts';
 import { contentHash, POD_TAGS, podToken, revisionTags, runningPodOfTask, startTaskInput, tagMap, taskDefinitionInput, type PodTaskPlace, type PodTaskSettings } from './ecs-pod-spec.ts';
 import { NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
@@ -42,6 +42,8 @@ export interface EcsPodsOptions extends PodTaskSettings, PodTaskPlace {
   uidFor?: (project: string) => number;
   /** Reads a log stream's last lines (a CloudWatch Logs GetLogEvents client); without it `logs` says where the logs are. */
   readLogs?: (req: { logGroup: string; logStream: string; tail?: number; sinceSeconds?: number }) => Promise<string>;
+  /** Reads a log stream and says where to read on from (cloudWatchLogPages): `logs -f` is served by polling with it. */
+  readLogPage?: (req: { logGroup: string; logStream: string; tail?: number; sinceSeconds?: number; nextToken?: string }) => Promise<{ text: string; nextToken?: string }>;
   /** Registered task definitions by content hash; share one map between the adapters of one process. */
   taskDefinitions?: Map<string, string>;
   /**
@@ -70,6 +72,19 @@ interface TaskView {
 
 /** Task definitions being looked up or registered in this process, by content hash. */
 const registering = new Map<string, Promise<string>>();
+
+/** A follow's cursor: the task and CloudWatch's forward token, opaque to the client. */
+const cursorOf = (taskId: string, token: string) => Buffer.from(JSON.stringify({ t: taskId, n: token })).toString('base64url');
+
+function parseCursor(cursor: string): { taskId: string; token: string } {
+  try {
+    const { t, n } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; n?: unknown };
+    if (typeof t === 'string' && /^[0-9a-f]{1,64}$/.test(t) && typeof n === 'string' && n) return { taskId: t, token: n };
+  } catch {
+    // Reported below.
+  }
+  throw new BerthError(400, 'BadCursor', 'the log cursor is not one this API gave', { suggestion: 'read the log again without a cursor' });
+}
 
 const notFound = (project: string, pod: string) =>
   new BerthError(404, 'NotFound', `pod ${project}/${pod} has no task on this host`, { suggestion: 'it may not have started yet, or may have been replaced' });
@@ -173,30 +188,58 @@ export class EcsPodContainers implements PodContainers {
   async streamLogs(project: string, pod: string, opts: LogOptions): Promise<Readable> {
     if (opts.follow) throw new BerthError(501, 'FollowNotAvailable', `the log of pod ${project}/${pod} cannot be followed on this platform yet`, { suggestion: 'read it without -f, with --since for the newest lines' });
     const text = await this.logs(project, pod, opts);
-    return Readable.from([text]);
+    // Bytes, not a string: a web stream of the answer takes only Uint8Array chunks.
+    return Readable.from([Buffer.from(text)]);
   }
 
   /** The pod's output from CloudWatch Logs (its newest task's stream, or with `previous` the one before it). */
   async logs(project: string, pod: string, opts: { tail?: number; sinceSeconds?: number; previous?: boolean } = {}): Promise<string> {
-    const { logGroup, readLogs } = this.opts;
-    if (!logGroup) {
-      throw new BerthError(501, 'NotImplemented', `pod ${project}/${pod} runs on an ECS host without a log group: its output stays in the Docker log of its container instance`, {
-        suggestion: 'configure the pods\' log group (BERTH_POD_LOG_GROUP)',
-      });
-    }
-    const tasks = [...(await this.liveTasks(project, pod)), ...(await this.stoppedTasks(project, pod))];
-    const task = opts.previous ? tasks.filter((t) => t.createdAt).sort((a, b) => +b.createdAt! - +a.createdAt!)[1] : tasks[0];
-    if (!task) {
-      if (opts.previous) throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no previous task (it has not restarted here)`, { suggestion: 'read its log without --previous' });
-      throw notFound(project, pod);
-    }
-    const logStream = `${project}/${task.containers?.[0]?.name ?? 'pod'}/${(task.taskArn ?? '').split('/').pop()}`;
+    const { logGroup, logStream } = await this.logStreamOf(project, pod, opts);
+    const { readLogs } = this.opts;
     if (!readLogs) {
       throw new BerthError(501, 'NotImplemented', `the output of pod ${project}/${pod} is in CloudWatch Logs, group ${logGroup}, stream ${logStream}`, {
         suggestion: `aws logs tail ${logGroup} --log-stream-names ${logStream}`,
       });
     }
     return readLogs({ logGroup, logStream, ...(opts.tail ? { tail: opts.tail } : {}), ...(opts.sinceSeconds ? { sinceSeconds: opts.sinceSeconds } : {}) });
+  }
+
+  /**
+   * One read of a followed log: without a cursor, what `logs` would return; with one, only what
+   * the same task wrote since. The cursor names the task and CloudWatch's forward token; a cursor
+   * naming a task that is not this pod's is refused, so it reaches no other stream.
+   */
+  async pollLogs(project: string, pod: string, opts: LogOptions & { cursor?: string }): Promise<LogPoll> {
+    const at = opts.cursor ? parseCursor(opts.cursor) : undefined;
+    const { logGroup, logStream, task } = await this.logStreamOf(project, pod, opts, at?.taskId);
+    const { readLogPage } = this.opts;
+    if (!readLogPage) throw new BerthError(501, 'FollowNotAvailable', `the log of pod ${project}/${pod} cannot be followed here`, { suggestion: 'read it without -f' });
+    const page = await readLogPage({ logGroup, logStream, ...(at ? { nextToken: at.token } : { ...(opts.tail !== undefined ? { tail: opts.tail } : {}), ...(opts.sinceSeconds ? { sinceSeconds: opts.sinceSeconds } : {}) }) });
+    const taskId = (task.taskArn ?? '').split('/').pop()!;
+    const token = page.nextToken ?? at?.token;
+    return { text: page.text, ...(token ? { cursor: cursorOf(taskId, token) } : {}), ended: task.lastStatus === 'STOPPED' || task.desiredStatus === 'STOPPED' };
+  }
+
+  /** The log stream of the pod's newest task, the one before it with `previous`, or the pod's task `taskId`. */
+  private async logStreamOf(project: string, pod: string, opts: { previous?: boolean }, taskId?: string): Promise<{ logGroup: string; logStream: string; task: Task }> {
+    const { logGroup } = this.opts;
+    if (!logGroup) {
+      throw new BerthError(501, 'NotImplemented', `pod ${project}/${pod} runs on an ECS host without a log group: its output stays in the Docker log of its container instance`, {
+        suggestion: 'configure the pods\' log group (BERTH_POD_LOG_GROUP)',
+      });
+    }
+    const tasks = [...(await this.liveTasks(project, pod)), ...(await this.stoppedTasks(project, pod))];
+    const task = taskId
+      ? tasks.find((t) => t.taskArn?.endsWith(`/${taskId}`))
+      : opts.previous
+        ? tasks.filter((t) => t.createdAt).sort((a, b) => +b.createdAt! - +a.createdAt!)[1]
+        : tasks[0];
+    if (!task) {
+      if (taskId) throw new BerthError(400, 'BadCursor', `the log cursor does not name a task of pod ${project}/${pod}`, { suggestion: 'read the log again without a cursor' });
+      if (opts.previous) throw new BerthError(404, 'NotFound', `pod ${project}/${pod} has no previous task (it has not restarted here)`, { suggestion: 'read its log without --previous' });
+      throw notFound(project, pod);
+    }
+    return { logGroup, logStream: `${project}/${task.containers?.[0]?.name ?? 'pod'}/${(task.taskArn ?? '').split('/').pop()}`, task };
   }
 
   /** The task definition of the pod's revision: found by its content hash, registered only when missing. */

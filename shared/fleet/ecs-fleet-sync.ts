@@ -27,6 +27,8 @@ export interface EcsFleetSyncOptions {
   /** Each project's task execution role (image pulls, logs) and the pods' log group, when they have them. */
   executionRoleOf?: (project: string) => string;
   logGroup?: string;
+  /** The pods' task role (ECS Exec's channels only); with it, pods' tasks start with ECS Exec enabled. */
+  taskRoleArn?: string;
   region: string;
   /**
    * Project networks: pods as awsvpc tasks in these subnets with their project's security group;
@@ -60,6 +62,7 @@ function podSyncOf(o: EcsFleetSyncOptions, w: Wiring, host: Host, view: EcsPodsO
     address: host.spec.address,
     executionRoleOf: o.executionRoleOf,
     logGroup: o.logGroup,
+    ...(o.taskRoleArn ? { taskRoleArn: o.taskRoleArn } : {}),
     region: o.region,
     taskDefinitions: w.taskDefinitions,
     view,

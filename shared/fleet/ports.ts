@@ -22,6 +22,11 @@ export interface PodContainers {
   openExec?(project: string, pod: string, req: ExecRequest): Promise<ExecSession>;
   /** The container's output as a stream; with `follow` it ends when the container stops or the stream is destroyed. */
   streamLogs?(project: string, pod: string, opts: LogOptions): Promise<Readable>;
+  /**
+   * One read of a log followed by polling (where answers are not streamed: Lambda): the text,
+   * the cursor to read on from, and whether the container has stopped. Absent where streamLogs follows.
+   */
+  pollLogs?(project: string, pod: string, opts: LogOptions & { cursor?: string }): Promise<LogPoll>;
   /** A TCP connection to `port` of the pod's container, once it is open (port-forward); absent where the host cannot. */
   connectPort?(project: string, pod: string, port: number): Promise<Duplex>;
 }
@@ -57,4 +62,29 @@ export interface LogOptions {
   sinceSeconds?: number;
   /** The container before the last restart. */
   previous?: boolean;
+}
+
+export interface LogPoll {
+  text: string;
+  /** Where the next read starts; absent when the stream has nothing yet. */
+  cursor?: string;
+  /** The container has stopped: nothing more will come. */
+  ended: boolean;
+}
+
+/** A session into a pod opened by the platform's cloud (ECS Exec, Session Manager), which the client joins itself. */
+export interface BrokeredSession {
+  sessionId: string;
+  /** The data channel's WebSocket URL. */
+  streamUrl: string;
+  /** The token that opens it (its first message). */
+  tokenValue: string;
+  /** Exec only: the exit status is printed after this marker (`\n<marker><status>\n`) and is not the command's output. */
+  exitMarker?: string;
+}
+
+/** Opens sessions into pods where the API holds no streams itself (on AWS: the Lambda API). */
+export interface PodSessionBroker {
+  exec(project: string, pod: string, req: { command: string[]; tty: boolean }): Promise<BrokeredSession>;
+  portForward(project: string, pod: string, port: number): Promise<BrokeredSession>;
 }

@@ -47,6 +47,7 @@ import {
   ListContainerInstancesCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  ExecuteCommandCommand,
   RunTaskCommand,
   StartTaskCommand,
   StopTaskCommand,
@@ -56,7 +57,10 @@ import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, EntityAl
 import { DeleteSecretCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CodeartifactClient, GetAuthorizationTokenCommand as GetPackageIndexTokenCommand, GetRepositoryEndpointCommand } from '@aws-sdk/client-codeartifact';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { cloudWatchLogPages, cloudWatchLogReader } from '../../shared/aws/cloudwatch-pod-logs.ts';
+import { EcsExecBroker, PORT_FORWARDING_DOCUMENT, type SsmSessionsApi } from '../../shared/aws/ecs-exec.ts';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ec2SecurityGroups } from '../../shared/aws/ec2-security-groups.ts';
@@ -75,7 +79,7 @@ import { S3SourceArchives } from '../../shared/aws/s3-sources.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
 import { RouterFeedTable } from '../../shared/routing/feed.ts';
 import {
-  ACCOUNT, BOUNDARY, BUCKET, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
+  ACCOUNT, BOUNDARY, BUCKET, POD_TASK_ROLE, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
 } from '../infra/deployed.ts';
 import { decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
 import { statements, synthBerth, type Statement } from '../infra/synth.ts';
@@ -100,17 +104,23 @@ interface IamRequest {
 const mocks = {
   ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), ec2: mockClient(EC2Client), iam: mockClient(IAMClient),
   sts: mockClient(STSClient), s3: mockClient(S3Client), dynamodb: mockClient(DynamoDBClient), sm: mockClient(SecretsManagerClient),
-  codeartifact: mockClient(CodeartifactClient),
+  codeartifact: mockClient(CodeartifactClient), logs: mockClient(CloudWatchLogsClient),
 };
+/** StartSession requests the session broker sends (Session Manager has no SDK client here: its port, recorded). */
+const ssmStarted: Parameters<SsmSessionsApi['startSession']>[0][] = [];
 
 /** Runs `act` with every client reset, and returns the commands the adapters sent, in order of client. */
 async function capture(act: () => Promise<unknown>): Promise<Sent[]> {
   for (const m of Object.values(mocks)) m.resetHistory();
+  ssmStarted.length = 0;
   await act();
-  return Object.values(mocks).flatMap((m) => m.calls().map((c) => {
-    const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
-    return { name: command.constructor.name, input: command.input };
-  }));
+  return [
+    ...Object.values(mocks).flatMap((m) => m.calls().map((c) => {
+      const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
+      return { name: command.constructor.name, input: command.input };
+    })),
+    ...ssmStarted.map((input) => ({ name: 'StartSession', input: input as Record<string, unknown> })),
+  ];
 }
 
 const ecrRepo = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
@@ -120,6 +130,8 @@ const tagContext = (tags: { Key?: string; Value?: string }[] = []) => ({
   ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value ?? ''])),
   'aws:TagKeys': tags.map((t) => t.Key ?? ''),
 });
+/** A resource's own tags as IAM sees them (aws:ResourceTag/…). */
+const resourceTagContext = (tags: { key?: string; value?: string }[] = []) => Object.fromEntries(tags.map((t) => [`aws:ResourceTag/${t.key}`, t.value ?? '']));
 const ecsTagContext = (tags: { key?: string; value?: string }[] = []) => tagContext(tags.map((t) => ({ Key: t.key, Value: t.value })));
 /** The partition key a DynamoDB request names (its dynamodb:LeadingKeys). */
 function leadingKey(input: Record<string, unknown>): string {
@@ -157,7 +169,29 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
         { action: 'ecs:RegisterTaskDefinition', resource: '*' },
         { action: 'ecs:TagResource', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${s('family')}:1`, context: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
         ...(input.executionRoleArn ? [{ action: 'iam:PassRole', resource: s('executionRoleArn'), context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }] : []),
+        ...(input.taskRoleArn ? [{ action: 'iam:PassRole', resource: s('taskRoleArn'), context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }] : []),
       ];
+    // ECS Exec authorises ExecuteCommand on the cluster and on the task, with the task's tags
+    // (ECS Developer Guide, "Monitor Amazon ECS containers with ECS Exec": IAM for ECS Exec).
+    case 'ExecuteCommandCommand': {
+      const cluster = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${s('cluster')}`;
+      return [
+        { action: 'ecs:ExecuteCommand', resource: cluster, context: { 'ecs:cluster': cluster } },
+        { action: 'ecs:ExecuteCommand', resource: s('task'), context: { 'ecs:cluster': cluster, 'ecs:container-name': s('container'), ...resourceTagContext(task.tags) } },
+      ];
+    }
+    // Session Manager: the document and the target (an ECS task's ARN for `ecs:<cluster>_<task>_<runtime>`).
+    case 'StartSession': {
+      const [, cluster, taskId] = /^ecs:(.+)_([0-9a-f]+)_[^_]+$/.exec(s('Target'))!;
+      return [
+        // (the policy simulator takes an AWS-owned document's ARN with an account only)
+        { action: 'ssm:StartSession', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:document/${s('DocumentName')}` },
+        { action: 'ssm:StartSession', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${cluster}/${taskId}`, context: { 'ssm:SessionDocumentAccessCheck': 'true' } },
+      ];
+    }
+    // CloudWatch Logs: GetLogEvents on the log stream.
+    case 'GetLogEventsCommand':
+      return [{ action: 'logs:GetLogEvents', resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${s('logGroupName')}:log-stream:${s('logStreamName')}` }];
     case 'DescribeTaskDefinitionCommand':
       return [{ action: 'ecs:DescribeTaskDefinition', resource: '*' }];
     case 'ListContainerInstancesCommand':
@@ -278,6 +312,7 @@ const build = (project: string, name: string): Principal => ({
   context: { 'aws:PrincipalTag/berth-project': project, 'aws:PrincipalTag/berth-build': name },
 });
 let buildScope: PolicyDocument;
+let podTask: Principal;
 const podOf = (project: string): Principal => ({
   name: `pod of ${project}`,
   arn: `arn:aws:sts::${ACCOUNT}:assumed-role/berth-${project}/0a1b2c3d4e5f60718293a4b5c6d7e8f9`,
@@ -293,6 +328,7 @@ beforeAll(() => {
   api = { name: 'API function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ApiFunctionRole/berth-api`, policy: policyOf('controlPlane', /^ApiFunctionRoleDefaultPolicy/) };
   router = { name: 'router host', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Berth-Router-InstanceRole/i-0123456789abcdef0`, policy: policyOf('router', /^InstanceRole/) };
   buildScope = policyOf('fleet', /^BuildScopeRoleDefaultPolicy/);
+  podTask = { name: 'a pod (its task role)', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Berth-Fleet-PodTaskRole/${TASK.split('/').pop()}`, policy: policyOf('fleet', /^PodTaskRoleDefaultPolicy/) };
   boundary = identityPolicy(all.filter((s) => s.holder.startsWith('ProjectRolesBoundary')), deployed.value, deployed.deep);
 }, 120_000);
 
@@ -338,6 +374,10 @@ function answer(): void {
   ecs.on(DescribeTaskDefinitionCommand).rejects(Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' }));
   ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: TD, status: 'ACTIVE' } });
   ecs.on(StartTaskCommand).resolves({ tasks: [{ ...task, taskArn: `${TASK}0`, lastStatus: 'PENDING' }], failures: [] });
+  // ECS API Reference, ExecuteCommand: session{sessionId, streamUrl, tokenValue}.
+  ecs.on(ExecuteCommandCommand).resolves({ session: { sessionId: 'ecs-execute-command-0a1b', streamUrl: `wss://ssmmessages.${REGION}.amazonaws.com/v1/data-channel/ecs-execute-command-0a1b`, tokenValue: 'token' }, taskArn: TASK, containerName: 'web', interactive: true });
+  // CloudWatch Logs API Reference, GetLogEvents: events, nextForwardToken, nextBackwardToken.
+  mocks.logs.on(GetLogEventsCommand).resolves({ events: [{ timestamp: 1, message: 'hello', ingestionTime: 2 }], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' });
   ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: `${TASK}1`, lastStatus: 'PROVISIONING' }], failures: [] });
   // ECR API Reference: CreateRepository, DescribeRepositories, ListTagsForResource, GetAuthorizationToken.
   ecr.on(CreateRepositoryCommand).resolves({ repository: { repositoryName: 'berth/shop/web', repositoryArn: repo('shop/web') } });
@@ -378,7 +418,27 @@ function answer(): void {
 
 const ecsClient = () => new ECSClient({ region: REGION });
 const pods = (executionRoleOf = (project: string) => projectRoleArn(BOUNDARY, project)) =>
-  new EcsPodContainers({ client: ecsClient(), cluster: CLUSTER, containerInstanceArn: INSTANCE, address: '10.0.3.17', executionRoleOf, logGroup: POD_LOG_GROUP, region: REGION, taskDefinitions: new Map() });
+  new EcsPodContainers({ client: ecsClient(), cluster: CLUSTER, containerInstanceArn: INSTANCE, address: '10.0.3.17', executionRoleOf, taskRoleArn: POD_TASK_ROLE, logGroup: POD_LOG_GROUP, region: REGION, taskDefinitions: new Map() });
+
+/** The API's pod streams: a pod's log read and followed (CloudWatch Logs), an exec and a port-forward session brokered. */
+const podStreamsWork = () => capture(async () => {
+  const logsClient = new CloudWatchLogsClient({ region: REGION });
+  // The pod's task with its container's runtime id (ECS API Reference, DescribeTasks: containers[].runtimeId).
+  mocks.ecs.on(DescribeTasksCommand).resolves({ tasks: [{ ...task, containers: [{ ...task.containers![0]!, runtimeId: `${TASK.split('/').pop()}-3024191652` }] }], failures: [] });
+  const p = new EcsPodContainers({ client: ecsClient(), cluster: CLUSTER, containerInstanceArn: INSTANCE, region: REGION, logGroup: POD_LOG_GROUP, readLogs: cloudWatchLogReader(logsClient), readLogPage: cloudWatchLogPages(logsClient) });
+  await p.logs('demo', 'web-7-x7k2p', { tail: 10 });
+  await p.pollLogs('demo', 'web-7-x7k2p', {});
+  const ssm: SsmSessionsApi = {
+    async startSession(input) {
+      ssmStarted.push(input);
+      // Systems Manager API Reference, StartSession: SessionId, StreamUrl, TokenValue.
+      return { SessionId: 'berth-api-0a1b2c3d', StreamUrl: `wss://ssmmessages.${REGION}.amazonaws.com/v1/data-channel/berth-api-0a1b2c3d`, TokenValue: 'token' };
+    },
+  };
+  const broker = new EcsExecBroker({ ecs: ecsClient(), ssm, cluster: CLUSTER, uidFor: async () => 1_000_120_000 });
+  await broker.exec('demo', 'web-7-x7k2p', { command: ['python', 'manage.py', 'shell'], tty: true });
+  await broker.portForward('demo', 'web-7-x7k2p', 5432);
+});
 const registry = () => new EcrRegistry({ client: new ECRClient({ region: REGION }), host: REGISTRY, prefix: 'berth' });
 const sources = () => new S3SourceArchives({ client: new S3Client({ region: REGION }), bucket: BUCKET });
 const feed = () => new RouterFeedTable({ client: new DynamoDBClient({ region: REGION }), tableName: 'berth' });
@@ -542,6 +602,40 @@ describe('every request the adapters send is allowed to the component that sends
   });
 });
 
+describe('the API\'s pod logs and sessions into pods', () => {
+  it('are allowed under the API function\'s policies: ListTasks, DescribeTasks, ExecuteCommand, StartSession, GetLogEvents', async () => {
+    answer();
+    const sent = await podStreamsWork();
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual(['DescribeTasksCommand', 'ExecuteCommandCommand', 'GetLogEventsCommand', 'ListTasksCommand', 'StartSession']);
+    expect(sent.find((c) => c.name === 'StartSession')!.input.DocumentName).toBe(PORT_FORWARDING_DOCUMENT);
+    expect(refused(await verdicts(api, sent))).toEqual([]);
+  });
+
+  it('are denied on another cluster\'s tasks, on a task without Berth\'s tag, with another document, and on another log group', async () => {
+    const other = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/not-berth`;
+    const otherTask = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/not-berth/0a1b2c3d4e5f60718293a4b5c6d7e8f9`;
+    const verdictsOf = await decideAll(api, [
+      { via: 'ExecuteCommand', req: { action: 'ecs:ExecuteCommand', resource: other, context: { 'ecs:cluster': other } } },
+      { via: 'ExecuteCommand', req: { action: 'ecs:ExecuteCommand', resource: otherTask, context: { 'ecs:cluster': other, 'aws:ResourceTag/berth:managed': 'true' } } },
+      { via: 'ExecuteCommand', req: { action: 'ecs:ExecuteCommand', resource: TASK, context: { ...inCluster, 'aws:ResourceTag/team': 'ops' } } },
+      { via: 'StartSession', req: { action: 'ssm:StartSession', resource: otherTask, context: { 'ssm:SessionDocumentAccessCheck': 'true' } } },
+      { via: 'StartSession', req: { action: 'ssm:StartSession', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:document/AWS-StartInteractiveCommand` } },
+      { via: 'StartSession', req: { action: 'ssm:StartSession', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0` } },
+      { via: 'GetLogEvents', req: { action: 'logs:GetLogEvents', resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/berth-api:log-stream:x` } },
+    ]);
+    expect(verdictsOf.filter((v) => v.startsWith('Allowed'))).toEqual([]);
+  });
+
+  it('a tenant\'s pod, with its task role, cannot open sessions into any task nor read pods\' logs; it holds only ECS Exec\'s channels', async () => {
+    answer();
+    const sent = await podStreamsWork();
+    const v = await verdicts(podTask, sent);
+    expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    const channels = ['CreateControlChannel', 'CreateDataChannel', 'OpenControlChannel', 'OpenDataChannel'].map((a) => ({ via: 'SSM agent', req: { action: `ssmmessages:${a}`, resource: '*' } }));
+    expect(refused(await decideAll(podTask, channels))).toEqual([]);
+  });
+});
+
 describe('cross-tenant requests are denied', () => {
   it('a pod or a router host cannot read the package index: only builds can', async () => {
     const sent = await packageIndexWork();
@@ -615,6 +709,14 @@ describe('cross-tenant requests are denied', () => {
     ['stopping tasks', 'ecs:StopTask', `arn:aws:ecs:${REGION}:${ACCOUNT}:task/someone-else/1`],
   ])('the fleet pass cannot reach into another cluster: %s', async (_what, action, resource) => {
     expect(await decide(resync.policy, { principal: resync.arn, action, resource, accountId: ACCOUNT, context: { 'ecs:cluster': `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/someone-else` } })).not.toBe('Allowed');
+  });
+
+  it('the control plane may pass the pods\' task role to ECS tasks only', async () => {
+    const pass = (context: Record<string, string>) => ({ via: 'RegisterTaskDefinition', req: { action: 'iam:PassRole', resource: POD_TASK_ROLE, context } });
+    expect(await decideAll(resync, [pass({ 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }), pass({ 'iam:PassedToService': 'lambda.amazonaws.com' })])).toEqual([
+      expect.stringMatching(/^Allowed/),
+      expect.not.stringMatching(/^Allowed/),
+    ]);
   });
 
   it('the roles the control plane may pass are the builder\'s and the projects\' only', async () => {

@@ -52,11 +52,11 @@ describe('control-plane functions (PlatformFunction)', () => {
     expect(env.BERTH_BUILDER_TASK_DEFINITION).toBe('berth-builder');
   });
 
-  it('gives the API the admin password secret and nothing of the fleet', () => {
+  it('gives the API the admin password secret, and of the fleet only the cluster and the pods\' log group (pod logs and sessions)', () => {
     const { props } = functionsByDescription()['Berth REST API']!;
     const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(text(env.BERTH_ADMIN_SECRET_ARN)).toMatch(/AdminPassword/);
-    expect(Object.keys(env).filter((k) => /CLUSTER|POD|REGISTRY/.test(k))).toEqual([]);
+    expect(Object.keys(env).filter((k) => /CLUSTER|POD|REGISTRY/.test(k)).sort()).toEqual(['BERTH_CLUSTER', 'BERTH_POD_LOG_GROUP']);
     template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 24, ExcludePunctuation: true } });
   });
 });

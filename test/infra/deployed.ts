@@ -16,6 +16,7 @@ export const VPC_ID = 'vpc-0a1b2c3d4e5f60718';
 export const BUILD_SCOPE_ROLE = arn('iam', 'role/Berth-Fleet-BuildScopeRole', '');
 export const BUILDER_TASK_ROLE = arn('iam', 'role/Berth-Fleet-BuilderTaskRole', '');
 export const BUILDER_EXECUTION_ROLE = arn('iam', 'role/Berth-Fleet-BuilderTaskDefinitionExecutionRole', '');
+export const POD_TASK_ROLE = arn('iam', 'role/Berth-Fleet-PodTaskRole', '');
 export const BOUNDARY = arn('iam', 'policy/berth/Berth-Fleet-ProjectRolesBoundary', '');
 export const POD_LOG_GROUP = 'Berth-Fleet-PodLogs';
 export const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
@@ -35,6 +36,7 @@ export const deployed = deployedIn(ACCOUNT, REGION, [
   [/<import:[^>]*BuildScopeRole[^>]*>/g, BUILD_SCOPE_ROLE],
   [/<import:[^>]*BuilderTaskDefinitionExecutionRole[^>]*>/g, BUILDER_EXECUTION_ROLE],
   [/<import:[^>]*BuilderTaskRole[^>]*>/g, BUILDER_TASK_ROLE],
+  [/<import:[^>]*PodTaskRole[^>]*>|<PodTaskRole[0-9A-F]{8}Arn>/g, POD_TASK_ROLE],
   [/<import:[^>]*ProjectRolesBoundary[^>]*>|<ProjectRolesBoundary[0-9A-F]{8}>/g, BOUNDARY],
   [/<import:[^>]*PodLogs[^>]*>|<PodLogs[0-9A-F]{8}>/g, POD_LOG_GROUP],
   [/<import:[^>]*RegistryBuilder[^>]*>/g, repo('builder')],

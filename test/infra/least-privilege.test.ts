@@ -21,6 +21,10 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'autoscaling:DescribeAutoScalingGroups': 'the fleet autoscaler reads its group; Auto Scaling Describe* calls have no resource-level permissions',
   'secretsmanager:ListSecrets': 'the project finalizer finds a deleted project\'s pod secrets; ListSecrets has no resource-level permissions',
   'ecs:ListTasks': 'listing by startedBy alone is authorised against "*"; allowed only with the ecs:cluster condition (checked below)',
+  'ssmmessages:CreateControlChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
+  'ssmmessages:CreateDataChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
+  'ssmmessages:OpenControlChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
+  'ssmmessages:OpenDataChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
 };
 /** Of those, the ones that must carry a condition key. */
 const MUST_BE_CONDITIONED: Record<string, string> = { 'ecs:Poll': 'ecs:cluster', 'ecs:StartTelemetrySession': 'ecs:cluster', 'ecs:PutAccountSettingDefault': 'ecs:account-setting', 'ecs:ListTasks': 'ecs:cluster' };
@@ -169,11 +173,11 @@ describe('what the control plane may do in ECS', () => {
     }
   });
 
-  it('passes only the builder\'s roles and the projects\' execution roles, and only to ECS tasks', () => {
+  it('passes only the builder\'s roles, the projects\' execution roles and the pods\' task role, and only to ECS tasks', () => {
     const pass = ecsAllows('iam:PassRole');
     expect(pass.length).toBeGreaterThan(0);
     for (const s of pass) {
-      expect(s.resources.every((r) => /^<import:.*Builder(TaskRole|TaskDefinitionExecutionRole)|:role\/berth\/projects\/\*$/.test(r)), where(s)).toBe(true);
+      expect(s.resources.every((r) => /^<import:.*(Builder(TaskRole|TaskDefinitionExecutionRole)|PodTaskRole)|:role\/berth\/projects\/\*$/.test(r)), where(s)).toBe(true);
       expect(s.condition?.StringEquals?.['iam:PassedToService']).toBe('ecs-tasks.amazonaws.com');
     }
     expect(pass.flatMap((s) => s.resources).filter((r) => r.endsWith(':role/berth/projects/*')).length).toBe(2); // stream and resync
@@ -206,8 +210,15 @@ describe('what the control plane may do in ECS', () => {
     expect([...services].sort()).toEqual(['dynamodb', 'logs', 'xray']);
   });
 
-  it('gives the API and webhooks functions no ECS or ECR permissions at all', () => {
-    const api = allows.filter((s) => /^(Api|Webhooks)FunctionRole/.test(s.holder));
-    expect(api.flatMap((s) => s.actions).filter((a) => /^(ecs|ecr|iam):/.test(a))).toEqual([]);
+  it('gives the webhooks function no ECS or ECR permissions, and the API only what pod logs and sessions take: no ECR, no IAM, no task started or stopped', () => {
+    const webhooks = allows.filter((s) => /^WebhooksFunctionRole/.test(s.holder));
+    expect(webhooks.flatMap((s) => s.actions).filter((a) => /^(ecs|ecr|iam|ssm|logs:Get)/.test(a))).toEqual([]);
+    const api = allows.filter((s) => /^ApiFunctionRole/.test(s.holder));
+    expect([...new Set(api.flatMap((s) => s.actions).filter((a) => /^(ecs|ecr|iam|ssm):/.test(a)))].sort()).toEqual(['ecs:DescribeTasks', 'ecs:ExecuteCommand', 'ecs:ListTasks', 'ssm:StartSession']);
+    // ExecuteCommand on tasks only with Berth's tag and in Berth's cluster.
+    for (const s of api.filter((x) => x.actions.includes('ecs:ExecuteCommand') && x.resources.some((r) => r.includes(':task/')))) {
+      expect(s.condition?.StringEquals?.['aws:ResourceTag/berth:managed'], where(s)).toBe('true');
+      expect(s.condition?.ArnEquals?.['ecs:cluster'], where(s)).toBeDefined();
+    }
   });
 });

@@ -31,6 +31,9 @@ const PodLogQuery = z.object({
   follow: documented(flag, { description: 'Keep streaming new lines until the container stops or the client goes' }),
   sinceSeconds: documented(z.coerce.number().int().min(1).max(10 * 365 * 86_400).optional(), { description: 'Only lines of the last seconds' }),
   previous: documented(flag, { description: 'The container before the last restart' }),
+  cursor: documented(z.string().min(1).max(4096).optional(), {
+    description: 'Where a polled follow reads on from: the X-Log-Cursor of the previous answer (where answers are not streamed; X-Log-Ended says the container has stopped)',
+  }),
 });
 
 const PortForwardQuery = z.object({
@@ -67,10 +70,20 @@ export function registerPodRoutes(app: Hono<ApiEnv>, deps: ApiDeps, fleet: Fleet
       const containers = await hostOf(deps, fleet, params.project, params.name);
       if (!containers.streamLogs) throw new BerthError(501, 'LogsNotAvailable', `the log of pod ${params.name} cannot be read from its host here`);
       const opts = { follow: query.follow, previous: query.previous, ...(query.tail !== undefined ? { tail: query.tail } : {}), ...(query.sinceSeconds ? { sinceSeconds: query.sinceSeconds } : {}) };
+      c.header('Cache-Control', 'no-store');
+      if (containers.pollLogs && (query.follow || query.cursor)) {
+        // Answers are not streamed here: the client polls on from the cursor. The follow is audited once, at its first read.
+        const page = await containers.pollLogs(params.project, params.name, { ...opts, ...(query.cursor ? { cursor: query.cursor } : {}) });
+        if (!query.cursor) await auditPodSession(deps.store, { project: params.project, pod: params.name, user: c.get('user'), action: 'logs', detail: 'followed the log' });
+        if (page.cursor) c.header('X-Log-Cursor', page.cursor);
+        c.header('X-Log-Ended', String(page.ended));
+        c.header('Content-Type', 'text/plain; charset=utf-8');
+        return c.body(page.text);
+      }
+      if (query.cursor) throw new BerthError(400, 'BadCursor', 'a log cursor is only taken where the log is followed by polling', { suggestion: 'read the log with follow=1' });
       const log = await containers.streamLogs(params.project, params.name, opts);
       if (query.follow) await auditPodSession(deps.store, { project: params.project, pod: params.name, user: c.get('user'), action: 'logs', detail: 'followed the log' });
       c.header('Content-Type', 'text/plain; charset=utf-8');
-      c.header('Cache-Control', 'no-store');
       return c.body(Readable.toWeb(log) as ReadableStream);
     },
   );

@@ -1,0 +1,143 @@
+// Attack, on AWS: a stranger who signed up a minute ago goes for another tenant's pod through the
+// brokered sessions (exec and rsh through ECS Exec, port-forward through Session Manager) and
+// the pod logs read from CloudWatch Logs, through the API as the Lambda serves it: by the pod's
+// name in the victim's project, by its name under a project of their own, and with a log cursor
+// naming the victim's task. Every attempt is refused before any AWS call is made: no ListTasks,
+// no ExecuteCommand, no StartSession, no GetLogEvents. A `view` member of the victim's project
+// reads logs but is refused exec and port-forward, again with no AWS call.
+// AWS answers are mocked (aws-sdk-client-mock; ECS API Reference "ListTasks", "DescribeTasks",
+// "ExecuteCommand"); StartSession goes to a loopback stand-in that counts requests.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTasksCommand, ECSClient, ExecuteCommandCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cloudWatchLogPages, cloudWatchLogReader } from '../../shared/aws/cloudwatch-pod-logs.ts';
+import { EcsExecBroker } from '../../shared/aws/ecs-exec.ts';
+import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
+import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
+import { ssmSessions } from '../../shared/aws/ssm-sessions.ts';
+import { testApi, type TestApi } from '../support/api.ts';
+
+const REGION = 'eu-west-1';
+const CLUSTER = 'berth';
+const INSTANCE = `arn:aws:ecs:${REGION}:123456789012:container-instance/${CLUSTER}/5c1e0a7d`;
+const VICTIM = 'bank';
+const OWN = 'mallory-lab';
+const POD = 'db-1-aaaaa';
+const VICTIM_TASK = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+
+const ecs = mockClient(ECSClient);
+const logs = mockClient(CloudWatchLogsClient);
+const ecsClient = new ECSClient({ region: REGION });
+const logsClient = new CloudWatchLogsClient({ region: REGION });
+let ssmCalls = 0;
+const ssm = createServer((req, res) => {
+  ssmCalls++;
+  req.resume();
+  res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ SessionId: 's', StreamUrl: 'wss://x', TokenValue: 't' }));
+});
+
+let api: TestApi;
+let victim = '';
+let viewer = '';
+let mallory = '';
+
+const awsCalls = () => ecs.calls().length + logs.calls().length + ssmCalls;
+
+beforeAll(async () => {
+  await new Promise<void>((r) => ssm.listen(0, '127.0.0.1', () => r()));
+  const endpoint = `http://127.0.0.1:${(ssm.address() as AddressInfo).port}`;
+  api = await testApi({
+    sessions: new EcsExecBroker({ ecs: ecsClient, ssm: ssmSessions({ region: REGION, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, endpoint }), cluster: CLUSTER, uidFor: async () => 1_000_070_000 }),
+    fleet: {
+      containersFor: (host) =>
+        new EcsPodContainers({ client: ecsClient, cluster: CLUSTER, containerInstanceArn: host.spec.endpoint!, region: REGION, logGroup: 'berth-pods', readLogs: cloudWatchLogReader(logsClient), readLogPage: cloudWatchLogPages(logsClient) }),
+    },
+  });
+  victim = await api.user('victim');
+  viewer = await api.user('viewer');
+  mallory = await api.user('mallory');
+  for (const [project, token] of [[VICTIM, victim], [OWN, mallory]] as const) {
+    expect((await api.call('POST', '/api/v1/projects', token, { metadata: { name: project }, spec: {} })).status).toBe(201);
+  }
+  expect((await api.call('POST', `/api/v1/projects/${VICTIM}/rolebindings`, victim, { metadata: { name: 'viewers' }, spec: { role: 'view', subjects: [{ kind: 'User', name: 'viewer' }] } })).status).toBe(201);
+  await api.store.create({ kind: 'Host', metadata: { name: 'ecs-i1', project: '' }, spec: { provider: 'ecs', endpoint: INSTANCE, address: '10.0.1.5', capacity: { cpu: '2', memory: '8Gi' }, unschedulable: false } });
+  const pod = (project: string, name: string) =>
+    api.store.create({ kind: 'Pod', metadata: { name, project }, spec: { host: 'ecs-i1', containers: [{ name: 'web', image: 'x', env: [], ports: [], resources: { requests: {}, limits: {} } }] } as never, status: { phase: 'Running', conditions: [] } as never });
+  await pod(VICTIM, POD);
+  await pod(OWN, 'web-1-bbbbb');
+}, 120_000);
+
+afterAll(async () => {
+  await new Promise((r) => ssm.close(r));
+});
+
+beforeEach(() => {
+  ecs.reset();
+  logs.reset();
+  ssmCalls = 0;
+  // Were a request to get through, AWS would answer with the victim's task: the tests prove none does.
+  const task = { taskArn: `arn:aws:ecs:${REGION}:123456789012:task/${CLUSTER}/${VICTIM_TASK}`, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', startedBy: podToken(VICTIM, POD), containerInstanceArn: INSTANCE, containers: [{ name: 'web', runtimeId: `${VICTIM_TASK}-1` }], tags: [{ key: 'berth:managed', value: 'true' }, { key: 'berth:project', value: VICTIM }, { key: 'berth:pod', value: POD }] };
+  ecs.on(ListTasksCommand).resolves({ taskArns: [task.taskArn] });
+  ecs.on(DescribeTasksCommand).resolves({ tasks: [task] });
+  ecs.on(ExecuteCommandCommand).resolves({ session: { sessionId: 's', streamUrl: 'wss://x', tokenValue: 't' } });
+  logs.on(GetLogEventsCommand).resolves({ events: [{ timestamp: 1, message: 'victim-secret-line', ingestionTime: 2 }], nextForwardToken: 'f/1' });
+});
+
+const base = (project: string, pod: string) => `/api/v1/projects/${project}/pods/${pod}`;
+
+describe("a stranger and another tenant's pod on AWS", () => {
+  it.each([
+    ['by name in the victim\'s project', VICTIM, POD, 403],
+    ['by its name under a project of their own', OWN, POD, 404],
+    ['with the victim\'s project smuggled into the name', OWN, `..%2F..%2F${VICTIM}%2Fpods%2F${POD}`, 404],
+  ])('cannot open an exec or port-forward session, nor read or follow the log, %s; no AWS call is made', async (_, project, pod, status) => {
+    const attempts = await Promise.all([
+      api.call('POST', `${base(project, pod)}/exec`, mallory, { command: ['cat', '/proc/1/environ'], tty: true }),
+      api.call('POST', `${base(project, pod)}/portforward`, mallory, { port: 5432 }),
+      api.call('GET', `${base(project, pod)}/exec?command=sh`, mallory),
+      api.call('GET', `${base(project, pod)}/log`, mallory),
+      api.call('GET', `${base(project, pod)}/log?follow=1`, mallory),
+    ]);
+    for (const res of attempts) {
+      expect([status, 400]).toContain(res.status);
+      expect(JSON.stringify(res.body)).not.toMatch(/victim-secret-line|tokenValue|streamUrl/);
+    }
+    expect(awsCalls()).toBe(0);
+  });
+
+  it("cannot reach the victim's log stream with a cursor naming the victim's task through a pod of their own", async () => {
+    const cursor = Buffer.from(JSON.stringify({ t: VICTIM_TASK, n: 'f/1' })).toString('base64url');
+    const res = await api.call('GET', `${base(OWN, 'web-1-bbbbb')}/log?follow=1&cursor=${cursor}`, mallory);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('BadCursor');
+    expect(logs.commandCalls(GetLogEventsCommand)).toHaveLength(0);
+    expect(ecs.commandCalls(ExecuteCommandCommand)).toHaveLength(0);
+  });
+
+  it("cannot open a session into their own pod that lands in the victim's task: a task tagged for another pod is refused", async () => {
+    const res = await api.call('POST', `${base(OWN, 'web-1-bbbbb')}/exec`, mallory, { command: ['id'] });
+    expect(res.status).toBe(409);
+    expect(ecs.commandCalls(ExecuteCommandCommand)).toHaveLength(0);
+    expect((await api.call('POST', `${base(OWN, 'web-1-bbbbb')}/portforward`, mallory, { port: 5432 })).status).toBe(409);
+    expect(ssmCalls).toBe(0);
+  });
+});
+
+describe("a view member of the victim's project on AWS", () => {
+  it('is refused exec and port-forward (403) with no AWS call, and may read the log', async () => {
+    for (const res of [
+      await api.call('POST', `${base(VICTIM, POD)}/exec`, viewer, { command: ['sh'] }),
+      await api.call('POST', `${base(VICTIM, POD)}/portforward`, viewer, { port: 5432 }),
+      await api.call('GET', `${base(VICTIM, POD)}/portforward?port=5432`, viewer),
+    ]) {
+      expect(res.status).toBe(403);
+    }
+    expect(awsCalls()).toBe(0);
+    const log = await api.call('GET', `${base(VICTIM, POD)}/log?tail=5`, viewer);
+    expect(log.status).toBe(200);
+    expect(log.body).toBe('victim-secret-line\n');
+  });
+});
