@@ -39,6 +39,10 @@ export interface BerthConfig {
   trials: { signup: 'open' | 'off'; trialDays: number; projectsPerUser: number };
   /** ECS Container Insights on the cluster: off by default (its metrics are billed per task family). */
   containerInsights: ContainerInsightsMode;
+  /** Daily AWS Backup of the claims file system (EFS automatic backups, 35 days kept). */
+  claimBackups: boolean;
+  /** Days without access after which claim files move to EFS Infrequent Access (0: never). */
+  claimsToInfrequentAccessDays: 0 | 7 | 14 | 30 | 60 | 90;
 }
 
 /** Context keys, their defaults (as the CLI would pass them) and what they mean. */
@@ -66,6 +70,8 @@ export const CONTEXT_KEYS = {
   'berth:trialDays': ['7', 'how many days a trial lasts'],
   'berth:projectsPerUser': ['10', 'projects a user who is not on a trial may create'],
   'berth:containerInsights': ['disabled', 'ECS Container Insights on the cluster: disabled, enabled or enhanced (billed per task family: docs/cost.md)'],
+  'berth:claimBackups': ['on', 'daily AWS Backup of the claims file system (EFS automatic backups, kept 35 days): on or off (backup storage is billed per GB-month: docs/cost.md)'],
+  'berth:claimsToInfrequentAccessDays': ['30', 'days without access after which claim files move to EFS Infrequent Access (cheaper storage, billed per read): 0 (never), 7, 14, 30, 60 or 90'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -119,6 +125,8 @@ export function readConfig(node: Node): BerthConfig {
     logRetentionDays: count('berth:logRetentionDays', 1),
     trials: { signup: signupOf(text('berth:signup')), trialDays: count('berth:trialDays', 1), projectsPerUser: count('berth:projectsPerUser') },
     containerInsights: oneOf('berth:containerInsights', CONTAINER_INSIGHTS_MODES),
+    claimBackups: oneOf('berth:claimBackups', ['on', 'off'] as const) === 'on',
+    claimsToInfrequentAccessDays: Number(oneOf('berth:claimsToInfrequentAccessDays', ['0', '7', '14', '30', '60', '90'] as const)) as BerthConfig['claimsToInfrequentAccessDays'],
   };
   if (architectureOf(config.tenantHosts.instanceType) !== architectureOf(config.buildHosts.instanceType)) {
     throw new Error('context berth:buildInstanceType must have the CPU architecture of berth:tenantInstanceType: images built on one run on the other');

@@ -142,12 +142,18 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings 
   });
   if (spec.ports.length === 1 && !spec.env.some((e) => e.name === 'PORT')) environment.push({ name: 'PORT', value: String(spec.ports[0]!.containerPort) });
   const { volumes, mountPoints } = taskVolumesOf(spec, opts.uid, opts.efs);
+  // EFS authorizes a claim's mount as the task role: the project's own role, which may mount its
+  // project's access points only (project-roles.ts claimMountPolicy). Pods without claims get no
+  // task role, so no AWS credentials.
+  const mountsClaims = volumes.some((v) => v.efsVolumeConfiguration);
+  if (mountsClaims && !opts.executionRoleOf && !opts.taskRoleArn) throw new BerthError(501, 'VolumesNotServed', `pod ${spec.project}/${spec.pod}: mounting a claim needs the project's role, and this platform has none`);
+  const taskRoleArn = opts.taskRoleArn ?? (mountsClaims ? opts.executionRoleOf!(spec.project) : undefined);
   return {
     family: podFamily(spec.project, spec.deployment),
     networkMode: 'bridge',
     requiresCompatibilities: ['EC2'],
     ...(opts.executionRoleOf ? { executionRoleArn: opts.executionRoleOf(spec.project) } : {}),
-    ...(opts.taskRoleArn ? { taskRoleArn: opts.taskRoleArn } : {}),
+    ...(taskRoleArn ? { taskRoleArn } : {}),
     volumes,
     containerDefinitions: [
       {

@@ -28,6 +28,8 @@ export interface EcsFleetSyncOptions {
   executionRoleOf?: (project: string) => string;
   logGroup?: string;
   region: string;
+  /** The claims file system (EFS), when the platform has one: pods mount their claims' access points from it. */
+  efs?: EcsPodsOptions['efs'];
   /**
    * Project networks: pods as awsvpc tasks in these subnets with their project's security group;
    * after each pass, the groups of projects left without pods are removed.
@@ -61,6 +63,7 @@ function podSyncOf(o: EcsFleetSyncOptions, w: Wiring, host: Host, view: EcsPodsO
     executionRoleOf: o.executionRoleOf,
     logGroup: o.logGroup,
     region: o.region,
+    ...(o.efs ? { efs: o.efs } : {}),
     taskDefinitions: w.taskDefinitions,
     view,
     ...(o.network ? { network: { subnets: o.network.subnets, securityGroupOf: (p: string) => o.network!.groups.securityGroupOf(p) } } : {}),

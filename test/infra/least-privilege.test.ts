@@ -20,6 +20,7 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'ecs:PutAccountSettingDefault': 'turning ENI trunking on at deployment; allowed only for awsvpcTrunking (checked below)',
   'autoscaling:DescribeAutoScalingGroups': 'the fleet autoscaler reads its group; Auto Scaling Describe* calls have no resource-level permissions',
   'secretsmanager:ListSecrets': 'the project finalizer finds a deleted project\'s pod secrets; ListSecrets has no resource-level permissions',
+  ...Object.fromEntries(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'].map((a) => [a, 'the claims function\'s network interfaces in the VPC, as AWSLambdaVPCAccessExecutionRole gives them (Lambda creates them before any resource ARN exists)'])),
   'ecs:ListTasks': 'listing by startedBy alone is authorised against "*"; allowed only with the ecs:cluster condition (checked below)',
 };
 /** Of those, the ones that must carry a condition key. */
