@@ -63,7 +63,11 @@ export class ClaimsFileSystem extends Construct {
       throughputMode: ThroughputMode.ELASTIC,
       ...(props.toInfrequentAccessDays ? { lifecyclePolicy: lifecycle[props.toInfrequentAccessDays], outOfInfrequentAccessPolicy: OutOfInfrequentAccessPolicy.AFTER_1_ACCESS } : {}),
       enableAutomaticBackups: props.backups,
-      allowAnonymousAccess: false,
+      // Not what the name says: with `false`, CDK would add a statement granting every IAM principal
+      // ClientWrite and ClientRootAccess through a mount target, which is the opposite of a project
+      // role mounting its own access points only. The policy below is the whole policy: it allows
+      // nothing, so anonymous clients get nothing and IAM principals only what their own policies give.
+      allowAnonymousAccess: true,
       fileSystemPolicy: new PolicyDocument({
         statements: [new PolicyStatement({
           sid: 'TlsOnly', effect: Effect.DENY, principals: [new AnyPrincipal()], actions: ['*'], resources: ['*'],
