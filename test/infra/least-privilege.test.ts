@@ -182,7 +182,7 @@ describe('what the control plane may do in ECS', () => {
 
   it('makes, changes and deletes roles only under /berth/projects/ and only with the boundary', () => {
     const iam = allows.filter((s) => s.stack === 'controlPlane' && s.actions.some((a) => a.startsWith('iam:') && a !== 'iam:PassRole'));
-    expect(new Set(iam.map((s) => s.holder.replace(/DefaultPolicy\w+$/, '')))).toEqual(new Set(['StreamFunctionRole', 'ResyncFunctionRole']));
+    expect(new Set(iam.map((s) => s.holder.replace(/DefaultPolicy\w+$/, '')))).toEqual(new Set(['StreamFunctionRole', 'ResyncFunctionRole', 'ClaimsFunctionRole']));
     for (const s of iam) {
       expect(s.resources, where(s)).toEqual([expect.stringMatching(/:role\/berth\/projects\/\*$/)]);
       const writes = s.actions.filter((a) => ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole'].includes(a));
