@@ -10,6 +10,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { EFSClient } from '@aws-sdk/client-efs';
+import { EfsClaims } from '../shared/aws/efs-claims.ts';
 import { S3Client } from '@aws-sdk/client-s3';
 import { EcrRegistry } from '../shared/aws/ecr-registry.ts';
 import { EcsBuildLauncher } from '../shared/aws/ecs-launcher.ts';
@@ -128,6 +130,19 @@ export function projectRoles(env: NodeJS.ProcessEnv): IamProjectRoles | undefine
   });
 }
 
+/**
+ * Persistent volume claims as EFS access points on the claims file system
+ * (BERTH_CLAIMS_FILE_SYSTEM_ID and _ARN), each project's pods allowed to mount its own through its
+ * role. Undefined without a file system: claims then stay Pending.
+ */
+export function efsClaims(env: NodeJS.ProcessEnv, roles: IamProjectRoles | undefined): EfsClaims | undefined {
+  const fileSystemId = env.BERTH_CLAIMS_FILE_SYSTEM_ID;
+  if (!fileSystemId) return undefined;
+  const why = 'pods mount their claims with their project\'s role';
+  if (!roles) throw new Error(`BERTH_POD_ROLE_BOUNDARY_ARN is not set: ${why}`);
+  return new EfsClaims({ client: new EFSClient({ region: env.AWS_REGION }), fileSystemId, fileSystemArn: required(env, 'BERTH_CLAIMS_FILE_SYSTEM_ARN', why), grants: roles });
+}
+
 /** The binding store over the table (pods bound to hosts and the room promised on them). */
 export function bindingStore(env: NodeJS.ProcessEnv): DynamoBindingStore {
   return new DynamoBindingStore({ client: dynamoClientFrom(env), tableName: required(env, 'TABLE_NAME', 'bindings are written to the table') });
@@ -151,6 +166,7 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env
   const executionRoles = projectRoles(env);
   // Pods' Secret values are written to Secrets Manager by the fleet pass; they go with their project.
   const podSecrets = env.BERTH_SECRETS_KEY_ARN ? new EcsPodSecrets({ client: new SecretsManagerClient({ region: env.AWS_REGION }) }) : undefined;
+  // Claims are the claims function's (functions/claims): it alone reaches the file system.
   return sharedReconcilers({ store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers, idling, ...(executionRoles ? { executionRoles } : {}), ...(podSecrets ? { podSecrets } : {}) });
 }
 
@@ -178,6 +194,7 @@ export function ecsFleetSync(deps: Pick<ApiDeps, 'store' | 'logger'>, env: NodeJ
     // ECS Exec (exec, rsh, port-forward): the pods' task role with its Session Manager channels.
     taskRoleArn: env.BERTH_POD_TASK_ROLE_ARN || undefined,
     region: env.AWS_REGION ?? '',
+    ...(env.BERTH_CLAIMS_FILE_SYSTEM_ID ? { efs: { fileSystemId: env.BERTH_CLAIMS_FILE_SYSTEM_ID } } : {}),
     images: buildPolicy(env).registry,
     // Pods' Secret values: opened with the platform's key, handed to ECS through Secrets Manager (under its own key).
     ...(env.BERTH_SECRETS_KEY_ARN

@@ -3,6 +3,7 @@
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { REPOSITORY_PREFIX } from './constructs/registry.ts';
+import { CLAIMS_MOUNT } from './constructs/claims-file-system.ts';
 import type { Access } from './functions.ts';
 import type { FleetStack } from './stacks/fleet-stack.ts';
 import type { StateStack } from './stacks/state-stack.ts';
@@ -50,6 +51,14 @@ const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<s
   },
   // Pods' logs and sessions into pods (exec, rsh, port-forward), for the API.
   'pod-streams': (grantee, t) => t.fleet.grantPodStreams(grantee),
+  claims: (grantee, t) => {
+    t.fleet.claims.grantManage(grantee);
+    t.fleet.projectRoles.grantClaimMounts(grantee);
+    return { ...t.fleet.claims.environment, BERTH_POD_ROLE_BOUNDARY_ARN: t.fleet.projectRoles.boundary.managedPolicyArn, BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX };
+  },
+  // The claims-data function's mount (its access point, root) comes with its file system
+  // configuration (control-plane-stack.ts); here only its variable.
+  'claims-data': () => ({ BERTH_CLAIMS_MOUNT: CLAIMS_MOUNT }),
   'admin-secret': (grantee, t) => {
     t.adminSecret.grantRead(grantee);
     return { BERTH_ADMIN_SECRET_ARN: t.adminSecret.secretArn };

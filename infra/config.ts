@@ -41,6 +41,10 @@ export interface BerthConfig {
   containerInsights: ContainerInsightsMode;
   /** Interface VPC endpoints for CodeArtifact, so package downloads skip the NAT gateway. */
   codeArtifactEndpoints: boolean;
+  /** Daily AWS Backup of the claims file system (EFS automatic backups, 35 days kept). */
+  claimBackups: boolean;
+  /** Days without access after which claim files move to EFS Infrequent Access (0: never). */
+  claimsToInfrequentAccessDays: 0 | 7 | 14 | 30 | 60 | 90;
 }
 
 /** Context keys, their defaults (as the CLI would pass them) and what they mean. */
@@ -69,6 +73,8 @@ export const CONTEXT_KEYS = {
   'berth:projectsPerUser': ['10', 'projects a user who is not on a trial may create'],
   'berth:containerInsights': ['disabled', 'ECS Container Insights on the cluster: disabled, enabled or enhanced (billed per task family: docs/cost.md)'],
   'berth:codeArtifactEndpoints': ['false', 'true: interface VPC endpoints for CodeArtifact, so builds download packages without the NAT gateway (hourly cost per zone: docs/cost.md)'],
+  'berth:claimBackups': ['on', 'daily AWS Backup of the claims file system (EFS automatic backups, kept 35 days): on or off (backup storage is billed per GB-month: docs/cost.md)'],
+  'berth:claimsToInfrequentAccessDays': ['30', 'days without access after which claim files move to EFS Infrequent Access (cheaper storage, billed per read): 0 (never), 7, 14, 30, 60 or 90'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -123,6 +129,8 @@ export function readConfig(node: Node): BerthConfig {
     trials: { signup: signupOf(text('berth:signup')), trialDays: count('berth:trialDays', 1), projectsPerUser: count('berth:projectsPerUser') },
     containerInsights: oneOf('berth:containerInsights', CONTAINER_INSIGHTS_MODES),
     codeArtifactEndpoints: oneOf('berth:codeArtifactEndpoints', ['true', 'false'] as const) === 'true',
+    claimBackups: oneOf('berth:claimBackups', ['on', 'off'] as const) === 'on',
+    claimsToInfrequentAccessDays: Number(oneOf('berth:claimsToInfrequentAccessDays', ['0', '7', '14', '30', '60', '90'] as const)) as BerthConfig['claimsToInfrequentAccessDays'],
   };
   if (architectureOf(config.tenantHosts.instanceType) !== architectureOf(config.buildHosts.instanceType)) {
     throw new Error('context berth:buildInstanceType must have the CPU architecture of berth:tenantInstanceType: images built on one run on the other');

@@ -23,9 +23,11 @@ export type Trigger =
  * administrator password. `builds`: serve the build routes (store uploaded sources, name the
  * builder images). `build-cleanup`: delete the uploaded sources of deleted builds.
  * `project-roles`: make and remove each project's pod execution role (under /berth/projects/,
- * with the fleet's permissions boundary).
+ * with the fleet's permissions boundary). `claims`: make and delete claims' EFS access points and
+ * write each project role's claim-mounts policy. `claims-data`: the claims file system mounted in
+ * the function (in the VPC), to wipe deleted claims' directories.
  */
-export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles' | 'pod-streams';
+export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles' | 'pod-streams' | 'claims' | 'claims-data';
 
 export interface FunctionSpec {
   /** Short name: construct id and part of the log group name. */
@@ -49,5 +51,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   { name: 'webhooks', entry: 'functions/webhooks/index.ts', description: 'Berth webhooks (GitHub, GitLab, generic)', memoryMiB: 512, timeoutSeconds: 10, triggers: [{ kind: 'http', route: 'POST /webhooks/{proxy+}' }], access: ['table', 'secrets'] },
   { name: 'stream', entry: 'functions/reconcilers/stream.ts', description: 'Reconcilers driven by the table stream', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'stream' }], access: RECONCILER_ACCESS },
   { name: 'fleet-events', entry: 'functions/fleet-events/index.ts', description: 'ECS pod task and container instance state changes to pods and host leases', memoryMiB: 256, timeoutSeconds: 30, triggers: [{ kind: 'ecs-fleet-events' }], access: ['table'] },
+  // The one function in the VPC, with the claims file system mounted: claims' access points, their projects' mount grants, and deleted claims' data.
+  { name: 'claims', entry: 'functions/claims/index.ts', description: 'Persistent volume claims on EFS: access points, mount grants, data of deleted claims', memoryMiB: 256, timeoutSeconds: 300, triggers: [{ kind: 'schedule', everyMinutes: 1 }], access: ['table', 'claims', 'claims-data'] },
   { name: 'resync', entry: 'functions/reconcilers/resync.ts', description: 'Periodic resync and ECS task state changes', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'schedule', everyMinutes: 1 }, { kind: 'ecs-task-state' }], access: [...RECONCILER_ACCESS, 'autoscale'] },
 ];

@@ -3,8 +3,10 @@
 // a retention, and its own role that holds nothing but write access to that log group: every
 // other permission is granted explicitly by the stack, so the template shows all of them.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, FileSystem, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SubnetType, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import type { IAccessPoint } from 'aws-cdk-lib/aws-efs';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
@@ -23,6 +25,45 @@ export interface PlatformFunctionProps {
   logRetention: RetentionDays;
   /** Whether the function serves the web console (its bundle then carries the console's assets). */
   console?: boolean;
+  /**
+   * An EFS access point mounted at `path` (under /mnt): the function then runs in the VPC's
+   * private subnets with `securityGroup`. Lambda grants the mount (ClientMount, ClientWrite through
+   * that access point) to the function's role.
+   */
+  mount?: FunctionMount;
+}
+
+export interface FunctionMount {
+  vpc: IVpc;
+  securityGroup: ISecurityGroup;
+  accessPoint: IAccessPoint;
+  path: string;
+  /** Act as root on the file system (not squashed), through that access point only. */
+  root?: boolean;
+}
+
+/**
+ * The function's file system: FileSystem.fromEfsAccessPoint's, but with its grants on the file
+ * system's ARN (never "*"), held to the access point by elasticfilesystem:AccessPointArn.
+ */
+class AccessPointMount extends FileSystem {
+  constructor(config: FileSystem['config']) {
+    super(config);
+  }
+}
+function mountOf(m: FunctionMount): FileSystem {
+  const ap = m.accessPoint;
+  return new AccessPointMount({
+    arn: ap.accessPointArn,
+    localMountPath: m.path,
+    dependency: [ap.fileSystem.mountTargetsAvailable],
+    connections: ap.fileSystem.connections,
+    policies: [new PolicyStatement({
+      actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', ...(m.root ? ['elasticfilesystem:ClientRootAccess'] : [])],
+      resources: [ap.fileSystem.fileSystemArn],
+      conditions: { StringEquals: { 'elasticfilesystem:AccessPointArn': ap.accessPointArn } },
+    })],
+  });
 }
 
 export class PlatformFunction extends Construct {
@@ -52,7 +93,25 @@ export class PlatformFunction extends Construct {
       tracing: Tracing.ACTIVE,
       bundling: lambdaBundling({ console: props.console }),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      ...(props.mount
+        ? {
+            vpc: props.mount.vpc,
+            vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+            securityGroups: [props.mount.securityGroup],
+            filesystem: mountOf(props.mount),
+          }
+        : {}),
     });
+    // What AWSLambdaVPCAccessExecutionRole would give, written out: the function's network
+    // interfaces in the VPC (EC2 gives these calls no resource-level permission that Lambda's
+    // service can use before the interface exists; Lambda Developer Guide, "Giving Lambda
+    // functions access to resources in an Amazon VPC").
+    if (props.mount) {
+      this.role.addToPrincipalPolicy(new PolicyStatement({
+        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        resources: ['*'],
+      }));
+    }
     NagSuppressions.addResourceSuppressions(this.fn, [{
       id: 'AwsSolutions-L1',
       reason: 'Berth targets nodejs22.x on purpose: the bundles are built for node22 and tested on that line (Lambda supports it into 2027); moving to a newer runtime is a deliberate upgrade, not a drift.',

@@ -3,7 +3,8 @@
 // permissions boundary. The boundary is the ceiling of every such role, whatever its inline policy
 // says: log in to ECR, pull the repositories of the project named by the role's own berth:project
 // tag and the shared images (berth/s2i/*, berth/openshift/*), write that project's log streams in
-// the pods' log group, read that project's pods' Secret values — nothing else. The control plane may create, change and delete roles only
+// the pods' log group, read that project's pods' Secret values, mount the claims file system
+// through an access point (which ones, the role's claim-mounts policy says) — nothing else. The control plane may create, change and delete roles only
 // on that path and only with that boundary, tag them only with Berth's tags, and pass them only
 // to ECS tasks.
 import { ArnFormat, Stack } from 'aws-cdk-lib';
@@ -11,7 +12,7 @@ import { Effect, Grant, ManagedPolicy, PolicyStatement, type IGrantable } from '
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
-import { ECR_PULL_ACTIONS, LOG_ACTIONS, POD_SECRET_PREFIX, PROJECT_ROLE_PATH, SECRET_ACTIONS, SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
+import { ECR_PULL_ACTIONS, EFS_CLIENT_ACTIONS, LOG_ACTIONS, POD_SECRET_PREFIX, PROJECT_ROLE_PATH, SECRET_ACTIONS, SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
 import { REPOSITORY_PREFIX } from './registry.ts';
 
 /** The role's own project, as IAM reads it from the role's tags when the role is used. */
@@ -20,6 +21,8 @@ const ROLE_PROJECT = `\${aws:PrincipalTag/${PROJECT_TAG}}`;
 export interface ProjectRolesProps {
   /** The pods' log group (awslogs driver; streams are prefixed with the project). */
   podLogGroup: ILogGroup;
+  /** The claims file system: a project's pods mount their claims' access points on it (which ones, the role's claim-mounts policy says). */
+  claimsFileSystemArn: string;
 }
 
 export class ProjectRoles extends Construct {
@@ -46,6 +49,12 @@ export class ProjectRoles extends Construct {
           sid: 'OwnSecrets', effect: Effect.ALLOW, actions: SECRET_ACTIONS,
           resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${POD_SECRET_PREFIX}/${ROLE_PROJECT}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
         }),
+        // Pods' claims: mount and write the claims file system, through an access point, never as
+        // root; which access points, the role's own claim-mounts policy lists (the project's).
+        new PolicyStatement({
+          sid: 'MountClaims', effect: Effect.ALLOW, actions: EFS_CLIENT_ACTIONS, resources: [props.claimsFileSystemArn],
+          conditions: { Null: { 'elasticfilesystem:AccessPointArn': 'false' } },
+        }),
       ],
     });
   }
@@ -71,6 +80,15 @@ export class ProjectRoles extends Construct {
     add(['iam:TagRole'], { StringEquals: managed, 'ForAllValues:StringEquals': onlyBerthTags });
     // Finding a role that exists already, to check it is Berth's before changing it.
     add(['iam:GetRole']);
+  }
+
+  /**
+   * Lets the claims function write each project role's claim-mounts policy: find the role, put
+   * and delete its inline policies, only on roles with the boundary.
+   */
+  grantClaimMounts(grantee: IGrantable): void {
+    Grant.addToPrincipal({ grantee, actions: ['iam:GetRole'], resourceArns: [this.rolesArn] });
+    Grant.addToPrincipal({ grantee, actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'], resourceArns: [this.rolesArn], conditions: { StringEquals: { 'iam:PermissionsBoundary': this.boundary.managedPolicyArn } } });
   }
 
   /** Lets the fleet pass name project roles in pod task definitions: only these, only to ECS tasks. */

@@ -101,6 +101,7 @@ export class ControlPlaneStack extends Stack {
       environment: { BERTH_APPS_DOMAIN: props.config.appsDomain, ...trialEnvironment(props.config) },
       logRetention: retentionOf(props.config),
       console: spec.console,
+      ...(spec.access.includes('claims-data') ? { mount: props.fleet.claimsDataMount } : {}),
     });
     const environment = grantAccess(pf.role, spec.access, { state: props.state, fleet: props.fleet, adminSecret: this.adminSecret });
     for (const [k, v] of Object.entries(environment)) pf.fn.addEnvironment(k, v);

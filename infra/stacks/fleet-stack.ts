@@ -16,6 +16,7 @@ import { BUILDER_FAMILY, BuilderTask } from '../constructs/builder-task.ts';
 import { HostFleet, type HostFleetProps } from '../constructs/host-fleet.ts';
 import { PodNetworking, justifyCustomResourceProvider } from '../constructs/pod-networking.ts';
 import { ProjectRoles } from '../constructs/project-roles.ts';
+import { ClaimsFileSystem, CLAIMS_MOUNT } from '../constructs/claims-file-system.ts';
 import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
 import { NETWORK_TAG } from '../../shared/aws/pod-network.ts';
 import { PORT_FORWARDING_DOCUMENT } from '../../shared/aws/ecs-exec.ts';
@@ -49,6 +50,8 @@ export class FleetStack extends Stack {
   /** The rights of one build, assumed per build with its session tags. */
   readonly buildScope: BuildScope;
   readonly podLogGroup: LogGroup;
+  /** Where persistent volume claims live (EFS, an access point per claim made at run time). */
+  readonly claims: ClaimsFileSystem;
   /** ENI trunking and the routers' peer group: what project networks (awsvpc pods) stand on. */
   readonly podNetworking: PodNetworking;
   /**
@@ -127,17 +130,28 @@ export class FleetStack extends Stack {
     this.buildEgress.grantRead(this.buildScope.role);
 
     this.podLogGroup = new LogGroup(this, 'PodLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
-    this.projectRoles = new ProjectRoles(this, 'ProjectRoles', { podLogGroup: this.podLogGroup });
-
     this.podTaskRole = new Role(this, 'PodTaskRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Berth pods: ECS Exec channels only' });
     this.podTaskRole.addToPolicy(
       new PolicyStatement({ actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], resources: ['*'] }),
     );
+    this.claims = new ClaimsFileSystem(this, 'Claims', {
+      vpc, tenantHosts: this.tenantHosts.securityGroup, backups: config.claimBackups, toInfrequentAccessDays: config.claimsToInfrequentAccessDays,
+    });
+    this.projectRoles = new ProjectRoles(this, 'ProjectRoles', { podLogGroup: this.podLogGroup, claimsFileSystemArn: this.claims.fileSystem.fileSystemArn });
   }
 
   /** The Secrets Manager secrets holding pods' Secret values: `berth/<project>/<secret>` (and the random suffix AWS adds). */
   get podSecretsArn(): string {
     return this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'berth/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  }
+
+  /**
+   * The claims-data function's mount: the file system's /berth as root at CLAIMS_MOUNT, in the
+   * private subnets, with its own security group (let in to NFS by the file system's). Root, only
+   * through that access point: wiping a claim's directory must reach every project's files.
+   */
+  get claimsDataMount() {
+    return { vpc: this.vpc, securityGroup: this.claims.dataSecurityGroup, accessPoint: this.claims.dataAccessPoint, path: CLAIMS_MOUNT, root: true };
   }
 
   /** Variables a function that drives the fleet reads. */
@@ -154,6 +168,8 @@ export class FleetStack extends Stack {
       BERTH_POD_SUBNETS: this.vpc.privateSubnets.map((s) => s.subnetId).join(','),
       BERTH_ROUTERS_SECURITY_GROUP: this.podNetworking.routerPeers.securityGroupId,
       BERTH_POD_TASK_ROLE_ARN: this.podTaskRole.roleArn,
+      // Pods' task definitions name it for their claims' access points (made by the claims function).
+      BERTH_CLAIMS_FILE_SYSTEM_ID: this.claims.fileSystem.fileSystemId,
     };
   }
 

@@ -146,12 +146,19 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings 
   });
   if (spec.ports.length === 1 && !spec.env.some((e) => e.name === 'PORT')) environment.push({ name: 'PORT', value: String(spec.ports[0]!.containerPort) });
   const { volumes, mountPoints } = taskVolumesOf(spec, opts.uid, opts.efs);
+  // EFS authorizes a claim's mount as the task role: the project's own role, which may mount its
+  // project's access points only (project-roles.ts claimMountPolicy), and takes the place of the
+  // fleet's pod task role (ECS Exec's channels) in pods with claims. Other pods get the pod task
+  // role when the platform has one, else none: no AWS credentials.
+  const mountsClaims = volumes.some((v) => v.efsVolumeConfiguration);
+  if (mountsClaims && !opts.executionRoleOf) throw new BerthError(501, 'VolumesNotServed', `pod ${spec.project}/${spec.pod}: mounting a claim needs the project's role, and this platform has none`);
+  const taskRoleArn = mountsClaims ? opts.executionRoleOf!(spec.project) : opts.taskRoleArn;
   return {
     family: podFamily(spec.project, spec.deployment),
     networkMode: 'bridge',
     requiresCompatibilities: ['EC2'],
     ...(opts.executionRoleOf ? { executionRoleArn: opts.executionRoleOf(spec.project) } : {}),
-    ...(opts.taskRoleArn ? { taskRoleArn: opts.taskRoleArn } : {}),
+    ...(taskRoleArn ? { taskRoleArn } : {}),
     volumes,
     containerDefinitions: [
       {

@@ -1,6 +1,7 @@
 // A pod's claims and scratch directories in its ECS task definition (pure; STYLE 8). On AWS a
 // claim is an EFS access point (efs-claims.ts): the task mounts the platform's file system
-// through it, with TLS in transit, and the access point pins the directory (one per claim) and
+// through it, with TLS in transit and IAM authorization as the task role (the project's role,
+// whose claim-mounts policy names its own claims' access points only), and the access point pins the directory (one per claim) and
 // the POSIX user (the project's UID), so a pod sees its claim's directory only and writes as its
 // project. ECS mounts an access point at its root only, so a subPath is refused here rather than
 // silently ignored. An emptyDir is a task-scoped tmpfs volume of its size, owned by the UID.
@@ -31,7 +32,7 @@ export function taskVolumesOf(spec: PodSpecForHost, uid: number, efs?: EfsSettin
           fileSystemId: efs.fileSystemId,
           rootDirectory: '/',
           transitEncryption: 'ENABLED',
-          authorizationConfig: { accessPointId: m.claim.volumeName, iam: 'DISABLED' },
+          authorizationConfig: { accessPointId: m.claim.volumeName, iam: 'ENABLED' },
         },
       });
       mountPoints.push({ sourceVolume: name, containerPath: m.target, readOnly: m.readOnly });

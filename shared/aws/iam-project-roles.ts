@@ -19,8 +19,10 @@ import {
 import type { ExecutionRoleRecord, ProjectExecutionRoles } from '../project/execution-roles.ts';
 import { NotOwnedError, ownedByBerth } from './ownership.ts';
 import {
+  CLAIM_MOUNT_POLICY_NAME,
   PROJECT_ROLE_PATH,
   PROJECT_ROLE_POLICY_NAME,
+  claimMountPolicy,
   createRoleInput,
   projectRoleArn,
   projectRoleName,
@@ -65,8 +67,26 @@ export class IamProjectRoles implements ProjectExecutionRoles {
     const RoleName = projectRoleName(project);
     const role = await this.role(RoleName);
     if (!role || !this.owned(role, project)) return;
-    await this.opts.client.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: PROJECT_ROLE_POLICY_NAME })).catch(gone);
+    for (const PolicyName of [PROJECT_ROLE_POLICY_NAME, CLAIM_MOUNT_POLICY_NAME]) await this.opts.client.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })).catch(gone);
     await this.opts.client.send(new DeleteRoleCommand({ RoleName })).catch(gone);
+  }
+
+  /**
+   * Lets the project's pods mount exactly these access points of the claims file system (its
+   * claims'): the claim-mounts policy is rewritten whole, and removed when the project has none.
+   * Only a role that is Berth's for the project is touched.
+   */
+  async allowClaimMounts(project: string, fileSystemArn: string, accessPointArns: readonly string[]): Promise<void> {
+    const RoleName = projectRoleName(project);
+    const role = await this.role(RoleName);
+    // The project's role comes with the project: until it is there, the claim waits (and is retried).
+    if (!role) throw new Error(`IAM role ${RoleName} of project ${project} is not made yet`);
+    this.checkOwned(role, project);
+    if (!accessPointArns.length) {
+      await this.opts.client.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: CLAIM_MOUNT_POLICY_NAME })).catch(gone);
+      return;
+    }
+    await this.opts.client.send(new PutRolePolicyCommand({ RoleName, PolicyName: CLAIM_MOUNT_POLICY_NAME, PolicyDocument: JSON.stringify(claimMountPolicy(fileSystemArn, accessPointArns)) }));
   }
 
   private async role(RoleName: string): Promise<Role | undefined> {

@@ -28,6 +28,14 @@ export const ECR_PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGe
 export const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 /** ECS's agent reads a task's Secrets Manager secrets with its execution role (ECS Developer Guide, "Pass Secrets Manager secrets through Amazon ECS environment variables"). */
 export const SECRET_ACTIONS = ['secretsmanager:GetSecretValue'];
+/**
+ * What mounting an EFS access point with IAM authorization takes of the task role: connect, and
+ * write (EFS User Guide, "Using IAM to control file system data access"). Never ClientRootAccess:
+ * a pod's root is squashed, and the access point runs every request as the project's UID anyway.
+ */
+export const EFS_CLIENT_ACTIONS = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'];
+/** The second inline policy of a project role: which claims' access points its pods may mount (written by the claim reconciler). */
+export const CLAIM_MOUNT_POLICY_NAME = 'claim-mounts';
 /** Pods' Secret values live at `berth/<project>/<secret>` in Secrets Manager (shared/aws/ecs-pod-secrets.ts). */
 export const POD_SECRET_PREFIX = 'berth';
 
@@ -146,4 +154,23 @@ export function createRoleInput(project: string, s: ProjectRoleSettings): Create
  */
 export function projectRoleVersion(project: string, s: ProjectRoleSettings): string {
   return sha(JSON.stringify([createRoleInput(project, s), projectRolePolicy(project, s)])).slice(0, 16);
+}
+
+/**
+ * The claim-mounts policy of a project's role: mount and write the claims file system only
+ * through the listed access points, the project's own claims (IAM condition
+ * elasticfilesystem:AccessPointArn; the Service Authorization Reference gives ClientMount no
+ * access-point resource and no tag keys of the access point, so the ARNs are listed). Pure.
+ */
+export function claimMountPolicy(fileSystemArn: string, accessPointArns: readonly string[]): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [{
+      Sid: 'MountOwnClaims',
+      Effect: 'Allow',
+      Action: EFS_CLIENT_ACTIONS,
+      Resource: [fileSystemArn],
+      Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': [...accessPointArns].sort() } },
+    }],
+  };
 }

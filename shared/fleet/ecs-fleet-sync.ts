@@ -30,6 +30,8 @@ export interface EcsFleetSyncOptions {
   /** The pods' task role (ECS Exec's channels only); with it, pods' tasks start with ECS Exec enabled. */
   taskRoleArn?: string;
   region: string;
+  /** The claims file system (EFS), when the platform has one: pods mount their claims' access points from it. */
+  efs?: EcsPodsOptions['efs'];
   /**
    * Project networks: pods as awsvpc tasks in these subnets with their project's security group;
    * after each pass, the groups of projects left without pods are removed.
@@ -64,6 +66,7 @@ function podSyncOf(o: EcsFleetSyncOptions, w: Wiring, host: Host, view: EcsPodsO
     logGroup: o.logGroup,
     ...(o.taskRoleArn ? { taskRoleArn: o.taskRoleArn } : {}),
     region: o.region,
+    ...(o.efs ? { efs: o.efs } : {}),
     taskDefinitions: w.taskDefinitions,
     view,
     ...(o.network ? { network: { subnets: o.network.subnets, securityGroupOf: (p: string) => o.network!.groups.securityGroupOf(p) } } : {}),

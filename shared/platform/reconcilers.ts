@@ -45,6 +45,8 @@ export interface PlatformAdapters {
   podSecrets?: FoundationOptions['podSecrets'];
   /** Where persistent volume claims' storage is made and removed (loop-mounted disks locally, EFS on AWS); claims stay Pending without it. */
   volumes?: ClaimStorage;
+  /** Finalizers a new claim gets with the provisioner's (the claims-data wipe on AWS). */
+  claimFinalizers?: readonly string[];
   /** What the routers report (requests seen, requests held), the quiet time before a DC is idled, and the clock. */
   idling: { signals: IdleSignalReader; idleAfterMs: number; now?: () => number };
 }
@@ -62,7 +64,7 @@ export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
     ...deployReconcilers(a.store, a.bindings, a.hosts),
     ...(a.registry.retainImage ? [imageRetention(a.store, a.registry)] : []),
     imagePruneReconciler(a.store, a.registry),
-    ...(a.volumes ? [claimReconciler(a.store, a.volumes)] : []),
+    ...(a.volumes ? [claimReconciler(a.store, a.volumes, { alsoFinalizers: a.claimFinalizers })] : []),
     routeAdmission({ store: a.store, domain: a.appsDomain }),
     a.routers,
     idler({ store: a.store, ...a.idling }),

@@ -19,7 +19,16 @@ import type { ClaimStorage } from './ports.ts';
 /** How soon a claim being deleted looks again for the pods that still use it. */
 const IN_USE_RETRY_MS = 2_000;
 
-export function claimReconciler(store: ObjectStore, storage: ClaimStorage): Reconciler {
+export interface ClaimReconcilerOptions {
+  /**
+   * Finalizers put on a new claim together with the provisioner's, before its storage is made:
+   * another component's cleanup (the claims-data function's wipe on AWS) then never misses a claim.
+   */
+  alsoFinalizers?: readonly string[];
+}
+
+export function claimReconciler(store: ObjectStore, storage: ClaimStorage, opts: ClaimReconcilerOptions = {}): Reconciler {
+  const finalizers = [CLAIM_FINALIZER, ...(opts.alsoFinalizers ?? [])];
   const uidFor = projectUids(store);
 
   async function usedBy(claim: Claim): Promise<string | undefined> {
@@ -51,7 +60,7 @@ export function claimReconciler(store: ObjectStore, storage: ClaimStorage): Reco
       if (claim.status?.phase === 'Bound') return {};
       // The finalizer first: storage is never made for a claim that could go without removing it.
       if (!claim.metadata.finalizers?.includes(CLAIM_FINALIZER)) {
-        claim = await patchObject<Claim>(store, ref, (c) => (c.metadata.deletionTimestamp || c.metadata.finalizers?.includes(CLAIM_FINALIZER) ? undefined : { ...c, metadata: { ...c.metadata, finalizers: [...(c.metadata.finalizers ?? []), CLAIM_FINALIZER] } }));
+        claim = await patchObject<Claim>(store, ref, (c) => (c.metadata.deletionTimestamp || c.metadata.finalizers?.includes(CLAIM_FINALIZER) ? undefined : { ...c, metadata: { ...c.metadata, finalizers: [...new Set([...(c.metadata.finalizers ?? []), ...finalizers])] } }));
         if (!claim || claim.metadata.deletionTimestamp) return claim ? finalize(claim) : {};
       }
       const bytes = storageBytes(claim.spec.resources.requests.storage)!;

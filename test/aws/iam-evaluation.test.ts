@@ -61,6 +61,8 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { mockClient } from 'aws-sdk-client-mock';
 import { cloudWatchLogPages, cloudWatchLogReader } from '../../shared/aws/cloudwatch-pod-logs.ts';
 import { EcsExecBroker, PORT_FORWARDING_DOCUMENT, type SsmSessionsApi } from '../../shared/aws/ecs-exec.ts';
+import { CreateAccessPointCommand, DeleteAccessPointCommand, DescribeAccessPointsCommand, EFSClient, type AccessPointDescription } from '@aws-sdk/client-efs';
+import { EfsClaims } from '../../shared/aws/efs-claims.ts';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ec2SecurityGroups } from '../../shared/aws/ec2-security-groups.ts';
@@ -72,14 +74,14 @@ import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import { EcsPodSecrets } from '../../shared/aws/ecs-pod-secrets.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
 import { IamProjectRoles } from '../../shared/aws/iam-project-roles.ts';
-import { PROJECT_ROLE_PATH, projectRoleArn, projectRolePolicy } from '../../shared/aws/project-roles.ts';
+import { claimMountPolicy, PROJECT_ROLE_PATH, projectRoleArn, projectRolePolicy } from '../../shared/aws/project-roles.ts';
 import { scopedBuildCredentials } from '../../shared/aws/build-credentials.ts';
 import { ProjectSecurityGroups } from '../../shared/aws/project-security-groups.ts';
 import { S3SourceArchives } from '../../shared/aws/s3-sources.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
 import { RouterFeedTable } from '../../shared/routing/feed.ts';
 import {
-  ACCOUNT, BOUNDARY, BUCKET, POD_TASK_ROLE, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
+  accessPoint, CLAIMS_DATA_AP, CLAIMS_FS, CLAIMS_FS_ARN, ACCOUNT, BOUNDARY, BUCKET, POD_TASK_ROLE, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
 } from '../infra/deployed.ts';
 import { decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
 import { statements, synthBerth, type Statement } from '../infra/synth.ts';
@@ -104,7 +106,7 @@ interface IamRequest {
 const mocks = {
   ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), ec2: mockClient(EC2Client), iam: mockClient(IAMClient),
   sts: mockClient(STSClient), s3: mockClient(S3Client), dynamodb: mockClient(DynamoDBClient), sm: mockClient(SecretsManagerClient),
-  codeartifact: mockClient(CodeartifactClient), logs: mockClient(CloudWatchLogsClient),
+  codeartifact: mockClient(CodeartifactClient), logs: mockClient(CloudWatchLogsClient), efs: mockClient(EFSClient),
 };
 /** StartSession requests the session broker sends (Session Manager has no SDK client here: its port, recorded). */
 const ssmStarted: Parameters<SsmSessionsApi['startSession']>[0][] = [];
@@ -256,6 +258,21 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
     case 'DeleteRolePolicyCommand':
     case 'DeleteRoleCommand':
       return [{ action: `iam:${name.replace(/Command$/, '')}`, resource: projectRole(s('RoleName')), context: { 'iam:PermissionsBoundary': BOUNDARY } }];
+    // EFS: an access point's tags on create are authorised as TagResource with
+    // elasticfilesystem:CreateAction; the file system and Berth's access points carry berth:managed.
+    case 'CreateAccessPointCommand':
+      return [
+        { action: 'elasticfilesystem:CreateAccessPoint', resource: `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:file-system/${s('FileSystemId')}`, context: tagContext(input.Tags as []) },
+        { action: 'elasticfilesystem:TagResource', resource: accessPoint('fsap-0000000000000new0'), context: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint', ...tagContext(input.Tags as []) } },
+      ];
+    case 'DescribeAccessPointsCommand':
+      return [{
+        action: 'elasticfilesystem:DescribeAccessPoints',
+        resource: input.FileSystemId ? `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:file-system/${s('FileSystemId')}` : accessPoint(s('AccessPointId')),
+        context: { 'aws:ResourceTag/berth:managed': 'true' },
+      }];
+    case 'DeleteAccessPointCommand':
+      return [{ action: 'elasticfilesystem:DeleteAccessPoint', resource: accessPoint(s('AccessPointId')), context: { 'aws:ResourceTag/berth:managed': 'true' } }];
     // STS
     case 'AssumeRoleCommand':
       return [
@@ -304,6 +321,7 @@ let resync: Principal;
 let stream: Principal;
 let api: Principal;
 let router: Principal;
+let claims: Principal;
 let boundary: PolicyDocument;
 const build = (project: string, name: string): Principal => ({
   name: `build ${project}/${name}`,
@@ -326,6 +344,7 @@ beforeAll(() => {
   resync = { name: 'resync function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ResyncFunctionRole/berth-resync`, policy: policyOf('controlPlane', /^ResyncFunctionRoleDefaultPolicy/) };
   stream = { name: 'stream function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/StreamFunctionRole/berth-stream`, policy: policyOf('controlPlane', /^StreamFunctionRoleDefaultPolicy/) };
   api = { name: 'API function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ApiFunctionRole/berth-api`, policy: policyOf('controlPlane', /^ApiFunctionRoleDefaultPolicy/) };
+  claims = { name: 'claims function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ClaimsFunctionRole/berth-claims`, policy: policyOf('controlPlane', /^ClaimsFunctionRoleDefaultPolicy/) };
   router = { name: 'router host', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Berth-Router-InstanceRole/i-0123456789abcdef0`, policy: policyOf('router', /^InstanceRole/) };
   buildScope = policyOf('fleet', /^BuildScopeRoleDefaultPolicy/);
   podTask = { name: 'a pod (its task role)', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Berth-Fleet-PodTaskRole/${TASK.split('/').pop()}`, policy: policyOf('fleet', /^PodTaskRoleDefaultPolicy/) };
@@ -417,6 +436,38 @@ function answer(): void {
 }
 
 const ecsClient = () => new ECSClient({ region: REGION });
+
+// ---- claims on EFS ----
+
+/** An access point of the claims file system as DescribeAccessPoints gives it (EFS API Reference, AccessPointDescription). */
+const ap = (id: string, project: string, claim: string): AccessPointDescription => ({
+  AccessPointId: id, AccessPointArn: accessPoint(id), FileSystemId: CLAIMS_FS, LifeCycleState: 'available', OwnerId: ACCOUNT,
+  RootDirectory: { Path: `/berth/${project}/${claim}-7f1c2a4e-93b1-4d55-8c3e-0a9d51e2c6b7` },
+  Tags: [{ Key: 'berth:managed', Value: 'true' }, { Key: 'berth:project', Value: project }, { Key: 'berth:claim', Value: claim }, { Key: 'Name', Value: `${project}/${claim}` }],
+});
+const SHOP_DB = 'fsap-0123456789abcdef0';
+const VICTIM_DB = 'fsap-0fedcba987654321f';
+/** The claims function's work: a claim's access point made and its project's grant written, then deleted and the grant removed. */
+const claimsWork = () => capture(async () => {
+  // EFS API Reference: CreateAccessPoint, DescribeAccessPoints, DeleteAccessPoint.
+  mocks.efs.on(CreateAccessPointCommand).resolves(ap(SHOP_DB, 'shop', 'db'));
+  mocks.efs.on(DescribeAccessPointsCommand).resolves({ AccessPoints: [ap(SHOP_DB, 'shop', 'db'), ap(VICTIM_DB, 'victim', 'db')] });
+  mocks.efs.on(DeleteAccessPointCommand).resolves({});
+  const efsClaims = new EfsClaims({ client: new EFSClient({ region: REGION }), fileSystemId: CLAIMS_FS, fileSystemArn: CLAIMS_FS_ARN, grants: projectRoles() });
+  await efsClaims.provision({ project: 'shop', name: 'db', uid: '7f1c2a4e-93b1-4d55-8c3e-0a9d51e2c6b7', bytes: 2 ** 30, ownerUid: 1_000_120_000 });
+  mocks.efs.on(DescribeAccessPointsCommand, { AccessPointId: SHOP_DB }).resolves({ AccessPoints: [ap(SHOP_DB, 'shop', 'db')] });
+  mocks.efs.on(DescribeAccessPointsCommand, { FileSystemId: CLAIMS_FS }).resolves({ AccessPoints: [ap(VICTIM_DB, 'victim', 'db')] });
+  await efsClaims.remove(SHOP_DB);
+});
+/** A pod of `project` with claims: its role's policies (pull-and-logs, claim-mounts) under the boundary. */
+const podWithClaims = (project: string, own: string[]): Principal => {
+  const base = podOf(project);
+  return { ...base, policy: { ...base.policy, Statement: [...base.policy.Statement, ...claimMountPolicy(CLAIMS_FS_ARN, own.map(accessPoint)).Statement] } as PolicyDocument };
+};
+/** What the ECS agent's EFS mount asks as the task role (EFS User Guide, "Using IAM to control file system data access"). */
+const mountRequests = (apId: string | undefined): IamRequest[] => ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'].map((action) => ({
+  action, resource: CLAIMS_FS_ARN, context: apId ? { 'elasticfilesystem:AccessPointArn': accessPoint(apId) } : ({} as Record<string, string>),
+}));
 const pods = (executionRoleOf = (project: string) => projectRoleArn(BOUNDARY, project)) =>
   new EcsPodContainers({ client: ecsClient(), cluster: CLUSTER, containerInstanceArn: INSTANCE, address: '10.0.3.17', executionRoleOf, taskRoleArn: POD_TASK_ROLE, logGroup: POD_LOG_GROUP, region: REGION, taskDefinitions: new Map() });
 
@@ -633,6 +684,56 @@ describe('the API\'s pod logs and sessions into pods', () => {
     expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
     const channels = ['CreateControlChannel', 'CreateDataChannel', 'OpenControlChannel', 'OpenDataChannel'].map((a) => ({ via: 'SSM agent', req: { action: `ssmmessages:${a}`, resource: '*' } }));
     expect(refused(await decideAll(podTask, channels))).toEqual([]);
+  });
+});
+
+describe('claims on EFS', () => {
+  it('the claims function makes and deletes access points and writes its projects\' grants (EFS, IAM), under its policies', async () => {
+    answer();
+    const sent = await claimsWork();
+    expect(sent.map((c) => c.name)).toEqual([
+      'GetRoleCommand', 'PutRolePolicyCommand', 'GetRoleCommand', 'DeleteRolePolicyCommand',
+      'CreateAccessPointCommand', 'DescribeAccessPointsCommand', 'DescribeAccessPointsCommand', 'DeleteAccessPointCommand', 'DescribeAccessPointsCommand',
+    ]);
+    expect(refused(await verdicts(claims, sent))).toEqual([]);
+  });
+
+  it('the claims function mounts the file system as root through its own access point only', async () => {
+    const root = (apId: string) => ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'].map((action) => ({ via: 'Lambda mount', req: { action, resource: CLAIMS_FS_ARN, context: { 'elasticfilesystem:AccessPointArn': accessPoint(apId) } } }));
+    expect(refused(await decideAll(claims, root(CLAIMS_DATA_AP)))).toEqual([]);
+    expect((await decideAll(claims, root(SHOP_DB))).filter((x) => x.startsWith('Allowed'))).toEqual([]);
+  });
+
+  it('a pod mounts its own project\'s claim, under its role\'s claim-mounts policy and the boundary', async () => {
+    expect(refused(await decideAll(podWithClaims('shop', [SHOP_DB]), mountRequests(SHOP_DB).map((req) => ({ via: 'ECS agent', req }))))).toEqual([]);
+  });
+
+  it('a pod cannot mount another project\'s claim, the file system without an access point, or as root', async () => {
+    const shop = podWithClaims('shop', [SHOP_DB]);
+    const v = await decideAll(shop, [
+      ...mountRequests(VICTIM_DB), ...mountRequests(undefined),
+      { action: 'elasticfilesystem:ClientRootAccess', resource: CLAIMS_FS_ARN, context: { 'elasticfilesystem:AccessPointArn': accessPoint(SHOP_DB) } },
+    ].map((req) => ({ via: 'ECS agent', req })));
+    expect(v).toHaveLength(5);
+    expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+  });
+
+  it('a pod\'s role cannot touch EFS\'s API: no access point made, listed or deleted, whatever its inline policies said', async () => {
+    answer();
+    const sent = (await claimsWork()).filter((c) => /AccessPoint/.test(c.name));
+    // Even a role whose inline policy allowed everything stays inside the boundary.
+    const greedy: Principal = { ...podOf('attacker'), policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['elasticfilesystem:*'], Resource: ['*'] }] } as PolicyDocument };
+    for (const who of [podWithClaims('attacker', []), greedy]) {
+      const v = await verdicts(who, sent);
+      expect(v.length).toBeGreaterThan(4);
+      expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    }
+  });
+
+  it('the stream and resync functions have no EFS rights: claims are the claims function\'s alone', async () => {
+    answer();
+    const sent = (await claimsWork()).filter((c) => /AccessPoint/.test(c.name));
+    for (const who of [stream, resync]) expect((await verdicts(who, sent)).filter((x) => x.startsWith('Allowed'))).toEqual([]);
   });
 });
 

@@ -125,7 +125,7 @@ describe('making a project\'s role', () => {
 });
 
 describe('removing a project\'s role', () => {
-  it('deletes its inline policy, then the role', async () => {
+  it('deletes its inline policies (pull-and-logs, claim-mounts), then the role: IAM refuses to delete a role that has any', async () => {
     iam.on(GetRoleCommand).resolves({ Role: stored('shop') });
     iam.on(DeleteRolePolicyCommand).resolves({});
     iam.on(DeleteRoleCommand).resolves({});
@@ -133,6 +133,7 @@ describe('removing a project\'s role', () => {
     expect(inputs()).toEqual([
       ['GetRoleCommand', { RoleName: 'berth-shop' }],
       ['DeleteRolePolicyCommand', { RoleName: 'berth-shop', PolicyName: 'pull-and-logs' }],
+      ['DeleteRolePolicyCommand', { RoleName: 'berth-shop', PolicyName: 'claim-mounts' }],
       ['DeleteRoleCommand', { RoleName: 'berth-shop' }],
     ]);
   });

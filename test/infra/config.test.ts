@@ -29,6 +29,8 @@ describe('readConfig', () => {
       logRetentionDays: 30,
       trials: { signup: 'off', trialDays: 7, projectsPerUser: 10 },
       containerInsights: 'disabled',
+      claimBackups: true,
+      claimsToInfrequentAccessDays: 30,
     });
   });
 

@@ -20,6 +20,12 @@ export const POD_TASK_ROLE = arn('iam', 'role/Berth-Fleet-PodTaskRole', '');
 export const BOUNDARY = arn('iam', 'policy/berth/Berth-Fleet-ProjectRolesBoundary', '');
 export const POD_LOG_GROUP = 'Berth-Fleet-PodLogs';
 export const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
+export const CLAIMS_FS = 'fs-0abc1234def567890';
+export const CLAIMS_FS_ARN = arn('elasticfilesystem', `file-system/${CLAIMS_FS}`);
+/** The claims function's own access point (/berth, root). */
+export const CLAIMS_DATA_AP = 'fsap-0d0d0d0d0d0d0d0d0';
+/** The ARN of an EFS access point. */
+export const accessPoint = (id: string): string => arn('elasticfilesystem', `access-point/${id}`);
 /** The ARN of an ECR repository under berth/. */
 export const repo = (name: string): string => arn('ecr', `repository/berth/${name}`);
 /** The ARN of a role by path and name. */
@@ -40,5 +46,7 @@ export const deployed = deployedIn(ACCOUNT, REGION, [
   [/<import:[^>]*ProjectRolesBoundary[^>]*>|<ProjectRolesBoundary[0-9A-F]{8}>/g, BOUNDARY],
   [/<import:[^>]*PodLogs[^>]*>|<PodLogs[0-9A-F]{8}>/g, POD_LOG_GROUP],
   [/<import:[^>]*RegistryBuilder[^>]*>/g, repo('builder')],
+  [/<import:[^>]*ClaimsFileSystemDataAccessPoint[^>]*>/g, CLAIMS_DATA_AP],
+  [/<import:[^>]*ClaimsFileSystem[0-9A-F]{8}Arn[^>]*>|<ClaimsFileSystem[0-9A-F]{8}\.Arn>/g, CLAIMS_FS_ARN],
   [/<import:[^>]*RegistryS2i(\w+?)[0-9A-F]{8}Arn\w*>/g, repo('s2i/$1')],
 ]);

@@ -121,10 +121,10 @@ describe('ECR repositories', () => {
 });
 
 describe('pods', () => {
-  it('bounds every project\'s pod execution role to pulls of its own and the shared images, its own log streams and its own pods\' Secret values', () => {
+  it('bounds every project\'s pod execution role to pulls of its own and the shared images, its own log streams, its own pods\' Secret values and mounts of the claims file system through an access point', () => {
     const [, boundary] = resourcesOf(template, 'AWS::IAM::ManagedPolicy').find(([id]) => id.startsWith('ProjectRolesBoundary'))!;
     const found = (boundary.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
-    expect(found.flatMap((s) => [s.Action].flat()).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue']);
+    expect(found.flatMap((s) => [s.Action].flat()).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue']);
     expect(found.map((s) => [s.Resource].flat().map(text).join(' ')).join(' ')).toMatch(/repository\/berth\/\$\{aws:PrincipalTag\/berth:project\}\/\*.*log-stream:\$\{aws:PrincipalTag\/berth:project\}\/\*.*secret:berth\/\$\{aws:PrincipalTag\/berth:project\}\/\*/);
     expect(resourcesOf(template, 'AWS::IAM::Role').filter(([id]) => id.startsWith('PodExecutionRole'))).toEqual([]);
   });
@@ -132,6 +132,8 @@ describe('pods', () => {
   it('lets nothing reach the tenant hosts from outside the VPC (the only way in is from the routers)', () => {
     const [, sg] = resourcesOf(template, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('TenantHostsSecurityGroup'))!;
     expect(sg.SecurityGroupIngress).toBeUndefined();
-    expect(resourcesOf(template, 'AWS::EC2::SecurityGroupIngress')).toEqual([]);
+    // Separate ingress rules in the stack are the claims file system's (NFS from the claims function), none the hosts'.
+    expect(resourcesOf(template, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => JSON.stringify(r.GroupId).includes('TenantHostsSecurityGroup'))).toEqual([]);
+    expect(resourcesOf(template, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => JSON.stringify(r.GroupId))).toEqual([expect.stringMatching(/ClaimsSecurityGroup/)]);
   });
 });

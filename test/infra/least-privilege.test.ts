@@ -20,6 +20,7 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'ecs:PutAccountSettingDefault': 'turning ENI trunking on at deployment; allowed only for awsvpcTrunking (checked below)',
   'autoscaling:DescribeAutoScalingGroups': 'the fleet autoscaler reads its group; Auto Scaling Describe* calls have no resource-level permissions',
   'secretsmanager:ListSecrets': 'the project finalizer finds a deleted project\'s pod secrets; ListSecrets has no resource-level permissions',
+  ...Object.fromEntries(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'].map((a) => [a, 'the claims function\'s network interfaces in the VPC, as AWSLambdaVPCAccessExecutionRole gives them (Lambda creates them before any resource ARN exists)'])),
   'ecs:ListTasks': 'listing by startedBy alone is authorised against "*"; allowed only with the ecs:cluster condition (checked below)',
   'ssmmessages:CreateControlChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
   'ssmmessages:CreateDataChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
@@ -185,7 +186,7 @@ describe('what the control plane may do in ECS', () => {
 
   it('makes, changes and deletes roles only under /berth/projects/ and only with the boundary', () => {
     const iam = allows.filter((s) => s.stack === 'controlPlane' && s.actions.some((a) => a.startsWith('iam:') && a !== 'iam:PassRole'));
-    expect(new Set(iam.map((s) => s.holder.replace(/DefaultPolicy\w+$/, '')))).toEqual(new Set(['StreamFunctionRole', 'ResyncFunctionRole']));
+    expect(new Set(iam.map((s) => s.holder.replace(/DefaultPolicy\w+$/, '')))).toEqual(new Set(['StreamFunctionRole', 'ResyncFunctionRole', 'ClaimsFunctionRole']));
     for (const s of iam) {
       expect(s.resources, where(s)).toEqual([expect.stringMatching(/:role\/berth\/projects\/\*$/)]);
       const writes = s.actions.filter((a) => ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole'].includes(a));

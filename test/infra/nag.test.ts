@@ -77,10 +77,10 @@ describe('tags', () => {
 describe('teardown', () => {
   // The sources bucket holds no lasting data, but CloudFormation cannot delete a bucket with
   // objects in it, and emptying it would take a custom-resource function: docs/aws.md removes it.
-  it('keeps exactly the data on `cdk destroy` (table, secrets key, ECR repositories) and the sources bucket, and removes the rest', () => {
+  it('keeps exactly the data on `cdk destroy` (table, secrets key, ECR repositories, the claims file system) and the sources bucket, and removes the rest', () => {
     const { templates } = synthBerth();
     const kept = [...new Set(STACK_NAMES.flatMap((name) => Object.values(templates[name].toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>)
       .filter((r) => r.DeletionPolicy === 'Retain').map((r) => r.Type)))].sort();
-    expect(kept).toEqual(['AWS::DynamoDB::GlobalTable', 'AWS::ECR::Repository', 'AWS::KMS::Key', 'AWS::S3::Bucket']);
+    expect(kept).toEqual(['AWS::DynamoDB::GlobalTable', 'AWS::ECR::Repository', 'AWS::EFS::FileSystem', 'AWS::KMS::Key', 'AWS::S3::Bucket']);
   });
 });
