@@ -7,14 +7,14 @@ import { pino } from 'pino';
 import { portOpen } from '../../shared/local/ports.ts';
 import { loadConfig } from './config.ts';
 import { startPlatform, type Platform } from './platform.ts';
-import { DOCKER, E2FSPROGS, HAPROXY, JAVA, MMDEBSTRAP, REGISTRY, ensurePrerequisites } from './prerequisites.ts';
+import { DOCKER, E2FSPROGS, HAPROXY, JAVA, MMDEBSTRAP, OPENSSL, REGISTRY, ensurePrerequisites } from './prerequisites.ts';
 
 const say = (line: string) => console.log(`[berth] ${line}`);
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  ensurePrerequisites([JAVA, DOCKER, REGISTRY, HAPROXY, E2FSPROGS, ...(config.builderVariant === 'off' ? [] : [MMDEBSTRAP])], say);
+  ensurePrerequisites([JAVA, DOCKER, REGISTRY, HAPROXY, E2FSPROGS, OPENSSL, ...(config.builderVariant === 'off' ? [] : [MMDEBSTRAP])], say);
   const ports = [
     ['API', config.apiPort],
     ['DynamoDB Local', config.dynamoPort],

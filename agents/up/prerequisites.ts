@@ -48,6 +48,8 @@ export const REGISTRY: Prerequisite = { what: 'the Distribution registry', packa
 export const MMDEBSTRAP: Prerequisite = { what: 'mmdebstrap (builder base images)', packages: ['mmdebstrap'], present: () => onPath('mmdebstrap') };
 /** mkfs.ext4 formats persistent volume claims' disks (shared/volumes/loop-disks.ts). */
 export const E2FSPROGS: Prerequisite = { what: 'mkfs.ext4 (persistent volume claims)', packages: ['e2fsprogs'], present: () => onPath('mkfs.ext4', ['-V']) };
+/** The registry's token-signing key and certificate are made with it at first start. */
+export const OPENSSL: Prerequisite = { what: 'openssl (the registry token certificate)', packages: ['openssl'], present: () => onPath('openssl', ['version']) };
 export const HAPROXY: Prerequisite = { what: 'HAProxy (the routers)', packages: ['haproxy'], present: () => onPath('haproxy', ['-v']) };
 /** Tests only: Debian's static busybox (a dynamic one cannot run in an empty image), the base of the fake S2I builders the build tests make. */
 export const BUSYBOX: Prerequisite = { what: 'busybox-static (fake S2I builders in tests)', packages: ['busybox-static'], present: () => /install ok installed/.test(spawnSync('dpkg-query', ['-W', '-f=${Status}', 'busybox-static'], { encoding: 'utf8' }).stdout ?? '') };
