@@ -16,6 +16,25 @@ export interface SessionRequest {
   tty: boolean;
 }
 
+/** The local terminal's side of a session: what to undo when it ends. */
+export interface TerminalHooks {
+  raw?: { setRawMode?: (on: boolean) => unknown };
+  input?: NodeJS.ReadableStream;
+  onInput: (d: Buffer | string) => unknown;
+  onEnd: () => unknown;
+  terminal?: { off(event: 'resize', listener: () => void): unknown };
+  sendSize: () => void;
+}
+
+/** Gives the terminal back as it was: cooked mode, no listeners, input paused. */
+export function releaseTerminal(t: TerminalHooks): void {
+  t.raw?.setRawMode?.(false);
+  t.input?.off('data', t.onInput);
+  t.input?.off('end', t.onEnd);
+  t.input?.pause();
+  t.terminal?.off('resize', t.sendSize);
+}
+
 class Refused extends Error {
   constructor(readonly status: number) {
     super(`refused: ${status}`);
@@ -81,11 +100,7 @@ export async function runPodSession(ctx: Context, client: ApiClient, req: Sessio
     }
     throw new CliError(`the server refused the session (${err.status})`, 'check that the server URL points at a Berth API');
   } finally {
-    raw?.setRawMode?.(false);
-    input?.off('data', onInput);
-    input?.off('end', onEnd);
-    input?.pause();
-    io.terminal?.off('resize', sendSize);
+    releaseTerminal({ raw, input, onInput, onEnd, terminal: io.terminal, sendSize });
   }
   if (status?.error) throw new CliError(`the command failed in the pod: ${status.error}`);
   if (status?.exitCode === undefined) throw new CliError('the session with the pod ended without an exit code', 'the platform may have restarted; try again');

@@ -11,6 +11,7 @@ import type { ApiClient } from './client.ts';
 import type { Context } from './context.ts';
 import { CliError } from './errors.ts';
 import { ExitMarkerFilter } from './exit-marker.ts';
+import { releaseTerminal } from './pod-session.ts';
 
 /** Ctrl-D: end of input through the session's terminal (ECS Exec sessions always have one). */
 const EOT = 0x04;
@@ -66,11 +67,7 @@ export async function runBrokeredExec(ctx: Context, session: BrokeredSession, re
       ch.once('closed', () => resolve());
     });
   } finally {
-    raw?.setRawMode?.(false);
-    input?.off('data', onInput);
-    input?.off('end', onEnd);
-    input?.pause();
-    io.terminal?.off('resize', sendSize);
+    releaseTerminal({ raw, input, onInput, onEnd, terminal: io.terminal, sendSize });
   }
   const rest = filter?.flush();
   if (rest?.length) io.stdout.write(rest as never);

@@ -21,6 +21,7 @@ import { DockerPods, removeOwnedContainers } from '../../shared/fleet/docker-pod
 import { bindPod } from '../../shared/scheduler/bind.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { testApi, type TestApi } from '../support/api.ts';
+import { until } from '../support/until.ts';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const P = `hostagent-${randomBytes(3).toString('hex')}`;
@@ -80,16 +81,6 @@ async function boundPod(container: Record<string, unknown>, restartPolicy = 'Alw
   return (await bindPod(bindings, { pod: p, host, request: podRequest(p) })).pod as Pod;
 }
 
-/** Polls until `check` returns a value (a generous deadline; the engine is shared). */
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 async function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
   const deadline = Date.now() + 20_000;

@@ -3,7 +3,6 @@
 // allocated there), a host agent running pods and the Services' proxies, the endpoints
 // reconciler run on demand, and a way to run a command in a pod and read what it printed.
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { startHostAgent, type HostAgent } from '../../agents/host/agent.ts';
 import { ensureBuilderImages, ensureServiceProxyImage } from '../../images/build.ts';
@@ -16,6 +15,7 @@ import { refOf } from '../../shared/model/types.ts';
 import { bindPod } from '../../shared/scheduler/bind.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { collect, eachObject } from '../../shared/store/each.ts';
+import { until } from '../support/until.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 import { execOutput } from '../security/net-probe.ts';
 
@@ -69,16 +69,7 @@ export interface ServiceHarness {
   stop(): Promise<void>;
 }
 
-/** Polls until `check` returns a value (a generous deadline; the engine is shared). */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+export { until };
 
 /** A host agent with Service proxies on this engine, over `existing` (an API a test made already) or a new test API. */
 export async function startServiceHarness(existing?: TestApi): Promise<ServiceHarness> {
