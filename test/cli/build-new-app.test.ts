@@ -75,7 +75,7 @@ describe('berth new-app from a local directory', () => {
       ],
     });
     const svc = await h.get('services', 'hello-world');
-    expect(svc.spec).toEqual({ selector: { deploymentconfig: 'hello-world' }, ports: [{ name: '8080-tcp', port: 8080, targetPort: 8080, protocol: 'TCP' }] });
+    expect(svc.spec).toEqual({ selector: { deploymentconfig: 'hello-world' }, ports: [{ name: '8080-tcp', port: 8080, targetPort: 8080, protocol: 'TCP' }], clusterIP: expect.stringMatching(/^10\.\d+\.\d+\.\d+$/) });
   });
 
   it('uploads every file but .git, keeping modes, and keeps only links that stay inside', async () => {
