@@ -31,6 +31,7 @@ describe('readConfig', () => {
       containerInsights: 'disabled',
       claimBackups: true,
       claimsToInfrequentAccessDays: 30,
+      codeArtifactEndpoints: false,
     });
   });
 
