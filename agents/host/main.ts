@@ -42,6 +42,9 @@ async function main(): Promise<void> {
   const tableName = process.env.TABLE_NAME || 'berth';
   const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
   const home = process.env.PAAS_HOME || join(homedir(), '.berth');
+  // The platform's registry: BERTH_REGISTRY_HOST, else `npm run up`'s on this machine (its port,
+  // PAAS_REGISTRY_PORT, 7500 by default) when PAAS_HOME holds its login.
+  const registryHost = process.env.BERTH_REGISTRY_HOST || (platformRegistryPassword(home) ? `127.0.0.1:${process.env.PAAS_REGISTRY_PORT || '7500'}` : undefined);
   const docker = new Docker({ socketPath: values.socket });
   const agent = await startHostAgent({
     store: new DynamoObjectStore({ client, tableName }),
@@ -59,9 +62,9 @@ async function main(): Promise<void> {
     // machine of its own: two engines of one kernel cannot both hold a project's /25).
     ...(values.services || values['cluster-ips'] ? { services: { image: await ensureServiceProxyImage(docker, (line) => logger.info(line)), clusterIPs: values['cluster-ips'] } } : {}),
     // The local registry (npm run up's): which of its images are whose.
-    ...(process.env.BERTH_REGISTRY_HOST ? { images: { host: process.env.BERTH_REGISTRY_HOST, prefix: '', shared: ['berth', SHARED_PROJECT] } } : {}),
+    ...(registryHost ? { images: { host: registryHost, prefix: '', shared: ['berth', SHARED_PROJECT] } } : {}),
     // Its pulls use the platform's login (PAAS_HOME/registry/auth), which the registry requires.
-    ...(process.env.BERTH_REGISTRY_HOST && platformRegistryPassword(home) ? { registryAuth: { username: PLATFORM_REGISTRY_USER, password: platformRegistryPassword(home)!, serveraddress: process.env.BERTH_REGISTRY_HOST } } : {}),
+    ...(registryHost && platformRegistryPassword(home) ? { registryAuth: { username: PLATFORM_REGISTRY_USER, password: platformRegistryPassword(home)!, serveraddress: registryHost } } : {}),
     secrets: await LocalSecretBox.fromKeyFile(join(home, 'secrets.key')),
     filesDir: join(home, 'pod-files', values.name),
     // Claims' disks are the machine's (PAAS_HOME/volumes, made by the platform), mounted here when a pod needs one.

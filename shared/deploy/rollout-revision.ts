@@ -6,11 +6,11 @@ import { AlreadyExistsError } from '../errors.ts';
 import { DC_LABEL } from '../model/deploy-kinds.ts';
 import { refOf } from '../model/types.ts';
 import { collect, eachObject } from '../store/each.ts';
-import { patchStatus } from '../store/patch.ts';
+import { patchObject, patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { DeploymentConfig, ReplicationController } from '../model/objects.ts';
 import { recordEvent } from '../events/record.ts';
-import { byRevision, newRevision, revisionOf, TEMPLATE_HASH_ANNOTATION } from './rollout-template.ts';
+import { byRevision, CAUSE_ANNOTATION, newRevision, revisionOf, TEMPLATE_HASH_ANNOTATION } from './rollout-template.ts';
 import { withConfigHash } from './config-hash.ts';
 
 /** The RCs of a DeploymentConfig, oldest revision first. */
@@ -35,9 +35,10 @@ export async function startRevision(store: ObjectStore, dc: DeploymentConfig, ca
       if (!(err instanceof AlreadyExistsError) || attempt >= 10) throw err;
       // Another starter made revision n at the same moment (the controller seeing the change a
       // rollback or an instantiate also starts): if it holds this very template, it is this
-      // revision, not a reason for one more.
+      // revision, not a reason for one more. When the controller made it, it was for this
+      // starter's reason (the controller only saw the spec it wrote), so it takes that cause.
       const taken = await store.get<ReplicationController>({ kind: 'ReplicationController', project: dc.metadata.project, name: wanted.metadata.name });
-      if (taken && taken.metadata.annotations[TEMPLATE_HASH_ANNOTATION] === wanted.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION]) return taken;
+      if (taken && taken.metadata.annotations[TEMPLATE_HASH_ANNOTATION] === wanted.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION]) return claimCause(store, dc, taken, n, cause, message);
       continue;
     }
     await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) =>
@@ -46,4 +47,15 @@ export async function startRevision(store: ObjectStore, dc: DeploymentConfig, ca
     await recordEvent(store, refOf(dc), { type: 'Normal', reason: 'DeploymentCreated', message: `Created new replication controller "${rc.metadata.name}" for version ${n} (${message})` }, at);
     return rc;
   }
+}
+
+/** The causes the controller gives: a revision made for a user's action keeps that action's cause over these. */
+const CONTROLLER_CAUSES = new Set(['ConfigChange', 'ImageChange']);
+
+/** Revision `n`, made by the controller for a change a starter wrote, gets the starter's cause (Rollback, Manual…). */
+async function claimCause(store: ObjectStore, dc: DeploymentConfig, rc: ReplicationController, n: number, cause: string, message: string): Promise<ReplicationController> {
+  if (CONTROLLER_CAUSES.has(cause) || rc.metadata.annotations[CAUSE_ANNOTATION] === cause) return rc;
+  const claimed = await patchObject<ReplicationController>(store, refOf(rc), (cur) => ({ ...cur, metadata: { ...cur.metadata, annotations: { ...cur.metadata.annotations, [CAUSE_ANNOTATION]: cause } } }));
+  await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => ((cur.status.latestVersion ?? 0) === n ? { ...cur.status, details: { cause, message } } : undefined));
+  return claimed ?? rc;
 }

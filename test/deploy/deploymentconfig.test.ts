@@ -118,6 +118,9 @@ describe('triggers', () => {
     expect(a.metadata.name).toBe('race-2');
     expect(b.metadata.name).toBe('race-2');
     expect((await rcsOf('race')).map((rc) => rc.metadata.name)).toEqual(['race-1', 'race-2']);
+    // Whichever won the name, the revision is the rollback's: its cause, in the RC and the DC's status.
+    expect((await getRc('race-2')).metadata.annotations['berth.io/cause']).toBe('Rollback');
+    expect((await getDc('race')).status.details?.cause).toBe('Rollback');
     // A different template is a revision of its own.
     await setEnv('race', '3');
     expect((await startRevision(t.store, await getDc('race'), 'ConfigChange', 'config change', clock)).metadata.name).toBe('race-3');

@@ -154,7 +154,7 @@ beforeAll(async () => {
   // A second container host: its own Docker Engine and its host agent.
   engine2 = await startExtraDockerd({ index: 2, root: join(home, 'engine-2'), say: () => undefined });
   agent2 = spawn(process.execPath, ['--import', 'tsx', 'agents/host/main.ts', '--name', HOST2, '--socket', engine2.socketPath], {
-    env: { ...process.env, PAAS_HOME: home, DYNAMODB_ENDPOINT: `http://127.0.0.1:${ports.dynamo}`, PAAS_HOST_LEASE_MS: '1000' },
+    env: { ...process.env, PAAS_HOME: home, DYNAMODB_ENDPOINT: `http://127.0.0.1:${ports.dynamo}`, PAAS_REGISTRY_PORT: String(ports.registry), PAAS_HOST_LEASE_MS: '1000' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   agent2.stdout!.on('data', (d) => (agent2Output += d));
