@@ -133,12 +133,17 @@ export function registerAppPages(con: Hono<ConsoleEnv>): void {
     if ('error' in parsed) return failure(c, badField('Environment', parsed.error), back(c));
     const api = c.get('api');
     const path = dcPath(c.req.param('project'), c.req.param('app'));
-    const dc = await api.call<Obj>('GET', path);
-    if (!dc.ok) return outcome(c, dc, back(c));
-    const [first, ...rest] = dc.body.spec.template.spec.containers;
-    const kept = (first.env ?? []).filter((e: { valueFrom?: unknown }) => e.valueFrom !== undefined);
-    const spec = { ...dc.body.spec, template: { ...dc.body.spec.template, spec: { ...dc.body.spec.template.spec, containers: [{ ...first, env: [...parsed.env, ...kept] }, ...rest] } } };
-    return outcome(c, await api.call('PUT', path, { metadata: dc.body.metadata, spec }), back(c));
+    // The controller writes the DeploymentConfig's status while it rolls out or scales: a conflict
+    // with such a write is not one with the person's edit, which is put again on what is there now.
+    for (let attempt = 1; ; attempt++) {
+      const dc = await api.call<Obj>('GET', path);
+      if (!dc.ok) return outcome(c, dc, back(c));
+      const [first, ...rest] = dc.body.spec.template.spec.containers;
+      const kept = (first.env ?? []).filter((e: { valueFrom?: unknown }) => e.valueFrom !== undefined);
+      const spec = { ...dc.body.spec, template: { ...dc.body.spec.template, spec: { ...dc.body.spec.template.spec, containers: [{ ...first, env: [...parsed.env, ...kept] }, ...rest] } } };
+      const put = await api.call('PUT', path, { metadata: dc.body.metadata, spec });
+      if (put.status !== 409 || attempt === 5) return outcome(c, put, back(c));
+    }
   });
   con.post('/p/:project/apps/:app/expose', async (c) => {
     const { project, app } = c.req.param();
