@@ -1,6 +1,7 @@
 // Console pages and actions of applications (DeploymentConfigs), builds and pods: add an app from
 // an uploaded archive or a git URL, scale, roll out, roll back, environment, expose; build logs
 // and pod logs streamed through from the API.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hono } from 'hono';
 import { appDeploymentSpec, buildConfigSpec, serviceSpec, type AppSource } from '../cli/app-source.ts';
 import { projectPath, type ConsoleApi } from './api.ts';
@@ -142,7 +143,8 @@ export function registerAppPages(con: Hono<ConsoleEnv>): void {
       const kept = (first.env ?? []).filter((e: { valueFrom?: unknown }) => e.valueFrom !== undefined);
       const spec = { ...dc.body.spec, template: { ...dc.body.spec.template, spec: { ...dc.body.spec.template.spec, containers: [{ ...first, env: [...parsed.env, ...kept] }, ...rest] } } };
       const put = await api.call('PUT', path, { metadata: dc.body.metadata, spec });
-      if (put.status !== 409 || attempt === 5) return outcome(c, put, back(c));
+      if (put.status !== 409 || attempt === 8) return outcome(c, put, back(c));
+      await sleep(50 * attempt);
     }
   });
   con.post('/p/:project/apps/:app/expose', async (c) => {

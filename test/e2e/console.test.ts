@@ -98,6 +98,9 @@ describe('the console in a browser', () => {
     await page.goto(`${p.up.apiUrl}/console/p/${PROJECT}/apps/web`);
     await page.getByLabel(/^Environment/).fill('GREETING=hi');
     await page.getByRole('button', { name: 'Save environment' }).click();
+    // The edit reaches the DeploymentConfig (else the page's words say why).
+    await until('the environment was not saved', () => p.api('GET', `/api/v1/projects/${PROJECT}/deploymentconfigs/web`), (r) => JSON.stringify(r.body?.spec?.template?.spec?.containers?.[0]?.env ?? []).includes('GREETING'), 60_000)
+      .catch(async (err: Error) => Promise.reject(new Error(`${err.message}; the page says: ${(await page.locator('main').innerText()).slice(0, 600)}`)));
     await until('revision 2 did not complete', () => p.api('GET', `/api/v1/projects/${PROJECT}/replicationcontrollers/web-2`), (r) => r.body?.status?.phase === 'Complete', 180_000);
     await page.reload();
     const back = page.getByRole('button', { name: 'Roll back to #1' });
