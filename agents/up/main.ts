@@ -14,7 +14,8 @@ const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  ensurePrerequisites([JAVA, DOCKER, REGISTRY, HAPROXY, E2FSPROGS, OPENSSL, ...(config.builderVariant === 'off' ? [] : [MMDEBSTRAP])], say);
+  // mmdebstrap even with the builder off: every Service's proxy image is made with it.
+  ensurePrerequisites([JAVA, DOCKER, REGISTRY, HAPROXY, E2FSPROGS, OPENSSL, MMDEBSTRAP], say);
   const ports = [
     ['API', config.apiPort],
     ['DynamoDB Local', config.dynamoPort],
