@@ -6,8 +6,10 @@
 //   ended (Succeeded or Failed, with the exit code);
 // - runs readiness probes (Ready condition, readySince) and liveness probes (a container that
 //   fails its liveness probe is restarted);
-// - stops pods that are being deleted, after a short drain (they left their Services' endpoints
-//   the moment they were marked), and then gives their room back with them (releasePod);
+// - stops pods that are being deleted after a drain: the drain time since the deletion, and a
+//   little while after no Service of the project lists the pod any more (a busy controller may
+//   take longer than the drain to drop it, and routers and clients need a moment to hear of it),
+//   and then gives their room back with them (releasePod);
 // - removes containers of pods that are not bound here (a host that comes back after it was
 //   declared lost finds its pods replaced elsewhere), so that no pod runs twice.
 // Status is written only when it changed.
@@ -93,7 +95,14 @@ interface PodMemory {
   ready: boolean;
   readiness: ProbeState;
   liveness: ProbeState;
+  /** When this host first saw the pod, being deleted, in no Service's endpoints. */
+  unlistedAt?: number;
 }
+
+/** The longest a deleted pod waits for its Services to drop it. */
+const MAX_DRAIN_MS = 60_000;
+/** How long a deleted pod keeps running after it left every Service's endpoints (at most the drain). */
+const UNLISTED_GRACE_MS = 2_000;
 
 const freshProbe = (): ProbeState => ({ successes: 0, failures: 0, lastRun: 0 });
 
@@ -251,6 +260,18 @@ export function createPodSync(deps: PodSyncDeps) {
     return state.failures >= p.failureThreshold ? { ok: false, detail: r.detail } : { detail: r.detail };
   }
 
+  /** Whether a pod being deleted has been out of every Service's endpoints long enough to stop. */
+  async function drained(pod: Pod, m: PodMemory, t: number, deletedAt: number): Promise<boolean> {
+    if (drainMs === 0 || t >= deletedAt + MAX_DRAIN_MS) return true;
+    const services = await collect(eachObject<Service>(store, 'Service', pod.metadata.project));
+    if (services.some((s) => s.status?.endpoints?.some((e) => e.pod === pod.metadata.name))) {
+      m.unlistedAt = undefined;
+      return false;
+    }
+    m.unlistedAt ??= t;
+    return t >= m.unlistedAt + Math.min(drainMs, UNLISTED_GRACE_MS);
+  }
+
   async function start(pod: Pod, m: PodMemory): Promise<RunningPod> {
     const config = await startConfigOf(store, deps.secrets, pod);
     const running = await containers.ensurePod(specForHost(pod, await deps.uidFor(pod.metadata.project), config));
@@ -284,8 +305,11 @@ export function createPodSync(deps: PodSyncDeps) {
     const t = now();
 
     if (isTerminating(pod)) {
-      if (t < Date.parse(pod.metadata.deletionTimestamp!) + drainMs) {
+      const deletedAt = Date.parse(pod.metadata.deletionTimestamp!);
+      const left = await drained(pod, m, t, deletedAt);
+      if (t < deletedAt + drainMs || !left) {
         await writeStatus(pod, setPodCondition(base, 'Ready', 'False', 'Terminating', 'the pod is being deleted'));
+        nextProbe = Math.min(nextProbe, left ? deletedAt + drainMs : t + 500);
         return;
       }
       await containers.removePod(pod.metadata.project, pod.metadata.name);

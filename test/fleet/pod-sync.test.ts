@@ -2,10 +2,11 @@
 // with the real store (DynamoDB Local): pods start as the project's UID with their limits and
 // become Running and Ready; a container that exits is restarted with exponential back-off and
 // shows CrashLoopBackOff meanwhile; a Never pod records how it ended; readiness and liveness
-// probes act after their thresholds; a pod being deleted drains, stops and gives its room back;
+// probes act after their thresholds; a pod being deleted drains (also until its Services have
+// dropped it), stops and gives its room back;
 // containers of pods not bound here are removed.
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Host, Pod } from '../../shared/model/objects.ts';
+import type { Host, Pod, Service } from '../../shared/model/objects.ts';
 import { podRequest } from '../../shared/model/pods.ts';
 import { createPodSync, STARTING_PROBE_MS } from '../../shared/fleet/pod-sync.ts';
 import type { ProbeResult } from '../../shared/fleet/probes.ts';
@@ -13,6 +14,8 @@ import { SimulatedPods } from '../../shared/fleet/simulated-pods.ts';
 import type { Probe } from '../../shared/model/deploy-kinds.ts';
 import { bindPod } from '../../shared/scheduler/bind.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
+import { patchStatus } from '../../shared/store/patch.ts';
+import { refOf } from '../../shared/model/types.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 
 const P = 'demo';
@@ -187,6 +190,56 @@ describe('the host side of pods', () => {
     expect(await sim.inspectPod(P, p.metadata.name)).toBeUndefined();
     expect(await read(p)).toBeUndefined();
     expect((await t.store.get<Host>({ kind: 'Host', project: '', name: 'h1' }))!.status.requested).toEqual({ cpuMilli: 0, memoryBytes: 0 });
+  });
+
+  it('a pod being deleted that a Service still lists keeps running past the drain until it has been unlisted a while', async () => {
+    const p = await boundPod();
+    const s = sync();
+    await s.syncHost();
+    const svc = await t.store.create<Service>({
+      kind: 'Service',
+      metadata: { name: 'web', project: P },
+      spec: { selector: { deploymentconfig: 'web' }, ports: [{ port: 8080, targetPort: 8080, protocol: 'TCP' }] },
+      status: { endpoints: [{ pod: p.metadata.name, host: 'h1', ip: '127.0.0.1', ports: [{ port: 8080, hostPort: 32768 }] }] },
+    } as never);
+    const current = (await read(p))!;
+    await t.store.update({ ...current, metadata: { ...current.metadata, deletionTimestamp: new Date(clock).toISOString() } });
+    // The controller is slow to drop it: the drain is long over, and the container still runs.
+    clock += 10_000;
+    const pass = await s.syncHost();
+    expect(await sim.inspectPod(P, p.metadata.name)).toBeDefined();
+    expect(pass.nextProbeAt).toBe(clock + 500);
+    await patchStatus<Service>(t.store, refOf(svc), () => ({ endpoints: [] }));
+    clock += 500;
+    await s.syncHost();
+    expect(await sim.inspectPod(P, p.metadata.name)).toBeDefined();
+    clock += 1_999;
+    await s.syncHost();
+    expect(await sim.inspectPod(P, p.metadata.name)).toBeDefined();
+    clock += 1;
+    await s.syncHost();
+    expect(await sim.inspectPod(P, p.metadata.name)).toBeUndefined();
+    expect(await read(p)).toBeUndefined();
+  });
+
+  it('a pod being deleted stops after a minute even if a Service never drops it', async () => {
+    const p = await boundPod();
+    const s = sync();
+    await s.syncHost();
+    await t.store.create<Service>({
+      kind: 'Service',
+      metadata: { name: 'web', project: P },
+      spec: { selector: { deploymentconfig: 'web' }, ports: [{ port: 8080, targetPort: 8080, protocol: 'TCP' }] },
+      status: { endpoints: [{ pod: p.metadata.name, host: 'h1', ip: '127.0.0.1', ports: [{ port: 8080, hostPort: 32768 }] }] },
+    } as never);
+    const current = (await read(p))!;
+    await t.store.update({ ...current, metadata: { ...current.metadata, deletionTimestamp: new Date(clock).toISOString() } });
+    clock += 59_999;
+    await s.syncHost();
+    expect(await sim.inspectPod(P, p.metadata.name)).toBeDefined();
+    clock += 1;
+    await s.syncHost();
+    expect(await sim.inspectPod(P, p.metadata.name)).toBeUndefined();
   });
 
   it('removes containers of pods that are not bound here', async () => {
