@@ -40,10 +40,20 @@ export async function startBuildCli(deps: Partial<ApiDeps> = {}): Promise<BuildH
   let h: BuildHarness | undefined;
   const base = await startCli((api) => cutFollowStreams(createApi({ store: api.store, identity: api.identity, builds: api.builds, builderImages: [PYTHON], buildPolicy: { git: { allowLocal: true } }, ...deps }), () => h?.cutFollowAfterMs));
   const ref = (name: string) => ({ kind: 'Build', project: PROJECT, name });
+  // The CLI under test may not have made the build yet (a slow start on a busy machine): wait for it.
+  const made = async (build: string) => {
+    for (const deadline = Date.now() + 30_000; !(await base.api.store.get(ref(build))); await sleep(50)) {
+      if (Date.now() > deadline) throw new Error(`build ${build} was never made`);
+    }
+  };
   h = Object.assign(base, {
-    appendLog: (build: string, text: string) => base.api.builds.logs.append(ref(build), text),
+    async appendLog(build: string, text: string) {
+      await made(build);
+      await base.api.builds.logs.append(ref(build), text);
+    },
     async setStatus(build: string, status: Build['status']) {
-      await patchStatus<Build>(base.api.store, ref(build), (b) => ({ ...b.status, ...status }));
+      await made(build);
+      if (!(await patchStatus<Build>(base.api.store, ref(build), (b) => ({ ...b.status, ...status })))) throw new Error(`build ${build} is gone`);
     },
     async get(plural: string, name: string) {
       const r = await base.api.call('GET', `/api/v1/projects/${PROJECT}/${plural}/${name}`, base.api.adminToken);
