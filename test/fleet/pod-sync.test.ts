@@ -74,6 +74,19 @@ async function boundPod(container: Record<string, unknown> = {}, restartPolicy =
 const read = (p: Pod) => t.store.get<Pod>({ kind: 'Pod', project: P, name: p.metadata.name });
 const ready = (p: Pod | undefined) => p?.status.conditions.find((c) => c.type === 'Ready')?.status;
 
+/** A Service that lists `p` in its endpoints; then `p` is marked for deletion. */
+async function deletedWhileListed(p: Pod): Promise<Service> {
+  const svc = await t.store.create<Service>({
+    kind: 'Service',
+    metadata: { name: 'web', project: P },
+    spec: { selector: { deploymentconfig: 'web' }, ports: [{ port: 8080, targetPort: 8080, protocol: 'TCP' }] },
+    status: { endpoints: [{ pod: p.metadata.name, host: 'h1', ip: '127.0.0.1', ports: [{ port: 8080, hostPort: 32768 }] }] },
+  } as never);
+  const current = (await read(p))!;
+  await t.store.update({ ...current, metadata: { ...current.metadata, deletionTimestamp: new Date(clock).toISOString() } });
+  return svc;
+}
+
 describe('the host side of pods', () => {
   it('starts a bound pod as the project UID with its limits; without a readiness probe it is Ready once running', async () => {
     const p = await boundPod();
@@ -196,14 +209,7 @@ describe('the host side of pods', () => {
     const p = await boundPod();
     const s = sync();
     await s.syncHost();
-    const svc = await t.store.create<Service>({
-      kind: 'Service',
-      metadata: { name: 'web', project: P },
-      spec: { selector: { deploymentconfig: 'web' }, ports: [{ port: 8080, targetPort: 8080, protocol: 'TCP' }] },
-      status: { endpoints: [{ pod: p.metadata.name, host: 'h1', ip: '127.0.0.1', ports: [{ port: 8080, hostPort: 32768 }] }] },
-    } as never);
-    const current = (await read(p))!;
-    await t.store.update({ ...current, metadata: { ...current.metadata, deletionTimestamp: new Date(clock).toISOString() } });
+    const svc = await deletedWhileListed(p);
     // The controller is slow to drop it: the drain is long over, and the container still runs.
     clock += 10_000;
     const pass = await s.syncHost();
@@ -226,14 +232,7 @@ describe('the host side of pods', () => {
     const p = await boundPod();
     const s = sync();
     await s.syncHost();
-    await t.store.create<Service>({
-      kind: 'Service',
-      metadata: { name: 'web', project: P },
-      spec: { selector: { deploymentconfig: 'web' }, ports: [{ port: 8080, targetPort: 8080, protocol: 'TCP' }] },
-      status: { endpoints: [{ pod: p.metadata.name, host: 'h1', ip: '127.0.0.1', ports: [{ port: 8080, hostPort: 32768 }] }] },
-    } as never);
-    const current = (await read(p))!;
-    await t.store.update({ ...current, metadata: { ...current.metadata, deletionTimestamp: new Date(clock).toISOString() } });
+    await deletedWhileListed(p);
     clock += 59_999;
     await s.syncHost();
     expect(await sim.inspectPod(P, p.metadata.name)).toBeDefined();
