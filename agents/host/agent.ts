@@ -14,6 +14,7 @@ import { DockerServiceProxies } from '../../shared/fleet/docker-service-proxies.
 import { syncServiceProxies } from '../../shared/fleet/service-proxy-sync.ts';
 import { projectAddressings } from '../../shared/services/cluster-ips.ts';
 import { projectUids } from '../../shared/project/uid-blocks.ts';
+import { keepsIdledNetwork } from '../../shared/idling/kept-networks.ts';
 import type { HostSpec } from '../../shared/model/deploy-kinds.ts';
 import type { Pod } from '../../shared/model/objects.ts';
 import { cpuMillis, memoryBytes } from '../../shared/model/quantity.ts';
@@ -114,6 +115,8 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     filesDir: opts.filesDir,
     volumes: opts.volumes,
     ...(pinned ? { addressing: projectAddressings(store) } : {}),
+    // An idled project keeps its network (and its Services' proxies): its wake starts the pods at once.
+    keepNetwork: (project) => keepsIdledNetwork(store, project),
   });
   const proxies = opts.services ? new DockerServiceProxies(docker, containers.networks, { image: opts.services.image, networkOwner }) : undefined;
   const syncProxies = (only?: string) =>
@@ -157,6 +160,8 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     if (stopped) return;
     const out = await podSync.syncHost().catch((err) => logger?.warn({ host: hostName, err: (err as Error).message }, 'host sync failed'));
     await syncProxies().catch((err) => logger?.warn({ host: hostName, err: (err as Error).message }, 'service proxies'));
+    // Without proxies (whose sync looks at every network), a kept network whose project is no longer idled (woken, deleted, expired) goes here.
+    if (!proxies && containers.networks.keeping) await containers.networks.prune().catch((err) => logger?.warn({ host: hostName, err: (err as Error).message }, 'project networks'));
     // A probe due before the next timed pass (a starting pod's readiness): come back for it then.
     if (out?.nextProbeAt !== undefined && !stopped) {
       clearTimeout(probeTimer);

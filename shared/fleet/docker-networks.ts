@@ -1,6 +1,7 @@
 // The project networks of one Docker Engine (the adapter of project-network.ts): made when a
-// project's first pod starts on the engine, removed when its last pod there goes. Touches only
-// networks whose labels say they are this owner's (STYLE 7).
+// project's first pod starts on the engine, removed when its last pod there goes, unless the
+// project keeps it (an idled app's, so that its wake starts at once). Touches only networks whose
+// labels say they are this owner's (STYLE 7).
 import type Docker from 'dockerode';
 import { BerthError } from '../errors.ts';
 import { LABELS } from './pod-container.ts';
@@ -18,11 +19,31 @@ export class UnmanagedNetworkError extends BerthError {
 
 const status = (err: unknown) => (err as { statusCode?: number }).statusCode;
 
+/** Whether a project keeps its network while no pod of it is on the engine (shared/idling/kept-networks.ts). */
+export type KeepNetwork = (project: string) => Promise<boolean>;
+
 export class ProjectNetworks {
   constructor(
     private readonly docker: Docker,
     private readonly owner?: string,
+    private readonly keep?: KeepNetwork,
   ) {}
+
+  /** The projects whose empty network was last kept (looked at again by `prune`). */
+  private readonly keptNow = new Set<string>();
+
+  /** Whether the project keeps its network while it has no pods here (never without a `keep`). */
+  async kept(project: string): Promise<boolean> {
+    const yes = this.keep ? await this.keep(project) : false;
+    if (yes) this.keptNow.add(project);
+    else this.keptNow.delete(project);
+    return yes;
+  }
+
+  /** True while some empty network is kept: a later `prune` may find it no longer is. */
+  get keeping(): boolean {
+    return this.keptNow.size > 0;
+  }
 
   /** Creations under way, by network name: concurrent calls share one. */
   private readonly making = new Map<string, Promise<string>>();
@@ -69,14 +90,22 @@ export class ProjectNetworks {
     await this.docker.getNetwork(found.Id).remove().catch((err: unknown) => (status(err) === 404 ? undefined : Promise.reject(err)));
   }
 
-  /** Removes the project's network when no container of this owner in the project is left on it. */
+  /**
+   * Removes the project's network when no container of this owner in the project is left on it
+   * and the project does not keep it.
+   */
   async releaseIfUnused(project: string): Promise<boolean> {
     const name = projectNetworkName(project, this.owner);
     const found = await this.inspect(name);
-    if (!found || !isProjectNetwork(found.Labels, project, this.owner)) return false;
     const label = [`${LABELS.managed}=true`, `${LABELS.project}=${project}`, ...(this.owner !== undefined ? [`${LABELS.owner}=${this.owner}`] : [])];
-    const left = await this.docker.listContainers({ all: true, filters: { label, network: [found.Id] } });
-    if (left.length > 0 || Object.keys(found.Containers ?? {}).length > 0) return false;
+    const left = found && isProjectNetwork(found.Labels, project, this.owner) ? await this.docker.listContainers({ all: true, filters: { label, network: [found.Id] } }) : undefined;
+    // Gone, or in use by pods again: not an empty network kept.
+    if (!found || !left || left.length > 0) {
+      this.keptNow.delete(project);
+      return false;
+    }
+    if (await this.kept(project)) return false;
+    if (Object.keys(found.Containers ?? {}).length > 0) return false;
     return this.docker
       .getNetwork(found.Id)
       .remove()

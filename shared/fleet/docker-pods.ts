@@ -2,14 +2,14 @@
 // Ensures, inspects, lists and removes pod containers; it touches only containers that carry
 // `berth.io/managed=true` (STYLE 7: check ownership labels before touching a container). Each
 // project's pods join the project's own network on the engine (docker-networks.ts), made with
-// its first pod and removed with its last.
+// its first pod and removed with its last (kept while the project is idled: keepNetwork).
 import { pullAuthFor } from '../builds/pull-auth.ts';
 import { imageProblem, type PlatformRegistry } from '../images/access.ts';
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError, ConflictError } from '../errors.ts';
 import { LABELS, podContainerName, podContainerSpec, projectUid } from './pod-container.ts';
-import { ProjectNetworks } from './docker-networks.ts';
+import { ProjectNetworks, type KeepNetwork } from './docker-networks.ts';
 import { PodFiles } from './pod-files.ts';
 import type { VolumeMounter } from '../volumes/ports.ts';
 import { subPathDir } from '../volumes/pod-volumes.ts';
@@ -105,6 +105,8 @@ export interface DockerPodsOptions {
    * its Services' range. Without it, networks take their subnet from the engine's pool.
    */
   addressing?: (project: string) => Promise<ProjectAddressing>;
+  /** Whether a project keeps its network when its last pod here goes (an idled project: shared/idling/kept-networks.ts). */
+  keepNetwork?: KeepNetwork;
 }
 
 export class DockerPods implements PodContainers {
@@ -119,7 +121,7 @@ export class DockerPods implements PodContainers {
     this.registryAuth = opts.registryAuth;
     this.owner = opts.owner;
     this.networkOwner = opts.networkOwner ?? opts.owner;
-    this.networks = new ProjectNetworks(docker, this.networkOwner);
+    this.networks = new ProjectNetworks(docker, this.networkOwner, opts.keepNetwork);
     this.addressing = opts.addressing;
     this.images = opts.images;
     this.files = opts.filesDir ? new PodFiles(opts.filesDir) : undefined;
@@ -229,8 +231,8 @@ export class DockerPods implements PodContainers {
   }
 
   /**
-   * Removes the pod's container (running or not), and the project's network with its last pod;
-   * refuses containers Berth did not create.
+   * Removes the pod's container (running or not), and the project's network with its last pod
+   * unless the project keeps it; refuses containers Berth did not create.
    */
   async removePod(project: string, pod: string): Promise<void> {
     const name = podContainerName(project, pod);
