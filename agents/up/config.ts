@@ -28,6 +28,8 @@ export interface UpConfig {
   trials: TrialSettings;
   /** How often the registry collects the blobs of deleted images even when none were deleted through the platform. */
   registryGcMs: number;
+  /** How often the image stream tags are caught up with the registry (pushes whose notification was lost); also once at start. */
+  registryResyncMs: number;
   /** Idling: a DC's quiet time before it is idled (PAAS_IDLE_AFTER_S), and how often the router reports requests (PAAS_IDLE_REPORT_MS). */
   idleAfterMs: number;
   idleReportMs: number;
@@ -68,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UpConfig {
     hostEvictionMs: millis(env, 'PAAS_HOST_EVICTION_MS', 5_000),
     trials: settingsFromEnv(env, 'open'),
     registryGcMs: millis(env, 'PAAS_REGISTRY_GC_MS', 60 * 60_000),
+    registryResyncMs: millis(env, 'PAAS_REGISTRY_RESYNC_MS', 5 * 60_000),
     idleAfterMs: idleAfterFrom(env),
     idleReportMs: millis(env, 'PAAS_IDLE_REPORT_MS', 60_000),
   };

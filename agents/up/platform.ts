@@ -34,6 +34,8 @@ import { PLATFORM_REGISTRY_USER, type RegistryDeps } from '../../shared/registry
 import type { Hono } from 'hono';
 import type { ApiEnv } from '../../shared/api/env.ts';
 import { scheduleRegistryGc } from '../../shared/local/registry-gc.ts';
+import { RegistryHttp } from '../../shared/registry/http.ts';
+import { scheduleRegistryResync } from '../../shared/registry/resync.ts';
 import { LocalSecretBox } from '../../shared/secrets/index.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
@@ -262,6 +264,16 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     });
     ws.attach(app, server);
     serving = app;
+    // Pushes made while the API was down were never notified: caught up now, and every few minutes.
+    const registryResync = scheduleRegistryResync({
+      store,
+      http: new RegistryHttp(platformLogin),
+      host: registry.host,
+      intervalMs: config.registryResyncMs,
+      onMoved: (moved) => logger.info({ moved }, 'image stream tags caught up with the registry'),
+      onError: (err) => logger.warn({ err: err.message }, 'registry resync failed; the next pass tries again'),
+    });
+    stops.push(async () => registryResync.stop());
     void publishSharedStreams(docker, store, registry.host, serviceStreams, say, platformLogin).catch((err: Error) =>
       logger.warn({ err: err.message }, 'publishing the openshift image streams failed; the next start tries again'),
     );

@@ -124,7 +124,14 @@ async function newAppFromImage(ctx: Context, arg: string | undefined, opts: NewA
   const port = imported.status.exposedPorts[0];
   ctx.out('--> Creating resources ...');
   const objects = [{ k: kinds[1]!, spec: appDeploymentSpec(name, opts.env, { port: port ?? null }) }, ...(port ? [{ k: kinds[2]!, spec: serviceSpec(name, port) }] : [])];
-  await createObjects(ctx, client, project, name, objects);
+  try {
+    await createObjects(ctx, client, project, name, objects);
+  } catch (err) {
+    // The import made the stream (refuseExisting saw none): it goes with the rest, so that the
+    // same command can simply be run again once the cause is fixed.
+    await client.delete(objectPath(kinds[0]!.r, project, name)).catch(() => {});
+    throw err;
+  }
   ctx.out(`--> Success\n    ${port ? `Expose it with \`berth expose svc/${name}\`.` : 'The image exposes no port: no Service was made (a worker).'}`);
 }
 

@@ -258,21 +258,28 @@ export function pushImage(docker: Docker, target: string, auth: RegistryAuth | u
   return docker.getImage(target).push({ authconfig: auth ?? { serveraddress: target.split('/')[0]! } });
 }
 
-/** Moves the tag: the new image goes first in the tag's history. */
-export async function recordImage(store: ObjectStore, project: string, stream: string, tag: string, item: TagEvent): Promise<void> {
+/**
+ * Moves the tag: the new image goes first in the tag's history. With `whileHead` (a digest, or
+ * null for a tag not there yet), only while the tag's newest image is still that one: a writer
+ * that read the tag before another moved it (the registry resync) then changes nothing; returns
+ * whether the tag moved.
+ */
+export async function recordImage(store: ObjectStore, project: string, stream: string, tag: string, item: TagEvent, whileHead?: string | null): Promise<boolean> {
   const ref = { kind: 'ImageStream', project, name: stream };
   if (!(await store.get(ref))) {
     await store.create({ kind: 'ImageStream', metadata: { name: stream, project }, spec: { tags: [] } }).catch(ignoring(AlreadyExistsError));
   }
   const repo = item.dockerImageReference.split('@')[0]!;
-  await patchStatus<ImageStream>(store, ref, (is) => {
+  const moved = await patchStatus<ImageStream>(store, ref, (is) => {
     const tags = [...(is.status.tags ?? [])];
     const i = tags.findIndex((t) => t.tag === tag);
+    if (whileHead !== undefined && (tags[i]?.items[0]?.image ?? null) !== whileHead) return undefined;
     const history = [item, ...(i >= 0 ? tags[i]!.items.filter((x) => x.image !== item.image) : [])].slice(0, 20);
     if (i >= 0) tags[i] = { tag, items: history };
     else tags.push({ tag, items: history });
     return { ...is.status, dockerImageRepository: repo, tags };
   });
+  return moved !== undefined;
 }
 
 async function finishBuild(store: ObjectStore, ref: ObjectRef, attempt: string | undefined, start: number, status: BuildStatus): Promise<void> {

@@ -3,7 +3,7 @@
 // is going away, or does not publish the port is left out, so routers and clients only ever
 // get addresses that answer.
 import { NotFoundError, ignoring } from '../errors.ts';
-import type { Endpoint } from '../model/deploy-kinds.ts';
+import type { Endpoint, ServicePort } from '../model/deploy-kinds.ts';
 import { refOf, type ObjectRef } from '../model/types.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
 import { collect, eachObject, eachOfKind } from '../store/each.ts';
@@ -16,18 +16,34 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
 /**
+ * The container port a Service port reaches in `pod` (pure): its number, or (Kubernetes' named
+ * target port) the TCP port of that name among the pod's containers, so that each revision may
+ * put it elsewhere; undefined when the pod has no port of that name.
+ * @example targetPortOf({ port: 80, targetPort: 'web' }, pod) // 8080, where the container has { name: 'web', containerPort: 8080 }
+ */
+export function targetPortOf(sp: Pick<ServicePort, 'port' | 'targetPort'>, pod: Pick<Pod, 'spec'>): number | undefined {
+  const target = sp.targetPort ?? sp.port;
+  if (typeof target === 'number') return target;
+  for (const c of pod.spec.containers) {
+    const named = c.ports.find((x) => x.name === target && (x.protocol ?? 'TCP') === 'TCP');
+    if (named) return named.containerPort;
+  }
+  return undefined;
+}
+
+/**
  * The endpoints of `svc` among `pods` (pure): ready pods matching the selector that publish
  * every port of the service, sorted by pod name.
- * @example endpointsOf(svc, pods) // [{ pod: 'web-1-x7k2p', host: 'local', ip: '127.0.0.1', ports: [{ port: 8080, hostPort: 32768 }] }]
+ * @example endpointsOf(svc, pods) // [{ pod: 'web-1-x7k2p', host: 'local', ip: '127.0.0.1', ports: [{ port: 8080, hostPort: 32768, targetPort: 8080 }] }]
  */
 export function endpointsOf(svc: Pick<Service, 'spec'>, pods: Pod[]): Endpoint[] {
   const out: Endpoint[] = [];
   for (const p of pods) {
     if (!isReady(p) || !matches(svc.spec.selector, p.metadata.labels) || !p.spec.host || !p.status.hostIP) continue;
     const ports = svc.spec.ports.map((sp) => {
-      const target = sp.targetPort ?? sp.port;
-      const published = p.status.ports?.find((x) => x.containerPort === target);
-      return published ? { port: sp.port, hostPort: published.hostPort } : undefined;
+      const target = targetPortOf(sp, p);
+      const published = target === undefined ? undefined : p.status.ports?.find((x) => x.containerPort === target);
+      return published ? { port: sp.port, hostPort: published.hostPort, targetPort: target! } : undefined;
     });
     if (ports.some((x) => !x)) continue;
     // A pod with an address of its own (ECS awsvpc) is reached there; others at their host's.

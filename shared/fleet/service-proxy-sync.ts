@@ -7,7 +7,7 @@
 import type { Service } from '../model/objects.ts';
 import { collect, eachObject } from '../store/each.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { proxySpecOf, type ProxySpec } from '../services/proxy-config.ts';
+import { endpointTargets, proxySpecOf, type ProxySpec } from '../services/proxy-config.ts';
 import type { ProjectNetworks } from './docker-networks.ts';
 import type { DockerServiceProxies, ProjectOnEngine } from './docker-service-proxies.ts';
 
@@ -19,7 +19,7 @@ export function desiredProxies(services: Service[], on: Pick<ProjectOnEngine, 'p
   if (on.podContainers === 0 && !kept) return [];
   return services
     .filter((s) => !s.metadata.deletionTimestamp && s.spec.clusterIP)
-    .map((s) => proxySpecOf(s, (s.status?.endpoints ?? []).flatMap((e) => (on.pods.has(e.pod) ? [{ pod: e.pod, ip: on.pods.get(e.pod)! }] : []))));
+    .map((s) => proxySpecOf(s, (s.status?.endpoints ?? []).flatMap((e) => (on.pods.has(e.pod) ? [{ pod: e.pod, ip: on.pods.get(e.pod)!, targets: endpointTargets(s, e) }] : []))));
 }
 
 export interface ServiceProxySyncDeps {

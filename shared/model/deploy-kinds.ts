@@ -230,12 +230,39 @@ export const replicationControllerStatus = z.object({
 });
 export type ReplicationControllerStatus = z.infer<typeof replicationControllerStatus>;
 
+/**
+ * A port's name (Kubernetes' IANA_SVC_NAME): lower-case letters, digits and single inner dashes,
+ * at least one letter, at most 15 characters; a Service's `targetPort` may name a container port.
+ */
+export const portName = z
+  .string()
+  .max(15)
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case letters, digits and single inner dashes (IANA_SVC_NAME)')
+  .regex(/[a-z]/, 'must hold at least one letter (a number is a port, not a name)');
+
+/** What a Service's proxy forwards. A Service stored before UDP was refused keeps its UDP port, unforwarded. */
+const FORWARDED_PROTOCOLS: ReadonlySet<string> = new Set(['TCP']);
+
+export const servicePort = z.strictObject({
+  name: z.string().max(15).optional(),
+  port,
+  /** The container port: a number, or the name of a port of the pods' containers (resolved per pod). */
+  targetPort: z.union([port, portName]).optional(),
+  /**
+   * TCP only. Kept as a field (Kubernetes' shape) so that UDP is refused by name: the Services'
+   * proxies are HAProxy, which forwards TCP only, and a UDP port that resolved but forwarded
+   * nothing would fail silently.
+   */
+  protocol: z
+    .enum(['TCP', 'UDP'])
+    .default('TCP')
+    .refine((p) => FORWARDED_PROTOCOLS.has(p), 'UDP Service ports are not supported: Services forward TCP only (a pod can still listen on UDP for its own project\'s pods at its own address)'),
+});
+export type ServicePort = z.infer<typeof servicePort>;
+
 export const serviceSpec = z.strictObject({
   selector: labelMap.refine((s) => Object.keys(s).length > 0, 'a service selects pods by at least one label'),
-  ports: z
-    .array(z.strictObject({ name: z.string().max(15).optional(), port, targetPort: port.optional(), protocol: z.enum(['TCP', 'UDP']).default('TCP') }))
-    .min(1)
-    .max(20),
+  ports: z.array(servicePort).min(1).max(20),
   /**
    * The Service's stable address on its project's network, allocated when it is created (left
    * out or empty) and never changed; one asked for must be free and in the project's range.
@@ -248,8 +275,11 @@ export const endpoint = z.object({
   pod: z.string(),
   host: z.string(),
   ip: z.string(),
-  /** Service port → the host port the pod's target port is published on. */
-  ports: z.array(z.object({ port: z.number(), hostPort: z.number() })),
+  /**
+   * Service port → the host port the pod's target port is published on, and that target port as
+   * this pod resolved it (a named targetPort may be another number in each pod).
+   */
+  ports: z.array(z.object({ port: z.number(), hostPort: z.number(), targetPort: z.number().optional() })),
 });
 export type Endpoint = z.infer<typeof endpoint>;
 export const serviceStatus = z.object({ endpoints: z.array(endpoint).default([]) });

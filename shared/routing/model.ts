@@ -113,12 +113,16 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export const backendName = (r: Route) => `be_${r.spec.tls?.termination ?? 'http'}_${r.metadata.project}_${r.metadata.name}`;
 
-/** The endpoints a route's service reaches, at the service port the route names. */
+/**
+ * The endpoints a route's service reaches, at the service port the route names: by its number or
+ * target port number, or by its name or its named target port (`targetPort: web`, as OpenShift
+ * templates write it).
+ */
 export function endpointsOf(route: Route, svc: Service | undefined): { key: string; ip: string; port: number }[] {
   if (!svc) return [];
   const want = route.spec.port?.targetPort;
   const sp =
-    want === undefined ? svc.spec.ports[0] : svc.spec.ports.find((p) => (typeof want === 'number' ? p.port === want || p.targetPort === want : p.name === want));
+    want === undefined ? svc.spec.ports[0] : svc.spec.ports.find((p) => (typeof want === 'number' ? p.port === want || p.targetPort === want : p.name === want || p.targetPort === want));
   if (!sp) return [];
   const out: { key: string; ip: string; port: number }[] = [];
   for (const e of svc.status?.endpoints ?? []) {

@@ -42,13 +42,34 @@ describe('Service endpoints', () => {
     const r = endpointsReconciler({ store: t.store });
     await r.reconcile({ kind: 'Pod', project: P, name: a.metadata.name });
     const eps = (await t.store.get<Service>({ kind: 'Service', project: P, name: 'web' }))!.status.endpoints;
-    expect(eps).toEqual([{ pod: a.metadata.name, host: 'h1', ip: '127.0.0.1', ports: [{ port: 80, hostPort: 32001 }] }]);
+    expect(eps).toEqual([{ pod: a.metadata.name, host: 'h1', ip: '127.0.0.1', ports: [{ port: 80, hostPort: 32001, targetPort: 8080 }] }]);
 
     // Going away drops it.
     await t.store.update({ ...(await t.store.get<Pod>({ kind: 'Pod', project: P, name: a.metadata.name }))!, metadata: { ...a.metadata, resourceVersion: (await t.store.get<Pod>({ kind: 'Pod', project: P, name: a.metadata.name }))!.metadata.resourceVersion, deletionTimestamp: new Date().toISOString() } });
     await r.reconcile({ kind: 'Service', project: P, name: 'web' });
     expect((await t.store.get<Service>({ kind: 'Service', project: P, name: 'web' }))!.status.endpoints).toEqual([]);
     expect(endpointsOf(svc, [])).toEqual([]);
+  });
+
+  it('resolves a named target port in each pod: two revisions may serve it on different numbers; a pod without the name is no endpoint', () => {
+    const named = (name: string, ports: { containerPort: number; name?: string; protocol?: 'TCP' | 'UDP' }[]): Pod =>
+      ({
+        kind: 'Pod',
+        metadata: { name, project: P, labels: { app: 'web' } },
+        spec: { ...spec, host: 'h1', containers: [{ ...spec.containers[0], ports: ports.map((x) => ({ protocol: 'TCP', ...x })) }] },
+        status: { phase: 'Running', hostIP: '127.0.0.1', restartCount: 0, ports: ports.map((x, i) => ({ containerPort: x.containerPort, hostIP: '127.0.0.1', hostPort: 33000 + i })), conditions: [{ type: 'Ready', status: 'True' }] },
+      }) as unknown as Pod;
+    const svc = { spec: { selector: { app: 'web' }, ports: [{ name: 'web', port: 80, targetPort: 'http', protocol: 'TCP' as const }] } } as Pick<Service, 'spec'>;
+    const pods = [
+      named('web-1-a', [{ containerPort: 8080, name: 'http' }]),
+      named('web-2-a', [{ containerPort: 9000, name: 'metrics' }, { containerPort: 9090, name: 'http' }]),
+      named('web-3-a', [{ containerPort: 8080 }]),
+      named('web-4-a', [{ containerPort: 8080, name: 'http', protocol: 'UDP' }]),
+    ];
+    expect(endpointsOf(svc, pods)).toEqual([
+      { pod: 'web-1-a', host: 'h1', ip: '127.0.0.1', ports: [{ port: 80, hostPort: 33000, targetPort: 8080 }] },
+      { pod: 'web-2-a', host: 'h1', ip: '127.0.0.1', ports: [{ port: 80, hostPort: 33001, targetPort: 9090 }] },
+    ]);
   });
 });
 

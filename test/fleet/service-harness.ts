@@ -21,7 +21,7 @@ import { execOutput } from '../security/net-probe.ts';
 
 export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
-/** A pod's server: answers every GET with the pod's WHO, on 8080. */
+/** A pod's server: answers every GET with the pod's WHO, on $PORT (8080 by default). */
 export const WHO_SERVER = `
 import http.server, os
 class H(http.server.BaseHTTPRequestHandler):
@@ -33,7 +33,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b)
     def log_message(self, *a):
         pass
-http.server.ThreadingHTTPServer(("", 8080), H).serve_forever()
+http.server.ThreadingHTTPServer(("", int(os.environ.get("PORT", "8080"))), H).serve_forever()
 `;
 
 /** Fetches each URL (after the shell expands it) from inside a pod; prints one line per URL: the body or `ERR <reason>`. */
@@ -59,7 +59,7 @@ export interface ServiceHarness {
   /** Creates a Service through the API; the stored object. */
   service(token: string, project: string, name: string, spec: Record<string, unknown>): Promise<Service>;
   /** Creates a pod bound to this host; `ready: false` gives it a readiness probe that never passes. */
-  pod(project: string, name: string, opts: { labels?: Record<string, string>; who?: string; ready?: boolean; command?: string[]; image?: string; env?: Record<string, string> }): Promise<Pod>;
+  pod(project: string, name: string, opts: { labels?: Record<string, string>; who?: string; ready?: boolean; command?: string[]; image?: string; env?: Record<string, string>; port?: { containerPort: number; name?: string } }): Promise<Pod>;
   /** Runs the endpoints reconciler over the project's Services and tells the host agent (as the platform's stream does). */
   endpoints(project: string): Promise<void>;
   /** What `sh -c` of the fetch script over `urls` printed in the pod's container, line by line. */
@@ -130,7 +130,7 @@ export async function startServiceHarness(existing?: TestApi): Promise<ServiceHa
         kind: 'Pod',
         metadata: { name, project, labels: opts.labels ?? {} },
         spec: {
-          containers: [{ name: 'c', image: opts.image ?? image, ...(opts.image && !opts.command ? {} : { command: opts.command ?? ['python3', '-c', WHO_SERVER] }), env: [{ name: 'WHO', value: opts.who ?? name }, ...Object.entries(opts.env ?? {}).map(([k, v]) => ({ name: k, value: v }))], ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '100m', memory: '64Mi' } }, ...probe }],
+          containers: [{ name: 'c', image: opts.image ?? image, ...(opts.image && !opts.command ? {} : { command: opts.command ?? ['python3', '-c', WHO_SERVER] }), env: [{ name: 'WHO', value: opts.who ?? name }, { name: 'PORT', value: String(opts.port?.containerPort ?? 8080) }, ...Object.entries(opts.env ?? {}).map(([k, v]) => ({ name: k, value: v }))], ports: [opts.port ?? { containerPort: 8080 }], resources: { requests: { cpu: '100m', memory: '64Mi' } }, ...probe }],
           restartPolicy: 'Always',
           terminationGracePeriodSeconds: 5,
         } as never,

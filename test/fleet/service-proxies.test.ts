@@ -146,3 +146,32 @@ describe('a Service at its cluster IP', () => {
     expect(resolved.trim()).toBe('none');
   });
 });
+
+describe('a Service whose targetPort names a container port', () => {
+  it('forwards to the port of that name in each pod, whatever its number, and skips pods without one', async () => {
+    await h.service(token, P, 'web', { selector: { app: 'web' }, ports: [{ name: 'web', port: 80, targetPort: 'http' }] });
+    await h.pod(P, 'web-a', { labels: { app: 'web' }, who: 'web-a', port: { containerPort: 8080, name: 'http' } });
+    await h.pod(P, 'web-b', { labels: { app: 'web' }, who: 'web-b', port: { containerPort: 9090, name: 'http' } });
+    await h.pod(P, 'web-c', { labels: { app: 'web' }, who: 'web-c', port: { containerPort: 8080, name: 'metrics' } });
+    const seen = await until('both named pods answering through the proxy', async () => {
+      await h.endpoints(P);
+      const out = new Set(await h.fetchFrom(P, 'client', Array.from({ length: 12 }, () => 'http://web/')));
+      return out.has('web-a') && out.has('web-b') && out;
+    });
+    expect(seen).toEqual(new Set(['web-a', 'web-b']));
+    const svc = await h.api.store.get<Service>({ kind: 'Service', project: P, name: 'web' });
+    expect(svc!.status.endpoints.map((e) => [e.pod, e.ports[0]!.targetPort])).toEqual([['web-a', 8080], ['web-b', 9090]]);
+  });
+
+  it.each([
+    ['a UDP port', { port: 53, protocol: 'UDP' }, 'spec.ports.0.protocol'],
+    ['a target port name with upper case', { port: 80, targetPort: 'HTTP' }, 'spec.ports.0.targetPort'],
+    ['a target port name of digits only', { port: 80, targetPort: '8080' }, 'spec.ports.0.targetPort'],
+    ['a target port name over 15 characters', { port: 80, targetPort: 'a-very-long-port-name' }, 'spec.ports.0.targetPort'],
+  ])('refuses %s with a 422 naming the field, and makes nothing', async (_what, port, field) => {
+    const res = await h.api.call('POST', `/api/v1/projects/${P}/services`, token, { metadata: { name: 'refused' }, spec: { selector: { app: 'web' }, ports: [port] } });
+    expect(res.status).toBe(422);
+    expect(res.body.details.map((d: { field: string }) => d.field)).toContain(field);
+    expect(await h.api.store.get({ kind: 'Service', project: P, name: 'refused' })).toBeUndefined();
+  });
+});

@@ -87,6 +87,25 @@ describe('new-app --image', () => {
     expect((await tagOf('site', 'latest')).dockerImageReference).toMatch(new RegExp(`^${r.host}/${PROJECT}/site@sha256:`));
   });
 
+  it('when a later object cannot be made, nothing it made is left behind, the image stream included', async () => {
+    // A quota of no Services: the stream is imported and the DeploymentConfig made, then the Service is refused.
+    const quota = { metadata: { name: 'no-services' }, spec: { hard: { services: '0' } } };
+    expect((await r.api.call('POST', `/api/v1/projects/${PROJECT}/resourcequotas`, r.api.adminToken, quota)).status).toBe(201);
+    try {
+      const out = await berth('new-app', '--image', upstream, '--name', 'blocked');
+      expect(out.code).not.toBe(0);
+      const lines = out.stderr.trim().split('\n');
+      expect(lines[0]).toMatch(/^error: .*services/i);
+      expect(lines.length, out.stderr).toBeLessThanOrEqual(2);
+      for (const kind of ['ImageStream', 'DeploymentConfig', 'Service']) expect(await r.api.store.get({ kind, project: PROJECT, name: 'blocked' }), kind).toBeUndefined();
+    } finally {
+      expect((await r.api.call('DELETE', `/api/v1/projects/${PROJECT}/resourcequotas/no-services`, r.api.adminToken)).status).toBe(204);
+    }
+    // Once the cause is gone, the same command works: nothing of that name was in its way.
+    const again = await berth('new-app', '--image', upstream, '--name', 'blocked');
+    expect(again.code, again.stderr).toBe(0);
+  });
+
   it('registry login --print names the platform registry and the user', async () => {
     const out = await berth('registry', 'login', '--print');
     expect(out.code, out.stderr).toBe(0);

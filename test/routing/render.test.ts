@@ -4,7 +4,7 @@
 // and a reload.
 import { describe, expect, it } from 'vitest';
 import { routeSpec } from '../../shared/model/route-kinds.ts';
-import { buildRouterModel, POOL_MIN_FREE, poolSizeFor, type RouterModel, type RouterState } from '../../shared/routing/model.ts';
+import { buildRouterModel, endpointsOf, POOL_MIN_FREE, poolSizeFor, type RouterModel, type RouterState } from '../../shared/routing/model.ts';
 import { configText, renderConfig } from '../../shared/routing/render.ts';
 import { runtimeChanges, runtimeCommands, sameStructure } from '../../shared/routing/diff.ts';
 import type { Route, Service } from '../../shared/model/objects.ts';
@@ -200,3 +200,17 @@ describe('router model and renderer', () => {
     expect(out.cfg).toContain('http-request redirect location https://%[var(txn.host)]:7443%[capture.req.uri] code 302');
   });
 });
+
+describe("a route's targetPort against a Service with named ports", () => {
+  it.each([
+    ['the Service port name', 'web', [32001]],
+    ['the named target port (as OpenShift templates write it)', 'http', [32001]],
+    ['the Service port number', 8080, [32001]],
+    ['another name', 'metrics', []],
+  ])('by %s reaches %j', (_what, targetPort, hostPorts) => {
+    const [, svc] = service('web', [32001]);
+    svc.spec.ports = [{ name: 'web', port: 8080, targetPort: 'http', protocol: 'TCP' }];
+    expect(endpointsOf(route('r', { port: { targetPort } }), svc).map((e) => e.port)).toEqual(hostPorts);
+  });
+});
+

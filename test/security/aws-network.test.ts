@@ -195,7 +195,7 @@ describe('pods on AWS, each project on its own network', () => {
       spec: { host: 'ecs-host-1' },
       status: { phase: 'Running', hostIP: '10.0.3.17', podIP: '10.0.3.201', ports: [{ containerPort: 8080, hostIP: '10.0.3.201', hostPort: 8080 }], conditions: [{ type: 'Ready', status: 'True' }] },
     };
-    expect(endpointsOf(svc as never, [pod as never])).toEqual([{ pod: 'web-1-aaaaa', host: 'ecs-host-1', ip: '10.0.3.201', ports: [{ port: 80, hostPort: 8080 }] }]);
+    expect(endpointsOf(svc as never, [pod as never])).toEqual([{ pod: 'web-1-aaaaa', host: 'ecs-host-1', ip: '10.0.3.201', ports: [{ port: 80, hostPort: 8080, targetPort: 8080 }] }]);
   });
 
   it("a project's group goes once it has no pods; one still in use by an interface stays for the next time", async () => {

@@ -94,4 +94,28 @@ describe("a stranger and another project's Service", () => {
     expect(again.status).toBe(422);
     expect(again.body.message).toMatch(/already allocated/);
   });
+
+  it("selects none of the victim's pods with a Service whose named targetPort and selector match theirs", async () => {
+    await h.pod(V, 'named-1', { labels: { app: 'named' }, who: 'victim-named', port: { containerPort: 8080, name: 'http' } });
+    await running(V, 'named-1');
+    await h.service(victim, V, 'named', { selector: { app: 'named' }, ports: [{ port: 80, targetPort: 'http' }] });
+    await until("the victim's named Service answering its own pods", async () => {
+      await h.endpoints(V);
+      return (await h.fetchFrom(V, 'client', ['http://named/']))[0] === 'victim-named';
+    });
+    const grab = await h.service(stranger, S, 'grab', { selector: { app: 'named' }, ports: [{ port: 80, targetPort: 'http' }] });
+    await h.endpoints(S);
+    const stored = await h.api.store.get<Service>({ kind: 'Service', project: S, name: 'grab' });
+    expect(stored!.status?.endpoints ?? []).toEqual([]);
+    const answers = await h.fetchFrom(S, 'spy', ['http://grab/', `http://${grab.spec.clusterIP}/`, `http://named.${V}.svc/`]);
+    expect(answers).toHaveLength(3);
+    for (const a of answers) expect(a).toMatch(/^ERR /);
+  });
+
+  it('cannot make a UDP Service (422 naming the field): nothing is made that could forward datagrams', async () => {
+    const res = await h.api.call('POST', `/api/v1/projects/${S}/services`, stranger, { metadata: { name: 'dns' }, spec: { selector: { app: 'named' }, ports: [{ port: 53, targetPort: 'http', protocol: 'UDP' }] } });
+    expect(res.status).toBe(422);
+    expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(['spec.ports.0.protocol']);
+    expect((await h.api.call('GET', `/api/v1/projects/${S}/services/dns`, stranger)).status).toBe(404);
+  });
 });

@@ -77,7 +77,7 @@ describe("a pod's Service variables", () => {
 describe("a Service's proxy", () => {
   it('listens on each TCP port of the Service and forwards to the endpoints at the target port, UDP left out', () => {
     const s = svc('web', { clusterIP: '10.0.0.70', ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }] });
-    const text = renderProxyConfig(proxySpecOf(s, [{ pod: 'web-1-b', ip: '10.0.0.3' }, { pod: 'web-1-a', ip: '10.0.0.2' }]));
+    const text = renderProxyConfig(proxySpecOf(s, [{ pod: 'web-1-b', ip: '10.0.0.3', targets: { 80: 8080 } }, { pod: 'web-1-a', ip: '10.0.0.2', targets: { 80: 8080 } }]));
     expect(text).toContain('frontend port-80\n  bind :80\n  default_backend port-80\nbackend port-80\n  balance leastconn\n  server web-1-a 10.0.0.2:8080\n  server web-1-b 10.0.0.3:8080\n');
     expect(text).not.toContain(':53');
     expect(text).toContain('timeout client 24h');
@@ -86,7 +86,21 @@ describe("a Service's proxy", () => {
   it('is wanted on a network with pods, for live Services with an address, with only the endpoints on that network', () => {
     const on = { pods: new Map([['db-1', '10.0.0.2']]), podContainers: 2 };
     const wanted = desiredProxies([svc('db', { clusterIP: '10.0.0.70' }, [{ pod: 'db-1' }, { pod: 'db-elsewhere' }]), svc('pending', {})], on);
-    expect(wanted).toEqual([{ project: 'shop', service: 'db', clusterIP: '10.0.0.70', ports: [{ port: 80, targetPort: 80 }], backends: [{ pod: 'db-1', ip: '10.0.0.2' }] }]);
+    expect(wanted).toEqual([{ project: 'shop', service: 'db', clusterIP: '10.0.0.70', ports: [{ port: 80 }], backends: [{ pod: 'db-1', ip: '10.0.0.2', targets: { 80: 80 } }] }]);
     expect(desiredProxies([svc('db', { clusterIP: '10.0.0.70' })], { pods: new Map(), podContainers: 0 })).toEqual([]);
+  });
+
+  it('forwards a named target port to the number each pod resolved, and leaves out a pod that has no port of that name', () => {
+    const s = svc('web', { clusterIP: '10.0.0.70', ports: [{ port: 80, targetPort: 'http', protocol: 'TCP' }] });
+    s.status!.endpoints = [
+      { pod: 'web-1-a', host: 'h', ip: '127.0.0.1', ports: [{ port: 80, hostPort: 32000, targetPort: 8080 }] },
+      { pod: 'web-2-a', host: 'h', ip: '127.0.0.1', ports: [{ port: 80, hostPort: 32001, targetPort: 9090 }] },
+      // Recorded before target ports were: a named port cannot be guessed, so it gets no server.
+      { pod: 'web-0-a', host: 'h', ip: '127.0.0.1', ports: [{ port: 80, hostPort: 32002 }] },
+    ];
+    const on = { pods: new Map([['web-1-a', '10.0.0.2'], ['web-2-a', '10.0.0.3'], ['web-0-a', '10.0.0.4']]), podContainers: 3 };
+    const text = renderProxyConfig(desiredProxies([s], on)[0]!);
+    expect(text).toContain('backend port-80\n  balance leastconn\n  server web-1-a 10.0.0.2:8080\n  server web-2-a 10.0.0.3:9090\n');
+    expect(text).not.toContain('web-0-a');
   });
 });
