@@ -46,7 +46,8 @@ import { publishBuilderImages, publishSharedStreams, sharedStreams } from './bui
 import { ensureSharedProject, SHARED_PROJECT } from '../../shared/project/openshift.ts';
 import { ensureGitImage } from '../../images/git.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
-import { hostAgentKicks, onBinds, onWrites, startLocalReconcilers } from './reconcilers.ts';
+import { hostAgentKicks, onBinds, onWrites, readinessWrite, startLocalReconcilers } from './reconcilers.ts';
+import type { Pod } from '../../shared/model/objects.ts';
 import { refOf, type ObjectRef } from '../../shared/model/types.ts';
 import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
 import { packageIndexName, removeBuildNetworks, startPackageIndex } from '../../shared/builds/docker-egress.ts';
@@ -123,9 +124,12 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     let kickHost: (pod: { project: string; name: string }) => void = () => {};
     let kickServices: (project: string) => void = () => {};
     let toRouter: (ref: ObjectRef) => void = () => {};
+    let toEndpoints: (ref: ObjectRef) => void = () => {};
     const store = onWrites(new DynamoObjectStore({ client, tableName: config.tableName }), (obj) => {
       wakeStream();
       if (obj && (obj.kind === 'Service' || obj.kind === 'Route')) toRouter(refOf(obj));
+      // A pod's readiness written by the host agent: its Services' endpoints at once (and so the router).
+      if (obj?.kind === 'Pod' && readinessWrite(obj as Pod)) toEndpoints(refOf(obj));
     });
     const identity = new Identity(store);
     const admin = await identity.bootstrapAdmin(config.adminPassword);
@@ -209,19 +213,22 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     say(`router on http://127.0.0.1:${config.routerHttpPort} and https://127.0.0.1:${config.routerHttpsPort} (*.${config.appsDomain})`);
     // Persistent volume claims: loop-mounted disks under PAAS_HOME/volumes, made by the provisioner, mounted by the hosts.
     const volumes = new LoopDisks(join(config.home, 'volumes'));
+    const platform = platformReconcilers({
+      store,
+      bindings,
+      builds: { launcher, ...builds },
+      registry: localRegistry,
+      appsDomain: config.appsDomain,
+      routers: routerFeed(router),
+      idling: { signals: idleSignals, idleAfterMs: config.idleAfterMs },
+      hosts: { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs },
+      clock: config.trials.now,
+      volumes,
+    });
+    const endpoints = platform.find((r) => r.name === 'endpoints')!;
+    toEndpoints = (ref) => void endpoints.reconcile(ref).catch((err) => logger.warn({ err }, 'updating endpoints failed; the stream record tries again'));
     const reconcilers = await startLocalReconcilers({
-      reconcilers: platformReconcilers({
-        store,
-        bindings,
-        builds: { launcher, ...builds },
-        registry: localRegistry,
-        appsDomain: config.appsDomain,
-        routers: routerFeed(router),
-        idling: { signals: idleSignals, idleAfterMs: config.idleAfterMs },
-        hosts: { hostGraceMs: config.hostGraceMs, hostEvictionMs: config.hostEvictionMs },
-        clock: config.trials.now,
-        volumes,
-      }).concat(hostAgentKicks((pod) => kickHost(pod), (project) => kickServices(project))),
+      reconcilers: platform.concat(hostAgentKicks((pod) => kickHost(pod), (project) => kickServices(project))),
       endpoint: dynamo.endpoint,
       streamArn,
       resyncMs: config.resyncMs,

@@ -12,6 +12,7 @@ import type { Reconciler } from '../../shared/reconcile/types.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
 import type { BindingStore } from '../../shared/scheduler/ports.ts';
 import type { BerthObject } from '../../shared/model/types.ts';
+import type { Pod } from '../../shared/model/objects.ts';
 
 export interface LocalReconcilersOptions {
   reconcilers: Reconciler[];
@@ -90,6 +91,14 @@ export function onWrites<S extends ObjectStore>(store: S, written: (obj?: BerthO
     };
   }
   return store;
+}
+
+/**
+ * A pod write that can change its Services' endpoints: one that carries its readiness (the host
+ * agent's status writes) or marks it for deletion. A new pod, or one just bound, has neither.
+ */
+export function readinessWrite(pod: Pod): boolean {
+  return Boolean(pod.metadata.deletionTimestamp) || Boolean(pod.status?.conditions?.some((c) => c.type === 'Ready'));
 }
 
 /** Calls `bound` with each pod the scheduler binds through `bindings` (wrapped in place), once the binding is written. */

@@ -25,6 +25,12 @@ import { SHARED_PROJECT } from '../images/namespace.ts';
 export interface DeploymentConfigReconcilerDeps {
   store: ObjectStore;
   now?: () => number;
+  /**
+   * Reconciles an RC this pass made or scaled at once (the RC controller), instead of leaving it
+   * to the RC's stream record: a new revision's first pods are made (and placed) in the same
+   * invocation as the revision. Best effort: the RC's own record reconciles it again.
+   */
+  replicate?: (rc: ObjectRef) => Promise<unknown>;
 }
 
 type ImageChange = Extract<DeploymentTrigger, { type: 'ImageChange' }>;
@@ -139,6 +145,12 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     }
   }
 
+  /** The RCs this pass made or scaled, to the RC controller at once (new ones first: their pods are what a rollout waits for). */
+  async function handOn(changed: ReplicationController[]): Promise<void> {
+    if (!deps.replicate) return;
+    for (const rc of [...changed].reverse()) await deps.replicate(refOf(rc)).catch(() => undefined);
+  }
+
   async function reconcileDc(project: string, name: string): Promise<Result> {
     const stored = await store.get<DeploymentConfig>({ kind: 'DeploymentConfig', project, name });
     if (!stored || stored.metadata.deletionTimestamp) return cleanup(project, name);
@@ -150,9 +162,11 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     dc = triggered.dc;
     if (triggered.started) rcs = await revisionsOf(store, project, name);
     let result: Result = {};
+    const before = new Map(rcs.map((rc) => [rc.metadata.name, rc.metadata.generation]));
     if (inFlight(rcs.at(-1))) result = await advanceRollout({ store, dc, rcs, now: now() });
     else await keepScale(dc, rcs);
     rcs = await revisionsOf(store, project, name);
+    await handOn(rcs.filter((rc) => before.get(rc.metadata.name) !== rc.metadata.generation));
     if (!inFlight(rcs.at(-1))) await prune(dc, rcs);
     await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => {
       const status = deploymentConfigStatus({ dc: { ...dc, metadata: cur.metadata, status: cur.status ?? {} }, rcs, waitingFor: triggered.waitingFor, now: now() });

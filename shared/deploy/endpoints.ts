@@ -11,6 +11,7 @@ import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { Pod, Service } from '../model/objects.ts';
 import { isReady } from '../model/pods.ts';
+import { oneAtATime } from '../reconcile/one-at-a-time.ts';
 
 const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
@@ -52,8 +53,14 @@ export function endpointsOf(svc: Pick<Service, 'spec'>, pods: Pod[]): Endpoint[]
   return out.sort((a, b) => a.pod.localeCompare(b.pod));
 }
 
+/**
+ * Keeps Services' endpoints. Its reconciles of one project run one at a time in a process (a
+ * batch's pod records and a caller told of a pod at once, see agents/up/platform.ts), so an
+ * older reading of the pods never overwrites a newer one.
+ */
 export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
   const { store } = deps;
+  const serial = oneAtATime();
 
   async function reconcileService(ref: ObjectRef, pods?: Pod[]): Promise<void> {
     const svc = await store.get<Service>(ref);
@@ -66,21 +73,23 @@ export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
   return {
     name: 'endpoints',
     kinds: ['Service', 'Pod'],
-    async reconcile(ref: ObjectRef): Promise<Result> {
-      if (ref.kind === 'Service') {
-        await reconcileService(ref);
-        return {};
-      }
-      if (ref.kind !== 'Pod') return {};
-      // Any service of the project may have listed the pod (it may be gone or relabelled): look at each.
-      const services = await collect(eachObject<Service>(store, 'Service', ref.project));
-      if (services.length === 0) return {};
-      const pods = await collect(eachObject<Pod>(store, 'Pod', ref.project));
-      for (const s of services) await reconcileService(refOf(s), pods);
-      return {};
-    },
+    reconcile: (ref: ObjectRef): Promise<Result> => serial(ref.project, () => reconcileRef(ref)),
     async *resync() {
       for await (const s of eachOfKind<Service>(store, 'Service')) yield refOf(s);
     },
   };
+
+  async function reconcileRef(ref: ObjectRef): Promise<Result> {
+    if (ref.kind === 'Service') {
+      await reconcileService(ref);
+      return {};
+    }
+    if (ref.kind !== 'Pod') return {};
+    // Any service of the project may have listed the pod (it may be gone or relabelled): look at each.
+    const services = await collect(eachObject<Service>(store, 'Service', ref.project));
+    if (services.length === 0) return {};
+    const pods = await collect(eachObject<Pod>(store, 'Pod', ref.project));
+    for (const s of services) await reconcileService(refOf(s), pods);
+    return {};
+  }
 }

@@ -17,6 +17,7 @@ import type { ObjectStore } from '../store/ports.ts';
 import type { Pod, ReplicationController } from '../model/objects.ts';
 import { isAvailable, isReady, isTerminating, newPodName, rcNameOfPod, untilAvailable } from '../model/pods.ts';
 import { terminatePod } from './pods.ts';
+import { oneAtATime } from '../reconcile/one-at-a-time.ts';
 
 /** Pods made in one pass at most; the rest come on the next (bounded Lambda time). */
 export const MAX_CREATES_PER_PASS = 50;
@@ -24,6 +25,12 @@ export const MAX_CREATES_PER_PASS = 50;
 export interface ReplicationDeps {
   store: ObjectStore;
   now?: () => number;
+  /**
+   * Hands the pods a pass made straight on (to the scheduler), rather than leaving them to their
+   * stream records: a new pod is placed in the same invocation that made it. Best effort: a
+   * failure here is put right by the pod's own record, which reconciles it again.
+   */
+  onCreated?: (pods: Pod[]) => Promise<unknown>;
 }
 
 /** A pod that has ended although its policy says it should be running again (Failed with Always/OnFailure, Succeeded with Always). */
@@ -58,12 +65,23 @@ export function replicationReconciler(deps: ReplicationDeps): Reconciler {
     return collect(eachObject<Pod>(store, 'Pod', project, { [RC_LABEL]: rc }));
   }
 
+  const serial = oneAtATime();
+
+  /** One pass over the RC (one at a time per RC in this process, see one-at-a-time.ts), then its new pods handed on. */
   async function reconcileRc(ref: ObjectRef): Promise<Result> {
+    const { result, created } = await serial(`${ref.project}/${ref.name}`, () => passRc(ref));
+    if (created.length && deps.onCreated) await deps.onCreated(created).catch(() => undefined);
+    return result;
+  }
+
+  async function passRc(ref: ObjectRef): Promise<{ result: Result; created: Pod[] }> {
+    const created: Pod[] = [];
+    const done = (result: Result) => ({ result, created });
     const rc = await store.get<ReplicationController>(ref);
     const pods = await podsOf(ref.project, ref.name);
     if (!rc || rc.metadata.deletionTimestamp) {
       for (const p of pods) await terminatePod(store, p, new Date(now()));
-      return {};
+      return done({});
     }
     for (const p of pods.filter((p) => !isTerminating(p) && ended(p))) await terminatePod(store, p, new Date(now()));
     let live = pods.filter((p) => !isTerminating(p) && !ended(p));
@@ -87,6 +105,7 @@ export function replicationReconciler(deps: ReplicationDeps): Reconciler {
             status: { phase: 'Pending', conditions: [], restartCount: 0 },
           });
           live.push(made);
+          created.push(made);
         }
         failure = undefined;
       } catch (err) {
@@ -117,10 +136,10 @@ export function replicationReconciler(deps: ReplicationDeps): Reconciler {
     if (s.replicas !== status.replicas || s.readyReplicas !== status.readyReplicas || s.availableReplicas !== status.availableReplicas || s.observedGeneration !== status.observedGeneration || rcFailure(rc) !== failure) {
       await patchStatus<ReplicationController>(store, ref, (cur) => ({ ...cur.status, ...status, conditions: withFailure(cur.status?.conditions ?? [], failure) })).catch(ignoring(NotFoundError));
     }
-    if (more) return { requeueAfter: 0 };
-    if (failure) return { requeueAfter: QUOTA_RETRY_MS };
+    if (more) return done({ requeueAfter: 0 });
+    if (failure) return done({ requeueAfter: QUOTA_RETRY_MS });
     const waits = live.map((p) => untilAvailable(p, minReady, t)).filter((w): w is number => w !== undefined && w > 0);
-    return waits.length ? { requeueAfter: Math.min(...waits) + 10 } : {};
+    return done(waits.length ? { requeueAfter: Math.min(...waits) + 10 } : {});
   }
 
   return {

@@ -1,0 +1,91 @@
+// The rollout's steps handed straight on, on DynamoDB Local: one reconcile of a changed
+// DeploymentConfig makes its new revision, that revision's first pods and binds them to a host,
+// without waiting for the RC's and the pods' stream records; what the records then reconcile
+// finds nothing left to do. Reconciles of one RC that meet (a batch holding the RC and its pods,
+// and the DeploymentConfig handing the RC on) never make more pods than it asks for.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { deployReconcilers } from '../../shared/deploy/reconcilers.ts';
+import type { DeploymentConfig, Host, Pod, ReplicationController } from '../../shared/model/objects.ts';
+import { deploymentConfigSpec } from '../../shared/model/deploy-kinds.ts';
+import type { Reconciler } from '../../shared/reconcile/types.ts';
+import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
+import { collect, eachObject } from '../../shared/store/each.ts';
+import { patchObject } from '../../shared/store/patch.ts';
+import { freshTable, type TestTable } from '../support/dynamo.ts';
+
+const P = 'handon';
+const MiB = 2 ** 20;
+let t: TestTable;
+let reconcilers: Reconciler[];
+const named = (name: string) => reconcilers.find((r) => r.name === name)!;
+
+const podsOf = async (dc: string) => collect(eachObject<Pod>(t.store, 'Pod', P, { deploymentconfig: dc }));
+const rcsOf = async (dc: string) => collect(eachObject<ReplicationController>(t.store, 'ReplicationController', P, { deploymentconfig: dc }));
+
+async function createDc(name: string, replicas: number): Promise<void> {
+  const spec = deploymentConfigSpec.parse({
+    replicas,
+    selector: { app: name },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: 'registry.local/app@sha256:1', env: [{ name: 'V', value: '1' }], resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } },
+  });
+  await t.store.create<DeploymentConfig>({ kind: 'DeploymentConfig', metadata: { name, project: P }, spec });
+}
+
+beforeAll(async () => {
+  t = await freshTable();
+  await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
+  await t.store.create<Host>({
+    kind: 'Host',
+    metadata: { name: 'h1', project: '' },
+    spec: { provider: 'simulated', address: '127.0.0.1', capacity: { cpu: '4000m', memory: '4096Mi' }, unschedulable: false },
+    status: { allocatable: { cpuMilli: 4000, memoryBytes: 4096 * MiB }, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: true },
+  });
+  reconcilers = deployReconcilers(t.store, new DynamoBindingStore({ client: t.client, tableName: t.tableName }));
+});
+
+describe('a rollout handed on from step to step', () => {
+  it('one reconcile of a new DeploymentConfig makes its RC, the RC its first pods, and the scheduler binds them', async () => {
+    await createDc('web', 3);
+
+    await named('deploymentconfigs').reconcile({ kind: 'DeploymentConfig', project: P, name: 'web' });
+
+    const [rc] = await rcsOf('web');
+    expect(rc).toMatchObject({ metadata: { name: 'web-1' }, spec: { replicas: 3 }, status: { phase: 'Running', replicas: 3 } });
+    const pods = await podsOf('web');
+    expect(pods).toHaveLength(3);
+    expect(pods.map((p) => p.spec.host)).toEqual(['h1', 'h1', 'h1']);
+    const host = (await t.store.get<Host>({ kind: 'Host', project: '', name: 'h1' }))!;
+    // Each binding counted once on the host: three pods of 100m and 64 MiB.
+    expect(host.status.requested).toEqual({ cpuMilli: 300, memoryBytes: 192 * MiB });
+    const scheduled = (await collect(eachObject(t.store, 'Event', P))).filter((e: any) => e.spec.reason === 'Scheduled');
+    expect(scheduled).toHaveLength(3);
+  });
+
+  it('the stream records of the RC and its pods, reconciled afterwards, change nothing', async () => {
+    const before = await podsOf('web');
+    const rc = (await rcsOf('web'))[0]!;
+    for (const r of reconcilers.filter((r) => r.kinds.includes('ReplicationController'))) await r.reconcile({ kind: 'ReplicationController', project: P, name: rc.metadata.name });
+    for (const p of before) for (const r of reconcilers.filter((r) => r.kinds.includes('Pod'))) await r.reconcile({ kind: 'Pod', project: P, name: p.metadata.name });
+
+    const after = await podsOf('web');
+    expect(after.map((p) => [p.metadata.name, p.spec.host, p.metadata.resourceVersion]).sort()).toEqual(before.map((p) => [p.metadata.name, p.spec.host, p.metadata.resourceVersion]).sort());
+  });
+
+  it('reconciles of one RC that meet make exactly the pods it asks for', async () => {
+    await createDc('busy', 1);
+    const rc = await t.store.create<ReplicationController>({
+      kind: 'ReplicationController',
+      metadata: { name: 'busy-9', project: P, labels: { deploymentconfig: 'busy' } },
+      spec: { replicas: 4, selector: { app: 'busy', deployment: 'busy-9' }, template: { metadata: { labels: { app: 'busy' } }, spec: { containers: [{ name: 'web', image: 'registry.local/app@sha256:1', env: [], ports: [], resources: { requests: {}, limits: {} } }], restartPolicy: 'Always', terminationGracePeriodSeconds: 10 } as never } },
+      status: { phase: 'Complete', replicas: 0, readyReplicas: 0, availableReplicas: 0 },
+    });
+    const ref = { kind: 'ReplicationController', project: P, name: rc.metadata.name };
+
+    await Promise.all(Array.from({ length: 5 }, () => named('replication').reconcile(ref)));
+
+    const live = (await collect(eachObject<Pod>(t.store, 'Pod', P, { deployment: 'busy-9' }))).filter((p) => !p.metadata.deletionTimestamp);
+    expect(live).toHaveLength(4);
+    await patchObject<ReplicationController>(t.store, ref, (cur) => ({ ...cur, spec: { ...cur.spec, replicas: 0 } }));
+    await named('replication').reconcile(ref);
+  });
+});
