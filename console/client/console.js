@@ -13,9 +13,15 @@
   // response ends before the build does (X-Build-Finished: false) is asked for again from the byte
   // reached, at once when the answer brought text, else after a second.
   var streaming = new WeakSet();
+  var streams = [];
   function stream(pre) {
     if (streaming.has(pre)) return;
     streaming.add(pre);
+    // A page restored from htmx's history holds the text of then: the log is read again whole.
+    pre.textContent = '';
+    delete pre.dataset.done;
+    var ctl = new AbortController();
+    streams.push({ el: pre, ctl: ctl });
     var status = document.getElementById(pre.dataset.status || '');
     var decoder = new TextDecoder();
     var offset = 0;
@@ -24,7 +30,7 @@
       if (!pre.isConnected) return;
       var url = pre.dataset.stream + (pre.dataset.resume ? (pre.dataset.stream.indexOf('?') < 0 ? '?' : '&') + 'offset=' + offset : '');
       var got = 0;
-      fetch(url, { credentials: 'same-origin' }).then(function (res) {
+      fetch(url, { credentials: 'same-origin', signal: ctl.signal }).then(function (res) {
         if (!res.ok || !res.body) { pre.textContent += '\n[the log could not be read: HTTP ' + res.status + ']'; return; }
         var finished = res.headers.get('X-Build-Finished') !== 'false';
         var reader = res.body.getReader();
@@ -43,7 +49,11 @@
           });
         }
         return next();
-      }, function () { setTimeout(open, 2000); });
+      }).catch(function () {
+        // Cut off (a restart): a build log goes on from the byte reached; a pod log, which starts
+        // from its last lines, is not asked for again once some arrived.
+        if (!ctl.signal.aborted && (pre.dataset.resume || !got)) setTimeout(open, 2000);
+      });
     }
     open();
   }
@@ -124,8 +134,11 @@
     if (within.matches && within.matches('[data-watch]')) watch(within);
     within.querySelectorAll('[data-watch]').forEach(watch);
   }
-  // Parts that left the page stop being followed at once (their held request ends).
-  function sweep() { watchers.slice().forEach(function (w) { if (!w.el.isConnected) stop(w); }); }
+  // Parts and logs that left the page stop being followed at once (their held request ends).
+  function sweep() {
+    watchers.slice().forEach(function (w) { if (!w.el.isConnected) stop(w); });
+    streams = streams.filter(function (s) { if (!s.el.isConnected) s.ctl.abort(); return s.el.isConnected; });
+  }
   document.addEventListener('DOMContentLoaded', function () { scan(document); });
   document.addEventListener('htmx:load', function (e) { scan(e.target); });
   document.addEventListener('htmx:afterSwap', sweep);
