@@ -93,9 +93,14 @@
           box.innerHTML = html;
           var next = box.firstElementChild;
           if (!next || next.id !== el.id) return later(3000);
+          // Keyboard focus on a link of the part stays on that link in the new one.
+          var active = document.activeElement;
+          var href = active && el.contains(active) ? active.getAttribute('href') : null;
           stop(w);
           el.replaceWith(next);
           htmx.process(next);
+          var again = href ? next.querySelector('a[href="' + CSS.escape(href) + '"]') : null;
+          if (again) again.focus();
           watch(next);
         });
       }).catch(function () {
