@@ -32,17 +32,17 @@ export class ConsoleApi {
   }
 
   /** The raw Response (for streams and uploads). */
-  fetch(method: string, path: string, body?: RequestInit["body"], contentType?: string): Promise<Response> {
+  fetch(method: string, path: string, body?: RequestInit["body"], contentType?: string, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (contentType) headers['Content-Type'] = contentType;
     if (body instanceof Uint8Array) headers['Content-Length'] = String(body.byteLength);
-    return Promise.resolve(this.app.fetch(new Request(`http://console.invalid${path}`, { method, headers, body }), this.env));
+    return Promise.resolve(this.app.fetch(new Request(`http://console.invalid${path}`, { method, headers, body, signal }), this.env));
   }
 
-  async call<T = any>(method: string, path: string, json?: unknown): Promise<ApiAnswer<T>> {
+  async call<T = any>(method: string, path: string, json?: unknown, signal?: AbortSignal): Promise<ApiAnswer<T>> {
     const payload = json === undefined ? undefined : JSON.stringify(json);
-    const res = await this.fetch(method, path, payload, payload === undefined ? undefined : 'application/json');
+    const res = await this.fetch(method, path, payload, payload === undefined ? undefined : 'application/json', signal);
     const text = await res.text();
     let body: any = text;
     try {
@@ -53,9 +53,9 @@ export class ConsoleApi {
     return { status: res.status, ok: res.ok, body, headers: res.headers };
   }
 
-  /** GET that throws ApiFailure on an error answer. */
-  async get<T = any>(path: string): Promise<T> {
-    const r = await this.call<T>('GET', path);
+  /** GET that throws ApiFailure on an error answer; `signal` ends it early (a long poll whose browser went away). */
+  async get<T = any>(path: string, signal?: AbortSignal): Promise<T> {
+    const r = await this.call<T>('GET', path, undefined, signal);
     if (!r.ok) throw new ApiFailure(r);
     return r.body;
   }

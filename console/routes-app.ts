@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import { appDeploymentSpec, buildConfigSpec, serviceSpec, type AppSource } from '../cli/app-source.ts';
 import { projectPath, type ConsoleApi } from './api.ts';
 import { badField, failure, field, outcome, render, SECURITY_HEADERS, type ConsoleContext, type ConsoleEnv } from './context.ts';
-import { buildConfigOf, matches, newestFirst, rightsIn, routeUrl, routerPorts, type Obj } from './data.ts';
+import { buildConfigOf, newestFirst, rightsIn, routesOf, routeUrl, routerPorts, type Obj } from './data.ts';
 import { plainError } from './errors.ts';
 import { AppPage, AppPods, type AppDetail } from './views/app.tsx';
 import { BuildPage, BuildsPage, PodPage } from './views/builds.tsx';
@@ -31,16 +31,15 @@ async function appDetail(api: ConsoleApi, project: string, name: string): Promis
   ]);
   const bc = buildConfigOf(dc);
   const builds = allBuilds.filter((b) => b.metadata.labels?.['berth.io/buildconfig'] === bc);
-  const mine = services.filter((s) => matches(s.spec.selector, dc.spec.template?.metadata?.labels));
-  const names = mine.map((s) => s.metadata.name);
+  const mine = routesOf(dc, services, routes);
   return {
     project,
     dc,
     pods: pods.sort(newestFirst),
     revisions: rcs.sort(newestFirst),
     builds: builds.sort(newestFirst),
-    services: mine,
-    routes: routes.filter((r) => names.includes(r.spec.to?.name)).map((route) => ({ route, url: routeUrl(route, ports) })),
+    services: mine.services,
+    routes: mine.routes.map((route) => ({ route, url: routeUrl(route, ports) })),
   };
 }
 

@@ -17,6 +17,9 @@ import { SignIn, SignUp } from './views/auth.tsx';
 import { ErrorPage } from './views/more.tsx';
 import { OverviewBody, OverviewPage, ProjectsPage, projectUrl } from './views/projects.tsx';
 
+/** How long the overview's watch is held when nothing changes (the API may hold it less: on Lambda it answers at once). */
+const WATCH_SECONDS = 25;
+
 /** Only the console's own pages are places to go after signing in. */
 const safeNext = (next: string | undefined): string => (next && /^\/console\/[^/\\]/.test(next) ? next : '/console/projects');
 
@@ -95,9 +98,14 @@ export function registerConsole(app: Hono<any>, deps: Pick<ApiDeps, 'trials' | '
     const [view, rights] = await Promise.all([projectView(api, project), rightsIn(api, project)]);
     return render(c, OverviewPage({ viewer: c.get('viewer'), view, rights }));
   });
+  // The overview's live part. With `since` (the resourceVersion the page shows) a long poll: held
+  // until something shown changed (the new part, 200) or WATCH_SECONDS passed (204, nothing to swap).
   con.get('/p/:project/overview', async (c) => {
     const project = c.req.param('project');
-    return c.html(OverviewBody({ view: await projectView(c.get('api'), project) }), 200, SECURITY_HEADERS);
+    const since = c.req.query('since');
+    const view = await projectView(c.get('api'), project, since ? { since, waitSeconds: WATCH_SECONDS, signal: c.req.raw.signal } : undefined);
+    if (since && view.changed === false) return c.body(null, 204, SECURITY_HEADERS);
+    return c.html(OverviewBody({ view }), 200, SECURITY_HEADERS);
   });
 
   registerAppPages(con);

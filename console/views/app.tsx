@@ -33,7 +33,7 @@ const revisionOf = (rc: Obj): number => Number(rc.metadata.annotations?.['berth.
 
 export function AppPods({ project, app, pods }: { project: string; app: string; pods: Obj[] }) {
   return (
-    <div id="pods" hx-get={projectUrl(project, `/apps/${encodeURIComponent(app)}/pods`)} hx-trigger="every 3s" hx-target="this" hx-select="unset" hx-swap="outerHTML">
+    <div id="pods" hx-get={projectUrl(project, `/apps/${encodeURIComponent(app)}/pods`)} hx-trigger="every 3s" hx-target="this" hx-select="unset" hx-swap="outerHTML" hx-sync="this:drop">
       <table>
         <Head cols={['Pod', 'State', 'Restarts?', 'Started?']} />
         <tbody>

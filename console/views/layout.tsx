@@ -56,8 +56,10 @@ export function Page({ title, viewer, error, notice, children }: PageProps) {
         <script src={js.path} defer></script>
       </head>
       {/* Signed in, links and forms are boosted: htmx fetches the next page and swaps only its <main>
-          (the header stays), keeping the script and stylesheet parsed. Signing in and out loads whole pages. */}
-      <body {...(viewer ? { 'hx-boost': 'true', 'hx-target': '#main', 'hx-select': '#main', 'hx-swap': 'outerHTML', 'hx-headers': JSON.stringify({ [CSRF_HEADER]: viewer.csrf }) } : {})}>
+          (the header stays), keeping the script and stylesheet parsed. Signing in and out loads whole pages.
+          One page change at a time (hx-sync): a click while one is on its way replaces it, so an
+          earlier answer arriving late never swaps an older page over the newer one. */}
+      <body {...(viewer ? { 'hx-boost': 'true', 'hx-target': '#main', 'hx-select': '#main', 'hx-swap': 'outerHTML', 'hx-sync': 'body:replace', 'hx-headers': JSON.stringify({ [CSRF_HEADER]: viewer.csrf }) } : {})}>
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
           <a href="/console/projects">Berth</a>

@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 // The projects list and a project's overview: every application at a glance (pods and their
-// state, last build, route URL) and the quota use, refreshed every few seconds by htmx.
-import type { AppView, Obj, ProjectView, Rights } from '../data.ts';
+// state, last build, route URL) and the quota use, kept live by a watch of the overview (console.js).
+import type { Obj, Rights } from '../data.ts';
+import type { OverviewApp, OverviewQuota, ProjectOverview } from '../../shared/overview/types.ts';
 import { Csrf, Head, Page, type Viewer } from './layout.tsx';
 
 const GOOD = new Set(['Running', 'Complete', 'Succeeded']);
@@ -74,22 +75,21 @@ export function ProjectTabs({ project, current, rights }: { project: string; cur
   );
 }
 
-function AppCard({ project, app }: { project: string; app: AppView }) {
-  const { dc } = app;
-  const name = dc.metadata.name;
-  const ready = dc.status?.readyReplicas ?? 0;
+function AppCard({ project, app }: { project: string; app: OverviewApp }) {
+  const { name } = app;
+  const urls = app.routes.flatMap((r) => (r.url ? [r.url] : []));
   return (
     <section class="card" aria-labelledby={`app-${name}`} data-app={name}>
       <h3 id={`app-${name}`}>
         <a href={projectUrl(project, `/apps/${encodeURIComponent(name)}`)}>{name}</a>
       </h3>
       <p>
-        <span data-ready>{ready}</span> of {dc.spec.replicas} pods ready · revision {dc.status?.latestVersion ?? 0}
+        <span data-ready>{app.readyReplicas}</span> of {app.replicas} pods ready · revision {app.latestVersion}
       </p>
       <ul class="pods" aria-label={`Pods of ${name}`}>
         {app.pods.map((pod) => (
-          <li data-pod={pod.metadata.name}>
-            {pod.metadata.name} <State phase={pod.status?.reason === 'CrashLoopBackOff' ? 'CrashLoopBackOff' : pod.status?.phase} />
+          <li data-pod={pod.name}>
+            {pod.name} <State phase={pod.reason === 'CrashLoopBackOff' ? 'CrashLoopBackOff' : pod.phase} />
           </li>
         ))}
         {app.pods.length === 0 ? <li class="muted">no pods</li> : null}
@@ -98,15 +98,15 @@ function AppCard({ project, app }: { project: string; app: AppView }) {
         Last build:{' '}
         {app.lastBuild ? (
           <>
-            <a href={projectUrl(project, `/builds/${encodeURIComponent(app.lastBuild.metadata.name)}`)}>{app.lastBuild.metadata.name}</a> <State phase={app.lastBuild.status?.phase} />
+            <a href={projectUrl(project, `/builds/${encodeURIComponent(app.lastBuild.name)}`)}>{app.lastBuild.name}</a> <State phase={app.lastBuild.phase} />
           </>
         ) : (
           <span class="muted">none</span>
         )}
       </p>
       <p>
-        {app.urls.length ? (
-          app.urls.map((u) => (
+        {urls.length ? (
+          urls.map((u) => (
             <a href={u} target="_blank" rel="noopener" hx-boost="false" data-route-url>
               {u}
             </a>
@@ -119,8 +119,8 @@ function AppCard({ project, app }: { project: string; app: AppView }) {
   );
 }
 
-function Quota({ quotas }: { quotas: Obj[] }) {
-  const rows = quotas.flatMap((q) => Object.entries((q.status?.hard ?? {}) as Record<string, string>).map(([k, hard]) => [k, q.status?.used?.[k] ?? '0', hard] as const));
+function Quota({ quotas }: { quotas: OverviewQuota[] }) {
+  const rows = quotas.flatMap((q) => Object.entries(q.hard).map(([k, hard]) => [k, q.used[k] ?? '0', hard] as const));
   if (rows.length === 0) return <p class="muted">This project has no quota.</p>;
   return (
     <table>
@@ -138,15 +138,20 @@ function Quota({ quotas }: { quotas: Obj[] }) {
   );
 }
 
-/** The live part of the overview; htmx fetches it again every 3 s and swaps it in place. */
-export function OverviewBody({ view }: { view: ProjectView }) {
+/**
+ * The live part of the overview. The console's script watches it: it asks `data-watch` with the
+ * overview's resourceVersion (`data-since`), a long poll the server holds until something shown
+ * changed, and swaps in the answer, which carries the next one; it stops while the tab is hidden.
+ */
+export function OverviewBody({ view }: { view: ProjectOverview }) {
+  const project = view.metadata.project;
   return (
-    <div id="overview" hx-get={projectUrl(view.project, '/overview')} hx-trigger="every 3s" hx-target="this" hx-select="unset" hx-swap="outerHTML">
+    <div id="overview" data-watch={projectUrl(project, '/overview')} data-since={view.metadata.resourceVersion} aria-live="polite">
       <h2>Applications</h2>
       {view.apps.length === 0 ? <p>No applications yet.</p> : null}
       <div class="cards">
         {view.apps.map((app) => (
-          <AppCard project={view.project} app={app} />
+          <AppCard project={project} app={app} />
         ))}
       </div>
       <h2>Quota</h2>
@@ -155,22 +160,23 @@ export function OverviewBody({ view }: { view: ProjectView }) {
   );
 }
 
-export function OverviewPage({ viewer, view, rights }: { viewer: Viewer; view: ProjectView; rights: Rights }) {
+export function OverviewPage({ viewer, view, rights }: { viewer: Viewer; view: ProjectOverview; rights: Rights }) {
+  const project = view.metadata.project;
   return (
-    <Page title={view.project} viewer={viewer}>
+    <Page title={project} viewer={viewer}>
       <p class="crumbs">
         <a href="/console/projects">Projects</a> /
       </p>
-      <h1>{view.project}</h1>
-      <ProjectTabs project={view.project} current="" rights={rights} />
+      <h1>{project}</h1>
+      <ProjectTabs project={project} current="" rights={rights} />
       <OverviewBody view={view} />
       {rights.admin ? (
         <>
           <h2>Delete this project</h2>
-          <form method="post" action={projectUrl(view.project, '/delete')} class="inline" data-confirm={`Delete project ${view.project} and everything in it?`}>
+          <form method="post" action={projectUrl(project, '/delete')} class="inline" data-confirm={`Delete project ${project} and everything in it?`}>
             <Csrf viewer={viewer} />
             <button type="submit" class="danger">
-              Delete project {view.project}
+              Delete project {project}
             </button>
           </form>
         </>

@@ -11,6 +11,7 @@ import { registerDeploymentRoutes } from './routes/deployments.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
 import { registerIdentityRoutes } from './routes/identity.ts';
 import { registerObjectRoutes } from './routes/objects.ts';
+import { registerOverviewRoutes } from './routes/overview.ts';
 import { registerPodRoutes } from './routes/pods.ts';
 import { registerPodSessionRoutes } from './routes/pod-sessions.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
@@ -55,6 +56,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   registerProjectRoutes(app, deps);
   registerHostRoutes(app, deps);
   registerObjectRoutes(app, deps);
+  registerOverviewRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   if (deps.builds) registerBuildRoutes(app, deps, deps.builds);
   if (deps.fleet) registerPodRoutes(app, deps, deps.fleet);

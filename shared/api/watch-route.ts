@@ -9,7 +9,7 @@ import type { ObjectStore } from '../store/ports.ts';
 import { MAX_PAGE } from '../store/ports.ts';
 import type { ApiDeps } from './env.ts';
 import { ListQuery } from './schemas.ts';
-import { parseCursor, watchObjects, type WatchEvent } from './watch.ts';
+import { parseCursor, watchObjects, type WatchEvent, type WatchOptions } from './watch.ts';
 import { withApiVersion } from '../model/api-versions.ts';
 
 /** The longest a client may ask a watch to be held, in seconds. */
@@ -61,6 +61,14 @@ export interface WatchBody {
   items: WatchEvent[];
 }
 
+/** How one watch request is held: from its cursor, for the time it asks within the platform's limit. */
+export function watchOptions(deps: Pick<ApiDeps, 'watch'>, query: { resourceVersion?: string; timeoutSeconds?: number }, signal: AbortSignal): WatchOptions {
+  const settings = deps.watch ?? DEFAULT_WATCH;
+  const cursor = query.resourceVersion === undefined ? undefined : parseCursor(query.resourceVersion);
+  const timeoutMs = 1000 * Math.min(query.timeoutSeconds ?? settings.maxSeconds, settings.maxSeconds);
+  return { cursor, timeoutMs, pollMs: settings.pollMs, signal };
+}
+
 /** Answers one watch request: the changes since its cursor, held until there are some or the time is up. */
 export async function watchAnswer(
   deps: Pick<ApiDeps, 'watch'>,
@@ -69,10 +77,7 @@ export async function watchAnswer(
   signal: AbortSignal,
 ): Promise<WatchBody> {
   if (query.limit !== undefined || query.continue !== undefined) throw ValidationError.field(query.limit !== undefined ? 'limit' : 'continue', 'a watch is not paged: leave it out');
-  const settings = deps.watch ?? DEFAULT_WATCH;
-  const cursor = query.resourceVersion === undefined ? undefined : parseCursor(query.resourceVersion);
-  const timeoutMs = 1000 * Math.min(query.timeoutSeconds ?? settings.maxSeconds, settings.maxSeconds);
-  const answer = await watchObjects(read, { cursor, timeoutMs, pollMs: settings.pollMs, signal });
+  const answer = await watchObjects(read, watchOptions(deps, query, signal));
   const items = answer.events.map((e) => (e.type === 'ERROR' ? e : { ...e, object: withApiVersion(e.object) }));
   return { apiVersion: 'v1', kind: 'WatchEventList', metadata: answer.cursor ? { resourceVersion: answer.cursor } : {}, items };
 }

@@ -41,9 +41,7 @@ export async function startRevision(store: ObjectStore, dc: DeploymentConfig, ca
       if (taken && taken.metadata.annotations[TEMPLATE_HASH_ANNOTATION] === wanted.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION]) return claimCause(store, dc, taken, n, cause, message);
       continue;
     }
-    await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) =>
-      (cur.status.latestVersion ?? 0) >= n ? undefined : { ...cur.status, latestVersion: n, details: { cause, message } },
-    );
+    await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => (causeStands(cur, n, cause) ? undefined : { ...cur.status, latestVersion: n, details: { cause, message } }));
     await recordEvent(store, refOf(dc), { type: 'Normal', reason: 'DeploymentCreated', message: `Created new replication controller "${rc.metadata.name}" for version ${n} (${message})` }, at);
     return rc;
   }
@@ -52,10 +50,25 @@ export async function startRevision(store: ObjectStore, dc: DeploymentConfig, ca
 /** The causes the controller gives: a revision made for a user's action keeps that action's cause over these. */
 const CONTROLLER_CAUSES = new Set(['ConfigChange', 'ImageChange']);
 
+/**
+ * Whether the DC's status already says what revision `n`'s maker would write, or more: a later
+ * revision, `n` with this cause, or `n` with a user's cause that a controller's may not replace.
+ * The status writer (rollout-status.ts) may have raised latestVersion to `n` first, keeping the
+ * previous revision's details, so a latestVersion of `n` alone does not mean its cause is told.
+ */
+function causeStands(dc: DeploymentConfig, n: number, cause: string): boolean {
+  const latest = dc.status.latestVersion ?? 0;
+  if (latest !== n) return latest > n;
+  const told = dc.status.details?.cause;
+  return told === cause || (CONTROLLER_CAUSES.has(cause) && told !== undefined && !CONTROLLER_CAUSES.has(told));
+}
+
 /** Revision `n`, made by the controller for a change a starter wrote, gets the starter's cause (Rollback, Manual…). */
 async function claimCause(store: ObjectStore, dc: DeploymentConfig, rc: ReplicationController, n: number, cause: string, message: string): Promise<ReplicationController> {
   if (CONTROLLER_CAUSES.has(cause) || rc.metadata.annotations[CAUSE_ANNOTATION] === cause) return rc;
   const claimed = await patchObject<ReplicationController>(store, refOf(rc), (cur) => ({ ...cur, metadata: { ...cur.metadata, annotations: { ...cur.metadata.annotations, [CAUSE_ANNOTATION]: cause } } }));
-  await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => ((cur.status.latestVersion ?? 0) === n ? { ...cur.status, details: { cause, message } } : undefined));
+  // Written whether or not the controller has written revision n's status yet: when it does, after
+  // this, it leaves a user's cause standing (causeStands).
+  await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => (causeStands(cur, n, cause) ? undefined : { ...cur.status, latestVersion: n, details: { cause, message } }));
   return claimed ?? rc;
 }

@@ -24,7 +24,7 @@ async function signedIn(name: string): Promise<ConsoleClient> {
 }
 
 beforeAll(async () => {
-  api = await testApi({ builderImages: [{ name: 'python', image: '127.0.0.1:7500/berth/python:3.11' }], router: { httpPort: 18080, httpsPort: 18443 } });
+  api = await testApi({ builderImages: [{ name: 'python', image: '127.0.0.1:7500/berth/python:3.11' }], router: { httpPort: 18080, httpsPort: 18443 }, watch: { maxSeconds: 2, pollMs: 50 } });
 });
 
 describe('signing in', () => {
@@ -144,7 +144,28 @@ describe('projects and applications', () => {
     expect(body).toContain('data-app="web"');
     expect(body).toContain('http://web.apps.test:18080/');
     expect(body).toMatch(/web-1<\/a> <span class="pill s-ok">Complete/);
-    expect(body).toContain('hx-trigger="every 3s"');
+    expect(body).toContain(`data-watch="/console/p/${PROJECT}/overview"`);
+  });
+
+  it('the live overview is a long poll from the resourceVersion shown: 204 while nothing changes, the new part as soon as something does', async () => {
+    const since = (html: string) => /data-since="([^"]+)"/.exec(html)![1]!.replaceAll('&quot;', '"');
+    const shown = since((await owner.get(`/console/p/${PROJECT}`)).html);
+    const began = Date.now();
+    const idle = await owner.get(`/console/p/${PROJECT}/overview?since=${encodeURIComponent(shown)}`);
+    expect(idle.status).toBe(204);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(1_500);
+    const held = owner.get(`/console/p/${PROJECT}/overview?since=${encodeURIComponent(shown)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    await api.store.create({ kind: 'Pod', metadata: { name: 'web-1-live', project: PROJECT, labels: { deploymentconfig: 'web' } }, spec: { containers: [{ name: 'web', image: 'web' }] }, status: { phase: 'Pending' } } as never);
+    const woke = await held;
+    expect(woke.status).toBe(200);
+    expect(woke.html).toContain('data-pod="web-1-live"');
+    expect(since(woke.html)).not.toBe(shown);
+    await api.store.delete({ kind: 'Pod', project: PROJECT, name: 'web-1-live' });
+    // A cursor that is not one is refused naming it; the page's script then asks for the whole part again.
+    const bad = await owner.get(`/console/p/${PROJECT}/overview?since=garbage`);
+    expect(bad.status).toBe(422);
+    expect(bad.html).toContain('resourceVersion');
   });
 
   it('scales from the form; a replica count that is not a number is refused naming the field', async () => {

@@ -128,6 +128,56 @@ describe('triggers', () => {
     expect((await startRevision(t.store, await getDc('race'), 'ConfigChange', 'config change', clock)).metadata.name).toBe('race-3');
   });
 
+  it("a rollback that takes the controller's revision keeps its cause when the controller writes the DC's status after it", async () => {
+    await createDc('late');
+    await rollOut('late');
+    await setEnv('late', '2');
+    const dc = await getDc('late');
+    // The controller makes late-2, then is slow to write the DC's status (a loaded machine).
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const atStatus = new Promise<void>((r) => (reached = r));
+    const slow = new Proxy(t.store, {
+      get(target, prop) {
+        if (prop === 'updateStatus') {
+          return async (o: { kind: string }) => {
+            if (o.kind === 'DeploymentConfig') {
+              reached();
+              await held;
+            }
+            return target.updateStatus(o as never);
+          };
+        }
+        const v = Reflect.get(target, prop);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const controller = startRevision(slow, dc, 'ConfigChange', 'config change', clock);
+    await atStatus;
+    // The rollback listed the revisions just before late-2 was made, so it tries that name too.
+    let first = true;
+    const behind = new Proxy(t.store, {
+      get(target, prop) {
+        if (prop === 'list') {
+          return async (kind: string, project: string, opts: never) => {
+            const page = await target.list(kind, project, opts);
+            if (kind !== 'ReplicationController' || !first) return page;
+            first = false;
+            return { ...page, items: page.items.filter((rc) => rc.metadata.name !== 'late-2') };
+          };
+        }
+        const v = Reflect.get(target, prop);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    expect((await startRevision(behind, dc, 'Rollback', 'rollback', clock)).metadata.name).toBe('late-2');
+    release();
+    await controller;
+    expect((await getRc('late-2')).metadata.annotations['berth.io/cause']).toBe('Rollback');
+    expect((await getDc('late')).status).toMatchObject({ latestVersion: 2, details: { cause: 'Rollback' } });
+  });
+
   it('an ImageChange trigger waits for an image, then each new image makes a revision; paused makes none', async () => {
     const trigger = { type: 'ImageChange', imageChangeParams: { containerNames: ['web'], from: { kind: 'ImageStreamTag', name: 'app:latest' } } };
     await createDc('img', { triggers: [{ type: 'ConfigChange' }, trigger], template: { metadata: { labels: { deploymentconfig: 'img' } }, spec: { containers: [{ name: 'web' }] } } });

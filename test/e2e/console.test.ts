@@ -86,12 +86,14 @@ describe('the console in a browser', () => {
     expect(await app.textContent('body')).toContain('hello from wsgi.py');
     await app.close();
 
-    // Scale to 2 and see two running pods in the overview, which updates by itself.
+    // Scale to 2 and see two running pods in the overview, which updates by itself (a watch of the overview, no reload).
     await page.getByLabel('Replicas').fill('2');
     await page.getByRole('button', { name: 'Scale' }).click();
     await page.goto(`${p.up.apiUrl}/console/p/${PROJECT}`);
     const running = page.locator('[data-app="web"] li[data-pod] .pill', { hasText: 'Running' });
     await expect.poll(() => running.count(), { timeout: 120_000, interval: 1000 }).toBe(2);
+    // The DeploymentConfig's status follows its pods' readiness; the page shows it without a reload.
+    await expect.poll(() => page.locator('[data-app="web"] [data-ready]').textContent(), { timeout: 60_000, interval: 500 }).toBe('2');
     await shot(page, 'overview');
 
     // A second revision (an environment change), then back to the first.
