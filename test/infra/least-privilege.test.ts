@@ -22,13 +22,20 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'secretsmanager:ListSecrets': 'the project finalizer finds a deleted project\'s pod secrets; ListSecrets has no resource-level permissions',
   ...Object.fromEntries(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'].map((a) => [a, 'the claims function\'s network interfaces in the VPC, as AWSLambdaVPCAccessExecutionRole gives them (Lambda creates them before any resource ARN exists)'])),
   'ecs:ListTasks': 'listing by startedBy alone is authorised against "*"; allowed only with the ecs:cluster condition (checked below)',
+  'servicediscovery:CreatePrivateDnsNamespace': 'Services\' names: Cloud Map\'s namespace creation has no resource type; allowed only with Berth\'s tags (checked below)',
+  ...Object.fromEntries(['servicediscovery:ListNamespaces', 'servicediscovery:ListServices', 'servicediscovery:ListTagsForResource'].map((a) => [a, 'finding Berth\'s Cloud Map namespaces and services (then their tags); Cloud Map offers no resource-level permission for these reads'])),
+  ...Object.fromEntries(['route53:CreateHostedZone', 'route53:ListHostedZonesByName', 'ec2:DescribeVpcs', 'ec2:DescribeRegions'].map((a) => [a, 'what Cloud Map does for the caller when it makes a private DNS namespace (no resource ARN exists yet); allowed only through an AWS service by aws:ViaAWSService (checked below)'])),
   'ssmmessages:CreateControlChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
   'ssmmessages:CreateDataChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
   'ssmmessages:OpenControlChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
   'ssmmessages:OpenDataChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
 };
 /** Of those, the ones that must carry a condition key. */
-const MUST_BE_CONDITIONED: Record<string, string> = { 'ecs:Poll': 'ecs:cluster', 'ecs:StartTelemetrySession': 'ecs:cluster', 'ecs:PutAccountSettingDefault': 'ecs:account-setting', 'ecs:ListTasks': 'ecs:cluster' };
+const MUST_BE_CONDITIONED: Record<string, string> = {
+  'ecs:Poll': 'ecs:cluster', 'ecs:StartTelemetrySession': 'ecs:cluster', 'ecs:PutAccountSettingDefault': 'ecs:account-setting', 'ecs:ListTasks': 'ecs:cluster',
+  'servicediscovery:CreatePrivateDnsNamespace': 'aws:RequestTag/berth:managed',
+  ...Object.fromEntries(['route53:CreateHostedZone', 'route53:ListHostedZonesByName', 'ec2:DescribeVpcs', 'ec2:DescribeRegions'].map((a) => [a, 'aws:ViaAWSService'])),
+};
 /** Wildcards inside action names, and why. */
 const ACTION_WILDCARDS_ALLOWED: Record<string, string> = {
   'ecs:Submit*': 'added by aws-ecs for the ECS agent (Submit*StateChange), on the cluster ARN only',
