@@ -6,13 +6,29 @@
 // Route 53 and EC2 actions are allowed only through an AWS service (aws:ViaAWSService), never
 // called by the function itself, and record changes only under `.svc` names.
 import { Stack } from 'aws-cdk-lib';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
 import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
 import { SERVICE_TAG } from '../../shared/aws/cloud-map.ts';
 
-/** Grants `grantee` Berth's Cloud Map operations (the stream and resync functions, with the fleet access). */
-export function grantServiceDiscovery(scope: Stack, grantee: IGrantable): void {
-  const add = (actions: string[], resourceArns: string[], conditions?: Record<string, Record<string, unknown>>) => Grant.addToPrincipal({ grantee, actions, resourceArns, conditions });
+/** The policy's id in the grantee's stack (one policy, attached to every role granted). */
+export const SERVICE_DISCOVERY_POLICY = 'ServiceDiscoveryPolicy';
+
+/**
+ * Grants `grantee` (a role) Berth's Cloud Map operations through one customer managed policy of
+ * its stack, written out in the template: the reconciler functions' inline policies are near
+ * IAM's size limit for a role's inline policies, which CDK would otherwise overflow unnamed.
+ */
+export function grantServiceDiscovery(grantee: IGrantable): void {
+  const role = grantee.grantPrincipal as IRole;
+  const stack = Stack.of(role);
+  const found = stack.node.tryFindChild(SERVICE_DISCOVERY_POLICY) as ManagedPolicy | undefined;
+  const policy = found ?? new ManagedPolicy(stack, SERVICE_DISCOVERY_POLICY, { description: 'Berth: Services\' names in Cloud Map (a private DNS namespace per project)', statements: serviceDiscoveryStatements(stack) });
+  policy.attachToRole(role);
+}
+
+function serviceDiscoveryStatements(scope: Stack): PolicyStatement[] {
+  const out: PolicyStatement[] = [];
+  const add = (actions: string[], resources: string[], conditions?: Record<string, Record<string, unknown>>) => out.push(new PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }));
   const arn = (resource: string) => scope.formatArn({ service: 'servicediscovery', resource, resourceName: '*' });
   const berths = { StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } };
   // Namespaces: made only with Berth's two tags (CreatePrivateDnsNamespace has no resource type).
@@ -21,22 +37,21 @@ export function grantServiceDiscovery(scope: Stack, grantee: IGrantable): void {
     Null: { [`aws:RequestTag/${PROJECT_TAG}`]: 'false' },
     'ForAllValues:StringEquals': { 'aws:TagKeys': [MANAGED_TAG, PROJECT_TAG] },
   });
-  add(['servicediscovery:DeleteNamespace'], [arn('namespace')], berths);
-  // Services: made in Berth's namespaces only, tagged as Berth's; changed and deleted only while tagged.
-  add(['servicediscovery:CreateService'], [arn('namespace')], berths);
+  // Namespaces and services: changed, filled and deleted only while they carry Berth's tag;
+  // services made only in such namespaces (CreateService names both), tagged as Berth's.
+  add(['servicediscovery:DeleteNamespace', 'servicediscovery:CreateService', 'servicediscovery:RegisterInstance', 'servicediscovery:DeregisterInstance', 'servicediscovery:ListInstances', 'servicediscovery:DeleteService'], [arn('namespace'), arn('service')], berths);
   add(['servicediscovery:CreateService'], [arn('service')], {
     StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' },
     'ForAllValues:StringEquals': { 'aws:TagKeys': [MANAGED_TAG, PROJECT_TAG, SERVICE_TAG] },
   });
-  add(['servicediscovery:RegisterInstance', 'servicediscovery:DeregisterInstance', 'servicediscovery:ListInstances', 'servicediscovery:DeleteService'], [arn('service')], berths);
-  // Reading an operation's status changes nothing.
-  add(['servicediscovery:GetOperation'], [arn('namespace'), arn('service')]);
-  // Cloud Map offers no resource-level permission for these reads (Service Authorization Reference, AWS Cloud Map).
-  add(['servicediscovery:ListNamespaces', 'servicediscovery:ListServices', 'servicediscovery:ListTagsForResource'], ['*']);
-  // What Cloud Map does in Route 53 and EC2 for the caller: only through it.
+  // Reads: an operation's status, and finding Berth's namespaces and services (then their tags);
+  // Cloud Map offers no resource-level permission for the lists (Service Authorization Reference, AWS Cloud Map).
+  add(['servicediscovery:GetOperation', 'servicediscovery:ListNamespaces', 'servicediscovery:ListServices', 'servicediscovery:ListTagsForResource'], ['*']);
+  // What Cloud Map does in Route 53 and EC2 for the caller: only through it, and records only under .svc names.
   const via = { Bool: { 'aws:ViaAWSService': 'true' } };
   add(['route53:CreateHostedZone', 'route53:ListHostedZonesByName', 'ec2:DescribeVpcs', 'ec2:DescribeRegions'], ['*'], via);
-  const zones = `arn:${scope.partition}:route53:::hostedzone/*`;
-  add(['route53:GetHostedZone', 'route53:DeleteHostedZone'], [zones], via);
-  add(['route53:ChangeResourceRecordSets'], [zones], { ...via, 'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['*.svc'] } });
+  add(['route53:GetHostedZone', 'route53:DeleteHostedZone', 'route53:ChangeResourceRecordSets'], [`arn:${scope.partition}:route53:::hostedzone/*`], {
+    ...via, 'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['*.svc'] },
+  });
+  return out;
 }

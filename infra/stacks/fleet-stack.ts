@@ -21,7 +21,6 @@ import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
 import { NETWORK_TAG } from '../../shared/aws/pod-network.ts';
 import { PORT_FORWARDING_DOCUMENT } from '../../shared/aws/ecs-exec.ts';
 import { Registry, REPOSITORY_PREFIX } from '../constructs/registry.ts';
-import { grantServiceDiscovery } from '../constructs/service-discovery.ts';
 import { retentionOf } from '../retention.ts';
 import type { StateStack } from './state-stack.ts';
 
@@ -267,7 +266,5 @@ export class FleetStack extends Stack {
     });
     this.projectRoles.grantPass(grantee);
     add(['iam:PassRole'], [this.podTaskRole.roleArn], { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
-    // Services' names: a Cloud Map namespace per project in this VPC (BERTH_VPC_ID above).
-    grantServiceDiscovery(this, grantee);
   }
 }
