@@ -72,6 +72,16 @@ describe("a pod's Service variables", () => {
     deleting.metadata.deletionTimestamp = new Date().toISOString();
     expect(serviceEnv([svc('new', {}), deleting])).toEqual([]);
   });
+
+  it('by name (AWS, Cloud Map): the Service\'s name and the ports its pods listen on, with or without a cluster IP', () => {
+    const env = serviceEnv([svc('my-db', { ports: [{ name: 'pg', port: 5432, targetPort: 8080, protocol: 'TCP' }] }), svc('cache', { clusterIP: '10.0.0.72', ports: [{ port: 6379, protocol: 'TCP' }] })], { byName: true });
+    expect(Object.fromEntries(env.map((e) => [e.name, e.value]))).toEqual({
+      CACHE_SERVICE_HOST: 'cache.shop.svc', CACHE_SERVICE_PORT: '6379', CACHE_PORT: 'tcp://cache.shop.svc:6379',
+      CACHE_PORT_6379_TCP: 'tcp://cache.shop.svc:6379', CACHE_PORT_6379_TCP_PROTO: 'tcp', CACHE_PORT_6379_TCP_PORT: '6379', CACHE_PORT_6379_TCP_ADDR: 'cache.shop.svc',
+      MY_DB_SERVICE_HOST: 'my-db.shop.svc', MY_DB_SERVICE_PORT: '8080', MY_DB_SERVICE_PORT_PG: '8080', MY_DB_PORT: 'tcp://my-db.shop.svc:8080',
+      MY_DB_PORT_8080_TCP: 'tcp://my-db.shop.svc:8080', MY_DB_PORT_8080_TCP_PROTO: 'tcp', MY_DB_PORT_8080_TCP_PORT: '8080', MY_DB_PORT_8080_TCP_ADDR: 'my-db.shop.svc',
+    });
+  });
 });
 
 describe("a Service's proxy", () => {
