@@ -13,6 +13,8 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { EfsClaims } from '../shared/aws/efs-claims.ts';
 import { S3Client } from '@aws-sdk/client-s3';
+import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { CloudMapDiscovery } from '../shared/aws/cloud-map.ts';
 import { EcrRegistry } from '../shared/aws/ecr-registry.ts';
 import { EcsBuildLauncher } from '../shared/aws/ecs-launcher.ts';
 import { IamProjectRoles } from '../shared/aws/iam-project-roles.ts';
@@ -31,7 +33,7 @@ import { createAutoscaler, type AutoscalePass } from '../shared/autoscale/autosc
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { createEcsFleetSync, type EcsFleetSync } from '../shared/fleet/ecs-fleet-sync.ts';
 import { fleetErrorReporter } from '../shared/fleet/loop-errors.ts';
-import { platformReconcilers as sharedReconcilers } from '../shared/platform/reconcilers.ts';
+import { platformReconcilers as sharedReconcilers, type PlatformAdapters } from '../shared/platform/reconcilers.ts';
 import { idleAfterFrom } from '../shared/idling/idler.ts';
 import { IdleSignalTable } from '../shared/idling/signals.ts';
 import { RouterFeedTable, routerFeedWriter } from '../shared/routing/feed.ts';
@@ -149,7 +151,7 @@ export function bindingStore(env: NodeJS.ProcessEnv): DynamoBindingStore {
 }
 
 /** Every reconciler the control plane runs, over the AWS adapters (shared/platform/reconcilers.ts). */
-export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env: NodeJS.ProcessEnv): Reconciler[] {
+export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds' | 'logger'>, env: NodeJS.ProcessEnv): Reconciler[] {
   if (!deps.builds) throw new Error('BERTH_SOURCES_BUCKET is not set: the build reconciler deletes the uploaded sources of deleted builds');
   const { logs, sources } = deps.builds;
   // Made in this order so that a missing variable is named in the order the stack sets them.
@@ -166,8 +168,25 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds'>, env
   const executionRoles = projectRoles(env);
   // Pods' Secret values are written to Secrets Manager by the fleet pass; they go with their project.
   const podSecrets = env.BERTH_SECRETS_KEY_ARN ? new EcsPodSecrets({ client: new SecretsManagerClient({ region: env.AWS_REGION }) }) : undefined;
+  const serviceDiscovery = cloudMapDiscovery(deps, env);
   // Claims are the claims function's (functions/claims): it alone reaches the file system.
-  return sharedReconcilers({ store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers, idling, ...(executionRoles ? { executionRoles } : {}), ...(podSecrets ? { podSecrets } : {}) });
+  return sharedReconcilers({
+    store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers, idling,
+    ...(executionRoles ? { executionRoles } : {}), ...(podSecrets ? { podSecrets } : {}), ...(serviceDiscovery ? { serviceDiscovery } : {}),
+  });
+}
+
+/**
+ * Services' names in Cloud Map, one private DNS namespace per project in the pods' VPC
+ * (BERTH_VPC_ID); failures are logged with the fleet loops' metric. Undefined without a VPC.
+ */
+export function cloudMapDiscovery(deps: Pick<ApiDeps, 'logger'>, env: NodeJS.ProcessEnv): PlatformAdapters['serviceDiscovery'] {
+  if (!env.BERTH_VPC_ID) return undefined;
+  const report = fleetErrorReporter(deps.logger, 'service-discovery');
+  return {
+    names: new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: env.AWS_REGION }), vpcId: env.BERTH_VPC_ID }),
+    onError: (err, ref) => report(err, { service: ref.kind === 'Project' ? ref.name : `${ref.project}/${ref.name}` }),
+  };
 }
 
 /**
@@ -185,6 +204,8 @@ export function ecsFleetSync(deps: Pick<ApiDeps, 'store' | 'logger'>, env: NodeJ
   return createEcsFleetSync({
     onError: report,
     ...(network ? { network } : {}),
+    // Services are Cloud Map names in the same VPC (cloudMapDiscovery, wired from the same variable).
+    ...(env.BERTH_VPC_ID ? { serviceNames: true } : {}),
     store: deps.store,
     bindings: bindingStore(env),
     client: new ECSClient({ region: env.AWS_REGION }),

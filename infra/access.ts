@@ -4,6 +4,7 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { REPOSITORY_PREFIX } from './constructs/registry.ts';
 import { CLAIMS_MOUNT } from './constructs/claims-file-system.ts';
+import { grantServiceDiscovery } from './constructs/service-discovery.ts';
 import type { Access } from './functions.ts';
 import type { FleetStack } from './stacks/fleet-stack.ts';
 import type { StateStack } from './stacks/state-stack.ts';
@@ -59,6 +60,11 @@ const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<s
   // The claims-data function's mount (its access point, root) comes with its file system
   // configuration (control-plane-stack.ts); here only its variable.
   'claims-data': () => ({ BERTH_CLAIMS_MOUNT: CLAIMS_MOUNT }),
+  // Services' names: Cloud Map namespaces in the pods' VPC (the fleet access brings BERTH_VPC_ID too).
+  'service-discovery': (grantee, t) => {
+    grantServiceDiscovery(grantee);
+    return { BERTH_VPC_ID: t.fleet.controlEnvironment.BERTH_VPC_ID! };
+  },
   'admin-secret': (grantee, t) => {
     t.adminSecret.grantRead(grantee);
     return { BERTH_ADMIN_SECRET_ARN: t.adminSecret.secretArn };

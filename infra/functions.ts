@@ -25,9 +25,10 @@ export type Trigger =
  * `project-roles`: make and remove each project's pod execution role (under /berth/projects/,
  * with the fleet's permissions boundary). `claims`: make and delete claims' EFS access points and
  * write each project role's claim-mounts policy. `claims-data`: the claims file system mounted in
- * the function (in the VPC), to wipe deleted claims' directories.
+ * the function (in the VPC), to wipe deleted claims' directories. `service-discovery`: keep
+ * Services' names in Cloud Map (a private DNS namespace per project, in the pods' VPC).
  */
-export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles' | 'pod-streams' | 'claims' | 'claims-data';
+export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles' | 'pod-streams' | 'claims' | 'claims-data' | 'service-discovery';
 
 export interface FunctionSpec {
   /** Short name: construct id and part of the log group name. */
@@ -44,7 +45,7 @@ export interface FunctionSpec {
 }
 
 /** Reconcilers get the same access whichever event woke them: they all act on the whole system. */
-const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry', 'secrets', 'build-cleanup', 'project-roles'];
+const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry', 'secrets', 'build-cleanup', 'project-roles', 'service-discovery'];
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
   { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds', 'pod-streams'], console: true },

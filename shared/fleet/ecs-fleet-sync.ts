@@ -37,6 +37,8 @@ export interface EcsFleetSyncOptions {
    * after each pass, the groups of projects left without pods are removed.
    */
   network?: { subnets: string[]; groups: { securityGroupOf(project: string): Promise<string>; prune(keep: ReadonlySet<string>): Promise<string[]> } };
+  /** Services are Cloud Map names (shared/aws/cloud-map.ts): pods get the names, not cluster IPs nothing holds on ECS. */
+  serviceNames?: boolean;
   /** The platform registry's layout: a pod runs no other project's image. */
   images?: PlatformRegistry;
   /** Pods' Secrets: the box that opens their sealed values, and where ECS fetches them from (Secrets Manager). */
@@ -75,7 +77,7 @@ function podSyncOf(o: EcsFleetSyncOptions, w: Wiring, host: Host, view: EcsPodsO
   });
   const hostName = host.metadata.name;
   const onError = (pod: string, err: unknown) => o.onError?.(err, { host: hostName, pod });
-  return createPodSync({ store: o.store, bindings: o.bindings, hostName, address: host.spec.address, containers, uidFor: w.uidFor, reportedReadiness: true, onError, concurrency: POD_CONCURRENCY, ...(o.secrets ? { secrets: o.secrets.box } : {}), ...(o.now ? { now: o.now } : {}) });
+  return createPodSync({ store: o.store, bindings: o.bindings, hostName, address: host.spec.address, containers, uidFor: w.uidFor, reportedReadiness: true, onError, concurrency: POD_CONCURRENCY, ...(o.serviceNames ? { serviceNames: true } : {}), ...(o.secrets ? { secrets: o.secrets.box } : {}), ...(o.now ? { now: o.now } : {}) });
 }
 
 /**

@@ -8,7 +8,7 @@
 export const FLEET_METRICS_NAMESPACE = 'Berth';
 export const FLEET_ERRORS_METRIC = 'FleetLoopErrors';
 /** The fleet's loops; the stack makes one alarm per loop from this list. */
-export const FLEET_LOOPS = ['ecs-fleet', 'fleet-events', 'autoscaler'] as const;
+export const FLEET_LOOPS = ['ecs-fleet', 'fleet-events', 'autoscaler', 'service-discovery'] as const;
 export type FleetLoop = (typeof FLEET_LOOPS)[number];
 
 /** The part of a logger the loops need (pino's signature). */
@@ -20,6 +20,8 @@ export interface ErrorLogger {
 export interface FleetErrorPlace {
   host?: string;
   pod?: string;
+  /** The Service or project (`project/name`, `project`) whose names failed to sync (service discovery). */
+  service?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export function fleetErrorRecord(loop: FleetLoop, err: unknown, place: FleetErro
 /** A reporter for one loop: logs the error (with its metric) where the loop would have dropped it. */
 export function fleetErrorReporter(logger: ErrorLogger | undefined, loop: FleetLoop, now: () => Date = () => new Date()) {
   return (err: unknown, place: FleetErrorPlace = {}): void => {
-    const what = place.pod ? `pod ${place.pod}${place.host ? ` on ${place.host}` : ''}` : place.host ? `host ${place.host}` : 'the pass';
+    const what = place.pod ? `pod ${place.pod}${place.host ? ` on ${place.host}` : ''}` : place.host ? `host ${place.host}` : place.service ? `names of ${place.service}` : 'the pass';
     logger?.error(fleetErrorRecord(loop, err, place, now()), `${loop}: ${what} failed: ${(err as Error)?.message ?? String(err)}`);
   };
 }

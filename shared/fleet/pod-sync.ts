@@ -33,6 +33,7 @@ import type { Service } from '../model/objects.ts';
 import { collect, eachObject } from '../store/each.ts';
 import { recordEvent } from '../events/record.ts';
 import type { SecretBox } from '../secrets/ports.ts';
+import { searchDomainEnv } from '../services/discovery.ts';
 import { PodConfigError, resolvePodConfig } from '../secrets/pod-config.ts';
 import { serviceEnv } from './service-env.ts';
 
@@ -72,6 +73,12 @@ export interface PodSyncDeps {
   concurrency?: number;
   /** Opens the sealed values of Secrets that pods use; without it, a pod using a sealed Secret does not start. */
   secrets?: SecretBox;
+  /**
+   * Services are found by name in a name service (Cloud Map on AWS) rather than at cluster IPs
+   * held by proxies on the host: pods get the names in their variables and their project's
+   * namespace as their search domain.
+   */
+  serviceNames?: boolean;
 }
 
 interface ProbeState {
@@ -118,12 +125,14 @@ export interface StartConfig {
  * that the pod's own win), its Secrets and ConfigMaps. Throws PodConfigError
  * when a referenced object or key is missing.
  */
-export async function startConfigOf(store: ObjectStore, box: SecretBox | undefined, pod: Pod): Promise<StartConfig> {
+export async function startConfigOf(store: ObjectStore, box: SecretBox | undefined, pod: Pod, opts: { serviceNames?: boolean } = {}): Promise<StartConfig> {
   const project = pod.metadata.project;
   const services = await collect(eachObject<Service>(store, 'Service', project));
   const config = await resolvePodConfig(store, box, pod);
   const mounts = await hostVolumeMounts(store, pod);
-  return { env: [...serviceEnv(services), ...config.env], volumes: config.volumes, mounts };
+  // Services found by name (AWS): the pod's resolver also searches its project's namespace, for short names.
+  const names = opts.serviceNames ? [searchDomainEnv(pod)] : [];
+  return { env: [...names, ...serviceEnv(services, { byName: opts.serviceNames }), ...config.env], volumes: config.volumes, mounts };
 }
 
 /** The spec of the pod's one container as the host runs it (with `config`, as startConfigOf resolved it). */
@@ -273,7 +282,7 @@ export function createPodSync(deps: PodSyncDeps) {
   }
 
   async function start(pod: Pod, m: PodMemory): Promise<RunningPod> {
-    const config = await startConfigOf(store, deps.secrets, pod);
+    const config = await startConfigOf(store, deps.secrets, pod, { serviceNames: deps.serviceNames });
     const running = await containers.ensurePod(specForHost(pod, await deps.uidFor(pod.metadata.project), config));
     m.containerId = running.containerId;
     m.readiness = freshProbe();

@@ -16,6 +16,7 @@ import type { BindingStore } from '../scheduler/ports.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { trialExpiry } from '../trials/expiry.ts';
 import type { ProjectExecutionRoles } from '../project/execution-roles.ts';
+import { serviceDiscoveryReconciler, type DiscoveryReconcilerOptions, type ServiceDiscovery } from '../services/discovery.ts';
 import { claimReconciler } from '../volumes/claim-reconciler.ts';
 import type { ClaimStorage } from '../volumes/ports.ts';
 
@@ -47,6 +48,8 @@ export interface PlatformAdapters {
   volumes?: ClaimStorage;
   /** Finalizers a new claim gets with the provisioner's (the claims-data wipe on AWS). */
   claimFinalizers?: readonly string[];
+  /** Services' names in a name service outside the hosts (Cloud Map on AWS); locally the host agents' proxies answer them. */
+  serviceDiscovery?: { names: ServiceDiscovery } & DiscoveryReconcilerOptions;
   /** What the routers report (requests seen, requests held), the quiet time before a DC is idled, and the clock. */
   idling: { signals: IdleSignalReader; idleAfterMs: number; now?: () => number };
 }
@@ -57,7 +60,7 @@ export interface PlatformAdapters {
  */
 export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
   return [
-    ...foundationReconcilers(a.store, { executionRoles: a.executionRoles, podSecrets: a.podSecrets }),
+    ...foundationReconcilers(a.store, { executionRoles: a.executionRoles, podSecrets: a.podSecrets, serviceDiscovery: a.serviceDiscovery?.names }),
     trialExpiry(a.store, a.clock),
     buildReconciler({ store: a.store, ...a.builds }),
     buildConfigReconciler(a.store, a.registry),
@@ -67,6 +70,7 @@ export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
     ...(a.volumes ? [claimReconciler(a.store, a.volumes, { alsoFinalizers: a.claimFinalizers })] : []),
     routeAdmission({ store: a.store, domain: a.appsDomain }),
     a.routers,
+    ...(a.serviceDiscovery ? [serviceDiscoveryReconciler(a.store, a.serviceDiscovery.names, a.serviceDiscovery)] : []),
     idler({ store: a.store, ...a.idling }),
   ];
 }

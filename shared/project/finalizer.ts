@@ -1,6 +1,6 @@
 // Finalises deleted projects: once a project carries a deletionTimestamp, its contents are
 // removed first, then what the project holds outside the store (its pods' execution role on
-// AWS), then the project itself. Safe to stop and resume at any point.
+// AWS, its Services' namespace), then the project itself. Safe to stop and resume at any point.
 import { ConflictError, NotFoundError, ignoring } from '../errors.ts';
 import { refOf, type ObjectRef } from '../model/types.ts';
 import type { ObjectStore } from '../store/ports.ts';
@@ -15,12 +15,16 @@ export const PROJECT_FINALIZER = 'berth.io/project-contents';
 const BATCH = 200;
 /** How soon to look again while objects wait for their finalizers (pods for their hosts). */
 const WAIT_MS = 2_000;
+/** How soon to look again while the project's namespace is being deleted (a Route 53 zone: up to a minute or so). */
+const NAMESPACE_WAIT_MS = 10_000;
 
 export interface ProjectFinalizerOptions {
   /** The projects' execution roles, removed once a project's pods are gone (before the project). */
   executionRoles?: Pick<ProjectExecutionRoles, 'remove'>;
   /** Where the project's pods' Secret values are kept outside the table (Secrets Manager on AWS), removed with it. */
   podSecrets?: { removeProject(project: string): Promise<unknown> };
+  /** The project's namespace in the name service (Cloud Map on AWS): the project waits until it has gone. */
+  serviceDiscovery?: { removeProject(project: string): Promise<'done' | 'pending'> };
 }
 
 export function projectFinalizer(store: ObjectStore, opts: ProjectFinalizerOptions = {}): Reconciler {
@@ -43,6 +47,7 @@ export function projectFinalizer(store: ObjectStore, opts: ProjectFinalizerOptio
       // see uid-blocks.ts), and it can go. A concurrent change to it just means another pass.
       await opts.executionRoles?.remove(project.metadata.name);
       await opts.podSecrets?.removeProject(project.metadata.name);
+      if ((await opts.serviceDiscovery?.removeProject(project.metadata.name)) === 'pending') return { requeueAfter: NAMESPACE_WAIT_MS };
       await releaseProjectClaims(store, project);
       await store.delete(ref, { resourceVersion: project.metadata.resourceVersion }).catch(ignoring(NotFoundError, ConflictError));
       return (await store.get(ref)) ? { requeueAfter: 0 } : {};

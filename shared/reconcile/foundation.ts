@@ -10,12 +10,14 @@ export interface FoundationOptions {
   executionRoles?: ProjectExecutionRoles;
   /** Where pods' Secret values are kept outside the table (AWS): removed with each project. */
   podSecrets?: ProjectFinalizerOptions['podSecrets'];
+  /** The name service of Services (Cloud Map on AWS): each project's namespace goes with it. */
+  serviceDiscovery?: ProjectFinalizerOptions['serviceDiscovery'];
 }
 
 export function foundationReconcilers(store: ObjectStore, opts: FoundationOptions = {}): Reconciler[] {
-  const { executionRoles, podSecrets } = opts;
+  const { executionRoles, podSecrets, serviceDiscovery } = opts;
   return [
-    projectFinalizer(store, { executionRoles, podSecrets }),
+    projectFinalizer(store, { executionRoles, podSecrets, serviceDiscovery }),
     ...(executionRoles ? [executionRoleReconciler(store, executionRoles)] : []),
     expiryReconciler(store),
   ];

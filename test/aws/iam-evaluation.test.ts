@@ -59,6 +59,9 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CodeartifactClient, GetAuthorizationTokenCommand as GetPackageIndexTokenCommand, GetRepositoryEndpointCommand } from '@aws-sdk/client-codeartifact';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { CloudMapDiscovery } from '../../shared/aws/cloud-map.ts';
+import { FakeCloudMap } from './cloud-map-fake.ts';
 import { cloudWatchLogPages, cloudWatchLogReader } from '../../shared/aws/cloudwatch-pod-logs.ts';
 import { EcsExecBroker, PORT_FORWARDING_DOCUMENT, type SsmSessionsApi } from '../../shared/aws/ecs-exec.ts';
 import { CreateAccessPointCommand, DeleteAccessPointCommand, DescribeAccessPointsCommand, EFSClient, type AccessPointDescription } from '@aws-sdk/client-efs';
@@ -125,6 +128,8 @@ async function capture(act: () => Promise<unknown>): Promise<Sent[]> {
   ];
 }
 
+const cloudMapArn = (kind: string, id: string) => `arn:aws:servicediscovery:${REGION}:${ACCOUNT}:${kind}/${id}`;
+const berthTagged = { 'aws:ResourceTag/berth:managed': 'true' };
 const ecrRepo = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
 const projectRole = (name: string) => `arn:aws:iam::${ACCOUNT}:role${PROJECT_ROLE_PATH}${name}`;
 const inCluster = { 'ecs:cluster': CLUSTER_ARN };
@@ -211,6 +216,8 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
     case 'DescribeRepositoriesCommand':
       return (input.repositoryNames as string[]).map((r) => ({ action: 'ecr:DescribeRepositories', resource: ecrRepo(r) }));
     case 'ListTagsForResourceCommand':
+      // ECR's and Cloud Map's commands share the name; Cloud Map's names a ResourceARN (and has no resource type for it).
+      if (input.ResourceARN) return [{ action: 'servicediscovery:ListTagsForResource', resource: '*' }];
       return [{ action: 'ecr:ListTagsForResource', resource: s('resourceArn') }];
     case 'DeleteRepositoryCommand':
       return [{ action: 'ecr:DeleteRepository', resource: ecrRepo(s('repositoryName')) }];
@@ -295,6 +302,38 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
     case 'UpdateItemCommand':
     case 'QueryCommand':
       return [{ action: `dynamodb:${name.replace(/Command$/, '')}`, resource: TABLE, context: { 'dynamodb:LeadingKeys': [leadingKey(input)] } }];
+    // Cloud Map (Service Authorization Reference, AWS Cloud Map; its Developer Guide's "API
+    // permissions reference" for what it does in Route 53 and EC2 for the caller): namespaces and
+    // services are named by id, and carry Berth's tags as the fake made them.
+    case 'CreatePrivateDnsNamespaceCommand':
+      return [
+        { action: 'servicediscovery:CreatePrivateDnsNamespace', resource: '*', context: tagContext(input.Tags as []) },
+        ...['route53:CreateHostedZone', 'route53:ListHostedZonesByName', 'ec2:DescribeVpcs', 'ec2:DescribeRegions'].map((action) => ({ action, resource: '*', context: { 'aws:ViaAWSService': 'true' } })),
+        { action: 'route53:GetHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ', context: { 'aws:ViaAWSService': 'true' } },
+      ];
+    case 'GetOperationCommand':
+    case 'ListNamespacesCommand':
+    case 'ListServicesCommand':
+      return [{ action: `servicediscovery:${name.replace(/Command$/, '')}`, resource: '*' }];
+    case 'CreateServiceCommand':
+      return [
+        { action: 'servicediscovery:CreateService', resource: cloudMapArn('namespace', s('NamespaceId')), context: berthTagged },
+        { action: 'servicediscovery:CreateService', resource: cloudMapArn('service', 'srv-new'), context: tagContext(input.Tags as []) },
+      ];
+    case 'RegisterInstanceCommand':
+    case 'DeregisterInstanceCommand':
+    case 'ListInstancesCommand':
+      return [
+        { action: `servicediscovery:${name.replace(/Command$/, '')}`, resource: cloudMapArn('service', s('ServiceId')), context: berthTagged },
+        ...(name === 'ListInstancesCommand' ? [] : [{ action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ', context: { 'aws:ViaAWSService': 'true', 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['db.shop.svc'] } }]),
+      ];
+    case 'DeleteServiceCommand':
+      return [{ action: 'servicediscovery:DeleteService', resource: cloudMapArn('service', s('Id')), context: berthTagged }];
+    case 'DeleteNamespaceCommand':
+      return [
+        { action: 'servicediscovery:DeleteNamespace', resource: cloudMapArn('namespace', s('Id')), context: berthTagged },
+        { action: 'route53:DeleteHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ', context: { 'aws:ViaAWSService': 'true' } },
+      ];
     default:
       throw new Error(`no IAM mapping for ${name}`);
   }
@@ -341,8 +380,9 @@ const podOf = (project: string): Principal => ({
 
 beforeAll(() => {
   all = statements(synthBerth().templates);
-  resync = { name: 'resync function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ResyncFunctionRole/berth-resync`, policy: policyOf('controlPlane', /^ResyncFunctionRoleDefaultPolicy/) };
-  stream = { name: 'stream function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/StreamFunctionRole/berth-stream`, policy: policyOf('controlPlane', /^StreamFunctionRoleDefaultPolicy/) };
+  // The reconciler functions also hold the Cloud Map policy (infra/constructs/service-discovery.ts).
+  resync = { name: 'resync function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ResyncFunctionRole/berth-resync`, policy: policyOf('controlPlane', /^(ResyncFunctionRoleDefaultPolicy|ServiceDiscoveryPolicy)/) };
+  stream = { name: 'stream function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/StreamFunctionRole/berth-stream`, policy: policyOf('controlPlane', /^(StreamFunctionRoleDefaultPolicy|ServiceDiscoveryPolicy)/) };
   api = { name: 'API function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ApiFunctionRole/berth-api`, policy: policyOf('controlPlane', /^ApiFunctionRoleDefaultPolicy/) };
   claims = { name: 'claims function', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ClaimsFunctionRole/berth-claims`, policy: policyOf('controlPlane', /^ClaimsFunctionRoleDefaultPolicy/) };
   router = { name: 'router host', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Berth-Router-InstanceRole/i-0123456789abcdef0`, policy: policyOf('router', /^InstanceRole/) };
@@ -734,6 +774,57 @@ describe('claims on EFS', () => {
     answer();
     const sent = (await claimsWork()).filter((c) => /AccessPoint/.test(c.name));
     for (const who of [stream, resync]) expect((await verdicts(who, sent)).filter((x) => x.startsWith('Allowed'))).toEqual([]);
+  });
+});
+
+/** Services' names in Cloud Map: a Service synced (namespace, service, instances), then removed with its project. */
+async function cloudMapWork(): Promise<Sent[]> {
+  const fake = new FakeCloudMap();
+  fake.pendingPolls = 0;
+  const names = new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: REGION }), vpcId: VPC_ID, polls: 2, sleep: async () => {} });
+  const db = { project: 'shop', projectUid: '7f1c2a4e-93b1-4d55-8c3e-0a9d51e2c6b7', name: 'db', uid: '0d9c8b7a-6f5e-4d3c-2b1a-09f8e7d6c5b4', version: '3' };
+  await names.sync(db, [{ id: 'db-1-a', ip: '10.0.3.41', port: 5432 }]);
+  await names.sync({ ...db, version: '4' }, [{ id: 'db-1-b', ip: '10.0.3.42', port: 5432 }]);
+  while ((await names.removeProject('shop')) === 'pending');
+  const sent = fake.sent().map((c) => ({ name: `${c.name}Command`, input: c.input }));
+  fake.mock.restore();
+  return sent;
+}
+
+describe('Services\' names in Cloud Map', () => {
+  it('the stream and resync functions make, fill and remove a project\'s namespace under their policies (Cloud Map, Route 53 through it)', async () => {
+    const sent = await cloudMapWork();
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual([
+      'CreatePrivateDnsNamespaceCommand', 'CreateServiceCommand', 'DeleteNamespaceCommand', 'DeleteServiceCommand', 'DeregisterInstanceCommand', 'GetOperationCommand',
+      'ListInstancesCommand', 'ListNamespacesCommand', 'ListServicesCommand', 'ListTagsForResourceCommand', 'RegisterInstanceCommand',
+    ]);
+    for (const who of [stream, resync]) expect(refused(await verdicts(who, sent))).toEqual([]);
+  });
+
+  it('the control plane cannot touch a namespace or service Berth did not make, make one without its tags, or call Route 53 itself', async () => {
+    const foreign = { 'aws:ResourceTag/team': 'payments' };
+    const v = await decideAll(stream, [
+      { via: 'DeleteNamespace', req: { action: 'servicediscovery:DeleteNamespace', resource: cloudMapArn('namespace', 'ns-payments'), context: foreign } },
+      { via: 'CreateService', req: { action: 'servicediscovery:CreateService', resource: cloudMapArn('namespace', 'ns-payments'), context: foreign } },
+      { via: 'RegisterInstance', req: { action: 'servicediscovery:RegisterInstance', resource: cloudMapArn('service', 'srv-payments'), context: foreign } },
+      { via: 'DeregisterInstance', req: { action: 'servicediscovery:DeregisterInstance', resource: cloudMapArn('service', 'srv-payments'), context: foreign } },
+      { via: 'DeleteService', req: { action: 'servicediscovery:DeleteService', resource: cloudMapArn('service', 'srv-payments'), context: foreign } },
+      { via: 'CreatePrivateDnsNamespace', req: { action: 'servicediscovery:CreatePrivateDnsNamespace', resource: '*', context: tagContext([{ Key: 'team', Value: 'payments' }]) } },
+      { via: 'direct', req: { action: 'route53:DeleteHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0PAYMENTS', context: {} } },
+      { via: 'direct', req: { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0PAYMENTS', context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.example.com'] } } },
+      { via: 'Cloud Map', req: { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0PAYMENTS', context: { 'aws:ViaAWSService': 'true', 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.example.com'] } } },
+    ]);
+    expect(v).toHaveLength(9);
+    expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+  });
+
+  it('a pod (its project\'s execution role, its task role), a build and a router host cannot register into or remove any namespace: not their own project\'s, not another\'s', async () => {
+    const sent = await cloudMapWork();
+    for (const who of [podOf('shop'), podOf('attacker'), podTask, build('attacker', 'web-1'), router]) {
+      const v = await verdicts(who, sent);
+      expect(v.length).toBeGreaterThan(20);
+      expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    }
   });
 });
 

@@ -22,13 +22,20 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'secretsmanager:ListSecrets': 'the project finalizer finds a deleted project\'s pod secrets; ListSecrets has no resource-level permissions',
   ...Object.fromEntries(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'].map((a) => [a, 'the claims function\'s network interfaces in the VPC, as AWSLambdaVPCAccessExecutionRole gives them (Lambda creates them before any resource ARN exists)'])),
   'ecs:ListTasks': 'listing by startedBy alone is authorised against "*"; allowed only with the ecs:cluster condition (checked below)',
+  'servicediscovery:CreatePrivateDnsNamespace': 'Services\' names: Cloud Map\'s namespace creation has no resource type; allowed only with Berth\'s tags (checked below)',
+  ...Object.fromEntries(['servicediscovery:GetOperation', 'servicediscovery:ListNamespaces', 'servicediscovery:ListServices', 'servicediscovery:ListTagsForResource'].map((a) => [a, 'following Cloud Map operations and finding Berth\'s namespaces and services (then their tags): reads, with no resource-level permission for the lists'])),
+  ...Object.fromEntries(['route53:CreateHostedZone', 'route53:ListHostedZonesByName', 'ec2:DescribeVpcs', 'ec2:DescribeRegions'].map((a) => [a, 'what Cloud Map does for the caller when it makes a private DNS namespace (no resource ARN exists yet); allowed only through an AWS service by aws:ViaAWSService (checked below)'])),
   'ssmmessages:CreateControlChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
   'ssmmessages:CreateDataChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
   'ssmmessages:OpenControlChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
   'ssmmessages:OpenDataChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
 };
 /** Of those, the ones that must carry a condition key. */
-const MUST_BE_CONDITIONED: Record<string, string> = { 'ecs:Poll': 'ecs:cluster', 'ecs:StartTelemetrySession': 'ecs:cluster', 'ecs:PutAccountSettingDefault': 'ecs:account-setting', 'ecs:ListTasks': 'ecs:cluster' };
+const MUST_BE_CONDITIONED: Record<string, string> = {
+  'ecs:Poll': 'ecs:cluster', 'ecs:StartTelemetrySession': 'ecs:cluster', 'ecs:PutAccountSettingDefault': 'ecs:account-setting', 'ecs:ListTasks': 'ecs:cluster',
+  'servicediscovery:CreatePrivateDnsNamespace': 'aws:RequestTag/berth:managed',
+  ...Object.fromEntries(['route53:CreateHostedZone', 'route53:ListHostedZonesByName', 'ec2:DescribeVpcs', 'ec2:DescribeRegions'].map((a) => [a, 'aws:ViaAWSService'])),
+};
 /** Wildcards inside action names, and why. */
 const ACTION_WILDCARDS_ALLOWED: Record<string, string> = {
   'ecs:Submit*': 'added by aws-ecs for the ECS agent (Submit*StateChange), on the cluster ARN only',
@@ -113,10 +120,13 @@ describe('least privilege', () => {
     // The one managed policy is the project roles' permissions boundary: a ceiling, attached to
     // no role, group or user of the stacks (the control plane sets it on the roles it makes).
     const managed = STACK_NAMES.flatMap((name) => resourcesOf(synth.templates[name], 'AWS::IAM::ManagedPolicy').map(([id, props]) => [name, id, props] as const));
-    expect(managed.map(([name, id]) => [name, id.replace(/[0-9A-F]{8}$/, '')])).toEqual([['fleet', 'ProjectRolesBoundary']]);
+    // The other is the Cloud Map policy the reconciler functions share (their inline policies are
+    // near IAM's size limit): a customer managed policy written out in the template, attached to those two roles only.
+    expect(managed.map(([name, id]) => [name, id.replace(/[0-9A-F]{8}$/, '')])).toEqual([['fleet', 'ProjectRolesBoundary'], ['controlPlane', 'ServiceDiscoveryPolicy']]);
     expect(managed[0]![2]).not.toHaveProperty('Roles');
     expect(managed[0]![2]).not.toHaveProperty('Users');
     expect(managed[0]![2]).not.toHaveProperty('Groups');
+    expect(text(managed[1]![2].Roles)).toMatch(/^\[?<?StreamFunctionRole[0-9A-F]{8}>?,\s*<?ResyncFunctionRole[0-9A-F]{8}>?\]?$/);
   });
 
   it('keeps every ECR permission inside repositories under berth/ (apart from the login token)', () => {

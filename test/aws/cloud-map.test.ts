@@ -1,0 +1,137 @@
+// Services' names in AWS Cloud Map (shared/aws/cloud-map.ts), on the exact requests the adapter
+// sends to a Cloud Map kept as the API Reference describes it (cloud-map-fake.ts): a project's
+// namespace made once (CreatorRequestId, GetOperation followed, pending reported), a Service's
+// name with A and SRV records, instances registered and deregistered as endpoints come and go,
+// and everything removed again; resources without Berth's tags are never used or touched.
+import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { describe, expect, it } from 'vitest';
+import { CloudMapDiscovery, RECORD_TTL_SECONDS } from '../../shared/aws/cloud-map.ts';
+import { CLOUD_MAP_REGION, FakeCloudMap } from './cloud-map-fake.ts';
+
+const VPC = 'vpc-0b1e2a3c4d5e6f708';
+const PROJECT_UID = '7f1c2a4e-93b1-4d55-8c3e-0a9d51e2c6b7';
+const db = { project: 'shop', projectUid: PROJECT_UID, name: 'db', uid: '0d9c8b7a-6f5e-4d3c-2b1a-09f8e7d6c5b4', version: '3' };
+const pod = (id: string, ip: string, port = 5432) => ({ id, ip, port });
+
+function setup(polls = 3) {
+  const fake = new FakeCloudMap();
+  const slept: number[] = [];
+  const names = new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: CLOUD_MAP_REGION }), vpcId: VPC, polls, pollMs: 500, sleep: async (ms) => void slept.push(ms) });
+  return { fake, names, slept };
+}
+
+describe('a Service\'s name in Cloud Map', () => {
+  it('makes the project\'s namespace (waiting on its operation), the Service\'s name and its ready endpoints, in these requests', async () => {
+    const { fake, names, slept } = setup();
+    fake.mock.resetHistory();
+    expect(await names.sync(db, [pod('db-1-x7k2p', '10.0.3.41')])).toBe('done');
+    const sent = fake.sent();
+    expect(sent.map((c) => c.name)).toEqual([
+      'ListNamespaces', 'CreatePrivateDnsNamespace', 'GetOperation', 'GetOperation', 'ListNamespaces', 'ListTagsForResource',
+      'ListServices', 'CreateService', 'ListInstances', 'RegisterInstance',
+    ]);
+    expect(sent[0]!.input).toEqual({ Filters: [{ Name: 'NAME', Values: ['shop.svc'], Condition: 'EQ' }, { Name: 'TYPE', Values: ['DNS_PRIVATE'], Condition: 'EQ' }] });
+    expect(sent[1]!.input).toEqual({
+      Name: 'shop.svc', Vpc: VPC, CreatorRequestId: `berth-ns-${PROJECT_UID}`, Description: 'Berth project shop: its Services, by name',
+      Tags: [{ Key: 'berth:managed', Value: 'true' }, { Key: 'berth:project', Value: 'shop' }], Properties: { DnsProperties: { SOA: { TTL: 60 } } },
+    });
+    expect(sent[2]!.input).toEqual({ OperationId: sent[3]!.input.OperationId });
+    expect(slept).toEqual([500]);
+    const nsId = [...fake.namespaces.keys()][0]!;
+    expect(sent[7]!.input).toEqual({
+      Name: 'db', NamespaceId: nsId, CreatorRequestId: expect.stringMatching(/^[0-9a-f]{64}$/), Description: 'Berth Service shop/db: its ready endpoints',
+      DnsConfig: { RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'A', TTL: RECORD_TTL_SECONDS }, { Type: 'SRV', TTL: RECORD_TTL_SECONDS }] },
+      Tags: [{ Key: 'berth:managed', Value: 'true' }, { Key: 'berth:project', Value: 'shop' }, { Key: 'berth:service', Value: 'db' }],
+    });
+    const serviceId = [...fake.services.keys()][0]!;
+    expect(sent[9]!.input).toEqual({
+      ServiceId: serviceId, InstanceId: 'db-1-x7k2p', CreatorRequestId: expect.stringMatching(/^[0-9a-f]{64}$/),
+      Attributes: { AWS_INSTANCE_IPV4: '10.0.3.41', AWS_INSTANCE_PORT: '5432' },
+    });
+    expect(fake.answers('db.shop.svc')).toEqual(['db-1-x7k2p 10.0.3.41:5432']);
+  });
+
+  it('reports pending while the namespace is still being made, and a retry continues the same operation (same CreatorRequestId)', async () => {
+    const { fake, names } = setup(2);
+    fake.pendingPolls = 3;
+    expect(await names.sync(db, [pod('db-1-x7k2p', '10.0.3.41')])).toBe('pending');
+    expect(fake.namespaces.size).toBe(0);
+    expect(await names.sync(db, [pod('db-1-x7k2p', '10.0.3.41')])).toBe('done');
+    const creates = fake.sent().filter((c) => c.name === 'CreatePrivateDnsNamespace');
+    expect(creates.map((c) => c.input.CreatorRequestId)).toEqual([`berth-ns-${PROJECT_UID}`, `berth-ns-${PROJECT_UID}`]);
+    // One operation, followed across both passes; one namespace.
+    expect(new Set(fake.sent().filter((c) => c.name === 'GetOperation').map((c) => c.input.OperationId)).size).toBe(1);
+    expect([...fake.namespaces.values()].map((n) => n.Name)).toEqual(['shop.svc']);
+  });
+
+  it('a failed namespace operation is an error naming Cloud Map\'s reason; the next try is a new request', async () => {
+    const { fake, names } = setup(3);
+    fake.pendingPolls = 0;
+    fake.failNextNamespace = true;
+    await expect(names.sync(db, [])).rejects.toThrow(/CANNOT_CREATE_HOSTED_ZONE The VPC is not in this account/);
+    expect(await names.sync(db, [])).toBe('done');
+    const ids = fake.sent().filter((c) => c.name === 'CreatePrivateDnsNamespace').map((c) => c.input.CreatorRequestId);
+    expect(ids).toHaveLength(2);
+    expect(ids[1]).not.toBe(ids[0]);
+  });
+
+  it('follows the endpoints: a new ready pod is registered, a gone one deregistered, a moved one re-registered; nothing else is sent', async () => {
+    const { fake, names } = setup();
+    await names.sync(db, [pod('db-1-a', '10.0.3.41'), pod('db-1-b', '10.0.3.42')]);
+    fake.mock.resetHistory();
+    expect(await names.sync({ ...db, version: '4' }, [pod('db-1-b', '10.0.3.52'), pod('db-1-c', '10.0.3.43')])).toBe('done');
+    expect(fake.sent().map((c) => [c.name, c.input.InstanceId ?? ''])).toEqual([
+      ['ListInstances', ''], ['RegisterInstance', 'db-1-b'], ['RegisterInstance', 'db-1-c'], ['DeregisterInstance', 'db-1-a'],
+    ]);
+    expect(fake.answers('db.shop.svc')).toEqual(['db-1-b 10.0.3.52:5432', 'db-1-c 10.0.3.43:5432']);
+    fake.mock.resetHistory();
+    expect(await names.sync({ ...db, version: '5' }, [pod('db-1-b', '10.0.3.52'), pod('db-1-c', '10.0.3.43')])).toBe('done');
+    expect(fake.sent().map((c) => c.name)).toEqual(['ListInstances']);
+  });
+
+  it('a pod that becomes ready again in a new version of the Service is a new registration request', async () => {
+    const { fake, names } = setup();
+    await names.sync(db, [pod('db-1-a', '10.0.3.41')]);
+    await names.sync({ ...db, version: '4' }, []);
+    await names.sync({ ...db, version: '5' }, [pod('db-1-a', '10.0.3.41')]);
+    const ids = fake.sent().filter((c) => c.name === 'RegisterInstance').map((c) => c.input.CreatorRequestId);
+    expect(ids).toHaveLength(2);
+    expect(ids[1]).not.toBe(ids[0]);
+  });
+
+  it('never uses a namespace of the same name that Berth did not make: 409 NotOwned, and nothing is written into it', async () => {
+    const { fake, names } = setup();
+    const foreign = fake.foreignNamespace('shop.svc');
+    await expect(names.sync(db, [pod('db-1-a', '10.0.3.41')])).rejects.toMatchObject({ status: 409, code: 'NotOwned' });
+    expect([...fake.services.values()].filter((s) => s.NamespaceId === foreign)).toEqual([]);
+    expect(fake.sent().map((c) => c.name)).not.toContain('CreateService');
+    // Nor is it deleted with the project.
+    expect(await names.removeProject('shop')).toBe('done');
+    expect(fake.namespaces.has(foreign)).toBe(true);
+  });
+
+  it('removes a Service\'s name: its instances first, then (once they are gone) the service', async () => {
+    const { fake, names } = setup();
+    await names.sync(db, [pod('db-1-a', '10.0.3.41')]);
+    fake.mock.resetHistory();
+    expect(await names.removeService('shop', 'db')).toBe('pending');
+    expect(fake.sent().map((c) => c.name)).toEqual(['ListInstances', 'DeregisterInstance']);
+    expect(await names.removeService('shop', 'db')).toBe('done');
+    expect(fake.services.size).toBe(0);
+    expect(await names.removeService('shop', 'db')).toBe('done');
+  });
+
+  it('removes a project\'s namespace with every name left in it, waiting on the deletion\'s operation; lists only Berth\'s namespaces', async () => {
+    const { fake, names } = setup();
+    await names.sync(db, [pod('db-1-a', '10.0.3.41')]);
+    await names.sync({ ...db, name: 'cache', uid: 'c4c4e000-0000-4000-8000-000000000001' }, []);
+    fake.foreignNamespace('payments.svc');
+    expect(await names.list()).toEqual([{ project: 'shop', services: ['db', 'cache'] }]);
+    expect(await names.removeProject('shop')).toBe('pending');
+    expect(await names.removeProject('shop')).toBe('done');
+    expect(fake.sent().filter((c) => c.name === 'DeleteNamespace')).toHaveLength(1);
+    expect([...fake.namespaces.values()].map((n) => n.Name)).toEqual(['payments.svc']);
+    expect(fake.services.size).toBe(0);
+    expect(await names.list()).toEqual([]);
+  });
+});
