@@ -60,7 +60,8 @@ import { CodeartifactClient, GetAuthorizationTokenCommand as GetPackageIndexToke
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { cloudWatchLogPages, cloudWatchLogReader } from '../../shared/aws/cloudwatch-pod-logs.ts';
-import { EcsExecBroker, PORT_FORWARDING_DOCUMENT, type SsmSessionsApi } from '../../shared/aws/ecs-exec.ts';
+import { EcsExecBroker, PORT_FORWARDING_DOCUMENT } from '../../shared/aws/ecs-exec.ts';
+import { SSMClient, StartSessionCommand } from '@aws-sdk/client-ssm';
 import { CreateAccessPointCommand, DeleteAccessPointCommand, DescribeAccessPointsCommand, EFSClient, type AccessPointDescription } from '@aws-sdk/client-efs';
 import { EfsClaims } from '../../shared/aws/efs-claims.ts';
 import { Readable } from 'node:stream';
@@ -74,7 +75,7 @@ import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import { EcsPodSecrets } from '../../shared/aws/ecs-pod-secrets.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
 import { IamProjectRoles } from '../../shared/aws/iam-project-roles.ts';
-import { claimMountPolicy, PROJECT_ROLE_PATH, projectRoleArn, projectRolePolicy } from '../../shared/aws/project-roles.ts';
+import { claimMountPolicy, EXEC_CHANNEL_ACTIONS, PROJECT_ROLE_PATH, projectRoleArn, projectRolePolicy } from '../../shared/aws/project-roles.ts';
 import { scopedBuildCredentials } from '../../shared/aws/build-credentials.ts';
 import { ProjectSecurityGroups } from '../../shared/aws/project-security-groups.ts';
 import { S3SourceArchives } from '../../shared/aws/s3-sources.ts';
@@ -106,23 +107,17 @@ interface IamRequest {
 const mocks = {
   ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), ec2: mockClient(EC2Client), iam: mockClient(IAMClient),
   sts: mockClient(STSClient), s3: mockClient(S3Client), dynamodb: mockClient(DynamoDBClient), sm: mockClient(SecretsManagerClient),
-  codeartifact: mockClient(CodeartifactClient), logs: mockClient(CloudWatchLogsClient), efs: mockClient(EFSClient),
+  codeartifact: mockClient(CodeartifactClient), logs: mockClient(CloudWatchLogsClient), efs: mockClient(EFSClient), ssm: mockClient(SSMClient),
 };
-/** StartSession requests the session broker sends (Session Manager has no SDK client here: its port, recorded). */
-const ssmStarted: Parameters<SsmSessionsApi['startSession']>[0][] = [];
 
 /** Runs `act` with every client reset, and returns the commands the adapters sent, in order of client. */
 async function capture(act: () => Promise<unknown>): Promise<Sent[]> {
   for (const m of Object.values(mocks)) m.resetHistory();
-  ssmStarted.length = 0;
   await act();
-  return [
-    ...Object.values(mocks).flatMap((m) => m.calls().map((c) => {
-      const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
-      return { name: command.constructor.name, input: command.input };
-    })),
-    ...ssmStarted.map((input) => ({ name: 'StartSession', input: input as Record<string, unknown> })),
-  ];
+  return Object.values(mocks).flatMap((m) => m.calls().map((c) => {
+    const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
+    return { name: command.constructor.name, input: command.input };
+  }));
 }
 
 const ecrRepo = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
@@ -183,7 +178,7 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
       ];
     }
     // Session Manager: the document and the target (an ECS task's ARN for `ecs:<cluster>_<task>_<runtime>`).
-    case 'StartSession': {
+    case 'StartSessionCommand': {
       const [, cluster, taskId] = /^ecs:(.+)_([0-9a-f]+)_[^_]+$/.exec(s('Target'))!;
       return [
         // (the policy simulator takes an AWS-owned document's ARN with an account only)
@@ -479,14 +474,9 @@ const podStreamsWork = () => capture(async () => {
   const p = new EcsPodContainers({ client: ecsClient(), cluster: CLUSTER, containerInstanceArn: INSTANCE, region: REGION, logGroup: POD_LOG_GROUP, readLogs: cloudWatchLogReader(logsClient), readLogPage: cloudWatchLogPages(logsClient) });
   await p.logs('demo', 'web-7-x7k2p', { tail: 10 });
   await p.pollLogs('demo', 'web-7-x7k2p', {});
-  const ssm: SsmSessionsApi = {
-    async startSession(input) {
-      ssmStarted.push(input);
-      // Systems Manager API Reference, StartSession: SessionId, StreamUrl, TokenValue.
-      return { SessionId: 'berth-api-0a1b2c3d', StreamUrl: `wss://ssmmessages.${REGION}.amazonaws.com/v1/data-channel/berth-api-0a1b2c3d`, TokenValue: 'token' };
-    },
-  };
-  const broker = new EcsExecBroker({ ecs: ecsClient(), ssm, cluster: CLUSTER, uidFor: async () => 1_000_120_000 });
+  // Systems Manager API Reference, StartSession: SessionId, StreamUrl, TokenValue.
+  mocks.ssm.on(StartSessionCommand).resolves({ SessionId: 'berth-api-0a1b2c3d', StreamUrl: `wss://ssmmessages.${REGION}.amazonaws.com/v1/data-channel/berth-api-0a1b2c3d`, TokenValue: 'token' });
+  const broker = new EcsExecBroker({ ecs: ecsClient(), ssm: new SSMClient({ region: REGION }), cluster: CLUSTER, uidFor: async () => 1_000_120_000 });
   await broker.exec('demo', 'web-7-x7k2p', { command: ['python', 'manage.py', 'shell'], tty: true });
   await broker.portForward('demo', 'web-7-x7k2p', 5432);
 });
@@ -657,8 +647,8 @@ describe('the API\'s pod logs and sessions into pods', () => {
   it('are allowed under the API function\'s policies: ListTasks, DescribeTasks, ExecuteCommand, StartSession, GetLogEvents', async () => {
     answer();
     const sent = await podStreamsWork();
-    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual(['DescribeTasksCommand', 'ExecuteCommandCommand', 'GetLogEventsCommand', 'ListTasksCommand', 'StartSession']);
-    expect(sent.find((c) => c.name === 'StartSession')!.input.DocumentName).toBe(PORT_FORWARDING_DOCUMENT);
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual(['DescribeTasksCommand', 'ExecuteCommandCommand', 'GetLogEventsCommand', 'ListTasksCommand', 'StartSessionCommand']);
+    expect(sent.find((c) => c.name === 'StartSessionCommand')!.input.DocumentName).toBe(PORT_FORWARDING_DOCUMENT);
     expect(refused(await verdicts(api, sent))).toEqual([]);
   });
 
@@ -706,6 +696,26 @@ describe('claims on EFS', () => {
 
   it('a pod mounts its own project\'s claim, under its role\'s claim-mounts policy and the boundary', async () => {
     expect(refused(await decideAll(podWithClaims('shop', [SHOP_DB]), mountRequests(SHOP_DB).map((req) => ({ via: 'ECS agent', req }))))).toEqual([]);
+  });
+
+  it('a pod with claims (its task role is its project\'s role) opens ECS Exec\'s channels, and nothing more than a pod task role could: no session into any task, no pod log read', async () => {
+    const channels = EXEC_CHANNEL_ACTIONS.map((action) => ({ via: 'SSM agent', req: { action, resource: '*' } }));
+    expect(refused(await decideAll(podWithClaims('shop', [SHOP_DB]), channels))).toEqual([]);
+    // Without claims the role is only an execution role: no channel.
+    expect((await decideAll(podOf('shop'), channels)).filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    answer();
+    const sent = await podStreamsWork();
+    const v = await verdicts(podWithClaims('shop', [SHOP_DB]), sent);
+    expect(v.length).toBeGreaterThan(5);
+    expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    // Even an inline policy asking for every Session Manager and ECS action stays inside the boundary.
+    const greedy: Principal = { ...podOf('shop'), policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ssm:*', 'ssmmessages:*', 'ecs:*'], Resource: ['*'] }] } as PolicyDocument };
+    const beyond = await decideAll(greedy, [
+      ...sent.flatMap((c) => iamRequestsOf(c).map((req) => ({ via: c.name, req }))),
+      { via: 'SSM', req: { action: 'ssm:SendCommand', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0` } },
+      { via: 'SSM', req: { action: 'ssmmessages:OpenDataChannel', resource: '*' } },
+    ]);
+    expect(beyond.filter((x) => x.startsWith('Allowed'))).toEqual(['Allowed ← SSM: ssmmessages:OpenDataChannel on *']);
   });
 
   it('a pod cannot mount another project\'s claim, the file system without an access point, or as root', async () => {

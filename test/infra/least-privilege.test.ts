@@ -22,10 +22,10 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'secretsmanager:ListSecrets': 'the project finalizer finds a deleted project\'s pod secrets; ListSecrets has no resource-level permissions',
   ...Object.fromEntries(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'].map((a) => [a, 'the claims function\'s network interfaces in the VPC, as AWSLambdaVPCAccessExecutionRole gives them (Lambda creates them before any resource ARN exists)'])),
   'ecs:ListTasks': 'listing by startedBy alone is authorised against "*"; allowed only with the ecs:cluster condition (checked below)',
-  'ssmmessages:CreateControlChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
-  'ssmmessages:CreateDataChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
-  'ssmmessages:OpenControlChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
-  'ssmmessages:OpenDataChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
+  'ssmmessages:CreateControlChannel': 'pods\' task role and the project roles\' boundary and claim-mounts policy, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
+  'ssmmessages:CreateDataChannel': 'pods\' task role and the project roles\' boundary and claim-mounts policy, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
+  'ssmmessages:OpenControlChannel': 'pods\' task role and the project roles\' boundary and claim-mounts policy, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
+  'ssmmessages:OpenDataChannel': 'pods\' task role and the project roles\' boundary and claim-mounts policy, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
 };
 /** Of those, the ones that must carry a condition key. */
 const MUST_BE_CONDITIONED: Record<string, string> = { 'ecs:Poll': 'ecs:cluster', 'ecs:StartTelemetrySession': 'ecs:cluster', 'ecs:PutAccountSettingDefault': 'ecs:account-setting', 'ecs:ListTasks': 'ecs:cluster' };
