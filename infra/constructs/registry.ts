@@ -22,6 +22,8 @@ const MANAGE = [
   'ecr:TagResource', 'ecr:ListTagsForResource', 'ecr:DescribeImages', 'ecr:ListImages', 'ecr:BatchGetImage',
   'ecr:BatchDeleteImage', 'ecr:PutImage',
 ];
+/** What making a tenant repository (or finding it Berth's) takes. */
+const CREATE = ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:PutLifecyclePolicy', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource'];
 /** Never allowed on the platform's own repositories, whatever else is. */
 const PROTECTED = ['ecr:DeleteRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:BatchDeleteImage', ...PUSH];
 
@@ -74,6 +76,15 @@ export class Registry extends Construct {
   grantManage(grantee: IGrantable): Grant {
     this.protectPlatform(grantee);
     return Grant.addToPrincipal({ grantee, actions: MANAGE, resourceArns: [this.allRepositoriesArn] });
+  }
+
+  /**
+   * Make tenant repositories and find them again (EcrRegistry.ensureRepository: the API before a
+   * push login): create with Berth's tags, lifecycle policy, describe, read tags. No deletion.
+   */
+  grantCreate(grantee: IGrantable): Grant {
+    this.protectPlatform(grantee);
+    return Grant.addToPrincipal({ grantee, actions: CREATE, resourceArns: [this.allRepositoriesArn] });
   }
 
   private protectPlatform(grantee: IGrantable): void {
