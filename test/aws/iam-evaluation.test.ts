@@ -59,6 +59,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CodeartifactClient, GetAuthorizationTokenCommand as GetPackageIndexTokenCommand, GetRepositoryEndpointCommand } from '@aws-sdk/client-codeartifact';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { EcrPushCredentials, ECR_PUSH_ACTIONS } from '../../shared/aws/ecr-push-credentials.ts';
 import { cloudWatchLogPages, cloudWatchLogReader } from '../../shared/aws/cloudwatch-pod-logs.ts';
 import { EcsExecBroker, PORT_FORWARDING_DOCUMENT } from '../../shared/aws/ecs-exec.ts';
 import { SSMClient, StartSessionCommand } from '@aws-sdk/client-ssm';
@@ -82,7 +83,7 @@ import { S3SourceArchives } from '../../shared/aws/s3-sources.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
 import { RouterFeedTable } from '../../shared/routing/feed.ts';
 import {
-  accessPoint, CLAIMS_DATA_AP, CLAIMS_FS, CLAIMS_FS_ARN, ACCOUNT, BOUNDARY, BUCKET, POD_TASK_ROLE, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
+  PUSH_ROLE, accessPoint, CLAIMS_DATA_AP, CLAIMS_FS, CLAIMS_FS_ARN, ACCOUNT, BOUNDARY, BUCKET, POD_TASK_ROLE, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
 } from '../infra/deployed.ts';
 import { decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
 import { statements, synthBerth, type Statement } from '../infra/synth.ts';
@@ -272,7 +273,7 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
     case 'AssumeRoleCommand':
       return [
         { action: 'sts:AssumeRole', resource: s('RoleArn') },
-        { action: 'sts:TagSession', resource: s('RoleArn'), context: tagContext(input.Tags as []) },
+        ...(input.Tags ? [{ action: 'sts:TagSession', resource: s('RoleArn'), context: tagContext(input.Tags as []) }] : []),
       ];
     // Secrets Manager: ListSecrets has no resource-level permission; DeleteSecret is authorised on the secret, with its tags.
     case 'ListSecretsCommand':
@@ -317,6 +318,14 @@ let stream: Principal;
 let api: Principal;
 let router: Principal;
 let claims: Principal;
+let pushRole: PolicyDocument;
+/**
+ * A push login's session: the push role's policy narrowed by the session policy the API sent
+ * (IAM evaluates a session policy as it does a boundary: only what both allow is allowed).
+ */
+const pushSession = (sessionPolicy: PolicyDocument): Principal => ({
+  name: 'push login', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Berth-ControlPlane-RegistryPushRole/berth-push-alice`, policy: pushRole, boundary: sessionPolicy,
+});
 let boundary: PolicyDocument;
 const build = (project: string, name: string): Principal => ({
   name: `build ${project}/${name}`,
@@ -344,6 +353,7 @@ beforeAll(() => {
   buildScope = policyOf('fleet', /^BuildScopeRoleDefaultPolicy/);
   podTask = { name: 'a pod (its task role)', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Berth-Fleet-PodTaskRole/${TASK.split('/').pop()}`, policy: policyOf('fleet', /^PodTaskRoleDefaultPolicy/) };
   boundary = identityPolicy(all.filter((s) => s.holder.startsWith('ProjectRolesBoundary')), deployed.value, deployed.deep);
+  pushRole = policyOf('controlPlane', /^RegistryPushRoleDefaultPolicy/);
 }, 120_000);
 
 /** `verdict ← via: action on resource` for each request, as `who` sends it. */
@@ -674,6 +684,59 @@ describe('the API\'s pod logs and sessions into pods', () => {
     expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
     const channels = ['CreateControlChannel', 'CreateDataChannel', 'OpenControlChannel', 'OpenDataChannel'].map((a) => ({ via: 'SSM agent', req: { action: `ssmmessages:${a}`, resource: '*' } }));
     expect(refused(await decideAll(podTask, channels))).toEqual([]);
+  });
+});
+
+/** A push login for `project`: the project's stream repositories made, the push role assumed with the session policy, ECR's login asked for. */
+const pushLoginWork = (project: string) => capture(async () => {
+  await new EcrPushCredentials({
+    sts: new STSClient({ region: REGION }), roleArn: PUSH_ROLE, region: REGION, prefix: 'berth', host: REGISTRY,
+    ensureRepository: (p, stream) => registry().ensureRepository(p, stream),
+  }).issue(project, 'alice', ['web']);
+});
+/** What a docker push of `name` asks ECR for, as the login's session (ECR User Guide, "Pushing an image"; layer mounts read). */
+const pushRequests = (name: string): IamRequest[] => [{ action: 'ecr:GetAuthorizationToken', resource: '*' }, ...ECR_PUSH_ACTIONS.map((action) => ({ action, resource: repo(name) }))];
+const sessionPolicyOf = (sent: Sent[]) => JSON.parse(sent.find((c) => c.name === 'AssumeRoleCommand')!.input.Policy as string) as PolicyDocument;
+
+describe('pushes from outside (push logins per project)', () => {
+  it('the API makes the project\'s repositories and assumes the push role; the session pushes to its own project\'s repositories', async () => {
+    answer();
+    const sent = await pushLoginWork('shop');
+    expect(sent.map((c) => c.name)).toEqual(['CreateRepositoryCommand', 'PutLifecyclePolicyCommand', 'GetAuthorizationTokenCommand', 'AssumeRoleCommand']);
+    // The login is asked for with the session's credentials: the API's own policies need not allow it.
+    expect(refused(await verdicts(api, sent.filter((c) => c.name !== 'GetAuthorizationTokenCommand')))).toEqual([]);
+    const session = pushSession(sessionPolicyOf(sent));
+    expect(refused(await decideAll(session, pushRequests('shop/web').map((req) => ({ via: 'docker push', req }))))).toEqual([]);
+  });
+
+  it('project A\'s session is denied every push and pull on project B\'s repositories and on the platform\'s own', async () => {
+    answer();
+    const session = pushSession(sessionPolicyOf(await pushLoginWork('shop')));
+    for (const name of ['victim/web', 'openshift/postgresql', 's2i/python', 'builder']) {
+      const v = await decideAll(session, pushRequests(name).filter((r) => r.resource !== '*').map((req) => ({ via: 'docker push', req })));
+      expect(v).toHaveLength(ECR_PUSH_ACTIONS.length);
+      expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    }
+  });
+
+  it('even a session policy asking for every repository cannot push to the platform\'s own: the role denies them', async () => {
+    const greedy = pushSession({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecr:*'], Resource: ['*'] }] });
+    for (const name of ['openshift/postgresql', 's2i/python', 'builder']) {
+      expect((await decideAll(greedy, pushRequests(name).filter((r) => r.resource !== '*').map((req) => ({ via: 'docker push', req })))).filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    }
+  });
+
+  it('only the API function may assume the push role; the others and pods are denied', async () => {
+    for (const who of [stream, resync, claims, router, podOf('shop'), build('shop', 'web-3')]) {
+      expect(await decide(who.policy, { principal: who.arn, action: 'sts:AssumeRole', resource: PUSH_ROLE, accountId: ACCOUNT, context: who.context }, who.boundary)).not.toBe('Allowed');
+    }
+    expect(await decide(api.policy, { principal: api.arn, action: 'sts:AssumeRole', resource: PUSH_ROLE, accountId: ACCOUNT })).toBe('Allowed');
+  });
+
+  it('the API may make tenant repositories but not delete any, nor change the platform\'s own', async () => {
+    for (const [action, name] of [['ecr:DeleteRepository', 'shop/web'], ['ecr:BatchDeleteImage', 'shop/web'], ['ecr:PutLifecyclePolicy', 'builder'], ['ecr:PutImage', 'shop/web']] as const) {
+      expect(await decide(api.policy, { principal: api.arn, action, resource: repo(name), accountId: ACCOUNT })).not.toBe('Allowed');
+    }
   });
 });
 
