@@ -27,6 +27,13 @@ const CREATE = ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:PutLifecyclePoli
 /** Never allowed on the platform's own repositories, whatever else is. */
 const PROTECTED = ['ecr:DeleteRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:BatchDeleteImage', ...PUSH];
 
+/**
+ * The shared project `openshift`'s images (issue 13: the Python builder, PostgreSQL, Redis,
+ * MariaDB), each in `berth/openshift/<name>`: pulled by every project's role (the boundary's
+ * berth/openshift/*), pushed by the platform's operators only (docs/aws.md, Images).
+ */
+export const OPENSHIFT_IMAGES = ['python', 'postgresql', 'redis', 'mariadb'];
+
 export interface RegistryProps {
   /** S2I builder image names; each gets berth/s2i/<name>. */
   s2iImages: string[];
@@ -36,6 +43,8 @@ export class Registry extends Construct {
   /** berth/builder: the builder agent image the build task runs. */
   readonly builder: Repository;
   readonly s2i: Repository[];
+  /** berth/openshift/<name>: the shared project's image streams' images. */
+  readonly openshift: Repository[];
   private readonly s2iNames: string[];
 
   constructor(scope: Construct, id: string, props: RegistryProps) {
@@ -50,6 +59,7 @@ export class Registry extends Construct {
     });
     this.builder = repository('Builder', 'builder');
     this.s2i = props.s2iImages.map((name) => repository(`S2i-${name}`, `s2i/${name}`));
+    this.openshift = OPENSHIFT_IMAGES.map((name) => repository(`Openshift-${name}`, `openshift/${name}`));
   }
 
   /** ARN of every repository under berth/, platform and tenant alike. */
@@ -69,7 +79,7 @@ export class Registry extends Construct {
   }
 
   private get platformArns(): string[] {
-    return [this.builder, ...this.s2i].map((r) => r.repositoryArn);
+    return [this.builder, ...this.s2i, ...this.openshift].map((r) => r.repositoryArn);
   }
 
   /** Create and manage tenant repositories (the control plane). */
