@@ -17,6 +17,7 @@ import { EcrPushCredentials, pushSessionPolicy } from '../../shared/aws/ecr-push
 import { EcrRegistry, lifecyclePolicy } from '../../shared/aws/ecr-registry.ts';
 import type { ImageStreamStatus } from '../../shared/model/build-kinds.ts';
 import type { BerthObject } from '../../shared/model/types.ts';
+import { ensureSharedProject } from '../../shared/project/openshift.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 
 const REGION = 'eu-west-1';
@@ -135,6 +136,13 @@ describe('ECR pushes move image stream tags', () => {
     expect(await recordEcrPush(api.store, HOST, 'berth', pushed(`berth/${PROJECT}/web`, 'v1'))).toEqual({ project: PROJECT, stream: 'web', tag: 'v1', digest: DIGEST });
     expect(await tagOf('web', 'v1')).toMatchObject({ image: DIGEST, dockerImageReference: `${HOST}/berth/${PROJECT}/web@${DIGEST}`, created: '2026-12-03T08:00:00.000Z' });
     expect(await recordEcrPush(api.store, HOST, 'berth', pushed(`berth/${PROJECT}/web`, 'v1'))).toBeUndefined();
+  });
+
+  it('the platform\'s push of berth/openshift/postgresql:15 points the shared project\'s stream tag at the ECR digest, so templates\' openshift/postgresql:15 resolves', async () => {
+    await ensureSharedProject(api.store);
+    expect(await recordEcrPush(api.store, HOST, 'berth', pushed('berth/openshift/postgresql', '15'))).toEqual({ project: 'openshift', stream: 'postgresql', tag: '15', digest: DIGEST });
+    const stream = await api.store.get<BerthObject<unknown, ImageStreamStatus>>({ kind: 'ImageStream', project: 'openshift', name: 'postgresql' });
+    expect(stream?.status.tags?.find((t) => t.tag === '15')?.items[0]).toMatchObject({ image: DIGEST, dockerImageReference: `${HOST}/berth/openshift/postgresql@${DIGEST}` });
   });
 
   it('a push to a new stream name makes the image stream', async () => {
