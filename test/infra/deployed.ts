@@ -51,5 +51,6 @@ export const deployed = deployedIn(ACCOUNT, REGION, [
   [/<import:[^>]*ClaimsFileSystemDataAccessPoint[^>]*>/g, CLAIMS_DATA_AP],
   [/<import:[^>]*ClaimsFileSystem[0-9A-F]{8}Arn[^>]*>|<ClaimsFileSystem[0-9A-F]{8}\.Arn>/g, CLAIMS_FS_ARN],
   [/<import:[^>]*RegistryS2i(\w+?)[0-9A-F]{8}Arn\w*>/g, repo('s2i/$1')],
+  [/<import:[^>]*RegistryOpenshift(\w+?)[0-9A-F]{8}Arn\w*>/g, repo('openshift/$1')],
   [/<RegistryPushRole[0-9A-F]{8}\.Arn>/g, PUSH_ROLE],
 ]);
