@@ -4,11 +4,11 @@
 // cluster BERTH_CLUSTER. Clients are made by the first request that needs them.
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { ApiDeps } from '../shared/api/env.ts';
 import { cloudWatchLogPages, cloudWatchLogReader } from '../shared/aws/cloudwatch-pod-logs.ts';
 import { EcsExecBroker } from '../shared/aws/ecs-exec.ts';
 import { EcsPodContainers } from '../shared/aws/ecs-pods.ts';
-import { ssmSessions } from '../shared/aws/ssm-sessions.ts';
 import { projectUids } from '../shared/project/uid-blocks.ts';
 import { onFirstUse } from './wire.ts';
 
@@ -36,7 +36,7 @@ export function podStreams(env: NodeJS.ProcessEnv, store: ApiDeps['store']): Pic
   };
   const sessions = onFirstUse(async () => {
     const client = ecsClient();
-    return new EcsExecBroker({ ecs: client, ssm: ssmSessions({ region, credentials: client.config.credentials }), cluster, uidFor: projectUids(store) });
+    return new EcsExecBroker({ ecs: client, ssm: new SSMClient({ region }), cluster, uidFor: projectUids(store) });
   }, ['exec', 'portForward']);
   return { fleet, sessions };
 }

@@ -1,10 +1,12 @@
 // What each kind of access in the function table (functions.ts) grants, and which environment
 // variables it brings: a function gets the variables of exactly what it may touch.
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Stack } from 'aws-cdk-lib';
+import type { IGrantable, IRole } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { REPOSITORY_PREFIX } from './constructs/registry.ts';
 import { CLAIMS_MOUNT } from './constructs/claims-file-system.ts';
 import { grantServiceDiscovery } from './constructs/service-discovery.ts';
+import { RegistryPushRole } from './constructs/registry-push-role.ts';
 import type { Access } from './functions.ts';
 import type { FleetStack } from './stacks/fleet-stack.ts';
 import type { StateStack } from './stacks/state-stack.ts';
@@ -50,6 +52,16 @@ const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<s
       BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX,
     };
   },
+  // Push logins per project: the push role, assumable by this function only, and the project's repositories made first.
+  'registry-push': (grantee, t) => {
+    // The function's own role (PlatformFunction passes it), in its stack.
+    const issuer = grantee as IRole;
+    const push = new RegistryPushRole(Stack.of(issuer), 'RegistryPush', { issuer });
+    push.grantAssume(grantee);
+    t.fleet.registry.grantCreate(grantee);
+    return { BERTH_REGISTRY: t.fleet.registry.host, BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX, BERTH_REGISTRY_PUSH_ROLE_ARN: push.role.roleArn };
+  },
+  'registry-host': (_grantee, t) => ({ BERTH_REGISTRY: t.fleet.registry.host, BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX }),
   // Pods' logs and sessions into pods (exec, rsh, port-forward), for the API.
   'pod-streams': (grantee, t) => t.fleet.grantPodStreams(grantee),
   claims: (grantee, t) => {

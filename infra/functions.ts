@@ -13,7 +13,9 @@ export type Trigger =
   /** ECS task state changes in Berth's cluster (EventBridge rule). */
   | { kind: 'ecs-task-state' }
   /** State changes of pod tasks and of container instances in Berth's cluster (two EventBridge rules). */
-  | { kind: 'ecs-fleet-events' };
+  | { kind: 'ecs-fleet-events' }
+  /** ECR's successful pushes to repositories under berth/ (EventBridge rule on "ECR Image Action"). */
+  | { kind: 'ecr-pushes' };
 
 /**
  * What a function may touch. `table`: read and write the table. `fleet`: run builds and start or
@@ -27,8 +29,10 @@ export type Trigger =
  * write each project role's claim-mounts policy. `claims-data`: the claims file system mounted in
  * the function (in the VPC), to wipe deleted claims' directories. `service-discovery`: keep
  * Services' names in Cloud Map (a private DNS namespace per project, in the pods' VPC).
+ * `registry-push`: hand out push logins per project (assume the push role with a session policy;
+ * make the project's repositories). `registry-host`: only the registry's address, to name pushed images.
  */
-export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles' | 'pod-streams' | 'claims' | 'claims-data' | 'service-discovery';
+export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles' | 'pod-streams' | 'claims' | 'claims-data' | 'service-discovery' | 'registry-push' | 'registry-host';
 
 export interface FunctionSpec {
   /** Short name: construct id and part of the log group name. */
@@ -48,10 +52,11 @@ export interface FunctionSpec {
 const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry', 'secrets', 'build-cleanup', 'project-roles', 'service-discovery'];
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
-  { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds', 'pod-streams'], console: true },
+  { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds', 'pod-streams', 'registry-push'], console: true },
   { name: 'webhooks', entry: 'functions/webhooks/index.ts', description: 'Berth webhooks (GitHub, GitLab, generic)', memoryMiB: 512, timeoutSeconds: 10, triggers: [{ kind: 'http', route: 'POST /webhooks/{proxy+}' }], access: ['table', 'secrets'] },
   { name: 'stream', entry: 'functions/reconcilers/stream.ts', description: 'Reconcilers driven by the table stream', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'stream' }], access: RECONCILER_ACCESS },
   { name: 'fleet-events', entry: 'functions/fleet-events/index.ts', description: 'ECS pod task and container instance state changes to pods and host leases', memoryMiB: 256, timeoutSeconds: 30, triggers: [{ kind: 'ecs-fleet-events' }], access: ['table'] },
+  { name: 'registry-events', entry: 'functions/registry-events/index.ts', description: 'Pushes to ECR move image stream tags', memoryMiB: 256, timeoutSeconds: 30, triggers: [{ kind: 'ecr-pushes' }], access: ['table', 'registry-host'] },
   // The one function in the VPC, with the claims file system mounted: claims' access points, their projects' mount grants, and deleted claims' data.
   { name: 'claims', entry: 'functions/claims/index.ts', description: 'Persistent volume claims on EFS: access points, mount grants, data of deleted claims', memoryMiB: 256, timeoutSeconds: 300, triggers: [{ kind: 'schedule', everyMinutes: 1 }], access: ['table', 'claims', 'claims-data'] },
   { name: 'resync', entry: 'functions/reconcilers/resync.ts', description: 'Periodic resync and ECS task state changes', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'schedule', everyMinutes: 1 }, { kind: 'ecs-task-state' }], access: [...RECONCILER_ACCESS, 'autoscale'] },

@@ -17,18 +17,36 @@ export function registerRegistryCommands(program: Command, ctx: Context): void {
     .command('login')
     .description("run `docker login` to the platform registry with this session's token (its password stays off the command line)")
     .option('--print', 'print the docker login command instead of running it')
-    .action(async (opts: { print?: boolean }) => {
+    .option('--image-stream <NAME...>', 'on a registry with logins per project (ECR on AWS): also make repositories for these image streams')
+    .addOption(projectOption())
+    .action(async (opts: { print?: boolean; imageStream?: string[]; project?: string }) => {
       const client = ctx.client();
-      const { host } = await client.get<{ host: string }>('/api/v1/registry');
-      const me = await client.get<{ name: string }>('/api/v1/whoami');
-      const token = ctx.config.token!;
+      const registry = await client.get<{ host: string; login?: 'project' }>('/api/v1/registry');
+      let { host } = registry;
+      let user: string;
+      let password: string;
+      let pushTo: string;
+      if (registry.login === 'project') {
+        // The registry has its own credentials (ECR): a login for this project's repositories only, for an hour.
+        const project = ctx.project(opts.project);
+        const login = await client.post<{ host: string; username: string; password: string; expiresAt: string; repositoryPrefix: string }>(
+          `/api/v1/projects/${encodeURIComponent(project)}/registrycredentials`,
+          opts.imageStream?.length ? { imageStreams: opts.imageStream } : {},
+        );
+        ({ host, username: user, password } = login);
+        pushTo = `${login.repositoryPrefix}NAME:TAG\` (project ${project}, until ${login.expiresAt})`;
+      } else {
+        user = (await client.get<{ name: string }>('/api/v1/whoami')).name;
+        password = ctx.config.token!;
+        pushTo = `${host}/${ctx.config.project ?? 'PROJECT'}/NAME:TAG\``;
+      }
       if (opts.print) {
-        ctx.out(`echo '${token}' | docker login ${host} -u ${me.name} --password-stdin`);
+        ctx.out(`echo '${password}' | docker login ${host} -u ${user} --password-stdin`);
         return;
       }
-      const code = await dockerLogin(host, me.name, token, ctx);
+      const code = await dockerLogin(host, user, password, ctx);
       if (code !== 0) throw new CliError(`docker login to ${host} failed`, 'is Docker installed and running? `berth registry login --print` shows the command to run elsewhere');
-      ctx.out(`Logged in to ${host} as ${me.name}; push with \`docker push ${host}/${ctx.config.project ?? 'PROJECT'}/NAME:TAG\``);
+      ctx.out(`Logged in to ${host} as ${user}; push with \`docker push ${pushTo}`);
     });
 
   program

@@ -8,9 +8,10 @@ import { ensureSharedProject } from '../../shared/project/openshift.ts';
 import { bootstrapAdminFromSecret } from '../admin-bootstrap.ts';
 import { wireBuilds } from '../wire-builds.ts';
 import { podStreams } from '../wire-pod-streams.ts';
+import { registryLogins } from '../wire-registry.ts';
 
 const builds = wireBuilds();
-const deps = { ...builds, ...podStreams(process.env, builds.store) };
+const deps = { ...builds, ...podStreams(process.env, builds.store), ...registryLogins(process.env) };
 const app = handle(createApi(deps));
 let ready: Promise<unknown> | undefined;
 

@@ -4,7 +4,9 @@
 // says: log in to ECR, pull the repositories of the project named by the role's own berth:project
 // tag and the shared images (berth/s2i/*, berth/openshift/*), write that project's log streams in
 // the pods' log group, read that project's pods' Secret values, mount the claims file system
-// through an access point (which ones, the role's claim-mounts policy says) — nothing else. The control plane may create, change and delete roles only
+// through an access point (which ones, the role's claim-mounts policy says), open ECS Exec's
+// Session Manager channels from inside its own tasks (pods with claims run with the project role
+// as task role) — nothing else. The control plane may create, change and delete roles only
 // on that path and only with that boundary, tag them only with Berth's tags, and pass them only
 // to ECS tasks.
 import { ArnFormat, Stack } from 'aws-cdk-lib';
@@ -12,7 +14,7 @@ import { Effect, Grant, ManagedPolicy, PolicyStatement, type IGrantable } from '
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
-import { ECR_PULL_ACTIONS, EFS_CLIENT_ACTIONS, LOG_ACTIONS, POD_SECRET_PREFIX, PROJECT_ROLE_PATH, SECRET_ACTIONS, SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
+import { ECR_PULL_ACTIONS, EFS_CLIENT_ACTIONS, EXEC_CHANNEL_ACTIONS, LOG_ACTIONS, POD_SECRET_PREFIX, PROJECT_ROLE_PATH, SECRET_ACTIONS, SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
 import { REPOSITORY_PREFIX } from './registry.ts';
 
 /** The role's own project, as IAM reads it from the role's tags when the role is used. */
@@ -55,6 +57,9 @@ export class ProjectRoles extends Construct {
           sid: 'MountClaims', effect: Effect.ALLOW, actions: EFS_CLIENT_ACTIONS, resources: [props.claimsFileSystemArn],
           conditions: { Null: { 'elasticfilesystem:AccessPointArn': 'false' } },
         }),
+        // ECS Exec's agent in a pod with claims (whose task role is the project role) connects its
+        // sessions with these; no resource-level permission exists, and they start no session.
+        new PolicyStatement({ sid: 'ExecChannels', effect: Effect.ALLOW, actions: EXEC_CHANNEL_ACTIONS, resources: ['*'] }),
       ],
     });
   }

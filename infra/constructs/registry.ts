@@ -22,8 +22,17 @@ const MANAGE = [
   'ecr:TagResource', 'ecr:ListTagsForResource', 'ecr:DescribeImages', 'ecr:ListImages', 'ecr:BatchGetImage',
   'ecr:BatchDeleteImage', 'ecr:PutImage',
 ];
+/** What making a tenant repository (or finding it Berth's) takes. */
+const CREATE = ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:PutLifecyclePolicy', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource'];
 /** Never allowed on the platform's own repositories, whatever else is. */
 const PROTECTED = ['ecr:DeleteRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:BatchDeleteImage', ...PUSH];
+
+/**
+ * The shared project `openshift`'s images (issue 13: the Python builder, PostgreSQL, Redis,
+ * MariaDB), each in `berth/openshift/<name>`: pulled by every project's role (the boundary's
+ * berth/openshift/*), pushed by the platform's operators only (docs/aws.md, Images).
+ */
+export const OPENSHIFT_IMAGES = ['python', 'postgresql', 'redis', 'mariadb'];
 
 export interface RegistryProps {
   /** S2I builder image names; each gets berth/s2i/<name>. */
@@ -34,6 +43,8 @@ export class Registry extends Construct {
   /** berth/builder: the builder agent image the build task runs. */
   readonly builder: Repository;
   readonly s2i: Repository[];
+  /** berth/openshift/<name>: the shared project's image streams' images. */
+  readonly openshift: Repository[];
   private readonly s2iNames: string[];
 
   constructor(scope: Construct, id: string, props: RegistryProps) {
@@ -48,6 +59,7 @@ export class Registry extends Construct {
     });
     this.builder = repository('Builder', 'builder');
     this.s2i = props.s2iImages.map((name) => repository(`S2i-${name}`, `s2i/${name}`));
+    this.openshift = OPENSHIFT_IMAGES.map((name) => repository(`Openshift-${name}`, `openshift/${name}`));
   }
 
   /** ARN of every repository under berth/, platform and tenant alike. */
@@ -67,13 +79,22 @@ export class Registry extends Construct {
   }
 
   private get platformArns(): string[] {
-    return [this.builder, ...this.s2i].map((r) => r.repositoryArn);
+    return [this.builder, ...this.s2i, ...this.openshift].map((r) => r.repositoryArn);
   }
 
   /** Create and manage tenant repositories (the control plane). */
   grantManage(grantee: IGrantable): Grant {
     this.protectPlatform(grantee);
     return Grant.addToPrincipal({ grantee, actions: MANAGE, resourceArns: [this.allRepositoriesArn] });
+  }
+
+  /**
+   * Make tenant repositories and find them again (EcrRegistry.ensureRepository: the API before a
+   * push login): create with Berth's tags, lifecycle policy, describe, read tags. No deletion.
+   */
+  grantCreate(grantee: IGrantable): Grant {
+    this.protectPlatform(grantee);
+    return Grant.addToPrincipal({ grantee, actions: CREATE, resourceArns: [this.allRepositoriesArn] });
   }
 
   private protectPlatform(grantee: IGrantable): void {

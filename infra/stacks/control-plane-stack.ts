@@ -28,6 +28,8 @@ import { alarmOnFleetLoops, alarmOnFunction, alarmOnQueue } from '../constructs/
 import { PlatformFunction } from '../constructs/platform-function.ts';
 import { FUNCTIONS, type FunctionSpec, type Trigger } from '../functions.ts';
 import { retentionOf } from '../retention.ts';
+import { REPOSITORY_PREFIX } from '../constructs/registry.ts';
+import { ecrPushPattern } from '../../shared/aws/ecr-image-actions.ts';
 import type { FleetStack } from './fleet-stack.ts';
 import type { StateStack } from './state-stack.ts';
 
@@ -156,6 +158,9 @@ export class ControlPlaneStack extends Stack {
           eventPattern: { source: ['aws.ecs'], detailType: [INSTANCE_STATE_CHANGE], detail: { clusterArn: [props.fleet.cluster.clusterArn] } },
           targets: [target()],
         });
+        return;
+      case 'ecr-pushes':
+        rule({ description: 'Successful pushes to Berth\'s ECR repositories', eventPattern: ecrPushPattern(REPOSITORY_PREFIX) });
         return;
     }
   }

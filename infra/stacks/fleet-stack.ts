@@ -16,6 +16,7 @@ import { BUILDER_FAMILY, BuilderTask } from '../constructs/builder-task.ts';
 import { HostFleet, type HostFleetProps } from '../constructs/host-fleet.ts';
 import { PodNetworking, justifyCustomResourceProvider } from '../constructs/pod-networking.ts';
 import { ProjectRoles } from '../constructs/project-roles.ts';
+import { EXEC_CHANNEL_ACTIONS } from '../../shared/aws/project-roles.ts';
 import { ClaimsFileSystem, CLAIMS_MOUNT } from '../constructs/claims-file-system.ts';
 import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
 import { NETWORK_TAG } from '../../shared/aws/pod-network.ts';
@@ -132,7 +133,7 @@ export class FleetStack extends Stack {
     this.podLogGroup = new LogGroup(this, 'PodLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     this.podTaskRole = new Role(this, 'PodTaskRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Berth pods: ECS Exec channels only' });
     this.podTaskRole.addToPolicy(
-      new PolicyStatement({ actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], resources: ['*'] }),
+      new PolicyStatement({ actions: EXEC_CHANNEL_ACTIONS, resources: ['*'] }),
     );
     this.claims = new ClaimsFileSystem(this, 'Claims', {
       vpc, tenantHosts: this.tenantHosts.securityGroup, backups: config.claimBackups, toInfrequentAccessDays: config.claimsToInfrequentAccessDays,

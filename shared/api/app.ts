@@ -21,6 +21,7 @@ import { registerWebhookRoutes } from './routes/webhooks.ts';
 import { registerTrialRoutes } from './routes/trials.ts';
 import { registerTemplateRoutes } from './routes/templates.ts';
 import { registerRegistryRoutes } from './routes/registry.ts';
+import { registerRegistryCredentialRoutes } from './routes/registry-credentials.ts';
 import { registerImageImportRoutes } from './routes/image-import.ts';
 import { audit } from '../audit/record.ts';
 import { QuotaExceededError } from '../quota/errors.ts';
@@ -69,6 +70,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
     registerRegistryRoutes(app, deps, deps.registry);
     registerImageImportRoutes(app, deps, deps.registry);
   }
+  if (deps.pushCredentials) registerRegistryCredentialRoutes(app, deps, deps.pushCredentials);
 
   let document: ReturnType<typeof openApiDocument> | undefined;
   app.get('/openapi.json', (c) => c.json((document ??= openApiDocument(app, { title: 'Berth API', version: deps.version ?? 'dev' }))));

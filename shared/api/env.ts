@@ -11,6 +11,7 @@ import type { TrialSettings } from '../trials/settings.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { UpgradeWebSocket } from 'hono/ws';
 import type { RegistryDeps } from '../registry/types.ts';
+import type { PushCredentialIssuer } from '../registry/push-credentials.ts';
 
 /**
  * Turns a kind's spec into its stored form and back, for fields that must not be stored in
@@ -82,6 +83,8 @@ export interface ApiDeps {
   watch?: { maxSeconds: number; pollMs: number };
   /** The platform registry's token endpoint, push notifications and image imports; served when given. */
   registry?: RegistryDeps;
+  /** Registry logins per project (ECR on AWS); `POST .../registrycredentials` is served when given. */
+  pushCredentials?: PushCredentialIssuer;
   /** Opens exec and port-forward sessions through the platform's cloud (ECS Exec on AWS); `POST .../exec` and `.../portforward` are served when given. */
   sessions?: PodSessionBroker;
   /** WebSocket upgrades of the server the app runs in; exec is served when given (not on Lambda). */

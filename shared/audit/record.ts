@@ -10,7 +10,7 @@ import type { ObjectStore } from '../store/ports.ts';
 export const AUDIT_KIND = 'AuditEvent';
 export const AUDIT_DAYS = 90;
 
-export type AuditType = 'SignUp' | 'LoginFailed' | 'LoginLocked' | 'ProjectCreated' | 'QuotaRefused' | 'ProjectCapRefused' | 'TrialExpired' | 'TrialExtended' | 'TrialConverted' | 'PodSession';
+export type AuditType = 'SignUp' | 'LoginFailed' | 'LoginLocked' | 'ProjectCreated' | 'QuotaRefused' | 'ProjectCapRefused' | 'TrialExpired' | 'TrialExtended' | 'TrialConverted' | 'PodSession' | 'RegistryLogin';
 
 export interface AuditSpec {
   type: AuditType;

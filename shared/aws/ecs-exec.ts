@@ -11,6 +11,7 @@
 // pod's UID and its exit status is printed after a marker only this session knows.
 import { randomBytes } from 'node:crypto';
 import { DescribeTasksCommand, ExecuteCommandCommand, ListTasksCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
+import { StartSessionCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { BerthError, ConflictError } from '../errors.ts';
 import { POD_TAGS, podToken, tagMap } from './ecs-pod-spec.ts';
 import { ownedByBerth, PROJECT_TAG } from './ownership.ts';
@@ -19,14 +20,10 @@ import type { BrokeredSession, PodSessionBroker } from '../fleet/ports.ts';
 /** Session Manager's document for port forwarding into a target. */
 export const PORT_FORWARDING_DOCUMENT = 'AWS-StartPortForwardingSession';
 
-/** The SSM StartSession call, in the Systems Manager API's shapes (`@aws-sdk/client-ssm`'s StartSessionCommand fits). */
-export interface SsmSessionsApi {
-  startSession(input: { Target: string; DocumentName: string; Parameters?: Record<string, string[]>; Reason?: string }): Promise<{ SessionId?: string; StreamUrl?: string; TokenValue?: string }>;
-}
-
 export interface EcsExecOptions {
   ecs: Pick<ECSClient, 'send'>;
-  ssm?: SsmSessionsApi;
+  /** Session Manager (port-forward); without it port-forward is a 501. */
+  ssm?: Pick<SSMClient, 'send'>;
   /** The cluster's name (the SSM target names it, not its ARN). */
   cluster: string;
   /** The UID a project's pods run as. */
@@ -89,7 +86,7 @@ export class EcsExecBroker implements PodSessionBroker {
     if (!runtimeId) throw new ConflictError(`pod ${pod}'s container has not started yet`, 'try again in a moment');
     const taskId = task.taskArn!.split('/').pop()!;
     const out = await ssm
-      .startSession({ Target: `ecs:${cluster}_${taskId}_${runtimeId}`, DocumentName: PORT_FORWARDING_DOCUMENT, Parameters: { portNumber: [String(port)] } })
+      .send(new StartSessionCommand({ Target: `ecs:${cluster}_${taskId}_${runtimeId}`, DocumentName: PORT_FORWARDING_DOCUMENT, Parameters: { portNumber: [String(port)] } }))
       .catch((err: unknown) => notConnected(err, pod));
     return sessionOf(out.SessionId, out.StreamUrl, out.TokenValue, 'StartSession');
   }

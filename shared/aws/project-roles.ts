@@ -34,6 +34,13 @@ export const SECRET_ACTIONS = ['secretsmanager:GetSecretValue'];
  * a pod's root is squashed, and the access point runs every request as the project's UID anyway.
  */
 export const EFS_CLIENT_ACTIONS = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'];
+/**
+ * The Session Manager channels ECS Exec's agent opens with the task role (ECS Developer Guide,
+ * "Monitor Amazon ECS containers with ECS Exec", IAM permissions required for ECS Exec). They have
+ * no resource-level permission; they only let the agent inside the task connect its own
+ * sessions, and start none (that is ecs:ExecuteCommand and ssm:StartSession, the API's alone).
+ */
+export const EXEC_CHANNEL_ACTIONS = ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'];
 /** The second inline policy of a project role: which claims' access points its pods may mount (written by the claim reconciler). */
 export const CLAIM_MOUNT_POLICY_NAME = 'claim-mounts';
 /** Pods' Secret values live at `berth/<project>/<secret>` in Secrets Manager (shared/aws/ecs-pod-secrets.ts). */
@@ -160,7 +167,10 @@ export function projectRoleVersion(project: string, s: ProjectRoleSettings): str
  * The claim-mounts policy of a project's role: mount and write the claims file system only
  * through the listed access points, the project's own claims (IAM condition
  * elasticfilesystem:AccessPointArn; the Service Authorization Reference gives ClientMount no
- * access-point resource and no tag keys of the access point, so the ARNs are listed). Pure.
+ * access-point resource and no tag keys of the access point, so the ARNs are listed). A pod with
+ * claims runs with this role as its task role in place of the fleet's pod task role, so the
+ * policy also carries ECS Exec's channels (exec and rsh into such pods); a project without
+ * claims has no such policy, and its role, then only an execution role, holds no channel. Pure.
  */
 export function claimMountPolicy(fileSystemArn: string, accessPointArns: readonly string[]): PolicyDocument {
   return {
@@ -171,6 +181,11 @@ export function claimMountPolicy(fileSystemArn: string, accessPointArns: readonl
       Action: EFS_CLIENT_ACTIONS,
       Resource: [fileSystemArn],
       Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': [...accessPointArns].sort() } },
+    }, {
+      Sid: 'ExecChannels',
+      Effect: 'Allow',
+      Action: EXEC_CHANNEL_ACTIONS,
+      Resource: ['*'],
     }],
   };
 }

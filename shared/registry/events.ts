@@ -45,16 +45,33 @@ export async function recordPushes(store: ObjectStore, registryHost: string, env
   const moved: RecordedPush[] = [];
   for (const e of envelope.events) {
     const { mediaType, digest, repository, tag } = e.target;
-    if (e.action !== 'push' || !tag || !TAG.test(tag) || !digest || !DIGEST.test(digest) || !repository || !MANIFEST_MEDIA_TYPES.has(mediaType ?? '')) continue;
-    const repo = repositoryParts(repository);
-    if (!repo) continue;
-    // A push to a namespace that is no project (the platform's builder images) moves nothing.
-    if (!(await store.get({ kind: 'Project', project: '', name: repo.project }))) continue;
-    const current = await store.get<BerthObject<unknown, ImageStreamStatus>>({ kind: 'ImageStream', project: repo.project, name: repo.stream });
-    if (current?.status.tags?.find((t) => t.tag === tag)?.items[0]?.image === digest) continue;
-    const created = e.timestamp && !Number.isNaN(Date.parse(e.timestamp)) ? new Date(e.timestamp).toISOString() : new Date().toISOString();
-    await recordImage(store, repo.project, repo.stream, tag, { created, dockerImageReference: `${registryHost}/${repository}@${digest}`, image: digest });
-    moved.push({ project: repo.project, stream: repo.stream, tag, digest });
+    if (e.action !== 'push' || !MANIFEST_MEDIA_TYPES.has(mediaType ?? '')) continue;
+    const push = await recordPush(store, registryHost, { repository, tag, digest, timestamp: e.timestamp });
+    if (push) moved.push(push);
   }
   return moved;
+}
+
+/**
+ * Moves the image stream tag `<project>/<stream>:<tag>` named by one pushed manifest
+ * (`repository` is `<project>/<stream>` as the registry names it; `registryName` is how image
+ * references name it, when that differs: ECR's `berth/<project>/<stream>`). Nothing for a
+ * namespace that is no project, a malformed tag or digest, or a tag already on the digest.
+ */
+export async function recordPush(
+  store: ObjectStore,
+  registryHost: string,
+  p: { repository?: string; registryName?: string; tag?: string; digest?: string; timestamp?: string },
+): Promise<RecordedPush | undefined> {
+  const { digest, repository, tag } = p;
+  if (!tag || !TAG.test(tag) || !digest || !DIGEST.test(digest) || !repository) return undefined;
+  const repo = repositoryParts(repository);
+  if (!repo) return undefined;
+  // A push to a namespace that is no project (the platform's builder images) moves nothing.
+  if (!(await store.get({ kind: 'Project', project: '', name: repo.project }))) return undefined;
+  const current = await store.get<BerthObject<unknown, ImageStreamStatus>>({ kind: 'ImageStream', project: repo.project, name: repo.stream });
+  if (current?.status.tags?.find((t) => t.tag === tag)?.items[0]?.image === digest) return undefined;
+  const created = p.timestamp && !Number.isNaN(Date.parse(p.timestamp)) ? new Date(p.timestamp).toISOString() : new Date().toISOString();
+  await recordImage(store, repo.project, repo.stream, tag, { created, dockerImageReference: `${registryHost}/${p.registryName ?? repository}@${digest}`, image: digest });
+  return { project: repo.project, stream: repo.stream, tag, digest };
 }

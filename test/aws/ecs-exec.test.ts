@@ -1,23 +1,21 @@
 // Sessions into pods and pod logs on AWS, through the API as the Lambda serves it (the same Hono
-// app over DynamoDB Local) with ECS and CloudWatch Logs mocked (aws-sdk-client-mock) and Session
-// Manager's StartSession answered by a loopback HTTP server, asserting the exact requests.
+// app over DynamoDB Local) with ECS, Session Manager and CloudWatch Logs mocked
+// (aws-sdk-client-mock), asserting the exact requests.
 // Response shapes: ECS API Reference, "ListTasks" (taskArns), "DescribeTasks" (tasks[] with
 // containers[].runtimeId, tags), "ExecuteCommand" (session{sessionId, streamUrl, tokenValue});
 // Systems Manager API Reference, "StartSession" (SessionId, StreamUrl, TokenValue; errors as
 // {__type, message}); CloudWatch Logs API Reference, "GetLogEvents" (events, nextForwardToken).
 import { execFile } from 'node:child_process';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, ExecuteCommandCommand, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import { SSMClient, StartSessionCommand, TargetNotConnected } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cloudWatchLogPages, cloudWatchLogReader } from '../../shared/aws/cloudwatch-pod-logs.ts';
 import { EcsExecBroker, PORT_FORWARDING_DOCUMENT, wrappedCommand } from '../../shared/aws/ecs-exec.ts';
 import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
-import { ssmSessions } from '../../shared/aws/ssm-sessions.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 
 const REGION = 'eu-west-1';
@@ -31,6 +29,7 @@ const POD = 'web-2-x7k2p';
 
 const ecs = mockClient(ECSClient);
 const logs = mockClient(CloudWatchLogsClient);
+const ssm = mockClient(SSMClient);
 const ecsClient = new ECSClient({ region: REGION });
 const logsClient = new CloudWatchLogsClient({ region: REGION });
 
@@ -48,23 +47,10 @@ const task = (over: Partial<Task> = {}, tags: Record<string, string> = { 'berth:
   ...over,
 });
 
-/** A loopback stand-in for Session Manager's endpoint: records each request, answers StartSession. */
-const ssmRequests: { headers: IncomingMessage['headers']; body: string }[] = [];
-let ssmAnswer: { status: number; body: unknown } = { status: 200, body: {} };
-const ssmServer = createServer((req, res) => {
-  let body = '';
-  req.on('data', (d: Buffer) => (body += d.toString()));
-  req.on('end', () => {
-    ssmRequests.push({ headers: req.headers, body });
-    res.writeHead(ssmAnswer.status, { 'Content-Type': 'application/x-amz-json-1.1' }).end(JSON.stringify(ssmAnswer.body));
-  });
-});
-let ssmEndpoint = '';
-
 const broker = () =>
   new EcsExecBroker({
     ecs: ecsClient,
-    ssm: ssmSessions({ region: REGION, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, endpoint: ssmEndpoint }),
+    ssm: new SSMClient({ region: REGION }),
     cluster: CLUSTER,
     uidFor: async () => 1_000_070_000,
   });
@@ -73,8 +59,6 @@ let api: TestApi;
 let owner = '';
 
 beforeAll(async () => {
-  await new Promise<void>((r) => ssmServer.listen(0, '127.0.0.1', () => r()));
-  ssmEndpoint = `http://127.0.0.1:${(ssmServer.address() as AddressInfo).port}`;
   api = await testApi({
     sessions: broker(),
     fleet: {
@@ -90,14 +74,10 @@ beforeAll(async () => {
   await api.store.create({ kind: 'Pod', metadata: { name: POD, project: PROJECT }, spec: { host: 'ecs-i1', containers: [{ name: 'web', image: 'x', env: [], ports: [], resources: { requests: {}, limits: {} } }] } as never, status: { phase: 'Running', conditions: [] } as never });
 }, 120_000);
 
-afterAll(async () => {
-  await new Promise((r) => ssmServer.close(r));
-});
-
 beforeEach(() => {
   ecs.reset();
   logs.reset();
-  ssmRequests.length = 0;
+  ssm.reset();
   // The pod's task, listed by its token (running) or by its host (stopped).
   ecs.on(ListTasksCommand).resolves({ taskArns: [TASK_ARN] });
   ecs.on(DescribeTasksCommand).resolves({ tasks: [task()], failures: [] });
@@ -174,26 +154,25 @@ describe('exec and rsh through ECS Exec', () => {
 });
 
 describe('port-forward through Session Manager', () => {
-  it('sends StartSession with the port-forwarding document on the task\'s SSM target, signed, and answers the session', async () => {
-    ssmAnswer = { status: 200, body: { SessionId: 'owner-0f1e2d3c4b5a69788', StreamUrl: `wss://ssmmessages.${REGION}.amazonaws.com/v1/data-channel/owner-0f1e2d3c4b5a69788?role=publish_subscribe`, TokenValue: 'AAEAAS-token' } };
+  it('sends StartSession with the port-forwarding document on the task\'s SSM target, and answers the session', async () => {
+    ssm.on(StartSessionCommand).resolves({ SessionId: 'owner-0f1e2d3c4b5a69788', StreamUrl: `wss://ssmmessages.${REGION}.amazonaws.com/v1/data-channel/owner-0f1e2d3c4b5a69788?role=publish_subscribe`, TokenValue: 'AAEAAS-token' });
     const res = await api.call('POST', forward, owner, { port: 5432 });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ sessionId: 'owner-0f1e2d3c4b5a69788', streamUrl: `wss://ssmmessages.${REGION}.amazonaws.com/v1/data-channel/owner-0f1e2d3c4b5a69788?role=publish_subscribe`, tokenValue: 'AAEAAS-token' });
-    expect(ssmRequests).toHaveLength(1);
-    const [req] = ssmRequests;
-    expect(JSON.parse(req!.body)).toEqual({ Target: `ecs:${CLUSTER}_${TASK_ID}_${RUNTIME}`, DocumentName: PORT_FORWARDING_DOCUMENT, Parameters: { portNumber: ['5432'] } });
-    expect(req!.headers['x-amz-target']).toBe('AmazonSSM.StartSession');
-    expect(req!.headers['content-type']).toBe('application/x-amz-json-1.1');
-    expect(req!.headers.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/\\d{8}/${REGION}/ssm/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-target[a-z0-9;-]*, Signature=[0-9a-f]{64}$`));
+    expect(ssm.commandCalls(StartSessionCommand).map((c) => c.args[0].input)).toEqual([
+      { Target: `ecs:${CLUSTER}_${TASK_ID}_${RUNTIME}`, DocumentName: PORT_FORWARDING_DOCUMENT, Parameters: { portNumber: ['5432'] } },
+    ]);
+    expect(ssm.calls()).toHaveLength(1);
     expect(JSON.stringify((await api.call('GET', `/api/v1/projects/${PROJECT}/events`, owner)).body)).toContain('port-forward: port 5432 (session owner-0f1e2d3c4b5a69788)');
   });
 
   it('turns Session Manager\'s TargetNotConnected into a 503 saying why, and opens nothing', async () => {
-    ssmAnswer = { status: 400, body: { __type: 'com.amazonaws.ssm#TargetNotConnected', message: `ecs:${CLUSTER}_${TASK_ID}_${RUNTIME} is not connected.` } };
+    // Systems Manager API Reference, StartSession, Errors: TargetNotConnected (HTTP 400).
+    ssm.on(StartSessionCommand).rejects(new TargetNotConnected({ message: `ecs:${CLUSTER}_${TASK_ID}_${RUNTIME} is not connected.`, $metadata: { httpStatusCode: 400 } }));
     const res = await api.call('POST', forward, owner, { port: 5432 });
     expect(res.status).toBe(503);
     expect(res.body.message).toContain('not connected');
-    expect(ssmRequests).toHaveLength(1);
+    expect(ssm.commandCalls(StartSessionCommand)).toHaveLength(1);
   });
 
   it('refuses a port out of range with 422 naming port, before any AWS call', async () => {
@@ -201,7 +180,7 @@ describe('port-forward through Session Manager', () => {
     expect(res.status).toBe(422);
     expect(JSON.stringify(res.body)).toContain('port');
     expect(ecs.calls()).toHaveLength(0);
-    expect(ssmRequests).toHaveLength(0);
+    expect(ssm.calls()).toHaveLength(0);
   });
 });
 

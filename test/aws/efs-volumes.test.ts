@@ -94,6 +94,9 @@ describe('EFS access points for claims', () => {
           Statement: [{
             Sid: 'MountOwnClaims', Effect: 'Allow', Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'], Resource: [FS_ARN],
             Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': [apArn('fsap-0123456789abcdef0'), apArn('fsap-0aaaaaaaaaaaaaaa1')] } },
+          }, {
+            // The pods with claims run with this role as task role: ECS Exec's agent needs its channels.
+            Sid: 'ExecChannels', Effect: 'Allow', Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], Resource: ['*'],
           }],
         }),
       }],

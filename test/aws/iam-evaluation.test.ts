@@ -62,8 +62,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { CloudMapDiscovery } from '../../shared/aws/cloud-map.ts';
 import { FakeCloudMap } from './cloud-map-fake.ts';
+import { EcrPushCredentials, ECR_PUSH_ACTIONS } from '../../shared/aws/ecr-push-credentials.ts';
 import { cloudWatchLogPages, cloudWatchLogReader } from '../../shared/aws/cloudwatch-pod-logs.ts';
-import { EcsExecBroker, PORT_FORWARDING_DOCUMENT, type SsmSessionsApi } from '../../shared/aws/ecs-exec.ts';
+import { EcsExecBroker, PORT_FORWARDING_DOCUMENT } from '../../shared/aws/ecs-exec.ts';
+import { SSMClient, StartSessionCommand } from '@aws-sdk/client-ssm';
 import { CreateAccessPointCommand, DeleteAccessPointCommand, DescribeAccessPointsCommand, EFSClient, type AccessPointDescription } from '@aws-sdk/client-efs';
 import { EfsClaims } from '../../shared/aws/efs-claims.ts';
 import { Readable } from 'node:stream';
@@ -77,14 +79,14 @@ import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import { EcsPodSecrets } from '../../shared/aws/ecs-pod-secrets.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
 import { IamProjectRoles } from '../../shared/aws/iam-project-roles.ts';
-import { claimMountPolicy, PROJECT_ROLE_PATH, projectRoleArn, projectRolePolicy } from '../../shared/aws/project-roles.ts';
+import { claimMountPolicy, EXEC_CHANNEL_ACTIONS, PROJECT_ROLE_PATH, projectRoleArn, projectRolePolicy } from '../../shared/aws/project-roles.ts';
 import { scopedBuildCredentials } from '../../shared/aws/build-credentials.ts';
 import { ProjectSecurityGroups } from '../../shared/aws/project-security-groups.ts';
 import { S3SourceArchives } from '../../shared/aws/s3-sources.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
 import { RouterFeedTable } from '../../shared/routing/feed.ts';
 import {
-  accessPoint, CLAIMS_DATA_AP, CLAIMS_FS, CLAIMS_FS_ARN, ACCOUNT, BOUNDARY, BUCKET, POD_TASK_ROLE, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
+  PUSH_ROLE, accessPoint, CLAIMS_DATA_AP, CLAIMS_FS, CLAIMS_FS_ARN, ACCOUNT, BOUNDARY, BUCKET, POD_TASK_ROLE, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
 } from '../infra/deployed.ts';
 import { decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
 import { statements, synthBerth, type Statement } from '../infra/synth.ts';
@@ -109,23 +111,17 @@ interface IamRequest {
 const mocks = {
   ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), ec2: mockClient(EC2Client), iam: mockClient(IAMClient),
   sts: mockClient(STSClient), s3: mockClient(S3Client), dynamodb: mockClient(DynamoDBClient), sm: mockClient(SecretsManagerClient),
-  codeartifact: mockClient(CodeartifactClient), logs: mockClient(CloudWatchLogsClient), efs: mockClient(EFSClient),
+  codeartifact: mockClient(CodeartifactClient), logs: mockClient(CloudWatchLogsClient), efs: mockClient(EFSClient), ssm: mockClient(SSMClient),
 };
-/** StartSession requests the session broker sends (Session Manager has no SDK client here: its port, recorded). */
-const ssmStarted: Parameters<SsmSessionsApi['startSession']>[0][] = [];
 
 /** Runs `act` with every client reset, and returns the commands the adapters sent, in order of client. */
 async function capture(act: () => Promise<unknown>): Promise<Sent[]> {
   for (const m of Object.values(mocks)) m.resetHistory();
-  ssmStarted.length = 0;
   await act();
-  return [
-    ...Object.values(mocks).flatMap((m) => m.calls().map((c) => {
-      const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
-      return { name: command.constructor.name, input: command.input };
-    })),
-    ...ssmStarted.map((input) => ({ name: 'StartSession', input: input as Record<string, unknown> })),
-  ];
+  return Object.values(mocks).flatMap((m) => m.calls().map((c) => {
+    const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
+    return { name: command.constructor.name, input: command.input };
+  }));
 }
 
 const cloudMapArn = (kind: string, id: string) => `arn:aws:servicediscovery:${REGION}:${ACCOUNT}:${kind}/${id}`;
@@ -188,7 +184,7 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
       ];
     }
     // Session Manager: the document and the target (an ECS task's ARN for `ecs:<cluster>_<task>_<runtime>`).
-    case 'StartSession': {
+    case 'StartSessionCommand': {
       const [, cluster, taskId] = /^ecs:(.+)_([0-9a-f]+)_[^_]+$/.exec(s('Target'))!;
       return [
         // (the policy simulator takes an AWS-owned document's ARN with an account only)
@@ -284,7 +280,7 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
     case 'AssumeRoleCommand':
       return [
         { action: 'sts:AssumeRole', resource: s('RoleArn') },
-        { action: 'sts:TagSession', resource: s('RoleArn'), context: tagContext(input.Tags as []) },
+        ...(input.Tags ? [{ action: 'sts:TagSession', resource: s('RoleArn'), context: tagContext(input.Tags as []) }] : []),
       ];
     // Secrets Manager: ListSecrets has no resource-level permission; DeleteSecret is authorised on the secret, with its tags.
     case 'ListSecretsCommand':
@@ -361,6 +357,14 @@ let stream: Principal;
 let api: Principal;
 let router: Principal;
 let claims: Principal;
+let pushRole: PolicyDocument;
+/**
+ * A push login's session: the push role's policy narrowed by the session policy the API sent
+ * (IAM evaluates a session policy as it does a boundary: only what both allow is allowed).
+ */
+const pushSession = (sessionPolicy: PolicyDocument): Principal => ({
+  name: 'push login', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Berth-ControlPlane-RegistryPushRole/berth-push-alice`, policy: pushRole, boundary: sessionPolicy,
+});
 let boundary: PolicyDocument;
 const build = (project: string, name: string): Principal => ({
   name: `build ${project}/${name}`,
@@ -389,6 +393,7 @@ beforeAll(() => {
   buildScope = policyOf('fleet', /^BuildScopeRoleDefaultPolicy/);
   podTask = { name: 'a pod (its task role)', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Berth-Fleet-PodTaskRole/${TASK.split('/').pop()}`, policy: policyOf('fleet', /^PodTaskRoleDefaultPolicy/) };
   boundary = identityPolicy(all.filter((s) => s.holder.startsWith('ProjectRolesBoundary')), deployed.value, deployed.deep);
+  pushRole = policyOf('controlPlane', /^RegistryPushRoleDefaultPolicy/);
 }, 120_000);
 
 /** `verdict ← via: action on resource` for each request, as `who` sends it. */
@@ -519,14 +524,9 @@ const podStreamsWork = () => capture(async () => {
   const p = new EcsPodContainers({ client: ecsClient(), cluster: CLUSTER, containerInstanceArn: INSTANCE, region: REGION, logGroup: POD_LOG_GROUP, readLogs: cloudWatchLogReader(logsClient), readLogPage: cloudWatchLogPages(logsClient) });
   await p.logs('demo', 'web-7-x7k2p', { tail: 10 });
   await p.pollLogs('demo', 'web-7-x7k2p', {});
-  const ssm: SsmSessionsApi = {
-    async startSession(input) {
-      ssmStarted.push(input);
-      // Systems Manager API Reference, StartSession: SessionId, StreamUrl, TokenValue.
-      return { SessionId: 'berth-api-0a1b2c3d', StreamUrl: `wss://ssmmessages.${REGION}.amazonaws.com/v1/data-channel/berth-api-0a1b2c3d`, TokenValue: 'token' };
-    },
-  };
-  const broker = new EcsExecBroker({ ecs: ecsClient(), ssm, cluster: CLUSTER, uidFor: async () => 1_000_120_000 });
+  // Systems Manager API Reference, StartSession: SessionId, StreamUrl, TokenValue.
+  mocks.ssm.on(StartSessionCommand).resolves({ SessionId: 'berth-api-0a1b2c3d', StreamUrl: `wss://ssmmessages.${REGION}.amazonaws.com/v1/data-channel/berth-api-0a1b2c3d`, TokenValue: 'token' });
+  const broker = new EcsExecBroker({ ecs: ecsClient(), ssm: new SSMClient({ region: REGION }), cluster: CLUSTER, uidFor: async () => 1_000_120_000 });
   await broker.exec('demo', 'web-7-x7k2p', { command: ['python', 'manage.py', 'shell'], tty: true });
   await broker.portForward('demo', 'web-7-x7k2p', 5432);
 });
@@ -697,8 +697,8 @@ describe('the API\'s pod logs and sessions into pods', () => {
   it('are allowed under the API function\'s policies: ListTasks, DescribeTasks, ExecuteCommand, StartSession, GetLogEvents', async () => {
     answer();
     const sent = await podStreamsWork();
-    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual(['DescribeTasksCommand', 'ExecuteCommandCommand', 'GetLogEventsCommand', 'ListTasksCommand', 'StartSession']);
-    expect(sent.find((c) => c.name === 'StartSession')!.input.DocumentName).toBe(PORT_FORWARDING_DOCUMENT);
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual(['DescribeTasksCommand', 'ExecuteCommandCommand', 'GetLogEventsCommand', 'ListTasksCommand', 'StartSessionCommand']);
+    expect(sent.find((c) => c.name === 'StartSessionCommand')!.input.DocumentName).toBe(PORT_FORWARDING_DOCUMENT);
     expect(refused(await verdicts(api, sent))).toEqual([]);
   });
 
@@ -727,6 +727,59 @@ describe('the API\'s pod logs and sessions into pods', () => {
   });
 });
 
+/** A push login for `project`: the project's stream repositories made, the push role assumed with the session policy, ECR's login asked for. */
+const pushLoginWork = (project: string) => capture(async () => {
+  await new EcrPushCredentials({
+    sts: new STSClient({ region: REGION }), roleArn: PUSH_ROLE, region: REGION, prefix: 'berth', host: REGISTRY,
+    ensureRepository: (p, stream) => registry().ensureRepository(p, stream),
+  }).issue(project, 'alice', ['web']);
+});
+/** What a docker push of `name` asks ECR for, as the login's session (ECR User Guide, "Pushing an image"; layer mounts read). */
+const pushRequests = (name: string): IamRequest[] => [{ action: 'ecr:GetAuthorizationToken', resource: '*' }, ...ECR_PUSH_ACTIONS.map((action) => ({ action, resource: repo(name) }))];
+const sessionPolicyOf = (sent: Sent[]) => JSON.parse(sent.find((c) => c.name === 'AssumeRoleCommand')!.input.Policy as string) as PolicyDocument;
+
+describe('pushes from outside (push logins per project)', () => {
+  it('the API makes the project\'s repositories and assumes the push role; the session pushes to its own project\'s repositories', async () => {
+    answer();
+    const sent = await pushLoginWork('shop');
+    expect(sent.map((c) => c.name)).toEqual(['CreateRepositoryCommand', 'PutLifecyclePolicyCommand', 'GetAuthorizationTokenCommand', 'AssumeRoleCommand']);
+    // The login is asked for with the session's credentials: the API's own policies need not allow it.
+    expect(refused(await verdicts(api, sent.filter((c) => c.name !== 'GetAuthorizationTokenCommand')))).toEqual([]);
+    const session = pushSession(sessionPolicyOf(sent));
+    expect(refused(await decideAll(session, pushRequests('shop/web').map((req) => ({ via: 'docker push', req }))))).toEqual([]);
+  });
+
+  it('project A\'s session is denied every push and pull on project B\'s repositories and on the platform\'s own', async () => {
+    answer();
+    const session = pushSession(sessionPolicyOf(await pushLoginWork('shop')));
+    for (const name of ['victim/web', 'openshift/postgresql', 's2i/python', 'builder']) {
+      const v = await decideAll(session, pushRequests(name).filter((r) => r.resource !== '*').map((req) => ({ via: 'docker push', req })));
+      expect(v).toHaveLength(ECR_PUSH_ACTIONS.length);
+      expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    }
+  });
+
+  it('even a session policy asking for every repository cannot push to the platform\'s own: the role denies them', async () => {
+    const greedy = pushSession({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecr:*'], Resource: ['*'] }] });
+    for (const name of ['openshift/postgresql', 's2i/python', 'builder']) {
+      expect((await decideAll(greedy, pushRequests(name).filter((r) => r.resource !== '*').map((req) => ({ via: 'docker push', req })))).filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    }
+  });
+
+  it('only the API function may assume the push role; the others and pods are denied', async () => {
+    for (const who of [stream, resync, claims, router, podOf('shop'), build('shop', 'web-3')]) {
+      expect(await decide(who.policy, { principal: who.arn, action: 'sts:AssumeRole', resource: PUSH_ROLE, accountId: ACCOUNT, context: who.context }, who.boundary)).not.toBe('Allowed');
+    }
+    expect(await decide(api.policy, { principal: api.arn, action: 'sts:AssumeRole', resource: PUSH_ROLE, accountId: ACCOUNT })).toBe('Allowed');
+  });
+
+  it('the API may make tenant repositories but not delete any, nor change the platform\'s own', async () => {
+    for (const [action, name] of [['ecr:DeleteRepository', 'shop/web'], ['ecr:BatchDeleteImage', 'shop/web'], ['ecr:PutLifecyclePolicy', 'builder'], ['ecr:PutImage', 'shop/web']] as const) {
+      expect(await decide(api.policy, { principal: api.arn, action, resource: repo(name), accountId: ACCOUNT })).not.toBe('Allowed');
+    }
+  });
+});
+
 describe('claims on EFS', () => {
   it('the claims function makes and deletes access points and writes its projects\' grants (EFS, IAM), under its policies', async () => {
     answer();
@@ -746,6 +799,26 @@ describe('claims on EFS', () => {
 
   it('a pod mounts its own project\'s claim, under its role\'s claim-mounts policy and the boundary', async () => {
     expect(refused(await decideAll(podWithClaims('shop', [SHOP_DB]), mountRequests(SHOP_DB).map((req) => ({ via: 'ECS agent', req }))))).toEqual([]);
+  });
+
+  it('a pod with claims (its task role is its project\'s role) opens ECS Exec\'s channels, and nothing more than a pod task role could: no session into any task, no pod log read', async () => {
+    const channels = EXEC_CHANNEL_ACTIONS.map((action) => ({ via: 'SSM agent', req: { action, resource: '*' } }));
+    expect(refused(await decideAll(podWithClaims('shop', [SHOP_DB]), channels))).toEqual([]);
+    // Without claims the role is only an execution role: no channel.
+    expect((await decideAll(podOf('shop'), channels)).filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    answer();
+    const sent = await podStreamsWork();
+    const v = await verdicts(podWithClaims('shop', [SHOP_DB]), sent);
+    expect(v.length).toBeGreaterThan(5);
+    expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    // Even an inline policy asking for every Session Manager and ECS action stays inside the boundary.
+    const greedy: Principal = { ...podOf('shop'), policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ssm:*', 'ssmmessages:*', 'ecs:*'], Resource: ['*'] }] } as PolicyDocument };
+    const beyond = await decideAll(greedy, [
+      ...sent.flatMap((c) => iamRequestsOf(c).map((req) => ({ via: c.name, req }))),
+      { via: 'SSM', req: { action: 'ssm:SendCommand', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0` } },
+      { via: 'SSM', req: { action: 'ssmmessages:OpenDataChannel', resource: '*' } },
+    ]);
+    expect(beyond.filter((x) => x.startsWith('Allowed'))).toEqual(['Allowed ← SSM: ssmmessages:OpenDataChannel on *']);
   });
 
   it('a pod cannot mount another project\'s claim, the file system without an access point, or as root', async () => {

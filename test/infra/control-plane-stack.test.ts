@@ -52,12 +52,26 @@ describe('control-plane functions (PlatformFunction)', () => {
     expect(env.BERTH_BUILDER_TASK_DEFINITION).toBe('berth-builder');
   });
 
-  it('gives the API the admin password secret, and of the fleet only the cluster and the pods\' log group (pod logs and sessions)', () => {
+  it('gives the API the admin password secret, of the fleet only the cluster and the pods\' log group (pod logs and sessions), and the registry and its push role (push logins)', () => {
     const { props } = functionsByDescription()['Berth REST API']!;
     const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(text(env.BERTH_ADMIN_SECRET_ARN)).toMatch(/AdminPassword/);
-    expect(Object.keys(env).filter((k) => /CLUSTER|POD|REGISTRY/.test(k)).sort()).toEqual(['BERTH_CLUSTER', 'BERTH_POD_LOG_GROUP']);
+    expect(Object.keys(env).filter((k) => /CLUSTER|POD|REGISTRY/.test(k)).sort()).toEqual(['BERTH_CLUSTER', 'BERTH_POD_LOG_GROUP', 'BERTH_REGISTRY', 'BERTH_REGISTRY_PUSH_ROLE_ARN']);
+    expect(text(env.BERTH_REGISTRY_PUSH_ROLE_ARN)).toMatch(/^<RegistryPushRole[0-9A-F]{8}\.Arn>$/);
     template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 24, ExcludePunctuation: true } });
+  });
+
+  it('sends ECR\'s successful pushes under berth/ to the registry-events function, which has the table and nothing of ECR', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.ecr'], 'detail-type': ['ECR Image Action'], detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': [{ prefix: 'berth/' }] } },
+    });
+    const { props } = functionsByDescription()['Pushes to ECR move image stream tags']!;
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(env).filter((k) => /REGISTRY|REPOSITORY|TABLE/.test(k)).sort()).toEqual(['BERTH_REGISTRY', 'BERTH_REPOSITORY_PREFIX', 'TABLE_NAME']);
+    const policies = resourcesOf(template, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('RegistryEventsFunctionRole'));
+    const actions = policies.flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((st) => [st.Action].flat()));
+    expect(actions.some((a) => a.startsWith('dynamodb:'))).toBe(true);
+    expect(actions.filter((a) => /^(ecr|sts|iam|ecs):/.test(a))).toEqual([]);
   });
 });
 

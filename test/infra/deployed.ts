@@ -17,6 +17,8 @@ export const BUILD_SCOPE_ROLE = arn('iam', 'role/Berth-Fleet-BuildScopeRole', ''
 export const BUILDER_TASK_ROLE = arn('iam', 'role/Berth-Fleet-BuilderTaskRole', '');
 export const BUILDER_EXECUTION_ROLE = arn('iam', 'role/Berth-Fleet-BuilderTaskDefinitionExecutionRole', '');
 export const POD_TASK_ROLE = arn('iam', 'role/Berth-Fleet-PodTaskRole', '');
+/** The registry push role the API assumes for push logins (in the control plane stack). */
+export const PUSH_ROLE = arn('iam', 'role/Berth-ControlPlane-RegistryPushRole', '');
 export const BOUNDARY = arn('iam', 'policy/berth/Berth-Fleet-ProjectRolesBoundary', '');
 export const POD_LOG_GROUP = 'Berth-Fleet-PodLogs';
 export const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
@@ -49,4 +51,6 @@ export const deployed = deployedIn(ACCOUNT, REGION, [
   [/<import:[^>]*ClaimsFileSystemDataAccessPoint[^>]*>/g, CLAIMS_DATA_AP],
   [/<import:[^>]*ClaimsFileSystem[0-9A-F]{8}Arn[^>]*>|<ClaimsFileSystem[0-9A-F]{8}\.Arn>/g, CLAIMS_FS_ARN],
   [/<import:[^>]*RegistryS2i(\w+?)[0-9A-F]{8}Arn\w*>/g, repo('s2i/$1')],
+  [/<import:[^>]*RegistryOpenshift(\w+?)[0-9A-F]{8}Arn\w*>/g, repo('openshift/$1')],
+  [/<RegistryPushRole[0-9A-F]{8}\.Arn>/g, PUSH_ROLE],
 ]);

@@ -109,9 +109,9 @@ describe('builder task', () => {
 });
 
 describe('ECR repositories', () => {
-  it('makes berth/builder and one berth/s2i/<name> per S2I image, scanned, with a lifecycle, kept on teardown', () => {
+  it('makes berth/builder, one berth/s2i/<name> per S2I image and berth/openshift/<name> per shared image, scanned, with a lifecycle, kept on teardown', () => {
     const names = resourcesOf(template, 'AWS::ECR::Repository').map(([, p]) => p.RepositoryName).sort();
-    expect(names).toEqual(['berth/builder', 'berth/s2i/nodejs', 'berth/s2i/python']);
+    expect(names).toEqual(['berth/builder', 'berth/openshift/mariadb', 'berth/openshift/postgresql', 'berth/openshift/python', 'berth/openshift/redis', 'berth/s2i/nodejs', 'berth/s2i/python']);
     template.allResourcesProperties('AWS::ECR::Repository', {
       ImageScanningConfiguration: { ScanOnPush: true },
       LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('"countNumber":30') },
@@ -121,10 +121,10 @@ describe('ECR repositories', () => {
 });
 
 describe('pods', () => {
-  it('bounds every project\'s pod execution role to pulls of its own and the shared images, its own log streams, its own pods\' Secret values and mounts of the claims file system through an access point', () => {
+  it('bounds every project\'s pod execution role to pulls of its own and the shared images, its own log streams, its own pods\' Secret values and mounts of the claims file system through an access point, and ECS Exec\'s channels', () => {
     const [, boundary] = resourcesOf(template, 'AWS::IAM::ManagedPolicy').find(([id]) => id.startsWith('ProjectRolesBoundary'))!;
     const found = (boundary.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
-    expect(found.flatMap((s) => [s.Action].flat()).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue']);
+    expect(found.flatMap((s) => [s.Action].flat()).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel']);
     expect(found.map((s) => [s.Resource].flat().map(text).join(' ')).join(' ')).toMatch(/repository\/berth\/\$\{aws:PrincipalTag\/berth:project\}\/\*.*log-stream:\$\{aws:PrincipalTag\/berth:project\}\/\*.*secret:berth\/\$\{aws:PrincipalTag\/berth:project\}\/\*/);
     expect(resourcesOf(template, 'AWS::IAM::Role').filter(([id]) => id.startsWith('PodExecutionRole'))).toEqual([]);
   });

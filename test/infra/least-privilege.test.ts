@@ -25,10 +25,10 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'servicediscovery:CreatePrivateDnsNamespace': 'Services\' names: Cloud Map\'s namespace creation has no resource type; allowed only with Berth\'s tags (checked below)',
   ...Object.fromEntries(['servicediscovery:GetOperation', 'servicediscovery:ListNamespaces', 'servicediscovery:ListServices', 'servicediscovery:ListTagsForResource'].map((a) => [a, 'following Cloud Map operations and finding Berth\'s namespaces and services (then their tags): reads, with no resource-level permission for the lists'])),
   ...Object.fromEntries(['route53:CreateHostedZone', 'route53:ListHostedZonesByName', 'ec2:DescribeVpcs', 'ec2:DescribeRegions'].map((a) => [a, 'what Cloud Map does for the caller when it makes a private DNS namespace (no resource ARN exists yet); allowed only through an AWS service by aws:ViaAWSService (checked below)'])),
-  'ssmmessages:CreateControlChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
-  'ssmmessages:CreateDataChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
-  'ssmmessages:OpenControlChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
-  'ssmmessages:OpenDataChannel': 'pods\' task role, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
+  'ssmmessages:CreateControlChannel': 'pods\' task role and the project roles\' boundary and claim-mounts policy, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
+  'ssmmessages:CreateDataChannel': 'pods\' task role and the project roles\' boundary and claim-mounts policy, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
+  'ssmmessages:OpenControlChannel': 'pods\' task role and the project roles\' boundary and claim-mounts policy, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
+  'ssmmessages:OpenDataChannel': 'pods\' task role and the project roles\' boundary and claim-mounts policy, for ECS Exec\'s agent in the task; Session Manager\'s channels have no resource-level permissions',
 };
 /** Of those, the ones that must carry a condition key. */
 const MUST_BE_CONDITIONED: Record<string, string> = {
@@ -221,11 +221,17 @@ describe('what the control plane may do in ECS', () => {
     expect([...services].sort()).toEqual(['dynamodb', 'logs', 'xray']);
   });
 
-  it('gives the webhooks function no ECS or ECR permissions, and the API only what pod logs and sessions take: no ECR, no IAM, no task started or stopped', () => {
+  it('gives the webhooks function no ECS or ECR permissions, and the API only what pod logs, sessions and push logins take: no ECR push or deletion, no IAM, no task started or stopped', () => {
     const webhooks = allows.filter((s) => /^WebhooksFunctionRole/.test(s.holder));
     expect(webhooks.flatMap((s) => s.actions).filter((a) => /^(ecs|ecr|iam|ssm|logs:Get)/.test(a))).toEqual([]);
     const api = allows.filter((s) => /^ApiFunctionRole/.test(s.holder));
-    expect([...new Set(api.flatMap((s) => s.actions).filter((a) => /^(ecs|ecr|iam|ssm):/.test(a)))].sort()).toEqual(['ecs:DescribeTasks', 'ecs:ExecuteCommand', 'ecs:ListTasks', 'ssm:StartSession']);
+    expect([...new Set(api.flatMap((s) => s.actions).filter((a) => /^(ecs|ecr|iam|ssm|sts):/.test(a)))].sort()).toEqual([
+      // Push logins: the project's repositories made first (no deletion, no push), then the push role assumed.
+      'ecr:CreateRepository', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource', 'ecr:PutLifecyclePolicy', 'ecr:TagResource',
+      'ecs:DescribeTasks', 'ecs:ExecuteCommand', 'ecs:ListTasks', 'ssm:StartSession', 'sts:AssumeRole',
+    ]);
+    // The one role the API may assume is the registry push role.
+    expect(api.filter((s) => s.actions.includes('sts:AssumeRole')).flatMap((s) => s.resources)).toEqual([expect.stringMatching(/^<RegistryPushRole[0-9A-F]{8}\.Arn>$/)]);
     // ExecuteCommand on tasks only with Berth's tag and in Berth's cluster.
     for (const s of api.filter((x) => x.actions.includes('ecs:ExecuteCommand') && x.resources.some((r) => r.includes(':task/')))) {
       expect(s.condition?.StringEquals?.['aws:ResourceTag/berth:managed'], where(s)).toBe('true');

@@ -6,18 +6,16 @@
 // no ExecuteCommand, no StartSession, no GetLogEvents. A `view` member of the victim's project
 // reads logs but is refused exec and port-forward, again with no AWS call.
 // AWS answers are mocked (aws-sdk-client-mock; ECS API Reference "ListTasks", "DescribeTasks",
-// "ExecuteCommand"); StartSession goes to a loopback stand-in that counts requests.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// "ExecuteCommand"; Systems Manager API Reference "StartSession").
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, ExecuteCommandCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { SSMClient, StartSessionCommand } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cloudWatchLogPages, cloudWatchLogReader } from '../../shared/aws/cloudwatch-pod-logs.ts';
 import { EcsExecBroker } from '../../shared/aws/ecs-exec.ts';
 import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
-import { ssmSessions } from '../../shared/aws/ssm-sessions.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 
 const REGION = 'eu-west-1';
@@ -32,25 +30,18 @@ const ecs = mockClient(ECSClient);
 const logs = mockClient(CloudWatchLogsClient);
 const ecsClient = new ECSClient({ region: REGION });
 const logsClient = new CloudWatchLogsClient({ region: REGION });
-let ssmCalls = 0;
-const ssm = createServer((req, res) => {
-  ssmCalls++;
-  req.resume();
-  res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ SessionId: 's', StreamUrl: 'wss://x', TokenValue: 't' }));
-});
+const ssm = mockClient(SSMClient);
 
 let api: TestApi;
 let victim = '';
 let viewer = '';
 let mallory = '';
 
-const awsCalls = () => ecs.calls().length + logs.calls().length + ssmCalls;
+const awsCalls = () => ecs.calls().length + logs.calls().length + ssm.calls().length;
 
 beforeAll(async () => {
-  await new Promise<void>((r) => ssm.listen(0, '127.0.0.1', () => r()));
-  const endpoint = `http://127.0.0.1:${(ssm.address() as AddressInfo).port}`;
   api = await testApi({
-    sessions: new EcsExecBroker({ ecs: ecsClient, ssm: ssmSessions({ region: REGION, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, endpoint }), cluster: CLUSTER, uidFor: async () => 1_000_070_000 }),
+    sessions: new EcsExecBroker({ ecs: ecsClient, ssm: new SSMClient({ region: REGION }), cluster: CLUSTER, uidFor: async () => 1_000_070_000 }),
     fleet: {
       containersFor: (host) =>
         new EcsPodContainers({ client: ecsClient, cluster: CLUSTER, containerInstanceArn: host.spec.endpoint!, region: REGION, logGroup: 'berth-pods', readLogs: cloudWatchLogReader(logsClient), readLogPage: cloudWatchLogPages(logsClient) }),
@@ -70,14 +61,11 @@ beforeAll(async () => {
   await pod(OWN, 'web-1-bbbbb');
 }, 120_000);
 
-afterAll(async () => {
-  await new Promise((r) => ssm.close(r));
-});
-
 beforeEach(() => {
   ecs.reset();
   logs.reset();
-  ssmCalls = 0;
+  ssm.reset();
+  ssm.on(StartSessionCommand).resolves({ SessionId: 's', StreamUrl: 'wss://x', TokenValue: 't' });
   // Were a request to get through, AWS would answer with the victim's task: the tests prove none does.
   const task = { taskArn: `arn:aws:ecs:${REGION}:123456789012:task/${CLUSTER}/${VICTIM_TASK}`, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', startedBy: podToken(VICTIM, POD), containerInstanceArn: INSTANCE, containers: [{ name: 'web', runtimeId: `${VICTIM_TASK}-1` }], tags: [{ key: 'berth:managed', value: 'true' }, { key: 'berth:project', value: VICTIM }, { key: 'berth:pod', value: POD }] };
   ecs.on(ListTasksCommand).resolves({ taskArns: [task.taskArn] });
@@ -122,7 +110,7 @@ describe("a stranger and another tenant's pod on AWS", () => {
     expect(res.status).toBe(409);
     expect(ecs.commandCalls(ExecuteCommandCommand)).toHaveLength(0);
     expect((await api.call('POST', `${base(OWN, 'web-1-bbbbb')}/portforward`, mallory, { port: 5432 })).status).toBe(409);
-    expect(ssmCalls).toBe(0);
+    expect(ssm.commandCalls(StartSessionCommand)).toHaveLength(0);
   });
 });
 
