@@ -10,6 +10,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { ListNamespacesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 
@@ -27,6 +28,8 @@ const ecr = mockClient(ECRClient);
 const sts = mockClient(STSClient);
 // The resync function's autoscaler reads the tenant hosts' group (Amazon EC2 Auto Scaling API Reference, "DescribeAutoScalingGroups").
 const asg = mockClient(AutoScalingClient);
+// The resync's sweep of Services' names lists Berth's Cloud Map namespaces (AWS Cloud Map API Reference, "ListNamespaces").
+const cloudMap = mockClient(ServiceDiscoveryClient);
 const SCOPE_ROLE = 'arn:aws:iam::111122223333:role/berth-build-scope';
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 let t: TestTable;
@@ -124,11 +127,13 @@ describe('stream function on AWS', () => {
 
   it('resync marks a build whose builder task has stopped as Error, asking ECS about that task only', async () => {
     ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: TASK, lastStatus: 'STOPPED', stoppedReason: 'Essential container in task exited' }], failures: [] });
+    cloudMap.on(ListNamespacesCommand).resolves({ Namespaces: [] });
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'Berth-Fleet-TenantHostsAsg-0A1B2C3D4E5F', MinSize: 1, MaxSize: 10, DesiredCapacity: 1, DefaultCooldown: 300, AvailabilityZones: ['eu-west-1a'], HealthCheckType: 'EC2', CreatedTime: new Date('2026-11-30T12:00:00Z'), Instances: [] }] });
     // No pods wait and no host has registered: the autoscaler only reads its group.
     expect(await resync()).toMatchObject({ failed: 0, autoscaler: { desired: 1, actions: [], tooLarge: [] } });
     expect(asg.commandCalls(DescribeAutoScalingGroupsCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupNames: ['Berth-Fleet-TenantHostsAsg-0A1B2C3D4E5F'] }]);
     expect(asg.calls()).toHaveLength(1);
+    expect(cloudMap.commandCalls(ListNamespacesCommand).map((c) => c.args[0].input)).toEqual([{ Filters: [{ Name: 'TYPE', Values: ['DNS_PRIVATE'], Condition: 'EQ' }] }]);
     expect(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input)).toEqual([{ cluster: 'berth-cluster', tasks: [TASK] }]);
     expect((await get('web-1')).status).toMatchObject({ phase: 'Error', reason: 'BuilderLost' });
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
