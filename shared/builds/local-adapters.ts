@@ -11,6 +11,7 @@ import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './p
 import { wholeUtf8Length } from './utf8.ts';
 import { tenantNamespace } from './tenant-namespace.ts';
 import { RegistryHttp, type BasicCredentials } from '../registry/http.ts';
+import { registryCatalog } from '../registry/resync.ts';
 
 const fileOf = (dir: string, ref: ObjectRef, ext: string) => join(dir, ref.project, `${ref.name}${ext}`);
 
@@ -52,6 +53,13 @@ export class LocalRegistry implements ImageRegistry {
       if (digest) await this.deleteImage(project, imageStream, digest);
     }
     this.onDeleted?.();
+  }
+
+  async deleteProjectRepositories(project: string): Promise<void> {
+    const namespace = `${tenantNamespace(project)}/`;
+    for await (const repository of registryCatalog(this.http, this.host)) {
+      if (repository.startsWith(namespace)) await this.deleteRepository(project, repository.slice(namespace.length));
+    }
   }
 
   /** Deletes one image (its manifest, and every tag naming it) by digest; a missing one is fine. */

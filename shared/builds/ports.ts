@@ -29,6 +29,13 @@ export interface ImageRegistry {
   auth(): Promise<RegistryAuth | undefined>;
   /** Removes an image stream's repository and its images (project deletion). */
   deleteRepository(project: string, imageStream: string): Promise<void>;
+  /**
+   * Removes every repository of the project's namespace, also those no image stream names
+   * (images pushed while no notification could record them): what a deleted project leaves in
+   * the registry, so that a project made later with the same name starts empty. Absent where
+   * every repository belongs to an image stream (ECR: made for one, deleted with it).
+   */
+  deleteProjectRepositories?(project: string): Promise<void>;
   /** Removes one image of an image stream by digest (pruning); a missing one is fine. */
   deleteImage(project: string, imageStream: string, digest: string): Promise<void>;
   /**

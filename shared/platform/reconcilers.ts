@@ -60,7 +60,12 @@ export interface PlatformAdapters {
  */
 export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
   return [
-    ...foundationReconcilers(a.store, { executionRoles: a.executionRoles, podSecrets: a.podSecrets, serviceDiscovery: a.serviceDiscovery?.names }),
+    ...foundationReconcilers(a.store, {
+      executionRoles: a.executionRoles,
+      podSecrets: a.podSecrets,
+      serviceDiscovery: a.serviceDiscovery?.names,
+      ...(a.registry.deleteProjectRepositories ? { images: { deleteProjectRepositories: (p: string) => a.registry.deleteProjectRepositories!(p) } } : {}),
+    }),
     trialExpiry(a.store, a.clock),
     buildReconciler({ store: a.store, ...a.builds }),
     buildConfigReconciler(a.store, a.registry),

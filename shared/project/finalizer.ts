@@ -23,6 +23,8 @@ export interface ProjectFinalizerOptions {
   executionRoles?: Pick<ProjectExecutionRoles, 'remove'>;
   /** Where the project's pods' Secret values are kept outside the table (Secrets Manager on AWS), removed with it. */
   podSecrets?: { removeProject(project: string): Promise<unknown> };
+  /** The registry: every repository of the project's namespace goes with it (ImageRegistry.deleteProjectRepositories). */
+  images?: { deleteProjectRepositories(project: string): Promise<unknown> };
   /** The project's namespace in the name service (Cloud Map on AWS): the project waits until it has gone. */
   serviceDiscovery?: { removeProject(project: string): Promise<'done' | 'pending'> };
 }
@@ -47,6 +49,7 @@ export function projectFinalizer(store: ObjectStore, opts: ProjectFinalizerOptio
       // see uid-blocks.ts), and it can go. A concurrent change to it just means another pass.
       await opts.executionRoles?.remove(project.metadata.name);
       await opts.podSecrets?.removeProject(project.metadata.name);
+      await opts.images?.deleteProjectRepositories(project.metadata.name);
       if ((await opts.serviceDiscovery?.removeProject(project.metadata.name)) === 'pending') return { requeueAfter: NAMESPACE_WAIT_MS };
       await releaseProjectClaims(store, project);
       await store.delete(ref, { resourceVersion: project.metadata.resourceVersion }).catch(ignoring(NotFoundError, ConflictError));

@@ -12,12 +12,14 @@ export interface FoundationOptions {
   podSecrets?: ProjectFinalizerOptions['podSecrets'];
   /** The name service of Services (Cloud Map on AWS): each project's namespace goes with it. */
   serviceDiscovery?: ProjectFinalizerOptions['serviceDiscovery'];
+  /** The registry, where a project's repositories are removed with it. */
+  images?: ProjectFinalizerOptions['images'];
 }
 
 export function foundationReconcilers(store: ObjectStore, opts: FoundationOptions = {}): Reconciler[] {
-  const { executionRoles, podSecrets, serviceDiscovery } = opts;
+  const { executionRoles, podSecrets, serviceDiscovery, images } = opts;
   return [
-    projectFinalizer(store, { executionRoles, podSecrets, serviceDiscovery }),
+    projectFinalizer(store, { executionRoles, podSecrets, serviceDiscovery, images }),
     ...(executionRoles ? [executionRoleReconciler(store, executionRoles)] : []),
     expiryReconciler(store),
   ];

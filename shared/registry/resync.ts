@@ -29,7 +29,7 @@ const ACCEPT = [...MANIFEST_MEDIA_TYPES].join(', ');
 const PAGE = 1000;
 
 /** Every repository of the registry's catalog, page by page (Distribution's `Link: <…>; rel="next"`). */
-async function* catalog(http: RegistryHttp, host: string): AsyncGenerator<string> {
+export async function* registryCatalog(http: RegistryHttp, host: string): AsyncGenerator<string> {
   let next: string | undefined = `/v2/_catalog?n=${PAGE}`;
   while (next) {
     const res = await http.fetch(`http://${host}${next}`);
@@ -65,7 +65,7 @@ export async function resyncRegistryTags(deps: RegistryResyncDeps): Promise<Reco
   const { store, http, host } = deps;
   const moved: RecordedPush[] = [];
   const projects = new Map<string, boolean>();
-  for await (const repository of catalog(http, host)) {
+  for await (const repository of registryCatalog(http, host)) {
     const repo = repositoryParts(repository);
     if (!repo) continue;
     // The platform's own namespaces (builder images) and repositories of no project move nothing.

@@ -5,6 +5,8 @@
 // way wins over what the pass read.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalRegistry } from '../../shared/builds/local-adapters.ts';
+import { projectFinalizer } from '../../shared/project/finalizer.ts';
 import { recordPushes } from '../../shared/registry/events.ts';
 import { RegistryHttp } from '../../shared/registry/http.ts';
 import { resyncRegistryTags } from '../../shared/registry/resync.ts';
@@ -22,9 +24,9 @@ const MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const headOf = async (stream: string, tag: string) => (await r.api.store.get<any>({ kind: 'ImageStream', project: P, name: stream }))?.status.tags?.find((t: { tag: string }) => t.tag === tag)?.items.map((i: { image: string }) => i.image);
 const resync = (extra = {}) => resyncRegistryTags({ store: r.api.store, http: new RegistryHttp({ username: PLATFORM_REGISTRY_USER, password: r.auth.platformPassword }), host: r.host, ...extra });
 
-/** Pushes the local image as `P/<stream>:<tag>` with the platform's login; its digest. */
-async function push(local: string, stream: string, tag: string): Promise<string> {
-  const remote = `${r.host}/${P}/${stream}:${tag}`;
+/** Pushes the local image as `<project>/<stream>:<tag>` (P by default) with the platform's login; its digest. */
+async function push(local: string, stream: string, tag: string, project = P): Promise<string> {
+  const remote = `${r.host}/${project}/${stream}:${tag}`;
   pushed.push(remote);
   expect((await r.docker(['tag', local, remote])).status).toBe(0);
   const out = await r.docker(['push', remote]);
@@ -83,5 +85,24 @@ describe('the registry resync', () => {
     expect(await headOf('api', 'v1')).toEqual([b]);
     // The next pass sees the registry's digest a, which the tag never held: moved (the registry is the truth).
     expect((await resync()).filter((m) => m.stream === 'api')).toEqual([{ project: P, stream: 'api', tag: 'v1', digest: a }]);
+  });
+
+  it('a deleted project takes every repository of its namespace with it, so its name made again starts empty', async () => {
+    const Q = `gone-${suffix}`;
+    const ref = { kind: 'Project', project: '', name: Q };
+    await r.api.store.create({ kind: 'Project', metadata: { name: Q, project: '' }, spec: {} });
+    // Pushed while no notification was recorded: no stream names this repository.
+    await push(LOCAL[0]!, 'orphan', 'v1', Q);
+    const tags = async () => (await (await new RegistryHttp({ username: PLATFORM_REGISTRY_USER, password: r.auth.platformPassword }).fetch(`http://${r.host}/v2/${Q}/orphan/tags/list`)).json() as { tags?: string[] | null }).tags ?? [];
+    expect(await tags()).toEqual(['v1']);
+    const images = new LocalRegistry(r.host, undefined, { username: PLATFORM_REGISTRY_USER, password: r.auth.platformPassword });
+    await r.api.store.update({ ...(await r.api.store.get(ref))!, metadata: { ...(await r.api.store.get(ref))!.metadata, deletionTimestamp: new Date().toISOString() } });
+    await projectFinalizer(r.api.store, { images }).reconcile(ref);
+    expect(await r.api.store.get(ref)).toBeUndefined();
+    expect(await tags()).toEqual([]);
+    // The name made again: the resync finds nothing of the old project to give it.
+    await r.api.store.create({ kind: 'Project', metadata: { name: Q, project: '' }, spec: {} });
+    expect((await resync()).filter((m) => m.project === Q)).toEqual([]);
+    expect(await r.api.store.get({ kind: 'ImageStream', project: Q, name: 'orphan' })).toBeUndefined();
   });
 });
