@@ -29,6 +29,10 @@ export async function startRevision(store: ObjectStore, dc: DeploymentConfig, ca
     let rc: ReplicationController;
     // The template records what the Secrets and ConfigMaps it uses hold now (a change of them rolls out).
     const wanted = newRevision(await withConfigHash(store, dc), n, cause);
+    // The controller decided from the revisions as it read them before; one made since (a
+    // rollback's, a user's rollout) may already hold this template: then there is nothing to start.
+    const newest = rcs.at(-1);
+    if (CONTROLLER_CAUSES.has(cause) && newest && newest.metadata.annotations[TEMPLATE_HASH_ANNOTATION] === wanted.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION]) return newest;
     try {
       rc = await store.create<ReplicationController>(wanted);
     } catch (err) {

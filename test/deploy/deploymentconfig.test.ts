@@ -178,6 +178,20 @@ describe('triggers', () => {
     expect((await getDc('late')).status).toMatchObject({ latestVersion: 2, details: { cause: 'Rollback' } });
   });
 
+  it('the controller, having decided from revisions read before a rollback made its own, starts none more for the same template', async () => {
+    await createDc('stale');
+    await rollOut('stale');
+    await setEnv('stale', '2');
+    const dc = await getDc('stale');
+    // The rollback makes stale-2 first; the controller saw the change with only stale-1 listed.
+    expect((await startRevision(t.store, dc, 'Rollback', 'rollback', clock)).metadata.name).toBe('stale-2');
+    expect((await startRevision(t.store, dc, 'ConfigChange', 'config change', clock)).metadata.name).toBe('stale-2');
+    expect((await rcsOf('stale')).map((rc) => rc.metadata.name)).toEqual(['stale-1', 'stale-2']);
+    expect((await getDc('stale')).status).toMatchObject({ latestVersion: 2, details: { cause: 'Rollback' } });
+    // A user's rollout of the same template is a revision of its own.
+    expect((await startRevision(t.store, await getDc('stale'), 'Manual', 'manual rollout', clock)).metadata.name).toBe('stale-3');
+  });
+
   it('an ImageChange trigger waits for an image, then each new image makes a revision; paused makes none', async () => {
     const trigger = { type: 'ImageChange', imageChangeParams: { containerNames: ['web'], from: { kind: 'ImageStreamTag', name: 'app:latest' } } };
     await createDc('img', { triggers: [{ type: 'ConfigChange' }, trigger], template: { metadata: { labels: { deploymentconfig: 'img' } }, spec: { containers: [{ name: 'web' }] } } });

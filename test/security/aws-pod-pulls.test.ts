@@ -31,8 +31,8 @@ let controlPlane: PolicyDocument;
 beforeAll(() => {
   const all = statements(synthBerth().templates);
   const bounds = all.filter((s) => s.holderType === 'AWS::IAM::ManagedPolicy' && s.holder.startsWith('ProjectRolesBoundary'));
-  // Registry login, pulls, log streams, Secret values, and claim mounts (through an access point).
-  expect(bounds.length).toBe(5);
+  // Registry login, pulls, log streams, Secret values, claim mounts (through an access point), and ECS Exec's channels.
+  expect(bounds.length).toBe(6);
   boundary = identityPolicy(bounds, deployed.value, deployed.deep);
   const stream = all.filter((s) => s.stack === 'controlPlane' && /^StreamFunctionRoleDefaultPolicy/.test(s.holder));
   expect(stream.some((s) => s.actions.includes('iam:CreateRole'))).toBe(true);
