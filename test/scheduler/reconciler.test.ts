@@ -128,5 +128,5 @@ describe('the scheduler reconciler', () => {
       expect(h.status.requested.cpuMilli).toBe(sum);
       expect(sum).toBeLessThanOrEqual(500);
     }
-  });
+  }, 120_000);
 });
