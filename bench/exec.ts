@@ -65,8 +65,14 @@ function openSession(url: string, token: string): Promise<WebSocket> {
 /** One exec session from this process, until its status arrives. */
 async function wsExec(url: string, token: string): Promise<number> {
   const t0 = performance.now();
-  const ws = await openSession(url, token);
-  await new Promise<void>((resolve) => ws.on('message', (d: Buffer) => unframe(d)?.channel === CHANNEL.status && resolve()));
+  const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false });
+  // Listening before the upgrade completes: the status of a quick command can come in the same
+  // read as the upgrade's answer, and would be missed by a listener added after 'open'.
+  await new Promise<void>((resolve, reject) => {
+    ws.on('message', (d: Buffer) => unframe(d)?.channel === CHANNEL.status && resolve());
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+  });
   ws.close();
   return performance.now() - t0;
 }
