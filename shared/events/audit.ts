@@ -26,3 +26,18 @@ export async function auditPodSession(store: ObjectStore, s: PodSession, at = Da
     audit(store, { type: 'PodSession', user: s.user, project: s.project, message: `${message} (pod ${s.pod})` }, new Date(at)),
   ]);
 }
+
+/**
+ * What `opening` gives (a session into a pod), once `recording` (its audit records) is written
+ * too: both run at once, so the records cost the session no time of their own. A session whose
+ * records could not be written is closed and the write's error thrown: none goes unrecorded.
+ */
+export async function openAudited<T>(opening: Promise<T>, recording: Promise<void>, close: (opened: T) => void): Promise<T> {
+  const [opened, recorded] = await Promise.allSettled([opening, recording]);
+  if (recorded.status === 'rejected') {
+    if (opened.status === 'fulfilled') close(opened.value);
+    throw recorded.reason;
+  }
+  if (opened.status === 'rejected') throw opened.reason;
+  return opened.value;
+}

@@ -13,7 +13,7 @@ import { BerthError, ConflictError } from '../../errors.ts';
 import type { HostSpec } from '../../model/deploy-kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import type { ExecSession, PodContainers } from '../../fleet/ports.ts';
-import { auditPodSession } from '../../events/audit.ts';
+import { auditPodSession, openAudited } from '../../events/audit.ts';
 import { TUNNEL_REFUSED, joinTunnel } from '../../streams/tunnel.ts';
 import { CHANNEL, frame, parseResize, unframe, type StreamStatus } from '../../streams/channels.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
@@ -107,11 +107,11 @@ export function registerPodRoutes(app: Hono<ApiEnv>, deps: ApiDeps, fleet: Fleet
       const containers = await hostOf(deps, fleet, params.project, params.name);
       if (!containers.openExec) throw new BerthError(501, 'ExecNotAvailable', `commands cannot be run in pod ${params.name} from here`);
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new BerthError(400, 'UpgradeRequired', 'exec streams over a WebSocket: send the request as a WebSocket upgrade', { suggestion: 'use `berth exec` or `berth rsh`' });
-      const session = await containers.openExec(params.project, params.name, { command: query.command, stdin: query.stdin, tty: query.tty });
-      await auditPodSession(deps.store, { project: params.project, pod: params.name, user: c.get('user'), action: 'exec', detail: query.command.join(' ') }).catch((err) => {
-        session.close();
-        throw err;
-      });
+      const session = await openAudited(
+        containers.openExec(params.project, params.name, { command: query.command, stdin: query.stdin, tty: query.tty }),
+        auditPodSession(deps.store, { project: params.project, pod: params.name, user: c.get('user'), action: 'exec', detail: query.command.join(' ') }),
+        (s) => s.close(),
+      );
       return serveSession(c, upgrade, session);
     },
   );
