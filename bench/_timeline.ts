@@ -1,5 +1,6 @@
 // The timeline of a rollout's pod, read from the objects and the engine: when its RC and pod were
 // made, bound, started and ready (deploy, idle).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { RC_LABEL } from '../shared/model/deploy-kinds.ts';
 import type { Platform } from '../test/e2e/sample-app.ts';
@@ -32,3 +33,29 @@ export async function podSteps(p: Platform, docker: Docker, project: string, rcN
 
 export const since = (t0: number) => (iso: string | number | undefined) => (iso === undefined ? NaN : ms((typeof iso === 'number' ? iso : Date.parse(iso)) - t0));
 
+
+/**
+ * Watches a Service's endpoints (no timestamp marks them) every 15 ms until `stop()`: `at()` is
+ * the wall clock when the first endpoint of a pod not in `old` was seen (undefined: none yet).
+ */
+export function watchEndpoints(p: Platform, project: string, service: string, old: Set<string>): { stop: () => Promise<void>; at: () => number | undefined } {
+  let seenAt: number | undefined;
+  let stopped = false;
+  const watching = (async () => {
+    while (!stopped) {
+      const svc = await p.api('GET', `/api/v1/projects/${project}/services/${service}`);
+      const eps: { pod: string }[] = svc.body?.status?.endpoints ?? [];
+      if (seenAt === undefined && eps.some((e) => !old.has(e.pod))) seenAt = Date.now();
+      await sleep(15);
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await watching;
+    },
+    at: () => seenAt,
+  };
+}
+
+export const ENDPOINT_SOURCE = 'Service status.endpoints (watched every 15 ms)';

@@ -17,7 +17,7 @@ import { runCli } from '../test/cli/harness.ts';
 import { ADMIN_PASSWORD, removeProject, sampleImage, startPlatform, until, viaRouter, type Platform } from '../test/e2e/sample-app.ts';
 import { timeToReady } from './build.ts';
 import type { BenchResult } from './run.ts';
-import { ms, podSteps, since, stepLine, type Step } from './_timeline.ts';
+import { ENDPOINT_SOURCE, ms, podSteps, since, stepLine, watchEndpoints, type Step } from './_timeline.ts';
 
 /** Serves one file holding $REV (stdlib only), so each revision answers with its own value. */
 const REV_COMMAND = ['sh', '-c', 'mkdir -p /tmp/rev && printf %s "$REV" > /tmp/rev/index.html && exec python3 -m http.server 8080 --directory /tmp/rev'];
@@ -104,30 +104,18 @@ async function rollout(p: Platform, project: string, app: App, rev: string, onWr
 async function traceRollout(p: Platform, docker: Docker, project: string, app: App, rev: string): Promise<Step[]> {
   const base = `/api/v1/projects/${project}`;
   let writeAt = 0; // wall clock (ms since the epoch)
-  let endpointAt: number | undefined;
-  let stop = false;
-  let oldPods = new Set<string>();
   const before = await p.api('GET', `${base}/pods?labelSelector=app%3D${app.name}`);
-  oldPods = new Set(before.body.items.map((x: any) => x.metadata.name));
-  // No timestamp marks a Service's endpoints: watch them at a short interval during this rollout.
-  const watching = (async () => {
-    while (!stop) {
-      const svc = await p.api('GET', `${base}/services/${app.name}`);
-      const eps: { pod: string }[] = svc.body?.status?.endpoints ?? [];
-      if (endpointAt === undefined && eps.some((e) => !oldPods.has(e.pod))) endpointAt = Date.now();
-      await sleep(15);
-    }
-  })();
+  const endpoints = watchEndpoints(p, project, app.name, new Set(before.body.items.map((x: any) => x.metadata.name)));
   const r = await rollout(p, project, app, rev, () => (writeAt = Date.now()));
-  stop = true;
-  await watching;
+  await endpoints.stop();
+  const endpointAt = endpoints.at();
   const routedAt = writeAt + r.servedMs;
   const dc = (await p.api('GET', `${base}/deploymentconfigs/${app.name}`)).body;
   const at = since(writeAt);
   return [
     { step: 'write (PUT of the DC)', at_ms: 0, source: 'client clock' },
     ...(await podSteps(p, docker, project, `${app.name}-${dc.status.latestVersion}`, writeAt)),
-    { step: 'endpoint', at_ms: at(endpointAt), source: 'Service status.endpoints (watched every 15 ms)' },
+    { step: 'endpoint', at_ms: at(endpointAt), source: ENDPOINT_SOURCE },
     { step: 'routed (first new answer)', at_ms: at(routedAt), source: 'client clock' },
   ];
 }

@@ -14,7 +14,7 @@ import { ensureDockerd } from '../shared/local/dockerd.ts';
 import { deploySample, podsGone, removeProject, SAMPLE_COMMAND, sampleImage, startPlatform, viaRouter, type Platform } from '../test/e2e/sample-app.ts';
 import { timeToReady } from './build.ts';
 import type { BenchResult } from './run.ts';
-import { ms, podSteps, since, stepLine, type Step } from './_timeline.ts';
+import { ENDPOINT_SOURCE, ms, podSteps, since, stepLine, watchEndpoints, type Step } from './_timeline.ts';
 import { UNIDLED_AT } from '../shared/idling/annotations.ts';
 
 const percentile = (xs: number[], p: number) => {
@@ -24,13 +24,14 @@ const percentile = (xs: number[], p: number) => {
 const round = (x: number) => Number(x.toFixed(2));
 
 /** The steps of one wake, read from the objects: the DC woken, then its new pod's. */
-async function wakeSteps(p: Platform, docker: Docker, project: string, wall: number, answeredMs: number): Promise<Step[]> {
+async function wakeSteps(p: Platform, docker: Docker, project: string, wall: number, answeredMs: number, endpointAt: number | undefined): Promise<Step[]> {
   const dc = (await p.api('GET', `/api/v1/projects/${project}/deploymentconfigs/web`)).body;
   const pod = (await podSteps(p, docker, project, `web-${dc.status.latestVersion}`, wall)).filter((s) => s.step !== 'RC made');
   return [
     { step: 'request sent', at_ms: 0, source: 'client clock' },
     { step: 'DC woken', at_ms: since(wall)(dc.metadata.annotations?.[UNIDLED_AT]), source: `${UNIDLED_AT} annotation` },
     ...pod,
+    { step: 'endpoint', at_ms: since(wall)(endpointAt), source: ENDPOINT_SOURCE },
     { step: 'answered', at_ms: answeredMs, source: 'client clock' },
   ];
 }
@@ -59,12 +60,16 @@ export async function run(args: string[]): Promise<BenchResult> {
       await podsGone(p, project, 'web');
       // Let the router apply the empty endpoints (the route points at the unidler then).
       await new Promise((r) => setTimeout(r, 500));
+      // The last wake is traced, its endpoints watched (which adds a little load of its own).
+      const endpoints = i === runs - 1 ? watchEndpoints(p, project, 'web', new Set()) : undefined;
       const wall = Date.now();
       const t0 = performance.now();
       const reply = await viaRouter(p.ports.routerHttp, host);
-      wake.push((performance.now() - t0) / 1000);
+      const answered = performance.now() - t0;
+      wake.push(answered / 1000);
       statuses.add(reply.status);
-      if (i === runs - 1) timeline = await wakeSteps(p, docker, project, wall, ms(performance.now() - t0));
+      await endpoints?.stop();
+      if (endpoints) timeline = await wakeSteps(p, docker, project, wall, ms(answered), endpoints.at());
     }
   } finally {
     await removeProject(p, project).catch(() => undefined);

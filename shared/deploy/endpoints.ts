@@ -56,7 +56,8 @@ export function endpointsOf(svc: Pick<Service, 'spec'>, pods: Pod[]): Endpoint[]
 /**
  * Keeps Services' endpoints. Its reconciles of one project run one at a time in a process (a
  * batch's pod records and a caller told of a pod at once, see agents/up/platform.ts), so an
- * older reading of the pods never overwrites a newer one.
+ * older reading of the pods never overwrites a newer one; pod changes waiting for their turn
+ * share one pass.
  */
 export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
   const { store } = deps;
@@ -73,7 +74,9 @@ export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
   return {
     name: 'endpoints',
     kinds: ['Service', 'Pod'],
-    reconcile: (ref: ObjectRef): Promise<Result> => serial(ref.project, () => reconcileRef(ref)),
+    // A pod's change is a pass over every Service of its project, read fresh: changes to pods of
+    // one project that come while such a pass waits its turn join it.
+    reconcile: (ref: ObjectRef): Promise<Result> => (ref.kind === 'Pod' ? serial(ref.project, () => podsChanged(ref.project), 'pods') : serial(ref.project, () => reconcileRef(ref))),
     async *resync() {
       for await (const s of eachOfKind<Service>(store, 'Service')) yield refOf(s);
     },
@@ -84,11 +87,14 @@ export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
       await reconcileService(ref);
       return {};
     }
-    if (ref.kind !== 'Pod') return {};
-    // Any service of the project may have listed the pod (it may be gone or relabelled): look at each.
-    const services = await collect(eachObject<Service>(store, 'Service', ref.project));
+    return {};
+  }
+
+  /** Any Service of the project may list (or have listed) a changed pod: each is looked at. */
+  async function podsChanged(project: string): Promise<Result> {
+    const services = await collect(eachObject<Service>(store, 'Service', project));
     if (services.length === 0) return {};
-    const pods = await collect(eachObject<Pod>(store, 'Pod', ref.project));
+    const pods = await collect(eachObject<Pod>(store, 'Pod', project));
     for (const s of services) await reconcileService(refOf(s), pods);
     return {};
   }
