@@ -153,14 +153,20 @@ export class DockerPods implements PodContainers {
     const name = podContainerName(spec.project, spec.pod);
     const problem = this.images ? imageProblem(spec.image, spec.project, this.images) : undefined;
     if (problem) throw new BerthError(403, 'ImageNotAllowed', `pod ${spec.project}/${spec.pod}: the image ${spec.image} ${problem}`);
+    // The project's network is made ready while the pod's container is looked for (both are
+    // round trips to the engine); a running container that is already the pod's is kept.
+    const addressed = (async () => {
+      const addressing = await this.addressing?.(spec.project);
+      return { addressing, network: await this.networks.ensure(spec.project, addressing) };
+    })();
+    addressed.catch(() => undefined);
     const existing = await this.inspectByName(name);
     if (existing) {
       if (!this.mine(existing.Config.Labels)) throw new UnmanagedContainerError(name);
       if (existing.State.Running && existing.Config.Image === spec.image) return runningPodOf(existing);
       await this.replace(existing, name);
     }
-    const addressing = await this.addressing?.(spec.project);
-    const network = await this.networks.ensure(spec.project, addressing);
+    const { addressing, network } = await addressed;
     const uid = spec.uid ?? this.uidFor(spec.project);
     if (spec.volumes?.length && !this.files) throw new BerthError(501, 'NoPodFiles', `pod ${spec.project}/${spec.pod} mounts Secret or ConfigMap files, and this host keeps none`);
     const files = spec.volumes?.length ? await this.files!.write(name, uid, spec.volumes) : [];

@@ -127,9 +127,8 @@ export interface StartConfig {
  */
 export async function startConfigOf(store: ObjectStore, box: SecretBox | undefined, pod: Pod, opts: { serviceNames?: boolean } = {}): Promise<StartConfig> {
   const project = pod.metadata.project;
-  const services = await collect(eachObject<Service>(store, 'Service', project));
-  const config = await resolvePodConfig(store, box, pod);
-  const mounts = await hostVolumeMounts(store, pod);
+  // Independent reads, made at once: each is a round trip to the table before the container starts.
+  const [services, config, mounts] = await Promise.all([collect(eachObject<Service>(store, 'Service', project)), resolvePodConfig(store, box, pod), hostVolumeMounts(store, pod)]);
   // Services found by name (AWS): the pod's resolver also searches its project's namespace, for short names.
   const names = opts.serviceNames ? [searchDomainEnv(pod)] : [];
   return { env: [...names, ...serviceEnv(services, { byName: opts.serviceNames }), ...config.env], volumes: config.volumes, mounts };
@@ -282,8 +281,8 @@ export function createPodSync(deps: PodSyncDeps) {
   }
 
   async function start(pod: Pod, m: PodMemory): Promise<RunningPod> {
-    const config = await startConfigOf(store, deps.secrets, pod, { serviceNames: deps.serviceNames });
-    const running = await containers.ensurePod(specForHost(pod, await deps.uidFor(pod.metadata.project), config));
+    const [config, uid] = await Promise.all([startConfigOf(store, deps.secrets, pod, { serviceNames: deps.serviceNames }), deps.uidFor(pod.metadata.project)]);
+    const running = await containers.ensurePod(specForHost(pod, uid, config));
     m.containerId = running.containerId;
     m.readiness = freshProbe();
     m.liveness = freshProbe();
