@@ -46,7 +46,7 @@ import { publishBuilderImages, publishSharedStreams, sharedStreams } from './bui
 import { ensureSharedProject, SHARED_PROJECT } from '../../shared/project/openshift.ts';
 import { ensureGitImage } from '../../images/git.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
-import { hostAgentKicks, onBinds, onWrites, readinessWrite, startLocalReconcilers } from './reconcilers.ts';
+import { hostAgentKicks, onBinds, onWrites, readinessWrite, startLocalReconcilers, unobservedSpec } from './reconcilers.ts';
 import type { Pod } from '../../shared/model/objects.ts';
 import { refOf, type ObjectRef } from '../../shared/model/types.ts';
 import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
@@ -125,11 +125,14 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     let kickServices: (project: string) => void = () => {};
     let toRouter: (ref: ObjectRef) => void = () => {};
     let toEndpoints: (ref: ObjectRef) => void = () => {};
+    let toDeployments: (ref: ObjectRef) => void = () => {};
     const store = onWrites(new DynamoObjectStore({ client, tableName: config.tableName }), (obj) => {
       wakeStream();
       if (obj && (obj.kind === 'Service' || obj.kind === 'Route')) toRouter(refOf(obj));
       // A pod's readiness written by the host agent: its Services' endpoints at once (and so the router).
       if (obj?.kind === 'Pod' && readinessWrite(obj as Pod)) toEndpoints(refOf(obj));
+      // A DeploymentConfig whose spec changed (a user's edit, a scale, a wake): its controller at once.
+      if (obj?.kind === 'DeploymentConfig' && unobservedSpec(obj)) toDeployments(refOf(obj));
     });
     const identity = new Identity(store);
     const admin = await identity.bootstrapAdmin(config.adminPassword);
@@ -227,6 +230,8 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     });
     const endpoints = platform.find((r) => r.name === 'endpoints')!;
     toEndpoints = (ref) => void endpoints.reconcile(ref).catch((err) => logger.warn({ err }, 'updating endpoints failed; the stream record tries again'));
+    const deployments = platform.find((r) => r.name === 'deploymentconfigs')!;
+    toDeployments = (ref) => void deployments.reconcile(ref).catch((err) => logger.warn({ err }, 'reconciling a deployment config failed; the stream record tries again'));
     const reconcilers = await startLocalReconcilers({
       reconcilers: platform.concat(hostAgentKicks((pod) => kickHost(pod), (project) => kickServices(project))),
       endpoint: dynamo.endpoint,

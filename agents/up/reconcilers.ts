@@ -101,6 +101,14 @@ export function readinessWrite(pod: Pod): boolean {
   return Boolean(pod.metadata.deletionTimestamp) || Boolean(pod.status?.conditions?.some((c) => c.type === 'Ready'));
 }
 
+/**
+ * A write of an object whose spec its controller has not seen yet (its generation is past the
+ * status's observedGeneration): a user's change, not the controller's own status write.
+ */
+export function unobservedSpec(obj: BerthObject): boolean {
+  return obj.metadata.generation !== (obj.status as { observedGeneration?: number } | undefined)?.observedGeneration;
+}
+
 /** Calls `bound` with each pod the scheduler binds through `bindings` (wrapped in place), once the binding is written. */
 export function onBinds<B extends BindingStore>(bindings: B, bound: (pod: { project: string; name: string; host: string }) => void): B {
   const bind = bindings.bind.bind(bindings);

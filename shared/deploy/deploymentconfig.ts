@@ -21,6 +21,7 @@ import { TEMPLATE_HASH_ANNOTATION, dcNameOf, templateHash } from './rollout-temp
 import { CONFIG_HASH_ANNOTATION } from '../model/config-kinds.ts';
 import { configRefsOf, withConfigHash } from './config-hash.ts';
 import { SHARED_PROJECT } from '../images/namespace.ts';
+import { oneAtATime } from '../reconcile/one-at-a-time.ts';
 
 export interface DeploymentConfigReconcilerDeps {
   store: ObjectStore;
@@ -42,6 +43,7 @@ const imageTriggers = (dc: DeploymentConfig): ImageChange[] => (dc.spec.triggers
 export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps): Reconciler {
   const { store } = deps;
   const now = deps.now ?? Date.now;
+  const serial = oneAtATime();
 
   async function newestImage(project: string, streamTag: string): Promise<string | undefined> {
     const [stream, tag] = streamTag.split(':') as [string, string];
@@ -151,7 +153,16 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     for (const rc of [...changed].reverse()) await deps.replicate(refOf(rc)).catch(() => undefined);
   }
 
-  async function reconcileDc(project: string, name: string): Promise<Result> {
+  /**
+   * One pass over a DC. Passes over one DC run one at a time in a process (a stream batch, a
+   * change handed on at once, a trigger's own template write), and calls that come while a pass
+   * waits its turn share it: it reads the DC and its revisions when it starts.
+   */
+  function reconcileDc(project: string, name: string): Promise<Result> {
+    return serial(`${project}/${name}`, () => passDc(project, name), 'pass');
+  }
+
+  async function passDc(project: string, name: string): Promise<Result> {
     const stored = await store.get<DeploymentConfig>({ kind: 'DeploymentConfig', project, name });
     if (!stored || stored.metadata.deletionTimestamp) return cleanup(project, name);
     const spec = deploymentConfigSpec.safeParse(stored.spec);

@@ -89,3 +89,46 @@ describe('a rollout handed on from step to step', () => {
     await named('replication').reconcile(ref);
   });
 });
+
+describe('passes over one DeploymentConfig that meet', () => {
+  /** Makes DC `name` with its first revision, then changes its template (a new revision is due). */
+  async function changedDc(name: string): Promise<{ kind: string; project: string; name: string }> {
+    await createDc(name, 1);
+    const ref = { kind: 'DeploymentConfig', project: P, name };
+    await named('deploymentconfigs').reconcile(ref);
+    await patchObject<DeploymentConfig>(t.store, ref, (cur) => {
+      const containers = cur.spec.template.spec.containers.map((c) => ({ ...c, env: [{ name: 'V', value: '2' }] }));
+      return { ...cur, spec: { ...cur.spec, template: { ...cur.spec.template, spec: { ...cur.spec.template.spec, containers } } } };
+    });
+    return ref;
+  }
+
+  /** How many times `calls` read DC `name` from the table. */
+  async function readsOf(name: string, calls: () => Promise<unknown>): Promise<number> {
+    let reads = 0;
+    const get = t.store.get.bind(t.store);
+    t.store.get = (async (r: { kind: string; name: string }) => {
+      if (r.kind === 'DeploymentConfig' && r.name === name) reads++;
+      return get(r as never);
+    }) as typeof t.store.get;
+    try {
+      await calls();
+    } finally {
+      t.store.get = get;
+    }
+    return reads;
+  }
+
+  it('run one at a time, and those that wait share one pass: a changed template makes exactly one new revision', async () => {
+    const solo = await changedDc('solo');
+    const onePass = await readsOf('solo', () => named('deploymentconfigs').reconcile(solo));
+    expect((await rcsOf('solo')).map((rc) => rc.metadata.name).sort()).toEqual(['solo-1', 'solo-2']);
+
+    // The write handed on at once, its stream record, and the records of what the pass writes.
+    const meet = await changedDc('meet');
+    const sixCalls = await readsOf('meet', () => Promise.all(Array.from({ length: 6 }, () => named('deploymentconfigs').reconcile(meet))));
+    expect((await rcsOf('meet')).map((rc) => rc.metadata.name).sort()).toEqual(['meet-1', 'meet-2']);
+    // All six came before a pass started: one pass served them, reading as much as one pass does.
+    expect(sixCalls).toBe(onePass);
+  });
+});
