@@ -6,8 +6,9 @@
 // Manager API Reference, "StartSession": Target, DocumentName, Parameters in; SessionId,
 // StreamUrl, TokenValue out). The CLI speaks the data channel itself (shared/streams/ssm-channel.ts).
 //
-// ECS Exec runs the command as the SSM agent's user (root in the container) through `sh -c`, and
-// reports no exit code on every agent version: the command is wrapped so that it runs as the
+// ECS Exec runs the command as the SSM agent's user (root in the container, holding only the
+// capabilities the task definition keeps for it: ecs-pod-spec.ts execSecurityOf) through `sh -c`,
+// and reports no exit code on every agent version: the command is wrapped so that it runs as the
 // pod's UID and its exit status is printed after a marker only this session knows.
 import { randomBytes } from 'node:crypto';
 import { DescribeTasksCommand, ExecuteCommandCommand, ListTasksCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
@@ -30,19 +31,39 @@ export interface EcsExecOptions {
   uidFor: (project: string) => Promise<number>;
 }
 
+/** A shell word: single-quoted, any single quote inside closed, escaped and reopened. */
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** Where the wrapper looks for setpriv: system directories only, never the image's PATH (which the app's group may write). */
+export const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'] as const;
+
 /**
- * The shell script every exec runs under: as the pod's UID (dropping to it with setpriv when the
- * agent runs it as another user), terminal echo off when no terminal was asked for, the command
- * as a child, then its status after the marker. Arguments: UID, MARKER, TTY (1/0), the command.
+ * What runs as the pod's UID: terminal echo off when no terminal was asked for, then the command
+ * in place of this shell. Arguments: TTY (1/0), the command.
+ */
+const AS_POD = '[ "$0" = 1 ] || stty -echo -onlcr 2>/dev/null; exec "$@"';
+
+/**
+ * The shell script every exec runs under. Arguments: UID, MARKER, TTY (1/0), the command. As
+ * root (the agent's user) it reads its own credentials from /proc/self/status with shell
+ * built-ins, and runs nothing of the image but its /bin/sh and setpriv (from a system directory,
+ * never looked up in PATH), that only when it holds CAP_SETUID and CAP_SETGID: a pod started
+ * without them is refused with 126, as is an image without setpriv. setpriv takes exactly the
+ * app's identity (the UID, group 0, supplementary group 0), clears the inheritable set and sets
+ * no-new-privileges, so the command has no capability and can gain none. The command runs as a
+ * child; its status is printed after the marker. Already the pod's UID, it runs the command as is.
  */
 export const EXEC_WRAPPER =
-  'u=$1 m=$2 t=$3; shift 3; ' +
-  '[ "$t" = 1 ] || stty -echo -onlcr 2>/dev/null; ' +
-  'if [ "$(id -u)" != "$u" ]; then ' +
-  'if command -v setpriv >/dev/null 2>&1; then set -- setpriv --reuid="$u" --regid=0 --clear-groups -- "$@"; ' +
-  'else echo "berth: the image has no setpriv to run as the pod\'s UID $u" >&2; printf \'\\n%s%d\\n\' "$m" 126; exit 126; fi; fi; ' +
+  'u=$1 m=$2 t=$3; shift 3; r= e=0; ' +
+  'while read -r k v _; do case $k in Uid:) r=$v;; CapEff:) e=$v;; esac; done </proc/self/status; ' +
+  `set -- /bin/sh -c ${quote(AS_POD)} "$t" "$@"; ` +
+  'refuse() { echo "berth: $1" >&2; printf \'\\n%s%d\\n\' "$m" 126; exit 126; }; ' +
+  'if [ "$r" != "$u" ]; then ' +
+  `p=; for x in ${SETPRIV_PATHS.join(' ')}; do if [ -x "$x" ]; then p=$x; break; fi; done; ` +
+  '[ -n "$p" ] || refuse "the image has no setpriv (in /usr/bin or /bin) to run as the pod\'s UID $u"; ' +
+  '[ $((0x$e & 0xc0)) = 192 ] || refuse "this pod cannot switch to its UID $u (it was started without CAP_SETUID and CAP_SETGID for ECS Exec): replace it with berth rollout latest"; ' +
+  'set -- "$p" --reuid="$u" --regid=0 --groups=0 --inh-caps=-all --no-new-privs -- "$@"; ' +
+  'fi; ' +
   '"$@"; s=$?; printf \'\\n%s%d\\n\' "$m" "$s"; exit "$s"';
 
 /** The one command string ExecuteCommand takes (the agent runs it with `sh -c`). */

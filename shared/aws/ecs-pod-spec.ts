@@ -4,9 +4,11 @@
 // definition (bridge networking, ports published on dynamic host ports); its container is
 // locked down as podContainerSpec locks down a local one: the project's UID in group 0, no
 // capabilities, no-new-privileges, never privileged, no mounts (so never the Docker socket), the
-// pod's cpu and memory limits. Tasks and task definitions carry Berth's tags (STYLE 7).
+// pod's cpu and memory limits. A pod with ECS Exec keeps two capabilities in its bounding set
+// instead, and no no-new-privileges, so that exec can run as its UID (execSecurityOf). Tasks and
+// task definitions carry Berth's tags (STYLE 7).
 import { createHash } from 'node:crypto';
-import type { HealthCheck, RegisterTaskDefinitionCommandInput, StartTaskCommandInput, Tag, Task } from '@aws-sdk/client-ecs';
+import type { ContainerDefinition, HealthCheck, RegisterTaskDefinitionCommandInput, StartTaskCommandInput, Tag, Task } from '@aws-sdk/client-ecs';
 import { BerthError, ValidationError } from '../errors.ts';
 import { valueFromOf, type PinnedSecret } from './ecs-pod-secrets.ts';
 import { taskVolumesOf, type EfsSettings } from './ecs-pod-volumes.ts';
@@ -175,8 +177,7 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings 
         user: `${opts.uid}:0`,
         privileged: false,
         readonlyRootFilesystem: false,
-        linuxParameters: { capabilities: { drop: ['ALL'] }, initProcessEnabled: true },
-        dockerSecurityOptions: ['no-new-privileges'],
+        ...execSecurityOf(Boolean(opts.taskRoleArn)),
         mountPoints,
         volumesFrom: [],
         dockerLabels: {
@@ -191,6 +192,27 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings 
       },
     ],
   };
+}
+
+/** The capabilities a pod keeps in its bounding set when ECS Exec is on: what `setpriv` needs to become the pod's UID, nothing more. */
+export const EXEC_CAPABILITIES = ['SETGID', 'SETUID'] as const;
+
+/**
+ * The capabilities and security options of a pod's container. Without ECS Exec: no capability
+ * and no-new-privileges. With it, exec must run as the pod's UID, and nothing else can make it:
+ * the ECS agent starts the Session Manager agent with `docker exec` as user 0 (ECS Developer
+ * Guide, "Using Amazon ECS Exec": commands run as root even when the container has a user), and
+ * Docker gives an exec process the container's capabilities, which for a container whose user is
+ * not root are the bounding set alone, none effective. Only an execve as root raises them to the
+ * bounding set, which no-new-privileges forbids. So such a pod keeps CAP_SETUID and CAP_SETGID in
+ * its bounding set, without no-new-privileges: the app, as the pod's UID, has no capability at
+ * all (an execve by a non-root user gains none); the agent's shell, as root, has these two, which
+ * `setpriv` spends to become the pod's UID with no-new-privileges and no capability left
+ * (ecs-exec.ts EXEC_WRAPPER). What root in the pod could do with them is in docs/aws.md.
+ */
+export function execSecurityOf(execEnabled: boolean): Pick<ContainerDefinition, 'linuxParameters' | 'dockerSecurityOptions'> {
+  if (!execEnabled) return { linuxParameters: { capabilities: { drop: ['ALL'] }, initProcessEnabled: true }, dockerSecurityOptions: ['no-new-privileges'] };
+  return { linuxParameters: { capabilities: { add: [...EXEC_CAPABILITIES], drop: ['ALL'] }, initProcessEnabled: true } };
 }
 
 /** The hash of a task definition's content, kept in its tags to find it again instead of registering a copy. */

@@ -134,6 +134,7 @@ describe('exec and rsh through ECS Exec', () => {
   it.each([
     [{ command: [] }, 'command'],
     [{ command: 'id' }, 'command'],
+    [{ command: ['printf', 'a\u0000b'] }, 'command'],
     [{ command: ['id'], tty: 'yes' }, 'tty'],
     [{ command: ['id'], user: 'root' }, 'user'],
   ])('refuses a bad body %j with 422 naming %s, before any AWS call', async (body, field) => {

@@ -7,13 +7,17 @@
 // reads logs but is refused exec and port-forward, again with no AWS call.
 // AWS answers are mocked (aws-sdk-client-mock; ECS API Reference "ListTasks", "DescribeTasks",
 // "ExecuteCommand"; Systems Manager API Reference "StartSession").
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, ExecuteCommandCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { SSMClient, StartSessionCommand } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cloudWatchLogPages, cloudWatchLogReader } from '../../shared/aws/cloudwatch-pod-logs.ts';
-import { EcsExecBroker } from '../../shared/aws/ecs-exec.ts';
+import { EcsExecBroker, EXEC_WRAPPER, wrappedCommand } from '../../shared/aws/ecs-exec.ts';
 import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
 import { testApi, type TestApi } from '../support/api.ts';
@@ -127,5 +131,29 @@ describe("a view member of the victim's project on AWS", () => {
     const log = await api.call('GET', `${base(VICTIM, POD)}/log?tail=5`, viewer);
     expect(log.status).toBe(200);
     expect(log.body).toBe('victim-secret-line\n');
+  });
+});
+
+describe('a tenant in a pod of their own on AWS', () => {
+  it('cannot break out of the exec command\'s quoting: every argument reaches the wrapper as one word, read back by a real shell; a NUL is refused', async () => {
+    const own = { taskArn: `arn:aws:ecs:${REGION}:123456789012:task/${CLUSTER}/b0b1b2b3`, lastStatus: 'RUNNING', containers: [{ name: 'web' }], tags: [{ key: 'berth:managed', value: 'true' }, { key: 'berth:project', value: OWN }, { key: 'berth:pod', value: 'web-1-bbbbb' }] };
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [own] });
+    const dir = mkdtempSync(join(tmpdir(), 'berth-exec-quoting-'));
+    const hostile = [`$(touch ${dir}/1)`, `\`touch ${dir}/2\``, `'; touch ${dir}/3; '`, `"; touch ${dir}/4; "`, `x\ntouch ${dir}/5`, '\\', '$0', ' '];
+    const res = await api.call('POST', `${base(OWN, 'web-1-bbbbb')}/exec`, mallory, { command: ['id', ...hostile] });
+    expect(res.status).toBe(201);
+    const [sent] = ecs.commandCalls(ExecuteCommandCommand).map((c) => c.args[0].input);
+    expect(sent).toEqual({ cluster: CLUSTER, task: own.taskArn, container: 'web', interactive: true, command: wrappedCommand(['id', ...hostile], 1_000_070_000, res.body.exitMarker, false) });
+    // The agent hands the string to `sh -c`: here a shell only splits it into words (eval of `set --`) and prints them.
+    const words = execFileSync('/bin/sh', ['-c', 'eval "set -- $1"; printf "%s\\0" "$@"', 'parse', sent!.command!], { encoding: 'utf8' }).split('\0').slice(0, -1);
+    expect(words).toEqual(['/bin/sh', '-c', EXEC_WRAPPER, 'berth-exec', '1000070000', res.body.exitMarker, '0', 'id', ...hostile]);
+    expect(readdirSync(dir)).toEqual([]);
+    rmSync(dir, { recursive: true });
+
+    ecs.resetHistory();
+    const nul = await api.call('POST', `${base(OWN, 'web-1-bbbbb')}/exec`, mallory, { command: ['id', 'a\u0000; id'] });
+    expect(nul.status).toBe(422);
+    expect(JSON.stringify(nul.body)).toContain('command');
+    expect(awsCalls()).toBe(0);
   });
 });

@@ -17,7 +17,7 @@ import { getOr404 } from './common.ts';
 const ExecBody = named(
   'PodExecSessionRequest',
   z.strictObject({
-    command: documented(z.array(z.string().min(1).max(4096)).min(1).max(256), { description: 'The command and its arguments' }),
+    command: documented(z.array(z.string().min(1).max(4096).regex(/^[^\0]*$/, 'an argument cannot hold a NUL character')).min(1).max(256), { description: 'The command and its arguments' }),
     stdin: documented(z.boolean().optional(), { description: 'The client will send input (a session always takes it; kept for the CLI’s symmetry)' }),
     tty: documented(z.boolean().optional(), { description: 'Give the command a terminal; without one, terminal echo is turned off' }),
   }),
