@@ -45,8 +45,11 @@ export async function startRevision(store: ObjectStore, dc: DeploymentConfig, ca
       if (taken && taken.metadata.annotations[TEMPLATE_HASH_ANNOTATION] === wanted.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION]) return claimCause(store, dc, taken, n, cause, message);
       continue;
     }
-    await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => (causeStands(cur, n, cause) ? undefined : { ...cur.status, latestVersion: n, details: { cause, message } }));
-    await recordEvent(store, refOf(dc), { type: 'Normal', reason: 'DeploymentCreated', message: `Created new replication controller "${rc.metadata.name}" for version ${n} (${message})` }, at);
+    // The DC's status and the event are written side by side: the revision's pods wait for both.
+    await Promise.all([
+      patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => (causeStands(cur, n, cause) ? undefined : { ...cur.status, latestVersion: n, details: { cause, message } })),
+      recordEvent(store, refOf(dc), { type: 'Normal', reason: 'DeploymentCreated', message: `Created new replication controller "${rc.metadata.name}" for version ${n} (${message})` }, at),
+    ]);
     return rc;
   }
 }

@@ -120,9 +120,11 @@ export async function advanceRollout(ctx: RolloutContext): Promise<Result> {
   let latest = ctx.rcs.at(-1)!;
   const { timeoutSeconds, intervalMs, hooks } = params(dc);
   if ((latest.status.phase ?? 'New') === 'New') {
-    // Start: stamp the start time, and cancel any earlier rollout still in flight.
+    // Start: stamp the start time, and cancel any earlier rollout still in flight. Pending is the
+    // pre hook's phase: without one the rollout is Running from its first write.
+    const phase = hooks.pre ? 'Pending' : 'Running';
     latest = (await patchStatus<ReplicationController>(store, refOf(latest), (cur) =>
-      (cur.status.phase ?? 'New') === 'New' ? { ...cur.status, phase: 'Pending', startTime: new Date(now).toISOString() } : undefined,
+      (cur.status.phase ?? 'New') === 'New' ? { ...cur.status, phase, startTime: new Date(now).toISOString() } : undefined,
     )) ?? latest;
     for (const rc of ctx.rcs.slice(0, -1).filter(inFlight)) {
       await patchStatus<ReplicationController>(store, refOf(rc), (cur) =>
