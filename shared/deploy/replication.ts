@@ -67,16 +67,20 @@ export function replicationReconciler(deps: ReplicationDeps): Reconciler {
 
   const serial = oneAtATime();
 
-  /** One pass over the RC (one at a time per RC in this process, see one-at-a-time.ts), then its new pods handed on. */
+  /**
+   * One pass over the RC (one at a time per RC in this process, see one-at-a-time.ts; calls that
+   * wait for their turn share one pass), its new pods handed on as soon as they are made.
+   */
   async function reconcileRc(ref: ObjectRef): Promise<Result> {
-    const { result, created } = await serial(`${ref.project}/${ref.name}`, () => passRc(ref));
-    if (created.length && deps.onCreated) await deps.onCreated(created).catch(() => undefined);
+    const { result, handing } = await serial(`${ref.project}/${ref.name}`, () => passRc(ref), 'pass');
+    await handing;
     return result;
   }
 
-  async function passRc(ref: ObjectRef): Promise<{ result: Result; created: Pod[] }> {
+  async function passRc(ref: ObjectRef): Promise<{ result: Result; handing?: Promise<unknown> }> {
     const created: Pod[] = [];
-    const done = (result: Result) => ({ result, created });
+    let handing: Promise<unknown> | undefined;
+    const done = (result: Result) => ({ result, handing });
     const rc = await store.get<ReplicationController>(ref);
     const pods = await podsOf(ref.project, ref.name);
     if (!rc || rc.metadata.deletionTimestamp) {
@@ -117,6 +121,8 @@ export function replicationReconciler(deps: ReplicationDeps): Reconciler {
         await recordEvent(store, ref, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${err.message}` }, at);
         if (dc) await recordEvent(store, { kind: 'DeploymentConfig', project: ref.project, name: dc }, { type: 'Warning', reason: 'FailedCreate', message: `${rc.metadata.name}: Error creating: ${err.message}` }, at);
       }
+      // To the scheduler now (those made before a refusal too), while this pass writes the RC's status.
+      if (created.length && deps.onCreated) handing = deps.onCreated(created).catch(() => undefined);
     } else if (live.length > want) {
       const spare = [...live].sort(spareFirst).slice(0, live.length - want);
       for (const p of spare) await terminatePod(store, p, new Date(now()));
