@@ -24,7 +24,7 @@
 // kms:EncryptionContext:<key>); DynamoDB Developer Guide, "Using IAM with DynamoDB transactions"
 // (TransactWriteItems is authorised as each item's PutItem, UpdateItem, DeleteItem, ConditionCheckItem).
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { BatchGetItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, UpdateItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, BatchWriteItemCommand, DeleteItemCommand, ScanCommand, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, UpdateItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -61,6 +61,8 @@ import { CreateSecretCommand, DeleteSecretCommand, GetSecretValueCommand, ListSe
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { KmsSecretBox } from '../../shared/secrets/kms.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { ensureLookups } from '../../shared/store/lookups-migration.ts';
+import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 import { bootstrapAdminFromSecret } from '../../functions/admin-bootstrap.ts';
 import type { Identity } from '../../shared/auth/identity.ts';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -328,6 +330,11 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
       return [{ action: `dynamodb:${name.replace(/Command$/, '')}`, resource: TABLE, context: { 'dynamodb:LeadingKeys': [leadingKey(input)] } }];
     case 'DeleteItemCommand':
       return [{ action: 'dynamodb:DeleteItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': [leadingKey(input)] } }];
+    case 'ScanCommand':
+      return [{ action: 'dynamodb:Scan', resource: TABLE }];
+    case 'BatchWriteItemCommand':
+      return Object.values(input.RequestItems as Record<string, { PutRequest?: { Item: Record<string, { S: string }> }; DeleteRequest?: { Key: Record<string, { S: string }> } }[]>).flatMap((requests) =>
+        requests.map((r) => ({ action: 'dynamodb:BatchWriteItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': [(r.PutRequest?.Item ?? r.DeleteRequest!.Key).pk!.S] } })));
     case 'BatchGetItemCommand':
       return Object.values(input.RequestItems as Record<string, { Keys: Record<string, { S: string }>[] }>).flatMap(({ Keys }) =>
         Keys.map((k) => ({ action: 'dynamodb:BatchGetItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': [k.pk!.S] } })));
@@ -1049,6 +1056,22 @@ const storeWork = () => capture(async () => {
   await store.delete({ kind: 'ConfigMap', project: 'shop', name: 'web' });
 });
 
+/**
+ * The resync function's one-off lookups migration over `stored` (an object as the store wrote it)
+ * and a deleted build's log removed (DynamoDB API Reference: Scan, BatchWriteItem, Query, GetItem, PutItem).
+ */
+const maintenanceWork = (stored: Record<string, unknown>) => capture(async () => {
+  const d = mocks.dynamodb;
+  d.on(GetItemCommand).resolves({});
+  d.on(ScanCommand).resolves({ Items: [stored as never], Count: 1, ScannedCount: 1 });
+  d.on(BatchWriteItemCommand).resolves({ UnprocessedItems: {} });
+  d.on(PutItemCommand).resolves({});
+  d.on(QueryCommand).resolves({ Items: [{ pk: { S: 'L#shop/web-3' }, sk: { S: '000000000001' } }], Count: 1, ScannedCount: 1 });
+  const client = new DynamoDBClient({ region: REGION });
+  expect(await ensureLookups(client, 'berth')).toBe(1);
+  await new DynamoBuildLogs({ client, tableName: 'berth' }).delete({ kind: 'Build', project: 'shop', name: 'web-3' });
+});
+
 /** Pods' Secret values pinned by the fleet pass: made, then a new version (Secrets Manager API Reference: CreateSecret, PutSecretValue). */
 const podSecretsWork = (project: string) => capture(async () => {
   const Name = `berth/${project}/db`;
@@ -1131,6 +1154,19 @@ describe('the table, sealed secrets and pods\' secret values, under each functio
     }
     // The router host reads Routes and Services by index only, and writes nothing of the store's.
     expect((await verdicts(router, sent.filter((c) => c.name !== 'QueryCommand' || !c.input.IndexName))).filter((x) => x.startsWith('Allowed'))).toEqual([]);
+  });
+
+  it('the lookups migration (Scan, BatchWriteItem) and a deleted build\'s log removal are allowed to the reconciler functions, and to no pod, build or router host', async () => {
+    answer();
+    const created = (await storeWork()).find((c) => c.name === 'TransactWriteItemsCommand')!;
+    const stored = (created.input.TransactItems as { Put?: { Item: Record<string, unknown> } }[]).find((i) => i.Put && 'doc' in i.Put.Item)!.Put!.Item;
+    const sent = await maintenanceWork(stored);
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual(['BatchWriteItemCommand', 'GetItemCommand', 'PutItemCommand', 'QueryCommand', 'ScanCommand']);
+    for (const who of [resync, stream]) expect(refused(await verdicts(who, sent)), who.name).toEqual([]);
+    for (const who of [podOf('shop'), podTask, build('shop', 'web-4'), router]) {
+      const writes = sent.filter((c) => c.name === 'ScanCommand' || c.name === 'BatchWriteItemCommand');
+      expect((await verdicts(who, writes)).filter((x) => x.startsWith('Allowed')), who.name).toEqual([]);
+    }
   });
 
   it('a Secret sealed and opened (KMS, with Berth\'s encryption context) is allowed to the functions that hold Secrets; the others, pods and router hosts are denied, and any other context is', async () => {
