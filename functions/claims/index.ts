@@ -6,6 +6,7 @@
 // through the VPC's DynamoDB endpoint, EFS and IAM through the NAT gateway.
 import { claimReconciler } from '../../shared/volumes/claim-reconciler.ts';
 import { CLAIM_DATA_FINALIZER, claimDataReconciler, wipeUnder } from '../../shared/volumes/claim-data.ts';
+import { reconcilerErrorReporter } from '../../shared/fleet/loop-errors.ts';
 import { resyncAll } from '../../shared/reconcile/resync.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
 import { lazyLogger } from '../lazy-logger.ts';
@@ -24,8 +25,11 @@ const store = new DynamoObjectStore({ client: dynamoClientFrom(env), tableName }
 const logger = lazyLogger({ level: env.LOG_LEVEL ?? 'info' });
 const reconcilers = [claimReconciler(store, storage, { alsoFinalizers: [CLAIM_DATA_FINALIZER] }), claimDataReconciler(store, wipeUnder(mount))];
 
+const reportError = reconcilerErrorReporter(logger);
+
 export const handler = async () => {
-  const summary = await resyncAll(reconcilers, { logger });
+  // A claim still failing after its retries is counted (volume-claims) and alarmed on, not only logged.
+  const summary = await resyncAll(reconcilers, { logger, onError: reportError });
   logger.info(summary, 'claims reconciled');
   return summary;
 };

@@ -6,7 +6,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ec2SecurityGroups } from '../../shared/aws/ec2-security-groups.ts';
 import type { EcsEvent } from '../../shared/aws/ecs-events.ts';
 import { TASK_STATE_CHANGE } from '../../shared/aws/ecs-events.ts';
-import { fleetErrorReporter } from '../../shared/fleet/loop-errors.ts';
+import { fleetErrorReporter, reconcilerErrorReporter } from '../../shared/fleet/loop-errors.ts';
 import { resyncAll } from '../../shared/reconcile/resync.ts';
 import { ensureLookups } from '../../shared/store/lookups-migration.ts';
 import { dynamoClientFrom } from '../wire.ts';
@@ -22,6 +22,7 @@ let lookups: Promise<number> | undefined;
 // Pods that fit nowhere grow the tenant hosts' group; empty hosts leave after a quiet period.
 const autoscale = tenantAutoscaler(deps, process.env, new AutoScalingClient({ region: process.env.AWS_REGION }));
 const reportAutoscalerError = fleetErrorReporter(deps.logger, 'autoscaler');
+const reportReconcilerError = reconcilerErrorReporter(deps.logger);
 
 export const handler = async (event?: Partial<EcsEvent>) => {
   if (event?.['detail-type'] === TASK_STATE_CHANGE) {
@@ -40,7 +41,8 @@ export const handler = async (event?: Partial<EcsEvent>) => {
     reportFleetError(err);
     return undefined;
   });
-  const summary = await resyncAll(reconcilers, { logger: deps.logger });
+  // An object a reconciler (the idler, trial expiry, …) still fails on is counted and alarmed on, not only logged.
+  const summary = await resyncAll(reconcilers, { logger: deps.logger, onError: reportReconcilerError });
   // After the scheduler's pass, so that the pods it could place are not counted as waiting.
   const scaling = await autoscale().catch((err: unknown) => {
     reportAutoscalerError(err);

@@ -5,6 +5,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { pino } from 'pino';
 import { recordEcrPush } from '../../shared/aws/ecr-image-actions.ts';
+import { fleetErrorReporter } from '../../shared/fleet/loop-errors.ts';
 import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
 import { dynamoClientFrom } from '../wire.ts';
 
@@ -15,8 +16,14 @@ const prefix = process.env.BERTH_REPOSITORY_PREFIX ?? 'berth';
 const store = new DynamoObjectStore({ client: dynamoClientFrom(process.env), tableName });
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
 
+const reportError = fleetErrorReporter(logger, 'registry-events');
+
 export const handler = async (event: EventBridgeEvent<string, unknown>) => {
-  const moved = await recordEcrPush(store, host, prefix, event);
+  const moved = await recordEcrPush(store, host, prefix, event).catch((err: unknown) => {
+    // Logged and counted here; thrown again so that EventBridge retries and, in the end, the failure queue keeps it.
+    reportError(err);
+    throw err;
+  });
   logger.info({ id: event.id, moved: moved ?? null }, 'registry event');
   return { moved: moved ?? null };
 };

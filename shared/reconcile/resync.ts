@@ -11,7 +11,11 @@ export interface ResyncSummary {
 
 export async function resyncAll(
   reconcilers: Reconciler[],
-  opts: RunOptions & { onRequeue?: (r: Reconciler, ref: ObjectRef, afterMs: number) => void } = {},
+  opts: RunOptions & {
+    onRequeue?: (r: Reconciler, ref: ObjectRef, afterMs: number) => void;
+    /** An object a reconciler still failed on after its retries (not a TerminalError, which is recorded): on AWS, a log record with a metric. */
+    onError?: (r: Reconciler, ref: ObjectRef, error: unknown) => void;
+  } = {},
 ): Promise<ResyncSummary> {
   const summary: ResyncSummary = { reconciled: 0, failed: 0 };
   for (const r of reconcilers) {
@@ -21,7 +25,10 @@ export async function resyncAll(
       if (outcome.ok) {
         summary.reconciled++;
         if (outcome.result.requeueAfter !== undefined) opts.onRequeue?.(r, ref, outcome.result.requeueAfter);
-      } else summary.failed++;
+      } else {
+        summary.failed++;
+        if (!outcome.terminal) opts.onError?.(r, ref, outcome.error);
+      }
     }
   }
   return summary;

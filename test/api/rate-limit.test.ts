@@ -1,6 +1,9 @@
 // The per-user rate limit on DynamoDB Local: each authenticated request counts against its user
 // in a one-minute window kept in the table, so every API instance sees the same count; past the
 // limit, 429 with Retry-After until the window ends, then requests go through again.
+// Why per user: API Gateway's stage and route throttles are shared by every client of the API
+// (API Gateway Developer Guide, "Throttle requests to your HTTP APIs for better throughput in API
+// Gateway"), so one tenant could use up everyone's share.
 import { describe, expect, it } from 'vitest';
 import { createApi } from '../../shared/api/app.ts';
 import { DEFAULT_REQUESTS_PER_MINUTE, DynamoRateLimiter, rateLimitFrom } from '../../shared/api/rate-limit.ts';

@@ -3,6 +3,9 @@
 // register and the pods are bound; once the pods have gone, the idle hosts are cordoned (the
 // scheduler places nothing there) after the quiet period, then terminated, down to the group's
 // minimum, and their Hosts forgotten once silent. The clock is injected.
+// AWS documentation the simulated group follows: Amazon EC2 Auto Scaling User Guide, "Use instance
+// scale-in protection" (new instances protected, protection lifted before a scale-in) and the API
+// Reference for SetDesiredCapacity, SetInstanceProtection and TerminateInstanceInAutoScalingGroup.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAutoscaler } from '../../shared/autoscale/autoscaler.ts';
 import { DEFAULT_POLICY } from '../../shared/autoscale/plan.ts';

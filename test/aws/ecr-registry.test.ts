@@ -1,6 +1,9 @@
 // The ECR ImageRegistry's requests, exactly: repositories named berth/<project>/<stream>,
 // tagged as Berth's, with the lifecycle policy; logins from GetAuthorizationToken; nothing
 // changed or deleted that lacks Berth's tags.
+// AWS documentation: Amazon ECR API Reference (CreateRepository, PutLifecyclePolicy,
+// DescribeRepositories, ListTagsForResource, GetAuthorizationToken, DeleteRepository) and the ECR
+// User Guide, "Automate the cleanup of images by using lifecycle policies in Amazon ECR".
 import {
   BatchDeleteImageCommand,
   BatchGetImageCommand,

@@ -2,6 +2,9 @@
 // in the task definition, and the commands themselves run for real (here by /bin/sh on this
 // machine, against a local server), with every client the image may have, alone: 2xx/3xx pass,
 // 4xx/5xx and closed ports fail.
+// AWS documentation: Amazon ECS API Reference, "HealthCheck" (command ["CMD-SHELL", …], interval,
+// timeout, retries, startPeriod; exit 0 healthy, non-zero unhealthy) and the ECS Developer Guide,
+// "Determine Amazon ECS task health using container health checks".
 import { execFile } from 'node:child_process';
 import { mkdtempSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

@@ -19,9 +19,12 @@
 // (CreateSecurityGroup: vpc and security-group; tags on create: ec2:CreateTags with
 // ec2:CreateAction; Describe*: "*"), IAM (CreateRole with tags also needs iam:TagRole;
 // iam:PermissionsBoundary; iam:PassedToService), AWS STS (AssumeRole with tags: sts:TagSession),
-// Amazon S3 (object ARNs), Amazon DynamoDB (dynamodb:LeadingKeys), CloudWatch Logs (log-stream).
+// Amazon S3 (object ARNs), Amazon DynamoDB (dynamodb:LeadingKeys), CloudWatch Logs (log-stream),
+// AWS Secrets Manager (secret; tags on create: secretsmanager:TagResource), AWS KMS (key;
+// kms:EncryptionContext:<key>); DynamoDB Developer Guide, "Using IAM with DynamoDB transactions"
+// (TransactWriteItems is authorised as each item's PutItem, UpdateItem, DeleteItem, ConditionCheckItem).
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, BatchWriteItemCommand, DeleteItemCommand, ScanCommand, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, UpdateItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -54,7 +57,14 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, EntityAlreadyExistsException, GetRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { DeleteSecretCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DeleteSecretCommand, GetSecretValueCommand, ListSecretsCommand, PutSecretValueCommand, ResourceExistsException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { KmsSecretBox } from '../../shared/secrets/kms.ts';
+import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { ensureLookups } from '../../shared/store/lookups-migration.ts';
+import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
+import { bootstrapAdminFromSecret } from '../../functions/admin-bootstrap.ts';
+import type { Identity } from '../../shared/auth/identity.ts';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CodeartifactClient, GetAuthorizationTokenCommand as GetPackageIndexTokenCommand, GetRepositoryEndpointCommand } from '@aws-sdk/client-codeartifact';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -86,7 +96,7 @@ import { S3SourceArchives } from '../../shared/aws/s3-sources.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
 import { RouterFeedTable } from '../../shared/routing/feed.ts';
 import {
-  PUSH_ROLE, accessPoint, CLAIMS_DATA_AP, CLAIMS_FS, CLAIMS_FS_ARN, ACCOUNT, BOUNDARY, BUCKET, POD_TASK_ROLE, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
+  ADMIN_SECRET, ROUTER_CERT, SECRETS_KEY, PUSH_ROLE, accessPoint, CLAIMS_DATA_AP, CLAIMS_FS, CLAIMS_FS_ARN, ACCOUNT, BOUNDARY, BUCKET, POD_TASK_ROLE, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
 } from '../infra/deployed.ts';
 import { decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
 import { statements, synthBerth, type Statement } from '../infra/synth.ts';
@@ -112,6 +122,7 @@ const mocks = {
   ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), ec2: mockClient(EC2Client), iam: mockClient(IAMClient),
   sts: mockClient(STSClient), s3: mockClient(S3Client), dynamodb: mockClient(DynamoDBClient), sm: mockClient(SecretsManagerClient),
   codeartifact: mockClient(CodeartifactClient), logs: mockClient(CloudWatchLogsClient), efs: mockClient(EFSClient), ssm: mockClient(SSMClient),
+  kms: mockClient(KMSClient),
 };
 
 /** Runs `act` with every client reset, and returns the commands the adapters sent, in order of client. */
@@ -124,6 +135,8 @@ async function capture(act: () => Promise<unknown>): Promise<Sent[]> {
   }));
 }
 
+/** A Secrets Manager secret by name, with the random suffix AWS adds to its ARN. */
+const smSecret = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
 const cloudMapArn = (kind: string, id: string) => `arn:aws:servicediscovery:${REGION}:${ACCOUNT}:${kind}/${id}`;
 const berthTagged = { 'aws:ResourceTag/berth:managed': 'true' };
 const ecrRepo = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
@@ -287,6 +300,19 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
       return [{ action: 'secretsmanager:ListSecrets', resource: '*' }];
     case 'DeleteSecretCommand':
       return [{ action: 'secretsmanager:DeleteSecret', resource: s('SecretId'), context: { 'aws:ResourceTag/berth:managed': 'true', 'aws:ResourceTag/berth:project': s('SecretId').split(':secret:berth/')[1]!.split('/')[0]! } }];
+    case 'CreateSecretCommand':
+      return [
+        { action: 'secretsmanager:CreateSecret', resource: smSecret(s('Name')), context: tagContext(input.Tags as []) },
+        { action: 'secretsmanager:TagResource', resource: smSecret(s('Name')), context: tagContext(input.Tags as []) },
+      ];
+    case 'PutSecretValueCommand':
+    case 'GetSecretValueCommand':
+      return [{ action: `secretsmanager:${name.replace(/Command$/, '')}`, resource: s('SecretId').startsWith('arn:') ? s('SecretId') : smSecret(s('SecretId')) }];
+    // KMS: the key. The request's encryption context (kms:EncryptionContext:<key>) is decided by
+    // underContext: the simulator does not evaluate those keys.
+    case 'GenerateDataKeyCommand':
+    case 'DecryptCommand':
+      return [{ action: `kms:${name.replace(/Command$/, '')}`, resource: s('KeyId') }];
     // S3
     case 'PutObjectCommand':
     case 'GetObjectCommand':
@@ -297,7 +323,27 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
     case 'PutItemCommand':
     case 'UpdateItemCommand':
     case 'QueryCommand':
+      if (input.IndexName) {
+        const key = /(\w+)\s*=\s*(:\w+)/.exec(String(input.KeyConditionExpression))!;
+        return [{ action: 'dynamodb:Query', resource: `${TABLE}/index/${s('IndexName')}`, context: { 'dynamodb:LeadingKeys': [(input.ExpressionAttributeValues as Record<string, { S: string }>)[key[2]!]!.S] } }];
+      }
       return [{ action: `dynamodb:${name.replace(/Command$/, '')}`, resource: TABLE, context: { 'dynamodb:LeadingKeys': [leadingKey(input)] } }];
+    case 'DeleteItemCommand':
+      return [{ action: 'dynamodb:DeleteItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': [leadingKey(input)] } }];
+    case 'ScanCommand':
+      return [{ action: 'dynamodb:Scan', resource: TABLE }];
+    case 'BatchWriteItemCommand':
+      return Object.values(input.RequestItems as Record<string, { PutRequest?: { Item: Record<string, { S: string }> }; DeleteRequest?: { Key: Record<string, { S: string }> } }[]>).flatMap((requests) =>
+        requests.map((r) => ({ action: 'dynamodb:BatchWriteItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': [(r.PutRequest?.Item ?? r.DeleteRequest!.Key).pk!.S] } })));
+    case 'BatchGetItemCommand':
+      return Object.values(input.RequestItems as Record<string, { Keys: Record<string, { S: string }>[] }>).flatMap(({ Keys }) =>
+        Keys.map((k) => ({ action: 'dynamodb:BatchGetItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': [k.pk!.S] } })));
+    case 'TransactWriteItemsCommand':
+      return (input.TransactItems as Record<string, { Key?: Record<string, { S: string }>; Item?: Record<string, { S: string }> }>[]).map((item) => {
+        const [op, body] = Object.entries(item)[0]!;
+        const action = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' }[op]!;
+        return { action: `dynamodb:${action}`, resource: TABLE, context: { 'dynamodb:LeadingKeys': [(body.Key ?? body.Item)!.pk!.S] } };
+      });
     // Cloud Map (Service Authorization Reference, AWS Cloud Map; its Developer Guide's "API
     // permissions reference" for what it does in Route 53 and EC2 for the caller): namespaces and
     // services are named by id, and carry Berth's tags as the fake made them.
@@ -986,5 +1032,191 @@ describe('cross-tenant requests are denied', () => {
 
   it('the roles the control plane may pass are the builder\'s and the projects\' only', async () => {
     expect(await decide(stream.policy, { principal: stream.arn, action: 'iam:PassRole', resource: role('Berth-ControlPlane-ApiFunctionRole'), accountId: ACCOUNT, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } })).not.toBe('Allowed');
+  });
+});
+
+// ---- the state every function shares: the table, sealed secrets, pods' secret values, the generated ones ----
+
+/** The object store's requests (DynamoDB API Reference: TransactWriteItems, GetItem, Query, BatchGetItem, PutItem, DeleteItem). */
+const storeWork = () => capture(async () => {
+  const d = mocks.dynamodb;
+  d.on(TransactWriteItemsCommand).resolves({});
+  d.on(PutItemCommand).resolves({});
+  d.on(DeleteItemCommand).resolves({});
+  d.on(BatchGetItemCommand).resolves({ Responses: { berth: [] } });
+  d.on(QueryCommand).resolves({ Items: [], Count: 0, ScannedCount: 0 });
+  const store = new DynamoObjectStore({ client: new DynamoDBClient({ region: REGION }), tableName: 'berth' });
+  const created = await store.create({ kind: 'ConfigMap', metadata: { name: 'web', project: 'shop' }, data: { a: '1' } } as never);
+  d.on(GetItemCommand).resolves({ Item: marshalled(created) as never });
+  await store.get({ kind: 'ConfigMap', project: 'shop', name: 'web' });
+  await store.update({ ...created, data: { a: '2' } } as never);
+  await store.list('ConfigMap', 'shop');
+  await store.listAll('Route');
+  await store.listProject('shop');
+  await store.delete({ kind: 'ConfigMap', project: 'shop', name: 'web' });
+});
+
+/**
+ * The resync function's one-off lookups migration over `stored` (an object as the store wrote it)
+ * and a deleted build's log removed (DynamoDB API Reference: Scan, BatchWriteItem, Query, GetItem, PutItem).
+ */
+const maintenanceWork = (stored: Record<string, unknown>) => capture(async () => {
+  const d = mocks.dynamodb;
+  d.on(GetItemCommand).resolves({});
+  d.on(ScanCommand).resolves({ Items: [stored as never], Count: 1, ScannedCount: 1 });
+  d.on(BatchWriteItemCommand).resolves({ UnprocessedItems: {} });
+  d.on(PutItemCommand).resolves({});
+  d.on(QueryCommand).resolves({ Items: [{ pk: { S: 'L#shop/web-3' }, sk: { S: '000000000001' } }], Count: 1, ScannedCount: 1 });
+  const client = new DynamoDBClient({ region: REGION });
+  expect(await ensureLookups(client, 'berth')).toBe(1);
+  await new DynamoBuildLogs({ client, tableName: 'berth' }).delete({ kind: 'Build', project: 'shop', name: 'web-3' });
+});
+
+/** Pods' Secret values pinned by the fleet pass: made, then a new version (Secrets Manager API Reference: CreateSecret, PutSecretValue). */
+const podSecretsWork = (project: string) => capture(async () => {
+  const Name = `berth/${project}/db`;
+  mocks.sm.on(CreateSecretCommand).resolves({ ARN: smSecret(Name), Name, VersionId: 'v1' });
+  mocks.sm.on(PutSecretValueCommand).resolves({ ARN: smSecret(Name), Name, VersionId: 'v2', VersionStages: ['AWSCURRENT'] });
+  const secrets = new EcsPodSecrets({ client: new SecretsManagerClient({ region: REGION }) });
+  await secrets.pin(project, 'db', { password: 'one' });
+  mocks.sm.on(CreateSecretCommand).rejects(new ResourceExistsException({ message: `The operation failed because the secret ${Name} already exists.`, $metadata: { httpStatusCode: 400 } }));
+  await secrets.pin(project, 'db', { password: 'two' });
+});
+
+/** A Secret sealed by one function and opened by another (KMS API Reference: GenerateDataKey, Decrypt). */
+const secretBoxWork = () => capture(async () => {
+  const dataKey = new Uint8Array(32).fill(7);
+  mocks.kms.on(GenerateDataKeyCommand).resolves({ KeyId: SECRETS_KEY, Plaintext: dataKey, CiphertextBlob: new Uint8Array(Buffer.from('wrapped-by-kms')) });
+  mocks.kms.on(DecryptCommand).resolves({ KeyId: SECRETS_KEY, Plaintext: dataKey });
+  const box = () => new KmsSecretBox({ client: new KMSClient({ region: REGION }), keyId: SECRETS_KEY });
+  const sealed = await box().seal('s3cret');
+  expect(await box().open(sealed)).toBe('s3cret');
+});
+
+/** The API's first cold start reads the generated administrator password (Secrets Manager API Reference: GetSecretValue). */
+const adminWork = () => capture(async () => {
+  mocks.sm.on(GetSecretValueCommand).resolves({ ARN: ADMIN_SECRET, Name: 'Berth-ControlPlane-AdminPassword', SecretString: 'generated-password' });
+  const identity = { bootstrapAdmin: async (password: () => Promise<string>) => password() } as unknown as Identity;
+  await bootstrapAdminFromSecret(identity, { BERTH_ADMIN_SECRET_ARN: ADMIN_SECRET, AWS_REGION: REGION });
+});
+/** What a router host sends at start (agents/router/main.ts): the shared default certificate. */
+const ROUTER_CERT_READ: Sent = { name: 'GetSecretValueCommand', input: { SecretId: ROUTER_CERT } };
+
+/** A stored object as DynamoDB gives it back: the store's own PutItem of it, as the transaction wrote it. */
+function marshalled(obj: unknown): Record<string, unknown> {
+  const put = mocks.dynamodb.commandCalls(TransactWriteItemsCommand).flatMap((c) => c.args[0].input.TransactItems ?? []).find((i) => i.Put && JSON.stringify(i.Put.Item).includes((obj as { metadata: { uid: string } }).metadata.uid));
+  return put!.Put!.Item!;
+}
+
+/**
+ * `who` with its kms:EncryptionContext:<key> conditions decided here against `context`: the
+ * simulator ignores those keys (it lists them in ignoredContextKeys and never matches them), so a
+ * statement whose StringEquals on them `context` meets keeps its other conditions, and one it does
+ * not meet is dropped (AWS KMS Developer Guide, "kms:EncryptionContext:context-key").
+ */
+function underContext(who: Principal, context: Record<string, string>): Principal {
+  type Stmt = { Condition?: Record<string, Record<string, unknown>> };
+  const statements = ([who.policy.Statement].flat() as Stmt[]).flatMap((st) => {
+    const equals = st.Condition?.StringEquals ?? {};
+    const keys = Object.keys(equals).filter((k) => k.startsWith('kms:EncryptionContext:'));
+    if (keys.length === 0) return [st];
+    if (!keys.every((k) => [equals[k]].flat().includes(context[k.slice('kms:EncryptionContext:'.length)]))) return [];
+    const rest = Object.fromEntries(Object.entries(equals).filter(([k]) => !keys.includes(k)));
+    const { StringEquals: _, ...others } = st.Condition!;
+    const { Condition: __, ...unconditioned } = st;
+    const Condition = { ...others, ...(Object.keys(rest).length ? { StringEquals: rest } : {}) };
+    return [Object.keys(Condition).length ? { ...unconditioned, Condition } : unconditioned];
+  });
+  return { ...who, policy: { ...who.policy, Statement: statements } as PolicyDocument };
+}
+
+describe('the table, sealed secrets and pods\' secret values, under each function\'s policies', () => {
+  let fns: Record<'webhooks' | 'fleetEvents' | 'registryEvents', Principal>;
+  beforeAll(() => {
+    const fn = (name: string, holder: RegExp): Principal => ({ name, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/berth`, policy: policyOf('controlPlane', holder) });
+    fns = { webhooks: fn('WebhooksFunctionRole', /^WebhooksFunctionRoleDefaultPolicy/), fleetEvents: fn('FleetEventsFunctionRole', /^FleetEventsFunctionRoleDefaultPolicy/), registryEvents: fn('RegistryEventsFunctionRole', /^RegistryEventsFunctionRoleDefaultPolicy/) };
+  });
+
+  it('the object store\'s requests (transactions item by item, reads, queries by index, deletes) are allowed to every function with the table, and to no pod, other project\'s build or router host', async () => {
+    answer();
+    const sent = await storeWork();
+    expect(sent.map((c) => c.name)).toEqual([
+      'GetItemCommand', 'TransactWriteItemsCommand', 'GetItemCommand', 'GetItemCommand', 'PutItemCommand', 'QueryCommand', 'QueryCommand', 'QueryCommand', 'GetItemCommand', 'TransactWriteItemsCommand',
+    ]);
+    expect(sent.filter((c) => c.name === 'QueryCommand').map((c) => c.input.IndexName)).toEqual([undefined, 'byKind', undefined]);
+    for (const who of [api, stream, resync, claims, fns.webhooks, fns.fleetEvents, fns.registryEvents]) expect(refused(await verdicts(who, sent)), who.name).toEqual([]);
+    // (A build writes its own project's partition: its Build, its ImageStreams; see the build scope.
+    // Every build may check that a project exists, the condition of any create: C#Project.)
+    for (const who of [podOf('shop'), podTask, build('attacker', 'web-3')]) {
+      const v = (await verdicts(who, sent)).filter((x) => !(who.name.startsWith('build') && /ConditionCheckItem/.test(x)));
+      expect(v.length).toBeGreaterThan(5);
+      expect(v.filter((x) => x.startsWith('Allowed')), who.name).toEqual([]);
+    }
+    // The router host reads Routes and Services by index only, and writes nothing of the store's.
+    expect((await verdicts(router, sent.filter((c) => c.name !== 'QueryCommand' || !c.input.IndexName))).filter((x) => x.startsWith('Allowed'))).toEqual([]);
+  });
+
+  it('the lookups migration (Scan, BatchWriteItem) and a deleted build\'s log removal are allowed to the reconciler functions, and to no pod, build or router host', async () => {
+    answer();
+    const created = (await storeWork()).find((c) => c.name === 'TransactWriteItemsCommand')!;
+    const stored = (created.input.TransactItems as { Put?: { Item: Record<string, unknown> } }[]).find((i) => i.Put && 'doc' in i.Put.Item)!.Put!.Item;
+    const sent = await maintenanceWork(stored);
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual(['BatchWriteItemCommand', 'GetItemCommand', 'PutItemCommand', 'QueryCommand', 'ScanCommand']);
+    for (const who of [resync, stream]) expect(refused(await verdicts(who, sent)), who.name).toEqual([]);
+    for (const who of [podOf('shop'), podTask, build('shop', 'web-4'), router]) {
+      const writes = sent.filter((c) => c.name === 'ScanCommand' || c.name === 'BatchWriteItemCommand');
+      expect((await verdicts(who, writes)).filter((x) => x.startsWith('Allowed')), who.name).toEqual([]);
+    }
+  });
+
+  it('a Secret sealed and opened (KMS, with Berth\'s encryption context) is allowed to the functions that hold Secrets; the others, pods and router hosts are denied, and any other context is', async () => {
+    const sent = await secretBoxWork();
+    expect(sent.map((c) => c.name)).toEqual(['GenerateDataKeyCommand', 'DecryptCommand']);
+    // KMS always evaluates the key policy: the synthesised one is CDK's default, which gives the
+    // account (its IAM policies) the key (AWS KMS Developer Guide, "Default key policy").
+    const keyPolicy = all.filter((st) => st.stack === 'state' && st.holderType === 'AWS::KMS::Key');
+    expect(keyPolicy.map((st) => [st.effect, st.actions, st.resources, JSON.stringify(st.raw.Principal)])).toEqual([['Allow', ['kms:*'], ['*'], expect.stringMatching(/"arn:",\{"Ref":"AWS::Partition"\},":iam::",\{"Ref":"AWS::AccountId"\},":root"/)]]);
+    const delegation: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] } as PolicyDocument;
+    const allowedFor = async (who: Principal, commands: Sent[]) => {
+      const out: string[] = [];
+      for (const c of commands) {
+        const { policy, boundary, context, arn } = underContext(who, c.input.EncryptionContext as Record<string, string>);
+        for (const req of iamRequestsOf(c)) out.push(`${await decide(policy, { principal: arn, action: req.action, resource: req.resource, accountId: ACCOUNT, context: { ...context } }, boundary, delegation)} ← ${c.name}: ${req.action}`);
+      }
+      return out;
+    };
+    for (const who of [api, fns.webhooks, stream, resync]) expect(refused(await allowedFor(who, sent)), who.name).toEqual([]);
+    for (const who of [claims, fns.fleetEvents, fns.registryEvents, podOf('shop'), podTask, router]) {
+      expect((await allowedFor(who, sent)).filter((x) => x.startsWith('Allowed')), who.name).toEqual([]);
+    }
+    const otherContext = sent.map((c) => ({ ...c, input: { ...c.input, EncryptionContext: { 'berth:purpose': 'something-else' } } }));
+    expect((await allowedFor(api, otherContext)).filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    // A build opens its own project's Secrets (build env, source credentials) but makes no data key.
+    expect(await allowedFor(build('shop', 'web-3'), sent)).toEqual([expect.not.stringMatching(/^Allowed/), expect.stringMatching(/^Allowed/)]);
+  });
+
+  it('pods\' Secret values are written by the fleet pass under berth/ with Berth\'s tags; not outside berth/, and never by a pod, a build or a router host', async () => {
+    answer();
+    const sent = await podSecretsWork('shop');
+    expect(sent.map((c) => c.name)).toEqual(['CreateSecretCommand', 'CreateSecretCommand', 'PutSecretValueCommand']);
+    for (const who of [resync, stream]) expect(refused(await verdicts(who, sent))).toEqual([]);
+    for (const who of [api, claims, podOf('shop'), podOf('attacker'), podTask, build('attacker', 'web-1'), router]) {
+      expect((await verdicts(who, sent)).filter((x) => x.startsWith('Allowed')), who.name).toEqual([]);
+    }
+    const outside = sent.map((c) => ({ ...c, input: { ...c.input, ...(c.input.Name ? { Name: 'prod/payments' } : { SecretId: 'prod/payments' }) } }));
+    expect((await verdicts(resync, outside)).filter((x) => x.startsWith('Allowed'))).toEqual([]);
+  });
+
+  it('the generated administrator password is read by the API alone; the routers\' shared certificate by router hosts alone', async () => {
+    answer();
+    const sent = await adminWork();
+    expect(sent).toEqual([{ name: 'GetSecretValueCommand', input: { SecretId: ADMIN_SECRET } }]);
+    expect(refused(await verdicts(api, sent))).toEqual([]);
+    expect(refused(await verdicts(router, [ROUTER_CERT_READ]))).toEqual([]);
+    for (const who of [stream, resync, claims, fns.webhooks, fns.fleetEvents, fns.registryEvents, podOf('shop'), podTask, build('shop', 'web-3')]) {
+      expect((await verdicts(who, [...sent, ROUTER_CERT_READ])).filter((x) => x.startsWith('Allowed')), who.name).toEqual([]);
+    }
+    expect((await verdicts(router, sent)).filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    expect((await verdicts(api, [ROUTER_CERT_READ])).filter((x) => x.startsWith('Allowed'))).toEqual([]);
   });
 });

@@ -12,6 +12,9 @@ export const CLUSTER_ARN = arn('ecs', `cluster/${CLUSTER}`);
 export const TABLE = arn('dynamodb', 'table/berth');
 export const BUCKET = 'berth-sources';
 export const SECRETS_KEY = arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab');
+/** The first administrator's generated password (the control-plane stack's secret) and the routers' shared default certificate. */
+export const ADMIN_SECRET = arn('secretsmanager', 'secret:Berth-ControlPlane-AdminPassword-AbCdEf');
+export const ROUTER_CERT = arn('secretsmanager', 'secret:Berth-Router-DefaultCertificate-GhIjKl');
 export const VPC_ID = 'vpc-0a1b2c3d4e5f60718';
 export const BUILD_SCOPE_ROLE = arn('iam', 'role/Berth-Fleet-BuildScopeRole', '');
 export const BUILDER_TASK_ROLE = arn('iam', 'role/Berth-Fleet-BuilderTaskRole', '');
@@ -53,4 +56,6 @@ export const deployed = deployedIn(ACCOUNT, REGION, [
   [/<import:[^>]*RegistryS2i(\w+?)[0-9A-F]{8}Arn\w*>/g, repo('s2i/$1')],
   [/<import:[^>]*RegistryOpenshift(\w+?)[0-9A-F]{8}Arn\w*>/g, repo('openshift/$1')],
   [/<RegistryPushRole[0-9A-F]{8}\.Arn>/g, PUSH_ROLE],
+  [/<AdminPassword[0-9A-F]{8}>/g, ADMIN_SECRET],
+  [/<DefaultCertificate[0-9A-F]{8}>/g, ROUTER_CERT],
 ]);

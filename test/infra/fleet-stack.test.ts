@@ -25,6 +25,9 @@ describe('ECS cluster and capacity providers', () => {
   });
 
   it('scales build hosts from zero with RunTask demand, with managed termination protection', () => {
+    // ECS Developer Guide, "Amazon ECS managed scaling behavior" and "Managed termination
+    // protection": RunTask with a capacity provider strategy drives the group (builds start with
+    // one: test/aws/ecs-launcher.test.ts); a host running a task is not scaled in.
     template.hasResourceProperties('AWS::ECS::CapacityProvider', {
       AutoScalingGroupProvider: {
         AutoScalingGroupArn: { Ref: Match.stringLikeRegexp('^BuildHostsASG') },

@@ -75,15 +75,16 @@ export interface IamCall {
 }
 
 /**
- * What `policy` (one identity policy, under `boundary` when given; no SCPs or resource
- * policies) decides for one call: 'Allowed', 'ImplicitlyDenied' or 'ExplicitlyDenied'.
+ * What `policy` (one identity policy, under `boundary` when given; no SCPs; the resource's own
+ * policy when given, as a KMS key's, which AWS always evaluates) decides for one call: 'Allowed', 'ImplicitlyDenied' or 'ExplicitlyDenied'.
  */
-export async function decide(policy: PolicyDocument, call: IamCall, boundary?: PolicyDocument): Promise<string> {
+export async function decide(policy: PolicyDocument, call: IamCall, boundary?: PolicyDocument, resourcePolicy?: PolicyDocument): Promise<string> {
   const star = (p: PolicyDocument) => (call.resource === '*' ? forStarRequest(p) : p);
   const result = await runSimulation(
     {
       identityPolicies: [{ name: 'under-test', policy: star(policy) }],
       ...(boundary ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: star(boundary) }] } : {}),
+      ...(resourcePolicy ? { resourcePolicy } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       request: { principal: call.principal, action: call.action, resource: { resource: call.resource, accountId: call.accountId }, contextVariables: call.context ?? {} },

@@ -1,5 +1,8 @@
 // The routers: HAProxy hosts running the router agent, behind an NLB passing TCP 80/443,
 // allowed to reach the tenant hosts' published ports, and the optional wildcard record.
+// AWS documentation: Elastic Load Balancing, "Listeners for your Network Load Balancers" (TCP
+// listeners pass TLS through to the targets); AWS Secrets Manager User Guide (GetSecretValue on the
+// routers' one shared default certificate, instead of a self-signed one per router).
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
