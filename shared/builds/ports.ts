@@ -19,6 +19,21 @@ export interface RegistryAuth {
   serveraddress: string;
 }
 
+/** A repository of the registry as `listRepositories` finds it. */
+export interface RegistryRepository {
+  project: string;
+  stream: string;
+  /** How the registry names it (`demo/web`; ECR: `berth/demo/web`). */
+  name: string;
+  /** How image references name it: `<host>/<name>`. */
+  reference: string;
+}
+
+export interface RegistryTag {
+  tag: string;
+  digest: string;
+}
+
 /** Where built images are pushed. */
 export interface ImageRegistry {
   /** The repository of an image stream, without tag: `127.0.0.1:7500/demo/hello`. */
@@ -36,6 +51,14 @@ export interface ImageRegistry {
    * every repository belongs to an image stream (ECR: made for one, deleted with it).
    */
   deleteProjectRepositories?(project: string): Promise<void>;
+  /**
+   * Every repository of the registry shaped `<project>/<stream>` (ECR: under its prefix), only
+   * `project`'s when given (its namespace exactly: `shop` never lists `shop-2`'s); what the
+   * resync compares with the image streams and project deletion empties.
+   */
+  listRepositories?(project?: string): AsyncIterable<RegistryRepository>;
+  /** The tags of a listed repository and the manifest digest each names now (untagged images and non-manifests left out). */
+  listTags?(repository: RegistryRepository): Promise<RegistryTag[]>;
   /** Removes one image of an image stream by digest (pruning); a missing one is fine. */
   deleteImage(project: string, imageStream: string, digest: string): Promise<void>;
   /**
