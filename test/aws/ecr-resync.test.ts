@@ -15,7 +15,7 @@ import { recordImage } from '../../shared/builds/agent.ts';
 import type { ImageStreamStatus } from '../../shared/model/build-kinds.ts';
 import type { BerthObject } from '../../shared/model/types.ts';
 import { projectFinalizer } from '../../shared/project/finalizer.ts';
-import { resyncRegistryTags } from '../../shared/registry/resync.ts';
+import { registryResyncDue, resyncRegistryTags } from '../../shared/registry/resync.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 import { FakeEcr, HOST, MANIFEST, digest, ecrClient, type FakeRepository } from './ecr-fake.ts';
 
@@ -112,6 +112,10 @@ describe('the ECR resync', () => {
     expect(moved).toEqual([]);
     expect((await history('shop', 'jobs', 'v1'))!.map(([image]) => image)).toEqual([digest('c'), digest('a')]);
     expect(await resyncRegistryTags({ store: api.store, registry: registry() })).toEqual([{ project: 'shop', stream: 'jobs', tag: 'v1', digest: digest('b') }]);
+  });
+
+  it('runs in the resync function every five minutes of the schedule\'s clock', () => {
+    expect(['11:40', '11:41', '11:44', '11:45', '12:00'].map((t) => registryResyncDue(`2026-12-03T${t}:00Z`, 5))).toEqual([true, false, false, true, true]);
   });
 
   it('a repository deleted between the listing and its images is skipped', async () => {
