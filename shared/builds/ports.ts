@@ -46,8 +46,8 @@ export interface ImageRegistry {
   deleteRepository(project: string, imageStream: string): Promise<void>;
   /**
    * Removes every repository of the project's namespace, also those no image stream names
-   * (images pushed while no notification could record them, ECR repositories made for a push login), so that a project made later with the
-   * same name starts empty.
+   * (images pushed while no notification could record them, ECR repositories made for a push
+   * login), so that a project made later with the same name starts empty.
    */
   deleteProjectRepositories?(project: string): Promise<void>;
   /**
