@@ -13,7 +13,7 @@ import type { ObjectStore } from '../../shared/store/ports.ts';
 import type { RegistryAuth } from '../../shared/builds/ports.ts';
 
 /** Tags `local` as `target` and pushes it; returns the digest the registry reports. */
-async function push(docker: Docker, local: string, target: string, auth: RegistryAuth | undefined): Promise<string> {
+export async function push(docker: Docker, local: string, target: string, auth: RegistryAuth | undefined): Promise<string> {
   const at = target.lastIndexOf(':');
   await docker.getImage(local).tag({ repo: target.slice(0, at), tag: target.slice(at + 1) });
   const stream = await pushImage(docker, target, auth);

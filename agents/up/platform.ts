@@ -34,7 +34,6 @@ import { PLATFORM_REGISTRY_USER, type RegistryDeps } from '../../shared/registry
 import type { Hono } from 'hono';
 import type { ApiEnv } from '../../shared/api/env.ts';
 import { scheduleRegistryGc } from '../../shared/local/registry-gc.ts';
-import { RegistryHttp } from '../../shared/registry/http.ts';
 import { scheduleRegistryResync } from '../../shared/registry/resync.ts';
 import { LocalSecretBox } from '../../shared/secrets/index.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
@@ -279,8 +278,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // Pushes made while the API was down were never notified: caught up now, and every few minutes.
     const registryResync = scheduleRegistryResync({
       store,
-      http: new RegistryHttp(platformLogin),
-      host: registry.host,
+      registry: localRegistry,
       intervalMs: config.registryResyncMs,
       onMoved: (moved) => logger.info({ moved }, 'image stream tags caught up with the registry'),
       onError: (err) => logger.warn({ err: err.message }, 'registry resync failed; the next pass tries again'),

@@ -1,6 +1,7 @@
 // The periodic resync Lambda, invoked by an EventBridge schedule, and by ECS task state changes
 // in Berth's cluster: a task's event syncs that task's pod only (its restart, its readiness),
-// the schedule runs the full pass, then the fleet autoscaler.
+// the schedule runs the full pass, then the fleet autoscaler, and every few minutes the registry
+// resync (image stream tags caught up with ECR's images, for push events that were lost).
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ec2SecurityGroups } from '../../shared/aws/ec2-security-groups.ts';
@@ -8,9 +9,10 @@ import type { EcsEvent } from '../../shared/aws/ecs-events.ts';
 import { TASK_STATE_CHANGE } from '../../shared/aws/ecs-events.ts';
 import { fleetErrorReporter, reconcilerErrorReporter } from '../../shared/fleet/loop-errors.ts';
 import { resyncAll } from '../../shared/reconcile/resync.ts';
+import { registryResyncDue, resyncRegistryTags } from '../../shared/registry/resync.ts';
 import { ensureLookups } from '../../shared/store/lookups-migration.ts';
 import { dynamoClientFrom } from '../wire.ts';
-import { ecsFleetSync, platformReconcilers, tenantAutoscaler, wireBuilds } from '../wire-builds.ts';
+import { ecrRegistry, ecsFleetSync, platformReconcilers, tenantAutoscaler, wireBuilds } from '../wire-builds.ts';
 
 const deps = wireBuilds();
 const reconcilers = platformReconcilers(deps, process.env);
@@ -23,8 +25,12 @@ let lookups: Promise<number> | undefined;
 const autoscale = tenantAutoscaler(deps, process.env, new AutoScalingClient({ region: process.env.AWS_REGION }));
 const reportAutoscalerError = fleetErrorReporter(deps.logger, 'autoscaler');
 const reportReconcilerError = reconcilerErrorReporter(deps.logger);
+const images = ecrRegistry(process.env);
+/** How often (minutes of the schedule's clock) ECR's images are compared with the image streams. */
+const REGISTRY_RESYNC_MINUTES = 5;
+const reportRegistryResyncError = fleetErrorReporter(deps.logger, 'registry-resync');
 
-export const handler = async (event?: Partial<EcsEvent>) => {
+export const handler = async (event?: Partial<EcsEvent> & { time?: string }) => {
   if (event?.['detail-type'] === TASK_STATE_CHANGE) {
     // Reported by the pass; thrown again so that EventBridge retries, then the failure queue keeps it.
     const outcome = await fleet.taskEvent(event as EcsEvent);
@@ -49,6 +55,10 @@ export const handler = async (event?: Partial<EcsEvent>) => {
     return undefined;
   });
   const autoscaler = scaling && { desired: scaling.desired, actions: scaling.actions.map((a) => a.type), tooLarge: scaling.tooLarge };
-  deps.logger?.info({ ...summary, fleet: pods, autoscaler }, 'resync done');
-  return { ...summary, fleet: pods, autoscaler };
+  // A failure is counted and alarmed on like the other loops'; the next due pass looks again.
+  const registryMoved = registryResyncDue(event?.time, REGISTRY_RESYNC_MINUTES)
+    ? (await resyncRegistryTags({ store: deps.store, registry: images }).catch((err: unknown) => void reportRegistryResyncError(err)))?.length
+    : undefined;
+  deps.logger?.info({ ...summary, fleet: pods, autoscaler, registryMoved }, 'resync done');
+  return { ...summary, fleet: pods, autoscaler, registryMoved };
 };

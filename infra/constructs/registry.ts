@@ -82,9 +82,14 @@ export class Registry extends Construct {
     return [this.builder, ...this.s2i, ...this.openshift].map((r) => r.repositoryArn);
   }
 
-  /** Create and manage tenant repositories (the control plane). */
+  /**
+   * Create and manage tenant repositories (the control plane); list the registry's repositories
+   * (DescribeRepositories without names, which ECR authorises against "*"), to find a project's
+   * repositories by prefix when it is deleted and to compare them with the image streams (the resync).
+   */
   grantManage(grantee: IGrantable): Grant {
     this.protectPlatform(grantee);
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ sid: 'ListRepositories', actions: ['ecr:DescribeRepositories'], resources: ['*'] }));
     return Grant.addToPrincipal({ grantee, actions: MANAGE, resourceArns: [this.allRepositoriesArn] });
   }
 

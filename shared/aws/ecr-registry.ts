@@ -3,6 +3,9 @@
 // from GetAuthorizationToken. Repositories without Berth's tags are never changed or deleted.
 // Images a ReplicationController runs carry the tag `rc-<name>` while the RC exists, so that the
 // lifecycle policy (which expires only untagged images) never takes an image a rollback needs.
+// The resync lists the repositories and their tagged images (DescribeRepositories, DescribeImages)
+// to catch image streams up with pushes whose events were lost; a deleted project takes every
+// repository of its namespace with it.
 import { tenantNamespace } from '../builds/tenant-namespace.ts';
 import {
   BatchDeleteImageCommand,
@@ -17,9 +20,14 @@ import {
   PutLifecyclePolicyCommand,
   RepositoryAlreadyExistsException,
   RepositoryNotFoundException,
+  paginateDescribeImages,
+  paginateDescribeRepositories,
   type ECRClient,
 } from '@aws-sdk/client-ecr';
-import type { ImageRegistry, RegistryAuth } from '../builds/ports.ts';
+import type { ImageRegistry, RegistryAuth, RegistryRepository, RegistryTag } from '../builds/ports.ts';
+import { rcTag } from '../images/retention.ts';
+import { MANIFEST_MEDIA_TYPES } from '../registry/events.ts';
+import { repositoryParts } from '../registry/scopes.ts';
 import { MANAGED_TAG, NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
 
 export const IMAGESTREAM_TAG = 'berth:imagestream';
@@ -129,6 +137,64 @@ export class EcrRegistry implements ImageRegistry {
       await this.client.send(new DeleteRepositoryCommand({ repositoryName, force: true }));
     } catch (err) {
       if (!(err instanceof RepositoryNotFoundException)) throw err;
+    }
+  }
+
+  /**
+   * Every repository of the project's namespace (`<prefix>/<project>/`, the `/` included: `shop`
+   * never reaches `shop-2`'s), also those made for a push login that no stream names, whose tags
+   * say it is Berth's and this project's; a repository without them is left alone. Idempotent.
+   */
+  async deleteProjectRepositories(project: string): Promise<void> {
+    // The whole listing first: deleting while paging could shift the pages.
+    const found = [];
+    for await (const r of this.repositoriesUnder(`${this.prefix}/${tenantNamespace(project)}/`)) found.push(r);
+    for (const r of found) {
+      if (!r.repositoryArn || !(await this.owned(r.repositoryArn, project))) continue;
+      try {
+        await this.client.send(new DeleteRepositoryCommand({ repositoryName: r.repositoryName, force: true }));
+      } catch (err) {
+        if (!(err instanceof RepositoryNotFoundException)) throw err;
+      }
+    }
+  }
+
+  /** The `<prefix>/<project>/<stream>` repositories (only `project`'s when given), for the resync. */
+  async *listRepositories(project?: string): AsyncGenerator<RegistryRepository> {
+    const under = project === undefined ? `${this.prefix}/` : `${this.prefix}/${tenantNamespace(project)}/`;
+    for await (const r of this.repositoriesUnder(under)) {
+      const name = r.repositoryName!;
+      const parts = repositoryParts(name.slice(this.prefix.length + 1));
+      if (parts && (project === undefined || parts.project === project)) yield { ...parts, name, reference: `${this.host}/${name}` };
+    }
+  }
+
+  /**
+   * The repository's tags and their images' digests (DescribeImages, tagged images only, page by
+   * page). The `rc-` tags that keep ReplicationControllers' images are the platform's, not tags of
+   * the image stream, and are left out.
+   */
+  async listTags(repository: RegistryRepository): Promise<RegistryTag[]> {
+    const out: RegistryTag[] = [];
+    try {
+      for await (const page of paginateDescribeImages({ client: this.client, pageSize: 1000 }, { repositoryName: repository.name, filter: { tagStatus: 'TAGGED' } })) {
+        for (const d of page.imageDetails ?? []) {
+          if (!d.imageDigest || (d.imageManifestMediaType && !MANIFEST_MEDIA_TYPES.has(d.imageManifestMediaType))) continue;
+          for (const tag of d.imageTags ?? []) if (!tag.startsWith(rcTag(''))) out.push({ tag, digest: d.imageDigest });
+        }
+      }
+    } catch (err) {
+      // Deleted since it was listed.
+      if (err instanceof RepositoryNotFoundException) return [];
+      throw err;
+    }
+    return out;
+  }
+
+  /** Every repository whose name starts with `prefix` (DescribeRepositories lists the whole registry, page by page). */
+  private async *repositoriesUnder(prefix: string) {
+    for await (const page of paginateDescribeRepositories({ client: this.client, pageSize: 1000 }, {})) {
+      for (const r of page.repositories ?? []) if (r.repositoryName?.startsWith(prefix)) yield r;
     }
   }
 

@@ -7,11 +7,12 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UploadTooLargeError } from './upload-limit.ts';
 import type { ObjectRef } from '../model/types.ts';
-import type { BuildLogs, ImageRegistry, RegistryAuth, SourceArchives } from './ports.ts';
+import type { BuildLogs, ImageRegistry, RegistryAuth, RegistryRepository, RegistryTag, SourceArchives } from './ports.ts';
 import { wholeUtf8Length } from './utf8.ts';
 import { tenantNamespace } from './tenant-namespace.ts';
 import { RegistryHttp, type BasicCredentials } from '../registry/http.ts';
-import { registryCatalog } from '../registry/resync.ts';
+import { registryCatalog, registryTags } from '../registry/resync.ts';
+import { repositoryParts } from '../registry/scopes.ts';
 
 const fileOf = (dir: string, ref: ObjectRef, ext: string) => join(dir, ref.project, `${ref.name}${ext}`);
 
@@ -56,10 +57,18 @@ export class LocalRegistry implements ImageRegistry {
   }
 
   async deleteProjectRepositories(project: string): Promise<void> {
-    const namespace = `${tenantNamespace(project)}/`;
-    for await (const repository of registryCatalog(this.http, this.host)) {
-      if (repository.startsWith(namespace)) await this.deleteRepository(project, repository.slice(namespace.length));
+    for await (const repo of this.listRepositories(tenantNamespace(project))) await this.deleteRepository(project, repo.stream);
+  }
+
+  async *listRepositories(project?: string): AsyncGenerator<RegistryRepository> {
+    for await (const name of registryCatalog(this.http, this.host)) {
+      const parts = repositoryParts(name);
+      if (parts && (project === undefined || parts.project === project)) yield { ...parts, name, reference: `${this.host}/${name}` };
     }
+  }
+
+  async listTags(repository: RegistryRepository): Promise<RegistryTag[]> {
+    return registryTags(this.http, this.host, repository.name);
   }
 
   /** Deletes one image (its manifest, and every tag naming it) by digest; a missing one is fine. */

@@ -19,6 +19,21 @@ export interface RegistryAuth {
   serveraddress: string;
 }
 
+/** A repository of the registry as `listRepositories` finds it. */
+export interface RegistryRepository {
+  project: string;
+  stream: string;
+  /** How the registry names it (`demo/web`; ECR: `berth/demo/web`). */
+  name: string;
+  /** How image references name it: `<host>/<name>`. */
+  reference: string;
+}
+
+export interface RegistryTag {
+  tag: string;
+  digest: string;
+}
+
 /** Where built images are pushed. */
 export interface ImageRegistry {
   /** The repository of an image stream, without tag: `127.0.0.1:7500/demo/hello`. */
@@ -31,11 +46,18 @@ export interface ImageRegistry {
   deleteRepository(project: string, imageStream: string): Promise<void>;
   /**
    * Removes every repository of the project's namespace, also those no image stream names
-   * (images pushed while no notification could record them): what a deleted project leaves in
-   * the registry, so that a project made later with the same name starts empty. Absent where
-   * every repository belongs to an image stream (ECR: made for one, deleted with it).
+   * (images pushed while no notification could record them, ECR repositories made for a push
+   * login), so that a project made later with the same name starts empty.
    */
   deleteProjectRepositories?(project: string): Promise<void>;
+  /**
+   * Every repository of the registry shaped `<project>/<stream>` (ECR: under its prefix), only
+   * `project`'s when given (its namespace exactly: `shop` never lists `shop-2`'s); what the
+   * resync compares with the image streams and project deletion empties.
+   */
+  listRepositories?(project?: string): AsyncIterable<RegistryRepository>;
+  /** The tags of a listed repository and the manifest digest each names now (untagged images and non-manifests left out). */
+  listTags?(repository: RegistryRepository): Promise<RegistryTag[]>;
   /** Removes one image of an image stream by digest (pruning); a missing one is fine. */
   deleteImage(project: string, imageStream: string, digest: string): Promise<void>;
   /**

@@ -15,7 +15,7 @@ export const FLEET_ERRORS_METRIC = 'FleetLoopErrors';
  * passes (the resync function, the claims function) count under the reconciler's own name when
  * it has a loop here (the idler, trial expiry, claims' volumes), under `reconcilers` otherwise.
  */
-export const FLEET_LOOPS = ['ecs-fleet', 'fleet-events', 'autoscaler', 'service-discovery', 'registry-events', 'idler', 'trial-expiry', 'volume-claims', 'reconcilers'] as const;
+export const FLEET_LOOPS = ['ecs-fleet', 'fleet-events', 'autoscaler', 'service-discovery', 'registry-events', 'idler', 'trial-expiry', 'volume-claims', 'registry-resync', 'reconcilers'] as const;
 export type FleetLoop = (typeof FLEET_LOOPS)[number];
 
 /** The part of a logger the loops need (pino's signature). */

@@ -122,6 +122,36 @@ describe('push logins per project', () => {
   });
 });
 
+describe('import-image on AWS', () => {
+  const imports = `/api/v1/projects/${PROJECT}/imagestreamimports`;
+
+  it('answers 501 with the pull, login and push that work there, naming the project\'s ECR repository, and changes nothing', async () => {
+    const res = await api.call('POST', imports, owner, { name: 'web', tag: 'v9', from: 'quay.io/org/web:1' });
+    expect(res.status).toBe(501);
+    const body = res.body as { message: string; suggestion?: string; details?: { suggestion?: string } };
+    expect(body.message).toMatch(/import-image is not available on this platform/);
+    expect(JSON.stringify(body)).toContain(`docker pull quay.io/org/web:1 && berth registry login -n ${PROJECT} && docker tag quay.io/org/web:1 ${HOST}/berth/${PROJECT}/web:v9 && docker push ${HOST}/berth/${PROJECT}/web:v9`);
+    const stream = await api.store.get<BerthObject<unknown, ImageStreamStatus>>({ kind: 'ImageStream', project: PROJECT, name: 'web' });
+    expect(stream?.status.tags?.find((t) => t.tag === 'v9')).toBeUndefined();
+    expect(sts.calls().length + ecr.calls().length).toBe(0);
+  });
+
+  it.each([
+    [{ name: 'web', from: '' }, 'from'],
+    [{ name: 'web', from: 'not an image!' }, 'from'],
+    [{ name: 'Web', from: 'quay.io/org/web:1' }, 'name'],
+  ])('checks the request as everywhere first: %j is a 422 naming %s', async (body, field) => {
+    const res = await api.call('POST', imports, owner, body);
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(res.body)).toContain(field);
+  });
+
+  it('a view member is refused (403), and an unknown stream without --confirm is a 404', async () => {
+    expect((await api.call('POST', imports, viewer, { name: 'web', from: 'quay.io/org/web:1' })).status).toBe(403);
+    expect((await api.call('POST', imports, owner, { name: 'nothere', from: 'quay.io/org/web:1' })).status).toBe(404);
+  });
+});
+
 describe('ECR pushes move image stream tags', () => {
   /** Amazon ECR User Guide, "Amazon ECR events and EventBridge": event for a completed image push. */
   const pushed = (repository: string, tag: string, over: Record<string, string> = {}) => ({

@@ -83,6 +83,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ec2SecurityGroups } from '../../shared/aws/ec2-security-groups.ts';
 import { CodeArtifactEgress } from '../../shared/aws/codeartifact-egress.ts';
 import { EcrRegistry } from '../../shared/aws/ecr-registry.ts';
+import { FakeEcr, digest } from './ecr-fake.ts';
 import { discoverEcsHosts } from '../../shared/aws/ecs-hosts.ts';
 import { EcsBuildLauncher } from '../../shared/aws/ecs-launcher.ts';
 import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
@@ -223,7 +224,12 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
     case 'PutLifecyclePolicyCommand':
       return [{ action: 'ecr:PutLifecyclePolicy', resource: ecrRepo(s('repositoryName')) }];
     case 'DescribeRepositoriesCommand':
+      // Without names it lists the registry, which ECR authorises against "*" (its AccessDenied
+      // names "ecr:DescribeRepositories on resource: *").
+      if (!input.repositoryNames) return [{ action: 'ecr:DescribeRepositories', resource: '*' }];
       return (input.repositoryNames as string[]).map((r) => ({ action: 'ecr:DescribeRepositories', resource: ecrRepo(r) }));
+    case 'DescribeImagesCommand':
+      return [{ action: 'ecr:DescribeImages', resource: ecrRepo(s('repositoryName')) }];
     case 'ListTagsForResourceCommand':
       // ECR's and Cloud Map's commands share the name; Cloud Map's names a ResourceARN (and has no resource type for it).
       if (input.ResourceARN) return [{ action: 'servicediscovery:ListTagsForResource', resource: '*' }];
@@ -822,6 +828,47 @@ describe('pushes from outside (push logins per project)', () => {
   it('the API may make tenant repositories but not delete any, nor change the platform\'s own', async () => {
     for (const [action, name] of [['ecr:DeleteRepository', 'shop/web'], ['ecr:BatchDeleteImage', 'shop/web'], ['ecr:PutLifecyclePolicy', 'builder'], ['ecr:PutImage', 'shop/web']] as const) {
       expect(await decide(api.policy, { principal: api.arn, action, resource: repo(name), accountId: ACCOUNT })).not.toBe('Allowed');
+    }
+  });
+});
+
+describe('the ECR resync and a deleted project\'s repositories', () => {
+  /** The resync's reads (every repository, each one's tagged images) and project `gone`'s deletion, against a registry holding both projects and the platform's own. */
+  async function ecrResyncWork(): Promise<Sent[]> {
+    answer();
+    new FakeEcr(mocks.ecr, [
+      { name: 'berth/builder' }, { name: 'berth/openshift/postgresql', images: [{ digest: digest('1'), tags: ['15'] }] },
+      { name: 'berth/shop/web', images: [{ digest: digest('2'), tags: ['v1'] }] }, { name: 'berth/gone/web' }, { name: 'berth/gone/login-only' },
+    ]);
+    return capture(async () => {
+      const reg = registry();
+      for await (const r of reg.listRepositories()) await reg.listTags(r);
+      await reg.deleteProjectRepositories('gone');
+    });
+  }
+
+  it.each([['stream'], ['resync']])('are allowed under the %s function\'s policies: DescribeRepositories, DescribeImages, ListTagsForResource, DeleteRepository', async (which) => {
+    const sent = await ecrResyncWork();
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual(['DeleteRepositoryCommand', 'DescribeImagesCommand', 'DescribeRepositoriesCommand', 'ListTagsForResourceCommand']);
+    expect(sent.filter((c) => c.name === 'DeleteRepositoryCommand').map((c) => c.input.repositoryName)).toEqual(['berth/gone/web', 'berth/gone/login-only']);
+    expect(refused(await verdicts(which === 'stream' ? stream : resync, sent))).toEqual([]);
+  });
+
+  it('the control plane may not delete the platform\'s own repositories nor any outside berth/; no tenant, build, push login or router may list, read or delete another project\'s', async () => {
+    for (const name of ['openshift/postgresql', 'builder', 's2i/python']) {
+      expect(await decide(resync.policy, { principal: resync.arn, action: 'ecr:DeleteRepository', resource: repo(name), accountId: ACCOUNT })).not.toBe('Allowed');
+    }
+    for (const action of ['ecr:DeleteRepository', 'ecr:DescribeImages']) {
+      expect(await decide(resync.policy, { principal: resync.arn, action, resource: ecrRepo('other-team/web'), accountId: ACCOUNT })).not.toBe('Allowed');
+    }
+    const session = pushSession(sessionPolicyOf(await pushLoginWork('shop')));
+    for (const who of [podOf('shop'), build('shop', 'web-3'), router, api, session]) {
+      for (const action of ['ecr:DeleteRepository', 'ecr:DescribeImages']) {
+        expect(await decide(who.policy, { principal: who.arn, action, resource: repo('victim/web'), accountId: ACCOUNT, context: who.context }, who.boundary), `${who.name} ${action}`).not.toBe('Allowed');
+      }
+    }
+    for (const who of [podOf('shop'), build('shop', 'web-3'), router, session]) {
+      expect(await decide(who.policy, { principal: who.arn, action: 'ecr:DescribeRepositories', resource: '*', accountId: ACCOUNT, context: who.context }, who.boundary), who.name).not.toBe('Allowed');
     }
   });
 });

@@ -9,6 +9,7 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'xray:PutTraceSegments': 'X-Ray has no resource-level permissions (function tracing)',
   'xray:PutTelemetryRecords': 'X-Ray has no resource-level permissions (function tracing)',
   'ecr:GetAuthorizationToken': 'the registry login token is account-wide; pulls and pushes are scoped separately',
+  'ecr:DescribeRepositories': 'listing the registry (no names) is authorised against "*": the control plane finds a deleted project\'s repositories and the resync compares them with image streams; every change stays under berth/',
   'sts:GetServiceBearerToken': 'STS has no resource for it; held to CodeArtifact by the sts:AWSServiceName condition (builds\' package index token)',
   'ecs:DiscoverPollEndpoint': 'ECS agent on container hosts; no resource-level permissions',
   'ecs:Poll': 'ECS agent; allowed only with the ecs:cluster condition (checked below)',
@@ -129,8 +130,10 @@ describe('least privilege', () => {
     expect(text(managed[1]![2].Roles)).toMatch(/^\[?<?StreamFunctionRole[0-9A-F]{8}>?,\s*<?ResyncFunctionRole[0-9A-F]{8}>?\]?$/);
   });
 
-  it('keeps every ECR permission inside repositories under berth/ (apart from the login token)', () => {
-    const ecr = allows.filter((s) => s.actions.some((a) => a.startsWith('ecr:') && a !== 'ecr:GetAuthorizationToken'));
+  it('keeps every ECR permission inside repositories under berth/ (apart from the login token and listing the registry)', () => {
+    const listing = allows.filter((s) => s.raw.Sid === 'ListRepositories');
+    for (const s of listing) expect(s.actions, where(s)).toEqual(['ecr:DescribeRepositories']);
+    const ecr = allows.filter((s) => s.raw.Sid !== 'ListRepositories' && s.actions.some((a) => a.startsWith('ecr:') && a !== 'ecr:GetAuthorizationToken'));
     expect(ecr.length).toBeGreaterThan(0);
     // berth/* itself, one of the platform repositories (berth/builder, berth/s2i/…) made in the
     // fleet stack, or (a build's scope) its own project's berth/<project>/* and the shared

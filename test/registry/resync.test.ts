@@ -22,7 +22,7 @@ let secret: string | undefined;
 const pushed: string[] = [];
 const MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const headOf = async (stream: string, tag: string) => (await r.api.store.get<any>({ kind: 'ImageStream', project: P, name: stream }))?.status.tags?.find((t: { tag: string }) => t.tag === tag)?.items.map((i: { image: string }) => i.image);
-const resync = (extra = {}) => resyncRegistryTags({ store: r.api.store, http: new RegistryHttp({ username: PLATFORM_REGISTRY_USER, password: r.auth.platformPassword }), host: r.host, ...extra });
+const resync = (extra = {}) => resyncRegistryTags({ store: r.api.store, registry: new LocalRegistry(r.host, undefined, { username: PLATFORM_REGISTRY_USER, password: r.auth.platformPassword }), ...extra });
 
 /** Pushes the local image as `<project>/<stream>:<tag>` (P by default) with the platform's login; its digest. */
 async function push(local: string, stream: string, tag: string, project = P): Promise<string> {

@@ -6,7 +6,7 @@
 // the platform's namespace and repositories of no project make no stream anywhere.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryHttp } from '../../shared/registry/http.ts';
+import { LocalRegistry } from '../../shared/builds/local-adapters.ts';
 import { resyncRegistryTags } from '../../shared/registry/resync.ts';
 import { PLATFORM_REGISTRY_USER } from '../../shared/registry/types.ts';
 import { collect, eachOfKind } from '../../shared/store/each.ts';
@@ -61,7 +61,7 @@ afterAll(async () => {
 
 describe('the registry resync and a stranger', () => {
   it("moves each project's tag to its own push only: the same stream and tag names never cross", async () => {
-    const moved = await resyncRegistryTags({ store: r.api.store, http: new RegistryHttp({ username: PLATFORM_REGISTRY_USER, password: r.auth.platformPassword }), host: r.host });
+    const moved = await resyncRegistryTags({ store: r.api.store, registry: new LocalRegistry(r.host, undefined, { username: PLATFORM_REGISTRY_USER, password: r.auth.platformPassword }) });
     expect(moved.filter((m) => m.project === VICTIM || m.project === STRANGER).sort((a, b) => a.project.localeCompare(b.project))).toEqual([
       { project: STRANGER, stream: 'web', tag: 'v1', digest: digests.stranger },
       { project: VICTIM, stream: 'web', tag: 'v1', digest: digests.victim },

@@ -1,6 +1,10 @@
 // `berth import-image NAME[:TAG] --from REF [--confirm]` and `new-app --image REF`: an image from
 // another registry copied into the project's repository of the platform registry, its image
 // stream tag moved to it (ImageChange triggers follow), and the ports it EXPOSEs reported.
+// On AWS (no platform registry of its own, ECR behind push logins) the route checks the request
+// as everywhere and answers 501 with the way that works there: pull, log in, push (docs/aws.md,
+// "Images from outside: pushes to ECR"). The API function answers within API Gateway's 30 s and
+// Lambda's response limits, too short to copy an image of hundreds of megabytes layer by layer.
 import type { Hono } from 'hono';
 import * as z from 'zod';
 import { BerthError } from '../../errors.ts';
@@ -31,9 +35,10 @@ const ImportOut = lazySchema(() =>
   }),
 );
 
-export function registerImageImportRoutes(app: Hono<ApiEnv>, deps: ApiDeps, registry: RegistryDeps): void {
+/** `registry` is the platform's own (npm run up); without it (AWS) imports are answered 501 with a hint naming `pushHost`. */
+export function registerImageImportRoutes(app: Hono<ApiEnv>, deps: ApiDeps, registry: RegistryDeps | { pushHost: string }): void {
   // The platform's own login writes the project's repository, once the caller's edit role is checked.
-  const platform = new RegistryHttp(registry.platformPassword ? { username: PLATFORM_REGISTRY_USER, password: registry.platformPassword } : undefined);
+  let platform: RegistryHttp | undefined;
   defineRoute(
     app,
     deps,
@@ -55,6 +60,13 @@ export function registerImageImportRoutes(app: Hono<ApiEnv>, deps: ApiDeps, regi
       if (!stream && !body.confirm) {
         throw new BerthError(404, 'NotFound', `imagestream "${body.name}" not found in project "${project}"`, { suggestion: 'pass --confirm (confirm: true) to create it' });
       }
+      if ('pushHost' in registry) {
+        const target = `${registry.pushHost}/berth/${project}/${body.name}:${body.tag}`;
+        throw new BerthError(501, 'NotImplemented', 'import-image is not available on this platform: its registry (ECR) takes pushes only', {
+          suggestion: `docker pull ${body.from} && berth registry login -n ${project} && docker tag ${body.from} ${target} && docker push ${target} (the push moves the image stream tag)`,
+        });
+      }
+      platform ??= new RegistryHttp(registry.platformPassword ? { username: PLATFORM_REGISTRY_USER, password: registry.platformPassword } : undefined);
       await checkSource(source, registry.host, registry.allowPrivateSources ?? false);
       const image = await copyImage(source, { host: registry.host, http: platform, project, stream: body.name, tag: body.tag });
       await recordImage(deps.store, project, body.name, body.tag, { created: new Date().toISOString(), dockerImageReference: image.reference, image: image.digest });
