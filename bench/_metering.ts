@@ -8,10 +8,16 @@ const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
 
 export class Meter {
+  constructor(private readonly who: () => string | undefined = () => undefined) {}
+
   /** Requests by command name (`GetItem`, `Query`, …). */
   readonly requests = new Map<string, number>();
   rru = 0;
   wru = 0;
+  /** Requests and capacity units by whoever `who()` names when each is sent (a reconciler's name). */
+  readonly byWho = new Map<string, { requests: number; units: number }>();
+  /** The keys (`pk sk`) GetItem read, in order. */
+  readonly got: string[] = [];
   /** Conditional writes refused (DynamoDB bills them, but reports no capacity for them: counted 1 WRU each). */
   refused = 0;
 
@@ -30,6 +36,8 @@ export class Meter {
     this.rru = 0;
     this.wru = 0;
     this.refused = 0;
+    this.byWho.clear();
+    this.got.length = 0;
   }
 
   /** Adds what `other` counted since it was last reset. */
@@ -38,6 +46,10 @@ export class Meter {
     this.rru += other.rru;
     this.wru += other.wru;
     this.refused += other.refused;
+    for (const [k, v] of other.byWho) {
+      const mine = this.byWho.get(k) ?? { requests: 0, units: 0 };
+      this.byWho.set(k, { requests: mine.requests + v.requests, units: mine.units + v.units });
+    }
   }
 
   record(command: string, output: { ConsumedCapacity?: unknown } | undefined, failed: boolean): void {
@@ -48,6 +60,9 @@ export class Meter {
       (sum: number, c: { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number }) => sum + (c.CapacityUnits ?? (c.ReadCapacityUnits ?? 0) + (c.WriteCapacityUnits ?? 0)),
       0,
     );
+    const who = this.who() ?? 'other';
+    const mine = this.byWho.get(who) ?? { requests: 0, units: 0 };
+    this.byWho.set(who, { requests: mine.requests + 1, units: mine.units + (failed && WRITES.has(command) ? 1 : units) });
     if (failed) {
       if (WRITES.has(command)) {
         this.refused++;
@@ -67,6 +82,8 @@ export function metered(client: DynamoDBClient, meter: Meter): DynamoDBClient {
       const command = context.commandName ?? '';
       const input = args.input as Record<string, unknown>;
       if (READS.has(command) || WRITES.has(command)) input.ReturnConsumedCapacity = 'TOTAL';
+      const key = input.Key as Record<string, { S?: string }> | undefined;
+      if (command === 'GetItemCommand' && key) meter.got.push(`${key.pk?.S} ${key.sk?.S}`);
       try {
         const out = await next(args);
         meter.record(command, out.output as { ConsumedCapacity?: unknown }, false);

@@ -1,4 +1,4 @@
-// `npm run bench -- cost [--rollouts=N] [--window-ms=MS]`: what the control plane spends on one
+// `npm run bench -- cost [--rollouts=N] [--window-ms=MS] [--parts]`: what the control plane spends on one
 // rollout of a DeploymentConfig, counted request by request, and what that is in dollars per
 // 1,000 deploys beside the aim (issue #16: control plane ≤ $0.10 per 1,000 deploys).
 //
@@ -19,6 +19,7 @@
 // docs/cost.md (US East, N. Virginia).
 import { DynamoDBStreamsClient, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FUNCTIONS } from '../infra/functions.ts';
 import { STREAM_FILTER, STREAM_SETTINGS } from '../infra/stacks/control-plane-stack.ts';
@@ -154,6 +155,8 @@ export interface RolloutCost {
   rru: number;
   wru: number;
   refused: number;
+  /** Per rollout: requests and capacity units by reconciler and the kind of the record that woke it. */
+  byWho: Record<string, { requests: number; units: number }>;
   /** Per rollout: the hosts' side (pod sync). */
   hostRequests: number;
   hostRru: number;
@@ -176,7 +179,9 @@ export function dollarsPer1000(c: RolloutCost): { dynamo: number; hostDynamo: nu
 /** The platform a run measures on: the stream function's reconcilers and three hosts, over one table. */
 async function platform(endpoint: string, streamArn: string, windowMs: number) {
   const setup = new DynamoObjectStore({ client: createDynamoClient({ endpoint }), tableName: TABLE });
-  const control = new Meter();
+  // Which reconciler sent each request (and which record's object it was reconciling).
+  const running = new AsyncLocalStorage<string>();
+  const control = new Meter(() => running.getStore());
   const host = new Meter();
   const client = metered(createDynamoClient({ endpoint }), control);
   const hostClient = metered(createDynamoClient({ endpoint }), host);
@@ -219,7 +224,7 @@ async function platform(endpoint: string, streamArn: string, windowMs: number) {
     routerFeedWriter(new RouterFeedTable({ client, tableName: TABLE })),
     idler({ store, signals, idleAfterMs: 1800_000 }),
     hostsHear,
-  ];
+  ].map((r): Reconciler => ({ ...r, reconcile: (ref) => running.run(`${r.name} ← ${ref.kind}`, () => r.reconcile(ref)) }));
   const requeues: string[] = [];
   const handler = createStreamHandler(reconcilers, { onRequeue: (r, ref) => requeues.push(`${r.name} ${ref.kind}/${ref.name}`) });
   const streams = new DynamoDBStreamsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -306,6 +311,7 @@ async function measure(p: Platform, replicas: number, rollouts: number): Promise
     rru: per(totals.rru),
     wru: per(totals.wru),
     refused: per(totals.refused),
+    byWho: Object.fromEntries([...totals.byWho].map(([k, v]) => [k, { requests: per(v.requests), units: per(v.units) }])),
     hostRequests: per(hostTotals.total),
     hostRru: per(hostTotals.rru),
     hostWru: per(hostTotals.wru),
@@ -337,6 +343,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       const label = `${c.replicas} replica${c.replicas > 1 ? 's' : ''}`;
       return [
         { rollout: label, figure: 'stream function: DynamoDB requests', value: `${round(c.requests)} (${Object.entries(c.byCommand).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${round(v)}`).join(', ')})`, 'per 1,000': '' },
+        { rollout: label, figure: 'stream function: largest parts (requests, units)', value: Object.entries(c.byWho).sort((a, b) => b[1].units - a[1].units).slice(0, 5).map(([k, v]) => `${k} ${round(v.requests)}, ${round(v.units)}`).join('; '), 'per 1,000': '' },
         { rollout: label, figure: 'stream function: RRU / WRU', value: `${round(c.rru)} / ${round(c.wru)} (${round(c.refused)} refused writes)`, 'per 1,000': `$${$.dynamo.toFixed(4)}` },
         { rollout: label, figure: 'hosts (pod sync): requests, RRU / WRU', value: `${round(c.hostRequests)}, ${round(c.hostRru)} / ${round(c.hostWru)}`, 'per 1,000': `$${$.hostDynamo.toFixed(4)}` },
         { rollout: label, figure: `stream function: invocations × ms (${memoryOf('stream')} MB)`, value: `${round(c.invocations)} × ${round(c.invocationMs)} ms (${round(c.records)} records)`, 'per 1,000': `$${$.lambda.toFixed(4)}` },
@@ -359,8 +366,12 @@ export async function run(args: string[]): Promise<BenchResult> {
         [`${k}ReplicaDollarsPer1000`]: round($.total, 4),
       });
     }
+    const parts = args.includes('--parts')
+      ? results.flatMap((c) => Object.entries(c.byWho).sort((a, b) => b[1].units - a[1].units).map(([k, v]) => `  ${c.replicas} replica(s): ${k}: ${round(v.requests)} requests, ${round(v.units)} units`))
+      : [];
     return {
       notes: [
+        ...parts,
         `${rollouts} rollouts each of a DeploymentConfig of 1 and of 3 replicas (REV changed), on DynamoDB Local through the stream function's reconcilers, batched as the stream trigger does (window ${windowMs} ms, ${STREAM_SETTINGS.batchSize} records); the hosts are the pod sync over simulated containers.`,
         `Figures per rollout; $ per 1,000 at on-demand prices, US East: $${PRICES.rru * 1e6}/M RRU, $${PRICES.wru * 1e6}/M WRU, Lambda $${PRICES.lambdaRequest * 1e6}/M requests and $${PRICES.gbSecond}/GB-s (arm64); stream reads by a Lambda trigger are free. Durations are this machine's against DynamoDB Local.`,
       ],

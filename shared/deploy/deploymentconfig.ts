@@ -21,6 +21,7 @@ import { TEMPLATE_HASH_ANNOTATION, dcNameOf, templateHash } from './rollout-temp
 import { CONFIG_HASH_ANNOTATION } from '../model/config-kinds.ts';
 import { configRefsOf, withConfigHash } from './config-hash.ts';
 import { SHARED_PROJECT } from '../images/namespace.ts';
+import { coalescing } from '../reconcile/one-at-a-time.ts';
 
 export interface DeploymentConfigReconcilerDeps {
   store: ObjectStore;
@@ -38,6 +39,32 @@ type ImageChange = Extract<DeploymentTrigger, { type: 'ImageChange' }>;
 /** The `stream:tag` an ImageChange trigger follows (`:latest` when the name has no tag). */
 export const followedTag = (t: ImageChange): string => (t.imageChangeParams.from.name.includes(':') ? t.imageChangeParams.from.name : `${t.imageChangeParams.from.name}:latest`);
 const imageTriggers = (dc: DeploymentConfig): ImageChange[] => (dc.spec.triggers ?? []).filter((t): t is ImageChange => t.type === 'ImageChange');
+
+/** `store`, and whether anything was written through it since. */
+function noticingWrites(store: ObjectStore): { store: ObjectStore; wrote: () => boolean } {
+  let writes = 0;
+  const counted = <A extends unknown[], R>(write: (...args: A) => Promise<R>) => (...args: A) => {
+    writes++;
+    return write(...args);
+  };
+  return {
+    store: {
+      get: (ref) => store.get(ref),
+      list: (kind, project, opts) => store.list(kind, project, opts),
+      listAll: (kind, opts) => store.listAll(kind, opts),
+      listByField: (term, opts) => store.listByField(term, opts),
+      listProject: (project, opts) => store.listProject(project, opts),
+      usage: (project) => store.usage(project),
+      create: counted((obj) => store.create(obj)),
+      createMany: counted((objs) => store.createMany(objs)),
+      update: counted((obj) => store.update(obj)),
+      replace: counted((ref, change) => store.replace(ref, change)),
+      updateStatus: counted((obj) => store.updateStatus(obj)),
+      delete: counted((ref, opts) => store.delete(ref, opts)),
+    } as ObjectStore,
+    wrote: () => writes > 0,
+  };
+}
 
 export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps): Reconciler {
   const { store } = deps;
@@ -120,7 +147,7 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
   }
 
   /** A finished DC: its running revision at spec.replicas, every other one at 0. */
-  async function keepScale(dc: DeploymentConfig, rcs: ReplicationController[]): Promise<void> {
+  async function keepScale(store: ObjectStore, dc: DeploymentConfig, rcs: ReplicationController[]): Promise<void> {
     const running = lastComplete(rcs);
     for (const rc of rcs) {
       const want = rc === running ? dc.spec.replicas : 0;
@@ -151,7 +178,11 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     for (const rc of [...changed].reverse()) await deps.replicate(refOf(rc)).catch(() => undefined);
   }
 
-  async function reconcileDc(project: string, name: string): Promise<Result> {
+  /** One pass over a DC at a time; the records of a batch that all lead to one DC share one pass (one-at-a-time.ts). */
+  const pass = coalescing();
+  const reconcileDc = (project: string, name: string): Promise<Result> => pass(`${project}/${name}`, () => passDc(project, name));
+
+  async function passDc(project: string, name: string): Promise<Result> {
     const stored = await store.get<DeploymentConfig>({ kind: 'DeploymentConfig', project, name });
     if (!stored || stored.metadata.deletionTimestamp) return cleanup(project, name);
     const spec = deploymentConfigSpec.safeParse(stored.spec);
@@ -163,15 +194,20 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     if (triggered.started) rcs = await revisionsOf(store, project, name);
     let result: Result = {};
     const before = new Map(rcs.map((rc) => [rc.metadata.name, rc.metadata.generation]));
-    if (inFlight(rcs.at(-1))) result = await advanceRollout({ store, dc, rcs, now: now() });
-    else await keepScale(dc, rcs);
-    rcs = await revisionsOf(store, project, name);
-    await handOn(rcs.filter((rc) => before.get(rc.metadata.name) !== rc.metadata.generation));
+    // The RCs are read again only when this pass wrote something (a pass that finds nothing to do writes nothing).
+    const watched = noticingWrites(store);
+    if (inFlight(rcs.at(-1))) result = await advanceRollout({ store: watched.store, dc, rcs, now: now() });
+    else await keepScale(watched.store, dc, rcs);
+    if (triggered.started || watched.wrote()) {
+      rcs = await revisionsOf(store, project, name);
+      await handOn(rcs.filter((rc) => before.get(rc.metadata.name) !== rc.metadata.generation));
+    }
     if (!inFlight(rcs.at(-1))) await prune(dc, rcs);
+    // The DC as read at the start of the pass (or as this pass wrote it) saves reading it again; a stale one is a conflict, then read.
     await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => {
       const status = deploymentConfigStatus({ dc: { ...dc, metadata: cur.metadata, status: cur.status ?? {} }, rcs, waitingFor: triggered.waitingFor, now: now() });
       return JSON.stringify(status) === JSON.stringify(cur.status) ? undefined : status;
-    });
+    }, { ...dc, status: dc.status });
     return result;
   }
 

@@ -11,7 +11,7 @@ import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { Pod, Service } from '../model/objects.ts';
 import { isReady } from '../model/pods.ts';
-import { oneAtATime } from '../reconcile/one-at-a-time.ts';
+import { coalescing, oneAtATime } from '../reconcile/one-at-a-time.ts';
 
 const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
@@ -61,6 +61,8 @@ export function endpointsOf(svc: Pick<Service, 'spec'>, pods: Pod[]): Endpoint[]
 export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
   const { store } = deps;
   const serial = oneAtATime();
+  // A pod's record looks at every Service of its project: the pod records of one batch share one such pass.
+  const podPass = coalescing();
 
   async function reconcileService(ref: ObjectRef, pods?: Pod[]): Promise<void> {
     const svc = await store.get<Service>(ref);
@@ -73,7 +75,8 @@ export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
   return {
     name: 'endpoints',
     kinds: ['Service', 'Pod'],
-    reconcile: (ref: ObjectRef): Promise<Result> => serial(ref.project, () => reconcileRef(ref)),
+    reconcile: (ref: ObjectRef): Promise<Result> =>
+      ref.kind === 'Pod' ? podPass(ref.project, () => serial(ref.project, () => reconcileRef(ref))) : serial(ref.project, () => reconcileRef(ref)),
     async *resync() {
       for await (const s of eachOfKind<Service>(store, 'Service')) yield refOf(s);
     },
