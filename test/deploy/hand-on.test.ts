@@ -12,6 +12,7 @@ import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { collect, eachObject } from '../../shared/store/each.ts';
 import { patchObject } from '../../shared/store/patch.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { projectWithHost } from '../support/hosts.ts';
 
 const P = 'handon';
 const MiB = 2 ** 20;
@@ -33,13 +34,7 @@ async function createDc(name: string, replicas: number): Promise<void> {
 
 beforeAll(async () => {
   t = await freshTable();
-  await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
-  await t.store.create<Host>({
-    kind: 'Host',
-    metadata: { name: 'h1', project: '' },
-    spec: { provider: 'simulated', address: '127.0.0.1', capacity: { cpu: '4000m', memory: '4096Mi' }, unschedulable: false },
-    status: { allocatable: { cpuMilli: 4000, memoryBytes: 4096 * MiB }, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: true },
-  });
+  await projectWithHost(t.store, P);
   reconcilers = deployReconcilers(t.store, new DynamoBindingStore({ client: t.client, tableName: t.tableName }));
 });
 

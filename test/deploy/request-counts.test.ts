@@ -8,7 +8,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { Meter, metered } from '../../bench/_metering.ts';
 import { deployReconcilers } from '../../shared/deploy/reconcilers.ts';
 import { deploymentConfigSpec } from '../../shared/model/deploy-kinds.ts';
-import type { DeploymentConfig, Host, Pod, ReplicationController } from '../../shared/model/objects.ts';
+import type { DeploymentConfig, Pod, ReplicationController } from '../../shared/model/objects.ts';
 import { refOf, type ObjectRef } from '../../shared/model/types.ts';
 import { createStreamHandler } from '../../shared/reconcile/stream.ts';
 import type { Reconciler } from '../../shared/reconcile/types.ts';
@@ -19,9 +19,9 @@ import { collect, eachObject } from '../../shared/store/each.ts';
 import { keyOf } from '../../shared/store/keys.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { projectWithHost } from '../support/hosts.ts';
 
 const P = 'counted';
-const MiB = 2 ** 20;
 let t: TestTable;
 const meter = new Meter();
 let reconcilers: Reconciler[];
@@ -63,13 +63,7 @@ async function rollOut(): Promise<void> {
 
 beforeAll(async () => {
   t = await freshTable();
-  await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
-  await t.store.create<Host>({
-    kind: 'Host',
-    metadata: { name: 'h1', project: '' },
-    spec: { provider: 'simulated', address: '127.0.0.1', capacity: { cpu: '4000m', memory: '4096Mi' }, unschedulable: false },
-    status: { allocatable: { cpuMilli: 4000, memoryBytes: 4096 * MiB }, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: true },
-  });
+  await projectWithHost(t.store, P);
   const client = metered(createDynamoClient({ endpoint: t.endpoint }), meter);
   const store = new DynamoObjectStore({ client, tableName: t.tableName });
   reconcilers = deployReconcilers(store, new DynamoBindingStore({ client, tableName: t.tableName }));
