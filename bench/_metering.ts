@@ -15,7 +15,7 @@ export class Meter {
   rru = 0;
   wru = 0;
   /** Requests and capacity units by whoever `who()` names when each is sent (a reconciler's name). */
-  readonly byWho = new Map<string, { requests: number; units: number }>();
+  readonly byWho = new Map<string, { requests: number; units: number; writeUnits: number }>();
   /** The keys (`pk sk`) GetItem read, in order. */
   readonly got: string[] = [];
   /** Conditional writes refused (DynamoDB bills them, but reports no capacity for them: counted 1 WRU each). */
@@ -47,8 +47,8 @@ export class Meter {
     this.wru += other.wru;
     this.refused += other.refused;
     for (const [k, v] of other.byWho) {
-      const mine = this.byWho.get(k) ?? { requests: 0, units: 0 };
-      this.byWho.set(k, { requests: mine.requests + v.requests, units: mine.units + v.units });
+      const mine = this.byWho.get(k) ?? { requests: 0, units: 0, writeUnits: 0 };
+      this.byWho.set(k, { requests: mine.requests + v.requests, units: mine.units + v.units, writeUnits: mine.writeUnits + v.writeUnits });
     }
   }
 
@@ -61,8 +61,9 @@ export class Meter {
       0,
     );
     const who = this.who() ?? 'other';
-    const mine = this.byWho.get(who) ?? { requests: 0, units: 0 };
-    this.byWho.set(who, { requests: mine.requests + 1, units: mine.units + (failed && WRITES.has(command) ? 1 : units) });
+    const mine = this.byWho.get(who) ?? { requests: 0, units: 0, writeUnits: 0 };
+    const billed = failed ? (WRITES.has(command) ? 1 : 0) : units;
+    this.byWho.set(who, { requests: mine.requests + 1, units: mine.units + billed, writeUnits: mine.writeUnits + (WRITES.has(command) ? billed : 0) });
     if (failed) {
       if (WRITES.has(command)) {
         this.refused++;

@@ -156,7 +156,7 @@ export interface RolloutCost {
   wru: number;
   refused: number;
   /** Per rollout: requests and capacity units by reconciler and the kind of the record that woke it. */
-  byWho: Record<string, { requests: number; units: number }>;
+  byWho: Record<string, { requests: number; units: number; writeUnits: number }>;
   /** Per rollout: the hosts' side (pod sync). */
   hostRequests: number;
   hostRru: number;
@@ -311,7 +311,7 @@ async function measure(p: Platform, replicas: number, rollouts: number): Promise
     rru: per(totals.rru),
     wru: per(totals.wru),
     refused: per(totals.refused),
-    byWho: Object.fromEntries([...totals.byWho].map(([k, v]) => [k, { requests: per(v.requests), units: per(v.units) }])),
+    byWho: Object.fromEntries([...totals.byWho].map(([k, v]) => [k, { requests: per(v.requests), units: per(v.units), writeUnits: per(v.writeUnits) }])),
     hostRequests: per(hostTotals.total),
     hostRru: per(hostTotals.rru),
     hostWru: per(hostTotals.wru),
@@ -367,7 +367,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       });
     }
     const parts = args.includes('--parts')
-      ? results.flatMap((c) => Object.entries(c.byWho).sort((a, b) => b[1].units - a[1].units).map(([k, v]) => `  ${c.replicas} replica(s): ${k}: ${round(v.requests)} requests, ${round(v.units)} units`))
+      ? results.flatMap((c) => Object.entries(c.byWho).sort((a, b) => b[1].units - a[1].units).map(([k, v]) => `  ${c.replicas} replica(s): ${k}: ${round(v.requests)} requests, ${round(v.units)} units (${round(v.writeUnits)} written)`))
       : [];
     return {
       notes: [

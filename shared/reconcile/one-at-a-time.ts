@@ -61,7 +61,8 @@ export function coalescing() {
     const begin = (): Promise<T> => {
       // Taken before the pass reads anything: every read it makes comes later.
       const begun = performance.now();
-      const done = fn();
+      // What the pass itself hands on (an RC it just scaled) was written during the batch, not before it: outside changedBefore.
+      const done = changedBy.exit(fn);
       const current = { begun, done };
       s.current = current;
       const settle = () => {

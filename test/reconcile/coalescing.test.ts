@@ -70,6 +70,22 @@ describe('coalescing', () => {
     expect(await again).toBe(3);
   });
 
+  it('what a pass hands on from inside a stream batch gets a pass of its own: it was written during the batch, not before it', async () => {
+    const pass = coalescing();
+    const p = passes();
+    const invoked = performance.now();
+    const rc = changedBefore(invoked, () => pass('demo/web-2', p.fn(1)));
+    // The DC's pass, begun for the same batch, scales the RC and hands it on while the RC's pass is in progress.
+    const dc = changedBefore(invoked, () => pass('demo/web', async () => pass('demo/web-2', p.fn(2))));
+    await tick();
+    p.release();
+    expect(await rc).toBe(1);
+    await tick();
+    expect(p.begun).toEqual([1, 2]);
+    p.release();
+    expect(await dc).toBe(2);
+  });
+
   it('a failed pass fails every call that shared it, and the next call begins afresh', async () => {
     const pass = coalescing();
     let n = 0;
