@@ -21,7 +21,7 @@ import { TEMPLATE_HASH_ANNOTATION, dcNameOf, templateHash } from './rollout-temp
 import { CONFIG_HASH_ANNOTATION } from '../model/config-kinds.ts';
 import { configRefsOf, withConfigHash } from './config-hash.ts';
 import { SHARED_PROJECT } from '../images/namespace.ts';
-import { oneAtATime } from '../reconcile/one-at-a-time.ts';
+import { coalescing } from '../reconcile/one-at-a-time.ts';
 
 export interface DeploymentConfigReconcilerDeps {
   store: ObjectStore;
@@ -40,10 +40,35 @@ type ImageChange = Extract<DeploymentTrigger, { type: 'ImageChange' }>;
 export const followedTag = (t: ImageChange): string => (t.imageChangeParams.from.name.includes(':') ? t.imageChangeParams.from.name : `${t.imageChangeParams.from.name}:latest`);
 const imageTriggers = (dc: DeploymentConfig): ImageChange[] => (dc.spec.triggers ?? []).filter((t): t is ImageChange => t.type === 'ImageChange');
 
+/** `store`, and whether anything was written through it since. */
+function noticingWrites(store: ObjectStore): { store: ObjectStore; wrote: () => boolean } {
+  let writes = 0;
+  const counted = <A extends unknown[], R>(write: (...args: A) => Promise<R>) => (...args: A) => {
+    writes++;
+    return write(...args);
+  };
+  return {
+    store: {
+      get: (ref) => store.get(ref),
+      list: (kind, project, opts) => store.list(kind, project, opts),
+      listAll: (kind, opts) => store.listAll(kind, opts),
+      listByField: (term, opts) => store.listByField(term, opts),
+      listProject: (project, opts) => store.listProject(project, opts),
+      usage: (project) => store.usage(project),
+      create: counted((obj) => store.create(obj)),
+      createMany: counted((objs) => store.createMany(objs)),
+      update: counted((obj) => store.update(obj)),
+      replace: counted((ref, change) => store.replace(ref, change)),
+      updateStatus: counted((obj) => store.updateStatus(obj)),
+      delete: counted((ref, opts) => store.delete(ref, opts)),
+    } as ObjectStore,
+    wrote: () => writes > 0,
+  };
+}
+
 export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps): Reconciler {
   const { store } = deps;
   const now = deps.now ?? Date.now;
-  const serial = oneAtATime();
 
   async function newestImage(project: string, streamTag: string): Promise<string | undefined> {
     const [stream, tag] = streamTag.split(':') as [string, string];
@@ -122,7 +147,7 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
   }
 
   /** A finished DC: its running revision at spec.replicas, every other one at 0. */
-  async function keepScale(dc: DeploymentConfig, rcs: ReplicationController[]): Promise<void> {
+  async function keepScale(store: ObjectStore, dc: DeploymentConfig, rcs: ReplicationController[]): Promise<void> {
     const running = lastComplete(rcs);
     for (const rc of rcs) {
       const want = rc === running ? dc.spec.replicas : 0;
@@ -154,13 +179,12 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
   }
 
   /**
-   * One pass over a DC. Passes over one DC run one at a time in a process (a stream batch, a
-   * change handed on at once, a trigger's own template write), and calls that come while a pass
-   * waits its turn share it: it reads the DC and its revisions when it starts.
+   * One pass over a DC at a time in a process (a stream batch, a change handed on at once, a
+   * trigger's own template write); the calls a pass waiting for its turn, or one begun after
+   * their change, would serve share that pass (one-at-a-time.ts).
    */
-  function reconcileDc(project: string, name: string): Promise<Result> {
-    return serial(`${project}/${name}`, () => passDc(project, name), 'pass');
-  }
+  const pass = coalescing();
+  const reconcileDc = (project: string, name: string): Promise<Result> => pass(`${project}/${name}`, () => passDc(project, name));
 
   async function passDc(project: string, name: string): Promise<Result> {
     const stored = await store.get<DeploymentConfig>({ kind: 'DeploymentConfig', project, name });
@@ -174,15 +198,20 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     if (triggered.started) rcs = await revisionsOf(store, project, name);
     let result: Result = {};
     const before = new Map(rcs.map((rc) => [rc.metadata.name, rc.metadata.generation]));
-    if (inFlight(rcs.at(-1))) result = await advanceRollout({ store, dc, rcs, now: now() });
-    else await keepScale(dc, rcs);
-    rcs = await revisionsOf(store, project, name);
-    await handOn(rcs.filter((rc) => before.get(rc.metadata.name) !== rc.metadata.generation));
+    // The RCs are read again only when this pass wrote something (a pass that finds nothing to do writes nothing).
+    const watched = noticingWrites(store);
+    if (inFlight(rcs.at(-1))) result = await advanceRollout({ store: watched.store, dc, rcs, now: now() });
+    else await keepScale(watched.store, dc, rcs);
+    if (triggered.started || watched.wrote()) {
+      rcs = await revisionsOf(store, project, name);
+      await handOn(rcs.filter((rc) => before.get(rc.metadata.name) !== rc.metadata.generation));
+    }
     if (!inFlight(rcs.at(-1))) await prune(dc, rcs);
+    // The DC as read at the start of the pass (or as this pass wrote it) saves reading it again; a stale one is a conflict, then read.
     await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => {
       const status = deploymentConfigStatus({ dc: { ...dc, metadata: cur.metadata, status: cur.status ?? {} }, rcs, waitingFor: triggered.waitingFor, now: now() });
       return JSON.stringify(status) === JSON.stringify(cur.status) ? undefined : status;
-    });
+    }, { ...dc, status: dc.status });
     return result;
   }
 

@@ -11,7 +11,7 @@ import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { Pod, Service } from '../model/objects.ts';
 import { isReady } from '../model/pods.ts';
-import { oneAtATime } from '../reconcile/one-at-a-time.ts';
+import { coalescing, oneAtATime } from '../reconcile/one-at-a-time.ts';
 
 const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
@@ -56,12 +56,14 @@ export function endpointsOf(svc: Pick<Service, 'spec'>, pods: Pod[]): Endpoint[]
 /**
  * Keeps Services' endpoints. Its reconciles of one project run one at a time in a process (a
  * batch's pod records and a caller told of a pod at once, see agents/up/platform.ts), so an
- * older reading of the pods never overwrites a newer one; pod changes waiting for their turn
- * share one pass.
+ * older reading of the pods never overwrites a newer one; pod changes that a pass waiting for
+ * its turn (or one begun after them) would see share that pass.
  */
 export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
   const { store } = deps;
   const serial = oneAtATime();
+  // A pod's record looks at every Service of its project: the pod records of one batch share one such pass.
+  const podPass = coalescing();
 
   async function reconcileService(ref: ObjectRef, pods?: Pod[]): Promise<void> {
     const svc = await store.get<Service>(ref);
@@ -74,19 +76,14 @@ export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
   return {
     name: 'endpoints',
     kinds: ['Service', 'Pod'],
-    // A pod's change is a pass over every Service of its project, read fresh: changes to pods of
-    // one project that come while such a pass waits its turn join it.
-    reconcile: (ref: ObjectRef): Promise<Result> => (ref.kind === 'Pod' ? serial(ref.project, () => podsChanged(ref.project), 'pods') : serial(ref.project, () => reconcileRef(ref))),
+    reconcile: (ref: ObjectRef): Promise<Result> => (ref.kind === 'Pod' ? podPass(ref.project, () => serial(ref.project, () => podsChanged(ref.project))) : serial(ref.project, () => reconcileRef(ref))),
     async *resync() {
       for await (const s of eachOfKind<Service>(store, 'Service')) yield refOf(s);
     },
   };
 
   async function reconcileRef(ref: ObjectRef): Promise<Result> {
-    if (ref.kind === 'Service') {
-      await reconcileService(ref);
-      return {};
-    }
+    if (ref.kind === 'Service') await reconcileService(ref);
     return {};
   }
 

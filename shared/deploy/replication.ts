@@ -17,7 +17,7 @@ import type { ObjectStore } from '../store/ports.ts';
 import type { Pod, ReplicationController } from '../model/objects.ts';
 import { isAvailable, isReady, isTerminating, newPodName, rcNameOfPod, untilAvailable } from '../model/pods.ts';
 import { terminatePod } from './pods.ts';
-import { oneAtATime } from '../reconcile/one-at-a-time.ts';
+import { coalescing } from '../reconcile/one-at-a-time.ts';
 
 /** Pods made in one pass at most; the rest come on the next (bounded Lambda time). */
 export const MAX_CREATES_PER_PASS = 50;
@@ -65,14 +65,15 @@ export function replicationReconciler(deps: ReplicationDeps): Reconciler {
     return collect(eachObject<Pod>(store, 'Pod', project, { [RC_LABEL]: rc }));
   }
 
-  const serial = oneAtATime();
+  const serial = coalescing();
 
   /**
-   * One pass over the RC (one at a time per RC in this process, see one-at-a-time.ts; calls that
-   * wait for their turn share one pass), its new pods handed on as soon as they are made.
+   * One pass over the RC (one at a time per RC in this process; the records of a batch that all
+   * lead to one RC share one pass, see one-at-a-time.ts), its new pods handed on, once, as soon
+   * as they are made.
    */
   async function reconcileRc(ref: ObjectRef): Promise<Result> {
-    const { result, handing } = await serial(`${ref.project}/${ref.name}`, () => passRc(ref), 'pass');
+    const { result, handing } = await serial(`${ref.project}/${ref.name}`, () => passRc(ref));
     await handing;
     return result;
   }

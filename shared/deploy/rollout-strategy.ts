@@ -141,9 +141,12 @@ export async function advanceRollout(ctx: RolloutContext): Promise<Result> {
   if (pre === 'failed') return fail(ctx, 'HookFailed', `the pre hook of "${latest.metadata.name}" failed`);
   if (pre === 'running') return again;
   if (latest.status.phase === 'Pending') {
-    await patchStatus<ReplicationController>(store, refOf(latest), (cur) => (cur.status.phase === 'Pending' ? { ...cur.status, phase: 'Running' } : undefined));
+    // As written; read again only when someone else changed it first.
+    latest = (await patchStatus<ReplicationController>(store, refOf(latest), (cur) => (cur.status.phase === 'Pending' ? { ...cur.status, phase: 'Running' } : undefined), latest))
+      ?? (await store.get<ReplicationController>(refOf(latest))) ?? latest;
   }
-  const fresh = { ...ctx, rcs: [...ctx.rcs.slice(0, -1), (await store.get<ReplicationController>(refOf(latest))) ?? latest] };
+  // The latest RC as listed at the start of this pass, or as it was just written: a stale one costs a conflict and a read.
+  const fresh = { ...ctx, rcs: [...ctx.rcs.slice(0, -1), latest] };
   const scaled = dc.spec.strategy.type === 'Recreate' ? await recreatePass(fresh, hooks.mid) : await rollingPass(fresh);
   if (scaled === 'failed') return fail(ctx, 'HookFailed', `the mid hook of "${latest.metadata.name}" failed`);
   if (!scaled) return again;

@@ -2,34 +2,20 @@
 // objects side by side, and a controller may also hand an object straight on to the next one
 // (the DeploymentConfig controller its new RC to the RC controller), so the same RC, or the same
 // Service's endpoints, could be worked on twice at once: two passes that each count one pod
-// missing would make two. Each reconcile still reads the world fresh; this only orders them.
+// missing would make two. Each reconcile still reads the world fresh; this only orders them
+// (and, with coalescing, spares passes that could only read what another pass reads).
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
  * Runs `fn` for `key` after every earlier call for the same key has settled; calls for other
  * keys run freely. Forgets a key once its last call settles.
- *
- * A call given `joining` shares the run of an earlier call with the same `joining` that is still
- * waiting for its turn (not started yet): a pass that reads everything it needs fresh when it
- * starts serves every call made before it started, so a burst of changes costs one pass more,
- * not one pass each.
  * @example const serial = oneAtATime(); await serial('demo/web-1', () => reconcileRc(ref));
- * @example await serial('demo', () => projectPass('demo'), 'pods') // joins a waiting 'pods' pass of demo
  */
 export function oneAtATime() {
   const tails = new Map<string, Promise<unknown>>();
-  const waiting = new Map<string, Promise<unknown>>();
-  return async function serial<T>(key: string, fn: () => Promise<T>, joining?: string): Promise<T> {
-    const slot = joining === undefined ? undefined : `${key}\0${joining}`;
-    const queued = slot === undefined ? undefined : waiting.get(slot);
-    if (queued) return queued as Promise<T>;
+  return async function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const before = tails.get(key) ?? Promise.resolve();
-    const start = () => {
-      // From here on the pass reads the world: calls made later need a pass of their own.
-      if (slot !== undefined) waiting.delete(slot);
-      return fn();
-    };
-    const run = before.then(start, start);
-    if (slot !== undefined) waiting.set(slot, run);
+    const run = before.then(fn, fn);
     const tail = run.catch(() => undefined);
     tails.set(key, tail);
     try {
@@ -37,5 +23,64 @@ export function oneAtATime() {
     } finally {
       if (tails.get(key) === tail) tails.delete(key);
     }
+  };
+}
+
+/** When the change that set off the reconciles in this context was written, at the latest (performance.now()). */
+const changedBy = new AsyncLocalStorage<number>();
+
+/**
+ * Runs `fn` knowing that the change it reacts to was written before `at` (performance.now()):
+ * the stream handler says so of a batch, whose records were all written before it was invoked.
+ */
+export function changedBefore<T>(at: number, fn: () => Promise<T>): Promise<T> {
+  return changedBy.run(at, fn);
+}
+
+/**
+ * Like oneAtATime, and a call that would only repeat a pass already bound to see its change
+ * shares that pass instead: one begun after the caller's change was written (changedBefore),
+ * or one still waiting to begin. A stream batch that holds the DeploymentConfig, its RCs and its
+ * pods then makes one pass over the DC, not one per record. Every caller still gets a pass that
+ * read the world after its change; callers outside changedBefore never share a pass in progress.
+ * @example const pass = coalescing(); await pass('demo/web', () => reconcileDc('demo', 'web'));
+ */
+export function coalescing() {
+  interface Slot {
+    current?: { begun: number; done: Promise<unknown> };
+    next?: Promise<unknown>;
+  }
+  const slots = new Map<string, Slot>();
+  return function pass<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let slot = slots.get(key);
+    if (!slot) slots.set(key, (slot = {}));
+    const s = slot;
+    const changed = changedBy.getStore();
+    if (s.current && changed !== undefined && s.current.begun >= changed) return s.current.done as Promise<T>;
+    if (s.next) return s.next as Promise<T>;
+    const begin = (): Promise<T> => {
+      // Taken before the pass reads anything: every read it makes comes later.
+      const begun = performance.now();
+      // What the pass itself hands on (an RC it just scaled) was written during the batch, not before it: outside changedBefore.
+      const done = changedBy.exit(fn);
+      const current = { begun, done };
+      s.current = current;
+      const settle = () => {
+        if (s.current === current) s.current = undefined;
+        if (!s.current && !s.next && slots.get(key) === s) slots.delete(key);
+      };
+      done.then(settle, settle);
+      return done;
+    };
+    if (!s.current) return begin();
+    const next = s.current.done.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      s.next = undefined;
+      return begin();
+    });
+    s.next = next;
+    return next;
   };
 }

@@ -8,6 +8,7 @@ import { formatRef, type ObjectRef } from '../model/types.ts';
 import { refOfKey } from '../store/keys.ts';
 import { wakeRefOfKey } from '../idling/signals.ts';
 import { eachLimited } from '../fleet/each-limited.ts';
+import { changedBefore } from './one-at-a-time.ts';
 import { runReconcile, watchers, type RunOptions } from './runner.ts';
 import type { Reconciler } from './types.ts';
 
@@ -46,10 +47,12 @@ function objectsOf(event: DynamoDBStreamEvent): { index: number; seq: string; re
  */
 export function createStreamHandler(reconcilers: Reconciler[], opts: StreamHandlerOptions = {}) {
   return async function handleStream(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+    // Every record of the batch was written before now: a pass begun from here on sees them all.
+    const invoked = performance.now();
     const failed: { index: number; seq: string }[] = [];
     const work = objectsOf(event).flatMap((o) => watchers(reconcilers, o.ref.kind).map((r) => ({ ...o, r })));
     await eachLimited(work, opts.concurrency ?? 16, async ({ index, seq, ref, r }) => {
-      const outcome = await runReconcile(r, ref, opts);
+      const outcome = await changedBefore(invoked, () => runReconcile(r, ref, opts));
       if (!outcome.ok && !outcome.terminal) {
         opts.logger?.warn({ ref: formatRef(ref), reconciler: r.name, seq }, 'reporting batch item failure');
         failed.push({ index, seq });

@@ -46,11 +46,12 @@ export async function patchObject<T extends BerthObject>(store: ObjectStore, ref
 /**
  * Applies `mutate` to the fresh status and writes it on condition nobody wrote in between,
  * retrying on conflict. `mutate` returns undefined to give up (what must be true no longer is);
- * then patchStatus returns undefined too. A missing object also gives undefined.
+ * then patchStatus returns undefined too. A missing object also gives undefined. `known`, the
+ * object as the caller last read it, saves the first read, as for patchObject.
  */
-export async function patchStatus<T extends BerthObject>(store: ObjectStore, ref: ObjectRef, mutate: (current: T) => T['status'] | undefined): Promise<T | undefined> {
-  return retryOnConflict(async () => {
-    const current = await store.get<T>(ref);
+export async function patchStatus<T extends BerthObject>(store: ObjectStore, ref: ObjectRef, mutate: (current: T) => T['status'] | undefined, known?: T): Promise<T | undefined> {
+  return retryOnConflict(async (i) => {
+    const current = i === 0 && known ? known : await store.get<T>(ref);
     if (!current) return undefined;
     const status = mutate(current);
     if (status === undefined) return undefined;
