@@ -9,6 +9,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
 import { Effect, Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { PROXY_IMAGE_REPOSITORY, PROXY_IMAGE_TAG } from '../../shared/aws/service-proxy-task.ts';
 
 export const REPOSITORY_PREFIX = 'berth';
 
@@ -45,6 +46,8 @@ export class Registry extends Construct {
   readonly s2i: Repository[];
   /** berth/openshift/<name>: the shared project's image streams' images. */
   readonly openshift: Repository[];
+  /** berth/service-proxy: the Services' proxies (HAProxy), pulled by every project's role. */
+  readonly serviceProxy: Repository;
   private readonly s2iNames: string[];
 
   constructor(scope: Construct, id: string, props: RegistryProps) {
@@ -60,6 +63,12 @@ export class Registry extends Construct {
     this.builder = repository('Builder', 'builder');
     this.s2i = props.s2iImages.map((name) => repository(`S2i-${name}`, `s2i/${name}`));
     this.openshift = OPENSHIFT_IMAGES.map((name) => repository(`Openshift-${name}`, `openshift/${name}`));
+    this.serviceProxy = repository('ServiceProxy', PROXY_IMAGE_REPOSITORY);
+  }
+
+  /** The Services' proxy image the control plane runs (BERTH_SERVICE_PROXY_IMAGE). */
+  get serviceProxyImage(): string {
+    return `${this.host}/${REPOSITORY_PREFIX}/${PROXY_IMAGE_REPOSITORY}:${PROXY_IMAGE_TAG}`;
   }
 
   /** ARN of every repository under berth/, platform and tenant alike. */
@@ -79,7 +88,7 @@ export class Registry extends Construct {
   }
 
   private get platformArns(): string[] {
-    return [this.builder, ...this.s2i, ...this.openshift].map((r) => r.repositoryArn);
+    return [this.builder, ...this.s2i, ...this.openshift, this.serviceProxy].map((r) => r.repositoryArn);
   }
 
   /** Create and manage tenant repositories (the control plane). */
