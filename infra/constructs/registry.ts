@@ -26,7 +26,7 @@ const MANAGE = [
 /** What making a tenant repository (or finding it Berth's) takes. */
 const CREATE = ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:PutLifecyclePolicy', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource'];
 /** Never allowed on the platform's own repositories, whatever else is. */
-const PROTECTED = ['ecr:DeleteRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:BatchDeleteImage', ...PUSH];
+export const PROTECTED = ['ecr:DeleteRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:BatchDeleteImage', ...PUSH];
 
 /**
  * The shared project `openshift`'s images (issue 13: the Python builder, PostgreSQL, Redis,
@@ -88,7 +88,7 @@ export class Registry extends Construct {
   }
 
   private get platformArns(): string[] {
-    return [this.builder, ...this.s2i, ...this.openshift, this.serviceProxy].map((r) => r.repositoryArn);
+    return [this.builder, ...this.s2i, ...this.openshift].map((r) => r.repositoryArn);
   }
 
   /** Create and manage tenant repositories (the control plane). */
@@ -102,16 +102,21 @@ export class Registry extends Construct {
    * push login): create with Berth's tags, lifecycle policy, describe, read tags. No deletion.
    */
   grantCreate(grantee: IGrantable): Grant {
-    this.protectPlatform(grantee);
+    this.protectPlatform(grantee, [this.serviceProxy.repositoryArn]);
     return Grant.addToPrincipal({ grantee, actions: CREATE, resourceArns: [this.allRepositoriesArn] });
   }
 
-  private protectPlatform(grantee: IGrantable): void {
+  /**
+   * Denies changing the platform's repositories. berth/service-proxy is denied to the
+   * reconcilers (which manage) by the service-discovery policy (constructs/service-discovery.ts
+   * protectServiceProxy), a managed policy: their inline policies are at IAM's size limit.
+   */
+  private protectPlatform(grantee: IGrantable, extra: string[] = []): void {
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
       sid: 'ProtectPlatformRepositories',
       effect: Effect.DENY,
       actions: PROTECTED,
-      resources: this.platformArns,
+      resources: [...this.platformArns, ...extra],
     }));
   }
 }

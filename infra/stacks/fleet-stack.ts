@@ -22,7 +22,6 @@ import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
 import { NETWORK_TAG } from '../../shared/aws/pod-network.ts';
 import { PORT_FORWARDING_DOCUMENT } from '../../shared/aws/ecs-exec.ts';
 import { Registry, REPOSITORY_PREFIX } from '../constructs/registry.ts';
-import { PROXY_FAMILY_PREFIX } from '../../shared/aws/service-proxy-task.ts';
 import { retentionOf } from '../retention.ts';
 import type { StateStack } from './state-stack.ts';
 
@@ -219,7 +218,8 @@ export class FleetStack extends Stack {
 
   /**
    * Lets a reconciler run builds and place pods in this cluster, and nothing else in ECS:
-   * RunTask only the builder's and Services' proxies' families, StartTask only pod families, all only in this cluster;
+   * RunTask only the builder family, StartTask only pod families, both only in this cluster
+   * (Services' proxies are run under the service-discovery policy, constructs/service-discovery.ts);
    * stop, describe and list only this cluster's tasks and hosts; pass only the builder's roles
    * and the projects' execution roles.
    */
@@ -232,12 +232,10 @@ export class FleetStack extends Stack {
     add(['ecs:RunTask'], [arn('task-definition', `${BUILDER_FAMILY}:*`)], inCluster);
     this.buildScope.grantAssume(grantee);
     add(['ecs:StartTask'], [arn('task-definition', `${POD_FAMILY_PREFIX}*:*`)], inCluster);
-    // Services' proxies: RunTask only their families, only in this cluster (ECS places them on a tenant host).
-    add(['ecs:RunTask'], [arn('task-definition', `${PROXY_FAMILY_PREFIX}*:*`)], inCluster);
     add(['ecs:StopTask', 'ecs:DescribeTasks'], [this.cluster.arnForTasks('*')], inCluster);
     add(['ecs:TagResource'], [this.cluster.arnForTasks('*')], { StringEquals: { 'ecs:CreateAction': ['RunTask', 'StartTask'] } });
     // Pod task definitions are registered with Berth's tags (the content hash finds them again).
-    add(['ecs:TagResource'], [arn('task-definition', `${POD_FAMILY_PREFIX}*:*`), arn('task-definition', `${PROXY_FAMILY_PREFIX}*:*`)], { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
+    add(['ecs:TagResource'], [arn('task-definition', `${POD_FAMILY_PREFIX}*:*`)], { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
     add(['ecs:ListContainerInstances'], [this.cluster.clusterArn]);
     add(['ecs:DescribeContainerInstances'], [arn('container-instance', `${this.cluster.clusterName}/*`)], inCluster);
     // ListTasks is authorised against the container instance only when the call names one; a
