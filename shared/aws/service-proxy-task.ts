@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import type { RegisterTaskDefinitionCommandInput, RunTaskCommandInput, Tag } from '@aws-sdk/client-ecs';
 import { ValidationError } from '../errors.ts';
 import { endpointsName, type ServiceProxySpec } from '../services/discovery.ts';
+import { TCP_PROXY_DEFAULTS } from '../services/proxy-config.ts';
 import { HOST_ROLE_ATTRIBUTE, TENANT_ROLE } from './ecs-hosts.ts';
 import { MANAGED_TAG, PROJECT_TAG } from './ownership.ts';
 import { podNetworkConfiguration } from './pod-network.ts';
@@ -68,13 +69,7 @@ export function renderServiceProxyConfig(spec: ServiceProxySpec): string {
     '  hold valid 10s',
     '  hold obsolete 30s',
     '  hold nx 5s',
-    'defaults',
-    '  mode tcp',
-    '  timeout connect 5s',
-    '  timeout client 24h',
-    '  timeout server 24h',
-    '  option clitcpka',
-    '  option srvtcpka',
+    ...TCP_PROXY_DEFAULTS,
     '  default-server init-addr none resolvers vpc resolve-prefer ipv4 check inter 2s',
   ];
   for (const p of spec.ports) {
