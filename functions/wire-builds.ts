@@ -15,6 +15,9 @@ import { EfsClaims } from '../shared/aws/efs-claims.ts';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { CloudMapDiscovery } from '../shared/aws/cloud-map.ts';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ec2SecurityGroups } from '../shared/aws/ec2-security-groups.ts';
+import { EcsServiceProxies } from '../shared/aws/ecs-service-proxies.ts';
 import { EcrRegistry } from '../shared/aws/ecr-registry.ts';
 import { EcsBuildLauncher } from '../shared/aws/ecs-launcher.ts';
 import { IamProjectRoles } from '../shared/aws/iam-project-roles.ts';
@@ -178,13 +181,25 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds' | 'lo
 
 /**
  * Services' names in Cloud Map, one private DNS namespace per project in the pods' VPC
- * (BERTH_VPC_ID); failures are logged with the fleet loops' metric. Undefined without a VPC.
+ * (BERTH_VPC_ID), and their proxies, one ECS task per Service (BERTH_SERVICE_PROXY_IMAGE in
+ * BERTH_CLUSTER, on the project's network: BERTH_POD_SUBNETS, BERTH_ROUTERS_SECURITY_GROUP);
+ * failures are logged with the fleet loops' metric. Undefined without a VPC.
  */
 export function cloudMapDiscovery(deps: Pick<ApiDeps, 'logger'>, env: NodeJS.ProcessEnv): PlatformAdapters['serviceDiscovery'] {
   if (!env.BERTH_VPC_ID) return undefined;
   const report = fleetErrorReporter(deps.logger, 'service-discovery');
+  const why = 'a Service on AWS is answered by its proxy, an ECS task on its project\'s network';
+  const groups = new ProjectSecurityGroups({ ec2: ec2SecurityGroups(new EC2Client({ region: env.AWS_REGION })), vpcId: env.BERTH_VPC_ID, routersGroupId: required(env, 'BERTH_ROUTERS_SECURITY_GROUP', why) });
   return {
     names: new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: env.AWS_REGION }), vpcId: env.BERTH_VPC_ID }),
+    proxies: new EcsServiceProxies({
+      client: new ECSClient({ region: env.AWS_REGION }),
+      cluster: required(env, 'BERTH_CLUSTER', why),
+      image: required(env, 'BERTH_SERVICE_PROXY_IMAGE', why),
+      subnets: required(env, 'BERTH_POD_SUBNETS', why).split(',').filter(Boolean),
+      securityGroupOf: (project) => groups.securityGroupOf(project),
+      ...(env.BERTH_POD_ROLE_BOUNDARY_ARN ? { executionRoleOf: (project: string) => projectRoleArn(env.BERTH_POD_ROLE_BOUNDARY_ARN!, project) } : {}),
+    }),
     onError: (err, ref) => report(err, { service: ref.kind === 'Project' ? ref.name : `${ref.project}/${ref.name}` }),
   };
 }

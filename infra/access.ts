@@ -74,7 +74,7 @@ const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<s
   'claims-data': () => ({ BERTH_CLAIMS_MOUNT: CLAIMS_MOUNT }),
   // Services' names: Cloud Map namespaces in the pods' VPC (the fleet access brings BERTH_VPC_ID too).
   'service-discovery': (grantee, t) => {
-    grantServiceDiscovery(grantee);
+    grantServiceDiscovery(grantee, t.fleet.cluster.clusterArn);
     return { BERTH_VPC_ID: t.fleet.controlEnvironment.BERTH_VPC_ID! };
   },
   'admin-secret': (grantee, t) => {

@@ -14,7 +14,7 @@ import { Effect, Grant, ManagedPolicy, PolicyStatement, type IGrantable } from '
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
-import { ECR_PULL_ACTIONS, EFS_CLIENT_ACTIONS, EXEC_CHANNEL_ACTIONS, LOG_ACTIONS, POD_SECRET_PREFIX, PROJECT_ROLE_PATH, SECRET_ACTIONS, SHARED_IMAGE_NAMESPACES } from '../../shared/aws/project-roles.ts';
+import { ECR_PULL_ACTIONS, EFS_CLIENT_ACTIONS, EXEC_CHANNEL_ACTIONS, LOG_ACTIONS, POD_SECRET_PREFIX, PROJECT_ROLE_PATH, SECRET_ACTIONS, SHARED_IMAGE_NAMESPACES, SHARED_IMAGES } from '../../shared/aws/project-roles.ts';
 import { REPOSITORY_PREFIX } from './registry.ts';
 
 /** The role's own project, as IAM reads it from the role's tags when the role is used. */
@@ -41,7 +41,7 @@ export class ProjectRoles extends Construct {
       statements: [
         // GetAuthorizationToken has no resource-level permissions.
         new PolicyStatement({ sid: 'RegistryLogin', effect: Effect.ALLOW, actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-        new PolicyStatement({ sid: 'PullOwnAndSharedImages', effect: Effect.ALLOW, actions: ECR_PULL_ACTIONS, resources: [ROLE_PROJECT, ...SHARED_IMAGE_NAMESPACES].map(repositories) }),
+        new PolicyStatement({ sid: 'PullOwnAndSharedImages', effect: Effect.ALLOW, actions: ECR_PULL_ACTIONS, resources: [...[ROLE_PROJECT, ...SHARED_IMAGE_NAMESPACES].map(repositories), ...SHARED_IMAGES.map((name) => stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: `${REPOSITORY_PREFIX}/${name}` }))] }),
         new PolicyStatement({
           sid: 'OwnLogStreams', effect: Effect.ALLOW, actions: LOG_ACTIONS,
           resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${props.podLogGroup.logGroupName}:log-stream:${ROLE_PROJECT}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],

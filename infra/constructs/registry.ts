@@ -9,6 +9,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
 import { Effect, Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { PROXY_IMAGE_REPOSITORY, PROXY_IMAGE_TAG } from '../../shared/aws/service-proxy-task.ts';
 
 export const REPOSITORY_PREFIX = 'berth';
 
@@ -25,7 +26,7 @@ const MANAGE = [
 /** What making a tenant repository (or finding it Berth's) takes. */
 const CREATE = ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:PutLifecyclePolicy', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource'];
 /** Never allowed on the platform's own repositories, whatever else is. */
-const PROTECTED = ['ecr:DeleteRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:BatchDeleteImage', ...PUSH];
+export const PROTECTED = ['ecr:DeleteRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:BatchDeleteImage', ...PUSH];
 
 /**
  * The shared project `openshift`'s images (issue 13: the Python builder, PostgreSQL, Redis,
@@ -45,6 +46,8 @@ export class Registry extends Construct {
   readonly s2i: Repository[];
   /** berth/openshift/<name>: the shared project's image streams' images. */
   readonly openshift: Repository[];
+  /** berth/service-proxy: the Services' proxies (HAProxy), pulled by every project's role. */
+  readonly serviceProxy: Repository;
   private readonly s2iNames: string[];
 
   constructor(scope: Construct, id: string, props: RegistryProps) {
@@ -60,6 +63,12 @@ export class Registry extends Construct {
     this.builder = repository('Builder', 'builder');
     this.s2i = props.s2iImages.map((name) => repository(`S2i-${name}`, `s2i/${name}`));
     this.openshift = OPENSHIFT_IMAGES.map((name) => repository(`Openshift-${name}`, `openshift/${name}`));
+    this.serviceProxy = repository('ServiceProxy', PROXY_IMAGE_REPOSITORY);
+  }
+
+  /** The Services' proxy image the control plane runs (BERTH_SERVICE_PROXY_IMAGE). */
+  get serviceProxyImage(): string {
+    return `${this.host}/${REPOSITORY_PREFIX}/${PROXY_IMAGE_REPOSITORY}:${PROXY_IMAGE_TAG}`;
   }
 
   /** ARN of every repository under berth/, platform and tenant alike. */
@@ -98,16 +107,21 @@ export class Registry extends Construct {
    * push login): create with Berth's tags, lifecycle policy, describe, read tags. No deletion.
    */
   grantCreate(grantee: IGrantable): Grant {
-    this.protectPlatform(grantee);
+    this.protectPlatform(grantee, [this.serviceProxy.repositoryArn]);
     return Grant.addToPrincipal({ grantee, actions: CREATE, resourceArns: [this.allRepositoriesArn] });
   }
 
-  private protectPlatform(grantee: IGrantable): void {
+  /**
+   * Denies changing the platform's repositories. berth/service-proxy is denied to the
+   * reconcilers (which manage) by the service-discovery policy (constructs/service-discovery.ts
+   * protectServiceProxy), a managed policy: their inline policies are at IAM's size limit.
+   */
+  private protectPlatform(grantee: IGrantable, extra: string[] = []): void {
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
       sid: 'ProtectPlatformRepositories',
       effect: Effect.DENY,
       actions: PROTECTED,
-      resources: this.platformArns,
+      resources: [...this.platformArns, ...extra],
     }));
   }
 }

@@ -4,11 +4,16 @@
 // Cloud Map makes a namespace's Route 53 private hosted zone and its records with the caller's
 // permissions (AWS Cloud Map Developer Guide, "AWS Cloud Map API permissions reference"): those
 // Route 53 and EC2 actions are allowed only through an AWS service (aws:ViaAWSService), never
-// called by the function itself, and record changes only under `.svc` names.
+// called by the function itself, and record changes only under `.svc` names. Each Service's
+// proxy (shared/aws/ecs-service-proxies.ts) is run here too: RunTask only of the proxies'
+// families in Berth's cluster, their task definitions tagged only as they are registered; the
+// list, describe, stop and register calls are the fleet's grant (fleet-stack.ts grantControl).
 import { Stack } from 'aws-cdk-lib';
-import { ManagedPolicy, PolicyStatement, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
+import { Effect, ManagedPolicy, PolicyStatement, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
+import { PROTECTED, REPOSITORY_PREFIX } from './registry.ts';
 import { MANAGED_TAG, PROJECT_TAG } from '../../shared/aws/ownership.ts';
 import { SERVICE_TAG } from '../../shared/aws/cloud-map.ts';
+import { PROXY_FAMILY_PREFIX, PROXY_IMAGE_REPOSITORY } from '../../shared/aws/service-proxy-task.ts';
 
 /** The policy's id in the grantee's stack (one policy, attached to every role granted). */
 export const SERVICE_DISCOVERY_POLICY = 'ServiceDiscoveryPolicy';
@@ -18,15 +23,15 @@ export const SERVICE_DISCOVERY_POLICY = 'ServiceDiscoveryPolicy';
  * its stack, written out in the template: the reconciler functions' inline policies are near
  * IAM's size limit for a role's inline policies, which CDK would otherwise overflow unnamed.
  */
-export function grantServiceDiscovery(grantee: IGrantable): void {
+export function grantServiceDiscovery(grantee: IGrantable, clusterArn: string): void {
   const role = grantee.grantPrincipal as IRole;
   const stack = Stack.of(role);
   const found = stack.node.tryFindChild(SERVICE_DISCOVERY_POLICY) as ManagedPolicy | undefined;
-  const policy = found ?? new ManagedPolicy(stack, SERVICE_DISCOVERY_POLICY, { description: 'Berth: Services\' names in Cloud Map (a private DNS namespace per project)', statements: serviceDiscoveryStatements(stack) });
+  const policy = found ?? new ManagedPolicy(stack, SERVICE_DISCOVERY_POLICY, { description: 'Berth: Services\' names in Cloud Map (a private DNS namespace per project) and their proxies', statements: serviceDiscoveryStatements(stack, clusterArn) });
   policy.attachToRole(role);
 }
 
-function serviceDiscoveryStatements(scope: Stack): PolicyStatement[] {
+function serviceDiscoveryStatements(scope: Stack, clusterArn: string): PolicyStatement[] {
   const out: PolicyStatement[] = [];
   const add = (actions: string[], resources: string[], conditions?: Record<string, Record<string, unknown>>) => out.push(new PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }));
   const arn = (resource: string) => scope.formatArn({ service: 'servicediscovery', resource, resourceName: '*' });
@@ -53,5 +58,14 @@ function serviceDiscoveryStatements(scope: Stack): PolicyStatement[] {
   add(['route53:GetHostedZone', 'route53:DeleteHostedZone', 'route53:ChangeResourceRecordSets'], [`arn:${scope.partition}:route53:::hostedzone/*`], {
     ...via, 'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['*.svc'] },
   });
+  // Services' proxies: run only their families, only in Berth's cluster; tag their task definitions only at registration.
+  const proxies = scope.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${PROXY_FAMILY_PREFIX}*:*` });
+  add(['ecs:RunTask'], [proxies], { ArnEquals: { 'ecs:cluster': clusterArn } });
+  add(['ecs:TagResource'], [proxies], { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
+  // The proxy image is the platform's: never changed by the reconcilers, whose registry grant covers berth/*.
+  out.push(new PolicyStatement({
+    sid: 'ProtectServiceProxyImage', effect: Effect.DENY, actions: PROTECTED,
+    resources: [scope.formatArn({ service: 'ecr', resource: 'repository', resourceName: `${REPOSITORY_PREFIX}/${PROXY_IMAGE_REPOSITORY}` })],
+  }));
   return out;
 }

@@ -171,6 +171,8 @@ export class FleetStack extends Stack {
       BERTH_POD_TASK_ROLE_ARN: this.podTaskRole.roleArn,
       // Pods' task definitions name it for their claims' access points (made by the claims function).
       BERTH_CLAIMS_FILE_SYSTEM_ID: this.claims.fileSystem.fileSystemId,
+      // Services' proxies (shared/aws/ecs-service-proxies.ts): one task per Service.
+      BERTH_SERVICE_PROXY_IMAGE: this.registry.serviceProxyImage,
     };
   }
 
@@ -216,7 +218,8 @@ export class FleetStack extends Stack {
 
   /**
    * Lets a reconciler run builds and place pods in this cluster, and nothing else in ECS:
-   * RunTask only the builder family, StartTask only pod families, both only in this cluster;
+   * RunTask only the builder family, StartTask only pod families, both only in this cluster
+   * (Services' proxies are run under the service-discovery policy, constructs/service-discovery.ts);
    * stop, describe and list only this cluster's tasks and hosts; pass only the builder's roles
    * and the projects' execution roles.
    */

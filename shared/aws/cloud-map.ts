@@ -1,7 +1,10 @@
 // Service discovery on AWS with AWS Cloud Map: one private DNS namespace per project
-// (`<project>.svc`, a Route 53 private hosted zone associated with Berth's VPC), one Cloud Map
-// service per Berth Service (`<service>.<project>.svc`: A and SRV records, multivalue answers,
-// 5 s TTL), and one instance per ready endpoint (its pod's task address and target port).
+// (`<project>.svc`, a Route 53 private hosted zone associated with Berth's VPC) and two Cloud
+// Map services per Berth Service (A and SRV records, multivalue answers, 5 s TTL):
+// `<service>.endpoints.<project>.svc`, one instance per ready endpoint (its pod's task address
+// and target port), and `<service>.<project>.svc`, one instance: the Service's proxy (its task
+// address and the Service's first port; service-proxy-task.ts), which resolves the first name.
+// A Berth Service's name is a DNS label, so `<service>.endpoints` is never another's own name.
 // Namespaces and services carry Berth's tags; anything without them is never changed or deleted.
 //
 // Cloud Map's namespace operations are asynchronous: CreatePrivateDnsNamespace and
@@ -29,9 +32,13 @@ import {
   RegisterInstanceCommand,
   type ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
-import type { DiscoveryInstance, ServiceDiscovery } from '../services/discovery.ts';
-import { planInstances } from '../services/discovery.ts';
+import type { DiscoveryInstance, ServiceAnswers, ServiceDiscovery } from '../services/discovery.ts';
+import { endpointsName, planInstances } from '../services/discovery.ts';
 import { MANAGED_TAG, NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
+
+/** The Berth Service a Cloud Map service's name stands for (`db` for `db` and `db.endpoints`). */
+const serviceOfName = (name: string): string => name.replace(/\.endpoints$/, '');
+type ServiceRef = { project: string; projectUid: string; name: string; uid: string; version: string };
 
 /** The tag naming the Berth Service a Cloud Map service stands for. */
 export const SERVICE_TAG = 'berth:service';
@@ -151,7 +158,7 @@ export class CloudMapDiscovery implements ServiceDiscovery {
     for (const s of await this.services(namespaceId)) {
       if (s.Name !== name) continue;
       const tags = await this.tagsOf(s.Arn);
-      if (!ownedByBerth(tags, project) || tags[SERVICE_TAG] !== name) continue;
+      if (!ownedByBerth(tags, project) || tags[SERVICE_TAG] !== serviceOfName(name)) continue;
       this.serviceIds.set(`${project}/${name}`, s.Id);
       return s.Id;
     }
@@ -161,7 +168,7 @@ export class CloudMapDiscovery implements ServiceDiscovery {
   /** Forgets ids that Cloud Map no longer knows (removed outside Berth): the next pass finds or makes them again. */
   private forgetting(project: string, name: string) {
     return (err: unknown): never => {
-      if (code(err) === 'ServiceNotFound') this.serviceIds.delete(`${project}/${name}`);
+      if (code(err) === 'ServiceNotFound') for (const n of [name, endpointsName(name)]) this.serviceIds.delete(`${project}/${n}`);
       if (code(err) === 'NamespaceNotFound') {
         this.namespaces.delete(project);
         for (const k of [...this.serviceIds.keys()]) if (k.startsWith(`${project}/`)) this.serviceIds.delete(k);
@@ -183,31 +190,40 @@ export class CloudMapDiscovery implements ServiceDiscovery {
     return out;
   }
 
-  async sync(s: { project: string; projectUid: string; name: string; uid: string; version: string }, want: DiscoveryInstance[]): Promise<'done' | 'pending'> {
+  async sync(s: ServiceRef, want: ServiceAnswers): Promise<'done' | 'pending'> {
     return this.syncService(s, want).catch(this.forgetting(s.project, s.name));
   }
 
-  private async syncService(s: { project: string; projectUid: string; name: string; uid: string; version: string }, want: DiscoveryInstance[]): Promise<'done' | 'pending'> {
+  private async syncService(s: ServiceRef, want: ServiceAnswers): Promise<'done' | 'pending'> {
     const namespaceId = await this.ensureNamespace(s.project, s.projectUid);
     if (!namespaceId) return 'pending';
-    let serviceId = await this.findService(namespaceId, s.project, s.name);
+    await this.syncName(namespaceId, s, endpointsName(s.name), want.endpoints, `Berth Service ${s.project}/${s.name}: its ready endpoints`);
+    // The Service's own name is made with its first answer (its proxy), and kept as it is until then.
+    if (want.service) await this.syncName(namespaceId, s, s.name, want.service, `Berth Service ${s.project}/${s.name}: its proxy`);
+    return 'done';
+  }
+
+  /** Makes the Cloud Map service `name` for the Berth Service `s` if missing, and its instances exactly `want`. */
+  private async syncName(namespaceId: string, s: ServiceRef, name: string, want: DiscoveryInstance[], description: string): Promise<void> {
+    let serviceId = await this.findService(namespaceId, s.project, name);
     if (!serviceId) {
       try {
         const { Service } = await this.send<{ Service?: { Id?: string } }>(new CreateServiceCommand({
-          Name: s.name,
+          Name: name,
           NamespaceId: namespaceId,
-          CreatorRequestId: idOf('berth-svc', s.uid),
-          Description: `Berth Service ${s.project}/${s.name}: its ready endpoints`,
+          // The Service's own name keeps the id step 1 made it under; its endpoints' name has its own.
+          CreatorRequestId: name === s.name ? idOf('berth-svc', s.uid) : idOf('berth-svc', s.uid, name),
+          Description: description,
           DnsConfig: { RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'A', TTL: RECORD_TTL_SECONDS }, { Type: 'SRV', TTL: RECORD_TTL_SECONDS }] },
           Tags: [{ Key: MANAGED_TAG, Value: 'true' }, { Key: PROJECT_TAG, Value: s.project }, { Key: SERVICE_TAG, Value: s.name }],
         }));
         serviceId = Service?.Id;
       } catch (err) {
         if (code(err) !== 'ServiceAlreadyExists') throw err;
-        serviceId = await this.findService(namespaceId, s.project, s.name);
+        serviceId = await this.findService(namespaceId, s.project, name);
       }
-      if (!serviceId) throw new NotOwnedError(`Cloud Map service ${s.name} in ${namespaceName(s.project)}`);
-      this.serviceIds.set(`${s.project}/${s.name}`, serviceId);
+      if (!serviceId) throw new NotOwnedError(`Cloud Map service ${name} in ${namespaceName(s.project)}`);
+      this.serviceIds.set(`${s.project}/${name}`, serviceId);
     }
     const { register, deregister } = planInstances(want, await this.instances(serviceId));
     for (const i of register) {
@@ -221,7 +237,6 @@ export class CloudMapDiscovery implements ServiceDiscovery {
       }));
     }
     for (const id of deregister) await this.deregister(serviceId, id);
-    return 'done';
   }
 
   private async deregister(serviceId: string, instanceId: string): Promise<void> {
@@ -246,11 +261,15 @@ export class CloudMapDiscovery implements ServiceDiscovery {
 
   async removeService(project: string, name: string): Promise<'done' | 'pending'> {
     const namespaceId = await this.findNamespace(project);
-    const serviceId = namespaceId && (await this.findService(namespaceId, project, name));
-    if (!serviceId) return 'done';
-    if (!(await this.deleteService(serviceId).catch(this.forgetting(project, name)))) return 'pending';
-    this.serviceIds.delete(`${project}/${name}`);
-    return 'done';
+    if (!namespaceId) return 'done';
+    let pending = false;
+    for (const n of [name, endpointsName(name)]) {
+      const serviceId = await this.findService(namespaceId, project, n).catch(this.forgetting(project, name));
+      if (!serviceId) continue;
+      if (!(await this.deleteService(serviceId).catch(this.forgetting(project, name)))) pending = true;
+      else this.serviceIds.delete(`${project}/${n}`);
+    }
+    return pending ? 'pending' : 'done';
   }
 
   async removeProject(project: string): Promise<'done' | 'pending'> {
@@ -289,7 +308,7 @@ export class CloudMapDiscovery implements ServiceDiscovery {
         const project = ns.Name.slice(0, -'.svc'.length);
         if (!ownedByBerth(await this.tagsOf(ns.Arn), project)) continue;
         this.namespaces.set(project, ns.Id);
-        out.push({ project, services: (await this.services(ns.Id)).map((s) => s.Name) });
+        out.push({ project, services: [...new Set((await this.services(ns.Id)).map((s) => serviceOfName(s.Name)))] });
       }
       NextToken = page.NextToken;
     } while (NextToken);

@@ -18,6 +18,10 @@ export const PROJECT_ROLE_POLICY_NAME = 'pull-and-logs';
  * every project may pull: the S2I builder images and the `openshift` project's images.
  */
 export const SHARED_IMAGE_NAMESPACES: readonly string[] = ['s2i', 'openshift'];
+/** The repository of the Services' proxy image (`berth/service-proxy`; service-proxy-task.ts): each proxy runs as its project's. */
+export const SERVICE_PROXY_REPOSITORY = 'service-proxy';
+/** Single repositories under the prefix that every project's role pulls, beside the shared namespaces. */
+export const SHARED_IMAGES: readonly string[] = [SERVICE_PROXY_REPOSITORY];
 /** IAM keeps role names to 64 characters. */
 const ROLE_NAME_MAX = 64;
 const ROLE_NAME_PREFIX = 'berth-';
@@ -129,7 +133,7 @@ export function projectRolePolicy(project: string, s: ProjectRoleSettings): Poli
     Statement: [
       // GetAuthorizationToken has no resource-level permissions (Service Authorization Reference, ECR).
       { Sid: 'RegistryLogin', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },
-      { Sid: 'PullOwnAndSharedImages', Effect: 'Allow', Action: ECR_PULL_ACTIONS, Resource: [project, ...SHARED_IMAGE_NAMESPACES].map((ns) => repositoryArn(s, `${ns}/*`)) },
+      { Sid: 'PullOwnAndSharedImages', Effect: 'Allow', Action: ECR_PULL_ACTIONS, Resource: [...[project, ...SHARED_IMAGE_NAMESPACES].map((ns) => repositoryArn(s, `${ns}/*`)), ...SHARED_IMAGES.map((name) => repositoryArn(s, name))] },
       ...(s.logGroup ? [{ Sid: 'OwnLogStreams', Effect: 'Allow' as const, Action: LOG_ACTIONS, Resource: [logStreamsArn({ ...s, logGroup: s.logGroup }, project)] }] : []),
       { Sid: 'OwnSecrets', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [secretsArn(s, project)] },
     ],

@@ -13,32 +13,32 @@ export const envPrefixOf = (service: string): string => service.toUpperCase().re
 export const serviceHostName = (service: string, project: string): string => `${service}.${project}.svc`;
 
 /**
- * The variables of every Service of the project that has its address (a Service being deleted
- * or made before addresses were allocated has none and gets no variables). With `byName` (on
- * AWS, where a Service is a Cloud Map name answered with its ready pods' own addresses and no
- * proxy holds the cluster IP), the host is the Service's name and each port the port its pods
- * listen on (the target port): what answers there.
- * @example serviceEnv([db]) // DB_SERVICE_HOST=10.1.2.64, DB_SERVICE_PORT=5432, DB_PORT=tcp://10.1.2.64:5432, …
- * @example serviceEnv([db], { byName: true }) // DB_SERVICE_HOST=db.demo.svc, DB_SERVICE_PORT=5432, …
- */
-/**
  * The port the pods of a Service's `i`th port listen on: its target port, or for a named one the
  * number its first ready endpoint resolved it to (the Service's own port while none is ready).
  */
-function podPortOf(s: Service, i: number): number {
+export function podPortOf(s: Service, i: number): number {
   const x = s.spec.ports[i]!;
   if (typeof x.targetPort === 'number') return x.targetPort;
   if (x.targetPort === undefined) return x.port;
   return s.status?.endpoints?.find((e) => e.ports[i]?.targetPort !== undefined)?.ports[i]?.targetPort ?? x.port;
 }
 
+/**
+ * The variables of every Service of the project that has its address (a Service being deleted
+ * or made before addresses were allocated has none and gets no variables). With `byName` (on
+ * AWS, where a Service's name is answered with its proxy's address, shared/aws/service-proxy-task.ts,
+ * and no proxy holds the cluster IP), the host is the Service's name; the ports are the
+ * Service's own either way.
+ * @example serviceEnv([db]) // DB_SERVICE_HOST=10.1.2.64, DB_SERVICE_PORT=5432, DB_PORT=tcp://10.1.2.64:5432, …
+ * @example serviceEnv([db], { byName: true }) // DB_SERVICE_HOST=db.demo.svc, DB_SERVICE_PORT=5432, …
+ */
 export function serviceEnv(services: Service[], opts: { byName?: boolean } = {}): { name: string; value: string }[] {
   const env: { name: string; value: string }[] = [];
   for (const s of [...services].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
     const host = opts.byName ? serviceHostName(s.metadata.name, s.metadata.project) : s.spec?.clusterIP;
     if (s.metadata.deletionTimestamp || !host || !s.spec.ports?.length) continue;
     const p = envPrefixOf(s.metadata.name);
-    const ports = s.spec.ports.map((x, i) => ({ ...x, port: opts.byName ? podPortOf(s, i) : x.port, proto: x.protocol ?? 'TCP' }));
+    const ports = s.spec.ports.map((x) => ({ ...x, proto: x.protocol ?? 'TCP' }));
     const first = ports[0]!;
     env.push({ name: `${p}_SERVICE_HOST`, value: host }, { name: `${p}_SERVICE_PORT`, value: String(first.port) });
     for (const x of ports) if (x.name) env.push({ name: `${p}_SERVICE_PORT_${envPrefixOf(x.name)}`, value: String(x.port) });

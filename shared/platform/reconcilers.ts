@@ -16,7 +16,7 @@ import type { BindingStore } from '../scheduler/ports.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { trialExpiry } from '../trials/expiry.ts';
 import type { ProjectExecutionRoles } from '../project/execution-roles.ts';
-import { serviceDiscoveryReconciler, type DiscoveryReconcilerOptions, type ServiceDiscovery } from '../services/discovery.ts';
+import { serviceDiscoveryReconciler, type DiscoveryReconcilerOptions, type ServiceDiscovery, type ServiceProxies } from '../services/discovery.ts';
 import { claimReconciler } from '../volumes/claim-reconciler.ts';
 import type { ClaimStorage } from '../volumes/ports.ts';
 
@@ -49,7 +49,7 @@ export interface PlatformAdapters {
   /** Finalizers a new claim gets with the provisioner's (the claims-data wipe on AWS). */
   claimFinalizers?: readonly string[];
   /** Services' names in a name service outside the hosts (Cloud Map on AWS); locally the host agents' proxies answer them. */
-  serviceDiscovery?: { names: ServiceDiscovery } & DiscoveryReconcilerOptions;
+  serviceDiscovery?: { names: ServiceDiscovery; proxies: ServiceProxies } & DiscoveryReconcilerOptions;
   /** What the routers report (requests seen, requests held), the quiet time before a DC is idled, and the clock. */
   idling: { signals: IdleSignalReader; idleAfterMs: number; now?: () => number };
 }
@@ -75,7 +75,7 @@ export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
     ...(a.volumes ? [claimReconciler(a.store, a.volumes, { alsoFinalizers: a.claimFinalizers })] : []),
     routeAdmission({ store: a.store, domain: a.appsDomain }),
     a.routers,
-    ...(a.serviceDiscovery ? [serviceDiscoveryReconciler(a.store, a.serviceDiscovery.names, a.serviceDiscovery)] : []),
+    ...(a.serviceDiscovery ? [serviceDiscoveryReconciler(a.store, a.serviceDiscovery.names, a.serviceDiscovery.proxies, a.serviceDiscovery)] : []),
     idler({ store: a.store, ...a.idling }),
   ];
 }

@@ -1,11 +1,17 @@
 // Service discovery through a name service outside the hosts (AWS Cloud Map on AWS,
-// shared/aws/cloud-map.ts): each project has a namespace `<project>.svc`, each Service a name in
-// it, answered with the addresses of the Service's ready endpoints. Level-triggered: a Service's
-// change (the endpoints reconciler writes its ready pods into its status) makes its name's
-// instances match; a deleted Service's name goes; a deleted project's namespace goes with it
-// (the project finalizer waits for it); the resync also sweeps names and namespaces whose
-// Service or project is no longer in the store. A Service is registered only into its own
-// project's namespace, with its own project's pods: nothing in a request chooses either.
+// shared/aws/cloud-map.ts) and a proxy per Service (an ECS task on AWS,
+// shared/aws/ecs-service-proxies.ts): each project has a namespace `<project>.svc`; each Service
+// two names in it: `<service>.endpoints`, answered with the addresses of the Service's ready
+// endpoints, and `<service>`, answered with its proxy's address, which listens on the Service's
+// own ports and forwards to the endpoints it resolves under the first name. Level-triggered: a
+// Service's change (the endpoints reconciler writes its ready pods into its status) makes the
+// endpoints' answers match, and makes or replaces its proxy when its ports changed; a deleted
+// Service's proxy and names go; a deleted project's namespace goes with it (the project
+// finalizer waits for it); the resync also sweeps names and namespaces whose Service or project
+// is no longer in the store, and runs again a proxy that stopped. A Service is registered only
+// into its own project's namespace, with its own project's pods, and its proxy runs on its own
+// project's network: nothing in a request chooses any of them.
+import { podPortOf } from '../fleet/service-env.ts';
 import type { Pod, Service } from '../model/objects.ts';
 import { refOf, type ObjectRef } from '../model/types.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
@@ -19,11 +25,23 @@ export interface DiscoveryInstance {
   port: number;
 }
 
+/** The name (in its project's namespace) whose answers are a Service's ready endpoints: `<service>.endpoints`. */
+export const endpointsName = (service: string): string => `${service}.endpoints`;
+/** The instance id of a Service's proxy under the Service's own name. */
+export const PROXY_INSTANCE_ID = 'proxy';
+
+/** What a Service's names should answer: its ready endpoints, and (once it runs) its proxy. */
+export interface ServiceAnswers {
+  endpoints: DiscoveryInstance[];
+  /** The Service's own name's answers; undefined leaves them as they are (a proxy not running yet). */
+  service?: DiscoveryInstance[];
+}
+
 /** The port of a name service (Cloud Map on AWS). Every call is idempotent; `pending`: look again later. */
 export interface ServiceDiscovery {
-  /** Makes the project's namespace and the Service's name if missing, and its answers exactly `want`. */
-  sync(service: { project: string; projectUid: string; name: string; uid: string; version: string }, want: DiscoveryInstance[]): Promise<'done' | 'pending'>;
-  /** Removes the Service's name (its answers first). */
+  /** Makes the project's namespace and the Service's names if missing, and their answers exactly these. */
+  sync(service: { project: string; projectUid: string; name: string; uid: string; version: string }, want: ServiceAnswers): Promise<'done' | 'pending'>;
+  /** Removes the Service's names (their answers first). */
   removeService(project: string, name: string): Promise<'done' | 'pending'>;
   /** Removes the project's namespace and every name left in it. */
   removeProject(project: string): Promise<'done' | 'pending'>;
@@ -31,8 +49,34 @@ export interface ServiceDiscovery {
   list(): Promise<{ project: string; services: string[] }[]>;
 }
 
+/** A Service's proxy: its TCP ports, each with the port its pods listen on. */
+export interface ServiceProxySpec {
+  project: string;
+  service: string;
+  ports: { port: number; target: number }[];
+}
+
+/** The port of Services' proxies (ECS tasks on AWS). Every call is idempotent. */
+export interface ServiceProxies {
+  /** Runs the proxy if missing (replacing one of another spec); its address once it runs. */
+  ensure(spec: ServiceProxySpec): Promise<{ address?: string }>;
+  /** Stops the Service's proxy. */
+  remove(project: string, service: string): Promise<'done' | 'pending'>;
+}
+
 /**
- * The answers a Service's name should give (pure): its ready endpoints that have an address of
+ * The proxy a Service needs (pure): its TCP ports (HAProxy forwards TCP; UDP ports are answered
+ * only under the endpoints' name), each to the port its pods listen on (a named target port as
+ * its first ready endpoint resolved it). Undefined for a Service with no TCP port.
+ * @example serviceProxySpecOf(db) // { project: 'shop', service: 'db', ports: [{ port: 5432, target: 5432 }] }
+ */
+export function serviceProxySpecOf(svc: Service): ServiceProxySpec | undefined {
+  const ports = svc.spec.ports.flatMap((p, i) => ((p.protocol ?? 'TCP') === 'TCP' ? [{ port: p.port, target: podPortOf(svc, i) }] : []));
+  return ports.length ? { project: svc.metadata.project, service: svc.metadata.name, ports } : undefined;
+}
+
+/**
+ * The answers a Service's endpoints' name should give (pure): its ready endpoints that have an address of
  * their own (awsvpc pods), on the port the first Service port targets.
  * @example instancesOf(db) // [{ id: 'db-1-x7k2p', ip: '10.0.3.41', port: 5432 }]
  */
@@ -64,21 +108,34 @@ export interface DiscoveryReconcilerOptions {
 const projectRef = (name: string): ObjectRef => ({ kind: 'Project', project: '', name });
 
 /**
- * Keeps the name service as the store says: Services' names and answers, projects' namespaces.
- * @example serviceDiscoveryReconciler(store, new CloudMapDiscovery({ client, vpcId }))
+ * Keeps the name service and the proxies as the store says: Services' proxies, names and
+ * answers, projects' namespaces.
+ * @example serviceDiscoveryReconciler(store, new CloudMapDiscovery({ client, vpcId }), new EcsServiceProxies({ … }))
  */
-export function serviceDiscoveryReconciler(store: ObjectStore, discovery: ServiceDiscovery, opts: DiscoveryReconcilerOptions = {}): Reconciler {
+export function serviceDiscoveryReconciler(store: ObjectStore, discovery: ServiceDiscovery, proxies: ServiceProxies, opts: DiscoveryReconcilerOptions = {}): Reconciler {
   const after = (outcome: 'done' | 'pending'): Result => (outcome === 'pending' ? { requeueAfter: PENDING_RETRY_MS } : {});
 
   async function reconcileService(ref: ObjectRef): Promise<Result> {
     const svc = await store.get<Service>(ref);
     const project = await store.get(projectRef(ref.project));
     // A project being deleted: its namespace is the finalizer's to remove, with what is left in it.
-    if (!svc || svc.metadata.deletionTimestamp || !project || project.metadata.deletionTimestamp) return after(await discovery.removeService(ref.project, ref.name));
-    return after(await discovery.sync(
+    if (!svc || svc.metadata.deletionTimestamp || !project || project.metadata.deletionTimestamp) {
+      // The proxy first: while it runs, the Service's name keeps it findable by the resync's sweep.
+      const stopped = await proxies.remove(ref.project, ref.name);
+      return after(stopped === 'pending' ? 'pending' : await discovery.removeService(ref.project, ref.name));
+    }
+    const spec = serviceProxySpecOf(svc);
+    const proxy = spec ? await proxies.ensure(spec) : undefined;
+    const outcome = await discovery.sync(
       { project: ref.project, projectUid: project.metadata.uid, name: ref.name, uid: svc.metadata.uid, version: svc.metadata.resourceVersion },
-      instancesOf(svc),
-    ));
+      {
+        endpoints: instancesOf(svc),
+        // A Service without a TCP port has no proxy and its own name no answers.
+        ...(!spec ? { service: [] } : proxy?.address ? { service: [{ id: PROXY_INSTANCE_ID, ip: proxy.address, port: spec.ports[0]!.port }] } : {}),
+      },
+    );
+    // A proxy still starting: look again soon to name it.
+    return after(spec && !proxy?.address ? 'pending' : outcome);
   }
 
   return {
@@ -107,6 +164,8 @@ export function serviceDiscoveryReconciler(store: ObjectStore, discovery: Servic
       // What the name service holds that the store no longer does.
       for (const ns of await discovery.list()) {
         if (!projects.has(ns.project)) {
+          // Its Services first: each stops its proxy (the namespace's removal would not).
+          for (const name of ns.services) yield { kind: 'Service', project: ns.project, name };
           yield projectRef(ns.project);
           continue;
         }

@@ -49,6 +49,17 @@ export function endpointTargets(svc: Service, e: Endpoint): Record<number, numbe
   return targets;
 }
 
+/** HAProxy's defaults of a Service's proxy, here and on AWS (aws/service-proxy-task.ts): TCP, idle connections kept a day. */
+export const TCP_PROXY_DEFAULTS: readonly string[] = [
+  'defaults',
+  '  mode tcp',
+  '  timeout connect 5s',
+  '  timeout client 24h',
+  '  timeout server 24h',
+  '  option clitcpka',
+  '  option srvtcpka',
+];
+
 /**
  * HAProxy's configuration for the proxy.
  * @example renderProxyConfig({ ports: [{ port: 80 }], backends: [{ pod: 'web-1-a', ip: '10.0.0.2', targets: { 80: 8080 } }], … })
@@ -58,13 +69,7 @@ export function renderProxyConfig(spec: ProxySpec): string {
     `# Service ${spec.project}/${spec.service} at ${spec.clusterIP}`,
     'global',
     '  maxconn 4096',
-    'defaults',
-    '  mode tcp',
-    '  timeout connect 5s',
-    '  timeout client 24h',
-    '  timeout server 24h',
-    '  option clitcpka',
-    '  option srvtcpka',
+    ...TCP_PROXY_DEFAULTS,
     // HAProxy will not start without a listener: a Service with only UDP ports still has this one.
     'frontend idle',
     '  bind unix@/tmp/berth-proxy-idle.sock',

@@ -182,8 +182,8 @@ export class FakeCloudMap {
 
   /** What a name answers: `<instance> <ip>:<port>` per instance, for `<service>.<namespace>`. */
   answers(fqdn: string): string[] {
-    const [service, ...rest] = fqdn.split('.');
-    const ns = [...this.namespaces.values()].find((n) => n.Name === rest.join('.'));
+    const ns = [...this.namespaces.values()].find((n) => fqdn.endsWith(`.${n.Name}`));
+    const service = ns && fqdn.slice(0, -ns.Name.length - 1);
     const svc = ns && [...this.services.values()].find((s) => s.NamespaceId === ns.Id && s.Name === service);
     if (!svc) return [];
     return [...this.instances.get(svc.Id)!].map(([id, a]) => `${id} ${a.AWS_INSTANCE_IPV4}:${a.AWS_INSTANCE_PORT}`).sort();

@@ -1,8 +1,9 @@
 // Services' names in AWS Cloud Map (shared/aws/cloud-map.ts), on the exact requests the adapter
 // sends to a Cloud Map kept as the API Reference describes it (cloud-map-fake.ts): a project's
 // namespace made once (CreatorRequestId, GetOperation followed, pending reported), a Service's
-// name with A and SRV records, instances registered and deregistered as endpoints come and go,
-// and everything removed again; resources without Berth's tags are never used or touched.
+// names with A and SRV records (`<service>.endpoints`: its ready pods; `<service>`: its proxy),
+// instances registered and deregistered as endpoints come and go, and everything removed again;
+// resources without Berth's tags are never used or touched.
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { describe, expect, it } from 'vitest';
 import { CloudMapDiscovery, RECORD_TTL_SECONDS } from '../../shared/aws/cloud-map.ts';
@@ -24,7 +25,7 @@ describe('a Service\'s name in Cloud Map', () => {
   it('makes the project\'s namespace (waiting on its operation), the Service\'s name and its ready endpoints, in these requests', async () => {
     const { fake, names, slept } = setup();
     fake.mock.resetHistory();
-    expect(await names.sync(db, [pod('db-1-x7k2p', '10.0.3.41')])).toBe('done');
+    expect(await names.sync(db, { endpoints: [pod('db-1-x7k2p', '10.0.3.41')] })).toBe('done');
     const sent = fake.sent();
     expect(sent.map((c) => c.name)).toEqual([
       'ListNamespaces', 'CreatePrivateDnsNamespace', 'GetOperation', 'GetOperation', 'ListNamespaces', 'ListTagsForResource',
@@ -39,7 +40,7 @@ describe('a Service\'s name in Cloud Map', () => {
     expect(slept).toEqual([500]);
     const nsId = [...fake.namespaces.keys()][0]!;
     expect(sent[7]!.input).toEqual({
-      Name: 'db', NamespaceId: nsId, CreatorRequestId: expect.stringMatching(/^[0-9a-f]{64}$/), Description: 'Berth Service shop/db: its ready endpoints',
+      Name: 'db.endpoints', NamespaceId: nsId, CreatorRequestId: expect.stringMatching(/^[0-9a-f]{64}$/), Description: 'Berth Service shop/db: its ready endpoints',
       DnsConfig: { RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'A', TTL: RECORD_TTL_SECONDS }, { Type: 'SRV', TTL: RECORD_TTL_SECONDS }] },
       Tags: [{ Key: 'berth:managed', Value: 'true' }, { Key: 'berth:project', Value: 'shop' }, { Key: 'berth:service', Value: 'db' }],
     });
@@ -48,15 +49,15 @@ describe('a Service\'s name in Cloud Map', () => {
       ServiceId: serviceId, InstanceId: 'db-1-x7k2p', CreatorRequestId: expect.stringMatching(/^[0-9a-f]{64}$/),
       Attributes: { AWS_INSTANCE_IPV4: '10.0.3.41', AWS_INSTANCE_PORT: '5432' },
     });
-    expect(fake.answers('db.shop.svc')).toEqual(['db-1-x7k2p 10.0.3.41:5432']);
+    expect(fake.answers('db.endpoints.shop.svc')).toEqual(['db-1-x7k2p 10.0.3.41:5432']);
   });
 
   it('reports pending while the namespace is still being made, and a retry continues the same operation (same CreatorRequestId)', async () => {
     const { fake, names } = setup(2);
     fake.pendingPolls = 3;
-    expect(await names.sync(db, [pod('db-1-x7k2p', '10.0.3.41')])).toBe('pending');
+    expect(await names.sync(db, { endpoints: [pod('db-1-x7k2p', '10.0.3.41')] })).toBe('pending');
     expect(fake.namespaces.size).toBe(0);
-    expect(await names.sync(db, [pod('db-1-x7k2p', '10.0.3.41')])).toBe('done');
+    expect(await names.sync(db, { endpoints: [pod('db-1-x7k2p', '10.0.3.41')] })).toBe('done');
     const creates = fake.sent().filter((c) => c.name === 'CreatePrivateDnsNamespace');
     expect(creates.map((c) => c.input.CreatorRequestId)).toEqual([`berth-ns-${PROJECT_UID}`, `berth-ns-${PROJECT_UID}`]);
     // One operation, followed across both passes; one namespace.
@@ -68,8 +69,8 @@ describe('a Service\'s name in Cloud Map', () => {
     const { fake, names } = setup(3);
     fake.pendingPolls = 0;
     fake.failNextNamespace = true;
-    await expect(names.sync(db, [])).rejects.toThrow(/CANNOT_CREATE_HOSTED_ZONE The VPC is not in this account/);
-    expect(await names.sync(db, [])).toBe('done');
+    await expect(names.sync(db, { endpoints: [] })).rejects.toThrow(/CANNOT_CREATE_HOSTED_ZONE The VPC is not in this account/);
+    expect(await names.sync(db, { endpoints: [] })).toBe('done');
     const ids = fake.sent().filter((c) => c.name === 'CreatePrivateDnsNamespace').map((c) => c.input.CreatorRequestId);
     expect(ids).toHaveLength(2);
     expect(ids[1]).not.toBe(ids[0]);
@@ -77,23 +78,23 @@ describe('a Service\'s name in Cloud Map', () => {
 
   it('follows the endpoints: a new ready pod is registered, a gone one deregistered, a moved one re-registered; nothing else is sent', async () => {
     const { fake, names } = setup();
-    await names.sync(db, [pod('db-1-a', '10.0.3.41'), pod('db-1-b', '10.0.3.42')]);
+    await names.sync(db, { endpoints: [pod('db-1-a', '10.0.3.41'), pod('db-1-b', '10.0.3.42')] });
     fake.mock.resetHistory();
-    expect(await names.sync({ ...db, version: '4' }, [pod('db-1-b', '10.0.3.52'), pod('db-1-c', '10.0.3.43')])).toBe('done');
+    expect(await names.sync({ ...db, version: '4' }, { endpoints: [pod('db-1-b', '10.0.3.52'), pod('db-1-c', '10.0.3.43')] })).toBe('done');
     expect(fake.sent().map((c) => [c.name, c.input.InstanceId ?? ''])).toEqual([
       ['ListInstances', ''], ['RegisterInstance', 'db-1-b'], ['RegisterInstance', 'db-1-c'], ['DeregisterInstance', 'db-1-a'],
     ]);
-    expect(fake.answers('db.shop.svc')).toEqual(['db-1-b 10.0.3.52:5432', 'db-1-c 10.0.3.43:5432']);
+    expect(fake.answers('db.endpoints.shop.svc')).toEqual(['db-1-b 10.0.3.52:5432', 'db-1-c 10.0.3.43:5432']);
     fake.mock.resetHistory();
-    expect(await names.sync({ ...db, version: '5' }, [pod('db-1-b', '10.0.3.52'), pod('db-1-c', '10.0.3.43')])).toBe('done');
+    expect(await names.sync({ ...db, version: '5' }, { endpoints: [pod('db-1-b', '10.0.3.52'), pod('db-1-c', '10.0.3.43')] })).toBe('done');
     expect(fake.sent().map((c) => c.name)).toEqual(['ListInstances']);
   });
 
   it('a pod that becomes ready again in a new version of the Service is a new registration request', async () => {
     const { fake, names } = setup();
-    await names.sync(db, [pod('db-1-a', '10.0.3.41')]);
-    await names.sync({ ...db, version: '4' }, []);
-    await names.sync({ ...db, version: '5' }, [pod('db-1-a', '10.0.3.41')]);
+    await names.sync(db, { endpoints: [pod('db-1-a', '10.0.3.41')] });
+    await names.sync({ ...db, version: '4' }, { endpoints: [] });
+    await names.sync({ ...db, version: '5' }, { endpoints: [pod('db-1-a', '10.0.3.41')] });
     const ids = fake.sent().filter((c) => c.name === 'RegisterInstance').map((c) => c.input.CreatorRequestId);
     expect(ids).toHaveLength(2);
     expect(ids[1]).not.toBe(ids[0]);
@@ -102,7 +103,7 @@ describe('a Service\'s name in Cloud Map', () => {
   it('never uses a namespace of the same name that Berth did not make: 409 NotOwned, and nothing is written into it', async () => {
     const { fake, names } = setup();
     const foreign = fake.foreignNamespace('shop.svc');
-    await expect(names.sync(db, [pod('db-1-a', '10.0.3.41')])).rejects.toMatchObject({ status: 409, code: 'NotOwned' });
+    await expect(names.sync(db, { endpoints: [pod('db-1-a', '10.0.3.41')] })).rejects.toMatchObject({ status: 409, code: 'NotOwned' });
     expect([...fake.services.values()].filter((s) => s.NamespaceId === foreign)).toEqual([]);
     expect(fake.sent().map((c) => c.name)).not.toContain('CreateService');
     // Nor is it deleted with the project.
@@ -110,12 +111,43 @@ describe('a Service\'s name in Cloud Map', () => {
     expect(fake.namespaces.has(foreign)).toBe(true);
   });
 
-  it('removes a Service\'s name: its instances first, then (once they are gone) the service', async () => {
+  it('answers the Service\'s own name with its proxy: a second Cloud Map service, made with the proxy\'s first answer', async () => {
     const { fake, names } = setup();
-    await names.sync(db, [pod('db-1-a', '10.0.3.41')]);
+    await names.sync(db, { endpoints: [pod('db-1-a', '10.0.3.41')] });
+    expect(fake.answers('db.shop.svc')).toEqual([]);
+    expect([...fake.services.values()].map((x) => x.Name)).toEqual(['db.endpoints']);
+    fake.mock.resetHistory();
+    expect(await names.sync(db, { endpoints: [pod('db-1-a', '10.0.3.41')], service: [{ id: 'proxy', ip: '10.0.3.99', port: 5432 }] })).toBe('done');
+    const sent = fake.sent();
+    expect(sent.map((c) => c.name)).toEqual(['ListInstances', 'ListServices', 'CreateService', 'ListInstances', 'RegisterInstance']);
+    expect(sent[2]!.input).toEqual({
+      Name: 'db', NamespaceId: [...fake.namespaces.keys()][0], CreatorRequestId: expect.stringMatching(/^[0-9a-f]{64}$/), Description: 'Berth Service shop/db: its proxy',
+      DnsConfig: { RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'A', TTL: RECORD_TTL_SECONDS }, { Type: 'SRV', TTL: RECORD_TTL_SECONDS }] },
+      Tags: [{ Key: 'berth:managed', Value: 'true' }, { Key: 'berth:project', Value: 'shop' }, { Key: 'berth:service', Value: 'db' }],
+    });
+    expect(sent[4]!.input).toMatchObject({ InstanceId: 'proxy', Attributes: { AWS_INSTANCE_IPV4: '10.0.3.99', AWS_INSTANCE_PORT: '5432' } });
+    expect(fake.answers('db.shop.svc')).toEqual(['proxy 10.0.3.99:5432']);
+    expect(fake.answers('db.endpoints.shop.svc')).toEqual(['db-1-a 10.0.3.41:5432']);
+    // A replaced proxy (a new address) is the same instance registered again.
+    await names.sync({ ...db, version: '4' }, { endpoints: [pod('db-1-a', '10.0.3.41')], service: [{ id: 'proxy', ip: '10.0.3.77', port: 5432 }] });
+    expect(fake.answers('db.shop.svc')).toEqual(['proxy 10.0.3.77:5432']);
+  });
+
+  it('leaves the Service\'s own name as it is while no proxy answers (a name step 1 filled with pods), then answers it with the proxy only', async () => {
+    const { fake, names } = setup();
+    await names.sync(db, { endpoints: [], service: [pod('db-1-a', '10.0.3.41')] });
+    await names.sync({ ...db, version: '4' }, { endpoints: [pod('db-1-a', '10.0.3.41')] });
+    expect(fake.answers('db.shop.svc')).toEqual(['db-1-a 10.0.3.41:5432']);
+    await names.sync({ ...db, version: '5' }, { endpoints: [pod('db-1-a', '10.0.3.41')], service: [{ id: 'proxy', ip: '10.0.3.99', port: 5432 }] });
+    expect(fake.answers('db.shop.svc')).toEqual(['proxy 10.0.3.99:5432']);
+  });
+
+  it('removes a Service\'s names: their instances first, then (once they are gone) the services', async () => {
+    const { fake, names } = setup();
+    await names.sync(db, { endpoints: [pod('db-1-a', '10.0.3.41')], service: [{ id: 'proxy', ip: '10.0.3.99', port: 5432 }] });
     fake.mock.resetHistory();
     expect(await names.removeService('shop', 'db')).toBe('pending');
-    expect(fake.sent().map((c) => c.name)).toEqual(['ListInstances', 'DeregisterInstance']);
+    expect(fake.sent().map((c) => [c.name, c.input.InstanceId ?? ''])).toEqual([['ListInstances', ''], ['DeregisterInstance', 'proxy'], ['ListInstances', ''], ['DeregisterInstance', 'db-1-a']]);
     expect(await names.removeService('shop', 'db')).toBe('done');
     expect(fake.services.size).toBe(0);
     expect(await names.removeService('shop', 'db')).toBe('done');
@@ -123,8 +155,8 @@ describe('a Service\'s name in Cloud Map', () => {
 
   it('removes a project\'s namespace with every name left in it, waiting on the deletion\'s operation; lists only Berth\'s namespaces', async () => {
     const { fake, names } = setup();
-    await names.sync(db, [pod('db-1-a', '10.0.3.41')]);
-    await names.sync({ ...db, name: 'cache', uid: 'c4c4e000-0000-4000-8000-000000000001' }, []);
+    await names.sync(db, { endpoints: [pod('db-1-a', '10.0.3.41')] });
+    await names.sync({ ...db, name: 'cache', uid: 'c4c4e000-0000-4000-8000-000000000001' }, { endpoints: [] });
     fake.foreignNamespace('payments.svc');
     expect(await names.list()).toEqual([{ project: 'shop', services: ['db', 'cache'] }]);
     expect(await names.removeProject('shop')).toBe('pending');

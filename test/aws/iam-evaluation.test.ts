@@ -87,6 +87,8 @@ import { FakeEcr, digest } from './ecr-fake.ts';
 import { discoverEcsHosts } from '../../shared/aws/ecs-hosts.ts';
 import { EcsBuildLauncher } from '../../shared/aws/ecs-launcher.ts';
 import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
+import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
+import { proxyContentHash, proxyFamily, proxyTags, proxyTaskDefinitionInput, proxyToken } from '../../shared/aws/service-proxy-task.ts';
 import { EcsPodSecrets } from '../../shared/aws/ecs-pod-secrets.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
 import { IamProjectRoles } from '../../shared/aws/iam-project-roles.ts';
@@ -174,13 +176,16 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
         { action: 'ecs:StartTask', resource: s('taskDefinition'), context: { ...inCluster, 'ecs:container-instances': input.containerInstances as string[] } },
         { action: 'ecs:TagResource', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/new`, context: { 'ecs:CreateAction': 'StartTask', ...ecsTagContext(input.tags as []) } },
       ];
-    case 'RunTaskCommand':
+    case 'RunTaskCommand': {
+      // A Service's proxy names its registered task definition's ARN, run with its project's role; a build names the builder's family.
+      const proxyOf = (input.tags as { key: string; value: string }[] | undefined)?.find((t) => t.key === 'berth:service') ? (input.tags as { key: string; value: string }[]).find((t) => t.key === 'berth:project')!.value : undefined;
       return [
-        { action: 'ecs:RunTask', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${s('taskDefinition')}:1`, context: inCluster },
+        { action: 'ecs:RunTask', resource: s('taskDefinition').startsWith('arn:') ? s('taskDefinition') : `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${s('taskDefinition')}:1`, context: inCluster },
         { action: 'ecs:TagResource', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/new`, context: { 'ecs:CreateAction': 'RunTask', ...ecsTagContext(input.tags as []) } },
-        // The builder task definition's roles are passed to ECS as the task runs.
-        ...[BUILDER_TASK_ROLE, BUILDER_EXECUTION_ROLE].map((r) => ({ action: 'iam:PassRole', resource: r, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } })),
+        // The task definition's roles are passed to ECS as the task runs.
+        ...(proxyOf ? [projectRoleArn(BOUNDARY, proxyOf)] : [BUILDER_TASK_ROLE, BUILDER_EXECUTION_ROLE]).map((r) => ({ action: 'iam:PassRole', resource: r, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } })),
       ];
+    }
     case 'RegisterTaskDefinitionCommand':
       return [
         { action: 'ecs:RegisterTaskDefinition', resource: '*' },
@@ -949,8 +954,8 @@ async function cloudMapWork(): Promise<Sent[]> {
   fake.pendingPolls = 0;
   const names = new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: REGION }), vpcId: VPC_ID, polls: 2, sleep: async () => {} });
   const db = { project: 'shop', projectUid: '7f1c2a4e-93b1-4d55-8c3e-0a9d51e2c6b7', name: 'db', uid: '0d9c8b7a-6f5e-4d3c-2b1a-09f8e7d6c5b4', version: '3' };
-  await names.sync(db, [{ id: 'db-1-a', ip: '10.0.3.41', port: 5432 }]);
-  await names.sync({ ...db, version: '4' }, [{ id: 'db-1-b', ip: '10.0.3.42', port: 5432 }]);
+  await names.sync(db, { endpoints: [{ id: 'db-1-a', ip: '10.0.3.41', port: 5432 }] });
+  await names.sync({ ...db, version: '4' }, { endpoints: [{ id: 'db-1-b', ip: '10.0.3.42', port: 5432 }], service: [{ id: 'proxy', ip: '10.0.3.99', port: 5432 }] });
   while ((await names.removeProject('shop')) === 'pending');
   const sent = fake.sent().map((c) => ({ name: `${c.name}Command`, input: c.input }));
   fake.mock.restore();
@@ -991,6 +996,69 @@ describe('Services\' names in Cloud Map', () => {
       expect(v.length).toBeGreaterThan(20);
       expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
     }
+  });
+});
+
+/**
+ * A Service's proxy: run (its task definition registered), found running with an old one
+ * beside it (stopped), and stopped with its Service; ECS answering as its API Reference says
+ * (ListTasks taskArns; DescribeTasks tasks with tags and the ENI attachment; RegisterTaskDefinition; RunTask).
+ */
+async function proxyWork(project = 'shop'): Promise<Sent[]> {
+  answer();
+  const spec = { project, service: 'db', ports: [{ port: 5432, target: 5432 }] };
+  const settings = { image: `${REGISTRY}/berth/service-proxy:1`, executionRoleOf: (p: string) => projectRoleArn(BOUNDARY, p) };
+  const hash = proxyContentHash(proxyTaskDefinitionInput(spec, settings));
+  const proxyTask = (id: string, h: string): Task => ({
+    taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/${id}`, startedBy: proxyToken(project, 'db'), lastStatus: 'RUNNING', desiredStatus: 'RUNNING', tags: proxyTags(spec, h),
+    attachments: [{ type: 'ElasticNetworkInterface', status: 'ATTACHED', details: [{ name: 'privateIPv4Address', value: '10.0.3.99' }] }],
+  });
+  const [fresh, old] = [proxyTask('0b1c2d3e4f5061728394a5b6c7d8e9f0', hash), proxyTask('0c1d2e3f405162738495a6b7c8d9e0f1', 'old')];
+  mocks.ecs.on(ListTasksCommand).resolvesOnce({ taskArns: [] }).resolves({ taskArns: [fresh.taskArn!, old.taskArn!] });
+  mocks.ecs.on(DescribeTasksCommand).resolves({ tasks: [fresh, old], failures: [] });
+  mocks.ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${proxyFamily(project, 'db')}:1`, status: 'ACTIVE' } });
+  const proxies = new EcsServiceProxies({ client: ecsClient(), cluster: CLUSTER, subnets: ['subnet-0a1b2c3d'], securityGroupOf: async () => GROUP_ID, ...settings });
+  return capture(async () => {
+    expect(await proxies.ensure(spec)).toEqual({});
+    expect(await proxies.ensure(spec)).toEqual({ address: '10.0.3.99' });
+    await proxies.remove(project, 'db');
+  });
+}
+
+describe('Services\' proxies on ECS', () => {
+  it.each([['stream'], ['resync']])('the %s function runs, replaces and stops them under its policies', async (which) => {
+    const sent = await proxyWork();
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual(['DescribeTaskDefinitionCommand', 'DescribeTasksCommand', 'ListTasksCommand', 'RegisterTaskDefinitionCommand', 'RunTaskCommand', 'StopTaskCommand']);
+    const v = await verdicts(which === 'stream' ? stream : resync, sent);
+    expect(v.some((x) => /ecs:RunTask on .*task-definition\/berth-proxy-shop_db:1$/.test(x))).toBe(true);
+    expect(refused(v)).toEqual([]);
+  });
+
+  it('a proxy pulls its image with its project\'s role (and the boundary); no project role may push it', async () => {
+    const pulls = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].map((action) => ({ via: 'ECS agent', req: { action, resource: ecrRepo('berth/service-proxy') } }));
+    expect(refused(await decideAll(podOf('shop'), pulls))).toEqual([]);
+    const push = await decideAll(podOf('shop'), [{ via: 'docker push', req: { action: 'ecr:PutImage', resource: ecrRepo('berth/service-proxy') } }]);
+    expect(push.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+  });
+
+  it('a pod, a build and a router host cannot run, replace or stop any proxy: not their own project\'s, not another\'s', async () => {
+    const sent = await proxyWork('victim');
+    for (const who of [podOf('victim'), podOf('attacker'), podTask, build('attacker', 'web-1'), router]) {
+      const v = await verdicts(who, sent);
+      expect(v.length).toBeGreaterThan(10);
+      expect(v.filter((x) => /ecs:(RunTask|StopTask|RegisterTaskDefinition)/.test(x) && x.startsWith('Allowed'))).toEqual([]);
+    }
+  });
+
+  it('the control plane cannot run a proxy family in another cluster, nor RunTask a pod\'s family (pods are StartTask\'s, on the host Berth chose)', async () => {
+    const other = { 'ecs:cluster': `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/someone-else` };
+    const v = await decideAll(stream, [
+      { via: 'RunTask', req: { action: 'ecs:RunTask', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-proxy-shop_db:1`, context: other } },
+      { via: 'RunTask', req: { action: 'ecs:RunTask', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-pod-shop_web:1`, context: inCluster } },
+      { via: 'RunTask', req: { action: 'ecs:RunTask', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/payments:1`, context: inCluster } },
+    ]);
+    expect(v).toHaveLength(3);
+    expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
   });
 });
 

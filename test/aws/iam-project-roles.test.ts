@@ -89,6 +89,7 @@ describe('making a project\'s role', () => {
             `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/berth/shop/*`,
             `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/berth/s2i/*`,
             `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/berth/openshift/*`,
+            `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/berth/service-proxy`,
           ],
         },
         { Sid: 'OwnLogStreams', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:Berth-Fleet-PodLogs:log-stream:shop/*`] },

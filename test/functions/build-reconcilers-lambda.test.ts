@@ -86,6 +86,7 @@ beforeAll(async () => {
     BERTH_VPC_ID: 'vpc-0123456789abcdef0',
     BERTH_POD_SUBNETS: 'subnet-0123456789abcdef0,subnet-0fedcba9876543210',
     BERTH_ROUTERS_SECURITY_GROUP: 'sg-0123456789abcdef0',
+    BERTH_SERVICE_PROXY_IMAGE: `${REGISTRY}/berth/service-proxy:1`,
     BERTH_TENANT_HOSTS_GROUP: 'Berth-Fleet-TenantHostsAsg-0A1B2C3D4E5F',
   });
   ({ handler: stream } = (await import('../../functions/reconcilers/stream.ts')) as unknown as { handler: typeof stream });

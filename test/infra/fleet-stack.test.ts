@@ -112,9 +112,9 @@ describe('builder task', () => {
 });
 
 describe('ECR repositories', () => {
-  it('makes berth/builder, one berth/s2i/<name> per S2I image and berth/openshift/<name> per shared image, scanned, with a lifecycle, kept on teardown', () => {
+  it('makes berth/builder, one berth/s2i/<name> per S2I image, berth/openshift/<name> per shared image and berth/service-proxy, scanned, with a lifecycle, kept on teardown', () => {
     const names = resourcesOf(template, 'AWS::ECR::Repository').map(([, p]) => p.RepositoryName).sort();
-    expect(names).toEqual(['berth/builder', 'berth/openshift/mariadb', 'berth/openshift/postgresql', 'berth/openshift/python', 'berth/openshift/redis', 'berth/s2i/nodejs', 'berth/s2i/python']);
+    expect(names).toEqual(['berth/builder', 'berth/openshift/mariadb', 'berth/openshift/postgresql', 'berth/openshift/python', 'berth/openshift/redis', 'berth/s2i/nodejs', 'berth/s2i/python', 'berth/service-proxy']);
     template.allResourcesProperties('AWS::ECR::Repository', {
       ImageScanningConfiguration: { ScanOnPush: true },
       LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('"countNumber":30') },

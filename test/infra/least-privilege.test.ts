@@ -138,8 +138,9 @@ describe('least privilege', () => {
     // berth/* itself, one of the platform repositories (berth/builder, berth/s2i/…) made in the
     // fleet stack, or (a build's scope) its own project's berth/<project>/* and the shared
     // berth/s2i/* and berth/openshift/*,
-    // or a project role's boundary: the role's own project (its berth:project tag) and the shared images.
-    for (const s of ecr) for (const r of s.resources) expect(r, where(s)).toMatch(/:repository\/berth\/(\$\{aws:PrincipalTag\/(berth-project|berth:project)\}\/|s2i\/|openshift\/)?\*$|^<Registry(Builder|S2i)\w+\.Arn>$/);
+    // or a project role's boundary: the role's own project (its berth:project tag) and the shared images
+    // (berth/service-proxy, the Services' proxies' image, which each project's role pulls).
+    for (const s of ecr) for (const r of s.resources) expect(r, where(s)).toMatch(/:repository\/berth\/((\$\{aws:PrincipalTag\/(berth-project|berth:project)\}\/|s2i\/|openshift\/)?\*|service-proxy)$|^<Registry(Builder|S2i)\w+\.Arn>$/);
   });
 
   it('never lets the control plane or a build overwrite or delete the platform\'s own images', () => {
@@ -171,11 +172,12 @@ describe('least privilege', () => {
 describe('what the control plane may do in ECS', () => {
   const ecsAllows = (action: string) => allows.filter((s) => s.stack === 'controlPlane' && s.actions.includes(action));
 
-  it('runs only the builder task definition family, only in Berth\'s cluster', () => {
+  it('runs only the builder\'s and the Services\' proxies\' task definition families, only in Berth\'s cluster', () => {
     const run = ecsAllows('ecs:RunTask');
     expect(run.length).toBeGreaterThan(0);
+    expect(run.some((s) => /berth-proxy-\*:\*$/.test(s.resources.join()))).toBe(true);
     for (const s of run) {
-      expect(s.resources).toEqual([expect.stringMatching(/:task-definition\/berth-builder:\*$/)]);
+      expect(s.resources).toEqual([expect.stringMatching(/:task-definition\/(berth-builder:\*|berth-proxy-\*:\*)$/)]);
       expect(text(s.condition?.ArnEquals?.['ecs:cluster'])).toMatch(/Cluster/);
     }
   });
@@ -207,11 +209,11 @@ describe('what the control plane may do in ECS', () => {
     }
   });
 
-  it('tags task definitions only of pod families, only as they are registered', () => {
+  it('tags task definitions only of pod and proxy families, only as they are registered', () => {
     const tagging = ecsAllows('ecs:TagResource').filter((s) => s.resources.some((r) => r.includes(':task-definition/')));
     expect(tagging.length).toBeGreaterThan(0);
     for (const s of tagging) {
-      expect(s.resources).toEqual([expect.stringMatching(/:task-definition\/berth-pod-\*:\*$/)]);
+      expect(s.resources).toEqual([expect.stringMatching(/:task-definition\/berth-(pod|proxy)-\*:\*$/)]);
       expect(s.condition?.StringEquals?.['ecs:CreateAction']).toBe('RegisterTaskDefinition');
     }
   });

@@ -1,15 +1,20 @@
 // Attack, on AWS: a stranger (a tenant who signed up a minute ago) goes after another project's
-// Service names in Cloud Map — through the real API on DynamoDB Local, the real endpoints and
-// service-discovery reconcilers and project finalizer, and Cloud Map as its API Reference
-// describes it (aws-sdk-client-mock, cloud-map-fake.ts). The stranger makes a Service of the
+// Service names in Cloud Map and its Services' proxies — through the real API on DynamoDB Local,
+// the real endpoints and service-discovery reconcilers and project finalizer, and Cloud Map and
+// ECS as their API References describe them (aws-sdk-client-mock, cloud-map-fake.ts,
+// ecs-proxy-fake.ts). The stranger makes a Service of the
 // same name whose selector matches the victim's pods' labels, labels their own pods like the
 // victim's, tries to make or change Services in the victim's project and to name a project or
 // Service so that its name lands in the victim's namespace, and deletes their own project. The
 // victim's name answers only the victim's ready pods, nothing of the stranger's is registered
 // into the victim's namespace, the stranger's pods are told only their own Services' names, and
-// the stranger's project leaves with its own namespace only. Resolving a name is not reaching
-// it: the victim's pods' security group lets in only the victim's own pods (and the routers).
+// the stranger's project leaves with its own namespace only. The stranger's Service's proxy runs
+// on the stranger's network and resolves only the stranger's pods; the victim's proxy runs in
+// the victim's security group, which a stranger's pod is not in. Resolving a name is not
+// reaching it: the victim's group lets in only the victim's own pods and proxies (and the routers).
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CloudMapDiscovery } from '../../shared/aws/cloud-map.ts';
 import { projectIngressInput } from '../../shared/aws/pod-network.ts';
@@ -20,6 +25,7 @@ import type { Reconciler } from '../../shared/reconcile/types.ts';
 import { foundationReconcilers } from '../../shared/reconcile/foundation.ts';
 import { serviceDiscoveryReconciler } from '../../shared/services/discovery.ts';
 import { CLOUD_MAP_REGION, FakeCloudMap } from '../aws/cloud-map-fake.ts';
+import { ECS_REGION, FakeEcsProxies } from '../aws/ecs-proxy-fake.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 
 const V = 'shop';
@@ -28,6 +34,14 @@ let api: TestApi;
 let victim = '';
 let stranger = '';
 let cloudMap: FakeCloudMap;
+let ecs: FakeEcsProxies;
+/** Each project's security group, as the fleet's ProjectSecurityGroups names it. */
+const groupOf = (project: string) => `sg-0${project}0000000000`;
+/** The proxy task of `project`'s Service `db`, and the HAProxy configuration it runs. */
+const proxyOf = (project: string) => {
+  const t = ecs.live().find((x) => x.group === `berth-proxy:${project}/db`)!;
+  return { task: t, config: ecs.configOf(t) };
+};
 let discovery: Reconciler;
 let finalizer: Reconciler;
 let endpoints: Reconciler;
@@ -48,13 +62,14 @@ async function settle(project: string): Promise<void> {
   for (const s of ['db']) await endpoints.reconcile({ kind: 'Service', project, name: s });
   for (let i = 0; i < 10; i++) {
     if (!(await discovery.reconcile({ kind: 'Service', project, name: 'db' })).requeueAfter) return;
+    ecs.startAll((n) => `10.0.${project === V ? 3 : 9}.${200 + n}`);
   }
   throw new Error('names still pending');
 }
 /** Every RegisterInstance sent into the Cloud Map service of `project/name`, as `ip:port`. */
 const registeredInto = (project: string, name: string) => {
   const ns = [...cloudMap.namespaces.values()].find((n) => n.Name === `${project}.svc`)!;
-  const svc = [...cloudMap.services.values()].find((s) => s.NamespaceId === ns.Id && s.Name === name)!;
+  const svc = [...cloudMap.services.values()].find((s) => s.NamespaceId === ns.Id && s.Name === `${name}.endpoints`)!;
   return cloudMap.sent().filter((c) => c.name === 'RegisterInstance' && c.input.ServiceId === svc.Id).map((c) => {
     const a = c.input.Attributes as Record<string, string>;
     return `${a.AWS_INSTANCE_IPV4}:${a.AWS_INSTANCE_PORT}`;
@@ -65,8 +80,10 @@ beforeAll(async () => {
   api = await testApi();
   cloudMap = new FakeCloudMap();
   cloudMap.pendingPolls = 0;
+  ecs = new FakeEcsProxies();
   const names = new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: CLOUD_MAP_REGION }), vpcId: 'vpc-0b1e2a3c4d5e6f708', polls: 2, sleep: async () => {} });
-  discovery = serviceDiscoveryReconciler(api.store, names);
+  const proxies = new EcsServiceProxies({ client: new ECSClient({ region: ECS_REGION }), cluster: 'berth', image: 'berth/service-proxy:1', subnets: ['subnet-a'], securityGroupOf: async (p) => groupOf(p) });
+  discovery = serviceDiscoveryReconciler(api.store, names, proxies);
   finalizer = foundationReconcilers(api.store, { serviceDiscovery: names })[0]!;
   expect(finalizer.name).toBe('project-finalizer');
   endpoints = endpointsReconciler({ store: api.store });
@@ -84,9 +101,11 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('a stranger and the victim\'s Service names on AWS', () => {
-  it('the victim\'s name answers only the victim\'s ready pod; the stranger\'s same-named Service is the stranger\'s alone', () => {
-    expect(cloudMap.answers('db.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
-    expect(cloudMap.answers('db.lab.svc')).toEqual(['db-1-s1 10.0.9.9:5432']);
+  it('the victim\'s names answer only the victim\'s ready pod and proxy; the stranger\'s same-named Service is the stranger\'s alone', () => {
+    expect(cloudMap.answers('db.endpoints.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
+    expect(cloudMap.answers('db.endpoints.lab.svc')).toEqual(['db-1-s1 10.0.9.9:5432']);
+    expect(cloudMap.answers('db.shop.svc')).toEqual(['proxy 10.0.3.201:5432']);
+    expect(cloudMap.answers('db.lab.svc')).toEqual(['proxy 10.0.9.201:5432']);
     expect(registeredInto(V, 'db')).toEqual(['10.0.3.41:5432']);
     expect(registeredInto(S, 'db')).toEqual(['10.0.9.9:5432']);
   });
@@ -100,12 +119,13 @@ describe('a stranger and the victim\'s Service names on AWS', () => {
     const res = await api.call(method, path, stranger, body);
     expect([403, 404]).toContain(res.status);
     await settle(V);
-    expect(cloudMap.answers('db.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
+    expect(cloudMap.answers('db.endpoints.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
     expect(cloudMap.sent().slice(before).filter((c) => /Register|Create|Delete/.test(c.name))).toEqual([]);
   });
 
   it.each([
     ['a Service whose name reaches into the victim\'s namespace', `/api/v1/projects/${S}/services`, { ...dbService, metadata: { name: 'db.shop' } }],
+    ['a Service named like the victim\'s endpoints\' name', `/api/v1/projects/${S}/services`, { ...dbService, metadata: { name: 'db.endpoints.shop' } }],
     ['a project named like the victim\'s namespace', '/api/v1/projects', { metadata: { name: 'shop.svc' }, spec: {} }],
   ])('cannot make %s (4xx naming the field)', async (_what, path, body) => {
     const res = await api.call('POST', path, stranger, body);
@@ -120,6 +140,19 @@ describe('a stranger and the victim\'s Service names on AWS', () => {
     const vars = Object.fromEntries(env.map((e) => [e.name, e.value]));
     expect(vars).toMatchObject({ LOCALDOMAIN: 'lab.svc', DB_SERVICE_HOST: 'db.lab.svc', DB_SERVICE_PORT: '5432', DB_SERVICE_PORT_PG: '5432', DB_PORT: 'tcp://db.lab.svc:5432' });
     expect(JSON.stringify(env)).not.toMatch(/shop/);
+  });
+
+  it('the stranger\'s proxy runs on the stranger\'s network and resolves only the stranger\'s pods; the victim\'s runs in the victim\'s group', () => {
+    const mine = proxyOf(S);
+    const theirs = proxyOf(V);
+    expect(mine.task.input.networkConfiguration?.awsvpcConfiguration?.securityGroups).toEqual([groupOf(S)]);
+    expect(theirs.task.input.networkConfiguration?.awsvpcConfiguration?.securityGroups).toEqual([groupOf(V)]);
+    expect([...new Set(mine.config.match(/[\w.-]+\.svc\b/g))]).toEqual(['db.endpoints.lab.svc']);
+    expect([...new Set(theirs.config.match(/[\w.-]+\.svc\b/g))]).toEqual(['db.endpoints.shop.svc']);
+    // Every proxy task the stranger's Service caused is in the stranger's group, tagged with the stranger's project.
+    for (const t of ecs.live().filter((x) => x.tags?.some((g) => g.key === 'berth:project' && g.value === S))) {
+      expect(t.input.networkConfiguration?.awsvpcConfiguration?.securityGroups).toEqual([groupOf(S)]);
+    }
   });
 
   it('a resolved name is not a way in: the victim\'s pods\' group admits only the victim\'s own pods and the routers', () => {
@@ -140,7 +173,10 @@ describe('a stranger and the victim\'s Service names on AWS', () => {
     }
     expect(await api.store.get(ref)).toBeUndefined();
     expect([...cloudMap.namespaces.values()].map((n) => n.Name)).toEqual(['shop.svc']);
-    expect(cloudMap.answers('db.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
+    expect(cloudMap.answers('db.endpoints.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
+    expect(cloudMap.answers('db.shop.svc')).toEqual(['proxy 10.0.3.201:5432']);
+    // The stranger's proxy went with their Service; the victim's runs on.
+    expect(ecs.live().map((t) => t.group)).toEqual(['berth-proxy:shop/db']);
     const deletions = cloudMap.sent().filter((c) => c.name === 'DeleteNamespace' || c.name === 'DeleteService');
     expect(deletions.length).toBeGreaterThan(0);
     const victimIds = new Set([...cloudMap.namespaces.keys(), ...cloudMap.services.keys()]);

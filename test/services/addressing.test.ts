@@ -73,24 +73,24 @@ describe("a pod's Service variables", () => {
     expect(serviceEnv([svc('new', {}), deleting])).toEqual([]);
   });
 
-  it('by name (AWS, Cloud Map): the Service\'s name and the ports its pods listen on, with or without a cluster IP', () => {
+  it('by name (AWS, Cloud Map and the Service\'s proxy): the Service\'s name and its own ports, with or without a cluster IP', () => {
     const env = serviceEnv([svc('my-db', { ports: [{ name: 'pg', port: 5432, targetPort: 8080, protocol: 'TCP' }] }), svc('cache', { clusterIP: '10.0.0.72', ports: [{ port: 6379, protocol: 'TCP' }] })], { byName: true });
     expect(Object.fromEntries(env.map((e) => [e.name, e.value]))).toEqual({
       CACHE_SERVICE_HOST: 'cache.shop.svc', CACHE_SERVICE_PORT: '6379', CACHE_PORT: 'tcp://cache.shop.svc:6379',
       CACHE_PORT_6379_TCP: 'tcp://cache.shop.svc:6379', CACHE_PORT_6379_TCP_PROTO: 'tcp', CACHE_PORT_6379_TCP_PORT: '6379', CACHE_PORT_6379_TCP_ADDR: 'cache.shop.svc',
-      MY_DB_SERVICE_HOST: 'my-db.shop.svc', MY_DB_SERVICE_PORT: '8080', MY_DB_SERVICE_PORT_PG: '8080', MY_DB_PORT: 'tcp://my-db.shop.svc:8080',
-      MY_DB_PORT_8080_TCP: 'tcp://my-db.shop.svc:8080', MY_DB_PORT_8080_TCP_PROTO: 'tcp', MY_DB_PORT_8080_TCP_PORT: '8080', MY_DB_PORT_8080_TCP_ADDR: 'my-db.shop.svc',
+      MY_DB_SERVICE_HOST: 'my-db.shop.svc', MY_DB_SERVICE_PORT: '5432', MY_DB_SERVICE_PORT_PG: '5432', MY_DB_PORT: 'tcp://my-db.shop.svc:5432',
+      MY_DB_PORT_5432_TCP: 'tcp://my-db.shop.svc:5432', MY_DB_PORT_5432_TCP_PROTO: 'tcp', MY_DB_PORT_5432_TCP_PORT: '5432', MY_DB_PORT_5432_TCP_ADDR: 'my-db.shop.svc',
     });
   });
 });
 
 describe('variables by name (AWS) with a named target port', () => {
-  it('carry the number the ready pods resolved the name to, and the Service port while none is ready', () => {
+  it('carry the Service\'s own port whatever the ready pods resolved the name to: the proxy listens there', () => {
     const named = svc('web', { ports: [{ port: 80, targetPort: 'http', protocol: 'TCP' }] } as never);
     const port = (s: Service) => serviceEnv([s], { byName: true }).find((e) => e.name === 'WEB_SERVICE_PORT')?.value;
     expect(port(named)).toBe('80');
     named.status.endpoints = [{ pod: 'web-1-a', host: 'h', ip: '10.0.3.4', ports: [{ port: 80, hostPort: 8081, targetPort: 8081 }] }];
-    expect(port(named)).toBe('8081');
+    expect(port(named)).toBe('80');
   });
 });
 

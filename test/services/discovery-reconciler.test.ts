@@ -1,26 +1,33 @@
-// The service-discovery reconciler (shared/services/discovery.ts) over DynamoDB Local and Cloud
-// Map as its API Reference describes it (test/aws/cloud-map-fake.ts): a Service's name follows
-// its endpoints, waits (requeue) while its namespace is being made, goes when the Service goes;
+// The service-discovery reconciler (shared/services/discovery.ts) over DynamoDB Local, Cloud
+// Map and ECS as their API References describe them (test/aws/cloud-map-fake.ts,
+// test/aws/ecs-proxy-fake.ts): a Service's endpoints' name follows its endpoints, its proxy is
+// run and its own name answers the proxy once it runs, waits (requeue) while its namespace is
+// being made or its proxy starting, goes (proxy, then names) when the Service goes;
 // the resync finds names and namespaces the store no longer has; failures reach onError and
 // are thrown again for the runner's retry.
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudMapDiscovery } from '../../shared/aws/cloud-map.ts';
+import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
 import type { Service } from '../../shared/model/objects.ts';
 import type { ObjectRef } from '../../shared/model/types.ts';
 import { PENDING_RETRY_MS, instancesOf, planInstances, serviceDiscoveryReconciler } from '../../shared/services/discovery.ts';
 import { CLOUD_MAP_REGION, FakeCloudMap } from '../aws/cloud-map-fake.ts';
+import { ECS_REGION, FakeEcsProxies } from '../aws/ecs-proxy-fake.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 
 let t: TestTable;
 let fake: FakeCloudMap;
+let ecs: FakeEcsProxies;
 let errors: [string, ObjectRef][];
 const P = 'demo';
 const endpoint = (pod: string, ip: string) => ({ pod, host: 'h1', ip, ports: [{ port: 80, hostPort: 8080 }] });
 
 function reconciler() {
   const names = new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: CLOUD_MAP_REGION }), vpcId: 'vpc-0b1e2a3c4d5e6f708', polls: 1, sleep: async () => {} });
-  return serviceDiscoveryReconciler(t.store, names, { onError: (err, ref) => errors.push([(err as Error).message, ref]) });
+  const proxies = new EcsServiceProxies({ client: new ECSClient({ region: ECS_REGION }), cluster: 'berth', image: 'berth/service-proxy:1', subnets: ['subnet-a'], securityGroupOf: async (p) => `sg-0${p}` });
+  return serviceDiscoveryReconciler(t.store, names, proxies, { onError: (err, ref) => errors.push([(err as Error).message, ref]) });
 }
 async function service(name: string, endpoints: ReturnType<typeof endpoint>[]): Promise<Service> {
   const s = await t.store.create<Service>({ kind: 'Service', metadata: { name, project: P }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] } } as never);
@@ -35,8 +42,14 @@ const collectAll = async (it: AsyncIterable<ObjectRef>) => {
 beforeEach(async () => {
   t = await freshTable();
   fake = new FakeCloudMap();
+  ecs = new FakeEcsProxies();
   errors = [];
   await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
+});
+
+afterEach(() => {
+  fake.mock.restore();
+  ecs.mock.restore();
 });
 
 describe('the service-discovery reconciler', () => {
@@ -54,8 +67,44 @@ describe('the service-discovery reconciler', () => {
     const ref = { kind: 'Service', project: P, name: 'web' };
     expect(await r.reconcile(ref)).toEqual({ requeueAfter: PENDING_RETRY_MS });
     expect(await r.reconcile(ref)).toEqual({ requeueAfter: PENDING_RETRY_MS });
+    // The namespace is there and the endpoints answered; the proxy is still starting.
+    expect(await r.reconcile(ref)).toEqual({ requeueAfter: PENDING_RETRY_MS });
+    expect(fake.answers('web.endpoints.demo.svc')).toEqual(['web-1-a 10.0.3.41:8080']);
+    expect(fake.answers('web.demo.svc')).toEqual([]);
+    expect(ecs.live()).toHaveLength(1);
+    ecs.startAll();
     expect(await r.reconcile(ref)).toEqual({});
-    expect(fake.answers('web.demo.svc')).toEqual(['web-1-a 10.0.3.41:8080']);
+    // The Service's own name: its proxy, at the Service's port; one proxy only.
+    expect(fake.answers('web.demo.svc')).toEqual(['proxy 10.0.3.101:80']);
+    expect(ecs.live()).toHaveLength(1);
+    expect(ecs.live()[0]!.input.networkConfiguration?.awsvpcConfiguration?.securityGroups).toEqual(['sg-0demo']);
+  });
+
+  it('runs again a proxy that stopped, from the resync, and names the new one', async () => {
+    fake.pendingPolls = 0;
+    const r = reconciler();
+    await service('web', [endpoint('web-1-a', '10.0.3.41')]);
+    const ref = { kind: 'Service', project: P, name: 'web' };
+    await r.reconcile(ref);
+    ecs.startAll();
+    await r.reconcile(ref);
+    ecs.lose(ecs.live()[0]!.taskArn!);
+    expect(await collectAll(r.resync!())).toEqual([ref]);
+    expect(await r.reconcile(ref)).toEqual({ requeueAfter: PENDING_RETRY_MS });
+    ecs.startAll((n) => `10.0.3.${200 + n}`);
+    expect(await r.reconcile(ref)).toEqual({});
+    expect(fake.answers('web.demo.svc')).toEqual(['proxy 10.0.3.201:80']);
+  });
+
+  it('a Service with only UDP ports has no proxy and its own name no answers', async () => {
+    fake.pendingPolls = 0;
+    const r = reconciler();
+    const s = await t.store.create<Service>({ kind: 'Service', metadata: { name: 'dns', project: P }, spec: { selector: { app: 'dns' }, ports: [{ port: 53, targetPort: 5353, protocol: 'UDP' }] } } as never);
+    await t.store.updateStatus<Service>({ ...s, status: { endpoints: [{ pod: 'dns-1-a', host: 'h1', ip: '10.0.3.5', ports: [{ port: 53, hostPort: 5353 }] }] } });
+    expect(await r.reconcile({ kind: 'Service', project: P, name: 'dns' })).toEqual({});
+    expect(ecs.tasks.size).toBe(0);
+    expect(fake.answers('dns.demo.svc')).toEqual([]);
+    expect(fake.answers('dns.endpoints.demo.svc')).toEqual(['dns-1-a 10.0.3.5:5353']);
   });
 
   it('removes a deleted Service\'s name, and the resync finds names and namespaces the store no longer has', async () => {
@@ -65,6 +114,9 @@ describe('the service-discovery reconciler', () => {
     await service('api', []);
     await r.reconcile({ kind: 'Service', project: P, name: 'web' });
     await r.reconcile({ kind: 'Service', project: P, name: 'api' });
+    ecs.startAll();
+    await r.reconcile({ kind: 'Service', project: P, name: 'web' });
+    expect(fake.answers('web.demo.svc')).toHaveLength(1);
     const web = (await t.store.get<Service>({ kind: 'Service', project: P, name: 'web' }))!;
     await t.store.delete({ kind: 'Service', project: P, name: 'web' }, { resourceVersion: web.metadata.resourceVersion });
     // A namespace whose project is gone (made by an earlier pass, its project deleted meanwhile).
@@ -75,10 +127,13 @@ describe('the service-discovery reconciler', () => {
     await t.store.delete({ kind: 'Service', project: 'gone', name: 'db' }, { resourceVersion: (await t.store.get({ kind: 'Service', project: 'gone', name: 'db' }))!.metadata.resourceVersion });
     await t.store.delete({ kind: 'Project', project: '', name: 'gone' }, { resourceVersion: gone.metadata.resourceVersion });
     const refs = await collectAll(r.resync!());
-    expect(refs).toEqual(expect.arrayContaining([{ kind: 'Service', project: P, name: 'web' }, { kind: 'Project', project: '', name: 'gone' }]));
+    expect(refs).toEqual(expect.arrayContaining([{ kind: 'Service', project: P, name: 'web' }, { kind: 'Service', project: 'gone', name: 'db' }, { kind: 'Project', project: '', name: 'gone' }]));
     for (const ref of refs) for (let i = 0; i < 3 && (await r.reconcile(ref)).requeueAfter; i++);
     expect(fake.answers('web.demo.svc')).toEqual([]);
-    expect([...fake.services.values()].map((s) => s.Name)).toEqual(['api']);
+    expect(fake.answers('web.endpoints.demo.svc')).toEqual([]);
+    expect([...fake.services.values()].map((s) => s.Name).sort()).toEqual(['api', 'api.endpoints']);
+    // The deleted Services' proxies are stopped; the live one's stays.
+    expect(ecs.live().map((x) => x.group)).toEqual(['berth-proxy:demo/api']);
     expect([...fake.namespaces.values()].map((n) => n.Name)).toEqual(['demo.svc']);
     expect(await collectAll(r.resync!())).toEqual([{ kind: 'Service', project: P, name: 'api' }]);
   });

@@ -1,0 +1,171 @@
+// A Service's proxy on AWS (STYLE 8: pure, no I/O): one small ECS task per Service, HAProxy from
+// the `berth/service-proxy` image, on its project's network (its own interface in the project's
+// security group, so only the project's pods and the routers reach it). Cloud Map answers the
+// Service's name `<service>.<project>.svc` with the proxy's address, which stays while endpoints
+// come and go; the ready pods are answered under `<service>.endpoints.<project>.svc`
+// (cloud-map.ts), and the proxy finds them there itself: its configuration is static per Service
+// spec (one TCP frontend per Service port, listening on that port, each with a backend of
+// `server-template` slots that HAProxy's resolver fills from that name's A records, at the port
+// the pods listen on), so endpoint changes need no configuration push. A Service's proxy is
+// replaced only when its ports change.
+//
+// AWS documentation: Amazon ECS API Reference, RegisterTaskDefinition (ContainerDefinition:
+// systemControls, memoryReservation, linuxParameters) and RunTask (placementConstraints
+// memberOf, placementStrategy spread, networkConfiguration, startedBy, group, tags); Amazon ECS
+// Developer Guide, "Task definition parameters" (systemControls: namespaced net.* sysctls are
+// accepted for awsvpc tasks). Amazon Route 53 Developer Guide, "Multivalue answer routing": up to
+// eight healthy records per answer.
+import { createHash } from 'node:crypto';
+import type { RegisterTaskDefinitionCommandInput, RunTaskCommandInput, Tag } from '@aws-sdk/client-ecs';
+import { ValidationError } from '../errors.ts';
+import { endpointsName, type ServiceProxySpec } from '../services/discovery.ts';
+import { TCP_PROXY_DEFAULTS } from '../services/proxy-config.ts';
+import { HOST_ROLE_ATTRIBUTE, TENANT_ROLE } from './ecs-hosts.ts';
+import { MANAGED_TAG, PROJECT_TAG } from './ownership.ts';
+import { podNetworkConfiguration } from './pod-network.ts';
+import { SERVICE_PROXY_REPOSITORY } from './project-roles.ts';
+
+/** Task definition families of Services' proxies: `berth-proxy-<project>_<service>`. */
+export const PROXY_FAMILY_PREFIX = 'berth-proxy-';
+/** The task group of a proxy names its Service: `berth-proxy:<project>/<service>`. */
+export const PROXY_GROUP_PREFIX = 'berth-proxy:';
+/** Tags on a proxy's task and task definition, beside berth:managed and berth:project. */
+export const PROXY_TAGS = { service: 'berth:service', contentHash: 'berth:content-hash' } as const;
+/** The proxy image's repository under the registry prefix (`berth/service-proxy`) and tag, as images/recipe.ts builds it. */
+export const PROXY_IMAGE_REPOSITORY = SERVICE_PROXY_REPOSITORY;
+export const PROXY_IMAGE_TAG = '1';
+/** The proxy's container in its task definition. */
+export const PROXY_CONTAINER = 'proxy';
+/**
+ * Server slots per Service port. Route 53 answers a multivalue name with at most eight records,
+ * so a proxy balances over at most eight ready pods at a time (a different eight as they change).
+ */
+export const PROXY_SLOTS = 8;
+/** What a proxy reserves on its host: 64 CPU units (1/16 vCPU) and 32 MiB, at most 128 MiB. */
+export const PROXY_RESOURCES = { cpu: 64, memoryReservationMiB: 32, memoryMiB: 128 } as const;
+/** The image user (Debian's nobody): the proxy never runs as root. */
+const PROXY_USER = '65534:65534';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * HAProxy's configuration of a Service's proxy: the VPC resolver from the task's resolv.conf,
+ * answers kept 10 s (the records' TTL is 5 s), a pod gone from the answers kept 30 s (Route 53
+ * answers at most eight of more records, a different eight each time), TCP checks of each pod.
+ * @example renderServiceProxyConfig({ project: 'shop', service: 'db', ports: [{ port: 5432, target: 5432 }] })
+ */
+export function renderServiceProxyConfig(spec: ServiceProxySpec): string {
+  const pods = `${endpointsName(spec.service)}.${spec.project}.svc`;
+  const lines = [
+    `# Service ${spec.project}/${spec.service} on AWS: its ready pods are ${pods}`,
+    'global',
+    '  maxconn 1024',
+    'resolvers vpc',
+    '  parse-resolv-conf',
+    '  accepted_payload_size 8192',
+    '  resolve_retries 3',
+    '  timeout resolve 1s',
+    '  timeout retry 1s',
+    '  hold valid 10s',
+    '  hold obsolete 30s',
+    '  hold nx 5s',
+    ...TCP_PROXY_DEFAULTS,
+    '  default-server init-addr none resolvers vpc resolve-prefer ipv4 check inter 2s',
+  ];
+  for (const p of spec.ports) {
+    lines.push(`frontend port-${p.port}`, `  bind :${p.port}`, `  default_backend port-${p.port}`);
+    lines.push(`backend port-${p.port}`, '  balance leastconn', `  server-template pod 1-${PROXY_SLOTS} ${pods}:${p.target}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The task definition family of a Service's proxy: only the characters ECS allows, shortened
+ * with a hash past ECS's 255. The underscore occurs in neither name, so two projects never share one.
+ */
+export function proxyFamily(project: string, service: string): string {
+  const family = `${PROXY_FAMILY_PREFIX}${project}_${service}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  if (family.length <= 255) return family;
+  const hash = sha(family).slice(0, 16);
+  return `${family.slice(0, 255 - hash.length - 1)}-${hash}`;
+}
+
+/** The `startedBy` of a Service's proxy tasks: a stable 38-character token of project and Service. */
+export const proxyToken = (project: string, service: string): string => `${PROXY_FAMILY_PREFIX}${sha(`${project}/${service}`).slice(0, 26)}`;
+
+export interface ServiceProxySettings {
+  /** The proxy image in ECR (`<registry>/berth/service-proxy:1`). */
+  image: string;
+  /** The task execution role that pulls it: the project's own role (project-roles.ts). */
+  executionRoleOf?: (project: string) => string;
+}
+
+/**
+ * The RegisterTaskDefinition input of a Service's proxy (pure). The configuration travels in
+ * an environment variable, which a shell writes to a file before HAProxy starts. The proxy
+ * runs as nobody without capabilities; the namespaced sysctl `ip_unprivileged_port_start=0`
+ * lets it listen on a Service port below 1024 (a task of its own network namespace).
+ */
+export function proxyTaskDefinitionInput(spec: ServiceProxySpec, s: ServiceProxySettings): RegisterTaskDefinitionCommandInput {
+  if (!spec.ports.length) throw ValidationError.field('spec.ports', 'a Service proxy forwards at least one TCP port');
+  return {
+    family: proxyFamily(spec.project, spec.service),
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['EC2'],
+    ...(s.executionRoleOf ? { executionRoleArn: s.executionRoleOf(spec.project) } : {}),
+    containerDefinitions: [{
+      name: PROXY_CONTAINER,
+      image: s.image,
+      essential: true,
+      command: ['/bin/sh', '-c', 'printf "%s" "$BERTH_PROXY_CONFIG" > /tmp/haproxy.cfg && exec haproxy -W -db -f /tmp/haproxy.cfg'],
+      environment: [{ name: 'BERTH_PROXY_CONFIG', value: renderServiceProxyConfig(spec) }],
+      portMappings: spec.ports.map((p) => ({ containerPort: p.port, protocol: 'tcp' as const })),
+      cpu: PROXY_RESOURCES.cpu,
+      memoryReservation: PROXY_RESOURCES.memoryReservationMiB,
+      memory: PROXY_RESOURCES.memoryMiB,
+      user: PROXY_USER,
+      privileged: false,
+      readonlyRootFilesystem: false,
+      linuxParameters: { capabilities: { drop: ['ALL'] }, initProcessEnabled: true },
+      dockerSecurityOptions: ['no-new-privileges'],
+      systemControls: [{ namespace: 'net.ipv4.ip_unprivileged_port_start', value: '0' }],
+      mountPoints: [],
+      volumesFrom: [],
+    }],
+  };
+}
+
+/** The hash of a proxy's task definition, in its tags and its tasks' (a new one replaces them). */
+export const proxyContentHash = (input: RegisterTaskDefinitionCommandInput): string => sha(JSON.stringify(input)).slice(0, 32);
+
+/** The tags of a Service's proxy task and task definition. */
+export const proxyTags = (spec: Pick<ServiceProxySpec, 'project' | 'service'>, hash: string): Tag[] => [
+  { key: MANAGED_TAG, value: 'true' },
+  { key: PROJECT_TAG, value: spec.project },
+  { key: PROXY_TAGS.service, value: spec.service },
+  { key: PROXY_TAGS.contentHash, value: hash },
+];
+
+/**
+ * The RunTask input of a Service's proxy (pure): on a tenant host ECS chooses (spread over
+ * zones, then hosts), on the project's network, named by its token and group, tagged.
+ */
+export function proxyRunTaskInput(
+  spec: ServiceProxySpec,
+  o: { cluster: string; taskDefinition: string; hash: string; subnets: string[]; securityGroup: string },
+): RunTaskCommandInput {
+  const group = `${PROXY_GROUP_PREFIX}${spec.project}/${spec.service}`;
+  return {
+    cluster: o.cluster,
+    taskDefinition: o.taskDefinition,
+    count: 1,
+    launchType: 'EC2',
+    startedBy: proxyToken(spec.project, spec.service),
+    ...(group.length <= 255 ? { group } : {}),
+    placementConstraints: [{ type: 'memberOf', expression: `attribute:${HOST_ROLE_ATTRIBUTE} == ${TENANT_ROLE}` }],
+    placementStrategy: [{ type: 'spread', field: 'attribute:ecs.availability-zone' }, { type: 'spread', field: 'instanceId' }],
+    networkConfiguration: podNetworkConfiguration(o.subnets, o.securityGroup),
+    tags: proxyTags(spec, o.hash),
+    enableECSManagedTags: true,
+  };
+}
