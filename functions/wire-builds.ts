@@ -9,6 +9,8 @@ import { EcsPodSecrets } from '../shared/aws/ecs-pod-secrets.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { tasksOnHosts } from '../shared/aws/ecs-hosts.ts';
+import type { Host } from '../shared/model/objects.ts';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { EfsClaims } from '../shared/aws/efs-claims.ts';
@@ -244,7 +246,10 @@ export function ecsFleetSync(deps: Pick<ApiDeps, 'store' | 'logger'>, env: NodeJ
  * pods that fit nowhere add hosts, empty hosts are retired after the quiet period
  * (shared/autoscale). Build hosts are left to ECS managed scaling, which RunTask feeds.
  */
-export function tenantAutoscaler(deps: Pick<ApiDeps, 'store'>, env: NodeJS.ProcessEnv, client: Pick<AutoScalingClient, 'send'>): () => Promise<AutoscalePass> {
+export function tenantAutoscaler(deps: Pick<ApiDeps, 'store'>, env: NodeJS.ProcessEnv, client: Pick<AutoScalingClient, 'send'>, ecs: Pick<ECSClient, 'send'> = new ECSClient({ region: env.AWS_REGION })): () => Promise<AutoscalePass> {
   const group = required(env, 'BERTH_TENANT_HOSTS_GROUP', 'the autoscaler scales the tenant hosts\' Auto Scaling group');
-  return createAutoscaler({ store: deps.store, groups: new AutoScalingGroups(client), group });
+  const cluster = required(env, 'BERTH_CLUSTER', 'the autoscaler counts the tasks on the tenant hosts of the ECS cluster');
+  // A host that runs only Services' proxies (tasks, not pods) is not empty: it is not retired.
+  const tasksOn = (hosts: Host[]) => tasksOnHosts(ecs, cluster, hosts.filter((h) => h.spec.provider === 'ecs' && h.spec.endpoint).map((h) => ({ name: h.metadata.name, containerInstanceArn: h.spec.endpoint! })));
+  return createAutoscaler({ store: deps.store, groups: new AutoScalingGroups(client), group, tasksOn });
 }

@@ -22,6 +22,11 @@ export interface AutoscalerDeps {
   group: string;
   /** What one host of the group offers pods, when no host has registered yet to tell. */
   instanceCapacity?: Resources;
+  /**
+   * How many tasks the fleet itself runs on each host (by Host name), whatever started them:
+   * Services' proxies on AWS are tasks but not pods. A host that runs any is not empty.
+   */
+  tasksOn?: (hosts: Host[]) => Promise<Map<string, number>>;
   policy?: Partial<ScalingPolicy>;
   now?: () => number;
 }
@@ -35,7 +40,7 @@ export interface AutoscalePass {
 const timeOf = (v: string | undefined) => (v === undefined ? undefined : Date.parse(v));
 
 /** The Host objects that run on an instance, as the planner sees them. */
-async function observedHosts(store: ObjectStore): Promise<{ hosts: ScalingHost[]; pending: PendingPod[] }> {
+async function observedHosts(store: ObjectStore, tasksOn?: AutoscalerDeps['tasksOn']): Promise<{ hosts: ScalingHost[]; pending: PendingPod[] }> {
   const podsOn = new Map<string, number>();
   const pending: PendingPod[] = [];
   for await (const p of eachOfKind<Pod>(store, 'Pod')) {
@@ -43,17 +48,20 @@ async function observedHosts(store: ObjectStore): Promise<{ hosts: ScalingHost[]
     else if (pendingUnbound(p)) pending.push({ name: `${p.metadata.project}/${p.metadata.name}`, ...podRequest(p) });
   }
   const hosts: ScalingHost[] = [];
-  for await (const h of eachObject<Host>(store, 'Host', '')) {
-    if (!h.spec.instanceId) continue;
+  const instances: Host[] = [];
+  for await (const h of eachObject<Host>(store, 'Host', '')) if (h.spec.instanceId) instances.push(h);
+  const tasks = tasksOn && instances.length ? await tasksOn(instances) : new Map<string, number>();
+  for (const h of instances) {
     const a = h.metadata.annotations ?? {};
     const idleSince = timeOf(a[IDLE_SINCE_ANNOTATION]);
     const drainingSince = timeOf(a[DRAINING_ANNOTATION]);
     hosts.push({
       name: h.metadata.name,
-      instanceId: h.spec.instanceId,
+      instanceId: h.spec.instanceId!,
       allocatable: { ...h.status.allocatable },
       requested: { ...h.status.requested },
-      pods: podsOn.get(h.metadata.name) ?? 0,
+      // A pod is a task too: the larger count is what runs there.
+      pods: Math.max(podsOn.get(h.metadata.name) ?? 0, tasks.get(h.metadata.name) ?? 0),
       ready: h.status.ready,
       ...(idleSince !== undefined ? { idleSince } : {}),
       ...(drainingSince !== undefined ? { drainingSince } : {}),
@@ -106,7 +114,7 @@ export function createAutoscaler(deps: AutoscalerDeps): () => Promise<AutoscaleP
   };
   return async () => {
     const group = await deps.groups.describe(deps.group);
-    const { hosts, pending } = await observedHosts(deps.store);
+    const { hosts, pending } = await observedHosts(deps.store, deps.tasksOn);
     const planned = plan(hosts, pending, { ...group, ...(deps.instanceCapacity ? { instanceCapacity: deps.instanceCapacity } : {}) }, now(), policy);
     // In order, one at a time: a host is cordoned before it loses its protection, and terminated last.
     for (const a of planned.actions) await apply(a);

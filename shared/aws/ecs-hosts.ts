@@ -89,6 +89,26 @@ export interface Discovery {
   skipped: { containerInstanceArn: string; reason: string }[];
 }
 
+/**
+ * How many tasks each host runs or is starting (DescribeContainerInstances' `runningTasksCount`
+ * and `pendingTasksCount`, 100 instances a call), by Host name: pods, and what the fleet runs
+ * besides them (Services' proxies). Hosts whose container instance is gone are left out.
+ * AWS documentation: Amazon ECS API Reference, DescribeContainerInstances; ContainerInstance.
+ */
+export async function tasksOnHosts(client: Pick<ECSClient, 'send'>, cluster: string, hosts: { name: string; containerInstanceArn: string }[]): Promise<Map<string, number>> {
+  const byArn = new Map(hosts.map((h) => [h.containerInstanceArn, h.name]));
+  const arns = [...byArn.keys()];
+  const out = new Map<string, number>();
+  for (let i = 0; i < arns.length; i += DESCRIBE_BATCH) {
+    const page = await client.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns.slice(i, i + DESCRIBE_BATCH) }));
+    for (const ci of page.containerInstances ?? []) {
+      const name = ci.containerInstanceArn && byArn.get(ci.containerInstanceArn);
+      if (name) out.set(name, (ci.runningTasksCount ?? 0) + (ci.pendingTasksCount ?? 0));
+    }
+  }
+  return out;
+}
+
 /** Berth's tenant hosts in the cluster as Host specs. */
 export async function discoverEcsHosts(opts: DiscoverOptions): Promise<Discovery> {
   const { client, cluster } = opts;
