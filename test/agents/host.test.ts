@@ -177,9 +177,10 @@ describe('the host agent', () => {
   it('runs an exec readiness probe inside the container', async () => {
     const probe = { exec: { command: ['sh', '-c', 'test -f /tmp/ready'] }, periodSeconds: 1, failureThreshold: 1, successThreshold: 1, timeoutSeconds: 2, initialDelaySeconds: 0 };
     const p = await boundPod({ command: ['sleep', '3600'], readinessProbe: probe });
+    // Running and not Ready comes first with no message (the probe has not run yet), then with its failure.
     const unready = await until('the probe failing', async () => {
       const cur = await read(p.metadata.name);
-      return cur?.status.phase === 'Running' && ready(cur)?.status === 'False' && cur;
+      return cur?.status.phase === 'Running' && ready(cur)?.status === 'False' && ready(cur)?.message && cur;
     });
     expect(ready(unready)!.message).toMatch(/exit code 1|exited with 1/);
     const exec = await docker.getContainer(unready.status.containerID!.replace(/^docker:\/\//, '')).exec({ Cmd: ['touch', '/tmp/ready'], User: '0' });

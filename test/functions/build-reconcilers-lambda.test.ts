@@ -34,7 +34,7 @@ const SCOPE_ROLE = 'arn:aws:iam::111122223333:role/berth-build-scope';
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 let t: TestTable;
 let stream: (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
-let resync: () => Promise<{ reconciled: number; failed: number }>;
+let resync: (event?: { time: string }) => Promise<{ reconciled: number; failed: number }>;
 const seen = new Set<string>();
 
 /** The stream records written since the last call, as Lambda would deliver them. */
@@ -131,7 +131,11 @@ describe('stream function on AWS', () => {
     cloudMap.on(ListNamespacesCommand).resolves({ Namespaces: [] });
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'Berth-Fleet-TenantHostsAsg-0A1B2C3D4E5F', MinSize: 1, MaxSize: 10, DesiredCapacity: 1, DefaultCooldown: 300, AvailabilityZones: ['eu-west-1a'], HealthCheckType: 'EC2', CreatedTime: new Date('2026-11-30T12:00:00Z'), Instances: [] }] });
     // No pods wait and no host has registered: the autoscaler only reads its group.
-    expect(await resync()).toMatchObject({ failed: 0, autoscaler: { desired: 1, actions: [], tooLarge: [] } });
+    // A scheduled event as EventBridge delivers it (Amazon EventBridge User Guide, "Creating a rule
+    // that runs on a schedule": detail-type "Scheduled Event"), at a minute off the registry
+    // resync's, so that this pass does not also list ECR.
+    const scheduled = { version: '0', id: '89d1a02d-5ec7-412e-82f5-13505f849b41', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: '2026-12-03T11:46:00Z', region: 'eu-west-1', resources: ['arn:aws:events:eu-west-1:123456789012:rule/berth-resync'], detail: {} };
+    expect(await resync(scheduled)).toMatchObject({ failed: 0, autoscaler: { desired: 1, actions: [], tooLarge: [] }, registryMoved: undefined });
     expect(asg.commandCalls(DescribeAutoScalingGroupsCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupNames: ['Berth-Fleet-TenantHostsAsg-0A1B2C3D4E5F'] }]);
     expect(asg.calls()).toHaveLength(1);
     expect(cloudMap.commandCalls(ListNamespacesCommand).map((c) => c.args[0].input)).toEqual([{ Filters: [{ Name: 'TYPE', Values: ['DNS_PRIVATE'], Condition: 'EQ' }] }]);
