@@ -180,7 +180,7 @@ describe('the host agent', () => {
     // Running and not Ready comes first with no message (the probe has not run yet), then with its failure.
     const unready = await until('the probe failing', async () => {
       const cur = await read(p.metadata.name);
-      return cur?.status.phase === 'Running' && ready(cur)?.status === 'False' && ready(cur)?.message && cur;
+      return cur?.status.phase === 'Running' && ready(cur)?.status === 'False' && !!ready(cur)?.message && cur;
     });
     expect(ready(unready)!.message).toMatch(/exit code 1|exited with 1/);
     const exec = await docker.getContainer(unready.status.containerID!.replace(/^docker:\/\//, '')).exec({ Cmd: ['touch', '/tmp/ready'], User: '0' });
