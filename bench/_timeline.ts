@@ -11,7 +11,7 @@ export const ms = (x: number) => Math.round(x);
 
 export const stepLine = (t: Step) => `  ${String(t.at_ms).padStart(6)}  ${t.step.padEnd(30)} ${t.source}`;
 
-/** The objects' own times for a rollout's pod, ms after `t0` (wall clock): RC made, pod made, bound, container started, ready. */
+/** The objects' own times for a rollout's pod, ms after `t0` (wall clock): RC made, pod made, bound, container created and started, ready. */
 export async function podSteps(p: Platform, docker: Docker, project: string, rcName: string, t0: number): Promise<Step[]> {
   const base = `/api/v1/projects/${project}`;
   const rc = (await p.api('GET', `${base}/replicationcontrollers/${rcName}`)).body;
@@ -19,14 +19,15 @@ export async function podSteps(p: Platform, docker: Docker, project: string, rcN
   const pod = pods.sort((a, b) => Date.parse(a.metadata.creationTimestamp) - Date.parse(b.metadata.creationTimestamp))[0];
   const events = (await p.api('GET', `${base}/events`)).body.items as any[];
   const scheduled = events.find((e) => e.spec.involvedObject.kind === 'Pod' && e.spec.involvedObject.name === pod.metadata.name && e.spec.reason === 'Scheduled');
-  const started = pod.status.containerID ? (await docker.getContainer(pod.status.containerID).inspect()).State.StartedAt : undefined;
+  const container = pod.status.containerID ? await docker.getContainer(pod.status.containerID).inspect() : undefined;
   const ready = pod.status.conditions?.find((c: any) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;
   const at = since(t0);
   return [
     { step: 'RC made', at_ms: at(rc.metadata.creationTimestamp), source: `${rcName} creationTimestamp` },
     { step: 'pod made', at_ms: at(pod.metadata.creationTimestamp), source: `${pod.metadata.name} creationTimestamp` },
     { step: 'bound', at_ms: at(scheduled?.spec.firstTimestamp), source: 'Scheduled event' },
-    { step: 'container started', at_ms: at(started), source: 'Docker State.StartedAt' },
+    { step: 'container created', at_ms: at(container?.Created), source: 'Docker Created' },
+    { step: 'container started', at_ms: at(container?.State.StartedAt), source: 'Docker State.StartedAt' },
     { step: 'ready', at_ms: at(ready), source: 'Ready condition lastTransitionTime' },
   ];
 }

@@ -69,6 +69,13 @@ export interface HostAgentOptions {
    * the proxies are reached by name only.
    */
   services?: { image: string; clusterIPs?: boolean };
+  /**
+   * The start-up boost: the CPU (millicores) a pod's container may use while it starts, when its
+   * limit is lower (default 1000, never more than the engine has; 0 turns it off). It ends when
+   * the pod's readiness probe passes, or `startupBoostMs` (default 10 s) after the start.
+   */
+  startupCpuMilli?: number;
+  startupBoostMs?: number;
   logger?: Logger;
 }
 
@@ -96,6 +103,9 @@ export async function engineCapacity(docker: Docker): Promise<{ cpu: string; mem
 }
 
 
+/** One core for a starting container: an interpreter's start is mostly CPU. */
+const DEFAULT_STARTUP_CPU_MILLI = 1000;
+
 export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent> {
   const { store, docker, hostName, logger } = opts;
   const leaseMs = opts.leaseMs ?? 2_000;
@@ -117,6 +127,7 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     ...(pinned ? { addressing: projectAddressings(store) } : {}),
     // An idled project keeps its network (and its Services' proxies): its wake starts the pods at once.
     keepNetwork: (project) => keepsIdledNetwork(store, project),
+    startupCpuMilli: Math.min(opts.startupCpuMilli ?? DEFAULT_STARTUP_CPU_MILLI, cpuMillis(capacity.cpu)!),
   });
   const proxies = opts.services ? new DockerServiceProxies(docker, containers.networks, { image: opts.services.image, networkOwner }) : undefined;
   const syncProxies = (only?: string) =>
@@ -130,6 +141,7 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     secrets: opts.secrets,
     drainMs: opts.drainMs,
     backoff: opts.backoff,
+    startupBoostMs: opts.startupBoostMs,
     uidFor: projectUids(store),
     onError: (pod, err) => logger?.warn({ host: hostName, pod, err: (err as Error).message }, 'pod sync'),
   });

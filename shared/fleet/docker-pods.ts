@@ -72,6 +72,7 @@ function runningPodOf(info: Docker.ContainerInspectInfo): RunningPod {
   };
   if (pod.state === 'exited') pod.exitCode = info.State.ExitCode;
   if (info.State.StartedAt && !info.State.StartedAt.startsWith('0001-')) pod.startedAt = info.State.StartedAt;
+  if (info.HostConfig?.NanoCpus) pod.cpuMilli = info.HostConfig.NanoCpus / 1_000_000;
   return pod;
 }
 
@@ -107,6 +108,12 @@ export interface DockerPodsOptions {
   addressing?: (project: string) => Promise<ProjectAddressing>;
   /** Whether a project keeps its network when its last pod here goes (an idled project: shared/idling/kept-networks.ts). */
   keepNetwork?: KeepNetwork;
+  /**
+   * The start-up boost: a container starts allowed this much CPU (millicores) when its limit is
+   * lower, so that the app's start (an interpreter loading its modules) is not throttled to the
+   * limit; the pod sync sets the limit once the start is over (`limitCpu`). None by default.
+   */
+  startupCpuMilli?: number;
 }
 
 export class DockerPods implements PodContainers {
@@ -126,7 +133,10 @@ export class DockerPods implements PodContainers {
     this.images = opts.images;
     this.files = opts.filesDir ? new PodFiles(opts.filesDir) : undefined;
     this.volumes = opts.volumes;
+    this.startupCpuMilli = opts.startupCpuMilli ?? 0;
   }
+
+  private readonly startupCpuMilli: number;
 
   private readonly volumes: VolumeMounter | undefined;
 
@@ -171,7 +181,7 @@ export class DockerPods implements PodContainers {
     if (spec.volumes?.length && !this.files) throw new BerthError(501, 'NoPodFiles', `pod ${spec.project}/${spec.pod} mounts Secret or ConfigMap files, and this host keeps none`);
     const files = spec.volumes?.length ? await this.files!.write(name, uid, spec.volumes) : [];
     const volumes = await this.claimMounts(spec, uid);
-    const options = podContainerSpec(spec, { uid, network, files, volumes });
+    const options = podContainerSpec(spec, { uid, network, files, volumes, startupCpuMilli: this.startupCpuMilli });
     if (this.owner !== undefined) options.Labels = { ...options.Labels, [LABELS.owner]: this.owner };
     const create = () =>
       this.docker.createContainer(options).catch(async (err: unknown) => {
@@ -253,6 +263,11 @@ export class DockerPods implements PodContainers {
   /** Removes this owner's project networks that no pod uses any more (a crash between a pod's removal and its network's). */
   async pruneNetworks(): Promise<number> {
     return this.networks.prune();
+  }
+
+  async limitCpu(project: string, pod: string, cpuMilli: number): Promise<void> {
+    const info = await this.ownContainer(project, pod);
+    await this.docker.getContainer(info.Id).update({ NanoCpus: cpuMilli * 1_000_000 });
   }
 
   async exec(project: string, pod: string, command: string[], timeoutMs: number): Promise<{ exitCode: number }> {

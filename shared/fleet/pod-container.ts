@@ -62,7 +62,7 @@ function portKey(p: PodSpecForHost['ports'][number]): string {
  */
 export function podContainerSpec(
   pod: PodSpecForHost,
-  opts: { uid: number; network?: string; files?: { source: string; target: string }[]; volumes?: { source: string; target: string; readOnly: boolean }[] },
+  opts: { uid: number; network?: string; files?: { source: string; target: string }[]; volumes?: { source: string; target: string; readOnly: boolean }[]; startupCpuMilli?: number },
 ): Docker.ContainerCreateOptions {
   if (!Number.isInteger(opts.uid) || opts.uid <= 0) {
     throw ValidationError.field('uid', `pods never run as root or an invalid UID (got ${opts.uid})`);
@@ -89,7 +89,8 @@ export function podContainerSpec(
     },
     HostConfig: {
       Memory: pod.resources.memoryBytes,
-      NanoCpus: pod.resources.cpuMilli * 1_000_000,
+      // The limit, or the start-up boost while it is higher (the pod sync sets the limit after).
+      NanoCpus: Math.max(pod.resources.cpuMilli, opts.startupCpuMilli ?? 0) * 1_000_000,
       PidsLimit: POD_PIDS_LIMIT,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

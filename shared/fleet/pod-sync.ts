@@ -69,6 +69,12 @@ export interface PodSyncDeps {
    */
   reportedReadiness?: boolean;
   onError?: (pod: string, err: unknown) => void;
+  /**
+   * How long a container's start-up CPU boost (where the fleet gives one: DockerPods'
+   * `startupCpuMilli`) lasts at most, from its start (default 10 s); a pod with a readiness probe
+   * loses it as soon as the probe passes.
+   */
+  startupBoostMs?: number;
   /** How many pods of the host are synced at once (ECS throttles bursts of StartTask); all at once by default. */
   concurrency?: number;
   /** Opens the sealed values of Secrets that pods use; without it, a pod using a sealed Secret does not start. */
@@ -210,6 +216,7 @@ export function createPodSync(deps: PodSyncDeps) {
   const { store, containers, hostName } = deps;
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
   const drainMs = deps.drainMs ?? 5_000;
+  const startupBoostMs = deps.startupBoostMs ?? 10_000;
   const now = deps.now ?? Date.now;
   const probe = deps.probe ?? runProbe;
   const memory = new Map<string, PodMemory>();
@@ -305,6 +312,18 @@ export function createPodSync(deps: PodSyncDeps) {
     return true;
   }
 
+  /**
+   * A container started above its CPU limit (the start-up boost) is held to the limit once its
+   * start is over: its readiness probe passed, or the boost's time is up (the pass comes back
+   * then). Whatever started it, a container over its limit is never left so.
+   */
+  async function endBoost(pod: Pod, running: RunningPod, startedAt: number, t: number, probedReady: boolean): Promise<void> {
+    const limit = podLimits(pod).cpuMilli;
+    if (!containers.limitCpu || running.cpuMilli === undefined || running.cpuMilli <= limit) return;
+    if (probedReady || t >= startedAt + startupBoostMs) await containers.limitCpu(pod.metadata.project, pod.metadata.name, limit);
+    else nextProbe = Math.min(nextProbe, startedAt + startupBoostMs);
+  }
+
   async function syncPod(pod: Pod): Promise<void> {
     const m = remember(pod);
     const c = pod.spec.containers[0]!;
@@ -388,6 +407,7 @@ export function createPodSync(deps: PodSyncDeps) {
     } else {
       m.ready = running.state === 'running';
     }
+    await endBoost(pod, running, startedAt, t, Boolean(c.readinessProbe) && m.ready);
     const { reason: _r, message: _m, exitCode: _e, backoffUntil: _b, ...rest } = status;
     const wasReady = pod.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
     const next: PodStatus = {

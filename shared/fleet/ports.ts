@@ -29,6 +29,11 @@ export interface PodContainers {
   pollLogs?(project: string, pod: string, opts: LogOptions & { cursor?: string }): Promise<LogPoll>;
   /** A TCP connection to `port` of the pod's container, once it is open (port-forward); absent where the host cannot. */
   connectPort?(project: string, pod: string, port: number): Promise<Duplex>;
+  /**
+   * Sets the CPU the running container may use (millicores): how a start-up boost ends. Absent
+   * where a container's CPU is fixed once it runs (ECS tasks), which then start without a boost.
+   */
+  limitCpu?(project: string, pod: string, cpuMilli: number): Promise<void>;
 }
 
 export interface ExecRequest {

@@ -55,6 +55,11 @@ export interface RunningPod {
    * `containers[].healthStatus`), for fleets that run the readiness probe as a health check.
    */
   health?: 'healthy' | 'unhealthy' | 'unknown';
+  /**
+   * The CPU the container may use now, in millicores, where the fleet can change it while it
+   * runs (Docker Engine): above the pod's limit while its start-up boost lasts.
+   */
+  cpuMilli?: number;
 }
 
 /** A managed pod container found on a host, with the labels that name it. */
