@@ -45,7 +45,7 @@ import { publishBuilderImages, publishSharedStreams, sharedStreams } from './bui
 import { ensureSharedProject, SHARED_PROJECT } from '../../shared/project/openshift.ts';
 import { ensureGitImage } from '../../images/git.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
-import { hostAgentKicks, onBinds, onWrites, readinessWrite, startLocalReconcilers, unobservedSpec } from './reconcilers.ts';
+import { hostAgentKicks, newUnboundPod, wakesAtOnce, onBinds, onWrites, readinessWrite, startLocalReconcilers, unobservedSpec } from './reconcilers.ts';
 import type { Pod } from '../../shared/model/objects.ts';
 import { refOf, type ObjectRef } from '../../shared/model/types.ts';
 import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
@@ -125,6 +125,9 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     let toRouter: (ref: ObjectRef) => void = () => {};
     let toEndpoints: (ref: ObjectRef) => void = () => {};
     let toDeployments: (ref: ObjectRef) => void = () => {};
+    let toReplication: (ref: ObjectRef) => void = () => {};
+    let toScheduler: (ref: ObjectRef) => void = () => {};
+    let toIdler: (ref: ObjectRef) => void = () => {};
     const store = onWrites(new DynamoObjectStore({ client, tableName: config.tableName }), (obj) => {
       wakeStream();
       if (obj && (obj.kind === 'Service' || obj.kind === 'Route')) toRouter(refOf(obj));
@@ -132,6 +135,10 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       if (obj?.kind === 'Pod' && readinessWrite(obj as Pod)) toEndpoints(refOf(obj));
       // A DeploymentConfig whose spec changed (a user's edit, a scale, a wake): its controller at once.
       if (obj?.kind === 'DeploymentConfig' && unobservedSpec(obj)) toDeployments(refOf(obj));
+      // A ReplicationController scaled (by its DC, a rollout step, a wake): its pods at once.
+      if (obj?.kind === 'ReplicationController' && unobservedSpec(obj)) toReplication(refOf(obj));
+      // A new pod, not yet tried by the scheduler: placed at once.
+      if (obj?.kind === 'Pod' && newUnboundPod(obj as Pod)) toScheduler(refOf(obj));
     });
     const identity = new Identity(store);
     const admin = await identity.bootstrapAdmin(config.adminPassword);
@@ -201,7 +208,8 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // The router: HAProxy on loopback, fed at once by Route and Service changes from the stream;
     // it reports requests seen and holds requests for idled Services while they are woken.
     const router = await startRouterAgent({
-      idling: { signals: idleSignals, reportMs: config.idleReportMs },
+      // A wake the router asks for reaches the idler at once (the stream still carries it).
+      idling: { signals: wakesAtOnce(idleSignals, (ref) => toIdler(ref)), reportMs: config.idleReportMs },
       store,
       httpPort: config.routerHttpPort,
       httpsPort: config.routerHttpsPort,
@@ -231,6 +239,12 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     toEndpoints = (ref) => void endpoints.reconcile(ref).catch((err) => logger.warn({ err }, 'updating endpoints failed; the stream record tries again'));
     const deployments = platform.find((r) => r.name === 'deploymentconfigs')!;
     toDeployments = (ref) => void deployments.reconcile(ref).catch((err) => logger.warn({ err }, 'reconciling a deployment config failed; the stream record tries again'));
+    const replication = platform.find((r) => r.name === 'replication')!;
+    toReplication = (ref) => void replication.reconcile(ref).catch((err) => logger.warn({ err }, 'reconciling a replication controller failed; the stream record tries again'));
+    const idler = platform.find((r) => r.name === 'idler');
+    if (idler) toIdler = (ref) => void idler.reconcile(ref).catch((err) => logger.warn({ err }, 'waking an idled service failed; the stream record tries again'));
+    const scheduler = platform.find((r) => r.name === 'scheduler')!;
+    toScheduler = (ref) => void scheduler.reconcile(ref).catch((err) => logger.warn({ err }, 'scheduling a pod failed; the stream record tries again'));
     const reconcilers = await startLocalReconcilers({
       reconcilers: platform.concat(hostAgentKicks((pod) => kickHost(pod), (project) => kickServices(project))),
       endpoint: dynamo.endpoint,

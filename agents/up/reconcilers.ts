@@ -11,6 +11,8 @@ import { createStreamHandler } from '../../shared/reconcile/stream.ts';
 import type { Reconciler } from '../../shared/reconcile/types.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
 import type { BindingStore } from '../../shared/scheduler/ports.ts';
+import { pendingUnbound } from '../../shared/scheduler/reconciler.ts';
+import { WAKE_KIND, type IdleSignalWriter } from '../../shared/idling/signals.ts';
 import type { BerthObject } from '../../shared/model/types.ts';
 import type { Pod } from '../../shared/model/objects.ts';
 
@@ -107,6 +109,22 @@ export function readinessWrite(pod: Pod): boolean {
  */
 export function unobservedSpec(obj: BerthObject): boolean {
   return obj.metadata.generation !== (obj.status as { observedGeneration?: number } | undefined)?.observedGeneration;
+}
+
+/** The router's signals, with each wake also handed to `wake` (the idler) once it is written. */
+export function wakesAtOnce(signals: IdleSignalWriter, wake: (ref: ObjectRef) => void): IdleSignalWriter {
+  return {
+    reportActivity: (services, at) => signals.reportActivity(services, at),
+    async requestWake(service, at) {
+      await signals.requestWake(service, at);
+      wake({ kind: WAKE_KIND, project: service.project, name: service.service });
+    },
+  };
+}
+
+/** A pod waiting for a host that the scheduler has not tried yet (no PodScheduled condition): a new one. */
+export function newUnboundPod(pod: Pod): boolean {
+  return pendingUnbound(pod) && !pod.status?.conditions?.some((c) => c.type === 'PodScheduled');
 }
 
 /** Calls `bound` with each pod the scheduler binds through `bindings` (wrapped in place), once the binding is written. */

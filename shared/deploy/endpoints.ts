@@ -65,12 +65,14 @@ export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
   // A pod's record looks at every Service of its project: the pod records of one batch share one such pass.
   const podPass = coalescing();
 
-  async function reconcileService(ref: ObjectRef, pods?: Pod[]): Promise<void> {
-    const svc = await store.get<Service>(ref);
+  /** Writes the Service's endpoints when they changed; `listed` is the Service as just read (its write is conditional on it). */
+  async function reconcileService(ref: ObjectRef, pods?: Pod[], listed?: Service): Promise<void> {
+    const svc = listed ?? (await store.get<Service>(ref));
     if (!svc) return;
-    const endpoints = endpointsOf(svc, pods ?? (await collect(eachObject<Pod>(store, 'Pod', ref.project, svc.spec.selector))));
+    const candidates = pods ?? (await collect(eachObject<Pod>(store, 'Pod', ref.project, svc.spec.selector)));
+    const endpoints = endpointsOf(svc, candidates);
     if (JSON.stringify(svc.status?.endpoints ?? []) === JSON.stringify(endpoints)) return;
-    await patchStatus<Service>(store, ref, (cur) => ({ ...cur.status, endpoints })).catch(ignoring(NotFoundError));
+    await patchStatus<Service>(store, ref, (cur) => ({ ...cur.status, endpoints: endpointsOf(cur, candidates) }), svc).catch(ignoring(NotFoundError));
   }
 
   return {
@@ -92,7 +94,8 @@ export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
     const services = await collect(eachObject<Service>(store, 'Service', project));
     if (services.length === 0) return {};
     const pods = await collect(eachObject<Pod>(store, 'Pod', project));
-    for (const s of services) await reconcileService(refOf(s), pods);
+    // Each Service as listed: its write is conditional on that reading, so it is not read again.
+    for (const s of services) await reconcileService(refOf(s), pods, s);
     return {};
   }
 }

@@ -2,7 +2,8 @@
 // stream record comes): those that carry the pod's readiness or mark it for deletion, not the
 // writes that make or bind a pod, which cannot change any Service's endpoints.
 import { describe, expect, it } from 'vitest';
-import { readinessWrite, unobservedSpec } from '../../agents/up/reconcilers.ts';
+import { newUnboundPod, readinessWrite, unobservedSpec, wakesAtOnce } from '../../agents/up/reconcilers.ts';
+import { WAKE_KIND } from '../../shared/idling/signals.ts';
 import type { BerthObject } from '../../shared/model/types.ts';
 import type { Pod } from '../../shared/model/objects.ts';
 
@@ -38,5 +39,41 @@ describe('unobservedSpec', () => {
     ['a user edit after it', dc(4, 3), true],
   ])('%s', (_what, o, told) => {
     expect(unobservedSpec(o)).toBe(told);
+  });
+});
+
+// Which pod writes it hands to the scheduler at once: a new pod waiting for a host, not one the
+// scheduler already tried (it comes back to those itself) nor one bound or being deleted.
+describe('newUnboundPod', () => {
+  it.each([
+    ['a new pod', pod({}), true],
+    ['a pod the scheduler could not place', pod({ conditions: [{ type: 'PodScheduled', status: 'False' }] }), false],
+    ['a pod just bound', pod({ host: 'h1' }), false],
+    ['a new pod already being deleted', pod({ deletionTimestamp: '2026-12-03T08:00:00Z' }), false],
+  ])('%s', (_what, p, told) => {
+    expect(newUnboundPod(p)).toBe(told);
+  });
+});
+
+// A wake the router asks for is written first, then handed to the idler: the idler finds the
+// wake item when it looks (it reads it, never trusts the call), and a failed write tells nobody.
+describe('wakesAtOnce', () => {
+  it('writes the wake, then names it to the idler; activity passes through untouched', async () => {
+    const order: string[] = [];
+    const signals = {
+      reportActivity: async (services: { project: string; service: string }[], at: number) => void order.push(`activity ${services.map((s) => s.service)} ${at}`),
+      requestWake: async (s: { project: string; service: string }, at: number) => void order.push(`write ${s.project}/${s.service} ${at}`),
+    };
+    const told = wakesAtOnce(signals, (ref) => order.push(`idler ${ref.kind} ${ref.project}/${ref.name}`));
+    await told.requestWake({ project: 'demo', service: 'web' }, 5);
+    await told.reportActivity([{ project: 'demo', service: 'web' }], 6);
+    expect(order).toEqual(['write demo/web 5', `idler ${WAKE_KIND} demo/web`, 'activity web 6']);
+  });
+
+  it('tells the idler nothing when the wake could not be written', async () => {
+    const idler: unknown[] = [];
+    const told = wakesAtOnce({ reportActivity: async () => {}, requestWake: async () => Promise.reject(new Error('throttled')) }, (ref) => idler.push(ref));
+    await expect(told.requestWake({ project: 'demo', service: 'web' }, 5)).rejects.toThrow('throttled');
+    expect(idler).toEqual([]);
   });
 });
