@@ -1,8 +1,10 @@
-// The start-up CPU boost on the real Docker Engine with the real store: a pod's container starts
-// allowed a core when its limit is lower (an interpreter's start is not throttled to 100m), and
-// the pod sync holds it to its limit once the start is over: as soon as its readiness probe
-// passes, or when the boost's time is up for a pod without one, or whose probe never passes. A
-// container found over its limit (an agent restarted meanwhile) is held to it the same way.
+// The start-up CPU boost on the real Docker Engine with the real store, and a tenant trying to
+// keep it: a pod's container starts allowed a core when its limit is lower (an interpreter's
+// start is not throttled to 100m), and the pod sync holds it to its limit once the start is
+// over: as soon as its readiness probe passes, or when the boost's time is up for a pod without
+// one. A stranger's pod whose probe never passes (to stay "starting") keeps the core no longer
+// than that time, and a container found over its limit (its agent restarted meanwhile, or any
+// other way) is held to it at the next pass.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
