@@ -12,6 +12,7 @@ import { CloudMapDiscovery } from '../../shared/aws/cloud-map.ts';
 import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
 import type { Service } from '../../shared/model/objects.ts';
 import type { ObjectRef } from '../../shared/model/types.ts';
+import { HostReservations } from '../../shared/scheduler/reservations.ts';
 import { PENDING_RETRY_MS, instancesOf, planInstances, serviceDiscoveryReconciler } from '../../shared/services/discovery.ts';
 import { CLOUD_MAP_REGION, FakeCloudMap } from '../aws/cloud-map-fake.ts';
 import { ECS_REGION, FakeEcsProxies } from '../aws/ecs-proxy-fake.ts';
@@ -26,7 +27,7 @@ const endpoint = (pod: string, ip: string) => ({ pod, host: 'h1', ip, ports: [{ 
 
 function reconciler() {
   const names = new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: CLOUD_MAP_REGION }), vpcId: 'vpc-0b1e2a3c4d5e6f708', polls: 1, sleep: async () => {} });
-  const proxies = new EcsServiceProxies({ client: new ECSClient({ region: ECS_REGION }), cluster: 'berth', image: 'berth/service-proxy:1', subnets: ['subnet-a'], securityGroupOf: async (p) => `sg-0${p}` });
+  const proxies = new EcsServiceProxies({ client: new ECSClient({ region: ECS_REGION }), cluster: 'berth', image: 'berth/service-proxy:1', subnets: ['subnet-a'], securityGroupOf: async (p) => `sg-0${p}`, room: new HostReservations(t.store) });
   return serviceDiscoveryReconciler(t.store, names, proxies, { onError: (err, ref) => errors.push([(err as Error).message, ref]) });
 }
 async function service(name: string, endpoints: ReturnType<typeof endpoint>[]): Promise<Service> {
@@ -43,6 +44,7 @@ beforeEach(async () => {
   t = await freshTable();
   fake = new FakeCloudMap();
   ecs = new FakeEcsProxies();
+  await ecs.tenantHost(t.store, 'i-0a1b2c3d4e5f60718');
   errors = [];
   await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
 });
