@@ -27,12 +27,14 @@ import {
 import type { ServiceProxies, ServiceProxySpec } from '../services/discovery.ts';
 import { tagMap } from './ecs-pod-spec.ts';
 import type { Host } from '../model/objects.ts';
+import type { Reconciler } from '../reconcile/types.ts';
+import { TASK_STATE_CHANGE, type EcsEvent, type EcsTaskDetail } from './ecs-events.ts';
 import type { Held, HostReservations } from '../scheduler/reservations.ts';
 import { hostNameOf } from './ecs-hosts.ts';
 import { NotOwnedError, ownedByBerth } from './ownership.ts';
 import { taskAddress } from './pod-network.ts';
 import {
-  PROXY_RESERVATION, PROXY_TAGS, proxyContentHash, proxyRoomKey, proxyRoomPrefix, proxyRunTaskInput, proxyTags, proxyTaskDefinitionInput, proxyToken, type ServiceProxySettings,
+  PROXY_RESERVATION, PROXY_TAGS, proxyContentHash, proxyRoomKey, proxyRoomPrefix, proxyRunTaskInput, proxyServiceOf, proxyTags, proxyTaskDefinitionInput, proxyToken, type ServiceProxySettings,
 } from './service-proxy-task.ts';
 
 const STOP_REASON = 'Berth: the Service was deleted or its proxy replaced';
@@ -145,4 +147,23 @@ export class EcsServiceProxies implements ServiceProxies {
   private async stop(task: Task): Promise<void> {
     await this.send(new StopTaskCommand({ cluster: this.o.cluster, task: task.taskArn, reason: STOP_REASON }));
   }
+}
+
+/**
+ * A proxy task's state change ("ECS Task State Change", Developer Guide: "Amazon ECS task state
+ * change events"): its Service is reconciled at once, so a proxy that stopped is replaced (and
+ * its room given back) without waiting for the resync, and one that runs is named as soon as it
+ * has its address. Only RUNNING and STOPPED matter; any task that is not a Service's proxy is
+ * left to the pods' handling. The reconciler checks the tasks' tags itself: the event only says
+ * which Service to look at.
+ * @example await proxyTaskEvent(event, serviceDiscoveryReconciler(store, names, proxies))
+ */
+export async function proxyTaskEvent(event: EcsEvent, discovery: Pick<Reconciler, 'reconcile'>): Promise<{ service: string } | { ignored: string }> {
+  if (event['detail-type'] !== TASK_STATE_CHANGE) return { ignored: `not a task state change: ${event['detail-type']}` };
+  const task = event.detail as EcsTaskDetail;
+  const proxy = proxyServiceOf(task);
+  if (!proxy) return { ignored: 'not the task of a Service\'s proxy' };
+  if (task.lastStatus !== 'RUNNING' && task.lastStatus !== 'STOPPED') return { ignored: `the proxy task is ${task.lastStatus}` };
+  await discovery.reconcile({ kind: 'Service', project: proxy.project, name: proxy.service });
+  return { service: `${proxy.project}/${proxy.service}` };
 }

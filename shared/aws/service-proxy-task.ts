@@ -105,6 +105,21 @@ export function proxyFamily(project: string, service: string): string {
 /** The `startedBy` of a Service's proxy tasks: a stable 38-character token of project and Service. */
 export const proxyToken = (project: string, service: string): string => `${PROXY_FAMILY_PREFIX}${sha(`${project}/${service}`).slice(0, 26)}`;
 
+/**
+ * The Service whose proxy a task is, from its group (`berth-proxy:<project>/<service>`) when its
+ * `startedBy` is that Service's token; undefined for any other task (a pod's, a build's, one
+ * whose names were too long for a group: the resync finds those).
+ * @example proxyServiceOf({ group: 'berth-proxy:shop/db', startedBy: proxyToken('shop', 'db') }) // { project: 'shop', service: 'db' }
+ */
+export function proxyServiceOf(task: { group?: string; startedBy?: string }): { project: string; service: string } | undefined {
+  if (!task.group?.startsWith(PROXY_GROUP_PREFIX)) return undefined;
+  const rest = task.group.slice(PROXY_GROUP_PREFIX.length);
+  const slash = rest.indexOf('/');
+  if (slash <= 0 || slash === rest.length - 1) return undefined;
+  const [project, service] = [rest.slice(0, slash), rest.slice(slash + 1)];
+  return task.startedBy === proxyToken(project, service) ? { project, service } : undefined;
+}
+
 export interface ServiceProxySettings {
   /** The proxy image in ECR (`<registry>/berth/service-proxy:1`). */
   image: string;

@@ -9,7 +9,7 @@ import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudMapDiscovery } from '../../shared/aws/cloud-map.ts';
-import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
+import { EcsServiceProxies, proxyTaskEvent } from '../../shared/aws/ecs-service-proxies.ts';
 import type { Service } from '../../shared/model/objects.ts';
 import type { ObjectRef } from '../../shared/model/types.ts';
 import { HostReservations } from '../../shared/scheduler/reservations.ts';
@@ -96,6 +96,53 @@ describe('the service-discovery reconciler', () => {
     ecs.startAll((n) => `10.0.3.${200 + n}`);
     expect(await r.reconcile(ref)).toEqual({});
     expect(fake.answers('web.demo.svc')).toEqual(['proxy 10.0.3.201:80']);
+  });
+
+  /**
+   * An "ECS Task State Change" event of one of the fake's tasks, in the shape the ECS Developer
+   * Guide documents ("Amazon ECS task state change events": detail with clusterArn,
+   * containerInstanceArn, group, startedBy, lastStatus, desiredStatus, stoppedReason, taskArn…).
+   */
+  const taskStateChange = (task: ReturnType<FakeEcsProxies['live']>[number], over: Record<string, unknown>) => ({
+    version: '0', id: '3317b2af-7005-947d-b652-f55e762e571a', 'detail-type': 'ECS Task State Change', source: 'aws.ecs', account: '123456789012',
+    time: '2026-12-03T14:40:00Z', region: ECS_REGION, resources: [task.taskArn!],
+    detail: {
+      clusterArn: `arn:aws:ecs:${ECS_REGION}:123456789012:cluster/berth`, containerInstanceArn: task.containerInstanceArn, group: task.group, startedBy: task.startedBy,
+      launchType: 'EC2', taskArn: task.taskArn, taskDefinitionArn: task.taskDefinitionArn, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', version: 3,
+      containers: [{ name: 'proxy', lastStatus: 'RUNNING', taskArn: task.taskArn }], ...over,
+    },
+  });
+
+  it('replaces a proxy that stopped as soon as its task\'s STOPPED event comes, and names the new one on its RUNNING event', async () => {
+    fake.pendingPolls = 0;
+    const r = reconciler();
+    await service('web', [endpoint('web-1-a', '10.0.3.41')]);
+    const ref = { kind: 'Service', project: P, name: 'web' };
+    await r.reconcile(ref);
+    ecs.startAll();
+    await r.reconcile(ref);
+    const lost = ecs.live()[0]!;
+    ecs.lose(lost.taskArn!);
+    const stopped = taskStateChange(lost, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' });
+    expect(await proxyTaskEvent(stopped, r)).toEqual({ service: 'demo/web' });
+    const [next] = ecs.live();
+    expect(next!.taskArn).not.toBe(lost.taskArn);
+    ecs.startAll((n) => `10.0.3.${200 + n}`);
+    expect(await proxyTaskEvent(taskStateChange(next!, {}), r)).toEqual({ service: 'demo/web' });
+    expect(fake.answers('web.demo.svc')).toEqual(['proxy 10.0.3.201:80']);
+  });
+
+  it('leaves every other task\'s event alone, asking ECS nothing: pods\', one whose token is not its group\'s Service\'s, one still starting', async () => {
+    fake.pendingPolls = 0;
+    const r = reconciler();
+    await service('web', [endpoint('web-1-a', '10.0.3.41')]);
+    await r.reconcile({ kind: 'Service', project: P, name: 'web' });
+    const task = ecs.live()[0]!;
+    ecs.mock.resetHistory();
+    expect(await proxyTaskEvent(taskStateChange(task, { group: 'berth-pod:demo/web-1-a', startedBy: 'berth-pod-0123456789abcdef01234567' }), r)).toEqual({ ignored: 'not the task of a Service\'s proxy' });
+    expect(await proxyTaskEvent(taskStateChange(task, { group: 'berth-proxy:other/web' }), r)).toEqual({ ignored: 'not the task of a Service\'s proxy' });
+    expect(await proxyTaskEvent(taskStateChange(task, { lastStatus: 'PENDING' }), r)).toEqual({ ignored: 'the proxy task is PENDING' });
+    expect(ecs.sent()).toEqual([]);
   });
 
   it('a Service with only UDP ports has no proxy and its own name no answers', async () => {
