@@ -82,7 +82,8 @@ describe('the service-discovery reconciler', () => {
     expect(ecs.live()[0]!.input.networkConfiguration?.awsvpcConfiguration?.securityGroups).toEqual(['sg-0demo']);
   });
 
-  it('runs again a proxy that stopped, from the resync, and names the new one', async () => {
+  /** Service `web` with one ready endpoint, its namespace made and its proxy running and named. */
+  async function runningProxy() {
     fake.pendingPolls = 0;
     const r = reconciler();
     await service('web', [endpoint('web-1-a', '10.0.3.41')]);
@@ -90,6 +91,11 @@ describe('the service-discovery reconciler', () => {
     await r.reconcile(ref);
     ecs.startAll();
     await r.reconcile(ref);
+    return { r, ref };
+  }
+
+  it('runs again a proxy that stopped, from the resync, and names the new one', async () => {
+    const { r, ref } = await runningProxy();
     ecs.lose(ecs.live()[0]!.taskArn!);
     expect(await collectAll(r.resync!())).toEqual([ref]);
     expect(await r.reconcile(ref)).toEqual({ requeueAfter: PENDING_RETRY_MS });
@@ -114,13 +120,7 @@ describe('the service-discovery reconciler', () => {
   });
 
   it('replaces a proxy that stopped as soon as its task\'s STOPPED event comes, and names the new one on its RUNNING event', async () => {
-    fake.pendingPolls = 0;
-    const r = reconciler();
-    await service('web', [endpoint('web-1-a', '10.0.3.41')]);
-    const ref = { kind: 'Service', project: P, name: 'web' };
-    await r.reconcile(ref);
-    ecs.startAll();
-    await r.reconcile(ref);
+    const { r, ref } = await runningProxy();
     const lost = ecs.live()[0]!;
     ecs.lose(lost.taskArn!);
     const stopped = taskStateChange(lost, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' });
