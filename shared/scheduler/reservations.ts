@@ -71,10 +71,10 @@ export class HostReservations {
       const candidates = hosts.filter((h) => r.eligible(h));
       const placement = place({ name: r.key, project: '', group: r.key, ...r.request }, candidates.map((h) => ({ ...hostInfoOf(h), ready: usable(h) })));
       if ('unschedulable' in placement) return placement;
+      // Not written when the host filled, went or was cordoned meanwhile, or the key got there first (a racing pass): read again.
       const written = await patchStatus<Host>(this.store, hostRef(placement.host), (cur) => {
-        if (cur.status.reserved?.[r.key]) return cur.status;
         const { allocatable, requested } = cur.status;
-        if (!cur.status.ready || cordoned(cur) || !fitsIn(allocatable.cpuMilli - requested.cpuMilli, allocatable.memoryBytes - requested.memoryBytes, r.request.cpuMilli, r.request.memoryBytes)) return undefined;
+        if (cur.status.reserved?.[r.key] || !cur.status.ready || cordoned(cur) || !fitsIn(allocatable.cpuMilli - requested.cpuMilli, allocatable.memoryBytes - requested.memoryBytes, r.request.cpuMilli, r.request.memoryBytes)) return undefined;
         return { ...cur.status, requested: plus(requested, r.request, 1), reserved: { ...cur.status.reserved, [r.key]: { ...r.request } } };
       });
       if (written) return { host: written };

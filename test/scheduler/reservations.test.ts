@@ -1,7 +1,7 @@
 // Room held on hosts by what is not a pod (Services' proxies on AWS: shared/scheduler/reservations.ts)
 // and the scheduler reconciler, over DynamoDB Local: a pod is not bound into the room a proxy took,
-// a reservation and a binding racing for a host's last room never both win, and the pods' own
-// release leaves a proxy's room booked.
+// a reservation and a binding racing for a host's last room never both win, two passes reserving
+// for one proxy book it once, and the pods' own release leaves a proxy's room booked.
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
@@ -83,6 +83,18 @@ describe('room held by Services\' proxies', () => {
     expect([podGotIt, proxyGotIt].filter(Boolean)).toHaveLength(1);
     expect(after.status.requested.cpuMilli).toBe(1000);
     expect(Object.keys(after.status.reserved ?? {})).toEqual(proxyGotIt ? ['proxy:shop/db#1'] : []);
+  });
+
+  it('is booked once when two passes reserve the same key at the same time', async () => {
+    const { room } = await fleet();
+    await fake.tenantHost(t.store, 'i-0a1b2c3d4e5f60718');
+    await fake.tenantHost(t.store, 'i-0f1e2d3c4b5a69788');
+    const request = { key: 'proxy:shop/db#1', request: PROXY_RESERVATION, eligible: () => true };
+    const [a, b] = await Promise.all([room.reserve(request), room.reserve(request)]);
+    expect('host' in a && 'host' in b && a.host.metadata.name === b.host.metadata.name).toBe(true);
+    const hosts = (await t.store.list<Host>('Host', '')).items;
+    expect(hosts.map((h) => h.status.requested.cpuMilli).sort()).toEqual([0, PROXY_RESERVATION.cpuMilli]);
+    expect(hosts.flatMap((h) => Object.keys(h.status.reserved ?? {}))).toEqual(['proxy:shop/db#1']);
   });
 
   it('stays booked when the host\'s pods give theirs back, and is given back once however often it is released', async () => {
