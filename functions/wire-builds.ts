@@ -43,6 +43,7 @@ import { idleAfterFrom } from '../shared/idling/idler.ts';
 import { IdleSignalTable } from '../shared/idling/signals.ts';
 import { RouterFeedTable, routerFeedWriter } from '../shared/routing/feed.ts';
 import { DynamoBindingStore } from '../shared/scheduler/dynamo-binding.ts';
+import { HostReservations } from '../shared/scheduler/reservations.ts';
 import { dynamoClientFrom, onFirstUse, secretBox, wire } from './wire.ts';
 
 /**
@@ -187,7 +188,7 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds' | 'lo
  * BERTH_CLUSTER, on the project's network: BERTH_POD_SUBNETS, BERTH_ROUTERS_SECURITY_GROUP);
  * failures are logged with the fleet loops' metric. Undefined without a VPC.
  */
-export function cloudMapDiscovery(deps: Pick<ApiDeps, 'logger'>, env: NodeJS.ProcessEnv): PlatformAdapters['serviceDiscovery'] {
+export function cloudMapDiscovery(deps: Pick<ApiDeps, 'logger' | 'store'>, env: NodeJS.ProcessEnv): PlatformAdapters['serviceDiscovery'] {
   if (!env.BERTH_VPC_ID) return undefined;
   const report = fleetErrorReporter(deps.logger, 'service-discovery');
   const why = 'a Service on AWS is answered by its proxy, an ECS task on its project\'s network';
@@ -200,6 +201,8 @@ export function cloudMapDiscovery(deps: Pick<ApiDeps, 'logger'>, env: NodeJS.Pro
       image: required(env, 'BERTH_SERVICE_PROXY_IMAGE', why),
       subnets: required(env, 'BERTH_POD_SUBNETS', why).split(',').filter(Boolean),
       securityGroupOf: (project) => groups.securityGroupOf(project),
+      // Each proxy's room is reserved on the Host it is run on, so pods are never bound into it.
+      room: new HostReservations(deps.store),
       ...(env.BERTH_POD_ROLE_BOUNDARY_ARN ? { executionRoleOf: (project: string) => projectRoleArn(env.BERTH_POD_ROLE_BOUNDARY_ARN!, project) } : {}),
     }),
     onError: (err, ref) => report(err, { service: ref.kind === 'Project' ? ref.name : `${ref.project}/${ref.name}` }),

@@ -1,5 +1,6 @@
 // The periodic resync Lambda, invoked by an EventBridge schedule, and by ECS task state changes
-// in Berth's cluster: a task's event syncs that task's pod only (its restart, its readiness),
+// in Berth's cluster: a task's event syncs that task's pod only (its restart, its readiness), or,
+// for a Service's proxy, reconciles that Service (a stopped proxy replaced at once),
 // the schedule runs the full pass, then the fleet autoscaler, and every few minutes the registry
 // resync (image stream tags caught up with ECR's images, for push events that were lost).
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
@@ -7,6 +8,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ec2SecurityGroups } from '../../shared/aws/ec2-security-groups.ts';
 import type { EcsEvent } from '../../shared/aws/ecs-events.ts';
 import { TASK_STATE_CHANGE } from '../../shared/aws/ecs-events.ts';
+import { proxyTaskEvent } from '../../shared/aws/ecs-service-proxies.ts';
+import { proxyServiceOf } from '../../shared/aws/service-proxy-task.ts';
 import { fleetErrorReporter, reconcilerErrorReporter } from '../../shared/fleet/loop-errors.ts';
 import { resyncAll } from '../../shared/reconcile/resync.ts';
 import { registryResyncDue, resyncRegistryTags } from '../../shared/registry/resync.ts';
@@ -16,6 +19,8 @@ import { ecrRegistry, ecsFleetSync, platformReconcilers, tenantAutoscaler, wireB
 
 const deps = wireBuilds();
 const reconcilers = platformReconcilers(deps, process.env);
+// Services' proxies' task events go to the service-discovery reconciler (wired with a VPC only).
+const serviceDiscovery = reconcilers.find((r) => r.name === 'service-discovery');
 // Pods run on project networks: awsvpc tasks with a security group per project.
 const fleet = ecsFleetSync(deps, process.env, ec2SecurityGroups(new EC2Client({ region: process.env.AWS_REGION })));
 const reportFleetError = fleetErrorReporter(deps.logger, 'ecs-fleet');
@@ -32,8 +37,9 @@ const reportRegistryResyncError = fleetErrorReporter(deps.logger, 'registry-resy
 
 export const handler = async (event?: Partial<EcsEvent> & { time?: string }) => {
   if (event?.['detail-type'] === TASK_STATE_CHANGE) {
-    // Reported by the pass; thrown again so that EventBridge retries, then the failure queue keeps it.
-    const outcome = await fleet.taskEvent(event as EcsEvent);
+    // Reported by the pass (or the reconciler's onError); thrown again so that EventBridge retries, then the failure queue keeps it.
+    const proxy = serviceDiscovery && proxyServiceOf((event.detail ?? {}) as { group?: string; startedBy?: string });
+    const outcome = proxy ? await proxyTaskEvent(event as EcsEvent, serviceDiscovery) : await fleet.taskEvent(event as EcsEvent);
     deps.logger?.info({ event: event['detail-type'], ...outcome }, 'task event');
     return outcome;
   }

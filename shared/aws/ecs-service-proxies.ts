@@ -1,10 +1,15 @@
 // The ECS adapter of Services' proxies (service-proxy-task.ts builds what it sends): one task per
-// Service, run with RunTask on a tenant host ECS chooses, on the project's network. A Service's
-// proxy tasks are found by their `startedBy` token and used, replaced or stopped only while their
-// tags say Berth ran them for that project and Service (STYLE 7). A proxy whose task definition
-// changed (the Service's ports did) is replaced: the new task is run, and the old ones are
-// stopped once it runs. A proxy that stopped (its host went, it failed) is run again by the next
-// pass: the reconciler looks at every Service at least once a minute (its resync).
+// Service, on the project's network, run with RunTask on the tenant host Berth chose, where its
+// room was reserved first (shared/scheduler/reservations.ts), so that the scheduler never binds a
+// pod into the room a proxy takes. A Service's proxy tasks are found by their `startedBy` token
+// and used, replaced or stopped only while their tags say Berth ran them for that project and
+// Service (STYLE 7). A proxy whose task definition changed (the Service's ports did) is replaced:
+// the new task is run, and the old ones are stopped once it runs. The room follows the tasks ECS
+// keeps: each live task holds its reservation on its host (one found without, say run before
+// reservations were counted, is booked where it is), and a reservation without a live task there
+// is given back, so a proxy stopped or moved frees its room at the next pass. A proxy that
+// stopped (its host went, it failed) is run again when its task's state change arrives
+// (functions/reconcilers/resync.ts) or, at the latest, by the one-minute resync.
 // AWS documentation: Amazon ECS API Reference, ListTasks (startedBy; desiredStatus),
 // DescribeTasks (include TAGS; Task.attachments ElasticNetworkInterface privateIPv4Address),
 // DescribeTaskDefinition (include TAGS), RegisterTaskDefinition, RunTask (tasks, failures
@@ -21,9 +26,16 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { ServiceProxies, ServiceProxySpec } from '../services/discovery.ts';
 import { tagMap } from './ecs-pod-spec.ts';
+import type { Host } from '../model/objects.ts';
+import type { Reconciler } from '../reconcile/types.ts';
+import { TASK_STATE_CHANGE, type EcsEvent, type EcsTaskDetail } from './ecs-events.ts';
+import type { Held, HostReservations } from '../scheduler/reservations.ts';
+import { hostNameOf } from './ecs-hosts.ts';
 import { NotOwnedError, ownedByBerth } from './ownership.ts';
 import { taskAddress } from './pod-network.ts';
-import { PROXY_TAGS, proxyContentHash, proxyRunTaskInput, proxyTags, proxyTaskDefinitionInput, proxyToken, type ServiceProxySettings } from './service-proxy-task.ts';
+import {
+  PROXY_RESERVATION, PROXY_TAGS, proxyContentHash, proxyRoomKey, proxyRoomPrefix, proxyRunTaskInput, proxyServiceOf, proxyTags, proxyTaskDefinitionInput, proxyToken, type ServiceProxySettings,
+} from './service-proxy-task.ts';
 
 const STOP_REASON = 'Berth: the Service was deleted or its proxy replaced';
 
@@ -34,7 +46,12 @@ export interface EcsServiceProxiesOptions extends ServiceProxySettings {
   subnets: string[];
   /** The project's security group (project-security-groups.ts), made when missing. */
   securityGroupOf(project: string): Promise<string>;
+  /** The tenant hosts' room, where each proxy's reservation is counted (the Host objects). */
+  room: Pick<HostReservations, 'held' | 'reserve' | 'hold' | 'release'>;
 }
+
+/** A host a proxy may be run on: one of the ECS fleet's, with the EC2 instance RunTask's constraint names. */
+const proxyHost = (h: Host): boolean => h.spec.provider === 'ecs' && !!h.spec.endpoint && !!h.spec.instanceId;
 
 export class EcsServiceProxies implements ServiceProxies {
   /** Registered task definitions by content hash: a warm function registers nothing again. */
@@ -84,27 +101,69 @@ export class EcsServiceProxies implements ServiceProxies {
     const tasks = await this.tasks(spec.project, spec.service);
     const current = tasks.filter((t) => tagMap(t.tags)[PROXY_TAGS.contentHash] === hash);
     const running = current.find((t) => t.lastStatus === 'RUNNING' && taskAddress(t));
-    if (!current.length) {
-      const taskDefinition = await this.taskDefinition(spec, hash, input);
-      const securityGroup = await this.o.securityGroupOf(spec.project);
-      const out = await this.send<{ tasks?: Task[]; failures?: { arn?: string; reason?: string; detail?: string }[] }>(
-        new RunTaskCommand(proxyRunTaskInput(spec, { cluster: this.o.cluster, taskDefinition, hash, subnets: this.o.subnets, securityGroup })),
-      );
-      // ECS API Reference, RunTask: a task ECS could not place is a failure (RESOURCE:MEMORY, …), not an error.
-      if (!out.tasks?.length) throw new Error(`ECS could not run the proxy of Service ${spec.project}/${spec.service}: ${(out.failures ?? []).map((f) => f.reason ?? f.detail).join(', ') || 'no task'}`);
-    }
+    const { held, hosts } = await this.o.room.held(proxyRoomPrefix(spec.project, spec.service));
+    const live = tasks.flatMap((t) => this.heldBy(spec, t));
+    if (!current.length) live.push(await this.run(spec, input, hash, hosts));
+    // The room follows the tasks: booked where one is, given back where none is any more.
+    for (const l of live) if (!held.some((h) => h.host === l.host && h.key === l.key)) await this.o.room.hold(l.host, l.key, PROXY_RESERVATION);
+    for (const h of held) if (!live.some((l) => l.host === h.host && l.key === h.key)) await this.o.room.release(h);
     if (!running) return {};
     // The old proxies go once the new one answers; a second current one (two passes raced) goes too.
     for (const t of tasks) if (t !== running) await this.stop(t);
     return { address: taskAddress(running)! };
   }
 
+  /** Where a task of the Service's holds its room: its host and its content hash's key. */
+  private heldBy(spec: ServiceProxySpec, t: Task): Held[] {
+    return t.containerInstanceArn ? [{ host: hostNameOf(t.containerInstanceArn), key: proxyRoomKey(spec.project, spec.service, tagMap(t.tags)[PROXY_TAGS.contentHash] ?? '') }] : [];
+  }
+
+  /** Reserves a host's room for the proxy, then runs it there; the room is given back when ECS refuses. */
+  private async run(spec: ServiceProxySpec, input: ReturnType<typeof proxyTaskDefinitionInput>, hash: string, hosts: Host[]): Promise<Held> {
+    const key = proxyRoomKey(spec.project, spec.service, hash);
+    const placed = await this.o.room.reserve({ key, request: PROXY_RESERVATION, eligible: proxyHost }, hosts);
+    const what = `the proxy of Service ${spec.project}/${spec.service}`;
+    if ('unschedulable' in placed) throw new Error(`no tenant host has room for ${what} (64 CPU units, 32 MiB): ${placed.unschedulable}`);
+    const at = { host: placed.host.metadata.name, key };
+    const taskDefinition = await this.taskDefinition(spec, hash, input);
+    const securityGroup = await this.o.securityGroupOf(spec.project);
+    const out = await this.send<{ tasks?: Task[]; failures?: { arn?: string; reason?: string; detail?: string }[] }>(
+      new RunTaskCommand(proxyRunTaskInput(spec, { cluster: this.o.cluster, taskDefinition, hash, subnets: this.o.subnets, securityGroup, ec2InstanceId: placed.host.spec.instanceId! })),
+    );
+    // ECS API Reference, RunTask: a task ECS could not place is a failure (RESOURCE:MEMORY, …), not an error.
+    if (!out.tasks?.length) {
+      await this.o.room.release(at);
+      throw new Error(`ECS could not run ${what} on host ${at.host}: ${(out.failures ?? []).map((f) => f.reason ?? f.detail).join(', ') || 'no task'}`);
+    }
+    return at;
+  }
+
   async remove(project: string, service: string): Promise<'done' | 'pending'> {
     for (const t of await this.tasks(project, service)) await this.stop(t);
+    for (const h of (await this.o.room.held(proxyRoomPrefix(project, service))).held) await this.o.room.release(h);
     return 'done';
   }
 
   private async stop(task: Task): Promise<void> {
     await this.send(new StopTaskCommand({ cluster: this.o.cluster, task: task.taskArn, reason: STOP_REASON }));
   }
+}
+
+/**
+ * A proxy task's state change ("ECS Task State Change", Developer Guide: "Amazon ECS task state
+ * change events"): its Service is reconciled at once, so a proxy that stopped is replaced (and
+ * its room given back) without waiting for the resync, and one that runs is named as soon as it
+ * has its address. Only RUNNING and STOPPED matter; any task that is not a Service's proxy is
+ * left to the pods' handling. The reconciler checks the tasks' tags itself: the event only says
+ * which Service to look at.
+ * @example await proxyTaskEvent(event, serviceDiscoveryReconciler(store, names, proxies))
+ */
+export async function proxyTaskEvent(event: EcsEvent, discovery: Pick<Reconciler, 'reconcile'>): Promise<{ service: string } | { ignored: string }> {
+  if (event['detail-type'] !== TASK_STATE_CHANGE) return { ignored: `not a task state change: ${event['detail-type']}` };
+  const task = event.detail as EcsTaskDetail;
+  const proxy = proxyServiceOf(task);
+  if (!proxy) return { ignored: 'not the task of a Service\'s proxy' };
+  if (task.lastStatus !== 'RUNNING' && task.lastStatus !== 'STOPPED') return { ignored: `the proxy task is ${task.lastStatus}` };
+  await discovery.reconcile({ kind: 'Service', project: proxy.project, name: proxy.service });
+  return { service: `${proxy.project}/${proxy.service}` };
 }

@@ -11,9 +11,11 @@
 //
 // AWS documentation: Amazon ECS API Reference, RegisterTaskDefinition (ContainerDefinition:
 // systemControls, memoryReservation, linuxParameters) and RunTask (placementConstraints
-// memberOf, placementStrategy spread, networkConfiguration, startedBy, group, tags); Amazon ECS
-// Developer Guide, "Task definition parameters" (systemControls: namespaced net.* sysctls are
-// accepted for awsvpc tasks). Amazon Route 53 Developer Guide, "Multivalue answer routing": up to
+// memberOf, networkConfiguration, startedBy, group, tags); Amazon ECS Developer Guide, "Task
+// definition parameters" (systemControls: namespaced net.* sysctls are accepted for awsvpc
+// tasks; memoryReservation is what a container instance's memory is reserved by), "Create
+// expressions to define container instances for Amazon ECS tasks" (the cluster query language:
+// `ec2InstanceId == i-…`, `attribute:<name> == <value>`). Amazon Route 53 Developer Guide, "Multivalue answer routing": up to
 // eight healthy records per answer.
 import { createHash } from 'node:crypto';
 import type { RegisterTaskDefinitionCommandInput, RunTaskCommandInput, Tag } from '@aws-sdk/client-ecs';
@@ -22,6 +24,7 @@ import { endpointsName, type ServiceProxySpec } from '../services/discovery.ts';
 import { TCP_PROXY_DEFAULTS } from '../services/proxy-config.ts';
 import { HOST_ROLE_ATTRIBUTE, TENANT_ROLE } from './ecs-hosts.ts';
 import { MANAGED_TAG, PROJECT_TAG } from './ownership.ts';
+import type { Resources } from '../model/resources.ts';
 import { podNetworkConfiguration } from './pod-network.ts';
 import { SERVICE_PROXY_REPOSITORY } from './project-roles.ts';
 
@@ -43,6 +46,15 @@ export const PROXY_CONTAINER = 'proxy';
 export const PROXY_SLOTS = 8;
 /** What a proxy reserves on its host: 64 CPU units (1/16 vCPU) and 32 MiB, at most 128 MiB. */
 export const PROXY_RESOURCES = { cpu: 64, memoryReservationMiB: 32, memoryMiB: 128 } as const;
+/**
+ * The same reservation in the scheduler's units, counted in its host's room: 63 millicores (which
+ * unitsOfMilli makes 64 units, so what Berth counts is what ECS reserves) and 32 MiB (ECS reserves
+ * a container's memoryReservation when it has one).
+ */
+export const PROXY_RESERVATION: Resources = { cpuMilli: Math.ceil((PROXY_RESOURCES.cpu * 1000) / 1024), memoryBytes: PROXY_RESOURCES.memoryReservationMiB * 2 ** 20 };
+/** The keys of a Service's proxies' reservations on hosts: `proxy:<project>/<service>#<content hash>`. */
+export const proxyRoomPrefix = (project: string, service: string): string => `proxy:${project}/${service}#`;
+export const proxyRoomKey = (project: string, service: string, hash: string): string => `${proxyRoomPrefix(project, service)}${hash}`;
 /** The image user (Debian's nobody): the proxy never runs as root. */
 const PROXY_USER = '65534:65534';
 
@@ -92,6 +104,21 @@ export function proxyFamily(project: string, service: string): string {
 
 /** The `startedBy` of a Service's proxy tasks: a stable 38-character token of project and Service. */
 export const proxyToken = (project: string, service: string): string => `${PROXY_FAMILY_PREFIX}${sha(`${project}/${service}`).slice(0, 26)}`;
+
+/**
+ * The Service whose proxy a task is, from its group (`berth-proxy:<project>/<service>`) when its
+ * `startedBy` is that Service's token; undefined for any other task (a pod's, a build's, one
+ * whose names were too long for a group: the resync finds those).
+ * @example proxyServiceOf({ group: 'berth-proxy:shop/db', startedBy: proxyToken('shop', 'db') }) // { project: 'shop', service: 'db' }
+ */
+export function proxyServiceOf(task: { group?: string; startedBy?: string }): { project: string; service: string } | undefined {
+  if (!task.group?.startsWith(PROXY_GROUP_PREFIX)) return undefined;
+  const rest = task.group.slice(PROXY_GROUP_PREFIX.length);
+  const slash = rest.indexOf('/');
+  if (slash <= 0 || slash === rest.length - 1) return undefined;
+  const [project, service] = [rest.slice(0, slash), rest.slice(slash + 1)];
+  return task.startedBy === proxyToken(project, service) ? { project, service } : undefined;
+}
 
 export interface ServiceProxySettings {
   /** The proxy image in ECR (`<registry>/berth/service-proxy:1`). */
@@ -147,13 +174,15 @@ export const proxyTags = (spec: Pick<ServiceProxySpec, 'project' | 'service'>, h
 ];
 
 /**
- * The RunTask input of a Service's proxy (pure): on a tenant host ECS chooses (spread over
- * zones, then hosts), on the project's network, named by its token and group, tagged.
+ * The RunTask input of a Service's proxy (pure): on the tenant host Berth chose and reserved its
+ * room on (a `memberOf` constraint on its EC2 instance id, beside the tenant role's), on the
+ * project's network, named by its token and group, tagged.
  */
 export function proxyRunTaskInput(
   spec: ServiceProxySpec,
-  o: { cluster: string; taskDefinition: string; hash: string; subnets: string[]; securityGroup: string },
+  o: { cluster: string; taskDefinition: string; hash: string; subnets: string[]; securityGroup: string; ec2InstanceId: string },
 ): RunTaskCommandInput {
+  if (!/^i-[0-9a-f]{8,17}$/.test(o.ec2InstanceId)) throw new Error(`"${o.ec2InstanceId}" is not an EC2 instance id`);
   const group = `${PROXY_GROUP_PREFIX}${spec.project}/${spec.service}`;
   return {
     cluster: o.cluster,
@@ -162,8 +191,10 @@ export function proxyRunTaskInput(
     launchType: 'EC2',
     startedBy: proxyToken(spec.project, spec.service),
     ...(group.length <= 255 ? { group } : {}),
-    placementConstraints: [{ type: 'memberOf', expression: `attribute:${HOST_ROLE_ATTRIBUTE} == ${TENANT_ROLE}` }],
-    placementStrategy: [{ type: 'spread', field: 'attribute:ecs.availability-zone' }, { type: 'spread', field: 'instanceId' }],
+    placementConstraints: [
+      { type: 'memberOf', expression: `attribute:${HOST_ROLE_ATTRIBUTE} == ${TENANT_ROLE}` },
+      { type: 'memberOf', expression: `ec2InstanceId == ${o.ec2InstanceId}` },
+    ],
     networkConfiguration: podNetworkConfiguration(o.subnets, o.securityGroup),
     tags: proxyTags(spec, o.hash),
     enableECSManagedTags: true,

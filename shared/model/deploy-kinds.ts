@@ -301,6 +301,8 @@ export type HostSpec = z.infer<typeof hostSpec>;
 export const hostStatus = z.object({
   allocatable: z.object({ cpuMilli: z.number(), memoryBytes: z.number() }),
   requested: z.object({ cpuMilli: z.number(), memoryBytes: z.number() }),
+  /** Room held by what is not a pod (Services' proxies on AWS), by holder; also counted in `requested`. */
+  reserved: z.record(z.string(), z.object({ cpuMilli: z.number(), memoryBytes: z.number() })).optional(),
   ready: z.boolean(),
   conditions: z.array(condition).default([]),
 });

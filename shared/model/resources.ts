@@ -15,4 +15,9 @@ export interface HostStatus {
   allocatable: Resources;
   requested: Resources;
   ready: boolean;
+  /**
+   * Room held by what is not a pod (a Service's proxy task on AWS), by its holder's key; each is
+   * also in `requested` (shared/scheduler/reservations.ts).
+   */
+  reserved?: Record<string, Resources>;
 }

@@ -5,7 +5,9 @@
 // taskDefinitionArn, revision, status ACTIVE), DescribeTaskDefinition (include TAGS; an unknown
 // family is a ClientException "Unable to describe task definition."), RunTask (tasks, failures),
 // ListTasks (startedBy, desiredStatus; taskArns), DescribeTasks (include TAGS; Task.attachments
-// of type ElasticNetworkInterface with details privateIPv4Address), StopTask (task).
+// of type ElasticNetworkInterface with details privateIPv4Address; Task.containerInstanceArn),
+// StopTask (task). RunTask places a task only on the instance its `memberOf` constraint names
+// (Developer Guide, "Create expressions to define container instances": `ec2InstanceId == i-…`).
 import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -14,11 +16,15 @@ import {
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
+  type ContainerInstance,
   type RegisterTaskDefinitionCommandInput,
   type RunTaskCommandInput,
   type Task,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ecsHostOf, hostNameOf, upsertEcsHost } from '../../shared/aws/ecs-hosts.ts';
+import type { Host } from '../../shared/model/objects.ts';
+import type { ObjectStore } from '../../shared/store/ports.ts';
 
 export const ECS_REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -31,6 +37,8 @@ export class FakeEcsProxies {
   readonly definitions = new Map<string, RegisterTaskDefinitionCommandInput>();
   /** Failures RunTask answers with instead of a task (ECS could not place it). */
   placementFailure?: string;
+  /** The cluster's container instances: EC2 instance id → container instance ARN. */
+  readonly instances = new Map<string, string>();
   private n = 0;
 
   constructor(readonly cluster = 'berth') {
@@ -47,9 +55,13 @@ export class FakeEcsProxies {
     });
     this.mock.on(RunTaskCommand).callsFake((input: RunTaskCommandInput) => {
       if (this.placementFailure) return { tasks: [], failures: [{ arn: `arn:aws:ecs:${ECS_REGION}:${ACCOUNT}:container-instance/${this.cluster}/1`, reason: this.placementFailure }] };
+      const instance = input.placementConstraints?.map((c) => /^ec2InstanceId == (i-[0-9a-f]+)$/.exec(c.expression ?? '')?.[1]).find(Boolean);
+      const containerInstanceArn = instance && this.instances.get(instance);
+      // No instance meets the constraints: a failure (Developer Guide, "Amazon ECS API failure reasons").
+      if (!containerInstanceArn) return { tasks: [], failures: [{ reason: 'MemberOf placement constraint unsatisfied' }] };
       const arn = `arn:aws:ecs:${ECS_REGION}:${ACCOUNT}:task/${this.cluster}/${(++this.n).toString(16).padStart(32, '0')}`;
       const task = {
-        taskArn: arn, startedBy: input.startedBy, group: input.group, taskDefinitionArn: input.taskDefinition, lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING',
+        taskArn: arn, containerInstanceArn, startedBy: input.startedBy, group: input.group, taskDefinitionArn: input.taskDefinition, lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING',
         tags: input.tags, attachments: [{ id: `eni-attach-${this.n}`, type: 'ElasticNetworkInterface', status: 'PRECREATED', details: [] }], input,
       };
       this.tasks.set(arn, task);
@@ -73,6 +85,23 @@ export class FakeEcsProxies {
       t.desiredStatus = 'STOPPED';
       return { task: { taskArn: t.taskArn, desiredStatus: 'STOPPED', lastStatus: t.lastStatus } };
     });
+  }
+
+  /**
+   * A tenant container instance of the cluster (2 vCPU and 3,800 MiB unless told), registered as
+   * a Host in `store` as the fleet's host discovery does, from the ContainerInstance that
+   * DescribeContainerInstances answers (API Reference: ContainerInstance, Resource). Its Host.
+   */
+  async tenantHost(store: ObjectStore, ec2InstanceId: string, o: { cpuUnits?: number; memoryMiB?: number } = {}): Promise<Host> {
+    const arn = `arn:aws:ecs:${ECS_REGION}:${ACCOUNT}:container-instance/${this.cluster}/${ec2InstanceId.slice(2).padStart(32, '0')}`;
+    this.instances.set(ec2InstanceId, arn);
+    const ci: ContainerInstance = {
+      containerInstanceArn: arn, ec2InstanceId, status: 'ACTIVE', agentConnected: true,
+      attributes: [{ name: 'berth.role', value: 'tenant' }, { name: 'berth.address', value: '10.0.1.10' }],
+      registeredResources: [{ name: 'CPU', type: 'INTEGER', integerValue: o.cpuUnits ?? 2048 }, { name: 'MEMORY', type: 'INTEGER', integerValue: o.memoryMiB ?? 3800 }],
+    };
+    await upsertEcsHost(store, ecsHostOf(ci)!);
+    return (await store.get<Host>({ kind: 'Host', project: '', name: hostNameOf(arn) }))!;
   }
 
   private tdArn(family: string, revision: number) {

@@ -60,7 +60,8 @@ import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, EntityAl
 import { CreateSecretCommand, DeleteSecretCommand, GetSecretValueCommand, ListSecretsCommand, PutSecretValueCommand, ResourceExistsException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { KmsSecretBox } from '../../shared/secrets/kms.ts';
-import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { DynamoObjectStore, encode } from '../../shared/store/dynamo.ts';
+import { HostReservations } from '../../shared/scheduler/reservations.ts';
 import { ensureLookups } from '../../shared/store/lookups-migration.ts';
 import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 import { bootstrapAdminFromSecret } from '../../functions/admin-bootstrap.ts';
@@ -84,7 +85,7 @@ import { ec2SecurityGroups } from '../../shared/aws/ec2-security-groups.ts';
 import { CodeArtifactEgress } from '../../shared/aws/codeartifact-egress.ts';
 import { EcrRegistry } from '../../shared/aws/ecr-registry.ts';
 import { FakeEcr, digest } from './ecr-fake.ts';
-import { discoverEcsHosts } from '../../shared/aws/ecs-hosts.ts';
+import { discoverEcsHosts, hostNameOf } from '../../shared/aws/ecs-hosts.ts';
 import { EcsBuildLauncher } from '../../shared/aws/ecs-launcher.ts';
 import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
@@ -1000,9 +1001,11 @@ describe('Services\' names in Cloud Map', () => {
 });
 
 /**
- * A Service's proxy: run (its task definition registered), found running with an old one
- * beside it (stopped), and stopped with its Service; ECS answering as its API Reference says
- * (ListTasks taskArns; DescribeTasks tasks with tags and the ENI attachment; RegisterTaskDefinition; RunTask).
+ * A Service's proxy: its room reserved on a tenant Host (the table: Query, GetItem, PutItem), run
+ * there (its task definition registered), found running with an old one beside it (stopped), and
+ * stopped with its Service; ECS answering as its API Reference says (ListTasks taskArns;
+ * DescribeTasks tasks with tags, containerInstanceArn and the ENI attachment;
+ * RegisterTaskDefinition; RunTask).
  */
 async function proxyWork(project = 'shop'): Promise<Sent[]> {
   answer();
@@ -1010,14 +1013,27 @@ async function proxyWork(project = 'shop'): Promise<Sent[]> {
   const settings = { image: `${REGISTRY}/berth/service-proxy:1`, executionRoleOf: (p: string) => projectRoleArn(BOUNDARY, p) };
   const hash = proxyContentHash(proxyTaskDefinitionInput(spec, settings));
   const proxyTask = (id: string, h: string): Task => ({
-    taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/${id}`, startedBy: proxyToken(project, 'db'), lastStatus: 'RUNNING', desiredStatus: 'RUNNING', tags: proxyTags(spec, h),
+    taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/${id}`, containerInstanceArn: INSTANCE, startedBy: proxyToken(project, 'db'), lastStatus: 'RUNNING', desiredStatus: 'RUNNING', tags: proxyTags(spec, h),
     attachments: [{ type: 'ElasticNetworkInterface', status: 'ATTACHED', details: [{ name: 'privateIPv4Address', value: '10.0.3.99' }] }],
   });
   const [fresh, old] = [proxyTask('0b1c2d3e4f5061728394a5b6c7d8e9f0', hash), proxyTask('0c1d2e3f405162738495a6b7c8d9e0f1', 'old')];
   mocks.ecs.on(ListTasksCommand).resolvesOnce({ taskArns: [] }).resolves({ taskArns: [fresh.taskArn!, old.taskArn!] });
   mocks.ecs.on(DescribeTasksCommand).resolves({ tasks: [fresh, old], failures: [] });
   mocks.ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${proxyFamily(project, 'db')}:1`, status: 'ACTIVE' } });
-  const proxies = new EcsServiceProxies({ client: ecsClient(), cluster: CLUSTER, subnets: ['subnet-0a1b2c3d'], securityGroupOf: async () => GROUP_ID, ...settings });
+  // The tenant Host the room is reserved on, as the fleet's host discovery stores it.
+  const d = mocks.dynamodb;
+  d.on(TransactWriteItemsCommand).resolves({});
+  d.on(PutItemCommand).resolves({});
+  const store = new DynamoObjectStore({ client: new DynamoDBClient({ region: REGION }), tableName: TABLE });
+  const host = await store.create({
+    kind: 'Host', metadata: { name: hostNameOf(INSTANCE), project: '' },
+    spec: { provider: 'ecs', endpoint: INSTANCE, address: '10.0.3.17', capacity: { cpu: '2000m', memory: '3800Mi' }, unschedulable: false, instanceId: 'i-0a1b2c3d4e5f60718' },
+    status: { allocatable: { cpuMilli: 2000, memoryBytes: 3800 * 2 ** 20 }, requested: { cpuMilli: 0, memoryBytes: 0 }, ready: true, conditions: [] },
+  } as never);
+  const item = encode(host);
+  d.on(QueryCommand).resolves({ Items: [item as never], Count: 1, ScannedCount: 1 });
+  d.on(GetItemCommand).resolves({ Item: item as never });
+  const proxies = new EcsServiceProxies({ client: ecsClient(), cluster: CLUSTER, subnets: ['subnet-0a1b2c3d'], securityGroupOf: async () => GROUP_ID, room: new HostReservations(store), ...settings });
   return capture(async () => {
     expect(await proxies.ensure(spec)).toEqual({});
     expect(await proxies.ensure(spec)).toEqual({ address: '10.0.3.99' });
@@ -1028,7 +1044,11 @@ async function proxyWork(project = 'shop'): Promise<Sent[]> {
 describe('Services\' proxies on ECS', () => {
   it.each([['stream'], ['resync']])('the %s function runs, replaces and stops them under its policies', async (which) => {
     const sent = await proxyWork();
-    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual(['DescribeTaskDefinitionCommand', 'DescribeTasksCommand', 'ListTasksCommand', 'RegisterTaskDefinitionCommand', 'RunTaskCommand', 'StopTaskCommand']);
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual([
+      'DescribeTaskDefinitionCommand', 'DescribeTasksCommand', 'GetItemCommand', 'ListTasksCommand', 'PutItemCommand', 'QueryCommand', 'RegisterTaskDefinitionCommand', 'RunTaskCommand', 'StopTaskCommand',
+    ]);
+    // On the host whose room was reserved.
+    expect(sent.find((c) => c.name === 'RunTaskCommand')!.input.placementConstraints).toContainEqual({ type: 'memberOf', expression: 'ec2InstanceId == i-0a1b2c3d4e5f60718' });
     const v = await verdicts(which === 'stream' ? stream : resync, sent);
     expect(v.some((x) => /ecs:RunTask on .*task-definition\/berth-proxy-shop_db:1$/.test(x))).toBe(true);
     expect(refused(v)).toEqual([]);

@@ -112,12 +112,13 @@ describe("the proxy's task (ECS API Reference: RegisterTaskDefinition, RunTask)"
     expect(proxyFamily('p'.repeat(200), 's'.repeat(63)).length).toBeLessThanOrEqual(255);
   });
 
-  it('runs on a tenant host ECS chooses, on the project\'s network only, named and tagged as the Service\'s proxy', () => {
-    expect(proxyRunTaskInput(spec, { cluster: 'berth', taskDefinition: 'arn:td', hash: 'h1', subnets: ['subnet-a', 'subnet-b'], securityGroup: 'sg-0shop' })).toEqual({
+  it('runs on the tenant host Berth chose (by its EC2 instance), on the project\'s network only, named and tagged as the Service\'s proxy', () => {
+    const run = { cluster: 'berth', taskDefinition: 'arn:td', hash: 'h1', subnets: ['subnet-a', 'subnet-b'], securityGroup: 'sg-0shop', ec2InstanceId: 'i-0a1b2c3d4e5f60718' };
+    expect(() => proxyRunTaskInput(spec, { ...run, ec2InstanceId: 'i-1 or ec2InstanceId != i-2' })).toThrow(/not an EC2 instance id/);
+    expect(proxyRunTaskInput(spec, run)).toEqual({
       cluster: 'berth', taskDefinition: 'arn:td', count: 1, launchType: 'EC2',
       startedBy: proxyToken('shop', 'db'), group: 'berth-proxy:shop/db',
-      placementConstraints: [{ type: 'memberOf', expression: 'attribute:berth.role == tenant' }],
-      placementStrategy: [{ type: 'spread', field: 'attribute:ecs.availability-zone' }, { type: 'spread', field: 'instanceId' }],
+      placementConstraints: [{ type: 'memberOf', expression: 'attribute:berth.role == tenant' }, { type: 'memberOf', expression: 'ec2InstanceId == i-0a1b2c3d4e5f60718' }],
       networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-0shop'], assignPublicIp: 'DISABLED' } },
       tags: [{ key: 'berth:managed', value: 'true' }, { key: 'berth:project', value: 'shop' }, { key: 'berth:service', value: 'db' }, { key: 'berth:content-hash', value: 'h1' }],
       enableECSManagedTags: true,

@@ -3,7 +3,8 @@
 // event shape) from DynamoDB Local; ECS, S3 and ECR answer through aws-sdk-client-mock, and the
 // exact requests are checked. The resync module notices a builder task that stopped.
 import { DeleteRepositoryCommand, DescribeRepositoriesCommand, ECRClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
-import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { proxyToken } from '../../shared/aws/service-proxy-task.ts';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -142,6 +143,28 @@ describe('stream function on AWS', () => {
     expect(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input)).toEqual([{ cluster: 'berth-cluster', tasks: [TASK] }]);
     expect((await get('web-1')).status).toMatchObject({ phase: 'Error', reason: 'BuilderLost' });
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
+  });
+
+  it('resync handles a Service\'s proxy task state change by reconciling that Service at once: a proxy whose Service has gone is stopped', async () => {
+    // An "ECS Task State Change" event (ECS Developer Guide, "Amazon ECS task state change events") of the proxy of
+    // demo/db, a Service no longer in the table; ECS still lists its task (ECS API Reference: ListTasks, DescribeTasks, StopTask).
+    const proxyTask = 'arn:aws:ecs:eu-west-1:123456789012:task/berth-cluster/7a6b5c4d3e2f10009a8b7c6d5e4f3a2b';
+    const tags = [{ key: 'berth:managed', value: 'true' }, { key: 'berth:project', value: 'demo' }, { key: 'berth:service', value: 'db' }, { key: 'berth:content-hash', value: '0f' }];
+    ecs.on(ListTasksCommand).resolves({ taskArns: [proxyTask] });
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: proxyTask, startedBy: proxyToken('demo', 'db'), lastStatus: 'RUNNING', desiredStatus: 'RUNNING', tags }], failures: [] });
+    ecs.on(StopTaskCommand).resolves({ task: { taskArn: proxyTask, desiredStatus: 'STOPPED' } });
+    cloudMap.on(ListNamespacesCommand).resolves({ Namespaces: [] });
+    ecs.resetHistory();
+    const event = {
+      version: '0', id: '3317b2af-7005-947d-b652-f55e762e571a', 'detail-type': 'ECS Task State Change', source: 'aws.ecs', account: '123456789012', time: '2026-12-03T14:40:00Z', region: 'eu-west-1', resources: [proxyTask],
+      detail: {
+        clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/berth-cluster', containerInstanceArn: 'arn:aws:ecs:eu-west-1:123456789012:container-instance/berth-cluster/5c1e0a7d2b3f4e6a8b9c0d1e2f3a4b5c',
+        group: 'berth-proxy:demo/db', startedBy: proxyToken('demo', 'db'), launchType: 'EC2', taskArn: proxyTask, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', version: 2,
+      },
+    };
+    expect(await resync(event as never)).toEqual({ service: 'demo/db' });
+    expect(ecs.commandCalls(ListTasksCommand).map((c) => c.args[0].input)).toEqual([{ cluster: 'berth-cluster', startedBy: proxyToken('demo', 'db'), desiredStatus: 'RUNNING' }]);
+    expect(ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input)).toEqual([{ cluster: 'berth-cluster', task: proxyTask, reason: 'Berth: the Service was deleted or its proxy replaced' }]);
   });
 
   it('deletes a deleted Build\'s log items from the table and its uploaded source from S3', async () => {

@@ -25,6 +25,7 @@ import type { Reconciler } from '../../shared/reconcile/types.ts';
 import { foundationReconcilers } from '../../shared/reconcile/foundation.ts';
 import { serviceDiscoveryReconciler } from '../../shared/services/discovery.ts';
 import { CLOUD_MAP_REGION, FakeCloudMap } from '../aws/cloud-map-fake.ts';
+import { HostReservations } from '../../shared/scheduler/reservations.ts';
 import { ECS_REGION, FakeEcsProxies } from '../aws/ecs-proxy-fake.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 
@@ -81,8 +82,9 @@ beforeAll(async () => {
   cloudMap = new FakeCloudMap();
   cloudMap.pendingPolls = 0;
   ecs = new FakeEcsProxies();
+  await ecs.tenantHost(api.store, 'i-0a1b2c3d4e5f60718');
   const names = new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: CLOUD_MAP_REGION }), vpcId: 'vpc-0b1e2a3c4d5e6f708', polls: 2, sleep: async () => {} });
-  const proxies = new EcsServiceProxies({ client: new ECSClient({ region: ECS_REGION }), cluster: 'berth', image: 'berth/service-proxy:1', subnets: ['subnet-a'], securityGroupOf: async (p) => groupOf(p) });
+  const proxies = new EcsServiceProxies({ client: new ECSClient({ region: ECS_REGION }), cluster: 'berth', image: 'berth/service-proxy:1', subnets: ['subnet-a'], securityGroupOf: async (p) => groupOf(p), room: new HostReservations(api.store) });
   discovery = serviceDiscoveryReconciler(api.store, names, proxies);
   finalizer = foundationReconcilers(api.store, { serviceDiscovery: names })[0]!;
   expect(finalizer.name).toBe('project-finalizer');

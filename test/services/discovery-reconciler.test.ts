@@ -9,9 +9,10 @@ import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudMapDiscovery } from '../../shared/aws/cloud-map.ts';
-import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
+import { EcsServiceProxies, proxyTaskEvent } from '../../shared/aws/ecs-service-proxies.ts';
 import type { Service } from '../../shared/model/objects.ts';
 import type { ObjectRef } from '../../shared/model/types.ts';
+import { HostReservations } from '../../shared/scheduler/reservations.ts';
 import { PENDING_RETRY_MS, instancesOf, planInstances, serviceDiscoveryReconciler } from '../../shared/services/discovery.ts';
 import { CLOUD_MAP_REGION, FakeCloudMap } from '../aws/cloud-map-fake.ts';
 import { ECS_REGION, FakeEcsProxies } from '../aws/ecs-proxy-fake.ts';
@@ -26,7 +27,7 @@ const endpoint = (pod: string, ip: string) => ({ pod, host: 'h1', ip, ports: [{ 
 
 function reconciler() {
   const names = new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: CLOUD_MAP_REGION }), vpcId: 'vpc-0b1e2a3c4d5e6f708', polls: 1, sleep: async () => {} });
-  const proxies = new EcsServiceProxies({ client: new ECSClient({ region: ECS_REGION }), cluster: 'berth', image: 'berth/service-proxy:1', subnets: ['subnet-a'], securityGroupOf: async (p) => `sg-0${p}` });
+  const proxies = new EcsServiceProxies({ client: new ECSClient({ region: ECS_REGION }), cluster: 'berth', image: 'berth/service-proxy:1', subnets: ['subnet-a'], securityGroupOf: async (p) => `sg-0${p}`, room: new HostReservations(t.store) });
   return serviceDiscoveryReconciler(t.store, names, proxies, { onError: (err, ref) => errors.push([(err as Error).message, ref]) });
 }
 async function service(name: string, endpoints: ReturnType<typeof endpoint>[]): Promise<Service> {
@@ -43,6 +44,7 @@ beforeEach(async () => {
   t = await freshTable();
   fake = new FakeCloudMap();
   ecs = new FakeEcsProxies();
+  await ecs.tenantHost(t.store, 'i-0a1b2c3d4e5f60718');
   errors = [];
   await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
 });
@@ -80,7 +82,8 @@ describe('the service-discovery reconciler', () => {
     expect(ecs.live()[0]!.input.networkConfiguration?.awsvpcConfiguration?.securityGroups).toEqual(['sg-0demo']);
   });
 
-  it('runs again a proxy that stopped, from the resync, and names the new one', async () => {
+  /** Service `web` with one ready endpoint, its namespace made and its proxy running and named. */
+  async function runningProxy() {
     fake.pendingPolls = 0;
     const r = reconciler();
     await service('web', [endpoint('web-1-a', '10.0.3.41')]);
@@ -88,12 +91,58 @@ describe('the service-discovery reconciler', () => {
     await r.reconcile(ref);
     ecs.startAll();
     await r.reconcile(ref);
+    return { r, ref };
+  }
+
+  it('runs again a proxy that stopped, from the resync, and names the new one', async () => {
+    const { r, ref } = await runningProxy();
     ecs.lose(ecs.live()[0]!.taskArn!);
     expect(await collectAll(r.resync!())).toEqual([ref]);
     expect(await r.reconcile(ref)).toEqual({ requeueAfter: PENDING_RETRY_MS });
     ecs.startAll((n) => `10.0.3.${200 + n}`);
     expect(await r.reconcile(ref)).toEqual({});
     expect(fake.answers('web.demo.svc')).toEqual(['proxy 10.0.3.201:80']);
+  });
+
+  /**
+   * An "ECS Task State Change" event of one of the fake's tasks, in the shape the ECS Developer
+   * Guide documents ("Amazon ECS task state change events": detail with clusterArn,
+   * containerInstanceArn, group, startedBy, lastStatus, desiredStatus, stoppedReason, taskArn…).
+   */
+  const taskStateChange = (task: ReturnType<FakeEcsProxies['live']>[number], over: Record<string, unknown>) => ({
+    version: '0', id: '3317b2af-7005-947d-b652-f55e762e571a', 'detail-type': 'ECS Task State Change', source: 'aws.ecs', account: '123456789012',
+    time: '2026-12-03T14:40:00Z', region: ECS_REGION, resources: [task.taskArn!],
+    detail: {
+      clusterArn: `arn:aws:ecs:${ECS_REGION}:123456789012:cluster/berth`, containerInstanceArn: task.containerInstanceArn, group: task.group, startedBy: task.startedBy,
+      launchType: 'EC2', taskArn: task.taskArn, taskDefinitionArn: task.taskDefinitionArn, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', version: 3,
+      containers: [{ name: 'proxy', lastStatus: 'RUNNING', taskArn: task.taskArn }], ...over,
+    },
+  });
+
+  it('replaces a proxy that stopped as soon as its task\'s STOPPED event comes, and names the new one on its RUNNING event', async () => {
+    const { r, ref } = await runningProxy();
+    const lost = ecs.live()[0]!;
+    ecs.lose(lost.taskArn!);
+    const stopped = taskStateChange(lost, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' });
+    expect(await proxyTaskEvent(stopped, r)).toEqual({ service: 'demo/web' });
+    const [next] = ecs.live();
+    expect(next!.taskArn).not.toBe(lost.taskArn);
+    ecs.startAll((n) => `10.0.3.${200 + n}`);
+    expect(await proxyTaskEvent(taskStateChange(next!, {}), r)).toEqual({ service: 'demo/web' });
+    expect(fake.answers('web.demo.svc')).toEqual(['proxy 10.0.3.201:80']);
+  });
+
+  it('leaves every other task\'s event alone, asking ECS nothing: pods\', one whose token is not its group\'s Service\'s, one still starting', async () => {
+    fake.pendingPolls = 0;
+    const r = reconciler();
+    await service('web', [endpoint('web-1-a', '10.0.3.41')]);
+    await r.reconcile({ kind: 'Service', project: P, name: 'web' });
+    const task = ecs.live()[0]!;
+    ecs.mock.resetHistory();
+    expect(await proxyTaskEvent(taskStateChange(task, { group: 'berth-pod:demo/web-1-a', startedBy: 'berth-pod-0123456789abcdef01234567' }), r)).toEqual({ ignored: 'not the task of a Service\'s proxy' });
+    expect(await proxyTaskEvent(taskStateChange(task, { group: 'berth-proxy:other/web' }), r)).toEqual({ ignored: 'not the task of a Service\'s proxy' });
+    expect(await proxyTaskEvent(taskStateChange(task, { lastStatus: 'PENDING' }), r)).toEqual({ ignored: 'the proxy task is PENDING' });
+    expect(ecs.sent()).toEqual([]);
   });
 
   it('a Service with only UDP ports has no proxy and its own name no answers', async () => {
