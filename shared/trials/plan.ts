@@ -19,7 +19,7 @@ export type TrialPlan = BerthObject<TrialPlanSpec, unknown>;
 
 export const DEFAULT_PLAN: TrialPlanSpec = {
   quota: {
-    hard: { pods: 4, 'requests.cpu': '2', 'requests.memory': '2Gi', 'limits.cpu': '4', 'limits.memory': '4Gi', routes: 2, builds: 2, persistentvolumeclaims: 2, 'requests.storage': '2Gi' },
+    hard: { pods: 4, 'requests.cpu': '2', 'requests.memory': '2Gi', 'limits.cpu': '4', 'limits.memory': '4Gi', routes: 2, services: 4, builds: 2, persistentvolumeclaims: 2, 'requests.storage': '2Gi' },
   },
   limitRange: {
     limits: [{ type: 'Container', default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '100m', memory: '256Mi' }, max: { cpu: '2', memory: '2Gi' } }],
