@@ -3,8 +3,10 @@
 // routers hold their requests (their endpoints go as the pods stop). Waking gives the DC its
 // replicas back; the Services keep their mark until they have ready endpoints again (the idler
 // removes it then), so the routers go on holding requests, not refusing them, meanwhile.
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, ignoring, NotFoundError } from '../errors.ts';
 import { recordEvent } from '../events/record.ts';
+import { revisionsOf } from '../deploy/rollout-revision.ts';
+import { scaleRc } from '../deploy/rollout-strategy.ts';
 import { deploymentConfigSpec } from '../model/deploy-kinds.ts';
 import type { DeploymentConfig, Service } from '../model/objects.ts';
 import type { ObjectRef } from '../model/types.ts';
@@ -54,6 +56,18 @@ export async function idleDeploymentConfig(store: ObjectStore, ref: ObjectRef, a
   return dc;
 }
 
+/**
+ * The woken DC's running revision scaled up in the same breath, as its controller would do next
+ * (keepScale), so that its pods are made one reconcile sooner; only a finished latest revision
+ * (a rollout in flight is its controller's to scale), and only when it is at 0. Whatever fails
+ * here, the DC's controller does it anyway.
+ */
+async function scaleRunningRevision(store: ObjectStore, dc: DeploymentConfig, replicas: number): Promise<void> {
+  const latest = (await revisionsOf(store, dc.metadata.project, dc.metadata.name)).at(-1);
+  if (latest?.status.phase !== 'Complete' || latest.spec.replicas !== 0) return;
+  await scaleRc(store, latest, replicas).catch(ignoring(NotFoundError, ConflictError));
+}
+
 /** Gives an idled DC its replicas back (1 when none were remembered); 409 when it is not idled. */
 export async function unidleDeploymentConfig(store: ObjectStore, ref: ObjectRef, at: number, why: string, opts: { onlyIfIdled?: boolean } = {}): Promise<DeploymentConfig | undefined> {
   let replicas = 0;
@@ -73,6 +87,11 @@ export async function unidleDeploymentConfig(store: ObjectStore, ref: ObjectRef,
     if (opts.onlyIfIdled) return undefined;
     throw new NotFoundError('DeploymentConfig', ref.name);
   }
-  if (replicas > 0) await recordEvent(store, ref, { type: 'Normal', reason: 'Unidled', message: `scaled from 0 to ${replicas}: ${why}` }, at);
+  if (replicas > 0) {
+    await Promise.all([
+      scaleRunningRevision(store, dc, replicas),
+      recordEvent(store, ref, { type: 'Normal', reason: 'Unidled', message: `scaled from 0 to ${replicas}: ${why}` }, at),
+    ]);
+  }
   return dc;
 }
