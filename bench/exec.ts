@@ -1,8 +1,9 @@
 // `npm run bench -- exec [--n=30] [--json]`: streams into a running pod through the real API
 // (Hono on Node, DynamoDB Local, WebSocket exec into a container on the local Docker Engine).
 // - `berth exec POD -- true`, a new CLI process each time (what a user waits for), beside
-//   `docker exec CONTAINER true` (the docker CLI straight to the engine: the floor), and the same
-//   exec as a WebSocket session from this process (the API's part without Node's start-up);
+//   `docker exec CONTAINER true` (the docker CLI straight to the engine: the floor), the same
+//   exec as a WebSocket session from this process (the API's part without Node's start-up), and
+//   `node -e 0` (Node's own start, which no CLI process goes under);
 // - rsh keystroke echo: one byte typed into a shell's terminal until the terminal echoes it,
 //   through the API beside the same shell attached straight to the engine (the floor);
 // - port-forward throughput: a pod's TCP server sends `--mb` MB, read through `berth port-forward`
@@ -157,6 +158,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       ['docker exec CONTAINER true (floor)', () => timedProcess(['docker', 'exec', running.containerId, 'true'], process.env)],
       ['berth exec POD -- true', () => timedProcess(berth('exec', POD, '--', 'true'), env)],
       ['exec -- true as a WebSocket session (no CLI start-up)', () => wsExec(execUrl, token)],
+      ['node -e 0 (Node\'s start, no CLI)', () => timedProcess([process.execPath, '-e', '0'], env)],
     ];
     const say = (what: string) => process.stderr.write(`${what}\n`);
     say('exec round trips…');
@@ -229,6 +231,9 @@ export async function run(args: string[]): Promise<BenchResult> {
         ws_exec_p50_ms: fig(measures[2]![0], 50),
         ws_exec_p99_ms: fig(measures[2]![0], 99),
         berth_exec_vs_docker_exec: +(fig(measures[1]![0], 50) / floor).toFixed(2),
+        node_p50_ms: fig(measures[3]![0], 50),
+        // What the CLI adds to Node's start and the API's session: loading, parsing, exiting.
+        cli_overhead_p50_ms: +(fig(measures[1]![0], 50) - fig(measures[2]![0], 50) - fig(measures[3]![0], 50)).toFixed(1),
         echo_p50_ms: +pct(echoes, 50).toFixed(2),
         echo_p99_ms: +pct(echoes, 99).toFixed(2),
         echo_floor_p99_ms: +pct(directEchoes, 99).toFixed(2),

@@ -5,7 +5,7 @@ import type { EnvVar } from '../shared/model/build-kinds.ts';
 import { TERMINAL_PHASES } from '../shared/model/build-phases.ts';
 import type { ApiClient, ApiObject } from './client.ts';
 import type { Context } from './context.ts';
-import { CliError, EXIT_USAGE } from './errors.ts';
+import { CliError, EXIT_USAGE, orListHint } from './errors.ts';
 import { formatBytes } from './output.ts';
 import { Progress } from './progress.ts';
 import { collectionPath, objectPath, resource } from './resources.ts';
@@ -24,16 +24,6 @@ export const isFinished = (phase: string | undefined): boolean => (TERMINAL_PHAS
 /** `build.build.berth.io/web-1`, after oc's `build.build.openshift.io/web-1`. */
 export const buildRef = (name: string): string => `build.build.berth.io/${name}`;
 
-/** A 404 about a build or BuildConfig gets a hint naming the command that lists them. */
-/** A 404 gets a hint naming the command that lists what exists (`berth get <plural>`). */
-export async function orListHint<T>(plural: 'builds' | 'buildconfigs' | 'dc' | 'pods' | 'secrets' | 'configmaps', project: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (err) {
-    if (err instanceof CliError && err.status === 404) throw err.withHint(`list them with \`berth get ${plural} -n ${project}\``);
-    throw err;
-  }
-}
 
 /** `build/web-1`, `bc/web` or a bare name (of a `bare` kind) → which kind and which name. */
 export function buildTarget(arg: string, bare: 'Build' | 'BuildConfig'): { kind: 'Build' | 'BuildConfig'; name: string } {

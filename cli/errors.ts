@@ -37,3 +37,13 @@ export const loginHint = (server = 'URL'): string => `log in with \`berth login 
 
 /** One line, whatever the source said: errors are printed as exactly one line each. */
 export const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
+
+/** A 404 gets a hint naming the command that lists what exists (`berth get <plural>`). */
+export async function orListHint<T>(plural: 'builds' | 'buildconfigs' | 'dc' | 'pods' | 'secrets' | 'configmaps', project: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    if (err instanceof CliError && err.status === 404) throw err.withHint(`list them with \`berth get ${plural} -n ${project}\``);
+    throw err;
+  }
+}

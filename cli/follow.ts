@@ -6,8 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient, ApiObject } from './client.ts';
 import type { Context } from './context.ts';
-import { BUILDCONFIG_LABEL, buildPath, isFinished, orListHint } from './builds.ts';
-import { CliError } from './errors.ts';
+import { BUILDCONFIG_LABEL, buildPath, isFinished } from './builds.ts';
+import { CliError, orListHint } from './errors.ts';
 import { duration } from './output.ts';
 
 export const POLL_MS = 1000;

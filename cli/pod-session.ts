@@ -1,7 +1,7 @@
 // A session with a command in a pod (exec, rsh) over the API's WebSocket: stdin in (raw, when
 // the local terminal is one and a TTY was asked for), stdout and stderr out apart, the window size
-// on every resize, and the remote exit code as the result. Loaded only by exec and rsh (it brings
-// the WebSocket library).
+// on every resize, and the remote exit code as the result. Loaded only with the group of exec, rsh
+// and port-forward (it brings the WebSocket library).
 import WebSocket from 'ws';
 import { CHANNEL, frame, unframe, type StreamStatus } from '../shared/streams/channels.ts';
 import type { ApiClient } from './client.ts';
@@ -78,7 +78,12 @@ export async function runPodSession(ctx: Context, client: ApiClient, req: Sessio
         const m = unframe(data);
         if (m?.channel === CHANNEL.stdout) io.stdout.write(m.data as never);
         else if (m?.channel === CHANNEL.stderr) io.stderr.write(m.data as never);
-        else if (m?.channel === CHANNEL.status) status = JSON.parse(m.data.toString('utf8')) as StreamStatus;
+        else if (m?.channel === CHANNEL.status) {
+          // The last message: the session's result is known, its closing handshake need not be waited for.
+          status = JSON.parse(m.data.toString('utf8')) as StreamStatus;
+          ws.close();
+          resolve();
+        }
       });
       ws.once('close', () => resolve());
     });

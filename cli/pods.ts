@@ -1,8 +1,7 @@
 // Which pod a command about a running app means: `pod/NAME` or `NAME` itself, `dc/NAME` a
 // running pod of that deploymentconfig (the newest), as `oc rsh dc/NAME` takes it.
 import type { ApiClient, ApiObject } from './client.ts';
-import { orListHint } from './builds.ts';
-import { CliError, EXIT_USAGE } from './errors.ts';
+import { CliError, EXIT_USAGE, orListHint } from './errors.ts';
 import { collectionPath, objectPath, resource } from './resources.ts';
 
 /** The deploymentconfig label pods carry (shared/model/deploy-kinds.ts DC_LABEL). */

@@ -1,23 +1,11 @@
 // The `berth` program: builds the commander tree for one run and turns whatever goes wrong into
 // exactly two lines on stderr (`error: …`, `hint: …`) and an exit code — 1 for failures, 2 for
 // usage errors. `run` is what tests call; cli/main.ts calls it with the process's own io.
+// The commands come in groups (cli/commands/*.ts), each loaded when asked for: a run of a command
+// (`exec`, `whoami`, `get`…) loads and builds the group that defines it only, so the bundle parses
+// and commander builds a handful of commands rather than all of them; help and a word that is no
+// command build them all.
 import { Command, CommanderError } from 'commander';
-import { registerAdmCommands } from './commands/adm.ts';
-import { registerBuildCommands } from './commands/builds.ts';
-import { registerConfigCommands } from './commands/config.ts';
-import { registerDeployCommands } from './commands/deploy.ts';
-import { registerNewAppCommands } from './commands/new-app.ts';
-import { registerRegistryCommands } from './commands/registry.ts';
-import { registerObjectCommands } from './commands/objects.ts';
-import { registerRunCommand } from './commands/run.ts';
-import { registerPodCommands } from './commands/pods.ts';
-import { registerProjectCommands } from './commands/projects.ts';
-import { registerRouteCommands } from './commands/routes.ts';
-import { registerSessionCommands } from './commands/session.ts';
-import { registerStatusCommands } from './commands/status.ts';
-import { registerTemplateCommands } from './commands/templates.ts';
-import { registerVolumeCommands } from './commands/volumes.ts';
-import { registerSignupCommand } from './commands/trials.ts';
 import { Context } from './context.ts';
 import { CliError, EXIT_USAGE, oneLine } from './errors.ts';
 import type { Io } from './io.ts';
@@ -26,7 +14,7 @@ export type { Io } from './io.ts';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const ctx = new Context(io);
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv[0]);
   let usageHint = 'see `berth --help`';
   captureUsageErrors(program, (hint) => (usageHint = hint));
   try {
@@ -40,27 +28,62 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
-export function buildProgram(ctx: Context): Command {
+type Register = (program: Command, ctx: Context) => void;
+
+/** The groups of commands, in the order `berth --help` lists them. */
+export const COMMAND_GROUPS = {
+  session: async () => (await import('./commands/session.ts')).registerSessionCommands,
+  signup: async () => (await import('./commands/trials.ts')).registerSignupCommand,
+  projects: async () => (await import('./commands/projects.ts')).registerProjectCommands,
+  objects: async () => (await import('./commands/objects.ts')).registerObjectCommands,
+  newApp: async () => (await import('./commands/new-app.ts')).registerNewAppCommands,
+  registry: async () => (await import('./commands/registry.ts')).registerRegistryCommands,
+  builds: async () => (await import('./commands/builds.ts')).registerBuildCommands,
+  deploy: async () => (await import('./commands/deploy.ts')).registerDeployCommands,
+  routes: async () => (await import('./commands/routes.ts')).registerRouteCommands,
+  templates: async () => (await import('./commands/templates.ts')).registerTemplateCommands,
+  config: async () => (await import('./commands/config.ts')).registerConfigCommands,
+  volumes: async () => (await import('./commands/volumes.ts')).registerVolumeCommands,
+  pods: async () => (await import('./commands/pods.ts')).registerPodCommands,
+  run: async () => (await import('./commands/run.ts')).registerRunCommand,
+  status: async () => (await import('./commands/status.ts')).registerStatusCommands,
+  adm: async () => (await import('./commands/adm.ts')).registerAdmCommands,
+} satisfies Record<string, () => Promise<Register>>;
+
+export type CommandGroup = keyof typeof COMMAND_GROUPS;
+
+/**
+ * Which groups define each top-level command (`create` and `set` take subcommands from several).
+ * test/cli/program.test.ts holds this table to the groups.
+ */
+export const GROUPS_OF: Readonly<Record<string, readonly CommandGroup[]>> = {
+  login: ['session'], logout: ['session'], whoami: ['session'],
+  signup: ['signup'],
+  'new-project': ['projects'], projects: ['projects'], project: ['projects'],
+  get: ['objects'], describe: ['objects'], delete: ['objects'],
+  'new-app': ['newApp'], 'new-build': ['newApp'],
+  registry: ['registry'], 'import-image': ['registry'],
+  'start-build': ['builds'], 'cancel-build': ['builds'], logs: ['builds'],
+  rollout: ['deploy'], scale: ['deploy'], idle: ['deploy'], unidle: ['deploy'],
+  set: ['deploy', 'volumes'],
+  expose: ['routes'],
+  create: ['routes', 'templates', 'config', 'volumes'],
+  process: ['templates'], apply: ['templates'],
+  exec: ['pods'], rsh: ['pods'], 'port-forward': ['pods'],
+  run: ['run'],
+  status: ['status'],
+  adm: ['adm'],
+};
+
+/** The program with the groups that define `first` (a command's name), or with every group (help, a word that is no command). */
+export async function buildProgram(ctx: Context, first?: string, groups: readonly CommandGroup[] = (first !== undefined && Object.hasOwn(GROUPS_OF, first) && GROUPS_OF[first]) || (Object.keys(COMMAND_GROUPS) as CommandGroup[])): Promise<Command> {
   const program = new Command('berth')
     .description('the command-line client of Berth, a multi-tenant platform-as-a-service')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
-  registerSessionCommands(program, ctx);
-  registerSignupCommand(program, ctx);
-  registerProjectCommands(program, ctx);
-  registerObjectCommands(program, ctx);
-  registerNewAppCommands(program, ctx);
-  registerRegistryCommands(program, ctx);
-  registerBuildCommands(program, ctx);
-  registerDeployCommands(program, ctx);
-  registerRouteCommands(program, ctx);
-  registerTemplateCommands(program, ctx);
-  registerConfigCommands(program, ctx);
-  registerVolumeCommands(program, ctx);
-  registerPodCommands(program, ctx);
-  registerRunCommand(program, ctx);
-  registerStatusCommands(program, ctx);
-  registerAdmCommands(program, ctx);
+  // In the order of COMMAND_GROUPS, whatever the order asked: a command's subcommands list alike.
+  const registers = await Promise.all((Object.keys(COMMAND_GROUPS) as CommandGroup[]).filter((g) => groups.includes(g)).map((g) => COMMAND_GROUPS[g]()));
+  for (const register of registers) register(program, ctx);
   return program;
 }
 

@@ -4,9 +4,10 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { EnvVar } from '../../shared/model/build-kinds.ts';
 import type { ApiObject } from '../client.ts';
 import type { Context } from '../context.ts';
-import { buildPath, buildRef, buildTarget, buildsOf, isFinished, latestBuild, orListHint, startBuild } from '../builds.ts';
+import { buildPath, buildRef, buildTarget, buildsOf, isFinished, latestBuild, startBuild } from '../builds.ts';
 import { followBuild, printLog, printPodLog, type PodLogOptions } from '../follow.ts';
 import { podPath, podTarget, resolvePod } from '../pods.ts';
+import { orListHint } from '../errors.ts';
 import { envOption, intBetween, projectOption } from '../options.ts';
 import { resolveKind } from '../../shared/model/kind-names.ts';
 

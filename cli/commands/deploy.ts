@@ -3,9 +3,8 @@
 import type { Command } from 'commander';
 import type { EnvVar } from '../../shared/model/build-kinds.ts';
 import type { ApiClient, ApiObject } from '../client.ts';
-import { orListHint } from '../builds.ts';
 import type { Context } from '../context.ts';
-import { CliError, EXIT_USAGE } from '../errors.ts';
+import { CliError, EXIT_USAGE, orListHint } from '../errors.ts';
 import { intBetween, projectOption } from '../options.ts';
 import { table } from '../output.ts';
 import { collectionPath, objectPath, resource } from '../resources.ts';

@@ -1,11 +1,11 @@
 // exec, rsh and port-forward: commands, shells and TCP connections into a running pod, over the
-// API's WebSocket (the session and tunnel modules, and the WebSocket library with them, load
-// only when one of these runs).
+// API's WebSocket. This group loads only when one of these runs (cli/program.ts), so the session
+// module and the WebSocket library come with it rather than a step later.
 import type { Command } from 'commander';
-import { orListHint } from '../builds.ts';
 import type { Context } from '../context.ts';
-import { CliError, EXIT_USAGE } from '../errors.ts';
+import { CliError, EXIT_USAGE, orListHint } from '../errors.ts';
 import { projectOption } from '../options.ts';
+import { runPodSession } from '../pod-session.ts';
 import { podPath, podTarget, resolvePod } from '../pods.ts';
 
 /**
@@ -22,7 +22,6 @@ async function session(ctx: Context, arg: string, projectOpt: string | undefined
   const project = ctx.project(projectOpt);
   const client = ctx.client();
   const pod = await resolvePod(client, project, podTarget(arg));
-  const { runPodSession } = await import('../pod-session.ts');
   const code = await orListHint('pods', project, () => runPodSession(ctx, client, { path: `${podPath(project, pod)}/exec`, command, stdin, tty }));
   if (code !== 0) throw CliError.exit(code);
 }

@@ -4,9 +4,8 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient, ApiObject } from '../client.ts';
-import { orListHint } from '../builds.ts';
 import type { Context } from '../context.ts';
-import { CliError, EXIT_USAGE } from '../errors.ts';
+import { CliError, EXIT_USAGE, orListHint } from '../errors.ts';
 import { printPodLog } from '../follow.ts';
 import { projectOption } from '../options.ts';
 import { podPath } from '../pods.ts';

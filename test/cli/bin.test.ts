@@ -1,7 +1,9 @@
 // The `berth` bin shim as a child process: the bundle in dist/cli when it is current, else the
 // TypeScript sources through tsx (bundle.test.ts tests the bundle itself).
 import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -35,3 +37,34 @@ it('sets the process exit code from the run', async () => {
 it('is executable', () => {
   expect(statSync(bin).mode & 0o111).toBe(0o111);
 });
+
+it('runs the bundle while it is current, and the sources through tsx once one is newer or gone', async () => {
+  // A checkout of its own: this bin, a bundle and a source that each say which answered.
+  const dir = mkdtempSync(join(tmpdir(), 'berth-bin-'));
+  mkdirSync(join(dir, 'bin'));
+  mkdirSync(join(dir, 'cli'));
+  mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
+  copyFileSync(bin, join(dir, 'bin', 'berth.js'));
+  symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(dir, 'node_modules'));
+  writeFileSync(join(dir, 'cli', 'main.ts'), "process.stdout.write('the sources\\n');\n");
+  writeFileSync(join(dir, 'cli', 'other.ts'), '');
+  writeFileSync(join(dir, 'dist', 'cli', 'berth.mjs'), "process.stdout.write('the bundle\\n');\n");
+  writeFileSync(join(dir, 'dist', 'cli', 'inputs.json'), JSON.stringify(['cli/main.ts', 'cli/other.ts']));
+  const answer = async () => (await promisify(execFile)(process.execPath, [join(dir, 'bin', 'berth.js')], { env: { PATH: process.env.PATH }, timeout: 20_000 })).stdout;
+  const at = (path: string, seconds: number) => utimesSync(join(dir, path), seconds, seconds);
+  try {
+    for (const p of ['cli/main.ts', 'cli/other.ts']) at(p, 1_000);
+    for (const p of ['dist/cli/berth.mjs', 'dist/cli/inputs.json']) at(p, 2_000);
+    expect(await answer()).toBe('the bundle\n');
+
+    at('cli/other.ts', 3_000);
+    expect(await answer()).toBe('the sources\n');
+
+    at('cli/other.ts', 1_000);
+    expect(await answer()).toBe('the bundle\n');
+    rmSync(join(dir, 'cli', 'other.ts'));
+    expect(await answer()).toBe('the sources\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -74,13 +74,23 @@ describe('the bundle', () => {
   });
 
   it('starts without zod, yaml or the tar packer: those load only in the commands that need them', () => {
-    const loaded = staticInputs(metafile, 'berth.mjs');
+    // What `berth get` loads before it asks the server: the entry and the group of get.
+    const loaded = [...staticInputs(metafile, 'berth.mjs'), ...staticInputs(metafile, outputOf(metafile, 'cli/commands/objects.ts'))];
 
     expect(loaded).toContain('cli/program.ts');
     expect(loaded).toContain('shared/model/kind-names.ts');
     expect(loaded.filter((p) => /node_modules\/(zod|yaml|tar-stream|streamx)\//.test(p))).toEqual([]);
     expect(loaded).not.toContain('shared/model/kinds.ts');
     expect(loaded).not.toContain('shared/builds/s2i/pack.ts');
+  });
+
+  it('starts with no command group: exec loads its own group and the WebSocket client, and no other command', () => {
+    expect(staticInputs(metafile, 'berth.mjs').filter((p) => p.startsWith('cli/commands/'))).toEqual([]);
+
+    const exec = [...staticInputs(metafile, outputOf(metafile, 'cli/commands/pods.ts')), ...staticInputs(metafile, outputOf(metafile, 'cli/pod-session.ts'))];
+    expect(exec.filter((p) => p.startsWith('cli/commands/'))).toEqual(['cli/commands/pods.ts']);
+    expect(exec).toContain('cli/pod-session.ts');
+    expect(exec.filter((p) => /node_modules\/(zod|yaml|tar-stream|streamx)\//.test(p))).toEqual([]);
   });
 
   it('counts as stale once a source is newer than it', () => {
@@ -107,6 +117,13 @@ it('npm install -g of the packed package gives a working berth, with no dependen
 
   expect(r).toEqual({ code: 0, stdout: 'admin\n', stderr: '' });
 }, 180_000);
+
+/** The file name of the output that holds `source`. */
+function outputOf(meta: Metafile, source: string): string {
+  const out = Object.keys(meta.outputs).find((o) => Object.keys(meta.outputs[o]!.inputs).some((i) => relative(root, resolve(i)) === source));
+  if (!out) throw new Error(`no output holds ${source}`);
+  return out.split('/').pop()!;
+}
 
 /** The inputs of every chunk the entry imports statically, transitively: what starts with it. */
 function staticInputs(meta: Metafile, entryName: string): string[] {
