@@ -182,7 +182,7 @@ export class DynamoObjectStore implements ObjectStore {
     return full;
   }
 
-  async update<T extends BerthObject>(obj: T): Promise<T> {
+  async update<T extends BerthObject>(obj: T, opts: { status?: boolean } = {}): Promise<T> {
     return this.write(refOf(obj), obj.metadata.resourceVersion, 'update', (stored) => ({
       ...stored,
       metadata: {
@@ -194,6 +194,7 @@ export class DynamoObjectStore implements ObjectStore {
         expiresAt: obj.metadata.expiresAt,
       },
       spec: obj.spec,
+      ...(opts.status ? { status: obj.status } : {}),
     })) as Promise<T>;
   }
 

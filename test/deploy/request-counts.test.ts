@@ -124,6 +124,10 @@ describe('requests the pass that starts a revision costs', () => {
     const after = (await t.store.get<DeploymentConfig>(dcRef))!;
     const n = dc.status.latestVersion! + 1;
     expect(after.status).toMatchObject({ latestVersion: n, details: { cause: 'ConfigChange', message: 'config change' } });
-    expect((await rcsOf()).find((rc) => rc.metadata.name === `web-${n}`)?.status.phase).toBe('Running');
+    const started = (await rcsOf()).find((rc) => rc.metadata.name === `web-${n}`)!;
+    expect(started.status).toMatchObject({ phase: 'Running', startTime: expect.any(String), replicas: 1 });
+    expect(started.spec.replicas).toBe(1);
+    // The new RC: its start (Running, its start time) and its first scale in one write, then the RC controller's count of the pod it made.
+    expect(meter.writes.get('PutItem: Put ReplicationController')).toEqual({ requests: 2, units: 4 });
   });
 });
