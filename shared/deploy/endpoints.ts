@@ -70,7 +70,8 @@ export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
     if (!svc) return;
     const endpoints = endpointsOf(svc, pods ?? (await collect(eachObject<Pod>(store, 'Pod', ref.project, svc.spec.selector))));
     if (JSON.stringify(svc.status?.endpoints ?? []) === JSON.stringify(endpoints)) return;
-    await patchStatus<Service>(store, ref, (cur) => ({ ...cur.status, endpoints })).catch(ignoring(NotFoundError));
+    // Written over the Service just read (no read again); one changed since is a conflict, then read.
+    await patchStatus<Service>(store, ref, (cur) => ({ ...cur.status, endpoints }), svc).catch(ignoring(NotFoundError));
   }
 
   return {

@@ -88,9 +88,10 @@ async function fail(ctx: RolloutContext, reason: string, message: string): Promi
 
 async function complete(ctx: RolloutContext): Promise<Result> {
   const latest = ctx.rcs.at(-1)!;
+  // Over the RC as this pass listed it (no read again); one changed since is a conflict, then read.
   await patchStatus<ReplicationController>(ctx.store, refOf(latest), (cur) =>
     inFlight(cur) ? { ...cur.status, phase: 'Complete', reason: undefined, message: undefined, completionTime: new Date(ctx.now).toISOString() } : undefined,
-  );
+  latest);
   await recordEvent(ctx.store, refOf(ctx.dc), { type: 'Normal', reason: 'RolloutComplete', message: `Rollout of "${latest.metadata.name}" complete` }, ctx.now);
   return {};
 }
@@ -171,7 +172,8 @@ export async function advanceRollout(ctx: RolloutContext): Promise<Result> {
   if (starting && !starting.written) await patchStatus<ReplicationController>(store, refOf(latest), starting.status, latest);
   if (scaled === 'failed') return fail(ctx, 'HookFailed', `the mid hook of "${latest.metadata.name}" failed`);
   if (!scaled) return again;
-  const post = await runHook(store, (await store.get<ReplicationController>(refOf(latest))) ?? latest, 'post', hooks.post);
+  // The post hook reads what the RC now says of it; without one there is nothing to read.
+  const post = hooks.post ? await runHook(store, (await store.get<ReplicationController>(refOf(latest))) ?? latest, 'post', hooks.post) : 'done';
   if (post === 'failed') return fail(ctx, 'HookFailed', `the post hook of "${latest.metadata.name}" failed`);
   if (post === 'running') return again;
   return complete(ctx);

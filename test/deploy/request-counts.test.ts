@@ -129,5 +129,7 @@ describe('requests the pass that starts a revision costs', () => {
     expect(started.spec.replicas).toBe(1);
     // The new RC: its start (Running, its start time) and its first scale in one write, then the RC controller's count of the pod it made.
     expect(meter.writes.get('PutItem: Put ReplicationController')).toEqual({ requests: 2, units: 4 });
+    // Read by its key once, by the RC controller's pass (which writes its count over what it read); the DC controller found it by its label.
+    expect(meter.got.filter((k) => k === keyText(refOf(started)))).toHaveLength(1);
   });
 });
