@@ -1,4 +1,4 @@
-// `npm run bench -- cost [--rollouts=N] [--window-ms=MS] [--parts]`: what the control plane spends on one
+// `npm run bench -- cost [--rollouts=N] [--window-ms=MS] [--parts] [--writes]`: what the control plane spends on one
 // rollout of a DeploymentConfig, counted request by request, and what that is in dollars per
 // 1,000 deploys beside the aim (issue #16: control plane ≤ $0.10 per 1,000 deploys).
 //
@@ -157,6 +157,8 @@ export interface RolloutCost {
   refused: number;
   /** Per rollout: requests and capacity units by reconciler and the kind of the record that woke it. */
   byWho: Record<string, { requests: number; units: number; writeUnits: number }>;
+  /** Per rollout: the stream function's writes by what they wrote, and their write units. */
+  writes: Record<string, { requests: number; units: number }>;
   /** Per rollout: the hosts' side (pod sync). */
   hostRequests: number;
   hostRru: number;
@@ -312,6 +314,7 @@ async function measure(p: Platform, replicas: number, rollouts: number): Promise
     wru: per(totals.wru),
     refused: per(totals.refused),
     byWho: Object.fromEntries([...totals.byWho].map(([k, v]) => [k, { requests: per(v.requests), units: per(v.units), writeUnits: per(v.writeUnits) }])),
+    writes: Object.fromEntries([...totals.writes].map(([k, v]) => [k, { requests: per(v.requests), units: per(v.units) }])),
     hostRequests: per(hostTotals.total),
     hostRru: per(hostTotals.rru),
     hostWru: per(hostTotals.wru),
@@ -369,9 +372,13 @@ export async function run(args: string[]): Promise<BenchResult> {
     const parts = args.includes('--parts')
       ? results.flatMap((c) => Object.entries(c.byWho).sort((a, b) => b[1].units - a[1].units).map(([k, v]) => `  ${c.replicas} replica(s): ${k}: ${round(v.requests)} requests, ${round(v.units)} units (${round(v.writeUnits)} written)`))
       : [];
+    const writes = args.includes('--writes')
+      ? results.flatMap((c) => Object.entries(c.writes).sort((a, b) => b[1].units - a[1].units).map(([k, v]) => `  ${c.replicas} replica(s): ${k}: ${round(v.requests)} requests, ${round(v.units)} write units`))
+      : [];
     return {
       notes: [
         ...parts,
+        ...writes,
         `${rollouts} rollouts each of a DeploymentConfig of 1 and of 3 replicas (REV changed), on DynamoDB Local through the stream function's reconcilers, batched as the stream trigger does (window ${windowMs} ms, ${STREAM_SETTINGS.batchSize} records); the hosts are the pod sync over simulated containers.`,
         `Figures per rollout; $ per 1,000 at on-demand prices, US East: $${PRICES.rru * 1e6}/M RRU, $${PRICES.wru * 1e6}/M WRU, Lambda $${PRICES.lambdaRequest * 1e6}/M requests and $${PRICES.gbSecond}/GB-s (arm64); stream reads by a Lambda trigger are free. Durations are this machine's against DynamoDB Local.`,
       ],

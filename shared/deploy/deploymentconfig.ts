@@ -14,7 +14,7 @@ import type { DeploymentConfig, Pod, ReplicationController } from '../model/obje
 import { terminatePod } from './pods.ts';
 import { recordEvent } from '../events/record.ts';
 import { hookPodName } from './rollout-hooks.ts';
-import { revisionsOf, startRevision } from './rollout-revision.ts';
+import { revisionsOf, startRevision, toldOf, type RevisionStart } from './rollout-revision.ts';
 import { deploymentConfigStatus } from './rollout-status.ts';
 import { advanceRollout, inFlight, lastComplete, scaleRc } from './rollout-strategy.ts';
 import { TEMPLATE_HASH_ANNOTATION, dcNameOf, templateHash } from './rollout-template.ts';
@@ -57,7 +57,7 @@ function noticingWrites(store: ObjectStore): { store: ObjectStore; wrote: () => 
       usage: (project) => store.usage(project),
       create: counted((obj) => store.create(obj)),
       createMany: counted((objs) => store.createMany(objs)),
-      update: counted((obj) => store.update(obj)),
+      update: counted((obj, opts) => store.update(obj, opts)),
       replace: counted((ref, change) => store.replace(ref, change)),
       updateStatus: counted((obj) => store.updateStatus(obj)),
       delete: counted((ref, opts) => store.delete(ref, opts)),
@@ -129,7 +129,7 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     return byImage ? 'ImageChange' : 'ConfigChange';
   }
 
-  async function triggers(dc: DeploymentConfig, rcs: ReplicationController[]): Promise<{ dc: DeploymentConfig; waitingFor?: string; started: boolean }> {
+  async function triggers(dc: DeploymentConfig, rcs: ReplicationController[]): Promise<{ dc: DeploymentConfig; waitingFor?: string; started: boolean; start?: RevisionStart }> {
     if (dc.spec.paused) return { dc, started: false };
     const followed = await followImages(dc);
     dc = followed.dc;
@@ -142,8 +142,9 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     if (cause === 'ConfigChange' && !dc.spec.triggers.some((t) => t.type === 'ConfigChange')) return { dc, started: false };
     const configChanged = latest?.spec.template.metadata.annotations?.[CONFIG_HASH_ANNOTATION] !== stamped.metadata.annotations?.[CONFIG_HASH_ANNOTATION];
     const message = cause === 'ImageChange' ? `image change on ${imageTriggers(dc).map(followedTag).join(', ')}` : !latest ? 'initial deployment' : configChanged ? 'config change (a Secret or ConfigMap it uses changed)' : 'config change';
-    await startRevision(store, dc, cause, message, now());
-    return { dc, started: true };
+    let start: RevisionStart | undefined;
+    await startRevision(store, dc, cause, message, now(), (s) => (start = s));
+    return { dc, started: true, start };
   }
 
   /** A finished DC: its running revision at spec.replicas, every other one at 0. */
@@ -196,21 +197,30 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     const triggered = await triggers(dc, rcs);
     dc = triggered.dc;
     if (triggered.started) rcs = await revisionsOf(store, project, name);
+    const { start } = triggered;
+    // A revision started here is told in the DC's status by this pass's one status write (or, should the pass fail before it, at once).
+    const tell = (cur: DeploymentConfig): DeploymentConfig => (start ? { ...cur, status: toldOf(cur, start) ?? cur.status } : cur);
     let result: Result = {};
-    const before = new Map(rcs.map((rc) => [rc.metadata.name, rc.metadata.generation]));
-    // The RCs are read again only when this pass wrote something (a pass that finds nothing to do writes nothing).
-    const watched = noticingWrites(store);
-    if (inFlight(rcs.at(-1))) result = await advanceRollout({ store: watched.store, dc, rcs, now: now() });
-    else await keepScale(watched.store, dc, rcs);
-    if (triggered.started || watched.wrote()) {
-      rcs = await revisionsOf(store, project, name);
-      await handOn(rcs.filter((rc) => before.get(rc.metadata.name) !== rc.metadata.generation));
+    try {
+      const before = new Map(rcs.map((rc) => [rc.metadata.name, rc.metadata.generation]));
+      // The RCs are read again only when this pass wrote something (a pass that finds nothing to do writes nothing).
+      const watched = noticingWrites(store);
+      if (inFlight(rcs.at(-1))) result = await advanceRollout({ store: watched.store, dc, rcs, now: now() });
+      else await keepScale(watched.store, dc, rcs);
+      if (triggered.started || watched.wrote()) {
+        rcs = await revisionsOf(store, project, name);
+        await handOn(rcs.filter((rc) => before.get(rc.metadata.name) !== rc.metadata.generation));
+      }
+      if (!inFlight(rcs.at(-1))) await prune(dc, rcs);
+    } catch (err) {
+      if (start) await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => toldOf(cur, start), dc);
+      throw err;
     }
-    if (!inFlight(rcs.at(-1))) await prune(dc, rcs);
     // The DC as read at the start of the pass (or as this pass wrote it) saves reading it again; a stale one is a conflict, then read.
-    await patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => {
+    await patchStatus<DeploymentConfig>(store, refOf(dc), (read) => {
+      const cur = tell(read);
       const status = deploymentConfigStatus({ dc: { ...dc, metadata: cur.metadata, status: cur.status ?? {} }, rcs, waitingFor: triggered.waitingFor, now: now() });
-      return JSON.stringify(status) === JSON.stringify(cur.status) ? undefined : status;
+      return JSON.stringify(status) === JSON.stringify(read.status) ? undefined : status;
     }, { ...dc, status: dc.status });
     return result;
   }

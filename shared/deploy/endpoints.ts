@@ -72,6 +72,7 @@ export function endpointsReconciler(deps: { store: ObjectStore }): Reconciler {
     const candidates = pods ?? (await collect(eachObject<Pod>(store, 'Pod', ref.project, svc.spec.selector)));
     const endpoints = endpointsOf(svc, candidates);
     if (JSON.stringify(svc.status?.endpoints ?? []) === JSON.stringify(endpoints)) return;
+    // Written over the Service just read (no read again); one changed since is a conflict, then read.
     await patchStatus<Service>(store, ref, (cur) => ({ ...cur.status, endpoints: endpointsOf(cur, candidates) }), svc).catch(ignoring(NotFoundError));
   }
 

@@ -141,7 +141,8 @@ export function replicationReconciler(deps: ReplicationDeps): Reconciler {
     if (live.length >= want) failure = undefined;
     const s = rc.status ?? {};
     if (s.replicas !== status.replicas || s.readyReplicas !== status.readyReplicas || s.availableReplicas !== status.availableReplicas || s.observedGeneration !== status.observedGeneration || rcFailure(rc) !== failure) {
-      await patchStatus<ReplicationController>(store, ref, (cur) => ({ ...cur.status, ...status, conditions: withFailure(cur.status?.conditions ?? [], failure) })).catch(ignoring(NotFoundError));
+      // The RC as this pass read it saves a read; a stale one is a conflict, then read.
+      await patchStatus<ReplicationController>(store, ref, (cur) => ({ ...cur.status, ...status, conditions: withFailure(cur.status?.conditions ?? [], failure) }), rc).catch(ignoring(NotFoundError));
     }
     if (more) return done({ requeueAfter: 0 });
     if (failure) return done({ requeueAfter: QUOTA_RETRY_MS });

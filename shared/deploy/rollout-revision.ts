@@ -18,11 +18,28 @@ export async function revisionsOf(store: ObjectStore, project: string, dc: strin
   return byRevision(await collect(eachObject<ReplicationController>(store, 'ReplicationController', project, { [DC_LABEL]: dc })));
 }
 
+/** What a revision's start tells in its DeploymentConfig's status. */
+export interface RevisionStart {
+  n: number;
+  cause: string;
+  message: string;
+}
+
+/**
+ * The DC's status once it tells of revision `start`: latestVersion and details (cause and
+ * message), or undefined when it already tells as much or more (causeStands).
+ */
+export function toldOf(dc: DeploymentConfig, start: RevisionStart): DeploymentConfig['status'] | undefined {
+  return causeStands(dc, start.n, start.cause) ? undefined : { ...dc.status, latestVersion: start.n, details: { cause: start.cause, message: start.message } };
+}
+
 /**
  * Makes the next revision of `dc` with the given cause (ConfigChange, ImageChange, Manual,
- * Rollback) and returns its RC. The controller rolls it out from there.
+ * Rollback) and returns its RC. The controller rolls it out from there. `tell` is told of the
+ * start instead of the DC's status being written here: the controller, which writes the DC's
+ * status at the end of the same pass, writes it once with both (toldOf).
  */
-export async function startRevision(store: ObjectStore, dc: DeploymentConfig, cause: string, message: string, at: number): Promise<ReplicationController> {
+export async function startRevision(store: ObjectStore, dc: DeploymentConfig, cause: string, message: string, at: number, tell?: (start: RevisionStart) => void): Promise<ReplicationController> {
   for (let attempt = 0; ; attempt++) {
     const rcs = await revisionsOf(store, dc.metadata.project, dc.metadata.name);
     const n = Math.max(dc.status.latestVersion ?? 0, ...rcs.map(revisionOf)) + 1;
@@ -46,8 +63,10 @@ export async function startRevision(store: ObjectStore, dc: DeploymentConfig, ca
       continue;
     }
     // The DC's status and the event are written side by side: the revision's pods wait for both.
+    const start = { n, cause, message };
+    tell?.(start);
     await Promise.all([
-      patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => (causeStands(cur, n, cause) ? undefined : { ...cur.status, latestVersion: n, details: { cause, message } })),
+      tell ? undefined : patchStatus<DeploymentConfig>(store, refOf(dc), (cur) => toldOf(cur, start)),
       recordEvent(store, refOf(dc), { type: 'Normal', reason: 'DeploymentCreated', message: `Created new replication controller "${rc.metadata.name}" for version ${n} (${message})` }, at),
     ]);
     return rc;

@@ -6,7 +6,7 @@ import { NotFoundError, ignoring } from '../errors.ts';
 import { DC_LABEL, RC_LABEL, type LifecycleHook } from '../model/deploy-kinds.ts';
 import { refOf } from '../model/types.ts';
 import { collect, eachObject } from '../store/each.ts';
-import { patchObject, patchStatus } from '../store/patch.ts';
+import { patchStatus, retryOnConflict } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { Result } from '../reconcile/types.ts';
 import type { DeploymentConfig, Pod, ReplicationController } from '../model/objects.ts';
@@ -27,9 +27,26 @@ export interface RolloutContext {
 const IN_FLIGHT = new Set(['New', 'Pending', 'Running']);
 export const inFlight = (rc: ReplicationController | undefined): boolean => !!rc && IN_FLIGHT.has(rc.status.phase ?? 'New');
 
-/** Sets an RC's spec.replicas (no write when it already is), reading it again if it changed since. */
-export async function scaleRc(store: ObjectStore, rc: ReplicationController, replicas: number): Promise<ReplicationController> {
-  const scaled = await patchObject<ReplicationController>(store, refOf(rc), (cur) => (cur.spec.replicas === replicas ? undefined : { ...cur, spec: { ...cur.spec, replicas } }), rc);
+/** A status change not yet written (the start of a rollout), to go with the RC's next write; `written` once it has. */
+export interface PendingStatus {
+  status: (cur: ReplicationController) => ReplicationController['status'] | undefined;
+  written?: boolean;
+}
+
+/**
+ * Sets an RC's spec.replicas (no write when it already is), reading it again if it changed since;
+ * with `pending`, its status change in the same write.
+ */
+export async function scaleRc(store: ObjectStore, rc: ReplicationController, replicas: number, pending?: PendingStatus): Promise<ReplicationController> {
+  const scaled = await retryOnConflict(async (i) => {
+    const cur = i === 0 ? rc : await store.get<ReplicationController>(refOf(rc));
+    if (!cur) return undefined;
+    const status = pending?.status(cur);
+    if (cur.spec.replicas === replicas && status === undefined) return cur;
+    const next = await store.update<ReplicationController>({ ...cur, spec: { ...cur.spec, replicas }, status: status ?? cur.status }, { status: status !== undefined });
+    if (pending && status !== undefined) pending.written = true;
+    return next;
+  });
   if (!scaled) throw new NotFoundError('ReplicationController', rc.metadata.name);
   return scaled;
 }
@@ -71,15 +88,16 @@ async function fail(ctx: RolloutContext, reason: string, message: string): Promi
 
 async function complete(ctx: RolloutContext): Promise<Result> {
   const latest = ctx.rcs.at(-1)!;
+  // Over the RC as this pass listed it (no read again); one changed since is a conflict, then read.
   await patchStatus<ReplicationController>(ctx.store, refOf(latest), (cur) =>
     inFlight(cur) ? { ...cur.status, phase: 'Complete', reason: undefined, message: undefined, completionTime: new Date(ctx.now).toISOString() } : undefined,
-  );
+  latest);
   await recordEvent(ctx.store, refOf(ctx.dc), { type: 'Normal', reason: 'RolloutComplete', message: `Rollout of "${latest.metadata.name}" complete` }, ctx.now);
   return {};
 }
 
-/** One pass of Rolling: the next step, written to the RCs; true once the new RC alone has every replica available. */
-async function rollingPass(ctx: RolloutContext): Promise<boolean> {
+/** One pass of Rolling: the next step, written to the RCs (the new one with `starting`, when it scales); true once the new RC alone has every replica available. */
+async function rollingPass(ctx: RolloutContext, starting?: PendingStatus): Promise<boolean> {
   const { store, dc } = ctx;
   const latest = ctx.rcs.at(-1)!;
   const olds = ctx.rcs.slice(0, -1).filter((rc) => rc.spec.replicas > 0);
@@ -96,7 +114,7 @@ async function rollingPass(ctx: RolloutContext): Promise<boolean> {
   if (step.done) return true;
   // Shrink first, then grow: the total asked for never passes the ceiling, even between writes.
   for (const rc of olds) await scaleRc(store, rc, step.oldReplicas[rc.metadata.name]!);
-  await scaleRc(store, latest, step.newReplicas);
+  await scaleRc(store, latest, step.newReplicas, starting);
   return false;
 }
 
@@ -119,13 +137,15 @@ export async function advanceRollout(ctx: RolloutContext): Promise<Result> {
   const { store, dc, now } = ctx;
   let latest = ctx.rcs.at(-1)!;
   const { timeoutSeconds, intervalMs, hooks } = params(dc);
+  // A Rolling rollout without a pre hook writes its start with its first scale of the new RC (one write, not two).
+  let starting: PendingStatus | undefined;
   if ((latest.status.phase ?? 'New') === 'New') {
     // Start: stamp the start time, and cancel any earlier rollout still in flight. Pending is the
     // pre hook's phase: without one the rollout is Running from its first write.
     const phase = hooks.pre ? 'Pending' : 'Running';
-    latest = (await patchStatus<ReplicationController>(store, refOf(latest), (cur) =>
-      (cur.status.phase ?? 'New') === 'New' ? { ...cur.status, phase, startTime: new Date(now).toISOString() } : undefined,
-    )) ?? latest;
+    const start: PendingStatus = { status: (cur) => ((cur.status.phase ?? 'New') === 'New' ? { ...cur.status, phase, startTime: new Date(now).toISOString() } : undefined) };
+    if (!hooks.pre && dc.spec.strategy.type === 'Rolling') starting = start;
+    else latest = (await patchStatus<ReplicationController>(store, refOf(latest), start.status)) ?? latest;
     for (const rc of ctx.rcs.slice(0, -1).filter(inFlight)) {
       await patchStatus<ReplicationController>(store, refOf(rc), (cur) =>
         inFlight(cur) ? { ...cur.status, phase: 'Failed', reason: 'Cancelled', message: `superseded by revision ${revisionOf(latest)}` } : undefined,
@@ -147,10 +167,13 @@ export async function advanceRollout(ctx: RolloutContext): Promise<Result> {
   }
   // The latest RC as listed at the start of this pass, or as it was just written: a stale one costs a conflict and a read.
   const fresh = { ...ctx, rcs: [...ctx.rcs.slice(0, -1), latest] };
-  const scaled = dc.spec.strategy.type === 'Recreate' ? await recreatePass(fresh, hooks.mid) : await rollingPass(fresh);
+  const scaled = dc.spec.strategy.type === 'Recreate' ? await recreatePass(fresh, hooks.mid) : await rollingPass(fresh, starting);
+  // A pass that did not scale the new RC (it waits, or has nothing to scale) writes the start on its own.
+  if (starting && !starting.written) await patchStatus<ReplicationController>(store, refOf(latest), starting.status, latest);
   if (scaled === 'failed') return fail(ctx, 'HookFailed', `the mid hook of "${latest.metadata.name}" failed`);
   if (!scaled) return again;
-  const post = await runHook(store, (await store.get<ReplicationController>(refOf(latest))) ?? latest, 'post', hooks.post);
+  // The post hook reads what the RC now says of it; without one there is nothing to read.
+  const post = hooks.post ? await runHook(store, (await store.get<ReplicationController>(refOf(latest))) ?? latest, 'post', hooks.post) : 'done';
   if (post === 'failed') return fail(ctx, 'HookFailed', `the post hook of "${latest.metadata.name}" failed`);
   if (post === 'running') return again;
   return complete(ctx);

@@ -26,6 +26,9 @@ export function oneAtATime() {
   };
 }
 
+/** How many keys' last pass a coalescing() remembers once it has ended. */
+export const RECENT_PASSES = 256;
+
 /** When the change that set off the reconciles in this context was written, at the latest (performance.now()). */
 const changedBy = new AsyncLocalStorage<number>();
 
@@ -40,9 +43,11 @@ export function changedBefore<T>(at: number, fn: () => Promise<T>): Promise<T> {
 /**
  * Like oneAtATime, and a call that would only repeat a pass already bound to see its change
  * shares that pass instead: one begun after the caller's change was written (changedBefore),
- * or one still waiting to begin. A stream batch that holds the DeploymentConfig, its RCs and its
- * pods then makes one pass over the DC, not one per record. Every caller still gets a pass that
- * read the world after its change; callers outside changedBefore never share a pass in progress.
+ * whether still running or already done (the last RECENT_PASSES keys' last successful pass is
+ * remembered), or one still waiting to begin. A stream batch that holds the DeploymentConfig, its
+ * RCs and its pods then makes one pass over the DC, not one per record, however soon that pass
+ * ends. Every caller still gets a pass that read the world after its change; callers outside
+ * changedBefore never share a pass.
  * @example const pass = coalescing(); await pass('demo/web', () => reconcileDc('demo', 'web'));
  */
 export function coalescing() {
@@ -51,11 +56,15 @@ export function coalescing() {
     next?: Promise<unknown>;
   }
   const slots = new Map<string, Slot>();
+  // The last pass of each key that succeeded, newest keys last.
+  const ended = new Map<string, { begun: number; done: Promise<unknown> }>();
   return function pass<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const changed = changedBy.getStore();
+    const last = ended.get(key);
+    if (!slots.has(key) && last && changed !== undefined && last.begun >= changed) return last.done as Promise<T>;
     let slot = slots.get(key);
     if (!slot) slots.set(key, (slot = {}));
     const s = slot;
-    const changed = changedBy.getStore();
     if (s.current && changed !== undefined && s.current.begun >= changed) return s.current.done as Promise<T>;
     if (s.next) return s.next as Promise<T>;
     const begin = (): Promise<T> => {
@@ -69,7 +78,12 @@ export function coalescing() {
         if (s.current === current) s.current = undefined;
         if (!s.current && !s.next && slots.get(key) === s) slots.delete(key);
       };
-      done.then(settle, settle);
+      done.then(() => {
+        ended.delete(key);
+        ended.set(key, current);
+        if (ended.size > RECENT_PASSES) ended.delete(ended.keys().next().value!);
+        settle();
+      }, settle);
       return done;
     };
     if (!s.current) return begin();

@@ -2,6 +2,7 @@
 // resourceVersion, transactions where a write must check its project, TTL for expiring objects.
 import { randomUUID, randomInt } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
@@ -27,6 +28,7 @@ import { BY_KIND_INDEX, TTL_ATTRIBUTE, indexKeyOf, keyOf } from './keys.ts';
 import { FIELD_LOOKUP_PREFIX, OBJECTS_BELOW, kindOfTerm, labelPrefix, lookupWrites, refOfLookup } from './lookups.ts';
 import { decodeContinue, encodeContinue, type TokenShape } from './continue-token.ts';
 import { ObjectTooLargeError, MAX_ITEM_BYTES, itemSize } from './item-size.ts';
+import { RecentDocs } from './recent-docs.ts';
 import { DEFAULT_PAGE, MAX_PAGE, type ListOptions, type ObjectStore, type Replacement } from './ports.ts';
 import type { Counter } from '../quota/admission.ts';
 import { readCounter, writeCounted } from '../quota/dynamo.ts';
@@ -58,6 +60,8 @@ export class DynamoObjectStore implements ObjectStore {
   private readonly client: DynamoDBClient;
   private readonly table: string;
   private readonly onCapacity?: DynamoStoreOptions['onCapacity'];
+  /** What this store last read or wrote of each object: a write of an object read here reads nothing first. */
+  private readonly recent = new RecentDocs();
 
   constructor(opts: DynamoStoreOptions) {
     this.client = opts.client;
@@ -70,7 +74,9 @@ export class DynamoObjectStore implements ObjectStore {
       new GetItemCommand({ TableName: this.table, Key: keyItem(ref), ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
     );
     this.report('get', out.ConsumedCapacity);
-    return out.Item ? (decode(out.Item) as T) : undefined;
+    if (!out.Item) return undefined;
+    this.recent.keep(out.Item);
+    return decode(out.Item) as T;
   }
 
   list<T extends BerthObject>(kind: string, project: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
@@ -125,7 +131,7 @@ export class DynamoObjectStore implements ObjectStore {
   async createMany(objs: NewObject[]): Promise<BerthObject[]> {
     if (objs.length === 0) return [];
     const full = objs.map(materialise);
-    full.forEach((o) => encodeWithin(o));
+    const encoded = full.map(encodeWithin);
     const projects = [...new Set(full.map((o) => o.metadata.project).filter((p) => p !== ''))];
     // A project created in this same write is its own guarantee.
     const createdHere = new Set(full.filter((o) => o.kind === 'Project').map((o) => o.metadata.name));
@@ -139,7 +145,7 @@ export class DynamoObjectStore implements ObjectStore {
       ...checks.map((p) => ({
         ConditionCheck: { TableName: this.table, Key: keyItem({ kind: 'Project', project: '', name: p }), ConditionExpression: PROJECT_OPEN },
       })),
-      ...full.map((o) => ({ Put: { TableName: this.table, Item: encode(o), ConditionExpression: NOT_EXISTS } })),
+      ...encoded.map((item) => ({ Put: { TableName: this.table, Item: item, ConditionExpression: NOT_EXISTS } })),
       // The objects' lookups (labels, indexed fields) come into being with them.
       ...lookups,
     ];
@@ -163,19 +169,20 @@ export class DynamoObjectStore implements ObjectStore {
     const counted = counterChanges(full.map((after) => ({ after })));
     if (counted.length) {
       await writeCounted(this.client, this.table, items, counted, async (reasons) => (await explain(reasons)) ?? new ConflictError('create cancelled', 'retry'), (c) => this.report('create', c));
-      return full;
+    } else {
+      try {
+        const out = await this.client.send(new TransactWriteItemsCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
+        this.report('create', out.ConsumedCapacity);
+      } catch (err) {
+        if (err instanceof TransactionCanceledException) throw (await explain(err.CancellationReasons ?? [])) ?? err;
+        throw err;
+      }
     }
-    try {
-      const out = await this.client.send(new TransactWriteItemsCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
-      this.report('create', out.ConsumedCapacity);
-    } catch (err) {
-      if (err instanceof TransactionCanceledException) throw (await explain(err.CancellationReasons ?? [])) ?? err;
-      throw err;
-    }
+    encoded.forEach((item) => this.recent.keep(item));
     return full;
   }
 
-  async update<T extends BerthObject>(obj: T): Promise<T> {
+  async update<T extends BerthObject>(obj: T, opts: { status?: boolean } = {}): Promise<T> {
     return this.write(refOf(obj), obj.metadata.resourceVersion, 'update', (stored) => ({
       ...stored,
       metadata: {
@@ -187,6 +194,7 @@ export class DynamoObjectStore implements ObjectStore {
         expiresAt: obj.metadata.expiresAt,
       },
       spec: obj.spec,
+      ...(opts.status ? { status: obj.status } : {}),
     })) as Promise<T>;
   }
 
@@ -207,9 +215,22 @@ export class DynamoObjectStore implements ObjectStore {
    * the result on condition that nobody wrote in between. `generation` follows spec changes.
    */
   private async write(ref: ObjectRef, expected: string, op: string, change: (stored: BerthObject) => BerthObject): Promise<BerthObject> {
-    const stored = await this.get(ref);
+    // The object as this store last read or wrote it at the version the caller names, or as stored now.
+    const kept = this.recent.at(keyItem(ref), expected);
+    const stored = kept ? decode(kept) : await this.get(ref);
     if (!stored) throw new NotFoundError(ref.kind, ref.name);
     if (stored.metadata.resourceVersion !== expected) throw staleError(ref, expected);
+    try {
+      return await this.writeOver(ref, stored, op, change);
+    } catch (err) {
+      // Unread, a refusal may also mean the object is gone: said as a read would have said it.
+      if (kept && err instanceof ConflictError && !(await this.get(ref))) throw new NotFoundError(ref.kind, ref.name);
+      throw err;
+    }
+  }
+
+  private async writeOver(ref: ObjectRef, stored: BerthObject, op: string, change: (stored: BerthObject) => BerthObject): Promise<BerthObject> {
+    const expected = stored.metadata.resourceVersion;
     const changed = change(stored);
     const next: BerthObject = {
       ...changed,
@@ -225,10 +246,12 @@ export class DynamoObjectStore implements ObjectStore {
       await this.put(next, RV_MATCHES, op, () => staleError(ref, expected), expected);
       return next;
     }
-    const put = { Put: { TableName: this.table, Item: encodeWithin(next), ConditionExpression: RV_MATCHES, ExpressionAttributeValues: { ':rv': { S: expected } } } };
+    const item = encodeWithin(next);
+    const put = { Put: { TableName: this.table, Item: item, ConditionExpression: RV_MATCHES, ExpressionAttributeValues: { ':rv': { S: expected } } } };
     // A pod that ends, a build that finishes, a quota that changes: the counter moves with it;
     // a label or an indexed field that changes: its lookups move with it.
     await this.transact(op, [put, ...lookups], counted, () => staleError(ref, expected));
+    this.recent.keep(item);
     return next;
   }
 
@@ -308,17 +331,19 @@ export class DynamoObjectStore implements ObjectStore {
   }
 
   private async put(obj: BerthObject, condition: string, op: string, onFail: () => Error, expectedRv?: string): Promise<void> {
+    const item = encodeWithin(obj);
     try {
       const out = await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: encodeWithin(obj),
+          Item: item,
           ConditionExpression: condition,
           ExpressionAttributeValues: expectedRv !== undefined ? { ':rv': { S: expectedRv } } : undefined,
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
       this.report(op, out.ConsumedCapacity);
+      this.recent.keep(item);
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) throw onFail();
       throw err;
@@ -352,7 +377,10 @@ export class DynamoObjectStore implements ObjectStore {
         }),
       );
       this.report(op, out.ConsumedCapacity);
-      for (const item of out.Items ?? []) items.push(decode(item) as T);
+      for (const item of out.Items ?? []) {
+        this.recent.keep(item);
+        items.push(decode(item) as T);
+      }
       start = out.LastEvaluatedKey;
     } while (start && items.length < limit);
     return start ? { items, continue: encodeContinue(start) } : { items };
@@ -391,7 +419,10 @@ export class DynamoObjectStore implements ObjectStore {
           new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' }),
         );
         this.report(op, out.ConsumedCapacity);
-        for (const item of out.Responses?.[this.table] ?? []) found.set(`${item.pk!.S}\t${item.sk!.S}`, decode(item) as T);
+        for (const item of out.Responses?.[this.table] ?? []) {
+          this.recent.keep(item);
+          found.set(`${item.pk!.S}\t${item.sk!.S}`, decode(item) as T);
+        }
         keys = out.UnprocessedKeys?.[this.table]?.Keys;
       }
     }
@@ -433,16 +464,33 @@ export function keyItem(ref: ObjectRef): Item {
   return { pk: { S: k.pk }, sk: { S: k.sk } };
 }
 
-/** The stored item of an object, refused (413) when DynamoDB would refuse it for its size. */
+/**
+ * The stored item of an object, refused (413) when DynamoDB would refuse it for its size. The
+ * limit is taken on the item with its document as plain JSON, so what an object may hold does
+ * not depend on how well it compresses.
+ */
 function encodeWithin(o: BerthObject): Item {
-  const item = encode(o);
-  const bytes = itemSize(item);
+  const json = JSON.stringify(o);
+  const item = encode(o, json);
+  const bytes = itemSize(item) - itemSize({ doc: item.doc! }) + itemSize({ doc: { S: json } });
   if (bytes > MAX_ITEM_BYTES) throw new ObjectTooLargeError(o.kind, o.metadata.name, bytes);
   return item;
 }
 
+/**
+ * The `doc` attribute of an object's JSON: brotli-compressed (binary) when that is smaller, as it
+ * is for all but the smallest objects. DynamoDB bills a write by the KB of the item, in the table
+ * and again in the byKind index (it projects every attribute): a 1.2 KB rollout object is 0.6 KB
+ * compressed, and its every write costs half as many write units. Quality 6 compresses objects'
+ * JSON within a few per cent of brotli's best, in a fortieth of its time (~0.07 ms for 1 KB).
+ */
+function docAttribute(json: string): AttributeValue {
+  const packed = brotliCompressSync(json, { params: { [zlib.BROTLI_PARAM_QUALITY]: 6, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: json.length } });
+  return packed.byteLength < Buffer.byteLength(json) ? { B: packed } : { S: json };
+}
+
 /** The stored item of an object. */
-export function encode(o: BerthObject): Item {
+export function encode(o: BerthObject, json = JSON.stringify(o)): Item {
   const ref = refOf(o);
   const ik = indexKeyOf(ref);
   const item: Item = {
@@ -450,7 +498,7 @@ export function encode(o: BerthObject): Item {
     gsi1pk: { S: ik.pk },
     gsi1sk: { S: ik.sk },
     rv: { S: o.metadata.resourceVersion },
-    doc: { S: JSON.stringify(o) },
+    doc: docAttribute(json),
     labels: { M: Object.fromEntries(Object.entries(o.metadata.labels ?? {}).map(([k, v]) => [k, { S: v }])) },
   };
   if (o.metadata.expiresAt) item[TTL_ATTRIBUTE] = { N: String(Math.ceil(Date.parse(o.metadata.expiresAt) / 1000)) };
@@ -458,9 +506,10 @@ export function encode(o: BerthObject): Item {
   return item;
 }
 
-/** The object a stored item (or a stream image) holds. */
+/** The object a stored item (or a stream image) holds: its `doc`, JSON or compressed JSON (items written before compression are JSON). */
 export function decode(item: Item): BerthObject {
-  const doc = item.doc?.S;
-  if (doc === undefined) throw new Error('stored item has no document');
-  return JSON.parse(doc) as BerthObject;
+  const doc = item.doc;
+  if (doc?.B !== undefined) return JSON.parse(brotliDecompressSync(doc.B).toString('utf8')) as BerthObject;
+  if (doc?.S === undefined) throw new Error('stored item has no document');
+  return JSON.parse(doc.S) as BerthObject;
 }

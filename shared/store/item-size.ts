@@ -6,7 +6,7 @@ import { BerthError } from '../errors.ts';
 
 export const MAX_ITEM_BYTES = 400 * 1024;
 
-/** The item's size as DynamoDB counts it (strings, numbers, maps, lists; a close upper bound). */
+/** The item's size as DynamoDB counts it (strings, binaries, numbers, maps, lists; a close upper bound). */
 export function itemSize(item: Record<string, AttributeValue>): number {
   let size = 0;
   for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name) + valueSize(value);
@@ -15,6 +15,7 @@ export function itemSize(item: Record<string, AttributeValue>): number {
 
 function valueSize(v: AttributeValue): number {
   if (v.S !== undefined) return Buffer.byteLength(v.S);
+  if (v.B !== undefined) return v.B.byteLength;
   if (v.N !== undefined) return Math.ceil(v.N.length / 2) + 1;
   if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
   if (v.M !== undefined) return 3 + itemSize(v.M) + Object.keys(v.M).length;

@@ -46,9 +46,10 @@ export interface ObjectStore {
   /**
    * Writes metadata (labels, annotations, finalizers, deletionTimestamp, expiresAt) and spec,
    * on condition that the stored resourceVersion is still `obj.metadata.resourceVersion`.
-   * `generation` increases when spec changed. Status is left as stored.
+   * `generation` increases when spec changed. Status is left as stored, or with `status: true`
+   * written too (a controller changing both at once, in one write).
    */
-  update<T extends BerthObject = BerthObject>(obj: T): Promise<T>;
+  update<T extends BerthObject = BerthObject>(obj: T, opts?: { status?: boolean }): Promise<T>;
   /**
    * What a user's PUT does: replaces labels, annotations and spec, keeping every field the
    * system owns (status, finalizers, deletionTimestamp, expiresAt), on the same condition.

@@ -110,3 +110,26 @@ describe('requests a settled DeploymentConfig costs', () => {
     expect(meter.got.filter((k) => k === keyText(dcRef))).toHaveLength(2);
   });
 });
+
+describe('requests the pass that starts a revision costs', () => {
+  it('it reads the DC once and writes it once: one status write tells the new revision, its cause and the rollout so far', async () => {
+    const dc = (await t.store.get<DeploymentConfig>(dcRef))!;
+    const c = dc.spec.template.spec.containers[0]!;
+    await t.store.update<DeploymentConfig>({ ...dc, spec: { ...dc.spec, template: { ...dc.spec.template, spec: { ...dc.spec.template.spec, containers: [{ ...c, env: [{ name: 'REV', value: 'next' }] }] } } } });
+    meter.reset();
+    await named('deploymentconfigs').reconcile(dcRef);
+    expect(meter.got.filter((k) => k === keyText(dcRef))).toHaveLength(1);
+    // Compressed, the DC is under 1 KB: one write unit in the table and one in the byKind index.
+    expect(meter.writes.get('PutItem: Put DeploymentConfig')).toEqual({ requests: 1, units: 2 });
+    const after = (await t.store.get<DeploymentConfig>(dcRef))!;
+    const n = dc.status.latestVersion! + 1;
+    expect(after.status).toMatchObject({ latestVersion: n, details: { cause: 'ConfigChange', message: 'config change' } });
+    const started = (await rcsOf()).find((rc) => rc.metadata.name === `web-${n}`)!;
+    expect(started.status).toMatchObject({ phase: 'Running', startTime: expect.any(String), replicas: 1 });
+    expect(started.spec.replicas).toBe(1);
+    // The new RC: its start (Running, its start time) and its first scale in one write, then the RC controller's count of the pod it made.
+    expect(meter.writes.get('PutItem: Put ReplicationController')).toEqual({ requests: 2, units: 4 });
+    // Read by its key once, by the RC controller's pass (which writes its count over what it read); the DC controller found it by its label.
+    expect(meter.got.filter((k) => k === keyText(refOf(started)))).toHaveLength(1);
+  });
+});

@@ -101,4 +101,40 @@ describe('coalescing', () => {
     await expect(pass('demo/web', failing)).rejects.toThrow('boom');
     expect(n).toBe(2);
   });
+
+  it('a call of a stream batch shares a pass begun after the batch was written even once that pass has ended', async () => {
+    const pass = coalescing();
+    const p = passes();
+    const invoked = performance.now();
+    const first = changedBefore(invoked, () => pass('demo/web', p.fn(1)));
+    await tick();
+    p.release();
+    expect(await first).toBe(1);
+    // The batch's RC record, whose lookup of its DC took longer than the DC's whole pass.
+    expect(await changedBefore(invoked, () => pass('demo/web', p.fn(2)))).toBe(1);
+    expect(p.begun).toEqual([1]);
+    // A change written after that pass began, or a call outside a batch, gets a pass of its own.
+    const later = changedBefore(performance.now(), () => pass('demo/web', p.fn(3)));
+    await tick();
+    p.release();
+    expect(await later).toBe(3);
+    const outside = pass('demo/web', p.fn(4));
+    await tick();
+    p.release();
+    expect(await outside).toBe(4);
+    expect(p.begun).toEqual([1, 3, 4]);
+  });
+
+  it('a pass that failed is not shared once it has ended: the next call of the batch tries again', async () => {
+    const pass = coalescing();
+    let n = 0;
+    const failing = async () => {
+      n++;
+      throw new Error('boom');
+    };
+    const invoked = performance.now();
+    await expect(changedBefore(invoked, () => pass('demo/web', failing))).rejects.toThrow('boom');
+    await expect(changedBefore(invoked, () => pass('demo/web', failing))).rejects.toThrow('boom');
+    expect(n).toBe(2);
+  });
 });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../shared/store/client.ts';
-import { DynamoObjectStore } from '../../shared/store/dynamo.ts';
+import { DynamoObjectStore, decode } from '../../shared/store/dynamo.ts';
 import { ensureTable } from '../../shared/store/table.ts';
 
 export interface TestTable {
@@ -22,13 +22,20 @@ export async function freshTable(): Promise<TestTable> {
   return { client, tableName, streamArn, store: new DynamoObjectStore({ client, tableName }), endpoint };
 }
 
-/** Every item in the table, as sorted JSON lines: a snapshot to prove a request wrote nothing. */
+/**
+ * Every item in the table, as sorted JSON lines: a snapshot to prove a request wrote nothing.
+ * Objects' documents are shown as the JSON they hold (the store writes them compressed), so a
+ * test can also look in the rows for what must, or must never, be stored.
+ */
 export async function snapshot(t: TestTable): Promise<string[]> {
   const rows: string[] = [];
   let start: Record<string, any> | undefined;
   do {
     const out = await t.client.send(new ScanCommand({ TableName: t.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
-    for (const item of out.Items ?? []) rows.push(JSON.stringify(Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))));
+    for (const item of out.Items ?? []) {
+      const shown = item.doc?.B ? { ...item, doc: { S: JSON.stringify(decode(item)) } } : item;
+      rows.push(JSON.stringify(Object.fromEntries(Object.entries(shown).sort(([a], [b]) => a.localeCompare(b)))));
+    }
     start = out.LastEvaluatedKey;
   } while (start);
   return rows.sort();
