@@ -10,6 +10,7 @@ import type { Host, Pod } from '../model/objects.ts';
 import { isTerminating, podGroup, podRequest, setPodCondition } from '../model/pods.ts';
 import { recordEvent } from '../events/record.ts';
 import type { Reconciler, Result } from '../reconcile/types.ts';
+import { coalescing } from '../reconcile/one-at-a-time.ts';
 import { eachByField, eachObject } from '../store/each.ts';
 import { unboundPodsTerm } from '../store/lookups.ts';
 import { patchStatus } from '../store/patch.ts';
@@ -63,14 +64,18 @@ export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
 
   /** The hosts as the scheduler sees them, with how many of the pod's group each already runs. */
   async function fleetFor(pod: Pod, fresh: boolean): Promise<{ infos: HostInfo[]; hosts: Map<string, Host> }> {
-    const hosts = await readHosts(fresh);
     const perHost = new Map<string, number>();
     const dc = pod.metadata.labels?.[DC_LABEL];
-    if (dc) {
-      for await (const sibling of eachObject<Pod>(store, 'Pod', pod.metadata.project, { [DC_LABEL]: dc })) {
-        if (sibling.spec.host && !isTerminating(sibling)) perHost.set(sibling.spec.host, (perHost.get(sibling.spec.host) ?? 0) + 1);
-      }
-    }
+    // The hosts (when not fresh enough) and the pod's siblings are read side by side.
+    const [hosts] = await Promise.all([
+      readHosts(fresh),
+      (async () => {
+        if (!dc) return;
+        for await (const sibling of eachObject<Pod>(store, 'Pod', pod.metadata.project, { [DC_LABEL]: dc })) {
+          if (sibling.spec.host && !isTerminating(sibling)) perHost.set(sibling.spec.host, (perHost.get(sibling.spec.host) ?? 0) + 1);
+        }
+      })(),
+    ]);
     const group = podGroup(pod);
     const infos = [...hosts.values()].map((h) => {
       const info = hostInfoOf(h, { [group]: perHost.get(h.metadata.name) ?? 0 });
@@ -88,40 +93,44 @@ export function schedulerReconciler(deps: SchedulerReconcilerDeps): Reconciler {
     return { requeueAfter: UNSCHEDULABLE_RETRY_MS };
   }
 
+  const serial = coalescing();
   return {
     name: 'scheduler',
     kinds: ['Pod'],
-    async reconcile(ref: ObjectRef): Promise<Result> {
-      if (ref.kind !== 'Pod') return {};
-      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-        const pod = await store.get<Pod>(ref);
-        if (!pendingUnbound(pod)) return {};
-        const request = podRequest(pod);
-        const volumes = await volumePlacement(store, pod);
-        if ('wait' in volumes) return unschedulable(pod, volumes.wait);
-        const subject = { name: pod.metadata.name, project: pod.metadata.project, group: podGroup(pod), ...request, ...volumes };
-        let { infos, hosts } = await fleetFor(pod, attempt > 0);
-        let placement = place(subject, infos);
-        if ('unschedulable' in placement && attempt === 0) {
-          ({ infos, hosts } = await fleetFor(pod, true));
-          placement = place(subject, infos);
-        }
-        if ('unschedulable' in placement) return unschedulable(pod, placement.unschedulable);
-        try {
-          const bound = await bindPod(bindings, { pod, host: hosts.get(placement.host)!, request });
-          hosts.set(placement.host, bound.host as Host);
-          await recordEvent(store, ref, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ref.project}/${ref.name} to ${placement.host}` }, now());
-          return {};
-        } catch (err) {
-          if (err instanceof NotFoundError || err instanceof ConflictError) continue;
-          throw err;
-        }
-      }
-      // Lost every race: the next pass reads everything again.
-      return { requeueAfter: 0 };
-    },
+    // Calls for one pod in one process (the RC handing its new pod on, the pod's stream record, a
+    // process told of the pod at once) take turns: the first places it, the others find it bound.
+    reconcile: (ref: ObjectRef): Promise<Result> => (ref.kind === 'Pod' ? serial(`${ref.project}/${ref.name}`, () => schedule(ref)) : Promise.resolve({})),
     async *resync() {
       for await (const p of eachByField<Pod>(store, unboundPodsTerm)) if (pendingUnbound(p)) yield refOf(p);
     },
   };
+
+  async function schedule(ref: ObjectRef): Promise<Result> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const pod = await store.get<Pod>(ref);
+      if (!pendingUnbound(pod)) return {};
+      const request = podRequest(pod);
+      const volumes = await volumePlacement(store, pod);
+      if ('wait' in volumes) return unschedulable(pod, volumes.wait);
+      const subject = { name: pod.metadata.name, project: pod.metadata.project, group: podGroup(pod), ...request, ...volumes };
+      let { infos, hosts } = await fleetFor(pod, attempt > 0);
+      let placement = place(subject, infos);
+      if ('unschedulable' in placement && attempt === 0) {
+        ({ infos, hosts } = await fleetFor(pod, true));
+        placement = place(subject, infos);
+      }
+      if ('unschedulable' in placement) return unschedulable(pod, placement.unschedulable);
+      try {
+        const bound = await bindPod(bindings, { pod, host: hosts.get(placement.host)!, request });
+        hosts.set(placement.host, bound.host as Host);
+        await recordEvent(store, ref, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ref.project}/${ref.name} to ${placement.host}` }, now());
+        return {};
+      } catch (err) {
+        if (err instanceof NotFoundError || err instanceof ConflictError) continue;
+        throw err;
+      }
+    }
+    // Lost every race: the next pass reads everything again.
+    return { requeueAfter: 0 };
+  }
 }

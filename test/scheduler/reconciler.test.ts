@@ -81,6 +81,28 @@ describe('the scheduler reconciler', () => {
     expect((await t.store.get<Pod>(ref(late)))!.spec.host).toBeUndefined();
   });
 
+  it('calls for one pod that meet (its RC handing it on, its record, a process told at once) take turns: one binding, one Event, no lost race', async () => {
+    const { t, reconciler } = await table();
+    await host(t.store, 'h1');
+    const p = await pod(t.store, 'api');
+    const reads: string[] = [];
+    const get = t.store.get.bind(t.store);
+    t.store.get = (async (r: { kind: string; name: string }) => {
+      reads.push(`${r.kind}/${r.name}`);
+      return get(r as never);
+    }) as typeof t.store.get;
+    const results = await Promise.all([1, 2, 3].map(() => reconciler.reconcile(ref(p))));
+    t.store.get = get;
+    expect(results).toEqual([{}, {}, {}]);
+    expect((await t.store.get<Pod>(ref(p)))!.spec.host).toBe('h1');
+    const events = (await t.store.list('Event', 'demo')).items.filter((e: any) => e.spec.reason === 'Scheduled' && e.spec.involvedObject.name === p.metadata.name);
+    expect(events).toHaveLength(1);
+    // The first call places it; the two that met it share one more pass, which reads the pod once,
+    // finds it bound and stops (no bind lost and tried again).
+    expect(reads.filter((r) => r === `Pod/${p.metadata.name}`)).toHaveLength(2);
+    expect((await t.store.get<Host>({ kind: 'Host', project: '', name: 'h1' }))!.status.requested).toEqual({ cpuMilli: 100, memoryBytes: 128 * MiB });
+  });
+
   it('leaves bound, terminating or finished pods alone', async () => {
     const { t, reconciler } = await table();
     await host(t.store, 'h1');
