@@ -69,7 +69,7 @@ async function scaleRunningRevision(store: ObjectStore, dc: DeploymentConfig, re
 }
 
 /** Gives an idled DC its replicas back (1 when none were remembered); 409 when it is not idled. */
-export async function unidleDeploymentConfig(store: ObjectStore, ref: ObjectRef, at: number, why: string, opts: { onlyIfIdled?: boolean } = {}): Promise<DeploymentConfig | undefined> {
+export async function unidleDeploymentConfig(store: ObjectStore, ref: ObjectRef, at: number, why: string, opts: { onlyIfIdled?: boolean; known?: DeploymentConfig } = {}): Promise<DeploymentConfig | undefined> {
   let replicas = 0;
   const dc = await patchObject<DeploymentConfig>(store, ref, (cur) => {
     if (!isIdled(cur)) {
@@ -82,7 +82,7 @@ export async function unidleDeploymentConfig(store: ObjectStore, ref: ObjectRef,
     replicas = spec.replicas > 0 ? spec.replicas : Number.isInteger(remembered) && remembered > 0 ? remembered : 1;
     const annotations = withoutIdledState(cur.metadata.annotations, new Date(at).toISOString());
     return { ...cur, metadata: { ...cur.metadata, annotations }, spec: { ...spec, replicas } };
-  });
+  }, opts.known);
   if (!dc) {
     if (opts.onlyIfIdled) return undefined;
     throw new NotFoundError('DeploymentConfig', ref.name);

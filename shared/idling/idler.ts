@@ -84,7 +84,7 @@ export function idler(opts: IdlerOptions): Reconciler {
       const named = new Set((svc.metadata.annotations?.[UNIDLE_TARGETS] ?? '').split(',').filter(Boolean));
       for await (const dc of eachObject<DeploymentConfig>(store, 'DeploymentConfig', ref.project)) {
         if (!isIdled(dc) || !(named.has(dc.metadata.name) || selects(svc, dc))) continue;
-        await unidleDeploymentConfig(store, { kind: 'DeploymentConfig', project: ref.project, name: dc.metadata.name }, now(), `a request reached service ${ref.name} through a route`, { onlyIfIdled: true });
+        await unidleDeploymentConfig(store, { kind: 'DeploymentConfig', project: ref.project, name: dc.metadata.name }, now(), `a request reached service ${ref.name} through a route`, { onlyIfIdled: true, known: dc });
       }
     }
     await signals.clear(key, { wakeAt: asked });
