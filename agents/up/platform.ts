@@ -47,7 +47,8 @@ import { ensureGitImage } from '../../images/git.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import { hostAgentKicks, newUnboundPod, wakesAtOnce, onBinds, onWrites, readinessWrite, startLocalReconcilers, unobservedSpec } from './reconcilers.ts';
 import type { Pod } from '../../shared/model/objects.ts';
-import { refOf, type ObjectRef } from '../../shared/model/types.ts';
+import { formatRef, refOf, type ObjectRef } from '../../shared/model/types.ts';
+import type { Reconciler } from '../../shared/reconcile/types.ts';
 import { imageCacheBudgetBytes } from '../../shared/images/cache-plan.ts';
 import { packageIndexName, removeBuildNetworks, startPackageIndex } from '../../shared/builds/docker-egress.ts';
 import { PACKAGE_INDEX_DIR, writeSimpleIndex } from '../../shared/builds/package-index.ts';
@@ -123,22 +124,21 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     let kickHost: (pod: { project: string; name: string }) => void = () => {};
     let kickServices: (project: string) => void = () => {};
     let toRouter: (ref: ObjectRef) => void = () => {};
-    let toEndpoints: (ref: ObjectRef) => void = () => {};
-    let toDeployments: (ref: ObjectRef) => void = () => {};
-    let toReplication: (ref: ObjectRef) => void = () => {};
-    let toScheduler: (ref: ObjectRef) => void = () => {};
-    let toIdler: (ref: ObjectRef) => void = () => {};
+    // The platform's reconcilers by name (known once they are made below), for the changes they are told of at once.
+    const reconcilersByName = new Map<string, Reconciler>();
+    const tell = (name: string, ref: ObjectRef) =>
+      void reconcilersByName.get(name)?.reconcile(ref).catch((err) => logger.warn({ err, reconciler: name, ref: formatRef(ref) }, 'a reconcile told at once failed; the stream record tries again'));
     const store = onWrites(new DynamoObjectStore({ client, tableName: config.tableName }), (obj) => {
       wakeStream();
       if (obj && (obj.kind === 'Service' || obj.kind === 'Route')) toRouter(refOf(obj));
       // A pod's readiness written by the host agent: its Services' endpoints at once (and so the router).
-      if (obj?.kind === 'Pod' && readinessWrite(obj as Pod)) toEndpoints(refOf(obj));
+      if (obj?.kind === 'Pod' && readinessWrite(obj as Pod)) tell('endpoints', refOf(obj));
       // A DeploymentConfig whose spec changed (a user's edit, a scale, a wake): its controller at once.
-      if (obj?.kind === 'DeploymentConfig' && unobservedSpec(obj)) toDeployments(refOf(obj));
+      if (obj?.kind === 'DeploymentConfig' && unobservedSpec(obj)) tell('deploymentconfigs', refOf(obj));
       // A ReplicationController scaled (by its DC, a rollout step, a wake): its pods at once.
-      if (obj?.kind === 'ReplicationController' && unobservedSpec(obj)) toReplication(refOf(obj));
+      if (obj?.kind === 'ReplicationController' && unobservedSpec(obj)) tell('replication', refOf(obj));
       // A new pod, not yet tried by the scheduler: placed at once.
-      if (obj?.kind === 'Pod' && newUnboundPod(obj as Pod)) toScheduler(refOf(obj));
+      if (obj?.kind === 'Pod' && newUnboundPod(obj as Pod)) tell('scheduler', refOf(obj));
     });
     const identity = new Identity(store);
     const admin = await identity.bootstrapAdmin(config.adminPassword);
@@ -209,7 +209,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     // it reports requests seen and holds requests for idled Services while they are woken.
     const router = await startRouterAgent({
       // A wake the router asks for reaches the idler at once (the stream still carries it).
-      idling: { signals: wakesAtOnce(idleSignals, (ref) => toIdler(ref)), reportMs: config.idleReportMs },
+      idling: { signals: wakesAtOnce(idleSignals, (ref) => tell('idler', ref)), reportMs: config.idleReportMs },
       store,
       httpPort: config.routerHttpPort,
       httpsPort: config.routerHttpsPort,
@@ -235,16 +235,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       clock: config.trials.now,
       volumes,
     });
-    const endpoints = platform.find((r) => r.name === 'endpoints')!;
-    toEndpoints = (ref) => void endpoints.reconcile(ref).catch((err) => logger.warn({ err }, 'updating endpoints failed; the stream record tries again'));
-    const deployments = platform.find((r) => r.name === 'deploymentconfigs')!;
-    toDeployments = (ref) => void deployments.reconcile(ref).catch((err) => logger.warn({ err }, 'reconciling a deployment config failed; the stream record tries again'));
-    const replication = platform.find((r) => r.name === 'replication')!;
-    toReplication = (ref) => void replication.reconcile(ref).catch((err) => logger.warn({ err }, 'reconciling a replication controller failed; the stream record tries again'));
-    const idler = platform.find((r) => r.name === 'idler');
-    if (idler) toIdler = (ref) => void idler.reconcile(ref).catch((err) => logger.warn({ err }, 'waking an idled service failed; the stream record tries again'));
-    const scheduler = platform.find((r) => r.name === 'scheduler')!;
-    toScheduler = (ref) => void scheduler.reconcile(ref).catch((err) => logger.warn({ err }, 'scheduling a pod failed; the stream record tries again'));
+    for (const r of platform) reconcilersByName.set(r.name, r);
     const reconcilers = await startLocalReconcilers({
       reconcilers: platform.concat(hostAgentKicks((pod) => kickHost(pod), (project) => kickServices(project))),
       endpoint: dynamo.endpoint,
