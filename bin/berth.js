@@ -2,18 +2,32 @@
 // The `berth` command. Runs the bundle in dist/cli (built by `npm install`'s prepare, `npm test`
 // and `npm run up`: plain JavaScript, so the command starts at once). In a checkout whose CLI
 // sources changed since the bundle was made, or with no bundle at all, it runs the TypeScript
-// sources through tsx instead, so a stale bundle is never what answers.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+// sources through tsx instead, so a stale bundle is never what answers. exec and rsh first try
+// their quick entry (dist/cli/exec.cjs, one CommonJS file), which runs their plain forms and
+// leaves every other form (help, mistakes) to the whole program.
+// CommonJS (bin/package.json), unlike the rest of the repository: Node starts a CommonJS main
+// without setting up its ES module loader, which exec's quick entry never needs; the bundle of
+// the whole program, an ES module, loads through import() when a command needs it.
+'use strict';
+const { existsSync, readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const bundle = new URL('../dist/cli/berth.mjs', import.meta.url);
+const root = join(__dirname, '..');
+const bundle = join(root, 'dist', 'cli', 'berth.mjs');
+const quickEntry = join(root, 'dist', 'cli', 'exec.cjs');
 
-if (bundleUsable()) {
-  await import(bundle.href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../cli/main.ts');
+async function main() {
+  if (!bundleUsable()) {
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import(pathToFileURL(join(root, 'cli', 'main.ts')).href);
+    return;
+  }
+  const first = process.argv[2];
+  if ((first === 'exec' || first === 'rsh') && (await require(quickEntry).main())) return;
+  await import(pathToFileURL(bundle).href);
 }
 
 /**
@@ -22,13 +36,16 @@ if (bundleUsable()) {
  * would cost every command a module load of its own.
  */
 function bundleUsable() {
-  if (!existsSync(bundle)) return false;
-  if (!existsSync(new URL('../cli/main.ts', import.meta.url))) return true;
+  if (!existsSync(bundle) || !existsSync(quickEntry)) return false;
+  if (!existsSync(join(root, 'cli', 'main.ts'))) return true;
   try {
-    const list = new URL('../dist/cli/inputs.json', import.meta.url);
-    const built = Math.min(statSync(bundle).mtimeMs, statSync(list).mtimeMs);
-    return JSON.parse(readFileSync(list, 'utf8')).every((p) => statSync(new URL(`../${p}`, import.meta.url)).mtimeMs <= built);
+    const list = join(root, 'dist', 'cli', 'inputs.json');
+    const built = Math.min(statSync(bundle).mtimeMs, statSync(list).mtimeMs, statSync(quickEntry).mtimeMs);
+    return JSON.parse(readFileSync(list, 'utf8')).every((p) => statSync(join(root, p)).mtimeMs <= built);
   } catch {
     return false;
   }
 }
+
+// A failure here (not a command's: those are printed by the run) ends the process as an unhandled rejection does, with exit code 1.
+main();

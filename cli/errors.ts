@@ -1,5 +1,6 @@
 // The one error type commands throw: a one-line message, an optional one-line hint and the exit
 // code. `run` prints it as `error: …` / `hint: …`; nothing else reaches the user as a stack trace.
+import type { Io } from './io.ts';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -46,4 +47,16 @@ export async function orListHint<T>(plural: 'builds' | 'buildconfigs' | 'dc' | '
     if (err instanceof CliError && err.status === 404) throw err.withHint(`list them with \`berth get ${plural} -n ${project}\``);
     throw err;
   }
+}
+
+/** Prints what went wrong as `error: …` and `hint: …` lines; the exit code of the run. */
+export function reportFailure(io: Pick<Io, 'stderr'>, err: unknown): number {
+  const e = err instanceof CliError ? err : new CliError(oneLine((err as Error)?.message ?? String(err)), 'this looks like a bug in berth; please report it');
+  if (e.message) reportError(io, e.message, e.hint);
+  return e.exitCode;
+}
+
+export function reportError(io: Pick<Io, 'stderr'>, message: string, hint: string | undefined): void {
+  io.stderr.write(`error: ${oneLine(message)}\n`);
+  if (hint) io.stderr.write(`hint: ${oneLine(hint)}\n`);
 }

@@ -1,30 +1,5 @@
 // Entry point of the `berth` command (through bin/berth.js or `npm run berth --`).
+import { runAsProcess } from './process-run.ts';
 import { run } from './program.ts';
 
-// ws's optional native add-ons are not bundled: skip looking for them (a failed require() walks
-// every node_modules up the tree) at each exec, rsh and port-forward.
-process.env.WS_NO_BUFFER_UTIL ??= '1';
-process.env.WS_NO_UTF_8_VALIDATE ??= '1';
-
-// `berth get … | head` closes the pipe early; that is not an error worth a stack trace.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
-
-// stdin is opened only by the commands that read it (exec -i, rsh).
-const code = await run(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  get stdin() {
-    return process.stdin;
-  },
-  terminal: process.stdout.isTTY ? process.stdout : undefined,
-});
-
-// The command is done once `run` answers: exit with its code once the output is out, rather than
-// wait for sockets to close (an exec session's closing handshake, the HTTP client's keep-alive).
-const flushed = (stream: NodeJS.WritableStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
-await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-process.exit(code);
+await runAsProcess(run);

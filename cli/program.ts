@@ -7,12 +7,18 @@
 // command build them all.
 import { Command, CommanderError } from 'commander';
 import { Context } from './context.ts';
-import { CliError, EXIT_USAGE, oneLine } from './errors.ts';
+import { EXIT_USAGE, reportError, reportFailure } from './errors.ts';
 import type { Io } from './io.ts';
 
 export type { Io } from './io.ts';
 
 export async function run(argv: string[], io: Io): Promise<number> {
+  // exec and rsh in their plain forms go without commander (cli/quick-exec.ts); help, mistakes
+  // and the rarer forms come here.
+  if (argv[0] === 'exec' || argv[0] === 'rsh') {
+    const code = await (await import('./quick-exec.ts')).runQuick(argv, io);
+    if (code !== undefined) return code;
+  }
   const ctx = new Context(io);
   const program = await buildProgram(ctx, argv[0]);
   let usageHint = 'see `berth --help`';
@@ -22,9 +28,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return commanderExit(err, io, usageHint);
-    const e = err instanceof CliError ? err : new CliError(oneLine((err as Error)?.message ?? String(err)), 'this looks like a bug in berth; please report it');
-    if (e.message) report(io, e.message, e.hint);
-    return e.exitCode;
+    return reportFailure(io, err);
   }
 }
 
@@ -114,12 +118,7 @@ function commanderExit(err: CommanderError, io: Io, hint: string): number {
   // `berth` or `berth adm` alone: commander has printed the help to stderr already.
   if (err.code === 'commander.help') return EXIT_USAGE;
   const message = err.message.split('\n')[0]!.replace(/^error:\s*/, '');
-  report(io, message, hint);
+  reportError(io, message, hint);
   return err.exitCode === 0 ? 0 : EXIT_USAGE;
-}
-
-function report(io: Io, message: string, hint: string | undefined): void {
-  io.stderr.write(`error: ${oneLine(message)}\n`);
-  if (hint) io.stderr.write(`hint: ${oneLine(hint)}\n`);
 }
 

@@ -2,6 +2,7 @@
 import type { Metafile } from 'esbuild';
 
 export declare const CLI_OUTDIR: string;
-export declare function buildCli(outdir?: string): Promise<{ entry: string; metafile: Metafile }>;
+/** `entry` the whole program (dist/cli/berth.mjs and its chunks); `execEntry` the quick entry of exec and rsh (dist/cli/exec.cjs). */
+export declare function buildCli(outdir?: string): Promise<{ entry: string; metafile: Metafile; execEntry: string; execMetafile: Metafile }>;
 export declare function cliBundleFresh(outdir?: string): boolean;
 export declare function ensureCliBundle(): Promise<void>;

@@ -1,30 +1,13 @@
 // exec, rsh and port-forward: commands, shells and TCP connections into a running pod, over the
 // API's WebSocket. This group loads only when one of these runs (cli/program.ts), so the session
-// module and the WebSocket library come with it rather than a step later.
+// module and the WebSocket library come with it rather than a step later. What exec and rsh do is
+// in cli/pod-exec.ts, which the quick path (cli/quick-exec.ts) runs without commander.
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { CliError, EXIT_USAGE, orListHint } from '../errors.ts';
 import { projectOption } from '../options.ts';
-import { runPodSession } from '../pod-session.ts';
+import { execInPod, rshInPod, type ExecArgs, type RshArgs } from '../pod-exec.ts';
 import { podPath, podTarget, resolvePod } from '../pods.ts';
-
-/**
- * rsh's command: the app's own environment where the image has an S2I `run` script (it takes a
- * command and runs it after setting up what the app runs with: virtualenv, the app directory,
- * the deploy-env hook), else the command as it is; bash when there is one, else sh.
- */
-export const RSH_SCRIPT =
-  'r="${STI_SCRIPTS_PATH:-/usr/libexec/s2i}/run"; ' +
-  '[ $# -gt 0 ] || if command -v bash >/dev/null 2>&1; then set -- bash -i; else set -- sh -i; fi; ' +
-  'if [ -x "$r" ]; then exec "$r" "$@"; else exec "$@"; fi';
-
-async function session(ctx: Context, arg: string, projectOpt: string | undefined, command: string[], stdin: boolean, tty: boolean): Promise<void> {
-  const project = ctx.project(projectOpt);
-  const client = ctx.client();
-  const pod = await resolvePod(client, project, podTarget(arg));
-  const code = await orListHint('pods', project, () => runPodSession(ctx, client, { path: `${podPath(project, pod)}/exec`, command, stdin, tty }));
-  if (code !== 0) throw CliError.exit(code);
-}
 
 /** LOCAL:REMOTE, :REMOTE (any free local port) or PORT (the same both ends). */
 export function parsePortPair(arg: string): { local: number; remote: number } {
@@ -45,9 +28,7 @@ export function registerPodCommands(program: Command, ctx: Context): void {
     .option('-i, --stdin', 'pass stdin to the command')
     .option('-t, --tty', 'give the command a terminal')
     .addOption(projectOption())
-    .action(async (arg: string, command: string[], opts: { stdin?: boolean; tty?: boolean; project?: string }) => {
-      await session(ctx, arg, opts.project, command, Boolean(opts.stdin), Boolean(opts.tty));
-    });
+    .action((pod: string, command: string[], opts: ExecArgs['opts']) => execInPod(ctx, { pod, command, opts }));
 
   program
     .command('rsh')
@@ -56,12 +37,7 @@ export function registerPodCommands(program: Command, ctx: Context): void {
     .argument('[COMMAND...]', 'a command instead of the shell, after --')
     .option('-T, --no-tty', 'no terminal, even when stdin is one')
     .addOption(projectOption())
-    .action(async (arg: string, command: string[], opts: { tty: boolean; project?: string }) => {
-      const interactive = command.length === 0;
-      const tty = opts.tty && Boolean(ctx.io.stdin?.isTTY);
-      if (interactive && !ctx.io.stdin) throw new CliError('rsh needs an input to read', 'run it in a terminal, or give a COMMAND', { exitCode: EXIT_USAGE });
-      await session(ctx, arg, opts.project, ['/bin/sh', '-c', RSH_SCRIPT, 'rsh', ...command], true, tty);
-    });
+    .action((pod: string, command: string[], opts: RshArgs['opts']) => rshInPod(ctx, { pod, command, opts }));
 
   program
     .command('port-forward')

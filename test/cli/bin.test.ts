@@ -45,20 +45,28 @@ it('runs the bundle while it is current, and the sources through tsx once one is
   mkdirSync(join(dir, 'cli'));
   mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
   copyFileSync(bin, join(dir, 'bin', 'berth.js'));
+  copyFileSync(join(bin, '..', 'package.json'), join(dir, 'bin', 'package.json'));
   symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(dir, 'node_modules'));
   writeFileSync(join(dir, 'cli', 'main.ts'), "process.stdout.write('the sources\\n');\n");
   writeFileSync(join(dir, 'cli', 'other.ts'), '');
   writeFileSync(join(dir, 'dist', 'cli', 'berth.mjs'), "process.stdout.write('the bundle\\n');\n");
+  // The quick entry of exec and rsh takes `exec … x` and leaves the rest to the bundle.
+  writeFileSync(join(dir, 'dist', 'cli', 'exec.cjs'), "exports.main = async () => process.argv.at(-1) === 'x' && (process.stdout.write('the quick entry\\n'), true);\n");
   writeFileSync(join(dir, 'dist', 'cli', 'inputs.json'), JSON.stringify(['cli/main.ts', 'cli/other.ts']));
-  const answer = async () => (await promisify(execFile)(process.execPath, [join(dir, 'bin', 'berth.js')], { env: { PATH: process.env.PATH }, timeout: 20_000 })).stdout;
+  const answer = async (...argv: string[]) => (await promisify(execFile)(process.execPath, [join(dir, 'bin', 'berth.js'), ...argv], { env: { PATH: process.env.PATH }, timeout: 20_000 })).stdout;
   const at = (path: string, seconds: number) => utimesSync(join(dir, path), seconds, seconds);
   try {
     for (const p of ['cli/main.ts', 'cli/other.ts']) at(p, 1_000);
-    for (const p of ['dist/cli/berth.mjs', 'dist/cli/inputs.json']) at(p, 2_000);
+    for (const p of ['dist/cli/berth.mjs', 'dist/cli/inputs.json', 'dist/cli/exec.cjs']) at(p, 2_000);
     expect(await answer()).toBe('the bundle\n');
+    expect(await answer('exec', 'pod', '--', 'x')).toBe('the quick entry\n');
+    expect(await answer('rsh', 'x')).toBe('the quick entry\n');
+    expect(await answer('exec', '--help')).toBe('the bundle\n');
+    expect(await answer('whoami', 'x')).toBe('the bundle\n');
 
     at('cli/other.ts', 3_000);
     expect(await answer()).toBe('the sources\n');
+    expect(await answer('exec', 'pod', '--', 'x')).toBe('the sources\n');
 
     at('cli/other.ts', 1_000);
     expect(await answer()).toBe('the bundle\n');

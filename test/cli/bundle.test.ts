@@ -17,10 +17,12 @@ let h: BuildHarness;
 let outdir: string;
 let entry: string;
 let metafile: Metafile;
+let execEntry: string;
+let execMetafile: Metafile;
 
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'berth-bundle-'));
-  ({ entry, metafile } = await buildCli(outdir));
+  ({ entry, metafile, execEntry, execMetafile } = await buildCli(outdir));
   h = await startBuildCli();
   await h.login('admin');
 }, 120_000);
@@ -91,6 +93,27 @@ describe('the bundle', () => {
     expect(exec.filter((p) => p.startsWith('cli/commands/'))).toEqual(['cli/commands/pods.ts']);
     expect(exec).toContain('cli/pod-session.ts');
     expect(exec.filter((p) => /node_modules\/(zod|yaml|tar-stream|streamx)\//.test(p))).toEqual([]);
+  });
+
+  it("exec's quick entry is one file with the WebSocket client, without commander, zod, yaml or any other command", () => {
+    const outputs = Object.keys(execMetafile.outputs).filter((o) => !o.endsWith('.map'));
+    expect(outputs.map((o) => o.split('/').pop())).toEqual(['exec.cjs']);
+    const inputs = Object.keys(execMetafile.inputs).map((p) => relative(root, resolve(p)));
+
+    expect(inputs).toContain('cli/quick-exec.ts');
+    expect(inputs.some((p) => /node_modules\/ws\//.test(p))).toBe(true);
+    expect(inputs.filter((p) => /node_modules\/(commander|zod|yaml|tar-stream|streamx)\//.test(p))).toEqual([]);
+    expect(inputs.filter((p) => p.startsWith('cli/commands/') || p === 'cli/program.ts')).toEqual([]);
+  });
+
+  it("exec's quick entry runs a plain exec, and leaves help to the whole program", async () => {
+    // Through the quick entry as bin/berth.js calls it. This API serves no streams: its 404 for the session's path is the answer.
+    const caller = join(outdir, 'call-quick.cjs');
+    writeFileSync(caller, `require(${JSON.stringify(execEntry)}).main().then((taken) => taken || process.stdout.write('left\\n'));\n`);
+    const quick = (argv: string[]) => run(caller, argv);
+
+    expect(await quick(['exec', 'nope-1-zzzzz', '-n', 'demo', '--', 'true'])).toEqual({ code: 1, stdout: '', stderr: 'error: no route for GET /api/v1/projects/demo/pods/nope-1-zzzzz/exec\nhint: list them with `berth get pods -n demo`\n' });
+    expect(await quick(['exec', '--help'])).toEqual({ code: 0, stdout: 'left\n', stderr: '' });
   });
 
   it('counts as stale once a source is newer than it', () => {
