@@ -1,7 +1,7 @@
 // Who may call a route. Every route declares its Access; the middleware made here enforces it
 // before any validation or handler runs, and the table of declarations is what the
 // authorisation walk test goes through.
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { BerthObject } from '../model/types.ts';
 import type { RoleBindingSpec } from '../model/kinds.ts';
@@ -22,7 +22,10 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
-export function accessMiddleware(deps: ApiDeps, access: Access): MiddlewareHandler<ApiEnv> {
+/** What a route reads about its target beside the authorisation of its caller (RouteDef's `prefetch`). */
+export type Prefetch = (c: Context<ApiEnv>) => Promise<unknown>;
+
+export function accessMiddleware(deps: ApiDeps, access: Access, prefetch?: Prefetch): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     if (access.kind === 'public') return next();
     const token = bearerToken(c.req.header('Authorization'));
@@ -34,11 +37,17 @@ export function accessMiddleware(deps: ApiDeps, access: Access): MiddlewareHandl
     if (wait > 0) throw new TooManyRequestsError(wait, deps.rateLimit!.perMinute);
     c.set('user', user);
     c.set('token', token);
+    // Started for a caller with a valid token only, and handed on only once the caller is
+    // authorised: a refused caller gets the refusal, never what the read found (a 404 would tell
+    // a stranger the pod does not exist). A failed read is the handler's to report.
+    const read = prefetch?.(c);
+    read?.catch(() => {});
     if (access.kind === 'cluster-admin') {
       if (!(await deps.identity.isClusterAdmin(user))) throw new ForbiddenError(`user "${user}" is not a cluster administrator`, 'ask a cluster administrator to do this');
     } else if (access.kind === 'project') {
       await authorizeProject(deps, user, c.req.param('project') ?? '', access.verb, access.resource);
     }
+    if (read) c.set('prefetched', read);
     return next();
   };
 }

@@ -97,5 +97,7 @@ export interface ApiEnv {
     user: string;
     /** The bearer token of the request, for logout. */
     token: string;
+    /** What the route's `prefetch` read beside the authorisation (shared/api/access.ts). */
+    prefetched: Promise<unknown>;
   };
 }

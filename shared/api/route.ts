@@ -31,12 +31,22 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
    * the handler checks it with its own hint (webhooks). Otherwise bodies are JSON.
    */
   media?: { accepted: RegExp; suggestion: string } | 'own';
+  /**
+   * A read of the route's target (a pod and its host, say) that need not wait for the caller's
+   * authorisation: started once the caller is authenticated, beside the authorisation, and given
+   * to the handler as `prefetched` only once the caller is authorised (shared/api/access.ts). It
+   * reads the raw path parameters, before they are validated; a failure is thrown to the handler
+   * when it awaits `prefetched`, after the validation's 400s.
+   */
+  prefetch?: (c: Context<ApiEnv>) => Promise<unknown>;
 }
 
-export interface RouteInput<P, Q, B> {
+export interface RouteInput<P, Q, B, F = unknown> {
   params: P;
   query: Q;
   body: B;
+  /** What `prefetch` read (undefined without one). */
+  prefetched: Promise<F>;
 }
 
 /** Access declarations by "METHOD /hono/:path", for the authorisation walk. */
@@ -122,11 +132,11 @@ async function hasBody(c: Context<ApiEnv>): Promise<boolean> {
   }
 }
 
-export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(
+export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, F = unknown>(
   app: Hono<ApiEnv>,
   deps: ApiDeps,
-  def: RouteDef<P, Q, B>,
-  handler: (c: Context<ApiEnv>, input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<Response>,
+  def: RouteDef<P, Q, B> & { prefetch?: (c: Context<ApiEnv>) => Promise<F> },
+  handler: (c: Context<ApiEnv>, input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>, F>) => Promise<Response>,
 ): void {
   const honoPath = def.path.replace(/\{(\w+)\}/g, ':$1');
   let table = ACCESS_TABLES.get(app);
@@ -144,12 +154,13 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
   if (query) validators.push(validate('query', () => query));
   if (params) validators.push(validate('param', () => params));
   if (record.body) validators.push(validate('json', record.body));
-  app.on(def.method.toUpperCase(), honoPath, accessMiddleware(deps, def.access), ...validators, (c: Context<ApiEnv>) => {
+  app.on(def.method.toUpperCase(), honoPath, accessMiddleware(deps, def.access, def.prefetch), ...validators, (c: Context<ApiEnv>) => {
     const v = c.req as unknown as { valid(t: Target): unknown };
     return handler(c, {
       params: (def.params ? v.valid('param') : {}) as z.infer<P>,
       query: (def.query ? v.valid('query') : {}) as z.infer<Q>,
       body: (def.body ? v.valid('json') : undefined) as z.infer<B>,
+      prefetched: c.get('prefetched') as Promise<F>,
     });
   });
 }

@@ -63,6 +63,21 @@ describe('berth exec', () => {
     expect(r.stderr).toContain(`berth get pods -n ${P}`);
   });
 
+  it('the pod read beside the authorisation answers as it did after it: a name too long is a 422 naming it, a missing pod a 404', async () => {
+    // Plain GETs of the exec path, as the CLI sends one for the reason of a refused upgrade.
+    const token = (await h.api.identity.login('alice', 'password-alice')).token;
+    const get = async (pod: string) => {
+      const res = await fetch(`${h.server}/api/v1/projects/${P}/pods/${pod}/exec?command=true`, { headers: { Authorization: `Bearer ${token}` } });
+      return { status: res.status, body: (await res.json()) as { code: string; message: string } };
+    };
+
+    const bad = await get('x'.repeat(300));
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toMatch(/name/);
+    expect(await get('nope-1-zzzzz')).toMatchObject({ status: 404, body: { code: 'NotFound' } });
+    expect(await get(POD)).toMatchObject({ status: 400, body: { code: 'UpgradeRequired' } });
+  });
+
   it('each session is an event in the project, naming who ran what', async () => {
     const r = await h.berth(['get', 'events', '-n', P, '-o', 'json'], 'victor');
     const events = JSON.parse(r.stdout).items as { spec: { reason: string; message: string; involvedObject: { name: string } } }[];

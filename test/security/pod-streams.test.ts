@@ -66,6 +66,22 @@ describe("a stranger and another tenant's pod", () => {
     expect((await h.berth(['logs', `pod/${POD}`, '-n', VICTIM], 'mallory')).stdout).toBe('');
   });
 
+  it('learns nothing of which pods exist there: the pod is read beside the authorisation, and the refusal is all that is answered', async () => {
+    // A pod that runs, one that does not exist, and a name no pod may have: the same 403, word for word.
+    const answer = async (path: string) => {
+      const res = await fetch(`${h.server}${path}`, { headers: { Authorization: `Bearer ${malloryToken}` } });
+      return { status: res.status, body: await res.text() };
+    };
+    for (const route of [exec, log, forward]) {
+      const [running, missing, invalid] = await Promise.all([POD, 'nope-1-zzzzz', 'x'.repeat(300)].map((pod) => answer(route(VICTIM, pod))));
+      expect(running, route(VICTIM, POD)).toMatchObject({ status: 403 });
+      expect(running!.body).toMatch(/cannot (create|get) objects in project/);
+      expect(missing).toEqual(running);
+      expect(invalid).toEqual(running);
+    }
+    expect(await upgradeStatus(exec(VICTIM, 'nope-1-zzzzz'))).toBe(403);
+  });
+
   it.each([
     ['its name under a project of their own', POD],
     ["the engine's container name", `berth-${VICTIM}_${POD}`],

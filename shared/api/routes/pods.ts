@@ -62,12 +62,14 @@ async function hostOf(deps: ApiDeps, fleet: Fleet, project: string, name: string
 }
 
 export function registerPodRoutes(app: Hono<ApiEnv>, deps: ApiDeps, fleet: Fleet): void {
+  // The pod and its host are read beside the caller's authorisation (RouteDef's prefetch), not after it.
+  const prefetch = (c: Context<ApiEnv>) => hostOf(deps, fleet, c.req.param('project') ?? '', c.req.param('name') ?? '');
   defineRoute(
     app,
     deps,
-    { method: 'get', path: '/api/v1/projects/{project}/pods/{name}/log', access: { kind: 'project', verb: 'get', resource: 'app' }, summary: "Read or follow a pod's container output", tag: 'Pod', params: ProjectNameParam, query: PodLogQuery },
-    async (c, { params, query }) => {
-      const containers = await hostOf(deps, fleet, params.project, params.name);
+    { method: 'get', path: '/api/v1/projects/{project}/pods/{name}/log', access: { kind: 'project', verb: 'get', resource: 'app' }, summary: "Read or follow a pod's container output", tag: 'Pod', params: ProjectNameParam, query: PodLogQuery, prefetch },
+    async (c, { params, query, prefetched }) => {
+      const containers = await prefetched;
       if (!containers.streamLogs) throw new BerthError(501, 'LogsNotAvailable', `the log of pod ${params.name} cannot be read from its host here`);
       const opts = { follow: query.follow, previous: query.previous, ...(query.tail !== undefined ? { tail: query.tail } : {}), ...(query.sinceSeconds ? { sinceSeconds: query.sinceSeconds } : {}) };
       c.header('Cache-Control', 'no-store');
@@ -101,10 +103,11 @@ export function registerPodRoutes(app: Hono<ApiEnv>, deps: ApiDeps, fleet: Fleet
       tag: 'Pod',
       params: ProjectNameParam,
       query: ExecQuery,
+      prefetch,
     },
-    async (c, { params, query }) => {
+    async (c, { params, query, prefetched }) => {
       // Checked before the upgrade: a plain GET gets the reason a refused upgrade does not carry.
-      const containers = await hostOf(deps, fleet, params.project, params.name);
+      const containers = await prefetched;
       if (!containers.openExec) throw new BerthError(501, 'ExecNotAvailable', `commands cannot be run in pod ${params.name} from here`);
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new BerthError(400, 'UpgradeRequired', 'exec streams over a WebSocket: send the request as a WebSocket upgrade', { suggestion: 'use `berth exec` or `berth rsh`' });
       const session = await openAudited(
@@ -127,9 +130,10 @@ export function registerPodRoutes(app: Hono<ApiEnv>, deps: ApiDeps, fleet: Fleet
       tag: 'Pod',
       params: ProjectNameParam,
       query: PortForwardQuery,
+      prefetch,
     },
-    async (c, { params, query }) => {
-      const containers = await hostOf(deps, fleet, params.project, params.name);
+    async (c, { params, query, prefetched }) => {
+      const containers = await prefetched;
       if (!containers.connectPort) throw new BerthError(501, 'PortForwardNotAvailable', `the ports of pod ${params.name} cannot be reached from here`);
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.json({ pod: params.name, port: query.port });
       let socket: Duplex;
