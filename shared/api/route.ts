@@ -36,7 +36,8 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
    * authorisation: started once the caller is authenticated, beside the authorisation, and given
    * to the handler as `prefetched` only once the caller is authorised (shared/api/access.ts). It
    * reads the raw path parameters, before they are validated; a failure is thrown to the handler
-   * when it awaits `prefetched`, after the validation's 400s.
+   * when it awaits `prefetched`, after the validation's 4xx. Not for public routes (there is no
+   * caller to authorise first): there `prefetched` is undefined.
    */
   prefetch?: (c: Context<ApiEnv>) => Promise<unknown>;
 }
@@ -45,7 +46,7 @@ export interface RouteInput<P, Q, B, F = unknown> {
   params: P;
   query: Q;
   body: B;
-  /** What `prefetch` read (undefined without one). */
+  /** What `prefetch` read (undefined without one, or on a public route). */
   prefetched: Promise<F>;
 }
 
