@@ -50,6 +50,12 @@ export interface DynamoBuildLogsOptions {
 const textOf = (item: Item): Buffer => (item.text?.B !== undefined ? brotliDecompressSync(item.text.B) : Buffer.from(item.text?.S ?? '', 'utf8'));
 
 export class DynamoBuildLogs implements BuildLogs {
+  /**
+   * An append is two writes (the length, then the chunk), each at least one write unit: a build's
+   * writer gathers a second of lines into one append. On Lambda the API answers a follow with what
+   * is there and the CLI asks again a second later, so readers see the lines as soon as before.
+   */
+  readonly flushMs = 1000;
   private readonly client: DynamoDBClient;
   private readonly table: string;
   private readonly ttlSeconds: number;
