@@ -123,19 +123,19 @@ export class DynamoObjectStore implements ObjectStore {
     });
   }
 
-  async create<T extends BerthObject>(obj: NewObject): Promise<T> {
-    const [created] = await this.createMany([obj]);
+  async create<T extends BerthObject>(obj: NewObject, opts: { uncheckedProject?: boolean } = {}): Promise<T> {
+    const [created] = await this.createMany([obj], opts);
     return created as T;
   }
 
-  async createMany(objs: NewObject[]): Promise<BerthObject[]> {
+  async createMany(objs: NewObject[], opts: { uncheckedProject?: boolean } = {}): Promise<BerthObject[]> {
     if (objs.length === 0) return [];
     const full = objs.map(materialise);
     const encoded = full.map(encodeWithin);
     const projects = [...new Set(full.map((o) => o.metadata.project).filter((p) => p !== ''))];
     // A project created in this same write is its own guarantee.
     const createdHere = new Set(full.filter((o) => o.kind === 'Project').map((o) => o.metadata.name));
-    const checks = projects.filter((p) => !createdHere.has(p));
+    const checks = opts.uncheckedProject ? [] : projects.filter((p) => !createdHere.has(p));
     const lookups = full.flatMap((o) => lookupWrites(this.table, undefined, o));
     if (full.length === 1 && checks.length === 0 && lookups.length === 0) {
       await this.put(full[0]!, NOT_EXISTS, 'create', () => new AlreadyExistsError(full[0]!.kind, full[0]!.metadata.name));
