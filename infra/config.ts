@@ -35,6 +35,8 @@ export interface BerthConfig {
   /** Where alarms are e-mailed (an SNS subscription the recipient must confirm). */
   alarmEmail?: string;
   logRetentionDays: number;
+  /** X-Ray tracing of the functions: `active` traces at Lambda's fixed sampling rate, `off` traces nothing (docs/cost.md). */
+  tracing: 'off' | 'active';
   /** Trials: whether anyone may sign up, how long a trial lasts, projects per user (the functions' PAAS_SIGNUP, PAAS_TRIAL_DAYS, PAAS_PROJECTS_PER_USER). */
   trials: { signup: 'open' | 'off'; trialDays: number; projectsPerUser: number };
   /** ECS Container Insights on the cluster: off by default (its metrics are billed per task family). */
@@ -68,6 +70,7 @@ export const CONTEXT_KEYS = {
   'berth:s2iImages': ['python', 'comma-separated S2I builder image names'],
   'berth:alarmEmail': ['', 'e-mail address subscribed to the alarm topic'],
   'berth:logRetentionDays': ['30', 'CloudWatch Logs retention of every Berth log group'],
+  'berth:tracing': ['off', 'X-Ray tracing of the functions: off (no traces, nothing billed) or active (Lambda samples its own invocations: 1 a second and 5 % of the rest; billed past the free tier: docs/cost.md)'],
   'berth:signup': ['off', 'open: anyone may sign up for a trial (POST /api/v1/signup); off: only cluster admins make users'],
   'berth:trialDays': ['7', 'how many days a trial lasts'],
   'berth:projectsPerUser': ['10', 'projects a user who is not on a trial may create'],
@@ -126,6 +129,7 @@ export function readConfig(node: Node): BerthConfig {
     s2iImages: text('berth:s2iImages').split(',').map((s) => s.trim()).filter(Boolean),
     alarmEmail: optional('berth:alarmEmail'),
     logRetentionDays: count('berth:logRetentionDays', 1),
+    tracing: oneOf('berth:tracing', ['off', 'active'] as const),
     trials: { signup: signupOf(text('berth:signup')), trialDays: count('berth:trialDays', 1), projectsPerUser: count('berth:projectsPerUser') },
     containerInsights: oneOf('berth:containerInsights', CONTAINER_INSIGHTS_MODES),
     codeArtifactEndpoints: oneOf('berth:codeArtifactEndpoints', ['true', 'false'] as const) === 'true',

@@ -21,6 +21,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>) => {
     reportError(err);
     throw err;
   });
-  logger.info({ event: event['detail-type'], id: event.id, ...outcome }, 'fleet event');
+  // At debug: every change of a pod's task, and of a host's container instance (its free resources change with each task), is one event, and each line is ingested and billed (LOG_LEVEL=debug shows them).
+  logger.debug({ event: event['detail-type'], id: event.id, ...outcome }, 'fleet event');
   return outcome;
 };

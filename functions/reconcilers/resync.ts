@@ -40,7 +40,8 @@ export const handler = async (event?: Partial<EcsEvent> & { time?: string }) => 
     // Reported by the pass (or the reconciler's onError); thrown again so that EventBridge retries, then the failure queue keeps it.
     const proxy = serviceDiscovery && proxyServiceOf((event.detail ?? {}) as { group?: string; startedBy?: string });
     const outcome = proxy ? await proxyTaskEvent(event as EcsEvent, serviceDiscovery) : await fleet.taskEvent(event as EcsEvent);
-    deps.logger?.info({ event: event['detail-type'], ...outcome }, 'task event');
+    // At debug: a deploy sends a dozen task events, and each line is ingested and billed (LOG_LEVEL=debug shows them).
+    deps.logger?.debug({ event: event['detail-type'], ...outcome }, 'task event');
     return outcome;
   }
   lookups ??= ensureLookups(dynamoClientFrom(process.env), process.env.TABLE_NAME ?? '').catch((err: unknown) => {

@@ -24,6 +24,8 @@ export const handler = async (event: EventBridgeEvent<string, unknown>) => {
     reportError(err);
     throw err;
   });
-  logger.info({ id: event.id, moved: moved ?? null }, 'registry event');
+  // A push recorded is worth a line; an event that recorded nothing is at debug (every line is ingested and billed).
+  if (moved) logger.info({ id: event.id, moved }, 'registry event');
+  else logger.debug({ id: event.id, moved: moved ?? null }, 'registry event');
   return { moved: moved ?? null };
 };

@@ -7,7 +7,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ContainerImage, Ec2TaskDefinition, LogDrivers, NetworkMode, PlacementConstraint } from 'aws-cdk-lib/aws-ecs';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, LogGroupClass, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { HOST_ROLE_ATTRIBUTE } from './host-fleet.ts';
@@ -34,7 +34,10 @@ export class BuilderTask extends Construct {
 
   constructor(scope: Construct, id: string, props: BuilderTaskProps) {
     super(scope, id);
-    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    // The agent's own lines (a build's outcome, the image cache); the build's log is in the table,
+    // read through the API. Read by operators only, with Logs Insights: the Infrequent Access
+    // class, half the Standard class's price per GB ingested (no alarm or metric filter reads it).
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, logGroupClass: LogGroupClass.INFREQUENT_ACCESS, removalPolicy: RemovalPolicy.DESTROY });
     const taskRole = new Role(this, 'TaskRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Berth builder agent' });
     this.taskDefinition = new Ec2TaskDefinition(this, 'TaskDefinition', {
       family: BUILDER_FAMILY,

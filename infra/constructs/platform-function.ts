@@ -1,10 +1,12 @@
 // PlatformFunction: how every Berth Lambda function is made. Runtime nodejs22.x on arm64,
-// bundled by local esbuild (ESM, minified, source maps), X-Ray tracing, its own log group with
-// a retention, and its own role that holds nothing but write access to that log group: every
-// other permission is granted explicitly by the stack, so the template shows all of them.
+// bundled by local esbuild (ESM, minified, source maps), X-Ray tracing when the deployment asks
+// for it, its own log group with a retention (JSON records: the function's own at its
+// LOG_LEVEL, Lambda's at WARN), and its own role that holds nothing but write access to that
+// log group: every other permission is granted explicitly by the stack, so the template shows
+// all of them.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, FileSystem, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, FileSystem, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SubnetType, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { IAccessPoint } from 'aws-cdk-lib/aws-efs';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -23,6 +25,13 @@ export interface PlatformFunctionProps {
   /** Added to TABLE_NAME-style variables the stack passes; NODE_OPTIONS is always set. */
   environment: Record<string, string>;
   logRetention: RetentionDays;
+  /**
+   * `active`: Lambda traces its invocations at its own fixed rate (1 a second and 5 % of the
+   * rest; Lambda offers no sampling rule of its own), each trace billed past X-Ray's free tier.
+   * `off`: PassThrough, a trace only for a request that arrives sampled, and nothing that invokes
+   * Berth's functions (HTTP API, the stream, EventBridge's AWS events) sends one: no traces.
+   */
+  tracing: 'off' | 'active';
   /** Whether the function serves the web console (its bundle then carries the console's assets). */
   console?: boolean;
   /**
@@ -90,7 +99,12 @@ export class PlatformFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
-      tracing: Tracing.ACTIVE,
+      // Lambda's own records of every invocation (platform.start and platform.report, about
+      // 0.6 KB an invocation) are left out: the same figures are the function's CloudWatch
+      // metrics (Duration, Errors, Throttles), which are free and alarmed on. Warnings and
+      // errors of the platform (a timeout, a crash in INIT) are still written.
+      systemLogLevelV2: SystemLogLevel.WARN,
+      tracing: props.tracing === 'active' ? Tracing.ACTIVE : Tracing.PASS_THROUGH,
       bundling: lambdaBundling({ console: props.console }),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       ...(props.mount

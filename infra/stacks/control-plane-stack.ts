@@ -10,7 +10,7 @@ import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { Rule, Schedule, type RuleProps } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, LogGroupClass } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -20,6 +20,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { INSTANCE_STATE_CHANGE, TASK_STATE_CHANGE } from '../../shared/aws/ecs-events.ts';
 import { POD_FAMILY_PREFIX } from '../../shared/aws/ecs-pod-spec.ts';
+import { PROXY_FAMILY_PREFIX } from '../../shared/aws/service-proxy-task.ts';
 import { OBJECT_PARTITION_PREFIXES } from '../../shared/store/keys.ts';
 import { WAKE_PARTITION } from '../../shared/idling/signals.ts';
 import { grantAccess } from '../access.ts';
@@ -82,7 +83,9 @@ export class ControlPlaneStack extends Stack {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: 100, burstLimit: 200 },
-      accessLogSettings: { destination: new LogGroupLogDestination(new LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY })), format: ACCESS_LOG_FORMAT },
+      // One line a request, read by operators with Logs Insights (no alarm or metric filter):
+      // the Infrequent Access class, half the Standard class's price per GB ingested.
+      accessLogSettings: { destination: new LogGroupLogDestination(new LogGroup(this, 'ApiAccessLogs', { retention, logGroupClass: LogGroupClass.INFREQUENT_ACCESS, removalPolicy: RemovalPolicy.DESTROY })), format: ACCESS_LOG_FORMAT },
       domainMapping: this.customDomain(config),
     });
 
@@ -102,6 +105,7 @@ export class ControlPlaneStack extends Stack {
       timeoutSeconds: spec.timeoutSeconds,
       environment: { BERTH_APPS_DOMAIN: props.config.appsDomain, ...trialEnvironment(props.config) },
       logRetention: retentionOf(props.config),
+      tracing: props.config.tracing,
       console: spec.console,
       ...(spec.access.includes('claims-data') ? { mount: props.fleet.claimsDataMount } : {}),
     });
@@ -141,9 +145,11 @@ export class ControlPlaneStack extends Stack {
         rule({ schedule: Schedule.rate(Duration.minutes(trigger.everyMinutes)), description: `Berth resync every ${trigger.everyMinutes} min` });
         return;
       case 'ecs-task-state':
+        // Pods' tasks and Services' proxies only: the function ignores any other task's events
+        // (a build's), and each event it is sent is an invocation billed.
         rule({
-          description: 'ECS task state changes in the Berth cluster',
-          eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [props.fleet.cluster.clusterArn] } },
+          description: 'ECS task state changes of pods and Services\' proxies in the Berth cluster',
+          eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [props.fleet.cluster.clusterArn], startedBy: [{ prefix: POD_FAMILY_PREFIX }, { prefix: PROXY_FAMILY_PREFIX }] } },
         });
         return;
       case 'ecs-fleet-events':

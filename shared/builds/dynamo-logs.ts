@@ -2,16 +2,21 @@
 // on AWS without another service. Items (docs/store.md):
 //
 //   item          pk                      sk                         attributes
-//   log chunk     L#<project>/<build>     <start byte, 12 digits>    text, at (epoch ms), ttl
+//   log chunk     L#<project>/<build>     <start byte, 12 digits>    text (UTF-8, or brotli-compressed UTF-8), at (epoch ms), ttl
 //   log length    L#<project>/<build>     len                        len (bytes reserved), ttl
 //
 // An append first reserves its byte range with `ADD len :n` (the new total gives its start
 // atomically, so concurrent appends never overlap), then writes its chunks at those offsets.
 // A reader stops at a range reserved but not yet written, so it never skips bytes still on
 // their way; a range left unwritten for long (its writer died) is passed over. Log items carry
-// no index keys: they are not objects, never in byKind, and refOfKey ignores them.
+// no index keys: they are not objects, never in byKind, and refOfKey ignores them. A chunk's
+// text is stored brotli-compressed (binary) when that is smaller, as objects' documents are:
+// DynamoDB bills a write by the KB, and a build's log (pip's and the push's lines) compresses
+// several times over. Offsets count the text's own bytes, compressed or not.
 import { BatchWriteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { ObjectRef } from '../model/types.ts';
+import { brotliDecompressSync } from 'node:zlib';
+import { docAttribute } from '../store/dynamo.ts';
 import { TTL_ATTRIBUTE } from '../store/keys.ts';
 import type { BuildLogs } from './ports.ts';
 import { splitUtf8 } from './utf8.ts';
@@ -41,7 +46,16 @@ export interface DynamoBuildLogsOptions {
   now?: () => number;
 }
 
+/** A chunk's text as UTF-8 bytes, whether it was stored compressed or (by an earlier release, or too short to gain) plain. */
+const textOf = (item: Item): Buffer => (item.text?.B !== undefined ? brotliDecompressSync(item.text.B) : Buffer.from(item.text?.S ?? '', 'utf8'));
+
 export class DynamoBuildLogs implements BuildLogs {
+  /**
+   * An append is two writes (the length, then the chunk), each at least one write unit: a build's
+   * writer gathers a second of lines into one append. On Lambda the API answers a follow with what
+   * is there and the CLI asks again a second later, so readers see the lines as soon as before.
+   */
+  readonly flushMs = 1000;
   private readonly client: DynamoDBClient;
   private readonly table: string;
   private readonly ttlSeconds: number;
@@ -82,7 +96,7 @@ export class DynamoBuildLogs implements BuildLogs {
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
-            Item: { pk: { S: pk }, sk: { S: chunkKey(start + offset) }, text: { S: part }, at, [TTL_ATTRIBUTE]: ttl },
+            Item: { pk: { S: pk }, sk: { S: chunkKey(start + offset) }, text: docAttribute(part), at, [TTL_ATTRIBUTE]: ttl },
           }),
         ),
       ),
@@ -108,7 +122,7 @@ export class DynamoBuildLogs implements BuildLogs {
     let size = 0;
     const take = (item: Item): boolean => {
       const start = Number(item.sk!.S);
-      const bytes = Buffer.from(item.text?.S ?? '', 'utf8');
+      const bytes = textOf(item);
       if (start + bytes.length <= next) return true; // wholly before the offset
       if (start > next) {
         // A reserved range not written (yet): wait for it, unless its writer is long gone.

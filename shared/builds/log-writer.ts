@@ -1,8 +1,12 @@
-// Buffers a build's log lines and appends them to BuildLogs in batches, keeping the last lines
-// for the build's status when it fails. A log past its limit is cut there, with a note saying
+// Buffers a build's log lines and appends them to BuildLogs in batches (at most one append per
+// `flushMs`, the adapter's choice, or per 64 KB), keeping the last lines for the build's status
+// when it fails. A log past its limit is cut there, with a note saying
 // so; what follows is dropped (the last lines are still kept for the status).
 import type { ObjectRef } from '../model/types.ts';
 import type { BuildLogs } from './ports.ts';
+
+/** How long lines are gathered before an append when the adapter does not say. */
+export const DEFAULT_FLUSH_MS = 300;
 
 export class LogWriter {
   private buffer = '';
@@ -17,6 +21,7 @@ export class LogWriter {
     private readonly ref: ObjectRef,
     private readonly keep = 50,
     private readonly maxBytes = Number.POSITIVE_INFINITY,
+    private readonly flushMs = logs.flushMs ?? DEFAULT_FLUSH_MS,
   ) {}
 
   line = (text: string): void => {
@@ -38,7 +43,7 @@ export class LogWriter {
     this.written += Buffer.byteLength(add);
     this.buffer += add;
     if (this.buffer.length > 64 * 1024) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), 300);
+    else this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
   };
 
   /** The last lines written (up to `keep`). */

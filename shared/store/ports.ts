@@ -39,8 +39,10 @@ export interface ObjectStore {
   /**
    * Creates an object. A namespaced object can be created only in a project that exists and
    * is not being deleted. Throws AlreadyExistsError, NotFoundError (project) or ConflictError.
+   * `uncheckedProject`: the project is not checked in the same write; the caller checks it after
+   * (recordEvent: an Event is a third of the price without the transaction).
    */
-  create<T extends BerthObject = BerthObject>(obj: NewObject): Promise<T>;
+  create<T extends BerthObject = BerthObject>(obj: NewObject, opts?: { uncheckedProject?: boolean }): Promise<T>;
   /** Creates several objects in one all-or-nothing write (at most 25, and 100 items with their labels' lookups). */
   createMany(objs: NewObject[]): Promise<BerthObject[]>;
   /**

@@ -1,7 +1,11 @@
 // What DynamoBuildLogs does beyond the contract: the items it writes (chunk keys, TTL, no index
 // keys), how it stays out of the object store's way, a writer that died mid-append, and deletes
 // in batches with DynamoDB's unprocessed items sent again.
-import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { brotliDecompressSync } from 'node:zlib';
+import { Meter, metered } from '../../bench/_metering.ts';
+import { createDynamoClient } from '../../shared/store/client.ts';
+import { itemSize } from '../../shared/store/item-size.ts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBuildLogs, chunkKey, logPartition } from '../../shared/builds/dynamo-logs.ts';
@@ -24,6 +28,24 @@ async function itemsOf(pk: string) {
   return (out.Items ?? []).sort((a, b) => a.sk!.S!.localeCompare(b.sk!.S!));
 }
 
+/** A chunk's text as stored: compressed (binary) or plain. */
+const chunkText = (item: Record<string, { S?: string; B?: Uint8Array }>): Buffer => (item.text!.B ? brotliDecompressSync(item.text!.B) : Buffer.from(item.text!.S!, 'utf8'));
+
+/** About `bytes` of an S2I Python build's output, in pip's and the push's formats, over 40 packages. */
+function pipLog(bytes: number): string {
+  const lines: string[] = ['---> Installing application source ...', '---> Upgrading pip to latest version ...'];
+  for (let i = 0; Buffer.byteLength(lines.join('\n')) < bytes; i++) {
+    const pkg = `package-${(i * 7919) % 40}`;
+    const version = `${i % 5}.${(i * 31) % 17}.${i % 3}`;
+    lines.push(`Collecting ${pkg}==${version} (from -r requirements.txt (line ${(i % 40) + 1}))`);
+    lines.push(`  Downloading ${pkg.replace('-', '_')}-${version}-py3-none-any.whl.metadata (${(i * 13) % 90 + 2}.${i % 10} kB)`);
+    lines.push(`  Downloading ${pkg.replace('-', '_')}-${version}-py3-none-any.whl (${(i * 37) % 900 + 10} kB)`);
+    if (i % 10 === 9) lines.push(`Successfully installed ${Array.from({ length: 10 }, (_, k) => `package-${(i + k) % 40}-${version}`).join(' ')}`);
+  }
+  lines.push('Pushing image registry.local/shop/web:latest ...', 'Pushed: sha256:4d3c2b1a', '');
+  return lines.join('\n');
+}
+
 describe('DynamoBuildLogs items', () => {
   it('keeps each chunk under its start offset with text, time and a TTL 30 days on, plus a length counter; no index keys', async () => {
     const b = build('web-1');
@@ -43,8 +65,37 @@ describe('DynamoBuildLogs items', () => {
     await logsAt(NOW).append(b, text);
     const chunks = (await itemsOf(logPartition(b))).filter((i) => i.sk!.S !== 'len');
     expect(chunks.map((c) => c.sk!.S)).toEqual([chunkKey(0), chunkKey(307_200), chunkKey(614_400)]);
-    expect(chunks.map((c) => Buffer.byteLength(c.text!.S!))).toEqual([307_200, 307_200, 85_600]);
+    expect(chunks.map((c) => chunkText(c).length)).toEqual([307_200, 307_200, 85_600]);
     expect((await readAll(logsAt(NOW), b)).text).toBe(text);
+  });
+
+  it('stores a chunk\'s text compressed when that is smaller: 64 KB of a build\'s output costs a fraction of the write units, and reads back byte for byte', async () => {
+    const b = build('web-z');
+    const text = pipLog(64 * 1024);
+    const meter = new Meter();
+    const logs = new DynamoBuildLogs({ client: metered(createDynamoClient({ endpoint: t.endpoint }), meter), tableName: t.tableName, now: () => NOW });
+    await logs.append(b, text);
+    const [chunk] = (await itemsOf(logPartition(b))).filter((i) => i.sk!.S !== 'len');
+    expect(chunk!.text!.B).toBeInstanceOf(Uint8Array);
+    expect(chunkText(chunk!).toString('utf8')).toBe(text);
+    // DynamoDB bills a write by the KB of the item: the length counter (1 unit) and the chunk.
+    const plainUnits = Math.ceil(itemSize({ ...chunk!, text: { S: text } }) / 1024);
+    const storedUnits = Math.ceil(itemSize(chunk!) / 1024);
+    expect(plainUnits).toBeGreaterThanOrEqual(64);
+    expect(storedUnits).toBeLessThan(plainUnits / 4);
+    expect(meter.writes.get('PutItem: Put L#')).toEqual({ requests: 1, units: storedUnits });
+    expect(meter.wru).toBe(storedUnits + 1);
+    expect((await readAll(logsAt(NOW), b)).text).toBe(text);
+  });
+
+  it('reads a chunk an earlier release stored as plain text', async () => {
+    const b = build('web-plain');
+    await t.client.send(new PutItemCommand({ TableName: t.tableName, Item: { pk: { S: logPartition(b) }, sk: { S: chunkKey(0) }, text: { S: 'plain ✓\n' }, at: { N: String(NOW) } } }));
+    await t.client.send(new PutItemCommand({ TableName: t.tableName, Item: { pk: { S: logPartition(b) }, sk: { S: 'len' }, len: { N: String(Buffer.byteLength('plain ✓\n')) } } }));
+    await logsAt(NOW).append(b, pipLog(4096));
+    const all = await readAll(logsAt(NOW), b);
+    expect(all.text.startsWith('plain ✓\n---> Installing application source ...')).toBe(true);
+    expect(all.next).toBe(Buffer.byteLength(all.text));
   });
 
   it('are not objects: refOfKey ignores them and listings of the project and of Builds never see them', async () => {

@@ -121,6 +121,9 @@ describe('requests the pass that starts a revision costs', () => {
     expect(meter.got.filter((k) => k === keyText(dcRef))).toHaveLength(1);
     // Compressed, the DC is under 1 KB: one write unit in the table and one in the byKind index.
     expect(meter.writes.get('PutItem: Put DeploymentConfig')).toEqual({ requests: 1, units: 2 });
+    // Its Events (the revision made, the RC scaled): each one plain write (table and index), not a transaction with the project's check (6 units).
+    expect(meter.writes.get('PutItem: Put Event')).toEqual({ requests: 2, units: 4 });
+    expect([...meter.writes.keys()].filter((k) => k.includes('Event') && k.startsWith('TransactWriteItems'))).toEqual([]);
     const after = (await t.store.get<DeploymentConfig>(dcRef))!;
     const n = dc.status.latestVersion! + 1;
     expect(after.status).toMatchObject({ latestVersion: n, details: { cause: 'ConfigChange', message: 'config change' } });

@@ -27,6 +27,7 @@ describe('readConfig', () => {
       s2iImages: ['python'],
       alarmEmail: undefined,
       logRetentionDays: 30,
+      tracing: 'off',
       trials: { signup: 'off', trialDays: 7, projectsPerUser: 10 },
       containerInsights: 'disabled',
       claimBackups: true,
@@ -63,6 +64,7 @@ describe('readConfig', () => {
     [{ 'berth:signup': 'yes' }, /berth:signup must be open or off, got "yes"/],
     [{ 'berth:trialDays': '0' }, /berth:trialDays must be an integer ≥ 1/],
     [{ 'berth:containerInsights': 'on' }, /berth:containerInsights must be one of disabled, enabled, enhanced, got "on"/],
+    [{ 'berth:tracing': 'sampled' }, /berth:tracing must be one of off, active, got "sampled"/],
   ])('refuses %j', (context, message) => {
     expect(() => configWith(context)).toThrow(message);
   });

@@ -3,6 +3,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionSpec } from '../../infra/functions.ts';
+import { POD_FAMILY_PREFIX } from '../../shared/aws/ecs-pod-spec.ts';
+import { PROXY_FAMILY_PREFIX } from '../../shared/aws/service-proxy-task.ts';
 import { FLEET_ERRORS_METRIC, FLEET_LOOPS, FLEET_METRICS_NAMESPACE, fleetErrorRecord } from '../../shared/fleet/loop-errors.ts';
 import { FULL_CONTEXT, resourcesOf, synthBerth, text, type Synthesised } from './synth.ts';
 
@@ -20,7 +22,7 @@ describe('control-plane functions (PlatformFunction)', () => {
     expect(Object.keys(functionsByDescription()).sort()).toEqual(FUNCTIONS.map((f) => f.description).sort());
   });
 
-  it.each(FUNCTIONS.map((f) => [f.name, f] as const))('%s: nodejs22.x on arm64, ESM bundle, tracing, JSON logs to its own log group', (_name, spec) => {
+  it.each(FUNCTIONS.map((f) => [f.name, f] as const))('%s: nodejs22.x on arm64, ESM bundle, no traces of its own, JSON logs without Lambda\'s per-invocation records to its own log group', (_name, spec) => {
     const { props } = functionsByDescription()[spec.description]!;
     expect(props).toMatchObject({
       Runtime: 'nodejs22.x',
@@ -28,8 +30,8 @@ describe('control-plane functions (PlatformFunction)', () => {
       Handler: 'index.handler',
       MemorySize: spec.memoryMiB,
       Timeout: spec.timeoutSeconds,
-      TracingConfig: { Mode: 'Active' },
-      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/FunctionLogs/) } },
+      TracingConfig: { Mode: 'PassThrough' },
+      LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'WARN', LogGroup: { Ref: expect.stringMatching(/FunctionLogs/) } },
     });
     const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', BERTH_APPS_DOMAIN: 'apps.berth.invalid', PAAS_SIGNUP: 'off', PAAS_TRIAL_DAYS: '7', PAAS_PROJECTS_PER_USER: '10' });
@@ -40,6 +42,23 @@ describe('control-plane functions (PlatformFunction)', () => {
     const groups = resourcesOf(template, 'AWS::Logs::LogGroup');
     expect(groups.length).toBe(FUNCTIONS.length + 1); // + API access logs
     for (const [id, props] of groups) expect(props.RetentionInDays, id).toBe(30);
+  });
+
+  it('keeps the functions\' logs in the Standard class (their error records are metrics, alarmed on) and the API\'s access log in Infrequent Access (read by operators only, half the price per GB)', () => {
+    const groups = resourcesOf(template, 'AWS::Logs::LogGroup');
+    const classOf = Object.fromEntries(groups.map(([id, p]) => [id, (p.LogGroupClass as string | undefined) ?? 'STANDARD']));
+    const access = Object.keys(classOf).filter((id) => id.startsWith('ApiAccessLogs'));
+    expect(access).toHaveLength(1);
+    expect(classOf[access[0]!]).toBe('INFREQUENT_ACCESS');
+    const functionGroups = Object.entries(classOf).filter(([id]) => /FunctionLogs/.test(id));
+    expect(functionGroups).toHaveLength(FUNCTIONS.length);
+    for (const [id, cls] of functionGroups) expect(cls, id).toBe('STANDARD');
+  });
+
+  it('traces every function at Lambda\'s own rate when the deployment asks (berth:tracing=active)', () => {
+    const traced = synthBerth({ 'berth:tracing': 'active' }).templates.controlPlane;
+    const modes = resourcesOf(traced, 'AWS::Lambda::Function').map(([, p]) => (p.TracingConfig as { Mode: string }).Mode);
+    expect(modes).toEqual(FUNCTIONS.map(() => 'Active'));
   });
 
   it('tells fleet-driving functions where the cluster, builder and pod roles are', () => {
@@ -101,6 +120,10 @@ describe('triggers', () => {
       MaximumRetryAttempts: 5,
       MaximumRecordAgeInSeconds: 3600,
       StartingPosition: 'LATEST',
+      // A rollout's steps follow one another (each writes what wakes the next), so a longer
+      // window adds latency without fewer invocations (measured: \`npm run bench -- cost --window-ms=2000\`).
+      MaximumBatchingWindowInSeconds: 1,
+      BatchSize: 100,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } },
     });
   });
@@ -116,10 +139,13 @@ describe('triggers', () => {
     });
   });
 
-  it('wakes a reconciler on ECS task state changes in Berth\'s cluster only', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: { clusterArn: [{ 'Fn::ImportValue': Match.stringLikeRegexp('Cluster') }] } },
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResyncFunction'), 'Arn'] } })],
+  it('wakes the resync on task state changes of pods and Services\' proxies in Berth\'s cluster only (not builds\': it ignores those)', () => {
+    const resyncRules = resourcesOf(template, 'AWS::Events::Rule').map(([, p]) => p)
+      .filter((p) => p.EventPattern && text(p.Targets).includes('ResyncFunction'));
+    expect(resyncRules).toHaveLength(1);
+    expect(resyncRules[0]!.EventPattern).toEqual({
+      source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'],
+      detail: { clusterArn: [{ 'Fn::ImportValue': expect.stringMatching(/Cluster/) }], startedBy: [{ prefix: POD_FAMILY_PREFIX }, { prefix: PROXY_FAMILY_PREFIX }] },
     });
   });
 

@@ -88,6 +88,18 @@ describe('builder task', () => {
     });
   });
 
+  it('logs the agent\'s own lines to an Infrequent Access log group (the build\'s log is in the table), and the pods\' logs stay Standard (read through the API)', () => {
+    const groups = Object.fromEntries(resourcesOf(template, 'AWS::Logs::LogGroup').map(([id, p]) => [id, (p.LogGroupClass as string | undefined) ?? 'STANDARD']));
+    const [, definition] = resourcesOf(template, 'AWS::ECS::TaskDefinition').find(([, p]) => p.Family === 'berth-builder')!;
+    const builderGroup = text((definition.ContainerDefinitions as { LogConfiguration: { Options: Record<string, unknown> } }[])[0]!.LogConfiguration.Options['awslogs-group']);
+    const id = Object.keys(groups).find((g) => builderGroup.includes(g));
+    expect(id).toMatch(/Builder/);
+    expect(groups[id!]).toBe('INFREQUENT_ACCESS');
+    const pods = Object.keys(groups).filter((g) => g.startsWith('PodLogs'));
+    expect(pods).toHaveLength(1);
+    expect(groups[pods[0]!]).toBe('STANDARD');
+  });
+
   it('mounts the Docker socket and may only be placed on build hosts', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Family: 'berth-builder',
