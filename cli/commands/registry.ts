@@ -70,8 +70,8 @@ interface TaskImport {
   status: { tag: string; phase: 'Pending' | 'Complete' | 'Failed'; image?: string; dockerImageReference?: string; exposedPorts?: number[]; message?: string; suggestion?: string };
 }
 
-/** How often the CLI asks about an import run as a task. */
-export const IMPORT_POLL_MS = Number(process.env.BERTH_IMPORT_POLL_MS ?? 2000);
+/** How often the CLI asks about an import run as a task (BERTH_IMPORT_POLL_MS overrides it). */
+const IMPORT_POLL_MS = 2000;
 
 /**
  * Imports `from` into the stream's tag. The all-in-one platform copies within the request; on
@@ -85,7 +85,7 @@ export async function importImage(ctx: Context, project: string, body: { name: s
   let out = answer as TaskImport;
   ctx.note(`Importing ${body.from} into ${body.name}:${body.tag} ...`);
   while (out.status.phase === 'Pending') {
-    await sleep(IMPORT_POLL_MS);
+    await sleep(Number(ctx.io.env.BERTH_IMPORT_POLL_MS) || IMPORT_POLL_MS);
     out = await client.get<TaskImport>(`${path}/${encodeURIComponent(body.name)}?tag=${encodeURIComponent(body.tag)}`);
   }
   const s = out.status;
