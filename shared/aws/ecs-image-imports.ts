@@ -20,6 +20,7 @@ import { BerthError } from '../errors.ts';
 import { exposedPortsOf } from '../registry/import.ts';
 import type { CopiedImage, ImageImportTasks, ImportTaskRequest, ImportTaskState } from '../registry/import-tasks.ts';
 import { DEFAULT_IMPORT_MAX_BYTES } from '../registry/import-outcome.ts';
+import { credentialsEnvironment, type BuildCredentials } from './build-credentials.ts';
 import { importSessionPolicy, PUSH_SESSION_SECONDS } from './ecr-push-credentials.ts';
 import { MANAGED_TAG, PROJECT_TAG } from './ownership.ts';
 
@@ -63,7 +64,7 @@ export function importStartedBy(project: string, stream: string): string {
 export function importTaskInput(
   o: Pick<EcsImageImportOptions, 'cluster' | 'taskDefinition' | 'capacityProvider' | 'host' | 'prefix' | 'region'> & { maxBytes: number },
   req: ImportTaskRequest,
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string },
+  credentials: BuildCredentials,
 ): RunTaskCommandInput {
   return {
     cluster: o.cluster,
@@ -79,9 +80,7 @@ export function importTaskInput(
           { name: 'IMPORT_TARGET', value: `${o.host}/${o.prefix}/${req.project}/${req.stream}:${req.tag}` },
           { name: 'IMPORT_MAX_BYTES', value: String(o.maxBytes) },
           { name: 'AWS_REGION', value: o.region },
-          { name: 'AWS_ACCESS_KEY_ID', value: credentials.accessKeyId },
-          { name: 'AWS_SECRET_ACCESS_KEY', value: credentials.secretAccessKey },
-          { name: 'AWS_SESSION_TOKEN', value: credentials.sessionToken },
+          ...credentialsEnvironment(credentials),
         ],
       }],
     },
@@ -153,7 +152,7 @@ export class EcsImageImports implements ImageImportTasks {
     return { digest, dockerImageReference: `${this.o.host}/${repositoryName}@${digest}`, exposedPorts };
   }
 
-  private async session(project: string, stream: string): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> {
+  private async session(project: string, stream: string): Promise<BuildCredentials> {
     const assumed = await this.o.sts.send(new AssumeRoleCommand({
       RoleArn: this.o.roleArn,
       RoleSessionName: `berth-import-${project}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),

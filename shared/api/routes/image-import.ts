@@ -17,7 +17,7 @@ import { RegistryHttp } from '../../registry/http.ts';
 import { checkSource, copyImage, importSource } from '../../registry/import.ts';
 import type { ImageImportTasks } from '../../registry/import-tasks.ts';
 import { outcomeOfExit } from '../../registry/import-outcome.ts';
-import type { ImageImport, ImageStreamStatus } from '../../model/build-kinds.ts';
+import { imageImport, type ImageImport, type ImageStreamStatus } from '../../model/build-kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import { patchStatus } from '../../store/patch.ts';
 import { AlreadyExistsError, ignoring } from '../../errors.ts';
@@ -50,21 +50,19 @@ const TaskImportOut = lazySchema(() =>
   z.object({
     kind: z.literal('ImageStreamImport'),
     metadata: z.object({ name: z.string(), project: z.string() }),
-    status: z.object({
-      tag: z.string(),
-      from: z.string(),
-      phase: z.enum(['Pending', 'Complete', 'Failed']),
-      startedAt: z.string(),
-      completedAt: z.string().optional(),
-      image: z.string().optional(),
-      dockerImageReference: z.string().optional(),
-      exposedPorts: z.array(z.number()).optional(),
-      reason: z.string().optional(),
-      message: z.string().optional(),
-      suggestion: z.string().optional(),
-    }),
+    status: imageImport.omit({ task: true }),
   }),
 );
+
+/** What both platforms' POST share; the all-in-one answers 201 with the image, AWS 202 with the import started. */
+const POST_IMPORT = {
+  method: 'post',
+  path: '/api/v1/projects/{project}/imagestreamimports',
+  access: { kind: 'project', verb: 'create', resource: 'app' },
+  tag: 'Images',
+  params: ProjectParam,
+  body: ImportBody,
+} as const;
 
 const TagQuery = z.object({ tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a tag: letters, digits, "_", "." and "-"').default('latest') });
 
@@ -82,17 +80,7 @@ export function registerImageImportRoutes(app: Hono<ApiEnv>, deps: ApiDeps, regi
   defineRoute(
     app,
     deps,
-    {
-      method: 'post',
-      path: '/api/v1/projects/{project}/imagestreamimports',
-      access: { kind: 'project', verb: 'create', resource: 'app' },
-      summary: "Copies an image from another registry into the project's image stream tag",
-      tag: 'Images',
-      params: ProjectParam,
-      body: ImportBody,
-      response: ImportOut,
-      status: 201,
-    },
+    { ...POST_IMPORT, summary: "Copies an image from another registry into the project's image stream tag", response: ImportOut, status: 201 },
     async (c, { params, body }) => {
       const { project, source } = await checkRequest(deps, params.project, body);
       if ('pushHost' in registry) {
@@ -133,13 +121,8 @@ function registerTaskImportRoutes(app: Hono<ApiEnv>, deps: ApiDeps, tasks: Image
     app,
     deps,
     {
-      method: 'post',
-      path: '/api/v1/projects/{project}/imagestreamimports',
-      access: { kind: 'project', verb: 'create', resource: 'app' },
+      ...POST_IMPORT,
       summary: "Starts copying an image from another registry into the project's image stream tag; GET …/imagestreamimports/NAME?tag=TAG follows it",
-      tag: 'Images',
-      params: ProjectParam,
-      body: ImportBody,
       response: TaskImportOut,
       status: 202,
     },
