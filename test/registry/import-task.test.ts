@@ -1,12 +1,18 @@
 // The import task's program (agents/builder/import.ts, `main.mjs import` on AWS) against two real
 // Distribution registries on loopback: the test's open registry as the outside source, and a
 // token-protected registry (as npm run up runs it) standing in for the project's ECR repository.
+// A third, with Basic authentication as ECR answers, shows the login the task gets from ECR at work.
 // Its exit code is its whole answer to the API: 0 copied, then one per kind of failure.
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { importJobFrom, runImport } from '../../agents/builder/import.ts';
 import { IMPORT_EXIT_CODES, outcomeOfExit } from '../../shared/registry/import-outcome.ts';
 import { PLATFORM_REGISTRY_USER } from '../../shared/registry/types.ts';
+import { freePort } from '../../shared/local/ports.ts';
+import { startRegistry } from '../../shared/local/registry.ts';
 import { authRegistry, type AuthRegistry } from '../support/registry.ts';
 
 const suffix = randomBytes(3).toString('hex');
@@ -75,6 +81,28 @@ describe('the import task', () => {
     const code = await runImport({ from: source, target: `${r.host}/shop/web:refused`, maxBytes: 2 ** 20, scheme: 'http' }, { username: PLATFORM_REGISTRY_USER, password: 'wrong' }, log);
     expect(code).toBe(IMPORT_EXIT_CODES.TargetRefused);
     expect(await targetDigest('shop/web', 'refused')).toBeUndefined();
+  });
+
+  it('speaks Basic authentication to a registry that asks for it, as ECR does (user AWS and the login password)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-import-basic-'));
+    // bcrypt (cost 4) of "import-task-pass": the htpasswd entry of the registry's one user.
+    writeFileSync(join(dir, 'htpasswd'), 'AWS:$2b$04$ZP/MfIYc7am1kc1GoOLhx.G0fNWrznA9LkGLBm6wL.fw0xpqk0Xkm\n');
+    const port = await freePort();
+    const basic = await startRegistry({ port, dir: join(dir, 'registry'), htpasswd: join(dir, 'htpasswd') });
+    try {
+      const host = `127.0.0.1:${port}`;
+      const anonymous = await fetch(`http://${host}/v2/`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic /);
+      expect(await runImport({ from: source, target: `${host}/berth/shop/web:v1`, maxBytes: 2 ** 20, scheme: 'http' }, { username: 'AWS', password: 'import-task-pass' }, log)).toBe(0);
+      const got = await fetch(`http://${host}/v2/berth/shop/web/manifests/v1`, { headers: { Authorization: `Basic ${Buffer.from('AWS:import-task-pass').toString('base64')}`, Accept: MANIFEST } });
+      await got.body?.cancel();
+      expect(got.status).toBe(200);
+      expect(await runImport({ from: source, target: `${host}/berth/shop/web:v2`, maxBytes: 2 ** 20, scheme: 'http' }, { username: 'AWS', password: 'wrong' }, log)).toBe(IMPORT_EXIT_CODES.TargetRefused);
+    } finally {
+      await basic.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads its job from the environment, naming the variable at fault', () => {
