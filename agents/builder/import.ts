@@ -5,7 +5,7 @@
 // "AWS:<password>", ECR API Reference) and copies through the registry HTTP API, no Docker Engine.
 // The exit code is its answer (shared/registry/import-outcome.ts): the API reads it from ECS.
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { copyImage, importSource } from '../../shared/registry/import.ts';
+import { checkSource, copyImage, importSource } from '../../shared/registry/import.ts';
 import { RegistryHttp, type BasicCredentials } from '../../shared/registry/http.ts';
 import { DEFAULT_IMPORT_MAX_BYTES, failureKindOf, IMPORT_EXIT_CODES, importFailure } from '../../shared/registry/import-outcome.ts';
 
@@ -16,6 +16,11 @@ export interface ImportJob {
   maxBytes: number;
   /** The target registry's scheme: https (ECR) unless told. */
   scheme?: 'http' | 'https';
+  /**
+   * Checks the source again where the task runs, as the API did (checkSource, private sources
+   * refused): a name that resolved to a public address for the API may resolve otherwise now.
+   */
+  recheckSource?: boolean;
 }
 
 /** The job an import task's environment names; throws naming the variable at fault. */
@@ -38,6 +43,7 @@ export async function runImport(job: ImportJob, credentials: BasicCredentials | 
   const tag = job.target.slice(colon + 1);
   try {
     const source = importSource(job.from);
+    if (job.recheckSource) await checkSource(source, host, false).catch((err: Error) => { throw importFailure(err, 'SourceRefused'); });
     const image = await copyImage(source, {
       host, http: new RegistryHttp(credentials), scheme: job.scheme, repository, tag, maxBytes: job.maxBytes,
       project: repository.split('/').at(-2) ?? '', stream: repository.split('/').at(-1) ?? '',
@@ -62,7 +68,7 @@ export async function ecrLogin(ecr: Pick<ECRClient, 'send'>): Promise<BasicCrede
 
 /** The task's main: the job from the environment, ECR's login, the copy; the exit code. */
 export async function importMain(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const job = importJobFrom(env);
+  const job = { ...importJobFrom(env), recheckSource: true };
   const timeoutSeconds = Number(env.IMPORT_TIMEOUT_SECONDS ?? 3000);
   const timer = setTimeout(() => {
     console.error(`import of ${job.from} ran past ${timeoutSeconds} s`);

@@ -3,7 +3,7 @@
 // read back from ECS (DescribeTasks: containers[].exitCode) and turned into the status the CLI
 // prints: one line and a hint.
 
-export type ImportFailureKind = 'NotFound' | 'SourceUnreachable' | 'TooLarge' | 'NotAnImage' | 'TargetRefused' | 'TimedOut' | 'ImportFailed';
+export type ImportFailureKind = 'NotFound' | 'SourceUnreachable' | 'SourceRefused' | 'TooLarge' | 'NotAnImage' | 'TargetRefused' | 'TimedOut' | 'ImportFailed';
 
 /** Exit codes of the import task; 1 (and anything unknown) is ImportFailed. */
 export const IMPORT_EXIT_CODES: Record<ImportFailureKind, number> = {
@@ -14,6 +14,7 @@ export const IMPORT_EXIT_CODES: Record<ImportFailureKind, number> = {
   NotAnImage: 6,
   TargetRefused: 7,
   TimedOut: 8,
+  SourceRefused: 9,
 };
 
 /** The largest image an import copies by default (sum of its config and layers, compressed): 4 GiB. */
@@ -50,6 +51,8 @@ export function outcomeOfExit(from: string, exitCode: number | undefined, stoppe
       return { reason: kind, message: `image ${from} was not found (or needs credentials)`, suggestion: 'check the name and tag; only public images can be imported' };
     case 'SourceUnreachable':
       return { reason: kind, message: `the registry of ${from} did not answer`, suggestion: 'check the image reference and that its registry is reachable from the internet' };
+    case 'SourceRefused':
+      return { reason: kind, message: `the registry of ${from} is on the platform's own network (by what its name resolves to now)`, suggestion: 'import from a public registry' };
     case 'TooLarge':
       return { reason: kind, message: `image ${from} is larger than the ${Math.round(maxBytes / 2 ** 20)} MiB an import may copy`, suggestion: 'push it yourself: berth registry login, docker tag, docker push' };
     case 'NotAnImage':

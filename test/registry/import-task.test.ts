@@ -77,6 +77,15 @@ describe('the import task', () => {
     expect(await targetDigest('shop/web', tag)).toBeUndefined();
   });
 
+  it('checks the source again where it runs: a loopback or private source is SourceRefused, and nothing is copied', async () => {
+    for (const from of [source, '10.1.2.3/org/web:1', '169.254.169.254/latest:1']) {
+      const code = await runImport({ from, target: `${r.host}/shop/web:rechecked`, maxBytes: 2 ** 20, scheme: 'http', recheckSource: true }, platform, log);
+      expect(code, from).toBe(IMPORT_EXIT_CODES.SourceRefused);
+    }
+    expect(outcomeOfExit(source, IMPORT_EXIT_CODES.SourceRefused, undefined).reason).toBe('SourceRefused');
+    expect(await targetDigest('shop/web', 'rechecked')).toBeUndefined();
+  });
+
   it('a target that refuses its credentials is TargetRefused', async () => {
     const code = await runImport({ from: source, target: `${r.host}/shop/web:refused`, maxBytes: 2 ** 20, scheme: 'http' }, { username: PLATFORM_REGISTRY_USER, password: 'wrong' }, log);
     expect(code).toBe(IMPORT_EXIT_CODES.TargetRefused);
