@@ -61,6 +61,8 @@ const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<s
     t.fleet.registry.grantCreate(grantee);
     return { BERTH_REGISTRY: t.fleet.registry.host, BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX, BERTH_REGISTRY_PUSH_ROLE_ARN: push.role.roleArn };
   },
+  // `berth import-image`: the import task, run by this function, with the push role's session narrowed to one repository ('registry-push').
+  'image-import': (grantee, t) => t.fleet.grantImports(grantee),
   'registry-host': (_grantee, t) => ({ BERTH_REGISTRY: t.fleet.registry.host, BERTH_REPOSITORY_PREFIX: REPOSITORY_PREFIX }),
   // Pods' logs and sessions into pods (exec, rsh, port-forward), for the API.
   'pod-streams': (grantee, t) => t.fleet.grantPodStreams(grantee),

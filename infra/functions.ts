@@ -32,7 +32,7 @@ export type Trigger =
  * `registry-push`: hand out push logins per project (assume the push role with a session policy;
  * make the project's repositories). `registry-host`: only the registry's address, to name pushed images.
  */
-export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles' | 'pod-streams' | 'claims' | 'claims-data' | 'service-discovery' | 'registry-push' | 'registry-host';
+export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles' | 'pod-streams' | 'claims' | 'claims-data' | 'service-discovery' | 'registry-push' | 'registry-host' | 'image-import';
 
 export interface FunctionSpec {
   /** Short name: construct id and part of the log group name. */
@@ -52,7 +52,7 @@ export interface FunctionSpec {
 const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry', 'secrets', 'build-cleanup', 'project-roles', 'service-discovery'];
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
-  { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds', 'pod-streams', 'registry-push'], console: true },
+  { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds', 'pod-streams', 'registry-push', 'image-import'], console: true },
   { name: 'webhooks', entry: 'functions/webhooks/index.ts', description: 'Berth webhooks (GitHub, GitLab, generic)', memoryMiB: 512, timeoutSeconds: 10, triggers: [{ kind: 'http', route: 'POST /webhooks/{proxy+}' }], access: ['table', 'secrets'] },
   { name: 'stream', entry: 'functions/reconcilers/stream.ts', description: 'Reconcilers driven by the table stream', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'stream' }], access: RECONCILER_ACCESS },
   { name: 'fleet-events', entry: 'functions/fleet-events/index.ts', description: 'ECS pod task and container instance state changes to pods and host leases', memoryMiB: 256, timeoutSeconds: 30, triggers: [{ kind: 'ecs-fleet-events' }], access: ['table'] },

@@ -1,4 +1,5 @@
-// The builder agent: runs one Build end to end (BUILD_PROJECT/BUILD_NAME) and exits. Launched
+// The builder agent: runs one Build end to end (BUILD_PROJECT/BUILD_NAME) and exits; with the
+// argument `import`, the import task's program instead (./import.ts). Launched
 // as a local process by `npm run up`, or as an ECS task on a build host on AWS. SIGTERM (cancel,
 // deadline) stops the build; the build reconciler records why.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -53,7 +54,8 @@ async function main(): Promise<number> {
   return phase === 'Complete' ? 0 : 1;
 }
 
-main().then(
+// `main.mjs import`: the import task (task definition berth-import), not a build.
+(process.argv[2] === 'import' ? import('./import.ts').then((m) => m.importMain()) : main()).then(
   (code) => process.exit(code),
   (err: Error) => {
     console.error(`builder: ${err.message}`);

@@ -2,6 +2,7 @@
 // `berth import-image NAME[:TAG] --from REF [--confirm]` (an image from another registry into the
 // project's image stream), as `oc registry login` and `oc import-image`.
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { CliError, EXIT_USAGE } from '../errors.ts';
@@ -64,8 +65,32 @@ export function registerRegistryCommands(program: Command, ctx: Context): void {
     });
 }
 
-export function importImage(ctx: Context, project: string, body: { name: string; tag: string; from: string; confirm: boolean }): Promise<ImportResult> {
-  return ctx.client().post<ImportResult>(`/api/v1/projects/${encodeURIComponent(project)}/imagestreamimports`, body);
+/** An import run as a task (AWS): Pending until the task stops, then Complete (the image) or Failed (why). */
+interface TaskImport {
+  status: { tag: string; phase: 'Pending' | 'Complete' | 'Failed'; image?: string; dockerImageReference?: string; exposedPorts?: number[]; message?: string; suggestion?: string };
+}
+
+/** How often the CLI asks about an import run as a task (BERTH_IMPORT_POLL_MS overrides it). */
+const IMPORT_POLL_MS = 2000;
+
+/**
+ * Imports `from` into the stream's tag. The all-in-one platform copies within the request; on
+ * AWS the API starts a task (202, Pending) and this waits for it to end, with the same result.
+ */
+export async function importImage(ctx: Context, project: string, body: { name: string; tag: string; from: string; confirm: boolean }): Promise<ImportResult> {
+  const client = ctx.client();
+  const path = `/api/v1/projects/${encodeURIComponent(project)}/imagestreamimports`;
+  const answer = await client.post<ImportResult | TaskImport>(path, body);
+  if (!('phase' in answer.status)) return answer as ImportResult;
+  let out = answer as TaskImport;
+  ctx.note(`Importing ${body.from} into ${body.name}:${body.tag} ...`);
+  while (out.status.phase === 'Pending') {
+    await sleep(Number(ctx.io.env.BERTH_IMPORT_POLL_MS) || IMPORT_POLL_MS);
+    out = await client.get<TaskImport>(`${path}/${encodeURIComponent(body.name)}?tag=${encodeURIComponent(body.tag)}`);
+  }
+  const s = out.status;
+  if (s.phase === 'Failed' || !s.image || !s.dockerImageReference) throw new CliError(s.message ?? `the import of ${body.from} failed`, s.suggestion ?? 'run berth import-image again');
+  return { status: { tag: s.tag, image: s.image, dockerImageReference: s.dockerImageReference, exposedPorts: s.exposedPorts ?? [] } };
 }
 
 function dockerLogin(host: string, user: string, token: string, ctx: Context): Promise<number> {

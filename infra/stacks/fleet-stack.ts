@@ -13,6 +13,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { BerthConfig } from '../config.ts';
 import { BUILDER_FAMILY, BuilderTask } from '../constructs/builder-task.ts';
+import { ImportTask } from '../constructs/import-task.ts';
+import { IMPORT_FAMILY } from '../../shared/aws/ecs-image-imports.ts';
 import { HostFleet, type HostFleetProps } from '../constructs/host-fleet.ts';
 import { PodNetworking, justifyCustomResourceProvider } from '../constructs/pod-networking.ts';
 import { ProjectRoles } from '../constructs/project-roles.ts';
@@ -40,6 +42,8 @@ export class FleetStack extends Stack {
   readonly tenantHosts: HostFleet;
   readonly buildHosts: HostFleet;
   readonly builder: BuilderTask;
+  /** `berth import-image`: one task per import, run by the API. */
+  readonly importer: ImportTask;
   /** CodeArtifact's proxy of PyPI, which builds' pip installs from. */
   readonly buildEgress: BuildEgress;
   readonly registry: Registry;
@@ -123,6 +127,8 @@ export class FleetStack extends Stack {
       logRetention: retention,
     });
 
+    this.importer = new ImportTask(this, 'Importer', { registry: this.registry, imageTag: config.builderImageTag, region: this.region, logRetention: retention });
+
     // The builder task's own role holds nothing: each build runs with the credentials of the
     // build scope, assumed for that build (its project and name as session tags) by the build
     // reconciler. The agent opens secrets (source credentials, build env) but never seals new ones.
@@ -197,6 +203,28 @@ export class FleetStack extends Stack {
     add(['ssm:StartSession'], [tasks], { BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } });
     add(['logs:GetLogEvents'], [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${this.podLogGroup.logGroupName}:log-stream:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
     return { BERTH_CLUSTER: this.cluster.clusterName, BERTH_POD_LOG_GROUP: this.podLogGroup.logGroupName };
+  }
+
+  /**
+   * Lets the API run imports (`berth import-image`): RunTask of the import family only, in this
+   * cluster, tagged as Berth's on creation; DescribeTasks of this cluster's tasks; pass only the
+   * import task's roles. Returns the variables the API reads.
+   */
+  grantImports(grantee: IGrantable): Record<string, string> {
+    const inCluster = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+    const add = (actions: string[], resourceArns: string[], conditions?: Record<string, Record<string, unknown>>) =>
+      Grant.addToPrincipal({ grantee, actions, resourceArns, conditions });
+    add(['ecs:RunTask'], [this.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${IMPORT_FAMILY}:*` })], inCluster);
+    add(['ecs:TagResource'], [this.cluster.arnForTasks('*')], { StringEquals: { 'ecs:CreateAction': 'RunTask' } });
+    add(['ecs:DescribeTasks'], [this.cluster.arnForTasks('*')], inCluster);
+    add(['iam:PassRole'], [this.importer.taskDefinition.taskRole.roleArn, this.importer.taskDefinition.obtainExecutionRole().roleArn], {
+      StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+    });
+    return {
+      BERTH_CLUSTER: this.cluster.clusterName,
+      BERTH_BUILD_CAPACITY_PROVIDER: this.buildHosts.capacityProvider.capacityProviderName,
+      BERTH_IMPORT_TASK_DEFINITION: IMPORT_FAMILY,
+    };
   }
 
   /**

@@ -69,7 +69,8 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   if (deps.registry) {
     registerRegistryRoutes(app, deps, deps.registry);
     registerImageImportRoutes(app, deps, deps.registry);
-  } else if (deps.pushCredentials) registerImageImportRoutes(app, deps, { pushHost: deps.pushCredentials.host });
+  } else if (deps.imageImports) registerImageImportRoutes(app, deps, { tasks: deps.imageImports });
+  else if (deps.pushCredentials) registerImageImportRoutes(app, deps, { pushHost: deps.pushCredentials.host });
   if (deps.pushCredentials) registerRegistryCredentialRoutes(app, deps, deps.pushCredentials);
 
   let document: ReturnType<typeof openApiDocument> | undefined;

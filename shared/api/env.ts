@@ -11,6 +11,7 @@ import type { TrialSettings } from '../trials/settings.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { UpgradeWebSocket } from 'hono/ws';
 import type { RegistryDeps } from '../registry/types.ts';
+import type { ImageImportTasks } from '../registry/import-tasks.ts';
 import type { PushCredentialIssuer } from '../registry/push-credentials.ts';
 
 /**
@@ -85,6 +86,8 @@ export interface ApiDeps {
   registry?: RegistryDeps;
   /** Registry logins per project (ECR on AWS); `POST .../registrycredentials` is served when given. */
   pushCredentials?: PushCredentialIssuer;
+  /** Imports run as tasks (ECS on AWS): `POST .../imagestreamimports` answers 202 and `GET .../imagestreamimports/NAME` follows it. */
+  imageImports?: ImageImportTasks;
   /** Opens exec and port-forward sessions through the platform's cloud (ECS Exec on AWS); `POST .../exec` and `.../portforward` are served when given. */
   sessions?: PodSessionBroker;
   /** WebSocket upgrades of the server the app runs in; exec is served when given (not on Lambda). */

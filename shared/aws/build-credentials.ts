@@ -16,6 +16,15 @@ export const BUILD_SESSION_TAG = 'berth-build';
 /** An hour: the most a role session chained from a Lambda function's may last. */
 const SESSION_SECONDS = 3600;
 
+/** Credentials as a task container's environment (RunTask overrides), where the AWS SDK in the task finds them. */
+export function credentialsEnvironment(c: BuildCredentials): { name: string; value: string }[] {
+  return [
+    { name: 'AWS_ACCESS_KEY_ID', value: c.accessKeyId },
+    { name: 'AWS_SECRET_ACCESS_KEY', value: c.secretAccessKey },
+    { name: 'AWS_SESSION_TOKEN', value: c.sessionToken },
+  ];
+}
+
 /** The AssumeRole request for one build (pure). */
 export function assumeRoleInput(roleArn: string, build: ObjectRef) {
   return {

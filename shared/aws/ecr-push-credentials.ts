@@ -49,6 +49,18 @@ export function pushSessionPolicy(project: string, s: PushSessionSettings): Poli
   };
 }
 
+/** The session policy of an import task: the same as a push login's, narrowed to the one repository `<prefix>/<project>/<stream>`. Pure. */
+export function importSessionPolicy(project: string, stream: string, s: PushSessionSettings): PolicyDocument {
+  const { partition, account } = accountOf(s.roleArn);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'RegistryLogin', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },
+      { Sid: 'PushOneRepository', Effect: 'Allow', Action: ECR_PUSH_ACTIONS, Resource: [`arn:${partition}:ecr:${s.region}:${account}:repository/${s.prefix}/${project}/${stream}`] },
+    ],
+  };
+}
+
 /** STS keeps session names to 2–64 characters of `[\w+=,.@-]`: the user's name, cleaned, with Berth's prefix. */
 export function pushSessionName(user: string): string {
   return `berth-push-${user.replace(/[^\w+=,.@-]/g, '-')}`.slice(0, 64);

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { DescribeTasksCommand, RunTaskCommand, StopTaskCommand, type ECSClient, type RunTaskCommandInput, type Task } from '@aws-sdk/client-ecs';
 import type { ObjectRef } from '../model/types.ts';
 import type { BuildLauncher } from '../builds/ports.ts';
-import type { BuildCredentials } from './build-credentials.ts';
+import { credentialsEnvironment, type BuildCredentials } from './build-credentials.ts';
 import { MANAGED_TAG, NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
 
 export const BUILD_TAG = 'berth:build';
@@ -52,13 +52,7 @@ export function runTaskInput(opts: Omit<EcsLauncherOptions, 'client' | 'credenti
           environment: [
             { name: 'BUILD_PROJECT', value: build.project },
             { name: 'BUILD_NAME', value: build.name },
-            ...(credentials
-              ? [
-                  { name: 'AWS_ACCESS_KEY_ID', value: credentials.accessKeyId },
-                  { name: 'AWS_SECRET_ACCESS_KEY', value: credentials.secretAccessKey },
-                  { name: 'AWS_SESSION_TOKEN', value: credentials.sessionToken },
-                ]
-              : []),
+            ...(credentials ? credentialsEnvironment(credentials) : []),
           ],
         },
       ],

@@ -43,6 +43,11 @@ export interface RegistryOptions {
    * signed by the key certified in `rootCertBundle`. Without it the registry is open (test setups).
    */
   auth?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+  /**
+   * Basic authentication from an htpasswd file (bcrypt entries), as ECR answers a registry client:
+   * a 401 with a Basic challenge. For tests of clients that speak to ECR; not with `auth`.
+   */
+  htpasswd?: string;
   /** Where the registry tells of pushes (manifests only), with `Authorization: Bearer <secret>`. */
   notifications?: { url: string; secret: string };
 }
@@ -64,6 +69,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<LocalRegistr
       '    enabled: true',
       'http:',
       `  addr: 127.0.0.1:${opts.port}`,
+      ...(opts.htpasswd && !opts.auth ? ['auth:', '  htpasswd:', '    realm: berth-basic', `    path: ${opts.htpasswd}`] : []),
       ...(opts.auth ? ['auth:', '  token:', `    realm: ${opts.auth.realm}`, `    service: ${opts.auth.service}`, `    issuer: ${opts.auth.issuer}`, `    rootcertbundle: ${opts.auth.rootCertBundle}`] : []),
       ...(opts.notifications ? notificationLines(opts.notifications) : []),
       '',

@@ -168,11 +168,31 @@ export const tagEvent = z.object({
 });
 export type TagEvent = z.infer<typeof tagEvent>;
 
+/** One `import-image` run as a task (on AWS), by the tag it moves: its outcome once the task stops. */
+export const imageImport = z.object({
+  tag: z.string(),
+  from: z.string(),
+  phase: z.enum(['Pending', 'Complete', 'Failed']),
+  /** The task copying the image (an ECS task ARN). */
+  task: z.string().optional(),
+  startedAt: z.string(),
+  completedAt: z.string().optional(),
+  image: z.string().optional(),
+  dockerImageReference: z.string().optional(),
+  exposedPorts: z.array(z.number()).optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  suggestion: z.string().optional(),
+});
+export type ImageImport = z.infer<typeof imageImport>;
+
 export const imageStreamStatus = z
   .object({
     dockerImageRepository: z.string(),
     /** Per tag, its history newest first. */
     tags: z.array(z.object({ tag: z.string(), items: z.array(tagEvent) })),
+    /** Imports run as tasks (AWS): the latest per tag, what the CLI waits on. */
+    imports: z.array(imageImport),
   })
   .partial();
 export type ImageStreamStatus = z.infer<typeof imageStreamStatus>;

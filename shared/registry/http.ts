@@ -17,15 +17,26 @@ export function parseBearerChallenge(header: string | null): { realm: string; se
 
 export class RegistryHttp {
   private readonly tokens = new Map<string, { token: string; until: number }>();
+  private readonly basicHosts = new Set<string>();
 
   constructor(private readonly credentials?: BasicCredentials) {}
 
   /** `fetch`, with a token fetched and cached (per scope) when the registry asks for one. */
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const host = new URL(url).host;
+    // A registry that asked for Basic credentials once (ECR) gets them with every request: a
+    // streamed upload cannot be sent twice.
+    if (this.credentials && this.basicHosts.has(host)) return fetch(url, withAuthorization(init, `Basic ${this.basic()}`));
     const challenge = this.tokens.get(scopeKey(url));
     const first = await fetch(url, withBearer(init, challenge && challenge.until > Date.now() ? challenge.token : undefined));
     if (first.status !== 401) return first;
-    const bearer = parseBearerChallenge(first.headers.get('www-authenticate'));
+    const header = first.headers.get('www-authenticate');
+    if (this.credentials && /^Basic\b/i.test(header ?? '')) {
+      await first.body?.cancel();
+      this.basicHosts.add(host);
+      return fetch(url, withAuthorization(init, `Basic ${this.basic()}`));
+    }
+    const bearer = parseBearerChallenge(header);
     if (!bearer) return first;
     await first.body?.cancel();
     const token = await this.token(bearer);
@@ -34,12 +45,16 @@ export class RegistryHttp {
     return fetch(url, withBearer(init, token));
   }
 
+  private basic(): string {
+    return Buffer.from(`${this.credentials!.username}:${this.credentials!.password}`).toString('base64');
+  }
+
   private async token(c: { realm: string; service?: string; scope?: string }): Promise<string | undefined> {
     const u = new URL(c.realm);
     if (c.service) u.searchParams.set('service', c.service);
     for (const s of (c.scope ?? '').split(' ').filter(Boolean)) u.searchParams.append('scope', s);
     const headers: Record<string, string> = {};
-    if (this.credentials) headers.Authorization = `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
+    if (this.credentials) headers.Authorization = `Basic ${this.basic()}`;
     const res = await fetch(u, { headers });
     if (!res.ok) {
       await res.body?.cancel();
@@ -57,6 +72,9 @@ function scopeKey(url: string): string {
 }
 
 function withBearer(init: RequestInit, token: string | undefined): RequestInit {
-  if (!token) return init;
-  return { ...init, headers: { ...(init.headers as Record<string, string> | undefined), Authorization: `Bearer ${token}` } };
+  return token ? withAuthorization(init, `Bearer ${token}`) : init;
+}
+
+function withAuthorization(init: RequestInit, authorization: string): RequestInit {
+  return { ...init, headers: { ...(init.headers as Record<string, string> | undefined), Authorization: authorization } };
 }

@@ -9,6 +9,7 @@ import { BadRequestError, BerthError, ValidationError } from '../errors.ts';
 import { isLocalRegistry, parseImageReference } from '../images/access.ts';
 import { addressProblem } from '../builds/git-source.ts';
 import { RegistryHttp } from './http.ts';
+import { importFailure } from './import-outcome.ts';
 
 const MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -43,6 +44,12 @@ export interface ImportTarget {
   project: string;
   stream: string;
   tag: string;
+  /** `https` for ECR (the import task on AWS); `http` (the platform's loopback registry) by default. */
+  scheme?: 'http' | 'https';
+  /** The repository's name in the registry: `<project>/<stream>` by default, `berth/<project>/<stream>` on ECR. */
+  repository?: string;
+  /** Refuses (TooLarge) an image whose config and layers add up to more, before copying any of it. */
+  maxBytes?: number;
 }
 
 export interface ImportedImage {
@@ -70,37 +77,46 @@ export async function checkSource(source: ImportSource, platformHost: string, al
 /** Copies `source` into `target`'s repository under its tag; returns the image's digest there. */
 export async function copyImage(source: ImportSource, target: ImportTarget, from = new RegistryHttp()): Promise<ImportedImage> {
   const src = `http${isLocalRegistry(source.host) ? '' : 's'}://${source.host}/v2/${source.repository}`;
-  const dst = `http://${target.host}/v2/${target.project}/${target.stream}`;
+  const repository = target.repository ?? `${target.project}/${target.stream}`;
+  const dst = `${target.scheme ?? 'http'}://${target.host}/v2/${repository}`;
   let got = await getManifest(from, `${src}/manifests/${source.reference}`);
   if (LISTS.includes(got.mediaType)) {
     const list = JSON.parse(got.bytes.toString('utf8')) as { manifests: { digest: string; platform?: { os?: string; architecture?: string } }[] };
     const pick = list.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? list.manifests[0];
-    if (!pick) throw new BadRequestError('ImportFailed', `${source.host}/${source.repository}:${source.reference} lists no images`);
+    if (!pick) throw importFailure(new BadRequestError('ImportFailed', `${source.host}/${source.repository}:${source.reference} lists no images`), 'NotAnImage');
     got = await getManifest(from, `${src}/manifests/${pick.digest}`);
   }
-  const manifest = JSON.parse(got.bytes.toString('utf8')) as { config?: { digest: string }; layers?: { digest: string }[] };
-  if (!manifest.config || !manifest.layers) throw new BadRequestError('ImportFailed', `${source.repository}:${source.reference} is not an image manifest (schema 2 or OCI)`);
+  const manifest = JSON.parse(got.bytes.toString('utf8')) as { config?: { digest: string; size?: number }; layers?: { digest: string; size?: number }[] };
+  if (!manifest.config || !manifest.layers) throw importFailure(new BadRequestError('ImportFailed', `${source.repository}:${source.reference} is not an image manifest (schema 2 or OCI)`), 'NotAnImage');
+  const size = [manifest.config, ...manifest.layers].reduce((sum, b) => sum + (b.size ?? 0), 0);
+  if (target.maxBytes !== undefined && size > target.maxBytes) {
+    throw importFailure(new BerthError(413, 'TooLarge', `${source.repository}:${source.reference} is ${Math.ceil(size / 2 ** 20)} MiB, more than the ${Math.round(target.maxBytes / 2 ** 20)} MiB an import may copy`), 'TooLarge');
+  }
   for (const digest of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) await copyBlob(from, `${src}/blobs/${digest}`, target.http, dst, digest);
   const config = (await (await from.fetch(`${src}/blobs/${manifest.config.digest}`)).json()) as { config?: { ExposedPorts?: Record<string, unknown> } };
   const put = await target.http.fetch(`${dst}/manifests/${target.tag}`, { method: 'PUT', headers: { 'Content-Type': got.mediaType }, body: got.bytes });
-  if (!put.ok) throw new BerthError(502, 'ImportFailed', `the platform registry refused the manifest: HTTP ${put.status}`);
+  if (!put.ok) throw importFailure(new BerthError(502, 'ImportFailed', `the platform registry refused the manifest: HTTP ${put.status}`), 'TargetRefused');
   const digest = `sha256:${createHash('sha256').update(got.bytes).digest('hex')}`;
-  const exposedPorts = Object.keys(config.config?.ExposedPorts ?? {})
+  return { digest, reference: `${target.host}/${repository}@${digest}`, exposedPorts: exposedPortsOf(config) };
+}
+
+/** The TCP ports an image's config EXPOSEs, lowest first. */
+export function exposedPortsOf(config: { config?: { ExposedPorts?: Record<string, unknown> } }): number[] {
+  return Object.keys(config.config?.ExposedPorts ?? {})
     .filter((p) => !p.endsWith('/udp'))
     .map((p) => Number(p.split('/')[0]))
     .filter((n) => Number.isInteger(n) && n > 0 && n < 65536)
     .sort((a, b) => a - b);
-  return { digest, reference: `${target.host}/${target.project}/${target.stream}@${digest}`, exposedPorts };
 }
 
 async function getManifest(http: RegistryHttp, url: string): Promise<{ mediaType: string; bytes: Buffer }> {
   const res = await http.fetch(url, { headers: { Accept: ACCEPT } }).catch((err: Error) => {
-    throw new BadRequestError('ImportFailed', `the source registry did not answer: ${err.message}`, 'check the image reference and that its registry is reachable from the platform');
+    throw importFailure(new BadRequestError('ImportFailed', `the source registry did not answer: ${err.message}`, 'check the image reference and that its registry is reachable from the platform'), 'SourceUnreachable');
   });
   if (res.status === 404 || res.status === 401 || res.status === 403) {
-    throw new BerthError(404, 'NotFound', `image ${url.replace(/^https?:\/\//, '').replace('/v2/', '/').replace('/manifests/', ':')} was not found (or needs credentials)`, { suggestion: 'check the name and tag; only public images can be imported' });
+    throw importFailure(new BerthError(404, 'NotFound', `image ${url.replace(/^https?:\/\//, '').replace('/v2/', '/').replace('/manifests/', ':')} was not found (or needs credentials)`, { suggestion: 'check the name and tag; only public images can be imported' }), 'NotFound');
   }
-  if (!res.ok) throw new BerthError(502, 'ImportFailed', `the source registry answered HTTP ${res.status}`);
+  if (!res.ok) throw importFailure(new BerthError(502, 'ImportFailed', `the source registry answered HTTP ${res.status}`), 'SourceUnreachable');
   const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
   return { mediaType, bytes: Buffer.from(await res.arrayBuffer()) };
 }
@@ -108,11 +124,11 @@ async function getManifest(http: RegistryHttp, url: string): Promise<{ mediaType
 async function copyBlob(from: RegistryHttp, src: string, to: RegistryHttp, dst: string, digest: string): Promise<void> {
   if ((await to.fetch(`${dst}/blobs/${digest}`, { method: 'HEAD' })).ok) return;
   const blob = await from.fetch(src);
-  if (!blob.ok || !blob.body) throw new BerthError(502, 'ImportFailed', `fetching blob ${digest} failed: HTTP ${blob.status}`);
+  if (!blob.ok || !blob.body) throw importFailure(new BerthError(502, 'ImportFailed', `fetching blob ${digest} failed: HTTP ${blob.status}`), 'SourceUnreachable');
   const start = await to.fetch(`${dst}/blobs/uploads/`, { method: 'POST' });
   await start.body?.cancel();
   const location = start.headers.get('location');
-  if (start.status !== 202 || !location) throw new BerthError(502, 'ImportFailed', `the platform registry refused an upload: HTTP ${start.status}`);
+  if (start.status !== 202 || !location) throw importFailure(new BerthError(502, 'ImportFailed', `the platform registry refused an upload: HTTP ${start.status}`), 'TargetRefused');
   const url = new URL(location, dst);
   url.searchParams.set('digest', digest);
   const length = blob.headers.get('content-length');
@@ -123,5 +139,5 @@ async function copyBlob(from: RegistryHttp, src: string, to: RegistryHttp, dst: 
     duplex: 'half',
   } as RequestInit);
   await put.body?.cancel();
-  if (put.status !== 201) throw new BerthError(502, 'ImportFailed', `uploading blob ${digest} failed: HTTP ${put.status}`);
+  if (put.status !== 201) throw importFailure(new BerthError(502, 'ImportFailed', `uploading blob ${digest} failed: HTTP ${put.status}`), 'TargetRefused');
 }

@@ -33,8 +33,10 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import {
+  BatchGetImageCommand,
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
+  GetDownloadUrlForLayerCommand,
   DescribeRepositoriesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
@@ -74,6 +76,7 @@ import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { CloudMapDiscovery } from '../../shared/aws/cloud-map.ts';
 import { FakeCloudMap } from './cloud-map-fake.ts';
 import { EcrPushCredentials, ECR_PUSH_ACTIONS } from '../../shared/aws/ecr-push-credentials.ts';
+import { EcsImageImports, IMPORT_FAMILY } from '../../shared/aws/ecs-image-imports.ts';
 import { cloudWatchLogPages, cloudWatchLogReader } from '../../shared/aws/cloudwatch-pod-logs.ts';
 import { EcsExecBroker, PORT_FORWARDING_DOCUMENT } from '../../shared/aws/ecs-exec.ts';
 import { SSMClient, StartSessionCommand } from '@aws-sdk/client-ssm';
@@ -100,7 +103,7 @@ import { S3SourceArchives } from '../../shared/aws/s3-sources.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
 import { RouterFeedTable } from '../../shared/routing/feed.ts';
 import {
-  ADMIN_SECRET, ROUTER_CERT, SECRETS_KEY, PUSH_ROLE, accessPoint, CLAIMS_DATA_AP, CLAIMS_FS, CLAIMS_FS_ARN, ACCOUNT, BOUNDARY, BUCKET, POD_TASK_ROLE, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
+  ADMIN_SECRET, ROUTER_CERT, SECRETS_KEY, PUSH_ROLE, IMPORT_TASK_ROLE, IMPORT_EXECUTION_ROLE, accessPoint, CLAIMS_DATA_AP, CLAIMS_FS, CLAIMS_FS_ARN, ACCOUNT, BOUNDARY, BUCKET, POD_TASK_ROLE, BUILD_SCOPE_ROLE, BUILDER_EXECUTION_ROLE, BUILDER_TASK_ROLE, CLUSTER, CLUSTER_ARN, deployed, POD_LOG_GROUP, REGION, REGISTRY, repo, role, TABLE, VPC_ID,
 } from '../infra/deployed.ts';
 import { decide, identityPolicy, type PolicyDocument } from '../infra/iam.ts';
 import { statements, synthBerth, type Statement } from '../infra/synth.ts';
@@ -178,13 +181,14 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
         { action: 'ecs:TagResource', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/new`, context: { 'ecs:CreateAction': 'StartTask', ...ecsTagContext(input.tags as []) } },
       ];
     case 'RunTaskCommand': {
-      // A Service's proxy names its registered task definition's ARN, run with its project's role; a build names the builder's family.
+      // A Service's proxy names its registered task definition's ARN, run with its project's role; a build names the builder's family, an import the import family.
       const proxyOf = (input.tags as { key: string; value: string }[] | undefined)?.find((t) => t.key === 'berth:service') ? (input.tags as { key: string; value: string }[]).find((t) => t.key === 'berth:project')!.value : undefined;
+      const isImport = (input.tags as { key: string }[] | undefined)?.some((t) => t.key === 'berth:import');
       return [
         { action: 'ecs:RunTask', resource: s('taskDefinition').startsWith('arn:') ? s('taskDefinition') : `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${s('taskDefinition')}:1`, context: inCluster },
         { action: 'ecs:TagResource', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/new`, context: { 'ecs:CreateAction': 'RunTask', ...ecsTagContext(input.tags as []) } },
         // The task definition's roles are passed to ECS as the task runs.
-        ...(proxyOf ? [projectRoleArn(BOUNDARY, proxyOf)] : [BUILDER_TASK_ROLE, BUILDER_EXECUTION_ROLE]).map((r) => ({ action: 'iam:PassRole', resource: r, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } })),
+        ...(proxyOf ? [projectRoleArn(BOUNDARY, proxyOf)] : isImport ? [IMPORT_TASK_ROLE, IMPORT_EXECUTION_ROLE] : [BUILDER_TASK_ROLE, BUILDER_EXECUTION_ROLE]).map((r) => ({ action: 'iam:PassRole', resource: r, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } })),
       ];
     }
     case 'RegisterTaskDefinitionCommand':
@@ -236,6 +240,10 @@ function iamRequestsOf({ name, input }: Sent): IamRequest[] {
       return (input.repositoryNames as string[]).map((r) => ({ action: 'ecr:DescribeRepositories', resource: ecrRepo(r) }));
     case 'DescribeImagesCommand':
       return [{ action: 'ecr:DescribeImages', resource: ecrRepo(s('repositoryName')) }];
+    case 'BatchGetImageCommand':
+      return [{ action: 'ecr:BatchGetImage', resource: ecrRepo(s('repositoryName')) }];
+    case 'GetDownloadUrlForLayerCommand':
+      return [{ action: 'ecr:GetDownloadUrlForLayer', resource: ecrRepo(s('repositoryName')) }];
     case 'ListTagsForResourceCommand':
       // ECR's and Cloud Map's commands share the name; Cloud Map's names a ResourceARN (and has no resource type for it).
       if (input.ResourceARN) return [{ action: 'servicediscovery:ListTagsForResource', resource: '*' }];
@@ -834,6 +842,82 @@ describe('pushes from outside (push logins per project)', () => {
   it('the API may make tenant repositories but not delete any, nor change the platform\'s own', async () => {
     for (const [action, name] of [['ecr:DeleteRepository', 'shop/web'], ['ecr:BatchDeleteImage', 'shop/web'], ['ecr:PutLifecyclePolicy', 'builder'], ['ecr:PutImage', 'shop/web']] as const) {
       expect(await decide(api.policy, { principal: api.arn, action, resource: repo(name), accountId: ACCOUNT })).not.toBe('Allowed');
+    }
+  });
+});
+
+/** An import into `project`'s stream `web`: its repository made, the push role assumed narrowed to it, the task run, its end read, the image read back. */
+const importWork = (project: string) => capture(async () => {
+  const imports = new EcsImageImports({
+    ecs: new ECSClient({ region: REGION }), sts: new STSClient({ region: REGION }), ecrWith: () => new ECRClient({ region: REGION }),
+    cluster: CLUSTER, taskDefinition: IMPORT_FAMILY, capacityProvider: 'berth-fleet-BuildHosts', roleArn: PUSH_ROLE, region: REGION, prefix: 'berth', host: REGISTRY,
+    ensureRepository: (p, stream) => registry().ensureRepository(p, stream),
+    fetch: async () => new Response(JSON.stringify({ config: { ExposedPorts: { '8080/tcp': {} } } })),
+  });
+  const task = await imports.start({ project, stream: 'web', tag: 'v1', from: 'quay.io/org/web:1' });
+  await imports.state(task);
+  await imports.result(project, 'web', 'v1');
+});
+const IMPORT_MANIFEST = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: `sha256:${'c'.repeat(64)}`, size: 100 }, layers: [] });
+
+describe('imports (berth import-image) as ECS tasks', () => {
+  const answerImports = () => {
+    answer();
+    // ECS API Reference, "DescribeTasks"; ECR API Reference, "BatchGetImage", "GetDownloadUrlForLayer".
+    mocks.ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: `${TASK}1`, lastStatus: 'STOPPED', containers: [{ name: 'importer', exitCode: 0 }] }], failures: [] });
+    mocks.ecr.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageDigest: `sha256:${'d'.repeat(64)}`, imageTag: 'v1' }, imageManifest: IMPORT_MANIFEST }], failures: [] });
+    mocks.ecr.on(GetDownloadUrlForLayerCommand).resolves({ downloadUrl: 'https://prod-eu-west-1-starport-layer-bucket.s3.eu-west-1.amazonaws.com/x', layerDigest: `sha256:${'c'.repeat(64)}` });
+  };
+  const bySender = (sent: Sent[]) => ({
+    // The read-back runs with the narrowed session's credentials (ecrWith), the rest as the API.
+    api: sent.filter((c) => !['BatchGetImageCommand', 'GetDownloadUrlForLayerCommand'].includes(c.name)),
+    session: sent.filter((c) => ['BatchGetImageCommand', 'GetDownloadUrlForLayerCommand'].includes(c.name)),
+  });
+
+  it('the API may make the repository, assume the push role, run the import family and read its task; the narrowed session copies into and reads back that one repository', async () => {
+    answerImports();
+    const sent = await importWork('shop');
+    expect([...new Set(sent.map((c) => c.name))].sort()).toEqual([
+      'AssumeRoleCommand', 'BatchGetImageCommand', 'CreateRepositoryCommand', 'DescribeTasksCommand', 'GetDownloadUrlForLayerCommand', 'PutLifecyclePolicyCommand', 'RunTaskCommand',
+    ]);
+    const { api: byApi, session: bySession } = bySender(sent);
+    expect(refused(await verdicts(api, byApi))).toEqual([]);
+    const session = pushSession(sessionPolicyOf(sent));
+    expect(refused(await verdicts(session, bySession))).toEqual([]);
+    // What the task itself sends with that session: ECR's login and a push of the one repository.
+    expect(refused(await decideAll(session, pushRequests('shop/web').map((req) => ({ via: 'import task', req }))))).toEqual([]);
+  });
+
+  it('the task\'s session is denied the project\'s other repositories, another project\'s and the platform\'s own', async () => {
+    answerImports();
+    const session = pushSession(sessionPolicyOf(await importWork('shop')));
+    for (const name of ['shop/api', 'victim/web', 'openshift/postgresql', 's2i/python', 'builder']) {
+      const v = await decideAll(session, pushRequests(name).filter((r) => r.resource !== '*').map((req) => ({ via: 'import task', req })));
+      expect(v).toHaveLength(ECR_PUSH_ACTIONS.length);
+      expect(v.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+    }
+  });
+
+  it('the API may RunTask only the import (and no other) family here, in this cluster only, and pass only its roles', async () => {
+    const td = (family: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${family}:1`;
+    const other = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/not-berth`;
+    expect(await decide(api.policy, { principal: api.arn, action: 'ecs:RunTask', resource: td(IMPORT_FAMILY), accountId: ACCOUNT, context: inCluster })).toBe('Allowed');
+    const denied = await decideAll(api, [
+      { via: 'RunTask', req: { action: 'ecs:RunTask', resource: td(IMPORT_FAMILY), context: { 'ecs:cluster': other } } },
+      { via: 'RunTask', req: { action: 'ecs:RunTask', resource: td('berth-builder'), context: inCluster } },
+      { via: 'RunTask', req: { action: 'ecs:RunTask', resource: td('berth-pod-victim_web'), context: inCluster } },
+      { via: 'RunTask', req: { action: 'ecs:RunTask', resource: td('something-else'), context: inCluster } },
+      { via: 'PassRole', req: { action: 'iam:PassRole', resource: BUILDER_TASK_ROLE, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } },
+      { via: 'PassRole', req: { action: 'iam:PassRole', resource: projectRoleArn(BOUNDARY, 'victim'), context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } },
+      { via: 'PassRole', req: { action: 'iam:PassRole', resource: PUSH_ROLE, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } },
+    ]);
+    expect(denied.filter((x) => x.startsWith('Allowed'))).toEqual([]);
+  });
+
+  it('no other function, build or pod may run the import family', async () => {
+    const td = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${IMPORT_FAMILY}:1`;
+    for (const who of [stream, resync, claims, router, podOf('shop'), build('shop', 'web-3')]) {
+      expect(await decide(who.policy, { principal: who.arn, action: 'ecs:RunTask', resource: td, accountId: ACCOUNT, context: { ...who.context, ...inCluster } }, who.boundary), who.name).not.toBe('Allowed');
     }
   });
 });

@@ -20,6 +20,8 @@ export const BUILD_SCOPE_ROLE = arn('iam', 'role/Berth-Fleet-BuildScopeRole', ''
 export const BUILDER_TASK_ROLE = arn('iam', 'role/Berth-Fleet-BuilderTaskRole', '');
 export const BUILDER_EXECUTION_ROLE = arn('iam', 'role/Berth-Fleet-BuilderTaskDefinitionExecutionRole', '');
 export const POD_TASK_ROLE = arn('iam', 'role/Berth-Fleet-PodTaskRole', '');
+export const IMPORT_TASK_ROLE = arn('iam', 'role/Berth-Fleet-ImporterTaskRole', '');
+export const IMPORT_EXECUTION_ROLE = arn('iam', 'role/Berth-Fleet-ImporterTaskDefinitionExecutionRole', '');
 /** The registry push role the API assumes for push logins (in the control plane stack). */
 export const PUSH_ROLE = arn('iam', 'role/Berth-ControlPlane-RegistryPushRole', '');
 export const BOUNDARY = arn('iam', 'policy/berth/Berth-Fleet-ProjectRolesBoundary', '');
@@ -47,6 +49,8 @@ export const deployed = deployedIn(ACCOUNT, REGION, [
   [/<import:[^>]*BuildScopeRole[^>]*>/g, BUILD_SCOPE_ROLE],
   [/<import:[^>]*BuilderTaskDefinitionExecutionRole[^>]*>/g, BUILDER_EXECUTION_ROLE],
   [/<import:[^>]*BuilderTaskRole[^>]*>/g, BUILDER_TASK_ROLE],
+  [/<import:[^>]*ImporterTaskDefinitionExecutionRole[^>]*>/g, IMPORT_EXECUTION_ROLE],
+  [/<import:[^>]*ImporterTaskRole[^>]*>/g, IMPORT_TASK_ROLE],
   [/<import:[^>]*PodTaskRole[^>]*>|<PodTaskRole[0-9A-F]{8}Arn>/g, POD_TASK_ROLE],
   [/<import:[^>]*ProjectRolesBoundary[^>]*>|<ProjectRolesBoundary[0-9A-F]{8}>/g, BOUNDARY],
   [/<import:[^>]*PodLogs[^>]*>|<PodLogs[0-9A-F]{8}>/g, POD_LOG_GROUP],

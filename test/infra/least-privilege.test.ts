@@ -172,12 +172,14 @@ describe('least privilege', () => {
 describe('what the control plane may do in ECS', () => {
   const ecsAllows = (action: string) => allows.filter((s) => s.stack === 'controlPlane' && s.actions.includes(action));
 
-  it('runs only the builder\'s and the Services\' proxies\' task definition families, only in Berth\'s cluster', () => {
+  it('runs only the builder\'s, the imports\' and the Services\' proxies\' task definition families, only in Berth\'s cluster', () => {
     const run = ecsAllows('ecs:RunTask');
     expect(run.length).toBeGreaterThan(0);
     expect(run.some((s) => /berth-proxy-\*:\*$/.test(s.resources.join()))).toBe(true);
+    // The import family is the API's alone; the reconcilers run builds and proxies.
+    for (const s of run.filter((x) => /berth-import:/.test(x.resources.join()))) expect(s.holder, where(s)).toMatch(/^ApiFunctionRole/);
     for (const s of run) {
-      expect(s.resources).toEqual([expect.stringMatching(/:task-definition\/(berth-builder:\*|berth-proxy-\*:\*)$/)]);
+      expect(s.resources).toEqual([expect.stringMatching(/:task-definition\/(berth-builder:\*|berth-import:\*|berth-proxy-\*:\*)$/)]);
       expect(text(s.condition?.ArnEquals?.['ecs:cluster'])).toMatch(/Cluster/);
     }
   });
@@ -189,11 +191,11 @@ describe('what the control plane may do in ECS', () => {
     }
   });
 
-  it('passes only the builder\'s roles, the projects\' execution roles and the pods\' task role, and only to ECS tasks', () => {
+  it('passes only the builder\'s and the import task\'s roles, the projects\' execution roles and the pods\' task role, and only to ECS tasks', () => {
     const pass = ecsAllows('iam:PassRole');
     expect(pass.length).toBeGreaterThan(0);
     for (const s of pass) {
-      expect(s.resources.every((r) => /^<import:.*(Builder(TaskRole|TaskDefinitionExecutionRole)|PodTaskRole)|:role\/berth\/projects\/\*$/.test(r)), where(s)).toBe(true);
+      expect(s.resources.every((r) => /^<import:.*((Builder|Importer)(TaskRole|TaskDefinitionExecutionRole)|PodTaskRole)|:role\/berth\/projects\/\*$/.test(r)), where(s)).toBe(true);
       expect(s.condition?.StringEquals?.['iam:PassedToService']).toBe('ecs-tasks.amazonaws.com');
     }
     expect(pass.flatMap((s) => s.resources).filter((r) => r.endsWith(':role/berth/projects/*')).length).toBe(2); // stream and resync
@@ -226,15 +228,20 @@ describe('what the control plane may do in ECS', () => {
     expect([...services].sort()).toEqual(['dynamodb', 'logs', 'xray']);
   });
 
-  it('gives the webhooks function no ECS or ECR permissions, and the API only what pod logs, sessions and push logins take: no ECR push or deletion, no IAM, no task started or stopped', () => {
+  it('gives the webhooks function no ECS or ECR permissions, and the API only what pod logs, sessions, push logins and imports take: no ECR push or deletion, no task but imports started, none stopped', () => {
     const webhooks = allows.filter((s) => /^WebhooksFunctionRole/.test(s.holder));
     expect(webhooks.flatMap((s) => s.actions).filter((a) => /^(ecs|ecr|iam|ssm|logs:Get)/.test(a))).toEqual([]);
     const api = allows.filter((s) => /^ApiFunctionRole/.test(s.holder));
     expect([...new Set(api.flatMap((s) => s.actions).filter((a) => /^(ecs|ecr|iam|ssm|sts):/.test(a)))].sort()).toEqual([
       // Push logins: the project's repositories made first (no deletion, no push), then the push role assumed.
       'ecr:CreateRepository', 'ecr:DescribeRepositories', 'ecr:ListTagsForResource', 'ecr:PutLifecyclePolicy', 'ecr:TagResource',
-      'ecs:DescribeTasks', 'ecs:ExecuteCommand', 'ecs:ListTasks', 'ssm:StartSession', 'sts:AssumeRole',
+      'ecs:DescribeTasks', 'ecs:ExecuteCommand', 'ecs:ListTasks',
+      // Imports: the import family run (tagged on creation), its roles passed.
+      'ecs:RunTask', 'ecs:TagResource', 'iam:PassRole',
+      'ssm:StartSession', 'sts:AssumeRole',
     ]);
+    expect(api.filter((s) => s.actions.includes('ecs:RunTask')).flatMap((s) => s.resources)).toEqual([expect.stringMatching(/:task-definition\/berth-import:\*$/)]);
+    for (const s of api.filter((x) => x.actions.includes('iam:PassRole'))) expect(s.resources.every((r) => /^<import:.*Importer(TaskRole|TaskDefinitionExecutionRole)/.test(r)), where(s)).toBe(true);
     // The one role the API may assume is the registry push role.
     expect(api.filter((s) => s.actions.includes('sts:AssumeRole')).flatMap((s) => s.resources)).toEqual([expect.stringMatching(/^<RegistryPushRole[0-9A-F]{8}\.Arn>$/)]);
     // ExecuteCommand on tasks only with Berth's tag and in Berth's cluster.
