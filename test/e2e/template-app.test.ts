@@ -41,7 +41,9 @@ async function visit(what: string): Promise<number> {
     // What the pods were doing, and the platform's last words, to tell why.
     const pods = (await p.api('GET', `/api/v1/projects/${P}/pods`)).body?.items ?? [];
     const seen = pods.map((x: any) => `${x.metadata.name} ${x.status?.phase} ${JSON.stringify(x.status?.conditions ?? [])} ${x.status?.reason ?? ''} ${x.status?.message ?? ''}`).join('\n');
-    throw new Error(`${(err as Error).message}\npods:\n${seen}\nplatform:\n${p.up.output().slice(-4000)}`);
+    // The app's own words (a 500's traceback is in the web pod's log, a lost broker in the worker's).
+    const logs = await Promise.all(['dc/flask-psql', 'dc/flask-psql-worker'].map(async (dc) => `${dc}:\n${(await cli('dev', 'logs', dc, '-n', P, '--tail', '40')).stdout}`));
+    throw new Error(`${(err as Error).message}\npods:\n${seen}\n${logs.join('\n')}\nplatform:\n${p.up.output().slice(-4000)}`);
   }
 }
 
