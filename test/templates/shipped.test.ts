@@ -89,5 +89,8 @@ describe('shipped templates', () => {
     const [web, worker] = ['counter', 'counter-worker'].map((n) => processed.items.find((o: any) => o.kind === 'DeploymentConfig' && o.metadata.name === n).spec.template.spec.containers[0]);
     expect(worker.env).toEqual(web.env);
     expect(worker.command.join(' ')).toContain('python -m celery -A tasks worker');
+    // A worker that no longer takes tasks stops answering its own ping: the probe restarts it.
+    expect(worker.livenessProbe.exec.command.join(' ')).toBe('/bin/sh -c exec python -m celery -A tasks inspect ping -d "celery@$(hostname)" -t 10');
+    expect(worker.livenessProbe).toMatchObject({ periodSeconds: 20, failureThreshold: 2, timeoutSeconds: 30 });
   });
 });
