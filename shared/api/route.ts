@@ -5,7 +5,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { validator } from 'hono/validator';
 import type * as z from 'zod';
 import { JSON_MEDIA_TYPE, requireMediaType } from '../errors.ts';
-import { accessMiddleware, type Access } from './access.ts';
+import { accessMiddleware, type Access, type Prefetch } from './access.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
 import { fromZod } from './errors.ts';
 
@@ -39,7 +39,7 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
    * when it awaits `prefetched`, after the validation's 4xx. Not for public routes (there is no
    * caller to authorise first): there `prefetched` is undefined.
    */
-  prefetch?: (c: Context<ApiEnv>) => Promise<unknown>;
+  prefetch?: Prefetch;
 }
 
 export interface RouteInput<P, Q, B, F = unknown> {

@@ -42,7 +42,7 @@ export interface ImportOutcome {
  * never ran) and ECS's stop reason, for the import of `from`.
  */
 export function outcomeOfExit(from: string, exitCode: number | undefined, stoppedReason: string | undefined, maxBytes = DEFAULT_IMPORT_MAX_BYTES): ImportOutcome {
-  const kind = (Object.entries(IMPORT_EXIT_CODES).find(([, code]) => code === exitCode)?.[0] ?? undefined) as ImportFailureKind | undefined;
+  const kind = Object.entries(IMPORT_EXIT_CODES).find(([, code]) => code === exitCode)?.[0] as ImportFailureKind | undefined;
   if (exitCode === undefined) {
     return { reason: 'ImporterLost', message: `the import of ${from} stopped before it ran${stoppedReason ? `: ${stoppedReason}` : ''}`, suggestion: 'run berth import-image again; if it keeps failing, tell the platform\'s operators' };
   }

@@ -11,7 +11,7 @@
 // with the pull, login and push that work there (docs/aws.md, "Images from outside").
 import type { Hono } from 'hono';
 import * as z from 'zod';
-import { BerthError } from '../../errors.ts';
+import { AlreadyExistsError, BerthError, ignoring } from '../../errors.ts';
 import { recordImage } from '../../builds/agent.ts';
 import { RegistryHttp } from '../../registry/http.ts';
 import { checkSource, copyImage, importSource } from '../../registry/import.ts';
@@ -20,7 +20,6 @@ import { outcomeOfExit } from '../../registry/import-outcome.ts';
 import { imageImport, type ImageImport, type ImageStreamStatus } from '../../model/build-kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import { patchStatus } from '../../store/patch.ts';
-import { AlreadyExistsError, ignoring } from '../../errors.ts';
 import { PLATFORM_REGISTRY_USER, type RegistryDeps } from '../../registry/types.ts';
 import { tenantNamespace } from '../../builds/tenant-namespace.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
