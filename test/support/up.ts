@@ -52,7 +52,8 @@ export async function startUp(home: string, ports: UpPorts, env: Record<string, 
       // A first start on a fresh machine makes the builder image before it is ready.
     }, 300_000);
     const check = () => {
-      if (out.includes('ready')) {
+      // Up's own line, not a word in the output of an image it builds on a first start.
+      if (/^\[berth\] ready \(/m.test(out)) {
         clearTimeout(timer);
         resolve();
       }
