@@ -76,6 +76,13 @@ export interface HostAgentOptions {
    */
   startupCpuMilli?: number;
   startupBoostMs?: number;
+  /**
+   * Warm sandboxes for idled projects' networks (shared/fleet/docker-sandboxes.ts; needs
+   * `services`, whose image they run): a wake's pod joins one and starts faster. Its pods are
+   * then reached at their own addresses on the project network, so only for an engine on the
+   * machine whose router and probes reach its bridges (the all-in-one platform's).
+   */
+  warmSandboxes?: boolean;
   logger?: Logger;
 }
 
@@ -128,6 +135,7 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     // An idled project keeps its network (and its Services' proxies): its wake starts the pods at once.
     keepNetwork: (project) => keepsIdledNetwork(store, project),
     startupCpuMilli: Math.min(opts.startupCpuMilli ?? DEFAULT_STARTUP_CPU_MILLI, cpuMillis(capacity.cpu)!),
+    ...(opts.warmSandboxes && opts.services ? { sandboxes: { image: opts.services.image } } : {}),
   });
   const proxies = opts.services ? new DockerServiceProxies(docker, containers.networks, { image: opts.services.image, networkOwner }) : undefined;
   const syncProxies = (only?: string) =>

@@ -20,7 +20,9 @@ import { buildRouterModel, type RouterModel, type RouterState } from '../../shar
 import { runtimePlan } from '../../shared/routing/diff.ts';
 import { renderConfig, type RenderSettings } from '../../shared/routing/render.ts';
 import type { RouterFeedTable } from '../../shared/routing/feed.ts';
-import type { Route, Service } from '../../shared/model/objects.ts';
+import type { Pod, Route, Service } from '../../shared/model/objects.ts';
+import type { Endpoint } from '../../shared/model/deploy-kinds.ts';
+import { endpointsOf as readyEndpointsOf } from '../../shared/deploy/endpoints.ts';
 import { haproxyProblem, refusedAmong } from '../../shared/routing/refusals.ts';
 import { routingChanges } from '../../shared/routing/types.ts';
 import { collect, eachOfKind } from '../../shared/store/each.ts';
@@ -93,6 +95,8 @@ export interface RouterStats {
 }
 
 const key = (o: { metadata: { project: string; name: string } }) => `${o.metadata.project}/${o.metadata.name}`;
+/** How long a pod told ready at once stands in for its Service's endpoints, which normally follow within a second. */
+const EARLY_MS = 10_000;
 
 /** A model built from these routes, with what the next build starts from. */
 type Built = ReturnType<typeof buildRouterModel> & { routes: Route[] };
@@ -124,6 +128,8 @@ export class RouterAgent {
   private unidler?: Unidler;
   private readonly activity = new ActivityMeter();
   private activityTimer?: NodeJS.Timeout;
+  /** Pods told ready at once (podChanged), by Service, until the Service lists endpoints of its own. */
+  private readonly early = new Map<string, { endpoints: Endpoint[]; until: number }>();
 
   constructor(private readonly opts: RouterAgentOptions) {
     this.generations = new Generations(opts.dir);
@@ -215,7 +221,44 @@ export class RouterAgent {
     const be = this.applied?.backends.find((b) => b.name === backend);
     const route = be?.route && this.routes.get(`${be.route.project}/${be.route.name}`);
     if (!route) return undefined;
-    return { route, services: [route.spec.to, ...route.spec.alternateBackends].map((t) => this.services.get(`${route.metadata.project}/${t.name}`)) };
+    return { route, services: [route.spec.to, ...route.spec.alternateBackends].map((t) => this.withEarly(`${route.metadata.project}/${t.name}`)) };
+  }
+
+  /** The Service as known, with the pods told ready at once as its endpoints while it lists none of its own. */
+  private withEarly(k: string): Service | undefined {
+    const svc = this.services.get(k);
+    const early = this.early.get(k);
+    if (!svc || !early || svc.status?.endpoints?.length) return svc;
+    if (early.until < Date.now()) {
+      this.early.delete(k);
+      return svc;
+    }
+    return { ...svc, status: { ...svc.status, endpoints: early.endpoints } };
+  }
+
+  /**
+   * Tells the agent of a pod's readiness as it is written (by a host agent in this process, on
+   * the all-in-one platform): a request held for a woken Service is passed to the pod at once,
+   * without waiting for the endpoints controller to list it in the Service. Only held requests
+   * use it; HAProxy gets the pod from the Service's endpoints as before. A pod that is no longer
+   * ready, or is being deleted, is taken back.
+   */
+  podChanged(pod: Pod): void {
+    if (!this.unidlerServer) return;
+    // Nothing held (the usual case): nothing to offer, and nothing offered earlier is needed.
+    if (!this.unidlerServer.holding) return void this.early.clear();
+    let offered = false;
+    for (const [k, svc] of this.services) {
+      if (svc.metadata.project !== pod.metadata.project) continue;
+      const had = this.early.get(k);
+      const mine = pod.metadata.deletionTimestamp ? [] : readyEndpointsOf(svc, [pod]);
+      if (!mine.length && !had) continue;
+      const endpoints = [...(had?.endpoints ?? []).filter((e) => e.pod !== pod.metadata.name), ...mine];
+      if (endpoints.length) this.early.set(k, { endpoints, until: Date.now() + EARLY_MS });
+      else this.early.delete(k);
+      offered ||= mine.length > 0;
+    }
+    if (offered) this.unidlerServer.changed();
   }
 
   /** Requests held for idled Services, passed on, timed out; wakes asked. */
@@ -246,6 +289,8 @@ export class RouterAgent {
     const k = `${ref.project}/${ref.name}`;
     if (o && !o.metadata.deletionTimestamp) map.set(k, o);
     else map.delete(k);
+    // A Service that lists endpoints (or went) needs no pods told at once any more.
+    if (ref.kind === 'Service' && (!o || (o as Service).status?.endpoints?.length)) this.early.delete(k);
     this.unidlerServer?.changed();
     this.schedule();
   }

@@ -68,6 +68,7 @@ export class UnidlerServer {
   private server?: Server;
   private readonly listeners = new Set<() => void>();
   private readonly asked = new Map<string, number>();
+  private inFlight = 0;
 
   constructor(private readonly opts: UnidlerOptions) {}
 
@@ -77,6 +78,11 @@ export class UnidlerServer {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.server = server;
     return { ip: '127.0.0.1', port: (server.address() as AddressInfo).port };
+  }
+
+  /** Whether a request is held now (waiting for an endpoint, or between tries of one). */
+  get holding(): boolean {
+    return this.inFlight > 0;
   }
 
   /** Tells waiting requests that the agent learnt of a change (a Service's endpoints, maybe). */
@@ -96,13 +102,22 @@ export class UnidlerServer {
     const found = typeof backend === 'string' ? this.opts.routeOf(backend) : undefined;
     if (!found) return void this.refuse(res);
     this.stats.held++;
+    this.inFlight++;
+    try {
+      await this.hold(req, res, backend as string);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async hold(req: IncomingMessage, res: ServerResponse, backend: string): Promise<void> {
     const deadline = Date.now() + (this.opts.timeoutMs ?? 25_000);
-    const [body, target] = await Promise.all([readBody(req), this.wake(backend as string, res, deadline)]);
+    const [body, target] = await Promise.all([readBody(req), this.wake(backend, res, deadline)]);
     if (body === undefined) {
       res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' });
       return void res.end(`a request held while its application wakes carries at most ${MAX_HELD_BODY} bytes\n`);
     }
-    for (let to = target; to; to = await this.wake(backend as string, res, deadline)) {
+    for (let to = target; to; to = await this.wake(backend, res, deadline)) {
       if (await this.proxy(req, res, to, body)) {
         this.stats.passed++;
         return;

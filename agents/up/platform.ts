@@ -124,6 +124,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     let kickHost: (pod: { project: string; name: string }) => void = () => {};
     let kickServices: (project: string) => void = () => {};
     let toRouter: (ref: ObjectRef) => void = () => {};
+    let podToRouter: (pod: Pod) => void = () => {};
     // The platform's reconcilers by name (known once they are made below), for the changes they are told of at once.
     const reconcilersByName = new Map<string, Reconciler>();
     const tell = (name: string, ref: ObjectRef) =>
@@ -132,7 +133,11 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       wakeStream();
       if (obj && (obj.kind === 'Service' || obj.kind === 'Route')) toRouter(refOf(obj));
       // A pod's readiness written by the host agent: its Services' endpoints at once (and so the router).
-      if (obj?.kind === 'Pod' && readinessWrite(obj as Pod)) tell('endpoints', refOf(obj));
+      // The router passes a request it holds for a woken Service to such a pod at once, too.
+      if (obj?.kind === 'Pod' && readinessWrite(obj as Pod)) {
+        tell('endpoints', refOf(obj));
+        podToRouter(obj as Pod);
+      }
       // A DeploymentConfig whose spec changed (a user's edit, a scale, a wake): its controller at once.
       if (obj?.kind === 'DeploymentConfig' && unobservedSpec(obj)) tell('deploymentconfigs', refOf(obj));
       // A ReplicationController scaled (by its DC, a rollout step, a wake): its pods at once.
@@ -220,6 +225,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     });
     stops.push(() => router.stop());
     toRouter = (ref) => void router.changed(ref).catch((err) => logger.warn({ err }, 'telling the router failed'));
+    podToRouter = (pod) => router.podChanged(pod);
     say(`router on http://127.0.0.1:${config.routerHttpPort} and https://127.0.0.1:${config.routerHttpsPort} (*.${config.appsDomain})`);
     // Persistent volume claims: loop-mounted disks under PAAS_HOME/volumes, made by the provisioner, mounted by the hosts.
     const volumes = new LoopDisks(join(config.home, 'volumes'));
@@ -251,7 +257,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const owner = createHash('sha256').update(`${config.home} ${config.hostName}`).digest('hex').slice(0, 16);
     // Project networks (and the Services' proxies on them) are the platform's, shared with the host agents of agents/host/main.ts on this engine.
     const networkOwner = platformNetworkOwner(dynamo.endpoint, config.tableName);
-    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, networkOwner, services: { image: serviceProxyImage }, images: buildPolicy.registry, registryAuth: platformLogin, secrets, filesDir: join(config.home, 'pod-files'), volumes, imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
+    const hostAgent = await startHostAgent({ store, bindings, docker, hostName: config.hostName, socketPath: DOCKER_SOCKET, leaseMs: config.hostLeaseMs, owner, networkOwner, services: { image: serviceProxyImage }, warmSandboxes: true, images: buildPolicy.registry, registryAuth: platformLogin, secrets, filesDir: join(config.home, 'pod-files'), volumes, imageCache: { budgetBytes: imageCacheBudgetBytes(process.env) }, logger });
     kickHost = (pod) => hostAgent.kick(pod);
     kickServices = (project) => hostAgent.kickServices(project);
     stops.push(async () => {

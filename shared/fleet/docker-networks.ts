@@ -7,6 +7,7 @@ import { BerthError } from '../errors.ts';
 import { LABELS } from './pod-container.ts';
 import { NETWORK_LABEL, SERVICE_PROXY_LABEL, hasAddressing, isProjectNetwork, projectNetworkName, projectNetworkSpec } from './project-network.ts';
 import type { ProjectAddressing } from '../services/addressing.ts';
+import { SANDBOX_LABEL, type WarmSandboxes } from './docker-sandboxes.ts';
 
 /** Refused: a network of the project's name exists but is not this owner's project network. */
 export class UnmanagedNetworkError extends BerthError {
@@ -27,6 +28,8 @@ export class ProjectNetworks {
     private readonly docker: Docker,
     private readonly owner?: string,
     private readonly keep?: KeepNetwork,
+    /** A kept network holds a warm sandbox for the pod its wake starts (docker-sandboxes.ts). */
+    readonly sandboxes?: WarmSandboxes,
   ) {}
 
   /** The projects whose empty network was last kept (looked at again by `prune`). */
@@ -84,7 +87,7 @@ export class ProjectNetworks {
   /** Removes an outdated network of the project and the platform's containers on it; refuses when another container uses it. */
   private async remake(found: Docker.NetworkInspectInfo, project: string): Promise<void> {
     const attached = await this.docker.listContainers({ all: true, filters: { network: [found.Id] } });
-    const ours = (labels: Record<string, string> | undefined) => labels?.[LABELS.project] === project && (labels[LABELS.managed] === 'true' || labels[SERVICE_PROXY_LABEL] !== undefined);
+    const ours = (labels: Record<string, string> | undefined) => labels?.[LABELS.project] === project && (labels[LABELS.managed] === 'true' || labels[SERVICE_PROXY_LABEL] !== undefined || labels[SANDBOX_LABEL] !== undefined);
     if (attached.some((c) => !ours(c.Labels))) throw new UnmanagedNetworkError(found.Name);
     await Promise.all(attached.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch((err: unknown) => (status(err) === 404 ? undefined : Promise.reject(err)))));
     await this.docker.getNetwork(found.Id).remove().catch((err: unknown) => (status(err) === 404 ? undefined : Promise.reject(err)));
@@ -104,8 +107,12 @@ export class ProjectNetworks {
       this.keptNow.delete(project);
       return false;
     }
-    if (await this.kept(project)) return false;
-    if (Object.keys(found.Containers ?? {}).length > 0) return false;
+    if (await this.kept(project)) {
+      await this.sandboxes?.ensureWarm(project, name);
+      return false;
+    }
+    const warm = (await this.sandboxes?.removeWarm(project)) ?? [];
+    if (Object.keys(found.Containers ?? {}).some((id) => !warm.includes(id))) return false;
     return this.docker
       .getNetwork(found.Id)
       .remove()

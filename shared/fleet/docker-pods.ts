@@ -10,6 +10,7 @@ import type Docker from 'dockerode';
 import { BerthError, ConflictError } from '../errors.ts';
 import { LABELS, podContainerName, podContainerSpec, projectUid } from './pod-container.ts';
 import { ProjectNetworks, type KeepNetwork } from './docker-networks.ts';
+import { SANDBOX_LABEL, WarmSandboxes, type Sandbox } from './docker-sandboxes.ts';
 import { PodFiles } from './pod-files.ts';
 import type { VolumeMounter } from '../volumes/ports.ts';
 import { subPathDir } from '../volumes/pod-volumes.ts';
@@ -63,10 +64,20 @@ function stateOf(status: string): RunningPod['state'] {
   return status === 'running' || status === 'created' ? status : 'exited';
 }
 
+/** A pod that joined a sandbox is reached at its own address, on each container port (nothing is published). */
+function joinedPorts(labels: Record<string, string> | undefined): { podIP: string; hostPorts: HostPort[] } | undefined {
+  const podIP = labels?.[LABELS.podIP];
+  if (!podIP) return undefined;
+  const ports = (labels[LABELS.podPorts] ?? '').split(',').filter(Boolean).map(Number);
+  return { podIP, hostPorts: ports.map((p) => ({ containerPort: p, hostIp: podIP, hostPort: p })) };
+}
+
 function runningPodOf(info: Docker.ContainerInspectInfo): RunningPod {
+  const joined = joinedPorts(info.Config.Labels);
   const pod: RunningPod = {
     containerId: info.Id,
-    hostPorts: hostPortsOf(info.NetworkSettings.Ports),
+    hostPorts: joined?.hostPorts ?? hostPortsOf(info.NetworkSettings.Ports),
+    ...(joined ? { podIP: joined.podIP } : {}),
     state: stateOf(info.State.Status),
     restartCount: info.RestartCount,
   };
@@ -114,6 +125,12 @@ export interface DockerPodsOptions {
    * limit; the pod sync sets the limit once the start is over (`limitCpu`). None by default.
    */
   startupCpuMilli?: number;
+  /**
+   * Warm sandboxes from this image (the Services' proxy image: anything with `sleep`): while a
+   * project keeps its network (idled), a started container holds a network namespace on it that
+   * the pod of its wake joins, for a faster start (docker-sandboxes.ts). None by default.
+   */
+  sandboxes?: { image: string };
 }
 
 export class DockerPods implements PodContainers {
@@ -128,7 +145,7 @@ export class DockerPods implements PodContainers {
     this.registryAuth = opts.registryAuth;
     this.owner = opts.owner;
     this.networkOwner = opts.networkOwner ?? opts.owner;
-    this.networks = new ProjectNetworks(docker, this.networkOwner, opts.keepNetwork);
+    this.networks = new ProjectNetworks(docker, this.networkOwner, opts.keepNetwork, opts.sandboxes ? new WarmSandboxes(docker, { image: opts.sandboxes.image, owner: this.networkOwner }) : undefined);
     this.addressing = opts.addressing;
     this.images = opts.images;
     this.files = opts.filesDir ? new PodFiles(opts.filesDir) : undefined;
@@ -177,11 +194,13 @@ export class DockerPods implements PodContainers {
       await this.replace(existing, name);
     }
     const { addressing, network } = await addressed;
+    // A sandbox to join, when the project's network holds one (a wake's pod), or the pod's own from before a restart.
+    const sandbox: Sandbox | undefined = await this.networks.sandboxes?.claim(spec.project, name, network);
     const uid = spec.uid ?? this.uidFor(spec.project);
     if (spec.volumes?.length && !this.files) throw new BerthError(501, 'NoPodFiles', `pod ${spec.project}/${spec.pod} mounts Secret or ConfigMap files, and this host keeps none`);
     const files = spec.volumes?.length ? await this.files!.write(name, uid, spec.volumes) : [];
     const volumes = await this.claimMounts(spec, uid);
-    const options = podContainerSpec(spec, { uid, network, files, volumes, startupCpuMilli: this.startupCpuMilli });
+    const options = podContainerSpec(spec, { uid, network, sandbox, files, volumes, startupCpuMilli: this.startupCpuMilli });
     if (this.owner !== undefined) options.Labels = { ...options.Labels, [LABELS.owner]: this.owner };
     const create = () =>
       this.docker.createContainer(options).catch(async (err: unknown) => {
@@ -254,6 +273,7 @@ export class DockerPods implements PodContainers {
     const name = podContainerName(project, pod);
     await this.removeByName(name);
     await this.removeByName(previousName(name));
+    await this.networks.sandboxes?.release(project, name);
     await this.files?.remove(name);
     // The pod is gone whatever happens to its network: one the engine will not remove now is
     // removed later (pruneNetworks).
@@ -310,7 +330,7 @@ export class DockerPods implements PodContainers {
   async connectPort(project: string, pod: string, port: number): Promise<Duplex> {
     const info = await this.ownContainer(project, pod);
     if (!info.State.Running) throw new ConflictError(`pod ${project}/${pod} is not running`, `see why with: berth describe pod/${pod}`);
-    const address = info.NetworkSettings.Networks?.[projectNetworkName(project, this.networkOwner)]?.IPAddress;
+    const address = joinedPorts(info.Config.Labels)?.podIP ?? info.NetworkSettings.Networks?.[projectNetworkName(project, this.networkOwner)]?.IPAddress;
     if (!address) throw new ConflictError(`pod ${project}/${pod} has no address on its project's network`, 'it may be starting; try again');
     return connectTcp(address, port, `pod ${pod}`);
   }
@@ -347,12 +367,16 @@ export class DockerPods implements PodContainers {
     // A pod's previous container goes with the pod (removePod), not as a pod of its own.
     return list.filter((c) => !c.Names.some((n) => n.endsWith(PREVIOUS_SUFFIX))).map((c) => {
       const labels = c.Labels ?? {};
-      const hostPorts = c.Ports.filter((p) => p.PublicPort !== undefined)
-        .map((p) => ({ containerPort: p.PrivatePort, hostIp: p.IP ?? '', hostPort: p.PublicPort }))
-        .sort((a, b) => a.containerPort - b.containerPort);
+      const joined = joinedPorts(labels);
+      const hostPorts =
+        joined?.hostPorts ??
+        c.Ports.filter((p) => p.PublicPort !== undefined)
+          .map((p) => ({ containerPort: p.PrivatePort, hostIp: p.IP ?? '', hostPort: p.PublicPort }))
+          .sort((a, b) => a.containerPort - b.containerPort);
       return {
         containerId: c.Id,
         hostPorts,
+        ...(joined ? { podIP: joined.podIP } : {}),
         state: stateOf(c.State),
         project: labels[LABELS.project] ?? '',
         deployment: labels[LABELS.deployment] ?? '',
@@ -388,7 +412,8 @@ function previousName(name: string): string {
 export async function removeOwnedContainers(docker: Docker, owner: string, networkOwner: string = owner): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.owner}=${owner}`] } });
   const proxies = await docker.listContainers({ all: true, filters: { label: [`${SERVICE_PROXY_LABEL}=${networkOwner}`] } });
-  await Promise.all([...list, ...proxies].map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const sandboxes = await docker.listContainers({ all: true, filters: { label: [`${SANDBOX_LABEL}=${networkOwner}`] } });
+  await Promise.all([...list, ...proxies, ...sandboxes].map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   await new ProjectNetworks(docker, networkOwner).prune();
   return list.length;
 }

@@ -6,6 +6,7 @@
 // only containers labelled as this network owner's proxies (STYLE 7).
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
+import { SANDBOX_LABEL, sandboxPod } from './docker-sandboxes.ts';
 import { pack } from 'tar-stream';
 import { LABELS } from './pod-container.ts';
 import { SERVICE_PROXY_LABEL, projectNetworkName } from './project-network.ts';
@@ -75,6 +76,10 @@ export class DockerServiceProxies {
         const ip = c.NetworkSettings?.Networks?.[network]?.IPAddress;
         if (labels[LABELS.managed] === 'true' && labels[LABELS.pod]) podContainers++;
         if (labels[LABELS.managed] === 'true' && labels[LABELS.pod] && c.State === 'running' && ip) pods.set(labels[LABELS.pod]!, ip);
+        // A pod that joined a sandbox is not on the network itself: its sandbox, named after it, holds its address.
+        const joined = labels[SANDBOX_LABEL] === (this.opts.networkOwner ?? '') ? c.Names.map((n) => sandboxPod(n, project)).find(Boolean) : undefined;
+        if (joined) podContainers++;
+        if (joined && c.State === 'running' && ip) pods.set(joined, ip);
         if (labels[SERVICE_PROXY_LABEL] === (this.opts.networkOwner ?? '') && labels[SERVICE_LABEL]) {
           proxies.set(labels[SERVICE_LABEL]!, { id: c.Id, clusterIP: labels[CLUSTER_IP_LABEL] ?? '', running: c.State === 'running' });
         }

@@ -16,6 +16,10 @@ export const LABELS = {
   pod: 'berth.io/pod',
   /** Which host agent's containers these are, when several platforms or hosts share an engine. */
   owner: 'berth.io/owner',
+  /** On a pod container that joined a sandbox (docker-sandboxes.ts): its address, the sandbox's on the project network. */
+  podIP: 'berth.io/pod-ip',
+  /** On a pod container that joined a sandbox: its container ports, comma-separated (nothing is published on the host). */
+  podPorts: 'berth.io/pod-ports',
 } as const;
 
 export const POD_PIDS_LIMIT = 512;
@@ -62,7 +66,15 @@ function portKey(p: PodSpecForHost['ports'][number]): string {
  */
 export function podContainerSpec(
   pod: PodSpecForHost,
-  opts: { uid: number; network?: string; files?: { source: string; target: string }[]; volumes?: { source: string; target: string; readOnly: boolean }[]; startupCpuMilli?: number },
+  opts: {
+    uid: number;
+    network?: string;
+    /** A sandbox to join (docker-sandboxes.ts) instead of `network`: the pod takes its address, and publishes nothing. */
+    sandbox?: { id: string; ip: string };
+    files?: { source: string; target: string }[];
+    volumes?: { source: string; target: string; readOnly: boolean }[];
+    startupCpuMilli?: number;
+  },
 ): Docker.ContainerCreateOptions {
   if (!Number.isInteger(opts.uid) || opts.uid <= 0) {
     throw ValidationError.field('uid', `pods never run as root or an invalid UID (got ${opts.uid})`);
@@ -73,19 +85,23 @@ export function podContainerSpec(
   if (pod.ports.length === 1 && !pod.env.some((e) => e.name === 'PORT')) env.push(`PORT=${pod.ports[0]!.containerPort}`);
   const exposed = Object.fromEntries(pod.ports.map((p) => [portKey(p), {}]));
   const bindings = Object.fromEntries(pod.ports.map((p) => [portKey(p), [{ HostIp: POD_HOST_IP, HostPort: '' }]]));
+  const { sandbox } = opts;
+  const podPorts = [...new Set(pod.ports.map((p) => p.containerPort))].sort((a, b) => a - b);
   return {
     name: podContainerName(pod.project, pod.pod),
     Image: pod.image,
     Env: env,
     ...(pod.command ? { Cmd: pod.command } : {}),
     User: `${opts.uid}:0`,
-    ExposedPorts: exposed,
+    // The engine refuses exposed and published ports in another container's network namespace.
+    ...(sandbox ? {} : { ExposedPorts: exposed }),
     Labels: {
       [LABELS.managed]: 'true',
       [LABELS.project]: pod.project,
       [LABELS.deployment]: pod.deployment,
       [LABELS.revision]: String(pod.revision),
       [LABELS.pod]: pod.pod,
+      ...(sandbox ? { [LABELS.podIP]: sandbox.ip, [LABELS.podPorts]: podPorts.join(',') } : {}),
     },
     HostConfig: {
       Memory: pod.resources.memoryBytes,
@@ -96,8 +112,7 @@ export function podContainerSpec(
       SecurityOpt: ['no-new-privileges'],
       Privileged: false,
       ReadonlyRootfs: false,
-      PortBindings: bindings,
-      ...(opts.network ? { NetworkMode: opts.network } : {}),
+      ...(sandbox ? { NetworkMode: `container:${sandbox.id}` } : { PortBindings: bindings, ...(opts.network ? { NetworkMode: opts.network } : {}) }),
       // Only the pod's own Secret and ConfigMap files, read-only; its claims' volumes (or the
       // directories of them it names); scratch directories as tmpfs any UID may write.
       ...(opts.files?.length || opts.volumes?.length || pod.mounts?.some((m) => m.emptyDir)

@@ -93,6 +93,7 @@ export async function startServiceHarness(existing?: TestApi): Promise<ServiceHa
     owner: host,
     networkOwner,
     services: { image: proxyImage },
+    warmSandboxes: true,
   });
   let agent = await start();
   const endpoints = endpointsReconciler({ store: api.store });

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDLED_AT, PREVIOUS_REPLICAS, UNIDLE_TARGETS } from '../../shared/idling/annotations.ts';
 import { idlePlan } from '../../shared/idling/idler.ts';
-import type { DeploymentConfig, Service } from '../../shared/model/objects.ts';
-import { eventually, get } from '../routing/support.ts';
+import type { DeploymentConfig, Pod, Service } from '../../shared/model/objects.ts';
+import { eventually, get, startApp, stopApps } from '../routing/support.ts';
 import { IDLE_AFTER_MS, idlingWorld, type IdlingWorld } from './support.ts';
 
 let w: IdlingWorld;
@@ -15,8 +15,17 @@ const dcRef = (project: string, name: string) => ({ kind: 'DeploymentConfig', pr
 const svc = async (project: string, name: string) => (await w.t.store.get<Service>({ kind: 'Service', project, name }))!;
 const created = async (project: string, name: string) => Date.parse((await w.dc(project, name)).metadata.creationTimestamp);
 
+/** A pod of `project` labelled app=`app`, bound, publishing 8080 on 127.0.0.1:`hostPort`, ready or not. */
+const podOf = (project: string, app: string, hostPort: number, ready: boolean): Pod =>
+  ({
+    kind: 'Pod',
+    metadata: { project, name: `${app}-1-abcde`, labels: { app } },
+    spec: { host: 'local', containers: [{ name: 'web', image: 'registry.local/web@sha256:aaa', ports: [{ containerPort: 8080, protocol: 'TCP' }] }] },
+    status: { phase: 'Running', hostIP: '127.0.0.1', ports: [{ containerPort: 8080, hostIP: '127.0.0.1', hostPort }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  }) as unknown as Pod;
+
 beforeAll(async () => {
-  w = await idlingWorld([{ name: 'trial', trial: true }, { name: 'paid' }]);
+  w = await idlingWorld([{ name: 'trial', trial: true }, { name: 'paid' }, { name: 'stranger' }]);
 }, 60_000);
 afterAll(() => w?.stop());
 
@@ -104,5 +113,30 @@ describe('the idler', () => {
     // The Service loses its mark once it has endpoints again; later requests go to the pods.
     await eventually(() => svc('trial', 'sleepy'), (s) => s.metadata.annotations?.[IDLED_AT] === undefined);
     expect((await get(w.httpPort, host)).status).toBe(200);
+  });
+
+  it('a held request goes to a pod told ready at once, before its Service lists it; not to a pod that is not ready, nor to another project\'s', async () => {
+    const host = await w.app('trial', 'early', 1);
+    w.clock.now = (await created('trial', 'early')) + IDLE_AFTER_MS;
+    await w.idler.reconcile(dcRef('trial', 'early'));
+    await w.podsFollow('trial', 'early');
+    await w.agent.refresh();
+    const [own, foreign] = await Promise.all([startApp('own pod'), startApp('stranger pod')]);
+    try {
+      let answered = false;
+      const reply = get(w.httpPort, host).finally(() => (answered = true));
+      await eventually(() => w.dc('trial', 'early'), (d) => d.spec.replicas === 1);
+      // Another project's ready pod with the same labels, and the project's own pod not ready yet: still held.
+      w.agent.podChanged(podOf('stranger', 'early', foreign.port, true));
+      w.agent.podChanged(podOf('trial', 'early', own.port, false));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(answered).toBe(false);
+      // Ready: passed on at once, while the Service still lists no endpoint (the endpoints controller has not run).
+      w.agent.podChanged(podOf('trial', 'early', own.port, true));
+      expect(await reply).toMatchObject({ status: 200, body: 'own pod' });
+      expect((await svc('trial', 'early')).status?.endpoints ?? []).toEqual([]);
+    } finally {
+      await stopApps([own, foreign]);
+    }
   });
 });

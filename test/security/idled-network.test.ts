@@ -1,13 +1,15 @@
 // Attack: an idled project keeps its network and its Services' proxies on the engine (so that a
 // wake starts at once), with no pod on it. A stranger (a tenant who signed up a minute ago), from
 // a pod of their own, looks for what is left there — the victim's Service names, its cluster IP
-// and whole Service range, the address its last pod had — and reaches nothing; the victim's own
-// woken pod comes back to the same network and proxy and reaches its Service; once the victim's
-// project is deleted (as expiry does), its network and proxies are gone from the engine.
+// and whole Service range, the address its last pod had, the warm sandbox kept for its wake —
+// and reaches nothing; the victim's own woken pod comes back to the same network and proxy (in
+// the warm sandbox) and reaches its Service; once the victim's project is deleted (as expiry
+// does), its network, proxies and sandbox are gone from the engine.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terminatePod } from '../../shared/deploy/pods.ts';
 import { proxyContainerName } from '../../shared/fleet/docker-service-proxies.ts';
+import { SANDBOX_LABEL } from '../../shared/fleet/docker-sandboxes.ts';
 import { podContainerName, LABELS } from '../../shared/fleet/pod-container.ts';
 import { projectNetworkName } from '../../shared/fleet/project-network.ts';
 import { idleDeploymentConfig } from '../../shared/idling/actions.ts';
@@ -27,11 +29,14 @@ let network = '';
 let networkId = '';
 let proxyId = '';
 let lastPodIP = '';
+let sandboxId = '';
+let sandboxIP = '';
 
 const pod = (project: string, name: string) => h.api.store.get<Pod>({ kind: 'Pod', project, name });
 const running = (project: string, name: string) => until(`${name} running`, async () => (await pod(project, name))?.status?.phase === 'Running');
 const podContainers = async (project: string) => (await docker.listContainers({ all: true, filters: { label: [`${LABELS.project}=${project}`, `${LABELS.managed}=true`] } })).length;
 const networkIds = async () => (await docker.listNetworks({ filters: { name: [network] } })).filter((n) => n.Name === network).map((n) => n.Id);
+const sandboxesOf = async (project: string) => docker.listContainers({ all: true, filters: { label: [`${SANDBOX_LABEL}=${h.networkOwner}`, `${LABELS.project}=${project}`] } });
 const proxyOf = async () => docker.getContainer(proxyContainerName(V, 'db', h.networkOwner)).inspect().catch(() => undefined);
 
 beforeAll(async () => {
@@ -76,21 +81,31 @@ describe("an idled project's kept network", () => {
     expect(proxy?.Id).toBe(proxyId);
     expect(proxy?.State.Running).toBe(true);
     expect(await podContainers(V)).toBe(0);
+    // The warm sandbox kept for the wake: a sleeping container on the network, not a pod, publishing nothing.
+    const [sandbox, ...more] = await sandboxesOf(V);
+    expect(more).toEqual([]);
+    expect(sandbox).toMatchObject({ State: 'running', Command: 'sleep infinity', Ports: [] });
+    expect(sandbox!.Labels).not.toHaveProperty(LABELS.pod);
+    sandboxId = sandbox!.Id;
+    sandboxIP = sandbox!.NetworkSettings.Networks[network]!.IPAddress;
+    expect(sandboxIP).not.toBe('');
     const dc = (await h.api.call('GET', `/api/v1/projects/${V}/deploymentconfigs/db`, victim)).body;
     expect(dc.spec.replicas).toBe(0);
   });
 
-  it("is reached from no stranger's pod: not its Service names, not its Service range, not its last pod's address", async () => {
+  it("is reached from no stranger's pod: not its Service names, not its Service range, not its last pod's address, not its warm sandbox", async () => {
     const spy = podContainerName(S, 'spy');
     for (const name of ['db', `db.${V}.svc`]) expect((await h.run(S, 'spy', ['sh', '-c', `timeout 5 getent hosts ${name} || echo none`])).trim()).toBe('none');
     const range = serviceIPs(await projectAddressings(h.api.store)(V));
     expect(range).toContain(db.spec.clusterIP);
-    expect(await openFrom(docker, spy, targets([...range, lastPodIP], [80, 8080]))).toEqual([]);
+    expect(await openFrom(docker, spy, targets([...range, lastPodIP, sandboxIP], [80, 8080]))).toEqual([]);
   });
 
-  it("takes the victim's woken pod back: same network, same proxy, its Service answers it", async () => {
+  it("takes the victim's woken pod back: same network, same proxy, in its warm sandbox; its Service answers it", async () => {
     await h.pod(V, 'db-2', { labels: { app: 'db' }, who: 'victim-db-2' });
     await running(V, 'db-2');
+    expect((await docker.getContainer(podContainerName(V, 'db-2')).inspect()).HostConfig.NetworkMode).toBe(`container:${sandboxId}`);
+    expect((await pod(V, 'db-2'))!.status.podIP).toBe(sandboxIP);
     expect(await networkIds()).toEqual([networkId]);
     expect((await proxyOf())?.Id).toBe(proxyId);
     const answers = await until('the Service answering the woken pod', async () => {
@@ -103,13 +118,16 @@ describe("an idled project's kept network", () => {
     expect(await openFrom(docker, podContainerName(V, 'db-2'), [{ host: db.spec.clusterIP!, port: 80 }])).toEqual([`${db.spec.clusterIP}:80`]);
   });
 
-  it('goes with the project: idled again and deleted (as expiry does), its network and proxy leave the engine', async () => {
+  it('goes with the project: idled again and deleted (as expiry does), its network, proxy and sandboxes leave the engine', async () => {
     await idleDeploymentConfig(h.api.store, { kind: 'DeploymentConfig', project: V, name: 'db' }, Date.now(), 'quiet');
     await terminatePod(h.api.store, (await pod(V, 'db-2'))!);
     h.agent.kick({ project: V, name: 'db-2' });
     await until('no pod of the idled project on the engine', async () => (await podContainers(V)) === 0);
     await h.agent.sync();
     expect(await networkIds()).toEqual([networkId]);
+    // The woken pod's sandbox went with it; a new warm one waits for the next wake.
+    expect((await sandboxesOf(V)).map((c) => c.Id)).not.toContain(sandboxId);
+    expect(await sandboxesOf(V)).toHaveLength(1);
     expect((await h.api.call('DELETE', `/api/v1/projects/${V}`, victim)).status).toBeLessThan(300);
     await until('the network and the proxy gone', async () => {
       await h.agent.sync();

@@ -1,0 +1,156 @@
+// Warm sandboxes: while a project is idled and keeps its network on an engine
+// (docker-networks.ts), one small started container holds a network namespace on that network,
+// so that the pod a wake starts joins it (Docker's `container:` network mode) instead of having
+// Docker make its own: a start that joins a namespace takes about a third of the time of one
+// that makes one on a user-defined network (interface, address, embedded DNS). The pod then has
+// the sandbox's address on the project network, where the host (the router, probes,
+// port-forward) and the project's Services' proxies reach its ports directly; nothing is
+// published on the host. A claimed sandbox is renamed after its pod's container and goes with it.
+//
+// Names: a warm sandbox is `berth-<project>__sandbox-<hex>` (a pod name cannot begin with `_`),
+// a claimed one `<pod container name>_sandbox` (`_` occurs in neither a project nor a pod name).
+// Labels: SANDBOX_LABEL (the network owner) and berth.io/project; never berth.io/managed, so that
+// no listing of pods takes a sandbox for one.
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { LABELS } from './pod-container.ts';
+
+/** Marks a sandbox container, with the owner of the network it is on as the value. */
+export const SANDBOX_LABEL = 'berth.io/sandbox';
+
+const CLAIMED_SUFFIX = '_sandbox';
+const warmPrefix = (project: string) => `berth-${project}__sandbox-`;
+
+/** The name of the sandbox a pod's container joined. */
+export const claimedSandboxName = (podContainer: string) => `${podContainer}${CLAIMED_SUFFIX}`;
+
+/** The pod whose sandbox a container name (as the engine lists it, with or without its `/`) is, in `project`; undefined for any other. */
+export function sandboxPod(containerName: string, project: string): string | undefined {
+  const n = containerName.replace(/^\//, '');
+  const prefix = `berth-${project}_`;
+  if (!n.startsWith(prefix) || !n.endsWith(CLAIMED_SUFFIX) || n.startsWith(warmPrefix(project))) return undefined;
+  const pod = n.slice(prefix.length, -CLAIMED_SUFFIX.length);
+  return pod && !pod.includes('_') ? pod : undefined;
+}
+
+/** A sandbox a pod's container joins: its container and its address on the project network. */
+export interface Sandbox {
+  id: string;
+  ip: string;
+}
+
+const status = (err: unknown) => (err as { statusCode?: number }).statusCode;
+const gone = (err: unknown) => (status(err) === 404 ? undefined : Promise.reject(err));
+
+/**
+ * The warm sandboxes of one network owner on one engine.
+ * @example const s = new WarmSandboxes(docker, { image: 'berth/service-proxy:1', owner }); await s.ensureWarm('shop', 'berth-net-…_shop')
+ */
+export class WarmSandboxes {
+  /** Projects with a warm sandbox made or seen here: only their pods look for one. */
+  private readonly warm = new Set<string>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly opts: { image: string; owner?: string },
+  ) {}
+
+  private get ownerValue(): string {
+    return this.opts.owner ?? '';
+  }
+
+  private labelFilter(project: string): string[] {
+    return [`${SANDBOX_LABEL}=${this.ownerValue}`, `${LABELS.project}=${project}`];
+  }
+
+  private isOurs(labels: Record<string, string> | undefined, project: string): boolean {
+    return labels?.[SANDBOX_LABEL] === this.ownerValue && labels?.[LABELS.project] === project;
+  }
+
+  /** The project's warm (unclaimed) sandboxes on `network`, running or not. */
+  private async listWarm(project: string): Promise<Docker.ContainerInfo[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: this.labelFilter(project) } });
+    return list.filter((c) => c.Names.some((n) => n.replace(/^\//, '').startsWith(warmPrefix(project))));
+  }
+
+  /** Makes one warm sandbox of the project on its network unless one runs; an exited one is replaced. */
+  async ensureWarm(project: string, network: string): Promise<void> {
+    const warm = await this.listWarm(project);
+    for (const c of warm) if (c.State !== 'running') await this.docker.getContainer(c.Id).remove({ force: true }).catch(gone);
+    if (warm.some((c) => c.State === 'running')) {
+      this.warm.add(project);
+      return;
+    }
+    const created = await this.docker.createContainer({
+      name: `${warmPrefix(project)}${randomBytes(4).toString('hex')}`,
+      Image: this.opts.image,
+      Cmd: ['sleep', 'infinity'],
+      User: '65534:65534',
+      Labels: { [SANDBOX_LABEL]: this.ownerValue, [LABELS.project]: project },
+      HostConfig: {
+        NetworkMode: network,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        Memory: 16 << 20,
+        NanoCpus: 50_000_000,
+        PidsLimit: 8,
+        RestartPolicy: { Name: 'no' },
+      },
+    });
+    await created.start();
+    this.warm.add(project);
+  }
+
+  /** Removes the project's warm sandboxes (its network is no longer kept); claimed ones go with their pods. */
+  async removeWarm(project: string): Promise<string[]> {
+    this.warm.delete(project);
+    const warm = await this.listWarm(project);
+    await Promise.all(warm.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(gone)));
+    return warm.map((c) => c.Id);
+  }
+
+  /**
+   * The sandbox the pod's container is to join: the one it already has (a restart keeps its
+   * address), else a warm one of its project, claimed by renaming it after the pod (one claim
+   * wins when two race); undefined when there is none.
+   */
+  async claim(project: string, podContainer: string, network: string): Promise<Sandbox | undefined> {
+    const name = claimedSandboxName(podContainer);
+    const mine = await this.docker
+      .getContainer(name)
+      .inspect()
+      .catch((err: unknown) => gone(err));
+    if (mine && this.isOurs(mine.Config.Labels, project) && mine.Name.replace(/^\//, '') === name) {
+      const ip = mine.NetworkSettings.Networks?.[network]?.IPAddress;
+      if (mine.State.Running && ip) return { id: mine.Id, ip };
+      await this.docker.getContainer(mine.Id).remove({ force: true }).catch(gone);
+    }
+    if (!this.warm.has(project)) return undefined;
+    // Whether it is claimed or not, the project has no warm one left until it is made again.
+    this.warm.delete(project);
+    for (const c of await this.listWarm(project)) {
+      const ip = c.NetworkSettings?.Networks?.[network]?.IPAddress;
+      if (c.State !== 'running' || !ip) continue;
+      const claimed = await this.docker
+        .getContainer(c.Id)
+        .rename({ name })
+        .then(
+          () => true,
+          (err: unknown) => (status(err) === 404 || status(err) === 409 ? false : Promise.reject(err)),
+        );
+      if (claimed) return { id: c.Id, ip };
+    }
+    return undefined;
+  }
+
+  /** Removes the sandbox the pod's container joined, if any. */
+  async release(project: string, podContainer: string): Promise<void> {
+    const name = claimedSandboxName(podContainer);
+    const info = await this.docker
+      .getContainer(name)
+      .inspect()
+      .catch((err: unknown) => gone(err));
+    if (!info || !this.isOurs(info.Config.Labels, project) || info.Name.replace(/^\//, '') !== name) return;
+    await this.docker.getContainer(info.Id).remove({ force: true }).catch(gone);
+  }
+}
