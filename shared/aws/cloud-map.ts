@@ -1,10 +1,14 @@
 // Service discovery on AWS with AWS Cloud Map: one private DNS namespace per project
-// (`<project>.svc`, a Route 53 private hosted zone associated with Berth's VPC) and two Cloud
-// Map services per Berth Service (A and SRV records, multivalue answers, 5 s TTL):
-// `<service>.endpoints.<project>.svc`, one instance per ready endpoint (its pod's task address
-// and target port), and `<service>.<project>.svc`, one instance: the Service's proxy (its task
-// address and the Service's first port; service-proxy-task.ts), which resolves the first name.
-// A Berth Service's name is a DNS label, so `<service>.endpoints` is never another's own name.
+// (`<project>.svc`, a Route 53 private hosted zone associated with Berth's VPC) and, per Berth
+// Service, Cloud Map services with A and SRV records, multivalue answers, 5 s TTL:
+// `<service>.endpoints-<k>.<project>.svc`, the shards of the Service's ready endpoints (each
+// instance a pod's task address and target port, at most eight a shard, since Route 53 answers a
+// multivalue name with at most eight records; ../services/endpoint-shards.ts says which shard),
+// and `<service>.<project>.svc`, one instance: the Service's proxy (its task address and the
+// Service's first port; service-proxy-task.ts), which resolves every shard. A Berth Service's
+// name is a DNS label, so `<service>.endpoints-<k>` is never another's own name. Services made
+// before the shards have `<service>.endpoints`, which their old proxies resolve: it is kept
+// answering the ready endpoints until the Service's current proxy runs, then removed.
 // Namespaces and services carry Berth's tags; anything without them is never changed or deleted.
 //
 // Cloud Map's namespace operations are asynchronous: CreatePrivateDnsNamespace and
@@ -13,10 +17,12 @@
 // create carries a CreatorRequestId derived from what it makes (the project's or Service's uid),
 // so a retry after a timeout never makes a second one; a failed operation is retried under a new
 // id. Instance registrations and deregistrations are also operations; they are not waited for:
-// the next pass reads the instances again and does what is still needed.
+// the next pass reads the instances again and does what is still needed. Each pass lists the
+// namespace's services once, so the shards another pass made are never missed.
 // AWS documentation: AWS Cloud Map API Reference (CreatePrivateDnsNamespace, GetOperation,
 // ListNamespaces, ListServices, CreateService, DeleteService, DeleteNamespace, ListInstances,
-// RegisterInstance, DeregisterInstance, ListTagsForResource).
+// RegisterInstance, DeregisterInstance, ListTagsForResource); Amazon Route 53 Developer Guide,
+// "Multivalue answer routing" (up to eight records per answer).
 import { createHash } from 'node:crypto';
 import {
   CreatePrivateDnsNamespaceCommand,
@@ -33,12 +39,17 @@ import {
   type ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
 import type { DiscoveryInstance, ServiceAnswers, ServiceDiscovery } from '../services/discovery.ts';
-import { endpointsName, planInstances } from '../services/discovery.ts';
+import { planInstances } from '../services/discovery.ts';
+import { planShards, shardName, shardOf } from '../services/endpoint-shards.ts';
 import { MANAGED_TAG, NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
 
-/** The Berth Service a Cloud Map service's name stands for (`db` for `db` and `db.endpoints`). */
-const serviceOfName = (name: string): string => name.replace(/\.endpoints$/, '');
+/** The Berth Service a Cloud Map service's name stands for (`db` for `db`, `db.endpoints-3` and `db.endpoints`). */
+const serviceOfName = (name: string): string => name.replace(/\.endpoints(-\d+)?$/, '');
+/** The name of a Service's endpoints before they were sharded; only proxies run before then resolve it. */
+export const legacyEndpointsName = (service: string): string => `${service}.endpoints`;
 type ServiceRef = { project: string; projectUid: string; name: string; uid: string; version: string };
+/** The Cloud Map services of one Berth Service, by id: its own name's (the proxy), its endpoints' shards, the name before shards. */
+interface ServiceNames { own?: string; shards: Map<number, string>; legacy?: string }
 
 /** The tag naming the Berth Service a Cloud Map service stands for. */
 export const SERVICE_TAG = 'berth:service';
@@ -62,9 +73,10 @@ const code = (err: unknown) => (err as { name?: string }).name;
 const idOf = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 64);
 
 export class CloudMapDiscovery implements ServiceDiscovery {
-  /** Ids found before, by project and by `project/service`: a warm function lists nothing again. */
+  /** Namespace ids found before, by project: a warm function lists them no more. */
   private readonly namespaces = new Map<string, string>();
-  private readonly serviceIds = new Map<string, string>();
+  /** Services whose tags were read, by id: the `project/service` Berth made each for ('' for none). */
+  private readonly owners = new Map<string, string>();
   /** Operations that failed, by the CreatorRequestId they were made under: the next try uses another. */
   private readonly failed = new Map<string, string>();
 
@@ -151,28 +163,35 @@ export class CloudMapDiscovery implements ServiceDiscovery {
     return out;
   }
 
-  /** The Cloud Map service of a Berth Service, if Berth made it (tags say project and Service). */
-  private async findService(namespaceId: string, project: string, name: string): Promise<string | undefined> {
-    const known = this.serviceIds.get(`${project}/${name}`);
-    if (known) return known;
-    for (const s of await this.services(namespaceId)) {
-      if (s.Name !== name) continue;
-      const tags = await this.tagsOf(s.Arn);
-      if (!ownedByBerth(tags, project) || tags[SERVICE_TAG] !== serviceOfName(name)) continue;
-      this.serviceIds.set(`${project}/${name}`, s.Id);
-      return s.Id;
+  /** The Berth Service a Cloud Map service was made for, from its tags (read once per service). */
+  private async ownerOf(svc: { Id: string; Arn: string }): Promise<string> {
+    let owner = this.owners.get(svc.Id);
+    if (owner === undefined) {
+      const tags = await this.tagsOf(svc.Arn);
+      owner = ownedByBerth(tags) && tags[PROJECT_TAG] && tags[SERVICE_TAG] ? `${tags[PROJECT_TAG]}/${tags[SERVICE_TAG]}` : '';
+      this.owners.set(svc.Id, owner);
     }
-    return undefined;
+    return owner;
   }
 
-  /** Forgets ids that Cloud Map no longer knows (removed outside Berth): the next pass finds or makes them again. */
-  private forgetting(project: string, name: string) {
+  /** The Cloud Map services Berth made for the Berth Service `name` (by their names and tags), read fresh: one listing. */
+  private async namesOf(namespaceId: string, project: string, name: string): Promise<ServiceNames> {
+    const out: ServiceNames = { shards: new Map() };
+    for (const s of await this.services(namespaceId)) {
+      const shard = shardOf(name, s.Name);
+      const role = s.Name === name ? 'own' : s.Name === legacyEndpointsName(name) ? 'legacy' : shard !== undefined ? 'shard' : undefined;
+      // A service of that name that Berth did not make for this Service is never used; making one in its place fails.
+      if (!role || (await this.ownerOf(s)) !== `${project}/${name}`) continue;
+      if (role === 'shard') out.shards.set(shard!, s.Id);
+      else out[role] = s.Id;
+    }
+    return out;
+  }
+
+  /** Forgets a namespace that Cloud Map no longer knows (removed outside Berth): the next pass finds or makes it again. */
+  private forgetting(project: string) {
     return (err: unknown): never => {
-      if (code(err) === 'ServiceNotFound') for (const n of [name, endpointsName(name)]) this.serviceIds.delete(`${project}/${n}`);
-      if (code(err) === 'NamespaceNotFound') {
-        this.namespaces.delete(project);
-        for (const k of [...this.serviceIds.keys()]) if (k.startsWith(`${project}/`)) this.serviceIds.delete(k);
-      }
+      if (code(err) === 'NamespaceNotFound') this.namespaces.delete(project);
       throw err;
     };
   }
@@ -191,52 +210,77 @@ export class CloudMapDiscovery implements ServiceDiscovery {
   }
 
   async sync(s: ServiceRef, want: ServiceAnswers): Promise<'done' | 'pending'> {
-    return this.syncService(s, want).catch(this.forgetting(s.project, s.name));
+    return this.syncService(s, want).catch(this.forgetting(s.project));
   }
 
   private async syncService(s: ServiceRef, want: ServiceAnswers): Promise<'done' | 'pending'> {
     const namespaceId = await this.ensureNamespace(s.project, s.projectUid);
     if (!namespaceId) return 'pending';
-    await this.syncName(namespaceId, s, endpointsName(s.name), want.endpoints, `Berth Service ${s.project}/${s.name}: its ready endpoints`);
+    const names = await this.namesOf(namespaceId, s.project, s.name);
+    await this.syncShards(namespaceId, s, names, want.endpoints);
+    let pending = false;
+    // The name before shards: answered for the proxies run before them until none is left, then removed.
+    if (names.legacy && !want.service) await this.fill(names.legacy, s, want.endpoints);
+    else if (names.legacy) pending = !(await this.deleteService(names.legacy));
     // The Service's own name is made with its first answer (its proxy), and kept as it is until then.
-    if (want.service) await this.syncName(namespaceId, s, s.name, want.service, `Berth Service ${s.project}/${s.name}: its proxy`);
-    return 'done';
+    if (want.service) await this.fill(names.own ?? (await this.create(namespaceId, s, s.name, 'its proxy')), s, want.service);
+    return pending ? 'pending' : 'done';
   }
 
-  /** Makes the Cloud Map service `name` for the Berth Service `s` if missing, and its instances exactly `want`. */
-  private async syncName(namespaceId: string, s: ServiceRef, name: string, want: DiscoveryInstance[], description: string): Promise<void> {
-    let serviceId = await this.findService(namespaceId, s.project, name);
-    if (!serviceId) {
-      try {
-        const { Service } = await this.send<{ Service?: { Id?: string } }>(new CreateServiceCommand({
-          Name: name,
-          NamespaceId: namespaceId,
-          // The Service's own name keeps the id step 1 made it under; its endpoints' name has its own.
-          CreatorRequestId: name === s.name ? idOf('berth-svc', s.uid) : idOf('berth-svc', s.uid, name),
-          Description: description,
-          DnsConfig: { RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'A', TTL: RECORD_TTL_SECONDS }, { Type: 'SRV', TTL: RECORD_TTL_SECONDS }] },
-          Tags: [{ Key: MANAGED_TAG, Value: 'true' }, { Key: PROJECT_TAG, Value: s.project }, { Key: SERVICE_TAG, Value: s.name }],
-        }));
-        serviceId = Service?.Id;
-      } catch (err) {
-        if (code(err) !== 'ServiceAlreadyExists') throw err;
-        serviceId = await this.findService(namespaceId, s.project, name);
-      }
-      if (!serviceId) throw new NotOwnedError(`Cloud Map service ${name} in ${namespaceName(s.project)}`);
-      this.serviceIds.set(`${s.project}/${name}`, serviceId);
-    }
-    const { register, deregister } = planInstances(want, await this.instances(serviceId));
-    for (const i of register) {
-      await this.send(new RegisterInstanceCommand({
-        ServiceId: serviceId,
-        InstanceId: i.id,
-        // One id per registration of this endpoint in this version of the Service: a retry is
-        // the same request, a pod that became ready again is a new one.
-        CreatorRequestId: idOf(serviceId, i.id, i.ip, String(i.port), s.version),
-        Attributes: { AWS_INSTANCE_IPV4: i.ip, AWS_INSTANCE_PORT: String(i.port) },
+  /** Spreads the ready endpoints over the Service's shards: each stays in its shard, a new one goes where there is room. */
+  private async syncShards(namespaceId: string, s: ServiceRef, names: ServiceNames, want: DiscoveryInstance[]): Promise<void> {
+    const have = new Map<number, DiscoveryInstance[]>();
+    for (const [k, id] of names.shards) have.set(k, await this.instances(id));
+    const plan = planShards(want, have);
+    // Answers go before others come, so a shard never answers more than Route 53 shows, and a
+    // shard that cannot be made (a name not Berth's in the way) never keeps a gone pod answered.
+    for (const d of plan.deregister) await this.deregister(names.shards.get(d.shard)!, d.id);
+    for (const k of plan.create) names.shards.set(k, await this.create(namespaceId, s, shardName(s.name, k), `its ready endpoints (shard ${k})`));
+    for (const r of plan.register) await this.register(names.shards.get(r.shard)!, s, r.instance);
+  }
+
+  /** Makes the Cloud Map service `name` for the Berth Service `s`; its id. */
+  private async create(namespaceId: string, s: ServiceRef, name: string, what: string): Promise<string> {
+    let serviceId: string | undefined;
+    try {
+      const { Service } = await this.send<{ Service?: { Id?: string } }>(new CreateServiceCommand({
+        Name: name,
+        NamespaceId: namespaceId,
+        // The Service's own name keeps the id step 1 made it under; each other name has its own.
+        CreatorRequestId: name === s.name ? idOf('berth-svc', s.uid) : idOf('berth-svc', s.uid, name),
+        Description: `Berth Service ${s.project}/${s.name}: ${what}`,
+        DnsConfig: { RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'A', TTL: RECORD_TTL_SECONDS }, { Type: 'SRV', TTL: RECORD_TTL_SECONDS }] },
+        Tags: [{ Key: MANAGED_TAG, Value: 'true' }, { Key: PROJECT_TAG, Value: s.project }, { Key: SERVICE_TAG, Value: s.name }],
       }));
+      serviceId = Service?.Id;
+      if (serviceId) this.owners.set(serviceId, `${s.project}/${s.name}`);
+    } catch (err) {
+      // Made meanwhile (by another pass), or by someone else: the tags decide which.
+      if (code(err) !== 'ServiceAlreadyExists') throw err;
+      const names = await this.namesOf(namespaceId, s.project, s.name);
+      const k = shardOf(s.name, name);
+      serviceId = name === s.name ? names.own : k !== undefined ? names.shards.get(k) : undefined;
     }
+    if (!serviceId) throw new NotOwnedError(`Cloud Map service ${name} in ${namespaceName(s.project)}`);
+    return serviceId;
+  }
+
+  /** Makes a Cloud Map service's instances exactly `want`. */
+  private async fill(serviceId: string, s: ServiceRef, want: DiscoveryInstance[]): Promise<void> {
+    const { register, deregister } = planInstances(want, await this.instances(serviceId));
+    for (const i of register) await this.register(serviceId, s, i);
     for (const id of deregister) await this.deregister(serviceId, id);
+  }
+
+  private async register(serviceId: string, s: ServiceRef, i: DiscoveryInstance): Promise<void> {
+    await this.send(new RegisterInstanceCommand({
+      ServiceId: serviceId,
+      InstanceId: i.id,
+      // One id per registration of this endpoint in this version of the Service: a retry is
+      // the same request, a pod that became ready again is a new one.
+      CreatorRequestId: idOf(serviceId, i.id, i.ip, String(i.port), s.version),
+      Attributes: { AWS_INSTANCE_IPV4: i.ip, AWS_INSTANCE_PORT: String(i.port) },
+    }));
   }
 
   private async deregister(serviceId: string, instanceId: string): Promise<void> {
@@ -262,12 +306,10 @@ export class CloudMapDiscovery implements ServiceDiscovery {
   async removeService(project: string, name: string): Promise<'done' | 'pending'> {
     const namespaceId = await this.findNamespace(project);
     if (!namespaceId) return 'done';
+    const names = await this.namesOf(namespaceId, project, name).catch(this.forgetting(project));
     let pending = false;
-    for (const n of [name, endpointsName(name)]) {
-      const serviceId = await this.findService(namespaceId, project, n).catch(this.forgetting(project, name));
-      if (!serviceId) continue;
-      if (!(await this.deleteService(serviceId).catch(this.forgetting(project, name)))) pending = true;
-      else this.serviceIds.delete(`${project}/${n}`);
+    for (const serviceId of [names.own, ...names.shards.values(), names.legacy]) {
+      if (serviceId && !(await this.deleteService(serviceId).catch(this.forgetting(project)))) pending = true;
     }
     return pending ? 'pending' : 'done';
   }
@@ -292,7 +334,6 @@ export class CloudMapDiscovery implements ServiceDiscovery {
     }
     if (operationId && !(await this.settled(operationId))) return 'pending';
     this.namespaces.delete(project);
-    for (const k of [...this.serviceIds.keys()]) if (k.startsWith(`${project}/`)) this.serviceIds.delete(k);
     return 'done';
   }
 

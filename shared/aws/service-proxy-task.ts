@@ -2,12 +2,15 @@
 // the `berth/service-proxy` image, on its project's network (its own interface in the project's
 // security group, so only the project's pods and the routers reach it). Cloud Map answers the
 // Service's name `<service>.<project>.svc` with the proxy's address, which stays while endpoints
-// come and go; the ready pods are answered under `<service>.endpoints.<project>.svc`
-// (cloud-map.ts), and the proxy finds them there itself: its configuration is static per Service
-// spec (one TCP frontend per Service port, listening on that port, each with a backend of
-// `server-template` slots that HAProxy's resolver fills from that name's A records, at the port
-// the pods listen on), so endpoint changes need no configuration push. A Service's proxy is
-// replaced only when its ports change.
+// come and go; the ready pods are answered under `<service>.endpoints-<k>.<project>.svc`, eight
+// names of at most eight pods each (cloud-map.ts, ../services/endpoint-shards.ts), and the proxy
+// finds them there itself: its configuration is static per Service spec (one TCP frontend per
+// Service port, listening on that port, each with a backend of eight `server-template` groups of
+// eight slots, one group per name, that HAProxy's resolver fills from that name's A records, at
+// the port the pods listen on), so endpoint changes need no configuration push. All eight names
+// are listed from the start, made or not yet: a name made later is resolved without a new
+// configuration, which would replace the proxy and cut its connections just as the Service grows.
+// A Service's proxy is replaced only when its ports change.
 //
 // AWS documentation: Amazon ECS API Reference, RegisterTaskDefinition (ContainerDefinition:
 // systemControls, memoryReservation, linuxParameters) and RunTask (placementConstraints
@@ -20,7 +23,8 @@
 import { createHash } from 'node:crypto';
 import type { RegisterTaskDefinitionCommandInput, RunTaskCommandInput, Tag } from '@aws-sdk/client-ecs';
 import { ValidationError } from '../errors.ts';
-import { endpointsName, type ServiceProxySpec } from '../services/discovery.ts';
+import type { ServiceProxySpec } from '../services/discovery.ts';
+import { ENDPOINT_SHARDS, SHARD_SIZE, shardName } from '../services/endpoint-shards.ts';
 import { TCP_PROXY_DEFAULTS } from '../services/proxy-config.ts';
 import { HOST_ROLE_ATTRIBUTE, TENANT_ROLE } from './ecs-hosts.ts';
 import { MANAGED_TAG, PROJECT_TAG } from './ownership.ts';
@@ -39,11 +43,6 @@ export const PROXY_IMAGE_REPOSITORY = SERVICE_PROXY_REPOSITORY;
 export const PROXY_IMAGE_TAG = '1';
 /** The proxy's container in its task definition. */
 export const PROXY_CONTAINER = 'proxy';
-/**
- * Server slots per Service port. Route 53 answers a multivalue name with at most eight records,
- * so a proxy balances over at most eight ready pods at a time (a different eight as they change).
- */
-export const PROXY_SLOTS = 8;
 /** What a proxy reserves on its host: 64 CPU units (1/16 vCPU) and 32 MiB, at most 128 MiB. */
 export const PROXY_RESOURCES = { cpu: 64, memoryReservationMiB: 32, memoryMiB: 128 } as const;
 /**
@@ -62,14 +61,15 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * HAProxy's configuration of a Service's proxy: the VPC resolver from the task's resolv.conf,
- * answers kept 10 s (the records' TTL is 5 s), a pod gone from the answers kept 30 s (Route 53
- * answers at most eight of more records, a different eight each time), TCP checks of each pod.
+ * answers kept 10 s (the records' TTL is 5 s), a pod gone from the answers kept 30 s (its TCP
+ * check takes it out sooner if it is gone), a name not made yet looked up again after 5 s, TCP
+ * checks of each pod. Each port's backend has one group of slots per shard name.
  * @example renderServiceProxyConfig({ project: 'shop', service: 'db', ports: [{ port: 5432, target: 5432 }] })
  */
 export function renderServiceProxyConfig(spec: ServiceProxySpec): string {
-  const pods = `${endpointsName(spec.service)}.${spec.project}.svc`;
+  const shards = Array.from({ length: ENDPOINT_SHARDS }, (_, k) => `${shardName(spec.service, k)}.${spec.project}.svc`);
   const lines = [
-    `# Service ${spec.project}/${spec.service} on AWS: its ready pods are ${pods}`,
+    `# Service ${spec.project}/${spec.service} on AWS: its ready pods, under ${ENDPOINT_SHARDS} names of at most ${SHARD_SIZE} each`,
     'global',
     '  maxconn 1024',
     'resolvers vpc',
@@ -86,7 +86,8 @@ export function renderServiceProxyConfig(spec: ServiceProxySpec): string {
   ];
   for (const p of spec.ports) {
     lines.push(`frontend port-${p.port}`, `  bind :${p.port}`, `  default_backend port-${p.port}`);
-    lines.push(`backend port-${p.port}`, '  balance leastconn', `  server-template pod 1-${PROXY_SLOTS} ${pods}:${p.target}`);
+    lines.push(`backend port-${p.port}`, '  balance leastconn');
+    shards.forEach((name, k) => lines.push(`  server-template shard${k}-pod 1-${SHARD_SIZE} ${name}:${p.target}`));
   }
   return `${lines.join('\n')}\n`;
 }

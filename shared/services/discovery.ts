@@ -1,9 +1,10 @@
 // Service discovery through a name service outside the hosts (AWS Cloud Map on AWS,
 // shared/aws/cloud-map.ts) and a proxy per Service (an ECS task on AWS,
 // shared/aws/ecs-service-proxies.ts): each project has a namespace `<project>.svc`; each Service
-// two names in it: `<service>.endpoints`, answered with the addresses of the Service's ready
-// endpoints, and `<service>`, answered with its proxy's address, which listens on the Service's
-// own ports and forwards to the endpoints it resolves under the first name. Level-triggered: a
+// names in it: `<service>.endpoints-<k>`, answered with the addresses of the Service's ready
+// endpoints, at most eight a name (endpoint-shards.ts), and `<service>`, answered with its
+// proxy's address, which listens on the Service's own ports and forwards to the endpoints it
+// resolves under the first names. Level-triggered: a
 // Service's change (the endpoints reconciler writes its ready pods into its status) makes the
 // endpoints' answers match, and makes or replaces its proxy when its ports changed; a deleted
 // Service's proxy and names go; a deleted project's namespace goes with it (the project
@@ -25,15 +26,17 @@ export interface DiscoveryInstance {
   port: number;
 }
 
-/** The name (in its project's namespace) whose answers are a Service's ready endpoints: `<service>.endpoints`. */
-export const endpointsName = (service: string): string => `${service}.endpoints`;
 /** The instance id of a Service's proxy under the Service's own name. */
 export const PROXY_INSTANCE_ID = 'proxy';
 
 /** What a Service's names should answer: its ready endpoints, and (once it runs) its proxy. */
 export interface ServiceAnswers {
   endpoints: DiscoveryInstance[];
-  /** The Service's own name's answers; undefined leaves them as they are (a proxy not running yet). */
+  /**
+   * The Service's own name's answers; undefined leaves them as they are (a proxy not running
+   * yet). Given, it also says that no proxy of an earlier configuration is left (the current one
+   * runs, or the Service has none), so names only those resolved may go.
+   */
   service?: DiscoveryInstance[];
 }
 
@@ -125,7 +128,14 @@ export function serviceDiscoveryReconciler(store: ObjectStore, discovery: Servic
       return after(stopped === 'pending' ? 'pending' : await discovery.removeService(ref.project, ref.name));
     }
     const spec = serviceProxySpecOf(svc);
-    const proxy = spec ? await proxies.ensure(spec) : undefined;
+    // A proxy that cannot be run now (no host has room) is retried; the names follow the endpoints meanwhile.
+    let proxy: { address?: string } | undefined;
+    let proxyFailed: { err: unknown } | undefined;
+    try {
+      if (spec) proxy = await proxies.ensure(spec);
+    } catch (err) {
+      proxyFailed = { err };
+    }
     const outcome = await discovery.sync(
       { project: ref.project, projectUid: project.metadata.uid, name: ref.name, uid: svc.metadata.uid, version: svc.metadata.resourceVersion },
       {
@@ -134,6 +144,7 @@ export function serviceDiscoveryReconciler(store: ObjectStore, discovery: Servic
         ...(!spec ? { service: [] } : proxy?.address ? { service: [{ id: PROXY_INSTANCE_ID, ip: proxy.address, port: spec.ports[0]!.port }] } : {}),
       },
     );
+    if (proxyFailed) throw proxyFailed.err;
     // A proxy still starting: look again soon to name it.
     return after(spec && !proxy?.address ? 'pending' : outcome);
   }

@@ -180,6 +180,21 @@ export class FakeCloudMap {
     return id;
   }
 
+  /** A service made by someone else (not Berth's tags) in a namespace, by the namespace's name. */
+  foreignService(namespace: string, name: string): string {
+    const ns = [...this.namespaces.values()].find((n) => n.Name === namespace)!;
+    const id = this.id('srv');
+    this.services.set(id, { Id: id, Arn: this.arn('service', id), Name: name, NamespaceId: ns.Id, tags: [{ Key: 'team', Value: 'payments' }], DnsConfig: {} });
+    this.instances.set(id, new Map());
+    return id;
+  }
+
+  /** The id of the service `name` in the namespace `namespace`, if there is one. */
+  serviceId(namespace: string, name: string): string | undefined {
+    const ns = [...this.namespaces.values()].find((n) => n.Name === namespace);
+    return [...this.services.values()].find((s) => s.NamespaceId === ns?.Id && s.Name === name)?.Id;
+  }
+
   /** What a name answers: `<instance> <ip>:<port>` per instance, for `<service>.<namespace>`. */
   answers(fqdn: string): string[] {
     const ns = [...this.namespaces.values()].find((n) => fqdn.endsWith(`.${n.Name}`));

@@ -1033,14 +1033,15 @@ describe('claims on EFS', () => {
   });
 });
 
-/** Services' names in Cloud Map: a Service synced (namespace, service, instances), then removed with its project. */
+/** Services' names in Cloud Map: a Service synced (namespace, its names, instances in two shards), then removed with its project. */
 async function cloudMapWork(): Promise<Sent[]> {
   const fake = new FakeCloudMap();
   fake.pendingPolls = 0;
   const names = new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: REGION }), vpcId: VPC_ID, polls: 2, sleep: async () => {} });
   const db = { project: 'shop', projectUid: '7f1c2a4e-93b1-4d55-8c3e-0a9d51e2c6b7', name: 'db', uid: '0d9c8b7a-6f5e-4d3c-2b1a-09f8e7d6c5b4', version: '3' };
-  await names.sync(db, { endpoints: [{ id: 'db-1-a', ip: '10.0.3.41', port: 5432 }] });
-  await names.sync({ ...db, version: '4' }, { endpoints: [{ id: 'db-1-b', ip: '10.0.3.42', port: 5432 }], service: [{ id: 'proxy', ip: '10.0.3.99', port: 5432 }] });
+  // Nine ready pods: a second shard of the endpoints' names is made.
+  await names.sync(db, { endpoints: Array.from({ length: 9 }, (_, i) => ({ id: `db-1-${i}`, ip: `10.0.3.${41 + i}`, port: 5432 })) });
+  await names.sync({ ...db, version: '4' }, { endpoints: [{ id: 'db-1-b', ip: '10.0.3.62', port: 5432 }], service: [{ id: 'proxy', ip: '10.0.3.99', port: 5432 }] });
   while ((await names.removeProject('shop')) === 'pending');
   const sent = fake.sent().map((c) => ({ name: `${c.name}Command`, input: c.input }));
   fake.mock.restore();

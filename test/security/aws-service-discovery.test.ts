@@ -24,6 +24,7 @@ import type { Pod, Service } from '../../shared/model/objects.ts';
 import type { Reconciler } from '../../shared/reconcile/types.ts';
 import { foundationReconcilers } from '../../shared/reconcile/foundation.ts';
 import { serviceDiscoveryReconciler } from '../../shared/services/discovery.ts';
+import { ENDPOINT_SHARDS, shardName, shardOf } from '../../shared/services/endpoint-shards.ts';
 import { CLOUD_MAP_REGION, FakeCloudMap } from '../aws/cloud-map-fake.ts';
 import { HostReservations } from '../../shared/scheduler/reservations.ts';
 import { ECS_REGION, FakeEcsProxies } from '../aws/ecs-proxy-fake.ts';
@@ -67,11 +68,11 @@ async function settle(project: string): Promise<void> {
   }
   throw new Error('names still pending');
 }
-/** Every RegisterInstance sent into the Cloud Map service of `project/name`, as `ip:port`. */
+/** Every RegisterInstance sent into the shards of the Cloud Map services of `project/name`, as `ip:port`. */
 const registeredInto = (project: string, name: string) => {
   const ns = [...cloudMap.namespaces.values()].find((n) => n.Name === `${project}.svc`)!;
-  const svc = [...cloudMap.services.values()].find((s) => s.NamespaceId === ns.Id && s.Name === `${name}.endpoints`)!;
-  return cloudMap.sent().filter((c) => c.name === 'RegisterInstance' && c.input.ServiceId === svc.Id).map((c) => {
+  const shards = new Set([...cloudMap.services.values()].filter((s) => s.NamespaceId === ns.Id && shardOf(name, s.Name) !== undefined).map((s) => s.Id));
+  return cloudMap.sent().filter((c) => c.name === 'RegisterInstance' && shards.has(c.input.ServiceId as string)).map((c) => {
     const a = c.input.Attributes as Record<string, string>;
     return `${a.AWS_INSTANCE_IPV4}:${a.AWS_INSTANCE_PORT}`;
   });
@@ -104,8 +105,8 @@ beforeAll(async () => {
 
 describe('a stranger and the victim\'s Service names on AWS', () => {
   it('the victim\'s names answer only the victim\'s ready pod and proxy; the stranger\'s same-named Service is the stranger\'s alone', () => {
-    expect(cloudMap.answers('db.endpoints.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
-    expect(cloudMap.answers('db.endpoints.lab.svc')).toEqual(['db-1-s1 10.0.9.9:5432']);
+    expect(cloudMap.answers('db.endpoints-0.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
+    expect(cloudMap.answers('db.endpoints-0.lab.svc')).toEqual(['db-1-s1 10.0.9.9:5432']);
     expect(cloudMap.answers('db.shop.svc')).toEqual(['proxy 10.0.3.201:5432']);
     expect(cloudMap.answers('db.lab.svc')).toEqual(['proxy 10.0.9.201:5432']);
     expect(registeredInto(V, 'db')).toEqual(['10.0.3.41:5432']);
@@ -121,13 +122,15 @@ describe('a stranger and the victim\'s Service names on AWS', () => {
     const res = await api.call(method, path, stranger, body);
     expect([403, 404]).toContain(res.status);
     await settle(V);
-    expect(cloudMap.answers('db.endpoints.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
+    expect(cloudMap.answers('db.endpoints-0.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
     expect(cloudMap.sent().slice(before).filter((c) => /Register|Create|Delete/.test(c.name))).toEqual([]);
   });
 
   it.each([
     ['a Service whose name reaches into the victim\'s namespace', `/api/v1/projects/${S}/services`, { ...dbService, metadata: { name: 'db.shop' } }],
     ['a Service named like the victim\'s endpoints\' name', `/api/v1/projects/${S}/services`, { ...dbService, metadata: { name: 'db.endpoints.shop' } }],
+    ['a Service named like a shard of the victim\'s endpoints', `/api/v1/projects/${S}/services`, { ...dbService, metadata: { name: 'db.endpoints-1.shop' } }],
+    ['a Service in its own project named like a shard of its own Service', `/api/v1/projects/${S}/services`, { ...dbService, metadata: { name: 'db.endpoints-1' } }],
     ['a project named like the victim\'s namespace', '/api/v1/projects', { metadata: { name: 'shop.svc' }, spec: {} }],
   ])('cannot make %s (4xx naming the field)', async (_what, path, body) => {
     const res = await api.call('POST', path, stranger, body);
@@ -149,8 +152,9 @@ describe('a stranger and the victim\'s Service names on AWS', () => {
     const theirs = proxyOf(V);
     expect(mine.task.input.networkConfiguration?.awsvpcConfiguration?.securityGroups).toEqual([groupOf(S)]);
     expect(theirs.task.input.networkConfiguration?.awsvpcConfiguration?.securityGroups).toEqual([groupOf(V)]);
-    expect([...new Set(mine.config.match(/[\w.-]+\.svc\b/g))]).toEqual(['db.endpoints.lab.svc']);
-    expect([...new Set(theirs.config.match(/[\w.-]+\.svc\b/g))]).toEqual(['db.endpoints.shop.svc']);
+    const shards = (project: string) => Array.from({ length: ENDPOINT_SHARDS }, (_, k) => `${shardName('db', k)}.${project}.svc`);
+    expect([...new Set(mine.config.match(/[\w.-]+\.svc\b/g))]).toEqual(shards(S));
+    expect([...new Set(theirs.config.match(/[\w.-]+\.svc\b/g))]).toEqual(shards(V));
     // Every proxy task the stranger's Service caused is in the stranger's group, tagged with the stranger's project.
     for (const t of ecs.live().filter((x) => x.tags?.some((g) => g.key === 'berth:project' && g.value === S))) {
       expect(t.input.networkConfiguration?.awsvpcConfiguration?.securityGroups).toEqual([groupOf(S)]);
@@ -164,6 +168,20 @@ describe('a stranger and the victim\'s Service names on AWS', () => {
     expect(ingress.IpPermissions.some((p) => 'IpRanges' in p)).toBe(false);
   });
 
+  it('the stranger\'s Service growing past one shard (ten ready pods) makes shards in the stranger\'s namespace only', async () => {
+    for (let i = 2; i <= 10; i++) await readyPod(S, `db-1-s${i}`, { app: 'db' }, `10.0.9.${10 + i}`);
+    await settle(S);
+    const namesIn = (project: string) => {
+      const ns = [...cloudMap.namespaces.values()].find((n) => n.Name === `${project}.svc`)!;
+      return [...cloudMap.services.values()].filter((x) => x.NamespaceId === ns.Id).map((x) => x.Name).sort();
+    };
+    expect(namesIn(S)).toEqual(['db', 'db.endpoints-0', 'db.endpoints-1']);
+    expect(namesIn(V)).toEqual(['db', 'db.endpoints-0']);
+    expect([...cloudMap.answers('db.endpoints-0.lab.svc'), ...cloudMap.answers('db.endpoints-1.lab.svc')]).toHaveLength(10);
+    expect(registeredInto(V, 'db')).toEqual(['10.0.3.41:5432']);
+    expect(cloudMap.answers('db.endpoints-0.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
+  });
+
   it('the stranger deleting their own project removes their namespace only; the victim\'s names stay', async () => {
     expect((await api.call('DELETE', `/api/v1/projects/${S}`, stranger)).status).toBeLessThan(300);
     const ref = { kind: 'Project', project: '', name: S };
@@ -175,7 +193,7 @@ describe('a stranger and the victim\'s Service names on AWS', () => {
     }
     expect(await api.store.get(ref)).toBeUndefined();
     expect([...cloudMap.namespaces.values()].map((n) => n.Name)).toEqual(['shop.svc']);
-    expect(cloudMap.answers('db.endpoints.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
+    expect(cloudMap.answers('db.endpoints-0.shop.svc')).toEqual(['db-1-v1 10.0.3.41:5432']);
     expect(cloudMap.answers('db.shop.svc')).toEqual(['proxy 10.0.3.201:5432']);
     // The stranger's proxy went with their Service; the victim's runs on.
     expect(ecs.live().map((t) => t.group)).toEqual(['berth-proxy:shop/db']);

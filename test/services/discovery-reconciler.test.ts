@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudMapDiscovery } from '../../shared/aws/cloud-map.ts';
 import { EcsServiceProxies, proxyTaskEvent } from '../../shared/aws/ecs-service-proxies.ts';
-import type { Service } from '../../shared/model/objects.ts';
+import type { Host, Service } from '../../shared/model/objects.ts';
 import type { ObjectRef } from '../../shared/model/types.ts';
 import { HostReservations } from '../../shared/scheduler/reservations.ts';
 import { PENDING_RETRY_MS, instancesOf, planInstances, serviceDiscoveryReconciler } from '../../shared/services/discovery.ts';
@@ -22,6 +22,7 @@ let t: TestTable;
 let fake: FakeCloudMap;
 let ecs: FakeEcsProxies;
 let errors: [string, ObjectRef][];
+let host: Host;
 const P = 'demo';
 const endpoint = (pod: string, ip: string) => ({ pod, host: 'h1', ip, ports: [{ port: 80, hostPort: 8080 }] });
 
@@ -44,7 +45,7 @@ beforeEach(async () => {
   t = await freshTable();
   fake = new FakeCloudMap();
   ecs = new FakeEcsProxies();
-  await ecs.tenantHost(t.store, 'i-0a1b2c3d4e5f60718');
+  host = await ecs.tenantHost(t.store, 'i-0a1b2c3d4e5f60718');
   errors = [];
   await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
 });
@@ -71,7 +72,7 @@ describe('the service-discovery reconciler', () => {
     expect(await r.reconcile(ref)).toEqual({ requeueAfter: PENDING_RETRY_MS });
     // The namespace is there and the endpoints answered; the proxy is still starting.
     expect(await r.reconcile(ref)).toEqual({ requeueAfter: PENDING_RETRY_MS });
-    expect(fake.answers('web.endpoints.demo.svc')).toEqual(['web-1-a 10.0.3.41:8080']);
+    expect(fake.answers('web.endpoints-0.demo.svc')).toEqual(['web-1-a 10.0.3.41:8080']);
     expect(fake.answers('web.demo.svc')).toEqual([]);
     expect(ecs.live()).toHaveLength(1);
     ecs.startAll();
@@ -153,7 +154,7 @@ describe('the service-discovery reconciler', () => {
     expect(await r.reconcile({ kind: 'Service', project: P, name: 'dns' })).toEqual({});
     expect(ecs.tasks.size).toBe(0);
     expect(fake.answers('dns.demo.svc')).toEqual([]);
-    expect(fake.answers('dns.endpoints.demo.svc')).toEqual(['dns-1-a 10.0.3.5:5353']);
+    expect(fake.answers('dns.endpoints-0.demo.svc')).toEqual(['dns-1-a 10.0.3.5:5353']);
   });
 
   it('removes a deleted Service\'s name, and the resync finds names and namespaces the store no longer has', async () => {
@@ -179,12 +180,24 @@ describe('the service-discovery reconciler', () => {
     expect(refs).toEqual(expect.arrayContaining([{ kind: 'Service', project: P, name: 'web' }, { kind: 'Service', project: 'gone', name: 'db' }, { kind: 'Project', project: '', name: 'gone' }]));
     for (const ref of refs) for (let i = 0; i < 3 && (await r.reconcile(ref)).requeueAfter; i++);
     expect(fake.answers('web.demo.svc')).toEqual([]);
-    expect(fake.answers('web.endpoints.demo.svc')).toEqual([]);
-    expect([...fake.services.values()].map((s) => s.Name).sort()).toEqual(['api', 'api.endpoints']);
+    expect(fake.answers('web.endpoints-0.demo.svc')).toEqual([]);
+    expect([...fake.services.values()].map((s) => s.Name).sort()).toEqual(['api', 'api.endpoints-0']);
     // The deleted Services' proxies are stopped; the live one's stays.
     expect(ecs.live().map((x) => x.group)).toEqual(['berth-proxy:demo/api']);
     expect([...fake.namespaces.values()].map((n) => n.Name)).toEqual(['demo.svc']);
     expect(await collectAll(r.resync!())).toEqual([{ kind: 'Service', project: P, name: 'api' }]);
+  });
+
+  it('names follow the endpoints while no host has room for the proxy; the proxy\'s error is still reported and thrown', async () => {
+    fake.pendingPolls = 0;
+    await t.store.delete({ kind: 'Host', project: '', name: host.metadata.name }, { resourceVersion: host.metadata.resourceVersion });
+    const r = reconciler();
+    await service('web', Array.from({ length: 10 }, (_, i) => endpoint(`web-1-${i}`, `10.0.3.${10 + i}`)));
+    await expect(r.reconcile({ kind: 'Service', project: P, name: 'web' })).rejects.toThrow(/no tenant host has room for the proxy of Service demo\/web/);
+    expect(errors.map(([message]) => message)).toEqual([expect.stringMatching(/no tenant host has room/)]);
+    expect(ecs.tasks.size).toBe(0);
+    expect([...fake.answers('web.endpoints-0.demo.svc'), ...fake.answers('web.endpoints-1.demo.svc')]).toHaveLength(10);
+    expect(fake.answers('web.demo.svc')).toEqual([]);
   });
 
   it('reports a failure to onError with the Service, and throws it again for the runner to retry', async () => {
