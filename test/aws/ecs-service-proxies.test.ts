@@ -42,6 +42,14 @@ async function setup() {
 }
 
 const hostNamed = async (name: string) => (await t.store.get<Host>({ kind: 'Host', project: '', name }))!;
+/** The RunTask request of the first task definition of db's proxy, placed on the EC2 instance `instance`. */
+const runTaskOn = (instance: string) => ({
+  cluster: 'berth', taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-proxy-shop_db:1', count: 1, launchType: 'EC2',
+  startedBy: proxyToken('shop', 'db'), group: 'berth-proxy:shop/db',
+  placementConstraints: [{ type: 'memberOf', expression: 'attribute:berth.role == tenant' }, { type: 'memberOf', expression: `ec2InstanceId == ${instance}` }],
+  networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-0shop'], assignPublicIp: 'DISABLED' } },
+  tags: expect.arrayContaining([{ key: 'berth:service', value: 'db' }, { key: 'berth:content-hash', value: HASH }]), enableECSManagedTags: true,
+});
 
 describe('a Service\'s proxy task', () => {
   it('is run once, on the project\'s network, in these requests; its address is answered once ECS runs it', async () => {
@@ -52,14 +60,8 @@ describe('a Service\'s proxy task', () => {
     expect(sent[0]!.input).toEqual({ cluster: 'berth', startedBy: proxyToken('shop', 'db'), desiredStatus: 'RUNNING' });
     expect(sent[1]!.input).toEqual({ taskDefinition: 'berth-proxy-shop_db', include: ['TAGS'] });
     expect(sent[2]!.input).toMatchObject({ family: 'berth-proxy-shop_db', networkMode: 'awsvpc', tags: expect.arrayContaining([{ key: 'berth:content-hash', value: HASH }]) });
-    expect(sent[3]!.input).toEqual({
-      cluster: 'berth', taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-proxy-shop_db:1', count: 1, launchType: 'EC2',
-      startedBy: proxyToken('shop', 'db'), group: 'berth-proxy:shop/db',
-      // On the host Berth chose and booked the room on, not wherever ECS would have put it.
-      placementConstraints: [{ type: 'memberOf', expression: 'attribute:berth.role == tenant' }, { type: 'memberOf', expression: 'ec2InstanceId == i-0a1b2c3d4e5f60718' }],
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-0shop'], assignPublicIp: 'DISABLED' } },
-      tags: expect.arrayContaining([{ key: 'berth:service', value: 'db' }, { key: 'berth:content-hash', value: HASH }]), enableECSManagedTags: true,
-    });
+    // On the host Berth chose and booked the room on, not wherever ECS would have put it.
+    expect(sent[3]!.input).toEqual(runTaskOn('i-0a1b2c3d4e5f60718'));
     expect(groups).toEqual(['shop']);
     // 64 CPU units are 63 millicores (64 units again when a pod's are converted), 32 MiB the container's memoryReservation.
     expect(PROXY_RESERVATION).toEqual({ cpuMilli: 63, memoryBytes: 32 * MiB });
@@ -177,13 +179,7 @@ describe('a Service\'s proxy task', () => {
     // The task definition is the same (cached): only the run, on the other host.
     expect(sent.map((c) => c.name)).toEqual(['ListTasks', 'DescribeTasks', 'RunTask']);
     expect(sent[1]!.input).toEqual({ cluster: 'berth', tasks: [old!.taskArn], include: ['TAGS'] });
-    expect(sent[2]!.input).toEqual({
-      cluster: 'berth', taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-proxy-shop_db:1', count: 1, launchType: 'EC2',
-      startedBy: proxyToken('shop', 'db'), group: 'berth-proxy:shop/db',
-      placementConstraints: [{ type: 'memberOf', expression: 'attribute:berth.role == tenant' }, { type: 'memberOf', expression: 'ec2InstanceId == i-0f1e2d3c4b5a69788' }],
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-0shop'], assignPublicIp: 'DISABLED' } },
-      tags: expect.arrayContaining([{ key: 'berth:service', value: 'db' }, { key: 'berth:content-hash', value: HASH }]), enableECSManagedTags: true,
-    });
+    expect(sent[2]!.input).toEqual(runTaskOn('i-0f1e2d3c4b5a69788'));
     // While both run, each holds its room.
     expect((await hostNamed(host)).status.reserved).toEqual({ [proxyRoomKey('shop', 'db', HASH)]: PROXY_RESERVATION });
     expect((await hostNamed(other.metadata.name)).status.reserved).toEqual({ [proxyRoomKey('shop', 'db', HASH)]: PROXY_RESERVATION });
