@@ -1,5 +1,7 @@
 // The fleet autoscaler's pass: reads the hosts of one Auto Scaling group (Host objects carrying
-// their instance ID), the pods bound to them and the pods waiting for a host, asks the planner
+// their instance ID), the pods bound to them and the pods waiting for a host, with the room wanted
+// by what is not a pod (a Service's proxy no host had room for: shared/scheduler/wanted-room.ts),
+// counted as a waiting pod is; asks the planner
 // (plan.ts) what to do and does it: Host annotations in the store (idle, cordoned), protection,
 // desired capacity and terminations through the group's port. Run it on a timer (the resync
 // function's schedule on AWS); every pass reads everything fresh.
@@ -14,6 +16,8 @@ import { DEFAULT_POLICY, plan } from './plan.ts';
 import type { ScalingGroups } from './ports.ts';
 import { DRAINING_ANNOTATION, IDLE_SINCE_ANNOTATION, KEEP_ANNOTATION, type PendingPod, type ScalingAction, type ScalingHost, type ScalingPolicy } from './types.ts';
 import type { Resources } from '../scheduler/types.ts';
+import { cordoned } from '../scheduler/cordon.ts';
+import { dropWanted, wantedRoom } from '../scheduler/wanted-room.ts';
 
 export interface AutoscalerDeps {
   store: ObjectStore;
@@ -48,8 +52,10 @@ async function observedHosts(store: ObjectStore, tasksOn?: AutoscalerDeps['tasks
     else if (pendingUnbound(p)) pending.push({ name: `${p.metadata.project}/${p.metadata.name}`, ...podRequest(p) });
   }
   const hosts: ScalingHost[] = [];
-  const instances: Host[] = [];
-  for await (const h of eachObject<Host>(store, 'Host', '')) if (h.spec.instanceId) instances.push(h);
+  const all: Host[] = [];
+  for await (const h of eachObject<Host>(store, 'Host', '')) all.push(h);
+  pending.push(...(await wantedReservations(store, all)));
+  const instances = all.filter((h) => h.spec.instanceId);
   const tasks = tasksOn && instances.length ? await tasksOn(instances) : new Map<string, number>();
   for (const h of instances) {
     const a = h.metadata.annotations ?? {};
@@ -69,6 +75,17 @@ async function observedHosts(store: ObjectStore, tasksOn?: AutoscalerDeps['tasks
     });
   }
   return { hosts, pending };
+}
+
+/**
+ * The reservations that found no host, as pending work. One whose key a ready host that takes
+ * pods already holds has its room (the holder's own pass finds it there): its record is removed.
+ */
+async function wantedReservations(store: ObjectStore, hosts: Host[]): Promise<PendingPod[]> {
+  const placed = new Set(hosts.filter((h) => h.status.ready && !cordoned(h)).flatMap((h) => Object.keys(h.status.reserved ?? {})));
+  const wanted = await wantedRoom(store);
+  await dropWanted(store, wanted.filter((w) => placed.has(w.key)).map((w) => w.key));
+  return wanted.filter((w) => !placed.has(w.key)).map((w) => ({ name: w.key, ...w.request, reservation: true }));
 }
 
 /** Sets (a time) or removes (undefined) annotations of a Host; a Host gone meanwhile is left be. */

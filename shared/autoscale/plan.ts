@@ -1,7 +1,8 @@
 // The fleet autoscaler's decisions as one pure function of what it observed: how many hosts the
-// pending pods need (bin-packed by cpu and memory into hosts of the group's size, after the room
-// already there and on its way), which empty hosts have been quiet long enough to retire, and
-// which instances must be protected from Auto Scaling's own scale-in. The runner (autoscaler.ts)
+// pending pods (and reservations no host had room for, counted the same way) need (bin-packed by
+// cpu and memory into hosts of the group's size, after the room already there and on its way),
+// which empty hosts have been quiet long enough to retire, and which instances must be protected
+// from Auto Scaling's own scale-in. The runner (autoscaler.ts)
 // reads the state and applies the actions in order; every action is idempotent.
 //
 // A host leaves in three passes, as Kubernetes' cluster autoscaler retires a node: it is marked
@@ -40,6 +41,16 @@ function largestFirst(pods: readonly PendingPod[], capacity: Resources | undefin
   const size = (p: PendingPod) =>
     capacity ? Math.max(p.cpuMilli / Math.max(1, capacity.cpuMilli), p.memoryBytes / Math.max(1, capacity.memoryBytes)) : p.cpuMilli + p.memoryBytes / 2 ** 20;
   return [...pods].sort((a, b) => size(b) - size(a) || (a.name < b.name ? -1 : 1));
+}
+
+const counted = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** "3 pending pods need", "1 pending pod and 1 pending reservation need", "1 pending reservation needs". */
+function waitingWords(items: readonly PendingPod[]): string {
+  const reservations = items.filter((p) => p.reservation).length;
+  const pods = items.length - reservations;
+  const parts = [...(pods || !reservations ? [counted(pods, 'pending pod')] : []), ...(reservations ? [counted(reservations, 'pending reservation')] : [])];
+  return `${parts.join(' and ')} need${items.length === 1 ? 's' : ''}`;
 }
 
 /** The capacity of one host of the group: as configured, else the largest host registered. */
@@ -107,8 +118,8 @@ export function plan(hosts: readonly ScalingHost[], pending: readonly PendingPod
   const scaleOut: ScalingAction[] = [];
   const desired = Math.min(group.max, group.desired + need);
   if (desired > group.desired) {
-    const pods = waiting.length - tooLarge.length;
-    scaleOut.push({ type: 'set-desired', desired, reason: `${pods} pending pod${pods === 1 ? '' : 's'} need${pods === 1 ? 's' : ''} ${need} more host${need === 1 ? '' : 's'}${desired < group.desired + need ? ` (capped at the group's maximum, ${group.max})` : ''}` });
+    const helped = waiting.filter((p) => !tooLarge.includes(p.name));
+    scaleOut.push({ type: 'set-desired', desired, reason: `${waitingWords(helped)} ${need} more host${need === 1 ? '' : 's'}${desired < group.desired + need ? ` (capped at the group's maximum, ${group.max})` : ''}` });
   }
 
   // Scale-in: only while nothing waits for room that the group could give.

@@ -47,11 +47,17 @@ export interface ScalingGroup {
   instanceCapacity?: Resources;
 }
 
-/** One pod that is bound nowhere and waits for room. */
+/**
+ * One pod that is bound nowhere and waits for room, or a reservation no host had room for (a
+ * Service's proxy on AWS: shared/scheduler/wanted-room.ts), which waits the same way.
+ */
 export interface PendingPod {
+  /** `<project>/<pod>`, or the reservation's key. */
   name: string;
   cpuMilli: number;
   memoryBytes: number;
+  /** Room wanted by what is not a pod. */
+  reservation?: boolean;
 }
 
 export interface ScalingPolicy {
@@ -74,6 +80,6 @@ export type ScalingAction =
 
 export interface ScalingPlan {
   actions: ScalingAction[];
-  /** Pending pods no host of the group's type could hold, even empty: no scaling helps them. */
+  /** Pending pods (and reservations) no host of the group's type could hold, even empty: no scaling helps them. */
   tooLarge: string[];
 }

@@ -4,12 +4,16 @@
 // pod into the room a proxy takes. A Service's proxy tasks are found by their `startedBy` token
 // and used, replaced or stopped only while their tags say Berth ran them for that project and
 // Service (STYLE 7). A proxy whose task definition changed (the Service's ports did) is replaced:
-// the new task is run, and the old ones are stopped once it runs. The room follows the tasks ECS
+// the new task is run, and the old ones are stopped once it runs; a proxy on a host cordoned
+// (shared/scheduler/cordon.ts: the autoscaler retiring it, or ECS draining it) is moved the same
+// way, so that the host can go. The room follows the tasks ECS
 // keeps: each live task holds its reservation on its host (one found without, say run before
 // reservations were counted, is booked where it is), and a reservation without a live task there
 // is given back, so a proxy stopped or moved frees its room at the next pass. A proxy that
 // stopped (its host went, it failed) is run again when its task's state change arrives
-// (functions/reconcilers/resync.ts) or, at the latest, by the one-minute resync.
+// (functions/reconcilers/resync.ts) or, at the latest, by the one-minute resync. A proxy no host
+// has room for is recorded as wanted room (shared/scheduler/wanted-room.ts), which the autoscaler
+// grows the tenant hosts for; the record goes with the Service.
 // AWS documentation: Amazon ECS API Reference, ListTasks (startedBy; desiredStatus),
 // DescribeTasks (include TAGS; Task.attachments ElasticNetworkInterface privateIPv4Address),
 // DescribeTaskDefinition (include TAGS), RegisterTaskDefinition, RunTask (tasks, failures
@@ -29,12 +33,13 @@ import { tagMap } from './ecs-pod-spec.ts';
 import type { Host } from '../model/objects.ts';
 import type { Reconciler } from '../reconcile/types.ts';
 import { TASK_STATE_CHANGE, type EcsEvent, type EcsTaskDetail } from './ecs-events.ts';
+import { cordoned } from '../scheduler/cordon.ts';
 import type { Held, HostReservations } from '../scheduler/reservations.ts';
 import { hostNameOf } from './ecs-hosts.ts';
 import { NotOwnedError, ownedByBerth } from './ownership.ts';
 import { taskAddress } from './pod-network.ts';
 import {
-  PROXY_RESERVATION, PROXY_TAGS, proxyContentHash, proxyRoomKey, proxyRoomPrefix, proxyRunTaskInput, proxyServiceOf, proxyTags, proxyTaskDefinitionInput, proxyToken, type ServiceProxySettings,
+  PROXY_RESERVATION, PROXY_ROOM_PREFIX, PROXY_TAGS, proxyContentHash, proxyOfRoomKey, proxyRoomKey, proxyRoomPrefix, proxyRunTaskInput, proxyServiceOf, proxyTags, proxyTaskDefinitionInput, proxyToken, type ServiceProxySettings,
 } from './service-proxy-task.ts';
 
 const STOP_REASON = 'Berth: the Service was deleted or its proxy replaced';
@@ -47,7 +52,7 @@ export interface EcsServiceProxiesOptions extends ServiceProxySettings {
   /** The project's security group (project-security-groups.ts), made when missing. */
   securityGroupOf(project: string): Promise<string>;
   /** The tenant hosts' room, where each proxy's reservation is counted (the Host objects). */
-  room: Pick<HostReservations, 'held' | 'reserve' | 'hold' | 'release'>;
+  room: Pick<HostReservations, 'held' | 'reserve' | 'hold' | 'release' | 'wanted' | 'unwant'>;
 }
 
 /** A host a proxy may be run on: one of the ECS fleet's, with the EC2 instance RunTask's constraint names. */
@@ -99,11 +104,24 @@ export class EcsServiceProxies implements ServiceProxies {
     const input = proxyTaskDefinitionInput(spec, this.o);
     const hash = proxyContentHash(input);
     const tasks = await this.tasks(spec.project, spec.service);
-    const current = tasks.filter((t) => tagMap(t.tags)[PROXY_TAGS.contentHash] === hash);
-    const running = current.find((t) => t.lastStatus === 'RUNNING' && taskAddress(t));
     const { held, hosts } = await this.o.room.held(proxyRoomPrefix(spec.project, spec.service));
+    // A task on a cordoned host is replaced as one of an older spec is: it must leave, so that the host can.
+    const leaving = new Set(hosts.filter(cordoned).map((h) => h.metadata.name));
+    const ofSpec = tasks.filter((t) => tagMap(t.tags)[PROXY_TAGS.contentHash] === hash);
+    const current = ofSpec.filter((t) => !leaving.has(this.hostOf(t) ?? ''));
+    const answering = (list: Task[]) => list.find((t) => t.lastStatus === 'RUNNING' && taskAddress(t));
+    let running = answering(current);
     const live = tasks.flatMap((t) => this.heldBy(spec, t));
-    if (!current.length) live.push(await this.run(spec, input, hash, hosts));
+    if (!current.length) {
+      try {
+        live.push(await this.run(spec, input, hash, hosts));
+      } catch (err) {
+        // No room elsewhere yet (it is wanted: the autoscaler grows the fleet, or reopens the host):
+        // the proxy being moved keeps answering, and the Service's names stay in sync meanwhile.
+        running = answering(ofSpec);
+        if (!running) throw err;
+      }
+    }
     // The room follows the tasks: booked where one is, given back where none is any more.
     for (const l of live) if (!held.some((h) => h.host === l.host && h.key === l.key)) await this.o.room.hold(l.host, l.key, PROXY_RESERVATION);
     for (const h of held) if (!live.some((l) => l.host === h.host && l.key === h.key)) await this.o.room.release(h);
@@ -115,13 +133,19 @@ export class EcsServiceProxies implements ServiceProxies {
 
   /** Where a task of the Service's holds its room: its host and its content hash's key. */
   private heldBy(spec: ServiceProxySpec, t: Task): Held[] {
-    return t.containerInstanceArn ? [{ host: hostNameOf(t.containerInstanceArn), key: proxyRoomKey(spec.project, spec.service, tagMap(t.tags)[PROXY_TAGS.contentHash] ?? '') }] : [];
+    const host = this.hostOf(t);
+    return host ? [{ host, key: proxyRoomKey(spec.project, spec.service, tagMap(t.tags)[PROXY_TAGS.contentHash] ?? '') }] : [];
+  }
+
+  /** The Host a task runs on, once ECS has placed it. */
+  private hostOf(t: Task): string | undefined {
+    return t.containerInstanceArn ? hostNameOf(t.containerInstanceArn) : undefined;
   }
 
   /** Reserves a host's room for the proxy, then runs it there; the room is given back when ECS refuses. */
   private async run(spec: ServiceProxySpec, input: ReturnType<typeof proxyTaskDefinitionInput>, hash: string, hosts: Host[]): Promise<Held> {
     const key = proxyRoomKey(spec.project, spec.service, hash);
-    const placed = await this.o.room.reserve({ key, request: PROXY_RESERVATION, eligible: proxyHost }, hosts);
+    const placed = await this.o.room.reserve({ key, request: PROXY_RESERVATION, eligible: proxyHost, holder: proxyRoomPrefix(spec.project, spec.service) }, hosts);
     const what = `the proxy of Service ${spec.project}/${spec.service}`;
     if ('unschedulable' in placed) throw new Error(`no tenant host has room for ${what} (64 CPU units, 32 MiB): ${placed.unschedulable}`);
     const at = { host: placed.host.metadata.name, key };
@@ -141,7 +165,13 @@ export class EcsServiceProxies implements ServiceProxies {
   async remove(project: string, service: string): Promise<'done' | 'pending'> {
     for (const t of await this.tasks(project, service)) await this.stop(t);
     for (const h of (await this.o.room.held(proxyRoomPrefix(project, service))).held) await this.o.room.release(h);
+    // Room it waited for is no longer wanted: the autoscaler must not grow the fleet for it.
+    await this.o.room.unwant(proxyRoomPrefix(project, service));
     return 'done';
+  }
+
+  async waiting(): Promise<{ project: string; service: string }[]> {
+    return (await this.o.room.wanted(PROXY_ROOM_PREFIX)).flatMap((w) => proxyOfRoomKey(w.key) ?? []);
   }
 
   private async stop(task: Task): Promise<void> {

@@ -51,9 +51,20 @@ export const PROXY_RESOURCES = { cpu: 64, memoryReservationMiB: 32, memoryMiB: 1
  * a container's memoryReservation when it has one).
  */
 export const PROXY_RESERVATION: Resources = { cpuMilli: Math.ceil((PROXY_RESOURCES.cpu * 1000) / 1024), memoryBytes: PROXY_RESOURCES.memoryReservationMiB * 2 ** 20 };
+/** What every proxy's reservation key starts with. */
+export const PROXY_ROOM_PREFIX = 'proxy:';
 /** The keys of a Service's proxies' reservations on hosts: `proxy:<project>/<service>#<content hash>`. */
-export const proxyRoomPrefix = (project: string, service: string): string => `proxy:${project}/${service}#`;
+export const proxyRoomPrefix = (project: string, service: string): string => `${PROXY_ROOM_PREFIX}${project}/${service}#`;
 export const proxyRoomKey = (project: string, service: string, hash: string): string => `${proxyRoomPrefix(project, service)}${hash}`;
+/**
+ * The Service whose proxy's reservation key this is; undefined for any other key.
+ * @example proxyOfRoomKey('proxy:shop/db#3f2a…') // { project: 'shop', service: 'db' }
+ */
+export function proxyOfRoomKey(key: string): { project: string; service: string } | undefined {
+  const m = /^proxy:([^/#]+)\/([^/#]+)#/.exec(key);
+  return m ? { project: m[1]!, service: m[2]! } : undefined;
+}
+
 /** The image user (Debian's nobody): the proxy never runs as root. */
 const PROXY_USER = '65534:65534';
 

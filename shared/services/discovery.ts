@@ -9,7 +9,8 @@
 // endpoints' answers match, and makes or replaces its proxy when its ports changed; a deleted
 // Service's proxy and names go; a deleted project's namespace goes with it (the project
 // finalizer waits for it); the resync also sweeps names and namespaces whose Service or project
-// is no longer in the store, and runs again a proxy that stopped. A Service is registered only
+// is no longer in the store, and the room a deleted Service's proxy waited for, and runs again a
+// proxy that stopped. A Service is registered only
 // into its own project's namespace, with its own project's pods, and its proxy runs on its own
 // project's network: nothing in a request chooses any of them.
 import { podPortOf } from '../fleet/service-env.ts';
@@ -63,8 +64,10 @@ export interface ServiceProxySpec {
 export interface ServiceProxies {
   /** Runs the proxy if missing (replacing one of another spec); its address once it runs. */
   ensure(spec: ServiceProxySpec): Promise<{ address?: string }>;
-  /** Stops the Service's proxy. */
+  /** Stops the Service's proxy, and forgets the room it waited for. */
   remove(project: string, service: string): Promise<'done' | 'pending'>;
+  /** The Services whose proxies wait for room on the hosts (the resync sweeps those whose Service has gone). */
+  waiting?(): Promise<{ project: string; service: string }[]>;
 }
 
 /**
@@ -176,12 +179,22 @@ export function serviceDiscoveryReconciler(store: ObjectStore, discovery: Servic
       for (const ns of await discovery.list()) {
         if (!projects.has(ns.project)) {
           // Its Services first: each stops its proxy (the namespace's removal would not).
-          for (const name of ns.services) yield { kind: 'Service', project: ns.project, name };
+          for (const name of ns.services) {
+            services.add(`${ns.project}/${name}`);
+            yield { kind: 'Service', project: ns.project, name };
+          }
           yield projectRef(ns.project);
           continue;
         }
-        for (const name of ns.services) if (!services.has(`${ns.project}/${name}`)) yield { kind: 'Service', project: ns.project, name };
+        for (const name of ns.services) {
+          if (services.has(`${ns.project}/${name}`)) continue;
+          // Swept once: its wanted room (below) goes in the same reconcile.
+          services.add(`${ns.project}/${name}`);
+          yield { kind: 'Service', project: ns.project, name };
+        }
       }
+      // A proxy that never found room has no names yet: the room it waited for goes with its Service.
+      for (const w of (await proxies.waiting?.()) ?? []) if (!services.has(`${w.project}/${w.service}`)) yield { kind: 'Service', project: w.project, name: w.service };
     },
   };
 }

@@ -2,6 +2,7 @@
 // into hosts of the group's size, after the room already there and on its way, capped by the
 // group's maximum), and how an empty host is retired (idle, then cordoned and unprotected after
 // the quiet period, then terminated), never one with pods nor one Auto Scaling reports protected.
+// Room a reservation (a Service's proxy) wants and no host has counts as a pending pod does.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, plan } from '../../shared/autoscale/plan.ts';
 import type { GroupInstance, PendingPod, ScalingGroup, ScalingHost } from '../../shared/autoscale/types.ts';
@@ -55,6 +56,19 @@ describe('scale-out for pods that fit nowhere', () => {
   it('a pod larger than any host of the group is reported, not scaled for', () => {
     const { actions, tooLarge } = plan([busy(1, 2000, GiB)], [pod('huge', 4000, GiB)], group([inService(1)]), T0);
     expect(tooLarge).toEqual(['huge']);
+    expect(actions.filter((a) => a.type === 'set-desired')).toEqual([]);
+  });
+
+  it('counts room wanted by a reservation (a Service\'s proxy) as it counts a pending pod, and says which waits', () => {
+    const proxy: PendingPod = { name: 'proxy:shop/db#1', cpuMilli: 63, memoryBytes: 32 * MiB, reservation: true };
+    const full = busy(1, 2000, GiB);
+    expect(plan([full], [proxy], group([inService(1)]), T0).actions).toContainEqual({ type: 'set-desired', desired: 2, reason: '1 pending reservation needs 1 more host' });
+    expect(plan([full], [proxy, pod('a', 1000, GiB)], group([inService(1)]), T0).actions).toContainEqual({ type: 'set-desired', desired: 2, reason: '1 pending pod and 1 pending reservation need 1 more host' });
+    // Room left on an open host is its own answer: nothing bought.
+    expect(plan([busy(1, 1900, GiB)], [proxy], group([inService(1)]), T0).actions.filter((a) => a.type === 'set-desired')).toEqual([]);
+    // One larger than a whole host is reported as a too-large pod is.
+    const { actions, tooLarge } = plan([full], [{ ...proxy, memoryBytes: 8 * GiB }], group([inService(1)]), T0);
+    expect(tooLarge).toEqual(['proxy:shop/db#1']);
     expect(actions.filter((a) => a.type === 'set-desired')).toEqual([]);
   });
 

@@ -4,13 +4,17 @@
 // ports change (the old one stopped only once the new one runs), a lost one run again, a task
 // Berth did not run for that Service never used or stopped, and a refusal to place reported.
 // Each proxy's room is reserved on the Host Berth chose (Host objects on DynamoDB Local) before
-// RunTask places it there, and given back when it stops, moves or is refused.
+// RunTask places it there, and given back when it stops, moves or is refused; room no host has is
+// recorded as wanted until it is found or the Service goes. A proxy on a host cordoned for
+// scale-in moves off it as a changed one is replaced.
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
 import { PROXY_RESERVATION, proxyContentHash, proxyRoomKey, proxyTaskDefinitionInput, proxyToken } from '../../shared/aws/service-proxy-task.ts';
 import type { Host } from '../../shared/model/objects.ts';
+import { DRAINING_ANNOTATION } from '../../shared/scheduler/cordon.ts';
 import { HostReservations } from '../../shared/scheduler/reservations.ts';
+import { wantedRoom } from '../../shared/scheduler/wanted-room.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { ECS_REGION, FakeEcsProxies } from './ecs-proxy-fake.ts';
 
@@ -38,6 +42,14 @@ async function setup() {
 }
 
 const hostNamed = async (name: string) => (await t.store.get<Host>({ kind: 'Host', project: '', name }))!;
+/** The RunTask request of the first task definition of db's proxy, placed on the EC2 instance `instance`. */
+const runTaskOn = (instance: string) => ({
+  cluster: 'berth', taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-proxy-shop_db:1', count: 1, launchType: 'EC2',
+  startedBy: proxyToken('shop', 'db'), group: 'berth-proxy:shop/db',
+  placementConstraints: [{ type: 'memberOf', expression: 'attribute:berth.role == tenant' }, { type: 'memberOf', expression: `ec2InstanceId == ${instance}` }],
+  networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-0shop'], assignPublicIp: 'DISABLED' } },
+  tags: expect.arrayContaining([{ key: 'berth:service', value: 'db' }, { key: 'berth:content-hash', value: HASH }]), enableECSManagedTags: true,
+});
 
 describe('a Service\'s proxy task', () => {
   it('is run once, on the project\'s network, in these requests; its address is answered once ECS runs it', async () => {
@@ -48,14 +60,8 @@ describe('a Service\'s proxy task', () => {
     expect(sent[0]!.input).toEqual({ cluster: 'berth', startedBy: proxyToken('shop', 'db'), desiredStatus: 'RUNNING' });
     expect(sent[1]!.input).toEqual({ taskDefinition: 'berth-proxy-shop_db', include: ['TAGS'] });
     expect(sent[2]!.input).toMatchObject({ family: 'berth-proxy-shop_db', networkMode: 'awsvpc', tags: expect.arrayContaining([{ key: 'berth:content-hash', value: HASH }]) });
-    expect(sent[3]!.input).toEqual({
-      cluster: 'berth', taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-proxy-shop_db:1', count: 1, launchType: 'EC2',
-      startedBy: proxyToken('shop', 'db'), group: 'berth-proxy:shop/db',
-      // On the host Berth chose and booked the room on, not wherever ECS would have put it.
-      placementConstraints: [{ type: 'memberOf', expression: 'attribute:berth.role == tenant' }, { type: 'memberOf', expression: 'ec2InstanceId == i-0a1b2c3d4e5f60718' }],
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-0shop'], assignPublicIp: 'DISABLED' } },
-      tags: expect.arrayContaining([{ key: 'berth:service', value: 'db' }, { key: 'berth:content-hash', value: HASH }]), enableECSManagedTags: true,
-    });
+    // On the host Berth chose and booked the room on, not wherever ECS would have put it.
+    expect(sent[3]!.input).toEqual(runTaskOn('i-0a1b2c3d4e5f60718'));
     expect(groups).toEqual(['shop']);
     // 64 CPU units are 63 millicores (64 units again when a pod's are converted), 32 MiB the container's memoryReservation.
     expect(PROXY_RESERVATION).toEqual({ cpuMilli: 63, memoryBytes: 32 * MiB });
@@ -150,6 +156,61 @@ describe('a Service\'s proxy task', () => {
     await expect(proxies.ensure(db)).rejects.toThrow('no tenant host has room for the proxy of Service shop/db (64 CPU units, 32 MiB): 0/1 hosts are available: 1 insufficient cpu.');
     expect(fake.sent().map((c) => c.name)).not.toContain('RunTask');
     expect((await hostNamed(host)).status.reserved).toBeUndefined();
+    // The room is wanted (the autoscaler grows the fleet for it), once however many passes, until the Service goes.
+    await expect(proxies.ensure(db)).rejects.toThrow('no tenant host has room');
+    expect(await wantedRoom(t.store)).toEqual([{ key: proxyRoomKey('shop', 'db', HASH), request: PROXY_RESERVATION, since: expect.any(String) }]);
+    expect(await proxies.waiting()).toEqual([{ project: 'shop', service: 'db' }]);
+    expect(await proxies.remove('shop', 'db')).toBe('done');
+    expect(await wantedRoom(t.store)).toEqual([]);
+  });
+
+  it('moves off a host cordoned for scale-in: the new one is run elsewhere, the old one answers until it runs, then is stopped and its room given back', async () => {
+    const { proxies, host } = await setup();
+    await proxies.ensure(db);
+    fake.startAll();
+    const [old] = fake.live();
+    const other = await fake.tenantHost(t.store, 'i-0f1e2d3c4b5a69788');
+    const cur = await hostNamed(host);
+    await t.store.update<Host>({ ...cur, metadata: { ...cur.metadata, annotations: { [DRAINING_ANNOTATION]: '2026-12-04T10:00:00.000Z' } } });
+    fake.mock.resetHistory();
+    // Until the new one runs, nothing is answered anew: the Service's name keeps the old proxy.
+    expect(await proxies.ensure(db)).toEqual({});
+    const sent = fake.sent();
+    // The task definition is the same (cached): only the run, on the other host.
+    expect(sent.map((c) => c.name)).toEqual(['ListTasks', 'DescribeTasks', 'RunTask']);
+    expect(sent[1]!.input).toEqual({ cluster: 'berth', tasks: [old!.taskArn], include: ['TAGS'] });
+    expect(sent[2]!.input).toEqual(runTaskOn('i-0f1e2d3c4b5a69788'));
+    // While both run, each holds its room.
+    expect((await hostNamed(host)).status.reserved).toEqual({ [proxyRoomKey('shop', 'db', HASH)]: PROXY_RESERVATION });
+    expect((await hostNamed(other.metadata.name)).status.reserved).toEqual({ [proxyRoomKey('shop', 'db', HASH)]: PROXY_RESERVATION });
+    // Still starting: nothing more is run, nothing stopped.
+    fake.mock.resetHistory();
+    expect(await proxies.ensure(db)).toEqual({});
+    expect(fake.sent().map((c) => c.name)).toEqual(['ListTasks', 'DescribeTasks']);
+    fake.startAll((n) => `10.0.3.${110 + n}`);
+    fake.mock.resetHistory();
+    expect(await proxies.ensure(db)).toEqual({ address: '10.0.3.111' });
+    expect(fake.sent().map((c) => c.name)).toEqual(['ListTasks', 'DescribeTasks', 'StopTask']);
+    expect(fake.sent()[2]!.input).toEqual({ cluster: 'berth', task: old!.taskArn, reason: 'Berth: the Service was deleted or its proxy replaced' });
+    // The next pass sees the old one stopping and gives its room back: the cordoned host is empty, the autoscaler can retire it.
+    expect(await proxies.ensure(db)).toEqual({ address: '10.0.3.111' });
+    expect((await hostNamed(host)).status).toMatchObject({ requested: { cpuMilli: 0, memoryBytes: 0 }, reserved: {} });
+    expect((await hostNamed(other.metadata.name)).status.requested).toEqual(PROXY_RESERVATION);
+    expect(fake.live().map((t) => t.taskArn)).not.toContain(old!.taskArn);
+  });
+
+  it('keeps answering from a cordoned host while no other host has room, and wants the room meanwhile', async () => {
+    const { proxies, host } = await setup();
+    await proxies.ensure(db);
+    fake.startAll();
+    const cur = await hostNamed(host);
+    await t.store.update<Host>({ ...cur, metadata: { ...cur.metadata, annotations: { [DRAINING_ANNOTATION]: '2026-12-04T10:00:00.000Z' } } });
+    fake.mock.resetHistory();
+    expect(await proxies.ensure(db)).toEqual({ address: '10.0.3.101' });
+    expect(fake.sent().map((c) => c.name)).toEqual(['ListTasks', 'DescribeTasks']);
+    expect(fake.live()).toHaveLength(1);
+    expect((await hostNamed(host)).status.requested).toEqual(PROXY_RESERVATION);
+    expect((await wantedRoom(t.store)).map((w) => w.key)).toEqual([proxyRoomKey('shop', 'db', HASH)]);
   });
 
   it('reports a task ECS could not place as an error naming ECS\'s reason, and gives its room back', async () => {

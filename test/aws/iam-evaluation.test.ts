@@ -92,7 +92,8 @@ import { discoverEcsHosts, hostNameOf } from '../../shared/aws/ecs-hosts.ts';
 import { EcsBuildLauncher } from '../../shared/aws/ecs-launcher.ts';
 import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
-import { proxyContentHash, proxyFamily, proxyTags, proxyTaskDefinitionInput, proxyToken } from '../../shared/aws/service-proxy-task.ts';
+import { PROXY_RESERVATION, proxyContentHash, proxyFamily, proxyRoomKey, proxyTags, proxyTaskDefinitionInput, proxyToken } from '../../shared/aws/service-proxy-task.ts';
+import { dropWanted, WANTED_KIND, wantedRoom } from '../../shared/scheduler/wanted-room.ts';
 import { EcsPodSecrets } from '../../shared/aws/ecs-pod-secrets.ts';
 import { EcsPodContainers } from '../../shared/aws/ecs-pods.ts';
 import { IamProjectRoles } from '../../shared/aws/iam-project-roles.ts';
@@ -1136,6 +1137,43 @@ describe('Services\' proxies on ECS', () => {
     expect(sent.find((c) => c.name === 'RunTaskCommand')!.input.placementConstraints).toContainEqual({ type: 'memberOf', expression: 'ec2InstanceId == i-0a1b2c3d4e5f60718' });
     const v = await verdicts(which === 'stream' ? stream : resync, sent);
     expect(v.some((x) => /ecs:RunTask on .*task-definition\/berth-proxy-shop_db:1$/.test(x))).toBe(true);
+    expect(refused(v)).toEqual([]);
+  });
+
+  it.each([['stream'], ['resync']])('the %s function records and forgets the room a proxy waits for (its wanted reservation) under its policies', async (which) => {
+    answer();
+    const spec = { project: 'shop', service: 'db', ports: [{ port: 5432, target: 5432 }] };
+    const settings = { image: `${REGISTRY}/berth/service-proxy:1`, executionRoleOf: (p: string) => projectRoleArn(BOUNDARY, p) };
+    mocks.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    const d = mocks.dynamodb;
+    const store = new DynamoObjectStore({ client: new DynamoDBClient({ region: REGION }), tableName: TABLE });
+    d.on(PutItemCommand).resolves({});
+    d.on(DeleteItemCommand).resolves({});
+    // A tenant Host with no room left, and the wanted reservation a first pass recorded.
+    const host = encode({
+      kind: 'Host', metadata: { name: hostNameOf(INSTANCE), project: '', uid: 'u1', resourceVersion: '1', generation: 1, creationTimestamp: '2026-12-04T10:00:00Z' },
+      spec: { provider: 'ecs', endpoint: INSTANCE, address: '10.0.3.17', capacity: { cpu: '2000m', memory: '3800Mi' }, unschedulable: false, instanceId: 'i-0a1b2c3d4e5f60718' },
+      status: { allocatable: { cpuMilli: 2000, memoryBytes: 3800 * 2 ** 20 }, requested: { cpuMilli: 2000, memoryBytes: 3800 * 2 ** 20 }, ready: true, conditions: [] },
+    } as never);
+    const key = proxyRoomKey('shop', 'db', proxyContentHash(proxyTaskDefinitionInput(spec, settings)));
+    const wanted = encode({
+      kind: WANTED_KIND, metadata: { name: key, project: '', uid: 'u2', resourceVersion: '1', generation: 1, creationTimestamp: '2026-12-04T10:00:00Z' },
+      spec: { request: PROXY_RESERVATION, since: '2026-12-04T10:00:00.000Z' }, status: {},
+    } as never);
+    const itemOf = (pk: string) => (pk === `C#${WANTED_KIND}` ? wanted : host);
+    d.on(QueryCommand).callsFake((input: Record<string, unknown>) => ({ Items: [itemOf(leadingKey(input)) as never], Count: 1, ScannedCount: 1 }));
+    d.on(GetItemCommand).callsFake((input: Record<string, unknown>) => ({ Item: itemOf(leadingKey(input)) as never }));
+    const proxies = new EcsServiceProxies({ client: ecsClient(), cluster: CLUSTER, subnets: ['subnet-0a1b2c3d'], securityGroupOf: async () => GROUP_ID, room: new HostReservations(store), ...settings });
+    const sent = await capture(async () => {
+      await expect(proxies.ensure(spec)).rejects.toThrow('no tenant host has room');
+      await proxies.remove('shop', 'db');
+      // The autoscaler's own reads and removals of wanted reservations (resync function) are these same requests.
+      await dropWanted(store, (await wantedRoom(store)).map((w) => w.key));
+    });
+    const onWanted = sent.filter((c) => c.name !== 'ListTasksCommand' && leadingKey(c.input) === `C#${WANTED_KIND}`).map((c) => c.name);
+    expect([...new Set(onWanted)].sort()).toEqual(['DeleteItemCommand', 'GetItemCommand', 'PutItemCommand', 'QueryCommand']);
+    const v = await verdicts(which === 'stream' ? stream : resync, sent);
+    expect(v.some((x) => x.startsWith('Allowed') && x.includes('dynamodb:PutItem'))).toBe(true);
     expect(refused(v)).toEqual([]);
   });
 

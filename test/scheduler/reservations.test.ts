@@ -1,7 +1,9 @@
 // Room held on hosts by what is not a pod (Services' proxies on AWS: shared/scheduler/reservations.ts)
 // and the scheduler reconciler, over DynamoDB Local: a pod is not bound into the room a proxy took,
 // a reservation and a binding racing for a host's last room never both win, two passes reserving
-// for one proxy book it once, and the pods' own release leaves a proxy's room booked.
+// for one proxy book it once, and the pods' own release leaves a proxy's room booked. Room no host
+// has is recorded as wanted (wanted-room.ts) once, and forgotten once it is reserved; a key held
+// on a host cordoned since stays there while its holder moves.
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
@@ -10,6 +12,8 @@ import type { Host, Pod } from '../../shared/model/objects.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { schedulerReconciler, UNSCHEDULABLE_RETRY_MS } from '../../shared/scheduler/reconciler.ts';
 import { HostReservations } from '../../shared/scheduler/reservations.ts';
+import { DRAINING_ANNOTATION } from '../../shared/scheduler/cordon.ts';
+import { WANTED_KIND } from '../../shared/scheduler/wanted-room.ts';
 import { ECS_REGION, FakeEcsProxies } from '../aws/ecs-proxy-fake.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 
@@ -114,5 +118,47 @@ describe('room held by Services\' proxies', () => {
     await room.release({ host: host.metadata.name, key: 'proxy:shop/db#1' });
     await room.release({ host: host.metadata.name, key: 'proxy:shop/db#1' });
     expect((await hostNamed(host.metadata.name)).status).toMatchObject({ requested: { cpuMilli: 0, memoryBytes: 0 }, reserved: {} });
+  });
+
+  it('that no host has is recorded as wanted once, keeping its first time; an earlier version\'s record is replaced; reserving it forgets it', async () => {
+    let clock = Date.parse('2026-12-04T10:00:00Z');
+    await fleet();
+    const room = new HostReservations(t.store, () => new Date(clock));
+    const host = await fake.tenantHost(t.store, 'i-0a1b2c3d4e5f60718', { cpuUnits: 1024 });
+    const full = await hostNamed(host.metadata.name);
+    await t.store.updateStatus<Host>({ ...full, status: { ...full.status, requested: { cpuMilli: 1000, memoryBytes: 0 } } });
+    const ask = (key: string) => room.reserve({ key, request: PROXY_RESERVATION, eligible: () => true, holder: 'proxy:shop/db#' });
+    expect(await ask('proxy:shop/db#1')).toEqual({ unschedulable: '0/1 hosts are available: 1 insufficient cpu.' });
+    clock += 60_000;
+    await ask('proxy:shop/db#1');
+    expect(await room.wanted()).toEqual([{ key: 'proxy:shop/db#1', request: PROXY_RESERVATION, since: '2026-12-04T10:00:00.000Z' }]);
+    // Another holder's wanted room is its own.
+    await room.reserve({ key: 'proxy:shop/dba#1', request: PROXY_RESERVATION, eligible: () => true, holder: 'proxy:shop/dba#' });
+    // The Service's ports changed while it waited: only the new version is wanted.
+    await ask('proxy:shop/db#2');
+    expect((await room.wanted()).map((w) => w.key)).toEqual(['proxy:shop/db#2', 'proxy:shop/dba#1']);
+    expect((await t.store.list(WANTED_KIND, '')).items.map((w) => w.metadata.name)).toEqual(['proxy:shop/db#2', 'proxy:shop/dba#1']);
+    // Room comes free: the reservation is made and nothing of that holder is wanted any more.
+    await t.store.updateStatus<Host>({ ...(await hostNamed(host.metadata.name)), status: { ...full.status, requested: { cpuMilli: 0, memoryBytes: 0 } } });
+    expect('host' in (await ask('proxy:shop/db#2'))).toBe(true);
+    expect((await room.wanted()).map((w) => w.key)).toEqual(['proxy:shop/dba#1']);
+    await room.unwant('proxy:shop/dba#');
+    await room.unwant('proxy:shop/dba#');
+    expect(await room.wanted()).toEqual([]);
+  });
+
+  it('held on a host cordoned since stays booked there while room is reserved elsewhere: its holder still runs there until it has moved', async () => {
+    const { room } = await fleet();
+    const first = await fake.tenantHost(t.store, 'i-0a1b2c3d4e5f60718');
+    const request = { key: 'proxy:shop/db#1', request: PROXY_RESERVATION, eligible: () => true };
+    expect(await room.reserve(request)).toMatchObject({ host: { metadata: { name: first.metadata.name } } });
+    const second = await fake.tenantHost(t.store, 'i-0f1e2d3c4b5a69788');
+    const cur = await hostNamed(first.metadata.name);
+    await t.store.update<Host>({ ...cur, metadata: { ...cur.metadata, annotations: { [DRAINING_ANNOTATION]: '2026-12-04T10:00:00.000Z' } } });
+    expect(await room.reserve(request)).toMatchObject({ host: { metadata: { name: second.metadata.name } } });
+    expect((await room.held('proxy:shop/db#')).held.sort((a, b) => (a.host < b.host ? -1 : 1))).toEqual(
+      [{ host: first.metadata.name, key: request.key }, { host: second.metadata.name, key: request.key }].sort((a, b) => (a.host < b.host ? -1 : 1)),
+    );
+    expect((await hostNamed(first.metadata.name)).status.requested).toEqual(PROXY_RESERVATION);
   });
 });

@@ -12,23 +12,17 @@
 // on the stranger's network and resolves only the stranger's pods; the victim's proxy runs in
 // the victim's security group, which a stranger's pod is not in. Resolving a name is not
 // reaching it: the victim's group lets in only the victim's own pods and proxies (and the routers).
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
-import { EcsServiceProxies } from '../../shared/aws/ecs-service-proxies.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CloudMapDiscovery } from '../../shared/aws/cloud-map.ts';
 import { projectIngressInput } from '../../shared/aws/pod-network.ts';
 import { endpointsReconciler } from '../../shared/deploy/endpoints.ts';
 import { startConfigOf } from '../../shared/fleet/pod-sync.ts';
 import type { Pod, Service } from '../../shared/model/objects.ts';
 import type { Reconciler } from '../../shared/reconcile/types.ts';
-import { foundationReconcilers } from '../../shared/reconcile/foundation.ts';
-import { serviceDiscoveryReconciler } from '../../shared/services/discovery.ts';
 import { ENDPOINT_SHARDS, shardName, shardOf } from '../../shared/services/endpoint-shards.ts';
-import { CLOUD_MAP_REGION, FakeCloudMap } from '../aws/cloud-map-fake.ts';
-import { HostReservations } from '../../shared/scheduler/reservations.ts';
-import { ECS_REGION, FakeEcsProxies } from '../aws/ecs-proxy-fake.ts';
 import { testApi, type TestApi } from '../support/api.ts';
+import { awsDiscovery } from '../support/aws-discovery.ts';
+import type { FakeCloudMap } from '../aws/cloud-map-fake.ts';
+import type { FakeEcsProxies } from '../aws/ecs-proxy-fake.ts';
 
 const V = 'shop';
 const S = 'lab';
@@ -80,15 +74,7 @@ const registeredInto = (project: string, name: string) => {
 
 beforeAll(async () => {
   api = await testApi();
-  cloudMap = new FakeCloudMap();
-  cloudMap.pendingPolls = 0;
-  ecs = new FakeEcsProxies();
-  await ecs.tenantHost(api.store, 'i-0a1b2c3d4e5f60718');
-  const names = new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: CLOUD_MAP_REGION }), vpcId: 'vpc-0b1e2a3c4d5e6f708', polls: 2, sleep: async () => {} });
-  const proxies = new EcsServiceProxies({ client: new ECSClient({ region: ECS_REGION }), cluster: 'berth', image: 'berth/service-proxy:1', subnets: ['subnet-a'], securityGroupOf: async (p) => groupOf(p), room: new HostReservations(api.store) });
-  discovery = serviceDiscoveryReconciler(api.store, names, proxies);
-  finalizer = foundationReconcilers(api.store, { serviceDiscovery: names })[0]!;
-  expect(finalizer.name).toBe('project-finalizer');
+  ({ cloudMap, ecs, discovery, finalizer } = await awsDiscovery(api.store, groupOf));
   endpoints = endpointsReconciler({ store: api.store });
   victim = await api.user('victim');
   stranger = await api.user('stranger');

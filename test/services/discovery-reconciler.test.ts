@@ -2,8 +2,8 @@
 // Map and ECS as their API References describe them (test/aws/cloud-map-fake.ts,
 // test/aws/ecs-proxy-fake.ts): a Service's endpoints' name follows its endpoints, its proxy is
 // run and its own name answers the proxy once it runs, waits (requeue) while its namespace is
-// being made or its proxy starting, goes (proxy, then names) when the Service goes;
-// the resync finds names and namespaces the store no longer has; failures reach onError and
+// being made or its proxy starting, goes (proxy, then names, and the room it waited for) when the
+// Service goes; the resync finds names, namespaces and wanted room the store no longer has; failures reach onError and
 // are thrown again for the runner's retry.
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudMapDiscovery } from '../../shared/aws/cloud-map.ts';
 import { EcsServiceProxies, proxyTaskEvent } from '../../shared/aws/ecs-service-proxies.ts';
 import type { Host, Service } from '../../shared/model/objects.ts';
+import { proxyOfRoomKey } from '../../shared/aws/service-proxy-task.ts';
+import { wantedRoom } from '../../shared/scheduler/wanted-room.ts';
 import type { ObjectRef } from '../../shared/model/types.ts';
 import { HostReservations } from '../../shared/scheduler/reservations.ts';
 import { PENDING_RETRY_MS, instancesOf, planInstances, serviceDiscoveryReconciler } from '../../shared/services/discovery.ts';
@@ -198,6 +200,28 @@ describe('the service-discovery reconciler', () => {
     expect(ecs.tasks.size).toBe(0);
     expect([...fake.answers('web.endpoints-0.demo.svc'), ...fake.answers('web.endpoints-1.demo.svc')]).toHaveLength(10);
     expect(fake.answers('web.demo.svc')).toEqual([]);
+  });
+
+  it('forgets the room a deleted Service\'s proxy waited for: on its deletion, and from the resync when that was missed', async () => {
+    fake.pendingPolls = 0;
+    const r = reconciler();
+    const host = (await t.store.list<Host>('Host', '')).items[0]!;
+    await t.store.updateStatus<Host>({ ...host, status: { ...host.status, requested: { ...host.status.allocatable } } });
+    await service('web', []);
+    await service('api', []);
+    for (const name of ['web', 'api']) await expect(r.reconcile({ kind: 'Service', project: P, name })).rejects.toThrow('no tenant host has room');
+    expect((await wantedRoom(t.store)).map((w) => proxyOfRoomKey(w.key))).toEqual([{ project: P, service: 'api' }, { project: P, service: 'web' }]);
+    // Deleted, and its deletion's record reaches the reconciler.
+    await t.store.delete({ kind: 'Service', project: P, name: 'web' });
+    expect(await r.reconcile({ kind: 'Service', project: P, name: 'web' })).toEqual({});
+    expect((await wantedRoom(t.store)).map((w) => proxyOfRoomKey(w.key))).toEqual([{ project: P, service: 'api' }]);
+    // Deleted while no event reached the reconciler (it never had names to sweep): the resync finds it by its wanted room.
+    await t.store.delete({ kind: 'Service', project: P, name: 'api' });
+    const refs = await collectAll(r.resync!());
+    expect(refs).toEqual([{ kind: 'Service', project: P, name: 'api' }]);
+    await r.reconcile(refs[0]!);
+    expect(await wantedRoom(t.store)).toEqual([]);
+    expect(await collectAll(r.resync!())).toEqual([]);
   });
 
   it('reports a failure to onError with the Service, and throws it again for the runner to retry', async () => {
