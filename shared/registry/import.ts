@@ -2,14 +2,16 @@
 // registry (blobs first, then the manifest under the tag), so that it runs and rolls out like a
 // built or pushed image. Manifest lists are narrowed to their linux/amd64 image. The source is
 // read anonymously (or with its registry's anonymous token); registries on the platform's own
-// machine or private networks are refused unless the platform allows them (tests, development).
+// machine or private networks are refused unless the platform allows them (tests, development),
+// by name first (checkSource) and then at every connection the copy makes (pinned-fetch.ts).
 import { createHash } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { BadRequestError, BerthError, ValidationError } from '../errors.ts';
 import { isLocalRegistry, parseImageReference } from '../images/access.ts';
-import { addressProblem } from '../builds/git-source.ts';
 import { RegistryHttp } from './http.ts';
-import { importFailure } from './import-outcome.ts';
+import { importFailure, isImportFailure } from './import-outcome.ts';
+import { pinnedFetch } from './pinned-fetch.ts';
+import { checkedAddresses, sourceRefused, type SourcePolicy } from './source-policy.ts';
 
 const MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -60,22 +62,36 @@ export interface ImportedImage {
   exposedPorts: number[];
 }
 
-/** Refuses sources on the platform's own machine or networks (by name or by what the name resolves to). */
-export async function checkSource(source: ImportSource, platformHost: string, allowPrivate: boolean): Promise<void> {
+/**
+ * Refuses sources on the platform's own machine or networks, by name or by what the name
+ * resolves to (source-policy.ts): a 422 naming `from`. The copy checks each connection again.
+ */
+export async function checkSource(source: ImportSource, platformHost: string, policy: SourcePolicy): Promise<void> {
   if (source.host.toLowerCase() === platformHost.toLowerCase()) {
     throw ValidationError.field('from', 'is in the platform registry already: use its image stream, or docker pull/push between projects you can reach');
   }
-  if (allowPrivate) return;
-  const host = source.host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  const addresses = isLocalRegistry(source.host) ? [] : await lookup(host, { all: true }).catch(() => undefined);
-  if (!addresses) throw ValidationError.field('from', `the registry ${source.host} could not be found`);
-  if (isLocalRegistry(source.host) || addresses.some((a) => addressProblem(a.address, { allowLocal: false }) !== undefined)) {
-    throw ValidationError.field('from', "names a registry on the platform's own machine or network");
+  const host = source.host.replace(/:\d+$/, '');
+  if (!policy.allowPrivate && !isIP(host.replace(/^\[|\]$/g, '')) && isLocalRegistry(source.host)) throw sourceRefused(`${host} names the machine itself or an internal service`);
+  await checkedAddresses(host, policy).catch((err: Error) => {
+    if (isImportFailure(err)) throw err;
+    throw ValidationError.field('from', `the registry ${source.host} could not be found`);
+  });
+}
+
+/**
+ * Copies `source` into `target`'s repository under its tag; returns the image's digest there.
+ * Every read from the source connects only to addresses `policy` allows, checked as it connects.
+ */
+export async function copyImage(source: ImportSource, target: ImportTarget, policy: SourcePolicy): Promise<ImportedImage> {
+  const pinned = pinnedFetch(policy);
+  try {
+    return await copyThrough(new RegistryHttp(undefined, pinned), source, target);
+  } finally {
+    pinned.close();
   }
 }
 
-/** Copies `source` into `target`'s repository under its tag; returns the image's digest there. */
-export async function copyImage(source: ImportSource, target: ImportTarget, from = new RegistryHttp()): Promise<ImportedImage> {
+async function copyThrough(from: RegistryHttp, source: ImportSource, target: ImportTarget): Promise<ImportedImage> {
   const src = `http${isLocalRegistry(source.host) ? '' : 's'}://${source.host}/v2/${source.repository}`;
   const repository = target.repository ?? `${target.project}/${target.stream}`;
   const dst = `${target.scheme ?? 'http'}://${target.host}/v2/${repository}`;
@@ -111,6 +127,7 @@ export function exposedPortsOf(config: { config?: { ExposedPorts?: Record<string
 
 async function getManifest(http: RegistryHttp, url: string): Promise<{ mediaType: string; bytes: Buffer }> {
   const res = await http.fetch(url, { headers: { Accept: ACCEPT } }).catch((err: Error) => {
+    if (isImportFailure(err)) throw err;
     throw importFailure(new BadRequestError('ImportFailed', `the source registry did not answer: ${err.message}`, 'check the image reference and that its registry is reachable from the platform'), 'SourceUnreachable');
   });
   if (res.status === 404 || res.status === 401 || res.status === 403) {
