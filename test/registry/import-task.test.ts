@@ -16,7 +16,7 @@ import { PLATFORM_REGISTRY_USER } from '../../shared/registry/types.ts';
 import { freePort } from '../../shared/local/ports.ts';
 import { startRegistry } from '../../shared/local/registry.ts';
 import { authRegistry, type AuthRegistry } from '../support/registry.ts';
-import { pushTestImage, registryFront } from '../support/import-sources.ts';
+import { pushTestImage, registryFront, scriptedDns } from '../support/import-sources.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const SOURCE_REPO = `import-task-${suffix}/web`;
@@ -123,22 +123,11 @@ describe('the import task', () => {
 // the instance metadata service (link-local) never is.
 describe('the import task\'s connections are pinned to checked addresses', () => {
   const METADATA = '169.254.169.254';
-  /** A resolver that answers each name from `answers`, in turn (the last answer repeats); `asked` counts the look-ups. */
-  function resolver(answers: Record<string, string[][]>) {
-    const asked: Record<string, number> = {};
-    const resolve = async (host: string) => {
-      const n = (asked[host] = (asked[host] ?? 0) + 1);
-      const list = answers[host];
-      if (!list) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-      return list[Math.min(n, list.length) - 1]!;
-    };
-    return { resolve, asked };
-  }
   const registryPort = () => inject('registryHost').split(':')[1]!;
   const run = (from: string, tag: string, policy: SourcePolicy) => runImport({ from, target: `${r.host}/shop/web:${tag}`, maxBytes: 2 ** 20, scheme: 'http', policy }, platform, log);
 
   it('a name is looked up again as the copy connects, through the same resolver: a pinned name copies', async () => {
-    const dns = resolver({ 'pinned.localhost': [['127.0.0.1']] });
+    const dns = scriptedDns({ 'pinned.localhost': [['127.0.0.1']] });
     const code = await run(`pinned.localhost:${registryPort()}/${SOURCE_REPO}:1`, 'pinned', { allowPrivate: true, resolve: dns.resolve });
     expect(code, lines.join('\n')).toBe(0);
     // Once for the check, then for the copy's connection(s): the copy never asked the system's DNS.
@@ -147,7 +136,7 @@ describe('the import task\'s connections are pinned to checked addresses', () =>
   });
 
   it('DNS rebinding: a name that passes the check and then answers the metadata address is refused, nothing copied', async () => {
-    const dns = resolver({ 'rebind.localhost': [['127.0.0.1'], [METADATA]] });
+    const dns = scriptedDns({ 'rebind.localhost': [['127.0.0.1'], [METADATA]] });
     lines.length = 0;
     const code = await run(`rebind.localhost:${registryPort()}/${SOURCE_REPO}:1`, 'rebound', { allowPrivate: true, resolve: dns.resolve });
     expect(code, lines.join('\n')).toBe(IMPORT_EXIT_CODES.SourceRefused);
@@ -164,7 +153,7 @@ describe('the import task\'s connections are pinned to checked addresses', () =>
     await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
     try {
       // 203.0.113.7 is a documentation address (RFC 5737): public to the policy, and never reached here.
-      const dns = resolver({ 'registry.rebind.test': [['203.0.113.7'], ['127.0.0.1']] });
+      const dns = scriptedDns({ 'registry.rebind.test': [['203.0.113.7'], ['127.0.0.1']] });
       lines.length = 0;
       const code = await run(`registry.rebind.test:${(trap.address() as AddressInfo).port}/org/web:1`, 'public-rebound', { allowPrivate: false, resolve: dns.resolve });
       expect(code, lines.join('\n')).toBe(IMPORT_EXIT_CODES.SourceRefused);
@@ -182,7 +171,7 @@ describe('the import task\'s connections are pinned to checked addresses', () =>
   ])('a blob redirect %s is refused before connecting, nothing copied', async (_what, to, message) => {
     const front = await registryFront({ upstream: inject('registryHost'), blobsTo: to });
     try {
-      const dns = resolver({ 'front.localhost': [['127.0.0.1']], 'storage.localhost': [[METADATA]] });
+      const dns = scriptedDns({ 'front.localhost': [['127.0.0.1']], 'storage.localhost': [[METADATA]] });
       lines.length = 0;
       const code = await run(`front.localhost:${front.port}/${SOURCE_REPO}:1`, 'redirected', { allowPrivate: true, resolve: dns.resolve });
       expect(code, lines.join('\n')).toBe(IMPORT_EXIT_CODES.SourceRefused);
@@ -198,7 +187,7 @@ describe('the import task\'s connections are pinned to checked addresses', () =>
     const front = await registryFront({ upstream: inject('registryHost'), blobsTo: () => '', realm: `http://${METADATA}/latest/api/token` });
     try {
       lines.length = 0;
-      const code = await run(`front.localhost:${front.port}/${SOURCE_REPO}:1`, 'token', { allowPrivate: true, resolve: resolver({ 'front.localhost': [['127.0.0.1']] }).resolve });
+      const code = await run(`front.localhost:${front.port}/${SOURCE_REPO}:1`, 'token', { allowPrivate: true, resolve: scriptedDns({ 'front.localhost': [['127.0.0.1']] }).resolve });
       expect(code, lines.join('\n')).toBe(IMPORT_EXIT_CODES.SourceRefused);
       expect(lines.at(-1)).toContain(`${METADATA} is a link-local address`);
     } finally {
@@ -209,7 +198,7 @@ describe('the import task\'s connections are pinned to checked addresses', () =>
   it('a blob redirect to an allowed storage host is followed, each hop checked, and the image copied', async () => {
     const front = await registryFront({ upstream: inject('registryHost'), blobsTo: (path) => `http://blobs.localhost:${registryPort()}${path}` });
     try {
-      const dns = resolver({ 'front.localhost': [['127.0.0.1']], 'blobs.localhost': [['127.0.0.1']] });
+      const dns = scriptedDns({ 'front.localhost': [['127.0.0.1']], 'blobs.localhost': [['127.0.0.1']] });
       const code = await run(`front.localhost:${front.port}/${SOURCE_REPO}:1`, 'via-storage', { allowPrivate: true, resolve: dns.resolve });
       expect(code, lines.join('\n')).toBe(0);
       expect(dns.asked['blobs.localhost']).toBeGreaterThanOrEqual(1);

@@ -72,3 +72,22 @@ export async function registryFront(opts: { upstream: string; blobsTo: (path: st
     }),
   };
 }
+
+/**
+ * A DNS of the test's making, as a hostile name server would answer: each name's answers in
+ * turn (the last one repeating), so that a name can answer one address to a check and another
+ * to the connection after it; `asked` counts the look-ups. Unknown names are ENOTFOUND.
+ */
+export function scriptedDns(answers: Record<string, string[][]> = {}) {
+  const dns = {
+    answers,
+    asked: {} as Record<string, number>,
+    resolve: async (host: string): Promise<string[]> => {
+      const n = (dns.asked[host] = (dns.asked[host] ?? 0) + 1);
+      const list = dns.answers[host];
+      if (!list) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+      return list[Math.min(n, list.length) - 1]!;
+    },
+  };
+  return dns;
+}
