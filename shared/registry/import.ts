@@ -109,7 +109,7 @@ async function copyThrough(from: RegistryHttp, source: ImportSource, target: Imp
     throw importFailure(new BerthError(413, 'TooLarge', `${source.repository}:${source.reference} is ${Math.ceil(size / 2 ** 20)} MiB, more than the ${Math.round(target.maxBytes / 2 ** 20)} MiB an import may copy`), 'TooLarge');
   }
   for (const digest of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) await copyBlob(from, `${src}/blobs/${digest}`, target.http, dst, digest);
-  const config = (await (await from.fetch(`${src}/blobs/${manifest.config.digest}`)).json()) as { config?: { ExposedPorts?: Record<string, unknown> } };
+  const config = (await (await from.fetch(`${src}/blobs/${manifest.config.digest}`).catch(sourceUnreachable)).json()) as { config?: { ExposedPorts?: Record<string, unknown> } };
   const put = await target.http.fetch(`${dst}/manifests/${target.tag}`, { method: 'PUT', headers: { 'Content-Type': got.mediaType }, body: got.bytes });
   if (!put.ok) throw importFailure(new BerthError(502, 'ImportFailed', `the platform registry refused the manifest: HTTP ${put.status}`), 'TargetRefused');
   const digest = `sha256:${createHash('sha256').update(got.bytes).digest('hex')}`;
@@ -125,11 +125,14 @@ export function exposedPortsOf(config: { config?: { ExposedPorts?: Record<string
     .sort((a, b) => a - b);
 }
 
+/** A read from the source that failed: the policy's refusal as it is, anything else SourceUnreachable (a 400, not a 500). */
+function sourceUnreachable(err: Error): never {
+  if (isImportFailure(err)) throw err;
+  throw importFailure(new BadRequestError('ImportFailed', `the source registry did not answer: ${err.message}`, 'check the image reference and that its registry is reachable from the platform'), 'SourceUnreachable');
+}
+
 async function getManifest(http: RegistryHttp, url: string): Promise<{ mediaType: string; bytes: Buffer }> {
-  const res = await http.fetch(url, { headers: { Accept: ACCEPT } }).catch((err: Error) => {
-    if (isImportFailure(err)) throw err;
-    throw importFailure(new BadRequestError('ImportFailed', `the source registry did not answer: ${err.message}`, 'check the image reference and that its registry is reachable from the platform'), 'SourceUnreachable');
-  });
+  const res = await http.fetch(url, { headers: { Accept: ACCEPT } }).catch(sourceUnreachable);
   if (res.status === 404 || res.status === 401 || res.status === 403) {
     throw importFailure(new BerthError(404, 'NotFound', `image ${url.replace(/^https?:\/\//, '').replace('/v2/', '/').replace('/manifests/', ':')} was not found (or needs credentials)`, { suggestion: 'check the name and tag; only public images can be imported' }), 'NotFound');
   }
@@ -140,7 +143,7 @@ async function getManifest(http: RegistryHttp, url: string): Promise<{ mediaType
 
 async function copyBlob(from: RegistryHttp, src: string, to: RegistryHttp, dst: string, digest: string): Promise<void> {
   if ((await to.fetch(`${dst}/blobs/${digest}`, { method: 'HEAD' })).ok) return;
-  const blob = await from.fetch(src);
+  const blob = await from.fetch(src).catch(sourceUnreachable);
   if (!blob.ok || !blob.body) throw importFailure(new BerthError(502, 'ImportFailed', `fetching blob ${digest} failed: HTTP ${blob.status}`), 'SourceUnreachable');
   const start = await to.fetch(`${dst}/blobs/uploads/`, { method: 'POST' });
   await start.body?.cancel();

@@ -183,6 +183,19 @@ describe('the import task\'s connections are pinned to checked addresses', () =>
     }
   });
 
+  it('a blob redirect to another scheme is SourceUnreachable, nothing copied', async () => {
+    const front = await registryFront({ upstream: inject('registryHost'), blobsTo: () => 'file:///etc/passwd' });
+    try {
+      lines.length = 0;
+      const code = await run(`front.localhost:${front.port}/${SOURCE_REPO}:1`, 'file', { allowPrivate: true, resolve: scriptedDns({ 'front.localhost': [['127.0.0.1']] }).resolve });
+      expect(code, lines.join('\n')).toBe(IMPORT_EXIT_CODES.SourceUnreachable);
+      expect(lines.at(-1)).toContain('file: is not http or https');
+      expect(await targetDigest('shop/web', 'file')).toBeUndefined();
+    } finally {
+      await front.stop();
+    }
+  });
+
   it('a token service at the metadata address is refused', async () => {
     const front = await registryFront({ upstream: inject('registryHost'), blobsTo: () => '', realm: `http://${METADATA}/latest/api/token` });
     try {
