@@ -53,7 +53,8 @@ export const DEPLOY_COLUMNS: Record<string, Column[]> = {
     agoColumn,
   ],
   Service: [
-    { header: 'CLUSTER-IP', value: (o) => o.spec?.clusterIP || '<pending>' },
+    // <none> on AWS, where Services are reached by name and hold no address.
+    { header: 'CLUSTER-IP', value: (o) => o.spec?.clusterIP || '<none>' },
     { header: 'PORT(S)', value: (o) => ((o.spec?.ports ?? []) as { port: number; protocol?: string }[]).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') },
     { header: 'SELECTOR', value: (o) => Object.entries(o.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>' },
     agoColumn,

@@ -66,5 +66,8 @@ export function wire(env: NodeJS.ProcessEnv = process.env, client: DynamoDBClien
     rateLimit: rateLimitFrom(env, client, tableName),
     // A held watch is billed by the second on Lambda: answered at once unless the deployment sets PAAS_WATCH_MAX_S.
     watch: watchSettingsFromEnv(env, LAMBDA_WATCH),
+    // On AWS a Service is its name in Cloud Map, answered with its proxy's address, and pods are
+    // given that name (the reconcilers' serviceNames): no cluster IP would name anything.
+    servicesByName: true,
   };
 }

@@ -8,6 +8,7 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { checkSource, copyImage, importSource } from '../../shared/registry/import.ts';
 import { RegistryHttp, type BasicCredentials } from '../../shared/registry/http.ts';
 import { DEFAULT_IMPORT_MAX_BYTES, failureKindOf, IMPORT_EXIT_CODES, importFailure } from '../../shared/registry/import-outcome.ts';
+import { PUBLIC_SOURCES, type SourcePolicy } from '../../shared/registry/source-policy.ts';
 
 export interface ImportJob {
   from: string;
@@ -17,10 +18,11 @@ export interface ImportJob {
   /** The target registry's scheme: https (ECR) unless told. */
   scheme?: 'http' | 'https';
   /**
-   * Checks the source again where the task runs, as the API did (checkSource, private sources
-   * refused): a name that resolved to a public address for the API may resolve otherwise now.
+   * What the source may be (public addresses only, unless given): checked again where the task
+   * runs, as the API did (a name that resolved to a public address for the API may resolve
+   * otherwise now), and at every connection of the copy.
    */
-  recheckSource?: boolean;
+  policy?: SourcePolicy;
 }
 
 /** The job an import task's environment names; throws naming the variable at fault. */
@@ -43,11 +45,12 @@ export async function runImport(job: ImportJob, credentials: BasicCredentials | 
   const tag = job.target.slice(colon + 1);
   try {
     const source = importSource(job.from);
-    if (job.recheckSource) await checkSource(source, host, false).catch((err: Error) => { throw importFailure(err, 'SourceRefused'); });
+    const policy = job.policy ?? PUBLIC_SOURCES;
+    await checkSource(source, host, policy).catch((err: Error) => { throw importFailure(err, 'SourceRefused'); });
     const image = await copyImage(source, {
       host, http: new RegistryHttp(credentials), scheme: job.scheme, repository, tag, maxBytes: job.maxBytes,
       project: repository.split('/').at(-2) ?? '', stream: repository.split('/').at(-1) ?? '',
-    });
+    }, policy);
     log(`imported ${job.from} as ${image.reference}${image.exposedPorts.length ? ` (exposes ${image.exposedPorts.join(', ')})` : ''}`);
     return 0;
   } catch (err) {
@@ -68,7 +71,7 @@ export async function ecrLogin(ecr: Pick<ECRClient, 'send'>): Promise<BasicCrede
 
 /** The task's main: the job from the environment, ECR's login, the copy; the exit code. */
 export async function importMain(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const job = { ...importJobFrom(env), recheckSource: true };
+  const job = importJobFrom(env);
   const timeoutSeconds = Number(env.IMPORT_TIMEOUT_SECONDS ?? 3000);
   const timer = setTimeout(() => {
     console.error(`import of ${job.from} ran past ${timeoutSeconds} s`);

@@ -82,6 +82,12 @@ export interface ApiDeps {
    * Lambda, where a held request is billed by the second, shorter (docs/cost.md, "Watches").
    */
   watch?: { maxSeconds: number; pollMs: number };
+  /**
+   * Services are reached by name only (AWS: Cloud Map and each Service's proxy): no cluster IP
+   * is allocated, and a Service asking for one is a 422 naming spec.clusterIP. Cluster IPs of
+   * each project's range otherwise (the all-in-one platform).
+   */
+  servicesByName?: boolean;
   /** The platform registry's token endpoint, push notifications and image imports; served when given. */
   registry?: RegistryDeps;
   /** Registry logins per project (ECR on AWS); `POST .../registrycredentials` is served when given. */

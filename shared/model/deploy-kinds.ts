@@ -265,7 +265,8 @@ export const serviceSpec = z.strictObject({
   ports: z.array(servicePort).min(1).max(20),
   /**
    * The Service's stable address on its project's network, allocated when it is created (left
-   * out or empty) and never changed; one asked for must be free and in the project's range.
+   * out or empty) and never changed; one asked for must be free and in the project's range. On
+   * AWS Services are reached by name and have none: one asked for there is refused.
    */
   clusterIP: z.union([z.literal(''), z.ipv4()]).optional(),
 });

@@ -1,6 +1,11 @@
 // Requests to a Docker registry's HTTP API with Docker's token protocol: a 401 that names a
 // Bearer realm is answered by asking the realm for a token for the scope it names (with Basic
-// credentials when given, anonymously otherwise) and trying once more with it.
+// credentials when given, anonymously otherwise) and trying once more with it. Requests go
+// through `fetch` unless another is given (an import's reads from its source: pinned-fetch.ts).
+
+/** What `fetch` is to RegistryHttp: one request, redirects followed. */
+export type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
 export interface BasicCredentials {
   username: string;
   password: string;
@@ -19,30 +24,33 @@ export class RegistryHttp {
   private readonly tokens = new Map<string, { token: string; until: number }>();
   private readonly basicHosts = new Set<string>();
 
-  constructor(private readonly credentials?: BasicCredentials) {}
+  constructor(
+    private readonly credentials?: BasicCredentials,
+    private readonly send: Fetch = (url, init) => fetch(url, init),
+  ) {}
 
   /** `fetch`, with a token fetched and cached (per scope) when the registry asks for one. */
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
     const host = new URL(url).host;
     // A registry that asked for Basic credentials once (ECR) gets them with every request: a
     // streamed upload cannot be sent twice.
-    if (this.credentials && this.basicHosts.has(host)) return fetch(url, withAuthorization(init, `Basic ${this.basic()}`));
+    if (this.credentials && this.basicHosts.has(host)) return this.send(url, withAuthorization(init, `Basic ${this.basic()}`));
     const challenge = this.tokens.get(scopeKey(url));
-    const first = await fetch(url, withBearer(init, challenge && challenge.until > Date.now() ? challenge.token : undefined));
+    const first = await this.send(url, withBearer(init, challenge && challenge.until > Date.now() ? challenge.token : undefined));
     if (first.status !== 401) return first;
     const header = first.headers.get('www-authenticate');
     if (this.credentials && /^Basic\b/i.test(header ?? '')) {
       await first.body?.cancel();
       this.basicHosts.add(host);
-      return fetch(url, withAuthorization(init, `Basic ${this.basic()}`));
+      return this.send(url, withAuthorization(init, `Basic ${this.basic()}`));
     }
     const bearer = parseBearerChallenge(header);
     if (!bearer) return first;
     await first.body?.cancel();
     const token = await this.token(bearer);
-    if (!token) return fetch(url, init);
+    if (!token) return this.send(url, init);
     this.tokens.set(scopeKey(url), { token, until: Date.now() + 60_000 });
-    return fetch(url, withBearer(init, token));
+    return this.send(url, withBearer(init, token));
   }
 
   private basic(): string {
@@ -55,7 +63,7 @@ export class RegistryHttp {
     for (const s of (c.scope ?? '').split(' ').filter(Boolean)) u.searchParams.append('scope', s);
     const headers: Record<string, string> = {};
     if (this.credentials) headers.Authorization = `Basic ${this.basic()}`;
-    const res = await fetch(u, { headers });
+    const res = await this.send(u, { headers });
     if (!res.ok) {
       await res.body?.cancel();
       return undefined;

@@ -25,6 +25,11 @@ export function importFailure<E extends Error>(err: E, kind: ImportFailureKind):
   return Object.assign(err, { importFailure: kind });
 }
 
+/** Whether an error already says what kind of failure it is (so that a wrapper passes it on). */
+export function isImportFailure(err: unknown): boolean {
+  return typeof (err as { importFailure?: unknown } | undefined)?.importFailure === 'string';
+}
+
 /** The kind of an error thrown by the copy; ImportFailed when it carries none. */
 export function failureKindOf(err: unknown): ImportFailureKind {
   const kind = (err as { importFailure?: ImportFailureKind } | undefined)?.importFailure;

@@ -2,14 +2,16 @@
 // registry (blobs first, then the manifest under the tag), so that it runs and rolls out like a
 // built or pushed image. Manifest lists are narrowed to their linux/amd64 image. The source is
 // read anonymously (or with its registry's anonymous token); registries on the platform's own
-// machine or private networks are refused unless the platform allows them (tests, development).
+// machine or private networks are refused unless the platform allows them (tests, development),
+// by name first (checkSource) and then at every connection the copy makes (pinned-fetch.ts).
 import { createHash } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { BadRequestError, BerthError, ValidationError } from '../errors.ts';
 import { isLocalRegistry, parseImageReference } from '../images/access.ts';
-import { addressProblem } from '../builds/git-source.ts';
 import { RegistryHttp } from './http.ts';
-import { importFailure } from './import-outcome.ts';
+import { importFailure, isImportFailure } from './import-outcome.ts';
+import { pinnedFetch } from './pinned-fetch.ts';
+import { checkedAddresses, sourceRefused, type SourcePolicy } from './source-policy.ts';
 
 const MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -60,22 +62,36 @@ export interface ImportedImage {
   exposedPorts: number[];
 }
 
-/** Refuses sources on the platform's own machine or networks (by name or by what the name resolves to). */
-export async function checkSource(source: ImportSource, platformHost: string, allowPrivate: boolean): Promise<void> {
+/**
+ * Refuses sources on the platform's own machine or networks, by name or by what the name
+ * resolves to (source-policy.ts): a 422 naming `from`. The copy checks each connection again.
+ */
+export async function checkSource(source: ImportSource, platformHost: string, policy: SourcePolicy): Promise<void> {
   if (source.host.toLowerCase() === platformHost.toLowerCase()) {
     throw ValidationError.field('from', 'is in the platform registry already: use its image stream, or docker pull/push between projects you can reach');
   }
-  if (allowPrivate) return;
-  const host = source.host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  const addresses = isLocalRegistry(source.host) ? [] : await lookup(host, { all: true }).catch(() => undefined);
-  if (!addresses) throw ValidationError.field('from', `the registry ${source.host} could not be found`);
-  if (isLocalRegistry(source.host) || addresses.some((a) => addressProblem(a.address, { allowLocal: false }) !== undefined)) {
-    throw ValidationError.field('from', "names a registry on the platform's own machine or network");
+  const host = source.host.replace(/:\d+$/, '');
+  if (!policy.allowPrivate && !isIP(host.replace(/^\[|\]$/g, '')) && isLocalRegistry(source.host)) throw sourceRefused(`${host} names the machine itself or an internal service`);
+  await checkedAddresses(host, policy).catch((err: Error) => {
+    if (isImportFailure(err)) throw err;
+    throw ValidationError.field('from', `the registry ${source.host} could not be found`);
+  });
+}
+
+/**
+ * Copies `source` into `target`'s repository under its tag; returns the image's digest there.
+ * Every read from the source connects only to addresses `policy` allows, checked as it connects.
+ */
+export async function copyImage(source: ImportSource, target: ImportTarget, policy: SourcePolicy): Promise<ImportedImage> {
+  const pinned = pinnedFetch(policy);
+  try {
+    return await copyThrough(new RegistryHttp(undefined, pinned), source, target);
+  } finally {
+    pinned.close();
   }
 }
 
-/** Copies `source` into `target`'s repository under its tag; returns the image's digest there. */
-export async function copyImage(source: ImportSource, target: ImportTarget, from = new RegistryHttp()): Promise<ImportedImage> {
+async function copyThrough(from: RegistryHttp, source: ImportSource, target: ImportTarget): Promise<ImportedImage> {
   const src = `http${isLocalRegistry(source.host) ? '' : 's'}://${source.host}/v2/${source.repository}`;
   const repository = target.repository ?? `${target.project}/${target.stream}`;
   const dst = `${target.scheme ?? 'http'}://${target.host}/v2/${repository}`;
@@ -93,7 +109,7 @@ export async function copyImage(source: ImportSource, target: ImportTarget, from
     throw importFailure(new BerthError(413, 'TooLarge', `${source.repository}:${source.reference} is ${Math.ceil(size / 2 ** 20)} MiB, more than the ${Math.round(target.maxBytes / 2 ** 20)} MiB an import may copy`), 'TooLarge');
   }
   for (const digest of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) await copyBlob(from, `${src}/blobs/${digest}`, target.http, dst, digest);
-  const config = (await (await from.fetch(`${src}/blobs/${manifest.config.digest}`)).json()) as { config?: { ExposedPorts?: Record<string, unknown> } };
+  const config = (await (await from.fetch(`${src}/blobs/${manifest.config.digest}`).catch(sourceUnreachable)).json()) as { config?: { ExposedPorts?: Record<string, unknown> } };
   const put = await target.http.fetch(`${dst}/manifests/${target.tag}`, { method: 'PUT', headers: { 'Content-Type': got.mediaType }, body: got.bytes });
   if (!put.ok) throw importFailure(new BerthError(502, 'ImportFailed', `the platform registry refused the manifest: HTTP ${put.status}`), 'TargetRefused');
   const digest = `sha256:${createHash('sha256').update(got.bytes).digest('hex')}`;
@@ -109,10 +125,14 @@ export function exposedPortsOf(config: { config?: { ExposedPorts?: Record<string
     .sort((a, b) => a - b);
 }
 
+/** A read from the source that failed: the policy's refusal as it is, anything else SourceUnreachable (a 400, not a 500). */
+function sourceUnreachable(err: Error): never {
+  if (isImportFailure(err)) throw err;
+  throw importFailure(new BadRequestError('ImportFailed', `the source registry did not answer: ${err.message}`, 'check the image reference and that its registry is reachable from the platform'), 'SourceUnreachable');
+}
+
 async function getManifest(http: RegistryHttp, url: string): Promise<{ mediaType: string; bytes: Buffer }> {
-  const res = await http.fetch(url, { headers: { Accept: ACCEPT } }).catch((err: Error) => {
-    throw importFailure(new BadRequestError('ImportFailed', `the source registry did not answer: ${err.message}`, 'check the image reference and that its registry is reachable from the platform'), 'SourceUnreachable');
-  });
+  const res = await http.fetch(url, { headers: { Accept: ACCEPT } }).catch(sourceUnreachable);
   if (res.status === 404 || res.status === 401 || res.status === 403) {
     throw importFailure(new BerthError(404, 'NotFound', `image ${url.replace(/^https?:\/\//, '').replace('/v2/', '/').replace('/manifests/', ':')} was not found (or needs credentials)`, { suggestion: 'check the name and tag; only public images can be imported' }), 'NotFound');
   }
@@ -123,7 +143,7 @@ async function getManifest(http: RegistryHttp, url: string): Promise<{ mediaType
 
 async function copyBlob(from: RegistryHttp, src: string, to: RegistryHttp, dst: string, digest: string): Promise<void> {
   if ((await to.fetch(`${dst}/blobs/${digest}`, { method: 'HEAD' })).ok) return;
-  const blob = await from.fetch(src);
+  const blob = await from.fetch(src).catch(sourceUnreachable);
   if (!blob.ok || !blob.body) throw importFailure(new BerthError(502, 'ImportFailed', `fetching blob ${digest} failed: HTTP ${blob.status}`), 'SourceUnreachable');
   const start = await to.fetch(`${dst}/blobs/uploads/`, { method: 'POST' });
   await start.body?.cancel();

@@ -18,4 +18,6 @@ export interface RegistryDeps {
    * (test registries on loopback). Off on a shared platform: such an import reaches inside it.
    */
   allowPrivateSources?: boolean;
+  /** Looks import sources' names up (dns.lookup by default; tests pass their own): source-policy.ts. */
+  resolveSource?: (host: string) => Promise<string[]>;
 }

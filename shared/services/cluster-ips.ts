@@ -98,6 +98,41 @@ export function keepClusterIP(stored: Service['spec'], given: Service['spec']): 
   return stored.clusterIP ? { ...given, clusterIP: stored.clusterIP } : given;
 }
 
+/** The one-line reason a cluster IP is refused where Services are reached by name. */
+export const BY_NAME_ONLY = 'is not used on this platform: Services are reached by name (<service>.<project>.svc), and no address is allocated; leave it out';
+
+/**
+ * How the API gives a Service its address. With cluster IPs (the all-in-one platform), one of
+ * the project's range, claimed in the Service's own write and kept for its life. By name only
+ * (AWS: Cloud Map answers the name with the Service's proxy, services/discovery.ts), none: a
+ * Service asking for one is a 422 naming spec.clusterIP, before anything is written.
+ */
+export interface ServiceAddresses {
+  /** Refuses what the platform cannot honour; run before any write (dry runs too). */
+  admit(spec: Service['spec']): void;
+  create(service: NewObject): Promise<BerthObject>;
+  /** The spec to store on replace. */
+  replace(stored: Service['spec'], given: Service['spec']): Service['spec'];
+}
+
+export function serviceAddresses(store: ObjectStore, opts: { byName?: boolean } = {}): ServiceAddresses {
+  if (opts.byName) {
+    const admit = (spec: Service['spec']) => {
+      if (spec.clusterIP) throw ValidationError.field('spec.clusterIP', BY_NAME_ONLY);
+    };
+    return {
+      admit,
+      create: (service) => store.create(service),
+      replace(_stored, given) {
+        admit(given);
+        return given;
+      },
+    };
+  }
+  const addressing = projectAddressings(store);
+  return { admit: () => {}, create: (service) => createServiceWithClusterIP(store, addressing, service), replace: keepClusterIP };
+}
+
 /** Frees the addresses of Services that are gone: a claim whose Service no longer exists (or holds another address) is deleted. */
 export function serviceAddressReconciler(deps: { store: ObjectStore }): Reconciler {
   const { store } = deps;

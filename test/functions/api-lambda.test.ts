@@ -2,17 +2,21 @@
 // DynamoDB Local: the same app the local server serves.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Identity } from '../../shared/auth/identity.ts';
-import { freshTable } from '../support/dynamo.ts';
+import { ADDRESS_KIND } from '../../shared/services/cluster-ips.ts';
+import { collect, eachObject } from '../../shared/store/each.ts';
+import { objectTable } from '../../cli/columns.ts';
+import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { httpApiEvent, invoke, useTableForLambda, type HttpHandler } from '../support/lambda.ts';
 
 let handler: HttpHandler;
+let t: TestTable;
 
 const event = (method: string, path: string, body?: unknown, token?: string) =>
   httpApiEvent(method, path, { headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
 const call = (e: ReturnType<typeof event>) => invoke(handler, e);
 
 beforeAll(async () => {
-  const t = await freshTable();
+  t = await freshTable();
   await new Identity(t.store).bootstrapAdmin('lambda-admin-pw');
   useTableForLambda(t);
   ({ handler } = (await import('../../functions/api/index.ts')) as unknown as { handler: HttpHandler });
@@ -28,5 +32,52 @@ describe('API Lambda handler', () => {
     expect(created.body.metadata.name).toBe('from-lambda');
     const denied = await call(event('GET', '/api/v1/projects/from-lambda'));
     expect(denied.status).toBe(401);
+  });
+});
+
+// On AWS a Service is reached by its name (Cloud Map, the Service's proxy): the API allocates no
+// cluster IP there and refuses one asked for, on create and on replace, writing nothing.
+describe('Services through the API Lambda', () => {
+  const PROJECT = 'svc-by-name';
+  const service = (clusterIP?: string) => ({ metadata: { name: 'db' }, spec: { selector: { app: 'db' }, ports: [{ port: 5432 }], ...(clusterIP === undefined ? {} : { clusterIP }) } });
+  let token = '';
+
+  beforeAll(async () => {
+    token = (await call(event('POST', '/api/v1/login', { username: 'admin', password: 'lambda-admin-pw' }))).body.token;
+    expect((await call(event('POST', '/api/v1/projects', { metadata: { name: PROJECT } }, token))).status).toBe(201);
+  });
+
+  it('a Service asking for a cluster IP is 422 naming spec.clusterIP, and nothing is written', async () => {
+    const res = await call(event('POST', `/api/v1/projects/${PROJECT}/services`, service('10.0.0.10'), token));
+    expect(res.status).toBe(422);
+    expect(res.body.details).toEqual([{ field: 'spec.clusterIP', message: expect.stringContaining('reached by name') }]);
+    expect(res.body.message.split('\n')).toHaveLength(1);
+    expect(await t.store.get({ kind: 'Service', project: PROJECT, name: 'db' })).toBeUndefined();
+    const dry = await call(event('POST', `/api/v1/projects/${PROJECT}/services?dryRun=All`, service('10.0.0.10'), token));
+    expect(dry.status).toBe(422);
+  });
+
+  it('a Service is made without a cluster IP and no address is claimed; get shows <none>', async () => {
+    const res = await call(event('POST', `/api/v1/projects/${PROJECT}/services`, service(), token));
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.spec.clusterIP).toBeUndefined();
+    expect(await collect(eachObject(t.store, ADDRESS_KIND, PROJECT))).toEqual([]);
+    const table = objectTable('Service', [res.body]).split('\n');
+    expect(table[0]).toMatch(/^NAME\s+CLUSTER-IP\s+PORT\(S\)/);
+    expect(table[1]).toMatch(/^db\s+<none>\s+5432\/TCP/);
+  });
+
+  it('a replace that adds a cluster IP is 422 naming spec.clusterIP; one without keeps none', async () => {
+    const put = async (clusterIP?: string) => {
+      const { resourceVersion } = (await t.store.get({ kind: 'Service', project: PROJECT, name: 'db' }))!.metadata;
+      return call(event('PUT', `/api/v1/projects/${PROJECT}/services/db`, { ...service(clusterIP), metadata: { name: 'db', project: PROJECT, resourceVersion } }, token));
+    };
+    const refused = await put('10.0.0.11');
+    expect(refused.status).toBe(422);
+    expect(refused.body.details[0].field).toBe('spec.clusterIP');
+    expect((await t.store.get<any>({ kind: 'Service', project: PROJECT, name: 'db' })).spec.clusterIP).toBeUndefined();
+    const kept = await put('');
+    expect(kept.status, JSON.stringify(kept.body)).toBe(200);
+    expect(kept.body.spec.clusterIP || undefined).toBeUndefined();
   });
 });

@@ -4,7 +4,8 @@
 // ECS as their API References describe them (aws-sdk-client-mock, cloud-map-fake.ts,
 // ecs-proxy-fake.ts). The stranger makes a Service of the
 // same name whose selector matches the victim's pods' labels, labels their own pods like the
-// victim's, tries to make or change Services in the victim's project and to name a project or
+// victim's, asks for an address with spec.clusterIP (Services hold none on AWS), tries to make
+// or change Services in the victim's project and to name a project or
 // Service so that its name lands in the victim's namespace, and deletes their own project. The
 // victim's name answers only the victim's ready pods, nothing of the stranger's is registered
 // into the victim's namespace, the stranger's pods are told only their own Services' names, and
@@ -73,7 +74,8 @@ const registeredInto = (project: string, name: string) => {
 };
 
 beforeAll(async () => {
-  api = await testApi();
+  // As the API Lambda is wired (functions/wire.ts): Services are reached by name, no cluster IPs.
+  api = await testApi({ servicesByName: true });
   ({ cloudMap, ecs, discovery, finalizer } = await awsDiscovery(api.store, groupOf));
   endpoints = endpointsReconciler({ store: api.store });
   victim = await api.user('victim');
@@ -123,6 +125,15 @@ describe('a stranger and the victim\'s Service names on AWS', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(JSON.stringify(res.body)).toMatch(/name/);
+  });
+
+  it('cannot hold an address on the victim\'s network: a Service asking for a cluster IP is 422 naming spec.clusterIP, nothing made', async () => {
+    const before = cloudMap.sent().length;
+    const res = await api.call('POST', `/api/v1/projects/${S}/services`, stranger, { ...dbService, metadata: { name: 'squat' }, spec: { ...dbService.spec, clusterIP: '10.0.3.41' } });
+    expect(res.status).toBe(422);
+    expect(res.body.details[0].field).toBe('spec.clusterIP');
+    expect(await api.store.get({ kind: 'Service', project: S, name: 'squat' })).toBeUndefined();
+    expect(cloudMap.sent().slice(before)).toEqual([]);
   });
 
   it('the stranger\'s pods are told only their own Services, by their own names', async () => {

@@ -17,6 +17,7 @@ import { RegistryHttp } from '../../registry/http.ts';
 import { checkSource, copyImage, importSource } from '../../registry/import.ts';
 import type { ImageImportTasks } from '../../registry/import-tasks.ts';
 import { outcomeOfExit } from '../../registry/import-outcome.ts';
+import { sourcePolicyOf } from '../../registry/source-policy.ts';
 import { imageImport, type ImageImport, type ImageStreamStatus } from '../../model/build-kinds.ts';
 import type { BerthObject } from '../../model/types.ts';
 import { patchStatus } from '../../store/patch.ts';
@@ -89,8 +90,9 @@ export function registerImageImportRoutes(app: Hono<ApiEnv>, deps: ApiDeps, regi
         });
       }
       platform ??= new RegistryHttp(registry.platformPassword ? { username: PLATFORM_REGISTRY_USER, password: registry.platformPassword } : undefined);
-      await checkSource(source, registry.host, registry.allowPrivateSources ?? false);
-      const image = await copyImage(source, { host: registry.host, http: platform, project, stream: body.name, tag: body.tag });
+      const policy = sourcePolicyOf(registry);
+      await checkSource(source, registry.host, policy);
+      const image = await copyImage(source, { host: registry.host, http: platform, project, stream: body.name, tag: body.tag }, policy);
       await recordImage(deps.store, project, body.name, body.tag, { created: new Date().toISOString(), dockerImageReference: image.reference, image: image.digest });
       return c.json({ kind: 'ImageStreamImport', metadata: { name: body.name, project }, status: { tag: body.tag, image: image.digest, dockerImageReference: image.reference, exposedPorts: image.exposedPorts } }, 201);
     },
@@ -128,7 +130,7 @@ function registerTaskImportRoutes(app: Hono<ApiEnv>, deps: ApiDeps, tasks: Image
     async (c, { params, body }) => {
       const { project, source, stream } = await checkRequest(deps, params.project, body);
       // The source policy is the API's, before any task starts: the task copies what it is told.
-      await checkSource(source, tasks.host, tasks.allowPrivateSources ?? false);
+      await checkSource(source, tasks.host, sourcePolicyOf(tasks));
       if (!stream) await deps.store.create({ kind: 'ImageStream', metadata: { name: body.name, project }, spec: { tags: [] } }).catch(ignoring(AlreadyExistsError));
       const task = await tasks.start({ project, stream: body.name, tag: body.tag, from: body.from });
       const record: ImageImport = { tag: body.tag, from: body.from, phase: 'Pending', task, startedAt: new Date().toISOString() };

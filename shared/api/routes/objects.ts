@@ -36,7 +36,7 @@ import { admitClaimUpdate } from '../../volumes/admission.ts';
 import { CLAIM_KIND } from '../../volumes/claims.ts';
 import type { PersistentVolumeClaimSpec } from '../../model/volume-kinds.ts';
 import type { ServiceSpec } from '../../model/deploy-kinds.ts';
-import { createServiceWithClusterIP, keepClusterIP, projectAddressings } from '../../services/cluster-ips.ts';
+import { serviceAddresses } from '../../services/cluster-ips.ts';
 
 export function registerObjectRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   for (const def of KINDS.values()) if (def.scope === 'project') registerKind(app, deps, def);
@@ -49,7 +49,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
   const tag = kind;
   const ref = (project: string, name: string) => ({ kind, project, name });
   const codec = deps.codecs?.[kind];
-  const addressing = projectAddressings(deps.store);
+  const services = serviceAddresses(deps.store, { byName: deps.servicesByName });
   const open = async <T extends BerthObject>(o: T): Promise<T> => (codec ? { ...o, spec: await codec.open(o.spec) } : o);
   // What a reader gets: secrets in the spec (webhook secrets) only for those who may change the object.
   const redact = redactFor(kind);
@@ -118,6 +118,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
         checkProject(body.metadata.project, params.project);
         const given = specOf(body);
         checkHost(params.project, given);
+        if (kind === 'Service') services.admit(given as ServiceSpec);
         const { labels, annotations } = await guardMetadata(deps, c.get('user'), undefined, body.metadata);
         await admitSpec(deps, kind, params.project, given);
         if (query.dryRun) {
@@ -125,8 +126,8 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
           return c.json(withApiVersion(dryRunObject(kind, params.project, body.metadata.name, { labels, annotations }, given), body.apiVersion), 201);
         }
         const object = { kind, metadata: { name: body.metadata.name, project: params.project, labels, annotations }, spec: codec ? await codec.seal(given) : given };
-        // A Service gets its cluster IP in the same write (services/cluster-ips.ts).
-        const created = kind === 'Service' ? await createServiceWithClusterIP(deps.store, addressing, object) : await deps.store.create(object);
+        // A Service gets its cluster IP in the same write, where Services have one (services/cluster-ips.ts).
+        const created = kind === 'Service' ? await services.create(object) : await deps.store.create(object);
         return c.json(withApiVersion(await open(created), body.apiVersion), 201);
       },
     );
@@ -144,7 +145,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
         // What may not be written at all is refused before what the spec asks for is judged.
         await guardMetadata(deps, c.get('user'), stored.metadata, body.metadata);
         if (kind === CLAIM_KIND) admitClaimUpdate(stored.spec as PersistentVolumeClaimSpec, given as PersistentVolumeClaimSpec);
-        if (kind === 'Service') given = keepClusterIP((stored.spec as ServiceSpec), given as ServiceSpec);
+        if (kind === 'Service') given = services.replace(stored.spec as ServiceSpec, given as ServiceSpec);
         await admitSpec(deps, kind, params.project, given);
         if (query.dryRun) {
           if (body.metadata.name !== params.name) throw ValidationError.field('metadata.name', `must be "${params.name}", the name in the path`);
