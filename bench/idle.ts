@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { LABELS } from '../shared/fleet/pod-container.ts';
 import { ensureDockerd } from '../shared/local/dockerd.ts';
 import { deploySample, podsGone, removeProject, SAMPLE_COMMAND, sampleImage, startPlatform, viaRouter, type Platform } from '../test/e2e/sample-app.ts';
 import { timeToReady } from './build.ts';
@@ -24,6 +25,12 @@ const percentile = (xs: number[], p: number) => {
 const round = (x: number) => Number(x.toFixed(2));
 
 /** The steps of one wake, read from the objects: the DC woken, then its new pod's. */
+/** Whether the project's running pod joined a warm sandbox (shared/fleet/docker-sandboxes.ts). */
+async function inWarmSandbox(docker: Docker, project: string): Promise<boolean> {
+  const [c] = await docker.listContainers({ filters: { label: [`${LABELS.project}=${project}`, `${LABELS.managed}=true`] } });
+  return Boolean(c && c.Labels[LABELS.podIP]);
+}
+
 async function wakeSteps(p: Platform, docker: Docker, project: string, wall: number, answeredMs: number, endpointAt: number | undefined): Promise<Step[]> {
   const dc = (await p.api('GET', `/api/v1/projects/${project}/deploymentconfigs/web`)).body;
   const pod = (await podSteps(p, docker, project, `web-${dc.status.latestVersion}`, wall)).filter((s) => s.step !== 'RC made');
@@ -48,6 +55,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const p = await startPlatform(home);
   const wake: number[] = [];
   const statuses = new Set<number>();
+  let joined = 0;
   let timeline: Step[] = [];
   try {
     const host = await deploySample(p, project, 'web', image);
@@ -69,6 +77,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       wake.push(answered / 1000);
       statuses.add(reply.status);
       await endpoints?.stop();
+      if (await inWarmSandbox(docker, project)) joined++;
       if (endpoints) timeline = await wakeSteps(p, docker, project, wall, ms(answered), endpoints.at());
     }
   } finally {
@@ -84,6 +93,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     cold_p99_s: round(percentile(cold, 99)),
     wake_over_cold_p50: round(percentile(wake, 50) / percentile(cold, 50)),
     answers: [...statuses].sort().join(','),
+    wakes_in_warm_sandbox: joined,
   };
   return {
     rows: [
@@ -94,7 +104,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     figures,
     notes: [
       `sample app: ${image} running ${SAMPLE_COMMAND.join(' ')}, ${runs} runs each, on npm run up (local Docker Engine, DynamoDB Local, HAProxy)`,
-      `HTTP statuses of the held requests: ${figures.answers}`,
+      `HTTP statuses of the held requests: ${figures.answers}; wakes whose pod joined a warm sandbox: ${joined} of ${runs}`,
       'timeline of the last wake (ms after the request was sent):',
       ...timeline.map(stepLine),
     ],
