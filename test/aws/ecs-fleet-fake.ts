@@ -26,6 +26,11 @@ export class FakeEcs {
   readonly ecs = mockClient(ECSClient);
   readonly tasks: Task[] = [];
   private n = 0;
+  /**
+   * How many StartTask calls to come ECS answers with no task and a failure, as it does while the
+   * instance still counts a stopping task's memory (StartTask: failures[] of arn and reason).
+   */
+  refuseStarts = 0;
 
   constructor(opts: { cpuUnits?: number; memoryMiB?: number } = {}) {
     const { ecs } = this;
@@ -53,6 +58,10 @@ export class FakeEcs {
     ecs.on(DescribeTaskDefinitionCommand).rejects(Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' }));
     ecs.on(RegisterTaskDefinitionCommand).callsFake((input: { family: string }) => ({ taskDefinition: { taskDefinitionArn: `arn:aws:ecs:${REGION}:123456789012:task-definition/${input.family}:1`, status: 'ACTIVE' } }));
     ecs.on(StartTaskCommand).callsFake((input: { startedBy: string; group: string; containerInstances: string[]; tags?: { key: string; value: string }[]; taskDefinition: string }) => {
+      if (this.refuseStarts > 0) {
+        this.refuseStarts--;
+        return { tasks: [], failures: [{ arn: input.containerInstances[0], reason: 'RESOURCE:MEMORY' }] };
+      }
       const task: Task = {
         taskArn: `arn:aws:ecs:${REGION}:123456789012:task/${CLUSTER}/${(++this.n).toString(16).padStart(32, '0')}`,
         containerInstanceArn: input.containerInstances[0], startedBy: input.startedBy, group: input.group, taskDefinitionArn: input.taskDefinition,
@@ -62,9 +71,11 @@ export class FakeEcs {
       this.tasks.push(task);
       return { tasks: [task], failures: [] };
     });
-    ecs.on(StopTaskCommand).callsFake((input: { task: string }) => {
+    // StopTask: the task is to stop (desiredStatus STOPPED, stopCode UserInitiated, the reason as
+    // its stoppedReason) while its container is still being stopped (lastStatus unchanged; `stopped` ends it).
+    ecs.on(StopTaskCommand).callsFake((input: { task: string; reason?: string }) => {
       const task = this.tasks.find((t) => t.taskArn === input.task);
-      if (task) Object.assign(task, { desiredStatus: 'STOPPED' });
+      if (task) Object.assign(task, { desiredStatus: 'STOPPED', stopCode: 'UserInitiated', ...(input.reason ? { stoppedReason: input.reason } : {}) });
       return { task };
     });
   }
@@ -84,6 +95,13 @@ export class FakeEcs {
   exit(taskArn: string, exitCode: number, at: Date = new Date()): void {
     const task = this.tasks.find((t) => t.taskArn === taskArn)!;
     Object.assign(task, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedAt: at, stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' });
+    task.containers = [{ ...task.containers![0], lastStatus: 'STOPPED', exitCode }];
+  }
+
+  /** A task StopTask stopped has stopped: its container was killed (SIGTERM, then SIGKILL after the stop timeout). */
+  stopped(taskArn: string, exitCode = 137, at: Date = new Date()): void {
+    const task = this.tasks.find((t) => t.taskArn === taskArn)!;
+    Object.assign(task, { lastStatus: 'STOPPED', stoppedAt: at });
     task.containers = [{ ...task.containers![0], lastStatus: 'STOPPED', exitCode }];
   }
 
