@@ -4,9 +4,10 @@
 // and input ecs-pod-spec.ts builds. Berth stops only tasks whose tags say it started them for
 // that pod (STYLE 7).
 //
-// What ECS hosts cannot do: exec probes (ECS Exec needs SSM on the host and in the task), so
-// pods on ECS hosts use httpGet or tcpSocket probes; logs are read from CloudWatch Logs when a
-// log group and a reader are given.
+// What ECS hosts cannot do: run a command in a container for the pod sync (`exec`: ECS Exec
+// needs SSM on the host and in the task); probes run as the container's health check instead
+// (ecs-pod-spec.ts healthCheckOf, exec probes included). Logs are read from CloudWatch Logs when
+// a log group and a reader are given.
 import { Readable } from 'node:stream';
 import { imageProblem, type PlatformRegistry } from '../images/access.ts';
 import {

@@ -17,6 +17,12 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { hostNameOf } from '../../shared/aws/ecs-hosts.ts';
+import type { Host, Pod } from '../../shared/model/objects.ts';
+import { podRequest } from '../../shared/model/pods.ts';
+import { bindPod } from '../../shared/scheduler/bind.ts';
+import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
+import type { TestTable } from '../support/dynamo.ts';
 
 export const REGION = 'eu-west-1';
 export const CLUSTER = 'berth-fleet';
@@ -112,4 +118,20 @@ export class FakeEcs {
       return { name: command.constructor.name.replace(/Command$/, ''), input: command.input };
     });
   }
+}
+
+/**
+ * Stores a pod of one container (no ports, deployment `<dc>-1`) and binds it to the fake
+ * instance's Host, which a first fleet pass has made.
+ */
+export async function bindOnFakeHost(t: TestTable, pod: { project: string; name: string; deploymentConfig: string; image: string; container?: Record<string, unknown> }): Promise<Pod> {
+  const host = (await t.store.get<Host>({ kind: 'Host', project: '', name: hostNameOf(INSTANCE) }))!;
+  const created = await t.store.create<Pod>({
+    kind: 'Pod',
+    metadata: { name: pod.name, project: pod.project, labels: { deploymentconfig: pod.deploymentConfig, deployment: `${pod.deploymentConfig}-1` } },
+    spec: { containers: [{ name: pod.deploymentConfig, image: pod.image, env: [], ports: [], resources: { requests: {}, limits: {} }, ...pod.container }], restartPolicy: 'Always', terminationGracePeriodSeconds: 10 } as Pod['spec'],
+    status: { phase: 'Pending', conditions: [], restartCount: 0 },
+  });
+  await bindPod(new DynamoBindingStore({ client: t.client, tableName: t.tableName }), { pod: created, host, request: podRequest(created) });
+  return created;
 }

@@ -12,17 +12,13 @@
 // run by a service keeps running whatever its health).
 import { RegisterTaskDefinitionCommand, StartTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { hostNameOf } from '../../shared/aws/ecs-hosts.ts';
 import { createEcsFleetSync } from '../../shared/fleet/ecs-fleet-sync.ts';
-import type { Host, Pod } from '../../shared/model/objects.ts';
-import { podRequest } from '../../shared/model/pods.ts';
-import { bindPod } from '../../shared/scheduler/bind.ts';
+import type { Pod } from '../../shared/model/objects.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
-import { CLUSTER, FakeEcs, INSTANCE, REGION } from './ecs-fleet-fake.ts';
+import { bindOnFakeHost, CLUSTER, FakeEcs, INSTANCE, REGION } from './ecs-fleet-fake.ts';
 
 const fake = new FakeEcs();
-const HOST = hostNameOf(INSTANCE);
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/berth/shop/worker@sha256:1';
 // The shipped Celery templates' worker probe.
 const PING = ['/bin/sh', '-c', 'exec python -m celery -A tasks inspect ping -d "celery@$(hostname)" -t 10'];
@@ -34,16 +30,16 @@ let clock: number;
 let errors: unknown[];
 let pass: () => Promise<unknown>;
 
-async function boundPod(name: string, probes: Record<string, unknown>): Promise<Pod> {
-  const host = (await t.store.get<Host>({ kind: 'Host', project: '', name: HOST }))!;
-  const pod = await t.store.create<Pod>({
-    kind: 'Pod',
-    metadata: { name, project: 'shop', labels: { deploymentconfig: 'worker', deployment: 'worker-1' } },
-    spec: { containers: [{ name: 'worker', image: IMAGE, env: [], ports: [], resources: { requests: {}, limits: {} }, ...probes }], restartPolicy: 'Always', terminationGracePeriodSeconds: 10 } as Pod['spec'],
-    status: { phase: 'Pending', conditions: [], restartCount: 0 },
-  });
-  await bindPod(new DynamoBindingStore({ client: t.client, tableName: t.tableName }), { pod, host, request: podRequest(pod) });
-  return pod;
+const boundPod = (name: string, probes: Record<string, unknown>) => bindOnFakeHost(t, { project: 'shop', name, deploymentConfig: 'worker', image: IMAGE, container: probes });
+
+/** A liveness-only worker whose task runs (since the clock's start) with the health given, `secs` later; its task's ARN. */
+async function runningWorker(healthStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN', secs: number): Promise<string> {
+  await boundPod('worker-1-aaaaa', { livenessProbe: LIVENESS });
+  await pass();
+  const arn = fake.tasks[0]!.taskArn!;
+  fake.run(arn, { image: IMAGE, healthStatus, startedAt: at(0) });
+  clock += secs * 1000;
+  return arn;
 }
 
 const podNow = async (name: string) => (await t.store.get<Pod>({ kind: 'Pod', project: 'shop', name }))!;
@@ -74,14 +70,11 @@ describe('a liveness probe on ECS, in a container without a readiness probe', ()
   });
 
   it('leaves the pod ready while ECS reports UNKNOWN (starting) or HEALTHY, and stops or starts nothing', async () => {
-    await boundPod('worker-1-aaaaa', { livenessProbe: LIVENESS });
-    await pass();
-    const [task] = fake.tasks;
+    const task = await runningWorker('UNKNOWN', 0);
     const from = fake.calls().length;
-    fake.run(task!.taskArn!, { image: IMAGE, healthStatus: 'UNKNOWN', startedAt: at(0) });
     await pass();
     expect(readyOf(await podNow('worker-1-aaaaa'))).toBe('True');
-    fake.run(task!.taskArn!, { image: IMAGE, healthStatus: 'HEALTHY', startedAt: at(0) });
+    fake.run(task, { image: IMAGE, healthStatus: 'HEALTHY', startedAt: at(0) });
     clock += 60_000;
     await pass();
     const pod = await podNow('worker-1-aaaaa');
@@ -90,10 +83,7 @@ describe('a liveness probe on ECS, in a container without a readiness probe', ()
   });
 
   it('restarts the pod when ECS reports the container UNHEALTHY: StopTask of its task with a reason, then StartTask, at once', async () => {
-    await boundPod('worker-1-aaaaa', { livenessProbe: LIVENESS });
-    await pass();
-    const old = fake.tasks[0]!.taskArn!;
-    fake.run(old, { image: IMAGE, healthStatus: 'HEALTHY', startedAt: at(0) });
+    const old = await runningWorker('HEALTHY', 0);
     await pass();
     const from = fake.calls().length;
 
@@ -131,11 +121,7 @@ describe('a liveness probe on ECS, in a container without a readiness probe', ()
   });
 
   it('counts the restart when ECS refuses the new task (the old one still holds its memory), and starts it on the next pass without back-off', async () => {
-    await boundPod('worker-1-aaaaa', { livenessProbe: LIVENESS });
-    await pass();
-    const old = fake.tasks[0]!.taskArn!;
-    fake.run(old, { image: IMAGE, healthStatus: 'UNHEALTHY', startedAt: at(0) });
-    clock += 120_000;
+    const old = await runningWorker('UNHEALTHY', 120);
     fake.refuseStarts = 1;
     const from = fake.calls().length;
     await pass();
@@ -157,11 +143,7 @@ describe('a liveness probe on ECS, in a container without a readiness probe', ()
   });
 
   it('a task that exits by itself is still a crash, with its back-off', async () => {
-    await boundPod('worker-1-aaaaa', { livenessProbe: LIVENESS });
-    await pass();
-    const old = fake.tasks[0]!.taskArn!;
-    fake.run(old, { image: IMAGE, healthStatus: 'HEALTHY', startedAt: at(0) });
-    clock += 30_000;
+    const old = await runningWorker('HEALTHY', 30);
     fake.exit(old, 1, at(30));
     const from = fake.calls().length;
     await pass();

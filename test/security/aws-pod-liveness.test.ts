@@ -8,18 +8,14 @@
 // the Container data type's healthStatus, "StopTask", "StartTask").
 import { StopTaskCommand } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { hostNameOf } from '../../shared/aws/ecs-hosts.ts';
 import { podToken } from '../../shared/aws/ecs-pod-spec.ts';
 import { createEcsFleetSync } from '../../shared/fleet/ecs-fleet-sync.ts';
-import type { Host, Pod } from '../../shared/model/objects.ts';
-import { podRequest } from '../../shared/model/pods.ts';
-import { bindPod } from '../../shared/scheduler/bind.ts';
+import type { Pod } from '../../shared/model/objects.ts';
 import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
-import { CLUSTER, FakeEcs, INSTANCE, REGION } from '../aws/ecs-fleet-fake.ts';
+import { bindOnFakeHost, CLUSTER, FakeEcs, REGION } from '../aws/ecs-fleet-fake.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 
 const fake = new FakeEcs();
-const HOST = hostNameOf(INSTANCE);
 const VICTIM = 'bank';
 const STRANGER = 'mallory-lab';
 const POD = 'worker-1-aaaaa';
@@ -29,17 +25,7 @@ let t: TestTable;
 let errors: unknown[];
 let pass: () => Promise<unknown>;
 
-async function boundPod(project: string, probes: Record<string, unknown>): Promise<Pod> {
-  const host = (await t.store.get<Host>({ kind: 'Host', project: '', name: HOST }))!;
-  const pod = await t.store.create<Pod>({
-    kind: 'Pod',
-    metadata: { name: POD, project, labels: { deploymentconfig: 'worker', deployment: 'worker-1' } },
-    spec: { containers: [{ name: 'worker', image: imageOf(project), env: [], ports: [], resources: { requests: {}, limits: {} }, ...probes }], restartPolicy: 'Always', terminationGracePeriodSeconds: 10 } as Pod['spec'],
-    status: { phase: 'Pending', conditions: [], restartCount: 0 },
-  });
-  await bindPod(new DynamoBindingStore({ client: t.client, tableName: t.tableName }), { pod, host, request: podRequest(pod) });
-  return pod;
-}
+const boundPod = (project: string, probes: Record<string, unknown>) => bindOnFakeHost(t, { project, name: POD, deploymentConfig: 'worker', image: imageOf(project), container: probes });
 
 const taskOf = (project: string) => fake.tasks.find((x) => x.startedBy === podToken(project, POD) && x.tags?.some((tag) => tag.key === 'berth:project' && tag.value === project))!;
 const podOf = async (project: string) => (await t.store.get<Pod>({ kind: 'Pod', project, name: POD }))!;
