@@ -19,6 +19,7 @@ import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { ECS_LEASE_SECONDS, ecsHostOf, hostNameOf, isTenantHost, upsertEcsHost, type ContainerInstanceLike } from './ecs-hosts.ts';
 import { POD_FAMILY_PREFIX, POD_GROUP_PREFIX, podToken } from './ecs-pod-spec.ts';
+import { healthIsReadiness } from '../fleet/health-check.ts';
 
 export const TASK_STATE_CHANGE = 'ECS Task State Change';
 export const INSTANCE_STATE_CHANGE = 'ECS Container Instance State Change';
@@ -112,10 +113,11 @@ function running(pod: Pod, task: EcsTaskDetail, address: string, now: Date): Pod
   const c = task.containers?.[0];
   const { reason: _r, message: _m, exitCode: _e, ...rest } = pod.status ?? ({} as PodStatus);
   const wasReady = rest.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
-  // Readiness: ECS's health check where the container has one; else ready when running unless a
-  // readiness probe (the pod sync's) decides.
+  // Readiness: ECS's health check where it stands for the readiness probe (undecided until it
+  // says); a container without a readiness probe is ready when running (its health check, if
+  // any, is its liveness probe: the pod sync restarts it when UNHEALTHY).
   const health = c?.healthStatus;
-  const ready = health === 'HEALTHY' ? true : health === 'UNHEALTHY' ? false : pod.spec.containers[0]?.readinessProbe ? undefined : true;
+  const ready = !healthIsReadiness(pod.spec.containers[0]) ? true : health === 'HEALTHY' ? true : health === 'UNHEALTHY' ? false : undefined;
   const next: PodStatus = {
     ...rest,
     phase: 'Running',

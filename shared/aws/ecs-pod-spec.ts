@@ -13,6 +13,7 @@ import { BerthError, ValidationError } from '../errors.ts';
 import { valueFromOf, type PinnedSecret } from './ecs-pod-secrets.ts';
 import { taskVolumesOf, type EfsSettings } from './ecs-pod-volumes.ts';
 import { LABELS, podContainerName } from '../fleet/pod-container.ts';
+import { healthCheckProbe } from '../fleet/health-check.ts';
 import type { PodSpecForHost, RunningPod } from '../fleet/types.ts';
 import type { Probe } from '../model/deploy-kinds.ts';
 import { MANAGED_TAG, PROJECT_TAG } from './ownership.ts';
@@ -94,11 +95,15 @@ const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n
 const shellWord = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * The container health check that stands for a readiness probe on ECS, where ECS's health
- * status decides readiness (ecs-events). It runs inside the container, against the container's
- * own port, with whichever client the image has: httpGet tries curl, wget, then Python (any
- * status from 200 to 399 passes, as in Kubernetes); tcpSocket tries bash's /dev/tcp, Python,
- * then nc; exec runs the command. Timings are clamped to what ECS accepts.
+ * The container health check that stands for a probe on ECS: the readiness probe, whose status
+ * is then the pod's readiness (ecs-events, pod-sync), or in a container without one the liveness
+ * probe, whose UNHEALTHY status makes the pod sync restart the pod (fleet/health-check.ts). It
+ * runs inside the container, against the container's own port, with whichever client the image
+ * has: httpGet tries curl, wget, then Python (any status from 200 to 399 passes, as in
+ * Kubernetes); tcpSocket tries bash's /dev/tcp, Python, then nc; exec runs the command. Timings
+ * map as interval = periodSeconds, timeout = timeoutSeconds, retries = failureThreshold,
+ * startPeriod = initialDelaySeconds, each clamped to what ECS accepts (ECS API Reference,
+ * HealthCheck: interval 5–300 s, timeout 2–60 s, retries 1–10, startPeriod 0–300 s).
  */
 export function healthCheckOf(probe: Probe): HealthCheck {
   let command: string[];
@@ -138,6 +143,8 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings 
   if (!(spec.resources.cpuMilli > 0)) throw ValidationError.field('resources.cpuMilli', 'must be positive');
   if (!(spec.resources.memoryBytes > 0)) throw ValidationError.field('resources.memoryBytes', 'must be positive');
   const name = podContainerNameInTask(spec);
+  // One health check per container: the readiness probe, else the liveness probe.
+  const checked = healthCheckProbe(spec);
   if (spec.volumes?.length) throw new BerthError(501, 'VolumesNotServed', `pod ${spec.project}/${spec.pod}: Secret and ConfigMap volumes are not served on ECS hosts yet`, { suggestion: 'take them as environment variables (env valueFrom, envFrom)' });
   // A Secret's values never go into `environment`: ECS fetches them from Secrets Manager (ecs-pod-secrets.ts).
   const environment = spec.env.filter((e) => !e.secretKeyRef).map((e) => ({ name: e.name, value: e.value }));
@@ -168,7 +175,7 @@ export function taskDefinitionInput(spec: PodSpecForHost, opts: PodTaskSettings 
         image: spec.image,
         essential: true,
         ...(spec.command ? { command: spec.command } : {}),
-        ...(spec.readinessProbe ? { healthCheck: healthCheckOf(spec.readinessProbe) } : {}),
+        ...(checked ? { healthCheck: healthCheckOf(checked.probe) } : {}),
         environment,
         ...(secrets.length ? { secrets } : {}),
         portMappings: spec.ports.map((p) => ({ containerPort: p.containerPort, hostPort: 0, protocol: (p.protocol ?? 'TCP') === 'UDP' ? ('udp' as const) : ('tcp' as const) })),

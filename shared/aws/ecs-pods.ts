@@ -4,9 +4,10 @@
 // and input ecs-pod-spec.ts builds. Berth stops only tasks whose tags say it started them for
 // that pod (STYLE 7).
 //
-// What ECS hosts cannot do: exec probes (ECS Exec needs SSM on the host and in the task), so
-// pods on ECS hosts use httpGet or tcpSocket probes; logs are read from CloudWatch Logs when a
-// log group and a reader are given.
+// What ECS hosts cannot do: run a command in a container for the pod sync (`exec`: ECS Exec
+// needs SSM on the host and in the task); probes run as the container's health check instead
+// (ecs-pod-spec.ts healthCheckOf, exec probes included). Logs are read from CloudWatch Logs when
+// a log group and a reader are given.
 import { Readable } from 'node:stream';
 import { imageProblem, type PlatformRegistry } from '../images/access.ts';
 import {
@@ -30,7 +31,17 @@ import { NotOwnedError, PROJECT_TAG, ownedByBerth } from './ownership.ts';
 import type { EcsPodSecrets, PinnedSecret } from './ecs-pod-secrets.ts';
 import { awsvpcStartTask, awsvpcTaskDefinition, withTaskAddress, type PodNetwork } from './pod-network.ts';
 
-const STOP_REASON = 'Berth: the pod was deleted, replaced or is not bound to this host';
+/** Every reason Berth gives StopTask starts so: ECS shows it as the stopped task's stoppedReason. */
+const STOP_PREFIX = 'Berth: ';
+const STOP_REASON = `${STOP_PREFIX}the pod was deleted, replaced or is not bound to this host`;
+/** StopTask's reason is at most 255 characters. */
+const REASON_MAX = 255;
+/**
+ * A task Berth stopped (ECS API Reference, StopTask: the reason "appears in subsequent
+ * DescribeTasks" as stoppedReason, with stopCode UserInitiated): the pod's container was removed
+ * on purpose, so it is not the pod's container any more, stopping or stopped, and never a crash.
+ */
+const stoppedByBerth = (t: Task) => t.stopCode === 'UserInitiated' && Boolean(t.stoppedReason?.startsWith(STOP_PREFIX));
 /** ECS describes at most 100 tasks per call. */
 const DESCRIBE_BATCH = 100;
 
@@ -143,15 +154,18 @@ export class EcsPodContainers implements PodContainers {
     return withTaskAddress(runningPodOfTask(task, this.opts.address), task);
   }
 
-  /** The pod's newest task on this host (running, else stopped), or undefined when ECS has none. */
+  /**
+   * The pod's newest task on this host (running, else one that stopped by itself), or undefined
+   * when ECS has none: a task Berth stopped was removed, as a Docker host removes a container.
+   */
   async inspectPod(project: string, pod: string): Promise<RunningPod | undefined> {
-    const task = (await this.liveTasks(project, pod))[0] ?? (await this.stoppedTasks(project, pod))[0];
+    const task = (await this.liveTasks(project, pod))[0] ?? (await this.stoppedTasks(project, pod)).find((t) => !stoppedByBerth(t));
     return task ? this.podOf(task) : undefined;
   }
 
-  /** Stops the pod's tasks on this host; none is fine; a task without Berth's tags for this pod is refused. */
-  async removePod(project: string, pod: string): Promise<void> {
-    for (const t of await this.liveTasks(project, pod)) await this.stop(t, project, pod);
+  /** Stops the pod's tasks on this host (StopTask with `reason`); none is fine; a task without Berth's tags for this pod is refused. */
+  async removePod(project: string, pod: string, reason?: string): Promise<void> {
+    for (const t of await this.liveTasks(project, pod)) await this.stop(t, project, pod, reason);
   }
 
   /** Every task on this host that Berth started for a pod and ECS means to keep running. */
@@ -274,10 +288,11 @@ export class EcsPodContainers implements PodContainers {
     return arn;
   }
 
-  private async stop(task: Task, project: string, pod: string): Promise<void> {
+  private async stop(task: Task, project: string, pod: string, reason?: string): Promise<void> {
     const tags = tagMap(task.tags);
     if (!ownedByBerth(tags, project) || tags[POD_TAGS.pod] !== pod) throw new NotOwnedError(`ECS task ${task.taskArn}`);
-    await this.opts.client.send(new StopTaskCommand({ cluster: this.opts.cluster, task: task.taskArn, reason: STOP_REASON }));
+    const why = reason ? `${STOP_PREFIX}${reason}`.slice(0, REASON_MAX) : STOP_REASON;
+    await this.opts.client.send(new StopTaskCommand({ cluster: this.opts.cluster, task: task.taskArn, reason: why }));
     task.desiredStatus = 'STOPPED';
   }
 

@@ -1,7 +1,9 @@
 // One pass over the ECS fleet: tenant container instances become Hosts (leases renewed), then
 // each host's pods are synced through ECS (StartTask, StopTask), a few hosts and pods at a time.
 // Readiness comes from the containers' health as DescribeTasks reports it (the control plane is
-// not inside the hosts' network, so it cannot probe). A task state event syncs only its pod.
+// not inside the hosts' network, so it cannot probe), and so does liveness for a container whose
+// health check is its liveness probe (an UNHEALTHY one is restarted; fleet/health-check.ts). A
+// task state event syncs only its pod.
 import type { EcsPodSecrets } from '../aws/ecs-pod-secrets.ts';
 import type { SecretBox } from '../secrets/ports.ts';
 import type { ECSClient } from '@aws-sdk/client-ecs';

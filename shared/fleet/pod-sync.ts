@@ -5,7 +5,8 @@
 //   exponential back-off, showing CrashLoopBackOff while it waits; records how a Never pod
 //   ended (Succeeded or Failed, with the exit code);
 // - runs readiness probes (Ready condition, readySince) and liveness probes (a container that
-//   fails its liveness probe is restarted);
+//   fails its liveness probe is restarted); where the fleet runs a probe as the container's own
+//   health check (ECS), reads its verdict instead (readiness, or liveness without a readiness probe);
 // - stops pods that are being deleted after a drain: the drain time since the deletion, and a
 //   little while after no Service of the project lists the pod any more (a busy controller may
 //   take longer than the drain to drop it, and routers and clients need a moment to hear of it),
@@ -27,6 +28,7 @@ import { patchStatus } from '../store/patch.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import type { PodContainers } from './ports.ts';
 import { eachLimited } from './each-limited.ts';
+import { healthCheckProbe, healthIsReadiness } from './health-check.ts';
 import { runProbe, type ProbeResult, type ProbeTarget } from './probes.ts';
 import type { PodSpecForHost, RunningPod } from './types.ts';
 import type { Service } from '../model/objects.ts';
@@ -63,9 +65,11 @@ export interface PodSyncDeps {
   now?: () => number;
   probe?: (probe: Probe, target: ProbeTarget) => Promise<ProbeResult>;
   /**
-   * Readiness is reported by the fleet itself rather than probed from here (ECS runs the
-   * readiness probe as the container's health check): the pod sync runs no probes and takes
-   * readiness from the container's reported health, read on every pass.
+   * Probes are run by the fleet itself rather than from here (ECS runs one probe as the
+   * container's health check, fleet/health-check.ts): the pod sync runs no probes and reads the
+   * container's reported health on every pass, as readiness when it stands for the readiness
+   * probe, else as liveness (unhealthy restarts the pod). A container with both probes has its
+   * liveness probe run nowhere.
    */
   reportedReadiness?: boolean;
   onError?: (pod: string, err: unknown) => void;
@@ -160,31 +164,52 @@ export function specForHost(pod: Pod, uid: number, config?: StartConfig): PodSpe
     resources: podLimits(pod),
     ...(command ? { command } : {}),
     ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}),
+    ...(c.livenessProbe ? { livenessProbe: c.livenessProbe } : {}),
     uid,
   };
 }
 
 /**
- * Readiness where the fleet checks the container's health itself: healthy is ready, unhealthy
- * is not; undecided (the health check's start period, or its first runs) is not ready for a pod
- * with a readiness probe and ready for one without (it has no health check: running is enough).
- * Without any reported health, the Ready condition stays as the fleet's events last set it.
+ * Readiness where the fleet checks the container's health itself. For a pod with a readiness
+ * probe: healthy is ready, unhealthy and undecided (the health check's start period, or its
+ * first runs) are not. For a pod without one, running is ready: its health check, if any, is its
+ * liveness probe, which says nothing of readiness. Without any reported health, the Ready
+ * condition stays as the fleet's events last set it.
  */
 export function reportedReadiness(pod: Pod, running: RunningPod): { ready: boolean; detail?: string } {
-  const probed = Boolean(pod.spec.containers[0]?.readinessProbe);
+  const probed = healthIsReadiness(pod.spec.containers[0]);
   if (running.state !== 'running') return { ready: false };
+  // The health check of a container without a readiness probe is its liveness probe (or none):
+  // running is ready, whatever the check says (reportedLiveness acts on it).
+  if (!probed && running.health) return { ready: true };
   switch (running.health) {
     case 'healthy':
       return { ready: true };
     case 'unhealthy':
       return { ready: false, detail: 'the readiness probe (the container\'s health check) fails' };
     case 'unknown':
-      return probed ? { ready: false, detail: 'the readiness probe (the container\'s health check) has not passed yet' } : { ready: true };
+      return { ready: false, detail: 'the readiness probe (the container\'s health check) has not passed yet' };
     default: {
       const cond = pod.status?.conditions?.find((x) => x.type === 'Ready');
       return { ready: cond?.status === 'True', ...(cond?.message ? { detail: cond.message } : {}) };
     }
   }
+}
+
+/** Why the host stops a container whose liveness probe failed, where the host records a reason (ECS: StopTask's). */
+export const LIVENESS_STOP_REASON = 'the liveness probe failed; the pod is restarted';
+
+/**
+ * The liveness verdict where the fleet runs the liveness probe as the container's health check
+ * (a container with a liveness probe and no readiness probe, fleet/health-check.ts): failed when
+ * the running container is reported unhealthy (ECS counted `failureThreshold` failures in a
+ * row), else undecided. ECS itself leaves a task it did not start for a service running whatever
+ * its health (ECS Developer Guide, "Determine Amazon ECS task health using container health
+ * checks"), so the pod sync restarts it.
+ */
+export function reportedLiveness(pod: Pod, running: RunningPod): { ok?: false; detail?: string } {
+  if (healthCheckProbe(pod.spec.containers[0])?.role !== 'liveness' || running.state !== 'running' || running.health !== 'unhealthy') return {};
+  return { ok: false, detail: 'the container\'s health check reports it unhealthy' };
 }
 
 /**
@@ -387,12 +412,21 @@ export function createPodSync(deps: PodSyncDeps) {
     // Running (or just created): probes.
     const startedAt = running.startedAt ? Date.parse(running.startedAt) : t;
     const target = targetOf(pod, running);
-    if (c.livenessProbe && !deps.reportedReadiness) {
-      const verdict = await probeIfDue(c.livenessProbe, m.liveness, startedAt, target);
-      if (verdict.ok === false) {
-        await containers.removePod(pod.metadata.project, pod.metadata.name);
+    // A failed liveness probe (probed here, or the container's health check where the fleet runs
+    // it) restarts the container at once, without back-off: it did not crash.
+    const liveness = deps.reportedReadiness ? reportedLiveness(pod, running) : c.livenessProbe ? await probeIfDue(c.livenessProbe, m.liveness, startedAt, target) : {};
+    if (liveness.ok === false) {
+      await containers.removePod(pod.metadata.project, pod.metadata.name, LIVENESS_STOP_REASON);
+      status = { ...status, restartCount: status.restartCount + 1, reason: 'Unhealthy', message: `the liveness probe failed: ${liveness.detail ?? ''}`.trim() };
+      try {
         running = await start(pod, m);
-        status = { ...status, restartCount: status.restartCount + 1, reason: 'Unhealthy', message: `the liveness probe failed: ${verdict.detail ?? ''}`.trim() };
+      } catch (err) {
+        // The restart is counted and shown even when the new container does not start: the next
+        // pass finds none and starts it.
+        if (await held(pod, status, err)) return;
+        const { readySince: _s, ...stopped } = status;
+        await writeStatus(pod, setPodCondition(stopped, 'Ready', 'False', 'ContainersNotReady', status.message));
+        throw err;
       }
     }
     let readyDetail: string | undefined;

@@ -8,8 +8,11 @@ export interface PodContainers {
   ensurePod(spec: PodSpecForHost): Promise<RunningPod>;
   /** The pod's container, or undefined when the host has none that Berth manages. */
   inspectPod(project: string, pod: string): Promise<RunningPod | undefined>;
-  /** Removes the pod's container; a missing one is fine, one Berth did not create is refused. */
-  removePod(project: string, pod: string): Promise<void>;
+  /**
+   * Removes the pod's container; a missing one is fine, one Berth did not create is refused.
+   * `reason` says why, where the host keeps one (ECS: StopTask's reason, shown on the stopped task).
+   */
+  removePod(project: string, pod: string, reason?: string): Promise<void>;
   /** Every pod container on the host that Berth manages, running or not. */
   listPods(): Promise<ListedPod[]>;
   /** Removes project networks no pod uses any more (left by a crash); absent where networks need no clean-up. */

@@ -25,6 +25,11 @@ export interface PodSpecForHost {
    * elsewhere the pod sync runs it.
    */
   readinessProbe?: Probe;
+  /**
+   * The container's liveness probe, for fleets that run it as the container's health check when
+   * there is no readiness probe (ECS, fleet/health-check.ts); elsewhere the pod sync runs it.
+   */
+  livenessProbe?: Probe;
   /** Files of Secrets and ConfigMaps, mounted read-only where the container asks. */
   volumes?: PodFileVolume[];
   /** Persistent volume claims and scratch directories, mounted where the container asks. */

@@ -105,6 +105,15 @@ describe('ECS Task State Change', () => {
     expect((await readPod('web-3-bbbbb')).status.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'True' })]);
   });
 
+  it('RUNNING with only a liveness probe: ready, whatever its health check (the liveness probe) says; restarting stays the pod sync\'s', async () => {
+    await pod('web-3-lllll', { container: { livenessProbe: { tcpSocket: { port: 8080 }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 } } });
+    for (const healthStatus of ['UNKNOWN', 'UNHEALTHY']) {
+      await handle(taskEvent('web-3-lllll', { containers: [{ name: 'web', healthStatus, networkBindings: [{ containerPort: 8080, hostPort: 32771 }] }] }));
+      const { status } = await readPod('web-3-lllll');
+      expect([status.phase, status.conditions.find((c) => c.type === 'Ready')?.status, status.restartCount]).toEqual(['Running', 'True', 0]);
+    }
+  });
+
   it('STOPPED: records the exit code, not ready, no ports; restarting stays the pod sync\'s', async () => {
     await pod('web-3-ccccc');
     await handle(taskEvent('web-3-ccccc'));

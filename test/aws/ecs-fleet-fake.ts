@@ -17,6 +17,12 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { hostNameOf } from '../../shared/aws/ecs-hosts.ts';
+import type { Host, Pod } from '../../shared/model/objects.ts';
+import { podRequest } from '../../shared/model/pods.ts';
+import { bindPod } from '../../shared/scheduler/bind.ts';
+import { DynamoBindingStore } from '../../shared/scheduler/dynamo-binding.ts';
+import type { TestTable } from '../support/dynamo.ts';
 
 export const REGION = 'eu-west-1';
 export const CLUSTER = 'berth-fleet';
@@ -26,6 +32,11 @@ export class FakeEcs {
   readonly ecs = mockClient(ECSClient);
   readonly tasks: Task[] = [];
   private n = 0;
+  /**
+   * How many StartTask calls to come ECS answers with no task and a failure, as it does while the
+   * instance still counts a stopping task's memory (StartTask: failures[] of arn and reason).
+   */
+  refuseStarts = 0;
 
   constructor(opts: { cpuUnits?: number; memoryMiB?: number } = {}) {
     const { ecs } = this;
@@ -53,6 +64,10 @@ export class FakeEcs {
     ecs.on(DescribeTaskDefinitionCommand).rejects(Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' }));
     ecs.on(RegisterTaskDefinitionCommand).callsFake((input: { family: string }) => ({ taskDefinition: { taskDefinitionArn: `arn:aws:ecs:${REGION}:123456789012:task-definition/${input.family}:1`, status: 'ACTIVE' } }));
     ecs.on(StartTaskCommand).callsFake((input: { startedBy: string; group: string; containerInstances: string[]; tags?: { key: string; value: string }[]; taskDefinition: string }) => {
+      if (this.refuseStarts > 0) {
+        this.refuseStarts--;
+        return { tasks: [], failures: [{ arn: input.containerInstances[0], reason: 'RESOURCE:MEMORY' }] };
+      }
       const task: Task = {
         taskArn: `arn:aws:ecs:${REGION}:123456789012:task/${CLUSTER}/${(++this.n).toString(16).padStart(32, '0')}`,
         containerInstanceArn: input.containerInstances[0], startedBy: input.startedBy, group: input.group, taskDefinitionArn: input.taskDefinition,
@@ -62,9 +77,11 @@ export class FakeEcs {
       this.tasks.push(task);
       return { tasks: [task], failures: [] };
     });
-    ecs.on(StopTaskCommand).callsFake((input: { task: string }) => {
+    // StopTask: the task is to stop (desiredStatus STOPPED, stopCode UserInitiated, the reason as
+    // its stoppedReason) while its container is still being stopped (lastStatus unchanged; `stopped` ends it).
+    ecs.on(StopTaskCommand).callsFake((input: { task: string; reason?: string }) => {
       const task = this.tasks.find((t) => t.taskArn === input.task);
-      if (task) Object.assign(task, { desiredStatus: 'STOPPED' });
+      if (task) Object.assign(task, { desiredStatus: 'STOPPED', stopCode: 'UserInitiated', ...(input.reason ? { stoppedReason: input.reason } : {}) });
       return { task };
     });
   }
@@ -87,6 +104,13 @@ export class FakeEcs {
     task.containers = [{ ...task.containers![0], lastStatus: 'STOPPED', exitCode }];
   }
 
+  /** A task StopTask stopped has stopped: its container was killed (SIGTERM, then SIGKILL after the stop timeout). */
+  stopped(taskArn: string, exitCode = 137, at: Date = new Date()): void {
+    const task = this.tasks.find((t) => t.taskArn === taskArn)!;
+    Object.assign(task, { lastStatus: 'STOPPED', stoppedAt: at });
+    task.containers = [{ ...task.containers![0], lastStatus: 'STOPPED', exitCode }];
+  }
+
   /** Requests sent since the last reset of the count, by command name. */
   calls(): { name: string; input: Record<string, unknown> }[] {
     return this.ecs.calls().map((c) => {
@@ -94,4 +118,20 @@ export class FakeEcs {
       return { name: command.constructor.name.replace(/Command$/, ''), input: command.input };
     });
   }
+}
+
+/**
+ * Stores a pod of one container (no ports, deployment `<dc>-1`) and binds it to the fake
+ * instance's Host, which a first fleet pass has made.
+ */
+export async function bindOnFakeHost(t: TestTable, pod: { project: string; name: string; deploymentConfig: string; image: string; container?: Record<string, unknown> }): Promise<Pod> {
+  const host = (await t.store.get<Host>({ kind: 'Host', project: '', name: hostNameOf(INSTANCE) }))!;
+  const created = await t.store.create<Pod>({
+    kind: 'Pod',
+    metadata: { name: pod.name, project: pod.project, labels: { deploymentconfig: pod.deploymentConfig, deployment: `${pod.deploymentConfig}-1` } },
+    spec: { containers: [{ name: pod.deploymentConfig, image: pod.image, env: [], ports: [], resources: { requests: {}, limits: {} }, ...pod.container }], restartPolicy: 'Always', terminationGracePeriodSeconds: 10 } as Pod['spec'],
+    status: { phase: 'Pending', conditions: [], restartCount: 0 },
+  });
+  await bindPod(new DynamoBindingStore({ client: t.client, tableName: t.tableName }), { pod: created, host, request: podRequest(created) });
+  return created;
 }

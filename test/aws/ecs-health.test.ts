@@ -1,4 +1,4 @@
-// Readiness probes as ECS container health checks: the exact healthCheck each probe kind becomes
+// Readiness probes (or, without one, liveness probes) as ECS container health checks: the exact healthCheck each probe kind becomes
 // in the task definition, and the commands themselves run for real (here by /bin/sh on this
 // machine, against a local server), with every client the image may have, alone: 2xx/3xx pass,
 // 4xx/5xx and closed ports fail.
@@ -28,6 +28,18 @@ describe('a readiness probe as an ECS health check', () => {
     const td = taskDefinitionInput(spec, { region: 'eu-west-1', uid: 5 });
     expect(td.containerDefinitions![0]!.healthCheck).toEqual({ command: ['CMD', 'test', '-f', '/tmp/ready'], interval: 5, timeout: 2, retries: 10, startPeriod: 300 });
     expect(taskDefinitionInput({ ...spec, readinessProbe: undefined }, { region: 'eu-west-1', uid: 5 }).containerDefinitions![0]!.healthCheck).toBeUndefined();
+  });
+
+  it('stands for the liveness probe in a container without a readiness probe; with both, the readiness probe is the one', () => {
+    const base: PodSpecForHost = { project: 'demo', deployment: 'worker', revision: 1, pod: 'worker-1-abcde', image: 'img', env: [], ports: [], resources: { cpuMilli: 100, memoryBytes: 2 ** 28 } };
+    const liveness = probe({ exec: { command: ['/bin/sh', '-c', 'exec python -m celery -A tasks inspect ping -t 10'] }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 30, failureThreshold: 2 });
+    const readiness = probe({ tcpSocket: { port: 8080 }, periodSeconds: 7 });
+    const check = (over: Partial<PodSpecForHost>) => taskDefinitionInput({ ...base, ...over }, { region: 'eu-west-1', uid: 5 }).containerDefinitions![0]!.healthCheck;
+    expect(check({ livenessProbe: liveness })).toEqual({ command: ['CMD', '/bin/sh', '-c', 'exec python -m celery -A tasks inspect ping -t 10'], interval: 20, timeout: 30, retries: 2, startPeriod: 30 });
+    expect(check({ livenessProbe: liveness, readinessProbe: readiness })).toEqual(healthCheckOf(readiness));
+    expect(check({ livenessProbe: liveness, readinessProbe: readiness })!.interval).toBe(7);
+    // Beyond ECS's bounds, clamped as a readiness probe's are.
+    expect(check({ livenessProbe: probe({ tcpSocket: { port: 1 }, periodSeconds: 600, timeoutSeconds: 120, failureThreshold: 50, initialDelaySeconds: 1000 }) })).toMatchObject({ interval: 300, timeout: 60, retries: 10, startPeriod: 300 });
   });
 
   it('httpGet and tcpSocket become shell commands trying each client in turn', () => {

@@ -267,6 +267,33 @@ describe('EcsPodContainers: inspect, remove, list', () => {
     expect(await pods.inspectPod('demo', 'web-3-other')).toBeUndefined();
   });
 
+  it('inspects no task Berth stopped (the pod\'s container was removed, stopping or stopped), but one that stopped by itself or by another hand', async () => {
+    // ECS API Reference, StopTask: the reason appears in later DescribeTasks as stoppedReason; Task.stopCode UserInitiated.
+    const byBerth = { desiredStatus: 'STOPPED', stopCode: 'UserInitiated' as const, stoppedReason: 'Berth: the liveness probe failed; the pod is restarted' };
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecs.on(ListTasksCommand, { cluster: CLUSTER, containerInstance: INSTANCE, desiredStatus: 'STOPPED' }).resolves({ taskArns: [TASK] });
+    ecs.on(DescribeTasksCommand).resolvesOnce({ tasks: [runningTask(byBerth)] })
+      .resolvesOnce({ tasks: [runningTask({ ...byBerth, lastStatus: 'STOPPED', containers: [{ name: 'web', exitCode: 137, networkBindings: [] }] })] })
+      .resolvesOnce({ tasks: [runningTask({ ...byBerth, stoppedReason: 'Task stopped by user', lastStatus: 'STOPPED', containers: [{ name: 'web', exitCode: 143, networkBindings: [] }] })] })
+      .resolvesOnce({ tasks: [runningTask({ desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', lastStatus: 'STOPPED', containers: [{ name: 'web', exitCode: 1, networkBindings: [] }] })] });
+    const pods = new EcsPodContainers(options());
+    expect(await pods.inspectPod('demo', 'web-3-x7k2p')).toBeUndefined();
+    expect(await pods.inspectPod('demo', 'web-3-x7k2p')).toBeUndefined();
+    expect(await pods.inspectPod('demo', 'web-3-x7k2p')).toMatchObject({ state: 'exited', exitCode: 143 });
+    expect(await pods.inspectPod('demo', 'web-3-x7k2p')).toMatchObject({ state: 'exited', exitCode: 1 });
+  });
+
+  it('stops the pod\'s task with the reason given, after Berth\'s prefix and within ECS\'s 255 characters', async () => {
+    ecs.on(ListTasksCommand).resolves({ taskArns: [TASK] });
+    ecs.on(DescribeTasksCommand).callsFake(() => ({ tasks: [runningTask()] }));
+    const pods = new EcsPodContainers(options());
+    await pods.removePod('demo', 'web-3-x7k2p', 'the liveness probe failed; the pod is restarted');
+    await pods.removePod('demo', 'web-3-x7k2p', 'x'.repeat(300));
+    const [first, second] = inputs(StopTaskCommand);
+    expect(first).toEqual({ cluster: CLUSTER, task: TASK, reason: 'Berth: the liveness probe failed; the pod is restarted' });
+    expect(second!.reason).toBe(`Berth: ${'x'.repeat(248)}`);
+  });
+
   it('stops the pod\'s task on remove, saying why; removing a pod with no task does nothing', async () => {
     ecs.on(ListTasksCommand).resolvesOnce({ taskArns: [TASK] }).resolves({ taskArns: [] });
     ecs.on(DescribeTasksCommand).resolves({ tasks: [runningTask()] });

@@ -43,7 +43,11 @@ beforeEach(async () => {
 });
 
 function sync() {
-  return createPodSync({
+  return createPodSync(syncDeps());
+}
+
+function syncDeps(): Parameters<typeof createPodSync>[0] {
+  return {
     store: t.store,
     bindings,
     hostName: 'h1',
@@ -57,7 +61,7 @@ function sync() {
       const key = p.httpGet ? `http:${p.httpGet.path}` : 'other';
       return probeAnswers[key] === false ? { ok: false, detail: `HTTP probe failed with statuscode: 503` } : { ok: true };
     },
-  });
+  };
 }
 
 async function boundPod(container: Record<string, unknown> = {}, restartPolicy = 'Always'): Promise<Pod> {
@@ -165,6 +169,32 @@ describe('the host side of pods', () => {
     const restarted = (await read(p))!;
     expect(restarted.status).toMatchObject({ restartCount: 1, reason: 'Unhealthy' });
     expect(sim.created).toBe(2);
+  });
+
+  it('a liveness restart whose new container does not start is counted and shown; the next pass starts it, counting nothing more', async () => {
+    const live = { httpGet: { path: '/live', port: 8080 }, periodSeconds: 1, failureThreshold: 1, successThreshold: 1, timeoutSeconds: 1, initialDelaySeconds: 0 };
+    const p = await boundPod({ livenessProbe: live });
+    const errors: unknown[] = [];
+    const s = createPodSync({ ...syncDeps(), onError: (_pod, err) => errors.push(err) });
+    await s.syncHost();
+    const ensure = sim.ensurePod.bind(sim);
+    let refuse = 1;
+    sim.ensurePod = async (spec) => {
+      if (refuse-- > 0) throw new Error('the engine has no room');
+      return ensure(spec);
+    };
+    probeAnswers['http:/live'] = false;
+    clock += 1000;
+    await s.syncHost();
+    expect(errors).toEqual([new Error('the engine has no room')]);
+    const failed = (await read(p))!;
+    expect(failed.status).toMatchObject({ restartCount: 1, reason: 'Unhealthy', message: 'the liveness probe failed: HTTP probe failed with statuscode: 503' });
+    expect(ready(failed)).toBe('False');
+    probeAnswers['http:/live'] = true;
+    clock += 1000;
+    await s.syncHost();
+    const started = (await read(p))!;
+    expect([started.status.restartCount, ready(started), sim.created]).toEqual([1, 'True', 2]);
   });
 
   it('a starting pod is probed every 200 ms until it first passes, then at its period; the pass says when the next probe is due', async () => {
