@@ -77,8 +77,9 @@ export interface HostAgentOptions {
   startupCpuMilli?: number;
   startupBoostMs?: number;
   /**
-   * Warm sandboxes for idled projects' networks (shared/fleet/docker-sandboxes.ts; needs
-   * `services`, whose image they run): a wake's pod joins one and starts faster. Its pods are
+   * Warm sandboxes on project networks (shared/fleet/docker-sandboxes.ts; needs `services`, whose
+   * image they run): a project's next pod (a rollout's, a scale-up's, a wake's) joins one and
+   * starts faster. Its pods are
    * then reached at their own addresses on the project network, so only for an engine on the
    * machine whose router and probes reach its bridges (the all-in-one platform's).
    */
@@ -247,6 +248,7 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
       clearTimeout(syncTimer);
       clearTimeout(probeTimer);
       await syncing.catch(ignoring(Error));
+      await containers.networks.sandboxes?.stop();
     },
   };
 }

@@ -7,7 +7,7 @@ import { BerthError } from '../errors.ts';
 import { LABELS } from './pod-container.ts';
 import { NETWORK_LABEL, SERVICE_PROXY_LABEL, hasAddressing, isProjectNetwork, projectNetworkName, projectNetworkSpec } from './project-network.ts';
 import type { ProjectAddressing } from '../services/addressing.ts';
-import { SANDBOX_LABEL, type WarmSandboxes } from './docker-sandboxes.ts';
+import { SANDBOX_LABEL, isWarmSandboxName, type WarmSandboxes } from './docker-sandboxes.ts';
 
 /** Refused: a network of the project's name exists but is not this owner's project network. */
 export class UnmanagedNetworkError extends BerthError {
@@ -111,8 +111,9 @@ export class ProjectNetworks {
       await this.sandboxes?.ensureWarm(project, name);
       return false;
     }
-    const warm = (await this.sandboxes?.removeWarm(project)) ?? [];
-    if (Object.keys(found.Containers ?? {}).some((id) => !warm.includes(id))) return false;
+    // Anything but warm sandboxes on it (a Service's proxy, a pod's sandbox): in use. Else the warm ones go with it.
+    if (Object.values(found.Containers ?? {}).some((c) => !isWarmSandboxName(c.Name ?? '', project))) return false;
+    await this.sandboxes?.removeWarm(project);
     return this.docker
       .getNetwork(found.Id)
       .remove()

@@ -217,6 +217,8 @@ export class DockerPods implements PodContainers {
       return create();
     });
     await created.start();
+    // The project's next pod finds a warm sandbox too (made a moment later, not beside this start).
+    this.networks.sandboxes?.rewarm(spec.project, network);
     return runningPodOf(await created.inspect());
   }
 

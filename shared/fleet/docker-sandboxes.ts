@@ -1,6 +1,6 @@
-// Warm sandboxes: while a project is idled and keeps its network on an engine
-// (docker-networks.ts), one small started container holds a network namespace on that network,
-// so that the pod a wake starts joins it (Docker's `container:` network mode) instead of having
+// Warm sandboxes: while a project has pods on an engine, or is idled and keeps its network there
+// (docker-networks.ts), one small started container holds a network namespace on its network,
+// so that the next pod it starts (a rollout's, a scale-up's, a wake's) joins it (Docker's `container:` network mode) instead of having
 // Docker make its own: a start that joins a namespace takes about a third of the time of one
 // that makes one on a user-defined network (interface, address, embedded DNS). The pod then has
 // the sandbox's address on the project network, where the host (the router, probes,
@@ -20,6 +20,9 @@ export const SANDBOX_LABEL = 'berth.io/sandbox';
 
 const CLAIMED_SUFFIX = '_sandbox';
 const warmPrefix = (project: string) => `berth-${project}__sandbox-`;
+
+/** Whether a container name (with or without its `/`) is a warm sandbox's of `project`. */
+export const isWarmSandboxName = (containerName: string, project: string) => containerName.replace(/^\//, '').startsWith(warmPrefix(project));
 
 /** The name of the sandbox a pod's container joined. */
 export const claimedSandboxName = (podContainer: string) => `${podContainer}${CLAIMED_SUFFIX}`;
@@ -70,11 +73,42 @@ export class WarmSandboxes {
   /** The project's warm (unclaimed) sandboxes on `network`, running or not. */
   private async listWarm(project: string): Promise<Docker.ContainerInfo[]> {
     const list = await this.docker.listContainers({ all: true, filters: { label: this.labelFilter(project) } });
-    return list.filter((c) => c.Names.some((n) => n.replace(/^\//, '').startsWith(warmPrefix(project))));
+    return list.filter((c) => c.Names.some((n) => isWarmSandboxName(n, project)));
+  }
+
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly making = new Set<Promise<void>>();
+  private stopped = false;
+
+  /**
+   * Makes a warm sandbox of the project a moment from now (not while the pod that just started
+   * is still starting beside it), for its next pod: the next rollout's or scale-up's. Calls
+   * within the moment make one. Failures are left to the next start's call.
+   */
+  rewarm(project: string, network: string, delayMs = 1_000): void {
+    if (this.stopped || this.timers.has(project)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(project);
+      if (this.stopped) return;
+      const made = this.ensureWarm(project, network).catch(() => undefined);
+      this.making.add(made);
+      void made.finally(() => this.making.delete(made));
+    }, delayMs);
+    timer.unref();
+    this.timers.set(project, timer);
+  }
+
+  /** Makes no more sandboxes, and waits for those being made (before the owner's containers are removed). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await Promise.all([...this.making]);
   }
 
   /** Makes one warm sandbox of the project on its network unless one runs; an exited one is replaced. */
   async ensureWarm(project: string, network: string): Promise<void> {
+    if (this.stopped) return;
     const warm = await this.listWarm(project);
     for (const c of warm) if (c.State !== 'running') await this.docker.getContainer(c.Id).remove({ force: true }).catch(gone);
     if (warm.some((c) => c.State === 'running')) {
