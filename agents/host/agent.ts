@@ -92,9 +92,10 @@ export interface HostAgent {
   /** Runs one pass of the pod sync now. */
   sync(): Promise<void>;
   /**
-   * Asks to look again soon: at `pod` (just bound here, changed, being deleted) or, without one,
-   * at every pod of the host. Kicks while a pass runs are gathered into one look after it, never
-   * a queue of them; the timed pass stays as the safety net.
+   * Asks to look again soon: at `pod` (just bound here, changed, being deleted) at once, beside a
+   * timed pass under way (each pod's syncs take turns, and a pass's copy of a pod older than one
+   * already synced is skipped), then at its project's proxies; or, without one, at every pod of
+   * the host (gathered into one pass after the running one). The timed pass stays as the safety net.
    */
   kick(pod?: { project: string; name: string }): void;
   /** Asks to bring the project's Services' proxies up to date soon (a Service or its endpoints changed). */
@@ -175,7 +176,6 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
   let stopped = false;
   let kicked = false;
   let kickedAll = false;
-  const kickedPods = new Map<string, { project: string; name: string }>();
   let probeTimer: NodeJS.Timeout | undefined;
   const pass = async () => {
     if (stopped) return;
@@ -200,27 +200,33 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
   const runKicked = async () => {
     kicked = false;
     const all = kickedAll;
-    const pods = [...kickedPods.values()];
     const projects = [...kickedProjects];
     kickedAll = false;
-    kickedPods.clear();
     kickedProjects.clear();
     if (all) return pass();
-    await Promise.all(pods.map((p) => syncOne(p).catch((err) => logger?.warn({ host: hostName, pod: p.name, err: (err as Error).message }, 'pod sync'))));
-    // A pod started or removed here changes its project's network; a Service change its proxy.
     if (!proxies) return;
-    for (const project of new Set([...projects, ...pods.map((p) => p.project)])) await syncProxies(project).catch((err) => logger?.warn({ host: hostName, project, err: (err as Error).message }, 'service proxies'));
+    for (const project of projects) await syncProxies(project).catch((err) => logger?.warn({ host: hostName, project, err: (err as Error).message }, 'service proxies'));
   };
   const schedule = () => {
     if (kicked) return;
     kicked = true;
     syncing = syncing.then(runKicked);
   };
+  /** Kicked pods' syncs under way (stop waits for them). */
+  const kickedSyncs = new Set<Promise<void>>();
   const kick = (pod?: { project: string; name: string }) => {
     if (stopped) return;
-    if (pod) kickedPods.set(`${pod.project}/${pod.name}`, pod);
-    else kickedAll = true;
-    schedule();
+    if (!pod) {
+      kickedAll = true;
+      return schedule();
+    }
+    // At once, beside a timed pass under way (the pod sync gives each pod its turn); then, in
+    // line with the passes, its project's proxies (a pod started or removed changes its network).
+    const run = syncOne(pod)
+      .catch((err) => logger?.warn({ host: hostName, pod: pod.name, err: (err as Error).message }, 'pod sync'))
+      .then(() => kickServices(pod.project));
+    kickedSyncs.add(run);
+    void run.finally(() => kickedSyncs.delete(run));
   };
   const kickServices = (project: string) => {
     if (stopped || !proxies) return;
@@ -247,6 +253,7 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
       clearInterval(leaseTimer);
       clearTimeout(syncTimer);
       clearTimeout(probeTimer);
+      await Promise.all(kickedSyncs);
       await syncing.catch(ignoring(Error));
       await containers.networks.sandboxes?.stop();
     },

@@ -349,7 +349,36 @@ export function createPodSync(deps: PodSyncDeps) {
     else nextProbe = Math.min(nextProbe, startedAt + startupBoostMs);
   }
 
-  async function syncPod(pod: Pod): Promise<void> {
+  /** Each pod's turn: a sync of a pod kicked beside a timed pass, and the pass's, never work on one pod at once. */
+  const turns = new Map<string, Promise<unknown>>();
+  function inTurn<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (turns.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    turns.set(key, run);
+    void run.then(
+      () => turns.get(key) === run && turns.delete(key),
+      () => turns.get(key) === run && turns.delete(key),
+    );
+    return run;
+  }
+  /** The resourceVersion of the newest copy of each pod synced here. */
+  const syncedVersion = new Map<string, string>();
+  /** A copy read before one already synced (a pass's, read before a kick's sync): nothing to do that the newer one did not. */
+  const olderThanSynced = (key: string, rv: string | undefined) => {
+    const last = syncedVersion.get(key);
+    return rv !== undefined && last !== undefined && /^\d+$/.test(rv) && /^\d+$/.test(last) && rv.length === last.length && rv < last;
+  };
+
+  /** Syncs the pod in its turn, unless a newer copy of it was synced meanwhile. */
+  function syncPod(pod: Pod): Promise<void> {
+    const key = keyOf(pod.metadata.project, pod.metadata.name);
+    return inTurn(key, async () => {
+      if (olderThanSynced(key, pod.metadata.resourceVersion)) return;
+      if (pod.metadata.resourceVersion !== undefined) syncedVersion.set(key, pod.metadata.resourceVersion);
+      await syncPodNow(pod);
+    });
+  }
+
+  async function syncPodNow(pod: Pod): Promise<void> {
     const m = remember(pod);
     const c = pod.spec.containers[0]!;
     const policy = pod.spec.restartPolicy ?? 'Always';
@@ -366,6 +395,7 @@ export function createPodSync(deps: PodSyncDeps) {
       }
       await containers.removePod(pod.metadata.project, pod.metadata.name);
       memory.delete(keyOf(pod.metadata.project, pod.metadata.name));
+      // Its last synced version stays: a pass's copy read before the deletion must not start it again.
       await releasePod(store, deps.bindings, pod);
       return;
     }
@@ -468,12 +498,24 @@ export function createPodSync(deps: PodSyncDeps) {
     const wanted = new Set(mine.map((p) => keyOf(p.metadata.project, p.metadata.name)));
     let removed = 0;
     for (const c of await containers.listPods()) {
-      if (wanted.has(keyOf(c.project, c.pod))) continue;
-      await containers.removePod(c.project, c.pod).catch((err) => deps.onError?.(c.pod, err));
-      memory.delete(keyOf(c.project, c.pod));
-      removed++;
+      const key = keyOf(c.project, c.pod);
+      if (wanted.has(key)) continue;
+      const gone = await inTurn(key, async () => {
+        // Bound here after this pass read its pods (a kicked start beside the pass): not a stray.
+        const now = await store.get<Pod>({ kind: 'Pod', project: c.project, name: c.pod });
+        if (now?.spec.host === hostName) return false;
+        await containers.removePod(c.project, c.pod);
+        memory.delete(key);
+        syncedVersion.delete(key);
+        return true;
+      }).catch((err) => {
+        deps.onError?.(c.pod, err);
+        return false;
+      });
+      if (gone) removed++;
     }
-    for (const key of [...memory.keys()]) if (!wanted.has(key)) memory.delete(key);
+    for (const key of [...memory.keys()]) if (!wanted.has(key) && !turns.has(key)) memory.delete(key);
+    for (const key of [...syncedVersion.keys()]) if (!wanted.has(key) && !turns.has(key)) syncedVersion.delete(key);
     await eachLimited(mine, deps.concurrency ?? mine.length, (p) => syncPod(p).catch((err) => deps.onError?.(p.metadata.name, err)));
     // Networks a crash left behind: looked for on the first pass and after removals, not every second.
     if (containers.pruneNetworks && (removed > 0 || !prunedOnce)) {

@@ -277,4 +277,27 @@ describe('the host side of pods', () => {
     expect(await sync().syncHost()).toEqual({ pods: 1, removed: 1 });
     expect((await sim.listPods()).map((c) => c.pod)).toEqual([p.metadata.name]);
   });
+
+  it('a pod bound after a pass read its pods, and started beside that pass, is not taken for a stray', async () => {
+    const s = sync();
+    const p = await boundPod();
+    await s.syncPod((await read(p))!);
+    // The pass read the host's pods before the binding: none.
+    expect(await s.syncHost([])).toEqual({ pods: 0, removed: 0 });
+    expect((await sim.listPods()).map((c) => c.pod)).toEqual([p.metadata.name]);
+  });
+
+  it("a pass's copy of a pod older than one already synced does nothing: a pod deleted meanwhile is not started again", async () => {
+    const s = sync();
+    const before = await boundPod();
+    await s.syncPod(before);
+    const current = (await read(before))!;
+    await t.store.update({ ...current, metadata: { ...current.metadata, deletionTimestamp: new Date(clock).toISOString() } });
+    clock += 61_000;
+    await s.syncPod((await read(before))!);
+    expect(await sim.listPods()).toEqual([]);
+    // The copy a pass read before the deletion comes in its turn after it.
+    await s.syncPod(before);
+    expect(await sim.listPods()).toEqual([]);
+  });
 });
