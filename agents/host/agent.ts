@@ -184,16 +184,26 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     // Without proxies (whose sync looks at every network), a kept network whose project is no longer idled (woken, deleted, expired) goes here.
     if (!proxies && containers.networks.keeping) await containers.networks.prune().catch((err) => logger?.warn({ host: hostName, err: (err as Error).message }, 'project networks'));
     // A probe due before the next timed pass (a starting pod's readiness): come back for it then.
-    if (out?.nextProbeAt !== undefined && !stopped) {
-      clearTimeout(probeTimer);
-      probeTimer = setTimeout(() => kick(), Math.max(0, out.nextProbeAt - Date.now()));
-    }
+    if (out?.nextProbeAt !== undefined) probeAt(out.nextProbeAt, true);
+  };
+  /** A pass when a probe is due: at `at`, or earlier if one is due earlier (a pass's own answer replaces the last). */
+  let probeDueAt: number | undefined;
+  const probeAt = (at: number, fromPass = false) => {
+    if (stopped || (!fromPass && probeDueAt !== undefined && probeDueAt <= at)) return;
+    clearTimeout(probeTimer);
+    probeDueAt = at;
+    probeTimer = setTimeout(() => {
+      probeDueAt = undefined;
+      kick();
+    }, Math.max(0, at - Date.now()));
   };
   const sync = () => (syncing = syncing.then(pass));
   /** One pod alone, read fresh: started, probed or stopped at once if it is bound here. */
-  const syncOne = async (ref: { project: string; name: string }) => {
+  const syncOne = async (ref: { project: string; name: string }): Promise<number | undefined> => {
     const pod = await store.get<Pod>({ kind: 'Pod', ...ref });
-    if (pod?.spec.host === hostName) await podSync.syncPod(pod);
+    // A starting pod's readiness probe is due again soon: the pass that runs it is not a second away.
+    if (pod?.spec.host === hostName) return (await podSync.syncPod(pod)).nextProbeAt;
+    return undefined;
   };
   const kickedProjects = new Set<string>();
   /** What was kicked since the last look, in one look: every pod, or the pods and projects named. */
@@ -223,6 +233,7 @@ export async function startHostAgent(opts: HostAgentOptions): Promise<HostAgent>
     // At once, beside a timed pass under way (the pod sync gives each pod its turn); then, in
     // line with the passes, its project's proxies (a pod started or removed changes its network).
     const run = syncOne(pod)
+      .then((due) => due !== undefined && probeAt(due))
       .catch((err) => logger?.warn({ host: hostName, pod: pod.name, err: (err as Error).message }, 'pod sync'))
       .then(() => kickServices(pod.project));
     kickedSyncs.add(run);

@@ -14,6 +14,7 @@
 // - removes containers of pods that are not bound here (a host that comes back after it was
 //   declared lost finds its pods replaced elsewhere), so that no pod runs twice.
 // Status is written only when it changed.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostVolumeMounts } from '../volumes/pod-volumes.ts';
 import { NotFoundError, ignoring } from '../errors.ts';
 import type { Container, PodStatus, Probe } from '../model/deploy-kinds.ts';
@@ -247,6 +248,14 @@ export function createPodSync(deps: PodSyncDeps) {
   const memory = new Map<string, PodMemory>();
   /** The soonest probe due in this pass's pods (epoch ms), so the host can come back for it. */
   let nextProbe = Infinity;
+  /** The probe times due found by the sync of one pod (kept apart from the pass's while syncs of several pods interleave). */
+  const podDue = new AsyncLocalStorage<{ at: number }>();
+  /** A probe (or a drain, or the end of a start-up boost) is due at `at`: come back for it then. */
+  const due = (at: number) => {
+    nextProbe = Math.min(nextProbe, at);
+    const mine = podDue.getStore();
+    if (mine) mine.at = Math.min(mine.at, at);
+  };
   const keyOf = (project: string, pod: string) => `${project}/${pod}`;
 
   function remember(pod: Pod): PodMemory {
@@ -279,17 +288,17 @@ export function createPodSync(deps: PodSyncDeps) {
     const periodMs = starting && !state.passed ? Math.min(period, STARTING_PROBE_MS) : period;
     const firstAt = startedAt + p.initialDelaySeconds * 1000;
     if (t < firstAt) {
-      nextProbe = Math.min(nextProbe, firstAt);
+      due(firstAt);
       return {};
     }
     if (state.lastRun && t < state.lastRun + periodMs) {
-      nextProbe = Math.min(nextProbe, state.lastRun + periodMs);
+      due(state.lastRun + periodMs);
       return {};
     }
     state.lastRun = t;
     const r = await probe(p, target);
     if (r.ok) state.passed = true;
-    nextProbe = Math.min(nextProbe, t + (state.passed ? period : periodMs));
+    due(t + (state.passed ? period : periodMs));
     if (r.ok) {
       state.successes++;
       state.failures = 0;
@@ -346,7 +355,7 @@ export function createPodSync(deps: PodSyncDeps) {
     const limit = podLimits(pod).cpuMilli;
     if (!containers.limitCpu || running.cpuMilli === undefined || running.cpuMilli <= limit) return;
     if (probedReady || t >= startedAt + startupBoostMs) await containers.limitCpu(pod.metadata.project, pod.metadata.name, limit);
-    else nextProbe = Math.min(nextProbe, startedAt + startupBoostMs);
+    else due(startedAt + startupBoostMs);
   }
 
   /** Each pod's turn: a sync of a pod kicked beside a timed pass, and the pass's, never work on one pod at once. */
@@ -368,13 +377,15 @@ export function createPodSync(deps: PodSyncDeps) {
     return rv !== undefined && last !== undefined && /^\d+$/.test(rv) && /^\d+$/.test(last) && rv.length === last.length && rv < last;
   };
 
-  /** Syncs the pod in its turn, unless a newer copy of it was synced meanwhile. */
-  function syncPod(pod: Pod): Promise<void> {
+  /** Syncs the pod in its turn, unless a newer copy of it was synced meanwhile; when it wants looking at again (a probe due). */
+  function syncPod(pod: Pod): Promise<{ nextProbeAt?: number }> {
     const key = keyOf(pod.metadata.project, pod.metadata.name);
     return inTurn(key, async () => {
-      if (olderThanSynced(key, pod.metadata.resourceVersion)) return;
+      if (olderThanSynced(key, pod.metadata.resourceVersion)) return {};
       if (pod.metadata.resourceVersion !== undefined) syncedVersion.set(key, pod.metadata.resourceVersion);
-      await syncPodNow(pod);
+      const mine = { at: Infinity };
+      await podDue.run(mine, () => syncPodNow(pod));
+      return mine.at < Infinity ? { nextProbeAt: mine.at } : {};
     });
   }
 
@@ -390,7 +401,7 @@ export function createPodSync(deps: PodSyncDeps) {
       const left = await drained(pod, m, t, deletedAt);
       if (t < deletedAt + drainMs || !left) {
         await writeStatus(pod, setPodCondition(base, 'Ready', 'False', 'Terminating', 'the pod is being deleted'));
-        nextProbe = Math.min(nextProbe, left ? deletedAt + drainMs : t + 500);
+        due(left ? deletedAt + drainMs : t + 500);
         return;
       }
       await containers.removePod(pod.metadata.project, pod.metadata.name);

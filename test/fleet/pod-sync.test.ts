@@ -300,4 +300,15 @@ describe('the host side of pods', () => {
     await s.syncPod(before);
     expect(await sim.listPods()).toEqual([]);
   });
+
+  it('a pod synced alone (a kick) says when its own next probe is due, whatever the other pods synced beside it', async () => {
+    const probe = { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 10, failureThreshold: 3, successThreshold: 1, timeoutSeconds: 1, initialDelaySeconds: 0 };
+    const starting = await boundPod({ readinessProbe: probe });
+    const plain = await boundPod();
+    probeAnswers['http:/ready'] = false;
+    const s = sync();
+    const [a, b] = await Promise.all([s.syncPod((await read(starting))!), s.syncPod((await read(plain))!)]);
+    expect(a).toEqual({ nextProbeAt: clock + STARTING_PROBE_MS });
+    expect(b).toEqual({});
+  });
 });
