@@ -107,7 +107,18 @@ export class WarmSandboxes {
   }
 
   /** Makes one warm sandbox of the project on its network unless one runs; an exited one is replaced. */
-  async ensureWarm(project: string, network: string): Promise<void> {
+  ensureWarm(project: string, network: string): Promise<void> {
+    // Calls of this process for one project share one look (two at once would each make one).
+    const pending = this.ensuring.get(project);
+    if (pending) return pending;
+    const made = this.ensureWarmOnce(project, network).finally(() => this.ensuring.delete(project));
+    this.ensuring.set(project, made);
+    return made;
+  }
+
+  private readonly ensuring = new Map<string, Promise<void>>();
+
+  private async ensureWarmOnce(project: string, network: string): Promise<void> {
     if (this.stopped) return;
     const warm = await this.listWarm(project);
     for (const c of warm) if (c.State !== 'running') await this.docker.getContainer(c.Id).remove({ force: true }).catch(gone);
