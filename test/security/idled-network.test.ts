@@ -82,6 +82,8 @@ describe("an idled project's kept network", () => {
     expect(proxy?.State.Running).toBe(true);
     expect(await podContainers(V)).toBe(0);
     // The warm sandbox kept for the wake: a sleeping container on the network, not a pod, publishing nothing.
+    // (made by the host agent beside its passes: a moment after the last pod went, it runs)
+    await until('the warm sandbox running', async () => (await sandboxesOf(V)).some((c) => c.State === 'running'));
     const [sandbox, ...more] = await sandboxesOf(V);
     expect(more).toEqual([]);
     expect(sandbox).toMatchObject({ State: 'running', Command: 'sleep infinity', Ports: [] });
