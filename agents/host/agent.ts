@@ -79,9 +79,8 @@ export interface HostAgentOptions {
   /**
    * Warm sandboxes on project networks (shared/fleet/docker-sandboxes.ts; needs `services`, whose
    * image they run): a project's next pod (a rollout's, a scale-up's, a wake's) joins one and
-   * starts faster. Its pods are
-   * then reached at their own addresses on the project network, so only for an engine on the
-   * machine whose router and probes reach its bridges (the all-in-one platform's).
+   * starts faster. Such pods are reached at their own addresses on the project network, so only
+   * for an engine whose bridges the router and probes reach (the all-in-one platform's).
    */
   warmSandboxes?: boolean;
   logger?: Logger;

@@ -28,7 +28,7 @@ export class ProjectNetworks {
     private readonly docker: Docker,
     private readonly owner?: string,
     private readonly keep?: KeepNetwork,
-    /** A kept network holds a warm sandbox for the pod its wake starts (docker-sandboxes.ts). */
+    /** The networks' warm sandboxes (docker-sandboxes.ts): a kept network holds one for its wake's pod, and they go with the network. */
     readonly sandboxes?: WarmSandboxes,
   ) {}
 

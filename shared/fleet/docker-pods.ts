@@ -126,9 +126,9 @@ export interface DockerPodsOptions {
    */
   startupCpuMilli?: number;
   /**
-   * Warm sandboxes from this image (the Services' proxy image: anything with `sleep`): while a
-   * project keeps its network (idled), a started container holds a network namespace on it that
-   * the pod of its wake joins, for a faster start (docker-sandboxes.ts). None by default.
+   * Warm sandboxes from this image (the Services' proxy image: anything with `sleep`): a project's
+   * network holds a started container whose network namespace the project's next pod joins, for a
+   * faster start (docker-sandboxes.ts). None by default.
    */
   sandboxes?: { image: string };
 }
@@ -194,7 +194,7 @@ export class DockerPods implements PodContainers {
       await this.replace(existing, name);
     }
     const { addressing, network } = await addressed;
-    // A sandbox to join, when the project's network holds one (a wake's pod), or the pod's own from before a restart.
+    // A sandbox to join: the pod's own from before a restart, or a warm one of its project's network.
     const sandbox: Sandbox | undefined = await this.networks.sandboxes?.claim(spec.project, name, network);
     const uid = spec.uid ?? this.uidFor(spec.project);
     if (spec.volumes?.length && !this.files) throw new BerthError(501, 'NoPodFiles', `pod ${spec.project}/${spec.pod} mounts Secret or ConfigMap files, and this host keeps none`);

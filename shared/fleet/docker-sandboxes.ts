@@ -1,7 +1,7 @@
 // Warm sandboxes: while a project has pods on an engine, or is idled and keeps its network there
 // (docker-networks.ts), one small started container holds a network namespace on its network,
-// so that the next pod it starts (a rollout's, a scale-up's, a wake's) joins it (Docker's `container:` network mode) instead of having
-// Docker make its own: a start that joins a namespace takes about a third of the time of one
+// so that the next pod it starts (a rollout's, a scale-up's, a wake's) joins it (Docker's
+// `container:` network mode) instead of having Docker make its own: a start that joins a namespace takes about a third of the time of one
 // that makes one on a user-defined network (interface, address, embedded DNS). The pod then has
 // the sandbox's address on the project network, where the host (the router, probes,
 // port-forward) and the project's Services' proxies reach its ports directly; nothing is
@@ -52,6 +52,11 @@ const gone = (err: unknown) => (status(err) === 404 ? undefined : Promise.reject
 export class WarmSandboxes {
   /** Projects with a warm sandbox made or seen here: only their pods look for one. */
   private readonly warm = new Set<string>();
+  /** Sandboxes being made, by project: calls of this process for one project share one look (two at once would each make one). */
+  private readonly ensuring = new Map<string, Promise<void>>();
+  /** rewarm's timers, by project. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(
     private readonly docker: Docker,
@@ -62,23 +67,29 @@ export class WarmSandboxes {
     return this.opts.owner ?? '';
   }
 
-  private labelFilter(project: string): string[] {
-    return [`${SANDBOX_LABEL}=${this.ownerValue}`, `${LABELS.project}=${project}`];
-  }
-
   private isOurs(labels: Record<string, string> | undefined, project: string): boolean {
     return labels?.[SANDBOX_LABEL] === this.ownerValue && labels?.[LABELS.project] === project;
   }
 
-  /** The project's warm (unclaimed) sandboxes on `network`, running or not. */
+  /** The project's warm (unclaimed) sandboxes, running or not. */
   private async listWarm(project: string): Promise<Docker.ContainerInfo[]> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: this.labelFilter(project) } });
+    const list = await this.docker.listContainers({ all: true, filters: { label: [`${SANDBOX_LABEL}=${this.ownerValue}`, `${LABELS.project}=${project}`] } });
     return list.filter((c) => c.Names.some((n) => isWarmSandboxName(n, project)));
   }
 
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly making = new Set<Promise<void>>();
-  private stopped = false;
+  /** The sandbox the pod's container joined, when there is one and it is ours under exactly that name. */
+  private async claimedOf(project: string, podContainer: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    const name = claimedSandboxName(podContainer);
+    const info = await this.docker
+      .getContainer(name)
+      .inspect()
+      .catch((err: unknown) => gone(err));
+    return info && this.isOurs(info.Config.Labels, project) && info.Name.replace(/^\//, '') === name ? info : undefined;
+  }
+
+  private async remove(id: string): Promise<void> {
+    await this.docker.getContainer(id).remove({ force: true }).catch(gone);
+  }
 
   /**
    * Makes a warm sandbox of the project a moment from now (not while the pod that just started
@@ -89,10 +100,7 @@ export class WarmSandboxes {
     if (this.stopped || this.timers.has(project)) return;
     const timer = setTimeout(() => {
       this.timers.delete(project);
-      if (this.stopped) return;
-      const made = this.ensureWarm(project, network).catch(() => undefined);
-      this.making.add(made);
-      void made.finally(() => this.making.delete(made));
+      void this.ensureWarm(project, network).catch(() => undefined);
     }, delayMs);
     timer.unref();
     this.timers.set(project, timer);
@@ -103,12 +111,11 @@ export class WarmSandboxes {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    await Promise.all([...this.making]);
+    await Promise.all([...this.ensuring.values()].map((p) => p.catch(() => undefined)));
   }
 
   /** Makes one warm sandbox of the project on its network unless one runs; an exited one is replaced. */
   ensureWarm(project: string, network: string): Promise<void> {
-    // Calls of this process for one project share one look (two at once would each make one).
     const pending = this.ensuring.get(project);
     if (pending) return pending;
     const made = this.ensureWarmOnce(project, network).finally(() => this.ensuring.delete(project));
@@ -116,12 +123,10 @@ export class WarmSandboxes {
     return made;
   }
 
-  private readonly ensuring = new Map<string, Promise<void>>();
-
   private async ensureWarmOnce(project: string, network: string): Promise<void> {
     if (this.stopped) return;
     const warm = await this.listWarm(project);
-    for (const c of warm) if (c.State !== 'running') await this.docker.getContainer(c.Id).remove({ force: true }).catch(gone);
+    for (const c of warm) if (c.State !== 'running') await this.remove(c.Id);
     if (warm.some((c) => c.State === 'running')) {
       this.warm.add(project);
       return;
@@ -146,12 +151,10 @@ export class WarmSandboxes {
     this.warm.add(project);
   }
 
-  /** Removes the project's warm sandboxes (its network is no longer kept); claimed ones go with their pods. */
-  async removeWarm(project: string): Promise<string[]> {
+  /** Removes the project's warm sandboxes (its network goes); claimed ones go with their pods. */
+  async removeWarm(project: string): Promise<void> {
     this.warm.delete(project);
-    const warm = await this.listWarm(project);
-    await Promise.all(warm.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(gone)));
-    return warm.map((c) => c.Id);
+    await Promise.all((await this.listWarm(project)).map((c) => this.remove(c.Id)));
   }
 
   /**
@@ -160,15 +163,11 @@ export class WarmSandboxes {
    * wins when two race); undefined when there is none.
    */
   async claim(project: string, podContainer: string, network: string): Promise<Sandbox | undefined> {
-    const name = claimedSandboxName(podContainer);
-    const mine = await this.docker
-      .getContainer(name)
-      .inspect()
-      .catch((err: unknown) => gone(err));
-    if (mine && this.isOurs(mine.Config.Labels, project) && mine.Name.replace(/^\//, '') === name) {
+    const mine = await this.claimedOf(project, podContainer);
+    if (mine) {
       const ip = mine.NetworkSettings.Networks?.[network]?.IPAddress;
       if (mine.State.Running && ip) return { id: mine.Id, ip };
-      await this.docker.getContainer(mine.Id).remove({ force: true }).catch(gone);
+      await this.remove(mine.Id);
     }
     if (!this.warm.has(project)) return undefined;
     // Whether it is claimed or not, the project has no warm one left until it is made again.
@@ -178,7 +177,7 @@ export class WarmSandboxes {
       if (c.State !== 'running' || !ip) continue;
       const claimed = await this.docker
         .getContainer(c.Id)
-        .rename({ name })
+        .rename({ name: claimedSandboxName(podContainer) })
         .then(
           () => true,
           (err: unknown) => (status(err) === 404 || status(err) === 409 ? false : Promise.reject(err)),
@@ -190,12 +189,7 @@ export class WarmSandboxes {
 
   /** Removes the sandbox the pod's container joined, if any. */
   async release(project: string, podContainer: string): Promise<void> {
-    const name = claimedSandboxName(podContainer);
-    const info = await this.docker
-      .getContainer(name)
-      .inspect()
-      .catch((err: unknown) => gone(err));
-    if (!info || !this.isOurs(info.Config.Labels, project) || info.Name.replace(/^\//, '') !== name) return;
-    await this.docker.getContainer(info.Id).remove({ force: true }).catch(gone);
+    const mine = await this.claimedOf(project, podContainer);
+    if (mine) await this.remove(mine.Id);
   }
 }

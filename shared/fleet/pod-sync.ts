@@ -525,8 +525,7 @@ export function createPodSync(deps: PodSyncDeps) {
       });
       if (gone) removed++;
     }
-    for (const key of [...memory.keys()]) if (!wanted.has(key) && !turns.has(key)) memory.delete(key);
-    for (const key of [...syncedVersion.keys()]) if (!wanted.has(key) && !turns.has(key)) syncedVersion.delete(key);
+    for (const kept of [memory, syncedVersion]) for (const key of [...kept.keys()]) if (!wanted.has(key) && !turns.has(key)) kept.delete(key);
     await eachLimited(mine, deps.concurrency ?? mine.length, (p) => syncPod(p).catch((err) => deps.onError?.(p.metadata.name, err)));
     // Networks a crash left behind: looked for on the first pass and after removals, not every second.
     if (containers.pruneNetworks && (removed > 0 || !prunedOnce)) {
