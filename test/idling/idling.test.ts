@@ -15,6 +15,16 @@ const dcRef = (project: string, name: string) => ({ kind: 'DeploymentConfig', pr
 const svc = async (project: string, name: string) => (await w.t.store.get<Service>({ kind: 'Service', project, name }))!;
 const created = async (project: string, name: string) => Date.parse((await w.dc(project, name)).metadata.creationTimestamp);
 
+/** A trial app of `replicas` behind a route, idled by the idler after its quiet time, its pods gone and the router told; the route's host. */
+async function idledApp(name: string, replicas: number): Promise<string> {
+  const host = await w.app('trial', name, replicas);
+  w.clock.now = (await created('trial', name)) + IDLE_AFTER_MS;
+  await w.idler.reconcile(dcRef('trial', name));
+  await w.podsFollow('trial', name);
+  await w.agent.refresh();
+  return host;
+}
+
 /** A pod of `project` labelled app=`app`, bound, publishing 8080 on 127.0.0.1:`hostPort`, ready or not. */
 const podOf = (project: string, app: string, hostPort: number, ready: boolean): Pod =>
   ({
@@ -91,11 +101,7 @@ describe('the idler', () => {
   });
 
   it('a request to an idled route is held, wakes the DC to its replicas, and is answered 200 once a pod is ready (never 503)', async () => {
-    const host = await w.app('trial', 'sleepy', 2);
-    w.clock.now = (await created('trial', 'sleepy')) + IDLE_AFTER_MS;
-    await w.idler.reconcile(dcRef('trial', 'sleepy'));
-    await w.podsFollow('trial', 'sleepy');
-    await w.agent.refresh();
+    const host = await idledApp('sleepy', 2);
     expect((await w.dc('trial', 'sleepy')).spec.replicas).toBe(0);
 
     let answered = false;
@@ -116,11 +122,7 @@ describe('the idler', () => {
   });
 
   it('a held request goes to a pod told ready at once, before its Service lists it; not to a pod that is not ready, nor to another project\'s', async () => {
-    const host = await w.app('trial', 'early', 1);
-    w.clock.now = (await created('trial', 'early')) + IDLE_AFTER_MS;
-    await w.idler.reconcile(dcRef('trial', 'early'));
-    await w.podsFollow('trial', 'early');
-    await w.agent.refresh();
+    const host = await idledApp('early', 1);
     const [own, foreign] = await Promise.all([startApp('own pod'), startApp('stranger pod')]);
     try {
       let answered = false;
