@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDLED_AT, PREVIOUS_REPLICAS, UNIDLE_TARGETS } from '../../shared/idling/annotations.ts';
 import { idlePlan } from '../../shared/idling/idler.ts';
-import type { DeploymentConfig, Pod, Service } from '../../shared/model/objects.ts';
+import type { DeploymentConfig, Service } from '../../shared/model/objects.ts';
 import { eventually, get, startApp, stopApps } from '../routing/support.ts';
-import { IDLE_AFTER_MS, idlingWorld, type IdlingWorld } from './support.ts';
+import { IDLE_AFTER_MS, idlingWorld, readyPodOf, type IdlingWorld } from './support.ts';
 
 let w: IdlingWorld;
 const dcRef = (project: string, name: string) => ({ kind: 'DeploymentConfig', project, name });
@@ -25,17 +25,8 @@ async function idledApp(name: string, replicas: number): Promise<string> {
   return host;
 }
 
-/** A pod of `project` labelled app=`app`, bound, publishing 8080 on 127.0.0.1:`hostPort`, ready or not. */
-const podOf = (project: string, app: string, hostPort: number, ready: boolean): Pod =>
-  ({
-    kind: 'Pod',
-    metadata: { project, name: `${app}-1-abcde`, labels: { app } },
-    spec: { host: 'local', containers: [{ name: 'web', image: 'registry.local/web@sha256:aaa', ports: [{ containerPort: 8080, protocol: 'TCP' }] }] },
-    status: { phase: 'Running', hostIP: '127.0.0.1', ports: [{ containerPort: 8080, hostIP: '127.0.0.1', hostPort }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
-  }) as unknown as Pod;
-
 beforeAll(async () => {
-  w = await idlingWorld([{ name: 'trial', trial: true }, { name: 'paid' }, { name: 'stranger' }]);
+  w = await idlingWorld([{ name: 'trial', trial: true }, { name: 'paid' }]);
 }, 60_000);
 afterAll(() => w?.stop());
 
@@ -121,24 +112,24 @@ describe('the idler', () => {
     expect((await get(w.httpPort, host)).status).toBe(200);
   });
 
-  it('a held request goes to a pod told ready at once, before its Service lists it; not to a pod that is not ready, nor to another project\'s', async () => {
+  // (Another project's ready pod with the same labels: test/security/idling.test.ts.)
+  it('a held request goes to a pod told ready at once, before its Service lists it; not to a pod that is not ready', async () => {
     const host = await idledApp('early', 1);
-    const [own, foreign] = await Promise.all([startApp('own pod'), startApp('stranger pod')]);
+    const own = await startApp('own pod');
     try {
       let answered = false;
       const reply = get(w.httpPort, host).finally(() => (answered = true));
       await eventually(() => w.dc('trial', 'early'), (d) => d.spec.replicas === 1);
-      // Another project's ready pod with the same labels, and the project's own pod not ready yet: still held.
-      w.agent.podChanged(podOf('stranger', 'early', foreign.port, true));
-      w.agent.podChanged(podOf('trial', 'early', own.port, false));
+      // The project's own pod, not ready yet: still held.
+      w.agent.podChanged(readyPodOf('trial', 'early', own.port, false));
       await new Promise((r) => setTimeout(r, 300));
       expect(answered).toBe(false);
       // Ready: passed on at once, while the Service still lists no endpoint (the endpoints controller has not run).
-      w.agent.podChanged(podOf('trial', 'early', own.port, true));
+      w.agent.podChanged(readyPodOf('trial', 'early', own.port, true));
       expect(await reply).toMatchObject({ status: 200, body: 'own pod' });
       expect((await svc('trial', 'early')).status?.endpoints ?? []).toEqual([]);
     } finally {
-      await stopApps([own, foreign]);
+      await stopApps([own]);
     }
   });
 });

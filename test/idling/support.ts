@@ -11,13 +11,22 @@ import { idler } from '../../shared/idling/idler.ts';
 import { IdleSignalTable } from '../../shared/idling/signals.ts';
 import { freePort } from '../../shared/local/ports.ts';
 import { deploymentConfigSpec } from '../../shared/model/deploy-kinds.ts';
-import type { DeploymentConfig, Route } from '../../shared/model/objects.ts';
+import type { DeploymentConfig, Pod, Route } from '../../shared/model/objects.ts';
 import type { Reconciler } from '../../shared/reconcile/types.ts';
 import { routeAdmission } from '../../shared/routing/admission.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { putRoute, setService, startApp, stopApps, type App } from '../routing/support.ts';
 
 export const IDLE_AFTER_MS = 1800_000;
+
+/** A pod of `project` labelled app=`app`, bound, publishing 8080 on 127.0.0.1:`hostPort`, ready or not, as a host agent writes it (what RouterAgent.podChanged is told of). */
+export const readyPodOf = (project: string, app: string, hostPort: number, ready: boolean): Pod =>
+  ({
+    kind: 'Pod',
+    metadata: { project, name: `${app}-1-abcde`, labels: { app } },
+    spec: { host: 'local', containers: [{ name: 'web', image: 'registry.local/web@sha256:aaa', ports: [{ containerPort: 8080, protocol: 'TCP' }] }] },
+    status: { phase: 'Running', hostIP: '127.0.0.1', ports: [{ containerPort: 8080, hostIP: '127.0.0.1', hostPort }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  }) as unknown as Pod;
 
 export interface IdlingWorld {
   t: TestTable;

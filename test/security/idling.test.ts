@@ -4,14 +4,15 @@
 // stranger forges the idled marks on their own Service to name the victim's DC (refused: system
 // annotations), and through the router sends requests to their own idled route with a forged
 // backend header naming other backends: only the stranger's own DC wakes; the victim's stays
-// idled and no wake is ever asked for it.
+// idled and no wake is ever asked for it. While the victim's request is held, the stranger's ready
+// pod labelled like the victim's is told to the router: the request never goes to it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idleDeploymentConfig } from '../../shared/idling/actions.ts';
 import { IDLED_AT, PREVIOUS_REPLICAS } from '../../shared/idling/annotations.ts';
 import { BACKEND_HEADER } from '../../shared/routing/render.ts';
 import { testApi, type TestApi } from '../support/api.ts';
-import { eventually } from '../routing/support.ts';
-import { idlingWorld, type IdlingWorld } from '../idling/support.ts';
+import { eventually, get, startApp, stopApps } from '../routing/support.ts';
+import { idlingWorld, readyPodOf, type IdlingWorld } from '../idling/support.ts';
 import { request } from 'node:http';
 
 let api: TestApi;
@@ -104,5 +105,25 @@ describe('waking through the router', () => {
     expect(shop.metadata.annotations).toMatchObject({ [PREVIOUS_REPLICAS]: '2', [IDLED_AT]: expect.any(String) });
     expect(await w.signals.wakeRequested({ project: 'shop', service: 'web' })).toBeUndefined();
     expect(w.agent.unidlerStats!.wakes).toBe(1);
+  });
+
+  it("a held request of the victim's never goes to the stranger's ready pod labelled like the victim's", async () => {
+    const host = await w.app('shop', 'cart', 1);
+    await idleDeploymentConfig(w.t.store, { kind: 'DeploymentConfig', project: 'shop', name: 'cart' }, Date.now(), 'test');
+    await w.podsFollow('shop', 'cart');
+    await w.agent.refresh();
+    const [own, spy] = await Promise.all([startApp('victim pod'), startApp('stranger pod')]);
+    try {
+      let answered = false;
+      const reply = get(w.httpPort, host).finally(() => (answered = true));
+      await eventually(() => w.dc('shop', 'cart'), (d) => d.spec.replicas === 1);
+      w.agent.podChanged(readyPodOf('evil', 'cart', spy.port, true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(answered).toBe(false);
+      w.agent.podChanged(readyPodOf('shop', 'cart', own.port, true));
+      expect(await reply).toMatchObject({ status: 200, body: 'victim pod' });
+    } finally {
+      await stopApps([own, spy]);
+    }
   });
 });
