@@ -11,6 +11,8 @@ import { eachLimited } from '../fleet/each-limited.ts';
 import { changedBefore } from './one-at-a-time.ts';
 import { runReconcile, watchers, type RunOptions } from './runner.ts';
 import type { Reconciler } from './types.ts';
+import { topicsOfKeys, type Topic } from '../push/topics.ts';
+import type { ItemKey } from '../store/keys.ts';
 
 export interface StreamHandlerOptions extends RunOptions {
   /** Called when a reconciler asks to look again later (the local runtime sets timers). */
@@ -18,6 +20,8 @@ export interface StreamHandlerOptions extends RunOptions {
   /** How many reconciles of one batch run at once (default 16). */
   concurrency?: number;
   logger?: Logger;
+  /** Told of every batch's changes, build logs' included (push connections, shared/push/service.ts). */
+  push?: { notify(changes: Topic[]): Promise<void> };
 }
 
 /** Records of one batch: each object once, at its first record (reconcilers read it fresh, so later records of it add nothing). */
@@ -50,6 +54,8 @@ export function createStreamHandler(reconcilers: Reconciler[], opts: StreamHandl
     // Every record of the batch was written before now: a pass begun from here on sees them all.
     const invoked = performance.now();
     const failed: { index: number; seq: string }[] = [];
+    // Watchers are told beside the reconciles, not after them: a notice is about this batch's writes.
+    const told = opts.push ? tellWatchers(opts.push, event, opts.logger) : undefined;
     const work = objectsOf(event).flatMap((o) => watchers(reconcilers, o.ref.kind).map((r) => ({ ...o, r })));
     await eachLimited(work, opts.concurrency ?? 16, async ({ index, seq, ref, r }) => {
       const outcome = await changedBefore(invoked, () => runReconcile(r, ref, opts));
@@ -59,7 +65,20 @@ export function createStreamHandler(reconcilers: Reconciler[], opts: StreamHandl
       }
       if (outcome.ok && outcome.result.requeueAfter !== undefined) opts.onRequeue?.(r, ref, outcome.result.requeueAfter);
     });
+    await told;
     const first = failed.sort((a, b) => a.index - b.index)[0];
     return { batchItemFailures: first ? [{ itemIdentifier: first.seq }] : [] };
   };
+}
+
+/** Tells push watchers of the batch's changes; a failure is logged, never the batch's. */
+async function tellWatchers(push: NonNullable<StreamHandlerOptions['push']>, event: DynamoDBStreamEvent, logger: Logger | undefined): Promise<void> {
+  const keys: ItemKey[] = [];
+  for (const r of event.Records) {
+    const k = r.dynamodb?.Keys;
+    if (k?.pk?.S && k.sk?.S) keys.push({ pk: k.pk.S, sk: k.sk.S });
+  }
+  const changes = topicsOfKeys(keys);
+  if (!changes.length) return;
+  await push.notify(changes).catch((err) => logger?.warn({ err }, 'push: telling watchers failed'));
 }

@@ -1,0 +1,67 @@
+// What a push connection watches, and which changes concern it. A topic is a path the API
+// serves: a kind's list in a project (`/api/v1/projects/<p>/pods`) or a build's log
+// (`/api/v1/projects/<p>/builds/<name>/log`). A notice says only that the path has something new;
+// the client reads it through the API, which authorises that read as any other.
+import { KIND_NAMES, type Category } from '../model/kind-names.ts';
+import type { Verb } from '../auth/rbac.ts';
+import { refOfKey, type ItemKey } from '../store/keys.ts';
+
+/** Where the API takes push connections (a WebSocket upgrade). */
+export const PUSH_PATH = '/api/v1/push';
+/** The header on watch and log answers that tells a client where it can be told of changes instead of asking again. */
+export const PUSH_HEADER = 'X-Berth-Push';
+
+export interface Topic {
+  project: string;
+  /** The path below the project: a kind's plural, or `builds/<name>/log`. */
+  topic: string;
+}
+
+/** What a client sends on a push connection. */
+export type PushRequest = { watch: string } | { unwatch: string };
+
+/** What the platform sends on a push connection. */
+export type PushMessage =
+  | { type: 'watching'; path: string }
+  | { type: 'unwatched'; path: string }
+  | { type: 'changed'; path: string }
+  | { type: 'error'; path?: string; status: number; message: string };
+
+const NAME = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const TOPIC_PATH = new RegExp(`^/api/v1/projects/(${NAME})/([a-z]+)(?:/(${NAME}(?:\\.${NAME})*)/log)?$`);
+const PLURALS = new Map<string, Category>((KIND_NAMES as readonly { plural: string; category: Category; scope: string }[]).filter((k) => k.scope === 'project').map((k) => [k.plural, k.category]));
+const KIND_PLURALS = new Map<string, string>((KIND_NAMES as readonly { kind: string; plural: string }[]).map((k) => [k.kind, k.plural]));
+
+export const topicPath = (t: Topic): string => `/api/v1/projects/${t.project}/${t.topic}`;
+
+/**
+ * The topic of a path a client may watch, with what reading it takes; undefined for any other path.
+ * @example parseTopic('/api/v1/projects/demo/pods') // { project: 'demo', topic: 'pods', verb: 'list', resource: 'app' }
+ */
+export function parseTopic(path: string): (Topic & { verb: Verb; resource: Category }) | undefined {
+  const m = TOPIC_PATH.exec(path);
+  if (!m) return undefined;
+  const [, project, plural, , build] = m as unknown as [string, string, string, string | undefined, string | undefined];
+  if (build !== undefined) return plural === 'builds' ? { project, topic: `builds/${build}/log`, verb: 'get', resource: 'app' } : undefined;
+  const resource = PLURALS.get(plural);
+  return resource ? { project, topic: plural, verb: 'list', resource } : undefined;
+}
+
+const LOG_PARTITION = /^L#([^/]+)\/(.+)$/;
+
+/** The topics that items written under these keys concern (each once): objects' kinds and builds' logs. */
+export function topicsOfKeys(keys: Iterable<ItemKey>): Topic[] {
+  const seen = new Map<string, Topic>();
+  const add = (t: Topic) => seen.set(topicPath(t), t);
+  for (const key of keys) {
+    const log = LOG_PARTITION.exec(key.pk);
+    if (log) {
+      add({ project: log[1]!, topic: `builds/${log[2]!}/log` });
+      continue;
+    }
+    const ref = refOfKey(key);
+    const plural = ref?.project ? KIND_PLURALS.get(ref.kind) : undefined;
+    if (ref?.project && plural) add({ project: ref.project, topic: plural });
+  }
+  return [...seen.values()];
+}
