@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { Identity } from '../../shared/auth/identity.ts';
 import { createApi } from '../../shared/api/app.ts';
 import { nodeStreams } from '../../shared/api/node-websocket.ts';
+import { localPush } from '../../shared/push/local.ts';
 import type { BuilderImage } from '../../shared/api/env.ts';
 import { FileBuildLogs, FileSourceArchives, LocalRegistry } from '../../shared/builds/local-adapters.ts';
 import { LocalProcessLauncher } from '../../shared/builds/local-launcher.ts';
@@ -242,8 +243,11 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       volumes,
     });
     for (const r of platform) reconcilersByName.set(r.name, r);
+    // Push connections: the API serves them, the stream handler tells them of changes.
+    const push = localPush({ client, tableName: config.tableName, store, identity, logger });
     const reconcilers = await startLocalReconcilers({
       reconcilers: platform.concat(hostAgentKicks((pod) => kickHost(pod), (project) => kickServices(project))),
+      push: push.service,
       endpoint: dynamo.endpoint,
       streamArn,
       resyncMs: config.resyncMs,
@@ -282,6 +286,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       version: process.env.npm_package_version,
       router: { httpPort: config.routerHttpPort, httpsPort: config.routerHttpsPort },
       watch: watchSettingsFromEnv(process.env, DEFAULT_WATCH),
+      watchPush: { url: push.url, local: push },
       registry: registryDeps,
     });
     ws.attach(app, server);

@@ -7,7 +7,7 @@ import { formatRef, type ObjectRef } from '../../shared/model/types.ts';
 import { StreamPoller } from '../../shared/local/stream-poller.ts';
 import { resyncAll } from '../../shared/reconcile/resync.ts';
 import { runReconcile } from '../../shared/reconcile/runner.ts';
-import { createStreamHandler } from '../../shared/reconcile/stream.ts';
+import { createStreamHandler, type StreamHandlerOptions } from '../../shared/reconcile/stream.ts';
 import type { Reconciler } from '../../shared/reconcile/types.ts';
 import type { ObjectStore } from '../../shared/store/ports.ts';
 import type { BindingStore } from '../../shared/scheduler/ports.ts';
@@ -22,6 +22,8 @@ export interface LocalReconcilersOptions {
   streamArn: string;
   resyncMs: number;
   logger?: Logger;
+  /** Told of each batch's changes (push connections). */
+  push?: StreamHandlerOptions['push'];
 }
 
 export interface RunningReconcilers {
@@ -50,7 +52,7 @@ export async function startLocalReconcilers(opts: LocalReconcilersOptions): Prom
     timer.unref();
     timers.set(key, timer);
   };
-  const handler = createStreamHandler(opts.reconcilers, { logger, onRequeue: requeue });
+  const handler = createStreamHandler(opts.reconcilers, { logger, onRequeue: requeue, ...(opts.push ? { push: opts.push } : {}) });
   const client = new DynamoDBStreamsClient({ endpoint: opts.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const poller = new StreamPoller({ client, streamArn: opts.streamArn, handler, logger });
   await poller.start();

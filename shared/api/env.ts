@@ -1,4 +1,5 @@
 // What the API app is given (its dependencies) and what a request carries through middleware.
+import type { LocalPush } from '../push/local.ts';
 import type { Logger } from 'pino';
 import type { Identity } from '../auth/identity.ts';
 import type { ObjectStore } from '../store/ports.ts';
@@ -96,6 +97,12 @@ export interface ApiDeps {
   imageImports?: ImageImportTasks;
   /** Opens exec and port-forward sessions through the platform's cloud (ECS Exec on AWS); `POST .../exec` and `.../portforward` are served when given. */
   sessions?: PodSessionBroker;
+  /**
+   * Push connections (shared/push): where clients are told of changes instead of asking again. The
+   * `url` is given to clients on watch and build-log answers (header X-Berth-Push); `local` is the
+   * service this process serves at that path (with `streams`); on AWS the WebSocket API serves it.
+   */
+  watchPush?: { url: string; local?: LocalPush };
   /** WebSocket upgrades of the server the app runs in; exec is served when given (not on Lambda). */
   streams?: { upgradeWebSocket: UpgradeWebSocket<any> };
 }

@@ -1,5 +1,6 @@
 // Build actions beyond plain objects: start a build (instantiate), start one from an uploaded
 // source archive, cancel, and read or follow a build's log.
+import { PUSH_HEADER } from '../../push/topics.ts';
 import type { Hono } from 'hono';
 import * as z from 'zod';
 import { Readable } from 'node:stream';
@@ -105,6 +106,7 @@ export function registerBuildRoutes(app: Hono<ApiEnv>, deps: ApiDeps, builds: No
       const ref = { kind: 'Build', project: params.project, name: params.name };
       let build = await getOr404<Build>(deps.store, ref);
       let offset = query.offset ?? 0;
+      if (deps.watchPush) c.header(PUSH_HEADER, deps.watchPush.url);
       if (query.follow !== 'true') {
         const { text, next } = await builds.logs.read(ref, offset);
         c.header('X-Log-Offset', String(next));

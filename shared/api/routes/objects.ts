@@ -23,6 +23,7 @@ import {
 } from '../schemas.ts';
 import { deleteObject } from '../../store/deletion.ts';
 import { getOr404, guardMetadata, listResponse, replaceFromBody } from './common.ts';
+import { PUSH_HEADER } from '../../push/topics.ts';
 import { WatchQuery, nameOfSelector, readAll, watchAnswer } from '../watch-route.ts';
 import { generatedHostProblem, withHostClaim } from '../../routing/host-claims.ts';
 import { canSeeSecrets, redactFor } from '../redaction.ts';
@@ -84,6 +85,7 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
       const named = nameOfSelector(query.fieldSelector);
       if (query.watch) {
         const read = async () => shown(c, (await readAll(deps.store, kind, params.project, labels)).filter((o) => !named || o.metadata.name === named));
+        if (deps.watchPush) c.header(PUSH_HEADER, deps.watchPush.url);
         return c.json(await watchAnswer(deps, read, query, c.req.raw.signal));
       }
       if (query.resourceVersion !== undefined || query.timeoutSeconds !== undefined) throw ValidationError.field(query.resourceVersion !== undefined ? 'resourceVersion' : 'timeoutSeconds', 'only with watch=1');
