@@ -1,0 +1,110 @@
+// Push connections on the API served by Node, over DynamoDB Local: a client with a token watches
+// paths and is told when they change, through the table's stream; what it may watch, how much,
+// and that a connection leaves nothing behind.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
+import { MAX_TOPICS_PER_CONNECTION } from '../../shared/push/subscriptions.ts';
+import { PUSH_HEADER } from '../../shared/push/topics.ts';
+import { snapshot } from '../support/dynamo.ts';
+import { startPushApi, type PushApi } from './support.ts';
+
+let p: PushApi;
+let owner: string;
+const pushRows = async () => (await snapshot(p.api)).filter((r) => r.includes('"W#'));
+
+beforeAll(async () => {
+  p = await startPushApi();
+  owner = await p.api.user('owner');
+  expect((await p.api.call('POST', '/api/v1/projects', owner, { metadata: { name: 'shop' }, spec: {} })).status).toBe(201);
+}, 60_000);
+afterAll(() => p?.close());
+
+describe('push connections', () => {
+  it('are refused without a valid token, and write nothing', async () => {
+    await expect(p.connect(undefined)).rejects.toThrow('refused: 401');
+    await expect(p.connect('berth_not-a-token')).rejects.toThrow('refused: 401');
+    expect(await pushRows()).toEqual([]);
+  });
+
+  it('tell a watcher when an object of the watched kind changes, and not of another kind', async () => {
+    const c = await p.connect(owner);
+    expect(await c.ask({ watch: '/api/v1/projects/shop/configmaps' })).toEqual({ type: 'watching', path: '/api/v1/projects/shop/configmaps' });
+    expect((await p.api.call('POST', '/api/v1/projects/shop/secrets', owner, { metadata: { name: 'key' }, spec: { data: {} } })).status).toBe(201);
+    expect((await p.api.call('POST', '/api/v1/projects/shop/configmaps', owner, { metadata: { name: 'settings' }, spec: { data: { a: '1' } } })).status).toBe(201);
+    expect(await c.told('/api/v1/projects/shop/configmaps')).toBe(true);
+    expect(c.received.filter((m) => m.type === 'changed').map((m) => (m as { path: string }).path)).toEqual(['/api/v1/projects/shop/configmaps']);
+    c.close();
+  }, 30_000);
+
+  it("tell a watcher of a build's log when lines are appended to it", async () => {
+    const c = await p.connect(owner);
+    const path = '/api/v1/projects/shop/builds/web-1/log';
+    expect(await c.ask({ watch: path })).toEqual({ type: 'watching', path });
+    await new DynamoBuildLogs({ client: p.api.client, tableName: p.api.tableName }).append({ kind: 'Build', project: 'shop', name: 'web-1' }, 'Collecting flask\n');
+    expect(await c.told(path)).toBe(true);
+    c.close();
+  }, 30_000);
+
+  it('after unwatch, tell nothing more of that path', async () => {
+    const c = await p.connect(owner);
+    const path = '/api/v1/projects/shop/routes';
+    await c.ask({ watch: path });
+    expect(await c.ask({ unwatch: path })).toEqual({ type: 'unwatched', path });
+    await p.api.call('POST', '/api/v1/projects/shop/configmaps', owner, { metadata: { name: 'after-unwatch' }, spec: { data: {} } });
+    // Another connection's notice proves the change went through the stream meanwhile.
+    const other = await p.connect(owner);
+    await other.ask({ watch: '/api/v1/projects/shop/routes' });
+    expect((await p.api.call('POST', '/api/v1/projects/shop/routes', owner, { metadata: { name: 'www' }, spec: { to: { kind: 'Service', name: 'web' } } })).status).toBe(201);
+    expect(await other.told(path)).toBe(true);
+    expect(c.received.some((m) => m.type === 'changed')).toBe(false);
+    c.close();
+    other.close();
+  }, 30_000);
+
+  it('answer a bad request with the reason, and watch nothing for it', async () => {
+    const c = await p.connect(owner);
+    expect(await c.ask('not json' as unknown)).toMatchObject({ type: 'error', status: 400 });
+    expect(await c.ask({ watch: '/api/v1/projects' })).toMatchObject({ type: 'error', status: 400, path: '/api/v1/projects' });
+    expect(await c.ask({ watch: '/api/v1/projects/shop/widgets' })).toMatchObject({ type: 'error', status: 400 });
+    expect(await c.ask({ watch: '/api/v1/projects/shop/pods', also: 1 })).toMatchObject({ type: 'error', status: 400 });
+    c.close();
+  });
+
+  it(`let one connection watch at most ${MAX_TOPICS_PER_CONNECTION} paths`, async () => {
+    const c = await p.connect(owner);
+    const paths = Array.from({ length: MAX_TOPICS_PER_CONNECTION }, (_, i) => `/api/v1/projects/shop/builds/b-${i}/log`);
+    for (const path of paths) expect(await c.ask({ watch: path })).toEqual({ type: 'watching', path });
+    // The same path again is no new one.
+    expect(await c.ask({ watch: paths[0] })).toEqual({ type: 'watching', path: paths[0] });
+    expect(await c.ask({ watch: '/api/v1/projects/shop/pods' })).toMatchObject({ type: 'error', status: 429 });
+    c.close();
+  }, 30_000);
+
+  it('leave nothing in the table once closed', async () => {
+    const c = await p.connect(owner);
+    await c.ask({ watch: '/api/v1/projects/shop/pods' });
+    expect((await pushRows()).length).toBeGreaterThan(0);
+    c.close();
+    for (let i = 0; i < 100 && (await pushRows()).length; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await pushRows()).toEqual([]);
+  });
+
+  it('forget a connection found gone when telling it', async () => {
+    const c = await p.connect(owner);
+    await c.ask({ watch: '/api/v1/projects/shop/services' });
+    // The process lost the socket without its close being seen (what API Gateway answers with GoneException).
+    const [connection] = (await pushRows()).map((r) => /"W#c\/([^"]+)"/.exec(r)?.[1]).filter(Boolean);
+    p.push.sockets.remove(connection!);
+    await p.push.service.notify([{ project: 'shop', topic: 'services' }]);
+    expect(await pushRows()).toEqual([]);
+    c.close();
+  });
+
+  it('are named on watch and build-log answers', async () => {
+    const watch = await p.app.request('/api/v1/projects/shop/pods?watch=1', { headers: { Authorization: `Bearer ${owner}` } });
+    expect(watch.status).toBe(200);
+    expect(watch.headers.get(PUSH_HEADER)).toBe('/api/v1/push');
+    const list = await p.app.request('/api/v1/projects/shop/pods', { headers: { Authorization: `Bearer ${owner}` } });
+    expect(list.headers.get(PUSH_HEADER)).toBeNull();
+  });
+});

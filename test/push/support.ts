@@ -1,0 +1,95 @@
+// A test API served as on Lambda (watches answered at once) with push connections: a real HTTP
+// server taking WebSocket upgrades, the table's DynamoDB Local stream read by the stream handler
+// that tells the connections, and clients that connect with a token and collect what they are sent.
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { serve, type ServerType } from '@hono/node-server';
+import WebSocket from 'ws';
+import { createApi } from '../../shared/api/app.ts';
+import { nodeStreams } from '../../shared/api/node-websocket.ts';
+import { StreamPoller } from '../../shared/local/stream-poller.ts';
+import { localPush, type LocalPush } from '../../shared/push/local.ts';
+import { PUSH_PATH, type PushMessage } from '../../shared/push/topics.ts';
+import { createStreamHandler } from '../../shared/reconcile/stream.ts';
+import { testApi, type TestApi } from '../support/api.ts';
+
+export interface PushClient {
+  /** Every message received so far. */
+  received: PushMessage[];
+  /** Sends a request and resolves with the next reply to it (a message that is not a `changed` notice). */
+  ask(body: unknown): Promise<PushMessage>;
+  /** Waits until a `changed` notice for `path` has arrived; false if none came within `ms`. */
+  told(path: string, ms?: number): Promise<boolean>;
+  close(): void;
+}
+
+export interface PushApi {
+  api: TestApi;
+  /** The app served, with push connections (api.app and api.call are the same API without them). */
+  app: ReturnType<typeof createApi>;
+  push: LocalPush;
+  /** The WebSocket URL of the push route. */
+  url: string;
+  /** Opens a push connection with this token; rejects with the HTTP status when refused. */
+  connect(token: string | undefined): Promise<PushClient>;
+  close(): Promise<void>;
+}
+
+export async function startPushApi(): Promise<PushApi> {
+  const ws = nodeStreams();
+  const api = await testApi({ watch: { maxSeconds: 0, pollMs: 50 }, streams: ws.streams });
+  const push = localPush({ client: api.client, tableName: api.tableName, store: api.store, identity: api.identity });
+  // The app made again with the push service, over the same table and identity.
+  const app = createApi({ store: api.store, identity: api.identity, builds: api.builds, fleet: { containersFor: () => undefined }, watch: { maxSeconds: 0, pollMs: 50 }, streams: ws.streams, watchPush: { url: push.url, local: push } });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: (req, ...rest) => app.fetch(req, ...rest), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  ws.attach(app, server);
+  const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}${PUSH_PATH}`;
+  const streams = new DynamoDBStreamsClient({ endpoint: api.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const poller = new StreamPoller({ client: streams, streamArn: api.streamArn, handler: createStreamHandler([], { push: push.service }) });
+  await poller.start();
+  const clients: WebSocket[] = [];
+  return {
+    api,
+    app,
+    push,
+    url,
+    connect: (token) =>
+      new Promise((resolve, reject) => {
+        const socket = new WebSocket(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        clients.push(socket);
+        const received: PushMessage[] = [];
+        const replies: ((m: PushMessage) => void)[] = [];
+        socket.on('message', (data) => {
+          const m = JSON.parse(String(data)) as PushMessage;
+          received.push(m);
+          if (m.type !== 'changed') replies.shift()?.(m);
+        });
+        socket.once('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
+        socket.once('error', reject);
+        socket.once('open', () =>
+          resolve({
+            received,
+            ask: (body) => new Promise((r) => (replies.push(r), socket.send(JSON.stringify(body)))),
+            async told(path, ms = 10_000) {
+              const until = Date.now() + ms;
+              while (Date.now() < until) {
+                if (received.some((m) => m.type === 'changed' && m.path === path)) return true;
+                await sleep(20);
+              }
+              return false;
+            },
+            close: () => socket.close(),
+          }),
+        );
+      }),
+    async close() {
+      for (const c of clients) c.terminate();
+      await poller.stop();
+      streams.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
