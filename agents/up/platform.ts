@@ -244,7 +244,8 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     });
     for (const r of platform) reconcilersByName.set(r.name, r);
     // Push connections: the API serves them, the stream handler tells them of changes.
-    const push = localPush({ client, tableName: config.tableName, store, identity, logger });
+    const rateLimit = rateLimitFrom(process.env, client, config.tableName);
+    const push = localPush({ client, tableName: config.tableName, store, identity, logger, ...(rateLimit ? { rateLimit } : {}) });
     const reconcilers = await startLocalReconcilers({
       reconcilers: platform.concat(hostAgentKicks((pod) => kickHost(pod), (project) => kickServices(project))),
       push: push.service,
@@ -280,7 +281,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     const app = createApi({
       store, identity, logger, builds, builderImages, buildPolicy, fleet, streams: ws.streams,
       codecs: specCodecs(secrets),
-      rateLimit: rateLimitFrom(process.env, client, config.tableName),
+      rateLimit,
       appsDomain: config.appsDomain,
       trials: config.trials,
       version: process.env.npm_package_version,

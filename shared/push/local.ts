@@ -7,6 +7,7 @@ import type { Identity } from '../auth/identity.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { authorizeProject } from '../api/access.ts';
 import type { ApiDeps } from '../api/env.ts';
+import type { RateLimiter } from '../api/rate-limit.ts';
 import { PushService, type PushSender } from './service.ts';
 import { DynamoPushSubscriptions } from './subscriptions.ts';
 import { PUSH_PATH, type PushMessage } from './topics.ts';
@@ -42,13 +43,14 @@ export interface LocalPush {
 }
 
 /** Push connections on the table for an API served by this process; connections at PUSH_PATH of the API's own address. */
-export function localPush(deps: { client: DynamoDBClient; tableName: string; store: ObjectStore; identity: Identity; logger?: Logger }): LocalPush {
+export function localPush(deps: { client: DynamoDBClient; tableName: string; store: ObjectStore; identity: Identity; rateLimit?: RateLimiter; logger?: Logger }): LocalPush {
   const sockets = new LocalPushSockets();
   const service = new PushService({
     subscriptions: new DynamoPushSubscriptions({ client: deps.client, tableName: deps.tableName }),
     sender: sockets,
     holderOf: (token) => deps.identity.holderOf(token),
     authorize: (user, project, verb, resource) => authorizeProject({ store: deps.store, identity: deps.identity } as ApiDeps, user, project, verb, resource),
+    ...(deps.rateLimit ? { rateLimit: deps.rateLimit } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   return { url: PUSH_PATH, service, sockets };

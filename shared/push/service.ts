@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { Verb } from '../auth/rbac.ts';
 import type { Category } from '../model/kind-names.ts';
+import type { RateLimiter } from '../api/rate-limit.ts';
 import { eachLimited } from '../fleet/each-limited.ts';
 import { MAX_TOPICS_PER_CONNECTION, type PushSubscriptions, type Watcher } from './subscriptions.ts';
 import { parseTopic, topicPath, type PushMessage, type Topic } from './topics.ts';
@@ -28,6 +29,8 @@ export interface PushServiceOptions {
   holderOf(token: string): Promise<{ user: string }>;
   /** Throws ForbiddenError unless the user may `verb` the resource in the project (authorizeProject). */
   authorize(user: string, project: string, verb: Verb, resource: Category): Promise<void>;
+  /** Counts each message against its user's API requests (the API's rate limit); a user over it is answered 429. */
+  rateLimit?: RateLimiter;
   logger?: Logger;
 }
 
@@ -65,6 +68,8 @@ export class PushService {
     if (!topic) return { type: 'error', path: req.path, status: 400, message: `"${req.path}" cannot be watched: give a list route of a project or a build's log` };
     const user = await this.opts.subscriptions.userOf(connection);
     if (!user) return { type: 'error', path: req.path, status: 401, message: 'this connection has ended: open another' };
+    const wait = this.opts.rateLimit ? await this.opts.rateLimit.take(user) : 0;
+    if (wait > 0) return { type: 'error', path: req.path, status: 429, message: `too many requests: try again in ${wait} s` };
     const path = topicPath(topic);
     if (req.op === 'unwatch') {
       await this.opts.subscriptions.unsubscribe(connection, topic);

@@ -108,3 +108,20 @@ describe('push connections', () => {
     expect(list.headers.get(PUSH_HEADER)).toBeNull();
   });
 });
+
+it("count a connection's messages against its user's API rate limit", async () => {
+  const limited = await startPushApi({ perMinute: 3 });
+  try {
+    const user = await limited.api.user('busy');
+    // The upgrade itself is one request (the API's own limit is not set in this app: only the messages count).
+    const c = await limited.connect(user);
+    const path = '/api/v1/projects/anything/pods';
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await c.ask({ unwatch: path }));
+    expect(answers.slice(0, 3)).toEqual(Array(3).fill({ type: 'unwatched', path }));
+    expect(answers[3]).toMatchObject({ type: 'error', status: 429, path });
+    c.close();
+  } finally {
+    await limited.close();
+  }
+});

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { serve, type ServerType } from '@hono/node-server';
 import WebSocket from 'ws';
+import { DynamoRateLimiter } from '../../shared/api/rate-limit.ts';
 import { createApi } from '../../shared/api/app.ts';
 import { nodeStreams } from '../../shared/api/node-websocket.ts';
 import { StreamPoller } from '../../shared/local/stream-poller.ts';
@@ -36,10 +37,12 @@ export interface PushApi {
   close(): Promise<void>;
 }
 
-export async function startPushApi(): Promise<PushApi> {
+/** `perMinute`: the API's rate limit per user, which push messages count against too (none when not given). */
+export async function startPushApi(opts: { perMinute?: number } = {}): Promise<PushApi> {
   const ws = nodeStreams();
   const api = await testApi({ watch: { maxSeconds: 0, pollMs: 50 }, streams: ws.streams });
-  const push = localPush({ client: api.client, tableName: api.tableName, store: api.store, identity: api.identity });
+  const rateLimit = opts.perMinute ? new DynamoRateLimiter({ client: api.client, tableName: api.tableName, perMinute: opts.perMinute }) : undefined;
+  const push = localPush({ client: api.client, tableName: api.tableName, store: api.store, identity: api.identity, ...(rateLimit ? { rateLimit } : {}) });
   // The app made again with the push service, over the same table and identity.
   const app = createApi({ store: api.store, identity: api.identity, builds: api.builds, fleet: { containersFor: () => undefined }, watch: { maxSeconds: 0, pollMs: 50 }, streams: ws.streams, watchPush: { url: push.url, local: push } });
   const server: ServerType = await new Promise((resolve) => {
