@@ -230,7 +230,11 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
     say(`router on http://127.0.0.1:${config.routerHttpPort} and https://127.0.0.1:${config.routerHttpsPort} (*.${config.appsDomain})`);
     // Persistent volume claims: loop-mounted disks under PAAS_HOME/volumes, made by the provisioner, mounted by the hosts.
     const volumes = new LoopDisks(join(config.home, 'volumes'));
+    // Push connections: the API serves them, the stream handler tells them of changes.
+    const rateLimit = rateLimitFrom(process.env, client, config.tableName);
+    const push = localPush({ client, tableName: config.tableName, store, identity, logger, ...(rateLimit ? { rateLimit } : {}) });
     const platform = platformReconcilers({
+      watchers: push.subscriptions,
       store,
       bindings,
       builds: { launcher, ...builds },
@@ -243,9 +247,6 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       volumes,
     });
     for (const r of platform) reconcilersByName.set(r.name, r);
-    // Push connections: the API serves them, the stream handler tells them of changes.
-    const rateLimit = rateLimitFrom(process.env, client, config.tableName);
-    const push = localPush({ client, tableName: config.tableName, store, identity, logger, ...(rateLimit ? { rateLimit } : {}) });
     const reconcilers = await startLocalReconcilers({
       reconcilers: platform.concat(hostAgentKicks((pod) => kickHost(pod), (project) => kickServices(project))),
       push: push.service,

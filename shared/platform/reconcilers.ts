@@ -50,6 +50,8 @@ export interface PlatformAdapters {
   claimFinalizers?: readonly string[];
   /** Services' names in a name service outside the hosts (Cloud Map on AWS); locally the host agents' proxies answer them. */
   serviceDiscovery?: { names: ServiceDiscovery; proxies: ServiceProxies } & DiscoveryReconcilerOptions;
+  /** Push connections' subscriptions, removed with each project. */
+  watchers?: FoundationOptions['watchers'];
   /** What the routers report (requests seen, requests held), the quiet time before a DC is idled, and the clock. */
   idling: { signals: IdleSignalReader; idleAfterMs: number; now?: () => number };
 }
@@ -64,6 +66,7 @@ export function platformReconcilers(a: PlatformAdapters): Reconciler[] {
       executionRoles: a.executionRoles,
       podSecrets: a.podSecrets,
       serviceDiscovery: a.serviceDiscovery?.names,
+      watchers: a.watchers,
       ...(a.registry.deleteProjectRepositories ? { images: { deleteProjectRepositories: (p: string) => a.registry.deleteProjectRepositories!(p) } } : {}),
     }),
     trialExpiry(a.store, a.clock),

@@ -25,6 +25,8 @@ export interface ProjectFinalizerOptions {
   podSecrets?: { removeProject(project: string): Promise<unknown> };
   /** The registry: every repository of the project's namespace goes with it (ImageRegistry.deleteProjectRepositories). */
   images?: { deleteProjectRepositories(project: string): Promise<unknown> };
+  /** Push connections' subscriptions to the project (shared/push), removed with it. */
+  watchers?: { forgetProject(project: string): Promise<unknown> };
   /** The project's namespace in the name service (Cloud Map on AWS): the project waits until it has gone. */
   serviceDiscovery?: { removeProject(project: string): Promise<'done' | 'pending'> };
 }
@@ -50,6 +52,7 @@ export function projectFinalizer(store: ObjectStore, opts: ProjectFinalizerOptio
       await opts.executionRoles?.remove(project.metadata.name);
       await opts.podSecrets?.removeProject(project.metadata.name);
       await opts.images?.deleteProjectRepositories(project.metadata.name);
+      await opts.watchers?.forgetProject(project.metadata.name);
       if ((await opts.serviceDiscovery?.removeProject(project.metadata.name)) === 'pending') return { requeueAfter: NAMESPACE_WAIT_MS };
       await releaseProjectClaims(store, project);
       await store.delete(ref, { resourceVersion: project.metadata.resourceVersion }).catch(ignoring(NotFoundError, ConflictError));

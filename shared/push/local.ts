@@ -39,19 +39,21 @@ export class LocalPushSockets implements PushSender {
 export interface LocalPush {
   url: string;
   service: PushService;
+  subscriptions: DynamoPushSubscriptions;
   sockets: LocalPushSockets;
 }
 
 /** Push connections on the table for an API served by this process; connections at PUSH_PATH of the API's own address. */
 export function localPush(deps: { client: DynamoDBClient; tableName: string; store: ObjectStore; identity: Identity; rateLimit?: RateLimiter; logger?: Logger }): LocalPush {
   const sockets = new LocalPushSockets();
+  const subscriptions = new DynamoPushSubscriptions({ client: deps.client, tableName: deps.tableName });
   const service = new PushService({
-    subscriptions: new DynamoPushSubscriptions({ client: deps.client, tableName: deps.tableName }),
+    subscriptions,
     sender: sockets,
     holderOf: (token) => deps.identity.holderOf(token),
     authorize: (user, project, verb, resource) => authorizeProject({ store: deps.store, identity: deps.identity } as ApiDeps, user, project, verb, resource),
     ...(deps.rateLimit ? { rateLimit: deps.rateLimit } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
-  return { url: PUSH_PATH, service, sockets };
+  return { url: PUSH_PATH, service, subscriptions, sockets };
 }

@@ -36,6 +36,8 @@ export interface PushSubscriptions {
   disconnect(connection: string): Promise<void>;
   /** Every connection watching something in the project. */
   watchersOf(project: string): Promise<Watcher[]>;
+  /** Removes every subscription to the project (it has been deleted). */
+  forgetProject(project: string): Promise<void>;
 }
 
 export interface DynamoPushSubscriptionsOptions {
@@ -111,7 +113,11 @@ export class DynamoPushSubscriptions implements PushSubscriptions {
     }
   }
 
-  async watchersOf(project: string): Promise<Watcher[]> {
+  async forgetProject(project: string): Promise<void> {
+    for (const w of await this.watchersOf(project, { expired: true })) await this.unsubscribe(w.connection, { project, topic: w.topic });
+  }
+
+  async watchersOf(project: string, opts: { expired?: boolean } = {}): Promise<Watcher[]> {
     const out: Watcher[] = [];
     const now = Math.floor(this.now() / 1000);
     let start: Record<string, any> | undefined;
@@ -123,7 +129,7 @@ export class DynamoPushSubscriptions implements PushSubscriptions {
         ExclusiveStartKey: start,
       }));
       for (const item of page.Items ?? []) {
-        if (Number(item[TTL_ATTRIBUTE]?.N ?? 0) <= now) continue;
+        if (!opts.expired && Number(item[TTL_ATTRIBUTE]?.N ?? 0) <= now) continue;
         const sk = item.sk!.S!;
         const space = sk.lastIndexOf(' ');
         out.push({ topic: sk.slice(0, space), connection: sk.slice(space + 1), user: item.user?.S ?? '' });

@@ -14,12 +14,14 @@ export interface FoundationOptions {
   serviceDiscovery?: ProjectFinalizerOptions['serviceDiscovery'];
   /** The registry, where a project's repositories are removed with it. */
   images?: ProjectFinalizerOptions['images'];
+  /** Push connections' subscriptions: a project's go with it. */
+  watchers?: ProjectFinalizerOptions['watchers'];
 }
 
 export function foundationReconcilers(store: ObjectStore, opts: FoundationOptions = {}): Reconciler[] {
-  const { executionRoles, podSecrets, serviceDiscovery, images } = opts;
+  const { executionRoles, podSecrets, serviceDiscovery, images, watchers } = opts;
   return [
-    projectFinalizer(store, { executionRoles, podSecrets, serviceDiscovery, images }),
+    projectFinalizer(store, { executionRoles, podSecrets, serviceDiscovery, images, watchers }),
     ...(executionRoles ? [executionRoleReconciler(store, executionRoles)] : []),
     expiryReconciler(store),
   ];

@@ -6,6 +6,7 @@ import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 import { MAX_TOPICS_PER_CONNECTION } from '../../shared/push/subscriptions.ts';
 import { PUSH_HEADER } from '../../shared/push/topics.ts';
 import { snapshot } from '../support/dynamo.ts';
+import { projectFinalizer } from '../../shared/project/finalizer.ts';
 import { startPushApi, type PushApi } from './support.ts';
 
 let p: PushApi;
@@ -124,4 +125,19 @@ it("count a connection's messages against its user's API rate limit", async () =
   } finally {
     await limited.close();
   }
+});
+
+it("a deleted project's subscriptions go with it, and its watchers' connections stop listing them", async () => {
+  const c = await p.connect(owner);
+  expect((await p.api.call('POST', '/api/v1/projects', owner, { metadata: { name: 'short-lived' }, spec: {} })).status).toBe(201);
+  await c.ask({ watch: '/api/v1/projects/short-lived/pods' });
+  await c.ask({ watch: '/api/v1/projects/shop/pods' });
+  expect((await pushRows()).filter((r) => r.includes('short-lived'))).toHaveLength(2);
+  expect((await p.api.call('DELETE', '/api/v1/projects/short-lived', owner)).status).toBeLessThan(300);
+  const finalizer = projectFinalizer(p.api.store, { watchers: p.push.subscriptions });
+  await finalizer.reconcile({ kind: 'Project', project: '', name: 'short-lived' });
+  expect((await pushRows()).filter((r) => r.includes('short-lived'))).toEqual([]);
+  // The connection still watches the project that remains.
+  expect(await p.push.subscriptions.watchersOf('shop')).toEqual(expect.arrayContaining([expect.objectContaining({ topic: 'pods' })]));
+  c.close();
 });
