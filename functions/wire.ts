@@ -66,6 +66,8 @@ export function wire(env: NodeJS.ProcessEnv = process.env, client: DynamoDBClien
     rateLimit: rateLimitFrom(env, client, tableName),
     // A held watch is billed by the second on Lambda: answered at once unless the deployment sets PAAS_WATCH_MAX_S.
     watch: watchSettingsFromEnv(env, LAMBDA_WATCH),
+    // Where clients wait to be told of changes instead (the WebSocket API's URL), named on watch and log answers.
+    ...(env.BERTH_PUSH_URL ? { watchPush: { url: env.BERTH_PUSH_URL } } : {}),
     // On AWS a Service is its name in Cloud Map, answered with its proxy's address, and pods are
     // given that name (the reconcilers' serviceNames): no cluster IP would name anything.
     servicesByName: true,

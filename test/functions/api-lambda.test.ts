@@ -9,6 +9,8 @@ import { freshTable, type TestTable } from '../support/dynamo.ts';
 import { httpApiEvent, invoke, useTableForLambda, type HttpHandler } from '../support/lambda.ts';
 
 let handler: HttpHandler;
+/** The WebSocket API's URL as the stack gives it to the API function. */
+const PUSH_URL = 'wss://abc123.execute-api.us-east-1.amazonaws.com/live';
 let t: TestTable;
 
 const event = (method: string, path: string, body?: unknown, token?: string) =>
@@ -19,6 +21,7 @@ beforeAll(async () => {
   t = await freshTable();
   await new Identity(t.store).bootstrapAdmin('lambda-admin-pw');
   useTableForLambda(t);
+  process.env.BERTH_PUSH_URL = PUSH_URL;
   ({ handler } = (await import('../../functions/api/index.ts')) as unknown as { handler: HttpHandler });
 });
 
@@ -32,6 +35,25 @@ describe('API Lambda handler', () => {
     expect(created.body.metadata.name).toBe('from-lambda');
     const denied = await call(event('GET', '/api/v1/projects/from-lambda'));
     expect(denied.status).toBe(401);
+  });
+
+  it('answers a watch at once, naming the WebSocket API where the client can wait to be told of changes', async () => {
+    const token = (await call(event('POST', '/api/v1/login', { username: 'admin', password: 'lambda-admin-pw' }))).body.token;
+    expect((await call(event('POST', '/api/v1/projects', { metadata: { name: 'watched' } }, token))).status).toBe(201);
+    const watch = async (query: string) => {
+      const e = event('GET', '/api/v1/projects/watched/pods', undefined, token);
+      e.rawQueryString = query;
+      return (await handler(e, {} as never)) as { statusCode: number; body: string; headers?: Record<string, string> };
+    };
+    const first = await watch('watch=1');
+    const cursor = JSON.parse(first.body).metadata.resourceVersion as string;
+    // Nothing changes: a server that held watches would keep this one 25 s.
+    const started = Date.now();
+    const res = await watch(`watch=1&resourceVersion=${encodeURIComponent(cursor)}&timeoutSeconds=25`);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).items).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Object.fromEntries(Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))['x-berth-push']).toBe(PUSH_URL);
   });
 });
 
