@@ -78,7 +78,7 @@ interface Invocation {
  * and once the batching window (from the first kept record) has passed or the batch is full,
  * invoke the handler and wait for it; a batch item failure is delivered again from that record.
  */
-class LambdaStreamTrigger {
+export class LambdaStreamTrigger {
   readonly invocations: Invocation[] = [];
   getRecords = 0;
   private stopped = false;
