@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PushConnection, pushUrl } from '../../cli/push.ts';
 import { PUSH_PATH } from '../../shared/push/topics.ts';
-import { startPushApi, type PushApi } from '../push/support.ts';
+import { startPushApiWithProject, type PushApi } from '../push/support.ts';
 
 describe('pushUrl', () => {
   it.each([
@@ -31,9 +31,7 @@ describe('a push connection', () => {
   const configMap = async (name: string) => expect((await p.api.call('POST', '/api/v1/projects/shop/configmaps', owner, { metadata: { name }, spec: { data: {} } })).status).toBe(201);
 
   beforeAll(async () => {
-    p = await startPushApi();
-    owner = await p.api.user('owner');
-    expect((await p.api.call('POST', '/api/v1/projects', owner, { metadata: { name: 'shop' }, spec: {} })).status).toBe(201);
+    ({ p, owner } = await startPushApiWithProject('shop'));
   }, 60_000);
   afterAll(() => p?.close());
 
