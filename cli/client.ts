@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import { CliError, loginHint, oneLine } from './errors.ts';
 import { httpRequest, type HttpAnswer } from './http.ts';
+import type { PushConnection } from './push.ts';
 
 export interface ListObject {
   kind: string;
@@ -36,6 +37,8 @@ export interface ListOptions {
 const TIMEOUT_MS = 30_000;
 
 export class ApiClient {
+  private pushed?: Promise<PushConnection | undefined>;
+
   constructor(
     readonly server: string,
     private readonly token?: string,
@@ -46,6 +49,23 @@ export class ApiClient {
   /** The headers that carry this client's credentials (for a WebSocket's upgrade request). */
   authHeaders(): Record<string, string> {
     return this.token ? { Authorization: `Bearer ${this.token}` } : {};
+  }
+
+  /**
+   * This client's push connection (cli/push.ts), made on first need from the `X-Berth-Push` value
+   * `where`; undefined when that names no endpoint this client will send its token to.
+   */
+  push(where: string): Promise<PushConnection | undefined> {
+    this.pushed ??= import('./push.ts').then(({ PushConnection, pushUrl }) => {
+      const url = pushUrl(this.server, where);
+      return url ? new PushConnection(url, this.authHeaders()) : undefined;
+    });
+    return this.pushed;
+  }
+
+  /** Ends what the client holds open beyond a request (its push connection). */
+  async close(): Promise<void> {
+    (await this.pushed)?.close();
   }
 
   get<T>(path: string): Promise<T> {

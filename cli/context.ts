@@ -10,6 +10,8 @@ export class Context {
   private loaded?: CliConfig;
   /** Server warnings already printed: a command that makes many requests says each once. */
   private readonly warned = new Set<string>();
+  /** The clients made for this run, closed with it. */
+  private readonly clients: ApiClient[] = [];
 
   constructor(readonly io: Io) {
     this.configPath = configPath(io.env);
@@ -31,11 +33,18 @@ export class Context {
   client(): ApiClient {
     const { server, token } = this.config;
     if (!server || !token) throw new CliError('not logged in', loginHint(server));
-    return new ApiClient(server, token, (text) => {
+    const client = new ApiClient(server, token, (text) => {
       if (this.warned.has(text)) return;
       this.warned.add(text);
       this.io.stderr.write(`warning: ${text}\n`);
     });
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Ends what this run's clients hold open (push connections): called once the command is done. */
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.close()));
   }
 
   /** The project to work in: the `-n` value, else the current project. */

@@ -1,14 +1,18 @@
 // A build's log on stdout: read once (`berth logs`), or followed until the build ends
 // (`logs -f`, `start-build --follow`). Following streams the log as the server sends it; when the
-// stream stops early (a proxy or a function timeout cut it) it carries on by polling from the
-// byte where the stream stopped. The outcome comes last: a line on stderr when the build is
-// Complete, an error (exit 1) when it Failed, hit an Error or was Cancelled.
+// stream stops early (a proxy or a function timeout cut it, or the server streams none, as on
+// Lambda) it carries on by reading from the byte where the stream stopped: each time the log or
+// the build changes where the server offers a push connection (cli/push.ts), else every poll
+// interval. The outcome comes last: a line on stderr when the build is Complete, an error
+// (exit 1) when it Failed, hit an Error or was Cancelled.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient, ApiObject } from './client.ts';
 import type { Context } from './context.ts';
-import { BUILDCONFIG_LABEL, buildPath, isFinished } from './builds.ts';
+import { PUSH_HEADER } from '../shared/push/topics.ts';
+import { BUILDCONFIG_LABEL, buildPath, buildsPath, isFinished } from './builds.ts';
 import { CliError, orListHint } from './errors.ts';
 import { duration } from './output.ts';
+import { waitForChange } from './push.ts';
 
 export const POLL_MS = 1000;
 
@@ -28,11 +32,11 @@ class LogWriter {
   }
 }
 
-async function readLog(client: ApiClient, path: string, offset: number): Promise<{ bytes: Uint8Array; next: number; phase: string }> {
+async function readLog(client: ApiClient, path: string, offset: number): Promise<{ bytes: Uint8Array; next: number; phase: string; push: string | null }> {
   const res = await client.open('GET', `${path}/log?offset=${offset}`, { accept: 'text/plain' });
   const bytes = new Uint8Array(await res.arrayBuffer());
   const next = Number(res.headers.get('X-Log-Offset') ?? offset + bytes.byteLength);
-  return { bytes, next, phase: res.headers.get('X-Build-Phase') ?? 'New' };
+  return { bytes, next, phase: res.headers.get('X-Build-Phase') ?? 'New', push: res.headers.get(PUSH_HEADER) };
 }
 
 /** Prints the log as it is now, however many reads that takes. */
@@ -96,13 +100,15 @@ export async function followBuild(ctx: Context, client: ApiClient, project: stri
     // off half way is not a CliError: poll from where it stopped.
     if (err instanceof CliError) throw err;
   }
+  // Told of either on a push connection, where the server offers one: the log grows, or the build changes (its phase).
+  const changes = [`${path}/log`, buildsPath(project)];
   for (;;) {
-    const { bytes, next, phase } = await readLog(client, path, offset);
+    const { bytes, next, phase, push } = await readLog(client, path, offset);
     out.write(bytes);
     offset = next;
     // The phase is read before the log, so a terminal phase with nothing more to read means the log is whole.
     if (bytes.byteLength === 0 && isFinished(phase)) break;
-    if (bytes.byteLength === 0) await sleep(pollMs);
+    if (bytes.byteLength === 0) await waitForChange(client, push, changes, pollMs);
   }
   out.flush();
   reportOutcome(ctx, await client.get<ApiObject>(path));

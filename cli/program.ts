@@ -29,6 +29,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return commanderExit(err, io, usageHint);
     return reportFailure(io, err);
+  } finally {
+    await ctx.close();
   }
 }
 

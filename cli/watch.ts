@@ -3,11 +3,15 @@
 // the cursor the last one gave, is held by the server until something changes or its time is
 // up. A 410 (objects deleted since the cursor) is answered by listing again and comparing, so a
 // deletion shows as one. A server that does not hold requests (on Lambda, where holding is
-// billed) answers at once; then the client waits `pollMs` between empty answers.
+// billed) answers at once; then the client waits on its push connection for a notice that the
+// path changed (cli/push.ts) where the answer offers one (header X-Berth-Push), else `pollMs`
+// between empty answers.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PUSH_HEADER } from '../shared/push/topics.ts';
 import type { ApiClient, ApiObject } from './client.ts';
 import { objectTable } from './columns.ts';
 import type { Context } from './context.ts';
+import { waitForChange } from './push.ts';
 
 /** How long the CLI asks the server to hold one watch request. */
 export const WATCH_SECONDS = 25;
@@ -73,7 +77,7 @@ export async function watchUntil(client: ApiClient, target: WatchTarget, onStep:
       if (await onStep(step)) return;
     } else if (Date.now() - asked < (WATCH_SECONDS * 1000) / 2) {
       // Answered empty long before the time asked: this server does not hold watches.
-      await sleep(pollMs);
+      await waitForChange(client, res.headers.get(PUSH_HEADER), [target.path], pollMs);
     }
   }
 }

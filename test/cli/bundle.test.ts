@@ -86,6 +86,13 @@ describe('the bundle', () => {
     expect(loaded).not.toContain('shared/builds/s2i/pack.ts');
   });
 
+  it('watches and logs -f load the WebSocket client only when they open a push connection', () => {
+    const follow = [...staticInputs(metafile, outputOf(metafile, 'cli/commands/builds.ts')), ...staticInputs(metafile, outputOf(metafile, 'cli/watch.ts'))];
+
+    expect(follow).toContain('cli/push.ts');
+    expect(follow.filter((p) => /node_modules\/ws\//.test(p))).toEqual([]);
+  });
+
   it('starts with no command group: exec loads its own group and the WebSocket client, and no other command', () => {
     expect(staticInputs(metafile, 'berth.mjs').filter((p) => p.startsWith('cli/commands/'))).toEqual([]);
 

@@ -7,16 +7,14 @@ import { MAX_TOPICS_PER_CONNECTION } from '../../shared/push/subscriptions.ts';
 import { PUSH_HEADER } from '../../shared/push/topics.ts';
 import { snapshot } from '../support/dynamo.ts';
 import { projectFinalizer } from '../../shared/project/finalizer.ts';
-import { startPushApi, type PushApi } from './support.ts';
+import { startPushApi, startPushApiWithProject, type PushApi } from './support.ts';
 
 let p: PushApi;
 let owner: string;
 const pushRows = async () => (await snapshot(p.api)).filter((r) => r.includes('"W#'));
 
 beforeAll(async () => {
-  p = await startPushApi();
-  owner = await p.api.user('owner');
-  expect((await p.api.call('POST', '/api/v1/projects', owner, { metadata: { name: 'shop' }, spec: {} })).status).toBe(201);
+  ({ p, owner } = await startPushApiWithProject('shop'));
 }, 60_000);
 afterAll(() => p?.close());
 

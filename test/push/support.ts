@@ -96,3 +96,12 @@ export async function startPushApi(opts: { perMinute?: number } = {}): Promise<P
     },
   };
 }
+
+/** A push API with a user "owner" who made `project`; the owner's token beside it. */
+export async function startPushApiWithProject(project: string): Promise<{ p: PushApi; owner: string }> {
+  const p = await startPushApi();
+  const owner = await p.api.user('owner');
+  const made = await p.api.call('POST', '/api/v1/projects', owner, { metadata: { name: project }, spec: {} });
+  if (made.status !== 201) throw new Error(`project ${project}: ${made.status} ${JSON.stringify(made.body)}`);
+  return { p, owner };
+}
