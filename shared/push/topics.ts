@@ -27,7 +27,7 @@ export type PushMessage =
   | { type: 'changed'; path: string }
   | { type: 'error'; path?: string; status: number; message: string };
 
-const NAME = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const NAME = '[a-z0-9](?:[-a-z0-9]*[a-z0-9])?';
 const TOPIC_PATH = new RegExp(`^/api/v1/projects/(${NAME})/([a-z]+)(?:/(${NAME}(?:\\.${NAME})*)/log)?$`);
 const PLURALS = new Map<string, Category>((KIND_NAMES as readonly { plural: string; category: Category; scope: string }[]).filter((k) => k.scope === 'project').map((k) => [k.plural, k.category]));
 const KIND_PLURALS = new Map<string, string>((KIND_NAMES as readonly { kind: string; plural: string }[]).map((k) => [k.kind, k.plural]));
@@ -41,7 +41,7 @@ export const topicPath = (t: Topic): string => `/api/v1/projects/${t.project}/${
 export function parseTopic(path: string): (Topic & { verb: Verb; resource: Category }) | undefined {
   const m = TOPIC_PATH.exec(path);
   if (!m) return undefined;
-  const [, project, plural, , build] = m as unknown as [string, string, string, string | undefined, string | undefined];
+  const [, project, plural, build] = m as unknown as [string, string, string, string | undefined];
   if (build !== undefined) return plural === 'builds' ? { project, topic: `builds/${build}/log`, verb: 'get', resource: 'app' } : undefined;
   const resource = PLURALS.get(plural);
   return resource ? { project, topic: plural, verb: 'list', resource } : undefined;

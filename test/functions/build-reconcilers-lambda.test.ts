@@ -5,7 +5,6 @@
 import { DeleteRepositoryCommand, DescribeRepositoriesCommand, ECRClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { proxyToken } from '../../shared/aws/service-proxy-task.ts';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -16,8 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 
 import { BUILDCONFIG_LABEL, instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
-import { toLambdaEvent } from '../../shared/local/stream-poller.ts';
-import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { freshTable, streamReader, type TestTable } from '../support/dynamo.ts';
 import { useTableForLambda } from '../support/lambda.ts';
 
 const TASK = 'arn:aws:ecs:eu-west-1:123456789012:task/berth-cluster/5f0c1d2e3b4a59687766554433221100';
@@ -36,31 +34,15 @@ const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 let t: TestTable;
 let stream: (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 let resync: (event?: { time: string }) => Promise<{ reconciled: number; failed: number }>;
-const seen = new Set<string>();
-
 /** The stream records written since the last call, as Lambda would deliver them. */
-async function newRecords(): Promise<DynamoDBStreamEvent> {
-  const client = new DynamoDBStreamsClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const records: _Record[] = [];
-  const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: t.streamArn }));
-  for (const shard of StreamDescription?.Shards ?? []) {
-    let { ShardIterator: it } = await client.send(new GetShardIteratorCommand({ StreamArn: t.streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
-    while (it) {
-      const out = await client.send(new GetRecordsCommand({ ShardIterator: it }));
-      if (!out.Records?.length) break;
-      records.push(...out.Records.filter((r) => !seen.has(r.eventID!)));
-      it = out.NextShardIterator;
-    }
-  }
-  records.forEach((r) => seen.add(r.eventID!));
-  return toLambdaEvent(records, t.streamArn);
-}
+let newRecords: () => Promise<DynamoDBStreamEvent>;
 
 const ref = (name: string) => ({ kind: 'Build', project: 'demo', name });
 const get = async (name: string) => (await t.store.get<Build>(ref(name)))!;
 
 beforeAll(async () => {
   t = await freshTable();
+  newRecords = streamReader(t);
   await t.store.create({ kind: 'Project', metadata: { name: 'demo', project: '' }, spec: {} });
   await t.store.create({
     kind: 'BuildConfig',
