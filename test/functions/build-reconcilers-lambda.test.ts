@@ -11,6 +11,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { ListNamespacesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { Identity } from '../../shared/auth/identity.ts';
+import { DynamoPushSubscriptions } from '../../shared/push/subscriptions.ts';
+import { changed, PUSH_ENDPOINT } from '../support/push-aws.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 
@@ -29,6 +33,8 @@ const sts = mockClient(STSClient);
 const asg = mockClient(AutoScalingClient);
 // The resync's sweep of Services' names lists Berth's Cloud Map namespaces (AWS Cloud Map API Reference, "ListNamespaces").
 const cloudMap = mockClient(ServiceDiscoveryClient);
+// Notices to push connections (API Gateway Management API Reference, "PostToConnection").
+const management = mockClient(ApiGatewayManagementApiClient);
 const SCOPE_ROLE = 'arn:aws:iam::111122223333:role/berth-build-scope';
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 let t: TestTable;
@@ -71,6 +77,7 @@ beforeAll(async () => {
     BERTH_ROUTERS_SECURITY_GROUP: 'sg-0123456789abcdef0',
     BERTH_SERVICE_PROXY_IMAGE: `${REGISTRY}/berth/service-proxy:1`,
     BERTH_TENANT_HOSTS_GROUP: 'Berth-Fleet-TenantHostsAsg-0A1B2C3D4E5F',
+    BERTH_PUSH_ENDPOINT: PUSH_ENDPOINT,
   });
   ({ handler: stream } = (await import('../../functions/reconcilers/stream.ts')) as unknown as { handler: typeof stream });
   ({ handler: resync } = (await import('../../functions/reconcilers/resync.ts')) as unknown as { handler: typeof resync });
@@ -190,5 +197,20 @@ describe('stream function on AWS', () => {
     expect(new Set(inputs(DescribeRepositoriesCommand).map((i) => JSON.stringify(i)))).toEqual(new Set([JSON.stringify({ repositoryNames: [repo] })]));
     expect(new Set(inputs(ListTagsForResourceCommand).map((i) => JSON.stringify(i)))).toEqual(new Set([JSON.stringify({ resourceArn: arn })]));
     expect(inputs(DeleteRepositoryCommand)).toEqual([{ repositoryName: repo, force: true }]);
+  });
+});
+
+describe('stream function and push connections', () => {
+  it('tells a connection watching a build\'s log that it grew: one PostToConnection, beside the reconciles', async () => {
+    await new Identity(t.store).bootstrapAdmin('stream-admin-pw');
+    const subscriptions = new DynamoPushSubscriptions({ client: t.client, tableName: t.tableName });
+    await subscriptions.connect('c-log', 'admin');
+    expect(await subscriptions.subscribe('c-log', 'admin', { project: 'demo', topic: 'builds/web-9/log' })).toBe(true);
+    await stream(await newRecords());
+    management.reset();
+    management.on(PostToConnectionCommand).resolves({});
+    await new DynamoBuildLogs({ client: t.client, tableName: t.tableName }).append(ref('web-9'), 'Collecting flask\n');
+    expect(await stream(await newRecords())).toEqual({ batchItemFailures: [] });
+    expect(management.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input)).toEqual([changed('c-log', '/api/v1/projects/demo/builds/web-9/log')]);
   });
 });
