@@ -1,12 +1,14 @@
 // What each kind of access in the function table (functions.ts) grants, and which environment
 // variables it brings: a function gets the variables of exactly what it may touch.
 import { Stack } from 'aws-cdk-lib';
-import type { IGrantable, IRole } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { REPOSITORY_PREFIX } from './constructs/registry.ts';
 import { CLAIMS_MOUNT } from './constructs/claims-file-system.ts';
 import { grantServiceDiscovery } from './constructs/service-discovery.ts';
 import { RegistryPushRole } from './constructs/registry-push-role.ts';
+import type { PushApi } from './constructs/push-api.ts';
+import { PUSH_PARTITION_PREFIXES } from '../shared/push/subscriptions.ts';
 import type { Access } from './functions.ts';
 import type { FleetStack } from './stacks/fleet-stack.ts';
 import type { StateStack } from './stacks/state-stack.ts';
@@ -15,6 +17,7 @@ export interface AccessTargets {
   state: StateStack;
   fleet: FleetStack;
   adminSecret: ISecret;
+  push: PushApi;
 }
 
 const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<string, string>> = {
@@ -79,6 +82,25 @@ const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<s
     grantServiceDiscovery(grantee, t.fleet.cluster.clusterArn);
     return { BERTH_VPC_ID: t.fleet.controlEnvironment.BERTH_VPC_ID! };
   },
+  // The push function is reached by anyone on the internet before any token is checked: it reads
+  // (tokens, credentials, role bindings) and writes push connections' items only.
+  'push-connections': (grantee, t) => {
+    t.state.table.grantReadData(grantee);
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resourceArns: [t.state.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': PUSH_PARTITION_PREFIXES.map((p) => `${p}*`) } },
+    });
+    return { TABLE_NAME: t.state.table.tableName };
+  },
+  // Notices of changes: the stream function posts to the connections of the push stage.
+  'push-notify': (grantee, t) => {
+    t.push.grantPost(grantee);
+    return { BERTH_PUSH_ENDPOINT: t.push.callbackUrl };
+  },
+  // Where clients open push connections: the API advertises it.
+  'push-url': (_grantee, t) => ({ BERTH_PUSH_URL: t.push.url }),
   'admin-secret': (grantee, t) => {
     t.adminSecret.grantRead(grantee);
     return { BERTH_ADMIN_SECRET_ARN: t.adminSecret.secretArn };

@@ -15,7 +15,9 @@ export type Trigger =
   /** State changes of pod tasks and of container instances in Berth's cluster (two EventBridge rules). */
   | { kind: 'ecs-fleet-events' }
   /** ECR's successful pushes to repositories under berth/ (EventBridge rule on "ECR Image Action"). */
-  | { kind: 'ecr-pushes' };
+  | { kind: 'ecr-pushes' }
+  /** Every route of the push connections' WebSocket API ($connect, $disconnect, $default). */
+  | { kind: 'websocket' };
 
 /**
  * What a function may touch. `table`: read and write the table. `fleet`: run builds and start or
@@ -31,8 +33,11 @@ export type Trigger =
  * Services' names in Cloud Map (a private DNS namespace per project, in the pods' VPC).
  * `registry-push`: hand out push logins per project (assume the push role with a session policy;
  * make the project's repositories). `registry-host`: only the registry's address, to name pushed images.
+ * `push-connections`: read the table, write only push connections' items (W#…). `push-notify`:
+ * post to the push connections (PostToConnection on the WebSocket stage). `push-url`: only the
+ * push connections' wss URL, to advertise it.
  */
-export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles' | 'pod-streams' | 'claims' | 'claims-data' | 'service-discovery' | 'registry-push' | 'registry-host' | 'image-import';
+export type Access = 'table' | 'fleet' | 'autoscale' | 'registry' | 'secrets' | 'admin-secret' | 'builds' | 'build-cleanup' | 'project-roles' | 'pod-streams' | 'claims' | 'claims-data' | 'service-discovery' | 'registry-push' | 'registry-host' | 'image-import' | 'push-connections' | 'push-notify' | 'push-url';
 
 export interface FunctionSpec {
   /** Short name: construct id and part of the log group name. */
@@ -52,9 +57,11 @@ export interface FunctionSpec {
 const RECONCILER_ACCESS: Access[] = ['table', 'fleet', 'registry', 'secrets', 'build-cleanup', 'project-roles', 'service-discovery'];
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
-  { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds', 'pod-streams', 'registry-push', 'image-import'], console: true },
+  { name: 'api', entry: 'functions/api/index.ts', description: 'Berth REST API', memoryMiB: 1024, timeoutSeconds: 15, triggers: [{ kind: 'http', route: '$default' }], access: ['table', 'secrets', 'admin-secret', 'builds', 'pod-streams', 'registry-push', 'image-import', 'push-url'], console: true },
   { name: 'webhooks', entry: 'functions/webhooks/index.ts', description: 'Berth webhooks (GitHub, GitLab, generic)', memoryMiB: 512, timeoutSeconds: 10, triggers: [{ kind: 'http', route: 'POST /webhooks/{proxy+}' }], access: ['table', 'secrets'] },
-  { name: 'stream', entry: 'functions/reconcilers/stream.ts', description: 'Reconcilers driven by the table stream', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'stream' }], access: RECONCILER_ACCESS },
+  { name: 'stream', entry: 'functions/reconcilers/stream.ts', description: 'Reconcilers driven by the table stream', memoryMiB: 512, timeoutSeconds: 60, triggers: [{ kind: 'stream' }], access: [...RECONCILER_ACCESS, 'push-notify'] },
+  // Open to anyone who can reach the WebSocket API: it reads tokens and role bindings, and writes only who watches what.
+  { name: 'push', entry: 'functions/push/index.ts', description: 'Push connections: open, watch, close (WebSocket API routes)', memoryMiB: 256, timeoutSeconds: 10, triggers: [{ kind: 'websocket' }], access: ['push-connections'] },
   { name: 'fleet-events', entry: 'functions/fleet-events/index.ts', description: 'ECS pod task and container instance state changes to pods and host leases', memoryMiB: 256, timeoutSeconds: 30, triggers: [{ kind: 'ecs-fleet-events' }], access: ['table'] },
   { name: 'registry-events', entry: 'functions/registry-events/index.ts', description: 'Pushes to ECR move image stream tags', memoryMiB: 256, timeoutSeconds: 30, triggers: [{ kind: 'ecr-pushes' }], access: ['table', 'registry-host'] },
   // The one function in the VPC, with the claims file system mounted: claims' access points, their projects' mount grants, and deleted claims' data.

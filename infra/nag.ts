@@ -37,6 +37,7 @@ export const WILDCARD_REASONS: { appliesTo: string; reason: string }[] = [
   { appliesTo: '/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:[^:]*PodLogs[0-9A-F]{8}[^:]*:log-stream:\\*$/', reason: 'The pods\' log streams (<project>/<container>/<task id>, made by awslogs at run time), read by the API for `berth logs` after it has authorised the pod.' },
   { appliesTo: arn('servicediscovery', '(namespace|service)\\/\\*'), reason: 'Cloud Map namespaces (one per project) and services (one per Berth Service) are made at run time and named by ids Cloud Map chooses: created only with Berth\'s tags, changed, filled and deleted only while they carry berth:managed (conditions).' },
   { appliesTo: '/^Resource::arn:<AWS::Partition>:route53:::hostedzone\\/\\*$/', reason: 'The private hosted zones Cloud Map makes for Berth\'s namespaces (ids chosen by Route 53): allowed only through an AWS service (aws:ViaAWSService), record changes only under .svc names.' },
+  { appliesTo: arn('execute-api', '<Push[^>]*>\\/live\\/POST\\/@connections\\/\\*'), reason: 'Posting to the push connections of the push stage: connections are made at run time, one per client, and named by ids API Gateway chooses; only POST (PostToConnection), only on this stage, only for the stream function.' },
   { appliesTo: arn('ecs', '(task|container-instance)\\/[^/]*Cluster[0-9A-F]{8}[^/]*\\/\\*'), reason: 'Tasks and container instances of Berth\'s cluster only; their ids are made at run time.' },
 ];
 

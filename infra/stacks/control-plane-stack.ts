@@ -1,6 +1,7 @@
 // The serverless control plane: one PlatformFunction per line of the function table, each with
-// its triggers (HTTP API routes, the table stream, schedules, ECS task events), its grants, and
-// alarms; the failure queue where given-up events land; the generated first admin password.
+// its triggers (HTTP API routes, the table stream, schedules, ECS task events, the push
+// connections' WebSocket API routes), its grants, and alarms; the failure queue where given-up
+// events land; the generated first admin password.
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { DomainName, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -23,10 +24,12 @@ import { POD_FAMILY_PREFIX } from '../../shared/aws/ecs-pod-spec.ts';
 import { PROXY_FAMILY_PREFIX } from '../../shared/aws/service-proxy-task.ts';
 import { OBJECT_PARTITION_PREFIXES } from '../../shared/store/keys.ts';
 import { WAKE_PARTITION } from '../../shared/idling/signals.ts';
+import { LOG_PARTITION_PREFIX } from '../../shared/builds/dynamo-logs.ts';
 import { grantAccess } from '../access.ts';
 import type { BerthConfig } from '../config.ts';
 import { alarmOnFleetLoops, alarmOnFunction, alarmOnQueue } from '../constructs/alarms.ts';
 import { PlatformFunction } from '../constructs/platform-function.ts';
+import { PushApi } from '../constructs/push-api.ts';
 import { FUNCTIONS, type FunctionSpec, type Trigger } from '../functions.ts';
 import { retentionOf } from '../retention.ts';
 import { REPOSITORY_PREFIX } from '../constructs/registry.ts';
@@ -38,11 +41,12 @@ import type { StateStack } from './state-stack.ts';
 export const STREAM_SETTINGS = { batchSize: 100, retryAttempts: 5, maxRecordAge: Duration.hours(1), maxBatchingWindow: Duration.seconds(1) };
 
 /**
- * Only objects' records and the routers' wake requests (the idler wakes a DC on them) invoke
- * the stream function: build log writes (a chunk every fraction of a second while a build runs)
- * and the routers' activity reports are not objects, and no reconciler would look at them.
+ * Only objects' records, the routers' wake requests (the idler wakes a DC on them) and build log
+ * writes invoke the stream function. Log writes reach no reconciler (the handler makes no
+ * reference of them): they are there for the push connections watching a build's log, told in
+ * the same batch. The routers' activity reports and the push connections' own items stay out.
  */
-export const STREAM_FILTER = { dynamodb: { Keys: { pk: { S: [...OBJECT_PARTITION_PREFIXES, WAKE_PARTITION].map((prefix) => ({ prefix })) } } } };
+export const STREAM_FILTER = { dynamodb: { Keys: { pk: { S: [...OBJECT_PARTITION_PREFIXES, WAKE_PARTITION, LOG_PARTITION_PREFIX].map((prefix) => ({ prefix })) } } } };
 
 export interface ControlPlaneStackProps extends StackProps {
   config: BerthConfig;
@@ -59,6 +63,7 @@ export class ControlPlaneStack extends Stack {
   readonly stage: HttpStage;
   readonly failureQueue: Queue;
   readonly adminSecret: Secret;
+  readonly push: PushApi;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, props);
@@ -89,9 +94,14 @@ export class ControlPlaneStack extends Stack {
       domainMapping: this.customDomain(config),
     });
 
+    // Made before the functions: the push function is its routes' target, the stream and API functions are given its URLs.
+    this.push = new PushApi(this, 'Push');
+
     for (const spec of props.functions ?? FUNCTIONS) this.addFunction(spec, props);
 
     new CfnOutput(this, 'ApiUrl', { value: config.hostedZone ? `https://api.${config.domain}/` : this.stage.url });
+    // On its execute-api name even with a custom domain: only the CLI opens it, told the URL by the API.
+    new CfnOutput(this, 'PushUrl', { value: this.push.url, description: 'wss URL of push connections (the API advertises it)' });
     new CfnOutput(this, 'AdminSecretArn', { value: this.adminSecret.secretArn, description: 'aws secretsmanager get-secret-value --secret-id <this>' });
     new CfnOutput(this, 'FailureQueueUrl', { value: this.failureQueue.queueUrl });
   }
@@ -109,7 +119,7 @@ export class ControlPlaneStack extends Stack {
       console: spec.console,
       ...(spec.access.includes('claims-data') ? { mount: props.fleet.claimsDataMount } : {}),
     });
-    const environment = grantAccess(pf.role, spec.access, { state: props.state, fleet: props.fleet, adminSecret: this.adminSecret });
+    const environment = grantAccess(pf.role, spec.access, { state: props.state, fleet: props.fleet, adminSecret: this.adminSecret, push: this.push });
     for (const [k, v] of Object.entries(environment)) pf.fn.addEnvironment(k, v);
     spec.triggers.forEach((trigger, i) => this.addTrigger(pf, `${id}Trigger${i}`, trigger, props));
     alarmOnFunction(this, id, pf.fn, props.alarmTopic);
@@ -167,6 +177,9 @@ export class ControlPlaneStack extends Stack {
         return;
       case 'ecr-pushes':
         rule({ description: 'Successful pushes to Berth\'s ECR repositories', eventPattern: ecrPushPattern(REPOSITORY_PREFIX) });
+        return;
+      case 'websocket':
+        this.push.addHandler(pf.fn);
         return;
     }
   }

@@ -23,8 +23,10 @@ import { splitUtf8 } from './utf8.ts';
 
 type Item = Record<string, AttributeValue>;
 
+/** What every build log's partition key starts with. */
+export const LOG_PARTITION_PREFIX = 'L#';
 /** The partition of a build's log. */
-export const logPartition = (build: ObjectRef): string => `L#${build.project}/${build.name}`;
+export const logPartition = (build: ObjectRef): string => `${LOG_PARTITION_PREFIX}${build.project}/${build.name}`;
 
 const OFFSET_DIGITS = 12;
 const LENGTH_SK = 'len';

@@ -18,6 +18,10 @@ export const CONNECTION_TTL_SECONDS = 2 * 3600;
 /** How many paths one connection may watch at once. */
 export const MAX_TOPICS_PER_CONNECTION = 16;
 
+/** The partitions of push connections' items: a connection's, and a project's subscriptions (what the push function may write). */
+export const PUSH_PARTITION_PREFIXES = ['W#c/', 'W#p/'] as const;
+const [CONNECTION_PARTITION, PROJECT_PARTITION] = PUSH_PARTITION_PREFIXES;
+
 export interface Watcher {
   connection: string;
   user: string;
@@ -46,8 +50,8 @@ export interface DynamoPushSubscriptionsOptions {
   now?: () => number;
 }
 
-const connectionKey = (connection: string) => ({ pk: { S: `W#c/${connection}` }, sk: { S: 'conn' } });
-const subscriptionKey = (connection: string, t: Topic) => ({ pk: { S: `W#p/${t.project}` }, sk: { S: `${t.topic} ${connection}` } });
+const connectionKey = (connection: string) => ({ pk: { S: `${CONNECTION_PARTITION}${connection}` }, sk: { S: 'conn' } });
+const subscriptionKey = (connection: string, t: Topic) => ({ pk: { S: `${PROJECT_PARTITION}${t.project}` }, sk: { S: `${t.topic} ${connection}` } });
 /** A topic as the connection item lists it: `<project> <topic>`. */
 const listed = (t: Topic) => `${t.project} ${t.topic}`;
 const unlisted = (s: string): Topic => {
@@ -125,7 +129,7 @@ export class DynamoPushSubscriptions implements PushSubscriptions {
       const page = await this.client.send(new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: `W#p/${project}` } },
+        ExpressionAttributeValues: { ':pk': { S: `${PROJECT_PARTITION}${project}` } },
         ExclusiveStartKey: start,
       }));
       for (const item of page.Items ?? []) {

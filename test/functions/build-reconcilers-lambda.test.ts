@@ -5,19 +5,21 @@
 import { DeleteRepositoryCommand, DescribeRepositoriesCommand, ECRClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { proxyToken } from '../../shared/aws/service-proxy-task.ts';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { ListNamespacesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { Identity } from '../../shared/auth/identity.ts';
+import { DynamoPushSubscriptions } from '../../shared/push/subscriptions.ts';
+import { changed, PUSH_ENDPOINT } from '../support/push-aws.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 
 import { BUILDCONFIG_LABEL, instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
-import { toLambdaEvent } from '../../shared/local/stream-poller.ts';
-import { freshTable, type TestTable } from '../support/dynamo.ts';
+import { freshTable, streamReader, type TestTable } from '../support/dynamo.ts';
 import { useTableForLambda } from '../support/lambda.ts';
 
 const TASK = 'arn:aws:ecs:eu-west-1:123456789012:task/berth-cluster/5f0c1d2e3b4a59687766554433221100';
@@ -31,36 +33,22 @@ const sts = mockClient(STSClient);
 const asg = mockClient(AutoScalingClient);
 // The resync's sweep of Services' names lists Berth's Cloud Map namespaces (AWS Cloud Map API Reference, "ListNamespaces").
 const cloudMap = mockClient(ServiceDiscoveryClient);
+// Notices to push connections (API Gateway Management API Reference, "PostToConnection").
+const management = mockClient(ApiGatewayManagementApiClient);
 const SCOPE_ROLE = 'arn:aws:iam::111122223333:role/berth-build-scope';
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 let t: TestTable;
 let stream: (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 let resync: (event?: { time: string }) => Promise<{ reconciled: number; failed: number }>;
-const seen = new Set<string>();
-
 /** The stream records written since the last call, as Lambda would deliver them. */
-async function newRecords(): Promise<DynamoDBStreamEvent> {
-  const client = new DynamoDBStreamsClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const records: _Record[] = [];
-  const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: t.streamArn }));
-  for (const shard of StreamDescription?.Shards ?? []) {
-    let { ShardIterator: it } = await client.send(new GetShardIteratorCommand({ StreamArn: t.streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
-    while (it) {
-      const out = await client.send(new GetRecordsCommand({ ShardIterator: it }));
-      if (!out.Records?.length) break;
-      records.push(...out.Records.filter((r) => !seen.has(r.eventID!)));
-      it = out.NextShardIterator;
-    }
-  }
-  records.forEach((r) => seen.add(r.eventID!));
-  return toLambdaEvent(records, t.streamArn);
-}
+let newRecords: () => Promise<DynamoDBStreamEvent>;
 
 const ref = (name: string) => ({ kind: 'Build', project: 'demo', name });
 const get = async (name: string) => (await t.store.get<Build>(ref(name)))!;
 
 beforeAll(async () => {
   t = await freshTable();
+  newRecords = streamReader(t);
   await t.store.create({ kind: 'Project', metadata: { name: 'demo', project: '' }, spec: {} });
   await t.store.create({
     kind: 'BuildConfig',
@@ -89,6 +77,7 @@ beforeAll(async () => {
     BERTH_ROUTERS_SECURITY_GROUP: 'sg-0123456789abcdef0',
     BERTH_SERVICE_PROXY_IMAGE: `${REGISTRY}/berth/service-proxy:1`,
     BERTH_TENANT_HOSTS_GROUP: 'Berth-Fleet-TenantHostsAsg-0A1B2C3D4E5F',
+    BERTH_PUSH_ENDPOINT: PUSH_ENDPOINT,
   });
   ({ handler: stream } = (await import('../../functions/reconcilers/stream.ts')) as unknown as { handler: typeof stream });
   ({ handler: resync } = (await import('../../functions/reconcilers/resync.ts')) as unknown as { handler: typeof resync });
@@ -208,5 +197,20 @@ describe('stream function on AWS', () => {
     expect(new Set(inputs(DescribeRepositoriesCommand).map((i) => JSON.stringify(i)))).toEqual(new Set([JSON.stringify({ repositoryNames: [repo] })]));
     expect(new Set(inputs(ListTagsForResourceCommand).map((i) => JSON.stringify(i)))).toEqual(new Set([JSON.stringify({ resourceArn: arn })]));
     expect(inputs(DeleteRepositoryCommand)).toEqual([{ repositoryName: repo, force: true }]);
+  });
+});
+
+describe('stream function and push connections', () => {
+  it('tells a connection watching a build\'s log that it grew: one PostToConnection, beside the reconciles', async () => {
+    await new Identity(t.store).bootstrapAdmin('stream-admin-pw');
+    const subscriptions = new DynamoPushSubscriptions({ client: t.client, tableName: t.tableName });
+    await subscriptions.connect('c-log', 'admin');
+    expect(await subscriptions.subscribe('c-log', 'admin', { project: 'demo', topic: 'builds/web-9/log' })).toBe(true);
+    await stream(await newRecords());
+    management.reset();
+    management.on(PostToConnectionCommand).resolves({});
+    await new DynamoBuildLogs({ client: t.client, tableName: t.tableName }).append(ref('web-9'), 'Collecting flask\n');
+    expect(await stream(await newRecords())).toEqual({ batchItemFailures: [] });
+    expect(management.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input)).toEqual([changed('c-log', '/api/v1/projects/demo/builds/web-9/log')]);
   });
 });

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { STREAM_FILTER } from '../../infra/stacks/control-plane-stack.ts';
 import { wakeRefOfKey } from '../../shared/idling/signals.ts';
 import { OBJECT_PARTITION_PREFIXES, refOfKey } from '../../shared/store/keys.ts';
+import { topicsOfKeys } from '../../shared/push/topics.ts';
 import { resourcesOf, statements, synthBerth, text, type Statement, type Synthesised } from './synth.ts';
 
 let synth: Synthesised;
@@ -127,22 +128,26 @@ describe('variables', () => {
 });
 
 describe('stream filter', () => {
-  it('invokes the stream function only for objects\' records and the routers\' wake requests', () => {
+  it('invokes the stream function only for objects\' records, the routers\' wake requests and build log writes', () => {
     synth.templates.controlPlane.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'P#' }, { prefix: 'C#' }, { prefix: 'F#wake' }] } } } }) }] },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'P#' }, { prefix: 'C#' }, { prefix: 'F#wake' }, { prefix: 'L#' }] } } } }) }] },
     });
-    expect(STREAM_FILTER.dynamodb.Keys.pk.S.map((p) => p.prefix)).toEqual([...OBJECT_PARTITION_PREFIXES, 'F#wake']);
+    expect(STREAM_FILTER.dynamodb.Keys.pk.S.map((p) => p.prefix)).toEqual([...OBJECT_PARTITION_PREFIXES, 'F#wake', 'L#']);
   });
 
+  // [what, pk, sk, reconciled, told to push connections]
   it.each([
-    ['an object in a project', 'P#demo', 'Build#web-1', true],
-    ['a cluster-scoped object', 'C#Project', 'demo', true],
-    ['a build log chunk', 'L#demo/web-1', '000000000000', false],
-    ['a build log length', 'L#demo/web-1', 'len', false],
-    ["a router's activity report", 'F#active', 'demo/web', false],
-    ["a router's wake request", 'F#wake', 'demo/web', true],
-  ])('lets through exactly what the stream handler makes a reference of: %s', (_name, pk, sk, passes) => {
-    expect(STREAM_FILTER.dynamodb.Keys.pk.S.some((p) => pk.startsWith(p.prefix))).toBe(passes);
-    expect((refOfKey({ pk, sk }) ?? wakeRefOfKey({ pk, sk })) !== undefined).toBe(passes);
+    ['an object in a project', 'P#demo', 'Build#web-1', true, true],
+    ['a cluster-scoped object', 'C#Project', 'demo', true, false],
+    ['a build log chunk', 'L#demo/web-1', '000000000000', false, true],
+    ['a build log length', 'L#demo/web-1', 'len', false, true],
+    ["a router's activity report", 'F#active', 'demo/web', false, false],
+    ["a router's wake request", 'F#wake', 'demo/web', true, false],
+    ["a push connection's own item", 'W#c/AbCdEf=', 'conn', false, false],
+    ["a project's push subscription", 'W#p/demo', 'pods AbCdEf=', false, false],
+  ])('lets through exactly what the stream handler reconciles or tells push connections of: %s', (_name, pk, sk, reconciled, told) => {
+    expect(STREAM_FILTER.dynamodb.Keys.pk.S.some((p) => pk.startsWith(p.prefix))).toBe(reconciled || told);
+    expect((refOfKey({ pk, sk }) ?? wakeRefOfKey({ pk, sk })) !== undefined).toBe(reconciled);
+    expect(topicsOfKeys([{ pk, sk }]).length > 0).toBe(told);
   });
 });

@@ -6,7 +6,7 @@ import { FUNCTIONS, type FunctionSpec } from '../../infra/functions.ts';
 import { POD_FAMILY_PREFIX } from '../../shared/aws/ecs-pod-spec.ts';
 import { PROXY_FAMILY_PREFIX } from '../../shared/aws/service-proxy-task.ts';
 import { FLEET_ERRORS_METRIC, FLEET_LOOPS, FLEET_METRICS_NAMESPACE, fleetErrorRecord } from '../../shared/fleet/loop-errors.ts';
-import { FULL_CONTEXT, resourcesOf, synthBerth, text, type Synthesised } from './synth.ts';
+import { FULL_CONTEXT, resourcesOf, statements, synthBerth, text, type Synthesised } from './synth.ts';
 
 let synth: Synthesised;
 let template: Template;
@@ -171,6 +171,71 @@ describe('triggers', () => {
   });
 });
 
+describe('push connections (WebSocket API)', () => {
+  const envOfFunction = (description: string) => (functionsByDescription()[description]!.props.Environment as { Variables: Record<string, unknown> }).Variables;
+  const PUSH_FUNCTION = 'Push connections: open, watch, close (WebSocket API routes)';
+  const PUSH_API = /^PushApi[0-9A-F]{8}$/;
+  const toPushFunction = Match.objectLike({ 'Fn::Join': ['', ['integrations/', { Ref: Match.stringLikeRegexp('^PushApi.*PushIntegration') }]] });
+
+  it('is a WebSocket API whose $connect, $disconnect and $default routes all go to the push function', () => {
+    const apis = resourcesOf(template, 'AWS::ApiGatewayV2::Api').filter(([, p]) => p.ProtocolType === 'WEBSOCKET');
+    expect(apis.map(([id]) => id)).toEqual([expect.stringMatching(PUSH_API)]);
+    const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').filter(([, p]) => text(p.ApiId).match(/^<PushApi/));
+    expect(routes.map(([, p]) => p.RouteKey).sort()).toEqual(['$connect', '$default', '$disconnect']);
+    for (const routeKey of ['$connect', '$disconnect', '$default']) template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, ApiId: { Ref: Match.stringLikeRegexp('^PushApi') }, Target: toPushFunction });
+    const integrations = resourcesOf(template, 'AWS::ApiGatewayV2::Integration').filter(([, p]) => text(p.ApiId).match(/^<PushApi/));
+    expect(integrations).toHaveLength(1);
+    expect(integrations[0]![1]).toMatchObject({ IntegrationType: 'AWS_PROXY' });
+    expect(text(integrations[0]![1].IntegrationUri)).toMatch(/<PushFunction[0-9A-F]{8}\.Arn>\/invocations$/);
+  });
+
+  it('returns the push function\'s answer on $default as the route response (no PostToConnection for replies)', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', ApiId: { Ref: Match.stringLikeRegexp('^PushApi') }, RouteResponseSelectionExpression: '$default' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::RouteResponse', { RouteResponseKey: '$default', RouteId: { Ref: Match.stringLikeRegexp('^PushApidefaultRoute') } });
+    template.resourceCountIs('AWS::ApiGatewayV2::RouteResponse', 1);
+  });
+
+  it('serves it on the throttled stage "live", deployed with every change', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: Match.stringLikeRegexp('^PushApi') },
+      StageName: 'live',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+    });
+  });
+
+  it('lets API Gateway invoke the push function for its three routes only', () => {
+    const permissions = resourcesOf(template, 'AWS::Lambda::Permission').filter(([, p]) => text(p.FunctionName).match(/^<PushFunction/));
+    expect(permissions.map(([, p]) => text(p.SourceArn).split('/').pop()).sort()).toEqual(['*$connect', '*$default', '*$disconnect']);
+    for (const [, p] of permissions) expect(p.Principal).toBe('apigateway.amazonaws.com');
+  });
+
+  it('gives the push function a small memory, the table\'s name and nothing else of Berth\'s', () => {
+    const { props } = functionsByDescription()[PUSH_FUNCTION]!;
+    expect(props.MemorySize).toBe(256);
+    expect(Object.keys(envOfFunction(PUSH_FUNCTION)).filter((k) => k.startsWith('BERTH_') && k !== 'BERTH_APPS_DOMAIN')).toEqual([]);
+    expect(text(envOfFunction(PUSH_FUNCTION).TABLE_NAME)).toMatch(/Table/);
+  });
+
+  it('tells the stream function the stage\'s https callback URL and the API function the wss URL; no other function either', () => {
+    expect(text(envOfFunction('Reconcilers driven by the table stream').BERTH_PUSH_ENDPOINT)).toMatch(/^https:\/\/<PushApi[0-9A-F]{8}>\.execute-api\.<AWS::Region>\.<AWS::URLSuffix>\/live$/);
+    expect(text(envOfFunction('Berth REST API').BERTH_PUSH_URL)).toMatch(/^wss:\/\/<PushApi[0-9A-F]{8}>\.execute-api\.<AWS::Region>\.<AWS::URLSuffix>\/live$/);
+    const holders = (name: string) => Object.entries(functionsByDescription()).filter(([, f]) => name in (f.props.Environment as { Variables: object }).Variables).map(([d]) => d);
+    expect(holders('BERTH_PUSH_ENDPOINT')).toEqual(['Reconcilers driven by the table stream']);
+    expect(holders('BERTH_PUSH_URL')).toEqual(['Berth REST API']);
+    template.hasOutput('PushUrl', { Value: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['wss://', { Ref: Match.stringLikeRegexp('^PushApi') }])] }) });
+  });
+
+  it('grants posting to connections on the stage\'s POST /@connections/* to the stream function alone', () => {
+    const grants = statements(synth.templates).filter((s) => s.actions.some((a) => a.startsWith('execute-api:')));
+    expect(grants.map((s) => [s.holder.replace(/[0-9A-F]{8}$/, ''), s.actions, s.resources])).toEqual([
+      ['PushPostPolicy', ['execute-api:ManageConnections'], [expect.stringMatching(/^arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<PushApi[0-9A-F]{8}>\/live\/POST\/@connections\/\*$/)]],
+    ]);
+    const [, policy] = resourcesOf(template, 'AWS::IAM::ManagedPolicy').find(([id]) => id.startsWith('PushPostPolicy'))!;
+    expect(text(policy.Roles)).toMatch(/^<StreamFunctionRole[0-9A-F]{8}>$/);
+  });
+});
+
 describe('failure queue and alarms', () => {
   it('keeps failed events for 14 days, encrypted, TLS only', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
@@ -237,6 +302,9 @@ describe('custom domain', () => {
     });
     t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'api.berth.example.com' });
     t.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { Stage: '$default' });
+    // Push connections stay on their execute-api URL: the API tells the CLI where they are.
+    t.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+    expect(text(t.toJSON().Outputs.PushUrl.Value)).toMatch(/^wss:\/\/<PushApi[0-9A-F]{8}>\.execute-api\./);
     t.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'api.berth.example.com.', Type: 'A', HostedZoneId: 'Z0123456789ABCDEFGHIJ' });
     t.hasOutput('ApiUrl', { Value: 'https://api.berth.example.com/' });
   });

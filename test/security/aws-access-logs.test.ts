@@ -26,7 +26,8 @@ const CONTEXT: Record<string, string> = {
 
 let format = '';
 beforeAll(() => {
-  const stages = resourcesOf(synthBerth().templates.controlPlane, 'AWS::ApiGatewayV2::Stage');
+  // The HTTP API's stage is the one that logs (the push connections' WebSocket stage keeps no access log, docs/aws.md).
+  const stages = resourcesOf(synthBerth().templates.controlPlane, 'AWS::ApiGatewayV2::Stage').filter(([, p]) => p.AccessLogSettings);
   expect(stages).toHaveLength(1);
   format = (stages[0]![1].AccessLogSettings as { Format: string }).Format;
 });

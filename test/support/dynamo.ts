@@ -2,6 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { toLambdaEvent } from '../../shared/local/stream-poller.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoObjectStore, decode } from '../../shared/store/dynamo.ts';
 import { ensureTable } from '../../shared/store/table.ts';
@@ -39,4 +42,28 @@ export async function snapshot(t: TestTable): Promise<string[]> {
     start = out.LastEvaluatedKey;
   } while (start);
   return rows.sort();
+}
+
+/**
+ * A reader of the table's stream: each call gives the records written since the previous call
+ * (all of them at the first), as Lambda would deliver them to the stream function.
+ */
+export function streamReader(t: TestTable): () => Promise<DynamoDBStreamEvent> {
+  const client = new DynamoDBStreamsClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const seen = new Set<string>();
+  return async () => {
+    const records: _Record[] = [];
+    const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: t.streamArn }));
+    for (const shard of StreamDescription?.Shards ?? []) {
+      let { ShardIterator: it } = await client.send(new GetShardIteratorCommand({ StreamArn: t.streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+      while (it) {
+        const out = await client.send(new GetRecordsCommand({ ShardIterator: it }));
+        if (!out.Records?.length) break;
+        records.push(...out.Records.filter((r) => !seen.has(r.eventID!)));
+        it = out.NextShardIterator;
+      }
+    }
+    records.forEach((r) => seen.add(r.eventID!));
+    return toLambdaEvent(records, t.streamArn);
+  };
 }

@@ -1,9 +1,9 @@
-// Helpers for testing Lambda entry points: API Gateway HTTP API (payload v2) events, the
+// Helpers for testing Lambda entry points: API Gateway HTTP API (payload v2) and WebSocket API events, the
 // environment the entries read, and calling a handler.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type { TestTable } from './dynamo.ts';
 
 export type HttpHandler = (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyResultV2>;
@@ -44,4 +44,34 @@ export function useTableForLambda(t: TestTable): void {
 export async function invoke(handler: HttpHandler, e: APIGatewayProxyEventV2): Promise<{ status: number; body: any }> {
   const res = (await handler(e, {} as Context)) as { statusCode: number; body: string };
   return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+}
+
+/**
+ * An event of a WebSocket API route (Lambda proxy integration), in the shape of the API Gateway
+ * Developer Guide's examples ("Setting up a WebSocket API integration request in API Gateway",
+ * the `$connect`, `$default` message and `$disconnect` events): the handshake's headers on
+ * `$connect` and `$disconnect`, the frame's body on a message.
+ */
+export function webSocketEvent(routeKey: '$connect' | '$default' | '$disconnect', connectionId: string, opts: { headers?: Record<string, string>; body?: string } = {}): APIGatewayProxyWebsocketEventV2 & { headers?: Record<string, string> } {
+  const eventType = routeKey === '$connect' ? 'CONNECT' : routeKey === '$disconnect' ? 'DISCONNECT' : 'MESSAGE';
+  return {
+    ...(routeKey === '$default' ? {} : { headers: { Host: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com', 'Sec-WebSocket-Version': '13', 'X-Forwarded-Proto': 'https', ...opts.headers } }),
+    requestContext: {
+      routeKey,
+      eventType,
+      ...(routeKey === '$default' ? { messageId: `m-${connectionId}` } : {}),
+      extendedRequestId: 'Ab1CdEfGhIjKlMn=',
+      requestTime: '04/Dec/2026:20:00:00 +0000',
+      messageDirection: 'IN',
+      stage: 'live',
+      connectedAt: 1796414400000,
+      requestTimeEpoch: 1796414400000,
+      requestId: 'Ab1CdEfGhIjKlMn=',
+      domainName: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com',
+      connectionId,
+      apiId: 'a1b2c3d4e5',
+    } as APIGatewayProxyWebsocketEventV2['requestContext'],
+    ...(opts.body === undefined ? {} : { body: opts.body }),
+    isBase64Encoded: false,
+  };
 }
