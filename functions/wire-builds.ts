@@ -41,6 +41,7 @@ import { fleetErrorReporter } from '../shared/fleet/loop-errors.ts';
 import { platformReconcilers as sharedReconcilers, type PlatformAdapters } from '../shared/platform/reconcilers.ts';
 import { idleAfterFrom } from '../shared/idling/idler.ts';
 import { IdleSignalTable } from '../shared/idling/signals.ts';
+import { DynamoPushSubscriptions } from '../shared/push/subscriptions.ts';
 import { RouterFeedTable, routerFeedWriter } from '../shared/routing/feed.ts';
 import { DynamoBindingStore } from '../shared/scheduler/dynamo-binding.ts';
 import { HostReservations } from '../shared/scheduler/reservations.ts';
@@ -178,6 +179,8 @@ export function platformReconcilers(deps: Pick<ApiDeps, 'store' | 'builds' | 'lo
   // Claims are the claims function's (functions/claims): it alone reaches the file system.
   return sharedReconcilers({
     store: deps.store, bindings, builds: { launcher, logs, sources }, registry, appsDomain, routers, idling,
+    // Push connections' subscriptions to a deleted project go with it.
+    watchers: new DynamoPushSubscriptions({ client: dynamoClientFrom(env), tableName }),
     ...(executionRoles ? { executionRoles } : {}), ...(podSecrets ? { podSecrets } : {}), ...(serviceDiscovery ? { serviceDiscovery } : {}),
   });
 }

@@ -6,7 +6,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
 import { authorizeProject } from '../shared/api/access.ts';
-import type { ApiDeps } from '../shared/api/env.ts';
+import { rateLimitFrom } from '../shared/api/rate-limit.ts';
 import { Identity } from '../shared/auth/identity.ts';
 import { ApiGatewayPushSender } from '../shared/aws/push-sender.ts';
 import { PushService, type PushSender } from '../shared/push/service.ts';
@@ -26,13 +26,13 @@ export function pushService(env: NodeJS.ProcessEnv, sender: PushSender = NO_SEND
   if (!tableName) throw new Error('TABLE_NAME is not set');
   const store = new DynamoObjectStore({ client, tableName });
   const identity = new Identity(store);
-  // authorizeProject reads only the store and the identity of the API's dependencies.
-  const access = { store, identity } as Pick<ApiDeps, 'store' | 'identity'> as ApiDeps;
   return new PushService({
     subscriptions: new DynamoPushSubscriptions({ client, tableName }),
     sender,
     holderOf: (token) => identity.holderOf(token),
-    authorize: (user, project, verb, resource) => authorizeProject(access, user, project, verb, resource),
+    authorize: (user, project, verb, resource) => authorizeProject({ store, identity }, user, project, verb, resource),
+    // A message counts against its user's API requests, as a request to the API would.
+    ...withRateLimit(rateLimitFrom(env, client, tableName)),
     ...(logger ? { logger } : {}),
   });
 }
@@ -53,3 +53,5 @@ export function streamPush(env: NodeJS.ProcessEnv, logger?: Logger): { push?: Pu
   const sender = new ApiGatewayPushSender(new ApiGatewayManagementApiClient({ region: env.AWS_REGION, endpoint }));
   return { push: pushService(env, sender, dynamoClientFrom(env), logger) };
 }
+
+const withRateLimit = <T>(rateLimit: T | undefined): { rateLimit?: T } => (rateLimit ? { rateLimit } : {});

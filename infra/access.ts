@@ -9,6 +9,7 @@ import { grantServiceDiscovery } from './constructs/service-discovery.ts';
 import { RegistryPushRole } from './constructs/registry-push-role.ts';
 import type { PushApi } from './constructs/push-api.ts';
 import { PUSH_PARTITION_PREFIXES } from '../shared/push/subscriptions.ts';
+import { RATE_PARTITION_PREFIX } from '../shared/api/rate-limit.ts';
 import type { Access } from './functions.ts';
 import type { FleetStack } from './stacks/fleet-stack.ts';
 import type { StateStack } from './stacks/state-stack.ts';
@@ -83,14 +84,14 @@ const ACCESS: Record<Access, (grantee: IGrantable, t: AccessTargets) => Record<s
     return { BERTH_VPC_ID: t.fleet.controlEnvironment.BERTH_VPC_ID! };
   },
   // The push function is reached by anyone on the internet before any token is checked: it reads
-  // (tokens, credentials, role bindings) and writes push connections' items only.
+  // (tokens, credentials, role bindings) and writes push connections' items and its users' rate counts only.
   'push-connections': (grantee, t) => {
     t.state.table.grantReadData(grantee);
     Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       resourceArns: [t.state.table.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': PUSH_PARTITION_PREFIXES.map((p) => `${p}*`) } },
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...PUSH_PARTITION_PREFIXES, RATE_PARTITION_PREFIX].map((p) => `${p}*`) } },
     });
     return { TABLE_NAME: t.state.table.tableName };
   },

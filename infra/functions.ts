@@ -33,7 +33,7 @@ export type Trigger =
  * Services' names in Cloud Map (a private DNS namespace per project, in the pods' VPC).
  * `registry-push`: hand out push logins per project (assume the push role with a session policy;
  * make the project's repositories). `registry-host`: only the registry's address, to name pushed images.
- * `push-connections`: read the table, write only push connections' items (W#…). `push-notify`:
+ * `push-connections`: read the table, write only push connections' items (W#…) and rate counts (R#). `push-notify`:
  * post to the push connections (PostToConnection on the WebSocket stage). `push-url`: only the
  * push connections' wss URL, to advertise it.
  */

@@ -58,7 +58,7 @@ const LABEL: Record<Resource, string> = { app: 'objects', policy: 'role bindings
  * Throws ForbiddenError unless `user` may `verb` the resource in `project`. A user without any
  * binding gets the same answer whether or not the project exists, so nothing leaks.
  */
-export async function authorizeProject(deps: ApiDeps, user: string, project: string, verb: Verb, resource: Resource): Promise<void> {
+export async function authorizeProject(deps: Pick<ApiDeps, 'store' | 'identity'>, user: string, project: string, verb: Verb, resource: Resource): Promise<void> {
   const bindings = await projectBindings(deps, project);
   const needsGroups = bindings.some((b) => b.subjects.some((s) => s.kind === 'Group' && s.name !== AUTHENTICATED_GROUP));
   const principal = { name: user, groups: [AUTHENTICATED_GROUP, ...(needsGroups ? await deps.identity.groupsOf(user) : [])], clusterAdmin: false };
@@ -67,6 +67,6 @@ export async function authorizeProject(deps: ApiDeps, user: string, project: str
   throw new ForbiddenError(`user "${user}" cannot ${verb} ${LABEL[resource]} in project "${project}"`);
 }
 
-async function projectBindings(deps: ApiDeps, project: string): Promise<RoleBindingSpec[]> {
+async function projectBindings(deps: Pick<ApiDeps, 'store'>, project: string): Promise<RoleBindingSpec[]> {
   return (await collect(eachObject<BerthObject<RoleBindingSpec>>(deps.store, 'RoleBinding', project))).map((b) => b.spec);
 }

@@ -14,6 +14,9 @@ import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb
 import { BerthError } from '../errors.ts';
 import { TTL_ATTRIBUTE } from '../store/keys.ts';
 
+/** How the rate counts' partition keys begin (docs/store.md). */
+export const RATE_PARTITION_PREFIX = 'R#';
+
 export const DEFAULT_REQUESTS_PER_MINUTE = 600;
 const WINDOW_MS = 60_000;
 
@@ -60,7 +63,7 @@ export class DynamoRateLimiter implements RateLimiter {
       const out = await this.opts.client.send(
         new UpdateItemCommand({
           TableName: this.opts.tableName,
-          Key: { pk: { S: `R#${createHash('sha256').update(subject).digest('hex')}` }, sk: { S: String(start) } },
+          Key: { pk: { S: `${RATE_PARTITION_PREFIX}${createHash('sha256').update(subject).digest('hex')}` }, sk: { S: String(start) } },
           UpdateExpression: 'ADD n :one SET #ttl = if_not_exists(#ttl, :ttl)',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(Math.ceil((start + 2 * WINDOW_MS) / 1000)) } },

@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import type { Identity } from '../auth/identity.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { authorizeProject } from '../api/access.ts';
-import type { ApiDeps } from '../api/env.ts';
 import type { RateLimiter } from '../api/rate-limit.ts';
 import { PushService, type PushSender } from './service.ts';
 import { DynamoPushSubscriptions } from './subscriptions.ts';
@@ -51,7 +50,7 @@ export function localPush(deps: { client: DynamoDBClient; tableName: string; sto
     subscriptions,
     sender: sockets,
     holderOf: (token) => deps.identity.holderOf(token),
-    authorize: (user, project, verb, resource) => authorizeProject({ store: deps.store, identity: deps.identity } as ApiDeps, user, project, verb, resource),
+    authorize: (user, project, verb, resource) => authorizeProject(deps, user, project, verb, resource),
     ...(deps.rateLimit ? { rateLimit: deps.rateLimit } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
