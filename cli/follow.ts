@@ -32,11 +32,13 @@ class LogWriter {
   }
 }
 
-async function readLog(client: ApiClient, path: string, offset: number): Promise<{ bytes: Uint8Array; next: number; phase: string; push: string | null }> {
+async function readLog(client: ApiClient, path: string, offset: number): Promise<{ bytes: Uint8Array; next: number; phase: string; push: string | null; more: boolean }> {
   const res = await client.open('GET', `${path}/log?offset=${offset}`, { accept: 'text/plain' });
   const bytes = new Uint8Array(await res.arrayBuffer());
   const next = Number(res.headers.get('X-Log-Offset') ?? offset + bytes.byteLength);
-  return { bytes, next, phase: res.headers.get('X-Build-Phase') ?? 'New', push: res.headers.get(PUSH_HEADER) };
+  // A server that does not say whether there is more is read again until a read finds nothing.
+  const more = res.headers.get('X-Log-More') !== 'false' && bytes.byteLength > 0;
+  return { bytes, next, phase: res.headers.get('X-Build-Phase') ?? 'New', push: res.headers.get(PUSH_HEADER), more };
 }
 
 /** Prints the log as it is now, however many reads that takes. */
@@ -103,12 +105,13 @@ export async function followBuild(ctx: Context, client: ApiClient, project: stri
   // Told of either on a push connection, where the server offers one: the log grows, or the build changes (its phase).
   const changes = [`${path}/log`, buildsPath(project)];
   for (;;) {
-    const { bytes, next, phase, push } = await readLog(client, path, offset);
+    const { bytes, next, phase, push, more } = await readLog(client, path, offset);
     out.write(bytes);
     offset = next;
+    if (more) continue;
     // The phase is read before the log, so a terminal phase with nothing more to read means the log is whole.
-    if (bytes.byteLength === 0 && isFinished(phase)) break;
-    if (bytes.byteLength === 0) await waitForChange(client, push, changes, pollMs);
+    if (isFinished(phase)) break;
+    await waitForChange(client, push, changes, pollMs);
   }
   out.flush();
   reportOutcome(ctx, await client.get<ApiObject>(path));

@@ -105,7 +105,7 @@ export class DynamoBuildLogs implements BuildLogs {
     );
   }
 
-  async read(build: ObjectRef, offset: number): Promise<{ text: string; next: number }> {
+  async read(build: ObjectRef, offset: number): Promise<{ text: string; next: number; more: boolean }> {
     const pk = logPartition(build);
     // The chunk holding `offset` starts at or before it: the last such chunk.
     const before = await this.client.send(
@@ -154,7 +154,8 @@ export class DynamoBuildLogs implements BuildLogs {
       more = (page.Items ?? []).every(take) && page.LastEvaluatedKey !== undefined;
       startKey = page.LastEvaluatedKey;
     }
-    return { text: Buffer.concat(parts).toString('utf8'), next };
+    // Stopped at the size limit: there may be more after `next` (at worst one read that finds nothing).
+    return { text: Buffer.concat(parts).toString('utf8'), next, more: size >= this.readBytes };
   }
 
   /** Removes every item of the build's log. Idempotent. */

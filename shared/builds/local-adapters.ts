@@ -88,18 +88,18 @@ export class FileBuildLogs implements BuildLogs {
     await appendFile(file, text);
   }
 
-  async read(build: ObjectRef, offset: number): Promise<{ text: string; next: number }> {
+  async read(build: ObjectRef, offset: number): Promise<{ text: string; next: number; more: boolean }> {
     const file = fileOf(this.dir, build, '.log');
-    if (!existsSync(file)) return { text: '', next: offset };
+    if (!existsSync(file)) return { text: '', next: offset, more: false };
     const size = (await stat(file)).size;
-    if (offset >= size) return { text: '', next: offset };
+    if (offset >= size) return { text: '', next: offset, more: false };
     const fh = await open(file, 'r');
     try {
       const buf = Buffer.alloc(Math.min(size - offset, 4 * 1024 * 1024));
       const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
       // A read cut at the size limit ends before a character it would split; the next read has it.
       const whole = offset + bytesRead < size ? wholeUtf8Length(buf.subarray(0, bytesRead)) : bytesRead;
-      return { text: buf.subarray(0, whole).toString('utf8'), next: offset + whole };
+      return { text: buf.subarray(0, whole).toString('utf8'), next: offset + whole, more: offset + whole < size };
     } finally {
       await fh.close();
     }

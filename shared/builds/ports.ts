@@ -77,8 +77,12 @@ export interface BuildLogs {
    */
   readonly flushMs?: number;
   append(build: ObjectRef, text: string): Promise<void>;
-  /** The log from byte `offset` on. */
-  read(build: ObjectRef, offset: number): Promise<{ text: string; next: number }>;
+  /**
+   * The log from byte `offset` on, as much as one read gives; `more` is true when the read
+   * stopped at its size limit with text after `next` already there (read again at once), false
+   * when it gave all there is now.
+   */
+  read(build: ObjectRef, offset: number): Promise<{ text: string; next: number; more: boolean }>;
   delete(build: ObjectRef): Promise<void>;
 }
 

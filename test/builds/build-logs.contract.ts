@@ -24,8 +24,8 @@ export function buildLogsContract(name: string, make: () => Promise<BuildLogs>):
   describe(`BuildLogs contract: ${name}`, () => {
     it('a build with no log reads as empty, at the offset asked', async () => {
       const logs = await make();
-      expect(await logs.read(newBuild(), 0)).toEqual({ text: '', next: 0 });
-      expect(await logs.read(newBuild(), 42)).toEqual({ text: '', next: 42 });
+      expect(await logs.read(newBuild(), 0)).toEqual({ text: '', next: 0, more: false });
+      expect(await logs.read(newBuild(), 42)).toEqual({ text: '', next: 42, more: false });
     });
 
     it('appends read back in order, and next is the byte length', async () => {
@@ -33,7 +33,7 @@ export function buildLogsContract(name: string, make: () => Promise<BuildLogs>):
       const b = newBuild();
       await logs.append(b, 'Cloning source ...\n');
       await logs.append(b, 'Building with S2I\n');
-      expect(await logs.read(b, 0)).toEqual({ text: 'Cloning source ...\nBuilding with S2I\n', next: 37 });
+      expect(await logs.read(b, 0)).toEqual({ text: 'Cloning source ...\nBuilding with S2I\n', next: 37, more: false });
     });
 
     it('reading from next returns only what was appended since', async () => {
@@ -43,7 +43,7 @@ export function buildLogsContract(name: string, make: () => Promise<BuildLogs>):
       const first = await logs.read(b, 0);
       await logs.append(b, 'two\n');
       await logs.append(b, 'three\n');
-      expect(await logs.read(b, first.next)).toEqual({ text: 'two\nthree\n', next: 14 });
+      expect(await logs.read(b, first.next)).toEqual({ text: 'two\nthree\n', next: 14, more: false });
     });
 
     it.each([
@@ -55,23 +55,42 @@ export function buildLogsContract(name: string, make: () => Promise<BuildLogs>):
       const logs = await make();
       const b = newBuild();
       for (const line of ['one\n', 'two\n', 'three\n']) await logs.append(b, line);
-      expect(await logs.read(b, offset)).toEqual({ text: rest, next: 14 });
+      expect(await logs.read(b, offset)).toEqual({ text: rest, next: 14, more: false });
     });
 
     it('reading at or past the end returns nothing and keeps the offset', async () => {
       const logs = await make();
       const b = newBuild();
       await logs.append(b, 'done\n');
-      expect(await logs.read(b, 5)).toEqual({ text: '', next: 5 });
-      expect(await logs.read(b, 500)).toEqual({ text: '', next: 500 });
+      expect(await logs.read(b, 5)).toEqual({ text: '', next: 5, more: false });
+      expect(await logs.read(b, 500)).toEqual({ text: '', next: 500, more: false });
     });
+
+    it('a read cut at its size limit says there is more, and the last read says there is none', async () => {
+      const logs = await make();
+      const b = newBuild();
+      const line = `${'x'.repeat(1023)}\n`;
+      // 4.5 MB: more than one read gives, whatever the adapter's limit (2 MB in the table, 4 MB from a file).
+      await logs.append(b, line.repeat(4608));
+      const first = await logs.read(b, 0);
+      expect(first.more).toBe(true);
+      let last = first;
+      let text = first.text;
+      while (last.more) {
+        last = await logs.read(b, last.next);
+        text += last.text;
+      }
+      expect(text).toBe(line.repeat(4608));
+      expect(last.next).toBe(4608 * 1024);
+      expect(await logs.read(b, last.next)).toEqual({ text: '', next: last.next, more: false });
+    }, 60_000);
 
     it('an empty append changes nothing', async () => {
       const logs = await make();
       const b = newBuild();
       await logs.append(b, 'a\n');
       await logs.append(b, '');
-      expect(await logs.read(b, 0)).toEqual({ text: 'a\n', next: 2 });
+      expect(await logs.read(b, 0)).toEqual({ text: 'a\n', next: 2, more: false });
     });
 
     it('counts offsets in UTF-8 bytes and keeps every character whole', async () => {
@@ -81,9 +100,9 @@ export function buildLogsContract(name: string, make: () => Promise<BuildLogs>):
       const second = '构建成功 🚀 — 完了\n';
       await logs.append(b, first);
       await logs.append(b, second);
-      expect(await logs.read(b, 0)).toEqual({ text: first + second, next: bytes(first + second) });
-      expect(await logs.read(b, bytes(first))).toEqual({ text: second, next: bytes(first + second) });
-      expect(await logs.read(b, bytes('Étape 1 : café '))).toEqual({ text: '☕ ok\n' + second, next: bytes(first + second) });
+      expect(await logs.read(b, 0)).toEqual({ text: first + second, next: bytes(first + second), more: false });
+      expect(await logs.read(b, bytes(first))).toEqual({ text: second, next: bytes(first + second), more: false });
+      expect(await logs.read(b, bytes('Étape 1 : café '))).toEqual({ text: '☕ ok\n' + second, next: bytes(first + second), more: false });
     });
 
     it('a 1 MB append comes back byte for byte', async () => {
@@ -120,12 +139,12 @@ export function buildLogsContract(name: string, make: () => Promise<BuildLogs>):
       await logs.append(gone, 'secret output\n');
       await logs.append(kept, 'other build\n');
       await logs.delete(gone);
-      expect(await logs.read(gone, 0)).toEqual({ text: '', next: 0 });
-      expect(await logs.read(kept, 0)).toEqual({ text: 'other build\n', next: 12 });
+      expect(await logs.read(gone, 0)).toEqual({ text: '', next: 0, more: false });
+      expect(await logs.read(kept, 0)).toEqual({ text: 'other build\n', next: 12, more: false });
       await logs.delete(gone); // again: nothing there, no error
       await logs.delete(newBuild());
       await logs.append(gone, 'again\n');
-      expect(await logs.read(gone, 0)).toEqual({ text: 'again\n', next: 6 });
+      expect(await logs.read(gone, 0)).toEqual({ text: 'again\n', next: 6, more: false });
     });
 
     it('concurrent appends keep every byte exactly once', async () => {

@@ -122,8 +122,8 @@ describe('a range reserved but never written (its writer died between the two st
     await logsAt(NOW).append(b, 'first\n');
     await reserveOnly(b, 10);
     await logsAt(NOW).append(b, 'third\n');
-    expect(await logsAt(NOW + 5_000).read(b, 0)).toEqual({ text: 'first\n', next: 6 });
-    expect(await logsAt(NOW + 5_000).read(b, 6)).toEqual({ text: '', next: 6 });
+    expect(await logsAt(NOW + 5_000).read(b, 0)).toEqual({ text: 'first\n', next: 6, more: false });
+    expect(await logsAt(NOW + 5_000).read(b, 6)).toEqual({ text: '', next: 6, more: false });
   });
 
   it('is passed over once the text after it is older than the grace period', async () => {
@@ -131,8 +131,8 @@ describe('a range reserved but never written (its writer died between the two st
     await logsAt(NOW).append(b, 'first\n');
     await reserveOnly(b, 10);
     await logsAt(NOW).append(b, 'third\n');
-    expect(await logsAt(NOW + 3 * 60_000).read(b, 0)).toEqual({ text: 'first\nthird\n', next: 22 });
-    expect(await logsAt(NOW + 3 * 60_000).read(b, 6)).toEqual({ text: 'third\n', next: 22 });
+    expect(await logsAt(NOW + 3 * 60_000).read(b, 0)).toEqual({ text: 'first\nthird\n', next: 22, more: false });
+    expect(await logsAt(NOW + 3 * 60_000).read(b, 6)).toEqual({ text: 'third\n', next: 22, more: false });
   });
 });
 

@@ -108,8 +108,10 @@ export function registerBuildRoutes(app: Hono<ApiEnv>, deps: ApiDeps, builds: No
       let offset = query.offset ?? 0;
       if (deps.watchPush) c.header(PUSH_HEADER, deps.watchPush.url);
       if (query.follow !== 'true') {
-        const { text, next } = await builds.logs.read(ref, offset);
+        const { text, next, more } = await builds.logs.read(ref, offset);
         c.header('X-Log-Offset', String(next));
+        // Whether there is more to read now: a client told of appends (a push connection) reads again only then.
+        c.header('X-Log-More', String(more));
         c.header('X-Build-Phase', build.status.phase ?? 'New');
         return c.text(text);
       }
