@@ -176,7 +176,7 @@ describe('stream function on AWS', () => {
     const deletes = s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input);
     expect(deletes.length).toBe(1);
     expect(new Set(deletes.map((d) => JSON.stringify(d)))).toEqual(new Set([JSON.stringify({ Bucket: BUCKET, Key: 'sources/demo/web-1.tar' })]));
-    expect(await logs.read(ref('web-1'), 0)).toEqual({ text: '', next: 0 });
+    expect(await logs.read(ref('web-1'), 0)).toEqual({ text: '', next: 0, more: false });
   });
 
   it('deletes a deleted ImageStream\'s ECR repository, after checking Berth made it for this project', async () => {
