@@ -12,7 +12,7 @@ import { PUSH_HEADER } from '../shared/push/topics.ts';
 import { BUILDCONFIG_LABEL, buildPath, buildsPath, isFinished } from './builds.ts';
 import { CliError, orListHint } from './errors.ts';
 import { duration } from './output.ts';
-import { waitForChange } from './push.ts';
+import { waitForChange, type Piece } from './push.ts';
 
 export const POLL_MS = 1000;
 
@@ -111,10 +111,30 @@ export async function followBuild(ctx: Context, client: ApiClient, project: stri
     if (more) continue;
     // The phase is read before the log, so a terminal phase with nothing more to read means the log is whole.
     if (isFinished(phase)) break;
-    await waitForChange(client, push, changes, pollMs);
+    // Log text carried by notices is printed as it comes; anything else told (the build changed,
+    // a notice without its text, text not from where this log is) means a read.
+    for (;;) {
+      const told = await waitForChange(client, push, changes, pollMs);
+      if (!told || told.paths.length) break;
+      const next = printPieces(out, told.pieces, offset);
+      if (next === undefined) break;
+      offset = next;
+    }
   }
   out.flush();
   reportOutcome(ctx, await client.get<ApiObject>(path));
+}
+
+/** Prints the pieces of log text that follow on from `offset`; the offset after them, or undefined when one does not follow on (read instead). */
+function printPieces(out: LogWriter, pieces: Piece[], offset: number): number | undefined {
+  for (const p of [...pieces].sort((a, b) => a.offset - b.offset)) {
+    const bytes = Buffer.from(p.text, 'utf8');
+    if (p.offset + bytes.length <= offset) continue;
+    if (p.offset !== offset) return undefined;
+    out.write(bytes);
+    offset += bytes.length;
+  }
+  return offset;
 }
 
 /** The last word on a finished build: a line on stderr when Complete, else a CliError. */

@@ -20,6 +20,21 @@ interface Message {
   path?: string;
   status?: number;
   message?: string;
+  offset?: number;
+  text?: string;
+}
+
+/** A build log's text a notice carried, appended at `offset` (bytes). */
+export interface Piece {
+  path: string;
+  offset: number;
+  text: string;
+}
+
+/** What a wait was told: the paths changed with nothing carried (read them), and the log text carried. */
+export interface Told {
+  paths: string[];
+  pieces: Piece[];
 }
 
 interface Asked {
@@ -59,6 +74,8 @@ export class PushConnection {
   private readonly refused = new Map<string, Error>();
   /** Paths told changed and not yet taken by `next`. */
   private readonly arrived = new Set<string>();
+  /** Log text notices carried, not yet taken. */
+  private readonly pieces: Piece[] = [];
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -93,25 +110,35 @@ export class PushConnection {
    * last call (a notice is never lost while the caller reads); false after `timeoutMs`, or at
    * once when the connection is down (its watches are gone: read, then watch again).
    */
-  next(paths: string[], timeoutMs: number): Promise<boolean> {
-    const take = () => {
-      const hit = paths.some((p) => this.arrived.has(p));
+  async next(paths: string[], timeoutMs: number): Promise<boolean> {
+    return (await this.told(paths, timeoutMs)) !== undefined;
+  }
+
+  /** As `next`, with what was told: the paths changed, and the log text notices carried. */
+  told(paths: string[], timeoutMs: number): Promise<Told | undefined> {
+    const take = (): Told | undefined => {
+      const changed = paths.filter((p) => this.arrived.has(p));
+      const pieces = this.pieces.filter((p) => paths.includes(p.path));
+      if (!changed.length && !pieces.length) return undefined;
       for (const p of paths) this.arrived.delete(p);
-      return hit;
+      this.pieces.splice(0, this.pieces.length, ...this.pieces.filter((p) => !paths.includes(p.path)));
+      return { paths: changed, pieces };
     };
-    if (take()) return Promise.resolve(true);
-    if (!this.socket) return Promise.resolve(false);
+    const now = take();
+    if (now) return Promise.resolve(now);
+    if (!this.socket) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const finish = (told: boolean) => {
+      const finish = (told: Told | undefined) => {
         clearTimeout(timer);
         this.waiters.delete(check);
         resolve(told);
       };
       const check = () => {
-        if (take()) finish(true);
-        else if (!this.socket) finish(false);
+        const got = take();
+        if (got) finish(got);
+        else if (!this.socket) finish(undefined);
       };
-      const timer = setTimeout(() => finish(false), timeoutMs);
+      const timer = setTimeout(() => finish(undefined), timeoutMs);
       this.waiters.add(check);
     });
   }
@@ -180,7 +207,8 @@ export class PushConnection {
       return;
     }
     if (m.type === 'changed' && m.path) {
-      this.arrived.add(m.path);
+      if (typeof m.text === 'string' && typeof m.offset === 'number') this.pieces.push({ path: m.path, offset: m.offset, text: m.text });
+      else this.arrived.add(m.path);
       for (const w of [...this.waiters]) w();
     } else if (m.type === 'watching' && m.path) {
       this.watched.add(m.path);
@@ -212,17 +240,19 @@ export class PushConnection {
  * does not hold requests. With a push connection offered (`where`, the answer's X-Berth-Push):
  * resolves at once after a new subscription (a change between the answer and it would be missed
  * otherwise), else on a notice or after PUSH_FALLBACK_MS. Without one, or if it fails: after `pollMs`.
+ * Resolves with what a notice told, or undefined when the caller should just read.
  */
-export async function waitForChange(client: ApiClient, where: string | null, paths: string[], pollMs: number): Promise<void> {
+export async function waitForChange(client: ApiClient, where: string | null, paths: string[], pollMs: number): Promise<Told | undefined> {
   const push = where ? await client.push(where) : undefined;
   if (push) {
     try {
       const fresh = await Promise.all(paths.map((p) => push.watch(p)));
-      if (!fresh.some(Boolean)) await push.next(paths, PUSH_FALLBACK_MS);
-      return;
+      if (!fresh.some(Boolean)) return await push.told(paths, PUSH_FALLBACK_MS);
+      return undefined;
     } catch {
       // No push connection to be had: poll.
     }
   }
   await sleep(pollMs);
+  return undefined;
 }

@@ -15,7 +15,8 @@ import type { Category } from '../model/kind-names.ts';
 import type { RateLimiter } from '../api/rate-limit.ts';
 import { eachLimited } from '../fleet/each-limited.ts';
 import { MAX_TOPICS_PER_CONNECTION, type PushSubscriptions, type Watcher } from './subscriptions.ts';
-import { parseTopic, topicPath, type PushMessage, type Topic } from './topics.ts';
+import { parseTopic, topicPath, type PushMessage } from './topics.ts';
+import type { Change } from './changes.ts';
 
 /** Sends one message on a connection; 'gone' when the connection no longer exists. */
 export interface PushSender {
@@ -92,16 +93,18 @@ export class PushService {
   }
 
   /** Tells every connection watching one of these topics, and allowed to read it still, that it changed. */
-  async notify(changes: Topic[]): Promise<void> {
-    const byProject = new Map<string, Set<string>>();
-    for (const c of changes) byProject.set(c.project, (byProject.get(c.project) ?? new Set()).add(c.topic));
+  async notify(changes: Change[]): Promise<void> {
+    // By project, each topic with what the notice carries (a build log's new text).
+    const byProject = new Map<string, Map<string, Change['log']>>();
+    for (const c of changes) byProject.set(c.project, (byProject.get(c.project) ?? new Map()).set(c.topic, c.log));
     await eachLimited([...byProject], 8, async ([project, topics]) => {
       const watchers = (await this.opts.subscriptions.watchersOf(project)).filter((w) => topics.has(w.topic));
       if (!watchers.length) return;
       const mayRead = this.rightsOf(project);
       await eachLimited(watchers, 16, async (w) => {
         if (!(await mayRead(w))) return;
-        const outcome = await this.opts.sender.send(w.connection, { type: 'changed', path: topicPath({ project, topic: w.topic }) });
+        const log = topics.get(w.topic);
+        const outcome = await this.opts.sender.send(w.connection, { type: 'changed', path: topicPath({ project, topic: w.topic }), ...(log ? { offset: log.offset, text: log.text } : {}) });
         if (outcome === 'gone') await this.opts.subscriptions.disconnect(w.connection);
       });
     });

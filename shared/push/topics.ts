@@ -24,7 +24,8 @@ export type PushRequest = { watch: string } | { unwatch: string };
 export type PushMessage =
   | { type: 'watching'; path: string }
   | { type: 'unwatched'; path: string }
-  | { type: 'changed'; path: string }
+  /** Something on the path changed; a build log's notice may carry the text appended at `offset` (bytes). */
+  | { type: 'changed'; path: string; offset?: number; text?: string }
   | { type: 'error'; path?: string; status: number; message: string };
 
 const NAME = '[a-z0-9](?:[-a-z0-9]*[a-z0-9])?';

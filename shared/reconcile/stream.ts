@@ -11,8 +11,7 @@ import { eachLimited } from '../fleet/each-limited.ts';
 import { changedBefore } from './one-at-a-time.ts';
 import { runReconcile, watchers, type RunOptions } from './runner.ts';
 import type { Reconciler } from './types.ts';
-import { topicsOfKeys, type Topic } from '../push/topics.ts';
-import type { ItemKey } from '../store/keys.ts';
+import { changesOfRecords, type Change } from '../push/changes.ts';
 
 export interface StreamHandlerOptions extends RunOptions {
   /** Called when a reconciler asks to look again later (the local runtime sets timers). */
@@ -21,7 +20,7 @@ export interface StreamHandlerOptions extends RunOptions {
   concurrency?: number;
   logger?: Logger;
   /** Told of every batch's changes, build logs' included (push connections, shared/push/service.ts). */
-  push?: { notify(changes: Topic[]): Promise<void> };
+  push?: { notify(changes: Change[]): Promise<void> };
 }
 
 /** Records of one batch: each object once, at its first record (reconcilers read it fresh, so later records of it add nothing). */
@@ -73,12 +72,7 @@ export function createStreamHandler(reconcilers: Reconciler[], opts: StreamHandl
 
 /** Tells push watchers of the batch's changes; a failure is logged, never the batch's. */
 async function tellWatchers(push: NonNullable<StreamHandlerOptions['push']>, event: DynamoDBStreamEvent, logger: Logger | undefined): Promise<void> {
-  const keys: ItemKey[] = [];
-  for (const r of event.Records) {
-    const k = r.dynamodb?.Keys;
-    if (k?.pk?.S && k.sk?.S) keys.push({ pk: k.pk.S, sk: k.sk.S });
-  }
-  const changes = topicsOfKeys(keys);
+  const changes = changesOfRecords(event.Records);
   if (!changes.length) return;
   await push.notify(changes).catch((err) => logger?.warn({ err }, 'push: telling watchers failed'));
 }

@@ -211,6 +211,6 @@ describe('stream function and push connections', () => {
     management.on(PostToConnectionCommand).resolves({});
     await new DynamoBuildLogs({ client: t.client, tableName: t.tableName }).append(ref('web-9'), 'Collecting flask\n');
     expect(await stream(await newRecords())).toEqual({ batchItemFailures: [] });
-    expect(management.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input)).toEqual([changed('c-log', '/api/v1/projects/demo/builds/web-9/log')]);
+    expect(management.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input)).toEqual([changed('c-log', '/api/v1/projects/demo/builds/web-9/log', { offset: 0, text: 'Collecting flask\n' })]);
   });
 });

@@ -51,7 +51,7 @@ describe('the stream function tells watchers', () => {
   it('a build log append (its chunk and its length, one partition): one PostToConnection naming the log', async () => {
     await new DynamoBuildLogs({ client: api.client, tableName: api.tableName }).append({ kind: 'Build', project: 'shop', name: 'web-1' }, 'Collecting flask\n');
     await push.streamed();
-    expect(push.posts()).toEqual([changed('c-owner', '/api/v1/projects/shop/builds/web-1/log')]);
+    expect(push.posts()).toEqual([changed('c-owner', '/api/v1/projects/shop/builds/web-1/log', { offset: 0, text: 'Collecting flask\n' })]);
   });
 
   it('a change in another project posts nothing', async () => {

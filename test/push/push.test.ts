@@ -35,12 +35,30 @@ describe('push connections', () => {
     c.close();
   }, 30_000);
 
-  it("tell a watcher of a build's log when lines are appended to it", async () => {
+  it("tell a watcher of a build's log when lines are appended to it, with the text at its offset; a large append only says so", async () => {
     const c = await p.connect(owner);
     const path = '/api/v1/projects/shop/builds/web-1/log';
+    const logs = new DynamoBuildLogs({ client: p.api.client, tableName: p.api.tableName });
+    const build = { kind: 'Build', project: 'shop', name: 'web-1' };
+    const notices = () => c.received.filter((m) => m.type === 'changed');
+    const until = async (n: number) => {
+      for (let i = 0; i < 500 && notices().length < n; i++) await new Promise((r) => setTimeout(r, 20));
+    };
     expect(await c.ask({ watch: path })).toEqual({ type: 'watching', path });
-    await new DynamoBuildLogs({ client: p.api.client, tableName: p.api.tableName }).append({ kind: 'Build', project: 'shop', name: 'web-1' }, 'Collecting flask\n');
-    expect(await c.told(path)).toBe(true);
+    await logs.append(build, 'Collecting flask\n');
+    await until(1);
+    await logs.append(build, 'Installing café ☕\n');
+    await until(2);
+    // Past what one notice carries: the watcher reads it through the API.
+    await logs.append(build, `${'x'.repeat(20_000)}\n`);
+    await until(3);
+    expect(notices()).toEqual([
+      { type: 'changed', path, offset: 0, text: 'Collecting flask\n' },
+      { type: 'changed', path, offset: 17, text: 'Installing café ☕\n' },
+      { type: 'changed', path },
+    ]);
+    // What a notice carried is what a read of the log at that offset gives.
+    expect((await logs.read(build, 17)).text.startsWith('Installing café ☕\n')).toBe(true);
     c.close();
   }, 30_000);
 

@@ -52,6 +52,9 @@ it("a stranger is told nothing when the victim's objects and log change, while t
   expect(await p.api.call('POST', '/api/v1/projects/mallory-lab/configmaps', mallory, { metadata: { name: 'bait' }, spec: { data: {} } })).toMatchObject({ status: 201 });
   expect(await m.told('/api/v1/projects/mallory-lab/configmaps')).toBe(true);
   expect(changed(m)).toEqual(['/api/v1/projects/mallory-lab/configmaps']);
+  // The victim's notice carried the log's line; nothing she was sent did.
+  expect(JSON.stringify(v.received)).toContain('secret build output');
+  expect(JSON.stringify(m.received)).not.toContain('secret build output');
   v.close();
   m.close();
 }, 30_000);

@@ -29,8 +29,8 @@ export interface AwsPush {
   posts(): { ConnectionId?: string; Data?: unknown }[];
 }
 
-/** A PostToConnection input telling `connection` that `path` changed (the bytes the sender posts). */
-export const changed = (connection: string, path: string) => ({ ConnectionId: connection, Data: Buffer.from(JSON.stringify({ type: 'changed', path })) });
+/** A PostToConnection input telling `connection` that `path` changed (the bytes the sender posts); a build log's notice carries the text appended at its offset. */
+export const changed = (connection: string, path: string, log?: { offset: number; text: string }) => ({ ConnectionId: connection, Data: Buffer.from(JSON.stringify({ type: 'changed', path, ...log })) });
 
 /** Points the push and stream functions' wiring at the API's table, and imports the push function. */
 export async function awsPush(api: TestApi): Promise<AwsPush> {
