@@ -62,6 +62,11 @@ export async function startCli(makeApp: (api: TestApi) => ServedApp = (api) => a
     configFile,
     config: (as = 'admin') => JSON.parse(readFileSync(configFile(as), 'utf8')),
     login: (user) => berth(['login', server, '-u', user, '-p', user === 'admin' ? 'admin-password' : `password-${user}`], user),
-    close: () => new Promise<void>((resolve) => httpServer.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        // A command still running (a test that failed half way) holds a keep-alive connection: ended, so the close does not wait on it.
+        (httpServer as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
   };
 }
