@@ -44,6 +44,8 @@ export async function watchUntil(client: ApiClient, target: WatchTarget, onStep:
   const objects = new Map<string, ApiObject>();
   let cursor: string | undefined;
   let initial = true;
+  // Whether this server answers watches at once (not held): then asking again straight after a change only finds nothing.
+  let answersAtOnce = false;
   for (;;) {
     const query = new URLSearchParams({ watch: '1' });
     if (target.labelSelector) query.set('labelSelector', target.labelSelector);
@@ -75,8 +77,11 @@ export async function watchUntil(client: ApiClient, target: WatchTarget, onStep:
     if (step.changed.length || step.gone.length || initial) {
       initial = false;
       if (await onStep(step)) return;
+      // Told (or, polling, a poll interval) before asking again: a notice that came meanwhile ends the wait at once.
+      if (answersAtOnce) await waitForChange(client, res.headers.get(PUSH_HEADER), [target.path], pollMs);
     } else if (Date.now() - asked < (WATCH_SECONDS * 1000) / 2) {
       // Answered empty long before the time asked: this server does not hold watches.
+      answersAtOnce = true;
       await waitForChange(client, res.headers.get(PUSH_HEADER), [target.path], pollMs);
     }
   }
