@@ -17,16 +17,13 @@ import { BatchWriteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
 import type { ObjectRef } from '../model/types.ts';
 import { brotliDecompressSync } from 'node:zlib';
 import { docAttribute } from '../store/dynamo.ts';
-import { TTL_ATTRIBUTE } from '../store/keys.ts';
+import { TTL_ATTRIBUTE, logPartition } from '../store/keys.ts';
 import type { BuildLogs } from './ports.ts';
 import { splitUtf8 } from './utf8.ts';
 
 type Item = Record<string, AttributeValue>;
 
-/** What every build log's partition key starts with. */
-export const LOG_PARTITION_PREFIX = 'L#';
-/** The partition of a build's log. */
-export const logPartition = (build: ObjectRef): string => `${LOG_PARTITION_PREFIX}${build.project}/${build.name}`;
+export { logPartition };
 
 const OFFSET_DIGITS = 12;
 const LENGTH_SK = 'len';
@@ -49,7 +46,18 @@ export interface DynamoBuildLogsOptions {
 }
 
 /** A chunk's text as UTF-8 bytes, whether it was stored compressed or (by an earlier release, or too short to gain) plain. */
-const textOf = (item: Item): Buffer => (item.text?.B !== undefined ? brotliDecompressSync(item.text.B) : Buffer.from(item.text?.S ?? '', 'utf8'));
+/** Whether a sort key in a log's partition is a chunk's (its start offset), not the length's. */
+export const isChunkKey = (sk: string): boolean => sk.length === OFFSET_DIGITS && /^\d+$/.test(sk);
+
+/**
+ * A chunk's text as UTF-8 bytes, whether it was stored compressed or (by an earlier release, or
+ * too short to gain) plain; from an item, or from a stream record's image, where Lambda gives
+ * binary as base64.
+ */
+export function chunkText(text: { S?: string; B?: string | Uint8Array } | undefined): Buffer {
+  if (text?.B === undefined) return Buffer.from(text?.S ?? '', 'utf8');
+  return brotliDecompressSync(typeof text.B === 'string' ? Buffer.from(text.B, 'base64') : text.B);
+}
 
 export class DynamoBuildLogs implements BuildLogs {
   /**
@@ -124,7 +132,7 @@ export class DynamoBuildLogs implements BuildLogs {
     let size = 0;
     const take = (item: Item): boolean => {
       const start = Number(item.sk!.S);
-      const bytes = textOf(item);
+      const bytes = chunkText(item.text);
       if (start + bytes.length <= next) return true; // wholly before the offset
       if (start > next) {
         // A reserved range not written (yet): wait for it, unless its writer is long gone.

@@ -3,10 +3,9 @@
 // watcher then prints it without reading the log again. The text is what a read of the log at
 // that offset would give; a watcher is sent it only if it may read the log (PushService.notify).
 import type { DynamoDBRecord } from 'aws-lambda';
-import { brotliDecompressSync } from 'node:zlib';
-import { LOG_PARTITION_PREFIX } from '../builds/dynamo-logs.ts';
-import type { ItemKey } from '../store/keys.ts';
-import { topicsOfKeys, type Topic } from './topics.ts';
+import { chunkText, isChunkKey } from '../builds/dynamo-logs.ts';
+import { buildOfLogPartition, type ItemKey } from '../store/keys.ts';
+import { logTopic, topicPath, topicsOfKeys, type Topic } from './topics.ts';
 
 /** The most log text one notice carries (UTF-8 bytes): a WebSocket frame on API Gateway is 32 KB, and JSON may escape text. */
 export const MAX_NOTICE_TEXT_BYTES = 12 * 1024;
@@ -16,35 +15,26 @@ export interface Change extends Topic {
   log?: { offset: number; text: string };
 }
 
-const CHUNK_SK = /^\d{12}$/;
-
-/** A chunk's text from its stream image: brotli-compressed bytes (base64 on Lambda, bytes from the local stream) or plain UTF-8. */
-function chunkText(text: { S?: string; B?: string | Uint8Array } | undefined): Buffer | undefined {
-  if (text?.S !== undefined) return Buffer.from(text.S, 'utf8');
-  if (text?.B === undefined) return undefined;
-  return brotliDecompressSync(typeof text.B === 'string' ? Buffer.from(text.B, 'base64') : text.B);
-}
-
 /** The batch's changes: a path once each, a build log's new text with it when whole, in order and small. */
 export function changesOfRecords(records: DynamoDBRecord[]): Change[] {
   const keys: ItemKey[] = [];
+  // Each log's chunks written in the batch, by its topic's path.
   const pieces = new Map<string, { offset: number; bytes: Buffer }[]>();
   for (const r of records) {
     const k = r.dynamodb?.Keys;
     if (!k?.pk?.S || !k.sk?.S) continue;
-    if (!k.pk.S.startsWith(LOG_PARTITION_PREFIX)) {
-      keys.push({ pk: k.pk.S, sk: k.sk.S });
-      continue;
-    }
+    const build = buildOfLogPartition(k.pk.S);
     // Of a log's items only a chunk written tells anything: a reader stops at a range reserved
     // (the length's update) until its chunk is there, and its chunk's record tells it then.
-    if (!CHUNK_SK.test(k.sk.S) || r.eventName !== 'INSERT') continue;
+    if (build && (!isChunkKey(k.sk.S) || r.eventName !== 'INSERT')) continue;
     keys.push({ pk: k.pk.S, sk: k.sk.S });
+    if (!build) continue;
+    const path = topicPath(logTopic(build));
     const bytes = chunkText(r.dynamodb?.NewImage?.text as { S?: string; B?: string | Uint8Array } | undefined);
-    if (bytes) pieces.set(k.pk.S, [...(pieces.get(k.pk.S) ?? []), { offset: Number(k.sk.S), bytes }]);
+    pieces.set(path, [...(pieces.get(path) ?? []), { offset: Number(k.sk.S), bytes }]);
   }
   return topicsOfKeys(keys).map((t) => {
-    const log = t.topic.endsWith('/log') ? whole(pieces.get(`${LOG_PARTITION_PREFIX}${t.project}/${t.topic.slice('builds/'.length, -'/log'.length)}`)) : undefined;
+    const log = whole(pieces.get(topicPath(t)));
     return log ? { ...t, log } : t;
   });
 }

@@ -4,7 +4,7 @@
 // the client reads it through the API, which authorises that read as any other.
 import { KIND_NAMES, type Category } from '../model/kind-names.ts';
 import type { Verb } from '../auth/rbac.ts';
-import { refOfKey, type ItemKey } from '../store/keys.ts';
+import { buildOfLogPartition, refOfKey, type ItemKey } from '../store/keys.ts';
 
 /** Where the API takes push connections (a WebSocket upgrade). */
 export const PUSH_PATH = '/api/v1/push';
@@ -35,6 +35,9 @@ const KIND_PLURALS = new Map<string, string>((KIND_NAMES as readonly { kind: str
 
 export const topicPath = (t: Topic): string => `/api/v1/projects/${t.project}/${t.topic}`;
 
+/** The topic of a build's log. */
+export const logTopic = (build: { project: string; name: string }): Topic => ({ project: build.project, topic: `builds/${build.name}/log` });
+
 /**
  * The topic of a path a client may watch, with what reading it takes; undefined for any other path.
  * @example parseTopic('/api/v1/projects/demo/pods') // { project: 'demo', topic: 'pods', verb: 'list', resource: 'app' }
@@ -43,21 +46,19 @@ export function parseTopic(path: string): (Topic & { verb: Verb; resource: Categ
   const m = TOPIC_PATH.exec(path);
   if (!m) return undefined;
   const [, project, plural, build] = m as unknown as [string, string, string, string | undefined];
-  if (build !== undefined) return plural === 'builds' ? { project, topic: `builds/${build}/log`, verb: 'get', resource: 'app' } : undefined;
+  if (build !== undefined) return plural === 'builds' ? { ...logTopic({ project, name: build }), verb: 'get', resource: 'app' } : undefined;
   const resource = PLURALS.get(plural);
   return resource ? { project, topic: plural, verb: 'list', resource } : undefined;
 }
-
-const LOG_PARTITION = /^L#([^/]+)\/(.+)$/;
 
 /** The topics that items written under these keys concern (each once): objects' kinds and builds' logs. */
 export function topicsOfKeys(keys: Iterable<ItemKey>): Topic[] {
   const seen = new Map<string, Topic>();
   const add = (t: Topic) => seen.set(topicPath(t), t);
   for (const key of keys) {
-    const log = LOG_PARTITION.exec(key.pk);
-    if (log) {
-      add({ project: log[1]!, topic: `builds/${log[2]!}/log` });
+    const build = buildOfLogPartition(key.pk);
+    if (build) {
+      add(logTopic(build));
       continue;
     }
     const ref = refOfKey(key);

@@ -31,6 +31,19 @@ export function indexKeyOf(ref: ObjectRef): ItemKey {
   return { pk: ref.kind, sk: `${ref.project}/${ref.name}` };
 }
 
+/** What every build log's partition key starts with (shared/builds/dynamo-logs.ts). */
+export const LOG_PARTITION_PREFIX = 'L#';
+/** The partition of a build's log. */
+export const logPartition = (build: ObjectRef): string => `${LOG_PARTITION_PREFIX}${build.project}/${build.name}`;
+
+/** The build whose log a partition key holds, or undefined for any other key. */
+export function buildOfLogPartition(pk: string): ObjectRef | undefined {
+  if (!pk.startsWith(LOG_PARTITION_PREFIX)) return undefined;
+  const slash = pk.indexOf('/', LOG_PARTITION_PREFIX.length);
+  if (slash <= LOG_PARTITION_PREFIX.length || slash === pk.length - 1) return undefined;
+  return { kind: 'Build', project: pk.slice(LOG_PARTITION_PREFIX.length, slash), name: pk.slice(slash + 1) };
+}
+
 /** How every object's partition key begins (P#, C#); other items (build logs, L#) are not objects. */
 export const OBJECT_PARTITION_PREFIXES = ['P#', 'C#'] as const;
 
