@@ -8,7 +8,7 @@ import { IDLED_AT, PREVIOUS_REPLICAS, UNIDLE_TARGETS } from '../../shared/idling
 import { idlePlan } from '../../shared/idling/idler.ts';
 import type { DeploymentConfig, Service } from '../../shared/model/objects.ts';
 import { eventually, get, startApp, stopApps } from '../routing/support.ts';
-import { IDLE_AFTER_MS, idlingWorld, readyPodOf, type IdlingWorld } from './support.ts';
+import { IDLE_AFTER_MS, idlingWorld, readyPodOf, wakingRequest, type IdlingWorld } from './support.ts';
 
 let w: IdlingWorld;
 const dcRef = (project: string, name: string) => ({ kind: 'DeploymentConfig', project, name });
@@ -95,11 +95,9 @@ describe('the idler', () => {
     const host = await idledApp('sleepy', 2);
     expect((await w.dc('trial', 'sleepy')).spec.replicas).toBe(0);
 
-    let answered = false;
-    const reply = get(w.httpPort, host).finally(() => (answered = true));
     // The wake request reaches the idler through the table's stream; the DC gets its 2 replicas back.
-    await eventually(() => w.dc('trial', 'sleepy'), (d) => d.spec.replicas === 2);
-    expect(answered).toBe(false);
+    const { reply, answered } = await wakingRequest(w, host, 'trial', 'sleepy', 2);
+    expect(answered()).toBe(false);
     expect((await w.dc('trial', 'sleepy')).metadata.annotations).not.toHaveProperty(IDLED_AT);
 
     await w.podsFollow('trial', 'sleepy');
@@ -117,13 +115,11 @@ describe('the idler', () => {
     const host = await idledApp('early', 1);
     const own = await startApp('own pod');
     try {
-      let answered = false;
-      const reply = get(w.httpPort, host).finally(() => (answered = true));
-      await eventually(() => w.dc('trial', 'early'), (d) => d.spec.replicas === 1);
+      const { reply, answered } = await wakingRequest(w, host, 'trial', 'early', 1);
       // The project's own pod, not ready yet: still held.
       w.agent.podChanged(readyPodOf('trial', 'early', own.port, false));
       await new Promise((r) => setTimeout(r, 300));
-      expect(answered).toBe(false);
+      expect(answered()).toBe(false);
       // Ready: passed on at once, while the Service still lists no endpoint (the endpoints controller has not run).
       w.agent.podChanged(readyPodOf('trial', 'early', own.port, true));
       expect(await reply).toMatchObject({ status: 200, body: 'own pod' });

@@ -15,7 +15,7 @@ import type { DeploymentConfig, Pod, Route } from '../../shared/model/objects.ts
 import type { Reconciler } from '../../shared/reconcile/types.ts';
 import { routeAdmission } from '../../shared/routing/admission.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
-import { putRoute, setService, startApp, stopApps, type App } from '../routing/support.ts';
+import { eventually, get, putRoute, setService, startApp, stopApps, type App } from '../routing/support.ts';
 
 export const IDLE_AFTER_MS = 1800_000;
 
@@ -83,4 +83,16 @@ export async function idlingWorld(projects: { name: string; trial?: boolean }[])
     },
   };
   return world;
+}
+
+/**
+ * Sends a request to an idled app's `host` through the router and waits until it has woken the
+ * DC (its replicas back to `replicas`): the request is then held. `answered()` says whether its
+ * reply has come.
+ */
+export async function wakingRequest(w: IdlingWorld, host: string, project: string, dc: string, replicas: number): Promise<{ reply: ReturnType<typeof get>; answered: () => boolean }> {
+  let answered = false;
+  const reply = get(w.httpPort, host).finally(() => (answered = true));
+  await eventually(() => w.dc(project, dc), (d) => d.spec.replicas === replicas);
+  return { reply, answered: () => answered };
 }

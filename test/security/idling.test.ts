@@ -12,7 +12,7 @@ import { IDLED_AT, PREVIOUS_REPLICAS } from '../../shared/idling/annotations.ts'
 import { BACKEND_HEADER } from '../../shared/routing/render.ts';
 import { testApi, type TestApi } from '../support/api.ts';
 import { eventually, get, startApp, stopApps } from '../routing/support.ts';
-import { idlingWorld, readyPodOf, type IdlingWorld } from '../idling/support.ts';
+import { idlingWorld, readyPodOf, wakingRequest, type IdlingWorld } from '../idling/support.ts';
 import { request } from 'node:http';
 
 let api: TestApi;
@@ -114,12 +114,10 @@ describe('waking through the router', () => {
     await w.agent.refresh();
     const [own, spy] = await Promise.all([startApp('victim pod'), startApp('stranger pod')]);
     try {
-      let answered = false;
-      const reply = get(w.httpPort, host).finally(() => (answered = true));
-      await eventually(() => w.dc('shop', 'cart'), (d) => d.spec.replicas === 1);
+      const { reply, answered } = await wakingRequest(w, host, 'shop', 'cart', 1);
       w.agent.podChanged(readyPodOf('evil', 'cart', spy.port, true));
       await new Promise((r) => setTimeout(r, 300));
-      expect(answered).toBe(false);
+      expect(answered()).toBe(false);
       w.agent.podChanged(readyPodOf('shop', 'cart', own.port, true));
       expect(await reply).toMatchObject({ status: 200, body: 'victim pod' });
     } finally {
