@@ -5,11 +5,10 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
-import { authorizeProject } from '../shared/api/access.ts';
 import { rateLimitFrom } from '../shared/api/rate-limit.ts';
 import { Identity } from '../shared/auth/identity.ts';
 import { ApiGatewayPushSender } from '../shared/aws/push-sender.ts';
-import { PushService, type PushSender } from '../shared/push/service.ts';
+import { apiPushService, type PushService, type PushSender } from '../shared/push/service.ts';
 import { DynamoPushSubscriptions } from '../shared/push/subscriptions.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
 import { lazyLogger } from './lazy-logger.ts';
@@ -26,15 +25,9 @@ export function pushService(env: NodeJS.ProcessEnv, sender: PushSender = NO_SEND
   if (!tableName) throw new Error('TABLE_NAME is not set');
   const store = new DynamoObjectStore({ client, tableName });
   const identity = new Identity(store);
-  return new PushService({
-    subscriptions: new DynamoPushSubscriptions({ client, tableName }),
-    sender,
-    holderOf: (token) => identity.holderOf(token),
-    authorize: (user, project, verb, resource) => authorizeProject({ store, identity }, user, project, verb, resource),
-    // A message counts against its user's API requests, as a request to the API would.
-    ...withRateLimit(rateLimitFrom(env, client, tableName)),
-    ...(logger ? { logger } : {}),
-  });
+  // A message counts against its user's API requests, as a request to the API would.
+  const rateLimit = rateLimitFrom(env, client, tableName);
+  return apiPushService({ subscriptions: new DynamoPushSubscriptions({ client, tableName }), sender, store, identity, ...(rateLimit ? { rateLimit } : {}), ...(logger ? { logger } : {}) });
 }
 
 /** The push function's service and logger. */
@@ -53,5 +46,3 @@ export function streamPush(env: NodeJS.ProcessEnv, logger?: Logger): { push?: Pu
   const sender = new ApiGatewayPushSender(new ApiGatewayManagementApiClient({ region: env.AWS_REGION, endpoint }));
   return { push: pushService(env, sender, dynamoClientFrom(env), logger) };
 }
-
-const withRateLimit = <T>(rateLimit: T | undefined): { rateLimit?: T } => (rateLimit ? { rateLimit } : {});

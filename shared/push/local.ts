@@ -5,9 +5,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
 import type { Identity } from '../auth/identity.ts';
 import type { ObjectStore } from '../store/ports.ts';
-import { authorizeProject } from '../api/access.ts';
 import type { RateLimiter } from '../api/rate-limit.ts';
-import { PushService, type PushSender } from './service.ts';
+import { apiPushService, type PushService, type PushSender } from './service.ts';
 import { DynamoPushSubscriptions } from './subscriptions.ts';
 import { PUSH_PATH, type PushMessage } from './topics.ts';
 
@@ -46,13 +45,6 @@ export interface LocalPush {
 export function localPush(deps: { client: DynamoDBClient; tableName: string; store: ObjectStore; identity: Identity; rateLimit?: RateLimiter; logger?: Logger }): LocalPush {
   const sockets = new LocalPushSockets();
   const subscriptions = new DynamoPushSubscriptions({ client: deps.client, tableName: deps.tableName });
-  const service = new PushService({
-    subscriptions,
-    sender: sockets,
-    holderOf: (token) => deps.identity.holderOf(token),
-    authorize: (user, project, verb, resource) => authorizeProject(deps, user, project, verb, resource),
-    ...(deps.rateLimit ? { rateLimit: deps.rateLimit } : {}),
-    ...(deps.logger ? { logger: deps.logger } : {}),
-  });
+  const service = apiPushService({ ...deps, subscriptions, sender: sockets });
   return { url: PUSH_PATH, service, subscriptions, sockets };
 }

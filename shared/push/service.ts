@@ -13,6 +13,9 @@ import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { Verb } from '../auth/rbac.ts';
 import type { Category } from '../model/kind-names.ts';
 import type { RateLimiter } from '../api/rate-limit.ts';
+import { authorizeProject } from '../api/access.ts';
+import type { Identity } from '../auth/identity.ts';
+import type { ObjectStore } from '../store/ports.ts';
 import { eachLimited } from '../fleet/each-limited.ts';
 import { MAX_TOPICS_PER_CONNECTION, type PushSubscriptions, type Watcher } from './subscriptions.ts';
 import { parseTopic, topicPath, type PushMessage } from './topics.ts';
@@ -131,4 +134,20 @@ export class PushService {
       return ok;
     };
   }
+}
+
+/**
+ * The service as the API's own rules make it, whatever its sender: a token's holder as the API
+ * authenticates it, a user's rights as the API authorises them (authorizeProject), each message
+ * against the API's rate limit where there is one.
+ */
+export function apiPushService(deps: { subscriptions: PushSubscriptions; sender: PushSender; store: ObjectStore; identity: Identity; rateLimit?: RateLimiter; logger?: Logger }): PushService {
+  return new PushService({
+    subscriptions: deps.subscriptions,
+    sender: deps.sender,
+    holderOf: (token) => deps.identity.holderOf(token),
+    authorize: (user, project, verb, resource) => authorizeProject(deps, user, project, verb, resource),
+    ...(deps.rateLimit ? { rateLimit: deps.rateLimit } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
 }
