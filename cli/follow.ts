@@ -116,25 +116,29 @@ export async function followBuild(ctx: Context, client: ApiClient, project: stri
     for (;;) {
       const told = await waitForChange(client, push, changes, pollMs);
       if (!told || told.paths.length) break;
-      const next = printPieces(out, told.pieces, offset);
-      if (next === undefined) break;
-      offset = next;
+      const printed = printPieces((bytes) => out.write(bytes), told.pieces, offset);
+      offset = printed.offset;
+      if (!printed.whole) break;
     }
   }
   out.flush();
   reportOutcome(ctx, await client.get<ApiObject>(path));
 }
 
-/** Prints the pieces of log text that follow on from `offset`; the offset after them, or undefined when one does not follow on (read instead). */
-function printPieces(out: LogWriter, pieces: Piece[], offset: number): number | undefined {
+/**
+ * Prints the pieces of log text that follow on from `offset`: the offset after what was printed,
+ * and whether every piece followed on (else some text is missing between: read it instead).
+ * @example printPieces(write, [{ path, offset: 4, text: 'two\n' }], 4) // { offset: 8, whole: true }
+ */
+export function printPieces(write: (bytes: Uint8Array) => void, pieces: Piece[], offset: number): { offset: number; whole: boolean } {
   for (const p of [...pieces].sort((a, b) => a.offset - b.offset)) {
     const bytes = Buffer.from(p.text, 'utf8');
     if (p.offset + bytes.length <= offset) continue;
-    if (p.offset !== offset) return undefined;
-    out.write(bytes);
+    if (p.offset !== offset) return { offset, whole: false };
+    write(bytes);
     offset += bytes.length;
   }
-  return offset;
+  return { offset, whole: true };
 }
 
 /** The last word on a finished build: a line on stderr when Complete, else a CliError. */
