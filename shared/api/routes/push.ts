@@ -23,7 +23,8 @@ export function registerPushRoutes(app: Hono<ApiEnv>, deps: ApiDeps, push: Local
     async (c) => {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new BerthError(400, 'UpgradeRequired', 'push connections are WebSockets: send the request as a WebSocket upgrade');
       const connection = randomUUID();
-      await push.service.connect(connection, c.get('token'));
+      // The route's access check has already found whose token this is.
+      await push.service.open(connection, c.get('user'));
       // Messages are answered in the order they came.
       let queue: Promise<unknown> = Promise.resolve();
       const middleware = upgrade(() => ({
