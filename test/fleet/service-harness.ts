@@ -2,7 +2,7 @@
 // Services' addresses and proxies: the API (projects and Services made through it, cluster IPs
 // allocated there), a host agent running pods and the Services' proxies, the endpoints
 // reconciler run on demand, and a way to run a command in a pod and read what it printed.
-import { ConflictError } from '../../shared/errors.ts';
+import { retryOnConflict } from '../../shared/store/patch.ts';
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { startHostAgent, type HostAgent } from '../../agents/host/agent.ts';
@@ -139,15 +139,10 @@ export async function startServiceHarness(existing?: TestApi): Promise<ServiceHa
         status: { phase: 'Pending', conditions: [] },
       });
       // The host agent may be writing the Host meanwhile (a pod released): read it again and bind, as the scheduler does.
-      let bound: Pod | undefined;
-      for (let attempt = 1; !bound; attempt++) {
+      const bound = await retryOnConflict(async () => {
         const h = (await api.store.get<Host>({ kind: 'Host', project: '', name: host }))!;
-        try {
-          bound = (await bindPod(bindings, { pod: p, host: h, request: podRequest(p) })).pod as Pod;
-        } catch (err) {
-          if (!(err instanceof ConflictError) || attempt >= 5) throw err;
-        }
-      }
+        return (await bindPod(bindings, { pod: p, host: h, request: podRequest(p) })).pod as Pod;
+      });
       agent.kick({ project, name });
       return bound;
     },
