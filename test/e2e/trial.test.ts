@@ -91,7 +91,8 @@ describe('a whole trial through npm run up', () => {
     expect(woken).toEqual({ status: 200, body: 'trial shop\n' });
 
     // The trial ends.
-    expect((await p.api('POST', `/api/v1/trials/${TENANT}/expire`)).status).toBeLessThan(300);
+    const expired = await p.api('POST', `/api/v1/trials/${TENANT}/expire`);
+    expect(expired.status, JSON.stringify(expired.body)).toBeLessThan(300);
     await until('the trial user was not removed', () => p.api('GET', `/api/v1/users/${TENANT}`), (r) => r.status === 404, 240_000);
     expect((await p.api('GET', `/api/v1/projects/${TENANT}`)).status).toBe(404);
     expect((await tina('whoami')).code).not.toBe(0);
