@@ -1,6 +1,7 @@
 // What the project pages show, from the public API: the project's overview (one call), what the
 // viewer may do there, and the routers' ports; the joins of objects are shared/overview's.
-import { projectPath, type ConsoleApi } from './api.ts';
+import { ApiFailure, projectPath, type ConsoleApi } from './api.ts';
+import { PUSH_HEADER } from '../shared/push/topics.ts';
 import { TtlCache } from './cache.ts';
 import type { ProjectOverview } from '../shared/overview/types.ts';
 
@@ -31,9 +32,13 @@ export const routerPorts = (api: ConsoleApi) => ports.get('', () => api.get('/ap
 /**
  * A project's overview in one API call (the API reads its kinds in parallel after one access
  * check); with `since`, the overview's resourceVersion, a long poll answered when something shown
- * changed or after `waitSeconds` (then `changed` is false).
+ * changed or after `waitSeconds` (then `changed` is false). `push` is where the API says a client
+ * can be told of changes instead (shared/push), when it names one.
  */
-export function projectView(api: ConsoleApi, project: string, watch?: { since: string; waitSeconds: number; signal?: AbortSignal }): Promise<ProjectOverview> {
+export async function projectView(api: ConsoleApi, project: string, watch?: { since: string; waitSeconds: number; signal?: AbortSignal }): Promise<ProjectOverview & { push?: string }> {
   const query = watch ? `?watch=1&resourceVersion=${encodeURIComponent(watch.since)}&timeoutSeconds=${watch.waitSeconds}` : '';
-  return api.get<ProjectOverview>(projectPath(project, `/overview${query}`), watch?.signal);
+  const r = await api.call<ProjectOverview>('GET', projectPath(project, `/overview${query}`), undefined, watch?.signal);
+  if (!r.ok) throw new ApiFailure(r);
+  const push = r.headers.get(PUSH_HEADER);
+  return push ? { ...r.body, push } : r.body;
 }

@@ -8,6 +8,7 @@ import { projectPath, type ConsoleApi } from './api.ts';
 import { badField, failure, field, outcome, render, SECURITY_HEADERS, type ConsoleContext, type ConsoleEnv } from './context.ts';
 import { buildConfigOf, newestFirst, rightsIn, routesOf, routeUrl, routerPorts, type Obj } from './data.ts';
 import { plainError } from './errors.ts';
+import { PUSH_HEADER } from '../shared/push/topics.ts';
 import { AppPage, AppPods, type AppDetail } from './views/app.tsx';
 import { BuildPage, BuildsPage, PodPage } from './views/builds.tsx';
 import { NewAppPage } from './views/new-app.tsx';
@@ -60,7 +61,8 @@ function parseEnv(text: string): { env: { name: string; value: string }[] } | { 
 async function passLog(c: ConsoleContext, path: string, headers: Record<string, string> = {}): Promise<Response> {
   const res = await c.get('api').fetch('GET', path);
   if (!res.ok) return c.text(plainError(res.status, await res.json().catch(() => undefined)).title, res.status as 400, SECURITY_HEADERS);
-  return new Response(res.body, { status: 200, headers: { ...SECURITY_HEADERS, ...headers, 'Content-Type': 'text/plain; charset=utf-8' } });
+  const push = res.headers.get(PUSH_HEADER);
+  return new Response(res.body, { status: 200, headers: { ...SECURITY_HEADERS, ...headers, ...(push ? { [PUSH_HEADER]: push } : {}), 'Content-Type': 'text/plain; charset=utf-8' } });
 }
 
 const FINISHED = new Set(['Complete', 'Failed', 'Error', 'Cancelled']);

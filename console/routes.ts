@@ -8,6 +8,7 @@ import { consoleAssets } from './assets.ts';
 import { sessionKey } from './cache.ts';
 import { anonymousApi, forgetSession, failure, field, outcome, render, requireSession, SECURITY_HEADERS, badField, type ConsoleEnv } from './context.ts';
 import { forgetRights, projectView, rightsIn } from './data.ts';
+import { PUSH_HEADER } from '../shared/push/topics.ts';
 import { plainError } from './errors.ts';
 import { registerAppPages } from './routes-app.ts';
 import { registerMorePages } from './routes-more.tsx';
@@ -24,8 +25,18 @@ const WATCH_SECONDS = 25;
 const safeNext = (next: string | undefined): string => (next && /^\/console\/[^/\\]/.test(next) ? next : '/console/projects');
 
 /** Serves the console on `app` (the API app itself, whose public routes the console calls). */
-export function registerConsole(app: Hono<any>, deps: Pick<ApiDeps, 'trials' | 'logger'>): void {
+export function registerConsole(app: Hono<any>, deps: Pick<ApiDeps, 'trials' | 'logger' | 'watchPush'>): void {
   const con = new Hono<ConsoleEnv>();
+  // Pages may open their push connection where it is served from another host (API Gateway's
+  // WebSocket API on AWS); a push route of this server is 'self' already.
+  const pushOrigin = deps.watchPush && /^wss?:\/\//.test(deps.watchPush.url) ? new URL(deps.watchPush.url).origin : undefined;
+  if (pushOrigin) {
+    con.use('*', async (c, next) => {
+      await next();
+      const csp = c.res.headers.get('Content-Security-Policy');
+      if (csp && !csp.includes('connect-src')) c.res.headers.set('Content-Security-Policy', `${csp}; connect-src 'self' ${pushOrigin}`);
+    });
+  }
   const signupOpen = deps.trials?.signup === 'open';
   con.onError((err, c) => {
     if (err instanceof ApiFailure && err.answer.status === 401 && c.req.method === 'GET') {
@@ -100,12 +111,21 @@ export function registerConsole(app: Hono<any>, deps: Pick<ApiDeps, 'trials' | '
   });
   // The overview's live part. With `since` (the resourceVersion the page shows) a long poll: held
   // until something shown changed (the new part, 200) or WATCH_SECONDS passed (204, nothing to swap).
+  // Where the API cannot hold the poll (on Lambda) it answers at once and names its push endpoint
+  // (X-Berth-Push), passed on: the page's script then waits to be told of a change instead.
   con.get('/p/:project/overview', async (c) => {
     const project = c.req.param('project');
     const since = c.req.query('since');
     const view = await projectView(c.get('api'), project, since ? { since, waitSeconds: WATCH_SECONDS, signal: c.req.raw.signal } : undefined);
-    if (since && view.changed === false) return c.body(null, 204, SECURITY_HEADERS);
-    return c.html(OverviewBody({ view }), 200, SECURITY_HEADERS);
+    const headers = view.push ? { ...SECURITY_HEADERS, [PUSH_HEADER]: view.push } : SECURITY_HEADERS;
+    if (since && view.changed === false) return c.body(null, 204, headers);
+    return c.html(OverviewBody({ view }), 200, headers);
+  });
+  // A ticket for the page's push connection: the session's token stays in its HttpOnly cookie.
+  con.post('/push-ticket', async (c) => {
+    const r = await c.get('api').call<{ url: string; expiresAt: string }>('POST', '/api/v1/push/tickets');
+    if (!r.ok) return c.json({ message: plainError(r.status, r.body).title }, r.status as 404, SECURITY_HEADERS);
+    return c.json({ url: r.body.url, expiresAt: r.body.expiresAt }, 201, SECURITY_HEADERS);
   });
 
   registerAppPages(con);

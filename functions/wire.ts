@@ -10,6 +10,7 @@ import { specCodecs } from '../shared/secrets/codecs.ts';
 import { KmsSecretBox, LocalSecretBox, type SecretBox } from '../shared/secrets/index.ts';
 import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
+import { DynamoPushSubscriptions } from '../shared/push/subscriptions.ts';
 import { lazyLogger } from './lazy-logger.ts';
 import { settingsFromEnv } from '../shared/trials/settings.ts';
 import { LAMBDA_WATCH, watchSettingsFromEnv } from '../shared/api/watch-route.ts';
@@ -67,7 +68,8 @@ export function wire(env: NodeJS.ProcessEnv = process.env, client: DynamoDBClien
     // A held watch is billed by the second on Lambda: answered at once unless the deployment sets PAAS_WATCH_MAX_S.
     watch: watchSettingsFromEnv(env, LAMBDA_WATCH),
     // Where clients wait to be told of changes instead (the WebSocket API's URL), named on watch and log answers.
-    ...(env.BERTH_PUSH_URL ? { watchPush: { url: env.BERTH_PUSH_URL } } : {}),
+    // Tickets open a connection for the console's script, which cannot send the token in the handshake.
+    ...(env.BERTH_PUSH_URL ? { watchPush: { url: env.BERTH_PUSH_URL, tickets: new DynamoPushSubscriptions({ client, tableName }) } } : {}),
     // On AWS a Service is its name in Cloud Map, answered with its proxy's address, and pods are
     // given that name (the reconcilers' serviceNames): no cluster IP would name anything.
     servicesByName: true,

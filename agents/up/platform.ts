@@ -288,7 +288,7 @@ export async function startPlatform(config: UpConfig, say: (line: string) => voi
       version: process.env.npm_package_version,
       router: { httpPort: config.routerHttpPort, httpsPort: config.routerHttpsPort },
       watch: watchSettingsFromEnv(process.env, DEFAULT_WATCH),
-      watchPush: { url: push.url, local: push },
+      watchPush: { url: push.url, local: push, tickets: push.subscriptions },
       registry: registryDeps,
     });
     ws.attach(app, server);

@@ -4,6 +4,7 @@ import type { Obj, Rights } from '../data.ts';
 import { Action } from './app.tsx';
 import { Head, Page, type Viewer } from './layout.tsx';
 import { ProjectTabs, State, projectUrl } from './projects.tsx';
+import { projectPath as apiProjectPath } from '../api.ts';
 
 const Crumbs = ({ project }: { project: string }) => (
   <p class="crumbs">
@@ -56,7 +57,8 @@ export function BuildPage({ viewer, project, build, rights }: { viewer: Viewer; 
       <p id="log-status" role="status" class="muted">
         {running ? 'Streaming while the build runs…' : ''}
       </p>
-      <pre class="log" aria-labelledby="log-title" tabindex={0} data-stream={`${base}/log`} data-resume="offset" data-status="log-status"></pre>
+      {/* Where the server cannot keep the log's response open, the script waits to be told of more (the log) or of the build's end (its builds) on a push connection. */}
+      <pre class="log" aria-labelledby="log-title" tabindex={0} data-stream={`${base}/log`} data-resume="offset" data-status="log-status" data-topics={`${apiProjectPath(project, `/builds/${encodeURIComponent(name)}/log`)} ${apiProjectPath(project, '/builds')}`}></pre>
     </Page>
   );
 }

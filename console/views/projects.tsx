@@ -4,6 +4,7 @@
 import type { Obj, Rights } from '../data.ts';
 import type { OverviewApp, OverviewQuota, ProjectOverview } from '../../shared/overview/types.ts';
 import { Csrf, Head, Page, type Viewer } from './layout.tsx';
+import { projectPath as apiProjectPath } from '../api.ts';
 
 const GOOD = new Set(['Running', 'Complete', 'Succeeded']);
 const BAD = new Set(['Failed', 'Error', 'Cancelled', 'CrashLoopBackOff']);
@@ -142,11 +143,13 @@ function Quota({ quotas }: { quotas: OverviewQuota[] }) {
  * The live part of the overview. The console's script watches it: it asks `data-watch` with the
  * overview's resourceVersion (`data-since`), a long poll the server holds until something shown
  * changed, and swaps in the answer, which carries the next one; it stops while the tab is hidden.
+ * Where the server cannot hold the poll, the script waits to be told of a change to the API path
+ * `data-topic` on a push connection instead.
  */
 export function OverviewBody({ view }: { view: ProjectOverview }) {
   const project = view.metadata.project;
   return (
-    <div id="overview" data-watch={projectUrl(project, '/overview')} data-since={view.metadata.resourceVersion} aria-live="polite">
+    <div id="overview" data-watch={projectUrl(project, '/overview')} data-since={view.metadata.resourceVersion} data-topic={apiProjectPath(project, '/overview')} aria-live="polite">
       <h2>Applications</h2>
       {view.apps.length === 0 ? <p>No applications yet.</p> : null}
       <div class="cards">

@@ -23,7 +23,7 @@ import { registerTemplateRoutes } from './routes/templates.ts';
 import { registerRegistryRoutes } from './routes/registry.ts';
 import { registerRegistryCredentialRoutes } from './routes/registry-credentials.ts';
 import { registerImageImportRoutes } from './routes/image-import.ts';
-import { registerPushRoutes } from './routes/push.ts';
+import { registerPushRoutes, registerPushTicketRoute } from './routes/push.ts';
 import { audit } from '../audit/record.ts';
 import { QuotaExceededError } from '../quota/errors.ts';
 import { clientAddress } from './client-address.ts';
@@ -63,6 +63,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   if (deps.builds) registerBuildRoutes(app, deps, deps.builds);
   if (deps.fleet) registerPodRoutes(app, deps, deps.fleet);
   if (deps.sessions) registerPodSessionRoutes(app, deps, deps.sessions);
+  if (deps.watchPush?.tickets) registerPushTicketRoute(app, deps, { url: deps.watchPush.url, tickets: deps.watchPush.tickets });
   if (deps.watchPush?.local && deps.streams) registerPushRoutes(app, deps, deps.watchPush.local, deps.streams.upgradeWebSocket);
   registerDeploymentRoutes(app, deps);
   registerRouterRoutes(app, deps);

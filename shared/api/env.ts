@@ -1,4 +1,5 @@
 // What the API app is given (its dependencies) and what a request carries through middleware.
+import type { PushSubscriptions } from '../push/subscriptions.ts';
 import type { LocalPush } from '../push/local.ts';
 import type { Logger } from 'pino';
 import type { Identity } from '../auth/identity.ts';
@@ -62,7 +63,7 @@ export interface ApiDeps {
    */
   buildPolicy?: BuildPolicy;
   /** Requests per user (rate-limit.ts): past it, 429 with Retry-After. No limit when absent. */
-  rateLimit?: RateLimiter & { perMinute: number };
+  rateLimit?: RateLimiter;
   /** Shown by /healthz and in the OpenAPI document. */
   version?: string;
   /** The routers' public ports, when not 80 and 443 (the all-in-one's PAAS_ROUTER_HTTP_PORT, …). */
@@ -101,8 +102,10 @@ export interface ApiDeps {
    * Push connections (shared/push): where clients are told of changes instead of asking again. The
    * `url` is given to clients on watch and build-log answers (header X-Berth-Push); `local` is the
    * service this process serves at that path (with `streams`); on AWS the WebSocket API serves it.
+   * With `tickets`, `POST /api/v1/push/tickets` hands out tickets that open a connection without a
+   * token in the handshake (the console's script).
    */
-  watchPush?: { url: string; local?: LocalPush };
+  watchPush?: { url: string; local?: LocalPush; tickets?: Pick<PushSubscriptions, 'issueTicket'> };
   /** WebSocket upgrades of the server the app runs in; exec is served when given (not on Lambda). */
   streams?: { upgradeWebSocket: UpgradeWebSocket<any> };
 }

@@ -22,6 +22,8 @@ const WINDOW_MS = 60_000;
 
 /** Counts one request of `subject`: 0 when it may go on, else the whole seconds until it may. */
 export interface RateLimiter {
+  /** Requests allowed per user per minute. */
+  readonly perMinute: number;
   take(subject: string): Promise<number>;
 }
 

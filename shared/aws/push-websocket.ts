@@ -2,19 +2,21 @@
 // routes (API Gateway Developer Guide, "Set up WebSocket API integrations" and "WebSocket API
 // ... Lambda proxy integration" events), over the PushService.
 //
-//   $connect     the handshake: the token from `Authorization: Bearer …`; any status but 2xx refuses it
+//   $connect     the handshake: the token from `Authorization: Bearer …`, or a ticket from the query
+//                string (`?ticket=…`, what a browser can send); any status but 2xx refuses it
 //   $default     every message: `{"watch": PATH}` / `{"unwatch": PATH}`, answered as the route's
 //                response (the route returns its response), so no PostToConnection is needed
 //   $disconnect  the connection has ended: its items go
 import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { bearerToken } from '../api/access.ts';
+import { TooManyRequestsError } from '../api/rate-limit.ts';
 import { UnauthorizedError } from '../errors.ts';
 import type { PushService } from '../push/service.ts';
 import type { PushMessage } from '../push/topics.ts';
 
-/** The event of a WebSocket route; `headers` are there on `$connect` (the handshake's). */
-export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & { headers?: Record<string, string | undefined> };
+/** The event of a WebSocket route; `headers` and `queryStringParameters` are there on `$connect` (the handshake's). */
+export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & { headers?: Record<string, string | undefined>; queryStringParameters?: Record<string, string | undefined> };
 
 const answer = (statusCode: number, message?: PushMessage): APIGatewayProxyStructuredResultV2 => (message ? { statusCode, body: JSON.stringify(message) } : { statusCode });
 
@@ -33,7 +35,7 @@ export function createPushWebSocketHandler(service: Pick<PushService, 'connect' 
     try {
       switch (routeKey) {
         case '$connect':
-          await service.connect(connectionId, bearerToken(header(event, 'Authorization')));
+          await service.connect(connectionId, { token: bearerToken(header(event, 'Authorization')), ticket: event.queryStringParameters?.ticket });
           return answer(200);
         case '$disconnect':
           await service.disconnect(connectionId);
@@ -43,6 +45,7 @@ export function createPushWebSocketHandler(service: Pick<PushService, 'connect' 
       }
     } catch (err) {
       if (err instanceof UnauthorizedError) return answer(401);
+      if (err instanceof TooManyRequestsError) return answer(429);
       logger?.error({ err, routeKey, connectionId }, 'push: a WebSocket route failed');
       return answer(500, routeKey === '$default' ? { type: 'error', status: 500, message: 'the platform could not answer: try again' } : undefined);
     }

@@ -5,10 +5,11 @@ import type { BerthObject } from '../model/types.ts';
 import { withQuotaStatus } from '../quota/status.ts';
 import type { ObjectStore } from '../store/ports.ts';
 import { readAll } from '../api/watch-route.ts';
+import { OVERVIEW_SHOWN } from './shown.ts';
 import { overviewApps, overviewQuotas, type OverviewObjects, type RouterPorts } from './join.ts';
 import type { ProjectOverview } from './types.ts';
 
-const SHOWN = { deploymentConfigs: 'DeploymentConfig', pods: 'Pod', builds: 'Build', services: 'Service', routes: 'Route', quotas: 'ResourceQuota' } as const;
+const SHOWN = OVERVIEW_SHOWN;
 type Read = Record<keyof typeof SHOWN, BerthObject[]>;
 
 /** Every object of the shown kinds in `project`, by kind. */

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { Verb } from '../auth/rbac.ts';
 import type { Category } from '../model/kind-names.ts';
-import type { RateLimiter } from '../api/rate-limit.ts';
+import { TooManyRequestsError, type RateLimiter } from '../api/rate-limit.ts';
 import { authorizeProject } from '../api/access.ts';
 import type { Identity } from '../auth/identity.ts';
 import type { ObjectStore } from '../store/ports.ts';
@@ -56,12 +56,22 @@ function parseRequest(raw: string): { op: 'watch' | 'unwatch'; path: string } | 
 export class PushService {
   constructor(private readonly opts: PushServiceOptions) {}
 
-  /** Opens a connection for the token's holder; throws UnauthorizedError without a valid token. */
-  async connect(connection: string, token: string | undefined): Promise<string> {
-    if (!token) throw new UnauthorizedError('a push connection needs a bearer token');
-    const { user } = await this.opts.holderOf(token);
+  /**
+   * Opens a connection for the holder of a token, or of a ticket (which it uses up); throws
+   * UnauthorizedError with neither or with a bad one, TooManyRequestsError for a user over the limit.
+   */
+  async connect(connection: string, auth: { token?: string | undefined; ticket?: string | undefined }): Promise<string> {
+    const user = auth.token ? (await this.opts.holderOf(auth.token)).user : auth.ticket ? await this.opts.subscriptions.redeemTicket(auth.ticket) : undefined;
+    if (!user) throw new UnauthorizedError(auth.ticket ? 'this ticket is used, expired or not one: ask for another (POST /api/v1/push/tickets)' : 'a push connection needs a bearer token or a ticket');
+    const wait = this.opts.rateLimit ? await this.opts.rateLimit.take(user) : 0;
+    if (wait > 0) throw new TooManyRequestsError(wait, this.opts.rateLimit!.perMinute);
     await this.open(connection, user);
     return user;
+  }
+
+  /** A ticket that opens one connection for `user` (who has just shown a token) within a minute. */
+  ticket(user: string): Promise<{ ticket: string; expiresAt: string }> {
+    return this.opts.subscriptions.issueTicket(user);
   }
 
   /** Opens a connection for a user whose token the caller has already checked (the API's own route). */

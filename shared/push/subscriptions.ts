@@ -4,11 +4,18 @@
 //   item           pk                      sk                        attributes
 //   connection     W#c/<connection id>     conn                      user, topics (the paths it watches), ttl
 //   subscription   W#p/<project>           <topic> <connection id>   user, ttl
+//   ticket         W#t/<sha-256 of ticket>  ticket                   user, ttl (a minute)
 //
 // A change in a project is one Query of its subscriptions. A connection lives at most two hours
 // (API Gateway's limit for a WebSocket connection); its items carry a TTL so that a connection
 // that vanished without a word leaves nothing for long, and each is removed when the platform
 // learns the connection is gone.
+//
+// A ticket opens one connection for its user where the client cannot send a token with the
+// handshake (a browser's WebSocket sends no Authorization header; the console's token is in a
+// cookie its script cannot read): it is asked for with the token, kept by its hash, good for a
+// minute and for one connection only, and it is good for nothing else.
+import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TTL_ATTRIBUTE } from '../store/keys.ts';
 import type { Topic } from './topics.ts';
@@ -18,9 +25,12 @@ export const CONNECTION_TTL_SECONDS = 2 * 3600;
 /** How many paths one connection may watch at once. */
 export const MAX_TOPICS_PER_CONNECTION = 16;
 
-/** The partitions of push connections' items: a connection's, and a project's subscriptions (what the push function may write). */
-export const PUSH_PARTITION_PREFIXES = ['W#c/', 'W#p/'] as const;
-const [CONNECTION_PARTITION, PROJECT_PARTITION] = PUSH_PARTITION_PREFIXES;
+/** How long a ticket may wait to open its connection. */
+export const TICKET_TTL_SECONDS = 60;
+
+/** The partitions of push connections' items: a connection's, a project's subscriptions, a ticket (what the push function may write). */
+export const PUSH_PARTITION_PREFIXES = ['W#c/', 'W#p/', 'W#t/'] as const;
+const [CONNECTION_PARTITION, PROJECT_PARTITION, TICKET_PARTITION] = PUSH_PARTITION_PREFIXES;
 
 export interface Watcher {
   connection: string;
@@ -42,6 +52,10 @@ export interface PushSubscriptions {
   watchersOf(project: string): Promise<Watcher[]>;
   /** Removes every subscription to the project (it has been deleted). */
   forgetProject(project: string): Promise<void>;
+  /** A new ticket that opens one connection for `user` within TICKET_TTL_SECONDS. */
+  issueTicket(user: string): Promise<{ ticket: string; expiresAt: string }>;
+  /** The user of a ticket, which is used up; undefined for a ticket unknown, used or expired. */
+  redeemTicket(ticket: string): Promise<string | undefined>;
 }
 
 export interface DynamoPushSubscriptionsOptions {
@@ -51,6 +65,9 @@ export interface DynamoPushSubscriptionsOptions {
 }
 
 const connectionKey = (connection: string) => ({ pk: { S: `${CONNECTION_PARTITION}${connection}` }, sk: { S: 'conn' } });
+const ticketKey = (ticket: string) => ({ pk: { S: `${TICKET_PARTITION}${createHash('sha256').update(ticket).digest('hex')}` }, sk: { S: 'ticket' } });
+/** What a ticket looks like: 32 random bytes, base64url. */
+const TICKET = /^[A-Za-z0-9_-]{43}$/;
 const subscriptionKey = (connection: string, t: Topic) => ({ pk: { S: `${PROJECT_PARTITION}${t.project}` }, sk: { S: `${t.topic} ${connection}` } });
 /** A topic as the connection item lists it: `<project> <topic>`. */
 const listed = (t: Topic) => `${t.project} ${t.topic}`;
@@ -115,6 +132,21 @@ export class DynamoPushSubscriptions implements PushSubscriptions {
     for (const t of Attributes?.topics?.SS ?? []) {
       await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: subscriptionKey(connection, unlisted(t)) }));
     }
+  }
+
+  async issueTicket(user: string): Promise<{ ticket: string; expiresAt: string }> {
+    const ticket = randomBytes(32).toString('base64url');
+    const expires = Math.floor(this.now() / 1000) + TICKET_TTL_SECONDS;
+    await this.client.send(new PutItemCommand({ TableName: this.table, Item: { ...ticketKey(ticket), user: { S: user }, [TTL_ATTRIBUTE]: { N: String(expires) } }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    return { ticket, expiresAt: new Date(expires * 1000).toISOString() };
+  }
+
+  async redeemTicket(ticket: string): Promise<string | undefined> {
+    if (!TICKET.test(ticket)) return undefined;
+    // Deleted as it is read: of two handshakes with one ticket, one finds it.
+    const { Attributes } = await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: ticketKey(ticket), ReturnValues: 'ALL_OLD' }));
+    if (!Attributes || Number(Attributes[TTL_ATTRIBUTE]?.N ?? 0) * 1000 <= this.now()) return undefined;
+    return Attributes.user?.S;
   }
 
   async forgetProject(project: string): Promise<void> {

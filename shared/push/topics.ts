@@ -1,9 +1,11 @@
 // What a push connection watches, and which changes concern it. A topic is a path the API
-// serves: a kind's list in a project (`/api/v1/projects/<p>/pods`) or a build's log
+// serves: a kind's list in a project (`/api/v1/projects/<p>/pods`), a project's overview
+// (`/api/v1/projects/<p>/overview`: any of the kinds it shows) or a build's log
 // (`/api/v1/projects/<p>/builds/<name>/log`). A notice says only that the path has something new;
 // the client reads it through the API, which authorises that read as any other.
 import { KIND_NAMES, type Category } from '../model/kind-names.ts';
 import type { Verb } from '../auth/rbac.ts';
+import { OVERVIEW_KINDS } from '../overview/shown.ts';
 import { buildOfLogPartition, refOfKey, type ItemKey } from '../store/keys.ts';
 
 /** Where the API takes push connections (a WebSocket upgrade). */
@@ -35,6 +37,9 @@ const KIND_PLURALS = new Map<string, string>((KIND_NAMES as readonly { kind: str
 
 export const topicPath = (t: Topic): string => `/api/v1/projects/${t.project}/${t.topic}`;
 
+/** The topic of a project's overview (reading it takes what listing the project's applications does). */
+const OVERVIEW = 'overview';
+
 /** The topic of a build's log. */
 export const logTopic = (build: { project: string; name: string }): Topic => ({ project: build.project, topic: `builds/${build.name}/log` });
 
@@ -47,11 +52,12 @@ export function parseTopic(path: string): (Topic & { verb: Verb; resource: Categ
   if (!m) return undefined;
   const [, project, plural, build] = m as unknown as [string, string, string, string | undefined];
   if (build !== undefined) return plural === 'builds' ? { ...logTopic({ project, name: build }), verb: 'get', resource: 'app' } : undefined;
+  if (plural === OVERVIEW) return { project, topic: OVERVIEW, verb: 'list', resource: 'app' };
   const resource = PLURALS.get(plural);
   return resource ? { project, topic: plural, verb: 'list', resource } : undefined;
 }
 
-/** The topics that items written under these keys concern (each once): objects' kinds and builds' logs. */
+/** The topics that items written under these keys concern (each once): objects' kinds, the overview of the kinds it shows, and builds' logs. */
 export function topicsOfKeys(keys: Iterable<ItemKey>): Topic[] {
   const seen = new Map<string, Topic>();
   const add = (t: Topic) => seen.set(topicPath(t), t);
@@ -64,6 +70,7 @@ export function topicsOfKeys(keys: Iterable<ItemKey>): Topic[] {
     const ref = refOfKey(key);
     const plural = ref?.project ? KIND_PLURALS.get(ref.kind) : undefined;
     if (ref?.project && plural) add({ project: ref.project, topic: plural });
+    if (ref?.project && OVERVIEW_KINDS.has(ref.kind)) add({ project: ref.project, topic: OVERVIEW });
   }
   return [...seen.values()];
 }

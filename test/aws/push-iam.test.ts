@@ -85,18 +85,23 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('the push function\'s table access', () => {
-  it('allows every request of opening, watching, refusing, unwatching and closing a connection', async () => {
+  it('allows every request of opening (with a token or a ticket), watching, refusing, unwatching and closing a connection', async () => {
     const sent: Sent[] = [];
     const service = pushService({ TABLE_NAME: api.tableName }, undefined, recordingClient(api, sent));
-    await service.connect('c-1', owner);
+    // The ticket is the API's to write (below); the push function uses it up.
+    const { ticket } = await pushService({ TABLE_NAME: api.tableName }, undefined, createDynamoClient({ endpoint: api.endpoint })).ticket('owner');
+    expect(await service.connect('c-ticket', { ticket })).toBe('owner');
+    expect(sent.some((s) => s.name === 'DeleteItemCommand' && JSON.stringify(s.input).includes('"W#t/'))).toBe(true);
+    await service.disconnect('c-ticket');
+    await service.connect('c-1', { token: owner });
     expect(await service.receive('c-1', JSON.stringify({ watch: '/api/v1/projects/shop/pods' }))).toMatchObject({ type: 'watching' });
     expect(await service.receive('c-1', JSON.stringify({ watch: '/api/v1/projects/shop/builds/web-1/log' }))).toMatchObject({ type: 'watching' });
     expect(await service.receive('c-1', JSON.stringify({ watch: '/api/v1/projects/elsewhere/pods' }))).toMatchObject({ status: 403 });
     expect(await service.receive('c-1', JSON.stringify({ unwatch: '/api/v1/projects/shop/pods' }))).toMatchObject({ type: 'unwatched' });
     await service.disconnect('c-1');
     expect(new Set(sent.map((s) => s.name))).toEqual(new Set(['GetItemCommand', 'QueryCommand', 'PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand']));
-    // Each message counted against its user's rate limit, in the rate counts' partition.
-    expect(sent.filter((s) => s.name === 'UpdateItemCommand' && JSON.stringify(s.input).includes('"R#'))).toHaveLength(4);
+    // Each connection and message counted against its user's rate limit, in the rate counts' partition.
+    expect(sent.filter((s) => s.name === 'UpdateItemCommand' && JSON.stringify(s.input).includes('"R#'))).toHaveLength(6);
     const v = await verdictsOf(push, sent);
     expect(v.length).toBeGreaterThan(10);
     expect(refused(v)).toEqual([]);
@@ -126,7 +131,7 @@ describe('the stream function\'s notices', () => {
     const sender: PushSender = { send: async (connection) => (posted.push(connection), connection === 'c-gone' ? 'gone' : 'sent') };
     const opened = pushService({ TABLE_NAME: api.tableName }, undefined, createDynamoClient({ endpoint: api.endpoint }));
     for (const c of ['c-2', 'c-gone']) {
-      await opened.connect(c, owner);
+      await opened.connect(c, { token: owner });
       await opened.receive(c, JSON.stringify({ watch: '/api/v1/projects/shop/configmaps' }));
     }
     await pushService({ TABLE_NAME: api.tableName }, sender, recordingClient(api, sent)).notify([{ project: 'shop', topic: 'configmaps' }]);
@@ -149,5 +154,17 @@ describe('the stream function\'s notices', () => {
 
   it('is the only function that may post: the API function may not', async () => {
     expect(await decide(apiFunction.policy, { principal: apiFunction.arn, action: 'execute-api:ManageConnections', resource: connections('POST', 'AbCdEf='), accountId: ACCOUNT })).not.toBe('Allowed');
+  });
+});
+
+describe('the API function\'s tickets', () => {
+  it('may write a ticket, as the ticket route does', async () => {
+    const sent: Sent[] = [];
+    const { DynamoPushSubscriptions } = await import('../../shared/push/subscriptions.ts');
+    await new DynamoPushSubscriptions({ client: recordingClient(api, sent), tableName: api.tableName }).issueTicket('owner');
+    expect(sent.map((s) => s.name)).toEqual(['PutItemCommand']);
+    const v = await verdictsOf(apiFunction, sent);
+    expect(v).toHaveLength(1);
+    expect(refused(v)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { snapshot } from '../support/dynamo.ts';
 /** The table but the users' rate counts (a refused message counts against its user, as a refused API request does). */
 const stateOf = async (t: Parameters<typeof snapshot>[0]) => (await snapshot(t)).filter((r) => !r.includes('"pk":{"S":"R#'));
 import { awsPush, type AwsPush } from '../support/push-aws.ts';
+import { httpApiEvent, invoke, type HttpHandler } from '../support/lambda.ts';
 
 let api: TestApi;
 let push: AwsPush;
@@ -49,6 +50,24 @@ describe('$connect', () => {
   ])('refuses %s with 401 and writes nothing', async (_case, headers) => {
     const before = await stateOf(api);
     expect(await push.connect('conn-refused', headers)).toBe(401);
+    expect(await stateOf(api)).toEqual(before);
+  });
+});
+
+describe('$connect with a ticket (what a browser sends: `?ticket=` in the handshake\'s query string)', () => {
+  it('opens one connection for the ticket\'s user; the same ticket again, or one made up, is refused with 401 and writes nothing', async () => {
+    // The ticket from the API function (API Gateway HTTP API event), as the console's script asks for it.
+    process.env.BERTH_PUSH_URL = 'wss://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/live';
+    const { handler: apiHandler } = (await import('../../functions/api/index.ts')) as unknown as { handler: HttpHandler };
+    const res = await invoke(apiHandler, httpApiEvent('POST', '/api/v1/push/tickets', { headers: { authorization: `Bearer ${owner}` } }));
+    expect(res.status).toBe(201);
+    expect(res.body.url).toBe(`wss://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/live?ticket=${res.body.ticket}`);
+    expect(await push.connect('conn-ticket', {}, { ticket: res.body.ticket })).toBe(200);
+    const rows = (await pushItems()).filter((r) => r.includes('W#c/conn-ticket'));
+    expect(JSON.parse(rows[0]!).user).toEqual({ S: 'owner' });
+    const before = await stateOf(api);
+    expect(await push.connect('conn-again', {}, { ticket: res.body.ticket })).toBe(401);
+    expect(await push.connect('conn-made-up', {}, { ticket: 'x'.repeat(43) })).toBe(401);
     expect(await stateOf(api)).toEqual(before);
   });
 });

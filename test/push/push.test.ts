@@ -130,14 +130,16 @@ it("count a connection's messages against its user's API rate limit", async () =
   const limited = await startPushApi({ perMinute: 3 });
   try {
     const user = await limited.api.user('busy');
-    // The upgrade itself is one request (the API's own limit is not set in this app: only the messages count).
+    // The opening counts as one (the API's own limit is not set in this app: only the push service counts).
     const c = await limited.connect(user);
     const path = '/api/v1/projects/anything/pods';
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await c.ask({ unwatch: path }));
-    expect(answers.slice(0, 3)).toEqual(Array(3).fill({ type: 'unwatched', path }));
-    expect(answers[3]).toMatchObject({ type: 'error', status: 429, path });
+    for (let i = 0; i < 3; i++) answers.push(await c.ask({ unwatch: path }));
+    expect(answers.slice(0, 2)).toEqual(Array(2).fill({ type: 'unwatched', path }));
+    expect(answers[2]).toMatchObject({ type: 'error', status: 429, path });
     c.close();
+    // Over the limit, a connection is not opened at all.
+    await expect(limited.connect(user)).rejects.toThrow('refused: 429');
   } finally {
     await limited.close();
   }
@@ -157,3 +159,41 @@ it("a deleted project's subscriptions go with it, and its watchers' connections 
   expect(await p.push.subscriptions.watchersOf('shop')).toEqual(expect.arrayContaining([expect.objectContaining({ topic: 'pods' })]));
   c.close();
 });
+
+describe('tickets', () => {
+  const ticketOf = async (token: string) => {
+    const res = await p.app.request('/api/v1/push/tickets', { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { ticket: string; expiresAt: string; url: string };
+  };
+
+  it('are handed to a token\'s holder, with the URL to open; not without a token', async () => {
+    const t = await ticketOf(owner);
+    expect(t.url).toBe(`/api/v1/push?ticket=${t.ticket}`);
+    expect(Date.parse(t.expiresAt) - Date.now()).toBeLessThanOrEqual(61_000);
+    expect((await p.app.request('/api/v1/push/tickets', { method: 'POST' })).status).toBe(401);
+    // The table keeps the ticket's hash, never the ticket.
+    expect((await snapshot(p.api)).some((r) => r.includes(t.ticket))).toBe(false);
+  });
+
+  it("open one connection for their user, who watches as with a token; used once, they open nothing more", async () => {
+    const { ticket } = await ticketOf(owner);
+    const c = await p.connect({ ticket });
+    expect(await c.ask({ watch: '/api/v1/projects/shop/overview' })).toEqual({ type: 'watching', path: '/api/v1/projects/shop/overview' });
+    expect((await p.api.call('POST', '/api/v1/projects/shop/services', owner, { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 8080 }] } })).status).toBe(201);
+    expect(await c.told('/api/v1/projects/shop/overview')).toBe(true);
+    c.close();
+    await expect(p.connect({ ticket })).rejects.toThrow('refused: 401');
+  }, 30_000);
+
+  it('are refused when made up or expired, and are no bearer token for the API', async () => {
+    await expect(p.connect({ ticket: 'A'.repeat(43) })).rejects.toThrow('refused: 401');
+    await expect(p.connect({ ticket: 'not a ticket' })).rejects.toThrow('refused: 401');
+    const { DynamoPushSubscriptions } = await import('../../shared/push/subscriptions.ts');
+    const old = await new DynamoPushSubscriptions({ client: p.api.client, tableName: p.api.tableName, now: () => Date.now() - 61_000 }).issueTicket('owner');
+    await expect(p.connect({ ticket: old.ticket })).rejects.toThrow('refused: 401');
+    const { ticket } = await ticketOf(owner);
+    expect((await p.app.request('/api/v1/projects/shop/pods', { headers: { Authorization: `Bearer ${ticket}` } })).status).toBe(401);
+  });
+});
+

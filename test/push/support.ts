@@ -7,6 +7,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { serve, type ServerType } from '@hono/node-server';
 import WebSocket from 'ws';
 import { DynamoRateLimiter } from '../../shared/api/rate-limit.ts';
+import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 import { createApi } from '../../shared/api/app.ts';
 import { nodeStreams } from '../../shared/api/node-websocket.ts';
 import { StreamPoller } from '../../shared/local/stream-poller.ts';
@@ -32,19 +33,24 @@ export interface PushApi {
   push: LocalPush;
   /** The WebSocket URL of the push route. */
   url: string;
-  /** Opens a push connection with this token; rejects with the HTTP status when refused. */
-  connect(token: string | undefined): Promise<PushClient>;
+  /** Opens a push connection with this token (or ticket, in the query string as a browser sends it); rejects with the HTTP status when refused. */
+  connect(auth: string | undefined | { ticket: string }): Promise<PushClient>;
   close(): Promise<void>;
 }
 
-/** `perMinute`: the API's rate limit per user, which push messages count against too (none when not given). */
-export async function startPushApi(opts: { perMinute?: number } = {}): Promise<PushApi> {
+/**
+ * `perMinute`: the API's rate limit per user, which push messages count against too (none when
+ * not given). `tableLogs`: builds' logs in the table, followed as on Lambda (answered at once), so
+ * that their appends are told.
+ */
+export async function startPushApi(opts: { perMinute?: number; tableLogs?: boolean } = {}): Promise<PushApi> {
   const ws = nodeStreams();
   const api = await testApi({ watch: { maxSeconds: 0, pollMs: 50 }, streams: ws.streams });
   const rateLimit = opts.perMinute ? new DynamoRateLimiter({ client: api.client, tableName: api.tableName, perMinute: opts.perMinute }) : undefined;
   const push = localPush({ client: api.client, tableName: api.tableName, store: api.store, identity: api.identity, ...(rateLimit ? { rateLimit } : {}) });
   // The app made again with the push service, over the same table and identity.
-  const app = createApi({ store: api.store, identity: api.identity, builds: api.builds, fleet: { containersFor: () => undefined }, watch: { maxSeconds: 0, pollMs: 50 }, streams: ws.streams, watchPush: { url: push.url, local: push } });
+  const builds = opts.tableLogs ? { ...api.builds, logs: new DynamoBuildLogs({ client: api.client, tableName: api.tableName }), followMs: 0 } : api.builds;
+  const app = createApi({ store: api.store, identity: api.identity, builds, fleet: { containersFor: () => undefined }, watch: { maxSeconds: 0, pollMs: 50 }, streams: ws.streams, watchPush: { url: push.url, local: push, tickets: push.subscriptions } });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: (req, ...rest) => app.fetch(req, ...rest), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -59,9 +65,9 @@ export async function startPushApi(opts: { perMinute?: number } = {}): Promise<P
     app,
     push,
     url,
-    connect: (token) =>
+    connect: (auth) =>
       new Promise((resolve, reject) => {
-        const socket = new WebSocket(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        const socket = typeof auth === 'object' ? new WebSocket(`${url}?ticket=${encodeURIComponent(auth.ticket)}`) : new WebSocket(url, { headers: auth ? { Authorization: `Bearer ${auth}` } : {} });
         clients.push(socket);
         const received: PushMessage[] = [];
         const replies: ((m: PushMessage) => void)[] = [];
@@ -98,8 +104,8 @@ export async function startPushApi(opts: { perMinute?: number } = {}): Promise<P
 }
 
 /** A push API with a user "owner" who made `project`; the owner's token beside it. */
-export async function startPushApiWithProject(project: string): Promise<{ p: PushApi; owner: string }> {
-  const p = await startPushApi();
+export async function startPushApiWithProject(project: string, opts: Parameters<typeof startPushApi>[0] = {}): Promise<{ p: PushApi; owner: string }> {
+  const p = await startPushApi(opts);
   const owner = await p.api.user('owner');
   const made = await p.api.call('POST', '/api/v1/projects', owner, { metadata: { name: project }, spec: {} });
   if (made.status !== 201) throw new Error(`project ${project}: ${made.status} ${JSON.stringify(made.body)}`);

@@ -52,10 +52,12 @@ export async function invoke(handler: HttpHandler, e: APIGatewayProxyEventV2): P
  * the `$connect`, `$default` message and `$disconnect` events): the handshake's headers on
  * `$connect` and `$disconnect`, the frame's body on a message.
  */
-export function webSocketEvent(routeKey: '$connect' | '$default' | '$disconnect', connectionId: string, opts: { headers?: Record<string, string>; body?: string } = {}): APIGatewayProxyWebsocketEventV2 & { headers?: Record<string, string> } {
+export function webSocketEvent(routeKey: '$connect' | '$default' | '$disconnect', connectionId: string, opts: { headers?: Record<string, string>; query?: Record<string, string>; body?: string } = {}): APIGatewayProxyWebsocketEventV2 & { headers?: Record<string, string>; queryStringParameters?: Record<string, string> } {
   const eventType = routeKey === '$connect' ? 'CONNECT' : routeKey === '$disconnect' ? 'DISCONNECT' : 'MESSAGE';
   return {
     ...(routeKey === '$default' ? {} : { headers: { Host: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com', 'Sec-WebSocket-Version': '13', 'X-Forwarded-Proto': 'https', ...opts.headers } }),
+    // The handshake's query string, as `$connect` carries it (single and multi-valued).
+    ...(routeKey === '$connect' && opts.query ? { queryStringParameters: opts.query, multiValueQueryStringParameters: Object.fromEntries(Object.entries(opts.query).map(([k, v]) => [k, [v]])) } : {}),
     requestContext: {
       routeKey,
       eventType,

@@ -17,8 +17,8 @@ export const PUSH_ENDPOINT = 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws
 export interface AwsPush {
   /** API Gateway's management API, mocked: PostToConnection answers {} unless a test says otherwise. */
   management: AwsStub<ServiceInputTypes, ServiceOutputTypes, ApiGatewayManagementApiClientResolvedConfig>;
-  /** The handshake of a connection (`$connect`) with these headers; its status. */
-  connect(connection: string, headers?: Record<string, string>): Promise<number>;
+  /** The handshake of a connection (`$connect`) with these headers (and query string); its status. */
+  connect(connection: string, headers?: Record<string, string>, query?: Record<string, string>): Promise<number>;
   /** One message on a connection (`$default`): the route's response, parsed. */
   send(connection: string, body: unknown): Promise<{ status: number; reply: PushMessage }>;
   watch(connection: string, path: string): Promise<PushMessage>;
@@ -50,7 +50,7 @@ export async function awsPush(api: TestApi): Promise<AwsPush> {
   };
   return {
     management,
-    connect: async (connection, headers) => (await route(webSocketEvent('$connect', connection, { headers }))).statusCode!,
+    connect: async (connection, headers, query) => (await route(webSocketEvent('$connect', connection, { ...(headers ? { headers } : {}), ...(query ? { query } : {}) }))).statusCode!,
     send,
     watch: async (connection, path) => (await send(connection, { watch: path })).reply,
     disconnect: async (connection) => (await route(webSocketEvent('$disconnect', connection))).statusCode!,

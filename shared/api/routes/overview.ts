@@ -7,6 +7,7 @@ import type { Hono } from 'hono';
 import { ValidationError } from '../../errors.ts';
 import { asOneList, overviewOf, readShown } from '../../overview/read.ts';
 import { ProjectOverview } from '../../overview/types.ts';
+import { PUSH_HEADER } from '../../push/topics.ts';
 import type { ApiDeps, ApiEnv } from '../env.ts';
 import { defineRoute, lazySchema, named } from '../route.ts';
 import { ProjectParam } from '../schemas.ts';
@@ -38,6 +39,8 @@ export function registerOverviewRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
       }
       let last: Awaited<ReturnType<typeof readShown>> | undefined;
       const read = async () => asOneList((last = await readShown(deps.store, params.project)));
+      // Where a client can be told of the overview's changes rather than ask again (shared/push).
+      if (query.watch && deps.watchPush) c.header(PUSH_HEADER, deps.watchPush.url);
       const answer = await watchObjects(read, watchOptions(deps, query, c.req.raw.signal));
       // After a deletion the answer has no cursor (api/watch.ts): the overview read is whole, so a fresh one does.
       const cursor = answer.cursor ?? changesSince(undefined, asOneList(last!), Date.now()).cursor!;
