@@ -55,6 +55,18 @@ describe('API Lambda handler', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(Object.fromEntries(Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))['x-berth-push']).toBe(PUSH_URL);
   });
+
+  it("hands out push tickets for the WebSocket API, and lets the console's pages connect to it (CSP connect-src), to it alone", async () => {
+    const token = (await call(event('POST', '/api/v1/login', { username: 'admin', password: 'lambda-admin-pw' }))).body.token;
+    const ticket = await call(event('POST', '/api/v1/push/tickets', undefined, token));
+    expect(ticket.status).toBe(201);
+    expect(ticket.body.url).toBe(`${PUSH_URL}?ticket=${ticket.body.ticket}`);
+    const page = (await handler(httpApiEvent('GET', '/console/signin'), {} as never)) as { statusCode: number; headers?: Record<string, string> };
+    expect(page.statusCode).toBe(200);
+    const csp = Object.entries(page.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-security-policy')?.[1] ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp.split('; ').filter((d) => d.startsWith('connect-src'))).toEqual(["connect-src 'self' wss://abc123.execute-api.us-east-1.amazonaws.com"]);
+  });
 });
 
 // On AWS a Service is reached by its name (Cloud Map, the Service's proxy): the API allocates no
