@@ -51,4 +51,46 @@ describe('the per-user rate limit', () => {
     expect(rateLimitFrom({ BERTH_API_RATE_LIMIT: '0' }, api.client, api.tableName)).toBeUndefined();
     expect(() => rateLimitFrom({ BERTH_API_RATE_LIMIT: 'lots' }, api.client, api.tableName)).toThrow('BERTH_API_RATE_LIMIT must be a whole number');
   });
+
+  describe('written in batches where the limit is large', () => {
+    /** The client, counting its UpdateItem requests (the rate counts' writes). */
+    const counting = (api: Awaited<ReturnType<typeof testApi>>) => {
+      const writes = { n: 0 };
+      const client = new Proxy(api.client, {
+        get: (target, prop, receiver) => (prop === 'send' ? (cmd: { constructor: { name: string } }) => ((writes.n += cmd.constructor.name === 'UpdateItemCommand' ? 1 : 0), target.send(cmd as never)) : Reflect.get(target, prop, receiver)),
+      });
+      return { client, writes };
+    };
+
+    it('writes a user\'s first request of a window, then one write per batch (12 of 600)', async () => {
+      const api = await testApi();
+      const { client, writes } = counting(api);
+      const limiter = new DynamoRateLimiter({ client, tableName: api.tableName, perMinute: 600, now: () => WINDOW + 1 });
+      expect(limiter.batch).toBe(12);
+      for (let i = 0; i < 30; i++) expect(await limiter.take('alice')).toBe(0);
+      // The 1st, then the 13th and 25th (each adding 12): 25 counted in the table, 5 in the instance.
+      expect(writes.n).toBe(3);
+      const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+      const { createHash } = await import('node:crypto');
+      const item = await api.client.send(new GetItemCommand({ TableName: api.tableName, Key: { pk: { S: `R#${createHash('sha256').update('alice').digest('hex')}` }, sk: { S: String(WINDOW) } } }));
+      expect(item.Item?.n).toEqual({ N: '25' });
+    });
+
+    it('holds across instances: a fresh instance learns the count at its first request, and the user goes past the limit by less than a batch per instance', async () => {
+      const api = await testApi();
+      const { client, writes } = counting(api);
+      const make = () => new DynamoRateLimiter({ client, tableName: api.tableName, perMinute: 100, batch: 5, now: () => WINDOW + 1 });
+      const [a, b] = [make(), make()];
+      let allowed = 0;
+      for (let i = 0; i < 300; i++) if ((await (i % 2 ? b : a).take('mallory')) === 0) allowed++;
+      expect(allowed).toBeGreaterThanOrEqual(100);
+      expect(allowed).toBeLessThan(100 + 2 * 5);
+      // Far fewer writes than requests; a refused request writes nothing.
+      expect(writes.n).toBeLessThanOrEqual(2 + Math.ceil(allowed / 5));
+      // A third instance, fresh: refused at its first request, having learnt the count.
+      expect(await make().take('mallory')).toBeGreaterThan(0);
+      // Another user is not touched.
+      expect(await make().take('alice')).toBe(0);
+    });
+  });
 });
