@@ -309,14 +309,20 @@ describe('the count a rollout heads for (status.desiredReplicas, what `rollout s
     expect((await getRc(`${name}-1`)).status.desiredReplicas).toBe(replicas);
   });
 
+  /** A DC of 3 (surge 1, none unavailable) whose second revision has taken its first step: 1 replica, none available yet. */
+  async function firstStep(name: string): Promise<ReplicationController> {
+    await createDc(name, { replicas: 3, strategy: { type: 'Rolling', rollingParams: { maxSurge: 1, maxUnavailable: 0 } } });
+    await rollOut(name);
+    await setEnv(name, 'b');
+    await reconcile(name);
+    await report(`${name}-2`, 0);
+    const rc = await getRc(`${name}-2`);
+    expect([rc.spec.replicas, rc.status.desiredReplicas]).toEqual([1, 3]);
+    return rc;
+  }
+
   it('a DC scaled up during the rollout: the next write of the new revision carries the new count', async () => {
-    await createDc('heads-up', { replicas: 3, strategy: { type: 'Rolling', rollingParams: { maxSurge: 1, maxUnavailable: 0 } } });
-    await rollOut('heads-up');
-    await setEnv('heads-up', 'b');
-    await reconcile('heads-up');
-    await report('heads-up-2', 0);
-    expect((await getRc('heads-up-2')).spec.replicas).toBe(1);
-    expect((await getRc('heads-up-2')).status.desiredReplicas).toBe(3);
+    await firstStep('heads-up');
 
     await changeDc('heads-up', (s) => ({ ...s, replicas: 5 }));
     await reconcile('heads-up');
@@ -327,13 +333,7 @@ describe('the count a rollout heads for (status.desiredReplicas, what `rollout s
   });
 
   it('a DC scaled down during the rollout: no write of its own; the next write the rollout makes of the new revision carries it', async () => {
-    await createDc('heads-down', { replicas: 3, strategy: { type: 'Rolling', rollingParams: { maxSurge: 1, maxUnavailable: 0 } } });
-    await rollOut('heads-down');
-    await setEnv('heads-down', 'b');
-    await reconcile('heads-down');
-    await report('heads-down-2', 0);
-    const before = await getRc('heads-down-2');
-    expect([before.spec.replicas, before.status.desiredReplicas]).toEqual([1, 3]);
+    const before = await firstStep('heads-down');
 
     await changeDc('heads-down', (s) => ({ ...s, replicas: 2 }));
     await reconcile('heads-down');
