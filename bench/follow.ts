@@ -83,8 +83,9 @@ async function follow(endpoint: string, how: 'polling' | 'push', opts: { logSeco
   push.sockets.send = async (c, m) => (notices++, send(c, m));
   const receive = push.service.receive.bind(push.service);
   push.service.receive = async (c, raw) => (sent++, receive(c, raw));
-  const connect = push.service.connect.bind(push.service);
-  push.service.connect = async (c, t) => (connections++, connect(c, t));
+  // Counted where every connection is opened: the API's own route calls open(), and so does connect() (the AWS push function).
+  const open = push.service.open.bind(push.service);
+  push.service.open = async (c, u) => (connections++, open(c, u));
   const ws = nodeStreams();
   // The API reads the log through its metered client; the builder writes it through its own.
   const logs = new DynamoBuildLogs({ client: apiClient, tableName });
@@ -140,7 +141,8 @@ async function follow(endpoint: string, how: 'polling' | 'push', opts: { logSeco
     // The rollout: its RC changes --steps times, two seconds apart, then completes.
     await setup.create({ kind: 'DeploymentConfig', metadata: { name: 'web', project: PROJECT }, spec: { replicas: opts.steps, selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.local/shop/web@sha256:1' }] } } }, status: { latestVersion: 1 } } as never);
     const rc = { kind: 'ReplicationController', project: PROJECT, name: 'web-1' };
-    await setup.create({ kind: 'ReplicationController', metadata: { name: 'web-1', project: PROJECT, labels: { deploymentconfig: 'web' }, annotations: { 'openshift.io/deployment-config.latest-version': '1' } }, spec: { replicas: opts.steps, selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'x' }] } } }, status: { phase: 'Running', availableReplicas: 0 } } as never);
+    // As the rollout's first write leaves it: Running, with the count it heads for (status.desiredReplicas).
+    await setup.create({ kind: 'ReplicationController', metadata: { name: 'web-1', project: PROJECT, labels: { deploymentconfig: 'web' }, annotations: { 'openshift.io/deployment-config.latest-version': '1' } }, spec: { replicas: opts.steps, selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'x' }] } } }, status: { phase: 'Running', availableReplicas: 0, desiredReplicas: opts.steps } } as never);
     requests = 0;
     const rolling = cli('rollout', 'status', 'dc/web', '-n', PROJECT);
     for (let i = 1; i <= opts.steps; i++) {

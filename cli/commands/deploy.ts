@@ -63,8 +63,18 @@ function applyEnv<T extends { name: string }>(env: T[], { set, unset }: { set: T
 }
 
 /**
+ * The replicas a revision's rollout heads for: as the rollout wrote them on the RC
+ * (status.desiredReplicas), or, for an RC made before they were recorded there, the DC's.
+ */
+async function desiredOf(rc: ApiObject, readDc: () => Promise<ApiObject>): Promise<number> {
+  const told = rc.status?.desiredReplicas;
+  return typeof told === 'number' ? told : ((await readDc()).spec?.replicas ?? 0);
+}
+
+/**
  * Follows the latest revision until it is Complete (resolves) or Failed (throws, exit 1), told
- * of each change to the DC's replication controllers by a watch.
+ * of each change to the DC's replication controllers by a watch; the DC is read once at the
+ * start (that it exists), and again at a step only for an RC that does not carry its count.
  */
 async function followRollout(ctx: Context, client: ApiClient, project: string, dc: string, pollMs: number): Promise<void> {
   let said = '';
@@ -90,8 +100,7 @@ async function followRollout(ctx: Context, client: ApiClient, project: string, d
       if (latest.status?.phase === 'Failed') {
         throw new CliError(`replication controller "${latest.metadata.name}" failed: ${latest.status.message ?? latest.status.reason ?? 'rollout failed'}`, `see \`berth describe dc ${dc} -n ${project}\` and \`berth get events -n ${project}\``);
       }
-      // The desired count as the revision was made (scaled since? the DC says).
-      const desired = (await client.get<ApiObject>(dcPath(project, dc)).catch(() => config)).spec?.replicas ?? 0;
+      const desired = await desiredOf(latest, () => client.get<ApiObject>(dcPath(project, dc)).catch(() => config));
       say(`Waiting for rollout to finish: ${latest.status?.availableReplicas ?? 0} of ${desired} updated replicas are available...`);
       return false;
     },

@@ -153,7 +153,8 @@ export function deploymentConfigReconciler(deps: DeploymentConfigReconcilerDeps)
     for (const rc of rcs) {
       const want = rc === running ? dc.spec.replicas : 0;
       if (rc.spec.replicas === want) continue;
-      await scaleRc(store, rc, want);
+      // The running revision tells the count it now heads for, in the same write.
+      await scaleRc(store, rc, want, rc === running ? { towards: want } : {});
       if (rc === running) await recordEvent(store, refOf(dc), { type: 'Normal', reason: 'ReplicationControllerScaled', message: `Scaled replication controller "${rc.metadata.name}" from ${rc.spec.replicas} to ${want}` }, now());
     }
   }

@@ -34,16 +34,34 @@ export interface PendingStatus {
 }
 
 /**
- * Sets an RC's spec.replicas (no write when it already is), reading it again if it changed since;
- * with `pending`, its status change in the same write.
+ * An RC's status telling the replicas its rollout heads for (status.desiredReplicas, which
+ * `rollout status` prints), or `status` itself when it already does or there is nothing to tell.
+ * Only ever added to a write the rollout makes anyway: never a write of its own.
  */
-export async function scaleRc(store: ObjectStore, rc: ReplicationController, replicas: number, pending?: PendingStatus): Promise<ReplicationController> {
+export function towards(status: ReplicationController['status'], desired: number | undefined): ReplicationController['status'] {
+  return desired === undefined || status.desiredReplicas === desired ? status : { ...status, desiredReplicas: desired };
+}
+
+export interface ScaleOptions {
+  /** A status change to write with the scale. */
+  pending?: PendingStatus;
+  /** The replicas the RC's rollout heads for, told in the same write (towards). */
+  towards?: number;
+}
+
+/**
+ * Sets an RC's spec.replicas (no write when it already is), reading it again if it changed since;
+ * with `pending`, its status change in the same write, and with `towards`, the count it heads for.
+ */
+export async function scaleRc(store: ObjectStore, rc: ReplicationController, replicas: number, opts: ScaleOptions = {}): Promise<ReplicationController> {
+  const { pending } = opts;
   const scaled = await retryOnConflict(async (i) => {
     const cur = i === 0 ? rc : await store.get<ReplicationController>(refOf(rc));
     if (!cur) return undefined;
     const status = pending?.status(cur);
     if (cur.spec.replicas === replicas && status === undefined) return cur;
-    const next = await store.update<ReplicationController>({ ...cur, spec: { ...cur.spec, replicas }, status: status ?? cur.status }, { status: status !== undefined });
+    const told = towards(status ?? cur.status, opts.towards);
+    const next = await store.update<ReplicationController>({ ...cur, spec: { ...cur.spec, replicas }, status: told }, { status: told !== cur.status });
     if (pending && status !== undefined) pending.written = true;
     return next;
   });
@@ -90,7 +108,7 @@ async function complete(ctx: RolloutContext): Promise<Result> {
   const latest = ctx.rcs.at(-1)!;
   // Over the RC as this pass listed it (no read again); one changed since is a conflict, then read.
   await patchStatus<ReplicationController>(ctx.store, refOf(latest), (cur) =>
-    inFlight(cur) ? { ...cur.status, phase: 'Complete', reason: undefined, message: undefined, completionTime: new Date(ctx.now).toISOString() } : undefined,
+    inFlight(cur) ? towards({ ...cur.status, phase: 'Complete', reason: undefined, message: undefined, completionTime: new Date(ctx.now).toISOString() }, ctx.dc.spec.replicas) : undefined,
   latest);
   await recordEvent(ctx.store, refOf(ctx.dc), { type: 'Normal', reason: 'RolloutComplete', message: `Rollout of "${latest.metadata.name}" complete` }, ctx.now);
   return {};
@@ -114,7 +132,7 @@ async function rollingPass(ctx: RolloutContext, starting?: PendingStatus): Promi
   if (step.done) return true;
   // Shrink first, then grow: the total asked for never passes the ceiling, even between writes.
   for (const rc of olds) await scaleRc(store, rc, step.oldReplicas[rc.metadata.name]!);
-  await scaleRc(store, latest, step.newReplicas, starting);
+  await scaleRc(store, latest, step.newReplicas, { pending: starting, towards: dc.spec.replicas });
   return false;
 }
 
@@ -128,7 +146,7 @@ async function recreatePass(ctx: RolloutContext, mid: LifecycleHook | undefined)
   const hook = await runHook(store, latest, 'mid', mid);
   if (hook !== 'done') return hook === 'failed' ? 'failed' : false;
   const fresh = (await store.get<ReplicationController>(refOf(latest))) ?? latest;
-  await scaleRc(store, fresh, dc.spec.replicas);
+  await scaleRc(store, fresh, dc.spec.replicas, { towards: dc.spec.replicas });
   return fresh.spec.replicas === dc.spec.replicas && availableOf(fresh) >= dc.spec.replicas;
 }
 
@@ -143,7 +161,7 @@ export async function advanceRollout(ctx: RolloutContext): Promise<Result> {
     // Start: stamp the start time, and cancel any earlier rollout still in flight. Pending is the
     // pre hook's phase: without one the rollout is Running from its first write.
     const phase = hooks.pre ? 'Pending' : 'Running';
-    const start: PendingStatus = { status: (cur) => ((cur.status.phase ?? 'New') === 'New' ? { ...cur.status, phase, startTime: new Date(now).toISOString() } : undefined) };
+    const start: PendingStatus = { status: (cur) => ((cur.status.phase ?? 'New') === 'New' ? towards({ ...cur.status, phase, startTime: new Date(now).toISOString() }, dc.spec.replicas) : undefined) };
     if (!hooks.pre && dc.spec.strategy.type === 'Rolling') starting = start;
     else latest = (await patchStatus<ReplicationController>(store, refOf(latest), start.status)) ?? latest;
     for (const rc of ctx.rcs.slice(0, -1).filter(inFlight)) {
@@ -162,7 +180,7 @@ export async function advanceRollout(ctx: RolloutContext): Promise<Result> {
   if (pre === 'running') return again;
   if (latest.status.phase === 'Pending') {
     // As written; read again only when someone else changed it first.
-    latest = (await patchStatus<ReplicationController>(store, refOf(latest), (cur) => (cur.status.phase === 'Pending' ? { ...cur.status, phase: 'Running' } : undefined), latest))
+    latest = (await patchStatus<ReplicationController>(store, refOf(latest), (cur) => (cur.status.phase === 'Pending' ? towards({ ...cur.status, phase: 'Running' }, dc.spec.replicas) : undefined), latest))
       ?? (await store.get<ReplicationController>(refOf(latest))) ?? latest;
   }
   // The latest RC as listed at the start of this pass, or as it was just written: a stale one costs a conflict and a read.

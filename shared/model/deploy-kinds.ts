@@ -220,6 +220,13 @@ export const replicationControllerStatus = z.object({
   replicas: z.number().int().default(0),
   readyReplicas: z.number().int().default(0),
   availableReplicas: z.number().int().default(0),
+  /**
+   * The DeploymentConfig's replicas this revision's rollout heads for, as the rollout last wrote
+   * them with its own writes of the RC (Kubernetes keeps it in a ReplicaSet's
+   * deployment.kubernetes.io/desired-replicas annotation); spec.replicas is where it is now.
+   * Absent on an RC made before it was recorded.
+   */
+  desiredReplicas: z.number().int().optional(),
   observedGeneration: z.number().int().optional(),
   reason: z.string().optional(),
   message: z.string().optional(),

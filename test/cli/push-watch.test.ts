@@ -37,6 +37,42 @@ async function quietRollout(h: PushCli): Promise<{ run: Promise<{ code: number; 
 /** Whether the CLI polls while nothing changes: 16 requests within 20 s, which a CLI waiting on a push notice (25 s) never makes. */
 const polls = async (h: PushCli) => until('polling every 50 ms', async () => h.requests.length > 15, 20_000).then(() => true);
 
+/**
+ * Follows revision 1 of a new DC `name` (3 replicas) through three steps, the test playing the
+ * rollout's writes: Running with 0, 1 then 2 replicas available (each with status.desiredReplicas
+ * when `told`), then Complete; each step once the CLI has read the one before. Returns what it
+ * printed and its reads of the DC.
+ */
+async function followSteps(h: PushCli, name: string, told: boolean): Promise<{ stdout: string; dcReads: number }> {
+  const made = await h.api.call('POST', `/api/v1/projects/${PROJECT}/deploymentconfigs`, h.api.adminToken, {
+    metadata: { name },
+    spec: { replicas: 3, selector: { deploymentconfig: name }, template: { metadata: { labels: { deploymentconfig: name } }, spec: { containers: [{ name: 'web', image: 'registry.local/web@sha256:aaa' }] } } },
+  });
+  expect(made.status).toBe(201);
+  expect((await h.berth(['rollout', 'latest', `dc/${name}`])).code).toBe(0);
+  const rc = { kind: 'ReplicationController', project: PROJECT, name: `${name}-1` };
+  const step = (status: Partial<ReplicationController['status']>) =>
+    patchStatus<ReplicationController>(h.api.store, rc, (cur) => ({ ...cur.status, ...(told ? { desiredReplicas: 3 } : {}), ...status }));
+  const watchReads = () => h.requests.filter((r) => r.includes('/replicationcontrollers?') && r.includes('resourceVersion=')).length;
+  await step({ phase: 'Running', availableReplicas: 0 });
+  h.requests.length = 0;
+  const run = h.berth(['rollout', 'status', `dc/${name}`, '--poll-interval', '50']);
+  await until('the first watch from a cursor', async () => watchReads() > 0, 15_000);
+  for (const available of [1, 2]) {
+    const before = watchReads();
+    await step({ availableReplicas: available });
+    await until(`the step to ${available} read`, async () => watchReads() > before, 15_000);
+    await sleep(300);
+  }
+  await step({ phase: 'Complete', availableReplicas: 3 });
+  const r = await run;
+  expect(r.code).toBe(0);
+  return { stdout: r.stdout, dcReads: h.requests.filter((r) => r === `GET /api/v1/projects/${PROJECT}/deploymentconfigs/${name}`).length };
+}
+
+const THREE_STEPS = (rc: string) =>
+  [0, 1, 2].map((n) => `Waiting for rollout to finish: ${n} of 3 updated replicas are available...\n`).join('') + `replication controller "${rc}" successfully rolled out\n`;
+
 async function completeRevision(h: PushCli): Promise<number> {
   await patchStatus<ReplicationController>(h.api.store, { kind: 'ReplicationController', project: PROJECT, name: 'web-1' }, (rc) => ({ ...rc.status, phase: 'Complete', availableReplicas: 1 }));
   return Date.now();
@@ -99,6 +135,21 @@ describe('with push connections offered', () => {
     expect(r).toEqual({ code: 0, stdout: 'Cloning ...\n---> Installing ...\n---> Pushing ...\n', stderr: `build "${name}" Complete\n` });
     expect(h.upgrades).toEqual([PUSH_PATH]);
     expect(h.requests.length).toBeLessThanOrEqual(9);
+  });
+
+  it('rollout status takes the count from a revision that carries it: the DC is read once, at the start, not at each step', async () => {
+    const { stdout, dcReads } = await followSteps(h, 'told', true);
+
+    expect(stdout).toBe(THREE_STEPS('told-1'));
+    expect(dcReads).toBe(1);
+  });
+
+  it('rollout status reads the DC at each step for a revision made before the count was recorded, printing the same', async () => {
+    const { stdout, dcReads } = await followSteps(h, 'untold', false);
+
+    expect(stdout).toBe(THREE_STEPS('untold-1'));
+    // Once at the start, and once for each of the three steps printed.
+    expect(dcReads).toBe(4);
   });
 });
 

@@ -284,6 +284,83 @@ describe('Rolling', () => {
   });
 });
 
+describe('the count a rollout heads for (status.desiredReplicas, what `rollout status` prints)', () => {
+  it.each([
+    ['Rolling', 1],
+    ['Rolling', 3],
+    ['Recreate', 3],
+  ] as const)('%s, %i replicas: the new revision carries it from the rollout\'s first write of it to Complete', async (type, replicas) => {
+    const name = `heads-${type.toLowerCase()}-${replicas}`;
+    await createDc(name, { replicas, strategy: { type } });
+    await rollOut(name);
+    await setEnv(name, 'b');
+    const seen: (number | undefined)[] = [];
+    for (let i = 0; i < 40; i++) {
+      await reconcile(name);
+      const latest = await getRc(`${name}-2`);
+      // Once the rollout has written the revision (Running), it carries the count.
+      if (latest.status.phase !== 'New') seen.push(latest.status.desiredReplicas);
+      if (latest.status.phase === 'Complete') break;
+      for (const rc of await rcsOf(name)) await report(rc.metadata.name);
+    }
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.every((n) => n === replicas)).toBe(true);
+    expect((await getRc(`${name}-2`)).status).toMatchObject({ phase: 'Complete', desiredReplicas: replicas });
+    expect((await getRc(`${name}-1`)).status.desiredReplicas).toBe(replicas);
+  });
+
+  /** A DC of 3 (surge 1, none unavailable) whose second revision has taken its first step: 1 replica, none available yet. */
+  async function firstStep(name: string): Promise<ReplicationController> {
+    await createDc(name, { replicas: 3, strategy: { type: 'Rolling', rollingParams: { maxSurge: 1, maxUnavailable: 0 } } });
+    await rollOut(name);
+    await setEnv(name, 'b');
+    await reconcile(name);
+    await report(`${name}-2`, 0);
+    const rc = await getRc(`${name}-2`);
+    expect([rc.spec.replicas, rc.status.desiredReplicas]).toEqual([1, 3]);
+    return rc;
+  }
+
+  it('a DC scaled up during the rollout: the next write of the new revision carries the new count', async () => {
+    await firstStep('heads-up');
+
+    await changeDc('heads-up', (s) => ({ ...s, replicas: 5 }));
+    await reconcile('heads-up');
+
+    const grown = await getRc('heads-up-2');
+    expect(grown.spec.replicas).toBe(3);
+    expect(grown.status.desiredReplicas).toBe(5);
+  });
+
+  it('a DC scaled down during the rollout: no write of its own; the next write the rollout makes of the new revision carries it', async () => {
+    const before = await firstStep('heads-down');
+
+    await changeDc('heads-down', (s) => ({ ...s, replicas: 2 }));
+    await reconcile('heads-down');
+
+    // This pass shrank the old revision only: the new one is not written for the count alone.
+    expect((await getRc('heads-down-1')).spec.replicas).toBe(2);
+    const untouched = await getRc('heads-down-2');
+    expect(untouched.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(untouched.status.desiredReplicas).toBe(3);
+
+    // Then, as its pods become available, the rollout's next scale of it carries the new count.
+    for (let i = 0; i < 40; i++) {
+      for (const rc of await rcsOf('heads-down')) await report(rc.metadata.name);
+      const was = await getRc('heads-down-2');
+      await reconcile('heads-down');
+      const now = await getRc('heads-down-2');
+      if (now.spec.replicas !== was.spec.replicas) {
+        expect(now.status.desiredReplicas).toBe(2);
+        break;
+      }
+      expect(now.status.desiredReplicas).toBe(3);
+      expect(i).toBeLessThan(39);
+    }
+    expect((await rollOut('heads-down')).status).toMatchObject({ phase: 'Complete', desiredReplicas: 2 });
+  });
+});
+
 describe('Recreate', () => {
   it('scales the old revision to 0, waits for its pods to go, runs the mid hook, then scales the new one up', async () => {
     const mid = { failurePolicy: 'Abort', execNewPod: { command: ['./migrate'] } };
