@@ -17,6 +17,8 @@ let browser: Browser;
 /** What a page asked of the server, and what its WebSocket sent and was sent. */
 interface Seen {
   requests: string[];
+  /** Requests sent and not yet finished. */
+  open: number;
   sockets: string[];
   sent: string[];
   received: string[];
@@ -24,8 +26,10 @@ interface Seen {
 
 async function signedInPage(): Promise<{ page: Page; seen: Seen }> {
   const page = await (await browser.newContext()).newPage();
-  const seen: Seen = { requests: [], sockets: [], sent: [], received: [] };
-  page.on('request', (r) => seen.requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
+  const seen: Seen = { requests: [], open: 0, sockets: [], sent: [], received: [] };
+  page.on('request', (r) => (seen.requests.push(`${r.method()} ${new URL(r.url()).pathname}`), seen.open++));
+  page.on('requestfinished', () => seen.open--);
+  page.on('requestfailed', () => seen.open--);
   page.on('websocket', (ws) => {
     seen.sockets.push(ws.url());
     ws.on('framesent', (f) => seen.sent.push(String(f.payload)));
@@ -77,6 +81,7 @@ describe('the console where the server cannot hold a request', () => {
     expect(count(seen, overview) - asked).toBeLessThanOrEqual(2);
 
     // Nothing changes for 6 s: nothing is asked (a poll every 2 s would have asked three times).
+    await expect.poll(() => seen.open, { timeout: 15_000 }).toBe(0);
     const quiet = count(seen, overview);
     await page.waitForTimeout(6_000);
     expect(count(seen, overview)).toBe(quiet);
@@ -98,6 +103,9 @@ describe('the console where the server cannot hold a request', () => {
     const before = reads();
     await logs.append(ref, 'Installing flask\n');
     await expect.poll(() => log.textContent(), { timeout: 15_000 }).toBe('Receiving source\nInstalling flask\n');
+    // A read that brought text is followed by one more at once (there may be more than one read
+    // gives); once that has come back empty, the page waits to be told.
+    await expect.poll(() => reads() >= before + 2 && seen.open === 0, { timeout: 15_000 }).toBe(true);
     // Quiet for 5 s while the build runs: no read (asking every second would have read five times).
     const quiet = reads();
     await page.waitForTimeout(5_000);
