@@ -111,11 +111,12 @@ export async function followBuild(ctx: Context, client: ApiClient, project: stri
     if (more) continue;
     // The phase is read before the log, so a terminal phase with nothing more to read means the log is whole.
     if (isFinished(phase)) break;
-    // Log text carried by notices is printed as it comes; anything else told (the build changed,
-    // a notice without its text, text not from where this log is) means a read.
+    // Log text carried by notices is printed as it comes, and builds carried that do not end this
+    // one are passed over; anything else told (the build finished or went, a notice without what
+    // changed, text not from where this log is) means a read.
     for (;;) {
       const told = await waitForChange(client, push, changes, pollMs);
-      if (!told || told.paths.length) break;
+      if (!told || told.paths.length || told.carried.some((c) => c.gone.includes(name) || c.objects.some((o) => o.metadata.name === name && isFinished(o.status?.phase)))) break;
       const printed = printPieces((bytes) => out.write(bytes), told.pieces, offset);
       offset = printed.offset;
       if (!printed.whole) break;

@@ -6,7 +6,7 @@
 // because of its push connection. The WebSocket library is loaded only when one is opened.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type WebSocket from 'ws';
-import type { ApiClient } from './client.ts';
+import type { ApiClient, ApiObject } from './client.ts';
 
 /** How long a wait on a notice lasts before the caller reads anyway (a notice lost on the way costs this much). */
 export const PUSH_FALLBACK_MS = 25_000;
@@ -22,6 +22,8 @@ interface Message {
   message?: string;
   offset?: number;
   text?: string;
+  objects?: unknown;
+  gone?: unknown;
 }
 
 /** A build log's text a notice carried, appended at `offset` (bytes). */
@@ -31,10 +33,26 @@ export interface Piece {
   text: string;
 }
 
-/** What a wait was told: the paths changed with nothing carried (read them), and the log text carried. */
+/** A list's objects a notice carried: those written, as the list's watch shows them, and the names of those removed. */
+export interface Carried {
+  path: string;
+  objects: ApiObject[];
+  gone: string[];
+}
+
+/** What a wait was told: the paths changed with nothing carried (read them), the log text and the objects carried, in the order they came. */
 export interface Told {
   paths: string[];
   pieces: Piece[];
+  carried: Carried[];
+}
+
+/** The objects a notice carries, if it carries them in the shape the platform sends. */
+function carriedOf(m: Message & { path: string }): Carried | undefined {
+  const { objects, gone } = m;
+  if (!Array.isArray(objects) || !Array.isArray(gone) || !gone.every((n) => typeof n === 'string')) return undefined;
+  const named = (o: unknown): o is ApiObject => typeof (o as ApiObject | null)?.metadata?.name === 'string' && typeof (o as ApiObject).metadata.resourceVersion === 'string';
+  return objects.every(named) ? { path: m.path, objects, gone } : undefined;
 }
 
 interface Asked {
@@ -76,6 +94,8 @@ export class PushConnection {
   private readonly arrived = new Set<string>();
   /** Log text notices carried, not yet taken. */
   private readonly pieces: Piece[] = [];
+  /** Objects notices carried, not yet taken. */
+  private readonly carried: Carried[] = [];
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -114,15 +134,15 @@ export class PushConnection {
     return (await this.told(paths, timeoutMs)) !== undefined;
   }
 
-  /** As `next`, with what was told: the paths changed, and the log text notices carried. */
+  /** As `next`, with what was told: the paths changed, and the log text and objects notices carried. */
   told(paths: string[], timeoutMs: number): Promise<Told | undefined> {
     const take = (): Told | undefined => {
       const changed = paths.filter((p) => this.arrived.has(p));
-      const pieces = this.pieces.filter((p) => paths.includes(p.path));
-      if (!changed.length && !pieces.length) return undefined;
+      const pieces = takeOf(this.pieces, paths);
+      const carried = takeOf(this.carried, paths);
+      if (!changed.length && !pieces.length && !carried.length) return undefined;
       for (const p of paths) this.arrived.delete(p);
-      this.pieces.splice(0, this.pieces.length, ...this.pieces.filter((p) => !paths.includes(p.path)));
-      return { paths: changed, pieces };
+      return { paths: changed, pieces, carried };
     };
     const now = take();
     if (now) return Promise.resolve(now);
@@ -207,7 +227,9 @@ export class PushConnection {
       return;
     }
     if (m.type === 'changed' && m.path) {
+      const carried = carriedOf({ ...m, path: m.path });
       if (typeof m.text === 'string' && typeof m.offset === 'number') this.pieces.push({ path: m.path, offset: m.offset, text: m.text });
+      else if (carried) this.carried.push(carried);
       else this.arrived.add(m.path);
       for (const w of [...this.waiters]) w();
     } else if (m.type === 'watching' && m.path) {
@@ -233,6 +255,13 @@ export class PushConnection {
     for (const a of [...this.asked.values()]) a.settle(err);
     for (const w of [...this.waiters]) w();
   }
+}
+
+/** Takes out of `queue` what was told of `paths`, in order. */
+function takeOf<T extends { path: string }>(queue: T[], paths: string[]): T[] {
+  const taken = queue.filter((q) => paths.includes(q.path));
+  queue.splice(0, queue.length, ...queue.filter((q) => !paths.includes(q.path)));
+  return taken;
 }
 
 /**

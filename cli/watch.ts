@@ -5,13 +5,17 @@
 // deletion shows as one. A server that does not hold requests (on Lambda, where holding is
 // billed) answers at once; then the client waits on its push connection for a notice that the
 // path changed (cli/push.ts) where the answer offers one (header X-Berth-Push), else `pollMs`
-// between empty answers.
+// between empty answers. A notice that carries the changed objects (kinds the API shows as
+// stored) is applied as a watch answer would be, filtered here by the target's label selector and
+// name, without a request; the list is read only after a notice without them, after 25 s without
+// any, or on a 410.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { matchesSelector, parseSelector } from '../shared/model/label-selector.ts';
 import { PUSH_HEADER } from '../shared/push/topics.ts';
 import type { ApiClient, ApiObject } from './client.ts';
 import { objectTable } from './columns.ts';
 import type { Context } from './context.ts';
-import { waitForChange } from './push.ts';
+import { waitForChange, type Carried } from './push.ts';
 
 /** How long the CLI asks the server to hold one watch request. */
 export const WATCH_SECONDS = 25;
@@ -78,13 +82,60 @@ export async function watchUntil(client: ApiClient, target: WatchTarget, onStep:
       initial = false;
       if (await onStep(step)) return;
       // Told (or, polling, a poll interval) before asking again: a notice that came meanwhile ends the wait at once.
-      if (answersAtOnce) await waitForChange(client, res.headers.get(PUSH_HEADER), [target.path], pollMs);
+      if (answersAtOnce && (await untilRead(client, res.headers.get(PUSH_HEADER), target, objects, onStep, pollMs))) return;
     } else if (Date.now() - asked < (WATCH_SECONDS * 1000) / 2) {
       // Answered empty long before the time asked: this server does not hold watches.
       answersAtOnce = true;
-      await waitForChange(client, res.headers.get(PUSH_HEADER), [target.path], pollMs);
+      if (await untilRead(client, res.headers.get(PUSH_HEADER), target, objects, onStep, pollMs)) return;
     }
   }
+}
+
+/**
+ * Waits to be told of changes, applying the objects notices carry (each change an `onStep`)
+ * until a read is wanted: a notice without them, none for PUSH_FALLBACK_MS, no push connection.
+ * True when `onStep` said it is done.
+ */
+async function untilRead(client: ApiClient, where: string | null, target: WatchTarget, objects: Map<string, ApiObject>, onStep: (step: WatchStep) => boolean | Promise<boolean>, pollMs: number): Promise<boolean> {
+  for (;;) {
+    const told = await waitForChange(client, where, [target.path], pollMs);
+    if (!told || told.paths.length || !told.carried.length) return false;
+    const step = applyCarried(objects, told.carried, target);
+    if ((step.changed.length || step.gone.length) && (await onStep(step))) return true;
+  }
+}
+
+/**
+ * Applies what notices carried, in order, to the objects known: an object of the target (its
+ * name, its label selector) in a version not yet known is added or changed; one removed, or no
+ * longer matching the selector, is gone.
+ */
+export function applyCarried(objects: Map<string, ApiObject>, carried: Carried[], target: WatchTarget): WatchStep {
+  const wanted = parseSelector(target.labelSelector);
+  const changed = new Map<string, ApiObject>();
+  const gone = new Set<string>();
+  const drop = (name: string) => {
+    if (!objects.delete(name)) return;
+    changed.delete(name);
+    gone.add(name);
+  };
+  for (const c of carried) {
+    for (const o of c.objects) {
+      const name = o.metadata.name;
+      if (target.name !== undefined && name !== target.name) continue;
+      if (!matchesSelector(o.metadata.labels, wanted)) {
+        drop(name);
+        continue;
+      }
+      if (objects.get(name)?.metadata.resourceVersion === o.metadata.resourceVersion) continue;
+      objects.set(name, o);
+      gone.delete(name);
+      changed.delete(name);
+      changed.set(name, o);
+    }
+    for (const name of c.gone) drop(name);
+  }
+  return { objects, changed: [...changed.values()], gone: [...gone] };
 }
 
 /** Prints, after the first table, the rows of objects added or changed and a line for each one deleted. */

@@ -15,6 +15,7 @@ import type { UpgradeWebSocket } from 'hono/ws';
 import type { RegistryDeps } from '../registry/types.ts';
 import type { ImageImportTasks } from '../registry/import-tasks.ts';
 import type { PushCredentialIssuer } from '../registry/push-credentials.ts';
+import type { SealedKind } from '../secrets/codecs.ts';
 
 /**
  * Turns a kind's spec into its stored form and back, for fields that must not be stored in
@@ -40,8 +41,8 @@ export interface ApiDeps {
   store: ObjectStore;
   identity: Identity;
   logger?: Logger;
-  /** Per kind, how its spec is sealed at rest (see SpecCodec). */
-  codecs?: Partial<Record<string, SpecCodec>>;
+  /** Per kind, how its spec is sealed at rest (see SpecCodec); only the kinds listed as sealed (shared/secrets/codecs.ts). */
+  codecs?: Partial<Record<SealedKind, SpecCodec>>;
   /** Build logs and uploaded sources; the build routes are served when given. */
   builds?: {
     logs: BuildLogs;

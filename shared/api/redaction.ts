@@ -8,6 +8,9 @@ import type { ApiDeps } from './env.ts';
 
 const REDACTORS: Partial<Record<string, (spec: unknown) => unknown>> = { BuildConfig: redactTriggerSecrets };
 
+/** The kinds some readers are shown redacted (shared/api/shown.ts). */
+export const REDACTED_KINDS: readonly string[] = Object.keys(REDACTORS);
+
 /** How a kind's spec is shown to readers who may not change it; undefined when whole. */
 export const redactFor = (kind: string): ((spec: unknown) => unknown) | undefined => REDACTORS[kind];
 

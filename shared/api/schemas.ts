@@ -101,7 +101,4 @@ export const ProjectParam = z.object({ project: dnsName });
 export const NameParam = z.object({ name: z.string().min(1).max(253) });
 export const ProjectNameParam = ProjectParam.extend({ name: z.string().min(1).max(253) });
 
-export function parseSelector(selector: string | undefined): Record<string, string> | undefined {
-  if (!selector) return undefined;
-  return Object.fromEntries(selector.split(',').map((pair) => pair.split('=') as [string, string]));
-}
+export { parseSelector } from '../model/label-selector.ts';

@@ -4,10 +4,12 @@
 // held is billed, docs/cost.md, "Watches"). The same service runs behind API Gateway's WebSocket
 // API on AWS and behind the local API's WebSocket route.
 //
-// A notice carries no object, only the path: whatever the client then reads is authorised by the
-// API as any read. The watcher's right to read the path is checked when it subscribes and again
-// before each notice (a batch of changes checks each watcher once), so a user who lost the
-// project is told nothing more, not even that something changed.
+// A notice names the path, and may carry what reading it would give (a log's new text, a list's
+// changed objects of a kind the API shows as stored: shared/push/changes.ts); otherwise the client
+// reads through the API, which authorises that read as any other. The watcher's right to read the
+// path is checked when it subscribes and again before each notice (a batch of changes checks each
+// watcher once), so a user who lost the project is told nothing more, not even that something
+// changed, and is never sent what the notice would have carried.
 import type { Logger } from 'pino';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { Verb } from '../auth/rbac.ts';
@@ -112,17 +114,16 @@ export class PushService {
 
   /** Tells every connection watching one of these topics, and allowed to read it still, that it changed. */
   async notify(changes: Change[]): Promise<void> {
-    // By project, each topic with what the notice carries (a build log's new text).
-    const byProject = new Map<string, Map<string, Change['log']>>();
-    for (const c of changes) byProject.set(c.project, (byProject.get(c.project) ?? new Map()).set(c.topic, c.log));
+    // By project, each topic's change (with what its notice carries).
+    const byProject = new Map<string, Map<string, Change>>();
+    for (const c of changes) byProject.set(c.project, (byProject.get(c.project) ?? new Map()).set(c.topic, c));
     await eachLimited([...byProject], 8, async ([project, topics]) => {
       const watchers = (await this.opts.subscriptions.watchersOf(project)).filter((w) => topics.has(w.topic));
       if (!watchers.length) return;
       const mayRead = this.rightsOf(project);
       await eachLimited(watchers, 16, async (w) => {
         if (!(await mayRead(w))) return;
-        const log = topics.get(w.topic);
-        const outcome = await this.opts.sender.send(w.connection, { type: 'changed', path: topicPath({ project, topic: w.topic }), ...(log ? { offset: log.offset, text: log.text } : {}) });
+        const outcome = await this.opts.sender.send(w.connection, noticeOf(topics.get(w.topic)!));
         if (outcome === 'gone') await this.opts.subscriptions.disconnect(w.connection);
       });
     });
@@ -149,6 +150,14 @@ export class PushService {
       return ok;
     };
   }
+}
+
+/** The notice of one change: its path, and what it carries. */
+function noticeOf(c: Change): PushMessage {
+  const path = topicPath(c);
+  if (c.log) return { type: 'changed', path, offset: c.log.offset, text: c.log.text };
+  if (c.carried) return { type: 'changed', path, objects: c.carried.objects, gone: c.carried.gone };
+  return { type: 'changed', path };
 }
 
 /**

@@ -1,8 +1,9 @@
 // What a push connection watches, and which changes concern it. A topic is a path the API
 // serves: a kind's list in a project (`/api/v1/projects/<p>/pods`), a project's overview
 // (`/api/v1/projects/<p>/overview`: any of the kinds it shows) or a build's log
-// (`/api/v1/projects/<p>/builds/<name>/log`). A notice says only that the path has something new;
-// the client reads it through the API, which authorises that read as any other.
+// (`/api/v1/projects/<p>/builds/<name>/log`). A notice says that the path has something new, and
+// may carry what a read would give (shared/push/changes.ts); else the client reads it through the
+// API, which authorises that read as any other.
 import { KIND_NAMES, type Category } from '../model/kind-names.ts';
 import type { Verb } from '../auth/rbac.ts';
 import { OVERVIEW_KINDS } from '../overview/shown.ts';
@@ -26,14 +27,21 @@ export type PushRequest = { watch: string } | { unwatch: string };
 export type PushMessage =
   | { type: 'watching'; path: string }
   | { type: 'unwatched'; path: string }
-  /** Something on the path changed; a build log's notice may carry the text appended at `offset` (bytes). */
-  | { type: 'changed'; path: string; offset?: number; text?: string }
+  /**
+   * Something on the path changed. A build log's notice may carry the text appended at `offset`
+   * (bytes); a list's may carry the objects written, as its watch shows them, and the names of
+   * those removed (`objects` and `gone` together, either possibly empty).
+   */
+  | { type: 'changed'; path: string; offset?: number; text?: string; objects?: object[]; gone?: string[] }
   | { type: 'error'; path?: string; status: number; message: string };
 
 const NAME = '[a-z0-9](?:[-a-z0-9]*[a-z0-9])?';
 const TOPIC_PATH = new RegExp(`^/api/v1/projects/(${NAME})/([a-z]+)(?:/(${NAME}(?:\\.${NAME})*)/log)?$`);
 const PLURALS = new Map<string, Category>((KIND_NAMES as readonly { plural: string; category: Category; scope: string }[]).filter((k) => k.scope === 'project').map((k) => [k.plural, k.category]));
 const KIND_PLURALS = new Map<string, string>((KIND_NAMES as readonly { kind: string; plural: string }[]).map((k) => [k.kind, k.plural]));
+
+/** The plural a kind's list is watched by (`pods` for Pod); undefined for a kind with no list. */
+export const pluralOfKind = (kind: string): string | undefined => KIND_PLURALS.get(kind);
 
 export const topicPath = (t: Topic): string => `/api/v1/projects/${t.project}/${t.topic}`;
 
@@ -68,7 +76,7 @@ export function topicsOfKeys(keys: Iterable<ItemKey>): Topic[] {
       continue;
     }
     const ref = refOfKey(key);
-    const plural = ref?.project ? KIND_PLURALS.get(ref.kind) : undefined;
+    const plural = ref?.project ? pluralOfKind(ref.kind) : undefined;
     if (ref?.project && plural) add({ project: ref.project, topic: plural });
     if (ref?.project && OVERVIEW_KINDS.has(ref.kind)) add({ project: ref.project, topic: OVERVIEW });
   }

@@ -514,3 +514,12 @@ export function decode(item: Item): BerthObject {
   if (doc?.S === undefined) throw new Error('stored item has no document');
   return JSON.parse(doc.S) as BerthObject;
 }
+
+/**
+ * The object a stream record's NewImage holds. In the Lambda event a binary attribute is base64
+ * text; the local stream poller hands it on as bytes.
+ */
+export function decodeStreamImage(image: Record<string, { S?: string; B?: string | Uint8Array }>): BerthObject {
+  const doc = image.doc;
+  return decode({ doc: typeof doc?.B === 'string' ? { B: Buffer.from(doc.B, 'base64') } : (doc as AttributeValue) });
+}

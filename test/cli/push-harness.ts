@@ -9,6 +9,7 @@ import { DynamoBuildLogs } from '../../shared/builds/dynamo-logs.ts';
 import { StreamPoller } from '../../shared/local/stream-poller.ts';
 import { localPush, type LocalPush } from '../../shared/push/local.ts';
 import type { Watcher } from '../../shared/push/subscriptions.ts';
+import type { PushMessage } from '../../shared/push/topics.ts';
 import { createStreamHandler } from '../../shared/reconcile/stream.ts';
 import { PYTHON } from './build-harness.ts';
 import { startCli, type CliHarness } from './harness.ts';
@@ -20,13 +21,19 @@ export interface PushCli extends CliHarness {
   upgrades: string[];
   logs: DynamoBuildLogs;
   push: LocalPush;
+  /** Every notice sent on a push connection, as sent. */
+  notices: PushMessage[];
   /** The connections watching something in `project`, as the table has them. */
   watchers(project: string): Promise<Watcher[]>;
   stop(): Promise<void>;
 }
 
-/** `pushAt`: what X-Berth-Push says (PUSH_PATH where the route is), or nothing: no push offered. */
-export async function startPushCli(pushAt?: string): Promise<PushCli> {
+/**
+ * `pushAt`: what X-Berth-Push says (PUSH_PATH where the route is), or nothing: no push offered.
+ * `pathOnly`: lists' notices are sent without the objects they carry, as the platform sends a
+ * notice too large for one message or of a kind it does not carry.
+ */
+export async function startPushCli(pushAt?: string, opts: { pathOnly?: boolean } = {}): Promise<PushCli> {
   const requests: string[] = [];
   const upgrades: string[] = [];
   const ws = nodeStreams();
@@ -67,12 +74,20 @@ export async function startPushCli(pushAt?: string): Promise<PushCli> {
         server,
       ),
   );
+  const notices: PushMessage[] = [];
+  const send = push.sockets.send.bind(push.sockets);
+  push.sockets.send = (connection, message) => {
+    const sent = opts.pathOnly && message.type === 'changed' && message.objects ? { type: 'changed' as const, path: message.path } : message;
+    notices.push(sent);
+    return send(connection, sent);
+  };
   const streamsClient = new DynamoDBStreamsClient({ endpoint: h.api.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const poller = new StreamPoller({ client: streamsClient, streamArn: h.api.streamArn, handler: createStreamHandler([], { push: push.service }) });
   await poller.start();
   return Object.assign(h, {
     requests,
     upgrades,
+    notices,
     logs,
     push,
     watchers: (project: string) => push.subscriptions.watchersOf(project),

@@ -40,10 +40,11 @@ const polls = async (h: PushCli) => until('polling every 50 ms', async () => h.r
 /**
  * Follows revision 1 of a new DC `name` (3 replicas) through three steps, the test playing the
  * rollout's writes: Running with 0, 1 then 2 replicas available (each with status.desiredReplicas
- * when `told`), then Complete; each step once the CLI has read the one before. Returns what it
- * printed and its reads of the DC.
+ * when `told`), then Complete; each step once the CLI has been told of the one before (and has
+ * read it, when its notice carried nothing). Returns what it printed, its reads of the DC, and
+ * its reads of the RCs once it was watching them.
  */
-async function followSteps(h: PushCli, name: string, told: boolean): Promise<{ stdout: string; dcReads: number }> {
+async function followSteps(h: PushCli, name: string, told: boolean): Promise<{ stdout: string; dcReads: number; rcReads: number }> {
   const made = await h.api.call('POST', `/api/v1/projects/${PROJECT}/deploymentconfigs`, h.api.adminToken, {
     metadata: { name },
     spec: { replicas: 3, selector: { deploymentconfig: name }, template: { metadata: { labels: { deploymentconfig: name } }, spec: { containers: [{ name: 'web', image: 'registry.local/web@sha256:aaa' }] } } },
@@ -53,21 +54,28 @@ async function followSteps(h: PushCli, name: string, told: boolean): Promise<{ s
   const rc = { kind: 'ReplicationController', project: PROJECT, name: `${name}-1` };
   const step = (status: Partial<ReplicationController['status']>) =>
     patchStatus<ReplicationController>(h.api.store, rc, (cur) => ({ ...cur.status, ...(told ? { desiredReplicas: 3 } : {}), ...status }));
-  const watchReads = () => h.requests.filter((r) => r.includes('/replicationcontrollers?') && r.includes('resourceVersion=')).length;
+  const rcPath = `/api/v1/projects/${PROJECT}/replicationcontrollers`;
+  const watchReads = () => h.requests.filter((r) => r.startsWith(`GET ${rcPath}?`) && r.includes('resourceVersion=')).length;
   await step({ phase: 'Running', availableReplicas: 0 });
   h.requests.length = 0;
   const run = h.berth(['rollout', 'status', `dc/${name}`, '--poll-interval', '50']);
-  await until('the first watch from a cursor', async () => watchReads() > 0, 15_000);
+  await until('the RCs watched', async () => (await h.watchers(PROJECT)).some((w) => w.topic === 'replicationcontrollers'), 15_000);
+  // The read that follows subscribing, then nothing until told.
+  await until('the read after subscribing', async () => watchReads() > 1, 15_000);
+  await sleep(300);
+  const watching = watchReads();
   for (const available of [1, 2]) {
-    const before = watchReads();
-    await step({ availableReplicas: available });
-    await until(`the step to ${available} read`, async () => watchReads() > before, 15_000);
+    const before = { reads: watchReads(), notices: h.notices.length };
+    const written = await step({ availableReplicas: available });
+    const notice = await until(`the step to ${available} told`, async () =>
+      h.notices.slice(before.notices).find((m) => m.type === 'changed' && m.path === rcPath && (!m.objects || m.objects.some((o) => (o as { metadata: { resourceVersion: string } }).metadata.resourceVersion === written!.metadata.resourceVersion))), 15_000);
+    if (notice.type === 'changed' && !notice.objects) await until(`the step to ${available} read`, async () => watchReads() > before.reads, 15_000);
     await sleep(300);
   }
   await step({ phase: 'Complete', availableReplicas: 3 });
   const r = await run;
   expect(r.code).toBe(0);
-  return { stdout: r.stdout, dcReads: h.requests.filter((r) => r === `GET /api/v1/projects/${PROJECT}/deploymentconfigs/${name}`).length };
+  return { stdout: r.stdout, dcReads: h.requests.filter((r) => r === `GET /api/v1/projects/${PROJECT}/deploymentconfigs/${name}`).length, rcReads: watchReads() - watching };
 }
 
 const THREE_STEPS = (rc: string) =>
@@ -137,11 +145,12 @@ describe('with push connections offered', () => {
     expect(h.requests.length).toBeLessThanOrEqual(9);
   });
 
-  it('rollout status takes the count from a revision that carries it: the DC is read once, at the start, not at each step', async () => {
-    const { stdout, dcReads } = await followSteps(h, 'told', true);
+  it('rollout status takes the count from a revision that carries it, and each step from the notice that carries the RC: the DC is read once, the RCs not at each step', async () => {
+    const { stdout, dcReads, rcReads } = await followSteps(h, 'told', true);
 
     expect(stdout).toBe(THREE_STEPS('told-1'));
     expect(dcReads).toBe(1);
+    expect(rcReads).toBe(0);
   });
 
   it('rollout status reads the DC at each step for a revision made before the count was recorded, printing the same', async () => {
@@ -150,6 +159,24 @@ describe('with push connections offered', () => {
     expect(stdout).toBe(THREE_STEPS('untold-1'));
     // Once at the start, and once for each of the three steps printed.
     expect(dcReads).toBe(4);
+  });
+});
+
+describe('with push connections whose notices carry no objects', () => {
+  let h: PushCli;
+  beforeAll(async () => {
+    h = await startPushCli(PUSH_PATH, { pathOnly: true });
+    await withRollout(h);
+  }, 60_000);
+  afterAll(() => h?.stop());
+
+  it('rollout status reads the RCs once a step, printing the same', async () => {
+    const { stdout, dcReads, rcReads } = await followSteps(h, 'plain', true);
+
+    expect(stdout).toBe(THREE_STEPS('plain-1'));
+    expect(dcReads).toBe(1);
+    // A read for each of the two steps and the completion.
+    expect(rcReads).toBe(3);
   });
 });
 

@@ -19,6 +19,14 @@ let other: string;
 
 const configMap = (project: string, name: string, token: string) =>
   api.call('POST', `/api/v1/projects/${project}/configmaps`, token, { metadata: { name }, data: { k: 'v' } }).then((r) => expect(r.status, JSON.stringify(r.body)).toBe(201));
+const CONFIGMAPS = '/api/v1/projects/shop/configmaps';
+/** The notice `connection` is posted when ConfigMap `name` is written: it carries the object as the list's watch answers with it. */
+async function configMapTold(connection: string, name: string) {
+  const { body } = await api.call('GET', `${CONFIGMAPS}?watch=1`, owner);
+  const object = (body.items as { object: { metadata: { name: string } } }[]).find((e) => e.object.metadata.name === name)?.object;
+  expect(object).toBeDefined();
+  return changed(connection, CONFIGMAPS, { objects: [object], gone: [] });
+}
 const itemsOf = async (connection: string) => (await snapshot(api)).filter((row) => row.includes(connection));
 // API Gateway Management API Reference, "PostToConnection", Errors: GoneException, HTTP 410.
 const gone = () => new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } });
@@ -40,10 +48,11 @@ beforeEach(async () => {
 });
 
 describe('the stream function tells watchers', () => {
-  it('an object written in a watched project: one PostToConnection, to the stage\'s callback URL', async () => {
+  it('an object written in a watched project: one PostToConnection, to the stage\'s callback URL, carrying the object as the watch shows it', async () => {
     await configMap('shop', 'settings', owner);
     await push.streamed();
-    expect(push.posts()).toEqual([changed('c-owner', '/api/v1/projects/shop/configmaps')]);
+    expect(push.posts()).toEqual([await configMapTold('c-owner', 'settings')]);
+    expect(JSON.parse(String(push.posts()[0]!.Data))).toMatchObject({ type: 'changed', path: CONFIGMAPS, objects: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', project: 'shop' }, spec: { data: { k: 'v' } } }], gone: [] });
     const client = push.management.commandCalls(PostToConnectionCommand)[0]!.thisValue as { config: { endpoint(): Promise<{ hostname: string; path: string; protocol: string }> } };
     expect(await client.config.endpoint()).toMatchObject({ protocol: 'https:', hostname: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com', path: '/live' });
   });
@@ -68,7 +77,7 @@ describe('the stream function tells watchers', () => {
     push.management.on(PostToConnectionCommand, { ConnectionId: 'c-gone' }).rejects(gone());
     await configMap('shop', 'after-gone', owner);
     await push.streamed();
-    expect(push.posts()).toEqual(expect.arrayContaining([changed('c-owner', '/api/v1/projects/shop/configmaps'), changed('c-gone', '/api/v1/projects/shop/configmaps')]));
+    expect(push.posts()).toEqual(expect.arrayContaining([await configMapTold('c-owner', 'after-gone'), await configMapTold('c-gone', 'after-gone')]));
     expect(push.posts()).toHaveLength(2);
     expect(await itemsOf('c-gone')).toEqual([]);
     expect(await itemsOf('c-owner')).toHaveLength(3);
@@ -76,7 +85,19 @@ describe('the stream function tells watchers', () => {
     push.management.resetHistory();
     await configMap('shop', 'later', owner);
     await push.streamed();
-    expect(push.posts()).toEqual([changed('c-owner', '/api/v1/projects/shop/configmaps')]);
+    expect(push.posts()).toEqual([await configMapTold('c-owner', 'later')]);
+  });
+
+  it('a deletion: the name in `gone`; a Secret written: the path alone', async () => {
+    expect(await push.watch('c-owner', '/api/v1/projects/shop/secrets')).toMatchObject({ type: 'watching' });
+    await push.streamed();
+    push.management.resetHistory();
+    expect((await api.call('DELETE', `${CONFIGMAPS}/settings`, owner)).status).toBe(204);
+    expect((await api.call('POST', '/api/v1/projects/shop/secrets', owner, { metadata: { name: 'db' }, spec: { data: { password: 'aHVudGVyMg==' } } })).status).toBe(201);
+    await push.streamed();
+    const posts = push.posts();
+    expect(posts).toEqual(expect.arrayContaining([changed('c-owner', CONFIGMAPS, { objects: [], gone: ['settings'] }), changed('c-owner', '/api/v1/projects/shop/secrets')]));
+    expect(posts).toHaveLength(2);
   });
 });
 

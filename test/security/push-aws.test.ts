@@ -32,8 +32,10 @@ async function victimChanges(): Promise<void> {
 
 /** The messages posted to one connection, by path (a batch tells its watchers side by side). */
 const toConnection = (connection: string) => push.posts().filter((p) => p.ConnectionId === connection).map((p) => JSON.parse(String(p.Data))).sort((a, b) => a.path.localeCompare(b.path));
-/** What the victim is told of one round of victimChanges: the log's new line, carried, and the pods. */
-const victimTold = () => [{ type: 'changed', path: LOG, offset: expect.any(Number), text: `step ${pods}\n` }, { type: 'changed', path: PODS }];
+/** The pods' notice of one round of victimChanges: it carries the pod written. */
+const podTold = () => ({ type: 'changed', path: PODS, objects: [expect.objectContaining({ kind: 'Pod', metadata: expect.objectContaining({ name: `web-1-${pods}`, project: 'victim' }) })], gone: [] });
+/** What the victim is told of one round of victimChanges: the log's new line and the pod, carried. */
+const victimTold = () => [{ type: 'changed', path: LOG, offset: expect.any(Number), text: `step ${pods}\n` }, podTold()];
 
 beforeAll(async () => {
   api = await trialApi();
@@ -99,7 +101,7 @@ describe('a user removed from the project', () => {
     await push.streamed();
     push.management.resetHistory();
     await victimChanges();
-    expect(toConnection('c-stranger')).toEqual([{ type: 'changed', path: PODS }]);
+    expect(toConnection('c-stranger')).toEqual([podTold()]);
 
     expect((await api.call('DELETE', '/api/v1/projects/victim/rolebindings/helper', victim)).status).toBe(204);
     await push.streamed();

@@ -29,8 +29,13 @@ export interface AwsPush {
   posts(): { ConnectionId?: string; Data?: unknown }[];
 }
 
-/** A PostToConnection input telling `connection` that `path` changed (the bytes the sender posts); a build log's notice carries the text appended at its offset. */
-export const changed = (connection: string, path: string, log?: { offset: number; text: string }) => ({ ConnectionId: connection, Data: Buffer.from(JSON.stringify({ type: 'changed', path, ...log })) });
+/**
+ * A PostToConnection input telling `connection` that `path` changed (the bytes the sender posts);
+ * a build log's notice carries the text appended at its offset, a list's the objects written and
+ * the names removed.
+ */
+export const changed = (connection: string, path: string, carried?: { offset: number; text: string } | { objects: unknown[]; gone: string[] }) =>
+  ({ ConnectionId: connection, Data: Buffer.from(JSON.stringify({ type: 'changed', path, ...carried })) });
 
 /** Points the push and stream functions' wiring at the API's table, and imports the push function. */
 export async function awsPush(api: TestApi): Promise<AwsPush> {

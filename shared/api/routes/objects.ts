@@ -1,6 +1,6 @@
 // Routes for every project-scoped kind in the registry: list, create, get, replace, delete,
 // and the status path controllers use.
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import * as z from 'zod';
 import { ValidationError } from '../../errors.ts';
 import { withApiVersion } from '../../model/api-versions.ts';
@@ -26,9 +26,8 @@ import { getOr404, guardMetadata, listResponse, replaceFromBody } from './common
 import { PUSH_HEADER } from '../../push/topics.ts';
 import { WatchQuery, nameOfSelector, readAll, watchAnswer } from '../watch-route.ts';
 import { generatedHostProblem, withHostClaim } from '../../routing/host-claims.ts';
-import { canSeeSecrets, redactFor } from '../redaction.ts';
+import { codecOf, readerView } from '../shown.ts';
 import { admitSpec } from '../admission.ts';
-import { withQuotaStatus } from '../../quota/status.ts';
 import { TOP_LEVEL_FIELDS } from '../../model/config-kinds.ts';
 import { prepareSpec, specOfBody } from '../../secrets/secret-spec.ts';
 import { AlreadyExistsError } from '../../errors.ts';
@@ -49,17 +48,10 @@ function registerKind(app: Hono<ApiEnv>, deps: ApiDeps, def: KindDef): void {
   const out = objectOut(kind, def.spec, def.status);
   const tag = kind;
   const ref = (project: string, name: string) => ({ kind, project, name });
-  const codec = deps.codecs?.[kind];
+  const codec = codecOf(deps, kind);
   const services = serviceAddresses(deps.store, { byName: deps.servicesByName });
-  const open = async <T extends BerthObject>(o: T): Promise<T> => (codec ? { ...o, spec: await codec.open(o.spec) } : o);
-  // What a reader gets: secrets in the spec (webhook secrets) only for those who may change the object.
-  const redact = redactFor(kind);
-  const shown = async <T extends BerthObject>(c: Context<ApiEnv>, given: T[]): Promise<T[]> => {
-    // A quota's status.used is the project's usage counter as it is now.
-    const objects = await withQuotaStatus(given, (p) => deps.store.usage(p));
-    if (!redact || (await canSeeSecrets(deps, c.get('user'), c.req.param('project') ?? ''))) return Promise.all(objects.map(open));
-    return objects.map((o) => ({ ...o, spec: redact(o.spec) }));
-  };
+  // What a reader gets (shown.ts): sealed specs opened, a quota's status, secrets redacted for some.
+  const { open, shown } = readerView(deps, kind);
   // A route may not take another project's generated host (the router refuses it too; this says so at once).
   const checkHost = (project: string, spec: unknown) => {
     const host = kind === 'Route' && deps.appsDomain ? (spec as { host?: string }).host : undefined;
