@@ -106,13 +106,17 @@
     function soon(ms) { clearTimeout(timer); timer = setTimeout(open, ms); }
     function told(what) {
       live = what !== 'lost';
+      delete pre.dataset.waiting;
       if (reading) { again = live; return; }
       soon(live ? 0 : 1000);
     }
     // Nothing new in the answer: wait to be told where the server named a push endpoint.
+    // data-waiting="told" says so on the element (tests and curious readers look for it).
     function wait(pushed) {
       if (pushed && canPush && pre.dataset.topics && !untell) untell = pre.dataset.topics.split(' ').map(function (path) { return tell(path, told); });
-      soon(untell && live ? PUSH_WAIT_MS : 1000);
+      var toldOnly = Boolean(untell && live);
+      soon(toldOnly ? PUSH_WAIT_MS : 1000);
+      if (toldOnly) pre.dataset.waiting = 'told';
     }
     function open() {
       if (!pre.isConnected) return stopTelling();
@@ -120,6 +124,7 @@
       var got = 0;
       reading = true;
       again = false;
+      delete pre.dataset.waiting;
       fetch(url, { credentials: 'same-origin', signal: ctl.signal }).then(function (res) {
         if (!res.ok || !res.body) { reading = false; stopTelling(); pre.textContent += '\n[the log could not be read: HTTP ' + res.status + ']'; return; }
         var finished = res.headers.get('X-Build-Finished') !== 'false';
@@ -166,12 +171,16 @@
     function later(ms) { clearTimeout(w.timer); w.timer = setTimeout(ask, ms); }
     function told(what) {
       w.live = what !== 'lost';
+      delete w.el.dataset.waiting;
       if (w.ctl) { w.again = w.live; return; }
       later(w.live ? 0 : 2000);
     }
+    // Waiting to be told only: data-waiting="told" on the part, as on a followed log.
     function wait(pushed) {
       if (pushed && canPush && w.el.dataset.topic && !w.untell) w.untell = tell(w.el.dataset.topic, told);
-      later(w.untell && w.live ? PUSH_WAIT_MS : 2000);
+      var toldOnly = Boolean(w.untell && w.live);
+      later(toldOnly ? PUSH_WAIT_MS : 2000);
+      if (toldOnly) w.el.dataset.waiting = 'told';
     }
     function ask() {
       w.timer = null;
@@ -180,6 +189,7 @@
       if (document.hidden || w.ctl) return;
       var ctl = (w.ctl = new AbortController());
       w.again = false;
+      delete el.dataset.waiting;
       var started = Date.now();
       var url = el.dataset.watch + (el.dataset.since ? '?since=' + encodeURIComponent(el.dataset.since) : '');
       fetch(url, { credentials: 'same-origin', signal: ctl.signal }).then(function (res) {
@@ -214,7 +224,10 @@
           var again = href ? next.querySelector('a[href="' + CSS.escape(href) + '"]') : null;
           if (again) again.focus();
           w.fails = 0;
-          later(w.untell && w.live && !w.again ? PUSH_WAIT_MS : 0);
+          if (w.untell && w.live && !w.again) {
+            later(PUSH_WAIT_MS);
+            next.dataset.waiting = 'told';
+          } else later(0);
         });
       }).catch(function () {
         if (ctl.signal.aborted) return;

@@ -80,7 +80,8 @@ describe('the console where the server cannot hold a request', () => {
     expect(count(seen, overview) - asked).toBeGreaterThanOrEqual(1);
     expect(count(seen, overview) - asked).toBeLessThanOrEqual(2);
 
-    // Nothing changes for 6 s: nothing is asked (a poll every 2 s would have asked three times).
+    // The page waits to be told, asking nothing for 6 s (a poll every 2 s would have asked three times).
+    await page.locator('#overview[data-waiting="told"]').waitFor({ timeout: 15_000 });
     await expect.poll(() => seen.open, { timeout: 15_000 }).toBe(0);
     const quiet = count(seen, overview);
     await page.waitForTimeout(6_000);
@@ -105,7 +106,8 @@ describe('the console where the server cannot hold a request', () => {
     await expect.poll(() => log.textContent(), { timeout: 15_000 }).toBe('Receiving source\nInstalling flask\n');
     // A read that brought text is followed by one more at once (there may be more than one read
     // gives); once that has come back empty, the page waits to be told.
-    await expect.poll(() => reads() >= before + 2 && seen.open === 0, { timeout: 15_000 }).toBe(true);
+    await page.locator('pre.log[data-waiting="told"]').waitFor({ timeout: 15_000 });
+    await expect.poll(() => seen.open, { timeout: 15_000 }).toBe(0);
     // Quiet for 5 s while the build runs: no read (asking every second would have read five times).
     const quiet = reads();
     await page.waitForTimeout(5_000);
