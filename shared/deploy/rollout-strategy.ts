@@ -98,7 +98,8 @@ async function fail(ctx: RolloutContext, reason: string, message: string): Promi
     if (pod && !['Succeeded', 'Failed'].includes(pod.status?.phase ?? '')) await terminatePod(store, pod).catch(ignoring(NotFoundError));
   }
   const previous = lastComplete(ctx.rcs.slice(0, -1));
-  for (const rc of ctx.rcs.slice(0, -1)) await scaleRc(store, rc, rc === previous ? dc.spec.replicas : 0);
+  // The revision scaled back heads for the DC's count again, told with that scale.
+  for (const rc of ctx.rcs.slice(0, -1)) await scaleRc(store, rc, rc === previous ? dc.spec.replicas : 0, rc === previous ? { towards: dc.spec.replicas } : {});
   const back = previous ? `; rolled back to "${previous.metadata.name}"` : '';
   await recordEvent(store, refOf(dc), { type: 'Warning', reason: 'RolloutFailed', message: `${reason}: ${message}${back}` }, now);
   return {};

@@ -321,6 +321,16 @@ describe('the count a rollout heads for (status.desiredReplicas, what `rollout s
     return rc;
   }
 
+  it('a failed rollout scales the previous revision back to the DC\'s count, and that revision carries it', async () => {
+    await firstStep('back-up');
+    await changeDc('back-up', (s) => ({ ...s, replicas: 4, strategy: { type: 'Rolling', rollingParams: { maxSurge: 1, maxUnavailable: 0, timeoutSeconds: 60 } } }));
+    clock += 61_000;
+    await reconcile('back-up');
+    expect((await getRc('back-up-2')).status.phase).toBe('Failed');
+    const back = await getRc('back-up-1');
+    expect([back.spec.replicas, back.status.phase, back.status.desiredReplicas]).toEqual([4, 'Complete', 4]);
+  });
+
   it('a DC scaled up during the rollout: the next write of the new revision carries the new count', async () => {
     await firstStep('heads-up');
 
