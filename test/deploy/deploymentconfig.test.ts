@@ -323,7 +323,7 @@ describe('the count a rollout heads for (status.desiredReplicas, what `rollout s
 
   it('a failed rollout scales the previous revision back to the DC\'s count, and that revision carries it', async () => {
     await firstStep('back-up');
-    await changeDc('back-up', (s) => ({ ...s, replicas: 4, strategy: { type: 'Rolling', rollingParams: { maxSurge: 1, maxUnavailable: 0, timeoutSeconds: 60 } } }));
+    await changeDc('back-up', (s) => ({ ...s, replicas: 4, strategy: { type: 'Rolling', rollingParams: { maxSurge: 1, maxUnavailable: 0, timeoutSeconds: 60, intervalSeconds: 1 } } }));
     clock += 61_000;
     await reconcile('back-up');
     expect((await getRc('back-up-2')).status.phase).toBe('Failed');
