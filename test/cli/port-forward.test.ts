@@ -28,10 +28,23 @@ export const ECHO_AND_HTTP = [
 ];
 let h: PodHarness;
 
+/** Waits until both servers of the pod listen: Python binds them a moment after its container starts (longer on a loaded machine). */
+async function listening(containerId: string): Promise<void> {
+  const container = h.docker.getContainer(containerId);
+  for (let i = 0; i < 300; i++) {
+    const exec = await container.exec({ Cmd: ['python3', '-c', "import socket\nfor p in (8080, 9000): socket.create_connection(('127.0.0.1', p), 1).close()"], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    await new Promise((resolve) => (stream.on('end', resolve), stream.resume()));
+    if ((await exec.inspect()).ExitCode === 0) return;
+    await sleep(100);
+  }
+  throw new Error('the pod never listened on 8080 and 9000');
+}
+
 beforeAll(async () => {
   h = await startPodHarness();
   await h.projectWithViewer(P);
-  await h.runPod(P, POD, ECHO_AND_HTTP, { dc: 'db' });
+  await listening((await h.runPod(P, POD, ECHO_AND_HTTP, { dc: 'db' })).containerId);
 }, 600_000);
 
 afterAll(async () => {
