@@ -11,7 +11,7 @@ export function parseSelector(selector: string | undefined): Record<string, stri
   return Object.fromEntries(selector.split(',').map((pair) => pair.split('=') as [string, string]));
 }
 
-/** Whether labels have every label the selector asks for (what the store's filter keeps). */
+/** Whether labels have every label the selector asks for (the store's own filter of a selector list, shared/store/dynamo.ts). */
 export function matchesSelector(labels: Record<string, string> | undefined, wanted: Record<string, string> | undefined): boolean {
   return Object.entries(wanted ?? {}).every(([k, v]) => labels?.[k] === v);
 }

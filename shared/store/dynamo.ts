@@ -24,6 +24,7 @@ import {
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../errors.ts';
 import type { BerthObject, NewObject, ObjectList, ObjectRef } from '../model/types.ts';
 import { formatRef, refOf } from '../model/types.ts';
+import { matchesSelector } from '../model/label-selector.ts';
 import { BY_KIND_INDEX, TTL_ATTRIBUTE, indexKeyOf, keyOf } from './keys.ts';
 import { FIELD_LOOKUP_PREFIX, OBJECTS_BELOW, kindOfTerm, labelPrefix, lookupWrites, refOfLookup } from './lookups.ts';
 import { decodeContinue, encodeContinue, type TokenShape } from './continue-token.ts';
@@ -393,7 +394,6 @@ export class DynamoObjectStore implements ObjectStore {
    */
   private async byLookup<T extends BerthObject>(op: string, kind: string, opts: ListOptions, shape: TokenShape, input: Omit<QueryCommandInput, 'TableName'>): Promise<ObjectList<T>> {
     const limit = Math.min(Math.max(opts.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
-    const wanted = Object.entries(opts.labels ?? {});
     const items: T[] = [];
     let start = decodeContinue(opts.continue, shape);
     do {
@@ -402,7 +402,7 @@ export class DynamoObjectStore implements ObjectStore {
       );
       this.report(op, out.ConsumedCapacity);
       const refs = (out.Items ?? []).map((i) => refOfLookup(i, kind)).filter((r): r is ObjectRef => r !== undefined);
-      for (const o of await this.getMany<T>(op, refs)) if (wanted.every(([k, v]) => o.metadata.labels?.[k] === v)) items.push(o);
+      for (const o of await this.getMany<T>(op, refs)) if (matchesSelector(o.metadata.labels, opts.labels)) items.push(o);
       start = out.LastEvaluatedKey;
     } while (start && items.length < limit);
     return start ? { items, continue: encodeContinue(start) } : { items };
