@@ -71,11 +71,6 @@ export class PushService {
     return user;
   }
 
-  /** A ticket that opens one connection for `user` (who has just shown a token) within a minute. */
-  ticket(user: string): Promise<{ ticket: string; expiresAt: string }> {
-    return this.opts.subscriptions.issueTicket(user);
-  }
-
   /** Opens a connection for a user whose token the caller has already checked (the API's own route). */
   async open(connection: string, user: string): Promise<void> {
     await this.opts.subscriptions.connect(connection, user);

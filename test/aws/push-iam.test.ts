@@ -10,6 +10,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pushService } from '../../functions/wire-push.ts';
 import type { PushSender } from '../../shared/push/service.ts';
+import { DynamoPushSubscriptions } from '../../shared/push/subscriptions.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { projectWithViewer, testApi, type TestApi } from '../support/api.ts';
 import { ACCOUNT, deployed, REGION, TABLE } from '../infra/deployed.ts';
@@ -89,7 +90,7 @@ describe('the push function\'s table access', () => {
     const sent: Sent[] = [];
     const service = pushService({ TABLE_NAME: api.tableName }, undefined, recordingClient(api, sent));
     // The ticket is the API's to write (below); the push function uses it up.
-    const { ticket } = await pushService({ TABLE_NAME: api.tableName }, undefined, createDynamoClient({ endpoint: api.endpoint })).ticket('owner');
+    const { ticket } = await new DynamoPushSubscriptions({ client: createDynamoClient({ endpoint: api.endpoint }), tableName: api.tableName }).issueTicket('owner');
     expect(await service.connect('c-ticket', { ticket })).toBe('owner');
     expect(sent.some((s) => s.name === 'DeleteItemCommand' && JSON.stringify(s.input).includes('"W#t/'))).toBe(true);
     await service.disconnect('c-ticket');
@@ -161,7 +162,6 @@ describe('the stream function\'s notices', () => {
 describe('the API function\'s tickets', () => {
   it('may write a ticket, as the ticket route does', async () => {
     const sent: Sent[] = [];
-    const { DynamoPushSubscriptions } = await import('../../shared/push/subscriptions.ts');
     await new DynamoPushSubscriptions({ client: recordingClient(api, sent), tableName: api.tableName }).issueTicket('owner');
     expect(sent.map((s) => s.name)).toEqual(['PutItemCommand']);
     const v = await verdictsOf(apiFunction, sent);
