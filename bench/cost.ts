@@ -1,4 +1,4 @@
-// `npm run bench -- cost [--rollouts=N] [--window-ms=MS] [--parts] [--writes]`: what the control plane spends on one
+// `npm run bench -- cost [--rollouts=N] [--deploys=N] [--log-seconds=S] [--quiet-seconds=S] [--window-ms=MS] [--parts] [--writes]`: what the control plane spends on one
 // rollout of a DeploymentConfig, counted request by request, and what that is in dollars per
 // 1,000 deploys beside the aim (issue #16: control plane ≤ $0.10 per 1,000 deploys).
 //
@@ -23,25 +23,30 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FUNCTIONS } from '../infra/functions.ts';
 import { STREAM_FILTER, STREAM_SETTINGS } from '../infra/stacks/control-plane-stack.ts';
-import { deployReconcilers } from '../shared/deploy/reconcilers.ts';
+import { DynamoBuildLogs } from '../shared/builds/dynamo-logs.ts';
+import { instantiateBuild, type Build } from '../shared/builds/instantiate.ts';
 import { createPodSync } from '../shared/fleet/pod-sync.ts';
 import { SimulatedPods } from '../shared/fleet/simulated-pods.ts';
-import { idler } from '../shared/idling/idler.ts';
+import { platformReconcilers } from '../shared/platform/reconcilers.ts';
+import { DynamoPushSubscriptions } from '../shared/push/subscriptions.ts';
 import { IdleSignalTable } from '../shared/idling/signals.ts';
 import { startDynamoLocal } from '../shared/local/dynamodb-local.ts';
 import { freePort } from '../shared/local/ports.ts';
 import { toLambdaEvent } from '../shared/local/stream-poller.ts';
+import { buildConfigSpec } from '../shared/model/build-kinds.ts';
 import { deploymentConfigSpec } from '../shared/model/deploy-kinds.ts';
+import { SHARED_PROJECT } from '../shared/model/reserved-names.ts';
 import type { DeploymentConfig, Pod, ReplicationController } from '../shared/model/objects.ts';
-import { expiryReconciler } from '../shared/reconcile/expiry.ts';
 import { createStreamHandler } from '../shared/reconcile/stream.ts';
 import type { Reconciler } from '../shared/reconcile/types.ts';
 import { RouterFeedTable, routerFeedWriter } from '../shared/routing/feed.ts';
 import { DynamoBindingStore } from '../shared/scheduler/dynamo-binding.ts';
 import { createDynamoClient } from '../shared/store/client.ts';
 import { DynamoObjectStore } from '../shared/store/dynamo.ts';
+import { LOG_PARTITION_PREFIX } from '../shared/store/keys.ts';
 import { ensureTable } from '../shared/store/table.ts';
 import { Meter, metered } from './_metering.ts';
+import { InProcessBuilders, simulatedCloudMap, simulatedEcr, simulatedProxies, simulatedSources, type BuildPace } from './_simulated-aws.ts';
 import type { BenchResult } from './run.ts';
 
 const TABLE = 'cost';
@@ -71,6 +76,8 @@ const passesFilter = (r: DynamoDBRecord) => prefixes.some((p) => r.dynamodb?.Key
 interface Invocation {
   records: number;
   ms: number;
+  /** Every record a build log's item: a batch that wakes no reconciler (only push connections are told of it). */
+  logOnly: boolean;
 }
 
 /**
@@ -133,7 +140,7 @@ export class LambdaStreamTrigger {
       const event = { Records: batch.slice(0, this.batchSize) };
       const start = performance.now();
       const result = await this.handler(event);
-      this.invocations.push({ records: event.Records.length, ms: performance.now() - start });
+      this.invocations.push({ records: event.Records.length, ms: performance.now() - start, logOnly: event.Records.every((r) => r.dynamodb?.Keys?.pk?.S?.startsWith(LOG_PARTITION_PREFIX)) });
       const failed = result.batchItemFailures[0]?.itemIdentifier;
       const from = failed ? event.Records.findIndex((r) => r.dynamodb?.SequenceNumber === failed) : event.Records.length;
       batch = [...event.Records.slice(Math.max(from, 0)), ...batch.slice(this.batchSize)];
@@ -146,26 +153,46 @@ export class LambdaStreamTrigger {
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export interface RolloutCost {
-  replicas: number;
-  rollouts: number;
-  /** Per rollout: DynamoDB requests by command, and capacity, of the stream function. */
+/** What the stream function and the hosts spent, per rollout or per deploy. */
+interface StreamCost {
+  /** The stream function's DynamoDB requests and capacity. */
   requests: number;
-  byCommand: Record<string, number>;
   rru: number;
   wru: number;
-  refused: number;
-  /** Per rollout: requests and capacity units by reconciler and the kind of the record that woke it. */
+  /** Requests and capacity units by reconciler and the kind of the record that woke it. */
   byWho: Record<string, { requests: number; units: number; writeUnits: number }>;
-  /** Per rollout: the stream function's writes by what they wrote, and their write units. */
+  /** The stream function's writes by what they wrote, and their write units. */
   writes: Record<string, { requests: number; units: number }>;
-  /** Per rollout: the hosts' side (pod sync). */
+  /** The hosts' side (pod sync). */
   hostRequests: number;
   hostRru: number;
   hostWru: number;
   invocations: number;
   invocationMs: number;
   records: number;
+}
+
+/** The figures of a stream meter and a host meter, each divided by `n`. */
+function streamCost(control: Meter, host: Meter, n: number): Omit<StreamCost, 'invocations' | 'invocationMs' | 'records'> {
+  const per = (x: number) => x / n;
+  return {
+    requests: per(control.total),
+    rru: per(control.rru),
+    wru: per(control.wru),
+    byWho: Object.fromEntries([...control.byWho].map(([k, v]) => [k, { requests: per(v.requests), units: per(v.units), writeUnits: per(v.writeUnits) }])),
+    writes: Object.fromEntries([...control.writes].map(([k, v]) => [k, { requests: per(v.requests), units: per(v.units) }])),
+    hostRequests: per(host.total),
+    hostRru: per(host.rru),
+    hostWru: per(host.wru),
+  };
+}
+
+export interface RolloutCost extends StreamCost {
+  replicas: number;
+  rollouts: number;
+  /** Per rollout: the stream function's DynamoDB requests by command. */
+  byCommand: Record<string, number>;
+  refused: number;
   getRecords: number;
 }
 
@@ -180,6 +207,7 @@ export function dollarsPer1000(c: RolloutCost): { dynamo: number; hostDynamo: nu
 
 /** The platform a run measures on: the stream function's reconcilers and three hosts, over one table. */
 async function platform(endpoint: string, streamArn: string, windowMs: number) {
+  let pace: BuildPace = { logSeconds: 1, logBytesPerSecond: 1000, quietSeconds: 1, startSeconds: 1 };
   const setup = new DynamoObjectStore({ client: createDynamoClient({ endpoint }), tableName: TABLE });
   // Which reconciler sent each request (and which record's object it was reconciling).
   const running = new AsyncLocalStorage<string>();
@@ -220,11 +248,30 @@ async function platform(endpoint: string, streamArn: string, windowMs: number) {
     },
   };
   const signals = new IdleSignalTable({ client, tableName: TABLE });
+  // The builder agents' own requests (ECS tasks on AWS), their log appends, and the registry
+  // events function's, each counted apart.
+  const agent = new Meter();
+  const agentLogs = new Meter();
+  const registryEvents = new Meter();
+  const builders = new InProcessBuilders({
+    agentStore: new DynamoObjectStore({ client: metered(createDynamoClient({ endpoint }), agent), tableName: TABLE }),
+    agentLogs: new DynamoBuildLogs({ client: metered(createDynamoClient({ endpoint }), agentLogs), tableName: TABLE }),
+    eventsStore: new DynamoObjectStore({ client: metered(createDynamoClient({ endpoint }), registryEvents), tableName: TABLE }),
+    pace: () => pace,
+  });
+  // Every reconciler the stream function runs on AWS (functions/wire-builds.ts), over simulated
+  // AWS adapters where they call AWS (ECS, ECR, S3, Cloud Map): their DynamoDB requests are real.
   const reconcilers = [
-    ...deployReconcilers(store, bindings),
-    expiryReconciler(store),
-    routerFeedWriter(new RouterFeedTable({ client, tableName: TABLE })),
-    idler({ store, signals, idleAfterMs: 1800_000 }),
+    ...platformReconcilers({
+      store, bindings,
+      builds: { launcher: builders, logs: new DynamoBuildLogs({ client, tableName: TABLE }), sources: simulatedSources },
+      registry: simulatedEcr,
+      appsDomain: 'apps.example.com',
+      routers: routerFeedWriter(new RouterFeedTable({ client, tableName: TABLE })),
+      idling: { signals, idleAfterMs: 1800_000 },
+      serviceDiscovery: { names: simulatedCloudMap, proxies: simulatedProxies },
+      watchers: new DynamoPushSubscriptions({ client, tableName: TABLE }),
+    }),
     hostsHear,
   ].map((r): Reconciler => ({ ...r, reconcile: (ref) => running.run(`${r.name} ← ${ref.kind}`, () => r.reconcile(ref)) }));
   const requeues: string[] = [];
@@ -239,8 +286,10 @@ async function platform(endpoint: string, streamArn: string, windowMs: number) {
   }
   await trigger.start();
   return {
-    setup, control, host, trigger, passes, requeues, windowMs,
+    setup, control, host, agent, agentLogs, registryEvents, builders, trigger, passes, requeues, windowMs,
+    setPace: (next: BuildPace) => void (pace = next),
     async stop() {
+      await builders.stopAll();
       await trigger.stop();
       await Promise.all([...passes.values()].map((p) => p.running));
       streams.destroy();
@@ -306,18 +355,11 @@ async function measure(p: Platform, replicas: number, rollouts: number): Promise
   }
   const per = (x: number) => x / rollouts;
   return {
+    ...streamCost(totals, hostTotals, rollouts),
     replicas,
     rollouts,
-    requests: per(totals.total),
     byCommand: Object.fromEntries([...totals.requests].map(([k, v]) => [k, per(v)])),
-    rru: per(totals.rru),
-    wru: per(totals.wru),
     refused: per(totals.refused),
-    byWho: Object.fromEntries([...totals.byWho].map(([k, v]) => [k, { requests: per(v.requests), units: per(v.units), writeUnits: per(v.writeUnits) }])),
-    writes: Object.fromEntries([...totals.writes].map(([k, v]) => [k, { requests: per(v.requests), units: per(v.units) }])),
-    hostRequests: per(hostTotals.total),
-    hostRru: per(hostTotals.rru),
-    hostWru: per(hostTotals.wru),
     invocations: per(invocations),
     invocationMs: invocations ? invocationMs / invocations : 0,
     records: per(records),
@@ -325,9 +367,135 @@ async function measure(p: Platform, replicas: number, rollouts: number): Promise
   };
 }
 
+/** What one deploy (a build and the rollout of its image) costs, by part. */
+export interface DeployCost extends StreamCost {
+  deploys: number;
+  replicas: number;
+  pace: BuildPace;
+  /** Per deploy: the builder agent's requests and units (its Build's status, its reads of the Build while it runs), and its log appends'. */
+  agentRequests: number;
+  agentRru: number;
+  agentWru: number;
+  agentBuildReads: number;
+  logRequests: number;
+  logWru: number;
+  /** Per deploy: the stream function's invocations for batches of build log items alone (no reconciler runs; on AWS the push connections are told). */
+  logOnlyInvocations: number;
+  /** Per deploy: the registry events function (ECR's push event): invocations, requests, units. */
+  eventInvocations: number;
+  eventRequests: number;
+  eventRru: number;
+  eventWru: number;
+}
+
+/** Dollars per 1,000 deploys of the figures, by line. */
+export function deployDollarsPer1000(c: DeployCost): { stream: number; lambda: number; agent: number; log: number; events: number; hosts: number; total: number } {
+  const units = (rru: number, wru: number) => 1000 * (rru * PRICES.rru + wru * PRICES.wru);
+  const stream = units(c.rru, c.wru);
+  // The registry events function: 50 ms at its memory (assumed), as docs/cost.md counts it.
+  const events = units(c.eventRru, c.eventWru) + 1000 * c.eventInvocations * (PRICES.lambdaRequest + 0.05 * (memoryOf('registry-events') / 1024) * PRICES.gbSecond);
+  const lambda = 1000 * c.invocations * (PRICES.lambdaRequest + (c.invocationMs / 1000) * (memoryOf('stream') / 1024) * PRICES.gbSecond);
+  const agent = units(c.agentRru, c.agentWru);
+  const log = units(0, c.logWru);
+  const hosts = units(c.hostRru, c.hostWru);
+  return { stream, lambda, agent, log, events, hosts, total: stream + lambda + agent + log + events + hosts };
+}
+
+/**
+ * Deploys as docs/cost.md counts one: `start-build` of a binary build (the API's writes, not
+ * counted), the build run by the builder agent at the pace given, its image recorded, and the
+ * DeploymentConfig's ImageChange trigger rolling it out to `replicas` pods.
+ */
+async function measureDeploys(p: Platform, deploys: number, replicas: number, pace: BuildPace, warm: BuildPace): Promise<DeployCost> {
+  const { setup, control, host, agent, agentLogs, registryEvents, builders, trigger, passes, windowMs } = p;
+  const name = 'app';
+  p.setPace(warm);
+  await setup.create({ kind: 'Project', metadata: { name: SHARED_PROJECT, project: '' }, spec: {}, status: { phase: 'Active' } }).catch(() => undefined);
+  await setup.create({ kind: 'ImageStream', metadata: { name: 'python', project: SHARED_PROJECT }, spec: { tags: [] } });
+  const builder = (await setup.get({ kind: 'ImageStream', project: SHARED_PROJECT, name: 'python' }))!;
+  const builderImage = { created: new Date().toISOString(), dockerImageReference: `${simulatedEcr.repository(SHARED_PROJECT, 'python')}@sha256:${'1'.repeat(64)}`, image: `sha256:${'1'.repeat(64)}` };
+  await setup.updateStatus({ ...builder, status: { dockerImageRepository: simulatedEcr.repository(SHARED_PROJECT, 'python'), tags: [{ tag: '3.11', items: [builderImage] }] } });
+  await setup.create({ kind: 'BuildConfig', metadata: { name, project: PROJECT }, spec: buildConfigSpec.parse({
+    source: { binary: {} },
+    strategy: { type: 'Source', sourceStrategy: { from: { kind: 'ImageStreamTag', name: 'python:3.11', namespace: SHARED_PROJECT } } },
+    output: { to: { kind: 'ImageStreamTag', name: `${name}:latest` } },
+  }) });
+  await setup.create({ kind: 'Service', metadata: { name, project: PROJECT }, spec: { selector: { app: name }, ports: [{ port: 8080, targetPort: 8080, protocol: 'TCP' }] } });
+  await setup.create<DeploymentConfig>({ kind: 'DeploymentConfig', metadata: { name, project: PROJECT }, spec: deploymentConfigSpec.parse({
+    replicas,
+    selector: { app: name },
+    triggers: [{ type: 'ConfigChange' }, { type: 'ImageChange', imageChangeParams: { automatic: true, containerNames: ['web'], from: { kind: 'ImageStreamTag', name: `${name}:latest` } } }],
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', ports: [{ containerPort: 8080 }] }] } },
+  }) });
+  const dcRef = { kind: 'DeploymentConfig', project: PROJECT, name };
+  /** Resolves once build `n` is Complete, its image's revision `version` rolled out and everything has settled. */
+  const settled = async (n: number, version: number) => {
+    const deadline = performance.now() + 60_000 + 1000 * (warm.startSeconds + pace.startSeconds + pace.logSeconds + pace.quietSeconds);
+    for (;;) {
+      await sleep(200);
+      const build = await setup.get<Build>({ kind: 'Build', project: PROJECT, name: `${name}-${n}` });
+      const dc = await setup.get<DeploymentConfig>(dcRef);
+      const rc = await setup.get<ReplicationController>({ kind: 'ReplicationController', project: PROJECT, name: `${name}-${version}` });
+      const pods = (await setup.list<Pod>('Pod', PROJECT, { labels: { app: name } })).items;
+      const done = build?.status.phase === 'Complete' && dc?.status.latestVersion === version && rc?.status.phase === 'Complete'
+        && pods.length === replicas && pods.every((x) => x.metadata.labels?.deployment === rc.metadata.name && x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      if (done && trigger.idle() && passes.size === 0 && builders.idle()) {
+        const seen = trigger.invocations.length;
+        await sleep(2 * windowMs + 300);
+        if (trigger.invocations.length === seen && trigger.idle() && passes.size === 0) return;
+      }
+      if (build && build.status.phase !== 'Complete' && ['Failed', 'Error', 'Cancelled'].includes(build.status.phase ?? '')) throw new Error(`build ${name}-${n} ended ${build.status.phase}: ${build.status.message}`);
+      if (performance.now() > deadline) throw new Error(`build ${name}-${n} and revision ${version} did not settle (build ${build?.status.phase}, DC at ${dc?.status.latestVersion})`);
+    }
+  };
+  const start = () => instantiateBuild(setup, PROJECT, name, { message: 'Manually triggered' });
+  // The first build makes the first revision (not counted).
+  await start();
+  await settled(1, 1);
+  p.setPace(pace);
+  const meters = { control: new Meter(), host: new Meter(), agent: new Meter(), log: new Meter(), events: new Meter() };
+  let invocations = 0, invocationMs = 0, records = 0, eventInvocations = 0, logOnly = 0;
+  let buildReads = 0;
+  for (let i = 1; i <= deploys; i++) {
+    for (const m of [control, host, agent, agentLogs, registryEvents]) m.reset();
+    const before = trigger.invocations.length;
+    const events = builders.registryEvents;
+    await start();
+    await settled(i + 1, i + 1);
+    meters.control.add(control);
+    meters.host.add(host);
+    meters.agent.add(agent);
+    meters.log.add(agentLogs);
+    meters.events.add(registryEvents);
+    // The agent's reads of its Build: to claim and finish it, and while it runs (to stop when the build is cancelled or taken over).
+    buildReads += agent.got.filter((k) => k.includes(`Build#${name}-${i + 1}`)).length;
+    // The batches a reconciler ran for; those of log items alone are counted apart (their work on AWS is the push notices').
+    const all = trigger.invocations.slice(before);
+    const mine = all.filter((x) => !x.logOnly);
+    logOnly += all.length - mine.length;
+    invocations += mine.length;
+    invocationMs += mine.reduce((sum, x) => sum + x.ms, 0);
+    records += mine.reduce((sum, x) => sum + x.records, 0);
+    eventInvocations += builders.registryEvents - events;
+  }
+  const per = (x: number) => x / deploys;
+  const m = meters;
+  return {
+    ...streamCost(m.control, m.host, deploys),
+    deploys, replicas, pace,
+    invocations: per(invocations), invocationMs: invocations ? invocationMs / invocations : 0, records: per(records), logOnlyInvocations: per(logOnly),
+    agentRequests: per(m.agent.total), agentRru: per(m.agent.rru), agentWru: per(m.agent.wru), agentBuildReads: per(buildReads),
+    logRequests: per(m.log.total), logWru: per(m.log.wru),
+    eventInvocations: per(eventInvocations), eventRequests: per(m.events.total), eventRru: per(m.events.rru), eventWru: per(m.events.wru),
+  };
+}
+
 export async function run(args: string[]): Promise<BenchResult> {
   const arg = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
-  const rollouts = Math.max(1, arg('rollouts', 5));
+  const rollouts = Math.max(0, arg('rollouts', 5));
+  const deploys = Math.max(0, arg('deploys', 2));
+  // What docs/cost.md takes a deploy's build to be: about 2 minutes, 30 s of it printing ~100 KB.
+  const pace: BuildPace = { logSeconds: arg('log-seconds', 30), logBytesPerSecond: arg('log-bytes-per-second', 3400), quietSeconds: arg('quiet-seconds', 80), startSeconds: arg('start-seconds', 10) };
   const windowMs = arg('window-ms', STREAM_SETTINGS.maxBatchingWindow!.toMilliseconds());
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const engine = await startDynamoLocal({ port: await freePort() });
@@ -335,9 +503,11 @@ export async function run(args: string[]): Promise<BenchResult> {
     const admin = createDynamoClient({ endpoint: engine.endpoint });
     const streamArn = await ensureTable(admin, TABLE);
     const results: RolloutCost[] = [];
+    let deployCost: DeployCost | undefined;
     const p = await platform(engine.endpoint, streamArn, windowMs);
     try {
-      for (const replicas of [1, 3]) results.push(await measure(p, replicas, rollouts));
+      if (rollouts > 0) for (const replicas of [1, 3]) results.push(await measure(p, replicas, rollouts));
+      if (deploys > 0) deployCost = await measureDeploys(p, deploys, 2, pace, { ...pace, logSeconds: 1, quietSeconds: 1 });
     } finally {
       await p.stop();
     }
@@ -354,7 +524,34 @@ export async function run(args: string[]): Promise<BenchResult> {
         { rollout: label, figure: 'rollout, in all (aim: whole control plane ≤ $0.10)', value: '', 'per 1,000': `$${$.total.toFixed(4)}` },
       ];
     });
+    if (deployCost) {
+      const c = deployCost;
+      const $ = deployDollarsPer1000(c);
+      const label = `deploy (build, ${c.replicas} replicas)`;
+      rows.push(
+        { rollout: label, figure: 'stream function: DynamoDB requests', value: `${round(c.requests)}`, 'per 1,000': '' },
+        { rollout: label, figure: 'stream function: largest parts (requests, units)', value: Object.entries(c.byWho).sort((a, b) => b[1].units - a[1].units).slice(0, 5).map(([k, v]) => `${k} ${round(v.requests)}, ${round(v.units)}`).join('; '), 'per 1,000': '' },
+        { rollout: label, figure: 'stream function: RRU / WRU', value: `${round(c.rru)} / ${round(c.wru)}`, 'per 1,000': `$${$.stream.toFixed(4)}` },
+        { rollout: label, figure: `stream function: invocations × ms (${memoryOf('stream')} MB)`, value: `${round(c.invocations)} × ${round(c.invocationMs)} ms (${round(c.records)} records)`, 'per 1,000': `$${$.lambda.toFixed(4)}` },
+        { rollout: label, figure: 'stream function: invocations for log items alone (push notices; priced with following)', value: round(c.logOnlyInvocations), 'per 1,000': '' },
+        { rollout: label, figure: "builder agent: requests, RRU / WRU (its reads of its Build)", value: `${round(c.agentRequests)}, ${round(c.agentRru)} / ${round(c.agentWru)} (${round(c.agentBuildReads)})`, 'per 1,000': `$${$.agent.toFixed(4)}` },
+        { rollout: label, figure: "builder agent: log appends' requests, WRU", value: `${round(c.logRequests)}, ${round(c.logWru)}`, 'per 1,000': `$${$.log.toFixed(4)}` },
+        { rollout: label, figure: 'registry events: invocations, requests, RRU / WRU', value: `${round(c.eventInvocations)}, ${round(c.eventRequests)}, ${round(c.eventRru)} / ${round(c.eventWru)}`, 'per 1,000': `$${$.events.toFixed(4)}` },
+        { rollout: label, figure: 'hosts (pod sync): requests, RRU / WRU', value: `${round(c.hostRequests)}, ${round(c.hostRru)} / ${round(c.hostWru)}`, 'per 1,000': `$${$.hosts.toFixed(4)}` },
+        { rollout: label, figure: 'deploy, in all (but the API and following)', value: '', 'per 1,000': `$${$.total.toFixed(4)}` },
+      );
+    }
     const figures: Record<string, number> = { rollouts, windowMs, aimPer1000: AIM_PER_1000 };
+    if (deployCost) {
+      const c = deployCost;
+      Object.assign(figures, {
+        deploys,
+        deployStreamRru: round(c.rru), deployStreamWru: round(c.wru), deployInvocations: round(c.invocations), deployInvocationMs: round(c.invocationMs), deployLogOnlyInvocations: round(c.logOnlyInvocations),
+        deployAgentRru: round(c.agentRru), deployAgentWru: round(c.agentWru), deployAgentBuildReads: round(c.agentBuildReads), deployLogWru: round(c.logWru),
+        deployEventRru: round(c.eventRru), deployEventWru: round(c.eventWru), deployHostRru: round(c.hostRru), deployHostWru: round(c.hostWru),
+        deployDollarsPer1000: round(deployDollarsPer1000(c).total, 4),
+      });
+    }
     for (const c of results) {
       const $ = dollarsPer1000(c);
       const k = c.replicas === 1 ? 'one' : 'three';
@@ -369,17 +566,20 @@ export async function run(args: string[]): Promise<BenchResult> {
         [`${k}ReplicaDollarsPer1000`]: round($.total, 4),
       });
     }
-    const parts = args.includes('--parts')
+    const parts: string[] = args.includes('--parts')
       ? results.flatMap((c) => Object.entries(c.byWho).sort((a, b) => b[1].units - a[1].units).map(([k, v]) => `  ${c.replicas} replica(s): ${k}: ${round(v.requests)} requests, ${round(v.units)} units (${round(v.writeUnits)} written)`))
       : [];
     const writes = args.includes('--writes')
-      ? results.flatMap((c) => Object.entries(c.writes).sort((a, b) => b[1].units - a[1].units).map(([k, v]) => `  ${c.replicas} replica(s): ${k}: ${round(v.requests)} requests, ${round(v.units)} write units`))
+      ? [...results.map((c) => [`${c.replicas} replica(s)`, c.writes] as const), ...(deployCost ? [['deploy', deployCost.writes] as const] : [])]
+        .flatMap(([label, w]) => Object.entries(w).sort((a, b) => b[1].units - a[1].units).map(([k, v]) => `  ${label}: ${k}: ${round(v.requests)} requests, ${round(v.units)} write units`))
       : [];
+    if (args.includes('--parts') && deployCost) parts.push(...Object.entries(deployCost.byWho).sort((a, b) => b[1].units - a[1].units).map(([k, v]) => `  deploy: ${k}: ${round(v.requests)} requests, ${round(v.units)} units (${round(v.writeUnits)} written)`));
     return {
       notes: [
         ...parts,
         ...writes,
         `${rollouts} rollouts each of a DeploymentConfig of 1 and of 3 replicas (REV changed), on DynamoDB Local through the stream function's reconcilers, batched as the stream trigger does (window ${windowMs} ms, ${STREAM_SETTINGS.batchSize} records); the hosts are the pod sync over simulated containers.`,
+        ...(deployCost ? [`${deploys} deploys (start-build, not counted; the build: the agent starts ${pace.startSeconds} s after RunTask, prints ${pace.logBytesPerSecond} bytes a second for ${pace.logSeconds} s, works ${pace.quietSeconds} s more, pushes; ECR's push event; the ImageChange trigger's rollout to 2 replicas), every reconciler of the stream function over simulated AWS adapters.`] : []),
         `Figures per rollout; $ per 1,000 at on-demand prices, US East: $${PRICES.rru * 1e6}/M RRU, $${PRICES.wru * 1e6}/M WRU, Lambda $${PRICES.lambdaRequest * 1e6}/M requests and $${PRICES.gbSecond}/GB-s (arm64); stream reads by a Lambda trigger are free. Durations are this machine's against DynamoDB Local.`,
       ],
       rows,

@@ -59,7 +59,17 @@ export interface AgentDeps {
   platformRegistry?: PlatformRegistry;
   /** The package index's network for assemble; without it, assemble has no network. */
   egress?: BuildEgress;
+  /**
+   * How often the agent reads its Build while it runs, to stop a build cancelled, past its
+   * deadline or taken over whose stop did not reach it (ms; 10 s when unset). The build
+   * reconciler stops the agent itself (SIGTERM; ECS StopTask on AWS): this is the backstop, and
+   * each read is billed, so it is not every second.
+   */
+  watchMs?: number;
 }
+
+/** How often a running agent reads its Build when AgentDeps.watchMs is unset. */
+export const AGENT_WATCH_MS = 10_000;
 
 /** Why the agent stopped a build that ran past the platform's time limit. */
 class BuildTimeout extends Error {}
@@ -84,7 +94,7 @@ export async function runBuild(deps: AgentDeps, ref: ObjectRef): Promise<string 
   const watch = setInterval(async () => {
     const b = await store.get<Build>(ref).catch(() => undefined);
     if (!b || b.spec.cancelled || isTerminal(b) || b.status.attempt !== attempt) abort.abort(new Error('the build was cancelled or taken over'));
-  }, 1000);
+  }, deps.watchMs ?? AGENT_WATCH_MS);
   let fetched: FetchedSource | undefined;
   let network: BuildNetwork | undefined;
   try {

@@ -3,17 +3,20 @@
 //
 //   item          pk                      sk                         attributes
 //   log chunk     L#<project>/<build>     <start byte, 12 digits>    text (UTF-8, or brotli-compressed UTF-8), at (epoch ms), ttl
-//   log length    L#<project>/<build>     len                        len (bytes reserved), ttl
+//   log length    L#<project>/<build>     len                        len (bytes reserved), ttl: written by earlier releases only
 //
-// An append first reserves its byte range with `ADD len :n` (the new total gives its start
-// atomically, so concurrent appends never overlap), then writes its chunks at those offsets.
-// A reader stops at a range reserved but not yet written, so it never skips bytes still on
-// their way; a range left unwritten for long (its writer died) is passed over. Log items carry
-// no index keys: they are not objects, never in byKind, and refOfKey ignores them. A chunk's
-// text is stored brotli-compressed (binary) when that is smaller, as objects' documents are:
-// DynamoDB bills a write by the KB, and a build's log (pip's and the push's lines) compresses
-// several times over. Offsets count the text's own bytes, compressed or not.
-import { BatchWriteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+// An append is one write: its chunk put at the offset where the log ends, on condition that no
+// chunk is there yet. A writer knows where its own appends ended; a new one (a restarted
+// agent) finds the end from the last chunk, and a writer refused because another wrote there
+// first finds it again, so appends never overlap. An append over the chunk size is several
+// chunks written at once: a reader stops where one of them has not landed yet, so it never
+// skips bytes still on their way; a range left unwritten for long (its writer died, or an
+// earlier release reserved it with `ADD len`) is passed over. Log items carry no index keys:
+// they are not objects, never in byKind, and refOfKey ignores them. A chunk's text is stored
+// brotli-compressed (binary) when that is smaller, as objects' documents are: DynamoDB bills a
+// write by the KB, and a build's log (pip's and the push's lines) compresses several times
+// over. Offsets count the text's own bytes, compressed or not.
+import { BatchWriteItemCommand, ConditionalCheckFailedException, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { ObjectRef } from '../model/types.ts';
 import { brotliDecompressSync } from 'node:zlib';
 import { docAttribute } from '../store/dynamo.ts';
@@ -26,8 +29,7 @@ type Item = Record<string, AttributeValue>;
 export { logPartition };
 
 const OFFSET_DIGITS = 12;
-const LENGTH_SK = 'len';
-/** The highest chunk key: digits sort before `len`, so chunk queries stop below it. */
+/** The highest chunk key: digits sort before the `len` item of earlier releases, so chunk queries stop below it. */
 const LAST_CHUNK_SK = '9'.repeat(OFFSET_DIGITS);
 export const chunkKey = (start: number): string => String(start).padStart(OFFSET_DIGITS, '0');
 
@@ -61,7 +63,7 @@ export function chunkText(text: { S?: string; B?: string | Uint8Array } | undefi
 
 export class DynamoBuildLogs implements BuildLogs {
   /**
-   * An append is two writes (the length, then the chunk), each at least one write unit: a build's
+   * An append is a write of at least one write unit (its first also a read): a build's
    * writer gathers a second of lines into one append. On Lambda the API answers a follow with what
    * is there and the CLI asks again a second later, so readers see the lines as soon as before.
    */
@@ -73,6 +75,10 @@ export class DynamoBuildLogs implements BuildLogs {
   private readonly readBytes: number;
   private readonly gapGraceMs: number;
   private readonly now: () => number;
+  /** Where this writer's appends left each log it wrote (log partition → offset after its last byte). */
+  private readonly ends = new Map<string, number>();
+  /** Each log's appends under way here, the last one's end. */
+  private readonly appending = new Map<string, Promise<void>>();
 
   constructor(opts: DynamoBuildLogsOptions) {
     this.client = opts.client;
@@ -88,29 +94,59 @@ export class DynamoBuildLogs implements BuildLogs {
     const bytes = Buffer.from(text, 'utf8');
     if (bytes.length === 0) return;
     const pk = logPartition(build);
+    // This writer's appends to one log go one after another, in the order they were asked for.
+    const before = this.appending.get(pk) ?? Promise.resolve();
+    const mine = before.then(() => this.put(pk, bytes));
+    const settled = mine.catch(() => undefined);
+    this.appending.set(pk, settled);
+    void settled.then(() => this.appending.get(pk) === settled && this.appending.delete(pk));
+    return mine;
+  }
+
+  private async put(pk: string, bytes: Buffer): Promise<void> {
     const ttl = { N: String(Math.floor(this.now() / 1000) + this.ttlSeconds) };
+    const at = { N: String(this.now()) };
+    const parts = splitUtf8(bytes, this.chunkBytes);
+    for (let attempt = 0; ; attempt++) {
+      const start = this.ends.get(pk) ?? (await this.endOf(pk));
+      try {
+        await Promise.all(
+          parts.map(({ offset, text: part }) =>
+            this.client.send(
+              new PutItemCommand({
+                TableName: this.table,
+                Item: { pk: { S: pk }, sk: { S: chunkKey(start + offset) }, text: docAttribute(part), at, [TTL_ATTRIBUTE]: ttl },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              }),
+            ),
+          ),
+        );
+        this.ends.set(pk, start + bytes.length);
+        return;
+      } catch (err) {
+        // Another writer appended there first: find the end again (after a moment, so two that
+        // keep meeting do not meet again).
+        this.ends.delete(pk);
+        if (!(err instanceof ConditionalCheckFailedException) || attempt >= 9) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+      }
+    }
+  }
+
+  /** Where the log ends: after its last chunk (0 for a log not begun). */
+  private async endOf(pk: string): Promise<number> {
     const out = await this.client.send(
-      new UpdateItemCommand({
+      new QueryCommand({
         TableName: this.table,
-        Key: { pk: { S: pk }, sk: { S: LENGTH_SK } },
-        UpdateExpression: 'ADD len :n SET #ttl = :ttl',
-        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':n': { N: String(bytes.length) }, ':ttl': ttl },
-        ReturnValues: 'UPDATED_NEW',
+        KeyConditionExpression: 'pk = :pk AND sk <= :last',
+        ExpressionAttributeValues: { ':pk': { S: pk }, ':last': { S: LAST_CHUNK_SK } },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
       }),
     );
-    const start = Number(out.Attributes?.len?.N) - bytes.length;
-    const at = { N: String(this.now()) };
-    await Promise.all(
-      splitUtf8(bytes, this.chunkBytes).map(({ offset, text: part }) =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.table,
-            Item: { pk: { S: pk }, sk: { S: chunkKey(start + offset) }, text: docAttribute(part), at, [TTL_ATTRIBUTE]: ttl },
-          }),
-        ),
-      ),
-    );
+    const last = out.Items?.[0];
+    return last ? Number(last.sk!.S) + chunkText(last.text).length : 0;
   }
 
   async read(build: ObjectRef, offset: number): Promise<{ text: string; next: number; more: boolean }> {
@@ -169,6 +205,7 @@ export class DynamoBuildLogs implements BuildLogs {
   /** Removes every item of the build's log. Idempotent. */
   async delete(build: ObjectRef): Promise<void> {
     const pk = logPartition(build);
+    this.ends.delete(pk);
     let startKey: Item | undefined;
     do {
       const page = await this.client.send(

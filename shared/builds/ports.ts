@@ -73,7 +73,7 @@ export interface ImageRegistry {
 export interface BuildLogs {
   /**
    * How long a build's writer may gather lines before it appends them (ms; 300 when unset). An
-   * adapter billed per write (the table's: two writes an append) asks for longer.
+   * adapter billed per write (the table's: a write an append) asks for longer.
    */
   readonly flushMs?: number;
   append(build: ObjectRef, text: string): Promise<void>;

@@ -128,6 +128,28 @@ describe('the builder agent', () => {
     expect(await head()).toBe(404);
   });
 
+  it('stops a running build that was cancelled when no stop reached it, by reading its Build every watchMs', async () => {
+    const ref = await pendingBuild('unstopped', { git: { uri: gitUri(await appSource('wsgi-stdlib')) } }, suite.builder);
+    let aborted: unknown;
+    let started!: () => void;
+    const s2iStarted = new Promise<void>((resolve) => (started = resolve));
+    // An S2I step that runs until it is stopped.
+    const s2iBuild: AgentDeps['engine']['s2iBuild'] = (_docker, req) =>
+      new Promise((_resolve, reject) => {
+        req.signal!.addEventListener('abort', () => reject((aborted = req.signal!.reason)));
+        started();
+      });
+    const run = runBuild({ ...deps, engine: { ...deps.engine, s2iBuild }, watchMs: 200 }, ref);
+    await s2iStarted;
+    const running = await get(ref);
+    expect(running.status.phase).toBe('Running');
+    await t.store.replace(ref, { resourceVersion: running.metadata.resourceVersion, labels: running.metadata.labels, annotations: running.metadata.annotations, spec: { ...running.spec, cancelled: true } });
+    // Not this agent's to finish: the build reconciler records Cancelled.
+    expect(await run).toBeUndefined();
+    expect(String(aborted)).toContain('cancelled or taken over');
+    expect((await get(ref)).status.phase).toBe('Running');
+  });
+
   it('does nothing with a build that is not Pending (another agent, or cancelled)', async () => {
     const ref = await pendingBuild('taken', { git: { uri: gitUri(await appSource('wsgi-stdlib')) } }, suite.builder);
     await patchStatus<Build>(t.store, ref, (cur) => ({ ...cur.status, phase: 'Running' }));

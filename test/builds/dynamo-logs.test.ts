@@ -1,7 +1,8 @@
 // What DynamoBuildLogs does beyond the contract: the items it writes (chunk keys, TTL, no index
-// keys), how it stays out of the object store's way, a writer that died mid-append, and deletes
-// in batches with DynamoDB's unprocessed items sent again.
-import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+// keys), one write an append, writers that never overwrite one another, how it stays out of the
+// object store's way, a chunk that never landed, and deletes in batches with DynamoDB's
+// unprocessed items sent again.
+import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { brotliDecompressSync } from 'node:zlib';
 import { Meter, metered } from '../../bench/_metering.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
@@ -47,23 +48,52 @@ function pipLog(bytes: number): string {
 }
 
 describe('DynamoBuildLogs items', () => {
-  it('keeps each chunk under its start offset with text, time and a TTL 30 days on, plus a length counter; no index keys', async () => {
+  it('keeps each chunk under its start offset with text, time and a TTL 30 days on, and nothing else; no index keys', async () => {
     const b = build('web-1');
     await logsAt(NOW).append(b, 'Cloning ...\n');
+    // Another writer (a restarted agent) goes on where the log ends.
     await logsAt(NOW + 1000).append(b, 'Pushed.\n');
     const ttl = String(NOW / 1000 + 1 + 30 * 24 * 3600);
     expect(await itemsOf('L#shop/web-1')).toEqual([
       { pk: { S: 'L#shop/web-1' }, sk: { S: '000000000000' }, text: { S: 'Cloning ...\n' }, at: { N: String(NOW) }, ttl: { N: String(NOW / 1000 + 30 * 24 * 3600) } },
       { pk: { S: 'L#shop/web-1' }, sk: { S: '000000000012' }, text: { S: 'Pushed.\n' }, at: { N: String(NOW + 1000) }, ttl: { N: ttl } },
-      { pk: { S: 'L#shop/web-1' }, sk: { S: 'len' }, len: { N: '20' }, ttl: { N: ttl } },
     ]);
+  });
+
+  it("is one write an append: a writer reads where the log ends once, before its first append", async () => {
+    const b = build('web-one');
+    const meter = new Meter();
+    const logs = new DynamoBuildLogs({ client: metered(createDynamoClient({ endpoint: t.endpoint }), meter), tableName: t.tableName, now: () => NOW });
+    await logs.append(b, 'Collecting flask\n');
+    expect(Object.fromEntries(meter.requests)).toEqual({ Query: 1, PutItem: 1 });
+    meter.reset();
+    for (const line of ['Installing flask\n', 'Successfully installed flask\n', 'Pushed.\n']) await logs.append(b, line);
+    expect(Object.fromEntries(meter.requests)).toEqual({ PutItem: 3 });
+    expect(meter.wru).toBe(3);
+    expect((await readAll(logsAt(NOW), b)).text).toBe('Collecting flask\nInstalling flask\nSuccessfully installed flask\nPushed.\n');
+  });
+
+  it('two writers appending to one log at once never overwrite each other: each refused append goes after the end it then finds', async () => {
+    const b = build('web-two');
+    const [one, two] = [logsAt(NOW), logsAt(NOW)];
+    const lines = (who: string) => Array.from({ length: 15 }, (_, i) => `${who} line ${i}\n`);
+    const write = async (logs: DynamoBuildLogs, mine: string[]) => {
+      for (const line of mine) await logs.append(b, line);
+    };
+    await Promise.all([write(one, lines('one')), write(two, lines('two'))]);
+    const text = (await readAll(logsAt(NOW), b)).text;
+    expect(text.split('\n').filter(Boolean).sort()).toEqual([...lines('one'), ...lines('two')].map((l) => l.trimEnd()).sort());
+    // Each writer's lines in its own order, and the chunks end to end.
+    expect(text.split('\n').filter((l) => l.startsWith('one'))).toEqual(lines('one').map((l) => l.trimEnd()));
+    const chunks = await itemsOf(logPartition(b));
+    expect(chunks.reduce((end, c) => (Number(c.sk!.S) === end ? end + chunkText(c).length : -1), 0)).toBe(Buffer.byteLength(text));
   });
 
   it('splits an append over 300 KB into chunks that each fit a DynamoDB item, at their own offsets', async () => {
     const b = build('web-2');
     const text = 'é'.repeat(350_000); // 700,000 bytes
     await logsAt(NOW).append(b, text);
-    const chunks = (await itemsOf(logPartition(b))).filter((i) => i.sk!.S !== 'len');
+    const chunks = await itemsOf(logPartition(b));
     expect(chunks.map((c) => c.sk!.S)).toEqual([chunkKey(0), chunkKey(307_200), chunkKey(614_400)]);
     expect(chunks.map((c) => chunkText(c).length)).toEqual([307_200, 307_200, 85_600]);
     expect((await readAll(logsAt(NOW), b)).text).toBe(text);
@@ -75,20 +105,20 @@ describe('DynamoBuildLogs items', () => {
     const meter = new Meter();
     const logs = new DynamoBuildLogs({ client: metered(createDynamoClient({ endpoint: t.endpoint }), meter), tableName: t.tableName, now: () => NOW });
     await logs.append(b, text);
-    const [chunk] = (await itemsOf(logPartition(b))).filter((i) => i.sk!.S !== 'len');
+    const [chunk] = await itemsOf(logPartition(b));
     expect(chunk!.text!.B).toBeInstanceOf(Uint8Array);
     expect(chunkText(chunk!).toString('utf8')).toBe(text);
-    // DynamoDB bills a write by the KB of the item: the length counter (1 unit) and the chunk.
+    // DynamoDB bills a write by the KB of the item: the chunk alone (the first append's read of where the log ends is a read unit).
     const plainUnits = Math.ceil(itemSize({ ...chunk!, text: { S: text } }) / 1024);
     const storedUnits = Math.ceil(itemSize(chunk!) / 1024);
     expect(plainUnits).toBeGreaterThanOrEqual(64);
     expect(storedUnits).toBeLessThan(plainUnits / 4);
     expect(meter.writes.get('PutItem: Put L#')).toEqual({ requests: 1, units: storedUnits });
-    expect(meter.wru).toBe(storedUnits + 1);
+    expect(meter.wru).toBe(storedUnits);
     expect((await readAll(logsAt(NOW), b)).text).toBe(text);
   });
 
-  it('reads a chunk an earlier release stored as plain text', async () => {
+  it('reads a chunk an earlier release stored as plain text, beside its length counter, and goes on after it', async () => {
     const b = build('web-plain');
     await t.client.send(new PutItemCommand({ TableName: t.tableName, Item: { pk: { S: logPartition(b) }, sk: { S: chunkKey(0) }, text: { S: 'plain ✓\n' }, at: { N: String(NOW) } } }));
     await t.client.send(new PutItemCommand({ TableName: t.tableName, Item: { pk: { S: logPartition(b) }, sk: { S: 'len' }, len: { N: String(Buffer.byteLength('plain ✓\n')) } } }));
@@ -109,19 +139,16 @@ describe('DynamoBuildLogs items', () => {
   });
 });
 
-describe('a range reserved but never written (its writer died between the two steps)', () => {
-  async function reserveOnly(b: ReturnType<typeof build>, n: number): Promise<void> {
-    await t.client.send(new UpdateItemCommand({
-      TableName: t.tableName, Key: { pk: { S: logPartition(b) }, sk: { S: 'len' } },
-      UpdateExpression: 'ADD len :n', ExpressionAttributeValues: { ':n': { N: String(n) } },
-    }));
+describe('a range not written (a chunk of a long append still on its way, or its writer died; a range an earlier release reserved)', () => {
+  /** A chunk at `offset` as a writer puts it, with nothing yet before it. */
+  async function chunkAt(b: ReturnType<typeof build>, offset: number, text: string, at: number): Promise<void> {
+    await t.client.send(new PutItemCommand({ TableName: t.tableName, Item: { pk: { S: logPartition(b) }, sk: { S: chunkKey(offset) }, text: { S: text }, at: { N: String(at) } } }));
   }
 
   it('holds readers at the gap while it is young, so no byte still on its way is skipped', async () => {
     const b = build('web-4');
     await logsAt(NOW).append(b, 'first\n');
-    await reserveOnly(b, 10);
-    await logsAt(NOW).append(b, 'third\n');
+    await chunkAt(b, 16, 'third\n', NOW);
     expect(await logsAt(NOW + 5_000).read(b, 0)).toEqual({ text: 'first\n', next: 6, more: false });
     expect(await logsAt(NOW + 5_000).read(b, 6)).toEqual({ text: '', next: 6, more: false });
   });
@@ -129,10 +156,17 @@ describe('a range reserved but never written (its writer died between the two st
   it('is passed over once the text after it is older than the grace period', async () => {
     const b = build('web-5');
     await logsAt(NOW).append(b, 'first\n');
-    await reserveOnly(b, 10);
-    await logsAt(NOW).append(b, 'third\n');
+    await chunkAt(b, 16, 'third\n', NOW);
     expect(await logsAt(NOW + 3 * 60_000).read(b, 0)).toEqual({ text: 'first\nthird\n', next: 22, more: false });
     expect(await logsAt(NOW + 3 * 60_000).read(b, 6)).toEqual({ text: 'third\n', next: 22, more: false });
+  });
+
+  it('a writer that comes later goes on after the last chunk', async () => {
+    const b = build('web-8');
+    await logsAt(NOW).append(b, 'first\n');
+    await chunkAt(b, 16, 'third\n', NOW);
+    await logsAt(NOW).append(b, 'fourth\n');
+    expect(await logsAt(NOW + 3 * 60_000).read(b, 0)).toEqual({ text: 'first\nthird\nfourth\n', next: 29, more: false });
   });
 });
 
@@ -140,12 +174,12 @@ describe('DynamoBuildLogs.delete', () => {
   it('removes a log of many items (several batches of 25), leaving other builds\' logs', async () => {
     const [gone, kept] = [build('web-6'), build('web-7')];
     const small = logsAt(NOW, { chunkBytes: 10 });
-    await small.append(gone, 'x'.repeat(600)); // 60 chunks and the counter
+    await small.append(gone, 'x'.repeat(600)); // 60 chunks
     await small.append(kept, 'kept\n');
-    expect(await itemsOf(logPartition(gone))).toHaveLength(61);
+    expect(await itemsOf(logPartition(gone))).toHaveLength(60);
     await small.delete(gone);
     expect(await itemsOf(logPartition(gone))).toEqual([]);
-    expect(await itemsOf(logPartition(kept))).toHaveLength(2);
+    expect(await itemsOf(logPartition(kept))).toHaveLength(1);
   });
 
   it('sends what BatchWriteItem left unprocessed again until none is left', async () => {
