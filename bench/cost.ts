@@ -1,18 +1,21 @@
-// `npm run bench -- cost [--rollouts=N] [--deploys=N] [--log-seconds=S] [--quiet-seconds=S] [--window-ms=MS] [--parts] [--writes]`: what the control plane spends on one
-// rollout of a DeploymentConfig, counted request by request, and what that is in dollars per
-// 1,000 deploys beside the aim (issue #16: control plane ≤ $0.10 per 1,000 deploys).
+// `npm run bench -- cost [--rollouts=N] [--deploys=N] [--log-seconds=S] [--quiet-seconds=S] [--window-ms=MS] [--parts] [--writes]`:
+// what the control plane spends on one rollout of a DeploymentConfig and on one whole deploy (a
+// build and the rollout of its image), counted request by request, and what that is in dollars
+// per 1,000 deploys beside the aim (issue #16: control plane ≤ $0.10 per 1,000 deploys).
 //
-// On DynamoDB Local, with the reconcilers the stream function runs for a rollout (the
-// DeploymentConfig, ReplicationController, scheduler, endpoints and host lifecycle controllers,
-// the Services' cluster IPs, the idler, the routers' change feed, Events' expiry), driven as
+// On DynamoDB Local, with every reconciler the stream function runs on AWS (platformReconcilers,
+// as functions/wire-builds.ts wires them, over simulated AWS adapters where they call ECS, ECR,
+// S3 or Cloud Map: bench/_simulated-aws.ts), driven as
 // Lambda drives the stream function: the table's stream read shard by shard, records filtered by
 // the stream trigger's filter (STREAM_FILTER), gathered for the trigger's batching window
 // (STREAM_SETTINGS: 1 s, 100 records) from the first record, then handed to the stream handler
 // in one invocation; records its reconciles write wait for the next. The hosts' side is the
 // real pod sync over simulated containers (no Docker), told of each pod record, as each host
-// (ECS: the resync function's task events) would be; its requests are counted apart.
+// (ECS: the resync function's task events) would be; its requests are counted apart. A deploy's
+// build is run by the real builder agent in this process, with its own clients (counted apart),
+// and ECR's push event goes to the registry events function's code.
 //
-// Counted per rollout (the write that makes the new revision, by the API, is not): every
+// Counted per rollout or deploy (the API's write that starts it is not): every
 // DynamoDB request and the capacity DynamoDB Local reports for it (ReturnConsumedCapacity TOTAL
 // set on every request by a client middleware), the stream's GetRecords calls, the stream
 // function's invocations and their duration here. Priced at the on-demand list prices of
