@@ -53,11 +53,16 @@ export class ConsoleApi {
     return { status: res.status, ok: res.ok, body, headers: res.headers };
   }
 
-  /** GET that throws ApiFailure on an error answer; `signal` ends it early (a long poll whose browser went away). */
-  async get<T = any>(path: string, signal?: AbortSignal): Promise<T> {
+  /** GET that throws ApiFailure on an error answer, with the answer's headers; `signal` ends it early (a long poll whose browser went away). */
+  async read<T = any>(path: string, signal?: AbortSignal): Promise<{ body: T; headers: Headers }> {
     const r = await this.call<T>('GET', path, undefined, signal);
     if (!r.ok) throw new ApiFailure(r);
-    return r.body;
+    return r;
+  }
+
+  /** GET that throws ApiFailure on an error answer: its body. */
+  async get<T = any>(path: string, signal?: AbortSignal): Promise<T> {
+    return (await this.read<T>(path, signal)).body;
   }
 
   /** The items of a list, or [] when the list is refused (a `view` user and secrets, say). */

@@ -1,6 +1,6 @@
 // What the project pages show, from the public API: the project's overview (one call), what the
 // viewer may do there, and the routers' ports; the joins of objects are shared/overview's.
-import { ApiFailure, projectPath, type ConsoleApi } from './api.ts';
+import { projectPath, type ConsoleApi } from './api.ts';
 import { PUSH_HEADER } from '../shared/push/topics.ts';
 import { TtlCache } from './cache.ts';
 import type { ProjectOverview } from '../shared/overview/types.ts';
@@ -37,8 +37,7 @@ export const routerPorts = (api: ConsoleApi) => ports.get('', () => api.get('/ap
  */
 export async function projectView(api: ConsoleApi, project: string, watch?: { since: string; waitSeconds: number; signal?: AbortSignal }): Promise<ProjectOverview & { push?: string }> {
   const query = watch ? `?watch=1&resourceVersion=${encodeURIComponent(watch.since)}&timeoutSeconds=${watch.waitSeconds}` : '';
-  const r = await api.call<ProjectOverview>('GET', projectPath(project, `/overview${query}`), undefined, watch?.signal);
-  if (!r.ok) throw new ApiFailure(r);
+  const r = await api.read<ProjectOverview>(projectPath(project, `/overview${query}`), watch?.signal);
   const push = r.headers.get(PUSH_HEADER);
   return push ? { ...r.body, push } : r.body;
 }

@@ -19,7 +19,7 @@
 import { BatchWriteItemCommand, ConditionalCheckFailedException, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { ObjectRef } from '../model/types.ts';
 import { brotliDecompressSync } from 'node:zlib';
-import { docAttribute } from '../store/dynamo.ts';
+import { docAttribute, streamBytes } from '../store/dynamo.ts';
 import { TTL_ATTRIBUTE, logPartition } from '../store/keys.ts';
 import type { BuildLogs } from './ports.ts';
 import { splitUtf8 } from './utf8.ts';
@@ -47,7 +47,6 @@ export interface DynamoBuildLogsOptions {
   now?: () => number;
 }
 
-/** A chunk's text as UTF-8 bytes, whether it was stored compressed or (by an earlier release, or too short to gain) plain. */
 /** Whether a sort key in a log's partition is a chunk's (its start offset), not the length's. */
 export const isChunkKey = (sk: string): boolean => sk.length === OFFSET_DIGITS && /^\d+$/.test(sk);
 
@@ -58,7 +57,7 @@ export const isChunkKey = (sk: string): boolean => sk.length === OFFSET_DIGITS &
  */
 export function chunkText(text: { S?: string; B?: string | Uint8Array } | undefined): Buffer {
   if (text?.B === undefined) return Buffer.from(text?.S ?? '', 'utf8');
-  return brotliDecompressSync(typeof text.B === 'string' ? Buffer.from(text.B, 'base64') : text.B);
+  return brotliDecompressSync(streamBytes(text.B));
 }
 
 export class DynamoBuildLogs implements BuildLogs {

@@ -9,12 +9,11 @@ import { OVERVIEW_SHOWN } from './shown.ts';
 import { overviewApps, overviewQuotas, type OverviewObjects, type RouterPorts } from './join.ts';
 import type { ProjectOverview } from './types.ts';
 
-const SHOWN = OVERVIEW_SHOWN;
-type Read = Record<keyof typeof SHOWN, BerthObject[]>;
+type Read = Record<keyof typeof OVERVIEW_SHOWN, BerthObject[]>;
 
 /** Every object of the shown kinds in `project`, by kind. */
 export async function readShown(store: ObjectStore, project: string): Promise<Read> {
-  const entries = Object.entries(SHOWN) as [keyof typeof SHOWN, string][];
+  const entries = Object.entries(OVERVIEW_SHOWN) as [keyof typeof OVERVIEW_SHOWN, string][];
   const lists = await Promise.all(entries.map(([, kind]) => readAll(store, kind, project, undefined)));
   return Object.fromEntries(entries.map(([key], i) => [key, lists[i]!])) as Read;
 }
@@ -24,7 +23,7 @@ export async function readShown(store: ObjectStore, project: string): Promise<Re
  * made unique across kinds: `Pod/web-1-x`).
  */
 export const asOneList = (read: Read): BerthObject[] =>
-  (Object.entries(read) as [keyof typeof SHOWN, BerthObject[]][]).flatMap(([key, items]) => items.map((o) => ({ ...o, metadata: { ...o.metadata, name: `${SHOWN[key]}/${o.metadata.name}` } })));
+  (Object.entries(read) as [keyof typeof OVERVIEW_SHOWN, BerthObject[]][]).flatMap(([key, items]) => items.map((o) => ({ ...o, metadata: { ...o.metadata, name: `${OVERVIEW_SHOWN[key]}/${o.metadata.name}` } })));
 
 /** The overview of a read (the quota's use read from the project's counter now). */
 export async function overviewOf(store: ObjectStore, project: string, read: Read, ports: RouterPorts, resourceVersion: string): Promise<ProjectOverview> {

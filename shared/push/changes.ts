@@ -51,8 +51,8 @@ export function changesOfRecords(records: DynamoDBRecord[]): Change[] {
     if (!k?.pk?.S || !k.sk?.S) continue;
     const key = { pk: k.pk.S, sk: k.sk.S };
     const build = buildOfLogPartition(key.pk);
-    // Of a log's items only a chunk written tells anything: a reader stops at a range reserved
-    // (the length's update) until its chunk is there, and its chunk's record tells it then.
+    // Of a log's items only a chunk written tells anything (the `len` items of earlier releases,
+    // which reserved a range before its chunk came, tell nothing: the chunk's record does).
     if (build && (!isChunkKey(key.sk) || r.eventName !== 'INSERT')) continue;
     keys.push(key);
     if (build) {

@@ -516,10 +516,13 @@ export function decode(item: Item): BerthObject {
 }
 
 /**
- * The object a stream record's NewImage holds. In the Lambda event a binary attribute is base64
- * text; the local stream poller hands it on as bytes.
+ * A binary attribute's bytes as a stream record's image holds them: in the Lambda event base64
+ * text; the local stream poller hands them on as bytes.
  */
+export const streamBytes = (b: string | Uint8Array): Uint8Array => (typeof b === 'string' ? Buffer.from(b, 'base64') : b);
+
+/** The object a stream record's NewImage holds. */
 export function decodeStreamImage(image: Record<string, { S?: string; B?: string | Uint8Array }>): BerthObject {
   const doc = image.doc;
-  return decode({ doc: typeof doc?.B === 'string' ? { B: Buffer.from(doc.B, 'base64') } : (doc as AttributeValue) });
+  return decode({ doc: doc?.B !== undefined ? { B: streamBytes(doc.B) } : (doc as AttributeValue) });
 }
