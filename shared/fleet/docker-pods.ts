@@ -216,7 +216,14 @@ export class DockerPods implements PodContainers {
       await this.pull(spec.image);
       return create();
     });
-    await created.start();
+    await created.start().catch(async (err: unknown) => {
+      // Not started (the sandbox it was to join went meanwhile, say): nothing of this try is
+      // left behind, so that the next sync starts the pod afresh instead of finding a container
+      // that never ran.
+      await created.remove({ force: true }).catch(() => undefined);
+      if (sandbox) await this.networks.sandboxes?.release(spec.project, name).catch(() => undefined);
+      throw err;
+    });
     // The project's next pod finds a warm sandbox too (made a moment later, not beside this start).
     this.networks.sandboxes?.rewarm(spec.project, network);
     return runningPodOf(await created.inspect());
@@ -236,10 +243,12 @@ export class DockerPods implements PodContainers {
 
   /**
    * Out of the way of the pod's new container: a container that exited is kept, stopped, as the
-   * pod's previous one (for `logs --previous`), replacing any older one; a running one is removed.
+   * pod's previous one (for `logs --previous`), replacing any older one; a running one, or one
+   * that never started, is removed.
    */
   private async replace(existing: Docker.ContainerInspectInfo, name: string): Promise<void> {
-    if (existing.State.Running) {
+    // Running, or made and never started (it has no run to keep): removed.
+    if (existing.State.Running || existing.State.Status === 'created') {
       await this.docker.getContainer(existing.Id).remove({ force: true });
       return;
     }
@@ -259,11 +268,15 @@ export class DockerPods implements PodContainers {
       });
   }
 
-  /** The pod's container on this host, or undefined when there is none Berth manages. */
+  /**
+   * The pod's container on this host, or undefined when there is none Berth manages, or only
+   * one that was made and never started (an agent stopped between the two): on an engine that
+   * state does not move by itself, so the pod is to be started (ensurePod replaces it).
+   */
   async inspectPod(project: string, pod: string): Promise<RunningPod | undefined> {
     const info = await this.inspectByName(podContainerName(project, pod));
     const labels = info?.Config.Labels ?? {};
-    if (!info || !this.mine(labels) || labels[LABELS.project] !== project || labels[LABELS.pod] !== pod) return undefined;
+    if (!info || !this.mine(labels) || labels[LABELS.project] !== project || labels[LABELS.pod] !== pod || info.State.Status === 'created') return undefined;
     return runningPodOf(info);
   }
 

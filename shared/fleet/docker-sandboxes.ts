@@ -151,10 +151,14 @@ export class WarmSandboxes {
     this.warm.add(project);
   }
 
-  /** Removes the project's warm sandboxes (its network goes); claimed ones go with their pods. */
+  /**
+   * Removes the project's warm sandboxes (its network goes); claimed ones go with their pods. By
+   * name: one claimed (renamed) after it was listed is not removed from under its pod.
+   */
   async removeWarm(project: string): Promise<void> {
     this.warm.delete(project);
-    await Promise.all((await this.listWarm(project)).map((c) => this.remove(c.Id)));
+    const names = (await this.listWarm(project)).flatMap((c) => c.Names.filter((n) => isWarmSandboxName(n, project)).slice(0, 1));
+    await Promise.all(names.map((n) => this.remove(n.replace(/^\//, ''))));
   }
 
   /**

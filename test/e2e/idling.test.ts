@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/harness.ts';
-import { deploySample, podsGone, removeProject, sampleImage, startPlatform, viaRouter, type Platform } from './sample-app.ts';
+import { deploySample, explain, podsGone, removeProject, sampleImage, startPlatform, viaRouter, type Platform } from './sample-app.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'berth-e2e-idle-'));
 const P = 'idle-e2e';
@@ -35,8 +35,9 @@ describe('idling through npm run up', () => {
     expect(idled, idled.stderr).toMatchObject({ code: 0, stdout: 'deploymentconfig.apps.berth.io/web idled (1 replicas remembered)\n' });
     await podsGone(p, P, 'web');
 
+    const asked = Date.now();
     const reply = await viaRouter(p.ports.routerHttp, host);
-    expect(reply.status).toBe(200);
+    if (reply.status !== 200) expect.fail(`answered ${reply.status} after ${Date.now() - asked} ms: ${reply.body.slice(0, 200)}\n${await explain(p, P)}`);
     expect(reply.body).toContain('Directory listing');
     const dc = (await p.api('GET', `/api/v1/projects/${P}/deploymentconfigs/web`)).body;
     expect(dc.spec.replicas).toBe(1);

@@ -89,6 +89,18 @@ export async function podsGone(p: Platform, project: string, name: string): Prom
   await until(`the pods of ${project}/${name} did not stop`, () => p.api('GET', `/api/v1/projects/${project}/pods?labelSelector=app%3D${name}`), (r) => r.status === 200 && r.body.items.length === 0);
 }
 
+/**
+ * What the platform holds for a project, for a failure's message: its DCs, RCs, pods, Services
+ * (endpoints and marks) and events, and the last lines up printed.
+ */
+export async function explain(p: Platform, project: string): Promise<string> {
+  const kinds = ['deploymentconfigs', 'replicationcontrollers', 'pods', 'services', 'events'];
+  const lists = await Promise.all(kinds.map(async (k) => [k, (await p.api('GET', `/api/v1/projects/${project}/${k}`)).body?.items ?? []] as const));
+  const brief = (o: any) => ({ name: o.metadata?.name, annotations: o.metadata?.annotations, deleting: o.metadata?.deletionTimestamp, spec: o.spec?.replicas, status: o.status, reason: o.reason, message: o.message, at: o.lastTimestamp ?? o.metadata?.creationTimestamp });
+  const state = Object.fromEntries(lists.map(([k, items]) => [k, items.map(brief)]));
+  return `${JSON.stringify(state, null, 1)}\n--- up (last lines) ---\n${p.up.output().split('\n').slice(-80).join('\n')}`;
+}
+
 /** Deletes the project and waits until it is gone (its containers and network with it). */
 export async function removeProject(p: Platform, project: string): Promise<void> {
   await p.api('DELETE', `/api/v1/projects/${project}`);

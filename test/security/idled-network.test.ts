@@ -2,8 +2,9 @@
 // wake starts at once), with no pod on it. A stranger (a tenant who signed up a minute ago), from
 // a pod of their own, looks for what is left there — the victim's Service names, its cluster IP
 // and whole Service range, the address its last pod had, the warm sandbox kept for its wake —
-// and reaches nothing; the victim's own woken pod comes back to the same network and proxy (in
-// the warm sandbox) and reaches its Service; once the victim's project is deleted (as expiry
+// and reaches nothing; woken, the project keeps all of it until its pod is back, and the
+// victim's own woken pod comes back to the same network and proxy (in the warm sandbox) and
+// reaches its Service; once the victim's project is deleted (as expiry
 // does), its network, proxies and sandbox are gone from the engine.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { proxyContainerName } from '../../shared/fleet/docker-service-proxies.ts
 import { SANDBOX_LABEL } from '../../shared/fleet/docker-sandboxes.ts';
 import { podContainerName, LABELS } from '../../shared/fleet/pod-container.ts';
 import { projectNetworkName } from '../../shared/fleet/project-network.ts';
-import { idleDeploymentConfig } from '../../shared/idling/actions.ts';
+import { idleDeploymentConfig, unidleDeploymentConfig } from '../../shared/idling/actions.ts';
 import type { Pod, Service } from '../../shared/model/objects.ts';
 import { serviceIPs } from '../../shared/services/addressing.ts';
 import { projectAddressings } from '../../shared/services/cluster-ips.ts';
@@ -104,6 +105,13 @@ describe("an idled project's kept network", () => {
   });
 
   it("takes the victim's woken pod back: same network, same proxy, in its warm sandbox; its Service answers it", async () => {
+    // Woken: the DC is no longer idled, its Service still is until it is served again. The host
+    // agent's passes before the woken pod starts tear down none of what the wake is to find.
+    await unidleDeploymentConfig(h.api.store, { kind: 'DeploymentConfig', project: V, name: 'db' }, Date.now(), 'a request');
+    for (let i = 0; i < 3; i++) await h.agent.sync();
+    expect(await networkIds()).toEqual([networkId]);
+    expect((await proxyOf())?.Id).toBe(proxyId);
+    expect((await sandboxesOf(V)).map((c) => [c.Id, c.State])).toEqual([[sandboxId, 'running']]);
     await h.pod(V, 'db-2', { labels: { app: 'db' }, who: 'victim-db-2' });
     await running(V, 'db-2');
     expect((await docker.getContainer(podContainerName(V, 'db-2')).inspect()).HostConfig.NetworkMode).toBe(`container:${sandboxId}`);
