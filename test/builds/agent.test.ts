@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runBuild, type AgentDeps } from '../../shared/builds/agent.ts';
 import { buildConfigReconciler } from '../../shared/builds/buildconfig-reconciler.ts';
 import { instantiateBuild, type Build } from '../../shared/builds/instantiate.ts';
+import { STEP_LABELS } from '../../shared/builds/s2i/spec.ts';
 import { buildSettings } from '../../shared/builds/settings.ts';
 import { patchStatus } from '../../shared/store/patch.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
@@ -46,6 +47,20 @@ async function pendingBuild(name: string, source: Record<string, unknown>, from:
 
 const get = async (ref: { kind: string; project: string; name: string }) => (await t.store.get<Build>(ref))!;
 
+/**
+ * How many containers the engine made for the build's steps between `since` and now (epoch s),
+ * from its event log: a step container removed meanwhile is counted too, and other tests'
+ * containers (made beside this one) are not.
+ */
+async function stepContainersMade(ref: { name: string }, since: number): Promise<number> {
+  const until = Math.ceil(Date.now() / 1000) + 1;
+  const filters = { type: ['container' as const], event: ['create'], label: [`${STEP_LABELS.project}=${P}`, `${STEP_LABELS.build}=${ref.name}`] };
+  const stream = (await docker.getEvents({ since, until, filters })) as NodeJS.ReadableStream;
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text.split('\n').filter((l) => l.trim()).length;
+}
+
 beforeAll(async () => {
   t = await freshTable();
   await t.store.create({ kind: 'Project', metadata: { name: P, project: '' }, spec: {} });
@@ -60,6 +75,7 @@ afterAll(async () => {
 describe('the builder agent', () => {
   it('builds, pushes, records the digest the registry holds, and moves the tag', async () => {
     const ref = await pendingBuild('wsgi', { git: { uri: gitUri(await appSource('wsgi-stdlib')) } }, suite.builder);
+    const since = Math.floor(Date.now() / 1000) - 1;
     const phase = await runBuild(deps, ref);
     const b = await get(ref);
     expect(phase, `${JSON.stringify(b.status)}\n${(await deps.logs.read(ref, 0)).text}`).toBe('Complete');
@@ -76,6 +92,8 @@ describe('the builder agent', () => {
     // The image carries the build's labels.
     const labels = (await docker.getImage(`${inject('registryHost')}/${P}/wsgi:latest`).inspect()).Config.Labels;
     expect(labels).toMatchObject({ 'io.openshift.build.name': ref.name, 'io.openshift.build.namespace': P, 'io.openshift.build.commit.id': b.status.revision!.commit });
+    // The engine's event log shows the build's step containers (the count below can see them).
+    expect(await stepContainersMade(ref, since)).toBeGreaterThan(0);
   }, 300_000);
 
   it('a failing assemble fails the build with the last 50 log lines in its status', async () => {
@@ -109,11 +127,11 @@ describe('the builder agent', () => {
     const tar = await makeTar([{ name: 'app.py', body: 'print(1)\n' }, { name: '../../escape.txt', body: 'x' }]);
     const { Readable } = await import('node:stream');
     await deps.sources.put(ref, Readable.from(tar), 1024 * 1024);
-    const before = (await docker.listContainers({ all: true })).length;
+    const since = Math.floor(Date.now() / 1000) - 1;
     expect(await runBuild(deps, ref)).toBe('Failed');
     const b = await get(ref);
     expect(b.status).toMatchObject({ phase: 'Failed', reason: 'InvalidSourceArchive' });
-    expect((await docker.listContainers({ all: true })).length).toBe(before);
+    expect(await stepContainersMade(ref, since)).toBe(0);
   }, 120_000);
 
   it('deleting the ImageStream removes its images from the registry', async () => {
