@@ -80,6 +80,8 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  // No warm sandbox made after the clean-up (a start's rewarm comes a moment later).
+  await pods?.networks.sandboxes?.stop();
   const left = await docker.listContainers({ all: true, filters: { label: [`${LABELS.project}=${project}`] } });
   await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.owner}=${owner}`] } })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
