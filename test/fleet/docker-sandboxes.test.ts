@@ -13,6 +13,7 @@ import { DockerPods } from '../../shared/fleet/docker-pods.ts';
 import { SANDBOX_LABEL, WarmSandboxes, claimedSandboxName } from '../../shared/fleet/docker-sandboxes.ts';
 import { LABELS, podContainerName } from '../../shared/fleet/pod-container.ts';
 import type { PodSpecForHost } from '../../shared/fleet/types.ts';
+import { until } from '../support/until.ts';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const tag = randomBytes(4).toString('hex');
@@ -63,13 +64,7 @@ const spec = (pod: string): PodSpecForHost => ({
 const named = async (name: string) => (await docker.listContainers({ all: true, filters: { name: [`^/${name}$`] } })).map((c) => c.State);
 const warmOnes = async (of = owner) => (await docker.listContainers({ all: true, filters: { label: [`${SANDBOX_LABEL}=${of}`, `${LABELS.project}=${project}`] } })).filter((c) => c.Names.some((n) => n.includes('__sandbox-')));
 
-async function warmRunning(of = owner): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await warmOnes(of)).some((c) => c.State === 'running')) {
-    if (Date.now() > deadline) throw new Error('no warm sandbox ran within 20 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const warmRunning = (of = owner) => until('a warm sandbox running', async () => (await warmOnes(of)).some((c) => c.State === 'running'), 20_000);
 
 beforeAll(async () => {
   [image, proxyImage] = await Promise.all([ensureBuilderImages(docker, { variant: 'test', log: () => {} }), ensureServiceProxyImage(docker, () => {})]);

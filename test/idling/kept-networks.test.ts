@@ -7,11 +7,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { IDLED_AT, UNIDLE_TARGETS } from '../../shared/idling/annotations.ts';
 import { idleDeploymentConfig, unidleDeploymentConfig } from '../../shared/idling/actions.ts';
+import { idler } from '../../shared/idling/idler.ts';
 import { keepsIdledNetwork } from '../../shared/idling/kept-networks.ts';
+import { IdleSignalTable } from '../../shared/idling/signals.ts';
 import { deploymentConfigSpec } from '../../shared/model/deploy-kinds.ts';
 import type { DeploymentConfig, Service } from '../../shared/model/objects.ts';
 import type { BerthObject } from '../../shared/model/types.ts';
-import { patchObject } from '../../shared/store/patch.ts';
+import { patchObject, patchStatus } from '../../shared/store/patch.ts';
 import { freshTable, type TestTable } from '../support/dynamo.ts';
 
 const P = 'keeps';
@@ -30,12 +32,12 @@ async function app(name: string): Promise<void> {
   await t.store.create<Service>({ kind: 'Service', metadata: { name, project: P }, spec: { selector: { app: name }, ports: [{ port: 8080, targetPort: 8080, protocol: 'TCP' }] } } as never);
 }
 
-/** What the idler does once the woken Service has ready endpoints: its mark goes. */
-const served = (name: string) =>
-  patchObject<Service>(t.store, svcRef(name), (cur) => {
-    const { [IDLED_AT]: _i, [UNIDLE_TARGETS]: _t, ...annotations } = cur.metadata.annotations ?? {};
-    return { ...cur, metadata: { ...cur.metadata, annotations } };
-  });
+/** The woken Service gets a ready endpoint, and the idler takes its mark off. */
+async function served(name: string): Promise<void> {
+  await patchStatus<Service>(t.store, svcRef(name), (cur) => ({ ...cur.status, endpoints: [{ pod: `${name}-1-abcde`, host: 'local', ip: '127.0.0.1', ports: [{ port: 8080, hostPort: 32768 }] }] }) as never);
+  await idler({ store: t.store, signals: new IdleSignalTable({ client: t.client, tableName: t.tableName }), idleAfterMs: 1800_000 }).reconcile(svcRef(name));
+  expect((await t.store.get<Service>(svcRef(name)))!.metadata.annotations).not.toHaveProperty(IDLED_AT);
+}
 
 beforeEach(async () => {
   t = await freshTable();
