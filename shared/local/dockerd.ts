@@ -16,9 +16,35 @@ export const DOCKER_SOCKET = '/var/run/docker.sock';
  */
 export const PROJECT_NETWORK_POOL = '--default-address-pool=base=10.192.0.0/13,size=24';
 
-/** Engine `index`'s own pool (10.201.0.0/16 to 10.224.0.0/16), apart from the main engine's and from its neighbours'. */
-export function extraEnginePool(index: number): string | undefined {
-  return index >= 1 && index <= 24 ? `--default-address-pool=base=10.${200 + index}.0.0/16,size=24` : undefined;
+/** Extra engines are numbered 1 to 24: each has a pool of its own. */
+export const EXTRA_ENGINES = 24;
+
+/**
+ * Engine `index`'s own pool (10.201.0.0/16 to 10.224.0.0/16), apart from the main engine's and
+ * from its neighbours'. Docker's default pools are never used: they overlap the usual home and
+ * office networks, and bridges left behind by engines of other runs soon fill them.
+ */
+export function extraEnginePool(index: number): string {
+  return `--default-address-pool=base=${extraEngineNet(index)}.0.0/16,size=24`;
+}
+
+function extraEngineNet(index: number): string {
+  return `10.${200 + index}`;
+}
+
+/**
+ * Removes the bridges of engine `index`'s networks (Docker leaves a network's bridge up when its
+ * engine stops), so that the next engine with this index finds its pool free. Only that engine's
+ * pool is looked at: nothing else puts addresses there.
+ */
+export function removeEngineBridges(index: number): string[] {
+  const out = spawnSync('ip', ['-j', '-4', 'addr', 'show', 'type', 'bridge'], { encoding: 'utf8' });
+  if (out.status !== 0) return [];
+  const links = JSON.parse(out.stdout || '[]') as { ifname: string; addr_info?: { local?: string }[] }[];
+  const prefix = `${extraEngineNet(index)}.`;
+  const removed = links.filter((l) => l.addr_info?.some((a) => a.local?.startsWith(prefix))).map((l) => l.ifname);
+  for (const name of removed) spawnSync('ip', ['link', 'del', name], { stdio: 'ignore' });
+  return removed;
 }
 
 export const DOCKERD_ARGS = ['--iptables=false', '--ip-forward=false', '--ip-masq=false', PROJECT_NETWORK_POOL, `--host=unix://${DOCKER_SOCKET}`];
@@ -94,11 +120,12 @@ export interface ExtraDockerd {
  */
 export async function startExtraDockerd(opts: { index: number; root: string; say: (line: string) => void }): Promise<ExtraDockerd> {
   const { index, root } = opts;
-  if (!Number.isInteger(index) || index < 1 || index > 250) throw new Error(`engine index ${index} is not between 1 and 250`);
+  if (!Number.isInteger(index) || index < 1 || index > EXTRA_ENGINES) throw new Error(`engine index ${index} is not between 1 and ${EXTRA_ENGINES}`);
   const bridge = `berth-br${index}`;
   const socketPath = `${root}/docker.sock`;
   const ip = (...args: string[]) => spawnSync('ip', args, { stdio: 'ignore' }).status === 0;
   ip('link', 'del', bridge);
+  removeEngineBridges(index);
   if (!ip('link', 'add', 'name', bridge, 'type', 'bridge') || !ip('addr', 'add', `10.231.${index}.1/24`, 'dev', bridge) || !ip('link', 'set', bridge, 'up')) {
     throw new Error(`could not create the bridge ${bridge} (needs root and iproute2)`);
   }
@@ -109,7 +136,7 @@ export async function startExtraDockerd(opts: { index: number; root: string; say
   const args = [
     // The main engine's address pool is its own: another engine's networks must not overlap it.
     ...DOCKERD_ARGS.filter((a) => !a.startsWith('--host=') && a !== PROJECT_NETWORK_POOL),
-    ...(extraEnginePool(index) ? [extraEnginePool(index)!] : []),
+    extraEnginePool(index),
     `--config-file=${root}/daemon.json`,
     `--host=unix://${socketPath}`,
     `--data-root=${root}/data`,
@@ -124,11 +151,13 @@ export async function startExtraDockerd(opts: { index: number; root: string; say
   const stop = async () => {
     await stopChild(child, 20_000);
     ip('link', 'del', bridge);
+    removeEngineBridges(index);
   };
   const deadline = Date.now() + 60_000;
   while (!(await dockerPing(socketPath))) {
     if (child.exitCode !== null) {
       ip('link', 'del', bridge);
+      removeEngineBridges(index);
       throw new Error(`dockerd (engine ${index}) exited with code ${child.exitCode}; see ${root}/dockerd.log`);
     }
     if (Date.now() > deadline) {

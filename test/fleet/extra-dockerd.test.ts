@@ -1,7 +1,7 @@
 // One more Docker Engine on this machine (another local fleet host): it starts with its own
 // socket, data and bridge, pulls a pod's image from the local registry, runs the pod container
 // with its port published on 127.0.0.1 and reachable, takes images copied from another engine,
-// and is gone (process, socket answer, bridge) after stop().
+// and is gone (process, socket answer, bridges) after stop().
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +13,15 @@ import { DockerPods } from '../../shared/fleet/docker-pods.ts';
 import { copyImage, dockerPing, startExtraDockerd, type ExtraDockerd } from '../../shared/local/dockerd.ts';
 
 const main = new Docker({ socketPath: '/var/run/docker.sock' });
-const INDEX = 200 + Math.floor(Math.random() * 50);
+// Engine 2 is the deployments e2e test's: this one takes another of the 24.
+const INDEX = 3 + Math.floor(Math.random() * 22);
+const POOL = `10.${200 + INDEX}.`;
+
+/** Addresses on this machine's interfaces in the engine's own pool. */
+function poolAddresses(): string[] {
+  const out = spawnSync('ip', ['-4', '-o', 'addr', 'show'], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter((line) => line.includes(` inet ${POOL}`));
+}
 let engine: ExtraDockerd | undefined;
 let root = '';
 let other: Docker;
@@ -38,12 +46,16 @@ beforeAll(async () => {
   await main.getImage(image).tag({ repo, tag });
   await followed(await main.getImage(pushed).push({ authconfig: { serveraddress: inject('registryHost') } }), main);
   root = mkdtempSync('/tmp/be-');
+  // A bridge an earlier engine with this index left in its pool (its engine was killed).
+  spawnSync('ip', ['link', 'add', 'name', `berth-left${INDEX}`, 'type', 'bridge']);
+  spawnSync('ip', ['addr', 'add', `${POOL}0.1/24`, 'dev', `berth-left${INDEX}`]);
   engine = await startExtraDockerd({ index: INDEX, root, say: () => {} });
   other = new Docker({ socketPath: engine.socketPath });
 }, 600_000);
 
 afterAll(async () => {
   await engine?.stop();
+  spawnSync('ip', ['link', 'del', `berth-left${INDEX}`]);
   if (root) rmSync(root, { recursive: true, force: true });
   await main.getImage(pushed).remove().catch(() => undefined);
   // Stopping an engine waits for its containers and its bridge; a busy machine takes its time.
@@ -57,6 +69,8 @@ describe('an extra local Docker Engine', () => {
     expect(info.DockerRootDir).toContain('/be-');
     const addr = spawnSync('ip', ['-4', 'addr', 'show', `berth-br${INDEX}`], { encoding: 'utf8' }).stdout;
     expect(addr).toContain(`10.231.${INDEX}.1/24`);
+    // The bridge left in its pool by an earlier engine was taken away before it started.
+    expect(spawnSync('ip', ['link', 'show', `berth-left${INDEX}`]).status).not.toBe(0);
   });
 
   it("pulls a pod's image from the local registry and runs the pod, reachable on 127.0.0.1", async () => {
@@ -89,6 +103,8 @@ describe('an extra local Docker Engine', () => {
     expect(status).toBe(200);
     // Not on the main engine: the two engines hold separate containers.
     expect(await new DockerPods(main, { owner: 'extra-test' }).inspectPod('extra-engine', 'web-1-extra')).toBeUndefined();
+    // The project's network on this engine has its addresses from the engine's own pool.
+    expect(poolAddresses().length).toBeGreaterThan(0);
   }, 120_000);
 
   it('takes an image copied from another engine', async () => {
@@ -96,13 +112,14 @@ describe('an extra local Docker Engine', () => {
     expect((await other.getImage(image).inspect()).Id).toBe((await main.getImage(image).inspect()).Id);
   }, 120_000);
 
-  it('is gone after stop(): no answer on the socket, no process, no bridge', async () => {
+  it("is gone after stop(): no answer on the socket, no process, no bridge, nothing left in its pool", async () => {
     const pid = engine!.process.pid!;
     await engine!.stop();
     expect(await dockerPing(engine!.socketPath)).toBe(false);
     expect(engine!.process.exitCode !== null || engine!.process.signalCode !== null).toBe(true);
     expect(spawnSync('kill', ['-0', String(pid)]).status).not.toBe(0);
     expect(spawnSync('ip', ['link', 'show', `berth-br${INDEX}`]).status).not.toBe(0);
+    expect(poolAddresses()).toEqual([]);
     engine = undefined;
   }, 60_000);
 });
