@@ -69,9 +69,10 @@ export interface RouterAgentOptions {
   /**
    * Idling: where requests seen and requests held are reported, how often activity is read
    * from HAProxy and written (ms; 60,000 by default; 0 = only when reportActivity() is called),
-   * how long a request for an idled Service is held (ms; 25,000 by default), and the clock.
+   * how long a request for an idled Service is held (ms; 25,000 by default), how long the
+   * connection to a woken pod may take before another try (ms; 5,000 by default), and the clock.
    */
-  idling?: { signals: IdleSignalWriter; reportMs?: number; holdMs?: number; now?: () => number };
+  idling?: { signals: IdleSignalWriter; reportMs?: number; holdMs?: number; connectMs?: number; now?: () => number };
 }
 
 export interface RouterStats {
@@ -150,7 +151,7 @@ export class RouterAgent {
     else if (!existsSync(this.settings.defaultCert)) makeDefaultCert(this.settings.defaultCert, this.opts.domain);
     const idling = this.opts.idling;
     if (idling) {
-      this.unidlerServer = new UnidlerServer({ routeOf: (be) => this.routeOf(be), signals: idling.signals, timeoutMs: idling.holdMs, now: idling.now, logger: this.opts.logger });
+      this.unidlerServer = new UnidlerServer({ routeOf: (be) => this.routeOf(be), signals: idling.signals, timeoutMs: idling.holdMs, connectTimeoutMs: idling.connectMs, now: idling.now, logger: this.opts.logger });
       this.unidler = await this.unidlerServer.start();
     }
     // The feed's head first: whatever changes after it is read from the feed, not missed.

@@ -5,8 +5,9 @@
 // asks for that route's idled Services to be woken (a wake item in the table; again every few
 // seconds while it waits), waits until one of them has a ready endpoint, and proxies the held
 // request there (the request's body is kept meanwhile, so a pod that is ready before it listens
-// (no readiness probe) is tried again until it answers or the hold ends). Meanwhile the agent applies the endpoints to HAProxy, so later requests go to
-// the pods directly. A route reaches only its own project's Services, so a request can only
+// (no readiness probe), or that does not take the connection within 5 s, is tried again until it
+// answers or the hold ends). Meanwhile the agent applies the endpoints to HAProxy, so later
+// requests go to the pods directly. A route reaches only its own project's Services, so a request can only
 // wake the DCs behind the route it was sent to.
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +24,8 @@ export interface UnidlerOptions {
   signals: IdleSignalWriter;
   /** How long a request is held before it is answered 503 (below HAProxy's server timeout). */
   timeoutMs?: number;
+  /** How long a connection to a woken pod may take before it is tried again (HAProxy's own `timeout connect`, 5 s). */
+  connectTimeoutMs?: number;
   /** A wake is asked for again after this long while requests wait (a lost one is made good). */
   reaskMs?: number;
   now?: () => number;
@@ -118,7 +121,7 @@ export class UnidlerServer {
       return void res.end(`a request held while its application wakes carries at most ${MAX_HELD_BODY} bytes\n`);
     }
     for (let to = target; to; to = await this.wake(backend, res, deadline)) {
-      if (await this.proxy(req, res, to, body)) {
+      if (await this.proxy(req, res, to, body, deadline)) {
         this.stats.passed++;
         return;
       }
@@ -174,14 +177,25 @@ export class UnidlerServer {
     });
   }
 
-  /** Passes the request on; false when the pod could not be reached before it answered (try again). */
-  private proxy(req: IncomingMessage, res: ServerResponse, to: { ip: string; port: number }, body: Buffer): Promise<boolean> {
+  /**
+   * Passes the request on; false when the pod could not be reached before it answered (try again).
+   * A connection that is not made within connectTimeoutMs (a pod whose packets are dropped) is
+   * given up, so that the request is tried again, or answered, within the hold.
+   */
+  private proxy(req: IncomingMessage, res: ServerResponse, to: { ip: string; port: number }, body: Buffer, deadline: number): Promise<boolean> {
     const { [HEADER]: _backend, ...headers } = req.headers;
     return new Promise((resolve) => {
       const up = httpRequest({ host: to.ip, port: to.port, method: req.method, path: req.url, headers }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
         resolve(true);
+      });
+      up.once('socket', (socket) => {
+        if (!socket.connecting) return;
+        const limit = this.opts.connectTimeoutMs ?? 5_000;
+        const timer = setTimeout(() => up.destroy(new Error(`no connection to ${to.ip}:${to.port} within ${limit} ms`)), Math.max(1, Math.min(limit, deadline - Date.now())));
+        socket.once('connect', () => clearTimeout(timer));
+        up.once('close', () => clearTimeout(timer));
       });
       up.on('error', (err) => {
         if (!res.headersSent) return resolve(false);

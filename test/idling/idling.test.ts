@@ -3,6 +3,8 @@
 // reported from HAProxy's counters, keep a DC awake; a request to an idled route is held by the
 // router (not answered 503), wakes the DC through the table's stream, and is answered 200 once
 // a pod is ready.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDLED_AT, PREVIOUS_REPLICAS, UNIDLE_TARGETS } from '../../shared/idling/annotations.ts';
 import { idlePlan } from '../../shared/idling/idler.ts';
@@ -23,6 +25,32 @@ async function idledApp(name: string, replicas: number): Promise<string> {
   await w.podsFollow('trial', name);
   await w.agent.refresh();
   return host;
+}
+
+/**
+ * A port whose connections are never made: a process listens on it (backlog 1) and never takes a
+ * connection, and the first ones fill its queue, so the kernel drops the SYNs that come after
+ * (what a pod whose packets are dropped looks like).
+ */
+async function muteListener(): Promise<{ port: number; stop(): void }> {
+  const listener: ChildProcess = spawn(process.execPath, ['-e', `
+    require('node:net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, function () {
+      process.stdout.write(this.address().port + '\\n', () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0));
+    });`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    listener.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    listener.once('exit', (code) => reject(new Error(`the listener exited (${code})`)));
+  });
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 3; i++) fillers.push(connect(port, '127.0.0.1').on('error', () => undefined));
+  await new Promise((r) => setTimeout(r, 200));
+  return {
+    port,
+    stop() {
+      for (const s of fillers) s.destroy();
+      listener.kill('SIGKILL');
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -128,4 +156,28 @@ describe('the idler', () => {
       await stopApps([own]);
     }
   });
+
+  it('a held request whose pod never takes the connection is given up at the connect timeout and tried again, here on the pod that answers', async () => {
+    const host = await idledApp('mute', 1);
+    const mute = await muteListener();
+    const own = await startApp('own pod');
+    try {
+      // The port really is mute: a connection to it is not made.
+      const probe = connect(mute.port, '127.0.0.1').on('error', () => undefined);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(probe.connecting).toBe(true);
+      probe.destroy();
+
+      const { reply, answered } = await wakingRequest(w, host, 'trial', 'mute', 1);
+      w.agent.podChanged(readyPodOf('trial', 'mute', mute.port, true));
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(answered()).toBe(false);
+      // The pod moves to a port that answers; the try on the mute port ends at its connect timeout (2 s here).
+      w.agent.podChanged(readyPodOf('trial', 'mute', own.port, true));
+      expect(await reply).toMatchObject({ status: 200, body: 'own pod' });
+    } finally {
+      mute.stop();
+      await stopApps([own]);
+    }
+  }, 30_000);
 });

@@ -52,7 +52,7 @@ export async function idlingWorld(projects: { name: string; trial?: boolean }[])
   const httpPort = await freePort();
   const agent = await startRouterAgent({
     store: t.store, httpPort, httpsPort: await freePort(), domain: 'apps.localhost', dir: mkdtempSync(join(tmpdir(), 'berth-idle-router-')),
-    pollMs: 0, coalesceMs: 20, idling: { signals, reportMs: 0, holdMs: 20_000, now },
+    pollMs: 0, coalesceMs: 20, idling: { signals, reportMs: 0, holdMs: 20_000, connectMs: 2_000, now },
   });
   const theIdler = idler({ store: t.store, signals, idleAfterMs: IDLE_AFTER_MS, now });
   const running: RunningReconcilers = await startLocalReconcilers({ reconcilers: [theIdler, routerFeed(agent)], endpoint: t.endpoint, streamArn: t.streamArn, resyncMs: 3_600_000 });
