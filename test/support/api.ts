@@ -1,12 +1,13 @@
 // Test helpers: an API app over a fresh DynamoDB Local table, with a cluster-admin and a way to
 // make users and sign them in.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Identity } from '../../shared/auth/identity.ts';
 import { FileBuildLogs, FileSourceArchives } from '../../shared/builds/local-adapters.ts';
 import { createApi } from '../../shared/api/app.ts';
 import type { ApiDeps } from '../../shared/api/env.ts';
+import { afterAll } from 'vitest';
 import { freshTable, type TestTable } from './dynamo.ts';
 
 export interface TestApi extends TestTable {
@@ -19,11 +20,18 @@ export interface TestApi extends TestTable {
   call(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any }>;
 }
 
+/** The APIs' directories of build logs and sources, removed after the test file's last hook (registered first, run last). */
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** `extra` adds to or replaces the app's dependencies (an apps domain, codecs). */
 export async function testApi(extra: Partial<ApiDeps> = {}): Promise<TestApi> {
   const t = await freshTable();
   const identity = new Identity(t.store);
   const dir = mkdtempSync(join(tmpdir(), 'berth-api-'));
+  dirs.push(dir);
   const builds = { logs: new FileBuildLogs(join(dir, 'logs')), sources: new FileSourceArchives(join(dir, 'sources')) };
   const app = createApi({ store: t.store, identity, builds, fleet: { containersFor: () => undefined }, ...extra });
   await identity.bootstrapAdmin('admin-password');
