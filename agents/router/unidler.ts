@@ -7,8 +7,8 @@
 // request there (the request's body is kept meanwhile, so a pod that is ready before it listens
 // (no readiness probe), or that does not take the connection within 5 s, is tried again until it
 // answers or the hold ends). Meanwhile the agent applies the endpoints to HAProxy, so later
-// requests go to the pods directly. A route reaches only its own project's Services, so a request can only
-// wake the DCs behind the route it was sent to.
+// requests go to the pods directly. A route reaches only its own project's Services, so a
+// request can only wake the DCs behind the route it was sent to.
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
