@@ -11,7 +11,7 @@ import { ensureServiceProxyImage } from '../../images/build.ts';
 import { BUSYBOX, DOCKER, HAPROXY, HTTP_CLIENTS, JAVA, MMDEBSTRAP, REGISTRY, ensurePrerequisites } from '../../agents/up/prerequisites.ts';
 import { ensureDockerd } from '../../shared/local/dockerd.ts';
 import { startDynamoLocal, type DynamoLocal } from '../../shared/local/dynamodb-local.ts';
-import { freePort } from '../../shared/local/ports.ts';
+import { freePort, portOpen } from '../../shared/local/ports.ts';
 import { startRegistry, type LocalRegistry } from '../../shared/local/registry.ts';
 
 let engine: DynamoLocal | undefined;
@@ -37,6 +37,27 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   await Promise.all([engine?.stop(), registry?.stop()]);
   if (registryDir) rmSync(registryDir, { recursive: true, force: true });
+  await untagGoneRegistries(new Docker({ socketPath: '/var/run/docker.sock' })).catch((err) => console.log(`[test teardown] untagging images failed: ${(err as Error).message}`));
+}
+
+/**
+ * Takes from the engine the tags that name a loopback registry no longer answering: the tests'
+ * registries and their platforms' (`npm run up` in the e2e tests) are gone after the run, and
+ * their tags would otherwise pile up run after run. A tag's image goes with its last tag unless
+ * a container uses it; nothing is forced.
+ */
+async function untagGoneRegistries(docker: Docker): Promise<void> {
+  const byPort = new Map<number, string[]>();
+  for (const image of await docker.listImages()) {
+    for (const tag of image.RepoTags ?? []) {
+      const port = /^127\.0\.0\.1:(\d+)\//.exec(tag)?.[1];
+      if (port) byPort.set(Number(port), [...(byPort.get(Number(port)) ?? []), tag]);
+    }
+  }
+  for (const [port, tags] of byPort) {
+    if (await portOpen(port)) continue;
+    for (const tag of tags) await docker.getImage(tag).remove().catch(() => undefined);
+  }
 }
 
 declare module 'vitest' {
