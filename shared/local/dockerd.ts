@@ -37,14 +37,12 @@ function extraEngineNet(index: number): string {
  * engine stops), so that the next engine with this index finds its pool free. Only that engine's
  * pool is looked at: nothing else puts addresses there.
  */
-export function removeEngineBridges(index: number): string[] {
+function removeEngineBridges(index: number): void {
   const out = spawnSync('ip', ['-j', '-4', 'addr', 'show', 'type', 'bridge'], { encoding: 'utf8' });
-  if (out.status !== 0) return [];
+  if (out.status !== 0) return;
   const links = JSON.parse(out.stdout || '[]') as { ifname: string; addr_info?: { local?: string }[] }[];
   const prefix = `${extraEngineNet(index)}.`;
-  const removed = links.filter((l) => l.addr_info?.some((a) => a.local?.startsWith(prefix))).map((l) => l.ifname);
-  for (const name of removed) spawnSync('ip', ['link', 'del', name], { stdio: 'ignore' });
-  return removed;
+  for (const l of links) if (l.addr_info?.some((a) => a.local?.startsWith(prefix))) spawnSync('ip', ['link', 'del', l.ifname], { stdio: 'ignore' });
 }
 
 export const DOCKERD_ARGS = ['--iptables=false', '--ip-forward=false', '--ip-masq=false', PROJECT_NETWORK_POOL, `--host=unix://${DOCKER_SOCKET}`];
@@ -156,8 +154,7 @@ export async function startExtraDockerd(opts: { index: number; root: string; say
   const deadline = Date.now() + 60_000;
   while (!(await dockerPing(socketPath))) {
     if (child.exitCode !== null) {
-      ip('link', 'del', bridge);
-      removeEngineBridges(index);
+      await stop();
       throw new Error(`dockerd (engine ${index}) exited with code ${child.exitCode}; see ${root}/dockerd.log`);
     }
     if (Date.now() > deadline) {

@@ -51,7 +51,10 @@ async function untagGoneRegistries(docker: Docker): Promise<void> {
   for (const image of await docker.listImages()) {
     for (const tag of image.RepoTags ?? []) {
       const port = /^127\.0\.0\.1:(\d+)\//.exec(tag)?.[1];
-      if (port) byPort.set(Number(port), [...(byPort.get(Number(port)) ?? []), tag]);
+      if (!port) continue;
+      const tags = byPort.get(Number(port)) ?? [];
+      byPort.set(Number(port), tags);
+      tags.push(tag);
     }
   }
   for (const [port, tags] of byPort) {
